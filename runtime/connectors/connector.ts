@@ -1,0 +1,59 @@
+import type { RecordBatch } from "apache-arrow";
+import type { Logger } from "../log.js";
+import type { EngineMetrics, MetricLabels } from "../metrics/metrics.js";
+import type { StreamInfo } from "../operators/operator.js";
+
+/** What every connector gets from the executor. */
+export interface ConnectorContext {
+  jobName: string;
+  /** Name of the source or sink in the spec. */
+  name: string;
+  /** This subtask's index and the job's parallelism: sources read only their share of splits. */
+  subtask: number;
+  parallelism: number;
+  metrics: EngineMetrics;
+  labels: MetricLabels;
+  log: Logger;
+}
+
+/** A batch read from one split (Kafka partition, generator split) of a source. */
+export interface SourceBatch {
+  batch: RecordBatch;
+  /** Split id; watermarks are tracked per split. */
+  split: number;
+}
+
+/**
+ * Position of a source for checkpoints and for committing: split id → next offset to read.
+ * Kafka: partition → offset; generator: split → events emitted.
+ */
+export type SourcePosition = Record<string, string>;
+
+export interface Source {
+  readonly output: StreamInfo;
+  /** Connects and seeks (to `from` when restoring from a checkpoint). */
+  open(from?: SourcePosition): Promise<void>;
+  /**
+   * The next batch, waiting when none is ready; null once a bounded source has ended. The
+   * executor calls it only when downstream has room, which is how backpressure reaches Kafka
+   * (a source pauses its consumer while its small buffer is full).
+   */
+  next(): Promise<SourceBatch | null>;
+  /** Splits this subtask reads that have produced nothing for longer than the idle timeout. */
+  idleSplits(nowMs: number): number[];
+  /** All splits this subtask reads (for watermark tracking). */
+  splits(): number[];
+  /** Position after the last batch returned by next(). */
+  position(): SourcePosition;
+  /** Makes a position durable where the source supports it (Kafka: commit offsets). */
+  commit(position: SourcePosition): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface Sink {
+  open(): Promise<void>;
+  write(batch: RecordBatch): Promise<void>;
+  /** Everything written so far is durable/visible (at-least-once boundary). */
+  flush(): Promise<void>;
+  close(): Promise<void>;
+}

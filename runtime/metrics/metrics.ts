@@ -1,0 +1,89 @@
+import { Counter, Gauge, Histogram, Registry } from "prom-client";
+
+/**
+ * Every metric a worker exports, under stable names the autoscaler and dashboards rely on
+ * (documented in the README's "Metrics" section). Labels: `job`, `operator` (e.g.
+ * `pipeline[2].window`), `subtask`, and for Kafka `topic`/`partition`.
+ */
+export class EngineMetrics {
+  readonly registry = new Registry();
+  readonly recordsIn = new Counter({
+    name: "sabot_operator_records_in_total",
+    help: "Records that entered an operator.",
+    labelNames: ["job", "operator", "subtask"],
+    registers: [this.registry],
+  });
+  readonly recordsOut = new Counter({
+    name: "sabot_operator_records_out_total",
+    help: "Records an operator emitted.",
+    labelNames: ["job", "operator", "subtask"],
+    registers: [this.registry],
+  });
+  readonly batchSize = new Histogram({
+    name: "sabot_operator_batch_rows",
+    help: "Rows per record batch entering an operator.",
+    labelNames: ["job", "operator", "subtask"],
+    buckets: [1, 64, 512, 4096, 16384, 65536],
+    registers: [this.registry],
+  });
+  readonly busySeconds = new Counter({
+    name: "sabot_subtask_busy_seconds_total",
+    help: "Seconds a subtask spent processing records (not idle, not waiting on backpressure).",
+    labelNames: ["job", "subtask"],
+    registers: [this.registry],
+  });
+  readonly backpressuredSeconds = new Counter({
+    name: "sabot_subtask_backpressured_seconds_total",
+    help: "Seconds a subtask waited because downstream had no room.",
+    labelNames: ["job", "subtask"],
+    registers: [this.registry],
+  });
+  readonly watermarkLag = new Gauge({
+    name: "sabot_watermark_lag_seconds",
+    help: "Wall clock minus the current event-time watermark.",
+    labelNames: ["job", "subtask"],
+    registers: [this.registry],
+  });
+  readonly lateRecords = new Counter({
+    name: "sabot_late_records_dropped_total",
+    help: "Records dropped because the watermark had passed their window.",
+    labelNames: ["job", "operator", "subtask"],
+    registers: [this.registry],
+  });
+  readonly sourceRecords = new Counter({
+    name: "sabot_source_records_total",
+    help: "Records read by a source (its input rate).",
+    labelNames: ["job", "source", "subtask"],
+    registers: [this.registry],
+  });
+  readonly consumerLag = new Gauge({
+    name: "sabot_kafka_consumer_lag",
+    help: "Messages between the consumer's position and the partition's high watermark.",
+    labelNames: ["job", "source", "topic", "partition"],
+    registers: [this.registry],
+  });
+  readonly badRecords = new Counter({
+    name: "sabot_source_bad_records_total",
+    help: "Messages that could not be decoded (sent to the dead-letter topic when one is set).",
+    labelNames: ["job", "source", "topic", "reason"],
+    registers: [this.registry],
+  });
+  readonly sinkRecords = new Counter({
+    name: "sabot_sink_records_total",
+    help: "Records written by a sink.",
+    labelNames: ["job", "sink", "subtask"],
+    registers: [this.registry],
+  });
+  readonly kernelInfo = new Gauge({
+    name: "sabot_kernels_info",
+    help: "1 for the kernel implementation in use (label impl: typescript, native or cuda).",
+    labelNames: ["impl"],
+    registers: [this.registry],
+  });
+}
+
+/** Labels every metric of one running subtask carries. */
+export interface MetricLabels {
+  job: string;
+  subtask: string;
+}

@@ -1,0 +1,268 @@
+import { type Static, type TSchema, Type } from "@sinclair/typebox";
+
+/**
+ * The StreamJob spec: the one source of truth. The TypeScript types below are derived from these
+ * schemas, the engine validates manifests with them, and `crds/` is generated from them
+ * (see operator/crd/generate.ts); a test fails when the committed CRD drifts from this file.
+ *
+ * The shapes are kept CRD-friendly on purpose: no unions of objects (Kubernetes structural schemas
+ * forbid them), ordered things are lists (Kubernetes stores maps with sorted keys), and rules that
+ * a schema cannot say are checked by runtime/planner and mirrored as CEL rules in the CRD.
+ */
+
+const StringEnum = <T extends string[]>(values: [...T], description: string) =>
+  Type.Unsafe<T[number]>({ type: "string", enum: values, description });
+
+export const Duration = Type.String({
+  format: "duration",
+  description: "A duration: a number followed by ms, s, m, h or d, e.g. 500ms, 30s, 5m.",
+});
+export const ByteSize = Type.String({
+  format: "bytesize",
+  description: "A size: a number followed by B, KiB, MiB or GiB, e.g. 64MiB.",
+});
+const Name = Type.String({ pattern: "^[a-z][a-z0-9_-]{0,62}$", description: "A lower-case name." });
+const Optional = Type.Optional;
+
+export const FieldType = StringEnum(
+  ["utf8", "int32", "int64", "float64", "bool", "timestamp[ms]"],
+  "Arrow type of a column.",
+);
+export const FieldSpec = Type.Object(
+  {
+    name: Type.String({ minLength: 1, description: "Column name." }),
+    type: FieldType,
+    nullable: Optional(Type.Boolean({ default: true, description: "Whether the column may hold nulls." })),
+    dictionary: Optional(
+      Type.Boolean({ description: "utf8 only: store as a dictionary-encoded column (few distinct values)." }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const EventTimeSpec = Type.Object(
+  {
+    field: Type.String({ description: "Column holding the event time (timestamp[ms] or int64 epoch millis)." }),
+    maxOutOfOrderness: Optional(Duration),
+    idleTimeout: Optional(Duration),
+  },
+  { additionalProperties: false, description: "Event time and bounded out-of-orderness for watermarks." },
+);
+
+export const Format = StringEnum(["json", "avro", "arrow"], "Wire format of Kafka messages.");
+
+export const KafkaSourceSpec = Type.Object(
+  {
+    bootstrapServers: Type.Array(Type.String(), { minItems: 1, description: "host:port of brokers." }),
+    topic: Type.String({ minLength: 1 }),
+    groupId: Optional(Type.String({ description: "Consumer group; default sabot-<job>-<source>." })),
+    startingOffsets: Optional(StringEnum(["earliest", "latest", "committed"], "Where a new group starts.")),
+    format: Optional(Format),
+    deadLetterTopic: Optional(Type.String({ description: "Topic that receives messages that cannot be decoded." })),
+    table: Optional(
+      Type.Object(
+        { key: Type.Array(Type.String(), { minItems: 1 }) },
+        { additionalProperties: false, description: "Read this compacted topic as a table keyed by these columns." },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const GeneratorKind = StringEnum(
+  ["nexmark-person", "nexmark-auction", "nexmark-bid", "card-transactions"],
+  "Built-in deterministic stream.",
+);
+export const GeneratorSourceSpec = Type.Object(
+  {
+    kind: GeneratorKind,
+    seed: Optional(Type.Integer({ default: 42 })),
+    count: Optional(Type.Integer({ minimum: 0, description: "Events to emit, then stop (bounded run)." })),
+    ratePerSecond: Optional(Type.Integer({ minimum: 1, description: "Events per second; unthrottled if absent." })),
+    batchSize: Optional(Type.Integer({ minimum: 1, maximum: 1_048_576, default: 8192 })),
+    partitions: Optional(Type.Integer({ minimum: 1, default: 1, description: "Independent splits of the stream." })),
+  },
+  { additionalProperties: false },
+);
+
+export const SourceSpec = Type.Object(
+  {
+    kafka: Optional(KafkaSourceSpec),
+    generator: Optional(GeneratorSourceSpec),
+    schema: Optional(Type.Array(FieldSpec, { description: "Columns; required for kafka, built in for generators." })),
+    eventTime: Optional(EventTimeSpec),
+  },
+  { additionalProperties: false, description: "Exactly one of kafka or generator." },
+);
+
+export const WindowSpec = Type.Object(
+  {
+    type: StringEnum(["tumbling", "sliding", "session"], "Window kind, on event time."),
+    size: Optional(Duration),
+    slide: Optional(Duration),
+    gap: Optional(Duration),
+  },
+  { additionalProperties: false, description: "tumbling: size; sliding: size and slide; session: gap." },
+);
+
+export const JoinSpec = Type.Object(
+  {
+    with: Type.String({ description: "The right-hand stream." }),
+    leftKey: Type.Array(Type.String(), { minItems: 1 }),
+    rightKey: Type.Array(Type.String(), { minItems: 1 }),
+    window: WindowSpec,
+    type: Optional(StringEnum(["inner"], "Join type.")),
+  },
+  { additionalProperties: false, description: "Windowed join of two streams on equal keys." },
+);
+
+export const LookupJoinSpec = Type.Object(
+  {
+    table: Type.String({ description: "A kafka source with `table` set (a compacted topic)." }),
+    key: Type.Array(Type.String(), { minItems: 1, description: "Stream columns matched to the table key." }),
+    type: Optional(StringEnum(["inner", "left"], "left keeps stream rows without a match.")),
+  },
+  { additionalProperties: false },
+);
+
+export const StepSpec = Type.Object(
+  {
+    from: Optional(Type.String({ description: "Input stream: a source or an earlier step's `as`." })),
+    as: Optional(Type.String({ description: "Name of this step's output stream." })),
+    filter: Optional(Type.String({ description: "SQL boolean expression." })),
+    select: Optional(Type.Array(Type.String(), { minItems: 1, description: "SQL expressions, `expr AS name`." })),
+    keyBy: Optional(Type.Array(Type.String(), { minItems: 1 })),
+    window: Optional(WindowSpec),
+    aggregate: Optional(
+      Type.Array(Type.String(), { minItems: 1, description: "count(*), sum(x), min, max, avg, count(distinct x)." }),
+    ),
+    join: Optional(JoinSpec),
+    lookupJoin: Optional(LookupJoinSpec),
+    to: Optional(Type.String({ description: "A sink name." })),
+  },
+  { additionalProperties: false, description: "Exactly one of filter, select, keyBy, window, join, lookupJoin, to." },
+);
+
+export const KafkaSinkSpec = Type.Object(
+  {
+    bootstrapServers: Type.Array(Type.String(), { minItems: 1 }),
+    topic: Type.String({ minLength: 1 }),
+    format: Optional(Format),
+    key: Optional(Type.Array(Type.String(), { description: "Columns forming the message key." })),
+  },
+  { additionalProperties: false },
+);
+export const FilesSinkSpec = Type.Object(
+  {
+    path: Type.String({ description: "A local folder or an s3://bucket/prefix URL." }),
+    format: Optional(StringEnum(["parquet", "arrow"], "File format.")),
+    rollSize: Optional(ByteSize),
+    rollInterval: Optional(Duration),
+  },
+  { additionalProperties: false },
+);
+export const ConsoleSinkSpec = Type.Object(
+  { maxRows: Optional(Type.Integer({ minimum: 0, description: "Rows printed per batch." })) },
+  { additionalProperties: false },
+);
+export const SinkSpec = Type.Object(
+  { kafka: Optional(KafkaSinkSpec), files: Optional(FilesSinkSpec), console: Optional(ConsoleSinkSpec) },
+  { additionalProperties: false, description: "Exactly one of kafka, files or console." },
+);
+
+export const CheckpointingSpec = Type.Object(
+  {
+    interval: Optional(Duration),
+    timeout: Optional(Duration),
+    storage: Optional(Type.String({ description: "s3://bucket/prefix or file:///path." })),
+    retain: Optional(Type.Integer({ minimum: 1, default: 3 })),
+    mode: Optional(StringEnum(["exactly-once", "at-least-once"], "Delivery guarantee of sinks.")),
+  },
+  { additionalProperties: false },
+);
+
+export const ResourcesSpec = Type.Object(
+  {
+    cpu: Optional(Type.String({ description: "Kubernetes quantity per worker, e.g. 500m." })),
+    memory: Optional(Type.String({ description: "Kubernetes quantity per worker, e.g. 1Gi." })),
+  },
+  { additionalProperties: false },
+);
+
+export const GpuSpec = Type.Object(
+  {
+    count: Type.Integer({ minimum: 0, description: "nvidia.com/gpu per worker." }),
+    nodeLabel: Optional(Type.String({ description: "Label GPU nodes carry; default nvidia.com/gpu.present." })),
+  },
+  { additionalProperties: false },
+);
+
+export const AutoscalerSpec = Type.Object(
+  {
+    enabled: Type.Boolean(),
+    dryRun: Optional(Type.Boolean()),
+    minParallelism: Optional(Type.Integer({ minimum: 1 })),
+    maxParallelism: Optional(Type.Integer({ minimum: 1 })),
+    targetUtilization: Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1 })),
+    metricWindow: Optional(Duration),
+    stabilizationWindow: Optional(Duration),
+    catchUpDuration: Optional(Duration),
+    restartTime: Optional(Duration),
+    scaleDownMaxFactor: Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1 })),
+    prometheus: Optional(Type.Object({ url: Type.String() }, { additionalProperties: false })),
+  },
+  { additionalProperties: false },
+);
+
+export const RestartStrategySpec = Type.Object(
+  {
+    maxRestarts: Optional(Type.Integer({ minimum: 0 })),
+    initialBackoff: Optional(Duration),
+    maxBackoff: Optional(Duration),
+    multiplier: Optional(Type.Number({ minimum: 1 })),
+  },
+  { additionalProperties: false },
+);
+
+export const StreamJobSpecSchema = Type.Object(
+  {
+    sources: Type.Record(Name, SourceSpec, { description: "Named inputs." }),
+    pipeline: Type.Array(StepSpec, { minItems: 1, description: "Ordered steps over named streams." }),
+    sinks: Type.Record(Name, SinkSpec, { description: "Named outputs." }),
+    parallelism: Optional(Type.Integer({ minimum: 1, default: 1 })),
+    maxParallelism: Optional(
+      Type.Integer({ minimum: 1, maximum: 32768, default: 128, description: "Number of key groups." }),
+    ),
+    checkpointing: Optional(CheckpointingSpec),
+    restartStrategy: Optional(RestartStrategySpec),
+    resources: Optional(ResourcesSpec),
+    gpu: Optional(GpuSpec),
+    autoscaler: Optional(AutoscalerSpec),
+    upgradeMode: Optional(StringEnum(["savepoint", "last-state", "stateless"], "How spec changes are rolled out.")),
+    state: Optional(StringEnum(["running", "suspended"], "Desired state.")),
+    initialSavepoint: Optional(Type.String({ description: "Path of a savepoint to start from." })),
+    allowNonRestoredState: Optional(Type.Boolean()),
+    image: Optional(Type.String({ description: "Worker image; default from the operator's settings." })),
+    storageSecret: Optional(Type.String({ description: "Secret with S3 credentials (AWS_ACCESS_KEY_ID, ...)." })),
+  },
+  { additionalProperties: false },
+);
+
+export type StreamJobSpec = Static<typeof StreamJobSpecSchema>;
+export type SourceSpec = Static<typeof SourceSpec>;
+export type FieldSpec = Static<typeof FieldSpec>;
+export type FieldType = Static<typeof FieldType>;
+export type StepSpec = Static<typeof StepSpec>;
+export type SinkSpec = Static<typeof SinkSpec>;
+export type WindowSpec = Static<typeof WindowSpec>;
+export type JoinSpec = Static<typeof JoinSpec>;
+export type LookupJoinSpec = Static<typeof LookupJoinSpec>;
+export type KafkaSourceSpec = Static<typeof KafkaSourceSpec>;
+export type GeneratorSourceSpec = Static<typeof GeneratorSourceSpec>;
+export type KafkaSinkSpec = Static<typeof KafkaSinkSpec>;
+export type FilesSinkSpec = Static<typeof FilesSinkSpec>;
+export type ConsoleSinkSpec = Static<typeof ConsoleSinkSpec>;
+export type EventTimeSpec = Static<typeof EventTimeSpec>;
+export type GeneratorKind = Static<typeof GeneratorKind>;
+export type Format = Static<typeof Format>;
+export type AnySchema = TSchema;

@@ -1,0 +1,161 @@
+import { type Data, DataType, type Float64, type Int64, makeData, type RecordBatch, type Schema } from "apache-arrow";
+import { columnsOf, makeBatch, validityBytes } from "./column.js";
+
+/**
+ * Gathers rows `indices` of a column into a new column: the kernel behind filter (selection
+ * vectors), window output and join output. Values are copied buffer to buffer, never boxed.
+ */
+export function takeData(col: Data, indices: Int32Array, count = indices.length): Data {
+  const t = col.type;
+  const valid = validityBytes(col);
+  let outValid: Uint8Array | undefined;
+  let nullCount = 0;
+  if (valid) {
+    outValid = new Uint8Array(((count + 63) >> 6) << 3);
+    for (let i = 0; i < count; i++) {
+      if (valid[indices[i]]) outValid[i >> 3] |= 1 << (i & 7);
+      else nullCount++;
+    }
+  }
+  const validity = nullCount > 0 ? { nullBitmap: outValid, nullCount } : { nullCount: 0 };
+  const off = col.offset;
+  if (DataType.isUtf8(t)) {
+    const srcOff = col.valueOffsets as Int32Array;
+    const src = col.values as Uint8Array;
+    const offsets = new Int32Array(count + 1);
+    let total = 0;
+    for (let i = 0; i < count; i++) {
+      const j = indices[i] + off;
+      total += srcOff[j + 1] - srcOff[j];
+      offsets[i + 1] = total;
+    }
+    const bytes = new Uint8Array(total);
+    for (let i = 0; i < count; i++) {
+      const j = indices[i] + off;
+      bytes.set(src.subarray(srcOff[j], srcOff[j + 1]), offsets[i]);
+    }
+    return makeData({ type: t, length: count, valueOffsets: offsets, data: bytes, ...validity });
+  }
+  if (DataType.isBool(t)) {
+    const src = col.values as Uint8Array;
+    const bits = new Uint8Array(((count + 63) >> 6) << 3);
+    for (let i = 0; i < count; i++) {
+      const j = indices[i] + off;
+      if ((src[j >> 3] >> (j & 7)) & 1) bits[i >> 3] |= 1 << (i & 7);
+    }
+    return makeData({ type: t, length: count, data: bits, ...validity });
+  }
+  if (DataType.isDictionary(t)) {
+    const src = col.values as Int32Array;
+    const keys = new Int32Array(count);
+    for (let i = 0; i < count; i++) keys[i] = src[indices[i] + off];
+    return makeData({ type: t, length: count, data: keys, dictionary: col.dictionary, ...validity });
+  }
+  if (col.values instanceof BigInt64Array) {
+    // Move int64 as two int32 halves: no BigInt per row.
+    const src = new Int32Array(col.values.buffer, col.values.byteOffset, col.values.length * 2);
+    const out = new BigInt64Array(count);
+    const o32 = new Int32Array(out.buffer);
+    for (let i = 0; i < count; i++) {
+      const j = (indices[i] + off) * 2;
+      o32[2 * i] = src[j];
+      o32[2 * i + 1] = src[j + 1];
+    }
+    return makeData({ type: t as Int64, length: count, data: out, ...validity });
+  }
+  // float64 and int32 share this path; Arrow checks the buffer against the type at runtime.
+  const src = col.values as Float64Array;
+  const out = new (src.constructor as Float64ArrayConstructor)(count);
+  for (let i = 0; i < count; i++) out[i] = src[indices[i] + off];
+  return makeData({ type: t as Float64, length: count, data: out, ...validity });
+}
+
+/** Gathers rows of every column of a batch. */
+export function takeBatch(batch: RecordBatch, indices: Int32Array, count = indices.length): RecordBatch {
+  const cols = columnsOf(batch).map((c) => takeData(c, indices, count));
+  return makeBatch(batch.schema, cols, count);
+}
+
+/** Concatenates batches of one schema into one batch (copying), e.g. to coalesce small batches. */
+export function concatBatches(schema: Schema, batches: RecordBatch[]): RecordBatch {
+  if (batches.length === 1) return batches[0];
+  const n = batches.reduce((s, b) => s + b.numRows, 0);
+  const cols = schema.fields.map((_, ci) => concatData(batches.map((b) => unsliced(columnsOf(b)[ci]))));
+  return makeBatch(schema, cols, n);
+}
+
+/** A column whose buffers start at row 0 (slices are copied), so buffers can be appended. */
+function unsliced(col: Data): Data {
+  if (col.offset === 0) return col;
+  const ids = new Int32Array(col.length);
+  for (let i = 0; i < col.length; i++) ids[i] = i;
+  return takeData(col, ids);
+}
+
+/** Appends columns of one type (each starting at row 0). */
+export function concatData(parts: Data[]): Data {
+  if (parts.length === 1) return parts[0];
+  const t = parts[0].type;
+  const n = parts.reduce((s, p) => s + p.length, 0);
+  const anyNulls = parts.some((p) => p.nullCount > 0);
+  let validity: { nullBitmap?: Uint8Array; nullCount: number } = { nullCount: 0 };
+  if (anyNulls) {
+    const bm = new Uint8Array(((n + 63) >> 6) << 3);
+    let row = 0;
+    let nullCount = 0;
+    for (const p of parts) {
+      const v = validityBytes(p);
+      for (let i = 0; i < p.length; i++, row++) {
+        if (!v || v[i]) bm[row >> 3] |= 1 << (row & 7);
+        else nullCount++;
+      }
+    }
+    validity = { nullBitmap: bm, nullCount };
+  }
+  if (DataType.isUtf8(t)) {
+    const offsets = new Int32Array(n + 1);
+    const total = parts.reduce((s, p) => s + (p.values as Uint8Array).length, 0);
+    const bytes = new Uint8Array(total);
+    let row = 0;
+    let pos = 0;
+    for (const p of parts) {
+      const po = p.valueOffsets as Int32Array;
+      bytes.set(p.values as Uint8Array, pos);
+      for (let i = 0; i < p.length; i++) offsets[row + i + 1] = pos + po[i + 1];
+      row += p.length;
+      pos += (p.values as Uint8Array).length;
+    }
+    return makeData({ type: t, length: n, valueOffsets: offsets, data: bytes, ...validity });
+  }
+  if (DataType.isBool(t)) {
+    const bits = new Uint8Array(((n + 63) >> 6) << 3);
+    let row = 0;
+    for (const p of parts) {
+      const v = p.values as Uint8Array;
+      for (let i = 0; i < p.length; i++, row++) if ((v[i >> 3] >> (i & 7)) & 1) bits[row >> 3] |= 1 << (row & 7);
+    }
+    return makeData({ type: t, length: n, data: bits, ...validity });
+  }
+  if (DataType.isDictionary(t)) {
+    // Batches of one source share a dictionary only by luck; decode to plain keys per dictionary.
+    const first = parts[0].dictionary;
+    if (parts.every((p) => p.dictionary === first)) {
+      const keys = new Int32Array(n);
+      let row = 0;
+      for (const p of parts) {
+        keys.set(p.values as Int32Array, row);
+        row += p.length;
+      }
+      return makeData({ type: t, length: n, data: keys, dictionary: first, ...validity });
+    }
+    throw new Error("cannot concatenate dictionary columns with different dictionaries; decode them first");
+  }
+  const Ctor = (parts[0].values as Float64Array).constructor as Float64ArrayConstructor;
+  const out = new Ctor(n);
+  let row = 0;
+  for (const p of parts) {
+    out.set(p.values as Float64Array, row);
+    row += p.length;
+  }
+  return makeData({ type: t as Float64, length: n, data: out, ...validity });
+}

@@ -1,0 +1,12 @@
+import type { TestProject } from "vitest/node";
+import type { TestEnv } from "../types.js";
+import { tailLog } from "./process.js";
+
+/** When any test failed, print the tail of every server's log so CI output explains why. */
+export function printLogsOfFailedRun(project: TestProject, env: TestEnv): void {
+  const failed = project.vitest.state.getFiles().some((f) => f.result?.state === "fail");
+  if (!failed) return;
+  for (const p of env.processes) {
+    console.error(`\n===== ${p.name} (${p.logFile}) =====\n${tailLog(p.logFile, 60)}`);
+  }
+}

@@ -1,0 +1,31 @@
+import { defineConfig } from "vitest/config";
+
+/**
+ * Two projects: `unit` tests are pure logic and need nothing running; `integration` tests
+ * (`*.int.test.ts`) run against the real services that the global setup starts.
+ */
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: "unit",
+          include: ["test/**/*.test.ts"],
+          exclude: ["test/**/*.int.test.ts"],
+        },
+      },
+      {
+        test: {
+          name: "integration",
+          include: ["test/**/*.int.test.ts"],
+          globalSetup: ["test/env/global-setup.ts"],
+          testTimeout: 120_000,
+          hookTimeout: 180_000,
+          // Integration tests share one broker, API server and store; two cores do not gain from
+          // running many files at once, and serial runs keep timings readable.
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+});
