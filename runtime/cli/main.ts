@@ -1,0 +1,44 @@
+import { Command, InvalidArgumentError } from "commander";
+import { SpecError } from "../spec/errors.js";
+import { planFile } from "../planner/validate.js";
+import { runCommand } from "./run-command.js";
+
+function positiveInt(v: string): string {
+  if (!/^\d+$/.test(v) || Number(v) <= 0) throw new InvalidArgumentError("expected a positive integer");
+  return v;
+}
+
+const program = new Command()
+  .name("sabot")
+  .description("Run and inspect Sabot StreamJobs")
+  .showHelpAfterError();
+
+program
+  .command("run")
+  .description("run a StreamJob manifest on this machine")
+  .argument("<manifest>", "StreamJob YAML file")
+  .option("--max-records <n>", "stop reading after n source records, then drain", positiveInt)
+  .option("--duration <d>", "stop reading after this long (e.g. 30s), then drain")
+  .option("-q, --quiet", "no progress lines")
+  .action(runCommand);
+
+program
+  .command("validate")
+  .description("check a StreamJob manifest without running it")
+  .argument("<manifest>", "StreamJob YAML file")
+  .action((file: string) => {
+    const { plan } = planFile(file);
+    for (const [name, info] of plan.streams)
+      console.log(`${name}: ${info.schema.fields.map((f) => `${f.name} ${String(f.type)}`).join(", ")}`);
+    console.log(`${file}: valid`);
+  });
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  if (err instanceof SpecError) {
+    console.error(err.message);
+    process.exit(2);
+  }
+  throw err;
+}

@@ -1,0 +1,34 @@
+import { LocalJob } from "../engine/local-job.js";
+import { planFile } from "../planner/validate.js";
+import { parseDuration } from "../spec/duration.js";
+import { progressLine, summaryText } from "./progress.js";
+import type { Progress } from "../engine/local-job.js";
+
+export interface RunFlags {
+  maxRecords?: string;
+  duration?: string;
+  quiet?: boolean;
+}
+
+/** `sabot run job.yaml`: validate, run in this process, show progress, print a summary. */
+export async function runCommand(file: string, flags: RunFlags): Promise<void> {
+  const { plan } = planFile(file);
+  let prev: Progress | null = null;
+  const job = new LocalJob(plan, {
+    maxRecords: flags.maxRecords !== undefined ? Number(flags.maxRecords) : undefined,
+    durationMs: flags.duration !== undefined ? parseDuration(flags.duration) : undefined,
+    onProgress: flags.quiet
+      ? undefined
+      : (p) => {
+          process.stderr.write(`${progressLine(p, prev)}\n`);
+          prev = p;
+        },
+  });
+  const stop = () => job.stop();
+  process.once("SIGINT", stop);
+  process.once("SIGTERM", stop);
+  const summary = await job.run();
+  process.off("SIGINT", stop);
+  process.off("SIGTERM", stop);
+  process.stderr.write(`${summaryText(summary)}\n`);
+}

@@ -1,0 +1,147 @@
+import { createSink, createSource } from "../connectors/registry.js";
+import type { ConnectorContext, Source } from "../connectors/connector.js";
+import { log as rootLog, type Logger } from "../log.js";
+import { EngineMetrics } from "../metrics/metrics.js";
+import type { JobPlan } from "../planner/plan.js";
+import { Dataflow } from "./dataflow.js";
+import { SinkQueue } from "./sink-queue.js";
+import { SourceRunner } from "./source-runner.js";
+
+export interface LocalRunOptions {
+  /** Stop reading after this many source records (then drain: open windows fire). */
+  maxRecords?: number;
+  /** Stop reading after this long (then drain). */
+  durationMs?: number;
+  /** Rows a sink may have buffered before sources wait. */
+  sinkBufferRows?: number;
+  metrics?: EngineMetrics;
+  log?: Logger;
+  /** Called about once a second while running. */
+  onProgress?: (p: Progress) => void;
+}
+
+export interface Progress {
+  elapsedMs: number;
+  recordsIn: number;
+  recordsOut: number;
+  watermark: number;
+}
+
+export interface RunSummary extends Progress {
+  lateRecords: number;
+  /** Why reading stopped. */
+  reason: "end-of-input" | "max-records" | "duration" | "stopped";
+}
+
+/**
+ * Runs a whole job in this process: every source, operator and sink of the plan, parallelism 1.
+ * This is `sabot run` and the engine inside each worker of a distributed job.
+ */
+export class LocalJob {
+  readonly metrics: EngineMetrics;
+  private readonly log: Logger;
+  private stopRequested: RunSummary["reason"] | null = null;
+  private startedAt = 0;
+
+  constructor(
+    readonly plan: JobPlan,
+    private readonly opts: LocalRunOptions = {},
+  ) {
+    this.metrics = opts.metrics ?? new EngineMetrics();
+    this.log = opts.log ?? rootLog.child({ job: plan.jobName });
+  }
+
+  /** Asks the job to stop reading and drain; `run()` then resolves. */
+  stop(): void {
+    this.stopRequested ??= "stopped";
+  }
+
+  async run(): Promise<RunSummary> {
+    const labels = { job: this.plan.jobName, subtask: "0" };
+    const flow = new Dataflow(this.plan, this.metrics, labels);
+    const ctx = (name: string): ConnectorContext => ({
+      jobName: this.plan.jobName,
+      name,
+      subtask: 0,
+      parallelism: 1,
+      metrics: this.metrics,
+      labels,
+      log: this.log.child({ connector: name }),
+    });
+    let recordsOut = 0;
+    const queues = this.plan.sinks.map((s) => {
+      const q = new SinkQueue(s.name, createSink(s.spec, s.info, ctx(s.name)), this.opts.sinkBufferRows ?? 65_536, (n) => {
+        recordsOut += n;
+        this.metrics.sinkRecords.inc({ ...labels, sink: s.name }, n);
+      });
+      flow.connect(s.input, { onBatch: (b) => q.push(b), onWatermark: () => {} });
+      return q;
+    });
+    const runners = this.plan.sources.map((s) => new SourceRunner(s, createSource(s.spec, ctx(s.name)), Date.now()));
+    for (const q of queues) await q.open();
+    for (const r of runners) await r.source.open();
+
+    this.startedAt = Date.now();
+    let recordsIn = 0;
+    const maxRecords = this.opts.maxRecords ?? Number.POSITIVE_INFINITY;
+    const watermarkOf = () => Math.min(...runners.map((r) => r.watermark(Date.now())));
+    const publishWatermarks = () => {
+      for (const r of runners) flow.watermark(r.node.name, r.watermark(Date.now()));
+    };
+    const progress = (): Progress => ({ elapsedMs: Date.now() - this.startedAt, recordsIn, recordsOut, watermark: watermarkOf() });
+    const ticker = setInterval(() => {
+      publishWatermarks(); // lets idle splits release the watermark
+      if (this.opts.durationMs !== undefined && Date.now() - this.startedAt >= this.opts.durationMs) this.stopRequested ??= "duration";
+      this.opts.onProgress?.(progress());
+    }, 1000);
+    const busy = this.metrics.busySeconds.labels(labels);
+    const blocked = this.metrics.backpressuredSeconds.labels(labels);
+
+    const readLoop = async (r: SourceRunner) => {
+      while (!this.stopRequested) {
+        const waitStart = performance.now();
+        for (const q of queues) await q.waitForRoom();
+        blocked.inc((performance.now() - waitStart) / 1000);
+        const got = await r.next(Date.now);
+        if (!got) break;
+        let batch = got.batch;
+        if (recordsIn + batch.numRows >= maxRecords) {
+          batch = batch.slice(0, maxRecords - recordsIn);
+          this.stopRequested ??= "max-records";
+        }
+        recordsIn += batch.numRows;
+        this.metrics.sourceRecords.inc({ ...labels, source: r.node.name }, batch.numRows);
+        const t0 = performance.now();
+        flow.emit(r.node.name, batch);
+        flow.watermark(r.node.name, r.watermark(Date.now()));
+        busy.inc((performance.now() - t0) / 1000);
+        for (const q of queues) if (q.error()) throw q.error();
+      }
+    };
+    try {
+      await Promise.all(runners.map(readLoop));
+      // Draining: every source is done, so all event time has passed and every window fires.
+      for (const r of runners) flow.watermark(r.node.name, Number.POSITIVE_INFINITY);
+      for (const q of queues) await q.close();
+      await Promise.all(runners.map((r) => commitAndClose(r.source, this.log)));
+    } finally {
+      clearInterval(ticker);
+    }
+    const summary: RunSummary = {
+      ...progress(),
+      watermark: Number.POSITIVE_INFINITY,
+      lateRecords: flow.runners.reduce((s, r) => s + r.operator.lateRecords(), 0),
+      reason: this.stopRequested ?? "end-of-input",
+    };
+    this.log.info({ summary }, "job finished");
+    return summary;
+  }
+}
+
+async function commitAndClose(source: Source, log: Logger): Promise<void> {
+  try {
+    await source.commit(source.position());
+  } finally {
+    await source.close().catch((err: unknown) => log.warn({ err }, "closing a source failed"));
+  }
+}
