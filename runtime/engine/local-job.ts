@@ -1,5 +1,5 @@
 import { createSink, createSource } from "../connectors/registry.js";
-import type { ConnectorContext, Source } from "../connectors/connector.js";
+import type { ConnectorContext, Sink, Source } from "../connectors/connector.js";
 import { log as rootLog, type Logger } from "../log.js";
 import { EngineMetrics } from "../metrics/metrics.js";
 import type { JobPlan } from "../planner/plan.js";
@@ -16,6 +16,8 @@ export interface LocalRunOptions {
   sinkBufferRows?: number;
   metrics?: EngineMetrics;
   log?: Logger;
+  /** Sinks to use instead of the spec's, by sink name (tests and benchmarks collect output). */
+  sinks?: Record<string, Sink>;
   /** Called about once a second while running. */
   onProgress?: (p: Progress) => void;
 }
@@ -70,7 +72,8 @@ export class LocalJob {
     });
     let recordsOut = 0;
     const queues = this.plan.sinks.map((s) => {
-      const q = new SinkQueue(s.name, createSink(s.spec, s.info, ctx(s.name)), this.opts.sinkBufferRows ?? 65_536, (n) => {
+      const sink = this.opts.sinks?.[s.name] ?? createSink(s.spec, s.info, ctx(s.name));
+      const q = new SinkQueue(s.name, sink, this.opts.sinkBufferRows ?? 65_536, (n) => {
         recordsOut += n;
         this.metrics.sinkRecords.inc({ ...labels, sink: s.name }, n);
       });

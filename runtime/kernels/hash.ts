@@ -44,12 +44,13 @@ function combineColumn(col: Data, acc: Uint32Array): void {
   const n = col.length;
   const valid = validityBytes(col);
   const t = col.type;
+  // Arrow-js slices value and offset buffers with the column; only bit buffers keep `offset`.
   const off = col.offset;
   if (DataType.isUtf8(t)) {
     const o = col.valueOffsets as Int32Array;
     const b = col.values as Uint8Array;
     for (let i = 0; i < n; i++)
-      acc[i] = valid && !valid[i] ? mixK(acc[i], NULL_HASH) : hashBytes(b, o[off + i], o[off + i + 1], acc[i]);
+      acc[i] = valid && !valid[i] ? mixK(acc[i], NULL_HASH) : hashBytes(b, o[i], o[i + 1], acc[i]);
     return;
   }
   if (DataType.isDictionary(t)) {
@@ -60,7 +61,7 @@ function combineColumn(col: Data, acc: Uint32Array): void {
     const b = dict.values as Uint8Array;
     const keys = col.values as Int32Array;
     for (let i = 0; i < n; i++) {
-      const k = keys[off + i];
+      const k = keys[i];
       acc[i] = valid && !valid[i] ? mixK(acc[i], NULL_HASH) : hashBytes(b, o[k], o[k + 1], acc[i]);
     }
     return;
@@ -75,13 +76,13 @@ function combineColumn(col: Data, acc: Uint32Array): void {
   }
   if (col.values instanceof BigInt64Array || col.values instanceof Float64Array) {
     // Two 32-bit halves of the 64-bit value (int64 bits, or float64 bits).
-    const v = new Int32Array(col.values.buffer, col.values.byteOffset + off * 8, n * 2);
+    const v = new Int32Array(col.values.buffer, col.values.byteOffset, n * 2);
     for (let i = 0; i < n; i++)
       acc[i] = valid && !valid[i] ? mixK(acc[i], NULL_HASH) : mixK(mixK(acc[i], v[2 * i]), v[2 * i + 1]);
     return;
   }
   const v = col.values as Int32Array;
-  for (let i = 0; i < n; i++) acc[i] = mixK(acc[i], valid && !valid[i] ? NULL_HASH : v[off + i]);
+  for (let i = 0; i < n; i++) acc[i] = mixK(acc[i], valid && !valid[i] ? NULL_HASH : v[i]);
 }
 
 /** One 32-bit hash per row over the given key columns. */

@@ -8,6 +8,9 @@ import { type Data, DataType, makeData, type Schema, type Field, RecordBatch, St
 
 export type Column = Data;
 
+// Arrow-js slices fixed-width and offset buffers when it slices a column (values[0] is row 0 of
+// the slice) but keeps bit buffers whole: `offset` applies to validity and bool bits only.
+
 const TWO_32 = 4294967296;
 
 /** True when row i (relative to the column's start) holds a value. */
@@ -46,10 +49,10 @@ export function numberAt(col: Column, i: number): number {
   const values = col.values as ArrayLike<number | bigint>;
   if (col.values instanceof BigInt64Array) {
     const v32 = new Int32Array(col.values.buffer, col.values.byteOffset, col.values.length * 2);
-    const j = (col.offset + i) * 2;
+    const j = i * 2;
     return v32[j + 1] * TWO_32 + (v32[j] >>> 0);
   }
-  return Number(values[col.offset + i]);
+  return Number(values[i]);
 }
 
 /**
@@ -61,15 +64,15 @@ export function toFloat64(col: Column): Float64Array {
   const out = new Float64Array(n);
   const v = col.values;
   if (v instanceof Float64Array) {
-    out.set(v.subarray(col.offset, col.offset + n));
+    out.set(v.subarray(0, n));
   } else if (v instanceof BigInt64Array) {
-    const v32 = new Int32Array(v.buffer, v.byteOffset + col.offset * 8, n * 2);
+    const v32 = new Int32Array(v.buffer, v.byteOffset, n * 2);
     for (let i = 0, j = 0; i < n; i++, j += 2) out[i] = v32[j + 1] * TWO_32 + (v32[j] >>> 0);
   } else if (v instanceof Uint8Array && DataType.isBool(col.type)) {
     for (let i = 0, j = col.offset; i < n; i++, j++) out[i] = (v[j >> 3] >> (j & 7)) & 1;
   } else {
     const a = v as Int32Array;
-    for (let i = 0; i < n; i++) out[i] = a[col.offset + i];
+    for (let i = 0; i < n; i++) out[i] = a[i];
   }
   return out;
 }
@@ -91,11 +94,10 @@ export function float64ToInt64(src: Float64Array | ArrayLike<number>, n = src.le
 export function stringAt(col: Column, i: number): string {
   if (DataType.isDictionary(col.type)) {
     const dict = col.dictionary!.data[0];
-    return stringAt(dict, (col.values as Int32Array)[col.offset + i]);
+    return stringAt(dict, (col.values as Int32Array)[i]);
   }
   const off = col.valueOffsets as Int32Array;
-  const j = col.offset + i;
-  return textDecoder.decode((col.values as Uint8Array).subarray(off[j], off[j + 1]));
+  return textDecoder.decode((col.values as Uint8Array).subarray(off[i], off[i + 1]));
 }
 
 const textDecoder = new TextDecoder();

@@ -18,6 +18,7 @@ export function takeData(col: Data, indices: Int32Array, count = indices.length)
     }
   }
   const validity = nullCount > 0 ? { nullBitmap: outValid, nullCount } : { nullCount: 0 };
+  // Arrow-js slices value and offset buffers with the column; only bit buffers keep `offset`.
   const off = col.offset;
   if (DataType.isUtf8(t)) {
     const srcOff = col.valueOffsets as Int32Array;
@@ -25,13 +26,13 @@ export function takeData(col: Data, indices: Int32Array, count = indices.length)
     const offsets = new Int32Array(count + 1);
     let total = 0;
     for (let i = 0; i < count; i++) {
-      const j = indices[i] + off;
+      const j = indices[i];
       total += srcOff[j + 1] - srcOff[j];
       offsets[i + 1] = total;
     }
     const bytes = new Uint8Array(total);
     for (let i = 0; i < count; i++) {
-      const j = indices[i] + off;
+      const j = indices[i];
       bytes.set(src.subarray(srcOff[j], srcOff[j + 1]), offsets[i]);
     }
     return makeData({ type: t, length: count, valueOffsets: offsets, data: bytes, ...validity });
@@ -48,7 +49,7 @@ export function takeData(col: Data, indices: Int32Array, count = indices.length)
   if (DataType.isDictionary(t)) {
     const src = col.values as Int32Array;
     const keys = new Int32Array(count);
-    for (let i = 0; i < count; i++) keys[i] = src[indices[i] + off];
+    for (let i = 0; i < count; i++) keys[i] = src[indices[i]];
     return makeData({ type: t, length: count, data: keys, dictionary: col.dictionary, ...validity });
   }
   if (col.values instanceof BigInt64Array) {
@@ -57,7 +58,7 @@ export function takeData(col: Data, indices: Int32Array, count = indices.length)
     const out = new BigInt64Array(count);
     const o32 = new Int32Array(out.buffer);
     for (let i = 0; i < count; i++) {
-      const j = (indices[i] + off) * 2;
+      const j = indices[i] * 2;
       o32[2 * i] = src[j];
       o32[2 * i + 1] = src[j + 1];
     }
@@ -66,7 +67,7 @@ export function takeData(col: Data, indices: Int32Array, count = indices.length)
   // float64 and int32 share this path; Arrow checks the buffer against the type at runtime.
   const src = col.values as Float64Array;
   const out = new (src.constructor as Float64ArrayConstructor)(count);
-  for (let i = 0; i < count; i++) out[i] = src[indices[i] + off];
+  for (let i = 0; i < count; i++) out[i] = src[indices[i]];
   return makeData({ type: t as Float64, length: count, data: out, ...validity });
 }
 
@@ -114,16 +115,18 @@ export function concatData(parts: Data[]): Data {
   }
   if (DataType.isUtf8(t)) {
     const offsets = new Int32Array(n + 1);
-    const total = parts.reduce((s, p) => s + (p.values as Uint8Array).length, 0);
+    // Offsets need not start at 0 (e.g. IPC or sliced input): copy only bytes [po[0], po[len]).
+    const span = (p: Data) => (p.valueOffsets as Int32Array)[p.length] - (p.valueOffsets as Int32Array)[0];
+    const total = parts.reduce((s, p) => s + span(p), 0);
     const bytes = new Uint8Array(total);
     let row = 0;
     let pos = 0;
     for (const p of parts) {
       const po = p.valueOffsets as Int32Array;
-      bytes.set(p.values as Uint8Array, pos);
-      for (let i = 0; i < p.length; i++) offsets[row + i + 1] = pos + po[i + 1];
+      bytes.set((p.values as Uint8Array).subarray(po[0], po[p.length]), pos);
+      for (let i = 0; i < p.length; i++) offsets[row + i + 1] = pos + po[i + 1] - po[0];
       row += p.length;
-      pos += (p.values as Uint8Array).length;
+      pos += span(p);
     }
     return makeData({ type: t, length: n, valueOffsets: offsets, data: bytes, ...validity });
   }
@@ -143,7 +146,7 @@ export function concatData(parts: Data[]): Data {
       const keys = new Int32Array(n);
       let row = 0;
       for (const p of parts) {
-        keys.set(p.values as Int32Array, row);
+        keys.set((p.values as Int32Array).subarray(0, p.length), row);
         row += p.length;
       }
       return makeData({ type: t, length: n, data: keys, dictionary: first, ...validity });
@@ -154,7 +157,7 @@ export function concatData(parts: Data[]): Data {
   const out = new Ctor(n);
   let row = 0;
   for (const p of parts) {
-    out.set(p.values as Float64Array, row);
+    out.set((p.values as Float64Array).subarray(0, p.length), row);
     row += p.length;
   }
   return makeData({ type: t as Float64, length: n, data: out, ...validity });

@@ -1,0 +1,60 @@
+import { fileURLToPath } from "node:url";
+import { LocalJob } from "../../runtime/engine/local-job.js";
+import { planManifest } from "../../runtime/planner/validate.js";
+import { loadManifest } from "../../runtime/spec/manifest.js";
+import { ROW_QUERIES } from "./baseline/row-nexmark.js";
+import { q8 as rowQ8 } from "./baseline/row-nexmark-q8.js";
+import { CollectingSink } from "../helpers/collecting-sink.js";
+import { peakRssMiB } from "./peak-memory.js";
+
+/**
+ * One benchmark case in a fresh process (so peak memory is the case's own):
+ * `nexmark-case.ts <q0|q1|q2|q7|q8> <columnar|row> <events>`; prints one JSON line.
+ */
+export interface CaseResult {
+  query: string;
+  impl: string;
+  events: number;
+  seconds: number;
+  eventsPerSec: number;
+  outputRows: number;
+  peakRssMiB: number;
+}
+
+async function columnar(query: string, events: number): Promise<number> {
+  const manifest = loadManifest(fileURLToPath(new URL(`../../examples/nexmark/${query}.yaml`, import.meta.url)));
+  const sources = manifest.spec.sources;
+  if (query === "q8") {
+    sources.persons.generator!.count = Math.floor(events / 4);
+    sources.auctions.generator!.count = events - Math.floor(events / 4);
+  } else {
+    sources.bids.generator!.count = events;
+  }
+  for (const s of Object.values(sources)) s.generator!.batchSize = 16_384;
+  const sink = new CollectingSink(false);
+  const plan = planManifest(manifest);
+  await new LocalJob(plan, { sinks: { [plan.sinks[0].name]: sink } }).run();
+  return sink.rows;
+}
+
+async function main(): Promise<void> {
+  const [query, impl, eventsArg] = process.argv.slice(2);
+  const events = Number(eventsArg);
+  process.env.SABOT_LOG_LEVEL ??= "warn";
+  const t0 = performance.now();
+  const outputRows =
+    impl === "row" ? (query === "q8" ? rowQ8(events) : ROW_QUERIES[query](events)) : await columnar(query, events);
+  const seconds = (performance.now() - t0) / 1000;
+  const result: CaseResult = {
+    query,
+    impl,
+    events,
+    seconds,
+    eventsPerSec: events / seconds,
+    outputRows,
+    peakRssMiB: peakRssMiB(),
+  };
+  console.log(JSON.stringify(result));
+}
+
+await main();
