@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { cacheDir } from "./lib/cache.js";
 import { stopServer } from "./lib/process.js";
@@ -22,6 +22,7 @@ export function buildAll(): void {
  */
 export async function startEnvironment(): Promise<TestEnv> {
   buildAll();
+  pruneOldRuns();
   const runDir = mkdtempSync(join(cacheDir("runs"), "run-"));
   const logDir = join(runDir, "logs");
   mkdirSync(logDir, { recursive: true });
@@ -52,7 +53,18 @@ export async function startEnvironment(): Promise<TestEnv> {
   return env;
 }
 
-export async function stopEnvironment(env: Pick<TestEnv, "processes">): Promise<void> {
+/** Stops every server; removes the run folder unless its logs are wanted (a failed run). */
+export async function stopEnvironment(env: Pick<TestEnv, "processes" | "runDir">, opts: { keepFiles?: boolean } = {}): Promise<void> {
   // The API server depends on etcd, so stopping in reverse start order gives cleaner logs.
   for (const p of [...env.processes].reverse()) await stopServer(p);
+  if (!opts.keepFiles) rmSync(env.runDir, { recursive: true, force: true });
+}
+
+/** Run folders of failed runs are kept for a day for their logs, then removed at the next start. */
+function pruneOldRuns(): void {
+  const runs = cacheDir("runs");
+  for (const d of readdirSync(runs)) {
+    const dir = join(runs, d);
+    if (Date.now() - statSync(dir).mtimeMs > 86_400_000) rmSync(dir, { recursive: true, force: true });
+  }
 }

@@ -21,8 +21,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide("testEnv", env);
   return async () => {
     if (!external) {
-      printLogsOfFailedRun(project, env);
-      await stopEnvironment(env);
+      const failed = printLogsOfFailedRun(project, env);
+      await stopEnvironment(env, { keepFiles: failed });
     }
   };
 }

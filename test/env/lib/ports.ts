@@ -1,10 +1,12 @@
 import { createServer } from "node:net";
 
 /**
- * Asks the kernel for a free loopback port. Two test runs on one machine never collide because
- * every server gets its port this way instead of a fixed number.
+ * Ports already handed out by this process. Between freePort() returning and the server binding,
+ * the kernel may hand the same port out again; services started in parallel would then collide.
  */
-export function freePort(): Promise<number> {
+const handedOut = new Set<number>();
+
+function kernelPort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
     srv.unref();
@@ -15,4 +17,18 @@ export function freePort(): Promise<number> {
       srv.close(() => resolve(port));
     });
   });
+}
+
+/**
+ * Asks the kernel for a free loopback port. Two test runs on one machine never collide because
+ * every server gets its port this way instead of a fixed number.
+ */
+export async function freePort(): Promise<number> {
+  for (;;) {
+    const port = await kernelPort();
+    if (!handedOut.has(port)) {
+      handedOut.add(port);
+      return port;
+    }
+  }
 }

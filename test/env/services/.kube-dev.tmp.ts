@@ -1,0 +1,14 @@
+import { mkdirSync, mkdtempSync } from "node:fs";
+import { join } from "node:path";
+import { startKube } from "./kube.js";
+import { stopServer } from "../lib/process.js";
+const runDir = mkdtempSync("/tmp/kubedev/run-");
+const logDir = join(runDir, "logs");
+mkdirSync(logDir);
+const t0 = Date.now();
+const { kube, processes } = await startKube({ runDir, logDir });
+console.log(`started in ${Date.now() - t0} ms`, JSON.stringify(kube), processes.map((p) => `${p.name}:${p.pid}`).join(" "));
+const hold = Number(process.env.HOLD_S ?? "0");
+if (hold > 0) await new Promise((r) => setTimeout(r, hold * 1000));
+for (const p of processes.reverse()) await stopServer(p);
+console.log("stopped");
