@@ -1,0 +1,108 @@
+import {
+  Bool,
+  type Data,
+  type DataType,
+  Dictionary,
+  Field,
+  Float64,
+  Int32,
+  Int64,
+  makeData,
+  makeVector,
+  type RecordBatch,
+  Schema,
+  TimestampMillisecond,
+  Utf8,
+} from "apache-arrow";
+import { boolData, float64Data, int32Data, int64Data, timestampData, utf8Data } from "../../../../runtime/types/builders.js";
+import { columnsOf, makeBatch, valueAt } from "../../../../runtime/types/column.js";
+import { Rng } from "../../../helpers/random.js";
+
+export { Rng };
+
+/**
+ * Test data for the join tests: batches built from plain rows, where every batch gets its own
+ * shuffled dictionary (with an unused entry) for dictionary columns, as a decoder would make them,
+ * and rows read back as plain values. The seeded RNG is the shared one (test/helpers/random.ts).
+ */
+
+export type Value = string | number | boolean | null;
+export type Row = Record<string, Value>;
+
+export type Kind = "int32" | "int64" | "timestamp" | "float64" | "utf8" | "dict" | "bool";
+
+export function typeOf(kind: Kind): DataType {
+  switch (kind) {
+    case "int32":
+      return new Int32();
+    case "int64":
+      return new Int64();
+    case "timestamp":
+      return new TimestampMillisecond();
+    case "float64":
+      return new Float64();
+    case "utf8":
+      return new Utf8();
+    case "dict":
+      return new Dictionary(new Utf8(), new Int32());
+    case "bool":
+      return new Bool();
+  }
+}
+
+export function schemaOf(cols: [string, Kind][]): Schema {
+  return new Schema(cols.map(([name, kind]) => new Field(name, typeOf(kind), true)));
+}
+
+function validity(values: Value[]): Uint8Array | null {
+  if (!values.some((v) => v === null)) return null;
+  return Uint8Array.from(values, (v) => (v === null ? 0 : 1));
+}
+
+function column(type: DataType, values: Value[], rng: Rng): Data {
+  const valid = validity(values);
+  const nums = () => Float64Array.from(values, (v) => (v === null ? 0 : (v as number)));
+  if (type instanceof Dictionary) {
+    // A per-batch dictionary in shuffled order, with an unused entry, as a decoder might make.
+    const distinct = [...new Set(values.filter((v) => v !== null) as string[]), `unused-${rng.range(0, 1000)}`];
+    for (let i = distinct.length - 1; i > 0; i--) {
+      const j = rng.range(0, i + 1);
+      [distinct[i], distinct[j]] = [distinct[j], distinct[i]];
+    }
+    const index = new Map(distinct.map((s, i) => [s, i]));
+    const keys = Int32Array.from(values, (v) => (v === null ? 0 : index.get(v as string)!));
+    const dict = makeVector(utf8Data(distinct));
+    const base = int32Data(keys, valid);
+    return makeData({ type, length: values.length, data: keys, dictionary: dict, nullBitmap: base.nullBitmap, nullCount: base.nullCount });
+  }
+  if (type instanceof Utf8) return utf8Data(values as (string | null)[]);
+  if (type instanceof Bool) return boolData(Uint8Array.from(values, (v) => (v ? 1 : 0)), valid);
+  if (type instanceof Float64) return float64Data(nums(), valid);
+  if (type instanceof TimestampMillisecond) return timestampData(nums(), valid);
+  if (type instanceof Int64) return int64Data(nums(), valid);
+  return int32Data(Int32Array.from(nums()), valid);
+}
+
+/** A batch of `schema` holding `rows` (missing fields are null). */
+export function batchOf(schema: Schema, rows: Row[], rng: Rng): RecordBatch {
+  const cols = schema.fields.map((f) => column(f.type, rows.map((r) => r[f.name] ?? null), rng));
+  return makeBatch(schema, cols, rows.length);
+}
+
+/** The rows of a batch as plain objects (test side only). */
+export function rowsOf(batch: RecordBatch): Row[] {
+  const cols = columnsOf(batch);
+  const names = batch.schema.fields.map((f) => f.name);
+  const out: Row[] = [];
+  for (let i = 0; i < batch.numRows; i++) {
+    const r: Row = {};
+    names.forEach((n, c) => (r[n] = valueAt(cols[c], i)));
+    out.push(r);
+  }
+  return out;
+}
+
+/** Sorted canonical strings of rows, to compare multisets of rows. */
+export function canonical(rows: Row[]): string[] {
+  return rows.map((r) => JSON.stringify(Object.keys(r).sort().map((k) => [k, r[k]]))).sort();
+}
