@@ -33,7 +33,11 @@ export function takeData(col: Data, indices: Int32Array, count = indices.length)
     const bytes = new Uint8Array(total);
     for (let i = 0; i < count; i++) {
       const j = indices[i];
-      bytes.set(src.subarray(srcOff[j], srcOff[j + 1]), offsets[i]);
+      const from = srcOff[j];
+      const len = srcOff[j + 1] - from;
+      // Short strings: a byte loop beats creating a subarray view per row.
+      if (len <= 32) for (let k = 0, o = offsets[i]; k < len; k++) bytes[o + k] = src[from + k];
+      else bytes.set(src.subarray(from, from + len), offsets[i]);
     }
     return makeData({ type: t, length: count, valueOffsets: offsets, data: bytes, ...validity });
   }

@@ -1,0 +1,111 @@
+import { type BoolVec, broadcast, type Operand } from "./vec.js";
+
+/**
+ * Three-valued logic over byte-per-row booleans. A NULL row's value byte is never trusted:
+ * FALSE AND NULL is FALSE, TRUE OR NULL is TRUE, everything else involving NULL is NULL.
+ */
+
+function bools(o: Operand, n: number): BoolVec {
+  return o.kind === "scalar" ? (broadcast(o, "bool", n) as BoolVec) : (o as BoolVec);
+}
+
+export function and3(a: Operand, b: Operand, n: number): BoolVec {
+  // Constant sides decide or vanish: x AND TRUE = x, x AND FALSE = FALSE.
+  if (a.kind === "scalar" && a.value !== null) return a.value ? bools(b, n) : bools(a, n);
+  if (b.kind === "scalar" && b.value !== null) return b.value ? bools(a, n) : bools(b, n);
+  const x = bools(a, n);
+  const y = bools(b, n);
+  const out = new Uint8Array(n);
+  const xv = x.values;
+  const yv = y.values;
+  if (!x.valid && !y.valid) {
+    for (let i = 0; i < n; i++) out[i] = xv[i] & yv[i];
+    return { kind: "bool", length: n, values: out, valid: null };
+  }
+  const valid = new Uint8Array(n);
+  const allA = x.valid === null;
+  const allB = y.valid === null;
+  const va = x.valid ?? y.valid!;
+  const vb = y.valid ?? x.valid!;
+  for (let i = 0; i < n; i++) {
+    const pa = allA ? 1 : va[i];
+    const pb = allB ? 1 : vb[i];
+    const falseA = pa & (xv[i] ^ 1);
+    const falseB = pb & (yv[i] ^ 1);
+    valid[i] = (pa & pb) | falseA | falseB;
+    out[i] = pa & pb & xv[i] & yv[i];
+  }
+  return { kind: "bool", length: n, values: out, valid };
+}
+
+export function or3(a: Operand, b: Operand, n: number): BoolVec {
+  if (a.kind === "scalar" && a.value !== null) return a.value ? bools(a, n) : bools(b, n);
+  if (b.kind === "scalar" && b.value !== null) return b.value ? bools(b, n) : bools(a, n);
+  const x = bools(a, n);
+  const y = bools(b, n);
+  const out = new Uint8Array(n);
+  const xv = x.values;
+  const yv = y.values;
+  if (!x.valid && !y.valid) {
+    for (let i = 0; i < n; i++) out[i] = xv[i] | yv[i];
+    return { kind: "bool", length: n, values: out, valid: null };
+  }
+  const valid = new Uint8Array(n);
+  const allA = x.valid === null;
+  const allB = y.valid === null;
+  const va = x.valid ?? y.valid!;
+  const vb = y.valid ?? x.valid!;
+  for (let i = 0; i < n; i++) {
+    const pa = allA ? 1 : va[i];
+    const pb = allB ? 1 : vb[i];
+    const trueA = pa & xv[i];
+    const trueB = pb & yv[i];
+    valid[i] = (pa & pb) | trueA | trueB;
+    out[i] = trueA | trueB;
+  }
+  return { kind: "bool", length: n, values: out, valid };
+}
+
+export function not3(a: Operand, n: number): BoolVec {
+  const x = bools(a, n);
+  const out = new Uint8Array(n);
+  const xv = x.values;
+  for (let i = 0; i < n; i++) out[i] = xv[i] ^ 1;
+  return { kind: "bool", length: n, values: out, valid: x.valid };
+}
+
+/** IS [NOT] NULL / TRUE / FALSE: never NULL itself. */
+export function isTest(a: Operand, what: "NULL" | "TRUE" | "FALSE", negated: boolean, n: number): BoolVec {
+  const out = new Uint8Array(n);
+  const flip = negated ? 1 : 0;
+  if (a.kind === "scalar") {
+    const hit = what === "NULL" ? a.value === null : what === "TRUE" ? a.value === true : a.value === false;
+    out.fill((hit ? 1 : 0) ^ flip);
+    return { kind: "bool", length: n, values: out, valid: null };
+  }
+  const valid = a.valid;
+  if (what === "NULL") {
+    if (!valid) out.fill(flip);
+    else for (let i = 0; i < n; i++) out[i] = valid[i] ^ 1 ^ flip;
+  } else {
+    const xv = (a as BoolVec).values;
+    const want = what === "TRUE" ? 1 : 0;
+    for (let i = 0; i < n; i++) out[i] = ((valid ? valid[i] : 1) & (xv[i] === want ? 1 : 0)) ^ flip;
+  }
+  return { kind: "bool", length: n, values: out, valid: null };
+}
+
+/** Rows that are TRUE (not NULL), as a selection vector. */
+export function selection(v: BoolVec): { indices: Int32Array; count: number } {
+  const n = v.length;
+  const indices = new Int32Array(n);
+  const xv = v.values;
+  const valid = v.valid;
+  let count = 0;
+  if (valid) {
+    for (let i = 0; i < n; i++) if (xv[i] & valid[i]) indices[count++] = i;
+  } else {
+    for (let i = 0; i < n; i++) if (xv[i]) indices[count++] = i;
+  }
+  return { indices, count };
+}

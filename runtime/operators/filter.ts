@@ -1,0 +1,42 @@
+import type { RecordBatch } from "apache-arrow";
+import { type CompiledPredicate, compilePredicate } from "../expr/index.js";
+import { takeBatch } from "../types/take.js";
+import type { Operator, OperatorSnapshot, StreamInfo } from "./operator.js";
+
+/**
+ * Keeps the rows where a SQL condition is TRUE (FALSE and NULL rows are dropped). Stateless.
+ * A batch where every row passes is forwarded as is (no copy); one where none does yields nothing.
+ */
+export class FilterOperator implements Operator {
+  readonly output: StreamInfo;
+  private readonly predicate: CompiledPredicate;
+
+  constructor(
+    readonly name: string,
+    input: StreamInfo,
+    readonly predicateSql: string,
+  ) {
+    this.predicate = compilePredicate(predicateSql, input);
+    this.output = { ...input };
+  }
+
+  processBatch(batch: RecordBatch, _input = 0): RecordBatch[] {
+    const n = batch.numRows;
+    if (n === 0) return [];
+    const { indices, count } = this.predicate.selection(batch);
+    if (count === n) return [batch];
+    if (count === 0) return [];
+    return [takeBatch(batch, indices, count)];
+  }
+
+  processWatermark(_watermark?: number): RecordBatch[] {
+    return [];
+  }
+  snapshot(): OperatorSnapshot | null {
+    return null;
+  }
+  restore(): void {}
+  lateRecords(): number {
+    return 0;
+  }
+}
