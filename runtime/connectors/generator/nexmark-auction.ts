@@ -1,0 +1,113 @@
+import { Int64, type RecordBatch, type Schema, TimestampMillisecond, Utf8 } from "apache-arrow";
+import {
+  batchOf,
+  emptyUtf8,
+  generatorSchema,
+  int64Buffer,
+  int64Column,
+  setInt64,
+  timestampColumn,
+  Utf8Writer,
+  writeLetters,
+} from "./columns.js";
+import { BASE_TIME_MS, EVENTS_PER_MS, type KindGenerator, MAX_JITTER_MS } from "./kind.js";
+import {
+  auctionEventId,
+  AUCTION_PROPORTION,
+  FIRST_AUCTION_ID,
+  FIRST_CATEGORY_ID,
+  FIRST_PERSON_ID,
+  HOT_ID_RATIO,
+  HOT_SELLER_RATIO,
+  lastBase0PersonId,
+  nextBase0PersonId,
+  NUM_CATEGORIES,
+  NUM_IN_FLIGHT_AUCTIONS,
+  PRICE_TABLE,
+  TOTAL_PROPORTION,
+} from "./nexmark-ids.js";
+import { eventHash, nextHash, seedKey, unit } from "./rng.js";
+
+const ITEM_NAME_MAX = 20;
+const DESCRIPTION_MAX = 40;
+/**
+ * Nexmark's auction length: uniform in [1, 2 × the event time it takes for the in-flight auctions
+ * to turn over], so about NUM_IN_FLIGHT_AUCTIONS auctions are open at any time.
+ */
+const AUCTION_HORIZON_MS = Math.floor((NUM_IN_FLIGHT_AUCTIONS * TOTAL_PROPORTION) / AUCTION_PROPORTION / EVENTS_PER_MS);
+
+/** `nexmark-auction`: id, itemName, description, initialBid, reserve, dateTime, expires, seller, category, extra. */
+export class AuctionGenerator implements KindGenerator {
+  readonly schema: Schema;
+  readonly timeField = "dateTime";
+  private readonly key: number;
+
+  constructor(seed: number) {
+    this.key = seedKey(seed);
+    this.schema = generatorSchema([
+      ["id", new Int64()],
+      ["itemName", new Utf8()],
+      ["description", new Utf8()],
+      ["initialBid", new Int64()],
+      ["reserve", new Int64()],
+      ["dateTime", new TimestampMillisecond()],
+      ["expires", new TimestampMillisecond()],
+      ["seller", new Int64()],
+      ["category", new Int64()],
+      ["extra", new Utf8()],
+    ]);
+  }
+
+  generate(first: number, step: number, n: number): RecordBatch {
+    const id = int64Buffer(n);
+    const initialBid = int64Buffer(n);
+    const reserve = int64Buffer(n);
+    const time = int64Buffer(n);
+    const expires = int64Buffer(n);
+    const seller = int64Buffer(n);
+    const category = int64Buffer(n);
+    const itemName = new Utf8Writer(n, ITEM_NAME_MAX);
+    const description = new Utf8Writer(n, DESCRIPTION_MAX);
+    for (let j = 0; j < n; j++) {
+      const k = first + j * step;
+      const e = auctionEventId(k);
+      const h = eventHash(this.key, k);
+      const h1 = nextHash(h, 1);
+      setInt64(id.v32, j, k + FIRST_AUCTION_ID);
+      writeLetters(itemName, nextHash(h, 2), 3 + ((h1 & 0xff) % (ITEM_NAME_MAX - 2)), nextHash);
+      itemName.endRow();
+      writeLetters(description, nextHash(h, 3), 10 + ((h1 >>> 8) % (DESCRIPTION_MAX - 9)), nextHash);
+      description.endRow();
+      const h4 = nextHash(h, 4);
+      const bid = PRICE_TABLE[h4 >>> 16];
+      setInt64(initialBid.v32, j, bid);
+      setInt64(reserve.v32, j, bid + PRICE_TABLE[h4 & 0xffff]);
+      const nominal = BASE_TIME_MS + Math.floor(e / EVENTS_PER_MS);
+      setInt64(time.v32, j, nominal - ((h >>> 20) % MAX_JITTER_MS));
+      setInt64(expires.v32, j, nominal + 1 + (nextHash(h, 5) % (2 * AUCTION_HORIZON_MS)));
+      const s =
+        // HOT_SELLER_RATIO = 4: 3 in 4 auctions come from a hot seller.
+        (h & (HOT_SELLER_RATIO - 1)) !== 0
+          ? Math.floor(lastBase0PersonId(e) / HOT_ID_RATIO) * HOT_ID_RATIO
+          : nextBase0PersonId(e, unit(nextHash(h, 6)));
+      setInt64(seller.v32, j, s + FIRST_PERSON_ID);
+      setInt64(category.v32, j, FIRST_CATEGORY_ID + ((h >>> 2) % NUM_CATEGORIES));
+    }
+    return batchOf(
+      this.schema,
+      [
+        int64Column(id.values),
+        itemName.finish(),
+        description.finish(),
+        int64Column(initialBid.values),
+        int64Column(reserve.values),
+        timestampColumn(time.values),
+        timestampColumn(expires.values),
+        int64Column(seller.values),
+        int64Column(category.values),
+        emptyUtf8(n),
+      ],
+      n,
+    );
+  }
+}

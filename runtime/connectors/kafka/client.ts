@@ -1,0 +1,135 @@
+import { createRequire } from "node:module";
+import { Kafka, type LogEntry, logLevel } from "kafkajs";
+import type { Logger } from "../../log.js";
+
+/**
+ * kafkajs clients. Producers and admin use the public API. The source reads with kafkajs' own
+ * Cluster and Broker classes (its fetch and offset-commit requests) instead of a Consumer: a
+ * Consumer always joins a consumer group and lets the group decide which partitions it reads,
+ * while Sabot's coordinator decides that (partition p → subtask p % parallelism), seeks to
+ * checkpointed offsets, and fetches only when downstream has room. That is what Kafka's Java
+ * client calls assign() + commitSync(), and what Flink's KafkaSource does. kafkajs is pinned
+ * (2.2.4, no longer developed), so these internals will not move under us.
+ */
+
+/** kafkajs log lines go to the job's logger (warnings and errors only: kafkajs is chatty). */
+function logCreator(log: Logger) {
+  return () =>
+    ({ namespace, level, log: entry }: LogEntry) => {
+      const { message, ...extra } = entry;
+      const fields = { kafkajs: namespace, ...extra };
+      if (level === logLevel.ERROR) log.error(fields, message);
+      else if (level === logLevel.WARN) log.warn(fields, message);
+      else log.debug(fields, message);
+    };
+}
+
+export function kafkaClient(brokers: string[], clientId: string, log: Logger): Kafka {
+  return new Kafka({
+    brokers,
+    clientId,
+    logLevel: logLevel.WARN,
+    logCreator: logCreator(log),
+    retry: { retries: 8, initialRetryTime: 200, maxRetryTime: 10_000 },
+  });
+}
+
+// ---- kafkajs internals used by the source (typed here; kafkajs ships no types for them) ----
+
+export interface FetchedMessage {
+  offset: string;
+  key: Buffer | null;
+  value: Buffer | null;
+  timestamp: string;
+  headers?: Record<string, Buffer | string | (Buffer | string)[] | undefined>;
+  isControlRecord?: boolean;
+}
+
+export interface FetchedPartition {
+  partition: number;
+  errorCode: number;
+  highWatermark: string;
+  messages: FetchedMessage[];
+}
+
+/** kafkajs' consumer Batch: drops messages before the fetch offset, aborted ones and control records. */
+export interface FilteredBatch {
+  readonly messages: FetchedMessage[];
+  readonly highWatermark: string;
+  isEmpty(): boolean;
+  isEmptyDueToFiltering(): boolean;
+  lastOffset(): string;
+}
+
+export interface TopicPartitionsRequest<P> {
+  topic: string;
+  partitions: P[];
+}
+
+export interface InternalBroker {
+  fetch(req: {
+    isolationLevel: number;
+    maxWaitTime: number;
+    minBytes: number;
+    maxBytes: number;
+    topics: TopicPartitionsRequest<{ partition: number; fetchOffset: string; maxBytes: number }>[];
+  }): Promise<{ responses: { topicName: string; partitions: FetchedPartition[] }[] }>;
+  offsetCommit(req: {
+    groupId: string;
+    groupGenerationId: number;
+    memberId: string;
+    topics: TopicPartitionsRequest<{ partition: number; offset: string }>[];
+  }): Promise<unknown>;
+  offsetFetch(req: {
+    groupId: string;
+    topics: TopicPartitionsRequest<{ partition: number }>[];
+  }): Promise<{ responses: { topic: string; partitions: { partition: number; offset: string }[] }[] }>;
+}
+
+export interface InternalCluster {
+  connect(): Promise<void>;
+  disconnect(): Promise<void>;
+  addTargetTopic(topic: string): Promise<void>;
+  refreshMetadata(): Promise<void>;
+  refreshMetadataIfNecessary(): Promise<void>;
+  findTopicPartitionMetadata(topic: string): { partitionId: number; leader: number }[];
+  findLeaderForPartitions(topic: string, partitions: number[]): Record<string, number[]>;
+  findBroker(q: { nodeId: string }): Promise<InternalBroker>;
+  findGroupCoordinator(q: { groupId: string }): Promise<InternalBroker>;
+  fetchTopicsOffset(
+    topics: { topic: string; fromBeginning: boolean; partitions: { partition: number }[] }[],
+  ): Promise<{ topic: string; partitions: { partition: number; offset: string }[] }[]>;
+}
+
+/** READ_COMMITTED: transactional producers' aborted messages are never read. */
+export const READ_COMMITTED = 1;
+
+const require = createRequire(import.meta.url);
+type ClusterCtor = new (opts: Record<string, unknown>) => InternalCluster;
+type BatchCtor = new (topic: string, fetchedOffset: string, partitionData: FetchedPartition) => FilteredBatch;
+const Cluster = require("kafkajs/src/cluster/index.js") as ClusterCtor;
+const Batch = require("kafkajs/src/consumer/batch.js") as BatchCtor;
+const { createLogger } = require("kafkajs/src/loggers/index.js") as {
+  createLogger(o: { level: number; logCreator: ReturnType<typeof logCreator> }): unknown;
+};
+const socketFactory = require("kafkajs/src/network/socketFactory.js") as () => unknown;
+
+export function internalCluster(brokers: string[], clientId: string, log: Logger): InternalCluster {
+  return new Cluster({
+    brokers,
+    clientId,
+    logger: createLogger({ level: logLevel.WARN, logCreator: logCreator(log) }),
+    socketFactory: socketFactory(),
+    connectionTimeout: 3000,
+    requestTimeout: 30_000,
+    enforceRequestTimeout: true,
+    metadataMaxAge: 300_000,
+    allowAutoTopicCreation: false,
+    isolationLevel: READ_COMMITTED,
+    retry: { retries: 5, initialRetryTime: 200, maxRetryTime: 5000 },
+  });
+}
+
+export function filteredBatch(topic: string, fetchedOffset: string, data: FetchedPartition): FilteredBatch {
+  return new Batch(topic, fetchedOffset, data);
+}

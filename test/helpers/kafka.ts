@@ -1,0 +1,41 @@
+import { type Admin, Kafka, type KafkaMessage, logLevel } from "kafkajs";
+import { uniqueName } from "./names.js";
+
+/** Test-side Kafka access with plain kafkajs (independent of the connector under test). */
+export function testKafka(brokers: string[]): Kafka {
+  return new Kafka({ clientId: "sabot-test", brokers, logLevel: logLevel.NOTHING });
+}
+
+/** A new topic with a unique name; `configs` are topic settings, e.g. { "cleanup.policy": "compact" }. */
+export async function createTopic(admin: Admin, prefix: string, partitions: number, configs: Record<string, string> = {}): Promise<string> {
+  const topic = uniqueName(prefix);
+  const configEntries = Object.entries(configs).map(([name, value]) => ({ name, value }));
+  await admin.createTopics({ topics: [{ topic, numPartitions: partitions, replicationFactor: 1, configEntries }], waitForLeaders: true });
+  return topic;
+}
+
+/** Every message of a topic, read with a kafkajs consumer from the beginning until `count` arrived. */
+export async function readTopic(kafka: Kafka, topic: string, count: number, timeoutMs = 30_000): Promise<(KafkaMessage & { partition: number })[]> {
+  const consumer = kafka.consumer({ groupId: uniqueName("reader") });
+  const out: (KafkaMessage & { partition: number })[] = [];
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  const done = new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`read ${out.length} of ${count} messages from ${topic}`)), timeoutMs);
+    void consumer.run({
+      eachMessage: async ({ partition, message }) => {
+        out.push({ ...message, partition });
+        if (out.length >= count) {
+          clearTimeout(timer);
+          resolve();
+        }
+      },
+    });
+  });
+  try {
+    await done;
+  } finally {
+    await consumer.disconnect();
+  }
+  return out;
+}

@@ -1,0 +1,93 @@
+import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, ListMultipartUploadsCommand } from "@aws-sdk/client-s3";
+import pino from "pino";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { filesConfig } from "../../../../runtime/connectors/files/config.js";
+import { s3ClientFromEnv } from "../../../../runtime/connectors/files/s3.js";
+import { FilesSink } from "../../../../runtime/connectors/files/sink.js";
+import { S3Store } from "../../../../runtime/connectors/files/storage.js";
+import type { FieldSpec } from "../../../../runtime/spec/schema.js";
+import { batchRows } from "../../../helpers/collecting-sink.js";
+import { testEnv } from "../../../helpers/env.js";
+import { uniqueName } from "../../../helpers/names.js";
+import { randomBatch, seededRng } from "../../../helpers/random.js";
+import { readFileBatches } from "./read-back.js";
+
+const FIELDS: FieldSpec[] = [
+  { name: "id", type: "int64", nullable: false },
+  { name: "name", type: "utf8" },
+  { name: "country", type: "utf8", dictionary: true },
+  { name: "amount", type: "float64" },
+  { name: "ok", type: "bool" },
+  { name: "ts", type: "timestamp[ms]" },
+];
+
+const ctx = { subtask: 3, log: pino({ level: "silent" }) };
+const VARS = ["AWS_ENDPOINT_URL_S3", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_REGION"] as const;
+const saved = new Map<string, string | undefined>();
+
+let bucket: string;
+beforeAll(async () => {
+  // The sink takes its endpoint and credentials from the standard AWS variables, as in a pod.
+  const s3 = testEnv().s3;
+  for (const v of VARS) saved.set(v, process.env[v]);
+  Object.assign(process.env, {
+    AWS_ENDPOINT_URL_S3: s3.endpoint,
+    AWS_ACCESS_KEY_ID: s3.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: s3.secretAccessKey,
+    AWS_REGION: s3.region,
+  });
+  bucket = uniqueName("files");
+  await s3ClientFromEnv().send(new CreateBucketCommand({ Bucket: bucket }));
+});
+afterAll(() => {
+  for (const [v, value] of saved) {
+    if (value === undefined) delete process.env[v];
+    else process.env[v] = value;
+  }
+});
+
+async function objects(prefix: string) {
+  const client = s3ClientFromEnv();
+  const listed = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix }));
+  const keys = (listed.Contents ?? []).map((o) => o.Key!).sort();
+  const bodies = await Promise.all(
+    keys.map(async (Key) => (await client.send(new GetObjectCommand({ Bucket: bucket, Key }))).Body!.transformToByteArray()),
+  );
+  return { keys, bodies };
+}
+
+describe.each(["parquet", "arrow"] as const)("files sink to S3 (%s)", (format) => {
+  it("writes files under the prefix that read back identical", async () => {
+    const prefix = `out/${format}`;
+    const sink = new FilesSink(filesConfig({ path: `s3://${bucket}/${prefix}/`, format, rollSize: "64KiB" }), ctx);
+    await sink.open();
+    const rng = seededRng(41);
+    const batches = Array.from({ length: 8 }, () => randomBatch(rng, FIELDS, 700, { nullRate: 0.15 }));
+    for (const b of batches) await sink.write(b);
+    await sink.flush();
+    const { keys, bodies } = await objects(prefix);
+    expect(keys.length).toBeGreaterThan(1);
+    for (const k of keys) expect(k).toMatch(new RegExp(`^${prefix}/part-3-[0-9a-z]+-\\d{5}\\.${format}$`));
+    const rows = bodies.flatMap((b) => readFileBatches(b, format).flatMap(batchRows));
+    expect(rows).toEqual(batches.flatMap(batchRows));
+    await sink.close();
+  });
+});
+
+describe("S3 file store", () => {
+  it("keeps a staged file invisible until it is committed, and leaves nothing behind on abort", async () => {
+    const store = new S3Store(s3ClientFromEnv(), bucket, "staged");
+    const staged = await store.stage("a.parquet", new Uint8Array(6 * 1024 * 1024 + 5).fill(7));
+    expect((await objects("staged")).keys).toEqual([]);
+    await staged.commit();
+    const { keys, bodies } = await objects("staged");
+    expect(keys).toEqual(["staged/a.parquet"]);
+    expect(bodies[0].length).toBe(6 * 1024 * 1024 + 5);
+
+    const aborted = await store.stage("b.parquet", new Uint8Array(10));
+    await aborted.abort();
+    expect((await objects("staged")).keys).toEqual(["staged/a.parquet"]);
+    const uploads = await s3ClientFromEnv().send(new ListMultipartUploadsCommand({ Bucket: bucket }));
+    expect(uploads.Uploads ?? []).toEqual([]);
+  });
+});
