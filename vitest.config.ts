@@ -7,6 +7,8 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     reporters: ["default", "./test/reporters/summary-line.ts"],
+    // Engine logs are JSON on stdout; tests show only warnings unless asked (SABOT_LOG_LEVEL=info).
+    env: { SABOT_LOG_LEVEL: process.env.SABOT_LOG_LEVEL ?? "warn" },
     projects: [
       {
         test: {

@@ -45,6 +45,12 @@ export interface Source {
   splits(): number[];
   /** Position after the last batch returned by next(). */
   position(): SourcePosition;
+  /**
+   * True once everything that was in the source when it opened has been returned. Table sources
+   * (lookup joins) are read up to this point before the streams they enrich start, as Kafka
+   * Streams bootstraps a global table. Sources without the notion omit it.
+   */
+  caughtUp?(): boolean;
   /** Makes a position durable where the source supports it (Kafka: commit offsets). */
   commit(position: SourcePosition): Promise<void>;
   close(): Promise<void>;

@@ -80,9 +80,9 @@ export class LocalJob {
       flow.connect(s.input, { onBatch: (b) => q.push(b), onWatermark: () => {} });
       return q;
     });
-    const runners = this.plan.sources.map((s) => new SourceRunner(s, createSource(s.spec, ctx(s.name)), Date.now()));
+    const runners = this.plan.sources.map((s) => new SourceRunner(s, createSource(s.spec, ctx(s.name))));
     for (const q of queues) await q.open();
-    for (const r of runners) await r.source.open();
+    for (const r of runners) await r.open(Date.now());
 
     this.startedAt = Date.now();
     let recordsIn = 0;
@@ -100,19 +100,27 @@ export class LocalJob {
     const busy = this.metrics.busySeconds.labels(labels);
     const blocked = this.metrics.backpressuredSeconds.labels(labels);
 
+    const tablesLoaded = (async () => {
+      while (!runners.every((r) => r.caughtUp())) await new Promise((res) => setTimeout(res, 20));
+    })();
     const readLoop = async (r: SourceRunner) => {
-      while (!this.stopRequested) {
+      // Streams wait for lookup tables to be loaded, so early rows are not joined against nothing.
+      if (!r.node.isTable) await tablesLoaded;
+      while (!this.stopRequested && !(r.node.isTable && streamsDone)) {
         const waitStart = performance.now();
         for (const q of queues) await q.waitForRoom();
         blocked.inc((performance.now() - waitStart) / 1000);
         const got = await r.next(Date.now);
         if (!got) break;
         let batch = got.batch;
-        if (recordsIn + batch.numRows >= maxRecords) {
-          batch = batch.slice(0, maxRecords - recordsIn);
-          this.stopRequested ??= "max-records";
+        // --max-records bounds the streams; table rows do not count.
+        if (!r.node.isTable) {
+          if (recordsIn + batch.numRows >= maxRecords) {
+            batch = batch.slice(0, maxRecords - recordsIn);
+            this.stopRequested ??= "max-records";
+          }
+          recordsIn += batch.numRows;
         }
-        recordsIn += batch.numRows;
         this.metrics.sourceRecords.inc({ ...labels, source: r.node.name }, batch.numRows);
         const t0 = performance.now();
         flow.emit(r.node.name, batch);
@@ -121,12 +129,18 @@ export class LocalJob {
         for (const q of queues) if (q.error()) throw q.error();
       }
     };
+    let streamsDone = false;
+    // Tables (lookup joins) never end by themselves: they are read until the streams are done.
+    const tableLoops = Promise.all(runners.filter((r) => r.node.isTable).map(readLoop));
+    tableLoops.catch(() => {}); // awaited below; this only avoids an unhandled-rejection crash
     try {
-      await Promise.all(runners.map(readLoop));
+      await Promise.race([Promise.all(runners.filter((r) => !r.node.isTable).map(readLoop)), tableLoops.then(() => new Promise(() => {}))]);
+      streamsDone = true;
       // Draining: every source is done, so all event time has passed and every window fires.
       for (const r of runners) flow.watermark(r.node.name, Number.POSITIVE_INFINITY);
       for (const q of queues) await q.close();
       await Promise.all(runners.map((r) => commitAndClose(r.source, this.log)));
+      await tableLoops;
     } finally {
       clearInterval(ticker);
     }

@@ -1,4 +1,4 @@
-import type { Source, SourceBatch } from "../connectors/connector.js";
+import type { Source, SourceBatch, SourcePosition } from "../connectors/connector.js";
 import type { SourceNode } from "../planner/plan.js";
 import { parseDuration } from "../spec/duration.js";
 import { SplitWatermarks, maxOf } from "../time/watermarks.js";
@@ -10,7 +10,7 @@ import { toFloat64, validityBytes } from "../types/column.js";
  * +Infinity so it never holds back the stream it enriches.
  */
 export class SourceRunner {
-  private readonly watermarks: SplitWatermarks | null;
+  private watermarks: SplitWatermarks | null = null;
   private readonly timeIndex: number;
   ended = false;
   records = 0;
@@ -18,19 +18,27 @@ export class SourceRunner {
   constructor(
     readonly node: SourceNode,
     readonly source: Source,
-    nowMs: number,
   ) {
     const et = node.spec.eventTime;
     this.timeIndex = et ? node.info.schema.fields.findIndex((f) => f.name === et.field) : -1;
-    this.watermarks =
-      et && !node.isTable
-        ? new SplitWatermarks(
-            source.splits(),
-            et.maxOutOfOrderness ? parseDuration(et.maxOutOfOrderness) : 0,
-            et.idleTimeout ? parseDuration(et.idleTimeout) : undefined,
-            nowMs,
-          )
-        : null;
+  }
+
+  /** Opens the source; its splits (Kafka partitions) are known only after it has connected. */
+  async open(nowMs: number, from?: SourcePosition): Promise<void> {
+    await this.source.open(from);
+    const et = this.node.spec.eventTime;
+    if (et && !this.node.isTable)
+      this.watermarks = new SplitWatermarks(
+        this.source.splits(),
+        et.maxOutOfOrderness ? parseDuration(et.maxOutOfOrderness) : 0,
+        et.idleTimeout ? parseDuration(et.idleTimeout) : undefined,
+        nowMs,
+      );
+  }
+
+  /** A table source has delivered what it held at start (always true for other sources). */
+  caughtUp(): boolean {
+    return this.ended || !this.node.isTable || (this.source.caughtUp?.() ?? true);
   }
 
   /** The next batch (null at end of input), with the split's watermark updated. */

@@ -1,4 +1,4 @@
-import { sourceStreamInfo } from "../connectors/registry.js";
+import { checkSink, sourceStreamInfo } from "../connectors/registry.js";
 import { FilterOperator } from "../operators/filter.js";
 import { LookupJoinOperator } from "../operators/join/lookup-join.js";
 import { WindowJoinOperator } from "../operators/join/window-join.js";
@@ -71,7 +71,14 @@ export function buildPlan(jobName: string, spec: StreamJobSpec): JobPlan {
     if (op === "to") {
       const sink = spec.sinks[step.to!];
       if (!sink) issues.push({ path: `${path}.to`, message: `unknown sink "${step.to}" (sinks: ${Object.keys(spec.sinks).join(", ")})` });
-      else sinks.push({ id: `${path}.to`, name: step.to!, stepIndex: i, spec: sink, input: from, info: input });
+      else {
+        try {
+          checkSink(sink, input);
+          sinks.push({ id: `${path}.to`, name: step.to!, stepIndex: i, spec: sink, input: from, info: input });
+        } catch (err) {
+          issues.push({ path: `spec.sinks.${step.to}`, message: (err as Error).message });
+        }
+      }
       return;
     }
     const id = `pipeline[${i}].${op}`;
