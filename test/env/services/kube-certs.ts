@@ -76,7 +76,7 @@ async function issue(dir: string, ca: CertPair, name: string, subject: string, e
   return pair;
 }
 
-/** The key pair that signs (kube-controller-manager, kube-apiserver) and verifies service-account tokens. */
+/** The key pair kube-apiserver signs service-account tokens with (TokenRequest) and verifies them by. */
 async function serviceAccountKeys(dir: string): Promise<KubePki["serviceAccount"]> {
   const keys = { privateKey: join(dir, "sa.key"), publicKey: join(dir, "sa.pub") };
   await openssl(

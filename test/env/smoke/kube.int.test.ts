@@ -65,6 +65,7 @@ describe("Kubernetes test environment", () => {
   const kc = new KubeConfig();
   let core: CoreV1Api;
   const namespaces: string[] = [];
+  const crds: string[] = [];
 
   /** A fresh namespace whose `default` ServiceAccount exists, so pods can be created in it. */
   async function namespace(): Promise<string> {
@@ -84,17 +85,24 @@ describe("Kubernetes test environment", () => {
   });
 
   afterAll(async () => {
-    await Promise.all(namespaces.map((name) => core.deleteNamespace({ name })));
+    const ext = kc.makeApiClient(ApiextensionsV1Api);
+    await Promise.all([
+      ...namespaces.map((name) => core.deleteNamespace({ name })),
+      ...crds.map((name) => ext.deleteCustomResourceDefinition({ name })),
+    ]);
   });
 
   it("serves a CRD with a structural schema: informer sees status updates, invalid objects are rejected", async () => {
     const ext = kc.makeApiClient(ApiextensionsV1Api);
     const custom = kc.makeApiClient(CustomObjectsApi);
     const group = `${uniqueName("t")}.smoke.sabot.dev`;
-    const crd = await ext.createCustomResourceDefinition({ body: widgetCrd(group) });
+    const crd = widgetCrd(group);
+    const crdName = crd.metadata?.name ?? "";
+    await ext.createCustomResourceDefinition({ body: crd });
+    crds.push(crdName);
     await waitFor(
       async () => {
-        const c = await ext.readCustomResourceDefinition({ name: crd.metadata?.name ?? "" });
+        const c = await ext.readCustomResourceDefinition({ name: crdName });
         return c.status?.conditions?.some((x) => x.type === "Established" && x.status === "True");
       },
       { what: "the CRD to be Established", timeoutMs: 30_000 },
@@ -171,8 +179,6 @@ describe("Kubernetes test environment", () => {
     const body = typeof apiErr.body === "string" ? apiErr.body : JSON.stringify(apiErr.body);
     expect(body).toContain("spec.size");
     expect(body).toContain("spec.color");
-
-    await ext.deleteCustomResourceDefinition({ name: crd.metadata?.name ?? "" });
   });
 
   function gpuPod(name: string, tolerateGpuTaint: boolean): V1Pod {
