@@ -22,7 +22,7 @@ export function progressLine(p: Progress, prev: Progress | null): string {
   const dt = p.elapsedMs - (prev?.elapsedMs ?? 0);
   const din = p.recordsIn - (prev?.recordsIn ?? 0);
   const dout = p.recordsOut - (prev?.recordsOut ?? 0);
-  return `[${(p.elapsedMs / 1000).toFixed(0)}s] in ${human(p.recordsIn)} (${rate(din, dt)})  out ${human(p.recordsOut)} (${rate(dout, dt)})  watermark ${watermarkText(p.watermark)}`;
+  return `[${(p.elapsedMs / 1000).toFixed(0)}s] in ${human(p.recordsIn)} (${rate(din, dt)})  out ${human(p.recordsOut)} (${rate(dout, dt)})  watermark ${watermarkText(p.watermark)}${p.lag > 0 ? `  lag ${human(p.lag)}` : ""}`;
 }
 
 export function summaryText(s: RunSummary): string {

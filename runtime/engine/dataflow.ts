@@ -73,6 +73,7 @@ class OperatorRunner {
  */
 export class Dataflow {
   private readonly consumers = new Map<string, StreamConsumer[]>();
+  private readonly detached = new Map<string, StreamConsumer>();
   readonly runners: OperatorRunner[] = [];
 
   constructor(
@@ -81,6 +82,11 @@ export class Dataflow {
     readonly labels: MetricLabels,
     /** Which operator steps this subtask runs (all, in a single process). */
     include: (node: OperatorNode) => boolean = () => true,
+    /**
+     * Operator inputs fed by a network exchange rather than by their stream in this process
+     * (distributed jobs): they are left unconnected and the executor feeds `inputPort()`.
+     */
+    exchanged: (node: OperatorNode, input: number) => boolean = () => false,
   ) {
     const tables = new Set(plan.sources.filter((s) => s.isTable).map((s) => s.name));
     for (const node of plan.operators) {
@@ -88,8 +94,18 @@ export class Dataflow {
       const ignored = new Set(node.inputs.flatMap((s, i) => (tables.has(s) ? [i] : [])));
       const runner = new OperatorRunner(node, node.create(), this, ignored);
       this.runners.push(runner);
-      node.inputs.forEach((stream, i) => this.connect(stream, runner.port(i)));
+      node.inputs.forEach((stream, i) => {
+        if (exchanged(node, i)) this.detached.set(`${node.id}#${i}`, runner.port(i));
+        else this.connect(stream, runner.port(i));
+      });
     }
+  }
+
+  /** The port of an exchanged operator input (see the constructor's `exchanged`). */
+  inputPort(nodeId: string, input: number): StreamConsumer {
+    const port = this.detached.get(`${nodeId}#${input}`);
+    if (!port) throw new Error(`operator ${nodeId} input ${input} is not fed by an exchange`);
+    return port;
   }
 
   connect(stream: string, consumer: StreamConsumer): void {

@@ -27,6 +27,8 @@ export interface Progress {
   recordsIn: number;
   recordsOut: number;
   watermark: number;
+  /** Kafka consumer lag summed over partitions (0 without Kafka sources). */
+  lag: number;
 }
 
 export interface RunSummary extends Progress {
@@ -91,10 +93,15 @@ export class LocalJob {
     const publishWatermarks = () => {
       for (const r of runners) flow.watermark(r.node.name, r.watermark(Date.now()));
     };
-    const progress = (): Progress => ({ elapsedMs: Date.now() - this.startedAt, recordsIn, recordsOut, watermark: watermarkOf() });
+    let lag = 0;
+    const progress = (): Progress => ({ elapsedMs: Date.now() - this.startedAt, recordsIn, recordsOut, watermark: watermarkOf(), lag });
+    const watermarkLag = this.metrics.watermarkLag.labels(labels);
     const ticker = setInterval(() => {
       publishWatermarks(); // lets idle splits release the watermark
       if (this.opts.durationMs !== undefined && Date.now() - this.startedAt >= this.opts.durationMs) this.stopRequested ??= "duration";
+      const wm = watermarkOf();
+      if (Number.isFinite(wm)) watermarkLag.set((Date.now() - wm) / 1000);
+      void this.metrics.consumerLag.get().then((g) => (lag = g.values.reduce((sum, v) => sum + v.value, 0)));
       this.opts.onProgress?.(progress());
     }, 1000);
     const busy = this.metrics.busySeconds.labels(labels);

@@ -1,5 +1,10 @@
+import { kafkaBench } from "./kafka.bench.js";
 import { nexmarkBench } from "./nexmark.bench.js";
 
-/** `npm run bench`: every benchmark, printing figures and ratios (no pass/fail thresholds). */
+/**
+ * `npm run bench`: every benchmark, printing figures and ratios (no pass/fail thresholds).
+ * SABOT_BENCH_EVENTS scales the generator cases; SABOT_BENCH_KAFKA=0 skips the Kafka cases.
+ */
 const events = Number(process.env.SABOT_BENCH_EVENTS ?? 5_000_000);
 nexmarkBench(events);
+if (process.env.SABOT_BENCH_KAFKA !== "0") await kafkaBench({ json: 500_000, arrow: 2_000_000 });

@@ -2,8 +2,7 @@ import { fileURLToPath } from "node:url";
 import { LocalJob } from "../../runtime/engine/local-job.js";
 import { planManifest } from "../../runtime/planner/validate.js";
 import { loadManifest } from "../../runtime/spec/manifest.js";
-import { ROW_QUERIES } from "./baseline/row-nexmark.js";
-import { q8 as rowQ8 } from "./baseline/row-nexmark-q8.js";
+import { ROW_QUERIES } from "./baseline/row-queries.js";
 import { CollectingSink } from "../helpers/collecting-sink.js";
 import { peakRssMiB } from "./peak-memory.js";
 
@@ -43,7 +42,7 @@ async function main(): Promise<void> {
   process.env.SABOT_LOG_LEVEL ??= "warn";
   const t0 = performance.now();
   const outputRows =
-    impl === "row" ? (query === "q8" ? rowQ8(events) : ROW_QUERIES[query](events)) : await columnar(query, events);
+    impl === "row" ? ROW_QUERIES[query](events) : await columnar(query, events);
   const seconds = (performance.now() - t0) / 1000;
   const result: CaseResult = {
     query,

@@ -1,0 +1,83 @@
+import type { Data, Field } from "apache-arrow";
+import { toFloat64, validityBytes } from "../../types/column.js";
+import type { AggregateSpec } from "./aggregate-spec.js";
+
+/**
+ * The state of one aggregate for every (key, window) slot, in typed arrays indexed by slot id.
+ * Updates are vectorized: one call per batch (per window pass for sliding windows) with the slot
+ * of every row, -1 for rows that do not count (late, or no window).
+ */
+export interface Accumulator {
+  readonly spec: AggregateSpec;
+  /** The aggregate's output column. */
+  readonly outputField: Field;
+  /** Its state in checkpoints, as columns named `<name>.<part>`. */
+  readonly stateFields: Field[];
+  /** Makes room for slot ids below `capacity`. */
+  grow(capacity: number): void;
+  /** Empties a slot before it is used (slot ids are reused). */
+  reset(slot: number): void;
+  update(input: BatchInput, rowSlots: Int32Array, n: number): void;
+  /** Folds slot `src` into slot `dst` (merging session windows). */
+  merge(dst: number, src: number): void;
+  /** Frees what a slot holds outside typed arrays (strings, sets). */
+  release(slot: number): void;
+  output(slots: Int32Array, count: number): Data;
+  stateColumns(slots: Int32Array, count: number): Data[];
+  /** Folds checkpointed state rows (columns as in stateFields) into slots rowSlots[i]. */
+  restore(columns: Data[], rowSlots: Int32Array, n: number): void;
+  /**
+   * Housekeeping after windows fired (e.g. shrinking the distinct-value table); `liveSlots`
+   * lists the open slots (a scan of all slots: call it only when there is work to do).
+   */
+  afterFire(liveSlots: () => Int32Array): void;
+}
+
+/**
+ * The columns of one input batch, with numeric conversions and validity computed once per batch
+ * however many aggregates (and sliding-window passes) read them.
+ */
+export class BatchInput {
+  private readonly numbers = new Map<number, Float64Array>();
+  private readonly valids = new Map<number, Uint8Array | null>();
+  constructor(
+    readonly columns: readonly Data[],
+    readonly length: number,
+  ) {}
+
+  column(i: number): Data {
+    return this.columns[i];
+  }
+  /** Column i as float64 (int64 exact below 2^53; bool as 0/1). */
+  numbersOf(i: number): Float64Array {
+    let v = this.numbers.get(i);
+    if (!v) {
+      v = toFloat64(this.columns[i]);
+      this.numbers.set(i, v);
+    }
+    return v;
+  }
+  /** One byte per row, 1 = value; null when the column has no nulls. */
+  validityOf(i: number): Uint8Array | null {
+    let v = this.valids.get(i);
+    if (v === undefined) {
+      v = validityBytes(this.columns[i]);
+      this.valids.set(i, v);
+    }
+    return v;
+  }
+}
+
+/** Doubling growth for per-slot typed arrays. */
+export function grownF64(a: Float64Array, capacity: number): Float64Array {
+  if (a.length >= capacity) return a;
+  const b = new Float64Array(capacity);
+  b.set(a);
+  return b;
+}
+export function grownU8(a: Uint8Array, capacity: number): Uint8Array {
+  if (a.length >= capacity) return a;
+  const b = new Uint8Array(capacity);
+  b.set(a);
+  return b;
+}

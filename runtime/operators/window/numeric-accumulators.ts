@@ -1,0 +1,212 @@
+import { type Data, DataType, Field, Float64, Int64 } from "apache-arrow";
+import { boolData, float64Data, int32Data, int64Data } from "../../types/builders.js";
+import { toFloat64, validityBytes } from "../../types/column.js";
+import { type Accumulator, type BatchInput, grownF64, grownU8 } from "./accumulator.js";
+import type { AggregateSpec } from "./aggregate-spec.js";
+
+/**
+ * count, sum, avg and min/max of numbers, timestamps and bools: Float64Array state per slot.
+ * Integers go through float64, so int64 sums and extremes are exact while they stay below 2^53
+ * in magnitude (epoch millis, counters and prices do); beyond that they round.
+ */
+
+function gather(src: Float64Array, slots: Int32Array, count: number): Float64Array {
+  const out = new Float64Array(count);
+  for (let i = 0; i < count; i++) out[i] = src[slots[i]];
+  return out;
+}
+
+/** count(*) and count(x): rows, or rows where x is not null. */
+export class CountAccumulator implements Accumulator {
+  readonly outputField: Field;
+  readonly stateFields: Field[];
+  private counts: Float64Array = new Float64Array(0);
+
+  constructor(readonly spec: AggregateSpec) {
+    this.outputField = new Field(spec.name, new Int64(), false);
+    this.stateFields = [new Field(`${spec.name}.count`, new Float64(), false)];
+  }
+  grow(capacity: number): void {
+    this.counts = grownF64(this.counts, capacity);
+  }
+  reset(slot: number): void {
+    this.counts[slot] = 0;
+  }
+  update(input: BatchInput, rowSlots: Int32Array, n: number): void {
+    const counts = this.counts;
+    const valid = this.spec.column < 0 ? null : input.validityOf(this.spec.column);
+    if (valid === null) {
+      for (let i = 0; i < n; i++) {
+        const s = rowSlots[i];
+        if (s >= 0) counts[s]++;
+      }
+    } else {
+      for (let i = 0; i < n; i++) {
+        const s = rowSlots[i];
+        if (s >= 0) counts[s] += valid[i];
+      }
+    }
+  }
+  merge(dst: number, src: number): void {
+    this.counts[dst] += this.counts[src];
+  }
+  release(): void {}
+  output(slots: Int32Array, count: number): Data {
+    return int64Data(gather(this.counts, slots, count));
+  }
+  stateColumns(slots: Int32Array, count: number): Data[] {
+    return [float64Data(gather(this.counts, slots, count))];
+  }
+  restore(columns: Data[], rowSlots: Int32Array, n: number): void {
+    const c = toFloat64(columns[0]);
+    for (let i = 0; i < n; i++) this.counts[rowSlots[i]] += c[i];
+  }
+  afterFire(): void {}
+}
+
+/** sum(x) and avg(x): a running sum and the number of non-null inputs (none → NULL). */
+export class SumAccumulator implements Accumulator {
+  readonly outputField: Field;
+  readonly stateFields: Field[];
+  private sums: Float64Array = new Float64Array(0);
+  private ns: Float64Array = new Float64Array(0);
+  private readonly integral: boolean;
+
+  constructor(
+    readonly spec: AggregateSpec,
+    input: Field,
+  ) {
+    this.integral = DataType.isInt(input.type);
+    const type = spec.fn === "sum" && this.integral ? new Int64() : new Float64();
+    this.outputField = new Field(spec.name, type, true);
+    this.stateFields = [new Field(`${spec.name}.sum`, new Float64(), false), new Field(`${spec.name}.n`, new Float64(), false)];
+  }
+  grow(capacity: number): void {
+    this.sums = grownF64(this.sums, capacity);
+    this.ns = grownF64(this.ns, capacity);
+  }
+  reset(slot: number): void {
+    this.sums[slot] = 0;
+    this.ns[slot] = 0;
+  }
+  update(input: BatchInput, rowSlots: Int32Array, n: number): void {
+    const x = input.numbersOf(this.spec.column);
+    const valid = input.validityOf(this.spec.column);
+    const { sums, ns } = this;
+    for (let i = 0; i < n; i++) {
+      const s = rowSlots[i];
+      if (s < 0 || (valid !== null && valid[i] === 0)) continue;
+      sums[s] += x[i];
+      ns[s]++;
+    }
+  }
+  merge(dst: number, src: number): void {
+    this.sums[dst] += this.sums[src];
+    this.ns[dst] += this.ns[src];
+  }
+  release(): void {}
+  output(slots: Int32Array, count: number): Data {
+    const out = new Float64Array(count);
+    const valid = new Uint8Array(count);
+    const avg = this.spec.fn === "avg";
+    for (let i = 0; i < count; i++) {
+      const s = slots[i];
+      valid[i] = this.ns[s] > 0 ? 1 : 0;
+      out[i] = valid[i] === 0 ? 0 : avg ? this.sums[s] / this.ns[s] : this.sums[s];
+    }
+    return !avg && this.integral ? int64Data(out, valid) : float64Data(out, valid);
+  }
+  stateColumns(slots: Int32Array, count: number): Data[] {
+    return [float64Data(gather(this.sums, slots, count)), float64Data(gather(this.ns, slots, count))];
+  }
+  restore(columns: Data[], rowSlots: Int32Array, n: number): void {
+    const sum = toFloat64(columns[0]);
+    const cnt = toFloat64(columns[1]);
+    for (let i = 0; i < n; i++) {
+      this.sums[rowSlots[i]] += sum[i];
+      this.ns[rowSlots[i]] += cnt[i];
+    }
+  }
+  afterFire(): void {}
+}
+
+/**
+ * min(x) / max(x) of int32, int64, float64, timestamp and bool, keeping the input type. NaN sorts
+ * above every number (as in PostgreSQL): max returns NaN if any input is NaN, min only if all are.
+ */
+export class MinMaxAccumulator implements Accumulator {
+  readonly outputField: Field;
+  readonly stateFields: Field[];
+  private values: Float64Array = new Float64Array(0);
+  private has: Uint8Array = new Uint8Array(0);
+  private readonly isMax: boolean;
+
+  constructor(
+    readonly spec: AggregateSpec,
+    private readonly input: Field,
+  ) {
+    this.isMax = spec.fn === "max";
+    this.outputField = new Field(spec.name, input.type, true);
+    this.stateFields = [new Field(`${spec.name}.value`, new Float64(), true)];
+  }
+  grow(capacity: number): void {
+    this.values = grownF64(this.values, capacity);
+    this.has = grownU8(this.has, capacity);
+  }
+  reset(slot: number): void {
+    this.has[slot] = 0;
+  }
+  update(input: BatchInput, rowSlots: Int32Array, n: number): void {
+    this.fold(input.numbersOf(this.spec.column), input.validityOf(this.spec.column), rowSlots, n);
+  }
+  private fold(x: Float64Array, valid: Uint8Array | null, rowSlots: Int32Array, n: number): void {
+    const { values, has } = this;
+    if (this.isMax) {
+      for (let i = 0; i < n; i++) {
+        const s = rowSlots[i];
+        if (s < 0 || (valid !== null && valid[i] === 0)) continue;
+        const v = x[i];
+        const cur = values[s];
+        if (has[s] === 0 || v > cur || (v !== v && cur === cur)) {
+          values[s] = v;
+          has[s] = 1;
+        }
+      }
+    } else {
+      for (let i = 0; i < n; i++) {
+        const s = rowSlots[i];
+        if (s < 0 || (valid !== null && valid[i] === 0)) continue;
+        const v = x[i];
+        const cur = values[s];
+        if (has[s] === 0 || v < cur || (cur !== cur && v === v)) {
+          values[s] = v;
+          has[s] = 1;
+        }
+      }
+    }
+  }
+  merge(dst: number, src: number): void {
+    if (this.has[src] === 0) return;
+    this.fold(this.values.subarray(src, src + 1), null, Int32Array.of(dst), 1);
+  }
+  release(): void {}
+  output(slots: Int32Array, count: number): Data {
+    const out = gather(this.values, slots, count);
+    const valid = new Uint8Array(count);
+    for (let i = 0; i < count; i++) valid[i] = this.has[slots[i]];
+    const t = this.input.type;
+    if (DataType.isBool(t)) return boolData(Uint8Array.from(out), valid);
+    if (DataType.isFloat(t)) return float64Data(out, valid);
+    if (DataType.isTimestamp(t) || (DataType.isInt(t) && t.bitWidth === 64)) return int64Data(out, valid, t);
+    return int32Data(Int32Array.from(out), valid);
+  }
+  stateColumns(slots: Int32Array, count: number): Data[] {
+    const valid = new Uint8Array(count);
+    for (let i = 0; i < count; i++) valid[i] = this.has[slots[i]];
+    return [float64Data(gather(this.values, slots, count), valid)];
+  }
+  restore(columns: Data[], rowSlots: Int32Array, n: number): void {
+    this.fold(toFloat64(columns[0]), validityBytes(columns[0]), rowSlots, n);
+  }
+  afterFire(): void {}
+}

@@ -1,0 +1,221 @@
+import { type Data, Field, type RecordBatch, Schema, TimestampMillisecond } from "apache-arrow";
+import type { WindowSpec } from "../../spec/schema.js";
+import { KeyTable } from "../../state/key-table.js";
+import { timestampData } from "../../types/builders.js";
+import { columnsOf, makeBatch, toFloat64, validityBytes } from "../../types/column.js";
+import type { Operator, OperatorSnapshot, StreamInfo } from "../operator.js";
+import { type Accumulator, BatchInput } from "./accumulator.js";
+import { AggregateError, parseAggregates } from "./aggregate-spec.js";
+import { AlignedWindows } from "./aligned-windows.js";
+import { SessionWindows } from "./session-windows.js";
+import { SlotStore } from "./slots.js";
+import { checkTimeField, columnIndex, createAccumulator, windowShape } from "./window-config.js";
+import { restoreWindowState, snapshotWindowState } from "./window-state.js";
+
+export interface WindowAggregateOptions {
+  /** Operator name for metrics, logs and messages, e.g. `pipeline[2].window`. */
+  name: string;
+  input: StreamInfo;
+  /** Key columns; empty for one global window per time range. */
+  keys: string[];
+  window: WindowSpec;
+  /** "count(*) AS bids", "sum(price) AS total", "min(x)", "max(x)", "avg(x)", "count(distinct b)". */
+  aggregates: string[];
+  /** Number of key groups (the job's maxParallelism). */
+  maxParallelism: number;
+}
+
+/** Largest batch emitted: bounds the memory of one output batch when many windows fire at once. */
+const MAX_OUTPUT_ROWS = 65536;
+
+/**
+ * Keyed event-time windows with aggregates. Output: the key columns (input types), `window_start`,
+ * `window_end` (timestamp[ms]), then one column per aggregate; a window's row is emitted once,
+ * by the first watermark >= its end (+Infinity flushes everything), and its state is dropped.
+ * Within one watermark's output, rows are ordered by window end.
+ *
+ * Per batch: key → group id (KeyTable, vectorized), group × window → slot (AlignedWindows or
+ * SessionWindows, arithmetic per row), then each accumulator folds the batch into its typed arrays
+ * by slot. Rows with a null event time, or whose windows all fired already, are dropped and
+ * counted in lateRecords(). Aggregates skip nulls as in SQL; count(*) counts rows.
+ *
+ * Batches must have the input schema's columns in its order. Integers are aggregated as float64:
+ * int64 sums, min and max are exact while they stay within ±2^53.
+ */
+export class WindowAggregateOperator implements Operator {
+  readonly name: string;
+  readonly output: StreamInfo;
+  readonly maxParallelism: number;
+  private readonly keyIndexes: number[];
+  private readonly timeIndex: number;
+  private readonly keys: KeyTable;
+  private readonly accumulators: Accumulator[];
+  private readonly slots: SlotStore;
+  private readonly aligned: AlignedWindows | null = null;
+  private readonly sessions: SessionWindows | null = null;
+  private readonly snapshotSchema: Schema;
+  private watermark = Number.NEGATIVE_INFINITY;
+  private late = 0;
+  private restored = false;
+
+  constructor(readonly options: WindowAggregateOptions) {
+    const { name, input, keys, maxParallelism } = options;
+    this.name = name;
+    this.maxParallelism = maxParallelism;
+    const schema = input.schema;
+    if (!input.timeField) throw new AggregateError(name, "the input stream has no event time: declare `eventTime` on its source");
+    this.timeIndex = columnIndex(name, schema, input.timeField, "event time column");
+    checkTimeField(name, schema.fields[this.timeIndex]);
+    this.keyIndexes = keys.map((k) => columnIndex(name, schema, k, "key"));
+    const repeated = keys.find((k, i) => keys.indexOf(k) !== i);
+    if (repeated !== undefined) throw new AggregateError(name, `key column "${repeated}" is listed twice`);
+    const keyFields = this.keyIndexes.map((i) => schema.fields[i]);
+    for (const bound of ["window_start", "window_end"])
+      if (keys.includes(bound)) throw new AggregateError(name, `key column "${bound}" clashes with the window bound of that name; rename it first`);
+    this.keys = new KeyTable(keyFields, maxParallelism);
+    const specs = parseAggregates(name, options.aggregates, schema, [...keys, "window_start", "window_end"]);
+    this.accumulators = specs.map((s) => createAccumulator(s, schema));
+    this.slots = new SlotStore(this.accumulators);
+    const shape = windowShape(name, options.window);
+    if (shape.kind === "aligned") this.aligned = new AlignedWindows(shape.size, shape.slide);
+    else this.sessions = new SessionWindows(shape.gap, this.slots, this.accumulators);
+
+    const bounds = [new Field("window_start", new TimestampMillisecond(), false), new Field("window_end", new TimestampMillisecond(), false)];
+    const outSchema = new Schema([...keyFields, ...bounds, ...this.accumulators.map((a) => a.outputField)]);
+    this.output = { schema: outSchema, timeField: "window_end", keys: [...keys] };
+    this.snapshotSchema = new Schema([...this.keys.snapshotFields(), ...bounds, ...this.accumulators.flatMap((a) => a.stateFields)]);
+  }
+
+  processBatch(batch: RecordBatch, _input = 0): RecordBatch[] {
+    const n = batch.numRows;
+    if (n === 0) return [];
+    const cols = columnsOf(batch);
+    const timeCol = cols[this.timeIndex];
+    const times = toFloat64(timeCol);
+    const timeValid = validityBytes(timeCol);
+    const groups = this.groupsOf(cols, n);
+    const input = new BatchInput(cols, n);
+    const rowSlots = new Int32Array(n);
+    const accepted = new Uint8Array(n);
+    if (this.aligned) {
+      for (let pass = 0; pass < this.aligned.passes; pass++) {
+        this.aligned.assign(pass, times, timeValid, groups, this.keys.size, n, this.watermark, this.slots, rowSlots, accepted);
+        for (const a of this.accumulators) a.update(input, rowSlots, n);
+      }
+    } else {
+      const sessions = this.sessions!;
+      sessions.assign(times, timeValid, groups, this.keys.size, n, this.watermark, rowSlots);
+      for (const a of this.accumulators) a.update(input, rowSlots, n);
+      sessions.finishBatch();
+      for (let i = 0; i < n; i++) accepted[i] = rowSlots[i] >= 0 ? 1 : 0;
+    }
+    let dropped = 0;
+    for (let i = 0; i < n; i++) dropped += accepted[i] ^ 1;
+    this.late += dropped;
+    return [];
+  }
+
+  private groupsOf(cols: Data[], n: number): Int32Array {
+    if (this.keyIndexes.length > 0) return this.keys.insert(this.keyIndexes.map((i) => cols[i]), n);
+    // One global group: look it up once instead of hashing every row.
+    if (this.keys.size === 0) this.keys.insert([], 1);
+    return new Int32Array(n);
+  }
+
+  processWatermark(watermark: number): RecordBatch[] {
+    if (!(watermark > this.watermark)) return [];
+    this.watermark = watermark;
+    const fired = this.aligned ? this.aligned.fire(watermark) : this.sessions!.fire(watermark);
+    if (fired.length === 0) return [];
+    const out: RecordBatch[] = [];
+    for (let from = 0; from < fired.length; from += MAX_OUTPUT_ROWS)
+      out.push(this.emit(fired.subarray(from, Math.min(fired.length, from + MAX_OUTPUT_ROWS))));
+    for (const s of fired) this.slots.free(s);
+    let live: Int32Array | null = null;
+    const liveSlots = () => (live ??= this.slots.liveSlots());
+    for (const a of this.accumulators) a.afterFire(liveSlots);
+    this.compactKeys();
+    return out;
+  }
+
+  private emit(slots: Int32Array): RecordBatch {
+    const m = slots.length;
+    const groups = new Int32Array(m);
+    const starts = new Float64Array(m);
+    const ends = new Float64Array(m);
+    for (let i = 0; i < m; i++) {
+      const s = slots[i];
+      groups[i] = this.slots.group[s];
+      starts[i] = this.slots.start[s];
+      ends[i] = this.slots.end[s];
+    }
+    const columns = [
+      ...(this.keyIndexes.length > 0 ? this.keys.keyColumns(groups, m) : []),
+      timestampData(starts),
+      timestampData(ends),
+      ...this.accumulators.map((a) => a.output(slots, m)),
+    ];
+    return makeBatch(this.output.schema, columns, m);
+  }
+
+  /** Drops keys without open windows once they are most of the table (keys that churn). */
+  private compactKeys(): void {
+    const size = this.keys.size;
+    if (this.keyIndexes.length === 0 || size < 4096 || size < 2 * this.slots.liveGroups) return;
+    const keep = new Uint8Array(size);
+    for (let g = 0; g < size; g++) keep[g] = this.slots.perGroup[g] > 0 ? 1 : 0;
+    const remap = this.keys.compact(keep);
+    this.slots.remapGroups(remap, this.keys.size);
+    if (this.aligned) this.aligned.remapGroups(this.keys.size, this.slots);
+    else this.sessions!.remapGroups(this.keys.size);
+  }
+
+  snapshot(): OperatorSnapshot {
+    return snapshotWindowState({
+      operator: this.name,
+      options: this.options,
+      watermark: this.watermark,
+      schema: this.snapshotSchema,
+      keys: this.keys,
+      keyed: this.keyIndexes.length > 0,
+      slots: this.slots,
+      accumulators: this.accumulators,
+    });
+  }
+
+  /**
+   * Adds checkpointed state: the key groups this subtask now owns (any subset of a snapshot, or
+   * the union of several subtasks' snapshots, restored one after another). The watermark becomes
+   * the lowest restored one, so no restored window is fired or missed early.
+   */
+  restore(snapshot: OperatorSnapshot): void {
+    const watermark = restoreWindowState(snapshot, {
+      operator: this.name,
+      options: this.options,
+      schema: this.snapshotSchema,
+      keys: this.keys,
+      keyed: this.keyIndexes.length > 0,
+      assignSlots: (groups, starts, ends, n) => this.restoreSlots(groups, starts, ends, n),
+      finish: () => this.sessions?.finishBatch(),
+      accumulators: this.accumulators,
+    });
+    this.watermark = this.restored ? Math.min(this.watermark, watermark) : watermark;
+    this.restored = true;
+  }
+
+  private restoreSlots(groups: Int32Array, starts: Float64Array, ends: Float64Array, n: number): Int32Array {
+    const out = new Int32Array(n);
+    if (this.sessions) this.sessions.assignIntervals(groups, starts, ends, this.keys.size, n, out);
+    else for (let i = 0; i < n; i++) out[i] = this.aligned!.slotFor(groups[i], this.keys.size, starts[i], this.slots);
+    return out;
+  }
+
+  lateRecords(): number {
+    return this.late;
+  }
+
+  /** Open (key, window) slots: a state-size gauge. */
+  openSlots(): number {
+    return this.slots.size;
+  }
+}

@@ -1,0 +1,68 @@
+import { DataType, type Field, type Schema, TimeUnit } from "apache-arrow";
+import { isDuration, parseDuration } from "../../spec/duration.js";
+import type { WindowSpec } from "../../spec/schema.js";
+import type { Accumulator } from "./accumulator.js";
+import { AggregateError, type AggregateSpec } from "./aggregate-spec.js";
+import { CountDistinctAccumulator } from "./count-distinct.js";
+import { CountAccumulator, MinMaxAccumulator, SumAccumulator } from "./numeric-accumulators.js";
+import { Utf8MinMaxAccumulator } from "./utf8-min-max.js";
+
+/** A window spec in milliseconds: aligned (tumbling: slide = size) or session. */
+export type WindowShape = { kind: "aligned"; size: number; slide: number } | { kind: "session"; gap: number };
+
+function duration(operator: string, spec: WindowSpec, key: "size" | "slide" | "gap"): number {
+  const v = spec[key];
+  if (v === undefined) throw new AggregateError(operator, `a ${spec.type} window needs \`${key}\` (e.g. ${key}: 10s)`);
+  if (!isDuration(v)) throw new AggregateError(operator, `window ${key} "${v}" is not a duration like 500ms, 10s or 5m`);
+  const ms = parseDuration(v);
+  if (ms <= 0) throw new AggregateError(operator, `window ${key} must be positive, got "${v}"`);
+  return ms;
+}
+
+export function windowShape(operator: string, spec: WindowSpec): WindowShape {
+  switch (spec.type) {
+    case "tumbling": {
+      const size = duration(operator, spec, "size");
+      return { kind: "aligned", size, slide: size };
+    }
+    case "sliding":
+      return { kind: "aligned", size: duration(operator, spec, "size"), slide: duration(operator, spec, "slide") };
+    case "session":
+      return { kind: "session", gap: duration(operator, spec, "gap") };
+    default:
+      throw new AggregateError(operator, `unknown window type "${String(spec.type)}": use tumbling, sliding or session`);
+  }
+}
+
+/** Index of a column by name, with a message listing the columns when it is missing. */
+export function columnIndex(operator: string, schema: Schema, name: string, role: string): number {
+  const i = schema.fields.findIndex((f) => f.name === name);
+  if (i < 0)
+    throw new AggregateError(operator, `${role} "${name}" is not a column (columns: ${schema.fields.map((f) => f.name).join(", ")})`);
+  return i;
+}
+
+/** Event time must be timestamp or int64 epoch millis. */
+export function checkTimeField(operator: string, field: Field): void {
+  const t = field.type;
+  if ((DataType.isTimestamp(t) && t.unit === TimeUnit.MILLISECOND) || (DataType.isInt(t) && t.bitWidth === 64)) return;
+  throw new AggregateError(operator, `event time column "${field.name}" is ${String(t)}; it must be timestamp[ms] or int64 epoch millis`);
+}
+
+export function createAccumulator(spec: AggregateSpec, schema: Schema): Accumulator {
+  const field = spec.column >= 0 ? schema.fields[spec.column] : null;
+  switch (spec.fn) {
+    case "count":
+      return new CountAccumulator(spec);
+    case "sum":
+    case "avg":
+      return new SumAccumulator(spec, field!);
+    case "count_distinct":
+      return new CountDistinctAccumulator(spec, field!);
+    case "min":
+    case "max": {
+      const t = field!.type;
+      return DataType.isUtf8(t) || DataType.isDictionary(t) ? new Utf8MinMaxAccumulator(spec) : new MinMaxAccumulator(spec, field!);
+    }
+  }
+}

@@ -1,0 +1,114 @@
+import type { RecordBatch, Schema } from "apache-arrow";
+import { bucketByKeyGroup, IncompatibleStateError } from "../../state/key-groups.js";
+import type { KeyTable } from "../../state/key-table.js";
+import { timestampData } from "../../types/builders.js";
+import { columnsOf, makeBatch, toFloat64 } from "../../types/column.js";
+import type { OperatorSnapshot } from "../operator.js";
+import type { Accumulator } from "./accumulator.js";
+import type { SlotStore } from "./slots.js";
+import type { WindowAggregateOptions } from "./window-aggregate.js";
+
+/**
+ * Checkpoint format of the window operator: one Arrow batch per key group, one row per open
+ * (key, window) slot — the key columns (dictionary keys as plain utf8), `window_start`,
+ * `window_end`, then each accumulator's state columns (`<aggregate>.<part>`). Meta records the
+ * watermark and the configuration the state belongs to, checked on restore.
+ */
+
+const VERSION = 1;
+
+interface Common {
+  operator: string;
+  options: WindowAggregateOptions;
+  schema: Schema;
+  keys: KeyTable;
+  keyed: boolean;
+  accumulators: readonly Accumulator[];
+}
+
+function configOf(options: WindowAggregateOptions): Record<string, unknown> {
+  const w = options.window;
+  return {
+    keys: options.keys,
+    window: { type: w.type, size: w.size ?? null, slide: w.slide ?? null, gap: w.gap ?? null },
+    aggregates: options.aggregates,
+  };
+}
+
+export function snapshotWindowState(ctx: Common & { watermark: number; slots: SlotStore }): OperatorSnapshot {
+  const { slots, keys } = ctx;
+  const live = slots.liveSlots();
+  const buckets = bucketByKeyGroup((i) => keys.keyGroupOf(slots.group[live[i]]), live.length);
+  const keyGroups = new Map<number, RecordBatch>();
+  for (const [kg, entries] of buckets) {
+    const m = entries.length;
+    const ids = new Int32Array(m);
+    const groups = new Int32Array(m);
+    const starts = new Float64Array(m);
+    const ends = new Float64Array(m);
+    for (let i = 0; i < m; i++) {
+      const s = live[entries[i]];
+      ids[i] = s;
+      groups[i] = slots.group[s];
+      starts[i] = slots.start[s];
+      ends[i] = slots.end[s];
+    }
+    const columns = [
+      ...(ctx.keyed ? keys.keyColumns(groups, m, true) : []),
+      timestampData(starts),
+      timestampData(ends),
+      ...ctx.accumulators.flatMap((a) => a.stateColumns(ids, m)),
+    ];
+    keyGroups.set(kg, makeBatch(ctx.schema, columns, m));
+  }
+  // JSON has no infinities: the watermark before any input is -Infinity, after the end +Infinity.
+  const meta = { version: VERSION, watermark: String(ctx.watermark), ...configOf(ctx.options) };
+  return { meta, keyGroups };
+}
+
+export interface RestoreTarget extends Common {
+  /** Slots for restored rows, created or merged into; ids must stay valid until `finish`. */
+  assignSlots(groups: Int32Array, starts: Float64Array, ends: Float64Array, n: number): Int32Array;
+  finish(): void;
+}
+
+/** Folds a snapshot's key groups into the operator's state; returns the snapshot's watermark. */
+export function restoreWindowState(snapshot: OperatorSnapshot, ctx: RestoreTarget): number {
+  const meta = snapshot.meta;
+  if (meta.version !== VERSION)
+    throw new IncompatibleStateError(ctx.operator, `checkpoint format version ${String(meta.version)}, this build reads ${VERSION}`);
+  const expected = configOf(ctx.options);
+  for (const [k, v] of Object.entries(expected))
+    if (JSON.stringify(meta[k]) !== JSON.stringify(v))
+      throw new IncompatibleStateError(ctx.operator, `the state was written with ${k} ${JSON.stringify(meta[k])}, the step now has ${JSON.stringify(v)}`);
+  const names = ctx.schema.fields.map((f) => f.name);
+  const nk = ctx.keyed ? ctx.keys.fields.length : 0;
+  for (const [kg, batch] of snapshot.keyGroups) {
+    const got = batch.schema.fields.map((f) => f.name);
+    if (got.join("\u0000") !== names.join("\u0000"))
+      throw new IncompatibleStateError(ctx.operator, `key group ${kg} has columns [${got.join(", ")}], expected [${names.join(", ")}]`);
+    const n = batch.numRows;
+    if (n === 0) continue;
+    const cols = columnsOf(batch);
+    let groups: Int32Array;
+    if (ctx.keyed) groups = ctx.keys.insert(cols.slice(0, nk), n);
+    else {
+      if (ctx.keys.size === 0) ctx.keys.insert([], 1);
+      groups = new Int32Array(n);
+    }
+    for (let i = 0; i < n; i++)
+      if (ctx.keys.keyGroupOf(groups[i]) !== kg)
+        throw new IncompatibleStateError(
+          ctx.operator,
+          `a key stored under key group ${kg} hashes to key group ${ctx.keys.keyGroupOf(groups[i])}: maxParallelism must not change between runs`,
+        );
+    const rowSlots = ctx.assignSlots(groups, toFloat64(cols[nk]), toFloat64(cols[nk + 1]), n);
+    let c = nk + 2;
+    for (const a of ctx.accumulators) {
+      a.restore(cols.slice(c, c + a.stateFields.length), rowSlots, n);
+      c += a.stateFields.length;
+    }
+    ctx.finish();
+  }
+  return Number(meta.watermark);
+}

@@ -1,0 +1,203 @@
+import { type Data, DataType, Field, Utf8 } from "apache-arrow";
+import { hashRows } from "../kernels/hash.js";
+import type { KeyStore } from "./key-store.js";
+import { keyStoreFor } from "./key-stores.js";
+
+/**
+ * KeyTable: the keyed-state index shared by stateful operators (window aggregation, joins).
+ *
+ * It maps the key columns of rows to dense group ids 0..size-1, so an operator keeps its per-key
+ * state in typed arrays indexed by group id instead of in a JS object per key.
+ *
+ *   const table = new KeyTable(keyFields, maxParallelism);  // Arrow fields of the key columns
+ *   const groups = table.insert(keyColumns, n);  // Int32Array: a group id per row, new keys added
+ *   const hits = table.find(keyColumns, n);      // the same, -1 for keys not in the table
+ *   table.size                                   // number of groups
+ *   table.keyGroupOf(g), table.hashOf(g)         // key group = hash % maxParallelism
+ *   table.keyColumns(groupIds, count, plain?)    // Arrow columns holding those groups' keys
+ *   table.snapshotFields()                       // the key fields as keyColumns(.., plain) types
+ *   const remap = table.compact(keep)            // drop groups (keep[g] = 0), renumber the rest
+ *   table.clear(), table.byteSize()
+ *
+ * Group ids are assigned in first-seen order and stay stable until `compact`, which an operator
+ * calls when many keys have no state left (keys that churn), renumbering its own arrays by `remap`.
+ *
+ * Keys: any number of columns (zero = one global group) of utf8, dictionary<utf8>, int32, int64,
+ * timestamp, float64 or bool, nulls included (a null key equals a null key, as in GROUP BY). Rows
+ * are hashed with `hashRows` (so a key's group table slot and its key group agree with the
+ * exchange that routed it), then matched by open addressing with an equality check against the
+ * stored key values. Keys are stored columnarly (one typed array per key column, utf8 bytes in one
+ * buffer), so memory is about 8-16 bytes per group plus the key bytes.
+ *
+ * Lookups are vectorized: probe every row by hash, then verify candidates column by column, and
+ * only rows whose key is new (or collided) take the row-at-a-time insert path.
+ *
+ * Checkpoints: a caller snapshots its state as Arrow batches, one per key group, holding
+ * `keyColumns(groups, n, true)` next to its own state columns (`bucketByKeyGroup` in
+ * key-groups.ts splits entries by key group), and restores by feeding those key columns back to
+ * `insert` — which accepts plain utf8 for dictionary keys, so snapshots need no dictionaries.
+ */
+export class KeyTable {
+  readonly fields: readonly Field[];
+  readonly maxParallelism: number;
+  private readonly stores: KeyStore[];
+  private hashes = new Uint32Array(16);
+  private groupKeyGroups = new Uint16Array(16);
+  private count = 0;
+  private slots: Int32Array; // open addressing: group id, or -1 when empty
+  private mask: number;
+
+  constructor(fields: readonly Field[], maxParallelism: number) {
+    if (!Number.isInteger(maxParallelism) || maxParallelism < 1 || maxParallelism > 32768)
+      throw new RangeError(`maxParallelism must be an integer in 1..32768, got ${maxParallelism}`);
+    this.fields = fields;
+    this.maxParallelism = maxParallelism;
+    this.stores = fields.map(keyStoreFor);
+    for (const s of this.stores) s.grow(16);
+    this.slots = new Int32Array(64).fill(-1);
+    this.mask = 63;
+  }
+
+  /** Number of groups. */
+  get size(): number {
+    return this.count;
+  }
+  hashOf(group: number): number {
+    return this.hashes[group];
+  }
+  keyGroupOf(group: number): number {
+    return this.groupKeyGroups[group];
+  }
+
+  /** Group id of every row, adding keys not seen before. */
+  insert(columns: readonly Data[], length: number): Int32Array {
+    return this.lookup(columns, length, true);
+  }
+
+  /** Group id of every row, or -1 where the key is not in the table. */
+  find(columns: readonly Data[], length: number): Int32Array {
+    return this.lookup(columns, length, false);
+  }
+
+  private lookup(columns: readonly Data[], n: number, add: boolean): Int32Array {
+    if (columns.length !== this.stores.length)
+      throw new Error(`expected ${this.stores.length} key columns (${this.fields.map((f) => f.name).join(", ")}), got ${columns.length}`);
+    const out = new Int32Array(n);
+    if (n === 0) return out;
+    const hashes = hashRows(columns as Data[], n);
+    for (let k = 0; k < this.stores.length; k++) this.stores[k].bind(columns[k]);
+    // Pass 1: the first group with the row's full 32-bit hash is almost always the row's group.
+    const { slots, mask } = this;
+    const gh = this.hashes;
+    for (let i = 0; i < n; i++) {
+      const h = hashes[i];
+      let p = h & mask;
+      let g = slots[p];
+      while (g >= 0 && gh[g] !== h) {
+        p = (p + 1) & mask;
+        g = slots[p];
+      }
+      out[i] = g;
+    }
+    // Pass 2: confirm candidates one key column at a time.
+    const ok = new Uint8Array(n).fill(1);
+    for (const s of this.stores) s.verify(out, ok, n);
+    // Pass 3: new keys and hash collisions, row at a time.
+    for (let i = 0; i < n; i++) if (out[i] < 0 || ok[i] === 0) out[i] = this.probe(hashes[i], i, add);
+    return out;
+  }
+
+  private probe(h: number, row: number, add: boolean): number {
+    let p = h & this.mask;
+    for (;;) {
+      const g = this.slots[p];
+      if (g < 0) break;
+      if (this.hashes[g] === h && this.rowEquals(g, row)) return g;
+      p = (p + 1) & this.mask;
+    }
+    if (!add) return -1;
+    const g = this.count++;
+    if (g >= this.hashes.length) this.growGroups(this.hashes.length * 2);
+    this.hashes[g] = h;
+    this.groupKeyGroups[g] = h % this.maxParallelism;
+    for (const s of this.stores) s.append(g, row);
+    this.slots[p] = g;
+    if (this.count * 2 > this.slots.length) this.rehash(this.slots.length * 2);
+    return g;
+  }
+
+  private rowEquals(g: number, row: number): boolean {
+    for (const s of this.stores) if (!s.equals(g, row)) return false;
+    return true;
+  }
+
+  private growGroups(capacity: number): void {
+    const h = new Uint32Array(capacity);
+    h.set(this.hashes);
+    this.hashes = h;
+    const kg = new Uint16Array(capacity);
+    kg.set(this.groupKeyGroups);
+    this.groupKeyGroups = kg;
+    for (const s of this.stores) s.grow(capacity);
+  }
+
+  private rehash(capacity: number): void {
+    const slots = new Int32Array(capacity).fill(-1);
+    const mask = capacity - 1;
+    for (let g = 0; g < this.count; g++) {
+      let p = this.hashes[g] & mask;
+      while (slots[p] >= 0) p = (p + 1) & mask;
+      slots[p] = g;
+    }
+    this.slots = slots;
+    this.mask = mask;
+  }
+
+  /**
+   * Arrow columns (one per key field) of the keys of groups[0..count). `plain` returns dictionary
+   * keys as plain utf8 (snapshots); otherwise a column has its field's type.
+   */
+  keyColumns(groups: Int32Array, count = groups.length, plain = false): Data[] {
+    return this.stores.map((s) => s.output(groups, count, plain));
+  }
+
+  /** The key fields as snapshots store them (dictionary utf8 as plain utf8). */
+  snapshotFields(): Field[] {
+    return this.fields.map((f) => (DataType.isDictionary(f.type) ? new Field(f.name, new Utf8(), f.nullable) : f));
+  }
+
+  /**
+   * Keeps the groups with keep[g] !== 0, renumbered in their old order; returns old → new group id
+   * (-1 for dropped groups) so the caller can renumber its state arrays.
+   */
+  compact(keep: Uint8Array): Int32Array {
+    const remap = new Int32Array(this.count).fill(-1);
+    const kept = new Int32Array(this.count);
+    let m = 0;
+    for (let g = 0; g < this.count; g++) {
+      if (keep[g] === 0) continue;
+      remap[g] = m;
+      kept[m++] = g;
+    }
+    for (let j = 0; j < m; j++) {
+      this.hashes[j] = this.hashes[kept[j]];
+      this.groupKeyGroups[j] = this.groupKeyGroups[kept[j]];
+    }
+    for (const s of this.stores) s.compact(kept, m);
+    this.count = m;
+    let capacity = 64;
+    while (capacity < m * 2) capacity *= 2;
+    this.rehash(capacity);
+    return remap;
+  }
+
+  /** Drops every group. */
+  clear(): void {
+    this.compact(new Uint8Array(this.count));
+  }
+
+  /** Approximate bytes held (for state-size metrics). */
+  byteSize(): number {
+    return this.slots.byteLength + this.hashes.length * 6 + this.stores.reduce((s, k) => s + k.byteSize(), 0);
+  }
+}
