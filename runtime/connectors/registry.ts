@@ -30,7 +30,9 @@ export function sourceStreamInfo(name: string, spec: SourceSpec): StreamInfo {
   if (kind === "kafka") return kafkaStreamInfo(spec);
   const config = generatorConfig(spec.generator!);
   const gen = kindGenerator(config.kind, config.seed);
-  return { schema: gen.schema, timeField: checkGeneratorSource(spec, gen) };
+  const timeField = checkGeneratorSource(spec, gen);
+  // Event time is opt-in, as for Kafka: windows need the source to declare `eventTime`.
+  return { schema: gen.schema, timeField: spec.eventTime ? timeField : undefined };
 }
 
 export function createSource(spec: SourceSpec, ctx: ConnectorContext): Source {

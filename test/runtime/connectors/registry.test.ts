@@ -28,11 +28,12 @@ const FIELDS: FieldSpec[] = [
 ];
 
 describe("sourceStreamInfo", () => {
-  it("gives a generator's built-in schema and event time", () => {
+  it("gives a generator's built-in schema, and event time once the source declares it", () => {
     const info = sourceStreamInfo("bids", { generator: { kind: "nexmark-bid" } });
     expect(info.schema.fields.map((f) => f.name)).toEqual(["auction", "bidder", "price", "channel", "url", "dateTime", "extra"]);
-    expect(info.timeField).toBe("dateTime");
-    expect(sourceStreamInfo("tx", { generator: { kind: "card-transactions" } }).timeField).toBe("ts");
+    expect(info.timeField).toBeUndefined();
+    expect(sourceStreamInfo("bids", { generator: { kind: "nexmark-bid" }, eventTime: { field: "dateTime" } }).timeField).toBe("dateTime");
+    expect(sourceStreamInfo("tx", { generator: { kind: "card-transactions" }, eventTime: { field: "ts" } }).timeField).toBe("ts");
   });
 
   it("gives a kafka source's declared schema and event time", () => {
