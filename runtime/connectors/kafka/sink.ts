@@ -7,7 +7,7 @@ import { kafkaClient } from "./client.js";
 import type { KafkaSinkConfig } from "./config.js";
 
 /** Rows per produce request: big enough to batch well, small enough to stay under request limits. */
-const MESSAGES_PER_REQUEST = 5000;
+const MESSAGES_PER_REQUEST = 1000;
 
 /**
  * Writes batches to a topic: json/avro one message per row (keyed by the key columns, in the same
