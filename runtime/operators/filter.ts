@@ -1,13 +1,14 @@
 import type { RecordBatch } from "apache-arrow";
 import { type CompiledPredicate, compilePredicate } from "../expr/index.js";
 import { takeBatch } from "../types/take.js";
-import type { Operator, OperatorSnapshot, StreamInfo } from "./operator.js";
+import type { StreamInfo } from "./operator.js";
+import { StatelessOperator } from "./stateless.js";
 
 /**
  * Keeps the rows where a SQL condition is TRUE (FALSE and NULL rows are dropped). Stateless.
  * A batch where every row passes is forwarded as is (no copy); one where none does yields nothing.
  */
-export class FilterOperator implements Operator {
+export class FilterOperator extends StatelessOperator {
   readonly output: StreamInfo;
   private readonly predicate: CompiledPredicate;
 
@@ -16,6 +17,7 @@ export class FilterOperator implements Operator {
     input: StreamInfo,
     readonly predicateSql: string,
   ) {
+    super();
     this.predicate = compilePredicate(predicateSql, input);
     this.output = { ...input };
   }
@@ -27,16 +29,5 @@ export class FilterOperator implements Operator {
     if (count === n) return [batch];
     if (count === 0) return [];
     return [takeBatch(batch, indices, count)];
-  }
-
-  processWatermark(_watermark?: number): RecordBatch[] {
-    return [];
-  }
-  snapshot(): OperatorSnapshot | null {
-    return null;
-  }
-  restore(): void {}
-  lateRecords(): number {
-    return 0;
   }
 }

@@ -1,11 +1,12 @@
 import type { RecordBatch } from "apache-arrow";
-import type { Operator, OperatorSnapshot, StreamInfo } from "./operator.js";
+import type { StreamInfo } from "./operator.js";
+import { StatelessOperator } from "./stateless.js";
 
 /**
  * Marks a stream as keyed. In one process rows need not move, so batches pass through untouched;
  * in a distributed job this is where the exchange routes rows by key group to their worker.
  */
-export class KeyByOperator implements Operator {
+export class KeyByOperator extends StatelessOperator {
   readonly output: StreamInfo;
 
   constructor(
@@ -13,20 +14,11 @@ export class KeyByOperator implements Operator {
     input: StreamInfo,
     readonly keys: string[],
   ) {
+    super();
     this.output = { ...input, keys };
   }
 
   processBatch(batch: RecordBatch): RecordBatch[] {
     return [batch];
-  }
-  processWatermark(): RecordBatch[] {
-    return [];
-  }
-  snapshot(): OperatorSnapshot | null {
-    return null;
-  }
-  restore(): void {}
-  lateRecords(): number {
-    return 0;
   }
 }

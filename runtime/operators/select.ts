@@ -1,7 +1,8 @@
 import { Field, type RecordBatch, Schema } from "apache-arrow";
 import { type CompiledExpr, compileExpression, ExprError, parseSelectItem } from "../expr/index.js";
 import { makeBatch } from "../types/column.js";
-import type { Operator, OperatorSnapshot, StreamInfo } from "./operator.js";
+import type { StreamInfo } from "./operator.js";
+import { StatelessOperator } from "./stateless.js";
 
 /**
  * Projects each batch onto a list of SQL select items (`price * 0.908 AS price_eur`, `channel`).
@@ -9,7 +10,7 @@ import type { Operator, OperatorSnapshot, StreamInfo } from "./operator.js";
  * key columns stay what they are as long as they are selected as bare columns (renamed or not);
  * otherwise the output has no time field or is no longer keyed. Stateless.
  */
-export class SelectOperator implements Operator {
+export class SelectOperator extends StatelessOperator {
   readonly output: StreamInfo;
   private readonly exprs: CompiledExpr[];
 
@@ -18,6 +19,7 @@ export class SelectOperator implements Operator {
     input: StreamInfo,
     readonly items: string[],
   ) {
+    super();
     if (items.length === 0) throw new ExprError(`${name}: select needs at least one column`);
     const parsed = items.map((item) => parseSelectItem(item));
     const seen = new Set<string>();
@@ -44,16 +46,5 @@ export class SelectOperator implements Operator {
   processBatch(batch: RecordBatch, _input = 0): RecordBatch[] {
     const columns = this.exprs.map((e) => e.evaluate(batch));
     return [makeBatch(this.output.schema, columns, batch.numRows)];
-  }
-
-  processWatermark(_watermark?: number): RecordBatch[] {
-    return [];
-  }
-  snapshot(): OperatorSnapshot | null {
-    return null;
-  }
-  restore(): void {}
-  lateRecords(): number {
-    return 0;
   }
 }

@@ -2,15 +2,8 @@
 # Fetches the jars of a Kafka broker from Maven Central into the test environment cache, so the
 # integration tests run a real single-node KRaft broker with `java -cp libs/*` and no tarball
 # download from a site outside the package registries.
-set -euo pipefail
-
-here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-set -a
-# shellcheck source=../versions.env
-. "$here/../versions.env"
-set +a
-
-cache="${SABOT_TESTENV_CACHE:-$HOME/.cache/sabot-testenv}"
+# shellcheck source=lib/common.bash
+. "$(dirname "${BASH_SOURCE[0]}")/lib/common.bash"
 dest="$cache/kafka-$KAFKA_VERSION"
 
 if [[ -f "$dest/libs/kafka_2.13-$KAFKA_VERSION.jar" ]]; then
@@ -18,9 +11,7 @@ if [[ -f "$dest/libs/kafka_2.13-$KAFKA_VERSION.jar" ]]; then
   exit 0
 fi
 
-mkdir -p "$cache"
-tmp="$(mktemp -d "$cache/.kafka-build.XXXXXX")"
-trap 'rm -rf "$tmp"' EXIT
+make_scratch kafka
 
 # Maven runs on a copy of the pom so its target/ folder lands in the scratch dir, not the repo.
 cp "$here/kafka/pom.xml" "$tmp/pom.xml"

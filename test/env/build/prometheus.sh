@@ -2,15 +2,8 @@
 # Unpacks Debian's prometheus package into the test environment cache without installing it:
 # the tests only need the server binary, and a system-wide install would start a system service
 # and pin one version for every checkout on the machine.
-set -euo pipefail
-
-here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-set -a
-# shellcheck source=../versions.env
-. "$here/../versions.env"
-set +a
-
-cache="${SABOT_TESTENV_CACHE:-$HOME/.cache/sabot-testenv}"
+# shellcheck source=lib/common.bash
+. "$(dirname "${BASH_SOURCE[0]}")/lib/common.bash"
 dest="$cache/prometheus-$PROMETHEUS_VERSION"
 
 if [[ -x "$dest/usr/bin/prometheus" ]]; then
@@ -25,9 +18,7 @@ if ! apt-cache show "prometheus=$PROMETHEUS_VERSION" > /dev/null 2>&1; then
   apt-get update
 fi
 
-mkdir -p "$cache"
-tmp="$(mktemp -d "$cache/.prometheus-build.XXXXXX")"
-trap 'rm -rf "$tmp"' EXIT
+make_scratch prometheus
 
 # apt-get download writes into the working directory; the pinned version fails loudly if the
 # archive no longer carries it, instead of silently unpacking a different release.
