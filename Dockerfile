@@ -19,6 +19,8 @@ WORKDIR /app
 ENV NODE_ENV=production
 COPY --from=build /src/node_modules ./node_modules
 COPY --from=build /src/dist ./dist
+# The gRPC services load their .proto files at run time; tsc does not copy them.
+COPY --from=build /src/runtime/rpc/*.proto ./dist/runtime/rpc/
 COPY package.json ./
 COPY examples ./examples
 USER 65532:65532

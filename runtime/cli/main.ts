@@ -1,6 +1,8 @@
 import { Command, InvalidArgumentError } from "commander";
 import { SpecError } from "../spec/errors.js";
 import { planFile } from "../planner/validate.js";
+import { DistributedConfigError } from "../distributed/config.js";
+import { coordinatorCommand, workerCommand } from "./cluster-commands.js";
 import { runCommand } from "./run-command.js";
 
 function positiveInt(v: string): string {
@@ -20,7 +22,26 @@ program
   .option("--max-records <n>", "stop reading after n source records, then drain", positiveInt)
   .option("--duration <d>", "stop reading after this long (e.g. 30s), then drain")
   .option("-q, --quiet", "no progress lines")
+  .option("-p, --parallelism <n>", "run as a coordinator and n worker processes on loopback", positiveInt)
   .action(runCommand);
+
+program
+  .command("coordinator")
+  .description("run the coordinator of a distributed job (settings: SABOT_* variables, see README)")
+  .argument("<manifest>", "StreamJob YAML file")
+  .option("--parallelism <n>", "number of workers (default: spec.parallelism)", positiveInt)
+  .option("--port <port>", "Control API port (default 7070; 0 for any free port)")
+  .option("--bind <address>", "address to listen on (default 127.0.0.1)")
+  .action(coordinatorCommand);
+
+program
+  .command("worker")
+  .description("run one worker of a distributed job (settings: SABOT_* variables, see README)")
+  .option("--coordinator <host:port>", "the coordinator's Control API address")
+  .option("--id <id>", "this worker's id (default hostname-pid)")
+  .option("--port <port>", "exchange port (default: any free port)")
+  .option("--bind <address>", "address to listen on (default 127.0.0.1)")
+  .action(workerCommand);
 
 program
   .command("validate")
@@ -36,7 +57,7 @@ program
 try {
   await program.parseAsync(process.argv);
 } catch (err) {
-  if (err instanceof SpecError) {
+  if (err instanceof SpecError || err instanceof DistributedConfigError) {
     console.error(err.message);
     process.exit(2);
   }

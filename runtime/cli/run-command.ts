@@ -1,4 +1,6 @@
+import { DistributedConfigError } from "../distributed/config.js";
 import { LocalJob } from "../engine/local-job.js";
+import { distributedRun } from "./cluster-commands.js";
 import { planFile } from "../planner/validate.js";
 import { parseDuration } from "../spec/duration.js";
 import { progressLine, summaryText } from "./progress.js";
@@ -8,10 +10,17 @@ export interface RunFlags {
   maxRecords?: string;
   duration?: string;
   quiet?: boolean;
+  parallelism?: string;
 }
 
 /** `sabot run job.yaml`: validate, run in this process, show progress, print a summary. */
 export async function runCommand(file: string, flags: RunFlags): Promise<void> {
+  const parallelism = flags.parallelism !== undefined ? Number(flags.parallelism) : 1;
+  if (parallelism > 1) {
+    if (flags.maxRecords !== undefined)
+      throw new DistributedConfigError("--max-records works in one process only; with --parallelism use --duration or a bounded source");
+    return distributedRun(file, { parallelism, duration: flags.duration, quiet: flags.quiet });
+  }
   const { plan } = planFile(file);
   let prev: Progress | null = null;
   const job = new LocalJob(plan, {

@@ -1,5 +1,5 @@
 import { createSink, createSource } from "../connectors/registry.js";
-import type { ConnectorContext, Sink, Source } from "../connectors/connector.js";
+import type { ConnectorContext, Sink, SourceBatch } from "../connectors/connector.js";
 import { log as rootLog, type Logger } from "../log.js";
 import { EngineMetrics } from "../metrics/metrics.js";
 import type { JobPlan } from "../planner/plan.js";
@@ -45,6 +45,8 @@ export class LocalJob {
   readonly metrics: EngineMetrics;
   private readonly log: Logger;
   private stopRequested: RunSummary["reason"] | null = null;
+  /** Wakes reads that are waiting on a quiet source when a stop is requested. */
+  private readonly wakers = new Set<() => void>();
   private startedAt = 0;
 
   constructor(
@@ -57,7 +59,30 @@ export class LocalJob {
 
   /** Asks the job to stop reading and drain; `run()` then resolves. */
   stop(): void {
-    this.stopRequested ??= "stopped";
+    this.requestStop("stopped");
+  }
+
+  private requestStop(reason: RunSummary["reason"]): void {
+    this.stopRequested ??= reason;
+    for (const wake of this.wakers) wake();
+  }
+
+  /**
+   * The source's next batch, or null when a stop is requested while the read still waits (a quiet
+   * Kafka topic would otherwise hold the stop forever). A fresh wake-up promise per read, dropped
+   * afterwards, so no batch stays referenced from a long-lived promise.
+   */
+  private async nextUnlessStopped(r: SourceRunner): Promise<SourceBatch | null> {
+    let wake!: () => void;
+    const stopped = new Promise<null>((resolve) => (wake = () => resolve(null)));
+    this.wakers.add(wake);
+    try {
+      const got = await Promise.race([r.next(Date.now), stopped]);
+      if (got === null && this.stopRequested) r.abandonPendingRead();
+      return got;
+    } finally {
+      this.wakers.delete(wake);
+    }
   }
 
   async run(): Promise<RunSummary> {
@@ -98,7 +123,7 @@ export class LocalJob {
     const watermarkLag = this.metrics.watermarkLag.labels(labels);
     const ticker = setInterval(() => {
       publishWatermarks(); // lets idle splits release the watermark
-      if (this.opts.durationMs !== undefined && Date.now() - this.startedAt >= this.opts.durationMs) this.stopRequested ??= "duration";
+      if (this.opts.durationMs !== undefined && Date.now() - this.startedAt >= this.opts.durationMs) this.requestStop("duration");
       const wm = watermarkOf();
       if (Number.isFinite(wm)) watermarkLag.set((Date.now() - wm) / 1000);
       void this.metrics.consumerLag.get().then((g) => (lag = g.values.reduce((sum, v) => sum + v.value, 0)));
@@ -117,14 +142,14 @@ export class LocalJob {
         const waitStart = performance.now();
         for (const q of queues) await q.waitForRoom();
         blocked.inc((performance.now() - waitStart) / 1000);
-        const got = await r.next(Date.now);
+        const got = await this.nextUnlessStopped(r);
         if (!got) break;
         let batch = got.batch;
         // --max-records bounds the streams; table rows do not count.
         if (!r.node.isTable) {
           if (recordsIn + batch.numRows >= maxRecords) {
             batch = batch.slice(0, maxRecords - recordsIn);
-            this.stopRequested ??= "max-records";
+            this.requestStop("max-records");
           }
           recordsIn += batch.numRows;
         }
@@ -146,7 +171,7 @@ export class LocalJob {
       // Draining: every source is done, so all event time has passed and every window fires.
       for (const r of runners) flow.watermark(r.node.name, Number.POSITIVE_INFINITY);
       for (const q of queues) await q.close();
-      await Promise.all(runners.map((r) => commitAndClose(r.source, this.log)));
+      await Promise.all(runners.map((r) => commitAndClose(r, this.log)));
       await tableLoops;
     } finally {
       clearInterval(ticker);
@@ -162,10 +187,10 @@ export class LocalJob {
   }
 }
 
-async function commitAndClose(source: Source, log: Logger): Promise<void> {
+async function commitAndClose(r: SourceRunner, log: Logger): Promise<void> {
   try {
-    await source.commit(source.position());
+    await r.source.commit(r.commitPosition());
   } finally {
-    await source.close().catch((err: unknown) => log.warn({ err }, "closing a source failed"));
+    await r.source.close().catch((err: unknown) => log.warn({ err }, "closing a source failed"));
   }
 }

@@ -14,6 +14,7 @@ export class SourceRunner {
   private readonly timeIndex: number;
   ended = false;
   records = 0;
+  private abandonedAt: SourcePosition | null = null;
 
   constructor(
     readonly node: SourceNode,
@@ -54,6 +55,19 @@ export class SourceRunner {
       this.watermarks.observe(got.split, maxOf(toFloat64(col), validityBytes(col)), nowMs());
     }
     return got;
+  }
+
+  /**
+   * Reading stopped with a read still pending: whatever that read returns later is never
+   * processed, so the position to commit is the one from before it.
+   */
+  abandonPendingRead(): void {
+    this.abandonedAt ??= this.source.position();
+  }
+
+  /** Where the source may commit: everything before it has been processed. */
+  commitPosition(): SourcePosition {
+    return this.abandonedAt ?? this.source.position();
   }
 
   /** The source's watermark: +Infinity once ended or for tables; -Infinity without event time. */

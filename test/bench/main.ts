@@ -1,3 +1,4 @@
+import { distributedBench } from "./distributed.bench.js";
 import { kafkaBench } from "./kafka.bench.js";
 import { nexmarkBench } from "./nexmark.bench.js";
 
@@ -7,4 +8,5 @@ import { nexmarkBench } from "./nexmark.bench.js";
  */
 const events = Number(process.env.SABOT_BENCH_EVENTS ?? 5_000_000);
 nexmarkBench(events);
+distributedBench(Math.min(events, 3_000_000));
 if (process.env.SABOT_BENCH_KAFKA !== "0") await kafkaBench({ json: 500_000, arrow: 2_000_000 });

@@ -3,6 +3,9 @@ import type { Admin, Kafka } from "kafkajs";
 import { testEnv } from "../../helpers/env.js";
 import { createTopic, readTopic, testKafka } from "../../helpers/kafka.js";
 import { parseManifest, runJob } from "../../helpers/run-job.js";
+import { LocalJob } from "../../../runtime/engine/local-job.js";
+import { planManifest } from "../../../runtime/planner/validate.js";
+import { CollectingSink } from "../../helpers/collecting-sink.js";
 
 /** Deterministic card payments spread over 4 partitions, with some out-of-order timestamps. */
 function payments(n: number) {
@@ -89,5 +92,29 @@ spec:
       expect(got.get(k)?.n, k).toBe(e.n);
       expect(got.get(k)?.total, k).toBeCloseTo(e.total, 6);
     }
+  });
+
+  it("stops promptly when asked while its topic is quiet", async () => {
+    const input = await createTopic(admin, "quiet", 2);
+    const manifest = parseManifest(`
+apiVersion: sabot.dev/v1alpha1
+kind: StreamJob
+metadata: { name: quiet }
+spec:
+  sources:
+    in:
+      kafka: { bootstrapServers: ${JSON.stringify(testEnv().kafka.brokers)}, topic: ${input}, format: json }
+      schema: [{ name: x, type: int64 }]
+  pipeline: [{ from: in, to: out }]
+  sinks: { out: { console: {} } }
+`);
+    const job = new LocalJob(planManifest(manifest), { sinks: { out: new CollectingSink() } });
+    const done = job.run();
+    await new Promise((r) => setTimeout(r, 1500));
+    const t0 = Date.now();
+    job.stop();
+    const summary = await done;
+    expect(summary.reason).toBe("stopped");
+    expect(Date.now() - t0).toBeLessThan(5000);
   });
 });

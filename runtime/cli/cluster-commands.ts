@@ -1,0 +1,68 @@
+import { coordinatorConfig, type CoordinatorFlags, workerConfig, type WorkerFlags } from "../distributed/config.js";
+import { CoordinatorService, exitCode } from "../distributed/coordinator/service.js";
+import { LocalCluster } from "../distributed/local-cluster.js";
+import { Worker } from "../distributed/worker/worker.js";
+import { log } from "../log.js";
+import { planFile } from "../planner/validate.js";
+import { loadManifest } from "../spec/manifest.js";
+import { parseDuration } from "../spec/duration.js";
+import { human } from "./progress.js";
+
+/** `sabot coordinator job.yaml`: the job master of a distributed job (one per job, e.g. a pod). */
+export async function coordinatorCommand(file: string, flags: CoordinatorFlags): Promise<void> {
+  const manifest = loadManifest(file);
+  const service = await CoordinatorService.start(manifest, coordinatorConfig(flags), log);
+  console.error(`coordinator of ${manifest.name} listening on ${service.address}`);
+  let stopping: Promise<unknown> | null = null;
+  const onSignal = (sig: string) => {
+    stopping ??= service.stopGracefully(`coordinator received ${sig}`);
+  };
+  process.once("SIGTERM", () => onSignal("SIGTERM"));
+  process.once("SIGINT", () => onSignal("SIGINT"));
+  const status = await service.coordinator.terminal;
+  console.error(`job ${status.state}: ${status.message}`);
+  await service.close();
+  process.exit(exitCode(status));
+}
+
+/** `sabot worker`: one worker of a distributed job; settings from flags or SABOT_* variables. */
+export async function workerCommand(flags: WorkerFlags): Promise<void> {
+  const worker = new Worker(workerConfig(flags));
+  process.once("SIGTERM", () => worker.terminate());
+  process.once("SIGINT", () => worker.terminate());
+  await worker.start();
+}
+
+export interface DistributedRunFlags {
+  parallelism: number;
+  duration?: string;
+  quiet?: boolean;
+}
+
+/** `sabot run --parallelism N`: coordinator here, N worker processes on loopback. */
+export async function distributedRun(file: string, flags: DistributedRunFlags): Promise<void> {
+  const { manifest } = planFile(file);
+  const started = Date.now();
+  let prevIn = 0;
+  let prevAt = started;
+  const cluster = new LocalCluster(manifest, {
+    parallelism: flags.parallelism,
+    durationMs: flags.duration !== undefined ? parseDuration(flags.duration) : undefined,
+    onProgress: flags.quiet
+      ? undefined
+      : (m, s) => {
+          const now = Date.now();
+          const rate = ((m.total.recordsIn - prevIn) * 1000) / Math.max(1, now - prevAt);
+          prevIn = m.total.recordsIn;
+          prevAt = now;
+          process.stderr.write(
+            `[${((now - started) / 1000).toFixed(0)}s] ${s.state} attempt ${s.attempt}  in ${human(m.total.recordsIn)} (${human(rate)}/s)  out ${human(m.total.recordsOut)}  backpressured ${m.total.backpressuredSeconds.toFixed(1)}s\n`,
+          );
+        },
+  });
+  process.once("SIGINT", () => cluster.stop());
+  process.once("SIGTERM", () => cluster.stop());
+  const status = await cluster.run();
+  process.stderr.write(`job ${status.state} after ${((Date.now() - started) / 1000).toFixed(2)}s (${status.restarts} restarts): ${status.message}\n`);
+  process.exitCode = exitCode(status);
+}

@@ -1,0 +1,119 @@
+import { hostname } from "node:os";
+import { parseDuration } from "../spec/duration.js";
+
+/**
+ * Settings of coordinator and worker processes, from environment variables (how the Kubernetes
+ * operator configures pods) with command-line flags taking precedence. Documented in the README's
+ * "Distributed execution" section; keep the two in step.
+ */
+
+export class DistributedConfigError extends Error {
+  override name = "DistributedConfigError";
+}
+
+type Env = Record<string, string | undefined>;
+
+export interface CoordinatorConfig {
+  bindAddress: string;
+  port: number;
+  /** Workers to run (default: the spec's parallelism). */
+  parallelism?: number;
+  heartbeatIntervalMs: number;
+  heartbeatTimeoutMs: number;
+  /** How long a graceful stop (SIGTERM) may take before everything is cancelled. */
+  shutdownTimeoutMs: number;
+}
+
+export interface WorkerConfig {
+  coordinatorAddress: string;
+  workerId: string;
+  bindAddress: string;
+  /** Port of the worker's exchange server (0: any free port). */
+  port: number;
+  /** host:port other workers use to reach this one (default bindAddress:port). */
+  advertisedAddress?: string;
+  /** Batches an exchange channel may have in flight. */
+  credits: number;
+  /** Rows an exchange channel may queue before sources wait. */
+  channelBufferRows: number;
+  /** Most rows in one exchange frame (one credit). */
+  frameRows: number;
+  sinkBufferRows: number;
+  shutdownTimeoutMs: number;
+  /** How long to keep trying to reach the coordinator (at start and after losing it). */
+  coordinatorTimeoutMs: number;
+}
+
+export interface CoordinatorFlags {
+  bind?: string;
+  port?: string;
+  parallelism?: string;
+}
+
+export interface WorkerFlags {
+  coordinator?: string;
+  id?: string;
+  bind?: string;
+  port?: string;
+}
+
+function int(name: string, value: string | undefined, fallback: number, min: number): number {
+  if (value === undefined || value === "") return fallback;
+  if (!/^\d+$/.test(value) || Number(value) < min) throw new DistributedConfigError(`${name} must be a whole number ≥ ${min}, got "${value}"`);
+  return Number(value);
+}
+
+function duration(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined || value === "") return fallback;
+  try {
+    return parseDuration(value);
+  } catch {
+    throw new DistributedConfigError(`${name} must be a duration like 500ms, 10s or 1m, got "${value}"`);
+  }
+}
+
+function address(name: string, value: string): string {
+  if (!/^[^\s:]+:\d+$/.test(value) && !/^\[[0-9a-fA-F:]+\]:\d+$/.test(value))
+    throw new DistributedConfigError(`${name} must be host:port (e.g. 127.0.0.1:7070), got "${value}"`);
+  return value;
+}
+
+export const DEFAULT_COORDINATOR_PORT = 7070;
+
+export function coordinatorConfig(flags: CoordinatorFlags = {}, env: Env = process.env): CoordinatorConfig {
+  const heartbeatIntervalMs = duration("SABOT_HEARTBEAT_INTERVAL", env.SABOT_HEARTBEAT_INTERVAL, 1000);
+  const heartbeatTimeoutMs = duration("SABOT_HEARTBEAT_TIMEOUT", env.SABOT_HEARTBEAT_TIMEOUT, 10_000);
+  if (heartbeatTimeoutMs < 2 * heartbeatIntervalMs)
+    throw new DistributedConfigError(
+      `SABOT_HEARTBEAT_TIMEOUT (${heartbeatTimeoutMs} ms) must be at least twice SABOT_HEARTBEAT_INTERVAL (${heartbeatIntervalMs} ms)`,
+    );
+  const p = flags.parallelism ?? env.SABOT_PARALLELISM;
+  return {
+    bindAddress: flags.bind ?? env.SABOT_BIND_ADDRESS ?? "127.0.0.1",
+    port: int("--port / SABOT_COORDINATOR_PORT", flags.port ?? env.SABOT_COORDINATOR_PORT, DEFAULT_COORDINATOR_PORT, 0),
+    parallelism: p === undefined || p === "" ? undefined : int("--parallelism / SABOT_PARALLELISM", p, 1, 1),
+    heartbeatIntervalMs,
+    heartbeatTimeoutMs,
+    shutdownTimeoutMs: duration("SABOT_SHUTDOWN_TIMEOUT", env.SABOT_SHUTDOWN_TIMEOUT, 25_000),
+  };
+}
+
+export function workerConfig(flags: WorkerFlags = {}, env: Env = process.env): WorkerConfig {
+  const coordinator = flags.coordinator ?? env.SABOT_COORDINATOR_ADDRESS;
+  if (!coordinator)
+    throw new DistributedConfigError("a worker needs the coordinator's address: set SABOT_COORDINATOR_ADDRESS=host:port or pass --coordinator");
+  const advertised = env.SABOT_ADVERTISED_ADDRESS;
+  return {
+    coordinatorAddress: address("--coordinator / SABOT_COORDINATOR_ADDRESS", coordinator),
+    workerId: flags.id ?? env.SABOT_WORKER_ID ?? `${hostname()}-${process.pid}`,
+    bindAddress: flags.bind ?? env.SABOT_BIND_ADDRESS ?? "127.0.0.1",
+    port: int("--port / SABOT_WORKER_PORT", flags.port ?? env.SABOT_WORKER_PORT, 0, 0),
+    advertisedAddress: advertised ? address("SABOT_ADVERTISED_ADDRESS", advertised) : undefined,
+    credits: int("SABOT_EXCHANGE_CREDITS", env.SABOT_EXCHANGE_CREDITS, 4, 1),
+    channelBufferRows: int("SABOT_EXCHANGE_BUFFER_ROWS", env.SABOT_EXCHANGE_BUFFER_ROWS, 8192, 1),
+    frameRows: int("SABOT_EXCHANGE_FRAME_ROWS", env.SABOT_EXCHANGE_FRAME_ROWS, 4096, 1),
+    sinkBufferRows: int("SABOT_SINK_BUFFER_ROWS", env.SABOT_SINK_BUFFER_ROWS, 65_536, 1),
+    shutdownTimeoutMs: duration("SABOT_SHUTDOWN_TIMEOUT", env.SABOT_SHUTDOWN_TIMEOUT, 25_000),
+    coordinatorTimeoutMs: duration("SABOT_COORDINATOR_TIMEOUT", env.SABOT_COORDINATOR_TIMEOUT, 60_000),
+  };
+}

@@ -1,0 +1,332 @@
+import { randomUUID } from "node:crypto";
+import { log as rootLog, type Logger } from "../../log.js";
+import type { JobPlan } from "../../planner/plan.js";
+import { planManifest } from "../../planner/validate.js";
+import type { grpc } from "../../rpc/loader.js";
+import {
+  emptyMetrics,
+  type JobState,
+  type JobStatus,
+  type MetricsSummary,
+  type TaskState,
+  type WatchCommandsRequest,
+  type WorkerCommand,
+  type WorkerMetrics,
+} from "../../rpc/messages.js";
+import { API_VERSION, type StreamJobManifest } from "../../spec/manifest.js";
+import type { CoordinatorConfig } from "../config.js";
+import { buildExecutionGraph, type ExecutionGraph } from "../graph.js";
+import { RestartStrategy } from "./restart-strategy.js";
+import { jobStatus, metricsSummary } from "./status.js";
+
+export interface WorkerEntry {
+  id: string;
+  address: string;
+  pid: number;
+  session: string;
+  /** Subtask this worker runs, -1 while standing by. */
+  subtask: number;
+  lastHeartbeat: number;
+  task: TaskState;
+  commands: grpc.ServerWritableStream<WatchCommandsRequest, WorkerCommand> | null;
+  metrics: WorkerMetrics;
+  /** Asked to stop because its process is terminating: never deployed to again. */
+  leaving: boolean;
+}
+
+const ACTIVE: ReadonlySet<JobState> = new Set(["DEPLOYING", "RUNNING", "STOPPING", "COMMITTING"]);
+const TERMINAL: ReadonlySet<JobState> = new Set(["FINISHED", "STOPPED", "CANCELED", "FAILED"]);
+type StopKind = "user" | "coordinator" | "worker";
+
+/**
+ * The job master of one job. Workers register; once `parallelism` of them are connected it
+ * assigns subtask indices (sorted by worker id the first time; later a replacement takes the
+ * free index) and deploys an attempt: every worker runs one subtask of every vertex, sources read
+ * the splits (Kafka partitions p with p % parallelism == subtask) and operators own the key
+ * groups of their subtask (keyGroupRange).
+ *
+ * Attempt lifecycle: DEPLOYING → RUNNING → (sources end, or a stop) → every task DRAINED →
+ * COMMITTING (each worker commits its source offsets) → every task FINISHED. A worker that
+ * fails, closes its command stream or misses heartbeats for the heartbeat timeout fails the
+ * attempt: the others are cancelled and, after the restart strategy's backoff, a new attempt
+ * replays from the committed offsets (at-least-once).
+ */
+export class Coordinator {
+  readonly plan: JobPlan;
+  readonly graph: ExecutionGraph;
+  readonly parallelism: number;
+  readonly restart: RestartStrategy;
+  readonly workers = new Map<string, WorkerEntry>();
+  private readonly slots: (string | null)[];
+  private readonly log: Logger;
+  private readonly manifestJson: string;
+  private assigned = false;
+  private state: JobState = "WAITING_FOR_WORKERS";
+  private stateSince = Date.now();
+  private message = "waiting for workers";
+  private attempt = 0;
+  private deployedAt = 0;
+  private runningSince = 0;
+  private lastRunMs = 0;
+  private stopKind: StopKind | null = null;
+  private backoff: NodeJS.Timeout | null = null;
+  private readonly checker: NodeJS.Timeout;
+  private resolveTerminal: (s: JobStatus) => void = () => {};
+  /** Resolves with the final status once the job is FINISHED, STOPPED, CANCELED or FAILED. */
+  readonly terminal = new Promise<JobStatus>((r) => (this.resolveTerminal = r));
+
+  constructor(
+    readonly manifest: StreamJobManifest,
+    readonly config: CoordinatorConfig,
+    log?: Logger,
+  ) {
+    this.plan = planManifest(manifest);
+    this.graph = buildExecutionGraph(this.plan);
+    this.parallelism = config.parallelism ?? manifest.spec.parallelism ?? 1;
+    if (this.parallelism > this.plan.maxParallelism)
+      throw new Error(`parallelism ${this.parallelism} exceeds maxParallelism ${this.plan.maxParallelism} (the number of key groups): raise spec.maxParallelism`);
+    this.slots = new Array<string | null>(this.parallelism).fill(null);
+    this.restart = new RestartStrategy(manifest.spec.restartStrategy);
+    this.log = (log ?? rootLog).child({ job: manifest.name, role: "coordinator" });
+    this.manifestJson = JSON.stringify({ apiVersion: API_VERSION, kind: "StreamJob", metadata: { name: manifest.name, namespace: manifest.namespace }, spec: manifest.spec });
+    const every = Math.max(50, Math.min(config.heartbeatIntervalMs, config.heartbeatTimeoutMs / 4));
+    this.checker = setInterval(() => this.checkHeartbeats(), every);
+    this.checker.unref();
+  }
+
+  get jobState(): JobState {
+    return this.state;
+  }
+  get isTerminal(): boolean {
+    return TERMINAL.has(this.state);
+  }
+
+  // ---- worker membership ----
+
+  register(workerId: string, address: string, pid: number): WorkerEntry {
+    if (this.isTerminal) throw new Error(`job ${this.manifest.name} is ${this.state}`);
+    const old = this.workers.get(workerId);
+    if (old) this.drop(old, "registered again (its process restarted)");
+    const w: WorkerEntry = { id: workerId, address, pid, session: randomUUID(), subtask: -1, lastHeartbeat: Date.now(), task: "TASK_IDLE", commands: null, metrics: emptyMetrics(), leaving: false };
+    this.workers.set(workerId, w);
+    this.log.info({ worker: workerId, address, pid }, "worker registered");
+    return w;
+  }
+
+  attachCommands(w: WorkerEntry, stream: NonNullable<WorkerEntry["commands"]>): void {
+    w.commands = stream;
+    const gone = () => {
+      if (w.commands !== stream) return;
+      w.commands = null;
+      this.drop(w, "closed its command stream (did it exit?)");
+    };
+    stream.on("cancelled", gone);
+    stream.on("error", gone);
+    this.maybeDeploy();
+  }
+
+  heartbeat(w: WorkerEntry, metrics: WorkerMetrics | null): void {
+    w.lastHeartbeat = Date.now();
+    if (metrics) w.metrics = metrics;
+  }
+
+  private checkHeartbeats(): void {
+    const now = Date.now();
+    for (const w of [...this.workers.values()])
+      if (now - w.lastHeartbeat > this.config.heartbeatTimeoutMs) this.drop(w, `sent no heartbeat for ${now - w.lastHeartbeat} ms`);
+  }
+
+  /** Forgets a worker; if it ran a subtask of the active attempt, the attempt fails. */
+  private drop(w: WorkerEntry, reason: string): void {
+    if (this.workers.get(w.id) !== w) return;
+    const commands = w.commands;
+    w.commands = null;
+    commands?.end();
+    // After the end, workers exit; they stay listed with their last metrics.
+    if (this.isTerminal) return;
+    this.workers.delete(w.id);
+    this.log.warn({ worker: w.id, subtask: w.subtask, reason }, "worker lost");
+    const held = w.subtask >= 0 && this.slots[w.subtask] === w.id;
+    if (held) this.slots[w.subtask] = null;
+    if (held && ACTIVE.has(this.state)) this.failAttempt(`worker ${w.id} (subtask ${w.subtask}) ${reason}`);
+  }
+
+  // ---- attempts ----
+
+  private send(w: WorkerEntry | undefined, cmd: WorkerCommand): void {
+    w?.commands?.write(cmd);
+  }
+  private slotWorkers(): WorkerEntry[] {
+    return this.slots.flatMap((id) => (id && this.workers.get(id) ? [this.workers.get(id)!] : []));
+  }
+
+  private maybeDeploy(): void {
+    if (this.state !== "WAITING_FOR_WORKERS" || this.backoff) return;
+    const ready = (w: WorkerEntry) => w.commands !== null && !w.leaving;
+    if (!this.assigned) {
+      const candidates = [...this.workers.values()].filter(ready).sort((a, b) => a.id.localeCompare(b.id, "en", { numeric: true }));
+      if (candidates.length < this.parallelism) {
+        this.message = `waiting for workers: ${candidates.length} of ${this.parallelism} registered`;
+        return;
+      }
+      candidates.slice(0, this.parallelism).forEach((w, i) => {
+        w.subtask = i;
+        this.slots[i] = w.id;
+      });
+      this.assigned = true;
+    }
+    for (let i = 0; i < this.slots.length; i++) {
+      const w = this.slots[i] ? this.workers.get(this.slots[i]!) : undefined;
+      if (w && ready(w)) continue;
+      if (w) w.subtask = -1;
+      const spare = [...this.workers.values()].find((x) => x.subtask < 0 && ready(x));
+      this.slots[i] = spare?.id ?? null;
+      if (spare) spare.subtask = i;
+    }
+    const missing = this.slots.filter((s) => s === null).length;
+    if (missing > 0) {
+      this.message = `waiting for workers: ${this.parallelism - missing} of ${this.parallelism} registered`;
+      return;
+    }
+    this.attempt++;
+    this.deployedAt = Date.now();
+    this.runningSince = 0;
+    const workers = this.slotWorkers();
+    const peers = workers.map((w) => w.address);
+    this.setState("DEPLOYING", `deploying attempt ${this.attempt}`);
+    for (const w of workers) {
+      w.task = "TASK_DEPLOYING";
+      this.send(w, { deploy: { attempt: this.attempt, subtask: w.subtask, parallelism: this.parallelism, peers, manifestJson: this.manifestJson } });
+    }
+  }
+
+  onTaskState(w: WorkerEntry, attempt: number, state: TaskState, message: string, metrics: WorkerMetrics | null): void {
+    if (metrics) w.metrics = metrics;
+    if (attempt !== this.attempt || w.subtask < 0 || !ACTIVE.has(this.state)) return;
+    w.task = state;
+    const all = (s: TaskState[]) => this.slotWorkers().length === this.parallelism && this.slotWorkers().every((x) => s.includes(x.task));
+    switch (state) {
+      case "TASK_FAILED":
+        return this.failAttempt(`subtask ${w.subtask} on worker ${w.id} failed: ${message}`);
+      case "TASK_STOPPING":
+        w.leaving = true;
+        return this.requestStop("worker", `worker ${w.id} is terminating`);
+      case "TASK_RUNNING":
+        if (this.state === "DEPLOYING" && all(["TASK_RUNNING", "TASK_STOPPING", "TASK_DRAINED"])) {
+          this.runningSince = Date.now();
+          this.setState("RUNNING", `attempt ${this.attempt} running (at-least-once)`);
+        }
+        return;
+      case "TASK_DRAINED":
+        if (all(["TASK_DRAINED"])) {
+          this.lastRunMs = Date.now() - this.deployedAt;
+          this.setState("COMMITTING", "every subtask drained and flushed: committing source offsets");
+          for (const x of this.slotWorkers()) this.send(x, { commit: { attempt: this.attempt } });
+        }
+        return;
+      case "TASK_FINISHED":
+        if (all(["TASK_FINISHED"])) this.attemptDone();
+        return;
+      default:
+        return;
+    }
+  }
+
+  private attemptDone(): void {
+    const kind = this.stopKind;
+    this.stopKind = null;
+    if (kind === "worker") {
+      for (const w of this.workers.values()) w.task = "TASK_IDLE";
+      this.setState("WAITING_FOR_WORKERS", "stopped because a worker is terminating; restarts when it is replaced");
+      this.maybeDeploy();
+    } else if (kind) this.finish("STOPPED", `stopped (${kind}); source offsets committed`);
+    else this.finish("FINISHED", "every source ended; source offsets committed");
+  }
+
+  private failAttempt(reason: string): void {
+    if (!ACTIVE.has(this.state)) return;
+    const ranMs = this.runningSince ? Date.now() - this.runningSince : 0;
+    this.log.warn({ attempt: this.attempt, reason }, "attempt failed");
+    for (const w of this.slotWorkers()) {
+      this.send(w, { cancel: { attempt: this.attempt, reason } });
+      w.task = "TASK_IDLE";
+    }
+    const kind = this.stopKind;
+    this.stopKind = null;
+    if (kind === "user" || kind === "coordinator") return this.finish("STOPPED", `stopping failed (${reason}); offsets of this attempt were not committed`);
+    const delay = this.restart.onFailure(ranMs);
+    if (delay === null) return this.finish("FAILED", `${reason}; giving up after ${this.restart.maxRestarts} restarts`);
+    this.setState("RESTARTING", `${reason}; restart ${this.restart.total} in ${delay} ms, replaying from committed offsets`);
+    this.backoff = setTimeout(() => {
+      this.backoff = null;
+      this.setState("WAITING_FOR_WORKERS", `restart ${this.restart.total}: waiting for workers`);
+      this.maybeDeploy();
+    }, delay);
+  }
+
+  // ---- requests from the API ----
+
+  /** Graceful stop: sources stop, everything drains, offsets are committed; then STOPPED. */
+  requestStop(kind: StopKind, reason: string): void {
+    if (this.isTerminal) return;
+    if (this.state === "DEPLOYING" || this.state === "RUNNING") {
+      this.stopKind = kind;
+      this.setState("STOPPING", reason);
+      for (const w of this.slotWorkers()) this.send(w, { stop: { attempt: this.attempt } });
+    } else if (this.state === "STOPPING" || this.state === "COMMITTING") {
+      if (kind !== "worker") this.stopKind = kind;
+    } else if (kind !== "worker") {
+      this.finish("STOPPED", reason);
+    }
+  }
+
+  /** Immediate: cancel every task; nothing is committed. */
+  cancel(reason: string): void {
+    if (this.isTerminal) return;
+    if (ACTIVE.has(this.state)) for (const w of this.slotWorkers()) this.send(w, { cancel: { attempt: this.attempt, reason } });
+    this.finish("CANCELED", reason);
+  }
+
+  private finish(state: JobState, message: string): void {
+    if (this.backoff) clearTimeout(this.backoff);
+    this.backoff = null;
+    clearInterval(this.checker);
+    this.setState(state, message);
+    for (const w of this.workers.values()) this.send(w, { shutdown: { reason: `job ${state.toLowerCase()}` } });
+    this.resolveTerminal(this.status());
+  }
+
+  private setState(state: JobState, message: string): void {
+    if (state !== this.state) this.log.info({ state, attempt: this.attempt, message }, "job state");
+    this.state = state;
+    this.stateSince = Date.now();
+    this.message = message;
+  }
+
+  // ---- status ----
+
+  status(): JobStatus {
+    return jobStatus({
+      jobName: this.manifest.name,
+      state: this.state,
+      attempt: this.attempt,
+      restart: this.restart,
+      parallelism: this.parallelism,
+      maxParallelism: this.plan.maxParallelism,
+      message: this.message,
+      workers: [...this.workers.values()],
+      vertices: this.graph.vertices.map((v) => v.name),
+      stateSince: this.stateSince,
+      lastRunMs: this.lastRunMs,
+    });
+  }
+
+  metricsSummary(): MetricsSummary {
+    return metricsSummary(this.manifest.name, this.attempt, [...this.workers.values()]);
+  }
+
+  close(): void {
+    clearInterval(this.checker);
+    if (this.backoff) clearTimeout(this.backoff);
+  }
+}

@@ -1,0 +1,54 @@
+import { emptyMetrics, type JobState, type JobStatus, type MetricsSummary } from "../../rpc/messages.js";
+import type { WorkerEntry } from "./coordinator.js";
+import type { RestartStrategy } from "./restart-strategy.js";
+
+/** What GetJobStatus reports. Delivery is at-least-once until checkpoints exist. */
+export function jobStatus(j: {
+  jobName: string;
+  state: JobState;
+  attempt: number;
+  restart: RestartStrategy;
+  parallelism: number;
+  maxParallelism: number;
+  message: string;
+  workers: WorkerEntry[];
+  vertices: string[];
+  stateSince: number;
+  lastRunMs: number;
+}): JobStatus {
+  const now = Date.now();
+  return {
+    jobName: j.jobName,
+    state: j.state,
+    attempt: j.attempt,
+    restarts: j.restart.total,
+    maxRestarts: j.restart.maxRestarts,
+    delivery: "at-least-once",
+    parallelism: j.parallelism,
+    maxParallelism: j.maxParallelism,
+    message: j.message,
+    workers: j.workers.map((w) => ({ workerId: w.id, address: w.address, subtask: w.subtask, pid: w.pid, state: w.task, lastHeartbeatAgeMs: now - w.lastHeartbeat })),
+    vertices: j.vertices.map((name) => ({ name, parallelism: j.parallelism })),
+    stateSinceMs: j.stateSince,
+    lastRunMs: j.lastRunMs,
+  };
+}
+
+/** What GetMetricsSummary reports: each worker's last heartbeat figures, and their totals. */
+export function metricsSummary(jobName: string, attempt: number, entries: WorkerEntry[]): MetricsSummary {
+  const workers = entries.map((w) => ({ workerId: w.id, subtask: w.subtask, metrics: w.metrics }));
+  const total = emptyMetrics();
+  total.watermark = workers.length ? Number.POSITIVE_INFINITY : Number.NEGATIVE_INFINITY;
+  for (const { metrics: m } of workers) {
+    total.recordsIn += m.recordsIn;
+    total.recordsOut += m.recordsOut;
+    total.busySeconds += m.busySeconds;
+    total.backpressuredSeconds += m.backpressuredSeconds;
+    total.rssBytes += m.rssBytes;
+    total.watermark = Math.min(total.watermark, m.watermark);
+    total.exchangeRowsSent += m.exchangeRowsSent;
+    total.exchangeBytesSent += m.exchangeBytesSent;
+    total.lateRecords += m.lateRecords;
+  }
+  return { jobName, attempt, total, workers };
+}

@@ -1,0 +1,269 @@
+import { log as rootLog, type Logger } from "../../log.js";
+import { EngineMetrics } from "../../metrics/metrics.js";
+import { planManifest } from "../../planner/validate.js";
+import { parseManifest } from "../../spec/manifest.js";
+import { addExchangeService, ControlClient, grpc, startServer, stopServer } from "../../rpc/loader.js";
+import { emptyMetrics, type Deploy, type TaskState, type WorkerCommand, type WorkerMetrics } from "../../rpc/messages.js";
+import type { WorkerConfig } from "../config.js";
+import { ExchangeServer } from "../exchange/server.js";
+import { CancelledError, SubtaskRun, type SubtaskRunOptions } from "./subtask-run.js";
+
+export interface WorkerOptions {
+  log?: Logger;
+  metrics?: EngineMetrics;
+  sinkFactory?: SubtaskRunOptions["sinkFactory"];
+  /** How the process ends (tests pass their own). */
+  exit?: (code: number) => void;
+}
+
+/**
+ * A worker process: serves the exchange, registers with the coordinator, runs the subtask the
+ * coordinator deploys (one subtask of every vertex), heartbeats, and reports task states.
+ * Commands are handled one at a time in arrival order.
+ *
+ * SIGTERM (terminate()): the worker asks the coordinator for a graceful stop of the job and stops
+ * its own sources at once; it exits 0 after the coordinator's commit (every subtask drained and
+ * flushed, offsets committed) or cancel, or 1 if that takes longer than the shutdown timeout.
+ */
+export class Worker {
+  private readonly log: Logger;
+  private readonly metrics: EngineMetrics;
+  private readonly exchange: ExchangeServer;
+  private readonly control: ControlClient;
+  private server: grpc.Server | null = null;
+  private address = "";
+  private session = "";
+  private heartbeatMs = 1000;
+  private heartbeatTimer: NodeJS.Timeout | null = null;
+  private commands: grpc.ClientReadableStream<WorkerCommand> | null = null;
+  private chain: Promise<void> = Promise.resolve();
+  private run: SubtaskRun | null = null;
+  private teardown: Promise<void> = Promise.resolve();
+  private lastMetrics: WorkerMetrics = emptyMetrics();
+  private terminating = false;
+  private exiting = false;
+  private reconnecting = false;
+  private shutdownRequested = false;
+
+  constructor(
+    readonly config: WorkerConfig,
+    private readonly opts: WorkerOptions = {},
+  ) {
+    this.log = (opts.log ?? rootLog).child({ worker: config.workerId });
+    this.metrics = opts.metrics ?? new EngineMetrics();
+    this.exchange = new ExchangeServer(this.log);
+    this.control = new ControlClient(config.coordinatorAddress);
+  }
+
+  async start(): Promise<void> {
+    const { server, port } = await startServer(this.config.bindAddress, this.config.port, (s) => addExchangeService(s, this.exchange.handlers));
+    this.server = server;
+    this.address = this.config.advertisedAddress ?? `${this.config.bindAddress}:${port}`;
+    this.log.info({ address: this.address, coordinator: this.config.coordinatorAddress }, "worker exchange listening");
+    await this.connect();
+  }
+
+  /** Registers (retrying until the coordinator answers) and starts watching commands. */
+  private async connect(): Promise<void> {
+    const deadline = Date.now() + this.config.coordinatorTimeoutMs;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const res = await this.control.registerWorker({ workerId: this.config.workerId, address: this.address, pid: process.pid }, 3000);
+        if (this.session !== "") this.exchange.reset();
+        this.session = res.session;
+        this.heartbeatMs = res.heartbeatIntervalMs;
+        this.log.info({ job: res.jobName, session: res.session }, "registered with the coordinator");
+        break;
+      } catch (err) {
+        const e = err as Error & { code?: number };
+        // The job is over (FINISHED, STOPPED, ...): nothing left to run here.
+        if (e.code === grpcStatus.FAILED_PRECONDITION) return this.exit(0, e.message);
+        if (Date.now() > deadline) throw new Error(`cannot register with the coordinator at ${this.config.coordinatorAddress}: ${e.message}`, { cause: err });
+        this.log.debug({ err: e.message }, "coordinator not reachable yet");
+        await sleep(Math.min(2000, 100 * 2 ** attempt));
+      }
+    }
+    this.watch();
+    if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
+    this.heartbeatTimer = setInterval(() => void this.heartbeat(), this.heartbeatMs);
+  }
+
+  private watch(): void {
+    const stream = this.control.watchCommands({ workerId: this.config.workerId, session: this.session });
+    this.commands = stream;
+    stream.on("data", (cmd: WorkerCommand) => {
+      // The coordinator closes the stream right after a shutdown: that is not a lost coordinator.
+      if (cmd.command === "shutdown") this.shutdownRequested = true;
+      this.chain = this.chain.then(() => this.handle(cmd)).catch((err: unknown) => this.log.error({ err }, "handling a command failed"));
+    });
+    const lost = (why: string) => {
+      if (this.commands !== stream) return;
+      this.commands = null;
+      void this.lostCoordinator(why);
+    };
+    stream.on("error", (err: Error) => lost(err.message));
+    stream.on("end", () => lost("command stream ended"));
+  }
+
+  /** The coordinator went away or forgot us: cancel what runs (it restarts the job) and register again. */
+  private async lostCoordinator(why: string): Promise<void> {
+    if (this.exiting || this.reconnecting || this.shutdownRequested) return;
+    this.reconnecting = true;
+    this.log.warn({ why }, "lost the coordinator");
+    try {
+      const run = this.run;
+      if (run) {
+        this.run = null;
+        await run.cancel("lost the coordinator");
+      }
+      if (this.terminating) return this.exit(0, "terminating without a coordinator");
+      await this.connect();
+    } catch (err) {
+      this.log.error({ err }, "giving up on the coordinator");
+      this.exit(1, "coordinator unreachable");
+    } finally {
+      this.reconnecting = false;
+    }
+  }
+
+  private async handle(cmd: WorkerCommand): Promise<void> {
+    if ("deploy" in cmd && cmd.command === "deploy") return this.deploy(cmd.deploy);
+    const run = this.run;
+    if ("stop" in cmd && cmd.command === "stop") {
+      if (run?.deployment.attempt === cmd.stop.attempt) run.stop();
+    } else if ("commit" in cmd && cmd.command === "commit") {
+      if (run?.deployment.attempt !== cmd.commit.attempt) return;
+      try {
+        await run.commit();
+      } catch (err) {
+        // Nothing is lost: the attempt fails and the next one replays from the last commit.
+        this.log.error({ err }, "committing source offsets failed");
+        this.run = null;
+        await run.cancel("commit failed");
+        return this.report(cmd.commit.attempt, "TASK_FAILED", `committing source offsets failed: ${(err as Error).message}`);
+      }
+      this.lastMetrics = run.summary();
+      this.run = null;
+      await this.report(cmd.commit.attempt, "TASK_FINISHED", "offsets committed");
+      if (this.terminating) this.exit(0, "stopped gracefully");
+    } else if ("cancel" in cmd && cmd.command === "cancel") {
+      if (run?.deployment.attempt !== cmd.cancel.attempt) return;
+      this.run = null;
+      await run.cancel(cmd.cancel.reason);
+      await this.report(cmd.cancel.attempt, "TASK_CANCELED", cmd.cancel.reason);
+      if (this.terminating) this.exit(0, "cancelled while terminating");
+    } else if ("shutdown" in cmd && cmd.command === "shutdown") {
+      if (run) await run.cancel(`shutdown: ${cmd.shutdown.reason}`);
+      this.exit(0, `coordinator: ${cmd.shutdown.reason}`);
+    }
+  }
+
+  private async deploy(d: Deploy): Promise<void> {
+    if (this.run) {
+      const old = this.run;
+      this.run = null;
+      await old.cancel(`attempt ${d.attempt} replaces it`);
+    }
+    // A run that failed by itself may still be tearing down: let it finish first.
+    await this.teardown;
+    const log = this.log.child({ attempt: d.attempt, subtask: d.subtask });
+    let run: SubtaskRun;
+    try {
+      const manifest = parseManifest(d.manifestJson, "deployed manifest");
+      const plan = planManifest(manifest);
+      run = new SubtaskRun(
+        { jobName: manifest.name, attempt: d.attempt, subtask: d.subtask, parallelism: d.parallelism, peers: d.peers, plan },
+        {
+          metrics: this.metrics,
+          log,
+          exchange: this.exchange,
+          credits: this.config.credits,
+          channelBufferRows: this.config.channelBufferRows,
+          frameRows: this.config.frameRows,
+          sinkBufferRows: this.config.sinkBufferRows,
+          sinkFactory: this.opts.sinkFactory,
+        },
+      );
+    } catch (err) {
+      await this.report(d.attempt, "TASK_FAILED", (err as Error).message);
+      return;
+    }
+    this.run = run;
+    log.info({ parallelism: d.parallelism }, "deploying subtask");
+    if (this.terminating) run.stop();
+    run
+      .run(() => void this.report(d.attempt, "TASK_RUNNING", ""))
+      .then(
+        () => this.report(d.attempt, "TASK_DRAINED", ""),
+        async (err: unknown) => {
+          if (err instanceof CancelledError) return;
+          log.error({ err }, "subtask failed");
+          if (this.run === run) this.run = null;
+          const teardown = run.cancel("failed");
+          this.teardown = this.teardown.then(() => teardown);
+          await this.report(d.attempt, "TASK_FAILED", (err as Error).message);
+        },
+      )
+      .catch((err: unknown) => log.error({ err }, "reporting a task state failed"));
+  }
+
+  private async report(attempt: number, state: TaskState, message: string): Promise<void> {
+    const metrics = this.run?.summary() ?? this.lastMetrics;
+    for (let i = 0; i < 3; i++) {
+      try {
+        await this.control.reportTaskState({ workerId: this.config.workerId, session: this.session, attempt, state, message, metrics }, 3000);
+        return;
+      } catch (err) {
+        this.log.warn({ err: (err as Error).message, state }, "reporting a task state failed");
+        await sleep(200 * 2 ** i);
+      }
+    }
+  }
+
+  private async heartbeat(): Promise<void> {
+    const run = this.run;
+    const metrics = run?.summary() ?? { ...this.lastMetrics, rssBytes: process.memoryUsage.rss() };
+    try {
+      const res = await this.control.heartbeat(
+        { workerId: this.config.workerId, session: this.session, attempt: run?.deployment.attempt ?? 0, metrics },
+        Math.max(1000, this.heartbeatMs),
+      );
+      if (!res.known && !this.exiting) void this.lostCoordinator("the coordinator does not know this registration");
+    } catch (err) {
+      this.log.debug({ err: (err as Error).message }, "heartbeat failed");
+    }
+  }
+
+  /** SIGTERM: stop gracefully (see the class comment). */
+  terminate(): void {
+    if (this.terminating) return;
+    this.terminating = true;
+    const run = this.run;
+    this.log.info({ running: run !== null }, "terminating");
+    if (!run) return this.exit(0, "terminated while idle");
+    run.stop();
+    void this.report(run.deployment.attempt, "TASK_STOPPING", "worker received SIGTERM");
+    setTimeout(() => this.exit(1, `not stopped within ${this.config.shutdownTimeoutMs} ms`), this.config.shutdownTimeoutMs).unref();
+  }
+
+  private exit(code: number, why: string): void {
+    if (this.exiting) return;
+    this.exiting = true;
+    this.log.info({ code, why }, "worker exiting");
+    if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
+    this.commands?.cancel();
+    this.commands = null;
+    const done = async () => {
+      if (this.server) await stopServer(this.server, 500);
+      this.control.close();
+      (this.opts.exit ?? ((c: number) => process.exit(c)))(code);
+    };
+    void done();
+  }
+}
+
+const grpcStatus = grpc.status;
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}

@@ -1,0 +1,184 @@
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import * as grpc from "@grpc/grpc-js";
+import * as protoLoader from "@grpc/proto-loader";
+import type * as m from "./messages.js";
+
+/**
+ * Loads control.proto and exchange.proto with @grpc/proto-loader (no generated code) and wraps
+ * the dynamic grpc-js clients in small typed classes. Message shapes are in messages.ts.
+ */
+
+/** The .proto files sit next to this module in the sources; a compiled build copies them there too. */
+function protoPath(name: string): string {
+  const here = fileURLToPath(new URL(`./${name}`, import.meta.url));
+  if (existsSync(here)) return here;
+  // dist/runtime/rpc/loader.js run from a checkout: the sources are two levels up from dist/.
+  const source = fileURLToPath(new URL(`../../../runtime/rpc/${name}`, import.meta.url));
+  if (existsSync(source)) return source;
+  throw new Error(`cannot find ${name}: copy runtime/rpc/*.proto next to ${fileURLToPath(import.meta.url)}`);
+}
+
+const definition = protoLoader.loadSync([protoPath("control.proto"), protoPath("exchange.proto")], {
+  keepCase: false,
+  longs: Number,
+  enums: String,
+  defaults: true,
+  oneofs: true,
+});
+
+interface Services {
+  sabot: { v1: { Control: grpc.ServiceClientConstructor; Exchange: grpc.ServiceClientConstructor } };
+}
+const services = grpc.loadPackageDefinition(definition) as unknown as Services;
+export const controlService: grpc.ServiceDefinition = services.sabot.v1.Control.service;
+export const exchangeService: grpc.ServiceDefinition = services.sabot.v1.Exchange.service;
+
+/** Batches of a whole window can be large; gRPC's 4 MiB default would reject them. */
+export const CHANNEL_OPTIONS: grpc.ChannelOptions = {
+  "grpc.max_receive_message_length": 512 * 2 ** 20,
+  "grpc.max_send_message_length": 512 * 2 ** 20,
+  // Notice a peer whose host vanished (no TCP reset) within seconds rather than minutes.
+  "grpc.keepalive_time_ms": 10_000,
+  "grpc.keepalive_timeout_ms": 5_000,
+  "grpc.keepalive_permit_without_calls": 1,
+};
+const SERVER_OPTIONS: grpc.ChannelOptions = {
+  "grpc.max_receive_message_length": 512 * 2 ** 20,
+  "grpc.max_send_message_length": 512 * 2 ** 20,
+  "grpc.keepalive_permit_without_calls": 1,
+  "grpc.http2.min_ping_interval_without_data_ms": 5_000,
+};
+
+function method<Req, Res>(service: grpc.ServiceDefinition, name: string): grpc.MethodDefinition<Req, Res> {
+  const def = service[name];
+  if (!def) throw new Error(`the loaded proto has no method ${name}`);
+  return def as grpc.MethodDefinition<Req, Res>;
+}
+
+function unary<Req, Res>(client: grpc.Client, def: grpc.MethodDefinition<Req, Res>, req: Req, timeoutMs: number): Promise<Res> {
+  return new Promise((resolve, reject) => {
+    client.makeUnaryRequest(def.path, def.requestSerialize, def.responseDeserialize, req, { deadline: Date.now() + timeoutMs }, (err, res) =>
+      err || res === undefined ? reject(err ?? new Error(`${def.path}: empty response`)) : resolve(res),
+    );
+  });
+}
+
+const C = {
+  registerWorker: method<m.RegisterWorkerRequest, m.RegisterWorkerResponse>(controlService, "RegisterWorker"),
+  watchCommands: method<m.WatchCommandsRequest, m.WorkerCommand>(controlService, "WatchCommands"),
+  heartbeat: method<m.HeartbeatRequest, m.HeartbeatResponse>(controlService, "Heartbeat"),
+  reportTaskState: method<m.TaskStateReport, m.Ack>(controlService, "ReportTaskState"),
+  getJobStatus: method<Record<string, never>, m.JobStatus>(controlService, "GetJobStatus"),
+  getMetricsSummary: method<Record<string, never>, m.MetricsSummary>(controlService, "GetMetricsSummary"),
+  stopJob: method<m.StopJobRequest, m.JobStatus>(controlService, "StopJob"),
+  cancelJob: method<m.CancelJobRequest, m.JobStatus>(controlService, "CancelJob"),
+};
+const X = { connect: method<m.ExchangeRequest, m.ExchangeFrame>(exchangeService, "Connect") };
+
+/** Client of a coordinator's Control service (workers, the CLI, the operator). */
+export class ControlClient {
+  private readonly client: grpc.Client;
+
+  constructor(readonly address: string) {
+    this.client = new grpc.Client(address, grpc.credentials.createInsecure(), CHANNEL_OPTIONS);
+  }
+
+  registerWorker(req: m.RegisterWorkerRequest, timeoutMs = 5000): Promise<m.RegisterWorkerResponse> {
+    return unary(this.client, C.registerWorker, req, timeoutMs);
+  }
+  watchCommands(req: m.WatchCommandsRequest): grpc.ClientReadableStream<m.WorkerCommand> {
+    return this.client.makeServerStreamRequest(C.watchCommands.path, C.watchCommands.requestSerialize, C.watchCommands.responseDeserialize, req);
+  }
+  heartbeat(req: m.HeartbeatRequest, timeoutMs = 5000): Promise<m.HeartbeatResponse> {
+    return unary(this.client, C.heartbeat, req, timeoutMs);
+  }
+  reportTaskState(req: m.TaskStateReport, timeoutMs = 5000): Promise<m.Ack> {
+    return unary(this.client, C.reportTaskState, req, timeoutMs);
+  }
+  getJobStatus(timeoutMs = 5000): Promise<m.JobStatus> {
+    return unary(this.client, C.getJobStatus, {}, timeoutMs);
+  }
+  getMetricsSummary(timeoutMs = 5000): Promise<m.MetricsSummary> {
+    return unary(this.client, C.getMetricsSummary, {}, timeoutMs);
+  }
+  stopJob(reason: string, timeoutMs = 5000): Promise<m.JobStatus> {
+    return unary(this.client, C.stopJob, { reason }, timeoutMs);
+  }
+  cancelJob(reason: string, timeoutMs = 5000): Promise<m.JobStatus> {
+    return unary(this.client, C.cancelJob, { reason }, timeoutMs);
+  }
+  close(): void {
+    this.client.close();
+  }
+}
+
+/** Opens the bidirectional exchange stream to another worker's Exchange service. */
+export function openExchangeStream(client: grpc.Client): grpc.ClientDuplexStream<m.ExchangeRequest, m.ExchangeFrame> {
+  return client.makeBidiStreamRequest(X.connect.path, X.connect.requestSerialize, X.connect.responseDeserialize);
+}
+
+/**
+ * A client for pulling exchange frames. Its HTTP/2 receive window is large (credits, not HTTP/2,
+ * bound what is in flight): with the 64 KiB default a frame of a few hundred KiB would need
+ * several window updates, each waiting for the sender's busy event loop.
+ */
+export function exchangeClient(address: string): grpc.Client {
+  return new grpc.Client(address, grpc.credentials.createInsecure(), { ...CHANNEL_OPTIONS, "grpc-node.flow_control_window": 64 * 2 ** 20 });
+}
+
+/** Handlers of the Control service, typed (the coordinator implements them). */
+export interface ControlHandlers {
+  RegisterWorker: grpc.handleUnaryCall<m.RegisterWorkerRequest, m.RegisterWorkerResponse>;
+  WatchCommands: grpc.handleServerStreamingCall<m.WatchCommandsRequest, m.WorkerCommand>;
+  Heartbeat: grpc.handleUnaryCall<m.HeartbeatRequest, m.HeartbeatResponse>;
+  ReportTaskState: grpc.handleUnaryCall<m.TaskStateReport, m.Ack>;
+  GetJobStatus: grpc.handleUnaryCall<Record<string, never>, m.JobStatus>;
+  GetMetricsSummary: grpc.handleUnaryCall<Record<string, never>, m.MetricsSummary>;
+  StopJob: grpc.handleUnaryCall<m.StopJobRequest, m.JobStatus>;
+  CancelJob: grpc.handleUnaryCall<m.CancelJobRequest, m.JobStatus>;
+}
+
+export interface ExchangeHandlers {
+  Connect: grpc.handleBidiStreamingCall<m.ExchangeRequest, m.ExchangeFrame>;
+}
+
+/** Starts a gRPC server on host:port (port 0: any free port); resolves with the bound port. */
+export async function startServer(
+  host: string,
+  port: number,
+  add: (server: grpc.Server) => void,
+): Promise<{ server: grpc.Server; port: number }> {
+  const server = new grpc.Server(SERVER_OPTIONS);
+  add(server);
+  const bound = await new Promise<number>((resolve, reject) =>
+    server.bindAsync(`${host.includes(":") ? `[${host}]` : host}:${port}`, grpc.ServerCredentials.createInsecure(), (err, p) =>
+      err ? reject(new Error(`cannot listen on ${host}:${port}: ${err.message}`, { cause: err })) : resolve(p),
+    ),
+  );
+  return { server, port: bound };
+}
+
+export function addControlService(server: grpc.Server, handlers: ControlHandlers): void {
+  server.addService(controlService, handlers as unknown as grpc.UntypedServiceImplementation);
+}
+
+export function addExchangeService(server: grpc.Server, handlers: ExchangeHandlers): void {
+  server.addService(exchangeService, handlers as unknown as grpc.UntypedServiceImplementation);
+}
+
+/** Stops a server, waiting at most `graceMs` for calls in flight. */
+export function stopServer(server: grpc.Server, graceMs = 1000): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      server.forceShutdown();
+      resolve();
+    }, graceMs);
+    server.tryShutdown(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
+
+export { grpc };

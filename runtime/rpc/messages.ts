@@ -1,0 +1,176 @@
+/**
+ * TypeScript shapes of the messages in control.proto and exchange.proto, as @grpc/proto-loader
+ * hands them over (camelCase fields, enums as their names, `bytes` as Buffer). A oneof member that
+ * is set is named by the oneof's own field (`frame: "data"`, `command: "deploy"`).
+ */
+
+// ---- exchange.proto ----
+
+export interface ExchangeHello {
+  jobName: string;
+  attempt: number;
+  toSubtask: number;
+}
+export interface ExchangeCredit {
+  edge: number;
+  credits: number;
+}
+export type ExchangeRequest = { request?: "hello"; hello: ExchangeHello } | { request?: "credit"; credit: ExchangeCredit };
+export interface ExchangeData {
+  edge: number;
+  ipc: Uint8Array;
+  rows: number;
+}
+export interface ExchangeWatermark {
+  edge: number;
+  watermark: number;
+}
+export interface ExchangeEnd {
+  edge: number;
+}
+export type ExchangeFrame =
+  | { frame?: "data"; data: ExchangeData }
+  | { frame?: "watermark"; watermark: ExchangeWatermark }
+  | { frame?: "end"; end: ExchangeEnd };
+
+// ---- control.proto ----
+
+export type TaskState =
+  | "TASK_STATE_UNSPECIFIED"
+  | "TASK_IDLE"
+  | "TASK_DEPLOYING"
+  | "TASK_RUNNING"
+  | "TASK_STOPPING"
+  | "TASK_DRAINED"
+  | "TASK_FINISHED"
+  | "TASK_FAILED"
+  | "TASK_CANCELED";
+
+export interface RegisterWorkerRequest {
+  workerId: string;
+  address: string;
+  pid: number;
+}
+export interface RegisterWorkerResponse {
+  jobName: string;
+  session: string;
+  heartbeatIntervalMs: number;
+  heartbeatTimeoutMs: number;
+}
+export interface WatchCommandsRequest {
+  workerId: string;
+  session: string;
+}
+export interface Deploy {
+  attempt: number;
+  subtask: number;
+  parallelism: number;
+  peers: string[];
+  manifestJson: string;
+}
+export type WorkerCommand =
+  | { command?: "deploy"; deploy: Deploy }
+  | { command?: "stop"; stop: { attempt: number } }
+  | { command?: "commit"; commit: { attempt: number } }
+  | { command?: "cancel"; cancel: { attempt: number; reason: string } }
+  | { command?: "shutdown"; shutdown: { reason: string } };
+
+export interface WorkerMetrics {
+  recordsIn: number;
+  recordsOut: number;
+  busySeconds: number;
+  backpressuredSeconds: number;
+  rssBytes: number;
+  watermark: number;
+  exchangeRowsSent: number;
+  exchangeBytesSent: number;
+  lateRecords: number;
+}
+export interface HeartbeatRequest {
+  workerId: string;
+  session: string;
+  attempt: number;
+  metrics: WorkerMetrics;
+}
+export interface HeartbeatResponse {
+  known: boolean;
+}
+export interface TaskStateReport {
+  workerId: string;
+  session: string;
+  attempt: number;
+  state: TaskState;
+  message: string;
+  metrics: WorkerMetrics | null;
+}
+export type Ack = Record<string, never>;
+
+export interface WorkerStatus {
+  workerId: string;
+  address: string;
+  subtask: number;
+  pid: number;
+  state: TaskState;
+  lastHeartbeatAgeMs: number;
+}
+export interface VertexStatus {
+  name: string;
+  parallelism: number;
+}
+export type JobState =
+  | "WAITING_FOR_WORKERS"
+  | "DEPLOYING"
+  | "RUNNING"
+  | "STOPPING"
+  | "COMMITTING"
+  | "RESTARTING"
+  | "FINISHED"
+  | "STOPPED"
+  | "CANCELED"
+  | "FAILED";
+export interface JobStatus {
+  jobName: string;
+  state: JobState;
+  attempt: number;
+  restarts: number;
+  maxRestarts: number;
+  delivery: string;
+  parallelism: number;
+  maxParallelism: number;
+  message: string;
+  workers: WorkerStatus[];
+  vertices: VertexStatus[];
+  stateSinceMs: number;
+  lastRunMs: number;
+}
+export interface WorkerMetricsEntry {
+  workerId: string;
+  subtask: number;
+  metrics: WorkerMetrics;
+}
+export interface MetricsSummary {
+  jobName: string;
+  attempt: number;
+  total: WorkerMetrics;
+  workers: WorkerMetricsEntry[];
+}
+export interface StopJobRequest {
+  reason: string;
+}
+export interface CancelJobRequest {
+  reason: string;
+}
+
+export function emptyMetrics(): WorkerMetrics {
+  return {
+    recordsIn: 0,
+    recordsOut: 0,
+    busySeconds: 0,
+    backpressuredSeconds: 0,
+    rssBytes: 0,
+    watermark: Number.NEGATIVE_INFINITY,
+    exchangeRowsSent: 0,
+    exchangeBytesSent: 0,
+    lateRecords: 0,
+  };
+}

@@ -1,0 +1,72 @@
+import { fileURLToPath } from "node:url";
+import { LocalCluster } from "../../runtime/distributed/local-cluster.js";
+import { LocalJob } from "../../runtime/engine/local-job.js";
+import { planManifest } from "../../runtime/planner/validate.js";
+import { loadManifest } from "../../runtime/spec/manifest.js";
+import { CollectingSink } from "../helpers/collecting-sink.js";
+import { peakRssMiB } from "./peak-memory.js";
+
+/**
+ * One distributed benchmark case in a fresh process: `distributed-case.ts <chained|cluster>
+ * <workers> <events>`; prints one JSON line. q7-style (max price and count per auction in
+ * 10-second windows) on the Nexmark generator with 4 splits, output discarded. `chained` runs the
+ * job in this process (no exchange); `cluster` runs a coordinator here and `workers` worker
+ * processes on loopback, and times deploy → every subtask drained (process start-up excluded).
+ */
+export interface DistributedResult {
+  mode: string;
+  workers: number;
+  events: number;
+  seconds: number;
+  eventsPerSec: number;
+  outputRows: number;
+  /** Rows and bytes that crossed the exchange (bytes: only what went over gRPC). */
+  exchangedRows: number;
+  exchangedMiB: number;
+  peakRssMiB: number;
+}
+
+const [mode, workersArg, eventsArg] = process.argv.slice(2);
+const workers = Number(workersArg);
+const events = Number(eventsArg);
+process.env.SABOT_LOG_LEVEL ??= "warn";
+
+const manifest = loadManifest(fileURLToPath(new URL("../../examples/nexmark/q7.yaml", import.meta.url)));
+const gen = manifest.spec.sources.bids.generator!;
+gen.count = events;
+gen.partitions = 4;
+gen.batchSize = 16_384;
+
+let result: DistributedResult;
+if (mode === "chained") {
+  const sink = new CollectingSink(false);
+  const plan = planManifest(manifest);
+  const t0 = performance.now();
+  await new LocalJob(plan, { sinks: { [plan.sinks[0].name]: sink } }).run();
+  const seconds = (performance.now() - t0) / 1000;
+  result = { mode, workers: 1, events, seconds, eventsPerSec: events / seconds, outputRows: sink.rows, exchangedRows: 0, exchangedMiB: 0, peakRssMiB: peakRssMiB() };
+} else {
+  const worker = fileURLToPath(new URL("../runtime/distributed/test-worker.ts", import.meta.url));
+  const cluster = new LocalCluster(manifest, {
+    parallelism: workers,
+    workerCommand: [process.execPath, "--import", "tsx", worker],
+    env: { SABOT_TEST_SINK: "discard", SABOT_LOG_LEVEL: "warn" },
+  });
+  const status = await cluster.run();
+  if (status.state !== "FINISHED") throw new Error(`cluster run ended ${status.state}: ${status.message}`);
+  const m = cluster.service!.coordinator.metricsSummary();
+  const seconds = status.lastRunMs / 1000;
+  const peakWorker = Math.max(...m.workers.map((w) => w.metrics.rssBytes)) / 2 ** 20;
+  result = {
+    mode,
+    workers,
+    events,
+    seconds,
+    eventsPerSec: events / seconds,
+    outputRows: m.total.recordsOut,
+    exchangedRows: m.total.exchangeRowsSent,
+    exchangedMiB: m.total.exchangeBytesSent / 2 ** 20,
+    peakRssMiB: peakWorker,
+  };
+}
+console.log(JSON.stringify(result));
