@@ -3,6 +3,8 @@ import { CoordinatorService, exitCode } from "../distributed/coordinator/service
 import { LocalCluster } from "../distributed/local-cluster.js";
 import { Worker } from "../distributed/worker/worker.js";
 import { log } from "../log.js";
+import { EngineMetrics } from "../metrics/metrics.js";
+import { startMetricsServer } from "../metrics/server.js";
 import { planFile } from "../planner/validate.js";
 import { loadManifest } from "../spec/manifest.js";
 import { parseDuration } from "../spec/duration.js";
@@ -27,7 +29,10 @@ export async function coordinatorCommand(file: string, flags: CoordinatorFlags):
 
 /** `sabot worker`: one worker of a distributed job; settings from flags or SABOT_* variables. */
 export async function workerCommand(flags: WorkerFlags): Promise<void> {
-  const worker = new Worker(workerConfig(flags));
+  const config = workerConfig(flags);
+  const metrics = new EngineMetrics();
+  if (config.metricsPort !== null) await startMetricsServer(metrics.registry, config.bindAddress, config.metricsPort);
+  const worker = new Worker(config, { metrics });
   process.once("SIGTERM", () => worker.terminate());
   process.once("SIGINT", () => worker.terminate());
   await worker.start();

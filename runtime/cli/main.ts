@@ -23,6 +23,7 @@ program
   .option("--duration <d>", "stop reading after this long (e.g. 30s), then drain")
   .option("-q, --quiet", "no progress lines")
   .option("-p, --parallelism <n>", "run as a coordinator and n worker processes on loopback", positiveInt)
+  .option("--metrics-port <port>", "serve Prometheus metrics on 127.0.0.1:<port>/metrics (one process only)")
   .action(runCommand);
 
 program

@@ -2,6 +2,7 @@ import { DistributedConfigError } from "../distributed/config.js";
 import { LocalJob } from "../engine/local-job.js";
 import { distributedRun } from "./cluster-commands.js";
 import { planFile } from "../planner/validate.js";
+import { startMetricsServer } from "../metrics/server.js";
 import { parseDuration } from "../spec/duration.js";
 import { progressLine, summaryText } from "./progress.js";
 import type { Progress } from "../engine/local-job.js";
@@ -11,6 +12,7 @@ export interface RunFlags {
   duration?: string;
   quiet?: boolean;
   parallelism?: string;
+  metricsPort?: string;
 }
 
 /** `sabot run job.yaml`: validate, run in this process, show progress, print a summary. */
@@ -33,11 +35,15 @@ export async function runCommand(file: string, flags: RunFlags): Promise<void> {
           prev = p;
         },
   });
+  const metrics =
+    flags.metricsPort !== undefined ? await startMetricsServer(job.metrics.registry, "127.0.0.1", Number(flags.metricsPort)) : null;
+  if (metrics) process.stderr.write(`metrics: http://127.0.0.1:${metrics.port}/metrics\n`);
   const stop = () => job.stop();
   process.once("SIGINT", stop);
   process.once("SIGTERM", stop);
   const summary = await job.run();
   process.off("SIGINT", stop);
   process.off("SIGTERM", stop);
+  await metrics?.close();
   process.stderr.write(`${summaryText(summary)}\n`);
 }

@@ -42,6 +42,8 @@ export interface WorkerConfig {
   shutdownTimeoutMs: number;
   /** How long to keep trying to reach the coordinator (at start and after losing it). */
   coordinatorTimeoutMs: number;
+  /** Port of the Prometheus /metrics and /healthz endpoint; null: not served. */
+  metricsPort: number | null;
 }
 
 export interface CoordinatorFlags {
@@ -115,5 +117,6 @@ export function workerConfig(flags: WorkerFlags = {}, env: Env = process.env): W
     sinkBufferRows: int("SABOT_SINK_BUFFER_ROWS", env.SABOT_SINK_BUFFER_ROWS, 65_536, 1),
     shutdownTimeoutMs: duration("SABOT_SHUTDOWN_TIMEOUT", env.SABOT_SHUTDOWN_TIMEOUT, 25_000),
     coordinatorTimeoutMs: duration("SABOT_COORDINATOR_TIMEOUT", env.SABOT_COORDINATOR_TIMEOUT, 60_000),
+    metricsPort: env.SABOT_METRICS_PORT ? int("SABOT_METRICS_PORT", env.SABOT_METRICS_PORT, 0, 0) : null,
   };
 }

@@ -86,7 +86,7 @@ export class LocalJob {
   }
 
   async run(): Promise<RunSummary> {
-    const labels = { job: this.plan.jobName, subtask: "0" };
+    const labels = { job_name: this.plan.jobName, subtask: "0" };
     const flow = new Dataflow(this.plan, this.metrics, labels);
     const ctx = (name: string): ConnectorContext => ({
       jobName: this.plan.jobName,

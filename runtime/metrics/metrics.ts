@@ -10,68 +10,68 @@ export class EngineMetrics {
   readonly recordsIn = new Counter({
     name: "sabot_operator_records_in_total",
     help: "Records that entered an operator.",
-    labelNames: ["job", "operator", "subtask"],
+    labelNames: ["job_name", "operator", "subtask"],
     registers: [this.registry],
   });
   readonly recordsOut = new Counter({
     name: "sabot_operator_records_out_total",
     help: "Records an operator emitted.",
-    labelNames: ["job", "operator", "subtask"],
+    labelNames: ["job_name", "operator", "subtask"],
     registers: [this.registry],
   });
   readonly batchSize = new Histogram({
     name: "sabot_operator_batch_rows",
     help: "Rows per record batch entering an operator.",
-    labelNames: ["job", "operator", "subtask"],
+    labelNames: ["job_name", "operator", "subtask"],
     buckets: [1, 64, 512, 4096, 16384, 65536],
     registers: [this.registry],
   });
   readonly busySeconds = new Counter({
     name: "sabot_subtask_busy_seconds_total",
     help: "Seconds a subtask spent processing records (not idle, not waiting on backpressure).",
-    labelNames: ["job", "subtask"],
+    labelNames: ["job_name", "subtask"],
     registers: [this.registry],
   });
   readonly backpressuredSeconds = new Counter({
     name: "sabot_subtask_backpressured_seconds_total",
     help: "Seconds a subtask waited because downstream had no room.",
-    labelNames: ["job", "subtask"],
+    labelNames: ["job_name", "subtask"],
     registers: [this.registry],
   });
   readonly watermarkLag = new Gauge({
     name: "sabot_watermark_lag_seconds",
     help: "Wall clock minus the current event-time watermark.",
-    labelNames: ["job", "subtask"],
+    labelNames: ["job_name", "subtask"],
     registers: [this.registry],
   });
   readonly lateRecords = new Counter({
     name: "sabot_late_records_dropped_total",
     help: "Records dropped because the watermark had passed their window.",
-    labelNames: ["job", "operator", "subtask"],
+    labelNames: ["job_name", "operator", "subtask"],
     registers: [this.registry],
   });
   readonly sourceRecords = new Counter({
     name: "sabot_source_records_total",
     help: "Records read by a source (its input rate).",
-    labelNames: ["job", "source", "subtask"],
+    labelNames: ["job_name", "source", "subtask"],
     registers: [this.registry],
   });
   readonly consumerLag = new Gauge({
     name: "sabot_kafka_consumer_lag",
     help: "Messages between the consumer's position and the partition's high watermark.",
-    labelNames: ["job", "source", "topic", "partition"],
+    labelNames: ["job_name", "source", "topic", "partition"],
     registers: [this.registry],
   });
   readonly badRecords = new Counter({
     name: "sabot_source_bad_records_total",
     help: "Messages that could not be decoded (sent to the dead-letter topic when one is set).",
-    labelNames: ["job", "source", "topic", "reason"],
+    labelNames: ["job_name", "source", "topic", "reason"],
     registers: [this.registry],
   });
   readonly sinkRecords = new Counter({
     name: "sabot_sink_records_total",
     help: "Records written by a sink.",
-    labelNames: ["job", "sink", "subtask"],
+    labelNames: ["job_name", "sink", "subtask"],
     registers: [this.registry],
   });
   readonly kernelInfo = new Gauge({
@@ -84,6 +84,7 @@ export class EngineMetrics {
 
 /** Labels every metric of one running subtask carries. */
 export interface MetricLabels {
-  job: string;
+  /** The StreamJob; not `job`, which Prometheus reserves for the scrape job. */
+  job_name: string;
   subtask: string;
 }

@@ -53,7 +53,7 @@ export class DeadLetters {
   async report(topic: string, partition: number, items: { message: FetchedMessage; bad: BadMessage }[]): Promise<void> {
     if (items.length === 0) return;
     for (const { message, bad } of items) {
-      this.ctx.metrics.badRecords.inc({ job: this.ctx.jobName, source: this.ctx.name, topic, reason: bad.reason });
+      this.ctx.metrics.badRecords.inc({ job_name: this.ctx.jobName, source: this.ctx.name, topic, reason: bad.reason });
       this.logOne(this.ctx.log, { topic, partition, offset: message.offset, reason: bad.reason, detail: bad.detail });
     }
     if (!this.producer || !this.topic) return;

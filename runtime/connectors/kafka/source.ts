@@ -236,7 +236,7 @@ export class KafkaSource implements Source {
     if (hw === undefined || at === undefined) return;
     const lag = hw > BigInt(at) ? Number(hw - BigInt(at)) : 0;
     this.ctx.metrics.consumerLag.set(
-      { job: this.ctx.jobName, source: this.ctx.name, topic: this.config.topic, partition: String(p) },
+      { job_name: this.ctx.jobName, source: this.ctx.name, topic: this.config.topic, partition: String(p) },
       lag,
     );
   }

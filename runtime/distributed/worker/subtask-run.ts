@@ -4,7 +4,7 @@ import { Dataflow } from "../../engine/dataflow.js";
 import { SinkQueue } from "../../engine/sink-queue.js";
 import { SourceRunner } from "../../engine/source-runner.js";
 import type { Logger } from "../../log.js";
-import type { EngineMetrics } from "../../metrics/metrics.js";
+import type { EngineMetrics, MetricLabels } from "../../metrics/metrics.js";
 import type { JobPlan, SinkNode } from "../../planner/plan.js";
 import type { WorkerMetrics } from "../../rpc/messages.js";
 import { buildExecutionGraph, type ExecutionGraph, type Outputs } from "../graph.js";
@@ -53,7 +53,7 @@ const STOPPED = Symbol("stopped");
  */
 export class SubtaskRun {
   private readonly graph: ExecutionGraph;
-  private readonly labels: { job: string; subtask: string };
+  private readonly labels: MetricLabels;
   private stopRequested = false;
   private cancelled: string | null = null;
   private readonly stopped = new Signal();
@@ -73,7 +73,7 @@ export class SubtaskRun {
     private readonly opts: SubtaskRunOptions,
   ) {
     this.graph = buildExecutionGraph(deployment.plan);
-    this.labels = { job: deployment.jobName, subtask: String(deployment.subtask) };
+    this.labels = { job_name: deployment.jobName, subtask: String(deployment.subtask) };
     this.failure.catch(() => {});
   }
 

@@ -17,7 +17,7 @@ const ctx: ConnectorContext = {
   subtask: 0,
   parallelism: 1,
   metrics: new EngineMetrics(),
-  labels: { job: "j", subtask: "0" },
+  labels: { job_name: "j", subtask: "0" },
   log: pino({ level: "silent" }),
 };
 const kafka = { bootstrapServers: ["127.0.0.1:1"], topic: "t" };

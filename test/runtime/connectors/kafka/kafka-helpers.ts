@@ -17,7 +17,7 @@ export function connectorContext(name: string, subtask = 0, parallelism = 1): Co
     subtask,
     parallelism,
     metrics: new EngineMetrics(),
-    labels: { job: "it", subtask: String(subtask) },
+    labels: { job_name: "it", subtask: String(subtask) },
     log,
     captured,
   };
