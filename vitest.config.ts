@@ -13,6 +13,9 @@ export default defineConfig({
       {
         test: {
           name: "unit",
+          // Randomized reference tests take seconds; on a cold CI run they share two cores with
+          // the test environment's builds, so the 5 s default is too tight.
+          testTimeout: 60_000,
           include: ["test/**/*.test.ts"],
           exclude: ["test/**/*.int.test.ts"],
         },

@@ -169,6 +169,9 @@ function startApiserver(
       `--etcd-servers=http://127.0.0.1:${ports.etcdClient}`,
       "--bind-address=127.0.0.1",
       "--advertise-address=127.0.0.1",
+      // The `kubernetes` Service's endpoint would be 127.0.0.1, which Endpoints reject (loopback):
+      // without this the API server logs that error every 10 s. Nothing in the tests needs it.
+      "--endpoint-reconciler-type=none",
       `--secure-port=${ports.apiserver}`,
       `--tls-cert-file=${pki.apiserver.cert}`,
       `--tls-private-key-file=${pki.apiserver.key}`,
