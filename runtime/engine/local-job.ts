@@ -133,7 +133,7 @@ export class LocalJob {
     const blocked = this.metrics.backpressuredSeconds.labels(labels);
 
     const tablesLoaded = (async () => {
-      while (!runners.every((r) => r.caughtUp())) await new Promise((res) => setTimeout(res, 20));
+      while (!this.stopRequested && !runners.every((r) => r.caughtUp())) await new Promise((res) => setTimeout(res, 20));
     })();
     const readLoop = async (r: SourceRunner) => {
       // Streams wait for lookup tables to be loaded, so early rows are not joined against nothing.
