@@ -1,6 +1,13 @@
 import { API_GROUP } from "../../runtime/spec/manifest.js";
 import { StreamJobSpecSchema } from "../../runtime/spec/schema.js";
 import { type JsonSchema, toOpenApi } from "./openapi.js";
+import { StreamJobStatus } from "./status.js";
+
+/**
+ * The longest StreamJob name: its children are named `<job>-coordinator` etc., Service names are
+ * DNS labels (≤ 63), and StatefulSet pods add `-<ordinal>` plus a revision-hash label.
+ */
+export const MAX_JOB_NAME_LENGTH = 40;
 
 const exactlyOne = (fields: string[]) => fields.map((f) => `(has(self.${f}) ? 1 : 0)`).join(" + ") + " == 1";
 
@@ -53,13 +60,18 @@ export function streamJobCrd(): JsonSchema {
             openAPIV3Schema: {
               type: "object",
               required: ["spec"],
+              "x-kubernetes-validations": [
+                {
+                  rule: `self.metadata.name.size() <= ${MAX_JOB_NAME_LENGTH} && self.metadata.name.matches('^[a-z]([-a-z0-9]*[a-z0-9])?$')`,
+                  message: `a StreamJob name must start with a letter, hold only a-z, 0-9 and '-', and be at most ${MAX_JOB_NAME_LENGTH} characters (it names Services and pods)`,
+                },
+              ],
               properties: {
                 apiVersion: { type: "string" },
                 kind: { type: "string" },
                 metadata: { type: "object" },
                 spec,
-                // The operator issue defines status field by field; until then it is kept as written.
-                status: { type: "object", "x-kubernetes-preserve-unknown-fields": true },
+                status: toOpenApi(StreamJobStatus as unknown as JsonSchema),
               },
             },
           },
@@ -69,7 +81,10 @@ export function streamJobCrd(): JsonSchema {
           },
           additionalPrinterColumns: [
             { name: "Phase", type: "string", jsonPath: ".status.phase" },
-            { name: "Parallelism", type: "integer", jsonPath: ".spec.parallelism" },
+            { name: "Parallelism", type: "integer", jsonPath: ".status.parallelism", description: "Workers running now" },
+            { name: "Desired", type: "integer", jsonPath: ".status.desiredParallelism", priority: 1 },
+            { name: "Lag", type: "integer", jsonPath: ".status.metrics.consumerLag", description: "Kafka records not yet read" },
+            { name: "Last Checkpoint", type: "date", jsonPath: ".status.lastCheckpoint.time" },
             { name: "Age", type: "date", jsonPath: ".metadata.creationTimestamp" },
           ],
         },
