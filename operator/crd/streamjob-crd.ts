@@ -17,6 +17,8 @@ function withRules(spec: JsonSchema): JsonSchema {
   const rule = (s: JsonSchema, r: { rule: string; message: string }) => {
     s["x-kubernetes-validations"] = [...((s["x-kubernetes-validations"] as unknown[]) ?? []), r];
   };
+  // The API server refuses CEL rules whose worst-case cost is unbounded; the spec schema bounds
+  // the lists and maps these per-element rules run on (pipeline maxItems, sources/sinks maxProperties).
   rule((props.sources as JsonSchema).additionalProperties as JsonSchema, {
     rule: exactlyOne(["kafka", "generator"]),
     message: "a source needs exactly one of kafka or generator",

@@ -226,9 +226,10 @@ export const RestartStrategySpec = Type.Object(
 
 export const StreamJobSpecSchema = Type.Object(
   {
-    sources: Type.Record(Name, SourceSpec, { description: "Named inputs." }),
-    pipeline: Type.Array(StepSpec, { minItems: 1, description: "Ordered steps over named streams." }),
-    sinks: Type.Record(Name, SinkSpec, { description: "Named outputs." }),
+    // The size bounds keep the CRD's per-element CEL rules within the API server's cost budget.
+    sources: Type.Record(Name, SourceSpec, { maxProperties: 64, description: "Named inputs." }),
+    pipeline: Type.Array(StepSpec, { minItems: 1, maxItems: 256, description: "Ordered steps over named streams." }),
+    sinks: Type.Record(Name, SinkSpec, { maxProperties: 64, description: "Named outputs." }),
     parallelism: Optional(Type.Integer({ minimum: 1, default: 1 })),
     maxParallelism: Optional(
       Type.Integer({ minimum: 1, maximum: 32768, default: 128, description: "Number of key groups." }),

@@ -1,0 +1,42 @@
+import type { V1ConfigMap } from "@kubernetes/client-node";
+import { Value } from "@sinclair/typebox/value";
+import { createHash } from "node:crypto";
+import yaml from "js-yaml";
+import { API_VERSION } from "../../runtime/spec/manifest.js";
+import { SinkSpec, SourceSpec, type StreamJobSpec, StreamJobSpecSchema } from "../../runtime/spec/schema.js";
+import { childMeta, childNames, type StreamJob } from "./job.js";
+import { SPEC_FILE } from "./pod.js";
+
+/** The spec with the schema's defaults filled in: what the job really runs with, visible to users. */
+export function resolvedSpec(job: StreamJob): StreamJobSpec {
+  const spec = Value.Default(StreamJobSpecSchema, structuredClone(job.spec)) as StreamJobSpec;
+  // TypeBox does not descend into Record values whose schema has no default of its own.
+  for (const [name, source] of Object.entries(spec.sources)) spec.sources[name] = Value.Default(SourceSpec, source) as typeof source;
+  for (const [name, sink] of Object.entries(spec.sinks)) spec.sinks[name] = Value.Default(SinkSpec, sink) as typeof sink;
+  return spec;
+}
+
+/** The manifest `sabot coordinator` reads: the same shape as a file given to `sabot run`. */
+export function resolvedManifestYaml(job: StreamJob): string {
+  const manifest = {
+    apiVersion: API_VERSION,
+    kind: "StreamJob",
+    metadata: { name: job.metadata.name, namespace: job.metadata.namespace },
+    spec: resolvedSpec(job),
+  };
+  return yaml.dump(manifest, { lineWidth: 120, noRefs: true, sortKeys: true });
+}
+
+/** Short hash of the resolved spec; a pod-template annotation, so a spec change rolls the pods. */
+export function specHash(job: StreamJob): string {
+  return createHash("sha256").update(resolvedManifestYaml(job)).digest("hex").slice(0, 16);
+}
+
+export function buildConfigMap(job: StreamJob): V1ConfigMap {
+  return {
+    apiVersion: "v1",
+    kind: "ConfigMap",
+    metadata: { ...childMeta(job, childNames(job).configMap, "config"), annotations: { "sabot.dev/spec-hash": specHash(job) } },
+    data: { [SPEC_FILE]: resolvedManifestYaml(job) },
+  };
+}

@@ -1,0 +1,103 @@
+import type { V1Deployment, V1EnvVar, V1Service } from "@kubernetes/client-node";
+import { specHash } from "./configmap.js";
+import { childMeta, childNames, labels, selectorLabels, type StreamJob } from "./job.js";
+import {
+  affinity,
+  containerSecurityContext,
+  image,
+  lifecycle,
+  nodeOptions,
+  podSecurityContext,
+  PORTS,
+  SPEC_DIR,
+  SPEC_FILE,
+  terminationGracePeriodSeconds,
+} from "./pod.js";
+import type { OperatorSettings } from "./settings.js";
+
+/** Desired workers: none while suspended (the reconciler takes the savepoint before that). */
+export function desiredParallelism(job: StreamJob): number {
+  return job.spec.state === "suspended" ? 0 : (job.spec.parallelism ?? 1);
+}
+
+/** Environment of `sabot coordinator` (see runtime/distributed/config.ts and the README). */
+export function coordinatorEnv(job: StreamJob, settings: OperatorSettings): V1EnvVar[] {
+  const env: V1EnvVar[] = [
+    { name: "SABOT_BIND_ADDRESS", value: "0.0.0.0" },
+    { name: "SABOT_COORDINATOR_PORT", value: String(PORTS.control) },
+    { name: "SABOT_PARALLELISM", value: String(job.spec.parallelism ?? 1) },
+    { name: "SABOT_SHUTDOWN_TIMEOUT", value: `${settings.shutdownTimeoutSeconds}s` },
+    { name: "SABOT_LOG_LEVEL", value: settings.logLevel },
+  ];
+  const node = nodeOptions(settings.coordinatorResources.memory);
+  if (node) env.push({ name: "NODE_OPTIONS", value: node });
+  return env;
+}
+
+export function buildCoordinatorDeployment(job: StreamJob, settings: OperatorSettings): V1Deployment {
+  const names = childNames(job);
+  const { cpu, memory } = settings.coordinatorResources;
+  return {
+    apiVersion: "apps/v1",
+    kind: "Deployment",
+    metadata: childMeta(job, names.coordinator, "coordinator"),
+    spec: {
+      replicas: desiredParallelism(job) === 0 ? 0 : 1,
+      // Never two coordinators of one job, not even during a rollout.
+      strategy: { type: "Recreate" },
+      selector: { matchLabels: selectorLabels(job, "coordinator") },
+      template: {
+        metadata: { labels: labels(job, "coordinator"), annotations: { "sabot.dev/spec-hash": specHash(job) } },
+        spec: {
+          automountServiceAccountToken: false,
+          enableServiceLinks: false,
+          securityContext: podSecurityContext(),
+          terminationGracePeriodSeconds: terminationGracePeriodSeconds(settings),
+          affinity: affinity(job, settings, false),
+          containers: [
+            {
+              name: "coordinator",
+              image: image(job, settings),
+              imagePullPolicy: settings.imagePullPolicy,
+              args: ["coordinator", `${SPEC_DIR}/${SPEC_FILE}`],
+              env: coordinatorEnv(job, settings),
+              envFrom: job.spec.storageSecret ? [{ secretRef: { name: job.spec.storageSecret } }] : undefined,
+              ports: [{ name: "control", containerPort: PORTS.control, protocol: "TCP" }],
+              // The Control API is gRPC; the coordinator is ready once it accepts connections.
+              readinessProbe: { tcpSocket: { port: "control" }, periodSeconds: 5, failureThreshold: 3 },
+              resources: { requests: { cpu, memory }, limits: { memory } },
+              securityContext: containerSecurityContext(),
+              lifecycle: lifecycle(settings),
+              volumeMounts: [
+                { name: "spec", mountPath: SPEC_DIR, readOnly: true },
+                { name: "tmp", mountPath: "/tmp" },
+              ],
+            },
+          ],
+          volumes: [
+            { name: "spec", configMap: { name: names.configMap } },
+            { name: "tmp", emptyDir: { sizeLimit: "1Gi" } },
+          ],
+        },
+      },
+    },
+  };
+}
+
+/** The Control API's stable address: workers, the CLI and the operator reach the coordinator here. */
+export function buildCoordinatorService(job: StreamJob): V1Service {
+  return {
+    apiVersion: "v1",
+    kind: "Service",
+    metadata: childMeta(job, childNames(job).coordinator, "coordinator"),
+    spec: {
+      type: "ClusterIP",
+      selector: selectorLabels(job, "coordinator"),
+      ports: [{ name: "control", port: PORTS.control, targetPort: "control", protocol: "TCP", appProtocol: "grpc" }],
+    },
+  };
+}
+
+export function coordinatorAddress(job: StreamJob): string {
+  return `${childNames(job).coordinator}.${job.metadata.namespace}.svc:${PORTS.control}`;
+}
