@@ -1,0 +1,9 @@
+/** Checkpoint storage and format: see README.md, "Checkpoint format". */
+export { findLatestCompleted, listCheckpoints, nextCheckpointId } from "./catalog.js";
+export * from "./errors.js";
+export { CHECKPOINT_FORMAT_VERSION, MANIFEST_NAME, type Manifest, type StateFile, type SubtaskState } from "./manifest.js";
+export { openCheckpointStorage } from "./open-storage.js";
+export { type ReadOptions, type RestoredCheckpoint, readCheckpoint } from "./read.js";
+export { applyRetention, type RetentionResult } from "./retention.js";
+export type { CheckpointStorage, StoredObject } from "./storage.js";
+export { type CheckpointContents, writeCheckpoint, writeManifest, writeOperatorState } from "./write.js";

@@ -1,0 +1,107 @@
+import { createHash } from "node:crypto";
+import type { SourcePosition } from "../connectors/connector.js";
+import { batchesToIPC } from "../formats/ipc.js";
+import type { OperatorSnapshot } from "../operators/operator.js";
+import { CheckpointConfigError } from "./errors.js";
+import { IO_CONCURRENCY, mapLimit } from "./limit.js";
+import {
+  CHECKPOINT_FORMAT_VERSION,
+  checkpointDir,
+  MANIFEST_NAME,
+  type Manifest,
+  type StateFile,
+  type SubtaskState,
+  stateFilePath,
+} from "./manifest.js";
+import type { CheckpointStorage } from "./storage.js";
+
+/**
+ * Writes one operator subtask's snapshot: an Arrow IPC file per key group. Returns what the
+ * manifest must list. In a distributed job each subtask calls this and acknowledges the result to
+ * the coordinator, which then writes the manifest (writeManifest).
+ */
+export async function writeOperatorState(
+  storage: CheckpointStorage,
+  job: string,
+  checkpointId: number,
+  operatorId: string,
+  subtask: number,
+  snapshot: OperatorSnapshot,
+): Promise<SubtaskState> {
+  const dir = checkpointDir(job, checkpointId);
+  let meta: Record<string, unknown>;
+  try {
+    meta = JSON.parse(JSON.stringify(snapshot.meta)) as Record<string, unknown>;
+  } catch (err) {
+    throw new CheckpointConfigError(`the snapshot metadata of ${operatorId} is not JSON: ${(err as Error).message}`);
+  }
+  const groups = [...snapshot.keyGroups].sort(([a], [b]) => a - b);
+  const files = await mapLimit(groups, IO_CONCURRENCY, async ([keyGroup, batch]): Promise<StateFile> => {
+    // Always through formats/ipc.ts: arrow-js corrupts batches whose buffers overlap.
+    const bytes = batchesToIPC([batch], "file");
+    const path = stateFilePath(operatorId, subtask, keyGroup);
+    await storage.put(`${dir}/${path}`, bytes);
+    const sha256 = createHash("sha256").update(bytes).digest("hex");
+    return { path, keyGroup, bytes: bytes.byteLength, rows: batch.numRows, sha256 };
+  });
+  return { subtask, meta, files };
+}
+
+/**
+ * Writes the manifest, the last object of a checkpoint: from this moment the checkpoint exists.
+ * Refuses to replace the manifest of a completed checkpoint (ids are never reused; see
+ * nextCheckpointId).
+ */
+export async function writeManifest(storage: CheckpointStorage, manifest: Manifest): Promise<void> {
+  const key = `${checkpointDir(manifest.job, manifest.checkpointId)}/${MANIFEST_NAME}`;
+  if ((await storage.get(key)) !== null)
+    throw new CheckpointConfigError(`checkpoint ${storage.describe(key)} already exists: checkpoint ids must not be reused`);
+  await storage.put(key, new TextEncoder().encode(`${JSON.stringify(manifest, null, 2)}\n`));
+}
+
+export interface CheckpointContents {
+  /** Operator id → its snapshot (one subtask), or one snapshot per subtask (index = subtask). Null: stateless. */
+  operators: Map<string, OperatorSnapshot | (OperatorSnapshot | null)[] | null>;
+  /** Source name → position (merged over subtasks: splits are disjoint). */
+  sources: Record<string, SourcePosition>;
+  maxParallelism: number;
+  parallelism: number;
+  /** Milliseconds since the epoch; now by default. */
+  timestamp?: number;
+}
+
+/** Writes a whole checkpoint from one process: every state file, then the manifest. */
+export async function writeCheckpoint(
+  storage: CheckpointStorage,
+  job: string,
+  checkpointId: number,
+  contents: CheckpointContents,
+): Promise<Manifest> {
+  checkpointDir(job, checkpointId);
+  const operators: Manifest["operators"] = {};
+  for (const [operatorId, snap] of contents.operators) {
+    if (snap === null) continue;
+    const perSubtask = Array.isArray(snap) ? snap : [snap];
+    const subtasks: SubtaskState[] = [];
+    for (let subtask = 0; subtask < perSubtask.length; subtask++) {
+      const s = perSubtask[subtask];
+      for (const kg of s?.keyGroups.keys() ?? [])
+        if (!Number.isInteger(kg) || kg < 0 || kg >= contents.maxParallelism)
+          throw new CheckpointConfigError(`${operatorId} snapshotted key group ${kg}, outside 0..${contents.maxParallelism - 1} (maxParallelism)`);
+      if (s) subtasks.push(await writeOperatorState(storage, job, checkpointId, operatorId, subtask, s));
+    }
+    if (subtasks.length > 0) operators[operatorId] = { subtasks };
+  }
+  const manifest: Manifest = {
+    formatVersion: CHECKPOINT_FORMAT_VERSION,
+    job,
+    checkpointId,
+    timestamp: contents.timestamp ?? Date.now(),
+    maxParallelism: contents.maxParallelism,
+    parallelism: contents.parallelism,
+    operators,
+    sources: structuredClone(contents.sources),
+  };
+  await writeManifest(storage, manifest);
+  return manifest;
+}
