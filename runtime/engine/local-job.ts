@@ -4,6 +4,7 @@ import { log as rootLog, type Logger } from "../log.js";
 import { EngineMetrics } from "../metrics/metrics.js";
 import type { JobPlan } from "../planner/plan.js";
 import { Dataflow } from "./dataflow.js";
+import { type CheckpointedSink, LocalCheckpoints } from "./local-checkpoints.js";
 import { SinkQueue } from "./sink-queue.js";
 import { SourceRunner } from "./source-runner.js";
 
@@ -34,7 +35,7 @@ export interface Progress {
 export interface RunSummary extends Progress {
   lateRecords: number;
   /** Why reading stopped. */
-  reason: "end-of-input" | "max-records" | "duration" | "stopped";
+  reason: "end-of-input" | "max-records" | "duration" | "stopped" | "aborted";
 }
 
 /**
@@ -48,6 +49,7 @@ export class LocalJob {
   /** Wakes reads that are waiting on a quiet source when a stop is requested. */
   private readonly wakers = new Set<() => void>();
   private startedAt = 0;
+  private aborted = false;
 
   constructor(
     readonly plan: JobPlan,
@@ -60,6 +62,16 @@ export class LocalJob {
   /** Asks the job to stop reading and drain; `run()` then resolves. */
   stop(): void {
     this.requestStop("stopped");
+  }
+
+  /**
+   * Stops as a kill would: no window fires, sinks are neither drained nor flushed, no source
+   * position is committed, and a checkpoint in flight is abandoned. A restart recovers from the
+   * latest checkpoint. For tests of recovery; `run()` resolves once reading has stopped.
+   */
+  abort(): void {
+    this.aborted = true;
+    this.requestStop("aborted");
   }
 
   private requestStop(reason: RunSummary["reason"]): void {
@@ -98,6 +110,7 @@ export class LocalJob {
       log: this.log.child({ connector: name }),
     });
     let recordsOut = 0;
+    const checkpointed: CheckpointedSink[] = [];
     const queues = this.plan.sinks.map((s) => {
       const sink = this.opts.sinks?.[s.name] ?? createSink(s.spec, s.info, ctx(s.name));
       const q = new SinkQueue(s.name, sink, this.opts.sinkBufferRows ?? 65_536, (n) => {
@@ -105,11 +118,15 @@ export class LocalJob {
         this.metrics.sinkRecords.inc({ ...labels, sink: s.name }, n);
       });
       flow.connect(s.input, { onBatch: (b) => q.push(b), onWatermark: () => {} });
+      checkpointed.push({ queue: q, sink, input: s.input });
       return q;
     });
     const runners = this.plan.sources.map((s) => new SourceRunner(s, createSource(s.spec, ctx(s.name))));
+    const checkpoints = LocalCheckpoints.create(this.plan, flow, checkpointed, { metrics: this.metrics, labels, log: this.log });
+    const from = checkpoints ? await checkpoints.restore() : {};
     for (const q of queues) await q.open();
-    for (const r of runners) await r.open(Date.now());
+    for (const r of runners) await r.open(Date.now(), from[r.node.name]);
+    checkpoints?.start(runners);
 
     this.startedAt = Date.now();
     let recordsIn = 0;
@@ -148,6 +165,7 @@ export class LocalJob {
         // --max-records bounds the streams; table rows do not count.
         if (!r.node.isTable) {
           if (recordsIn + batch.numRows >= maxRecords) {
+            if (maxRecords - recordsIn < batch.numRows) r.truncateLastBatch();
             batch = batch.slice(0, maxRecords - recordsIn);
             this.requestStop("max-records");
           }
@@ -157,6 +175,8 @@ export class LocalJob {
         const t0 = performance.now();
         flow.emit(r.node.name, batch);
         flow.watermark(r.node.name, r.watermark(Date.now()));
+        if (batch === got.batch) checkpoints?.processed(r);
+        else checkpoints?.stopTimer(); // --max-records cut the batch: the source's position is past what ran
         busy.inc((performance.now() - t0) / 1000);
         for (const q of queues) if (q.error()) throw q.error();
       }
@@ -168,20 +188,32 @@ export class LocalJob {
     try {
       await Promise.race([Promise.all(runners.filter((r) => !r.node.isTable).map(readLoop)), tableLoops.then(() => new Promise(() => {}))]);
       streamsDone = true;
+      checkpoints?.stopTimer(); // a checkpoint after the drain would hold a watermark at the end of time
+      if (this.aborted) {
+        await checkpoints?.abort();
+        await tableLoops;
+        await Promise.all(runners.map((r) => r.source.close().catch(() => {})));
+        return this.finish({ ...progress(), lateRecords: flow.runners.reduce((s, r) => s + r.operator.lateRecords(), 0), reason: "aborted" });
+      }
       // Draining: every source is done, so all event time has passed and every window fires.
       for (const r of runners) flow.watermark(r.node.name, Number.POSITIVE_INFINITY);
       for (const q of queues) await q.close();
+      await checkpoints?.close();
       await Promise.all(runners.map((r) => commitAndClose(r, this.log)));
       await tableLoops;
     } finally {
       clearInterval(ticker);
+      checkpoints?.stopTimer();
     }
-    const summary: RunSummary = {
+    return this.finish({
       ...progress(),
       watermark: Number.POSITIVE_INFINITY,
       lateRecords: flow.runners.reduce((s, r) => s + r.operator.lateRecords(), 0),
       reason: this.stopRequested ?? "end-of-input",
-    };
+    });
+  }
+
+  private finish(summary: RunSummary): RunSummary {
     this.log.info({ summary }, "job finished");
     return summary;
   }

@@ -15,6 +15,8 @@ export class SourceRunner {
   ended = false;
   records = 0;
   private abandonedAt: SourcePosition | null = null;
+  /** Position before the batch last returned: where a re-read of that batch starts. */
+  private beforeLast: SourcePosition | null = null;
 
   constructor(
     readonly node: SourceNode,
@@ -44,7 +46,9 @@ export class SourceRunner {
 
   /** The next batch (null at end of input), with the split's watermark updated. */
   async next(nowMs: () => number): Promise<SourceBatch | null> {
+    const before = this.source.position();
     const got = await this.source.next();
+    this.beforeLast = before;
     if (!got) {
       this.ended = true;
       return null;
@@ -63,6 +67,14 @@ export class SourceRunner {
    */
   abandonPendingRead(): void {
     this.abandonedAt ??= this.source.position();
+  }
+
+  /**
+   * Only part of the last batch was processed (--max-records cut it): commit from before that
+   * batch, so a later run re-reads it whole (at-least-once) instead of skipping the cut rows.
+   */
+  truncateLastBatch(): void {
+    this.abandonedAt ??= this.beforeLast;
   }
 
   /** Where the source may commit: everything before it has been processed. */

@@ -74,6 +74,12 @@ export class EngineMetrics {
     labelNames: ["job_name", "sink", "subtask"],
     registers: [this.registry],
   });
+  readonly checkpoints = new Counter({
+    name: "sabot_checkpoints_total",
+    help: "Checkpoints finished, by result (completed or failed).",
+    labelNames: ["job_name", "subtask", "result"],
+    registers: [this.registry],
+  });
   readonly kernelInfo = new Gauge({
     name: "sabot_kernels_info",
     help: "1 for the kernel implementation in use (label impl: typescript, native or cuda).",
