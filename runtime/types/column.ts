@@ -1,4 +1,4 @@
-import { type Data, DataType, makeData, type Schema, type Field, RecordBatch, Struct, type Int32 } from "apache-arrow";
+import { type Data, DataType, type Field, makeData, RecordBatch, type Schema, Struct } from "apache-arrow";
 
 /**
  * Column access for kernels. Kernels read Arrow buffers directly (no per-row objects); these helpers
@@ -38,10 +38,6 @@ export function packValidity(valid: Uint8Array, length: number): { bitmap: Uint8
     else nulls++;
   }
   return { bitmap, nullCount: nulls };
-}
-
-export function isInt64Like(col: Column): boolean {
-  return col.values instanceof BigInt64Array || col.values instanceof BigUint64Array;
 }
 
 /** Reads row i of a numeric (int32/int64/float64/timestamp) column as a JS number. */
@@ -125,5 +121,3 @@ export function makeBatch(schema: Schema, columns: Data[], length?: number): Rec
 export function columnsOf(batch: RecordBatch): Data[] {
   return batch.data.children as Data[];
 }
-
-export type DictionaryIndices = Int32;

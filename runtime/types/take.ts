@@ -1,4 +1,4 @@
-import { type Data, DataType, type Float64, type Int64, makeData, type RecordBatch, type Schema } from "apache-arrow";
+import { type Data, DataType, type Float64, type Int64, makeData, type RecordBatch } from "apache-arrow";
 import { columnsOf, makeBatch, validityBytes } from "./column.js";
 
 /**
@@ -79,22 +79,6 @@ export function takeData(col: Data, indices: Int32Array, count = indices.length)
 export function takeBatch(batch: RecordBatch, indices: Int32Array, count = indices.length): RecordBatch {
   const cols = columnsOf(batch).map((c) => takeData(c, indices, count));
   return makeBatch(batch.schema, cols, count);
-}
-
-/** Concatenates batches of one schema into one batch (copying), e.g. to coalesce small batches. */
-export function concatBatches(schema: Schema, batches: RecordBatch[]): RecordBatch {
-  if (batches.length === 1) return batches[0];
-  const n = batches.reduce((s, b) => s + b.numRows, 0);
-  const cols = schema.fields.map((_, ci) => concatData(batches.map((b) => unsliced(columnsOf(b)[ci]))));
-  return makeBatch(schema, cols, n);
-}
-
-/** A column whose buffers start at row 0 (slices are copied), so buffers can be appended. */
-function unsliced(col: Data): Data {
-  if (col.offset === 0) return col;
-  const ids = new Int32Array(col.length);
-  for (let i = 0; i < col.length; i++) ids[i] = i;
-  return takeData(col, ids);
 }
 
 /** Appends columns of one type (each starting at row 0). */
