@@ -1,0 +1,38 @@
+import { Counter, Gauge, Histogram, Registry } from "prom-client";
+
+/** The operator's own metrics, on a registry per controller (tests run two in one process). */
+export class OperatorMetrics {
+  readonly registry = new Registry();
+  readonly reconciles = new Counter({
+    name: "sabot_operator_reconciles_total",
+    help: "StreamJob reconciles, by result (success, error, requeue).",
+    labelNames: ["result"] as const,
+    registers: [this.registry],
+  });
+  readonly duration = new Histogram({
+    name: "sabot_operator_reconcile_duration_seconds",
+    help: "Time one StreamJob reconcile took.",
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+  readonly leader = new Gauge({
+    name: "sabot_operator_leader",
+    help: "1 while this replica holds the leader Lease.",
+    registers: [this.registry],
+  });
+
+  /** Set by whichever controller runs now (one per leadership term). */
+  queueDepth: () => number = () => 0;
+
+  constructor() {
+    const depth = () => this.queueDepth();
+    new Gauge({
+      name: "sabot_operator_queue_depth",
+      help: "StreamJob keys waiting in the work queue.",
+      registers: [this.registry],
+      collect() {
+        this.set(depth());
+      },
+    });
+  }
+}
