@@ -14,6 +14,11 @@ export interface ConnectorContext {
   metrics: EngineMetrics;
   labels: MetricLabels;
   log: Logger;
+  /**
+   * Sinks that can deliver exactly-once should (spec.checkpointing.mode: exactly-once, with
+   * checkpoints taken): they then implement the two-phase-commit methods of Sink.
+   */
+  exactlyOnce?: boolean;
 }
 
 /** A batch read from one split (Kafka partition, generator split) of a source. */
@@ -62,4 +67,22 @@ export interface Sink {
   /** Everything written so far is durable/visible (at-least-once boundary). */
   flush(): Promise<void>;
   close(): Promise<void>;
+
+  // ---- Two-phase commit, only for sinks that deliver exactly-once (see local-checkpoints.ts) ----
+
+  /**
+   * Called at checkpoint `id`'s cut, in order with write(): everything written before it is the
+   * output of that checkpoint; make it durable but not yet visible. Writes after it must not
+   * become part of that output (a sink may hold them until commitCheckpoint/checkpointFailed).
+   */
+  prepareCheckpoint?(id: number): Promise<void>;
+  /**
+   * Checkpoint `id` is durably written: make its output visible, atomically with recording `id`
+   * as the newest committed checkpoint (what committedCheckpoint() returns after a crash).
+   */
+  commitCheckpoint?(id: number): Promise<void>;
+  /** Checkpoint `id` failed (before or after it was prepared): its output goes with the next one. */
+  checkpointFailed?(id: number): void;
+  /** After open(): the newest checkpoint whose output is visible (null: none). Recovery restores no newer one. */
+  committedCheckpoint?(): Promise<number | null>;
 }

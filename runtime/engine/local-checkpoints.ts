@@ -34,6 +34,8 @@ interface Cut {
   sources: Record<string, SourcePosition>;
   /** Rows pushed into each sink's buffer before the cut (index = sink). */
   sinkRows: number[];
+  /** Two-phase sinks: their prepare at the cut, run in order with their writes (index = sink). */
+  prepared: (Promise<void> | null)[];
 }
 
 const DEFAULT_TIMEOUT_MS = 10 * 60_000;
@@ -57,6 +59,17 @@ const DEFAULT_TIMEOUT_MS = 10 * 60_000;
  * checkpoint that no longer holds them exists); the state files and the manifest are written;
  * the sources commit the recorded positions (Kafka offsets); old checkpoints are pruned. At most
  * one checkpoint is in flight; a failed or timed-out one is logged and counted, and the job goes on.
+ *
+ * Exactly-once sinks (two-phase commit, e.g. the Kafka sink's transactions) instead get a barrier
+ * in their buffer at the cut: prepareCheckpoint(id) runs after the rows before the cut are written
+ * and before any row after it. Once the manifest is written, each commits (commitCheckpoint:
+ * output visible, atomically with recording `id` as its last committed checkpoint), then sources
+ * commit and retention runs. A checkpoint that fails tells them (checkpointFailed): its output
+ * stays pending and is committed with the next checkpoint that completes. Recovery restores the
+ * newest checkpoint no newer than the oldest of the sinks' last committed checkpoints, so a crash
+ * between a manifest and the sinks' commit re-runs from the checkpoint whose output is visible
+ * (the crashed run's open transactions are aborted when the sinks open) — nothing lost, nothing
+ * twice. Retention runs only after the commit, so that checkpoint is still there.
  */
 export class LocalCheckpoints {
   private readonly positions = new Map<string, SourcePosition>();
@@ -112,7 +125,12 @@ export class LocalCheckpoints {
    */
   async restore(): Promise<Record<string, SourcePosition>> {
     this.nextId = await nextCheckpointId(this.storage, this.job);
+    const bound = await this.committedBound();
     for (const c of await listCheckpoints(this.storage, this.job)) {
+      if (c.id > bound) {
+        this.log.warn({ checkpoint: c.id, committed: bound }, "skipping a checkpoint whose exactly-once output was never committed");
+        continue;
+      }
       if (!c.complete) {
         this.log.warn({ checkpoint: c.id, problem: c.problem }, "skipping an incomplete checkpoint");
         continue;
@@ -146,6 +164,16 @@ export class LocalCheckpoints {
     return {};
   }
 
+  /** The newest checkpoint whose output every two-phase sink has committed (-1: none; +Infinity: no such sinks). */
+  private async committedBound(): Promise<number> {
+    let bound = Number.POSITIVE_INFINITY;
+    for (const s of this.sinks) {
+      if (!s.sink.committedCheckpoint) continue;
+      bound = Math.min(bound, (await s.sink.committedCheckpoint()) ?? -1);
+    }
+    return bound;
+  }
+
   /** Starts the periodic checkpoints; the sources must be open and none of their reads pending. */
   start(runners: SourceRunner[]): void {
     this.runners = runners;
@@ -163,11 +191,18 @@ export class LocalCheckpoints {
     if (this.inFlight || this.aborted) return null;
     const operators = new Map<string, OperatorSnapshot | null>();
     for (const r of this.flow.runners) operators.set(r.node.id, r.operator.snapshot());
+    const id = this.nextId++;
     const cut: Cut = {
-      id: this.nextId++,
+      id,
       operators,
       sources: Object.fromEntries([...this.positions].map(([name, p]) => [name, { ...p }])),
       sinkRows: [...this.sinkRows],
+      prepared: this.sinks.map((s) => {
+        if (!s.sink.prepareCheckpoint) return null;
+        const p = s.queue.barrier(() => s.sink.prepareCheckpoint!(id));
+        p.catch(() => {}); // awaited in write(); this only avoids an unhandled rejection meanwhile
+        return p;
+      }),
     };
     const started = performance.now();
     const done = this.complete(cut)
@@ -176,6 +211,7 @@ export class LocalCheckpoints {
         this.log.info({ checkpoint: cut.id, ms: Math.round(performance.now() - started) }, "checkpoint completed");
       })
       .catch((err: unknown) => {
+        for (const s of this.sinks) s.sink.checkpointFailed?.(cut.id);
         this.metrics.checkpoints.inc({ ...this.labels, result: "failed" });
         this.log.warn({ checkpoint: cut.id, err }, "checkpoint failed; the job goes on");
       })
@@ -204,6 +240,8 @@ export class LocalCheckpoints {
       clearTimeout(timer);
     }
     if (this.aborted) return;
+    // After the manifest and before the sources: a source never commits past output not yet visible.
+    for (const s of this.sinks) await s.sink.commitCheckpoint?.(cut.id);
     await Promise.all(
       this.runners.map((r) => {
         const pos = cut.sources[r.node.name];
@@ -215,7 +253,7 @@ export class LocalCheckpoints {
   }
 
   private async write(cut: Cut, storage: CheckpointStorage): Promise<void> {
-    await Promise.all(this.sinks.map((s, i) => flushedUpTo(s, cut.sinkRows[i])));
+    await Promise.all(this.sinks.map((s, i) => cut.prepared[i] ?? flushedUpTo(s, cut.sinkRows[i])));
     await writeCheckpoint(storage, this.job, cut.id, {
       operators: cut.operators,
       sources: cut.sources,

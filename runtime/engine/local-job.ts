@@ -85,6 +85,8 @@ export class LocalJob {
    * afterwards, so no batch stays referenced from a long-lived promise.
    */
   private async nextUnlessStopped(r: SourceRunner): Promise<SourceBatch | null> {
+    // A stop requested while the read loop waited for sink room has no waker to wake: check here.
+    if (this.stopRequested) return null;
     let wake!: () => void;
     const stopped = new Promise<null>((resolve) => (wake = () => resolve(null)));
     this.wakers.add(wake);
@@ -99,6 +101,9 @@ export class LocalJob {
 
   async run(): Promise<RunSummary> {
     const labels = { job_name: this.plan.jobName, subtask: "0" };
+    const c = this.plan.spec.checkpointing;
+    // Exactly-once needs checkpoints to commit on; without them sinks stay at-least-once.
+    const exactlyOnce = c?.mode === "exactly-once" && !!c.interval && !!c.storage;
     const flow = new Dataflow(this.plan, this.metrics, labels);
     const ctx = (name: string): ConnectorContext => ({
       jobName: this.plan.jobName,
@@ -108,6 +113,7 @@ export class LocalJob {
       metrics: this.metrics,
       labels,
       log: this.log.child({ connector: name }),
+      exactlyOnce,
     });
     let recordsOut = 0;
     const checkpointed: CheckpointedSink[] = [];
@@ -123,8 +129,10 @@ export class LocalJob {
     });
     const runners = this.plan.sources.map((s) => new SourceRunner(s, createSource(s.spec, ctx(s.name))));
     const checkpoints = LocalCheckpoints.create(this.plan, flow, checkpointed, { metrics: this.metrics, labels, log: this.log });
-    const from = checkpoints ? await checkpoints.restore() : {};
+    // Sinks open first: an exactly-once sink's open() fences the crashed run's transaction and
+    // tells which checkpoint's output it committed last, which bounds the restore.
     for (const q of queues) await q.open();
+    const from = checkpoints ? await checkpoints.restore() : {};
     for (const r of runners) await r.open(Date.now(), from[r.node.name]);
     checkpoints?.start(runners);
 

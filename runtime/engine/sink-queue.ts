@@ -6,8 +6,15 @@ import type { Sink } from "../connectors/connector.js";
  * operators pushes into it; sources wait (`hasRoom`) while any sink's buffer is full, which is how
  * a slow sink slows the sources instead of growing memory.
  */
+/** A checkpoint's cut in a sink's stream: `run` is called once every batch before it is written. */
+interface Barrier {
+  run: () => Promise<void>;
+  resolve: () => void;
+  reject: (err: unknown) => void;
+}
+
 export class SinkQueue {
-  private readonly queue: RecordBatch[] = [];
+  private readonly queue: (RecordBatch | Barrier)[] = [];
   private rows = 0;
   private wake: (() => void) | null = null;
   private roomWaiters: (() => void)[] = [];
@@ -35,6 +42,18 @@ export class SinkQueue {
     this.queue.push(batch);
     this.rows += batch.numRows;
     this.wake?.();
+  }
+
+  /**
+   * Runs `run` in the writer loop after every batch pushed so far is written and before any batch
+   * pushed later (a checkpoint's cut, for sinks that commit in two phases).
+   */
+  barrier(run: () => Promise<void>): Promise<void> {
+    if (this.failure) return Promise.reject(this.failure);
+    return new Promise<void>((resolve, reject) => {
+      this.queue.push({ run, resolve, reject });
+      this.wake?.();
+    });
   }
 
   hasRoom(): boolean {
@@ -69,6 +88,10 @@ export class SinkQueue {
   private async loop(): Promise<void> {
     for (;;) {
       const batch = this.queue.shift();
+      if (batch && !("numRows" in batch)) {
+        await batch.run().then(batch.resolve, batch.reject);
+        continue;
+      }
       if (!batch) {
         this.releaseWaiters();
         if (this.closed) return;
@@ -80,6 +103,7 @@ export class SinkQueue {
         await this.sink.write(batch);
       } catch (err) {
         this.failure = new Error(`sink "${this.name}" failed: ${(err as Error).message}`, { cause: err });
+        for (const b of this.queue) if (!("numRows" in b)) b.reject(this.failure);
         this.releaseWaiters();
         return;
       }

@@ -1,5 +1,5 @@
 import type { RecordBatch } from "apache-arrow";
-import { type Message, Partitioners, type Producer } from "kafkajs";
+import { type Kafka, type Message, Partitioners, type Producer, type Transaction } from "kafkajs";
 import { createEncoder, createKeyEncoder, type Encoder } from "../../formats/index.js";
 import type { StreamInfo } from "../../operators/operator.js";
 import type { ConnectorContext, Sink } from "../connector.js";
@@ -15,9 +15,9 @@ const MESSAGES_PER_REQUEST = 1000;
  * per batch (split in halves until each fits maxMessageBytes). write() hands messages to the
  * producer without waiting for acks, up to maxInFlight requests; flush() waits for all acks.
  *
- * Exactly-once (later): keep this shape and send through a transactional producer: begin a
- * transaction on the first write after a flush, commit it when the checkpoint that covers it
- * completes. Nothing else here changes.
+ * Exactly-once (ctx.exactlyOnce): rows go through a transactional producer (transactionalId
+ * `sabot-<job>-<sink>-<subtask>`, idempotent, one request in flight) inside a transaction that is
+ * committed when the checkpoint covering them completes (protocol: ExactlyOnce below).
  */
 export class KafkaSink implements Sink {
   private producer: Producer | null = null;
@@ -25,12 +25,15 @@ export class KafkaSink implements Sink {
   private readonly keys: ((batch: RecordBatch) => Buffer[]) | null;
   private readonly inFlight = new Set<Promise<unknown>>();
   private failure: Error | null = null;
+  private readonly eos: ExactlyOnce | null;
 
   constructor(
     private readonly config: KafkaSinkConfig,
     input: StreamInfo,
-    private readonly ctx: Pick<ConnectorContext, "jobName" | "name" | "subtask" | "log">,
+    private readonly ctx: Pick<ConnectorContext, "jobName" | "name" | "subtask" | "log" | "exactlyOnce">,
   ) {
+    this.eos = ctx.exactlyOnce ? new ExactlyOnce(config.topic, `sabot-${ctx.jobName}-${ctx.name}-${ctx.subtask}`) : null;
+    if (this.eos) this.twoPhase(this.eos);
     this.encoder = createEncoder(config.format, input.schema);
     this.keys =
       config.keyColumns.length > 0 && config.format !== "arrow"
@@ -39,7 +42,7 @@ export class KafkaSink implements Sink {
   }
 
   async open(): Promise<void> {
-    const kafka = kafkaClient(this.config.brokers, `sabot-${this.ctx.jobName}-${this.ctx.name}-${this.ctx.subtask}`, this.ctx.log);
+    const kafka: Kafka = kafkaClient(this.config.brokers, `sabot-${this.ctx.jobName}-${this.ctx.name}-${this.ctx.subtask}`, this.ctx.log);
     const admin = kafka.admin();
     await admin.connect();
     try {
@@ -49,16 +52,49 @@ export class KafkaSink implements Sink {
     } finally {
       await admin.disconnect();
     }
+    if (this.eos) {
+      this.producer = await this.eos.open(kafka);
+      return;
+    }
     this.producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false });
     await this.producer.connect();
+  }
+
+  // Two-phase commit: defined only in exactly-once mode, so at-least-once sinks keep flush-on-checkpoint.
+  prepareCheckpoint?: (id: number) => Promise<void>;
+  commitCheckpoint?: (id: number) => Promise<void>;
+  checkpointFailed?: (id: number) => void;
+  committedCheckpoint?: () => Promise<number | null>;
+
+  private twoPhase(eos: ExactlyOnce): void {
+    this.prepareCheckpoint = async (id) => {
+      await this.flush();
+      eos.prepare(id);
+    };
+    this.commitCheckpoint = async (id) => {
+      try {
+        await eos.commit(id);
+      } catch (err) {
+        this.failure ??= new Error(`committing checkpoint ${id}'s transaction to kafka topic "${this.config.topic}" failed: ${(err as Error).message}`, {
+          cause: err,
+        });
+        throw this.failure;
+      }
+    };
+    this.checkpointFailed = (id) => eos.failed(id);
+    this.committedCheckpoint = async () => eos.committed;
   }
 
   async write(batch: RecordBatch): Promise<void> {
     if (this.failure) throw this.failure;
     if (batch.numRows === 0) return;
+    // Rows after a prepared checkpoint's cut wait for its commit: they belong to the next transaction.
+    await this.eos?.gate;
     const messages = this.messages(batch);
+    // kafkajs' idempotent sends are safe only one at a time (sequence numbers).
+    const maxInFlight = this.eos ? 1 : this.config.maxInFlight;
     for (let i = 0; i < messages.length; i += MESSAGES_PER_REQUEST) {
-      while (this.inFlight.size >= this.config.maxInFlight) await Promise.race(this.inFlight);
+      while (this.inFlight.size >= maxInFlight) await Promise.race(this.inFlight);
       if (this.failure) throw this.failure;
       this.send(messages.slice(i, i + MESSAGES_PER_REQUEST));
     }
@@ -80,7 +116,7 @@ export class KafkaSink implements Sink {
   }
 
   private send(messages: Message[]): void {
-    const p = this.producer!.send({ topic: this.config.topic, messages, acks: -1 }).then(
+    const p = (this.eos?.txn ?? this.producer!).send({ topic: this.config.topic, messages, acks: -1 }).then(
       () => {
         this.inFlight.delete(p);
       },
@@ -99,10 +135,100 @@ export class KafkaSink implements Sink {
 
   async close(): Promise<void> {
     try {
+      await this.eos?.gate; // a checkpoint in flight commits first
       await this.flush();
+      // Output after the last checkpoint of a job that ends normally is committed without a
+      // checkpoint: restarting that job from its last checkpoint would write it again.
+      await this.eos?.txn?.commit();
     } finally {
       await this.producer?.disconnect();
       this.producer = null;
     }
+  }
+}
+
+/**
+ * The transactional side of an exactly-once Kafka sink. One transaction is open at a time: it
+ * holds every row since the last committed checkpoint. At a cut it is prepared (flushed) and rows
+ * after the cut wait (`gate`) until it is committed — or until the checkpoint fails, when the same
+ * transaction goes on and is committed with the next checkpoint. Each commit carries, in the same
+ * transaction, a consumer-group offset (group `<transactionalId>-checkpoint`, the topic's partition
+ * 0, offset = checkpoint id): Kafka makes it visible atomically with the rows, so after a crash it
+ * says exactly which checkpoint's output is the last visible one. kafkajs cannot resume a
+ * transaction of an earlier producer session, so nothing is ever left to resume: connecting with
+ * the same transactionalId fences the crashed producer and aborts its open transaction, and the
+ * job restores the checkpoint that marker names.
+ */
+class ExactlyOnce {
+  private producer: Producer | null = null;
+  txn: Transaction | null = null;
+  /** Set while a prepared checkpoint awaits commit; writes wait on it. */
+  gate: Promise<void> | null = null;
+  private release: (() => void) | null = null;
+  private prepared: number | null = null;
+  private failedUpTo = 0;
+  committed: number | null = null;
+
+  constructor(
+    private readonly topic: string,
+    private readonly transactionalId: string,
+  ) {}
+
+  private get group(): string {
+    return `${this.transactionalId}-checkpoint`;
+  }
+
+  async open(kafka: Kafka): Promise<Producer> {
+    this.producer = kafka.producer({
+      createPartitioner: Partitioners.DefaultPartitioner,
+      allowAutoTopicCreation: false,
+      transactionalId: this.transactionalId,
+      idempotent: true,
+      maxInFlightRequests: 1,
+    });
+    await this.producer.connect();
+    // The first transaction() inits the producer id: fences a crashed run and aborts its transaction.
+    this.txn = await this.producer.transaction();
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      const [t] = await admin.fetchOffsets({ groupId: this.group, topics: [this.topic] });
+      const p0 = t?.partitions.find((p) => p.partition === 0);
+      this.committed = p0 && Number(p0.offset) >= 0 ? Number(p0.offset) : null;
+    } finally {
+      await admin.disconnect();
+    }
+    return this.producer;
+  }
+
+  prepare(id: number): void {
+    if (id <= this.failedUpTo) return; // failed before its cut came through: nothing to wait for
+    this.prepared = id;
+    this.gate = new Promise<void>((r) => (this.release = r));
+  }
+
+  async commit(id: number): Promise<void> {
+    if (this.prepared !== id) throw new Error(`checkpoint ${id} was not prepared (prepared: ${this.prepared})`);
+    try {
+      const txn = this.txn!;
+      await txn.sendOffsets({ consumerGroupId: this.group, topics: [{ topic: this.topic, partitions: [{ partition: 0, offset: String(id) }] }] });
+      await txn.commit();
+      this.committed = id;
+      this.txn = await this.producer!.transaction();
+    } finally {
+      this.unblock();
+    }
+  }
+
+  failed(id: number): void {
+    this.failedUpTo = Math.max(this.failedUpTo, id);
+    if (this.prepared === id) this.unblock();
+  }
+
+  private unblock(): void {
+    this.prepared = null;
+    this.gate = null;
+    this.release?.();
+    this.release = null;
   }
 }
