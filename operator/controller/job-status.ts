@@ -6,7 +6,7 @@ import type { StreamJob } from "../resources/job.js";
 import { type DesiredCondition, mergeConditions } from "./conditions.js";
 
 export const SUSPENDED_WITHOUT_SAVEPOINT =
-  "suspended without a savepoint (savepoint-on-suspend is not implemented yet): resuming restarts the job without its state";
+  "suspended without a savepoint (Sabot does not take savepoints on suspend yet): resuming restarts the job without its state";
 
 export interface Observed {
   /** Problems the engine's spec validation found; empty when the spec is valid. */

@@ -1,4 +1,4 @@
-import { API_GROUP } from "../../runtime/spec/manifest.js";
+import { namespacedCrd } from "./envelope.js";
 import { type JsonSchema, toOpenApi } from "./openapi.js";
 import { CheckpointSpec, CheckpointStatus } from "./status.js";
 
@@ -7,43 +7,20 @@ export function checkpointCrd(): JsonSchema {
   const spec = toOpenApi(CheckpointSpec as unknown as JsonSchema);
   // A Checkpoint records one snapshot; pointing it at another job or type later would lie about it.
   spec["x-kubernetes-validations"] = [{ rule: "self == oldSelf", message: "a Checkpoint's spec cannot be changed; create a new Checkpoint" }];
-  return {
-    apiVersion: "apiextensions.k8s.io/v1",
-    kind: "CustomResourceDefinition",
-    metadata: { name: `checkpoints.${API_GROUP}` },
-    spec: {
-      group: API_GROUP,
-      names: { kind: "Checkpoint", listKind: "CheckpointList", plural: "checkpoints", singular: "checkpoint", shortNames: ["sjcp"] },
-      scope: "Namespaced",
-      versions: [
-        {
-          name: "v1alpha1",
-          served: true,
-          storage: true,
-          schema: {
-            openAPIV3Schema: {
-              type: "object",
-              required: ["spec"],
-              properties: {
-                apiVersion: { type: "string" },
-                kind: { type: "string" },
-                metadata: { type: "object" },
-                spec,
-                status: toOpenApi(CheckpointStatus as unknown as JsonSchema),
-              },
-            },
-          },
-          subresources: { status: {} },
-          additionalPrinterColumns: [
-            { name: "Job", type: "string", jsonPath: ".spec.jobRef.name" },
-            { name: "Type", type: "string", jsonPath: ".spec.type" },
-            { name: "Phase", type: "string", jsonPath: ".status.phase" },
-            { name: "Path", type: "string", jsonPath: ".status.path", priority: 1 },
-            { name: "Size", type: "integer", jsonPath: ".status.sizeBytes", priority: 1 },
-            { name: "Age", type: "date", jsonPath: ".metadata.creationTimestamp" },
-          ],
-        },
-      ],
-    },
-  };
+  return namespacedCrd({
+    kind: "Checkpoint",
+    plural: "checkpoints",
+    shortNames: ["sjcp"],
+    spec,
+    status: toOpenApi(CheckpointStatus as unknown as JsonSchema),
+    subresources: { status: {} },
+    printerColumns: [
+      { name: "Job", type: "string", jsonPath: ".spec.jobRef.name" },
+      { name: "Type", type: "string", jsonPath: ".spec.type" },
+      { name: "Phase", type: "string", jsonPath: ".status.phase" },
+      { name: "Path", type: "string", jsonPath: ".status.path", priority: 1 },
+      { name: "Size", type: "integer", jsonPath: ".status.sizeBytes", priority: 1 },
+      { name: "Age", type: "date", jsonPath: ".metadata.creationTimestamp" },
+    ],
+  });
 }

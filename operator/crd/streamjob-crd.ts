@@ -1,4 +1,4 @@
-import { API_GROUP } from "../../runtime/spec/manifest.js";
+import { namespacedCrd } from "./envelope.js";
 import { StreamJobSpecSchema } from "../../runtime/spec/schema.js";
 import { type JsonSchema, toOpenApi } from "./openapi.js";
 import { StreamJobStatus } from "./status.js";
@@ -45,52 +45,29 @@ function withRules(spec: JsonSchema): JsonSchema {
 /** The StreamJob CustomResourceDefinition, generated from the engine's spec schema. */
 export function streamJobCrd(): JsonSchema {
   const spec = withRules(toOpenApi(StreamJobSpecSchema as unknown as JsonSchema));
-  return {
-    apiVersion: "apiextensions.k8s.io/v1",
-    kind: "CustomResourceDefinition",
-    metadata: { name: `streamjobs.${API_GROUP}` },
-    spec: {
-      group: API_GROUP,
-      names: { kind: "StreamJob", listKind: "StreamJobList", plural: "streamjobs", singular: "streamjob", shortNames: ["sj"] },
-      scope: "Namespaced",
-      versions: [
-        {
-          name: "v1alpha1",
-          served: true,
-          storage: true,
-          schema: {
-            openAPIV3Schema: {
-              type: "object",
-              required: ["spec"],
-              "x-kubernetes-validations": [
-                {
-                  rule: `self.metadata.name.size() <= ${MAX_JOB_NAME_LENGTH} && self.metadata.name.matches('^[a-z]([-a-z0-9]*[a-z0-9])?$')`,
-                  message: `a StreamJob name must start with a letter, hold only a-z, 0-9 and '-', and be at most ${MAX_JOB_NAME_LENGTH} characters (it names Services and pods)`,
-                },
-              ],
-              properties: {
-                apiVersion: { type: "string" },
-                kind: { type: "string" },
-                metadata: { type: "object" },
-                spec,
-                status: toOpenApi(StreamJobStatus as unknown as JsonSchema),
-              },
-            },
-          },
-          subresources: {
-            status: {},
-            scale: { specReplicasPath: ".spec.parallelism", statusReplicasPath: ".status.parallelism" },
-          },
-          additionalPrinterColumns: [
-            { name: "Phase", type: "string", jsonPath: ".status.phase" },
-            { name: "Parallelism", type: "integer", jsonPath: ".status.parallelism", description: "Workers running now" },
-            { name: "Desired", type: "integer", jsonPath: ".status.desiredParallelism", priority: 1 },
-            { name: "Lag", type: "integer", jsonPath: ".status.metrics.consumerLag", description: "Kafka records not yet read" },
-            { name: "Last Checkpoint", type: "date", jsonPath: ".status.lastCheckpoint.time" },
-            { name: "Age", type: "date", jsonPath: ".metadata.creationTimestamp" },
-          ],
-        },
-      ],
+  return namespacedCrd({
+    kind: "StreamJob",
+    plural: "streamjobs",
+    shortNames: ["sj"],
+    spec,
+    status: toOpenApi(StreamJobStatus as unknown as JsonSchema),
+    rootRules: [
+      {
+        rule: `self.metadata.name.size() <= ${MAX_JOB_NAME_LENGTH} && self.metadata.name.matches('^[a-z]([-a-z0-9]*[a-z0-9])?$')`,
+        message: `a StreamJob name must start with a letter, hold only a-z, 0-9 and '-', and be at most ${MAX_JOB_NAME_LENGTH} characters (it names Services and pods)`,
+      },
+    ],
+    subresources: {
+      status: {},
+      scale: { specReplicasPath: ".spec.parallelism", statusReplicasPath: ".status.parallelism" },
     },
-  };
+    printerColumns: [
+      { name: "Phase", type: "string", jsonPath: ".status.phase" },
+      { name: "Parallelism", type: "integer", jsonPath: ".status.parallelism", description: "Workers running now" },
+      { name: "Desired", type: "integer", jsonPath: ".status.desiredParallelism", priority: 1 },
+      { name: "Lag", type: "integer", jsonPath: ".status.metrics.consumerLag", description: "Kafka records not yet read" },
+      { name: "Last Checkpoint", type: "date", jsonPath: ".status.lastCheckpoint.time" },
+      { name: "Age", type: "date", jsonPath: ".metadata.creationTimestamp" },
+    ],
+  });
 }
