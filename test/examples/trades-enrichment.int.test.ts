@@ -1,7 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Admin, Kafka } from "kafkajs";
+import { describe, expect, it } from "vitest";
 import { testEnv } from "../helpers/env.js";
-import { createTopic, readTopic, testKafka } from "../helpers/kafka.js";
+import { createTopic, readTopic, useTestKafka } from "../helpers/kafka.js";
 import { exampleManifest, runJob } from "../helpers/run-job.js";
 
 const SECURITIES = [
@@ -11,22 +10,14 @@ const SECURITIES = [
 ];
 
 describe("examples/trades-enrichment.yaml against real Kafka", () => {
-  let kafka: Kafka;
-  let admin: Admin;
-
-  beforeAll(async () => {
-    kafka = testKafka(testEnv().kafka.brokers);
-    admin = kafka.admin();
-    await admin.connect();
-  });
-  afterAll(async () => admin.disconnect());
+  const k = useTestKafka();
 
   it("enriches every trade with the latest securities row, and keeps unknown symbols with nulls", async () => {
-    const trades = await createTopic(admin, "trades", 2);
-    const securities = await createTopic(admin, "securities", 1, { "cleanup.policy": "compact" });
-    const enriched = await createTopic(admin, "trades-enriched", 1);
-    const dlq = await createTopic(admin, "trades-dlq", 1);
-    const producer = kafka.producer();
+    const trades = await createTopic(k.admin, "trades", 2);
+    const securities = await createTopic(k.admin, "securities", 1, { "cleanup.policy": "compact" });
+    const enriched = await createTopic(k.admin, "trades-enriched", 1);
+    const dlq = await createTopic(k.admin, "trades-dlq", 1);
+    const producer = k.kafka.producer();
     await producer.connect();
     // An outdated row for ACME first: the table keeps the latest one.
     await producer.send({
@@ -51,7 +42,7 @@ describe("examples/trades-enrichment.yaml against real Kafka", () => {
     m.spec.sinks.enriched.kafka = { ...m.spec.sinks.enriched.kafka!, bootstrapServers: brokers, topic: enriched };
     await runJob(m, { maxRecords: tradeRows.length, realSinks: ["enriched"] });
 
-    const out = (await readTopic(kafka, enriched, tradeRows.length)).map(
+    const out = (await readTopic(k.kafka, enriched, tradeRows.length)).map(
       (msg) => JSON.parse(msg.value!.toString()) as Record<string, unknown>,
     );
     expect(out).toHaveLength(tradeRows.length);

@@ -1,4 +1,6 @@
 import { type Admin, Kafka, type KafkaMessage, logLevel } from "kafkajs";
+import { afterAll, beforeAll } from "vitest";
+import { testEnv } from "./env.js";
 import { uniqueName } from "./names.js";
 
 /** Test-side Kafka access with plain kafkajs (independent of the connector under test). */
@@ -38,4 +40,21 @@ export async function readTopic(kafka: Kafka, topic: string, count: number, time
     await consumer.disconnect();
   }
   return out;
+}
+
+/**
+ * Connects a kafkajs client and admin to the test broker for the enclosing describe block (or
+ * file) and disconnects after it. Read the fields inside tests, not at collection time.
+ */
+export function useTestKafka(): { kafka: Kafka; admin: Admin } {
+  const ctx = {} as { kafka: Kafka; admin: Admin };
+  beforeAll(async () => {
+    ctx.kafka = testKafka(testEnv().kafka.brokers);
+    ctx.admin = ctx.kafka.admin();
+    await ctx.admin.connect();
+  });
+  afterAll(async () => {
+    await ctx.admin?.disconnect();
+  });
+  return ctx;
 }

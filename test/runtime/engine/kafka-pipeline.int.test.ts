@@ -1,7 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Admin, Kafka } from "kafkajs";
+import { describe, expect, it } from "vitest";
 import { testEnv } from "../../helpers/env.js";
-import { createTopic, readTopic, testKafka } from "../../helpers/kafka.js";
+import { createTopic, readTopic, useTestKafka } from "../../helpers/kafka.js";
 import { parseManifest, runJob } from "../../helpers/run-job.js";
 import { LocalJob } from "../../../runtime/engine/local-job.js";
 import { planManifest } from "../../../runtime/planner/validate.js";
@@ -19,21 +18,13 @@ function payments(n: number) {
 }
 
 describe("Kafka → pipeline → Kafka", () => {
-  let kafka: Kafka;
-  let admin: Admin;
-
-  beforeAll(async () => {
-    kafka = testKafka(testEnv().kafka.brokers);
-    admin = kafka.admin();
-    await admin.connect();
-  });
-  afterAll(async () => admin.disconnect());
+  const k = useTestKafka();
 
   it("filters, windows and aggregates a topic into another topic with the expected results", async () => {
-    const input = await createTopic(admin, "payments", 4);
-    const output = await createTopic(admin, "payment-stats", 1);
+    const input = await createTopic(k.admin, "payments", 4);
+    const output = await createTopic(k.admin, "payment-stats", 1);
     const rows = payments(4000);
-    const producer = kafka.producer();
+    const producer = k.kafka.producer();
     await producer.connect();
     await producer.send({
       topic: input,
@@ -81,7 +72,7 @@ spec:
       acc.total += r.amount;
       expected.set(k, acc);
     }
-    const messages = await readTopic(kafka, output, expected.size);
+    const messages = await readTopic(k.kafka, output, expected.size);
     const got = new Map<string, { n: number; total: number }>();
     for (const m of messages) {
       const v = JSON.parse(m.value!.toString()) as { card_id: number; window_start: string | number; n: number; total: number };
@@ -95,7 +86,7 @@ spec:
   });
 
   it("stops promptly when asked while its topic is quiet", async () => {
-    const input = await createTopic(admin, "quiet", 2);
+    const input = await createTopic(k.admin, "quiet", 2);
     const manifest = parseManifest(`
 apiVersion: sabot.dev/v1alpha1
 kind: StreamJob

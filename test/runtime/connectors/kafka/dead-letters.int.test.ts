@@ -1,5 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Admin, Kafka } from "kafkajs";
+import { describe, expect, it } from "vitest";
 import { kafkaSinkConfig, kafkaSourceConfig } from "../../../../runtime/connectors/kafka/config.js";
 import { KafkaSink } from "../../../../runtime/connectors/kafka/sink.js";
 import { arrowSchema } from "../../../../runtime/types/arrow-types.js";
@@ -9,7 +8,8 @@ import { KafkaSource } from "../../../../runtime/connectors/kafka/source.js";
 import type { FieldSpec, Format } from "../../../../runtime/spec/schema.js";
 import { batchRows } from "../../../helpers/collecting-sink.js";
 import { testEnv } from "../../../helpers/env.js";
-import { connectorContext, createTopic, readRows, readTopic, testKafka } from "./kafka-helpers.js";
+import { connectorContext, createTopic, readRows, readTopic } from "./kafka-helpers.js";
+import { useTestKafka } from "../../../helpers/kafka.js";
 
 const FIELDS: FieldSpec[] = [
   { name: "id", type: "int64", nullable: false },
@@ -17,16 +17,7 @@ const FIELDS: FieldSpec[] = [
   { name: "amount", type: "float64" },
 ];
 
-let kafka: Kafka;
-let admin: Admin;
-beforeAll(async () => {
-  kafka = testKafka(testEnv().kafka.brokers);
-  admin = kafka.admin();
-  await admin.connect();
-});
-afterAll(async () => {
-  await admin.disconnect();
-});
+const k = useTestKafka();
 
 const GOOD = ['{"id":1,"name":"a","amount":1.5}', '{"id":2,"name":"b"}', '{"id":3,"amount":-2}'];
 const BAD = [
@@ -36,8 +27,8 @@ const BAD = [
 ];
 
 async function run(format: Format, deadLetterTopic: string | undefined) {
-  const topic = await createTopic(admin, "dlq-src", 1);
-  const producer = kafka.producer();
+  const topic = await createTopic(k.admin, "dlq-src", 1);
+  const producer = k.kafka.producer();
   await producer.connect();
   // good, bad, good, bad, good, bad: offsets 0..5
   const messages = GOOD.flatMap((g, i) => [
@@ -58,7 +49,7 @@ async function run(format: Format, deadLetterTopic: string | undefined) {
 
 describe("kafka source with bad messages", () => {
   it("counts, logs and dead-letters each bad message with its origin while good rows flow", async () => {
-    const dlq = await createTopic(admin, "dlq", 1);
+    const dlq = await createTopic(k.admin, "dlq", 1);
     const { topic, ctx, rows, position } = await run("json", dlq);
 
     expect(rows).toEqual([
@@ -85,7 +76,7 @@ describe("kafka source with bad messages", () => {
       [topic, 0, "5", "wrong-type"],
     ]);
 
-    const dead = await readTopic(kafka, dlq, 3);
+    const dead = await readTopic(k.kafka, dlq, 3);
     const header = (m: (typeof dead)[number], h: string) => m.headers?.[h]?.toString();
     expect(
       dead.map((m) => [
@@ -117,7 +108,7 @@ describe("kafka source with bad messages", () => {
 describe("kafka source reading avro written by a sabot sink", () => {
   it("reads it with other nullability, and dead-letters it when the column order differs", async () => {
     const brokers = testEnv().kafka.brokers;
-    const topic = await createTopic(admin, "avro-agree", 1);
+    const topic = await createTopic(k.admin, "avro-agree", 1);
     const written: FieldSpec[] = [
       { name: "id", type: "int64", nullable: false },
       { name: "amount", type: "float64", nullable: false },
@@ -142,9 +133,9 @@ describe("kafka source reading avro written by a sabot sink", () => {
     await ok.src.close();
 
     // Same types, other order: every message is a schema-mismatch, none becomes a garbage row.
-    const dlq = await createTopic(admin, "avro-agree-dlq", 1);
+    const dlq = await createTopic(k.admin, "avro-agree-dlq", 1);
     const swapped = await read([written[1], written[0]], dlq);
-    const dead = await readTopic(kafka, dlq, 20);
+    const dead = await readTopic(k.kafka, dlq, 20);
     expect(new Set(dead.map((m) => m.headers?.[DLQ_HEADERS.reason]?.toString()))).toEqual(new Set(["schema-mismatch"]));
     expect(swapped.src.position()).toEqual({ "0": "0" });
     expect(swapped.src.bufferedEntries()).toBe(1);

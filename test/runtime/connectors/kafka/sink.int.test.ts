@@ -1,5 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Admin, Kafka } from "kafkajs";
+import { describe, expect, it } from "vitest";
 import { kafkaSinkConfig } from "../../../../runtime/connectors/kafka/config.js";
 import { KafkaSink } from "../../../../runtime/connectors/kafka/sink.js";
 import { createDecoder } from "../../../../runtime/formats/index.js";
@@ -8,7 +7,8 @@ import { arrowSchema } from "../../../../runtime/types/arrow-types.js";
 import { batchRows, type Row } from "../../../helpers/collecting-sink.js";
 import { testEnv } from "../../../helpers/env.js";
 import { randomBatch, seededRng } from "../../../helpers/random.js";
-import { connectorContext, createTopic, readTopic, testKafka } from "./kafka-helpers.js";
+import { connectorContext, createTopic, readTopic } from "./kafka-helpers.js";
+import { useTestKafka } from "../../../helpers/kafka.js";
 
 const FIELDS: FieldSpec[] = [
   { name: "user", type: "utf8", nullable: false },
@@ -19,22 +19,13 @@ const FIELDS: FieldSpec[] = [
 ];
 const schema = arrowSchema(FIELDS);
 
-let kafka: Kafka;
-let admin: Admin;
-beforeAll(async () => {
-  kafka = testKafka(testEnv().kafka.brokers);
-  admin = kafka.admin();
-  await admin.connect();
-});
-afterAll(async () => {
-  await admin.disconnect();
-});
+const k = useTestKafka();
 
 const canon = (rows: Row[]) => rows.map((r) => JSON.stringify(r)).sort();
 
 describe.each(["json", "avro", "arrow"] as Format[])("kafka sink (%s)", (format) => {
   it("writes messages an independent consumer reads back identical; flush waits for acks", async () => {
-    const topic = await createTopic(admin, `sink-${format}`, 3);
+    const topic = await createTopic(k.admin, `sink-${format}`, 3);
     const key = format === "arrow" ? undefined : ["user"];
     const input = { schema };
     const sink = new KafkaSink(kafkaSinkConfig({ bootstrapServers: testEnv().kafka.brokers, topic, format, key }, input), input, connectorContext("out"));
@@ -43,12 +34,12 @@ describe.each(["json", "avro", "arrow"] as Format[])("kafka sink (%s)", (format)
     const batches = Array.from({ length: 5 }, () => randomBatch(rng, FIELDS, 300, { strings: ["ann", "bob", "cy", "dee"] }));
     for (const b of batches) await sink.write(b);
     await sink.flush();
-    const offsets = await admin.fetchTopicOffsets(topic);
+    const offsets = await k.admin.fetchTopicOffsets(topic);
     const count = offsets.reduce((s, p) => s + Number(p.high), 0);
     expect(count).toBe(format === "arrow" ? 5 : 1500);
     await sink.close();
 
-    const messages = await readTopic(kafka, topic, count);
+    const messages = await readTopic(k.kafka, topic, count);
     const dec = createDecoder(format, schema);
     const { batches: back, bad } = dec.decode(messages.map((m) => m.value));
     expect(bad).toEqual([]);
@@ -69,7 +60,7 @@ describe.each(["json", "avro", "arrow"] as Format[])("kafka sink (%s)", (format)
 
 describe("kafka sink", () => {
   it("splits an arrow batch that would exceed the message size limit", async () => {
-    const topic = await createTopic(admin, "sink-big", 1);
+    const topic = await createTopic(k.admin, "sink-big", 1);
     const input = { schema };
     const config = { ...kafkaSinkConfig({ bootstrapServers: testEnv().kafka.brokers, topic, format: "arrow" }, input), maxMessageBytes: 20_000 };
     const sink = new KafkaSink(config, input, connectorContext("out"));
@@ -77,9 +68,9 @@ describe("kafka sink", () => {
     const batch = randomBatch(seededRng(5), FIELDS, 2000);
     await sink.write(batch);
     await sink.close();
-    const high = Number((await admin.fetchTopicOffsets(topic))[0].high);
+    const high = Number((await k.admin.fetchTopicOffsets(topic))[0].high);
     expect(high).toBeGreaterThan(1);
-    const messages = await readTopic(kafka, topic, high);
+    const messages = await readTopic(k.kafka, topic, high);
     expect(messages.every((m) => m.value!.length <= 20_000)).toBe(true);
     const back = createDecoder("arrow", schema).decode(messages.map((m) => m.value)).batches.flatMap(batchRows);
     expect(back).toEqual(batchRows(batch));
