@@ -1,3 +1,4 @@
+import { arrowType } from "../../../../runtime/types/arrow-types.js";
 import {
   Bool,
   type Data,
@@ -5,7 +6,6 @@ import {
   Dictionary,
   Field,
   Float64,
-  Int32,
   Int64,
   makeData,
   makeVector,
@@ -31,23 +31,10 @@ export type Row = Record<string, Value>;
 
 export type Kind = "int32" | "int64" | "timestamp" | "float64" | "utf8" | "dict" | "bool";
 
+/** The Arrow type of a test column kind ("dict" is dictionary-encoded utf8). */
 export function typeOf(kind: Kind): DataType {
-  switch (kind) {
-    case "int32":
-      return new Int32();
-    case "int64":
-      return new Int64();
-    case "timestamp":
-      return new TimestampMillisecond();
-    case "float64":
-      return new Float64();
-    case "utf8":
-      return new Utf8();
-    case "dict":
-      return new Dictionary(new Utf8(), new Int32());
-    case "bool":
-      return new Bool();
-  }
+  if (kind === "dict") return arrowType("utf8", true);
+  return arrowType(kind === "timestamp" ? "timestamp[ms]" : kind);
 }
 
 export function schemaOf(cols: [string, Kind][]): Schema {
