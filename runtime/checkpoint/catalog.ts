@@ -1,23 +1,24 @@
 import { CorruptCheckpointError } from "./errors.js";
-import { checkJobName, MANIFEST_NAME, type Manifest, parseCheckpointKey, parseManifest } from "./manifest.js";
+import { checkpointDir, folderPrefix, MANIFEST_NAME, type Manifest, parseCheckpointKey, parseManifest, type SnapshotKind } from "./manifest.js";
 import type { CheckpointStorage } from "./storage.js";
 
 /** The objects found in one checkpoint folder: relative path → size. */
 export interface CheckpointFolder {
   id: number;
+  kind: SnapshotKind;
   /** Keys relative to the storage root, for deletion. */
   keys: string[];
   sizes: Map<string, number>;
 }
 
-/** Every `chk-<id>` folder of the job, newest first, from one listing. */
-export async function listCheckpointFolders(storage: CheckpointStorage, job: string): Promise<CheckpointFolder[]> {
+/** Every `chk-<id>` (or `sp-<id>`) folder of the job, newest first, from one listing. */
+export async function listCheckpointFolders(storage: CheckpointStorage, job: string, kind: SnapshotKind = "checkpoint"): Promise<CheckpointFolder[]> {
   const byId = new Map<number, CheckpointFolder>();
-  for (const { key, size } of await storage.list(`${checkJobName(job)}/chk-`)) {
-    const parsed = parseCheckpointKey(job, key);
+  for (const { key, size } of await storage.list(folderPrefix(job, kind))) {
+    const parsed = parseCheckpointKey(job, key, kind);
     if (!parsed) continue;
     let folder = byId.get(parsed.id);
-    if (!folder) byId.set(parsed.id, (folder = { id: parsed.id, keys: [], sizes: new Map() }));
+    if (!folder) byId.set(parsed.id, (folder = { id: parsed.id, kind, keys: [], sizes: new Map() }));
     folder.keys.push(key);
     folder.sizes.set(parsed.rest, size);
   }
@@ -33,12 +34,12 @@ export type Inspection = { complete: true; manifest: Manifest } | { complete: fa
  */
 export async function inspectCheckpoint(storage: CheckpointStorage, job: string, folder: CheckpointFolder): Promise<Inspection> {
   if (!folder.sizes.has(MANIFEST_NAME)) return { complete: false, problem: "no manifest" };
-  const key = `${job}/chk-${folder.id}/${MANIFEST_NAME}`;
-  const bytes = await storage.get(key);
+  const dir = checkpointDir(job, folder.id, folder.kind);
+  const bytes = await storage.get(`${dir}/${MANIFEST_NAME}`);
   if (bytes === null) return { complete: false, problem: "no manifest" };
   let manifest: Manifest;
   try {
-    manifest = parseManifest(bytes, storage.describe(`${job}/chk-${folder.id}`), { job, id: folder.id });
+    manifest = parseManifest(bytes, storage.describe(dir), { job, id: folder.id });
   } catch (err) {
     if (err instanceof CorruptCheckpointError) return { complete: false, problem: err.message };
     throw err;
@@ -56,18 +57,26 @@ export async function inspectCheckpoint(storage: CheckpointStorage, job: string,
 
 export interface CheckpointStatus {
   id: number;
+  kind: SnapshotKind;
   complete: boolean;
   /** Why an incomplete checkpoint cannot be used. */
   problem?: string;
   manifest?: Manifest;
 }
 
-/** Every checkpoint of the job with its state, newest first (reads every manifest). */
-export async function listCheckpoints(storage: CheckpointStorage, job: string): Promise<CheckpointStatus[]> {
+/**
+ * Every checkpoint of the job with its state, newest first (reads every manifest); with
+ * `withSavepoints`, the job's savepoints too (one id sequence, so newest first still holds).
+ */
+export async function listCheckpoints(storage: CheckpointStorage, job: string, withSavepoints = false): Promise<CheckpointStatus[]> {
+  const folders = await listCheckpointFolders(storage, job);
+  if (withSavepoints) folders.push(...(await listCheckpointFolders(storage, job, "savepoint")));
+  folders.sort((a, b) => b.id - a.id);
   const out: CheckpointStatus[] = [];
-  for (const folder of await listCheckpointFolders(storage, job)) {
+  for (const folder of folders) {
     const r = await inspectCheckpoint(storage, job, folder);
-    out.push(r.complete ? { id: folder.id, complete: true, manifest: r.manifest } : { id: folder.id, complete: false, problem: r.problem });
+    const base = { id: folder.id, kind: folder.kind };
+    out.push(r.complete ? { ...base, complete: true, manifest: r.manifest } : { ...base, complete: false, problem: r.problem });
   }
   return out;
 }
@@ -85,8 +94,9 @@ export async function findLatestCompleted(storage: CheckpointStorage, job: strin
   return null;
 }
 
-/** An id greater than every checkpoint folder of the job (complete or not): ids are never reused. */
+/** An id greater than every checkpoint and savepoint folder of the job (complete or not): ids are never reused. */
 export async function nextCheckpointId(storage: CheckpointStorage, job: string): Promise<number> {
-  const folders = await listCheckpointFolders(storage, job);
-  return folders.length === 0 ? 1 : folders[0].id + 1;
+  let max = 0;
+  for (const kind of ["checkpoint", "savepoint"] as const) for (const f of await listCheckpointFolders(storage, job, kind)) max = Math.max(max, f.id);
+  return max + 1;
 }

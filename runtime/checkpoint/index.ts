@@ -1,7 +1,16 @@
 /** Checkpoint storage and format: see README.md, "Checkpoint format". */
 export { findLatestCompleted, listCheckpoints, nextCheckpointId } from "./catalog.js";
 export * from "./errors.js";
-export { CHECKPOINT_FORMAT_VERSION, MANIFEST_NAME, type Manifest, type StateFile, type SubtaskState } from "./manifest.js";
+export { locateSnapshot, openSnapshotStorage, type SnapshotLocation } from "./locate.js";
+export {
+  CHECKPOINT_FORMAT_VERSION,
+  checkpointDir,
+  MANIFEST_NAME,
+  type Manifest,
+  type SnapshotKind,
+  type StateFile,
+  type SubtaskState,
+} from "./manifest.js";
 export { openCheckpointStorage } from "./open-storage.js";
 export { type ReadOptions, type RestoredCheckpoint, readCheckpoint } from "./read.js";
 export { applyRetention, type RetentionResult } from "./retention.js";

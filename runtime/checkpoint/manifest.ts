@@ -32,8 +32,18 @@ export const SubtaskStateSchema = Type.Object({
   files: Type.Array(StateFileSchema),
 });
 
+/**
+ * Checkpoints are taken periodically and pruned by retention (`chk-<id>` folders); savepoints are
+ * taken on request and kept until someone deletes them (`sp-<id>`). Both have the same contents and
+ * share one id sequence per job.
+ */
+export type SnapshotKind = "checkpoint" | "savepoint";
+const FOLDER_PREFIX: Record<SnapshotKind, string> = { checkpoint: "chk-", savepoint: "sp-" };
+
 export const ManifestSchema = Type.Object({
   formatVersion: Type.Integer({ minimum: 1 }),
+  /** Absent in manifests written before savepoints existed: those are checkpoints. */
+  kind: Type.Optional(Type.Union([Type.Literal("checkpoint"), Type.Literal("savepoint")])),
   job: Type.String({ minLength: 1 }),
   checkpointId: Type.Integer({ minimum: 1 }),
   /** When the checkpoint was taken: milliseconds since the Unix epoch. */
@@ -61,14 +71,20 @@ export function checkJobName(job: string): string {
   return job;
 }
 
-export function checkpointDir(job: string, id: number): string {
+export function checkpointDir(job: string, id: number, kind: SnapshotKind = "checkpoint"): string {
   if (!Number.isSafeInteger(id) || id < 1) throw new CheckpointConfigError(`checkpoint id must be a positive integer, got ${id}`);
-  return `${checkJobName(job)}/chk-${id}`;
+  return `${checkJobName(job)}/${FOLDER_PREFIX[kind]}${id}`;
 }
 
-/** `<job>/chk-<id>/<rest>` → id and rest; null for keys that are not in a checkpoint folder. */
-export function parseCheckpointKey(job: string, key: string): { id: number; rest: string } | null {
-  const m = /^chk-([1-9][0-9]*)\/(.+)$/.exec(key.startsWith(`${job}/`) ? key.slice(job.length + 1) : "");
+/** The storage prefix under which every folder of that kind of the job lies. */
+export function folderPrefix(job: string, kind: SnapshotKind): string {
+  return `${checkJobName(job)}/${FOLDER_PREFIX[kind]}`;
+}
+
+/** `<job>/chk-<id>/<rest>` (or `sp-`) → id and rest; null for keys that are not in such a folder. */
+export function parseCheckpointKey(job: string, key: string, kind: SnapshotKind = "checkpoint"): { id: number; rest: string } | null {
+  const re = new RegExp(`^${FOLDER_PREFIX[kind]}([1-9][0-9]*)/(.+)$`);
+  const m = re.exec(key.startsWith(`${job}/`) ? key.slice(job.length + 1) : "");
   if (!m) return null;
   const id = Number(m[1]);
   return Number.isSafeInteger(id) ? { id, rest: m[2] } : null;

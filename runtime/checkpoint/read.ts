@@ -4,7 +4,7 @@ import type { SourcePosition } from "../connectors/connector.js";
 import type { OperatorSnapshot } from "../operators/operator.js";
 import { CheckpointConfigError, CheckpointNotFoundError, CorruptCheckpointError } from "./errors.js";
 import { IO_CONCURRENCY, mapLimit } from "./limit.js";
-import { checkpointDir, MANIFEST_NAME, type Manifest, parseManifest, type StateFile } from "./manifest.js";
+import { checkpointDir, MANIFEST_NAME, type Manifest, parseManifest, type SnapshotKind, type StateFile } from "./manifest.js";
 import type { CheckpointStorage } from "./storage.js";
 
 export interface ReadOptions {
@@ -17,6 +17,8 @@ export interface ReadOptions {
   operators?: readonly string[];
   /** The restoring job's maxParallelism: refused if it differs from the checkpoint's. */
   maxParallelism?: number;
+  /** A savepoint (`sp-<id>`) rather than a checkpoint (`chk-<id>`). */
+  kind?: SnapshotKind;
 }
 
 export interface RestoredCheckpoint {
@@ -40,7 +42,7 @@ export async function readCheckpoint(
   checkpointId: number,
   opts: ReadOptions = {},
 ): Promise<RestoredCheckpoint> {
-  const dir = checkpointDir(job, checkpointId);
+  const dir = checkpointDir(job, checkpointId, opts.kind);
   const location = storage.describe(dir);
   const bytes = await storage.get(`${dir}/${MANIFEST_NAME}`);
   if (bytes === null) throw new CheckpointNotFoundError(location, "it has no manifest, so it never completed");

@@ -1,6 +1,6 @@
 import { CheckpointConfigError } from "./errors.js";
 import { inspectCheckpoint, listCheckpointFolders } from "./catalog.js";
-import { MANIFEST_NAME } from "./manifest.js";
+import { checkpointDir, MANIFEST_NAME } from "./manifest.js";
 import type { CheckpointStorage } from "./storage.js";
 
 export interface RetentionResult {
@@ -15,7 +15,7 @@ export interface RetentionResult {
  * older complete ones, and incomplete ones older than the newest complete one: those were
  * abandoned (a newer checkpoint completed after them). Incomplete checkpoints newer than every
  * complete one may still be in progress and are left alone. A checkpoint's manifest is deleted
- * before its files, so a half-deleted checkpoint never looks complete.
+ * before its files, so a half-deleted checkpoint never looks complete. Savepoints are never pruned.
  */
 export async function applyRetention(storage: CheckpointStorage, job: string, retain: number): Promise<RetentionResult> {
   if (!Number.isInteger(retain) || retain < 1)
@@ -32,7 +32,7 @@ export async function applyRetention(storage: CheckpointStorage, job: string, re
       if (complete) kept.push(folder.id);
       continue;
     }
-    const manifestKey = `${job}/chk-${folder.id}/${MANIFEST_NAME}`;
+    const manifestKey = `${checkpointDir(job, folder.id)}/${MANIFEST_NAME}`;
     await storage.delete([manifestKey]);
     await storage.delete(folder.keys.filter((k) => k !== manifestKey));
     deleted.push(folder.id);

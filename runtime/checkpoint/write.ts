@@ -9,6 +9,7 @@ import {
   checkpointDir,
   MANIFEST_NAME,
   type Manifest,
+  type SnapshotKind,
   type StateFile,
   type SubtaskState,
   stateFilePath,
@@ -27,8 +28,9 @@ export async function writeOperatorState(
   operatorId: string,
   subtask: number,
   snapshot: OperatorSnapshot,
+  kind: SnapshotKind = "checkpoint",
 ): Promise<SubtaskState> {
-  const dir = checkpointDir(job, checkpointId);
+  const dir = checkpointDir(job, checkpointId, kind);
   let meta: Record<string, unknown>;
   try {
     meta = JSON.parse(JSON.stringify(snapshot.meta)) as Record<string, unknown>;
@@ -53,7 +55,7 @@ export async function writeOperatorState(
  * nextCheckpointId).
  */
 export async function writeManifest(storage: CheckpointStorage, manifest: Manifest): Promise<void> {
-  const key = `${checkpointDir(manifest.job, manifest.checkpointId)}/${MANIFEST_NAME}`;
+  const key = `${checkpointDir(manifest.job, manifest.checkpointId, manifest.kind)}/${MANIFEST_NAME}`;
   if ((await storage.get(key)) !== null)
     throw new CheckpointConfigError(`checkpoint ${storage.describe(key)} already exists: checkpoint ids must not be reused`);
   await storage.put(key, new TextEncoder().encode(`${JSON.stringify(manifest, null, 2)}\n`));

@@ -22,6 +22,8 @@ export interface CoordinatorConfig {
   heartbeatTimeoutMs: number;
   /** How long a graceful stop (SIGTERM) may take before everything is cancelled. */
   shutdownTimeoutMs: number;
+  /** Checkpoint or savepoint URL to start from (else spec.initialSavepoint); see CheckpointCoordinator.restoreSource. */
+  restoreFrom?: string;
 }
 
 export interface WorkerConfig {
@@ -50,6 +52,7 @@ export interface CoordinatorFlags {
   bind?: string;
   port?: string;
   parallelism?: string;
+  restoreFrom?: string;
 }
 
 export interface WorkerFlags {
@@ -97,6 +100,7 @@ export function coordinatorConfig(flags: CoordinatorFlags = {}, env: Env = proce
     heartbeatIntervalMs,
     heartbeatTimeoutMs,
     shutdownTimeoutMs: duration("SABOT_SHUTDOWN_TIMEOUT", env.SABOT_SHUTDOWN_TIMEOUT, 25_000),
+    restoreFrom: flags.restoreFrom || env.SABOT_RESTORE_FROM || undefined,
   };
 }
 

@@ -17,6 +17,7 @@ import type { OperatorSnapshot } from "../operators/operator.js";
 import type { JobPlan } from "../planner/plan.js";
 import { parseDuration } from "../spec/duration.js";
 import type { Dataflow } from "./dataflow.js";
+import { restoreOperators } from "./restore-state.js";
 import type { SinkQueue } from "./sink-queue.js";
 import type { SourceRunner } from "./source-runner.js";
 
@@ -143,20 +144,7 @@ export class LocalCheckpoints {
         this.log.warn({ checkpoint: c.id, err }, "skipping a corrupt checkpoint");
         continue;
       }
-      for (const [id, snapshots] of restored.operators) {
-        const op = this.flow.operator(id);
-        if (!op) {
-          if (this.plan.spec.allowNonRestoredState) {
-            this.log.warn({ checkpoint: c.id, operator: id }, "dropping the state of an operator the job no longer has");
-            continue;
-          }
-          throw new CheckpointConfigError(
-            `checkpoint ${this.storage.describe(`${this.job}/chk-${c.id}`)} holds state of operator ${id}, which the job no longer has: ` +
-              "restore the step, or set spec.allowNonRestoredState: true to drop that state",
-          );
-        }
-        for (const s of snapshots) op.restore(s);
-      }
+      restoreOperators(this.flow, this.plan, restored, this.storage.describe(`${this.job}/chk-${c.id}`), this.log);
       this.log.info({ checkpoint: c.id, sources: restored.sources }, "restored checkpoint");
       return restored.sources;
     }

@@ -73,6 +73,9 @@ const C = {
   getMetricsSummary: method<Record<string, never>, m.MetricsSummary>(controlService, "GetMetricsSummary"),
   stopJob: method<m.StopJobRequest, m.JobStatus>(controlService, "StopJob"),
   cancelJob: method<m.CancelJobRequest, m.JobStatus>(controlService, "CancelJob"),
+  acknowledgeCheckpoint: method<m.CheckpointAck, m.Ack>(controlService, "AcknowledgeCheckpoint"),
+  triggerSavepoint: method<m.TriggerSavepointRequest, m.CheckpointInfo>(controlService, "TriggerSavepoint"),
+  getCheckpoint: method<m.GetCheckpointRequest, m.CheckpointInfo>(controlService, "GetCheckpoint"),
 };
 const X = { connect: method<m.ExchangeRequest, m.ExchangeFrame>(exchangeService, "Connect") };
 
@@ -108,6 +111,17 @@ export class ControlClient {
   cancelJob(reason: string, timeoutMs = 5000): Promise<m.JobStatus> {
     return unary(this.client, C.cancelJob, { reason }, timeoutMs);
   }
+  acknowledgeCheckpoint(req: m.CheckpointAck, timeoutMs = 10_000): Promise<m.Ack> {
+    return unary(this.client, C.acknowledgeCheckpoint, req, timeoutMs);
+  }
+  /** Starts a savepoint (optionally stopping the job with it); follow it with getCheckpoint(id). */
+  triggerSavepoint(req: m.TriggerSavepointRequest, timeoutMs = 5000): Promise<m.CheckpointInfo> {
+    return unary(this.client, C.triggerSavepoint, req, timeoutMs);
+  }
+  /** A checkpoint or savepoint by id; 0: the newest. */
+  getCheckpoint(id: number, timeoutMs = 5000): Promise<m.CheckpointInfo> {
+    return unary(this.client, C.getCheckpoint, { id }, timeoutMs);
+  }
   close(): void {
     this.client.close();
   }
@@ -137,6 +151,9 @@ export interface ControlHandlers {
   GetMetricsSummary: grpc.handleUnaryCall<Record<string, never>, m.MetricsSummary>;
   StopJob: grpc.handleUnaryCall<m.StopJobRequest, m.JobStatus>;
   CancelJob: grpc.handleUnaryCall<m.CancelJobRequest, m.JobStatus>;
+  AcknowledgeCheckpoint: grpc.handleUnaryCall<m.CheckpointAck, m.Ack>;
+  TriggerSavepoint: grpc.handleUnaryCall<m.TriggerSavepointRequest, m.CheckpointInfo>;
+  GetCheckpoint: grpc.handleUnaryCall<m.GetCheckpointRequest, m.CheckpointInfo>;
 }
 
 export interface ExchangeHandlers {

@@ -28,7 +28,13 @@ export interface ExchangeWatermark {
 export interface ExchangeEnd {
   edge: number;
 }
+export interface ExchangeBarrier {
+  edge: number;
+  checkpointId: number;
+  stop: boolean;
+}
 export type ExchangeFrame =
+  | { frame?: "barrier"; barrier: ExchangeBarrier }
   | { frame?: "data"; data: ExchangeData }
   | { frame?: "watermark"; watermark: ExchangeWatermark }
   | { frame?: "end"; end: ExchangeEnd };
@@ -67,13 +73,52 @@ export interface Deploy {
   parallelism: number;
   peers: string[];
   manifestJson: string;
+  restoreFrom: string;
+}
+export interface TriggerCheckpoint {
+  attempt: number;
+  checkpointId: number;
+  savepoint: boolean;
+  stop: boolean;
 }
 export type WorkerCommand =
   | { command?: "deploy"; deploy: Deploy }
   | { command?: "stop"; stop: { attempt: number } }
   | { command?: "commit"; commit: { attempt: number } }
   | { command?: "cancel"; cancel: { attempt: number; reason: string } }
-  | { command?: "shutdown"; shutdown: { reason: string } };
+  | { command?: "shutdown"; shutdown: { reason: string } }
+  | { command?: "triggerCheckpoint"; triggerCheckpoint: TriggerCheckpoint }
+  | { command?: "checkpointComplete"; checkpointComplete: { attempt: number; checkpointId: number } }
+  | { command?: "checkpointAborted"; checkpointAborted: { attempt: number; checkpointId: number; reason: string } };
+
+export interface CheckpointAck {
+  workerId: string;
+  session: string;
+  attempt: number;
+  checkpointId: number;
+  error: string;
+  stateJson: string;
+  sourcesJson: string;
+}
+export type CheckpointState = "NONE" | "IN_PROGRESS" | "COMPLETED" | "FAILED";
+export interface CheckpointInfo {
+  id: number;
+  kind: "checkpoint" | "savepoint" | "";
+  state: CheckpointState;
+  path: string;
+  bytes: number;
+  triggeredAtMs: number;
+  durationMs: number;
+  error: string;
+  attempt: number;
+}
+export interface TriggerSavepointRequest {
+  stop: boolean;
+  reason: string;
+}
+export interface GetCheckpointRequest {
+  id: number;
+}
 
 export interface WorkerMetrics {
   recordsIn: number;
@@ -102,6 +147,7 @@ export interface TaskStateReport {
   state: TaskState;
   message: string;
   metrics: WorkerMetrics | null;
+  restoreBound?: number;
 }
 export type Ack = Record<string, never>;
 
@@ -142,6 +188,10 @@ export interface JobStatus {
   vertices: VertexStatus[];
   stateSinceMs: number;
   lastRunMs: number;
+  lastCheckpoint: CheckpointInfo | null;
+  checkpointsCompleted: number;
+  checkpointsFailed: number;
+  restoredFrom: string;
 }
 export interface WorkerMetricsEntry {
   workerId: string;

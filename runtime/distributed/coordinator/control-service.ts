@@ -1,11 +1,12 @@
 import type { Logger } from "../../log.js";
 import { addControlService, type ControlHandlers, grpc, startServer, stopServer } from "../../rpc/loader.js";
+import { SavepointRefused } from "./checkpoints.js";
 import type { Coordinator, WorkerEntry } from "./coordinator.js";
 
 /**
  * The coordinator's gRPC Control service: worker registration, command streams, heartbeats and
  * task reports, plus the API of the CLI and the Kubernetes operator (status, metrics summary,
- * stop, cancel). Savepoints belong to the checkpoint issue and are not offered yet.
+ * stop, cancel, savepoints).
  */
 export class ControlServer {
   private server: grpc.Server | null = null;
@@ -65,7 +66,7 @@ export class ControlServer {
         const w = worker(r.workerId, r.session);
         if (w) {
           c.heartbeat(w, r.metrics);
-          c.onTaskState(w, r.attempt, r.state, r.message, r.metrics);
+          c.onTaskState(w, r.attempt, r.state, r.message, r.metrics, r.restoreBound ?? 0);
         }
         cb(null, {});
       },
@@ -74,6 +75,25 @@ export class ControlServer {
       StopJob: (call, cb) => {
         c.requestStop("user", call.request.reason || "stop requested");
         cb(null, c.status());
+      },
+      AcknowledgeCheckpoint: (call, cb) => {
+        const a = call.request;
+        const w = worker(a.workerId, a.session);
+        if (w && w.subtask >= 0) c.checkpoints.onAck(w.subtask, a.attempt, a);
+        cb(null, {});
+      },
+      TriggerSavepoint: (call, cb) => {
+        try {
+          cb(null, c.triggerSavepoint(call.request.stop, call.request.reason || "savepoint requested"));
+        } catch (err) {
+          cb(fail(err instanceof SavepointRefused ? grpc.status.FAILED_PRECONDITION : grpc.status.INTERNAL, (err as Error).message));
+        }
+      },
+      GetCheckpoint: (call, cb) => {
+        const info = c.checkpoints.info(call.request.id);
+        if (info) return cb(null, info);
+        if (call.request.id !== 0) return cb(fail(grpc.status.NOT_FOUND, `no checkpoint ${call.request.id} is known to this coordinator`));
+        cb(null, { id: 0, kind: "", state: "NONE", path: "", bytes: 0, triggeredAtMs: 0, durationMs: 0, error: "", attempt: 0 });
       },
       CancelJob: (call, cb) => {
         c.cancel(call.request.reason || "cancel requested");

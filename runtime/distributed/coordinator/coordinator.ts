@@ -5,6 +5,7 @@ import { planManifest } from "../../planner/validate.js";
 import type { grpc } from "../../rpc/loader.js";
 import {
   emptyMetrics,
+  type CheckpointInfo,
   type JobState,
   type JobStatus,
   type MetricsSummary,
@@ -16,6 +17,7 @@ import {
 import { API_VERSION, type StreamJobManifest } from "../../spec/manifest.js";
 import type { CoordinatorConfig } from "../config.js";
 import { buildExecutionGraph, type ExecutionGraph } from "../graph.js";
+import { CheckpointCoordinator } from "./checkpoints.js";
 import { RestartStrategy } from "./restart-strategy.js";
 import { jobStatus, metricsSummary } from "./status.js";
 
@@ -36,7 +38,7 @@ export interface WorkerEntry {
 
 const ACTIVE: ReadonlySet<JobState> = new Set(["DEPLOYING", "RUNNING", "STOPPING", "COMMITTING"]);
 const TERMINAL: ReadonlySet<JobState> = new Set(["FINISHED", "STOPPED", "CANCELED", "FAILED"]);
-type StopKind = "user" | "coordinator" | "worker";
+type StopKind = "user" | "coordinator" | "worker" | "savepoint";
 
 /**
  * The job master of one job. Workers register; once `parallelism` of them are connected it
@@ -49,7 +51,11 @@ type StopKind = "user" | "coordinator" | "worker";
  * COMMITTING (each worker commits its source offsets) → every task FINISHED. A worker that
  * fails, closes its command stream or misses heartbeats for the heartbeat timeout fails the
  * attempt: the others are cancelled and, after the restart strategy's backoff, a new attempt
- * replays from the committed offsets (at-least-once).
+ * restores the latest completed checkpoint (exactly-once state; output per the sinks' mode) or,
+ * without checkpoints, replays from the committed offsets (at-least-once).
+ *
+ * Stop-with-savepoint: STOPPING while the savepoint's barriers stop every source; once it is
+ * complete and every task drained, COMMITTING and FINISHED as above, and the job ends STOPPED.
  */
 export class Coordinator {
   readonly plan: JobPlan;
@@ -72,6 +78,10 @@ export class Coordinator {
   private backoff: NodeJS.Timeout | null = null;
   private readonly checker: NodeJS.Timeout;
   private resolveTerminal: (s: JobStatus) => void = () => {};
+  readonly checkpoints: CheckpointCoordinator;
+  private restoredFrom = "";
+  /** Stop-with-savepoint: the savepoint completed (COMMITTING waits for it). */
+  private stopSavepoint: CheckpointInfo | null = null;
   /** Resolves with the final status once the job is FINISHED, STOPPED, CANCELED or FAILED. */
   readonly terminal = new Promise<JobStatus>((r) => (this.resolveTerminal = r));
 
@@ -92,7 +102,35 @@ export class Coordinator {
     const every = Math.max(50, Math.min(config.heartbeatIntervalMs, config.heartbeatTimeoutMs / 4));
     this.checker = setInterval(() => this.checkHeartbeats(), every);
     this.checker.unref();
+    this.checkpoints = new CheckpointCoordinator(
+      this.plan,
+      {
+        attempt: () => this.attempt,
+        parallelism: this.parallelism,
+        canCheckpoint: () =>
+          (this.state === "RUNNING" || (this.state === "STOPPING" && this.stopKind === "savepoint")) &&
+          this.slotWorkers().every((w) => w.task === "TASK_RUNNING"),
+        broadcast: (cmd) => {
+          for (const w of this.slotWorkers()) this.send(w, cmd);
+        },
+        stopSavepointDone: (info) => {
+          this.stopSavepoint = info;
+          this.maybeCommit();
+        },
+        stopSavepointFailed: (info) => this.failAttempt(`the stop-with-savepoint ${info.id} failed (${info.error}); the job restarts`),
+      },
+      config.restoreFrom ?? manifest.spec.initialSavepoint ?? "",
+      this.log,
+    );
   }
+
+  /** Reads what checkpoint storage holds; call once before workers may be deployed. */
+  async init(): Promise<void> {
+    await this.checkpoints.init();
+    this.initialized = true;
+    this.maybeDeploy();
+  }
+  private initialized = false;
 
   get jobState(): JobState {
     return this.state;
@@ -161,7 +199,7 @@ export class Coordinator {
   }
 
   private maybeDeploy(): void {
-    if (this.state !== "WAITING_FOR_WORKERS" || this.backoff) return;
+    if (this.state !== "WAITING_FOR_WORKERS" || this.backoff || !this.initialized) return;
     const ready = (w: WorkerEntry) => w.commands !== null && !w.leaving;
     if (!this.assigned) {
       const candidates = [...this.workers.values()].filter(ready).sort((a, b) => a.id.localeCompare(b.id, "en", { numeric: true }));
@@ -191,22 +229,35 @@ export class Coordinator {
     this.attempt++;
     this.deployedAt = Date.now();
     this.runningSince = 0;
-    const workers = this.slotWorkers();
-    const peers = workers.map((w) => w.address);
-    this.setState("DEPLOYING", `deploying attempt ${this.attempt}`);
-    for (const w of workers) {
-      w.task = "TASK_DEPLOYING";
-      this.send(w, { deploy: { attempt: this.attempt, subtask: w.subtask, parallelism: this.parallelism, peers, manifestJson: this.manifestJson } });
-    }
+    const attempt = this.attempt;
+    this.setState("DEPLOYING", `deploying attempt ${attempt}`);
+    this.checkpoints.restoreSource().then(
+      (restoreFrom) => {
+        if (this.attempt !== attempt || this.state !== "DEPLOYING") return;
+        this.restoredFrom = restoreFrom;
+        if (restoreFrom) this.log.info({ attempt, restoreFrom }, "restoring");
+        const workers = this.slotWorkers();
+        const peers = workers.map((w) => w.address);
+        for (const w of workers) {
+          w.task = "TASK_DEPLOYING";
+          this.send(w, { deploy: { attempt, subtask: w.subtask, parallelism: this.parallelism, peers, manifestJson: this.manifestJson, restoreFrom } });
+        }
+      },
+      (err: unknown) => {
+        if (this.attempt !== attempt) return;
+        this.failAttempt(`cannot read the checkpoint to restore: ${(err as Error).message}`);
+      },
+    );
   }
 
-  onTaskState(w: WorkerEntry, attempt: number, state: TaskState, message: string, metrics: WorkerMetrics | null): void {
+  onTaskState(w: WorkerEntry, attempt: number, state: TaskState, message: string, metrics: WorkerMetrics | null, restoreBound = 0): void {
     if (metrics) w.metrics = metrics;
     if (attempt !== this.attempt || w.subtask < 0 || !ACTIVE.has(this.state)) return;
     w.task = state;
     const all = (s: TaskState[]) => this.slotWorkers().length === this.parallelism && this.slotWorkers().every((x) => s.includes(x.task));
     switch (state) {
       case "TASK_FAILED":
+        if (restoreBound > 0 || /committed output only up to checkpoint 0\b/.test(message)) this.checkpoints.limitRestore(restoreBound);
         return this.failAttempt(`subtask ${w.subtask} on worker ${w.id} failed: ${message}`);
       case "TASK_STOPPING":
         w.leaving = true;
@@ -214,22 +265,28 @@ export class Coordinator {
       case "TASK_RUNNING":
         if (this.state === "DEPLOYING" && all(["TASK_RUNNING", "TASK_STOPPING", "TASK_DRAINED"])) {
           this.runningSince = Date.now();
-          this.setState("RUNNING", `attempt ${this.attempt} running (at-least-once)`);
+          this.setState("RUNNING", `attempt ${this.attempt} running (${this.delivery()})`);
         }
         return;
       case "TASK_DRAINED":
-        if (all(["TASK_DRAINED"])) {
-          this.lastRunMs = Date.now() - this.deployedAt;
-          this.setState("COMMITTING", "every subtask drained and flushed: committing source offsets");
-          for (const x of this.slotWorkers()) this.send(x, { commit: { attempt: this.attempt } });
-        }
-        return;
+        return this.maybeCommit();
       case "TASK_FINISHED":
         if (all(["TASK_FINISHED"])) this.attemptDone();
         return;
       default:
         return;
     }
+  }
+
+  /** Every task drained (and a stop-with-savepoint completed): the workers commit and finish. */
+  private maybeCommit(): void {
+    const workers = this.slotWorkers();
+    if (this.state !== "STOPPING" && this.state !== "RUNNING" && this.state !== "DEPLOYING") return;
+    if (workers.length !== this.parallelism || !workers.every((x) => x.task === "TASK_DRAINED")) return;
+    if (this.stopKind === "savepoint" && !this.stopSavepoint) return;
+    this.lastRunMs = Date.now() - this.deployedAt;
+    this.setState("COMMITTING", "every subtask drained and flushed: committing source offsets");
+    for (const x of workers) this.send(x, { commit: { attempt: this.attempt } });
   }
 
   private attemptDone(): void {
@@ -239,7 +296,8 @@ export class Coordinator {
       for (const w of this.workers.values()) w.task = "TASK_IDLE";
       this.setState("WAITING_FOR_WORKERS", "stopped because a worker is terminating; restarts when it is replaced");
       this.maybeDeploy();
-    } else if (kind) this.finish("STOPPED", `stopped (${kind}); source offsets committed`);
+    } else if (kind === "savepoint") this.finish("STOPPED", `stopped with savepoint ${this.stopSavepoint?.path}`);
+    else if (kind) this.finish("STOPPED", `stopped (${kind}); source offsets committed`);
     else this.finish("FINISHED", "every source ended; source offsets committed");
   }
 
@@ -247,6 +305,8 @@ export class Coordinator {
     if (!ACTIVE.has(this.state)) return;
     const ranMs = this.runningSince ? Date.now() - this.runningSince : 0;
     this.log.warn({ attempt: this.attempt, reason }, "attempt failed");
+    this.checkpoints.attemptEnded(`attempt ${this.attempt} failed: ${reason}`);
+    this.stopSavepoint = null;
     for (const w of this.slotWorkers()) {
       this.send(w, { cancel: { attempt: this.attempt, reason } });
       w.task = "TASK_IDLE";
@@ -256,7 +316,8 @@ export class Coordinator {
     if (kind === "user" || kind === "coordinator") return this.finish("STOPPED", `stopping failed (${reason}); offsets of this attempt were not committed`);
     const delay = this.restart.onFailure(ranMs);
     if (delay === null) return this.finish("FAILED", `${reason}; giving up after ${this.restart.maxRestarts} restarts`);
-    this.setState("RESTARTING", `${reason}; restart ${this.restart.total} in ${delay} ms, replaying from committed offsets`);
+    const from = this.checkpoints.storage ? "restoring the latest checkpoint" : "replaying from committed offsets";
+    this.setState("RESTARTING", `${reason}; restart ${this.restart.total} in ${delay} ms, ${from}`);
     this.backoff = setTimeout(() => {
       this.backoff = null;
       this.setState("WAITING_FOR_WORKERS", `restart ${this.restart.total}: waiting for workers`);
@@ -280,6 +341,24 @@ export class Coordinator {
     }
   }
 
+  /**
+   * Starts a savepoint; with `stop`, the job then stops at it (STOPPING until it completes and
+   * everything drained). Throws SavepointRefused when the job cannot take one now.
+   */
+  triggerSavepoint(stop: boolean, reason: string): CheckpointInfo {
+    const info = this.checkpoints.triggerSavepoint(stop);
+    if (stop) {
+      this.stopKind = "savepoint";
+      this.stopSavepoint = null;
+      this.setState("STOPPING", `${reason}: stopping with savepoint ${info.id}`);
+    }
+    return info;
+  }
+
+  private delivery(): string {
+    return this.checkpoints.exactlyOnce ? "exactly-once" : "at-least-once";
+  }
+
   /** Immediate: cancel every task; nothing is committed. */
   cancel(reason: string): void {
     if (this.isTerminal) return;
@@ -291,6 +370,8 @@ export class Coordinator {
     if (this.backoff) clearTimeout(this.backoff);
     this.backoff = null;
     clearInterval(this.checker);
+    this.checkpoints.attemptEnded(`the job is ${state.toLowerCase()}`);
+    this.checkpoints.close();
     this.setState(state, message);
     for (const w of this.workers.values()) this.send(w, { shutdown: { reason: `job ${state.toLowerCase()}` } });
     this.resolveTerminal(this.status());
@@ -318,6 +399,11 @@ export class Coordinator {
       vertices: this.graph.vertices.map((v) => v.name),
       stateSince: this.stateSince,
       lastRunMs: this.lastRunMs,
+      delivery: this.delivery(),
+      lastCheckpoint: this.checkpoints.lastCompleted,
+      checkpointsCompleted: this.checkpoints.completed,
+      checkpointsFailed: this.checkpoints.failed,
+      restoredFrom: this.restoredFrom,
     });
   }
 
@@ -327,6 +413,7 @@ export class Coordinator {
 
   close(): void {
     clearInterval(this.checker);
+    this.checkpoints.close();
     if (this.backoff) clearTimeout(this.backoff);
   }
 }

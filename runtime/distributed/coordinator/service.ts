@@ -16,6 +16,7 @@ export class CoordinatorService {
 
   static async start(manifest: StreamJobManifest, config: CoordinatorConfig, log: Logger = rootLog): Promise<CoordinatorService> {
     const coordinator = new Coordinator(manifest, config, log);
+    await coordinator.init();
     const control = new ControlServer(coordinator, log.child({ job: manifest.name, role: "coordinator" }));
     const port = await control.start(config.bindAddress, config.port);
     const host = config.bindAddress === "0.0.0.0" || config.bindAddress === "::" ? "127.0.0.1" : config.bindAddress;

@@ -2,7 +2,7 @@ import { emptyMetrics, type JobState, type JobStatus, type MetricsSummary } from
 import type { WorkerEntry } from "./coordinator.js";
 import type { RestartStrategy } from "./restart-strategy.js";
 
-/** What GetJobStatus reports. Delivery is at-least-once until checkpoints exist. */
+/** What GetJobStatus reports. */
 export function jobStatus(j: {
   jobName: string;
   state: JobState;
@@ -15,6 +15,11 @@ export function jobStatus(j: {
   vertices: string[];
   stateSince: number;
   lastRunMs: number;
+  delivery: string;
+  lastCheckpoint: JobStatus["lastCheckpoint"];
+  checkpointsCompleted: number;
+  checkpointsFailed: number;
+  restoredFrom: string;
 }): JobStatus {
   const now = Date.now();
   return {
@@ -23,7 +28,7 @@ export function jobStatus(j: {
     attempt: j.attempt,
     restarts: j.restart.total,
     maxRestarts: j.restart.maxRestarts,
-    delivery: "at-least-once",
+    delivery: j.delivery,
     parallelism: j.parallelism,
     maxParallelism: j.maxParallelism,
     message: j.message,
@@ -31,6 +36,10 @@ export function jobStatus(j: {
     vertices: j.vertices.map((name) => ({ name, parallelism: j.parallelism })),
     stateSinceMs: j.stateSince,
     lastRunMs: j.lastRunMs,
+    lastCheckpoint: j.lastCheckpoint,
+    checkpointsCompleted: j.checkpointsCompleted,
+    checkpointsFailed: j.checkpointsFailed,
+    restoredFrom: j.restoredFrom,
   };
 }
 

@@ -1,9 +1,11 @@
 import type { RecordBatch, Schema } from "apache-arrow";
 import type { StreamConsumer } from "../../engine/dataflow.js";
+import type { Barrier } from "./outbound.js";
 
 export type InboundItem =
   | { kind: "batch"; from: number; batch: RecordBatch; grant: () => void }
   | { kind: "watermark"; from: number; watermark: number }
+  | { kind: "barrier"; from: number; barrier: Barrier }
   | { kind: "end"; from: number };
 
 export interface ReceiverHooks {
@@ -11,6 +13,10 @@ export interface ReceiverHooks {
   waitForRoom(): Promise<void>;
   busy(seconds: number): void;
   backpressured(seconds: number): void;
+  /** A checkpoint barrier arrived on channel `from`; the channel is blocked until release(from). */
+  barrier(edge: number, from: number, barrier: Barrier): void;
+  /** Channel `from` ended: it takes part in no further alignment. */
+  ended(edge: number, from: number): void;
 }
 
 /**
@@ -20,12 +26,23 @@ export interface ReceiverHooks {
  * operator has processed it, so a slow downstream stops granting and the senders stop sending.
  *
  * The input watermark is the minimum over the channels (a channel that sent none holds it at
- * -Infinity); a channel that ended counts as +Infinity. Once every channel ended, the input ends.
+ * -Infinity); a channel that ended counts as +Infinity, except after a stop-with-savepoint
+ * barrier: that end means "stopped here", not "no more event time", so open windows stay open.
+ * Once every channel ended, the input ends.
+ *
+ * Barrier alignment: a channel that delivered a checkpoint barrier is blocked — what arrives on it
+ * afterwards is held, unprocessed and without returning credits, so its sender soon stops — until
+ * the barrier has arrived on every input channel of the operator (see BarrierAligner) and
+ * release() is called. This is why a checkpoint under backpressure takes as long as the data
+ * queued ahead of its barriers takes to drain.
  */
 export class ExchangeReceiver {
-  private readonly queue: InboundItem[] = [];
+  private queue: InboundItem[] = [];
   private readonly watermarks: number[];
   private readonly ended: boolean[];
+  private readonly blocked: boolean[];
+  private readonly held: InboundItem[][];
+  private readonly stopped: boolean[];
   private endedCount = 0;
   private current = Number.NEGATIVE_INFINITY;
   private wake: (() => void) | null = null;
@@ -42,6 +59,9 @@ export class ExchangeReceiver {
   ) {
     this.watermarks = new Array<number>(senders).fill(Number.NEGATIVE_INFINITY);
     this.ended = new Array<boolean>(senders).fill(false);
+    this.blocked = new Array<boolean>(senders).fill(false);
+    this.stopped = new Array<boolean>(senders).fill(false);
+    this.held = Array.from({ length: senders }, () => []);
   }
 
   push(item: InboundItem): void {
@@ -54,6 +74,16 @@ export class ExchangeReceiver {
     this.wake?.();
   }
 
+  /** Unblocks channel `from`: what it held is processed before anything that arrived later. */
+  release(from: number): void {
+    if (!this.blocked[from]) return;
+    this.blocked[from] = false;
+    const held = this.held[from];
+    this.held[from] = [];
+    if (held.length > 0) this.queue = [...held, ...this.queue];
+    this.wake?.();
+  }
+
   /** Processes items until every channel ended; rejects when aborted or an operator throws. */
   async run(): Promise<void> {
     while (this.endedCount < this.senders) {
@@ -62,6 +92,10 @@ export class ExchangeReceiver {
       if (!item) {
         await new Promise<void>((r) => (this.wake = r));
         this.wake = null;
+        continue;
+      }
+      if (this.blocked[item.from]) {
+        this.held[item.from].push(item);
         continue;
       }
       if (item.kind === "batch") {
@@ -79,11 +113,18 @@ export class ExchangeReceiver {
           this.watermarks[item.from] = item.watermark;
           this.advance();
         }
+      } else if (item.kind === "barrier") {
+        if (item.barrier.stop) this.stopped[item.from] = true;
+        this.blocked[item.from] = true;
+        this.hooks.barrier(this.edge, item.from, item.barrier);
       } else if (!this.ended[item.from]) {
         this.ended[item.from] = true;
         this.endedCount++;
-        this.watermarks[item.from] = Number.POSITIVE_INFINITY;
-        this.advance();
+        if (!this.stopped[item.from]) {
+          this.watermarks[item.from] = Number.POSITIVE_INFINITY;
+          this.advance();
+        }
+        this.hooks.ended(this.edge, item.from);
       }
     }
   }

@@ -3,7 +3,7 @@ import { grpc, openExchangeStream } from "../../rpc/loader.js";
 import type { ExchangeFrame, ExchangeHello, ExchangeRequest } from "../../rpc/messages.js";
 import { decodeBatch, encodeBatch } from "./codec.js";
 import type { Inbox } from "./inbound.js";
-import type { Link, OutboundChannel } from "./outbound.js";
+import type { Barrier, Link, OutboundChannel } from "./outbound.js";
 
 /**
  * Connections between subtasks. To itself, a subtask hands batches over in memory (no encoding).
@@ -30,6 +30,9 @@ export class LocalLink implements Link {
   }
   sendEnd(edge: number): void {
     this.inbox.deliver(edge, { kind: "end", from: this.from });
+  }
+  sendBarrier(edge: number, barrier: Barrier): void {
+    this.inbox.deliver(edge, { kind: "barrier", from: this.from, barrier });
   }
 }
 
@@ -84,6 +87,10 @@ export class ServedLink implements Link {
 
   sendWatermark(edge: number, watermark: number): void {
     this.call!.write({ watermark: { edge, watermark } });
+  }
+
+  sendBarrier(edge: number, barrier: Barrier): void {
+    this.call!.write({ barrier: { edge, checkpointId: barrier.checkpointId, stop: barrier.stop } });
   }
 
   sendEnd(edge: number): void {
@@ -147,6 +154,9 @@ export class InboundConnection {
       this.inbox.deliver(edge, { kind: "batch", from, batch: decodeBatch(ipc, r.schema), grant: () => this.grant(edge) });
     } else if ("watermark" in f && f.frame === "watermark") {
       this.inbox.deliver(f.watermark.edge, { kind: "watermark", from, watermark: f.watermark.watermark });
+    } else if ("barrier" in f && f.frame === "barrier") {
+      const { edge, checkpointId, stop } = f.barrier;
+      this.inbox.deliver(edge, { kind: "barrier", from, barrier: { checkpointId, stop } });
     } else if ("end" in f && f.frame === "end") {
       this.ended.add(f.end.edge);
       this.inbox.deliver(f.end.edge, { kind: "end", from });

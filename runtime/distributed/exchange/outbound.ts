@@ -9,16 +9,23 @@ export interface Link {
   sendData(edge: number, batch: RecordBatch): void;
   sendWatermark(edge: number, watermark: number): void;
   sendEnd(edge: number): void;
+  sendBarrier(edge: number, barrier: Barrier): void;
 }
 
-type Item = { kind: "batch"; batch: RecordBatch } | { kind: "watermark"; watermark: number } | { kind: "end" };
+/** A checkpoint barrier as it travels the exchange (see exchange.proto, ExchangeBarrier). */
+export interface Barrier {
+  checkpointId: number;
+  stop: boolean;
+}
+
+type Item = { kind: "batch"; batch: RecordBatch } | { kind: "watermark"; watermark: number } | { kind: "end" } | { kind: "barrier"; barrier: Barrier };
 
 /**
  * One edge's channel to one receiving subtask, with credit-based flow control: a data frame may
  * go out only while the receiver has granted a credit for it (one credit = one batch the receiver
  * has room for), so what is in flight is bounded by the receiver. What cannot go out yet waits
  * here; `pendingRows` is what the producer checks before reading more (see ExchangeSender).
- * Watermarks need no credit but stay behind the data queued before them.
+ * Watermarks and barriers need no credit but stay behind the data queued before them.
  */
 export class OutboundChannel {
   private readonly queue: Item[] = [];
@@ -46,6 +53,12 @@ export class OutboundChannel {
     // Only the newest watermark matters while older ones wait behind data.
     if (last?.kind === "watermark") last.watermark = watermark;
     else this.queue.push({ kind: "watermark", watermark });
+    this.pump();
+  }
+
+  pushBarrier(barrier: Barrier): void {
+    if (this.ended) return; // an ended channel counts as aligned for every later barrier
+    this.queue.push({ kind: "barrier", barrier });
     this.pump();
   }
 
@@ -90,6 +103,7 @@ export class OutboundChannel {
       } else {
         this.queue.shift();
         if (head.kind === "watermark") this.link.sendWatermark(this.edge, head.watermark);
+        else if (head.kind === "barrier") this.link.sendBarrier(this.edge, head.barrier);
         else this.link.sendEnd(this.edge);
       }
     }
@@ -146,6 +160,10 @@ export class ExchangeSender implements StreamConsumer {
 
   end(): void {
     for (const c of this.channels) c.pushEnd();
+  }
+
+  barrier(b: Barrier): void {
+    for (const c of this.channels) c.pushBarrier(b);
   }
 
   hasRoom(): boolean {

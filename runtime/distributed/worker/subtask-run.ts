@@ -1,4 +1,7 @@
+import { keyGroupRange } from "../../kernels/hash.js";
+import { locateSnapshot, openCheckpointStorage, openSnapshotStorage, readCheckpoint, type SnapshotLocation } from "../../checkpoint/index.js";
 import type { ConnectorContext, Sink, SourcePosition } from "../../connectors/connector.js";
+import { restoreOperators } from "../../engine/restore-state.js";
 import { createSink, createSource } from "../../connectors/registry.js";
 import { Dataflow } from "../../engine/dataflow.js";
 import { SinkQueue } from "../../engine/sink-queue.js";
@@ -6,12 +9,13 @@ import { SourceRunner } from "../../engine/source-runner.js";
 import type { Logger } from "../../log.js";
 import type { EngineMetrics, MetricLabels } from "../../metrics/metrics.js";
 import type { JobPlan, SinkNode } from "../../planner/plan.js";
-import type { WorkerMetrics } from "../../rpc/messages.js";
+import type { TriggerCheckpoint, WorkerMetrics } from "../../rpc/messages.js";
 import { buildExecutionGraph, type ExecutionGraph, type Outputs } from "../graph.js";
 import type { ExchangeReceiver } from "../exchange/inbound.js";
 import type { ExchangeServer } from "../exchange/server.js";
 import { SubtaskExchanges } from "./exchanges.js";
 import { Signal } from "./signal.js";
+import { type SubtaskAck, SubtaskCheckpoints } from "./subtask-checkpoints.js";
 
 export interface Deployment {
   jobName: string;
@@ -21,6 +25,8 @@ export interface Deployment {
   /** Exchange address of each subtask's worker. */
   peers: string[];
   plan: JobPlan;
+  /** URL of the checkpoint or savepoint to restore ("" to start fresh). */
+  restoreFrom: string;
 }
 
 export interface SubtaskRunOptions {
@@ -36,10 +42,25 @@ export interface SubtaskRunOptions {
   sinkBufferRows: number;
   /** Sinks to use instead of the spec's (tests and benchmarks). */
   sinkFactory?: (node: SinkNode, ctx: ConnectorContext) => Sink;
+  /** Sends this subtask's checkpoint acknowledgements to the coordinator. */
+  ack?: (a: SubtaskAck) => void;
 }
 
 /** Thrown by run() when the attempt was cancelled. */
 export class CancelledError extends Error {}
+
+/**
+ * An exactly-once sink of this subtask made output visible only up to checkpoint `bound`, older
+ * than the checkpoint to restore: restoring that one would lose the output in between.
+ */
+export class RestoreBoundError extends Error {
+  constructor(
+    readonly bound: number,
+    location: string,
+  ) {
+    super(`a sink committed output only up to checkpoint ${bound}, older than ${location}: restore checkpoint ${bound} or older`);
+  }
+}
 
 const STOPPED = Symbol("stopped");
 
@@ -55,6 +76,9 @@ export class SubtaskRun {
   private readonly graph: ExecutionGraph;
   private readonly labels: MetricLabels;
   private stopRequested = false;
+  /** Stopped by a stop-with-savepoint barrier: no end-of-time watermark follows. */
+  private stoppedAtBarrier = false;
+  private checkpoints: SubtaskCheckpoints | null = null;
   private cancelled: string | null = null;
   private readonly stopped = new Signal();
   private failWith: (err: Error) => void = () => {};
@@ -84,7 +108,9 @@ export class SubtaskRun {
     const graph = this.graph;
     const flow = new Dataflow(plan, metrics, this.labels, () => true, (node, i) => graph.edgeInto(node.id, i) !== undefined);
     this.flow = flow;
-    const ctx = (name: string): ConnectorContext => ({ jobName, name, subtask, parallelism, metrics, labels: this.labels, log: log.child({ connector: name }) });
+    const c = plan.spec.checkpointing;
+    const exactlyOnce = c?.mode === "exactly-once" && !!c.interval && !!c.storage;
+    const ctx = (name: string): ConnectorContext => ({ jobName, name, subtask, parallelism, metrics, labels: this.labels, log: log.child({ connector: name }), exactlyOnce });
     const busy = metrics.busySeconds.labels(this.labels);
     const blocked = metrics.backpressuredSeconds.labels(this.labels);
     const addBusy = (s: number) => {
@@ -97,6 +123,7 @@ export class SubtaskRun {
     };
 
     const sinkByName = new Map<string, SinkQueue>();
+    const sinks = new Map<string, { queue: SinkQueue; sink: Sink }>();
     this.queues = plan.sinks.map((s) => {
       const sink = this.opts.sinkFactory?.(s, ctx(s.name)) ?? createSink(s.spec, s.info, ctx(s.name));
       const q = new SinkQueue(s.name, sink, this.opts.sinkBufferRows, (n) => {
@@ -105,6 +132,7 @@ export class SubtaskRun {
       });
       flow.connect(s.input, { onBatch: (b) => q.push(b), onWatermark: () => {} });
       sinkByName.set(s.name, q);
+      sinks.set(s.name, { queue: q, sink });
       return q;
     });
     const roomFor = (outputs: Outputs) => async () => {
@@ -118,15 +146,45 @@ export class SubtaskRun {
       flow,
       this.opts.exchange,
       { jobName, attempt, subtask, peers, maxParallelism: plan.maxParallelism, credits: this.opts.credits, channelBufferRows: this.opts.channelBufferRows, frameRows: this.opts.frameRows },
-      (outputs) => ({ waitForRoom: roomFor(outputs), busy: addBusy, backpressured: addBlocked }),
+      (outputs) => ({
+        waitForRoom: roomFor(outputs),
+        busy: addBusy,
+        backpressured: addBlocked,
+        barrier: (edge, from, b) => this.checkpoints?.onBarrier(edge, from, b),
+        ended: (edge, from) => this.checkpoints?.onEnded(edge, from),
+      }),
       (err) => this.fail(err),
     );
     const { senders, receivers } = this.exchanges;
 
     this.sources = plan.sources.map((s) => new SourceRunner(s, createSource(s.spec, ctx(s.name))));
+    const byName = new Map(this.sources.map((r) => [r.node.name, r]));
+    if (c?.storage) {
+      this.checkpoints = new SubtaskCheckpoints({
+        graph,
+        flow,
+        subtask,
+        parallelism,
+        jobName,
+        storage: openCheckpointStorage(c.storage),
+        sinks,
+        senders,
+        receivers,
+        position: (name) => this.positions.get(byName.get(name)!) ?? {},
+        commitSources: async (positions) => {
+          for (const r of this.sources) if (positions[r.node.name]) await r.source.commit(positions[r.node.name]);
+        },
+        stopAtBarrier: () => this.stopAtBarrier(),
+        ack: (a) => this.opts.ack?.(a),
+        log,
+      });
+    }
+    // Sinks open first: an exactly-once sink's open() fences the crashed attempt's transaction and
+    // tells which checkpoint's output it committed last, which bounds the restore.
     for (const q of this.queues) await q.open();
+    const from = this.deployment.restoreFrom ? await this.restore(flow, sinks) : {};
     for (const r of this.sources) {
-      await r.open(Date.now());
+      await r.open(Date.now(), from[r.node.name]);
       this.positions.set(r, r.source.position());
     }
     this.exchanges.connect();
@@ -184,8 +242,9 @@ export class SubtaskRun {
         await new Promise((res) => setImmediate(res));
       }
       if (this.cancelled) return;
-      // Stopped or ended: all of this source's event time has passed.
-      flow.watermark(r.node.name, Number.POSITIVE_INFINITY);
+      // Stopped or ended: all of this source's event time has passed (not so when stopped at a
+      // savepoint's barrier: the job goes on from there later, and its windows stay open).
+      if (!this.stoppedAtBarrier) flow.watermark(r.node.name, Number.POSITIVE_INFINITY);
       endedSources.add(r.node.name);
       endSenders();
     };
@@ -208,7 +267,54 @@ export class SubtaskRun {
       if (this.ticker) clearInterval(this.ticker);
     }
     if (this.cancelled) throw new CancelledError(this.cancelled);
+    this.checkpoints?.markFinished();
     log.info({ attempt, subtask, recordsIn: this.counters.recordsIn, recordsOut: this.counters.recordsOut }, "subtask drained");
+  }
+
+  /**
+   * Loads this subtask's share of a checkpoint or savepoint: the key groups it owns now (the
+   * parallelism may differ from the one that wrote it) and the positions of every source.
+   */
+  private async restore(flow: Dataflow, sinks: Map<string, { sink: Sink }>): Promise<Record<string, SourcePosition>> {
+    const { plan, subtask, parallelism, jobName, restoreFrom } = this.deployment;
+    const loc: SnapshotLocation = locateSnapshot(restoreFrom);
+    const storage = openSnapshotStorage(loc);
+    const restored = await readCheckpoint(storage, loc.job, loc.id, {
+      kind: loc.kind,
+      maxParallelism: plan.maxParallelism,
+      keyGroups: keyGroupRange(subtask, parallelism, plan.maxParallelism),
+    });
+    if (loc.job === jobName && subtask < restored.manifest.parallelism)
+      for (const { sink } of sinks.values()) {
+        if (!sink.committedCheckpoint) continue;
+        const committed = (await sink.committedCheckpoint()) ?? 0;
+        if (committed < loc.id) throw new RestoreBoundError(committed, loc.url);
+      }
+    restoreOperators(flow, plan, restored, loc.url, this.opts.log);
+    this.opts.log.info({ restoredFrom: loc.url }, "restored state");
+    return restored.sources;
+  }
+
+  private stopAtBarrier(): void {
+    this.stoppedAtBarrier = true;
+    if (this.ticker) clearInterval(this.ticker);
+    this.stop();
+  }
+
+  triggerCheckpoint(t: TriggerCheckpoint): void {
+    if (!this.checkpoints) {
+      this.opts.ack?.({ checkpointId: t.checkpointId, error: "the job has no spec.checkpointing.storage", state: {}, sources: {} });
+      return;
+    }
+    this.checkpoints.trigger(t);
+  }
+
+  checkpointComplete(id: number): Promise<void> {
+    return this.checkpoints?.complete(id) ?? Promise.resolve();
+  }
+
+  checkpointAborted(id: number): void {
+    this.checkpoints?.aborted(id);
   }
 
   /** Graceful: stop reading; what was read drains through exchanges and sinks. */

@@ -6,7 +6,8 @@ import { addExchangeService, ControlClient, grpc, startServer, stopServer } from
 import { emptyMetrics, type Deploy, type TaskState, type WorkerCommand, type WorkerMetrics } from "../../rpc/messages.js";
 import type { WorkerConfig } from "../config.js";
 import { ExchangeServer } from "../exchange/server.js";
-import { CancelledError, SubtaskRun, type SubtaskRunOptions } from "./subtask-run.js";
+import type { SubtaskAck } from "./subtask-checkpoints.js";
+import { CancelledError, RestoreBoundError, SubtaskRun, type SubtaskRunOptions } from "./subtask-run.js";
 
 export interface WorkerOptions {
   log?: Logger;
@@ -152,6 +153,20 @@ export class Worker {
       await run.cancel(cmd.cancel.reason);
       await this.report(cmd.cancel.attempt, "TASK_CANCELED", cmd.cancel.reason);
       if (this.terminating) this.exit(0, "cancelled while terminating");
+    } else if ("triggerCheckpoint" in cmd && cmd.command === "triggerCheckpoint") {
+      if (run?.deployment.attempt === cmd.triggerCheckpoint.attempt) run.triggerCheckpoint(cmd.triggerCheckpoint);
+    } else if ("checkpointComplete" in cmd && cmd.command === "checkpointComplete") {
+      const { attempt, checkpointId } = cmd.checkpointComplete;
+      if (run?.deployment.attempt !== attempt) return;
+      try {
+        await run.checkpointComplete(checkpointId);
+      } catch (err) {
+        // The checkpoint exists, but this subtask could not commit what it covers: the attempt
+        // fails and restarts from it (see RestoreBoundError for exactly-once sinks).
+        run.fail(new Error(`committing checkpoint ${checkpointId} failed: ${(err as Error).message}`, { cause: err }));
+      }
+    } else if ("checkpointAborted" in cmd && cmd.command === "checkpointAborted") {
+      if (run?.deployment.attempt === cmd.checkpointAborted.attempt) run.checkpointAborted(cmd.checkpointAborted.checkpointId);
     } else if ("shutdown" in cmd && cmd.command === "shutdown") {
       if (run) await run.cancel(`shutdown: ${cmd.shutdown.reason}`);
       this.exit(0, `coordinator: ${cmd.shutdown.reason}`);
@@ -172,7 +187,7 @@ export class Worker {
       const manifest = parseManifest(d.manifestJson, "deployed manifest");
       const plan = planManifest(manifest);
       run = new SubtaskRun(
-        { jobName: manifest.name, attempt: d.attempt, subtask: d.subtask, parallelism: d.parallelism, peers: d.peers, plan },
+        { jobName: manifest.name, attempt: d.attempt, subtask: d.subtask, parallelism: d.parallelism, peers: d.peers, plan, restoreFrom: d.restoreFrom },
         {
           metrics: this.metrics,
           log,
@@ -182,6 +197,7 @@ export class Worker {
           frameRows: this.config.frameRows,
           sinkBufferRows: this.config.sinkBufferRows,
           sinkFactory: this.opts.sinkFactory,
+          ack: (a) => void this.acknowledge(d.attempt, a),
         },
       );
     } catch (err) {
@@ -201,17 +217,35 @@ export class Worker {
           if (this.run === run) this.run = null;
           const teardown = run.cancel("failed");
           this.teardown = this.teardown.then(() => teardown);
-          await this.report(d.attempt, "TASK_FAILED", (err as Error).message);
+          await this.report(d.attempt, "TASK_FAILED", (err as Error).message, err instanceof RestoreBoundError ? err.bound : 0);
         },
       )
       .catch((err: unknown) => log.error({ err }, "reporting a task state failed"));
   }
 
-  private async report(attempt: number, state: TaskState, message: string): Promise<void> {
+  private async acknowledge(attempt: number, a: SubtaskAck): Promise<void> {
+    const req = {
+      workerId: this.config.workerId,
+      session: this.session,
+      attempt,
+      checkpointId: a.checkpointId,
+      error: a.error,
+      stateJson: JSON.stringify(a.state),
+      sourcesJson: JSON.stringify(a.sources),
+    };
+    try {
+      await this.control.acknowledgeCheckpoint(req);
+    } catch (err) {
+      // The coordinator times the checkpoint out; the job goes on.
+      this.log.warn({ err: (err as Error).message, checkpoint: a.checkpointId }, "acknowledging a checkpoint failed");
+    }
+  }
+
+  private async report(attempt: number, state: TaskState, message: string, restoreBound = 0): Promise<void> {
     const metrics = this.run?.summary() ?? this.lastMetrics;
     for (let i = 0; i < 3; i++) {
       try {
-        await this.control.reportTaskState({ workerId: this.config.workerId, session: this.session, attempt, state, message, metrics }, 3000);
+        await this.control.reportTaskState({ workerId: this.config.workerId, session: this.session, attempt, state, message, metrics, restoreBound }, 3000);
         return;
       } catch (err) {
         this.log.warn({ err: (err as Error).message, state }, "reporting a task state failed");

@@ -43,7 +43,7 @@ afterEach(async () => {
 
 function setup(senders: number, credits: number, waitForRoom: () => Promise<void> = async () => {}) {
   const port = new Collect();
-  const receiver = new ExchangeReceiver(0, schema, senders, port, { waitForRoom, busy: () => {}, backpressured: () => {} });
+  const receiver = new ExchangeReceiver(0, schema, senders, port, { waitForRoom, busy: () => {}, backpressured: () => {}, barrier: () => {}, ended: () => {} });
   const failures: Error[] = [];
   const inbox = new Inbox("job", 1, new Map([[0, receiver]]), credits, (e) => failures.push(e));
   return { port, receiver, inbox, failures };
@@ -96,6 +96,7 @@ describe("exchange", () => {
       },
       sendWatermark: (e, w) => local.sendWatermark(e, w),
       sendEnd: (e) => local.sendEnd(e),
+      sendBarrier: (e, b) => local.sendBarrier(e, b),
     };
     channels.push(new OutboundChannel(0, counting, 500));
     channels[0].grant(2);

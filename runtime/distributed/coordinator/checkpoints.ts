@@ -1,0 +1,274 @@
+import {
+  applyRetention,
+  CHECKPOINT_FORMAT_VERSION,
+  checkpointDir,
+  type CheckpointStorage,
+  listCheckpoints,
+  locateSnapshot,
+  type Manifest,
+  nextCheckpointId,
+  openCheckpointStorage,
+  openSnapshotStorage,
+  readCheckpoint,
+  type SnapshotKind,
+  type SubtaskState,
+  writeManifest,
+} from "../../checkpoint/index.js";
+import type { SourcePosition } from "../../connectors/connector.js";
+import type { Logger } from "../../log.js";
+import type { JobPlan } from "../../planner/plan.js";
+import type { CheckpointAck, CheckpointInfo, WorkerCommand } from "../../rpc/messages.js";
+import { parseDuration } from "../../spec/duration.js";
+
+const DEFAULT_TIMEOUT_MS = 10 * 60_000;
+const KEEP_INFOS = 50;
+
+/** What the checkpoint coordinator needs from the job master. */
+export interface CheckpointHost {
+  attempt(): number;
+  parallelism: number;
+  /** Whether a checkpoint may start now: the attempt runs and no subtask has finished. */
+  canCheckpoint(): boolean;
+  /** Sends a command to every worker of the attempt. */
+  broadcast(cmd: WorkerCommand): void;
+  /** A stop-with-savepoint completed (the job then finishes) or failed (the attempt restarts). */
+  stopSavepointDone(info: CheckpointInfo): void;
+  stopSavepointFailed(info: CheckpointInfo): void;
+}
+
+interface Pending {
+  info: CheckpointInfo;
+  stop: boolean;
+  acks: Map<number, { state: Record<string, SubtaskState>; sources: Record<string, SourcePosition> }>;
+  timer: NodeJS.Timeout | null;
+  started: boolean;
+}
+
+export class SavepointRefused extends Error {}
+
+/**
+ * The coordinator's side of checkpoints: triggers them on `spec.checkpointing.interval` (and
+ * savepoints on request), collects every subtask's acknowledgement, writes the manifest — from
+ * that moment the checkpoint exists — and tells the workers to commit. One checkpoint runs at a
+ * time; a savepoint requested meanwhile starts right after. A checkpoint that a subtask cannot
+ * write, or that takes longer than `checkpointing.timeout`, fails and is reported, and the job
+ * goes on. Checkpoints are pruned per `retain`; savepoints are kept.
+ *
+ * It also decides where an attempt restores from (restoreSource).
+ */
+export class CheckpointCoordinator {
+  readonly storage: CheckpointStorage | null;
+  private readonly job: string;
+  private nextId = 1;
+  private current: Pending | null = null;
+  private readonly queue: Pending[] = [];
+  private readonly infos = new Map<number, CheckpointInfo>();
+  private timer: NodeJS.Timeout | null = null;
+  private readonly intervalMs: number;
+  private readonly timeoutMs: number;
+  private readonly retain: number;
+  completed = 0;
+  failed = 0;
+  lastCompleted: CheckpointInfo | null = null;
+  /** Restore no checkpoint newer than this (an exactly-once sink committed only up to it). */
+  private bound = Number.POSITIVE_INFINITY;
+
+  constructor(
+    private readonly plan: JobPlan,
+    private readonly host: CheckpointHost,
+    /** An explicit restore source (SABOT_RESTORE_FROM, else spec.initialSavepoint). */
+    private readonly explicitSource: string,
+    private readonly log: Logger,
+  ) {
+    const c = plan.spec.checkpointing;
+    this.job = plan.jobName;
+    this.storage = c?.storage ? openCheckpointStorage(c.storage) : null;
+    this.intervalMs = c?.interval ? parseDuration(c.interval) : 0;
+    this.timeoutMs = c?.timeout ? parseDuration(c.timeout) : DEFAULT_TIMEOUT_MS;
+    this.retain = c?.retain ?? 3;
+    if (explicitSource) locateSnapshot(explicitSource); // a malformed path fails at start, not at deploy
+  }
+
+  get exactlyOnce(): boolean {
+    const c = this.plan.spec.checkpointing;
+    return !!this.storage && this.intervalMs > 0 && c?.mode === "exactly-once";
+  }
+
+  async init(): Promise<void> {
+    if (this.storage) this.nextId = await nextCheckpointId(this.storage, this.job);
+    if (this.storage && this.intervalMs > 0) {
+      this.timer = setInterval(() => this.periodic(), this.intervalMs);
+      this.timer.unref();
+    }
+  }
+
+  close(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    for (const p of [this.current, ...this.queue]) if (p?.timer) clearTimeout(p.timer);
+  }
+
+  /** A sink committed only up to `checkpoint`: the next attempt restores that one or an older one. */
+  limitRestore(checkpoint: number): void {
+    this.bound = Math.min(this.bound, checkpoint);
+  }
+
+  /**
+   * Where the next attempt starts from: the newest completed checkpoint or savepoint of this job
+   * (no newer than the bound), unless an explicit source is given and is newer than it — so a
+   * restarted coordinator continues from its own progress instead of rewinding to the savepoint it
+   * was first started from. "" means a fresh start.
+   */
+  async restoreSource(): Promise<string> {
+    let explicit: { url: string; timestamp: number } | null = null;
+    if (this.explicitSource) {
+      const loc = locateSnapshot(this.explicitSource);
+      const restored = await readCheckpoint(openSnapshotStorage(loc), loc.job, loc.id, { kind: loc.kind, operators: [] });
+      explicit = { url: loc.url, timestamp: restored.manifest.timestamp };
+    }
+    if (this.storage) {
+      for (const c of await listCheckpoints(this.storage, this.job, true)) {
+        if (!c.complete || c.id > this.bound) continue;
+        if (explicit && c.manifest!.timestamp <= explicit.timestamp) break;
+        return this.storage.describe(checkpointDir(this.job, c.id, c.kind));
+      }
+    }
+    if (explicit && this.bound !== Number.POSITIVE_INFINITY)
+      this.log.warn({ source: explicit.url }, "an exactly-once sink never committed the job's own checkpoints: restoring the explicit source");
+    return explicit?.url ?? "";
+  }
+
+  /** Starts a savepoint (after the checkpoint in flight, if any); answers at once. */
+  triggerSavepoint(stop: boolean): CheckpointInfo {
+    if (!this.storage) throw new SavepointRefused("the job has no spec.checkpointing.storage to write savepoints to");
+    if (!this.host.canCheckpoint()) throw new SavepointRefused("the job is not running: a savepoint needs every subtask running");
+    if (this.queue.some((p) => p.stop) || this.current?.stop) throw new SavepointRefused("a stop-with-savepoint is already in progress");
+    const p = this.newPending("savepoint", stop);
+    this.queue.push(p);
+    this.startNext();
+    return { ...p.info };
+  }
+
+  info(id: number): CheckpointInfo | null {
+    if (id === 0) {
+      const newest = [...this.infos.values()].sort((a, b) => b.id - a.id)[0];
+      return newest ? { ...newest } : null;
+    }
+    const i = this.infos.get(id);
+    return i ? { ...i } : null;
+  }
+
+  private periodic(): void {
+    if (this.current || this.queue.length > 0 || !this.host.canCheckpoint()) return;
+    this.queue.push(this.newPending("checkpoint", false));
+    this.startNext();
+  }
+
+  private newPending(kind: SnapshotKind, stop: boolean): Pending {
+    const id = this.nextId++;
+    const info: CheckpointInfo = {
+      id,
+      kind,
+      state: "IN_PROGRESS",
+      path: this.storage!.describe(checkpointDir(this.job, id, kind)),
+      bytes: 0,
+      triggeredAtMs: Date.now(),
+      durationMs: 0,
+      error: "",
+      attempt: this.host.attempt(),
+    };
+    this.infos.set(id, info);
+    for (const old of [...this.infos.keys()].sort((a, b) => a - b).slice(0, Math.max(0, this.infos.size - KEEP_INFOS))) this.infos.delete(old);
+    return { info, stop, acks: new Map(), timer: null, started: false };
+  }
+
+  private startNext(): void {
+    if (this.current) return;
+    const p = this.queue.shift();
+    if (!p) return;
+    if (!this.host.canCheckpoint()) return this.fail(p, "the job stopped running before the checkpoint could start");
+    this.current = p;
+    p.started = true;
+    p.info.attempt = this.host.attempt();
+    p.info.triggeredAtMs = Date.now();
+    p.timer = setTimeout(() => this.fail(p, `took longer than checkpointing.timeout (${this.timeoutMs} ms)`), this.timeoutMs);
+    this.log.info({ checkpoint: p.info.id, kind: p.info.kind, stop: p.stop }, "triggering checkpoint");
+    this.host.broadcast({
+      triggerCheckpoint: { attempt: p.info.attempt, checkpointId: p.info.id, savepoint: p.info.kind === "savepoint", stop: p.stop },
+    });
+  }
+
+  onAck(subtask: number, attempt: number, ack: CheckpointAck): void {
+    const p = this.current;
+    if (!p || p.info.id !== ack.checkpointId || p.info.attempt !== attempt || p.info.state !== "IN_PROGRESS") return;
+    if (ack.error) return this.fail(p, `subtask ${subtask}: ${ack.error}`);
+    try {
+      p.acks.set(subtask, { state: JSON.parse(ack.stateJson || "{}"), sources: JSON.parse(ack.sourcesJson || "{}") });
+    } catch (err) {
+      return this.fail(p, `subtask ${subtask} acknowledged unreadable state: ${(err as Error).message}`);
+    }
+    if (p.acks.size === this.host.parallelism) void this.finish(p);
+  }
+
+  /** The attempt failed or was cancelled: what is in flight can never complete. */
+  attemptEnded(reason: string): void {
+    for (const p of [...(this.current ? [this.current] : []), ...this.queue]) this.fail(p, reason, false);
+    this.queue.length = 0;
+  }
+
+  private async finish(p: Pending): Promise<void> {
+    const manifest: Manifest = {
+      formatVersion: CHECKPOINT_FORMAT_VERSION,
+      kind: p.info.kind as SnapshotKind,
+      job: this.job,
+      checkpointId: p.info.id,
+      timestamp: Math.round(p.info.triggeredAtMs),
+      maxParallelism: this.plan.maxParallelism,
+      parallelism: this.host.parallelism,
+      operators: {},
+      sources: {},
+    };
+    let bytes = 0;
+    for (const [, a] of [...p.acks].sort(([x], [y]) => x - y)) {
+      for (const [op, st] of Object.entries(a.state)) {
+        (manifest.operators[op] ??= { subtasks: [] }).subtasks.push(st);
+        for (const f of st.files) bytes += f.bytes;
+      }
+      for (const [src, pos] of Object.entries(a.sources)) Object.assign((manifest.sources[src] ??= {}), pos);
+    }
+    try {
+      await writeManifest(this.storage!, manifest);
+    } catch (err) {
+      return this.fail(p, `writing the manifest failed: ${(err as Error).message}`);
+    }
+    if (p.info.state !== "IN_PROGRESS") return; // timed out meanwhile; the manifest (if any) is still consistent
+    if (p.timer) clearTimeout(p.timer);
+    p.info.state = "COMPLETED";
+    p.info.bytes = bytes;
+    p.info.durationMs = Date.now() - p.info.triggeredAtMs;
+    this.completed++;
+    this.lastCompleted = p.info;
+    this.bound = Number.POSITIVE_INFINITY;
+    this.log.info({ checkpoint: p.info.id, kind: p.info.kind, bytes, ms: Math.round(p.info.durationMs), path: p.info.path }, "checkpoint completed");
+    this.host.broadcast({ checkpointComplete: { attempt: p.info.attempt, checkpointId: p.info.id } });
+    if (this.current === p) this.current = null;
+    if (p.stop) this.host.stopSavepointDone({ ...p.info });
+    this.startNext();
+    if (p.info.kind === "checkpoint")
+      applyRetention(this.storage!, this.job, this.retain).catch((err: unknown) => this.log.warn({ err }, "pruning old checkpoints failed"));
+  }
+
+  private fail(p: Pending, reason: string, notify = true): void {
+    if (p.info.state !== "IN_PROGRESS") return;
+    if (p.timer) clearTimeout(p.timer);
+    p.info.state = "FAILED";
+    p.info.error = reason;
+    p.info.durationMs = Date.now() - p.info.triggeredAtMs;
+    this.failed++;
+    this.log.warn({ checkpoint: p.info.id, kind: p.info.kind, reason }, "checkpoint failed; the job goes on");
+    if (notify && p.started) this.host.broadcast({ checkpointAborted: { attempt: p.info.attempt, checkpointId: p.info.id, reason } });
+    if (this.current === p) this.current = null;
+    if (p.stop) this.host.stopSavepointFailed({ ...p.info });
+    if (notify) this.startNext();
+  }
+}
