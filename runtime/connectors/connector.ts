@@ -67,6 +67,12 @@ export interface Sink {
   /** Everything written so far is durable/visible (at-least-once boundary). */
   flush(): Promise<void>;
   close(): Promise<void>;
+  /**
+   * The attempt was cancelled (a failure elsewhere): release connections without making anything
+   * more visible. An exactly-once sink must not commit its open transaction here — that output
+   * is produced again by the restored attempt. Sinks without it are closed instead.
+   */
+  abort?(): Promise<void>;
 
   // ---- Two-phase commit, only for sinks that deliver exactly-once (see local-checkpoints.ts) ----
 
@@ -85,4 +91,13 @@ export interface Sink {
   checkpointFailed?(id: number): void;
   /** After open(): the newest checkpoint whose output is visible (null: none). Recovery restores no newer one. */
   committedCheckpoint?(): Promise<number | null>;
+  /**
+   * Right after prepareCheckpoint(id): the rows of that checkpoint's output (everything in the
+   * prepared transaction). A distributed job stores them with the checkpoint, so that a subtask
+   * that crashed between the checkpoint's manifest and its own commit can redo the commit on
+   * recovery (recommit) instead of making every other sink write that interval twice.
+   */
+  preparedOutput?(): RecordBatch[];
+  /** After open(), before any write: makes `rows` visible as checkpoint `id`'s output (see preparedOutput). */
+  recommit?(id: number, rows: RecordBatch[]): Promise<void>;
 }

@@ -81,6 +81,18 @@ export class SinkQueue {
     await this.sink.close();
   }
 
+  /** Drops what is buffered and aborts the sink (see Sink.abort): nothing more becomes visible. */
+  async abort(): Promise<void> {
+    this.failure ??= new Error(`sink "${this.name}" was aborted`);
+    for (const b of this.queue) if (!("numRows" in b)) b.reject(this.failure);
+    this.queue.length = 0;
+    this.rows = 0;
+    this.closed = true;
+    this.wake?.();
+    this.releaseWaiters();
+    await (this.sink.abort ? this.sink.abort() : this.sink.close());
+  }
+
   error(): Error | null {
     return this.failure;
   }

@@ -147,7 +147,7 @@ export interface TaskStateReport {
   state: TaskState;
   message: string;
   metrics: WorkerMetrics | null;
-  restoreBound?: number;
+  restoreBelow?: number;
 }
 export type Ack = Record<string, never>;
 

@@ -65,15 +65,29 @@ export class KafkaSink implements Sink {
   commitCheckpoint?: (id: number) => Promise<void>;
   checkpointFailed?: (id: number) => void;
   committedCheckpoint?: () => Promise<number | null>;
+  preparedOutput?: () => RecordBatch[];
+  recommit?: (id: number, rows: RecordBatch[]) => Promise<void>;
+  /** Exactly-once: the rows in the open transaction (what preparedOutput hands over). */
+  private txnRows: RecordBatch[] = [];
+  private preparedRows: RecordBatch[] = [];
 
   private twoPhase(eos: ExactlyOnce): void {
     this.prepareCheckpoint = async (id) => {
       await this.flush();
       eos.prepare(id);
+      this.preparedRows = this.txnRows;
+    };
+    this.preparedOutput = () => this.preparedRows;
+    this.recommit = async (id, rows) => {
+      for (const b of rows) await this.write(b);
+      await this.prepareCheckpoint!(id);
+      await this.commitCheckpoint!(id);
     };
     this.commitCheckpoint = async (id) => {
       try {
         await eos.commit(id);
+        this.txnRows = [];
+        this.preparedRows = [];
       } catch (err) {
         this.failure ??= new Error(`committing checkpoint ${id}'s transaction to kafka topic "${this.config.topic}" failed: ${(err as Error).message}`, {
           cause: err,
@@ -82,7 +96,8 @@ export class KafkaSink implements Sink {
       }
     };
     this.checkpointFailed = (id) => eos.failed(id);
-    this.committedCheckpoint = async () => eos.committed;
+    // Read afresh: a marker committed by a crashed producer may become readable a little later.
+    this.committedCheckpoint = async () => (eos.committed = await eos.readMarker());
   }
 
   async write(batch: RecordBatch): Promise<void> {
@@ -90,6 +105,7 @@ export class KafkaSink implements Sink {
     if (batch.numRows === 0) return;
     // Rows after a prepared checkpoint's cut wait for its commit: they belong to the next transaction.
     await this.eos?.gate;
+    if (this.eos) this.txnRows.push(batch);
     const messages = this.messages(batch);
     // kafkajs' idempotent sends are safe only one at a time (sequence numbers).
     const maxInFlight = this.eos ? 1 : this.config.maxInFlight;
@@ -131,6 +147,15 @@ export class KafkaSink implements Sink {
   async flush(): Promise<void> {
     await Promise.all(this.inFlight);
     if (this.failure) throw this.failure;
+  }
+
+  async abort(): Promise<void> {
+    const producer = this.producer;
+    this.producer = null;
+    this.failure ??= new Error("the sink was aborted");
+    // Disconnecting leaves an open transaction to the broker, which aborts it when the restored
+    // attempt's producer (same transactional id) fences this one, or at its timeout.
+    await producer?.disconnect().catch(() => {});
   }
 
   async close(): Promise<void> {
@@ -189,16 +214,24 @@ class ExactlyOnce {
     await this.producer.connect();
     // The first transaction() inits the producer id: fences a crashed run and aborts its transaction.
     this.txn = await this.producer.transaction();
-    const admin = kafka.admin();
+    this.kafka = kafka;
+    this.committed = await this.readMarker();
+    return this.producer;
+  }
+
+  private kafka: Kafka | null = null;
+
+  /** The checkpoint id of the last committed transaction's offset marker (null: none). */
+  async readMarker(): Promise<number | null> {
+    const admin = this.kafka!.admin();
     await admin.connect();
     try {
       const [t] = await admin.fetchOffsets({ groupId: this.group, topics: [this.topic] });
       const p0 = t?.partitions.find((p) => p.partition === 0);
-      this.committed = p0 && Number(p0.offset) >= 0 ? Number(p0.offset) : null;
+      return p0 && Number(p0.offset) >= 0 ? Number(p0.offset) : null;
     } finally {
       await admin.disconnect();
     }
-    return this.producer;
   }
 
   prepare(id: number): void {

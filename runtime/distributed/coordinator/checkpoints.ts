@@ -70,7 +70,7 @@ export class CheckpointCoordinator {
   completed = 0;
   failed = 0;
   lastCompleted: CheckpointInfo | null = null;
-  /** Restore no checkpoint newer than this (an exactly-once sink committed only up to it). */
+  /** Restore only checkpoints with smaller ids (see restoreBelow). */
   private bound = Number.POSITIVE_INFINITY;
 
   constructor(
@@ -108,9 +108,12 @@ export class CheckpointCoordinator {
     for (const p of [this.current, ...this.queue]) if (p?.timer) clearTimeout(p.timer);
   }
 
-  /** A sink committed only up to `checkpoint`: the next attempt restores that one or an older one. */
-  limitRestore(checkpoint: number): void {
-    this.bound = Math.min(this.bound, checkpoint);
+  /**
+   * A worker could not use the checkpoint it was given (corrupt, or an exactly-once sink never
+   * committed its output): the next attempt restores an older one.
+   */
+  restoreBelow(id: number): void {
+    this.bound = Math.min(this.bound, id);
   }
 
   /**
@@ -128,7 +131,7 @@ export class CheckpointCoordinator {
     }
     if (this.storage) {
       for (const c of await listCheckpoints(this.storage, this.job, true)) {
-        if (!c.complete || c.id > this.bound) continue;
+        if (!c.complete || c.id >= this.bound) continue;
         if (explicit && c.manifest!.timestamp <= explicit.timestamp) break;
         return this.storage.describe(checkpointDir(this.job, c.id, c.kind));
       }

@@ -66,7 +66,7 @@ export class ControlServer {
         const w = worker(r.workerId, r.session);
         if (w) {
           c.heartbeat(w, r.metrics);
-          c.onTaskState(w, r.attempt, r.state, r.message, r.metrics, r.restoreBound ?? 0);
+          c.onTaskState(w, r.attempt, r.state, r.message, r.metrics, r.restoreBelow ?? 0);
         }
         cb(null, {});
       },

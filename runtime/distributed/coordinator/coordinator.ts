@@ -250,14 +250,14 @@ export class Coordinator {
     );
   }
 
-  onTaskState(w: WorkerEntry, attempt: number, state: TaskState, message: string, metrics: WorkerMetrics | null, restoreBound = 0): void {
+  onTaskState(w: WorkerEntry, attempt: number, state: TaskState, message: string, metrics: WorkerMetrics | null, restoreBelow = 0): void {
     if (metrics) w.metrics = metrics;
     if (attempt !== this.attempt || w.subtask < 0 || !ACTIVE.has(this.state)) return;
     w.task = state;
     const all = (s: TaskState[]) => this.slotWorkers().length === this.parallelism && this.slotWorkers().every((x) => s.includes(x.task));
     switch (state) {
       case "TASK_FAILED":
-        if (restoreBound > 0 || /committed output only up to checkpoint 0\b/.test(message)) this.checkpoints.limitRestore(restoreBound);
+        if (restoreBelow > 0) this.checkpoints.restoreBelow(restoreBelow);
         return this.failAttempt(`subtask ${w.subtask} on worker ${w.id} failed: ${message}`);
       case "TASK_STOPPING":
         w.leaving = true;

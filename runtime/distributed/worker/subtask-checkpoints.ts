@@ -1,3 +1,4 @@
+import type { RecordBatch } from "apache-arrow";
 import type { Sink, SourcePosition } from "../../connectors/connector.js";
 import { type CheckpointStorage, type SubtaskState, writeOperatorState } from "../../checkpoint/index.js";
 import type { Dataflow } from "../../engine/dataflow.js";
@@ -8,7 +9,19 @@ import type { TriggerCheckpoint } from "../../rpc/messages.js";
 import type { ExecutionGraph } from "../graph.js";
 import type { ExchangeReceiver } from "../exchange/inbound.js";
 import type { Barrier, ExchangeSender } from "../exchange/outbound.js";
+import { sinkOutputId } from "../../engine/restore-state.js";
+import { concatData, takeBatch } from "../../types/take.js";
+import { columnsOf, makeBatch } from "../../types/column.js";
 import { BarrierAligner } from "./barrier-aligner.js";
+
+/** A sink's prepared output as checkpoint state: one batch under key group 0 (none when empty). */
+function outputSnapshot(rows: RecordBatch[]): OperatorSnapshot {
+  const parts = rows.filter((b) => b.numRows > 0).map((b) => takeBatch(b, Int32Array.from({ length: b.numRows }, (_, i) => i)));
+  if (parts.length === 0) return { meta: { rows: 0 }, keyGroups: new Map() };
+  const cols = columnsOf(parts[0]).map((_, c) => concatData(parts.map((p) => columnsOf(p)[c])));
+  const n = parts.reduce((s, p) => s + p.numRows, 0);
+  return { meta: { rows: n }, keyGroups: new Map([[0, makeBatch(parts[0].schema, cols, n)]]) };
+}
 
 /** What this subtask wrote for one checkpoint, as acknowledged to the coordinator. */
 export interface SubtaskAck {
@@ -141,7 +154,12 @@ export class SubtaskCheckpoints {
     for (const e of this.outEdges.get(vertexId)!) this.w.senders[e].barrier(barrier);
     for (const name of v.sinks) {
       const { queue, sink } = this.w.sinks.get(name)!;
-      const p = queue.barrier(() => (sink.prepareCheckpoint ? sink.prepareCheckpoint(barrier.checkpointId) : sink.flush()));
+      const p = queue.barrier(async () => {
+        if (!sink.prepareCheckpoint) return sink.flush();
+        await sink.prepareCheckpoint(barrier.checkpointId);
+        const rows = sink.preparedOutput?.();
+        if (rows) entry.snapshots.set(sinkOutputId(name, this.w.subtask), outputSnapshot(rows));
+      });
       p.catch(() => {}); // awaited in maybeWrite(); this only avoids an unhandled rejection meanwhile
       entry.sinksDone.push(p);
     }

@@ -1,7 +1,17 @@
 import { keyGroupRange } from "../../kernels/hash.js";
-import { locateSnapshot, openCheckpointStorage, openSnapshotStorage, readCheckpoint, type SnapshotLocation } from "../../checkpoint/index.js";
+import {
+  type CheckpointStorage,
+  CorruptCheckpointError,
+  locateSnapshot,
+  openCheckpointStorage,
+  openSnapshotStorage,
+  readCheckpoint,
+  type RestoredCheckpoint,
+  type SnapshotLocation,
+} from "../../checkpoint/index.js";
 import type { ConnectorContext, Sink, SourcePosition } from "../../connectors/connector.js";
-import { restoreOperators } from "../../engine/restore-state.js";
+import { restoreOperators, sinkOutputId } from "../../engine/restore-state.js";
+import type { OperatorSnapshot } from "../../operators/operator.js";
 import { createSink, createSource } from "../../connectors/registry.js";
 import { Dataflow } from "../../engine/dataflow.js";
 import { SinkQueue } from "../../engine/sink-queue.js";
@@ -50,15 +60,16 @@ export interface SubtaskRunOptions {
 export class CancelledError extends Error {}
 
 /**
- * An exactly-once sink of this subtask made output visible only up to checkpoint `bound`, older
- * than the checkpoint to restore: restoring that one would lose the output in between.
+ * The checkpoint to restore cannot be used: it is corrupt, or an exactly-once sink of this
+ * subtask made output visible only up to an older checkpoint (restoring would lose what lies
+ * between). The coordinator restores a checkpoint with an id below `below` instead.
  */
 export class RestoreBoundError extends Error {
   constructor(
-    readonly bound: number,
-    location: string,
+    readonly below: number,
+    message: string,
   ) {
-    super(`a sink committed output only up to checkpoint ${bound}, older than ${location}: restore checkpoint ${bound} or older`);
+    super(message);
   }
 }
 
@@ -279,20 +290,46 @@ export class SubtaskRun {
     const { plan, subtask, parallelism, jobName, restoreFrom } = this.deployment;
     const loc: SnapshotLocation = locateSnapshot(restoreFrom);
     const storage = openSnapshotStorage(loc);
-    const restored = await readCheckpoint(storage, loc.job, loc.id, {
-      kind: loc.kind,
-      maxParallelism: plan.maxParallelism,
-      keyGroups: keyGroupRange(subtask, parallelism, plan.maxParallelism),
-    });
+    let restored: RestoredCheckpoint;
+    try {
+      restored = await readCheckpoint(storage, loc.job, loc.id, {
+        kind: loc.kind,
+        maxParallelism: plan.maxParallelism,
+        keyGroups: keyGroupRange(subtask, parallelism, plan.maxParallelism),
+      });
+    } catch (err) {
+      if (err instanceof CorruptCheckpointError && loc.job === jobName) throw new RestoreBoundError(loc.id, err.message);
+      throw err;
+    }
     if (loc.job === jobName && subtask < restored.manifest.parallelism)
-      for (const { sink } of sinks.values()) {
+      for (const [name, { sink }] of sinks) {
         if (!sink.committedCheckpoint) continue;
-        const committed = (await sink.committedCheckpoint()) ?? 0;
-        if (committed < loc.id) throw new RestoreBoundError(committed, loc.url);
+        let committed = (await sink.committedCheckpoint()) ?? 0;
+        this.opts.log.info({ sink: name, committed, restoring: loc.id }, "exactly-once sink's last committed checkpoint");
+        if (committed < loc.id) {
+          await new Promise((r) => setTimeout(r, 1000));
+          committed = (await sink.committedCheckpoint()) ?? 0;
+          this.opts.log.info({ sink: name, committed, restoring: loc.id }, "exactly-once sink's last committed checkpoint, read again");
+        }
+        if (committed >= loc.id) continue;
+        // This subtask crashed between the checkpoint's manifest and its own commit: redo the
+        // commit from the output stored with the checkpoint (see Sink.preparedOutput).
+        const stored = restored.operators.get(sinkOutputId(name, subtask))?.[0] ?? (await this.readSinkOutput(storage, loc, name));
+        if (!stored || !sink.recommit)
+          throw new RestoreBoundError(committed + 1, `a sink committed output only up to checkpoint ${committed}, older than ${loc.url}`);
+        await sink.recommit(loc.id, [...stored.keyGroups.values()]);
+        this.opts.log.warn({ sink: name, checkpoint: loc.id, rows: stored.meta.rows }, "committed the output of a checkpoint this subtask had not committed before it stopped");
       }
     restoreOperators(flow, plan, restored, loc.url, this.opts.log);
     this.opts.log.info({ restoredFrom: loc.url }, "restored state");
     return restored.sources;
+  }
+
+  /** The stored output of sink `name` for this subtask (key group 0 lies outside most subtasks' range). */
+  private async readSinkOutput(storage: CheckpointStorage, loc: SnapshotLocation, name: string): Promise<OperatorSnapshot | undefined> {
+    const id = sinkOutputId(name, this.deployment.subtask);
+    const r = await readCheckpoint(storage, loc.job, loc.id, { kind: loc.kind, operators: [id] });
+    return r.operators.get(id)?.[0];
   }
 
   private stopAtBarrier(): void {
@@ -349,7 +386,7 @@ export class SubtaskRun {
     const err = new CancelledError(reason);
     this.exchanges?.abort(err);
     this.failWith(err);
-    await Promise.all(this.queues.map((q) => withTimeout(q.close(), 2000).catch(() => {})));
+    await Promise.all(this.queues.map((q) => withTimeout(q.abort(), 2000).catch(() => {})));
     await this.close();
   }
 

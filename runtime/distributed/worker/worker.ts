@@ -217,7 +217,7 @@ export class Worker {
           if (this.run === run) this.run = null;
           const teardown = run.cancel("failed");
           this.teardown = this.teardown.then(() => teardown);
-          await this.report(d.attempt, "TASK_FAILED", (err as Error).message, err instanceof RestoreBoundError ? err.bound : 0);
+          await this.report(d.attempt, "TASK_FAILED", (err as Error).message, err instanceof RestoreBoundError ? err.below : 0);
         },
       )
       .catch((err: unknown) => log.error({ err }, "reporting a task state failed"));
@@ -241,11 +241,11 @@ export class Worker {
     }
   }
 
-  private async report(attempt: number, state: TaskState, message: string, restoreBound = 0): Promise<void> {
+  private async report(attempt: number, state: TaskState, message: string, restoreBelow = 0): Promise<void> {
     const metrics = this.run?.summary() ?? this.lastMetrics;
     for (let i = 0; i < 3; i++) {
       try {
-        await this.control.reportTaskState({ workerId: this.config.workerId, session: this.session, attempt, state, message, metrics, restoreBound }, 3000);
+        await this.control.reportTaskState({ workerId: this.config.workerId, session: this.session, attempt, state, message, metrics, restoreBelow }, 3000);
         return;
       } catch (err) {
         this.log.warn({ err: (err as Error).message, state }, "reporting a task state failed");

@@ -63,9 +63,9 @@ export class TestCluster {
   }
 
   /** Starts `sabot coordinator` on a free port; resolves once it listens. */
-  async startCoordinator(manifestFile: string, parallelism: number): Promise<string> {
+  async startCoordinator(manifestFile: string, parallelism: number, args: string[] = []): Promise<string> {
     const name = `coordinator-${this.processes.length}`;
-    const child = this.start(name, [bin, "coordinator", manifestFile, "--parallelism", String(parallelism), "--port", "0"], {});
+    const child = this.start(name, [bin, "coordinator", manifestFile, "--parallelism", String(parallelism), "--port", "0", ...args], {});
     this.coordinator = child;
     const log = join(this.dir, `${name}.log`);
     const deadline = Date.now() + 30_000;
