@@ -1,15 +1,11 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import pino from "pino";
 import { afterAll, describe, expect, it } from "vitest";
 import { listCheckpoints, locateSnapshot, openCheckpointStorage } from "../../../runtime/checkpoint/index.js";
-import { coordinatorConfig, workerConfig } from "../../../runtime/distributed/config.js";
-import { CoordinatorService } from "../../../runtime/distributed/coordinator/service.js";
-import { Worker } from "../../../runtime/distributed/worker/worker.js";
-import type { JobStatus } from "../../../runtime/rpc/messages.js";
 import { parseManifest, type StreamJobManifest } from "../../../runtime/spec/manifest.js";
-import { CollectingSink, type Row } from "../../helpers/collecting-sink.js";
+import type { Row } from "../../helpers/collecting-sink.js";
+import { closeClusters, startInProcessCluster, waitFor } from "../../helpers/in-process-cluster.js";
 import { runJob } from "../../helpers/run-job.js";
 
 /**
@@ -17,11 +13,9 @@ import { runJob } from "../../helpers/run-job.js";
  * loopback: barriers through the exchanges, alignment, savepoints, stop-with-savepoint and
  * restoring with another parallelism.
  */
-const quiet = pino({ level: "silent" });
 const dir = mkdtempSync(join(tmpdir(), "sabot-dist-chk-"));
-const services: CoordinatorService[] = [];
 afterAll(async () => {
-  for (const s of services) await s.close();
+  await closeClusters();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -51,53 +45,14 @@ spec:
   checkpointing: { interval: 250ms, storage: "file://${dir}", retain: 2 }
 ${extra}`);
 
-interface Cluster {
-  service: CoordinatorService;
-  done: Promise<{ status: JobStatus; rows: (sink: string) => Row[] }>;
-}
-
-async function startCluster(m: StreamJobManifest, parallelism: number, restoreFrom?: string): Promise<Cluster> {
-  const config = { ...coordinatorConfig({}, {}), port: 0, parallelism, heartbeatIntervalMs: 200, heartbeatTimeoutMs: 5000, restoreFrom };
-  const service = await CoordinatorService.start(m, config, quiet);
-  services.push(service);
-  const sinks: [string, CollectingSink][] = [];
-  const workers = Array.from(
-    { length: parallelism },
-    (_, i) =>
-      new Worker(workerConfig({ coordinator: service.address, id: `w${i}` }, {}), {
-        log: quiet,
-        sinkFactory: (node) => {
-          const s = new CollectingSink();
-          sinks.push([node.name, s]);
-          return s;
-        },
-        exit: () => {},
-      }),
-  );
-  await Promise.all(workers.map((w) => w.start()));
-  const done = service.coordinator.terminal.then(async (status) => {
-    await new Promise((r) => setTimeout(r, 200));
-    return { status, rows: (name: string) => sinks.flatMap(([n, s]) => (n === name ? s.toRows() : [])) };
-  });
-  return { service, done };
-}
-
 const key = (r: Row) => JSON.stringify(r);
 const sorted = (rows: Row[]) => rows.map(key).sort();
-
-async function waitFor(pred: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!pred()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 describe("checkpoints of distributed jobs", () => {
   it("completes aligned checkpoints while running and gives the same result as without them", async () => {
     const m = manifest("chk-align", 45_000);
     const local = await runJob(manifest("chk-align-local", 45_000));
-    const c = await startCluster(m, 3);
+    const c = await startInProcessCluster(m, 3);
     const { status, rows } = await c.done;
     expect(status.state).toBe("FINISHED");
     expect(status.checkpointsCompleted).toBeGreaterThanOrEqual(2);
@@ -112,7 +67,7 @@ describe("checkpoints of distributed jobs", () => {
 
   it("stops with a savepoint and continues from it with another parallelism, losing and repeating nothing", async () => {
     const local = await runJob(manifest("chk-sp-local", 30_000));
-    const first = await startCluster(manifest("chk-sp", 30_000), 2);
+    const first = await startInProcessCluster(manifest("chk-sp", 30_000), 2);
     await waitFor(() => first.service.coordinator.metricsSummary().total.recordsIn > 25_000, "25k records read");
     const info = first.service.coordinator.triggerSavepoint(true, "test");
     const a = await first.done;
@@ -124,7 +79,7 @@ describe("checkpoints of distributed jobs", () => {
     // Not everything was read: the rest comes from the restored job.
     expect(a.status.lastCheckpoint?.id).toBe(info.id);
 
-    const second = await startCluster(manifest("chk-sp", 30_000), 3, sp.path);
+    const second = await startInProcessCluster(manifest("chk-sp", 30_000), 3, sp.path);
     const b = await second.done;
     expect(b.status.state).toBe("FINISHED");
     expect(b.status.restoredFrom).toBe(sp.path);
