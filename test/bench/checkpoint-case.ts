@@ -1,0 +1,145 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { openCheckpointStorage, writeCheckpoint } from "../../runtime/checkpoint/index.js";
+import { createSource } from "../../runtime/connectors/registry.js";
+import { coordinatorConfig } from "../../runtime/distributed/config.js";
+import { CoordinatorService } from "../../runtime/distributed/coordinator/service.js";
+import { Dataflow } from "../../runtime/engine/dataflow.js";
+import { LocalJob } from "../../runtime/engine/local-job.js";
+import { log } from "../../runtime/log.js";
+import { EngineMetrics } from "../../runtime/metrics/metrics.js";
+import type { OperatorSnapshot } from "../../runtime/operators/operator.js";
+import { planManifest } from "../../runtime/planner/validate.js";
+import { loadManifest, parseManifest } from "../../runtime/spec/manifest.js";
+import { CollectingSink } from "../helpers/collecting-sink.js";
+
+/**
+ * One checkpoint benchmark case in a fresh process; prints one JSON line.
+ * - `size <MiB>`: a windowed join holding about that much state (Nexmark auctions in a window
+ *   that never closes); times the snapshot (the pause processing sees) and the asynchronous write
+ *   of IPC files and manifest to a local folder, and counts the bytes.
+ * - `throughput <events>`: q7 in one process without checkpoints and with one every second.
+ * - `recovery`: a coordinator here and 2 worker processes with checkpoints every second; SIGKILL one
+ *   worker, start it again at once (as a kubelet would) and time the replacement's registration
+ *   (process start-up), the restored attempt running, its first record and its first window.
+ */
+const [mode, arg] = process.argv.slice(2);
+const dir = mkdtempSync(join(tmpdir(), "sabot-bench-chk-"));
+const storageUrl = pathToFileURL(dir).href;
+
+async function sizeCase(targetMiB: number) {
+  const plan = planManifest(
+    parseManifest(`apiVersion: sabot.dev/v1alpha1
+kind: StreamJob
+metadata: { name: chk-size }
+spec:
+  sources:
+    persons: { generator: { kind: nexmark-person, seed: 1, count: 1 }, eventTime: { field: dateTime } }
+    auctions: { generator: { kind: nexmark-auction, seed: 1, batchSize: 16384 }, eventTime: { field: dateTime } }
+  pipeline:
+    - { from: persons, join: { with: auctions, leftKey: [id], rightKey: [seller], window: { type: tumbling, size: 1d } } }
+    - to: out
+  sinks: { out: { console: { maxRows: 0 } } }
+`),
+  );
+  const flow = new Dataflow(plan, new EngineMetrics(), { job_name: "chk-size", subtask: "0" });
+  const source = createSource(plan.sources[1].spec, { jobName: "chk-size", name: "auctions", subtask: 0, parallelism: 1, metrics: new EngineMetrics(), labels: {}, log });
+  await source.open();
+  let arrowBytes = 0;
+  let rows = 0;
+  while (arrowBytes < targetMiB * 2 ** 20) {
+    const got = (await source.next())!;
+    flow.emit("auctions", got.batch);
+    rows += got.batch.numRows;
+    arrowBytes += got.batch.data.children.reduce((s, c) => s + c.byteLength, 0);
+  }
+  const t0 = performance.now();
+  const operators = new Map<string, OperatorSnapshot | null>(flow.runners.map((r) => [r.node.id, r.operator.snapshot()]));
+  const snapshotMs = performance.now() - t0;
+  const t1 = performance.now();
+  const manifest = await writeCheckpoint(openCheckpointStorage(storageUrl), "chk-size", 1, { operators, sources: {}, parallelism: 1, maxParallelism: plan.maxParallelism });
+  const writeMs = performance.now() - t1;
+  const bytes = Object.values(manifest.operators).flatMap((o) => o.subtasks.flatMap((s) => s.files)).reduce((s, f) => s + f.bytes, 0);
+  return { mode, targetMiB, rows, snapshotMs, writeMs, bytes };
+}
+
+async function throughputCase(events: number) {
+  const run = async (checkpoints: boolean) => {
+    const m = loadManifest(fileURLToPath(new URL("../../examples/nexmark/q7.yaml", import.meta.url)));
+    m.spec.sources.bids.generator!.count = events;
+    if (checkpoints) m.spec.checkpointing = { interval: "1s", storage: `${storageUrl}/${Date.now()}`, retain: 2 };
+    const plan = planManifest(m);
+    const t0 = performance.now();
+    await new LocalJob(plan, { sinks: { [plan.sinks[0].name]: new CollectingSink(false) }, metrics: new EngineMetrics() }).run();
+    return events / ((performance.now() - t0) / 1000);
+  };
+  const without = await run(false);
+  const withCheckpoints = await run(true);
+  return { mode, events, without, withCheckpoints };
+}
+
+async function recoveryCase() {
+  const manifest = parseManifest(`apiVersion: sabot.dev/v1alpha1
+kind: StreamJob
+metadata: { name: chk-recovery }
+spec:
+  sources:
+    bids:
+      generator: { kind: nexmark-bid, seed: 1, partitions: 4, ratePerSecond: 100000 }
+      eventTime: { field: dateTime, maxOutOfOrderness: 200ms }
+  pipeline:
+    - { from: bids, keyBy: [auction] }
+    - window: { type: tumbling, size: 1s }
+      aggregate: ["count(*) AS bids", "max(price) AS top"]
+    - to: out
+  sinks: { out: { console: { maxRows: 0 } } }
+  checkpointing: { interval: 1s, storage: "${storageUrl}" }
+  restartStrategy: { initialBackoff: 100ms }
+`);
+  const config = { ...coordinatorConfig({}, {}), port: 0, parallelism: 2, heartbeatIntervalMs: 250, heartbeatTimeoutMs: 2000 };
+  const service = await CoordinatorService.start(manifest, config, log);
+  const bin = fileURLToPath(new URL("../../bin/sabot.js", import.meta.url));
+  const workers = new Map<string, ChildProcess>();
+  const start = (id: string) =>
+    workers.set(
+      id,
+      spawn(process.execPath, [bin, "worker"], {
+        env: { ...process.env, SABOT_COORDINATOR_ADDRESS: service.address, SABOT_WORKER_ID: id, SABOT_LOG_LEVEL: "warn" },
+        stdio: "ignore",
+      }),
+    );
+  start("w0");
+  start("w1");
+  const co = service.coordinator;
+  const until = async (pred: () => boolean) => {
+    while (!pred()) await new Promise((r) => setTimeout(r, 5));
+    return performance.now();
+  };
+  await until(() => co.checkpoints.completed >= 3);
+  const attempt = co.status().attempt;
+  const killedAt = performance.now();
+  workers.get("w1")!.kill("SIGKILL");
+  start("w1");
+  const pid = workers.get("w1")!.pid;
+  const noticed = await until(() => co.status().attempt > attempt || co.jobState === "RESTARTING");
+  const registered = await until(() => co.workers.get("w1")?.pid === pid);
+  const running = await until(() => co.jobState === "RUNNING" && co.status().attempt > attempt);
+  const firstRecord = await until(() => co.metricsSummary().attempt > attempt && co.metricsSummary().total.recordsIn > 0);
+  const firstOutput = await until(() => co.metricsSummary().attempt > attempt && co.metricsSummary().total.recordsOut > 0);
+  co.cancel("benchmark done");
+  for (const w of workers.values()) w.kill("SIGKILL");
+  await service.close();
+  const ms = (t: number) => Math.round(t - killedAt);
+  return { mode, noticedMs: ms(noticed), registeredMs: ms(registered), runningMs: ms(running), firstRecordMs: ms(firstRecord), firstOutputMs: ms(firstOutput) };
+}
+
+try {
+  const result = mode === "size" ? await sizeCase(Number(arg)) : mode === "throughput" ? await throughputCase(Number(arg)) : await recoveryCase();
+  console.log(JSON.stringify(result));
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
+process.exit(0);
