@@ -5,7 +5,9 @@ import {
   type CheckpointStorage,
   CorruptCheckpointError,
   listCheckpoints,
+  locateSnapshot,
   nextCheckpointId,
+  openSnapshotStorage,
   openCheckpointStorage,
   readCheckpoint,
   type RestoredCheckpoint,
@@ -146,6 +148,14 @@ export class LocalCheckpoints {
       }
       restoreOperators(this.flow, this.plan, restored, this.storage.describe(`${this.job}/chk-${c.id}`), this.log);
       this.log.info({ checkpoint: c.id, sources: restored.sources }, "restored checkpoint");
+      return restored.sources;
+    }
+    const initial = this.plan.spec.initialSavepoint;
+    if (initial) {
+      const loc = locateSnapshot(initial);
+      const restored = await readCheckpoint(openSnapshotStorage(loc), loc.job, loc.id, { kind: loc.kind, maxParallelism: this.plan.maxParallelism });
+      restoreOperators(this.flow, this.plan, restored, loc.url, this.log);
+      this.log.info({ savepoint: loc.url, sources: restored.sources }, "no checkpoint of this job yet: restored spec.initialSavepoint");
       return restored.sources;
     }
     this.log.info("no checkpoint to restore: starting from the sources' start positions");

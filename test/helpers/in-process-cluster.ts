@@ -12,7 +12,7 @@ export interface InProcessCluster {
   done: Promise<{ status: JobStatus; rows: (sink: string) => Row[] }>;
 }
 
-const quiet = pino({ level: "silent" });
+const quiet = pino({ level: process.env.SABOT_TEST_LOG_LEVEL ?? "silent" });
 const started: CoordinatorService[] = [];
 
 /**
