@@ -187,6 +187,9 @@ export class LocalJob {
         else checkpoints?.stopTimer(); // --max-records cut the batch: the source's position is past what ran
         busy.inc((performance.now() - t0) / 1000);
         for (const q of queues) if (q.error()) throw q.error();
+        // A source that never waits (a generator) would otherwise keep the event loop to itself:
+        // timers (checkpoints, progress) and /metrics scrapes wait for a turn.
+        await new Promise((res) => setImmediate(res));
       }
     };
     let streamsDone = false;

@@ -14,6 +14,14 @@ import { type FileStore, LocalStore, S3Store, type StagedFile } from "./storage.
  * flush() rolls the current file, so after it returns every row written so far is in a committed
  * file. Files are named part-<subtask>-<run id>-<sequence>.<parquet|arrow>: unique across subtasks
  * and restarts, so a retried write never overwrites a committed file.
+ *
+ * Exactly-once (ctx.exactlyOnce, with checkpoints): rows are held until a checkpoint's cut, where
+ * they become one staged file named after the checkpoint, part-<subtask>-chk-<id>; it is committed
+ * (renamed, upload completed) when the checkpoint completes. A file per checkpoint and subtask
+ * makes the commit a single atomic step, and its name records which checkpoint's output is
+ * visible (committedCheckpoint), so a redo after a crash (recommit) is idempotent. When a
+ * checkpoint fails, its staged file is dropped and its rows go with the next checkpoint's file.
+ * Rolling by size and time does not apply in this mode: a file holds one checkpoint interval.
  */
 export class FilesSink implements Sink {
   private batches: RecordBatch[] = [];
@@ -32,16 +40,78 @@ export class FilesSink implements Sink {
 
   constructor(
     private readonly config: FilesConfig,
-    private readonly ctx: Pick<ConnectorContext, "subtask" | "log">,
+    private readonly ctx: Pick<ConnectorContext, "subtask" | "log" | "exactlyOnce">,
     store?: FileStore,
   ) {
     this.store = store ?? null;
     this.log = ctx.log;
+    if (ctx.exactlyOnce) this.twoPhase();
+  }
+
+  // ---- exactly-once (see the class comment) ----
+  prepareCheckpoint?: (id: number) => Promise<void>;
+  commitCheckpoint?: (id: number) => Promise<void>;
+  checkpointFailed?: (id: number) => void;
+  committedCheckpoint?: () => Promise<number | null>;
+  preparedOutput?: () => RecordBatch[];
+  recommit?: (id: number, rows: RecordBatch[]) => Promise<void>;
+  private prepared: { id: number; file: StagedFile; rows: RecordBatch[] } | null = null;
+  /** Resolves when the prepared file is committed or dropped. */
+  private settled: Promise<void> = Promise.resolve();
+  private settle: () => void = () => {};
+
+  private checkpointFile(id: number): string {
+    return `part-${this.ctx.subtask}-chk-${String(id).padStart(10, "0")}.${this.config.format === "parquet" ? "parquet" : "arrow"}`;
+  }
+
+  private twoPhase(): void {
+    this.prepareCheckpoint = (id) =>
+      this.serial(async () => {
+        if (this.prepared) throw new Error(`checkpoint ${id} prepared while ${this.prepared.id} awaits its commit`);
+        const rows = this.batches;
+        this.batches = [];
+        this.bytes = 0;
+        const name = this.checkpointFile(id);
+        const file = await this.store!.stage(name, encodeFile(rows, this.config.format));
+        this.prepared = { id, file, rows };
+        this.settled = new Promise((r) => (this.settle = r));
+      });
+    this.commitCheckpoint = (id) =>
+      this.serial(async () => {
+        const p = this.prepared;
+        if (!p || p.id !== id) throw new Error(`checkpoint ${id} was not prepared (prepared: ${p?.id ?? "none"})`);
+        await p.file.commit();
+        this.prepared = null;
+        this.settle();
+        this.committed.push(p.file.name);
+        this.log.info({ file: this.store!.describe(p.file.name), checkpoint: id }, "file committed");
+      });
+    this.checkpointFailed = (id) => {
+      const p = this.prepared;
+      if (!p || p.id !== id) return;
+      this.prepared = null;
+      this.settle();
+      this.batches = [...p.rows, ...this.batches];
+      p.file.abort().catch((err: unknown) => this.log.warn({ err }, "dropping a staged file failed"));
+    };
+    this.committedCheckpoint = async () => {
+      const prefix = `part-${this.ctx.subtask}-chk-`;
+      const ids = (await this.store!.list(prefix)).map((n) => Number(/^part-\d+-chk-(\d+)\./.exec(n)?.[1] ?? Number.NaN)).filter(Number.isFinite);
+      return ids.length ? Math.max(...ids) : null;
+    };
+    this.preparedOutput = () => this.prepared?.rows ?? [];
+    this.recommit = async (id, rows) => {
+      if (((await this.committedCheckpoint!()) ?? 0) >= id) return;
+      const file = await this.store!.stage(this.checkpointFile(id), encodeFile(rows, this.config.format));
+      await file.commit();
+      this.committed.push(file.name);
+    };
   }
 
   async open(): Promise<void> {
     const t = this.config.target;
     this.store ??= t.kind === "local" ? new LocalStore(t.dir) : new S3Store(s3ClientFromEnv(), t.bucket, t.prefix);
+    if (this.ctx.exactlyOnce) return; // files are cut at checkpoints, not by time
     // Rolling by time must not wait for the next write: a quiet stream still gets its file.
     const every = Math.max(10, Math.min(1000, this.config.rollIntervalMs / 4));
     this.timer = setInterval(() => this.rollIfDue(), every);
@@ -54,18 +124,33 @@ export class FilesSink implements Sink {
     if (this.batches.length === 0) this.openedAt = Date.now();
     this.batches.push(batch);
     this.bytes += batchBytes(batch);
-    if (this.bytes >= this.config.rollBytes) await this.serial(() => this.roll());
+    if (!this.ctx.exactlyOnce && this.bytes >= this.config.rollBytes) await this.serial(() => this.roll());
   }
 
   async flush(): Promise<void> {
     if (this.failure) throw this.failure;
-    await this.serial(() => this.roll());
+    // Exactly-once: rows wait for the next checkpoint's cut (or close).
+    if (!this.ctx.exactlyOnce) await this.serial(() => this.roll());
   }
 
   async close(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
-    await this.flush();
+    // Output after the last checkpoint of a job that ends normally is committed without a
+    // checkpoint, as the Kafka sink does; a checkpoint in flight settles first.
+    if (this.ctx.exactlyOnce) {
+      while (this.prepared) await this.settled;
+      await this.serial(() => this.roll());
+    }
+    else await this.flush();
+  }
+
+  async abort(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    this.batches = [];
+    await this.prepared?.file.abort().catch(() => {});
+    this.prepared = null;
   }
 
   private rollIfDue(): void {

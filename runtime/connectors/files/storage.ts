@@ -1,9 +1,10 @@
-import { mkdir, rename, rm, writeFile } from "node:fs/promises";
+import { mkdir, readdir, rename, rm, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
   CreateMultipartUploadCommand,
+  ListObjectsV2Command,
   type S3Client,
   UploadPartCommand,
 } from "@aws-sdk/client-s3";
@@ -12,13 +13,15 @@ import {
  * Where finished files go, in two steps so that a reader never sees a partial file: `stage` writes
  * the bytes where no reader looks, `commit` makes them appear under their final name at once.
  * Local folder: a hidden `.name.inprogress` file, then rename (atomic on one filesystem). S3: a
- * multipart upload, which stays invisible until it is completed. A transactional (exactly-once)
- * sink would commit staged files on checkpoint instead of right away.
+ * multipart upload, which stays invisible until it is completed. The exactly-once files sink
+ * commits staged files when the checkpoint covering them completes.
  */
 export interface FileStore {
   /** Human-readable location of a file, for logs. */
   describe(name: string): string;
   stage(name: string, bytes: Uint8Array): Promise<StagedFile>;
+  /** Names of committed files that start with `prefix`. */
+  list(prefix: string): Promise<string[]>;
 }
 
 export interface StagedFile {
@@ -32,6 +35,11 @@ export class LocalStore implements FileStore {
 
   describe(name: string): string {
     return join(this.dir, name);
+  }
+
+  async list(prefix: string): Promise<string[]> {
+    const names = await readdir(this.dir).catch(() => [] as string[]);
+    return names.filter((n) => n.startsWith(prefix));
   }
 
   async stage(name: string, bytes: Uint8Array): Promise<StagedFile> {
@@ -63,6 +71,17 @@ export class S3Store implements FileStore {
 
   describe(name: string): string {
     return `s3://${this.bucket}/${this.key(name)}`;
+  }
+
+  async list(prefix: string): Promise<string[]> {
+    const names: string[] = [];
+    let ContinuationToken: string | undefined;
+    do {
+      const r = await this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: this.key(prefix), ContinuationToken }));
+      for (const o of r.Contents ?? []) names.push(o.Key!.slice(this.prefix ? this.prefix.length + 1 : 0));
+      ContinuationToken = r.NextContinuationToken;
+    } while (ContinuationToken);
+    return names;
   }
 
   async stage(name: string, bytes: Uint8Array): Promise<StagedFile> {
