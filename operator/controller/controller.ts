@@ -12,6 +12,7 @@ import type { Logger } from "pino";
 import { API_GROUP } from "../../runtime/spec/manifest.js";
 import { JOB_LABEL, MANAGED_BY, type StreamJob } from "../resources/job.js";
 import type { OperatorSettings } from "../resources/settings.js";
+import { CoordinatorClients, type CoordinatorResolver } from "./coordinator-client.js";
 import { EventRecorder } from "./events.js";
 import { ResilientInformer } from "./informer.js";
 import { OperatorMetrics } from "./metrics.js";
@@ -27,6 +28,8 @@ export interface ControllerOptions {
   backoff?: { baseDelayMs: number; maxDelayMs: number };
   /** Shared across leadership terms, so counters survive a controller restart. */
   metrics?: OperatorMetrics;
+  /** Where the lifecycle reaches each job's coordinator (default: its Service); tests map it to local processes. */
+  coordinatorResolver?: CoordinatorResolver;
 }
 
 const OWNED = `app.kubernetes.io/managed-by=${MANAGED_BY}`;
@@ -42,6 +45,7 @@ export class StreamJobController {
   private readonly statefulSets: ResilientInformer<V1StatefulSet>;
   private readonly deployments: ResilientInformer<V1Deployment>;
   private readonly reconciler: StreamJobReconciler;
+  private readonly coordinators: CoordinatorClients;
   private running = false;
   private loops: Promise<void>[] = [];
 
@@ -53,6 +57,7 @@ export class StreamJobController {
     this.queue = new WorkQueue(opts.backoff ?? { baseDelayMs: 100, maxDelayMs: 60_000 });
     this.metrics = opts.metrics ?? new OperatorMetrics();
     this.metrics.queueDepth = () => this.queue.depth;
+    this.coordinators = new CoordinatorClients(opts.coordinatorResolver);
     const custom = kc.makeApiClient(CustomObjectsApi);
     const apps = kc.makeApiClient(AppsV1Api);
     const ns = opts.namespace;
@@ -116,6 +121,7 @@ export class StreamJobController {
       new EventRecorder(kc.makeApiClient(CoreV1Api), "sabot-operator", log),
       opts.settings,
       log,
+      { coordinators: this.coordinators, requeue: (key, ms) => this.queue.addAfter(key, ms) },
     );
   }
 
@@ -134,6 +140,7 @@ export class StreamJobController {
     this.queue.shutdown();
     await Promise.all([this.jobs.stop(), this.statefulSets.stop(), this.deployments.stop()]);
     await Promise.all(this.loops);
+    this.coordinators.closeAll();
   }
 
   private async work(): Promise<void> {

@@ -1,116 +1,93 @@
 import type { V1Deployment, V1StatefulSet } from "@kubernetes/client-node";
-import type { SpecIssue } from "../../runtime/spec/errors.js";
-import type { StreamJobPhase, StreamJobStatus } from "../crd/status.js";
+import type { StreamJobStatus } from "../crd/status.js";
 import { desiredParallelism } from "../resources/coordinator.js";
 import type { StreamJob } from "../resources/job.js";
-import { type DesiredCondition, mergeConditions } from "./conditions.js";
+import { mergeConditions } from "./conditions.js";
+import type { ClusterView, Step } from "./states/types.js";
 
-export const SUSPENDED_WITHOUT_SAVEPOINT =
-  "suspended without a savepoint (Sabot does not take savepoints on suspend yet): resuming restarts the job without its state";
+export { SUSPENDED_WITHOUT_SAVEPOINT } from "./states/steps.js";
 
+/** The job's children as the informers see them, and as the current deployment wants them. */
 export interface Observed {
-  /** Problems the engine's spec validation found; empty when the spec is valid. */
-  issues: SpecIssue[];
   workers?: V1StatefulSet;
   coordinator?: V1Deployment;
+  /** Built from status (the deployed spec and restore source): what `workers`/`coordinator` should match. */
+  desired?: { workers: V1StatefulSet; coordinator: V1Deployment };
 }
 
-interface Decision {
-  phase: StreamJobPhase;
-  message: string;
-  ready: DesiredCondition;
-  progressing: DesiredCondition;
-  degraded: DesiredCondition;
-  error?: string;
+const HASH = "sabot.dev/spec-hash";
+const templateHash = (o: V1StatefulSet | V1Deployment | undefined) => o?.spec?.template.metadata?.annotations?.[HASH];
+
+/** The object carries the wanted pod template and replicas, and its controller has seen it. */
+function current(o: V1StatefulSet | V1Deployment | undefined, want: V1StatefulSet | V1Deployment | undefined): boolean {
+  if (!o || !want) return false;
+  return (
+    templateHash(o) === templateHash(want) &&
+    o.spec?.replicas === want.spec?.replicas &&
+    (o.status?.observedGeneration ?? 0) >= (o.metadata?.generation ?? 0)
+  );
 }
 
-const cond = (type: DesiredCondition["type"], status: "True" | "False", reason: string, message: string): DesiredCondition => ({
-  type,
-  status,
-  reason,
-  message,
-});
-
-function isAvailable(d: V1Deployment | undefined): boolean {
-  return d?.status?.conditions?.some((c) => c.type === "Available" && c.status === "True") ?? false;
-}
-
-/** The StatefulSet controller has seen the latest spec and all desired workers are updated and ready. */
-function workersSettled(sts: V1StatefulSet | undefined, desired: number): boolean {
-  const s = sts?.status;
-  if (!sts || !s || (s.observedGeneration ?? 0) < (sts.metadata?.generation ?? 0)) return false;
-  return (s.readyReplicas ?? 0) === desired && s.replicas === desired && (desired === 0 || (s.updatedReplicas ?? 0) === desired);
-}
-
-function decide(job: StreamJob, o: Observed): Decision {
-  if (o.issues.length > 0) {
-    const error = `invalid StreamJob: ${o.issues.map((i) => `${i.path}: ${i.message}`).join("; ")}`;
-    return {
-      phase: "Failed",
-      message: error,
-      error,
-      ready: cond("Ready", "False", "InvalidSpec", error),
-      progressing: cond("Progressing", "False", "InvalidSpec", "fix the spec; nothing was deployed"),
-      degraded: cond("Degraded", "True", "InvalidSpec", error),
-    };
-  }
-  const desired = desiredParallelism(job);
-  const ready = o.workers?.status?.readyReplicas ?? 0;
-  const healthy = cond("Degraded", "False", "AsExpected", "");
-  if (job.spec.state === "suspended") {
-    const done = workersSettled(o.workers, 0) && (o.coordinator?.status?.replicas ?? 0) === 0;
-    return done
-      ? {
-          phase: "Suspended",
-          message: SUSPENDED_WITHOUT_SAVEPOINT,
-          ready: cond("Ready", "False", "Suspended", SUSPENDED_WITHOUT_SAVEPOINT),
-          progressing: cond("Progressing", "False", "Suspended", "scaled to zero"),
-          degraded: healthy,
-        }
-      : {
-          phase: "Suspending",
-          message: `scaling to zero (${ready} workers still ready)`,
-          ready: cond("Ready", "False", "Suspending", "scaling to zero"),
-          progressing: cond("Progressing", "True", "Suspending", `${ready} workers still ready`),
-          degraded: healthy,
-        };
-  }
-  const msg = `${ready} of ${desired} workers ready, coordinator ${isAvailable(o.coordinator) ? "available" : "not available"}`;
-  if (workersSettled(o.workers, desired) && isAvailable(o.coordinator))
-    return {
-      phase: "Running",
-      message: msg,
-      ready: cond("Ready", "True", "JobRunning", msg),
-      progressing: cond("Progressing", "False", "Stable", "all workers ready"),
-      degraded: healthy,
-    };
+/** Readiness of the deployment the status describes: stale caches and old pods do not count. */
+export function clusterView(o: Observed): ClusterView {
+  const upToDate = current(o.workers, o.desired?.workers) && current(o.coordinator, o.desired?.coordinator);
+  const w = o.workers?.status;
+  const c = o.coordinator?.status;
+  const want = o.desired?.workers.spec?.replicas ?? 0;
+  const workersReady = w?.readyReplicas ?? 0;
+  const workersSettled = workersReady === want && w?.replicas === want && (want === 0 || (w?.updatedReplicas ?? 0) === want);
+  const coordinatorUp =
+    (c?.conditions?.some((x) => x.type === "Available" && x.status === "True") ?? false) &&
+    (c?.updatedReplicas ?? 0) === 1 &&
+    (c?.availableReplicas ?? 0) === 1 &&
+    c?.replicas === 1;
   return {
-    phase: "Deploying",
-    message: msg,
-    ready: cond("Ready", "False", "Deploying", msg),
-    progressing: cond("Progressing", "True", "Deploying", msg),
-    degraded: healthy,
+    upToDate,
+    ready: upToDate && want > 0 && workersSettled && coordinatorUp,
+    scaledDown: upToDate && want === 0 && (w?.replicas ?? 0) === 0 && (c?.replicas ?? 0) === 0,
+    workersReady,
   };
 }
 
-/** The status a reconcile writes: a pure function of the job and what its children report. */
-export function computeStatus(job: StreamJob, o: Observed, now: Date): { status: StreamJobStatus; message: string } {
-  const d = decide(job, o);
-  const { metrics, lastCheckpoint, autoscaler } = job.status ?? {};
-  const status: StreamJobStatus = {
-    ...(metrics ? { metrics } : {}),
-    ...(lastCheckpoint ? { lastCheckpoint } : {}),
-    ...(autoscaler ? { autoscaler } : {}),
-    phase: d.phase,
-    observedGeneration: job.metadata.generation ?? 0,
+/** The status a reconcile writes: the step's lifecycle fields and conditions, and what other writers own. */
+export function composeStatus(job: StreamJob, step: Step, o: Observed, now: Date): StreamJobStatus {
+  const generation = job.metadata.generation ?? 0;
+  // Fields other parts of the operator write (metrics, checkpoints, autoscaler): kept as they are.
+  const {
+    phase: _p,
+    observedGeneration: _g,
+    conditions,
+    parallelism: _w,
+    desiredParallelism: _d,
+    error: _e,
+    lastReconciledSpec: _a,
+    lastStableSpec: _b,
+    restoreFrom: _r,
+    deployedAt: _t,
+    lastSavepoint: _s,
+    upgrade: _u,
+    lastUpgradeFailure: _f,
+    ...others
+  } = job.status ?? {};
+  // Moving to: the desired spec while an operation rolls it out, else what is deployed (a failed
+  // or rolled-back upgrade is not being moved to).
+  const deployed = step.status.upgrade
+    ? job
+    : step.status.lastReconciledSpec
+      ? { ...job, spec: JSON.parse(step.status.lastReconciledSpec) as StreamJob["spec"] }
+      : undefined;
+  return {
+    ...others,
+    ...step.status,
+    phase: step.phase,
+    observedGeneration: generation,
     conditions: mergeConditions(
-      job.status?.conditions,
-      [d.ready, d.progressing, d.degraded].map((c) => ({ ...c, observedGeneration: job.metadata.generation ?? 0 })),
+      conditions,
+      [step.ready, step.progressing, step.degraded].map((c) => ({ ...c, observedGeneration: generation })),
       now,
     ),
     parallelism: o.workers?.status?.readyReplicas ?? 0,
-    desiredParallelism: o.issues.length > 0 ? 0 : desiredParallelism(job),
-    ...(d.error ? { error: d.error } : {}),
+    desiredParallelism: deployed ? desiredParallelism(deployed) : 0,
+    ...(step.error ? { error: step.error } : {}),
   };
-  return { status, message: d.message };
 }

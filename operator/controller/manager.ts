@@ -1,5 +1,8 @@
 import { CustomObjectsApi, type KubeConfig } from "@kubernetes/client-node";
 import type { Logger } from "pino";
+import { AutoscalerLoop, type AutoscalerLoopOptions } from "../autoscaler/loop.js";
+import { AutoscalerMetrics } from "../autoscaler/metrics.js";
+import { CheckpointController, type CheckpointControllerOptions } from "./checkpoint-controller.js";
 import { type ControllerOptions, StreamJobController } from "./controller.js";
 import { LeaderElector } from "./leader.js";
 import { OperatorMetrics } from "./metrics.js";
@@ -7,6 +10,10 @@ import { OperatorMetrics } from "./metrics.js";
 export interface ManagerOptions extends Omit<ControllerOptions, "metrics"> {
   identity: string;
   lease: { namespace: string; name: string; durationMs?: number; retryPeriodMs?: number };
+  /** Checkpoint objects, periodic savepoints and status from coordinators (checkpoint-controller.ts). */
+  checkpoints?: Omit<CheckpointControllerOptions, "namespace">;
+  /** The autoscaler loop's timing (tests); it runs with the controller, on the leader only. */
+  autoscaler?: Omit<AutoscalerLoopOptions, "metrics" | "namespace">;
 }
 
 /**
@@ -16,7 +23,10 @@ export interface ManagerOptions extends Omit<ControllerOptions, "metrics"> {
  */
 export class OperatorManager {
   readonly metrics = new OperatorMetrics();
+  readonly autoscalerMetrics = new AutoscalerMetrics(this.metrics.registry);
   private controller?: StreamJobController;
+  private autoscaler?: AutoscalerLoop;
+  private checkpointController?: CheckpointController;
   private readonly elector: LeaderElector;
   /** Serializes start/stop of the controller across leadership flaps. */
   private transition: Promise<void> = Promise.resolve();
@@ -65,12 +75,28 @@ export class OperatorManager {
     this.metrics.leader.set(1);
     this.controller = new StreamJobController(this.kc, { ...this.opts, metrics: this.metrics }, this.log);
     await this.controller.start();
+    this.checkpointController = new CheckpointController(
+      this.kc,
+      { coordinatorResolver: this.opts.coordinatorResolver, ...this.opts.checkpoints, namespace: this.opts.namespace },
+      this.log,
+    );
+    await this.checkpointController.start();
+    this.autoscaler = new AutoscalerLoop(
+      this.kc,
+      { ...this.opts.autoscaler, ...(this.opts.namespace ? { namespace: this.opts.namespace } : {}), metrics: this.autoscalerMetrics },
+      this.log.child({ component: "autoscaler" }),
+    );
+    this.autoscaler.start();
   }
 
   private async stopController(): Promise<void> {
     this.metrics.leader.set(0);
     const c = this.controller;
     this.controller = undefined;
-    await c?.stop();
+    const cc = this.checkpointController;
+    this.checkpointController = undefined;
+    const a = this.autoscaler;
+    this.autoscaler = undefined;
+    await Promise.all([c?.stop(), cc?.stop(), a?.stop()]);
   }
 }

@@ -3,6 +3,7 @@ import {
   type CustomObjectsApi,
   type KubernetesObjectApi,
   PatchStrategy,
+  setHeaderOptions,
   type V1Deployment,
   type V1StatefulSet,
 } from "@kubernetes/client-node";
@@ -13,10 +14,17 @@ import type { StreamJobStatus } from "../crd/status.js";
 import { buildChildren } from "../resources/children.js";
 import { asStreamJob, childNames, MANAGED_BY, type StreamJob } from "../resources/job.js";
 import type { OperatorSettings } from "../resources/settings.js";
+import { CoordinatorClients } from "./coordinator-client.js";
 import type { EventRecorder } from "./events.js";
-import { computeStatus } from "./job-status.js";
+import { clusterView, composeStatus, type Observed } from "./job-status.js";
+import { invalidSpec } from "./states/failed.js";
+import { nextStep } from "./states/machine.js";
+import { deployedJob, hasStorage, timingFor } from "./states/spec.js";
+import type { LifecycleCoordinator, LifecycleTiming, Step } from "./states/types.js";
 
 export const FIELD_MANAGER = MANAGED_BY;
+/** Holds a deleted job until its final savepoint is taken or skipped (states/deleting.ts). */
+export const FINALIZER = "sabot.dev/final-savepoint";
 
 /** Where the reconciler reads the job and its children: the informers' caches. */
 export interface Caches {
@@ -27,6 +35,13 @@ export interface Caches {
 
 export type ReconcileResult = "success" | "deleted";
 
+/** How the lifecycle reaches coordinators and asks to be woken up again. */
+export interface LifecycleDeps {
+  coordinators: { for(job: StreamJob): LifecycleCoordinator; forget?(key: string): void };
+  /** Reconcile `key` again after `ms` (polling a savepoint, a timeout, the stability period). */
+  requeue(key: string, ms: number): void;
+}
+
 /** Status fields compared to decide whether to write (transition times are derived, not compared). */
 function sameStatus(a: StreamJobStatus | undefined, b: StreamJobStatus): boolean {
   const strip = (s: StreamJobStatus | undefined) =>
@@ -34,8 +49,16 @@ function sameStatus(a: StreamJobStatus | undefined, b: StreamJobStatus): boolean
   return strip(a) === strip(b);
 }
 
-/** One StreamJob, from spec to children to status; idempotent, so any event may trigger it. */
+const MERGE = setHeaderOptions("Content-Type", PatchStrategy.MergePatch);
+
+/**
+ * One StreamJob, from spec to children to status; idempotent, so any event may trigger it. The
+ * lifecycle (operator/controller/states) decides the next step from the status it wrote before;
+ * the children are then built from the status (the deployed spec, not necessarily the desired one).
+ */
 export class StreamJobReconciler {
+  private readonly deps: LifecycleDeps;
+
   constructor(
     private readonly objects: KubernetesObjectApi,
     private readonly custom: CustomObjectsApi,
@@ -43,48 +66,100 @@ export class StreamJobReconciler {
     private readonly events: EventRecorder,
     private readonly settings: OperatorSettings,
     private readonly log: Logger,
-  ) {}
+    deps: Partial<LifecycleDeps> = {},
+  ) {
+    this.deps = { coordinators: deps.coordinators ?? new CoordinatorClients(), requeue: deps.requeue ?? (() => undefined) };
+  }
 
   async reconcile(key: string): Promise<ReconcileResult> {
     const [namespace, name] = key.split("/") as [string, string];
     const cached = this.caches.job(namespace, name);
-    if (!cached || cached.metadata.deletionTimestamp) return "deleted"; // children go with it (owner references)
+    if (!cached) {
+      this.deps.coordinators.forget?.(key);
+      return "deleted";
+    }
     const job = asStreamJob(cached);
+    const deleting = Boolean(job.metadata.deletionTimestamp);
+    // Children go with the job (owner references); only a final savepoint can hold it.
+    if (deleting && !job.metadata.finalizers?.includes(FINALIZER)) return "deleted";
 
-    const issues = checkSpecShape(job.spec);
-    if (issues.length === 0) {
-      for (const child of buildChildren(job, this.settings))
-        await this.objects.patch(child, undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply);
+    const now = new Date();
+    const issues = deleting ? [] : checkSpecShape(job.spec);
+    const observed = this.observe(job, job.status);
+    const timing: LifecycleTiming = issues.length > 0 ? this.settings.lifecycle : timingFor(job.spec, this.settings.lifecycle);
+    const ctx = { job, now, cluster: clusterView(observed), coordinator: this.deps.coordinators.for(job), timing };
+    const step = issues.length > 0 ? invalidSpec(ctx, issues) : await nextStep(ctx, { deleting });
+    const status = composeStatus(job, step, observed, now);
+
+    if (!sameStatus(job.status, status)) {
+      // replace (not patch) carries the resourceVersion: a concurrent change answers 409 and the
+      // queue retries from the newer object; nothing below happens on the older one.
+      try {
+        await this.custom.replaceNamespacedCustomObjectStatus({ ...this.ref(namespace), name, body: { ...job, status } });
+      } catch (err) {
+        if (err instanceof ApiException && err.code === 404) return "deleted";
+        throw err;
+      }
     }
+    await this.recordEvents(job, step, key);
+    if (step.releaseFinalizer) await this.setFinalizer(job, false);
+    else if (!deleting && issues.length === 0) {
+      await this.apply({ ...job, status });
+      if (hasStorage(job.spec) && !job.metadata.finalizers?.includes(FINALIZER)) await this.setFinalizer(job, true);
+    }
+    if (step.requeueAfterMs !== undefined) this.deps.requeue(key, Math.max(step.requeueAfterMs, 0));
+    return deleting && step.releaseFinalizer ? "deleted" : "success";
+  }
+
+  /** The children as the status says they should be, and as the informers see them. */
+  private observe(job: StreamJob, status: StreamJobStatus | undefined): Observed {
     const names = childNames(job);
-    const { status, message } = computeStatus(
-      job,
-      { issues, workers: this.caches.workers(namespace, names.workers), coordinator: this.caches.coordinator(namespace, names.coordinator) },
-      new Date(),
-    );
-    if (sameStatus(job.status, status)) return "success";
+    const { namespace } = job.metadata;
+    const workers = this.caches.workers(namespace, names.workers);
+    const coordinator = this.caches.coordinator(namespace, names.coordinator);
+    if (!status?.lastReconciledSpec) return { workers, coordinator };
+    const children = buildChildren(deployedJob({ ...job, status }), this.settings, { restoreFrom: status.restoreFrom });
+    const desired = {
+      workers: children.find((c) => c.kind === "StatefulSet") as V1StatefulSet,
+      coordinator: children.find((c) => c.kind === "Deployment") as V1Deployment,
+    };
+    return { workers, coordinator, desired };
+  }
 
-    // replace (not patch) carries the resourceVersion: a concurrent change answers 409 and the queue retries.
-    try {
-      await this.custom.replaceNamespacedCustomObjectStatus({
-        group: API_GROUP,
-        version: "v1alpha1",
-        namespace,
-        plural: "streamjobs",
-        name,
-        body: { ...job, status },
-      });
-    } catch (err) {
-      // Deleted since the cache saw it: nothing left to report on.
-      if (err instanceof ApiException && err.code === 404) return "deleted";
-      throw err;
-    }
+  private async apply(job: StreamJob): Promise<void> {
+    if (!job.status?.lastReconciledSpec) return;
+    for (const child of buildChildren(deployedJob(job), this.settings, { restoreFrom: job.status.restoreFrom }))
+      await this.objects.patch(child, undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply);
+  }
+
+  private async recordEvents(job: StreamJob, step: Step, key: string): Promise<void> {
     const from = job.status?.phase;
-    if (from !== status.phase) {
-      this.log.info({ job: key, from, to: status.phase }, message);
-      await this.events.record(job, status.phase === "Failed" ? "Warning" : "Normal", status.phase ?? "Unknown", `${from ?? "new"} → ${status.phase}: ${message}`);
+    if (from !== step.phase) {
+      const message = step.error ?? step.progressing.message ?? step.ready.message;
+      this.log.info({ job: key, from, to: step.phase }, message);
+      await this.events.record(job, step.phase === "Failed" ? "Warning" : "Normal", step.phase, `${from ?? "new"} → ${step.phase}: ${message}`);
     }
-    return "success";
+    for (const e of step.events) {
+      this.log.info({ job: key, reason: e.reason }, e.message);
+      await this.events.record(job, e.type, e.reason, e.message);
+    }
+  }
+
+  private async setFinalizer(job: StreamJob, present: boolean): Promise<void> {
+    const others = (job.metadata.finalizers ?? []).filter((f) => f !== FINALIZER);
+    const finalizers = present ? [...others, FINALIZER] : others;
+    try {
+      await this.custom.patchNamespacedCustomObject(
+        { ...this.ref(job.metadata.namespace), name: job.metadata.name, body: { metadata: { finalizers } } },
+        MERGE,
+      );
+    } catch (err) {
+      if (!(err instanceof ApiException && err.code === 404)) throw err;
+    }
+  }
+
+  private ref(namespace: string) {
+    return { group: API_GROUP, version: "v1alpha1", namespace, plural: "streamjobs" };
   }
 }
 

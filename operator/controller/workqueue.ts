@@ -15,7 +15,7 @@ export class WorkQueue {
   /** Keys added while being processed; requeued when done. */
   private readonly dirty = new Set<string>();
   private readonly failures = new Map<string, number>();
-  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly timers = new Map<string, { timer: NodeJS.Timeout; due: number }>();
   private waiters: Array<(key: string | undefined) => void> = [];
   private shutDown = false;
 
@@ -51,14 +51,21 @@ export class WorkQueue {
     return delay;
   }
 
+  /** Adds the key after `delayMs`; of several pending delays for one key, the earliest wins. */
   addAfter(key: string, delayMs: number): void {
-    if (this.shutDown || this.timers.has(key)) return;
-    const t = setTimeout(() => {
+    if (this.shutDown) return;
+    const due = Date.now() + delayMs;
+    const pending = this.timers.get(key);
+    if (pending) {
+      if (pending.due <= due) return;
+      clearTimeout(pending.timer);
+    }
+    const timer = setTimeout(() => {
       this.timers.delete(key);
       this.add(key);
     }, delayMs);
-    t.unref();
-    this.timers.set(key, t);
+    timer.unref();
+    this.timers.set(key, { timer, due });
   }
 
   /** Resets the key's backoff after a success. */
@@ -89,7 +96,7 @@ export class WorkQueue {
 
   shutdown(): void {
     this.shutDown = true;
-    for (const t of this.timers.values()) clearTimeout(t);
+    for (const t of this.timers.values()) clearTimeout(t.timer);
     this.timers.clear();
     for (const w of this.waiters) w(undefined);
     this.waiters = [];

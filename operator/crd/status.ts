@@ -39,6 +39,102 @@ export const MetricsSummary = Type.Object(
   { additionalProperties: false, description: "Summary of the running job's metrics." },
 );
 
+/** An operation in flight (upgrade, suspend, rollback, ...): kept in status so a restarted operator resumes it. */
+export const UpgradeStatus = Type.Object(
+  {
+    kind: StringEnum(["upgrade", "suspend", "resume", "rollback", "restore", "delete"], "What the operation is for."),
+    mode: StringEnum(["savepoint", "last-state", "stateless"], "How state is carried over."),
+    phase: StringEnum(["Savepointing", "Deploying"], "Savepointing: stop-with-savepoint in flight; Deploying: waiting for the new pods."),
+    targetGeneration: Type.Integer({ minimum: 0, description: "The generation being rolled out." }),
+    startedAt: Time,
+    phaseStartedAt: Time,
+    savepointId: Optional(Type.Integer({ minimum: 0, description: "The savepoint being taken (coordinator id)." })),
+    restoreFrom: Optional(Type.String({ description: "Where the new deployment restores from." })),
+    fallback: Optional(Type.String({ description: "Why the savepoint was replaced by a checkpoint (spec.savepointFallback)." })),
+  },
+  { additionalProperties: false, description: "The lifecycle operation in progress, if any." },
+);
+
+const Num = (description: string) => Type.Number({ description });
+const Parallelism = (description: string) => Type.Integer({ minimum: 0, description });
+
+/** What the autoscaler measured and derived for one decision (rates in records/s). */
+export const AutoscalerInputs = Type.Object(
+  {
+    inputRate: Optional(Num("Records arriving per second: read rate plus lag growth.")),
+    sourceRate: Optional(Num("Records the sources read per second.")),
+    lag: Optional(Num("Consumer lag over all Kafka partitions (records).")),
+    lagGrowth: Optional(Num("Records per second the lag grows (negative while it drains).")),
+    busyRatio: Optional(Num("Average fraction of time a subtask was busy (processing and decoding).")),
+    maxBusyRatio: Optional(Num("Busiest subtask's busy fraction (skew shows as max >> average).")),
+    backpressuredRatio: Optional(Num("Average fraction of time a subtask waited for room downstream.")),
+    idleRatio: Optional(Num("Average fraction of time a subtask had nothing to do.")),
+    processingRatePerSubtask: Optional(Num("True processing rate: records one subtask handles per busy second.")),
+    targetRate: Optional(Num("Rate to sustain: input, plus lag and restart backlog worked off within catchUpDuration.")),
+    restartSeconds: Optional(Num("Restart time assumed for a rescale (observed, else spec.autoscaler.restartTime).")),
+    partitions: Optional(Parallelism("Most partitions of any Kafka source: the useful upper bound.")),
+    upperBound: Optional(Parallelism("Highest parallelism allowed now (max, partitions, key groups).")),
+    subtasks: Optional(Parallelism("Subtasks that reported metrics in the window.")),
+  },
+  { additionalProperties: false },
+);
+
+export const AutoscalerDecision = Type.Object(
+  {
+    time: Time,
+    current: Parallelism("spec.parallelism when decided."),
+    recommended: Parallelism("What the autoscaler wants now (equal to current when it holds or cannot decide)."),
+    applied: Type.Boolean({ description: "spec.parallelism was changed to the recommendation." }),
+    reason: Type.String({ description: "ScaleUp, ScaleDown, Steady, ScaleDownPending, ManualScaleHold, IneffectiveScaling, or why it could not decide." }),
+    message: Type.String({ maxLength: 4096 }),
+    inputs: Optional(AutoscalerInputs),
+  },
+  { additionalProperties: false },
+);
+
+/** One parallelism change (by the autoscaler, a dry-run recommendation, or a user) and what it did. */
+export const RescaleRecord = Type.Object(
+  {
+    time: Time,
+    from: Parallelism("Parallelism before."),
+    to: Parallelism("Parallelism after."),
+    trigger: StringEnum(["autoscaler", "dry-run", "manual"], "Who changed it (dry-run: recorded, not applied)."),
+    reason: Optional(Type.String()),
+    completedAt: Optional(Time),
+    restartSeconds: Optional(Num("Seconds from the change until the job ran again at the new parallelism.")),
+    capacityBefore: Optional(Num("Records/s the job could process at full busy before the change.")),
+    expectedCapacity: Optional(Num("Records/s expected after (linear scaling).")),
+    observedCapacity: Optional(Num("Records/s measured one metric window after the change.")),
+    effectiveness: Optional(Num("Observed gain / expected gain (1 = as expected).")),
+    effective: Optional(Type.Boolean({ description: "False: the gain fell short; further scale-ups past `from` are blocked for a while." })),
+  },
+  { additionalProperties: false },
+);
+
+export const AutoscalerStatus = Type.Object(
+  {
+    dryRun: Optional(Type.Boolean({ description: "Decisions are recorded, never applied." })),
+    lastDecision: Optional(AutoscalerDecision),
+    observedParallelism: Optional(Parallelism("spec.parallelism the autoscaler last saw; a different value means a manual scale.")),
+    observedSince: Optional(Time),
+    pendingScaleDown: Optional(
+      Type.Object(
+        { since: Time, parallelism: Parallelism("Highest scale-down recommendation since `since`.") },
+        { additionalProperties: false, description: "A scale-down waiting for the stabilization window." },
+      ),
+    ),
+    history: Optional(Type.Array(RescaleRecord, { maxItems: 10, description: "The last rescales, newest last." })),
+    conditions: Optional(
+      Type.Array(Condition, {
+        "x-kubernetes-list-type": "map",
+        "x-kubernetes-list-map-keys": ["type"],
+        description: "AutoscalerReady: False says why the autoscaler cannot decide.",
+      }),
+    ),
+  },
+  { additionalProperties: false, description: "The autoscaler's last decision, pending scale-down and rescale history." },
+);
+
 export const StreamJobStatus = Type.Object(
   {
     phase: Optional(StreamJobPhase),
@@ -59,15 +155,36 @@ export const StreamJobStatus = Type.Object(
       ),
     ),
     metrics: Optional(MetricsSummary),
-    // The autoscaler's decision record is defined by the autoscaler work; kept as written until then.
-    autoscaler: Optional(
-      Type.Unsafe<Record<string, unknown>>({
-        type: "object",
-        "x-kubernetes-preserve-unknown-fields": true,
-        description: "The autoscaler's last decision.",
-      }),
-    ),
+    autoscaler: Optional(AutoscalerStatus),
     error: Optional(Type.String({ description: "Why the job failed, in words a user can act on." })),
+    lastReconciledSpec: Optional(
+      Type.String({ description: "The spec the running pods were built from, as JSON (an upgrade is pending while it differs from spec)." }),
+    ),
+    lastStableSpec: Optional(
+      Type.String({ description: "The last spec that reached Running and stayed ready, as JSON; the target of a rollback." }),
+    ),
+    restoreFrom: Optional(
+      Type.String({ description: "Where the current deployment restores its state from (SABOT_RESTORE_FROM of the coordinator)." }),
+    ),
+    deployedAt: Optional(
+      Type.String({ format: "date-time", description: "When lastReconciledSpec was deployed; the readiness timeout counts from here." }),
+    ),
+    lastSavepoint: Optional(
+      Type.Object(
+        { id: Type.Integer({ minimum: 0 }), path: Type.String(), time: Time, reason: Optional(Type.String()) },
+        { additionalProperties: false, description: "The last savepoint the operator took (suspend, upgrade, delete)." },
+      ),
+    ),
+    upgrade: Optional(UpgradeStatus),
+    lastUpgradeFailure: Optional(
+      Type.Object(
+        { generation: Type.Integer({ minimum: 0 }), reason: Type.String(), message: Type.String(), time: Time },
+        {
+          additionalProperties: false,
+          description: "The last upgrade, suspend or restore that failed; not retried until the spec changes again.",
+        },
+      ),
+    ),
   },
   { additionalProperties: false },
 );
@@ -106,13 +223,24 @@ export const CheckpointStatus = Type.Object(
     checkpointId: Optional(Type.Integer({ minimum: 0 })),
     jobGeneration: Optional(Type.Integer({ minimum: 0, description: "The StreamJob generation it was taken from." })),
     error: Optional(Type.String({ description: "Why the last attempt failed." })),
+    startedAt: Optional(Type.String({ format: "date-time", description: "When the current (or last) attempt started." })),
+    retryAt: Optional(Type.String({ format: "date-time", description: "When the next attempt starts, after a failed one." })),
+    completedAt: Optional(Type.String({ format: "date-time", description: "When it reached Completed, Failed or Abandoned." })),
+    storageSecret: Optional(
+      Type.String({ description: "Name of the Secret whose credentials delete the files (disposeOnDelete); never the credentials." }),
+    ),
   },
   { additionalProperties: false },
 );
 
 export type StreamJobStatus = Static<typeof StreamJobStatus>;
 export type StreamJobPhase = Static<typeof StreamJobPhase>;
+export type UpgradeStatus = Static<typeof UpgradeStatus>;
 export type Condition = Static<typeof Condition>;
+export type AutoscalerStatus = Static<typeof AutoscalerStatus>;
+export type AutoscalerDecision = Static<typeof AutoscalerDecision>;
+export type AutoscalerInputs = Static<typeof AutoscalerInputs>;
+export type RescaleRecord = Static<typeof RescaleRecord>;
 export type CheckpointSpec = Static<typeof CheckpointSpec>;
 export type CheckpointStatus = Static<typeof CheckpointStatus>;
 export type CheckpointPhase = Static<typeof CheckpointPhase>;

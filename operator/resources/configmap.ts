@@ -27,9 +27,35 @@ export function resolvedManifestYaml(job: StreamJob): string {
   return yaml.dump(manifest, { lineWidth: 120, noRefs: true, sortKeys: true });
 }
 
+/**
+ * Spec fields the operator reads and the pods do not: a change of one alone must not roll the
+ * pods (the lifecycle decides if and how the job is redeployed: with a savepoint, scaled to zero,
+ * restoring another folder; the others are the operator's schedules and the autoscaler's policy).
+ */
+export const OPERATOR_ONLY_FIELDS = [
+  "state",
+  "upgradeMode",
+  "rollback",
+  "upgradeTimeout",
+  "savepointTimeout",
+  "savepointFallback",
+  "restoreFrom",
+  "savepointInterval",
+  "savepointRetain",
+  "autoscaler",
+] as const;
+
+/** The spec without OPERATOR_ONLY_FIELDS: two specs that agree here run the same pods. */
+export function runtimeSpec(spec: StreamJobSpec): Partial<StreamJobSpec> {
+  const copy: Partial<StreamJobSpec> = { ...spec };
+  for (const f of OPERATOR_ONLY_FIELDS) delete copy[f];
+  return copy;
+}
+
 /** Short hash of the resolved spec; a pod-template annotation, so a spec change rolls the pods. */
 export function specHash(job: StreamJob): string {
-  return createHash("sha256").update(resolvedManifestYaml(job)).digest("hex").slice(0, 16);
+  const manifest = { ...job, spec: runtimeSpec(resolvedSpec(job)) as StreamJobSpec };
+  return createHash("sha256").update(resolvedManifestYaml(manifest)).digest("hex").slice(0, 16);
 }
 
 export function buildConfigMap(job: StreamJob): V1ConfigMap {

@@ -1,4 +1,5 @@
 import type { V1Deployment, V1EnvVar, V1Service } from "@kubernetes/client-node";
+import { createHash } from "node:crypto";
 import { specHash } from "./configmap.js";
 import { childMeta, childNames, labels, selectorLabels, type StreamJob } from "./job.js";
 import {
@@ -20,21 +21,41 @@ export function desiredParallelism(job: StreamJob): number {
   return job.spec.state === "suspended" ? 0 : (job.spec.parallelism ?? 1);
 }
 
+/** SABOT_RESTORE_FROM value that starts the job without state, ignoring its own checkpoints. */
+export const RESTORE_NOTHING = "none";
+
+/** How the lifecycle deploys a job's spec (operator/controller/states). */
+export interface DeployOptions {
+  /**
+   * Storage URL of the savepoint or checkpoint folder the coordinator restores (SABOT_RESTORE_FROM):
+   * set on resume, after a savepoint upgrade, and when the user points the job at a checkpoint.
+   */
+  restoreFrom?: string;
+}
+
 /** Environment of `sabot coordinator` (see runtime/distributed/config.ts and the README). */
-export function coordinatorEnv(job: StreamJob, settings: OperatorSettings): V1EnvVar[] {
+export function coordinatorEnv(job: StreamJob, settings: OperatorSettings, opts: DeployOptions = {}): V1EnvVar[] {
   const env: V1EnvVar[] = [
     { name: "SABOT_BIND_ADDRESS", value: "0.0.0.0" },
     { name: "SABOT_COORDINATOR_PORT", value: String(PORTS.control) },
     { name: "SABOT_PARALLELISM", value: String(job.spec.parallelism ?? 1) },
     { name: "SABOT_SHUTDOWN_TIMEOUT", value: `${settings.shutdownTimeoutSeconds}s` },
     { name: "SABOT_LOG_LEVEL", value: settings.logLevel },
+    // Exiting after the job ended would make Kubernetes restart the pod and run the job again.
+    { name: "SABOT_LINGER", value: "true" },
   ];
+  if (opts.restoreFrom) env.push({ name: "SABOT_RESTORE_FROM", value: opts.restoreFrom });
   const node = nodeOptions(settings.coordinatorResources.memory);
   if (node) env.push({ name: "NODE_OPTIONS", value: node });
   return env;
 }
 
-export function buildCoordinatorDeployment(job: StreamJob, settings: OperatorSettings): V1Deployment {
+/** The pod-template hash of the coordinator: the spec and the restore source, so a change of either rolls it. */
+export function coordinatorHash(job: StreamJob, opts: DeployOptions = {}): string {
+  return opts.restoreFrom ? createHash("sha256").update(`${specHash(job)}\n${opts.restoreFrom}`).digest("hex").slice(0, 16) : specHash(job);
+}
+
+export function buildCoordinatorDeployment(job: StreamJob, settings: OperatorSettings, opts: DeployOptions = {}): V1Deployment {
   const names = childNames(job);
   const { cpu, memory } = settings.coordinatorResources;
   return {
@@ -47,7 +68,7 @@ export function buildCoordinatorDeployment(job: StreamJob, settings: OperatorSet
       strategy: { type: "Recreate" },
       selector: { matchLabels: selectorLabels(job, "coordinator") },
       template: {
-        metadata: { labels: labels(job, "coordinator"), annotations: { "sabot.dev/spec-hash": specHash(job) } },
+        metadata: { labels: labels(job, "coordinator"), annotations: { "sabot.dev/spec-hash": coordinatorHash(job, opts) } },
         spec: {
           automountServiceAccountToken: false,
           enableServiceLinks: false,
@@ -60,7 +81,7 @@ export function buildCoordinatorDeployment(job: StreamJob, settings: OperatorSet
               image: image(job, settings),
               imagePullPolicy: settings.imagePullPolicy,
               args: ["coordinator", `${SPEC_DIR}/${SPEC_FILE}`],
-              env: coordinatorEnv(job, settings),
+              env: coordinatorEnv(job, settings, opts),
               envFrom: job.spec.storageSecret ? [{ secretRef: { name: job.spec.storageSecret } }] : undefined,
               ports: [{ name: "control", containerPort: PORTS.control, protocol: "TCP" }],
               // The Control API is gRPC; the coordinator is ready once it accepts connections.

@@ -16,6 +16,19 @@ export interface OperatorSettings {
   preStopSleepSeconds: number;
   coordinatorResources: { cpu: string; memory: string };
   logLevel: "trace" | "debug" | "info" | "warn" | "error";
+  /** Lifecycle timing; a job's spec.upgradeTimeout / spec.savepointTimeout override the first two. */
+  lifecycle: {
+    /** A (re)deployment not Running within this counts as failed (rollback when spec.rollback). */
+    upgradeTimeoutMs: number;
+    /** A savepoint for an upgrade, suspend or delete not completed within this is given up. */
+    savepointTimeoutMs: number;
+    /** Running and ready this long makes a spec stable (status.lastStableSpec). */
+    stableAfterMs: number;
+    /** How often an in-flight savepoint is polled. */
+    pollIntervalMs: number;
+    /** How long a reconcile follows a savepoint it just triggered (closely) before handing back to the queue. */
+    followMs: number;
+  };
 }
 
 export const DEFAULT_SETTINGS: OperatorSettings = {
@@ -27,6 +40,7 @@ export const DEFAULT_SETTINGS: OperatorSettings = {
   preStopSleepSeconds: 3,
   coordinatorResources: { cpu: "250m", memory: "512Mi" },
   logLevel: "info",
+  lifecycle: { upgradeTimeoutMs: 5 * 60_000, savepointTimeoutMs: 5 * 60_000, stableAfterMs: 30_000, pollIntervalMs: 1_000, followMs: 3_000 },
 };
 
 export function operatorSettings(overrides: Partial<OperatorSettings> = {}): OperatorSettings {

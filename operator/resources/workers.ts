@@ -31,6 +31,7 @@ export function workerEnv(job: StreamJob, settings: OperatorSettings): V1EnvVar[
     { name: "SABOT_METRICS_PORT", value: String(PORTS.metrics) },
     { name: "SABOT_SHUTDOWN_TIMEOUT", value: `${settings.shutdownTimeoutSeconds}s` },
     { name: "SABOT_LOG_LEVEL", value: settings.logLevel },
+    { name: "SABOT_LINGER", value: "true" },
   ];
   const node = nodeOptions(job.spec.resources?.memory);
   if (node) env.push({ name: "NODE_OPTIONS", value: node });

@@ -44,6 +44,13 @@ export const ManifestSchema = Type.Object({
   formatVersion: Type.Integer({ minimum: 1 }),
   /** Absent in manifests written before savepoints existed: those are checkpoints. */
   kind: Type.Optional(Type.Union([Type.Literal("checkpoint"), Type.Literal("savepoint")])),
+  /**
+   * The explicit restore source the writing coordinator was started with (SABOT_RESTORE_FROM: a
+   * folder URL or "none"; absent when it had none). A coordinator started with a source continues
+   * only from checkpoints of the same origin, so pointing a job at an older savepoint is not undone
+   * by the job's newer checkpoints, while its own progress survives a coordinator restart.
+   */
+  origin: Type.Optional(Type.String()),
   job: Type.String({ minLength: 1 }),
   checkpointId: Type.Integer({ minimum: 1 }),
   /** When the checkpoint was taken: milliseconds since the Unix epoch. */

@@ -23,6 +23,12 @@ export async function coordinatorCommand(file: string, flags: CoordinatorFlags):
   process.once("SIGINT", () => onSignal("SIGINT"));
   const status = await service.coordinator.terminal;
   console.error(`job ${status.state}: ${status.message}`);
+  // In a pod, exiting would make Kubernetes restart the coordinator and run the job again; the
+  // operator also still reads the final status and savepoint. Stay until SIGTERM.
+  if (service.coordinator.config.linger) {
+    console.error("SABOT_LINGER: serving the job's final status until SIGTERM");
+    await new Promise((r) => process.once("SIGTERM", r));
+  }
   await service.close();
   process.exit(exitCode(status));
 }

@@ -22,8 +22,10 @@ export interface CoordinatorConfig {
   heartbeatTimeoutMs: number;
   /** How long a graceful stop (SIGTERM) may take before everything is cancelled. */
   shutdownTimeoutMs: number;
-  /** Checkpoint or savepoint URL to start from (else spec.initialSavepoint); see CheckpointCoordinator.restoreSource. */
+  /** Checkpoint or savepoint URL to start from, or "none"; see CheckpointCoordinator.restoreSource. */
   restoreFrom?: string;
+  /** Keep serving the Control API after the job ended, until SIGTERM (in a pod; see README). */
+  linger: boolean;
 }
 
 export interface WorkerConfig {
@@ -46,6 +48,8 @@ export interface WorkerConfig {
   coordinatorTimeoutMs: number;
   /** Port of the Prometheus /metrics and /healthz endpoint; null: not served. */
   metricsPort: number | null;
+  /** Stay up, idle, after the job ended, until SIGTERM (in a pod, so it is not restarted). */
+  linger: boolean;
 }
 
 export interface CoordinatorFlags {
@@ -66,6 +70,12 @@ function int(name: string, value: string | undefined, fallback: number, min: num
   if (value === undefined || value === "") return fallback;
   if (!/^\d+$/.test(value) || Number(value) < min) throw new DistributedConfigError(`${name} must be a whole number ≥ ${min}, got "${value}"`);
   return Number(value);
+}
+
+function bool(name: string, value: string | undefined): boolean {
+  if (value === undefined || value === "" || value === "false" || value === "0") return false;
+  if (value === "true" || value === "1") return true;
+  throw new DistributedConfigError(`${name} must be true or false, got "${value}"`);
 }
 
 function duration(name: string, value: string | undefined, fallback: number): number {
@@ -101,6 +111,7 @@ export function coordinatorConfig(flags: CoordinatorFlags = {}, env: Env = proce
     heartbeatTimeoutMs,
     shutdownTimeoutMs: duration("SABOT_SHUTDOWN_TIMEOUT", env.SABOT_SHUTDOWN_TIMEOUT, 25_000),
     restoreFrom: flags.restoreFrom || env.SABOT_RESTORE_FROM || undefined,
+    linger: bool("SABOT_LINGER", env.SABOT_LINGER),
   };
 }
 
@@ -122,5 +133,6 @@ export function workerConfig(flags: WorkerFlags = {}, env: Env = process.env): W
     shutdownTimeoutMs: duration("SABOT_SHUTDOWN_TIMEOUT", env.SABOT_SHUTDOWN_TIMEOUT, 25_000),
     coordinatorTimeoutMs: duration("SABOT_COORDINATOR_TIMEOUT", env.SABOT_COORDINATOR_TIMEOUT, 60_000),
     metricsPort: env.SABOT_METRICS_PORT ? int("SABOT_METRICS_PORT", env.SABOT_METRICS_PORT, 0, 0) : null,
+    linger: bool("SABOT_LINGER", env.SABOT_LINGER),
   };
 }

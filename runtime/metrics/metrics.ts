@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import { kernelChoice } from "../kernels/native.js";
 
 /**
  * Every metric a worker exports, under stable names the autoscaler and dashboards rely on
@@ -56,10 +57,28 @@ export class EngineMetrics {
     labelNames: ["job_name", "source", "subtask"],
     registers: [this.registry],
   });
+  readonly sourceBusySeconds = new Counter({
+    name: "sabot_source_busy_seconds_total",
+    help: "Seconds a source spent decoding what it fetched, outside the subtask's busy time (same event loop, so it is CPU the subtask cannot use).",
+    labelNames: ["job_name", "source", "subtask"],
+    registers: [this.registry],
+  });
   readonly consumerLag = new Gauge({
     name: "sabot_kafka_consumer_lag",
     help: "Messages between the consumer's position and the partition's high watermark.",
     labelNames: ["job_name", "source", "topic", "partition"],
+    registers: [this.registry],
+  });
+  readonly kafkaMessages = new Counter({
+    name: "sabot_kafka_messages_total",
+    help: "Kafka offsets a source consumed (messages, plus the bad, filtered and transaction-marker offsets it moved past): lag's unit. Records/messages converts lag to records (an arrow message holds a whole batch).",
+    labelNames: ["job_name", "source", "subtask"],
+    registers: [this.registry],
+  });
+  readonly kafkaPartitions = new Gauge({
+    name: "sabot_kafka_partitions",
+    help: "Partitions of the topic a Kafka source reads (all of them, not only this subtask's): the most subtasks that can share the source.",
+    labelNames: ["job_name", "source", "topic"],
     registers: [this.registry],
   });
   readonly badRecords = new Counter({
@@ -86,6 +105,10 @@ export class EngineMetrics {
     labelNames: ["impl"],
     registers: [this.registry],
   });
+
+  constructor() {
+    this.kernelInfo.set({ impl: kernelChoice.impl }, 1);
+  }
 }
 
 /** Labels every metric of one running subtask carries. */

@@ -239,12 +239,61 @@ export const StreamJobSpecSchema = Type.Object(
     resources: Optional(ResourcesSpec),
     gpu: Optional(GpuSpec),
     autoscaler: Optional(AutoscalerSpec),
-    upgradeMode: Optional(StringEnum(["savepoint", "last-state", "stateless"], "How spec changes are rolled out.")),
+    upgradeMode: Optional(
+      StringEnum(
+        ["savepoint", "last-state", "stateless"],
+        "How spec changes are rolled out: savepoint (stop with a savepoint, restore it), last-state (redeploy from the newest completed checkpoint) or stateless (start fresh). Default: savepoint when checkpointing.storage is set, else stateless.",
+      ),
+    ),
     state: Optional(StringEnum(["running", "suspended"], "Desired state.")),
     initialSavepoint: Optional(Type.String({ description: "Path of a savepoint to start from." })),
+    restoreFrom: Optional(
+      Type.String({
+        minLength: 1,
+        description:
+          "Storage URL of a checkpoint or savepoint folder (e.g. one listed in status). Setting or changing it on an existing job redeploys the job restoring exactly this folder.",
+      }),
+    ),
+    rollback: Optional(
+      Type.Boolean({
+        description: "When an upgrade is not Running within upgradeTimeout, redeploy the last stable spec from the newest savepoint or checkpoint.",
+      }),
+    ),
+    upgradeTimeout: Optional(
+      Type.String({
+        format: "duration",
+        description: "How long a (re)deployment may take to become Running before it counts as failed; default from the operator (5m).",
+      }),
+    ),
+    savepointTimeout: Optional(
+      Type.String({
+        format: "duration",
+        description: "How long a savepoint for an upgrade, suspend or delete may take before it is given up and reported; default from the operator (5m).",
+      }),
+    ),
+    savepointFallback: Optional(
+      StringEnum(
+        ["none", "last-checkpoint"],
+        "What a savepoint upgrade or suspend does when its savepoint fails or times out: none (default: stay on the old spec and report) or last-checkpoint (redeploy from the newest completed checkpoint, with an Event saying so).",
+      ),
+    ),
     allowNonRestoredState: Optional(Type.Boolean()),
     image: Optional(Type.String({ description: "Worker image; default from the operator's settings." })),
     storageSecret: Optional(Type.String({ description: "Secret with S3 credentials (AWS_ACCESS_KEY_ID, ...)." })),
+    savepointInterval: Optional(
+      Type.String({
+        format: "duration",
+        description:
+          "Take a savepoint this often (e.g. 1h): the operator creates a Checkpoint object of type savepoint on this schedule. Needs checkpointing.storage.",
+      }),
+    ),
+    savepointRetain: Optional(
+      Type.Integer({
+        minimum: 1,
+        description:
+          "Periodic savepoints kept (default 5): the operator deletes the Checkpoint objects of older ones, and their files (disposeOnDelete).",
+      }),
+    ),
   },
   { additionalProperties: false },
 );

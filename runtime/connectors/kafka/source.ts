@@ -55,6 +55,8 @@ export class KafkaSource implements Source {
   private openedAt = 0;
   /** Each partition's end when the source opened: a table is loaded once it has read this far. */
   private endAtOpen = new Map<number, bigint>();
+  private readonly decodeSeconds: { inc(seconds: number): void };
+  private readonly messagesRead: { inc(messages: number): void };
 
   constructor(
     private readonly config: KafkaSourceConfig,
@@ -66,12 +68,15 @@ export class KafkaSource implements Source {
     this.offsets = new PartitionOffsets(this.cluster, config.topic, config.groupId);
     this.deadLetters = new DeadLetters(ctx, config.deadLetterTopic, kafkaClient(config.brokers, `${clientId}-dlq`, ctx.log));
     this.decoder = createDecoder(config.format, config.schema);
+    this.decodeSeconds = ctx.metrics.sourceBusySeconds.labels({ ...ctx.labels, source: ctx.name });
+    this.messagesRead = ctx.metrics.kafkaMessages.labels({ ...ctx.labels, source: ctx.name });
   }
 
   async open(from?: SourcePosition): Promise<void> {
     await this.cluster.connect();
     const all = await this.offsets.partitions(this.config.brokers);
     this.mine = all.filter((p) => p % this.ctx.parallelism === this.ctx.subtask);
+    this.ctx.metrics.kafkaPartitions.set({ job_name: this.ctx.jobName, source: this.ctx.name, topic: this.config.topic }, all.length);
     await this.deadLetters.open();
     const start = await this.startOffsets(from);
     for (const p of this.mine) {
@@ -107,7 +112,7 @@ export class KafkaSource implements Source {
         const { entry } = cur;
         const item = entry.batches[cur.i++];
         const last = cur.i >= entry.batches.length;
-        this.delivered.set(entry.split, last ? entry.next : item.next);
+        this.deliver(entry.split, last ? entry.next : item.next);
         if (last) this.current = null;
         this.updateLag(entry.split);
         return { batch: item.batch, split: entry.split };
@@ -117,7 +122,7 @@ export class KafkaSource implements Source {
         this.roomWaiter?.();
         if (entry.batches.length > 0) this.current = { entry, i: 0 };
         else {
-          this.delivered.set(entry.split, entry.next);
+          this.deliver(entry.split, entry.next);
           this.updateLag(entry.split);
         }
         continue;
@@ -126,6 +131,13 @@ export class KafkaSource implements Source {
       await new Promise<void>((r) => (this.dataWaiter = r));
       this.dataWaiter = null;
     }
+  }
+
+  /** Moves a partition's position; the offsets passed count as messages consumed (lag's unit). */
+  private deliver(split: number, next: string): void {
+    const before = this.delivered.get(split);
+    if (before !== undefined && BigInt(next) > BigInt(before)) this.messagesRead.inc(Number(BigInt(next) - BigInt(before)));
+    this.delivered.set(split, next);
   }
 
   private async fetchLoop(): Promise<void> {
@@ -174,7 +186,10 @@ export class KafkaSource implements Source {
     // Nothing at all: caught up. Only aborted messages or control records: move past them.
     if (batch.isEmpty() && !batch.isEmptyDueToFiltering()) return;
     const next = (BigInt(batch.lastOffset()) + 1n).toString();
+    // Decoding runs on the subtask's event loop but outside its busy time: the autoscaler adds it.
+    const t0 = performance.now();
     const entry = await this.decode(p, batch.messages, next);
+    this.decodeSeconds.inc((performance.now() - t0) / 1000);
     this.fetchAt.set(p, next);
     this.queue.push(entry);
     if (entry.batches.length > 0) this.lastData.set(p, Date.now());

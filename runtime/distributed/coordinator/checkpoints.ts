@@ -76,8 +76,8 @@ export class CheckpointCoordinator {
   constructor(
     private readonly plan: JobPlan,
     private readonly host: CheckpointHost,
-    /** An explicit restore source (SABOT_RESTORE_FROM, else spec.initialSavepoint). */
-    private readonly explicitSource: string,
+    /** SABOT_RESTORE_FROM / --restore-from: a folder URL, "none" (start fresh), or undefined. */
+    private readonly explicitSource: string | undefined,
     private readonly log: Logger,
   ) {
     const c = plan.spec.checkpointing;
@@ -86,7 +86,9 @@ export class CheckpointCoordinator {
     this.intervalMs = c?.interval ? parseDuration(c.interval) : 0;
     this.timeoutMs = c?.timeout ? parseDuration(c.timeout) : DEFAULT_TIMEOUT_MS;
     this.retain = c?.retain ?? 3;
-    if (explicitSource) locateSnapshot(explicitSource); // a malformed path fails at start, not at deploy
+    // A malformed path fails at start, not at deploy.
+    if (explicitSource && explicitSource !== "none") locateSnapshot(explicitSource);
+    if (plan.spec.initialSavepoint) locateSnapshot(plan.spec.initialSavepoint);
   }
 
   get exactlyOnce(): boolean {
@@ -117,28 +119,26 @@ export class CheckpointCoordinator {
   }
 
   /**
-   * Where the next attempt starts from: the newest completed checkpoint or savepoint of this job
-   * (no newer than the bound), unless an explicit source is given and is newer than it — so a
-   * restarted coordinator continues from its own progress instead of rewinding to the savepoint it
-   * was first started from. "" means a fresh start.
+   * Where the next attempt starts from ("" for a fresh start):
+   * - the newest completed checkpoint or savepoint of this job below the bound — when the
+   *   coordinator was started with an explicit source, only one written under that same source
+   *   (manifest `origin`), so a restarted coordinator continues its own progress but the job's
+   *   older lineage is ignored;
+   * - else the explicit source (nothing for "none");
+   * - else spec.initialSavepoint.
    */
   async restoreSource(): Promise<string> {
-    let explicit: { url: string; timestamp: number } | null = null;
-    if (this.explicitSource) {
-      const loc = locateSnapshot(this.explicitSource);
-      const restored = await readCheckpoint(openSnapshotStorage(loc), loc.job, loc.id, { kind: loc.kind, operators: [] });
-      explicit = { url: loc.url, timestamp: restored.manifest.timestamp };
-    }
+    const explicit = this.explicitSource;
     if (this.storage) {
       for (const c of await listCheckpoints(this.storage, this.job, true)) {
         if (!c.complete || c.id >= this.bound) continue;
-        if (explicit && c.manifest!.timestamp <= explicit.timestamp) break;
+        if (explicit !== undefined && c.manifest!.origin !== explicit) continue;
         return this.storage.describe(checkpointDir(this.job, c.id, c.kind));
       }
     }
-    if (explicit && this.bound !== Number.POSITIVE_INFINITY)
-      this.log.warn({ source: explicit.url }, "an exactly-once sink never committed the job's own checkpoints: restoring the explicit source");
-    return explicit?.url ?? "";
+    if (explicit === "none") return "";
+    if (explicit) return locateSnapshot(explicit).url;
+    return this.plan.spec.initialSavepoint ? locateSnapshot(this.plan.spec.initialSavepoint).url : "";
   }
 
   /** Starts a savepoint (after the checkpoint in flight, if any); answers at once. */
@@ -223,6 +223,7 @@ export class CheckpointCoordinator {
     const manifest: Manifest = {
       formatVersion: CHECKPOINT_FORMAT_VERSION,
       kind: p.info.kind as SnapshotKind,
+      ...(this.explicitSource !== undefined ? { origin: this.explicitSource } : {}),
       job: this.job,
       checkpointId: p.info.id,
       timestamp: Math.round(p.info.triggeredAtMs),

@@ -119,7 +119,7 @@ export class Coordinator {
         },
         stopSavepointFailed: (info) => this.failAttempt(`the stop-with-savepoint ${info.id} failed (${info.error}); the job restarts`),
       },
-      config.restoreFrom ?? manifest.spec.initialSavepoint ?? "",
+      config.restoreFrom,
       this.log,
     );
   }

@@ -78,7 +78,7 @@ export class Worker {
       } catch (err) {
         const e = err as Error & { code?: number };
         // The job is over (FINISHED, STOPPED, ...): nothing left to run here.
-        if (e.code === grpcStatus.FAILED_PRECONDITION) return this.exit(0, e.message);
+        if (e.code === grpcStatus.FAILED_PRECONDITION) return this.jobOver(e.message);
         if (Date.now() > deadline) throw new Error(`cannot register with the coordinator at ${this.config.coordinatorAddress}: ${e.message}`, { cause: err });
         this.log.debug({ err: e.message }, "coordinator not reachable yet");
         await sleep(Math.min(2000, 100 * 2 ** attempt));
@@ -169,7 +169,7 @@ export class Worker {
       if (run?.deployment.attempt === cmd.checkpointAborted.attempt) run.checkpointAborted(cmd.checkpointAborted.checkpointId);
     } else if ("shutdown" in cmd && cmd.command === "shutdown") {
       if (run) await run.cancel(`shutdown: ${cmd.shutdown.reason}`);
-      this.exit(0, `coordinator: ${cmd.shutdown.reason}`);
+      this.jobOver(`coordinator: ${cmd.shutdown.reason}`);
     }
   }
 
@@ -278,6 +278,14 @@ export class Worker {
     run.stop();
     void this.report(run.deployment.attempt, "TASK_STOPPING", "worker received SIGTERM");
     setTimeout(() => this.exit(1, `not stopped within ${this.config.shutdownTimeoutMs} ms`), this.config.shutdownTimeoutMs).unref();
+  }
+
+  /** The job is over: exit, or with SABOT_LINGER stay idle until SIGTERM (a pod is not restarted). */
+  private jobOver(why: string): void {
+    if (!this.config.linger || this.terminating) return this.exit(0, why);
+    this.log.info({ why }, "the job is over: idle until SIGTERM (SABOT_LINGER)");
+    if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
+    this.heartbeatTimer = null;
   }
 
   private exit(code: number, why: string): void {

@@ -1,23 +1,43 @@
 import type { V1Deployment, V1StatefulSet } from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
 import { mergeConditions } from "../../../operator/controller/conditions.js";
-import { computeStatus, SUSPENDED_WITHOUT_SAVEPOINT } from "../../../operator/controller/job-status.js";
-import type { StreamJobStatus } from "../../../operator/crd/status.js";
+import { clusterView, composeStatus } from "../../../operator/controller/job-status.js";
+import { HEALTHY } from "../../../operator/controller/states/steps.js";
+import { cond, type Step } from "../../../operator/controller/states/types.js";
+import { buildCoordinatorDeployment } from "../../../operator/resources/coordinator.js";
+import { operatorSettings } from "../../../operator/resources/settings.js";
+import { buildWorkerStatefulSet } from "../../../operator/resources/workers.js";
 import { streamJob } from "../resources/fixtures.js";
 
 const T0 = new Date("2026-01-01T00:00:00.123Z");
 const T1 = new Date("2026-01-01T00:05:00Z");
+const settings = operatorSettings();
+const job = { ...streamJob("j", { parallelism: 3 }), metadata: { name: "j", namespace: "ns", uid: "u", generation: 4 } };
+const desired = { workers: buildWorkerStatefulSet(job, settings), coordinator: buildCoordinatorDeployment(job, settings, { restoreFrom: "s3://b/sp-1" }) };
 
-function workers(replicas: number, ready: number, generation = 1, observed = generation): V1StatefulSet {
+/** A child as the informer would show it: the desired object with a status. */
+function workers(ready: number, o: { replicas?: number; generation?: number; observed?: number; from?: V1StatefulSet } = {}): V1StatefulSet {
+  const base = o.from ?? desired.workers;
+  const replicas = o.replicas ?? base.spec!.replicas!;
   return {
-    metadata: { generation },
-    status: { replicas, readyReplicas: ready, updatedReplicas: replicas, observedGeneration: observed },
+    ...base,
+    metadata: { ...base.metadata, generation: o.generation ?? 1 },
+    status: { replicas, readyReplicas: ready, updatedReplicas: replicas, observedGeneration: o.observed ?? o.generation ?? 1 },
   };
 }
-function coordinator(available: boolean, replicas = 1): V1Deployment {
-  return { status: { replicas, conditions: [{ type: "Available", status: available ? "True" : "False" }] } };
+function coordinator(available: boolean, from: V1Deployment = desired.coordinator): V1Deployment {
+  return {
+    ...from,
+    metadata: { ...from.metadata, generation: 1 },
+    status: {
+      observedGeneration: 1,
+      replicas: 1,
+      updatedReplicas: 1,
+      availableReplicas: available ? 1 : 0,
+      conditions: [{ type: "Available", status: available ? "True" : "False" }],
+    },
+  };
 }
-const cond = (s: StreamJobStatus, type: string) => s.conditions?.find((c) => c.type === type);
 
 describe("mergeConditions", () => {
   it("keeps lastTransitionTime while the status holds and moves it when the status changes", () => {
@@ -30,53 +50,56 @@ describe("mergeConditions", () => {
   });
 });
 
-describe("computeStatus", () => {
-  const job = { ...streamJob("j", { parallelism: 3 }), metadata: { name: "j", namespace: "ns", uid: "u", generation: 4 } };
-
-  it("is Deploying until all workers are ready and the coordinator is available", () => {
-    const cases: [V1StatefulSet | undefined, V1Deployment | undefined, string][] = [
-      [undefined, undefined, "Deploying"],
-      [workers(3, 2), coordinator(true), "Deploying"],
-      [workers(3, 3), coordinator(false), "Deploying"],
-      [workers(3, 3, 2, 1), coordinator(true), "Deploying"], // the StatefulSet controller has not seen the new spec
-      [workers(3, 3), coordinator(true), "Running"],
-    ];
-    for (const [w, c, phase] of cases) expect(computeStatus(job, { issues: [], workers: w, coordinator: c }, T0).status.phase).toBe(phase);
+describe("clusterView", () => {
+  const old = { ...job, spec: { ...job.spec, parallelism: 2 } };
+  it.each([
+    ["no children yet", undefined, undefined, false],
+    ["a worker not ready", workers(2), coordinator(true), false],
+    ["the coordinator not available", workers(3), coordinator(false), false],
+    ["the StatefulSet controller has not seen the new spec", workers(3, { generation: 2, observed: 1 }), coordinator(true), false],
+    ["a cache still holding the old workers (other template)", workers(2, { from: buildWorkerStatefulSet(old, settings) }), coordinator(true), false],
+    ["a coordinator without the restore source", workers(3), coordinator(true, buildCoordinatorDeployment(job, settings)), false],
+    ["everything current and ready", workers(3), coordinator(true), true],
+  ])("%s → ready %s", (_name, w, c, ready) => {
+    expect(clusterView({ workers: w, coordinator: c, desired }).ready).toBe(ready);
   });
 
-  it("reports Running with parallelism, observedGeneration and conditions", () => {
-    const { status } = computeStatus(job, { issues: [], workers: workers(3, 3), coordinator: coordinator(true) }, T0);
-    expect(status).toMatchObject({ phase: "Running", observedGeneration: 4, parallelism: 3, desiredParallelism: 3 });
-    expect(cond(status, "Ready")).toMatchObject({ status: "True", reason: "JobRunning" });
-    expect(cond(status, "Progressing")).toMatchObject({ status: "False" });
-    expect(cond(status, "Degraded")).toMatchObject({ status: "False" });
-  });
-
-  it("fails an invalid spec with every issue in status.error", () => {
-    const issues = [
-      { path: "spec.pipeline[0].aggregate", message: "aggregate needs a window in the same step" },
-      { path: "spec.sinks.out", message: "unknown field" },
-    ];
-    const { status } = computeStatus(job, { issues }, T0);
-    expect(status.phase).toBe("Failed");
-    expect(status.error).toContain("spec.pipeline[0].aggregate: aggregate needs a window in the same step");
-    expect(status.error).toContain("spec.sinks.out: unknown field");
-    expect(cond(status, "Ready")).toMatchObject({ status: "False", reason: "InvalidSpec" });
-    expect(cond(status, "Degraded")).toMatchObject({ status: "True", reason: "InvalidSpec" });
-  });
-
-  it("is Suspending until scaled to zero, then Suspended saying there was no savepoint", () => {
+  it("is scaled down only when the zero-replica templates are current and no pod is left", () => {
     const suspended = { ...job, spec: { ...job.spec, state: "suspended" as const } };
-    expect(computeStatus(suspended, { issues: [], workers: workers(3, 3), coordinator: coordinator(true) }, T0).status.phase).toBe("Suspending");
-    const { status } = computeStatus(suspended, { issues: [], workers: workers(0, 0), coordinator: coordinator(false, 0) }, T0);
-    expect(status).toMatchObject({ phase: "Suspended", parallelism: 0, desiredParallelism: 0 });
-    expect(cond(status, "Ready")!.message).toBe(SUSPENDED_WITHOUT_SAVEPOINT);
+    const zero = { workers: buildWorkerStatefulSet(suspended, settings), coordinator: buildCoordinatorDeployment(suspended, settings) };
+    const c0 = (replicas: number): V1Deployment => ({ ...zero.coordinator, metadata: { ...zero.coordinator.metadata, generation: 1 }, status: { observedGeneration: 1, replicas } });
+    expect(clusterView({ workers: workers(0, { from: zero.workers }), coordinator: c0(0), desired: zero }).scaledDown).toBe(true);
+    expect(clusterView({ workers: workers(1, { from: zero.workers, replicas: 1 }), coordinator: c0(0), desired: zero }).scaledDown).toBe(false);
+    expect(clusterView({ workers: workers(0, { from: zero.workers }), coordinator: c0(1), desired: zero }).scaledDown).toBe(false);
+  });
+});
+
+describe("composeStatus", () => {
+  const step: Step = {
+    phase: "Running",
+    status: { lastReconciledSpec: JSON.stringify(job.spec), restoreFrom: "s3://b/sp-1" },
+    ready: cond("Ready", "True", "JobRunning", "3 workers ready"),
+    progressing: cond("Progressing", "False", "Stable", ""),
+    degraded: HEALTHY,
+    events: [],
+  };
+
+  it("writes the step's lifecycle fields, phase, conditions and parallelism", () => {
+    const status = composeStatus(job, step, { workers: workers(3) }, T0);
+    expect(status).toMatchObject({ phase: "Running", observedGeneration: 4, parallelism: 3, desiredParallelism: 3, restoreFrom: "s3://b/sp-1" });
+    expect(status.conditions?.map((c) => c.type)).toEqual(["Ready", "Progressing", "Degraded"]);
+    expect(status.conditions?.[0]).toMatchObject({ observedGeneration: 4, lastTransitionTime: "2026-01-01T00:00:00Z" });
   });
 
-  it("keeps what other writers put in status (checkpoint, metrics)", () => {
-    const withStatus = { ...job, status: { lastCheckpoint: { path: "s3://b/c", time: "2026-01-01T00:00:00Z" }, metrics: { consumerLag: 5 } } };
-    const { status } = computeStatus(withStatus, { issues: [] }, T0);
+  it("keeps what other writers put in status and drops lifecycle fields the step left out", () => {
+    const withStatus = {
+      ...job,
+      status: { lastCheckpoint: { path: "s3://b/c", time: "2026-01-01T00:00:00Z" }, metrics: { consumerLag: 5 }, error: "old", upgrade: undefined, lastStableSpec: "{}" },
+    };
+    const status = composeStatus(withStatus, step, {}, T0);
     expect(status.lastCheckpoint?.path).toBe("s3://b/c");
     expect(status.metrics?.consumerLag).toBe(5);
+    expect(status.error).toBeUndefined();
+    expect(status.lastStableSpec).toBeUndefined();
   });
 });

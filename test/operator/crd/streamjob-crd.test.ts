@@ -32,7 +32,11 @@ describe("StreamJob CRD", () => {
     expect(((props.conditions!.items as Obj).required as string[]).sort()).toEqual(
       ["lastTransitionTime", "message", "reason", "status", "type"],
     );
-    expect(props.autoscaler!["x-kubernetes-preserve-unknown-fields"]).toBe(true);
+    // The autoscaler's record is typed (no preserve-unknown-fields): decision, bounded history, condition.
+    const autoscaler = props.autoscaler!.properties as Record<string, Obj>;
+    expect(props.autoscaler!["x-kubernetes-preserve-unknown-fields"]).toBeUndefined();
+    expect(Object.keys(autoscaler)).toEqual(expect.arrayContaining(["dryRun", "lastDecision", "history", "pendingScaleDown", "conditions"]));
+    expect(autoscaler.history!.maxItems).toBe(10);
     expect(Object.keys(props)).toEqual(
       expect.arrayContaining(["observedGeneration", "parallelism", "desiredParallelism", "lastCheckpoint", "metrics", "error"]),
     );
@@ -68,7 +72,20 @@ describe("Checkpoint CRD", () => {
     const props = status.properties as Record<string, Obj>;
     expect(props.phase!.enum).toEqual(["Pending", "InProgress", "Completed", "Failed", "Abandoned"]);
     expect(Object.keys(props).sort()).toEqual(
-      ["checkpointId", "durationMs", "error", "failedAttempts", "jobGeneration", "path", "phase", "sizeBytes"],
+      [
+        "checkpointId",
+        "completedAt",
+        "durationMs",
+        "error",
+        "failedAttempts",
+        "jobGeneration",
+        "path",
+        "phase",
+        "retryAt",
+        "sizeBytes",
+        "startedAt",
+        "storageSecret",
+      ],
     );
     expect(version(checkpointCrd()).subresources).toEqual({ status: {} });
   });

@@ -161,7 +161,7 @@ describe("operator resources on a real API server", () => {
       conditions: [{ type: "Ready", status: "True", lastTransitionTime: now, reason: "JobRunning", message: "3 of 3 workers running" }],
       lastCheckpoint: { path: "s3://bucket/cpu-job/chk-7", time: now },
       metrics: { recordsInPerSecond: 1000.5, recordsOutPerSecond: 10, consumerLag: 42 },
-      autoscaler: { decision: "none", anything: { goes: true } },
+      autoscaler: { dryRun: false, history: [] },
     };
     const updated = (await custom.replaceNamespacedCustomObjectStatus({ ...jobs(), name: "cpu-job", body: { ...job, status } })) as StreamJob;
     expect(updated.status).toEqual(status);
