@@ -9,8 +9,14 @@
  *   SABOT_OPERATOR_LEASE_NAMESPACE namespace of the leader-election Lease (default POD_NAMESPACE or "default")
  *   SABOT_OPERATOR_LEASE_NAME      its name (default sabot-operator-leader)
  *   POD_NAME                       this replica's identity in the Lease (default host name and pid)
+ *   SABOT_OPERATOR_WORKERS         StreamJobs reconciled at once (default 2)
  *   SABOT_OPERATOR_IMAGE           default runtime image for jobs' pods
- *   SABOT_LOG_LEVEL                pino level (default info)
+ *   SABOT_LOG_LEVEL                pino level (default info); also the jobs' level unless the next is set
+ * Settings that shape the jobs' pods (operator/resources/settings.ts; the Helm chart's `jobs.*` values):
+ *   SABOT_OPERATOR_JOB_LOG_LEVEL, SABOT_OPERATOR_IMAGE_PULL_POLICY (Always|IfNotPresent|Never),
+ *   SABOT_OPERATOR_KEEP_CPU_JOBS_OFF_GPU_NODES (true|false), SABOT_OPERATOR_GPU_NODE_LABEL,
+ *   SABOT_OPERATOR_SHUTDOWN_TIMEOUT_SECONDS, SABOT_OPERATOR_PRESTOP_SLEEP_SECONDS,
+ *   SABOT_OPERATOR_COORDINATOR_CPU, SABOT_OPERATOR_COORDINATOR_MEMORY (Kubernetes quantities)
  */
 import { KubeConfig } from "@kubernetes/client-node";
 import { hostname } from "node:os";
@@ -18,7 +24,7 @@ import type { AddressInfo } from "node:net";
 import pino from "pino";
 import { serveOperatorHttp } from "./controller/http.js";
 import { OperatorManager } from "./controller/manager.js";
-import { operatorSettings, type OperatorSettings } from "./resources/settings.js";
+import { operatorSettings } from "./resources/settings.js";
 
 const env = process.env;
 const log = pino({ name: "sabot-operator", level: env.SABOT_LOG_LEVEL ?? "info" });
@@ -27,9 +33,43 @@ const kc = new KubeConfig();
 // KUBECONFIG when set, else the in-cluster service account, else ~/.kube/config.
 kc.loadFromDefault();
 
+function fatal(message: string): never {
+  log.fatal(message);
+  process.exit(2);
+}
+/** An env variable that must be one of `allowed`; a typo stops the operator with a message naming it. */
+function envChoice<T extends string>(name: string, allowed: readonly T[]): T | undefined {
+  const v = env[name];
+  if (!v) return undefined;
+  return (allowed as readonly string[]).includes(v) ? (v as T) : fatal(`${name}=${v} is not one of ${allowed.join(", ")}`);
+}
+function envSeconds(name: string): number | undefined {
+  const v = env[name];
+  if (!v) return undefined;
+  return /^\d+$/.test(v) ? Number(v) : fatal(`${name}=${v} is not a whole number of seconds`);
+}
+
+const logLevels = ["trace", "debug", "info", "warn", "error"] as const;
+const jobLogLevel = envChoice("SABOT_OPERATOR_JOB_LOG_LEVEL", logLevels) ?? envChoice("SABOT_LOG_LEVEL", logLevels);
+const pullPolicy = envChoice("SABOT_OPERATOR_IMAGE_PULL_POLICY", ["Always", "IfNotPresent", "Never"] as const);
+const keepOffGpu = envChoice("SABOT_OPERATOR_KEEP_CPU_JOBS_OFF_GPU_NODES", ["true", "false"] as const);
+const shutdownSeconds = envSeconds("SABOT_OPERATOR_SHUTDOWN_TIMEOUT_SECONDS");
+const preStopSeconds = envSeconds("SABOT_OPERATOR_PRESTOP_SLEEP_SECONDS");
+const workers = env.SABOT_OPERATOR_WORKERS;
+if (workers !== undefined && !/^[1-9]\d*$/.test(workers)) fatal(`SABOT_OPERATOR_WORKERS=${workers} is not a whole number ≥ 1`);
+const defaults = operatorSettings();
 const settings = operatorSettings({
   ...(env.SABOT_OPERATOR_IMAGE ? { image: env.SABOT_OPERATOR_IMAGE } : {}),
-  ...(env.SABOT_LOG_LEVEL ? { logLevel: env.SABOT_LOG_LEVEL as OperatorSettings["logLevel"] } : {}),
+  ...(jobLogLevel ? { logLevel: jobLogLevel } : {}),
+  ...(pullPolicy ? { imagePullPolicy: pullPolicy } : {}),
+  ...(keepOffGpu ? { keepCpuJobsOffGpuNodes: keepOffGpu === "true" } : {}),
+  ...(env.SABOT_OPERATOR_GPU_NODE_LABEL ? { gpuNodeLabel: env.SABOT_OPERATOR_GPU_NODE_LABEL } : {}),
+  ...(shutdownSeconds !== undefined ? { shutdownTimeoutSeconds: shutdownSeconds } : {}),
+  ...(preStopSeconds !== undefined ? { preStopSleepSeconds: preStopSeconds } : {}),
+  coordinatorResources: {
+    cpu: env.SABOT_OPERATOR_COORDINATOR_CPU || defaults.coordinatorResources.cpu,
+    memory: env.SABOT_OPERATOR_COORDINATOR_MEMORY || defaults.coordinatorResources.memory,
+  },
 });
 const port = Number(env.SABOT_OPERATOR_PORT ?? 8080);
 if (!Number.isInteger(port) || port < 0 || port > 65535) {
@@ -41,6 +81,7 @@ const manager = new OperatorManager(
   kc,
   {
     settings,
+    ...(workers ? { workers: Number(workers) } : {}),
     ...(env.SABOT_OPERATOR_WATCH_NAMESPACE ? { namespace: env.SABOT_OPERATOR_WATCH_NAMESPACE } : {}),
     identity: env.POD_NAME ?? `${hostname()}-${process.pid}`,
     lease: {

@@ -10,6 +10,12 @@ export const CRD_FILES: { file: string; source: string; crd: () => JsonSchema }[
   { file: "checkpoint.yaml", source: "operator/crd/status.ts", crd: checkpointCrd },
 ];
 
+/**
+ * Where `npm run crds` writes each file, relative to the repository root: crds/ for
+ * `kubectl apply`, and the Helm chart's crds/ (Helm installs those before its templates).
+ */
+export const CRD_DIRS = ["crds", "helm/sabot/crds"];
+
 /** `npm run crds`: regenerates crds/ from the schemas. A test fails when they differ. */
 export function renderCrd(file = "streamjob.yaml"): string {
   const entry = CRD_FILES.find((f) => f.file === file);
@@ -18,8 +24,9 @@ export function renderCrd(file = "streamjob.yaml"): string {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  for (const { file } of CRD_FILES) {
-    writeFileSync(new URL(`../../crds/${file}`, import.meta.url), renderCrd(file));
-    console.log(`wrote crds/${file}`);
-  }
+  for (const dir of CRD_DIRS)
+    for (const { file } of CRD_FILES) {
+      writeFileSync(new URL(`../../${dir}/${file}`, import.meta.url), renderCrd(file));
+      console.log(`wrote ${dir}/${file}`);
+    }
 }

@@ -4,6 +4,7 @@ import { planFile } from "../planner/validate.js";
 import { DistributedConfigError } from "../distributed/config.js";
 import { coordinatorCommand, workerCommand } from "./cluster-commands.js";
 import { runCommand } from "./run-command.js";
+import { savepointCommand } from "./savepoint-command.js";
 
 function positiveInt(v: string): string {
   if (!/^\d+$/.test(v) || Number(v) <= 0) throw new InvalidArgumentError("expected a positive integer");
@@ -33,7 +34,16 @@ program
   .option("--parallelism <n>", "number of workers (default: spec.parallelism)", positiveInt)
   .option("--port <port>", "Control API port (default 7070; 0 for any free port)")
   .option("--bind <address>", "address to listen on (default 127.0.0.1)")
+  .option("--restore-from <url>", "checkpoint or savepoint folder to start from (also SABOT_RESTORE_FROM)")
   .action(coordinatorCommand);
+
+program
+  .command("savepoint")
+  .description("take a savepoint of a running job and print its path")
+  .argument("<coordinator>", "host:port of the job's coordinator")
+  .option("--stop", "stop the job at the savepoint (its open windows stay in the savepoint)")
+  .option("--timeout <d>", "how long to wait for it (default 10m)")
+  .action(savepointCommand);
 
 program
   .command("worker")
@@ -43,6 +53,14 @@ program
   .option("--port <port>", "exchange port (default: any free port)")
   .option("--bind <address>", "address to listen on (default 127.0.0.1)")
   .action(workerCommand);
+
+program
+  .command("operator")
+  .description("run the Kubernetes operator (settings: SABOT_OPERATOR_* variables, see operator/main.ts)")
+  .action(async () => {
+    // Loaded only here: the engine's commands do not need the Kubernetes client.
+    await import("../../operator/main.js");
+  });
 
 program
   .command("validate")

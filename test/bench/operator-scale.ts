@@ -1,0 +1,299 @@
+/**
+ * `npm run bench:operator`: N StreamJobs (default 500, SABOT_BENCH_JOBS) created at once in one
+ * namespace, reconciled by one real operator process (operator/main.ts) against a fresh real
+ * kube-apiserver, controller manager, scheduler and kwok, started here and stopped at the end.
+ *
+ * It prints the time until every job is Deploying (the operator has applied its children and
+ * written its status) and until every job is Running, the reconcile latency and queue depth from
+ * the operator's own /metrics, the operator's resident memory, and the API requests it sent.
+ * kwok marks pods Running as soon as they are scheduled, so this measures the operator and the
+ * control plane, not real pods. It stops by itself (SABOT_BENCH_TIMEOUT_S, default 600).
+ * SABOT_BENCH_WORKERS sets the operator's reconcile workers (SABOT_OPERATOR_WORKERS).
+ */
+import {
+  ApiextensionsV1Api,
+  CoreV1Api,
+  CustomObjectsApi,
+  KubeConfig,
+  KubernetesObjectApi,
+  loadYaml,
+  PatchStrategy,
+  type V1CustomResourceDefinition,
+  type V1Node,
+} from "@kubernetes/client-node";
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { CRD_FILES, renderCrd } from "../../operator/crd/write-crds.js";
+import type { StreamJobStatus } from "../../operator/crd/status.js";
+import { API_GROUP, API_VERSION } from "../../runtime/spec/manifest.js";
+import { cacheDir } from "../env/lib/cache.js";
+import { freePort } from "../env/lib/ports.js";
+import { type ServerProcess, startServer, stopServer, tailLog } from "../env/lib/process.js";
+import { waitFor } from "../env/lib/wait.js";
+import { KWOK_NODE_ANNOTATION, kubectlPath, startKube } from "../env/services/kube.js";
+import { jobSpec } from "../operator/resources/fixtures.js";
+import { table } from "./run-case.js";
+
+const JOBS = Number(process.env.SABOT_BENCH_JOBS ?? 500);
+const TIMEOUT_MS = Number(process.env.SABOT_BENCH_TIMEOUT_S ?? 600) * 1000;
+/** Creations in flight at once: "all at once", without opening hundreds of sockets. */
+const CREATE_CONCURRENCY = 32;
+/** After every job is Running: how long to wait for the operator's queue to empty. */
+const IDLE_WAIT_MS = 180_000;
+const NAMESPACE = "bench";
+const repoRoot = fileURLToPath(new URL("../../", import.meta.url));
+
+/** Extra kwok nodes so that N coordinators and N workers fit (the test cluster's two hold 110 pods each). */
+function benchNodes(jobs: number): V1Node[] {
+  const perNode = 500;
+  const count = Math.max(1, Math.ceil((jobs * 2) / perNode));
+  const resources = { cpu: "1000", memory: "8Ti", pods: String(perNode), "ephemeral-storage": "10Ti" };
+  return Array.from({ length: count }, (_, i) => ({
+    apiVersion: "v1",
+    kind: "Node",
+    metadata: {
+      name: `sabot-bench-${i}`,
+      annotations: { [KWOK_NODE_ANNOTATION.key]: KWOK_NODE_ANNOTATION.value, "node.alpha.kubernetes.io/ttl": "0" },
+      labels: { "kubernetes.io/hostname": `sabot-bench-${i}`, "kubernetes.io/os": "linux", "kubernetes.io/arch": "amd64", type: "kwok" },
+    },
+    status: { capacity: resources, allocatable: resources },
+  }));
+}
+
+/** Prometheus text: the value of one sample (first match), or undefined. */
+function sample(text: string, name: string, labels = ""): number | undefined {
+  const m = new RegExp(`^${name}${labels.replace(/[{}]/g, "\\$&")} ([0-9.e+-]+|NaN)$`, "m").exec(text);
+  return m ? Number(m[1]) : undefined;
+}
+
+/** histogram_quantile as Prometheus computes it: linear interpolation inside the bucket. */
+function histogramQuantile(text: string, name: string, q: number): number {
+  const buckets = [...text.matchAll(new RegExp(`^${name}_bucket\\{le="([^"]+)"\\} ([0-9.e+]+)$`, "gm"))].map((m) => ({
+    le: m[1] === "+Inf" ? Infinity : Number(m[1]),
+    count: Number(m[2]),
+  }));
+  const total = buckets.at(-1)?.count ?? 0;
+  if (total === 0) return NaN;
+  const rank = q * total;
+  let prevLe = 0;
+  let prevCount = 0;
+  for (const b of buckets) {
+    if (b.count >= rank) {
+      if (b.le === Infinity) return prevLe; // beyond the largest finite bucket
+      return prevLe + ((b.le - prevLe) * (rank - prevCount)) / Math.max(1, b.count - prevCount);
+    }
+    prevLe = b.le;
+    prevCount = b.count;
+  }
+  return prevLe;
+}
+
+function procStatusKiB(pid: number, field: "VmRSS" | "VmHWM"): number {
+  const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+  return m ? Number(m[1]) : NaN;
+}
+
+/** CPU seconds (user + system) a process has used so far, from /proc/<pid>/stat (clock ticks of 10 ms). */
+function cpuSeconds(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return NaN;
+  }
+}
+
+/** Sum of apiserver_request_total over all clients (the operator, the control plane, kwok, this bench). */
+function apiserverRequests(kubeconfig: string): number {
+  const text = execFileSync(kubectlPath(), ["--kubeconfig", kubeconfig, "get", "--raw", "/metrics"], { maxBuffer: 256 * 1024 * 1024 }).toString();
+  let sum = 0;
+  for (const m of text.matchAll(/^apiserver_request_total\{[^}]*\} ([0-9.e+]+)$/gm)) sum += Number(m[1]);
+  return sum;
+}
+
+async function installCrds(kc: KubeConfig): Promise<void> {
+  const objects = KubernetesObjectApi.makeApiClient(kc);
+  const ext = kc.makeApiClient(ApiextensionsV1Api);
+  // Through loadYaml: client-node's typed serializer would drop x-kubernetes-* written as plain JSON.
+  const crds = CRD_FILES.map(({ file }) => loadYaml<V1CustomResourceDefinition>(renderCrd(file)));
+  for (const crd of crds) await objects.patch(crd, undefined, undefined, "sabot-bench", true, PatchStrategy.ServerSideApply);
+  for (const crd of crds)
+    await waitFor(
+      async () =>
+        (await ext.readCustomResourceDefinition({ name: crd.metadata!.name! })).status?.conditions?.some(
+          (c) => c.type === "Established" && c.status === "True",
+        ),
+      { what: `CRD ${crd.metadata!.name} to be Established`, timeoutMs: 30_000 },
+    );
+}
+
+async function inBatches<T>(items: T[], concurrency: number, fn: (item: T) => Promise<unknown>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < items.length) await fn(items[next++]);
+    }),
+  );
+}
+
+const count = (n: number) => Math.round(n).toLocaleString("en-US");
+const s = (ms: number | undefined) => (ms === undefined ? "not reached" : `${(ms / 1000).toFixed(1)} s`);
+
+async function main(): Promise<boolean> {
+  const runDir = mkdtempSync(join(cacheDir("runs"), "bench-operator-"));
+  const logDir = join(runDir, "logs");
+  mkdirSync(logDir);
+  console.log(`starting kube-apiserver, etcd, controller manager, scheduler and kwok (logs in ${logDir})`);
+  const { kube, processes } = await startKube({ runDir, logDir });
+  let operator: ServerProcess | undefined;
+  let ok = false;
+  try {
+    const kc = new KubeConfig();
+    kc.loadFromFile(kube.kubeconfig);
+    const core = kc.makeApiClient(CoreV1Api);
+    const custom = kc.makeApiClient(CustomObjectsApi);
+    const nodes = benchNodes(JOBS);
+    await Promise.all(nodes.map((body) => core.createNode({ body })));
+    await Promise.all([
+      installCrds(kc),
+      core.createNamespace({ body: { metadata: { name: NAMESPACE } } }),
+      waitFor(
+        async () =>
+          (await Promise.all(nodes.map((n) => core.readNode({ name: n.metadata!.name! })))).every((n) =>
+            n.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True"),
+          ),
+        { what: "the bench nodes to become Ready", timeoutMs: 60_000 },
+      ),
+    ]);
+    await waitFor(() => core.readNamespacedServiceAccount({ name: "default", namespace: NAMESPACE }), {
+      what: `ServiceAccount ${NAMESPACE}/default`,
+      timeoutMs: 30_000,
+    });
+
+    const port = await freePort();
+    const requestsFile = join(runDir, "operator-requests.json");
+    operator = await startServer({
+      name: "operator",
+      cmd: process.execPath,
+      args: ["--import", "tsx", "--import", "./test/bench/operator-requests.ts", "operator/main.ts"],
+      cwd: repoRoot,
+      env: {
+        ...(process.env as Record<string, string>),
+        KUBECONFIG: kube.kubeconfig,
+        SABOT_OPERATOR_PORT: String(port),
+        SABOT_OPERATOR_WATCH_NAMESPACE: NAMESPACE,
+        SABOT_OPERATOR_LEASE_NAMESPACE: NAMESPACE,
+        SABOT_OPERATOR_IMAGE: "registry.k8s.io/pause:3.10",
+        // The chart's reconcileWorkers; unset = the operator's default.
+        ...(process.env.SABOT_BENCH_WORKERS ? { SABOT_OPERATOR_WORKERS: process.env.SABOT_BENCH_WORKERS } : {}),
+        SABOT_LOG_LEVEL: "warn",
+        SABOT_BENCH_REQUESTS_FILE: requestsFile,
+        POD_NAME: "bench-operator",
+      },
+      logDir,
+      ready: async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).ok,
+      timeoutMs: 60_000,
+    });
+    const metricsUrl = `http://127.0.0.1:${port}/metrics`;
+    const scrape = async () => (await fetch(metricsUrl)).text();
+    await waitFor(async () => sample(await scrape(), "sabot_operator_leader") === 1, { what: "the operator to lead", timeoutMs: 30_000 });
+    const idleRssKiB = procStatusKiB(operator.pid, "VmRSS");
+    const apiBefore = apiserverRequests(kube.kubeconfig);
+    const servers = [operator, ...processes];
+    const cpuBefore = servers.map((p) => cpuSeconds(p.pid));
+
+    console.log(`operator ${operator.pid} leads; creating ${JOBS} StreamJobs`);
+    const ref = { group: API_GROUP, version: "v1alpha1", namespace: NAMESPACE, plural: "streamjobs" };
+    const names = Array.from({ length: JOBS }, (_, i) => `job-${String(i).padStart(4, "0")}`);
+    const t0 = Date.now();
+    await inBatches(names, CREATE_CONCURRENCY, (name) =>
+      custom.createNamespacedCustomObject({ ...ref, body: { apiVersion: API_VERSION, kind: "StreamJob", metadata: { name }, spec: jobSpec({ parallelism: 1 }) } }),
+    );
+    const createdMs = Date.now() - t0;
+
+    let allDeployedMs: number | undefined;
+    let allRunningMs: number | undefined;
+    let maxQueue = 0;
+    let maxRssKiB = 0;
+    let lastReport = 0;
+    const deadline = t0 + TIMEOUT_MS;
+    while (Date.now() < deadline) {
+      const [list, text] = await Promise.all([custom.listNamespacedCustomObject(ref) as Promise<{ items: { status?: StreamJobStatus }[] }>, scrape()]);
+      maxQueue = Math.max(maxQueue, sample(text, "sabot_operator_queue_depth") ?? 0);
+      maxRssKiB = Math.max(maxRssKiB, procStatusKiB(operator.pid, "VmRSS"));
+      const phases = new Map<string, number>();
+      for (const j of list.items) phases.set(j.status?.phase ?? "(none)", (phases.get(j.status?.phase ?? "(none)") ?? 0) + 1);
+      const running = phases.get("Running") ?? 0;
+      const deployed = running + (phases.get("Deploying") ?? 0);
+      const now = Date.now() - t0;
+      if (allDeployedMs === undefined && deployed === JOBS) allDeployedMs = now;
+      if (running === JOBS) {
+        allRunningMs = now;
+        break;
+      }
+      if (now - lastReport >= 10_000) {
+        lastReport = now;
+        console.log(`  ${s(now)}: ${[...phases].map(([p, n]) => `${p} ${n}`).join(", ")}; queue ${sample(text, "sabot_operator_queue_depth")}`);
+      }
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    // Then until the operator is idle (an empty queue), which needs the reconciles that follow
+    // the last status writes and child events; bounded, since Running jobs come back once more
+    // after the lifecycle's stable delay.
+    let idleMs: number | undefined;
+    const idleDeadline = Date.now() + IDLE_WAIT_MS;
+    while (allRunningMs !== undefined && Date.now() < idleDeadline) {
+      if (sample(await scrape(), "sabot_operator_queue_depth") === 0) {
+        idleMs = Date.now() - t0;
+        break;
+      }
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    const text = await scrape();
+    const cpuUsed = servers.map((p, i) => [p.name, (cpuSeconds(p.pid) - cpuBefore[i]).toFixed(1)]);
+    const apiAfter = apiserverRequests(kube.kubeconfig);
+    const requests = existsSync(requestsFile) ? (JSON.parse(readFileSync(requestsFile, "utf8")) as Record<string, number>) : {};
+    const totalRequests = Object.values(requests).reduce((a, b) => a + b, 0);
+    const reconciles = ["success", "error", "conflict"].map((r) => sample(text, "sabot_operator_reconciles_total", `{result="${r}"}`) ?? 0);
+    const quantile = (q: number) => `${(histogramQuantile(text, "sabot_operator_reconcile_duration_seconds", q) * 1000).toFixed(0)} ms`;
+
+    console.log(
+      `\nOperator scale: ${JOBS} StreamJobs (parallelism 1: one coordinator and one worker pod each), one operator ` +
+        `(${process.env.SABOT_BENCH_WORKERS ?? "default"} reconcile workers), kwok nodes`,
+    );
+    console.log(
+      table(
+        ["measure", "value"],
+        [
+          ["create all StreamJobs (client side)", s(createdMs)],
+          ["until every job is Deploying or Running", s(allDeployedMs)],
+          ["until every job is Running", s(allRunningMs)],
+          ["until the operator's queue is empty", idleMs === undefined ? `not within ${s(IDLE_WAIT_MS)} after that` : s(idleMs)],
+          ["reconciles (success / error / conflict)", reconciles.map((n) => count(n)).join(" / ")],
+          ["reconcile latency p50 / p99", `${quantile(0.5)} / ${quantile(0.99)}`],
+          ["queue depth: largest sampled (every ~0.5 s) / at the end", `${maxQueue} / ${sample(text, "sabot_operator_queue_depth")}`],
+          ["operator RSS idle / largest sampled / peak (VmHWM)", `${(idleRssKiB / 1024).toFixed(0)} / ${(maxRssKiB / 1024).toFixed(0)} / ${(procStatusKiB(operator.pid, "VmHWM") / 1024).toFixed(0)} MiB`],
+          ["API requests sent by the operator", count(totalRequests)],
+          ["API requests served, all clients (apiserver_request_total)", count(apiAfter - apiBefore)],
+        ],
+      ),
+    );
+    console.log("\nCPU seconds each process used from the first create to the end (the machine's other load not included):");
+    console.log(table(["process", "CPU s"], cpuUsed));
+    console.log("\nThe operator's requests, by verb and resource:");
+    console.log(table(["request", "count"], Object.entries(requests).sort((a, b) => b[1] - a[1]).map(([k, n]) => [k, count(n)])));
+    ok = allRunningMs !== undefined;
+    if (!ok) console.log(`\nnot every job was Running within ${s(TIMEOUT_MS)}; operator log tail:\n${tailLog(operator.logFile)}`);
+  } finally {
+    if (operator) await stopServer(operator);
+    for (const p of [...processes].reverse()) await stopServer(p, 5_000);
+    if (ok) rmSync(runDir, { recursive: true, force: true });
+    else console.log(`logs kept in ${logDir}`);
+  }
+  return ok;
+}
+
+// Exit explicitly: the Kubernetes client's keep-alive sockets would hold the process open.
+process.exit((await main()) ? 0 : 1);
