@@ -10,6 +10,7 @@
  *   SABOT_OPERATOR_LEASE_NAME      its name (default sabot-operator-leader)
  *   POD_NAME                       this replica's identity in the Lease (default host name and pid)
  *   SABOT_OPERATOR_WORKERS         StreamJobs reconciled at once (default 2)
+ *   SABOT_OPERATOR_PROMETHEUS_URL  Prometheus the autoscaler queries when spec.autoscaler.prometheus.url is unset
  *   SABOT_OPERATOR_IMAGE           default runtime image for jobs' pods
  *   SABOT_LOG_LEVEL                pino level (default info); also the jobs' level unless the next is set
  * Settings that shape the jobs' pods (operator/resources/settings.ts; the Helm chart's `jobs.*` values):

@@ -74,7 +74,7 @@ export async function evaluateJob(job: StreamJob, nowMs: number, deps: Evaluatio
   let metrics: ObservedMetrics | null = null;
   let problem: { reason: string; message: string } | null = null;
   if (!s.prometheusUrl) {
-    problem = { reason: NO_PROMETHEUS, message: `no Prometheus to read metrics from: set spec.autoscaler.prometheus.url, or ${PROMETHEUS_URL_ENV} on the operator (the Helm value prometheus.url)` };
+    problem = { reason: NO_PROMETHEUS, message: `no Prometheus to read metrics from: set spec.autoscaler.prometheus.url, or ${PROMETHEUS_URL_ENV} on the operator (the Helm value autoscaler.prometheusUrl)` };
   } else {
     try {
       const client = (deps.prometheus ?? ((u) => new PrometheusClient(u)))(s.prometheusUrl);

@@ -176,9 +176,7 @@ describe("helm/sabot: lint and template", () => {
     const header = readFileSync("operator/main.ts", "utf8").split("*/")[0];
     const names = Object.keys(env(find<V1Deployment>(r, "Deployment")));
     expect(names).toContain("SABOT_OPERATOR_PROMETHEUS_URL");
-    // Read (and documented) by the autoscaler, which lands separately; drop it from here then.
-    const pending = ["SABOT_OPERATOR_PROMETHEUS_URL"];
-    expect(names.filter((n) => !header.includes(n) && !pending.includes(n))).toEqual([]);
+    expect(names.filter((n) => !header.includes(n))).toEqual([]);
   });
 
   it("puts the Role in watchNamespace when it names another namespace; the Lease stays with the operator", async () => {
