@@ -1,5 +1,8 @@
 import { type Data, DataType } from "apache-arrow";
 import { validityBytes } from "../types/column.js";
+import { NATIVE_MIN_ROWS, native } from "./native.js";
+import { combineColumnNative } from "./native-hash.js";
+import type { NativeAddon } from "./native-loader.js";
 
 /**
  * Row hashes of key columns. The hash decides a row's key group, and key groups decide which worker
@@ -85,17 +88,29 @@ function combineColumn(col: Data, acc: Uint32Array): void {
   for (let i = 0; i < n; i++) acc[i] = mixK(acc[i], valid && !valid[i] ? NULL_HASH : v[i]);
 }
 
-/** One 32-bit hash per row over the given key columns. */
-export function hashRows(columns: Data[], length: number): Uint32Array {
+/**
+ * One 32-bit hash per row over the given key columns. `addon` picks the implementation (default:
+ * the process-wide choice, see native.ts; null = TypeScript); both give identical hashes.
+ */
+export function hashRows(columns: Data[], length: number, addon: NativeAddon | null = native): Uint32Array {
   const acc = new Uint32Array(length);
+  if (addon !== null && length >= NATIVE_MIN_ROWS) {
+    columns.forEach((col, k) => combineColumnNative(addon, col, acc, k === 0) || combineColumn(col, acc));
+    addon.finalize(acc);
+    return acc;
+  }
   for (const col of columns) combineColumn(col, acc);
   for (let i = 0; i < length; i++) acc[i] = finalize(acc[i]);
   return acc;
 }
 
 /** Key group of each row: hash mod maxParallelism (the unit of state redistribution). */
-export function keyGroups(hashes: Uint32Array, maxParallelism: number): Uint16Array {
+export function keyGroups(hashes: Uint32Array, maxParallelism: number, addon: NativeAddon | null = native): Uint16Array {
   const out = new Uint16Array(hashes.length);
+  if (addon !== null && hashes.length >= NATIVE_MIN_ROWS) {
+    addon.keyGroups(hashes, maxParallelism, out);
+    return out;
+  }
   for (let i = 0; i < hashes.length; i++) out[i] = hashes[i] % maxParallelism;
   return out;
 }

@@ -46,7 +46,7 @@ spec:
 `),
   );
   const flow = new Dataflow(plan, new EngineMetrics(), { job_name: "chk-size", subtask: "0" });
-  const source = createSource(plan.sources[1].spec, { jobName: "chk-size", name: "auctions", subtask: 0, parallelism: 1, metrics: new EngineMetrics(), labels: {}, log });
+  const source = createSource(plan.sources[1].spec, { jobName: "chk-size", name: "auctions", subtask: 0, parallelism: 1, metrics: new EngineMetrics(), labels: { job_name: "chk-size", subtask: "0" }, log });
   await source.open();
   let arrowBytes = 0;
   let rows = 0;

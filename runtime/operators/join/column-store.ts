@@ -1,4 +1,5 @@
 import { type Data, DataType, type Field, makeData } from "apache-arrow";
+import { gatherUtf8Into } from "../../kernels/gather-utf8.js";
 import { SharedDictionary } from "./shared-dictionary.js";
 
 /**
@@ -253,7 +254,7 @@ export class ColumnStore {
     let total = 0;
     if (sel === null) total = so[count] - so[0];
     else for (let k = 0; k < count; k++) total += so[sel[k] + 1] - so[sel[k]];
-    let pos = c.offsets[at];
+    const pos = c.offsets[at];
     if (pos + total > c.bytes.length) {
       let cap = Math.max(4096, c.bytes.length * 2);
       while (cap < pos + total) cap *= 2;
@@ -266,15 +267,7 @@ export class ColumnStore {
       for (let k = 1; k <= count; k++) o[at + k] = so[k] + shift;
       return;
     }
-    for (let k = 0; k < count; k++) {
-      const j = sel[k];
-      const a = so[j];
-      const len = so[j + 1] - a;
-      if (len <= 16) for (let b = 0; b < len; b++) c.bytes[pos + b] = sb[a + b];
-      else c.bytes.set(sb.subarray(a, a + len), pos);
-      pos += len;
-      o[at + k + 1] = pos;
-    }
+    gatherUtf8Into(so, sb, sel, count, o.subarray(at, at + count + 1), c.bytes);
   }
 }
 

@@ -1,0 +1,44 @@
+import { fileURLToPath } from "node:url";
+import { LocalJob } from "../../runtime/engine/local-job.js";
+import { kernelChoice } from "../../runtime/kernels/native.js";
+import { planManifest } from "../../runtime/planner/validate.js";
+import { loadManifest } from "../../runtime/spec/manifest.js";
+import { CollectingSink } from "../helpers/collecting-sink.js";
+
+/**
+ * One Nexmark query end to end in a fresh process with the kernels SABOT_NATIVE picks:
+ * `kernels-e2e-case.ts <q5|q7|q8> <events>`; prints one JSON line. Like nexmark-case.ts, plus the
+ * process's CPU time: events per CPU-second is the per-core rate even when other processes share
+ * the machine (the job runs on one thread; GC helper threads are counted too).
+ */
+export interface E2eResult {
+  query: string;
+  impl: string;
+  events: number;
+  seconds: number;
+  cpuSeconds: number;
+  eventsPerCpuSec: number;
+  outputRows: number;
+}
+
+const [query, eventsArg] = process.argv.slice(2);
+const events = Number(eventsArg);
+const manifest = loadManifest(fileURLToPath(new URL(`../../examples/nexmark/${query}.yaml`, import.meta.url)));
+const sources = manifest.spec.sources;
+if (query === "q8") {
+  sources.persons.generator!.count = Math.floor(events / 4);
+  sources.auctions.generator!.count = events - Math.floor(events / 4);
+} else {
+  sources.bids.generator!.count = events;
+}
+for (const s of Object.values(sources)) s.generator!.batchSize = 16_384;
+const sink = new CollectingSink(false);
+const plan = planManifest(manifest);
+const cpu0 = process.cpuUsage();
+const t0 = performance.now();
+await new LocalJob(plan, { sinks: { [plan.sinks[0].name]: sink } }).run();
+const seconds = (performance.now() - t0) / 1000;
+const cpu = process.cpuUsage(cpu0);
+const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+const result: E2eResult = { query, impl: kernelChoice.impl, events, seconds, cpuSeconds, eventsPerCpuSec: events / cpuSeconds, outputRows: sink.rows };
+console.log(JSON.stringify(result));
