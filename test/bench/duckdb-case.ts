@@ -24,13 +24,30 @@ export interface DuckDbResult {
   version?: string;
 }
 
+/** The part of @duckdb/node-api this case uses. */
+interface DuckDbConnection {
+  run(sql: string): Promise<unknown>;
+  runAndReadAll(sql: string): Promise<{ getRowObjects(): Record<string, unknown>[] }>;
+  closeSync(): void;
+}
+interface DuckDbModule {
+  DuckDBInstance: { create(path: string, options: Record<string, string>): Promise<{ connect(): Promise<DuckDbConnection>; closeSync(): void }> };
+}
+
+/**
+ * @duckdb/node-api is not a dependency: its lockfile entries need every platform's binary package,
+ * which this workplace's registry does not serve. Install it for the reference figures with
+ * `npm i --no-save @duckdb/node-api@1.5.6-r.1`.
+ */
+const DUCKDB = "@duckdb/node-api";
+
 async function main(): Promise<void> {
   const events = Number(process.argv[2]);
-  let duckdb: typeof import("@duckdb/node-api");
+  let duckdb: DuckDbModule;
   try {
-    duckdb = await import("@duckdb/node-api");
+    duckdb = (await import(DUCKDB)) as DuckDbModule;
   } catch (err) {
-    const r: DuckDbResult = { available: false, reason: `@duckdb/node-api not loadable: ${(err as Error).message}`, events, seconds: 0, cpuSeconds: 0, eventsPerSec: 0, eventsPerCpuSec: 0, outputRows: 0 };
+    const r: DuckDbResult = { available: false, reason: `${DUCKDB} not loadable (npm i --no-save ${DUCKDB}@1.5.6-r.1): ${(err as Error).message}`, events, seconds: 0, cpuSeconds: 0, eventsPerSec: 0, eventsPerCpuSec: 0, outputRows: 0 };
     console.log(JSON.stringify(r));
     return;
   }
