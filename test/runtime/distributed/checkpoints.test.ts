@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -96,5 +96,27 @@ describe("checkpoints of distributed jobs", () => {
     single.spec.initialSavepoint = sp.path;
     const c = await runJob(single);
     expect(sorted([...a.rows("out"), ...c.rows.out])).toEqual(sorted(local.rows.out));
+  });
+
+  it("never restores a checkpoint whose state file fails its checksum: the workers report it and the one before is used", async () => {
+    const first = await startInProcessCluster(manifest("chk-corrupt", 12_000), 2);
+    const co = first.service.coordinator;
+    await waitFor(() => co.checkpoints.completed >= 2, "two checkpoints");
+    co.cancel("test: crash");
+    await first.done;
+    const storage = openCheckpointStorage(`file://${dir}`);
+    const [newest, previous] = (await listCheckpoints(storage, "chk-corrupt")).filter((x) => x.complete);
+    // Same size, other bytes: only the SHA-256 check, which workers do while restoring, can tell.
+    const file = Object.values(newest.manifest!.operators)[0].subtasks[0].files[0];
+    const path = join(dir, "chk-corrupt", `chk-${newest.id}`, file.path);
+    const bytes = readFileSync(path);
+    bytes[bytes.length >> 1] ^= 0xff;
+    writeFileSync(path, bytes);
+
+    const second = await startInProcessCluster(manifest("chk-corrupt", 12_000), 2);
+    const { status } = await second.done;
+    expect(status.state).toBe("FINISHED");
+    expect(status.restoredFrom).toMatch(new RegExp(`/chk-${previous.id}$`));
+    expect(status.restarts).toBe(1);
   });
 });
