@@ -33,6 +33,8 @@ export function workerEnv(job: StreamJob, settings: OperatorSettings): V1EnvVar[
     { name: "SABOT_LOG_LEVEL", value: settings.logLevel },
     { name: "SABOT_LINGER", value: "true" },
   ];
+  // Workers of GPU jobs look for CUDA kernels in the native addon (runtime/kernels/native.ts).
+  if (gpuCount(job) > 0) env.push({ name: "SABOT_GPU", value: "1" });
   const node = nodeOptions(job.spec.resources?.memory);
   if (node) env.push({ name: "NODE_OPTIONS", value: node });
   return env;

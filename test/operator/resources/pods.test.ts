@@ -100,6 +100,8 @@ describe("worker StatefulSet", () => {
     expect(terms?.[0]?.matchExpressions?.[0]).toEqual(c.nodeRequirement);
     expect(terms?.length ?? 1).toBe(1);
     expect(pod.tolerations).toEqual(c.tolerates ? [{ key: "nvidia.com/gpu", operator: "Exists", effect: "NoSchedule" }] : undefined);
+    // GPU workers look for the CUDA kernels; CPU workers never do.
+    expect(container(pod).env!.find((e) => e.name === "SABOT_GPU")?.value).toBe(c.tolerates ? "1" : undefined);
   });
 
   it("gives workers the env `sabot worker` parses: id from the pod name, advertised pod IP, coordinator Service", () => {
@@ -114,6 +116,7 @@ describe("worker StatefulSet", () => {
       advertisedAddress: "10.244.0.7:7071",
       metricsPort: 9090,
       shutdownTimeoutMs: 25_000,
+      linger: true,
     });
     expect(env.NODE_OPTIONS).toBe("--max-old-space-size=1536");
     expect(container(podOf(sts)).args).toEqual(["worker"]);
