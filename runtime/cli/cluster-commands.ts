@@ -16,7 +16,10 @@ export async function coordinatorCommand(file: string, flags: CoordinatorFlags):
   const service = await CoordinatorService.start(manifest, coordinatorConfig(flags), log);
   console.error(`coordinator of ${manifest.name} listening on ${service.address}`);
   let stopping: Promise<unknown> | null = null;
+  let signalled!: () => void;
+  const signal = new Promise<void>((r) => (signalled = r));
   const onSignal = (sig: string) => {
+    signalled();
     stopping ??= service.stopGracefully(`coordinator received ${sig}`);
   };
   process.once("SIGTERM", () => onSignal("SIGTERM"));
@@ -24,10 +27,11 @@ export async function coordinatorCommand(file: string, flags: CoordinatorFlags):
   const status = await service.coordinator.terminal;
   console.error(`job ${status.state}: ${status.message}`);
   // In a pod, exiting would make Kubernetes restart the coordinator and run the job again; the
-  // operator also still reads the final status and savepoint. Stay until SIGTERM.
+  // operator also still reads the final status and savepoint. Stay until SIGTERM (at once if the
+  // job ended because of one).
   if (service.coordinator.config.linger) {
     console.error("SABOT_LINGER: serving the job's final status until SIGTERM");
-    await new Promise((r) => process.once("SIGTERM", r));
+    await signal;
   }
   await service.close();
   process.exit(exitCode(status));

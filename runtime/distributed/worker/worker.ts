@@ -74,6 +74,8 @@ export class Worker {
         this.session = res.session;
         this.heartbeatMs = res.heartbeatIntervalMs;
         this.log.info({ job: res.jobName, session: res.session }, "registered with the coordinator");
+        this.idle = false;
+        this.shutdownRequested = false;
         break;
       } catch (err) {
         const e = err as Error & { code?: number };
@@ -280,19 +282,33 @@ export class Worker {
     setTimeout(() => this.exit(1, `not stopped within ${this.config.shutdownTimeoutMs} ms`), this.config.shutdownTimeoutMs).unref();
   }
 
-  /** The job is over: exit, or with SABOT_LINGER stay idle until SIGTERM (a pod is not restarted). */
+  /**
+   * The job is over: exit, or with SABOT_LINGER stay up and keep asking to register, so that a
+   * pod is not restarted into a crash loop and joins the next coordinator the operator deploys
+   * (an upgrade or rollback may replace the coordinator but not this pod).
+   */
   private jobOver(why: string): void {
     if (!this.config.linger || this.terminating) return this.exit(0, why);
-    this.log.info({ why }, "the job is over: idle until SIGTERM (SABOT_LINGER)");
+    if (!this.idle) this.log.info({ why }, "the job is over: waiting for a coordinator with work (SABOT_LINGER)");
+    this.idle = true;
     if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
     this.heartbeatTimer = null;
+    if (this.rejoin) return;
+    this.rejoin = setTimeout(() => {
+      this.rejoin = null;
+      if (this.exiting || this.terminating) return;
+      this.connect().catch((err: unknown) => this.jobOver(`no coordinator: ${(err as Error).message}`));
+    }, 2000);
   }
+  private idle = false;
+  private rejoin: NodeJS.Timeout | null = null;
 
   private exit(code: number, why: string): void {
     if (this.exiting) return;
     this.exiting = true;
     this.log.info({ code, why }, "worker exiting");
     if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
+    if (this.rejoin) clearTimeout(this.rejoin);
     this.commands?.cancel();
     this.commands = null;
     const done = async () => {

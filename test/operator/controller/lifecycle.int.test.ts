@@ -238,8 +238,9 @@ describe("StreamJob lifecycle with real coordinator and worker processes", () =>
     // Events are recorded just after the status write.
     await waitFor(async () => ((await eventReasons(w, "StreamJob", RB)).includes("RolledBack") ? true : undefined), { what: "a RolledBack Event", timeoutMs: 10_000 });
     expect(await eventReasons(w, "StreamJob", RB)).toEqual(expect.arrayContaining(["UpgradeFailed", "RollingBack", "RolledBack"]));
-    // A worker the rolling update never reached ran the old revision and exited with the stopped
-    // job; a kubelet would restart its container, the pod runner does not: delete the pod instead.
+    // A worker the rolling update never reached keeps the old revision; with SABOT_LINGER it stays
+    // up and joins the new coordinator. Should its process have exited, a kubelet would restart
+    // the container; the pod runner does not, so such a pod is deleted.
     const { items } = await w.core.listNamespacedPod({ namespace: w.ns, labelSelector: `sabot.dev/job=${RB}` });
     const live = new Set(w.runner.processes({ job: RB }).map((p) => p.uid));
     for (const pod of items)
