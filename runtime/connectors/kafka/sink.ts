@@ -86,6 +86,7 @@ export class KafkaSink implements Sink {
     this.commitCheckpoint = async (id) => {
       try {
         await eos.commit(id);
+        this.ctx.log.info({ checkpoint: id, rows: this.txnRows.reduce((s, b) => s + b.numRows, 0) }, "kafka transaction committed");
         this.txnRows = [];
         this.preparedRows = [];
       } catch (err) {
@@ -150,6 +151,7 @@ export class KafkaSink implements Sink {
   }
 
   async abort(): Promise<void> {
+    this.ctx.log.info("kafka sink aborted: its open transaction is left to be fenced");
     const producer = this.producer;
     this.producer = null;
     this.failure ??= new Error("the sink was aborted");
@@ -164,7 +166,10 @@ export class KafkaSink implements Sink {
       await this.flush();
       // Output after the last checkpoint of a job that ends normally is committed without a
       // checkpoint: restarting that job from its last checkpoint would write it again.
-      await this.eos?.txn?.commit();
+      if (this.eos?.txn) {
+        await this.eos.txn.commit();
+        this.ctx.log.info({ rows: this.txnRows.reduce((s, b) => s + b.numRows, 0) }, "kafka transaction committed at close");
+      }
     } finally {
       await this.producer?.disconnect();
       this.producer = null;

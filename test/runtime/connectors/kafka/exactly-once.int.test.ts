@@ -9,6 +9,7 @@ import { listCheckpoints, openCheckpointStorage } from "../../../../runtime/chec
 import { LocalJob, type RunSummary } from "../../../../runtime/engine/local-job.js";
 import { planManifest } from "../../../../runtime/planner/validate.js";
 import { parseManifest } from "../../../../runtime/spec/manifest.js";
+import { readCommittedValues } from "../../../helpers/read-committed.js";
 import { testEnv } from "../../../helpers/env.js";
 import { uniqueName } from "../../../helpers/names.js";
 import { seededRng } from "../../../helpers/random.js";
@@ -108,7 +109,7 @@ spec:
     expect(summaries.at(-1)!.reason).toBe("stopped");
     const checkpoints = await listCheckpoints(openCheckpointStorage(pathToFileURL(join(dir, job)).href), job);
     expect(checkpoints.length).toBeGreaterThan(0);
-    return { output, summaries, ids: await readCommitted(kafka, output, N) };
+    return { output, summaries, ids: readCommitted(output) };
   }
 
   it("a read_committed reader sees every record exactly once after repeated crashes (exactly-once)", async () => {
@@ -128,25 +129,7 @@ spec:
   }, 180_000);
 });
 
-/** Every id in the topic as a read_committed consumer sees it: reads until `atLeast` came, then 3 s more. */
-async function readCommitted(kafka: Kafka, topic: string, atLeast: number): Promise<number[]> {
-  const consumer = kafka.consumer({ groupId: uniqueName("eos-reader"), readUncommitted: false });
-  const ids: number[] = [];
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
-  let reached: () => void;
-  const enough = new Promise<void>((r) => (reached = r));
-  await consumer.run({
-    eachMessage: async ({ message }) => {
-      ids.push((JSON.parse(message.value!.toString()) as { id: number }).id);
-      if (ids.length >= atLeast) reached();
-    },
-  });
-  try {
-    await Promise.race([enough, new Promise((r) => setTimeout(r, 60_000))]);
-    await new Promise((r) => setTimeout(r, 3000)); // duplicates would come after
-  } finally {
-    await consumer.disconnect();
-  }
-  return ids;
+/** Every id in the topic as a read_committed consumer (Kafka's Java client) sees it. */
+function readCommitted(topic: string): number[] {
+  return readCommittedValues(testEnv().kafka.brokers, topic).map((v) => (JSON.parse(v) as { id: number }).id);
 }
