@@ -107,22 +107,22 @@ export function lastCheckpointOf(info: CheckpointInfo | null | undefined): Strea
 }
 
 /**
- * The part of a StreamJob's status that comes from its running coordinator. Consumer lag is not
- * in the Control API (workers export it as `sabot_kafka_consumer_lag` to Prometheus only), so it
- * is left unset.
+ * The part of a StreamJob's status that comes from its running coordinator: rates from counter
+ * deltas, Kafka consumer lag summed over the workers' last heartbeats, the last checkpoint.
  */
 export function coordinatorStatusPatch(
   current: StreamJobStatus | undefined,
   job: JobStatus,
   r: { in: number; out: number } | undefined,
   now: Date,
+  consumerLag?: number,
 ): Pick<StreamJobStatus, "metrics" | "lastCheckpoint"> {
   const patch: Pick<StreamJobStatus, "metrics" | "lastCheckpoint"> = {};
   const last = lastCheckpointOf(job.lastCheckpoint);
   if (last && (last.path !== current?.lastCheckpoint?.path || last.time !== current?.lastCheckpoint?.time)) patch.lastCheckpoint = last;
   if (r)
     patch.metrics = {
-      ...(current?.metrics?.consumerLag !== undefined ? { consumerLag: current.metrics.consumerLag } : {}),
+      ...(consumerLag !== undefined ? { consumerLag: Math.round(consumerLag) } : current?.metrics?.consumerLag !== undefined ? { consumerLag: current.metrics.consumerLag } : {}),
       recordsInPerSecond: r.in,
       recordsOutPerSecond: r.out,
       updatedAt: now.toISOString().replace(/\.\d{3}Z$/, "Z"),

@@ -57,7 +57,7 @@ export class JobObserver {
       const client = this.clients.for(job);
       const [status, metrics] = await Promise.all([client.getJobStatus(), client.getMetricsSummary()]);
       const sample = sampleOf(metrics, now);
-      patch = coordinatorStatusPatch(job.status, status, rates(this.samples.get(key), sample), new Date(now));
+      patch = coordinatorStatusPatch(job.status, status, rates(this.samples.get(key), sample), new Date(now), metrics.total.consumerLag);
       this.samples.set(key, sample);
     } catch (err) {
       // A coordinator that is starting or moving: the next round tries again.

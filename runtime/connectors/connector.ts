@@ -56,6 +56,8 @@ export interface Source {
    * Streams bootstraps a global table. Sources without the notion omit it.
    */
   caughtUp?(): boolean;
+  /** Records not yet read from the splits this subtask reads (Kafka: high watermark − position). */
+  lag?(): number;
   /** Makes a position durable where the source supports it (Kafka: commit offsets). */
   commit(position: SourcePosition): Promise<void>;
   close(): Promise<void>;

@@ -130,6 +130,7 @@ export interface WorkerMetrics {
   exchangeRowsSent: number;
   exchangeBytesSent: number;
   lateRecords: number;
+  consumerLag: number;
 }
 export interface HeartbeatRequest {
   workerId: string;
@@ -222,5 +223,6 @@ export function emptyMetrics(): WorkerMetrics {
     exchangeRowsSent: 0,
     exchangeBytesSent: 0,
     lateRecords: 0,
+    consumerLag: 0,
   };
 }

@@ -245,6 +245,15 @@ export class KafkaSource implements Source {
     log.error({ err }, "kafka fetch failed; retrying");
   }
 
+  lag(): number {
+    let total = 0;
+    for (const [p, hw] of this.highWatermark) {
+      const at = this.delivered.get(p);
+      if (at !== undefined && hw > BigInt(at)) total += Number(hw - BigInt(at));
+    }
+    return total;
+  }
+
   private updateLag(p: number): void {
     const hw = this.highWatermark.get(p);
     const at = this.delivered.get(p);

@@ -58,6 +58,7 @@ export function metricsSummary(jobName: string, attempt: number, entries: Worker
     total.exchangeRowsSent += m.exchangeRowsSent;
     total.exchangeBytesSent += m.exchangeBytesSent;
     total.lateRecords += m.lateRecords;
+    total.consumerLag += m.consumerLag ?? 0;
   }
   return { jobName, attempt, total, workers };
 }

@@ -414,6 +414,7 @@ export class SubtaskRun {
       exchangeRowsSent: this.exchanges?.rowsSent() ?? 0,
       exchangeBytesSent: this.exchanges?.bytesSent() ?? 0,
       lateRecords: late,
+      consumerLag: this.sources.reduce((s, r) => s + (r.source.lag?.() ?? 0), 0),
     };
   }
 }

@@ -43,5 +43,8 @@ describe("status from the coordinator", () => {
     const patch = coordinatorStatusPatch({ metrics: { consumerLag: 42 } }, job, { in: 5, out: 1 }, now);
     expect(patch.metrics).toEqual({ consumerLag: 42, recordsInPerSecond: 5, recordsOutPerSecond: 1, updatedAt: "2026-11-23T12:01:00Z" });
     expect(patch.lastCheckpoint?.path).toBe("s3://b/p/orders/chk-3");
+    // The workers' reported Kafka lag replaces the old value.
+    const lagged = coordinatorStatusPatch({ metrics: { consumerLag: 42 } }, job, { in: 5, out: 1 }, now, 1234.4);
+    expect(lagged.metrics?.consumerLag).toBe(1234);
   });
 });
