@@ -128,8 +128,10 @@ export class StreamJobReconciler {
 
   private async apply(job: StreamJob): Promise<void> {
     if (!job.status?.lastReconciledSpec) return;
-    for (const child of buildChildren(deployedJob(job), this.settings, { restoreFrom: job.status.restoreFrom }))
-      await this.objects.patch(child, undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply);
+    // Independent objects: applied at once (the scale benchmark measured reconcile latency
+    // dominated by these round trips when sent one after another).
+    const children = buildChildren(deployedJob(job), this.settings, { restoreFrom: job.status.restoreFrom });
+    await Promise.all(children.map((child) => this.objects.patch(child, undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply)));
   }
 
   private async recordEvents(job: StreamJob, step: Step, key: string): Promise<void> {
