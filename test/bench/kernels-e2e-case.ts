@@ -1,9 +1,7 @@
-import { fileURLToPath } from "node:url";
 import { LocalJob } from "../../runtime/engine/local-job.js";
 import { kernelChoice } from "../../runtime/kernels/native.js";
-import { planManifest } from "../../runtime/planner/validate.js";
-import { loadManifest } from "../../runtime/spec/manifest.js";
 import { CollectingSink } from "../helpers/collecting-sink.js";
+import { nexmarkPlan } from "./nexmark-plan.js";
 
 /**
  * One Nexmark query end to end in a fresh process with the kernels SABOT_NATIVE picks:
@@ -23,17 +21,8 @@ export interface E2eResult {
 
 const [query, eventsArg] = process.argv.slice(2);
 const events = Number(eventsArg);
-const manifest = loadManifest(fileURLToPath(new URL(`../../examples/nexmark/${query}.yaml`, import.meta.url)));
-const sources = manifest.spec.sources;
-if (query === "q8") {
-  sources.persons.generator!.count = Math.floor(events / 4);
-  sources.auctions.generator!.count = events - Math.floor(events / 4);
-} else {
-  sources.bids.generator!.count = events;
-}
-for (const s of Object.values(sources)) s.generator!.batchSize = 16_384;
 const sink = new CollectingSink(false);
-const plan = planManifest(manifest);
+const plan = nexmarkPlan(query, events);
 const cpu0 = process.cpuUsage();
 const t0 = performance.now();
 await new LocalJob(plan, { sinks: { [plan.sinks[0].name]: sink } }).run();

@@ -1,10 +1,8 @@
-import { fileURLToPath } from "node:url";
 import { LocalJob } from "../../runtime/engine/local-job.js";
-import { planManifest } from "../../runtime/planner/validate.js";
-import { loadManifest } from "../../runtime/spec/manifest.js";
 import { ROW_QUERIES } from "./baseline/row-queries.js";
 import { CollectingSink } from "../helpers/collecting-sink.js";
 import { peakRssMiB } from "./peak-memory.js";
+import { nexmarkPlan } from "./nexmark-plan.js";
 
 /**
  * One benchmark case in a fresh process (so peak memory is the case's own):
@@ -21,17 +19,8 @@ export interface CaseResult {
 }
 
 async function columnar(query: string, events: number): Promise<number> {
-  const manifest = loadManifest(fileURLToPath(new URL(`../../examples/nexmark/${query}.yaml`, import.meta.url)));
-  const sources = manifest.spec.sources;
-  if (query === "q8") {
-    sources.persons.generator!.count = Math.floor(events / 4);
-    sources.auctions.generator!.count = events - Math.floor(events / 4);
-  } else {
-    sources.bids.generator!.count = events;
-  }
-  for (const s of Object.values(sources)) s.generator!.batchSize = 16_384;
   const sink = new CollectingSink(false);
-  const plan = planManifest(manifest);
+  const plan = nexmarkPlan(query, events);
   await new LocalJob(plan, { sinks: { [plan.sinks[0].name]: sink } }).run();
   return sink.rows;
 }
