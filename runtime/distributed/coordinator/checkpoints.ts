@@ -8,8 +8,6 @@ import {
   type Manifest,
   nextCheckpointId,
   openCheckpointStorage,
-  openSnapshotStorage,
-  readCheckpoint,
   type SnapshotKind,
   type SubtaskState,
   writeManifest,

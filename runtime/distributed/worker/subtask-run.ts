@@ -1,17 +1,5 @@
-import { keyGroupRange } from "../../kernels/hash.js";
-import {
-  type CheckpointStorage,
-  CorruptCheckpointError,
-  locateSnapshot,
-  openCheckpointStorage,
-  openSnapshotStorage,
-  readCheckpoint,
-  type RestoredCheckpoint,
-  type SnapshotLocation,
-} from "../../checkpoint/index.js";
+import { openCheckpointStorage } from "../../checkpoint/index.js";
 import type { ConnectorContext, Sink, SourcePosition } from "../../connectors/connector.js";
-import { restoreOperators, sinkOutputId } from "../../engine/restore-state.js";
-import type { OperatorSnapshot } from "../../operators/operator.js";
 import { createSink, createSource } from "../../connectors/registry.js";
 import { Dataflow } from "../../engine/dataflow.js";
 import { SinkQueue } from "../../engine/sink-queue.js";
@@ -26,6 +14,7 @@ import type { ExchangeServer } from "../exchange/server.js";
 import { SubtaskExchanges } from "./exchanges.js";
 import { Signal } from "./signal.js";
 import { type SubtaskAck, SubtaskCheckpoints } from "./subtask-checkpoints.js";
+import { restoreSubtask } from "./subtask-restore.js";
 
 export interface Deployment {
   jobName: string;
@@ -59,19 +48,6 @@ export interface SubtaskRunOptions {
 /** Thrown by run() when the attempt was cancelled. */
 export class CancelledError extends Error {}
 
-/**
- * The checkpoint to restore cannot be used: it is corrupt, or an exactly-once sink of this
- * subtask made output visible only up to an older checkpoint (restoring would lose what lies
- * between). The coordinator restores a checkpoint with an id below `below` instead.
- */
-export class RestoreBoundError extends Error {
-  constructor(
-    readonly below: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
 
 const STOPPED = Symbol("stopped");
 
@@ -193,7 +169,7 @@ export class SubtaskRun {
     // Sinks open first: an exactly-once sink's open() fences the crashed attempt's transaction and
     // tells which checkpoint's output it committed last, which bounds the restore.
     for (const q of this.queues) await q.open();
-    const from = this.deployment.restoreFrom ? await this.restore(flow, sinks) : {};
+    const from = this.deployment.restoreFrom ? await restoreSubtask(this.deployment, flow, sinks, log) : {};
     for (const r of this.sources) {
       await r.open(Date.now(), from[r.node.name]);
       this.positions.set(r, r.source.position());
@@ -280,56 +256,6 @@ export class SubtaskRun {
     if (this.cancelled) throw new CancelledError(this.cancelled);
     this.checkpoints?.markFinished();
     log.info({ attempt, subtask, recordsIn: this.counters.recordsIn, recordsOut: this.counters.recordsOut }, "subtask drained");
-  }
-
-  /**
-   * Loads this subtask's share of a checkpoint or savepoint: the key groups it owns now (the
-   * parallelism may differ from the one that wrote it) and the positions of every source.
-   */
-  private async restore(flow: Dataflow, sinks: Map<string, { sink: Sink }>): Promise<Record<string, SourcePosition>> {
-    const { plan, subtask, parallelism, jobName, restoreFrom } = this.deployment;
-    const loc: SnapshotLocation = locateSnapshot(restoreFrom);
-    const storage = openSnapshotStorage(loc);
-    let restored: RestoredCheckpoint;
-    try {
-      restored = await readCheckpoint(storage, loc.job, loc.id, {
-        kind: loc.kind,
-        maxParallelism: plan.maxParallelism,
-        keyGroups: keyGroupRange(subtask, parallelism, plan.maxParallelism),
-      });
-    } catch (err) {
-      if (err instanceof CorruptCheckpointError && loc.job === jobName) throw new RestoreBoundError(loc.id, err.message);
-      throw err;
-    }
-    if (loc.job === jobName && subtask < restored.manifest.parallelism)
-      for (const [name, { sink }] of sinks) {
-        if (!sink.committedCheckpoint) continue;
-        let committed = (await sink.committedCheckpoint()) ?? 0;
-        this.opts.log.info({ sink: name, committed, restoring: loc.id }, "exactly-once sink's last committed checkpoint");
-        if (committed < loc.id) {
-          await new Promise((r) => setTimeout(r, 1000));
-          committed = (await sink.committedCheckpoint()) ?? 0;
-          this.opts.log.info({ sink: name, committed, restoring: loc.id }, "exactly-once sink's last committed checkpoint, read again");
-        }
-        if (committed >= loc.id) continue;
-        // This subtask crashed between the checkpoint's manifest and its own commit: redo the
-        // commit from the output stored with the checkpoint (see Sink.preparedOutput).
-        const stored = restored.operators.get(sinkOutputId(name, subtask))?.[0] ?? (await this.readSinkOutput(storage, loc, name));
-        if (!stored || !sink.recommit)
-          throw new RestoreBoundError(committed + 1, `a sink committed output only up to checkpoint ${committed}, older than ${loc.url}`);
-        await sink.recommit(loc.id, [...stored.keyGroups.values()]);
-        this.opts.log.warn({ sink: name, checkpoint: loc.id, rows: stored.meta.rows }, "committed the output of a checkpoint this subtask had not committed before it stopped");
-      }
-    restoreOperators(flow, plan, restored, loc.url, this.opts.log);
-    this.opts.log.info({ restoredFrom: loc.url }, "restored state");
-    return restored.sources;
-  }
-
-  /** The stored output of sink `name` for this subtask (key group 0 lies outside most subtasks' range). */
-  private async readSinkOutput(storage: CheckpointStorage, loc: SnapshotLocation, name: string): Promise<OperatorSnapshot | undefined> {
-    const id = sinkOutputId(name, this.deployment.subtask);
-    const r = await readCheckpoint(storage, loc.job, loc.id, { kind: loc.kind, operators: [id] });
-    return r.operators.get(id)?.[0];
   }
 
   private stopAtBarrier(): void {

@@ -7,7 +7,8 @@ import { emptyMetrics, type Deploy, type TaskState, type WorkerCommand, type Wor
 import type { WorkerConfig } from "../config.js";
 import { ExchangeServer } from "../exchange/server.js";
 import type { SubtaskAck } from "./subtask-checkpoints.js";
-import { CancelledError, RestoreBoundError, SubtaskRun, type SubtaskRunOptions } from "./subtask-run.js";
+import { CancelledError, SubtaskRun, type SubtaskRunOptions } from "./subtask-run.js";
+import { RestoreBoundError } from "./subtask-restore.js";
 
 export interface WorkerOptions {
   log?: Logger;
