@@ -243,7 +243,11 @@ export class CheckpointCoordinator {
     } catch (err) {
       return this.fail(p, `writing the manifest failed: ${(err as Error).message}`);
     }
-    if (p.info.state !== "IN_PROGRESS") return; // timed out meanwhile; the manifest (if any) is still consistent
+    // Pruning follows every manifest, also one whose checkpoint was given up meanwhile (a timeout,
+    // or the job ending): that manifest is consistent and counts as complete on storage.
+    if (p.info.kind === "checkpoint")
+      applyRetention(this.storage!, this.job, this.retain).catch((err: unknown) => this.log.warn({ err }, "pruning old checkpoints failed"));
+    if (p.info.state !== "IN_PROGRESS") return;
     if (p.timer) clearTimeout(p.timer);
     p.info.state = "COMPLETED";
     p.info.bytes = bytes;
@@ -256,8 +260,6 @@ export class CheckpointCoordinator {
     if (this.current === p) this.current = null;
     if (p.stop) this.host.stopSavepointDone({ ...p.info });
     this.startNext();
-    if (p.info.kind === "checkpoint")
-      applyRetention(this.storage!, this.job, this.retain).catch((err: unknown) => this.log.warn({ err }, "pruning old checkpoints failed"));
   }
 
   private fail(p: Pending, reason: string, notify = true): void {
