@@ -9,7 +9,7 @@ import { createTopic, testKafka } from "../../helpers/kafka.js";
 import { uniqueName } from "../../helpers/names.js";
 import { seededRng } from "../../helpers/random.js";
 import { readCommittedValues } from "../../helpers/read-committed.js";
-import { sleep, TestCluster } from "./cluster.js";
+import { sleep, type TestCluster, useTestClusters } from "./cluster.js";
 
 /**
  * Checkpoints of distributed jobs with real processes on 127.0.0.1 and real Kafka: exactly-once
@@ -26,7 +26,7 @@ const T0 = Date.UTC(2026, 0, 1);
 let kafka: Kafka;
 let admin: Admin;
 let brokers: string[];
-const clusters: TestCluster[] = [];
+const newCluster = useTestClusters();
 beforeAll(async () => {
   brokers = testEnv().kafka.brokers;
   kafka = testKafka(brokers);
@@ -34,15 +34,8 @@ beforeAll(async () => {
   await admin.connect();
 });
 afterAll(async () => {
-  await Promise.all(clusters.map((c) => c.dispose()));
   await admin.disconnect();
 });
-
-function newCluster(env: Record<string, string> = {}): TestCluster {
-  const c = new TestCluster(env);
-  clusters.push(c);
-  return c;
-}
 
 async function produce(topic: string, from: number, to: number): Promise<void> {
   const producer = kafka.producer();

@@ -14,7 +14,7 @@ import { runJob } from "../../helpers/run-job.js";
 import { uniqueName } from "../../helpers/names.js";
 import { seededRng } from "../../helpers/random.js";
 import { createTopic, testKafka } from "../connectors/kafka/kafka-helpers.js";
-import { HEARTBEAT_TIMEOUT_MS, rssBytes, sleep, TestCluster } from "./cluster.js";
+import { HEARTBEAT_TIMEOUT_MS, rssBytes, sleep, type TestCluster, useTestClusters } from "./cluster.js";
 
 /**
  * Real processes on 127.0.0.1 (one coordinator, N workers, as pods would run) against the test
@@ -41,7 +41,7 @@ interface Input {
 let kafka: Kafka;
 let admin: Admin;
 let brokers: string[];
-const clusters: TestCluster[] = [];
+const newCluster = useTestClusters();
 beforeAll(async () => {
   brokers = testEnv().kafka.brokers;
   kafka = testKafka(brokers);
@@ -49,15 +49,8 @@ beforeAll(async () => {
   await admin.connect();
 });
 afterAll(async () => {
-  await Promise.all(clusters.map((c) => c.dispose()));
   await admin.disconnect();
 });
-
-function newCluster(env: Record<string, string> = {}): TestCluster {
-  const c = new TestCluster(env);
-  clusters.push(c);
-  return c;
-}
 
 /** Seeded records: 200 keys (some null), values with nulls, event times a little out of order. */
 async function produceInput(prefix: string, count: number, seed: number): Promise<Input> {
@@ -135,9 +128,11 @@ describe("distributed execution on loopback", () => {
       { select: ["key", "window_start", "n", "total", "lo", "hi"] },
     ];
     const results: (Row & { subtask: number })[][] = [];
+    let lastOut = "";
     for (const p of [1, 4]) {
       const c = newCluster();
       const out = join(c.dir, "out");
+      lastOut = out;
       await runToCompletion(c, c.writeManifest("agg", manifest(`agg-p${p}`, input, uniqueName("agg"), pipeline, out)), p, input.count);
       results.push(readOutput(out));
       c.killAll();
@@ -164,7 +159,7 @@ describe("distributed execution on loopback", () => {
     // Key groups: the subtask that wrote a key's rows is the one that owns the key's group.
     const p4 = results[1];
     expect(new Set(p4.map((r) => r.subtask)).size).toBe(4);
-    const dir = join(clusters[clusters.length - 1].dir, "out");
+    const dir = lastOut;
     for (const f of readdirSync(dir).filter((x) => x.endsWith(".arrow"))) {
       const subtask = Number(/^part-(\d+)-/.exec(f)![1]);
       for (const b of tableFromIPC(readFileSync(join(dir, f))).batches) {

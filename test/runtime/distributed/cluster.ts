@@ -1,3 +1,4 @@
+import { afterAll } from "vitest";
 import { type ChildProcess, spawn } from "node:child_process";
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -163,4 +164,17 @@ export function rssBytes(pid: number): number | null {
   } catch {
     return null;
   }
+}
+
+/** A factory of TestClusters for the enclosing file; every cluster is disposed after it. */
+export function useTestClusters(): (env?: Record<string, string>) => TestCluster {
+  const clusters: TestCluster[] = [];
+  afterAll(async () => {
+    await Promise.all(clusters.map((c) => c.dispose()));
+  });
+  return (env = {}) => {
+    const c = new TestCluster(env);
+    clusters.push(c);
+    return c;
+  };
 }
