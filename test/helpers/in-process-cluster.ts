@@ -8,6 +8,8 @@ import { CollectingSink, type Row } from "./collecting-sink.js";
 
 export interface InProcessCluster {
   service: CoordinatorService;
+  /** Exit codes the workers asked for (they do not exit this process). */
+  exits: number[];
   /** Resolves once the job is over, with its final status and what each sink received. */
   done: Promise<{ status: JobStatus; rows: (sink: string) => Row[] }>;
 }
@@ -24,6 +26,7 @@ export async function startInProcessCluster(m: StreamJobManifest, parallelism: n
   const service = await CoordinatorService.start(m, config, quiet);
   started.push(service);
   const sinks: [string, CollectingSink][] = [];
+  const exits: number[] = [];
   const workers = Array.from(
     { length: parallelism },
     (_, i) =>
@@ -34,7 +37,7 @@ export async function startInProcessCluster(m: StreamJobManifest, parallelism: n
           sinks.push([node.name, s]);
           return s;
         },
-        exit: () => {},
+        exit: (code) => exits.push(code),
       }),
   );
   await Promise.all(workers.map((w) => w.start()));
@@ -42,7 +45,7 @@ export async function startInProcessCluster(m: StreamJobManifest, parallelism: n
     await new Promise((r) => setTimeout(r, 200));
     return { status, rows: (name: string) => sinks.flatMap(([n, s]) => (n === name ? s.toRows() : [])) };
   });
-  return { service, done };
+  return { service, exits, done };
 }
 
 export async function closeClusters(): Promise<void> {

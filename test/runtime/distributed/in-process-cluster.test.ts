@@ -1,21 +1,13 @@
-import pino from "pino";
 import { afterAll, describe, expect, it } from "vitest";
-import { coordinatorConfig, workerConfig } from "../../../runtime/distributed/config.js";
-import { CoordinatorService } from "../../../runtime/distributed/coordinator/service.js";
-import { Worker } from "../../../runtime/distributed/worker/worker.js";
 import { parseManifest } from "../../../runtime/spec/manifest.js";
-import { CollectingSink } from "../../helpers/collecting-sink.js";
+import { closeClusters, startInProcessCluster } from "../../helpers/in-process-cluster.js";
 import { runJob } from "../../helpers/run-job.js";
 
 /**
  * Coordinator and workers in this one process, talking gRPC over loopback as separate processes
  * would: a quick end-to-end check of deployment, exchanges, watermarks, drain and commit.
  */
-const quiet = pino({ level: "silent" });
-const services: CoordinatorService[] = [];
-afterAll(async () => {
-  for (const s of services) await s.close();
-});
+afterAll(closeClusters);
 
 const manifest = (extra = "") =>
   parseManifest(`apiVersion: sabot.dev/v1alpha1
@@ -44,31 +36,9 @@ spec:
 ${extra}`);
 
 async function runDistributed(parallelism: number) {
-  const m = manifest();
-  const config = { ...coordinatorConfig({}, {}), port: 0, parallelism, heartbeatIntervalMs: 200, heartbeatTimeoutMs: 5000 };
-  const service = await CoordinatorService.start(m, config, quiet);
-  services.push(service);
-  const sinks: [string, CollectingSink][] = [];
-  const exits: number[] = [];
-  const workers = Array.from(
-    { length: parallelism },
-    (_, i) =>
-      new Worker(workerConfig({ coordinator: service.address, id: `w${i}` }, {}), {
-        log: quiet,
-        sinkFactory: (node) => {
-          const s = new CollectingSink();
-          sinks.push([node.name, s]);
-          return s;
-        },
-        exit: (code) => exits.push(code),
-      }),
-  );
-  await Promise.all(workers.map((w) => w.start()));
-  const status = await service.coordinator.terminal;
-  const summary = service.coordinator.metricsSummary();
-  await new Promise((r) => setTimeout(r, 300));
-  const rows = (name: string) => sinks.flatMap(([n, s]) => (n === name ? s.toRows() : []));
-  return { status, out: rows("out"), totals: rows("totals"), exits, summary };
+  const c = await startInProcessCluster(manifest(), parallelism);
+  const { status, rows } = await c.done;
+  return { status, out: rows("out"), totals: rows("totals"), exits: c.exits, summary: c.service.coordinator.metricsSummary() };
 }
 
 const key = (r: Record<string, unknown>) => JSON.stringify(r);
