@@ -27,6 +27,9 @@ export default defineConfig({
           globalSetup: ["test/env/global-setup.ts"],
           testTimeout: 120_000,
           hookTimeout: 180_000,
+          // Real brokers and processes on a shared 2-core machine: CI retries a failed test once,
+          // and the summary line names every test that needed it (test/reporters/summary-line.ts).
+          retry: process.env.CI ? 1 : 0,
           // Integration tests share one broker, API server and store; two cores do not gain from
           // running many files at once, and serial runs keep timings readable.
           fileParallelism: false,

@@ -17,7 +17,9 @@
  *   SABOT_OPERATOR_JOB_LOG_LEVEL, SABOT_OPERATOR_IMAGE_PULL_POLICY (Always|IfNotPresent|Never),
  *   SABOT_OPERATOR_KEEP_CPU_JOBS_OFF_GPU_NODES (true|false), SABOT_OPERATOR_GPU_NODE_LABEL,
  *   SABOT_OPERATOR_SHUTDOWN_TIMEOUT_SECONDS, SABOT_OPERATOR_PRESTOP_SLEEP_SECONDS,
- *   SABOT_OPERATOR_COORDINATOR_CPU, SABOT_OPERATOR_COORDINATOR_MEMORY (Kubernetes quantities)
+ *   SABOT_OPERATOR_COORDINATOR_CPU, SABOT_OPERATOR_COORDINATOR_MEMORY (Kubernetes quantities),
+ *   SABOT_OPERATOR_CHECKPOINT_STORAGE (s3://bucket/prefix or file:///path: storage of jobs that name
+ *   none) and SABOT_OPERATOR_CHECKPOINT_STORAGE_SECRET (its credentials Secret in the jobs' namespaces)
  */
 import { KubeConfig } from "@kubernetes/client-node";
 import { hostname } from "node:os";
@@ -58,6 +60,9 @@ const shutdownSeconds = envSeconds("SABOT_OPERATOR_SHUTDOWN_TIMEOUT_SECONDS");
 const preStopSeconds = envSeconds("SABOT_OPERATOR_PRESTOP_SLEEP_SECONDS");
 const workers = env.SABOT_OPERATOR_WORKERS;
 if (workers !== undefined && !/^[1-9]\d*$/.test(workers)) fatal(`SABOT_OPERATOR_WORKERS=${workers} is not a whole number ≥ 1`);
+const storageUrl = env.SABOT_OPERATOR_CHECKPOINT_STORAGE ?? "";
+if (storageUrl && !/^(s3:\/\/[^/]+|file:\/\/\/)/.test(storageUrl))
+  fatal(`SABOT_OPERATOR_CHECKPOINT_STORAGE=${storageUrl} is not s3://bucket/prefix or file:///path`);
 const defaults = operatorSettings();
 const settings = operatorSettings({
   ...(env.SABOT_OPERATOR_IMAGE ? { image: env.SABOT_OPERATOR_IMAGE } : {}),
@@ -71,6 +76,7 @@ const settings = operatorSettings({
     cpu: env.SABOT_OPERATOR_COORDINATOR_CPU || defaults.coordinatorResources.cpu,
     memory: env.SABOT_OPERATOR_COORDINATOR_MEMORY || defaults.coordinatorResources.memory,
   },
+  checkpointStorage: { url: storageUrl, secret: env.SABOT_OPERATOR_CHECKPOINT_STORAGE_SECRET ?? "" },
 });
 const port = Number(env.SABOT_OPERATOR_PORT ?? 8080);
 if (!Number.isInteger(port) || port < 0 || port > 65535) {

@@ -2,6 +2,8 @@ import { CoreV1Api, CustomObjectsApi, type KubeConfig, type KubernetesListObject
 import type { Logger } from "pino";
 import { API_GROUP } from "../../runtime/spec/manifest.js";
 import { asStreamJob, JOB_LABEL, type StreamJob } from "../resources/job.js";
+import { withOperatorDefaults } from "../resources/job-defaults.js";
+import { DEFAULT_SETTINGS, type OperatorSettings } from "../resources/settings.js";
 import { type CheckpointObject, CheckpointReconciler, type CheckpointReconcilerOptions } from "./checkpoint-reconciler.js";
 import { CoordinatorClients, type CoordinatorResolver } from "./coordinator-client.js";
 import { ResilientInformer } from "./informer.js";
@@ -16,6 +18,8 @@ export interface CheckpointControllerOptions extends CheckpointReconcilerOptions
   /** How often a Running job's coordinator is asked for metrics and its last checkpoint (default 10 s). */
   observeIntervalMs?: number;
   workers?: number;
+  /** The cluster's default checkpoint storage (OperatorSettings.checkpointStorage). */
+  checkpointStorage?: OperatorSettings["checkpointStorage"];
 }
 
 /**
@@ -77,7 +81,7 @@ export class CheckpointController {
       checkpoint: (n: string, name: string) => this.checkpoints.get(name, n),
       job: (n: string, name: string) => {
         const j = this.jobs.get(name, n);
-        return j ? asStreamJob(j) : undefined;
+        return j ? withOperatorDefaults(asStreamJob(j), opts.checkpointStorage ?? DEFAULT_SETTINGS.checkpointStorage) : undefined;
       },
     };
     this.reconciler = new CheckpointReconciler(custom, core, caches, this.clients, log, opts);

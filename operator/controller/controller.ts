@@ -11,6 +11,7 @@ import {
 import type { Logger } from "pino";
 import { API_GROUP } from "../../runtime/spec/manifest.js";
 import { JOB_LABEL, MANAGED_BY, type StreamJob } from "../resources/job.js";
+import { withOperatorDefaults } from "../resources/job-defaults.js";
 import type { OperatorSettings } from "../resources/settings.js";
 import { CoordinatorClients, type CoordinatorResolver } from "./coordinator-client.js";
 import { EventRecorder } from "./events.js";
@@ -114,7 +115,10 @@ export class StreamJobController {
       KubernetesObjectApi.makeApiClient(kc),
       custom,
       {
-        job: (n, name) => this.jobs.get(name, n),
+        job: (n, name) => {
+          const j = this.jobs.get(name, n);
+          return j && withOperatorDefaults(j, opts.settings.checkpointStorage);
+        },
         workers: (n, name) => this.statefulSets.get(name, n),
         coordinator: (n, name) => this.deployments.get(name, n),
       },

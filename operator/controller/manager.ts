@@ -77,7 +77,12 @@ export class OperatorManager {
     await this.controller.start();
     this.checkpointController = new CheckpointController(
       this.kc,
-      { coordinatorResolver: this.opts.coordinatorResolver, ...this.opts.checkpoints, namespace: this.opts.namespace },
+      {
+        coordinatorResolver: this.opts.coordinatorResolver,
+        checkpointStorage: this.opts.settings.checkpointStorage,
+        ...this.opts.checkpoints,
+        namespace: this.opts.namespace,
+      },
       this.log,
     );
     await this.checkpointController.start();

@@ -15,6 +15,11 @@ export interface OperatorSettings {
   /** Pause before SIGTERM so Service endpoints drop the pod first. */
   preStopSleepSeconds: number;
   coordinatorResources: { cpu: string; memory: string };
+  /**
+   * Where jobs that name no checkpointing.storage keep checkpoints and savepoints (s3://bucket/prefix
+   * or file:///path; empty: nowhere), and the Secret with its credentials in each job's namespace.
+   */
+  checkpointStorage: { url: string; secret: string };
   logLevel: "trace" | "debug" | "info" | "warn" | "error";
   /** Lifecycle timing; a job's spec.upgradeTimeout / spec.savepointTimeout override the first two. */
   lifecycle: {
@@ -39,6 +44,7 @@ export const DEFAULT_SETTINGS: OperatorSettings = {
   shutdownTimeoutSeconds: 25,
   preStopSleepSeconds: 3,
   coordinatorResources: { cpu: "250m", memory: "512Mi" },
+  checkpointStorage: { url: "", secret: "" },
   logLevel: "info",
   lifecycle: { upgradeTimeoutMs: 5 * 60_000, savepointTimeoutMs: 5 * 60_000, stableAfterMs: 30_000, pollIntervalMs: 1_000, followMs: 3_000 },
 };

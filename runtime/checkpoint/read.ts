@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { RecordBatch, tableFromIPC } from "apache-arrow";
 import type { SourcePosition } from "../connectors/connector.js";
-import type { OperatorSnapshot } from "../operators/operator.js";
+import type { GatheredSnapshot } from "../operators/operator.js";
 import { CheckpointConfigError, CheckpointNotFoundError, CorruptCheckpointError } from "./errors.js";
 import { IO_CONCURRENCY, mapLimit } from "./limit.js";
 import { checkpointDir, MANIFEST_NAME, type Manifest, parseManifest, type SnapshotKind, type StateFile } from "./manifest.js";
@@ -28,7 +28,7 @@ export interface RestoredCheckpoint {
    * stored subtask without key groups, whose state is all metadata). Restore them one after
    * another: operators accept the union of several subtasks' key groups.
    */
-  operators: Map<string, OperatorSnapshot[]>;
+  operators: Map<string, GatheredSnapshot[]>;
   sources: Record<string, SourcePosition>;
 }
 
@@ -55,10 +55,10 @@ export async function readCheckpoint(
   const [start, end] = opts.keyGroups ?? [0, manifest.maxParallelism];
   const wanted = opts.operators ? new Set(opts.operators) : null;
 
-  const operators = new Map<string, OperatorSnapshot[]>();
+  const operators = new Map<string, GatheredSnapshot[]>();
   for (const [operatorId, op] of Object.entries(manifest.operators)) {
     if (wanted && !wanted.has(operatorId)) continue;
-    const snapshots: OperatorSnapshot[] = [];
+    const snapshots: GatheredSnapshot[] = [];
     for (const sub of op.subtasks) {
       const files = sub.files.filter((f) => f.keyGroup >= start && f.keyGroup < end);
       if (files.length === 0 && sub.files.length > 0) continue;

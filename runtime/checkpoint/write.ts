@@ -1,7 +1,8 @@
 import { createHash } from "node:crypto";
+import { setImmediate as nextTurn } from "node:timers/promises";
 import type { SourcePosition } from "../connectors/connector.js";
 import { batchesToIPC } from "../formats/ipc.js";
-import type { OperatorSnapshot } from "../operators/operator.js";
+import { keyGroupBatch, type OperatorSnapshot } from "../operators/operator.js";
 import { CheckpointConfigError } from "./errors.js";
 import { IO_CONCURRENCY, mapLimit } from "./limit.js";
 import {
@@ -38,7 +39,11 @@ export async function writeOperatorState(
     throw new CheckpointConfigError(`the snapshot metadata of ${operatorId} is not JSON: ${(err as Error).message}`);
   }
   const groups = [...snapshot.keyGroups].sort(([a], [b]) => a - b);
-  const files = await mapLimit(groups, IO_CONCURRENCY, async ([keyGroup, batch]): Promise<StateFile> => {
+  const files = await mapLimit(groups, IO_CONCURRENCY, async ([keyGroup, state]): Promise<StateFile> => {
+    // Deferred key groups are gathered here, one per turn of the event loop, so processing (which
+    // runs in the same thread) waits for one key group at a time, not for the whole state.
+    if (typeof state === "function") await nextTurn();
+    const batch = keyGroupBatch(state);
     // Always through formats/ipc.ts: arrow-js corrupts batches whose buffers overlap.
     const bytes = batchesToIPC([batch], "file");
     const path = stateFilePath(operatorId, subtask, keyGroup);

@@ -10,12 +10,27 @@ export interface StreamInfo {
   keys?: string[];
 }
 
-/** State an operator hands to a checkpoint: named Arrow batches, each tagged with a key group. */
-export interface OperatorSnapshot {
+/**
+ * A key group's state in a snapshot: a batch, or a function that gathers it later. Operators whose
+ * state is append-only hand out functions over views captured at the snapshot, so the copy is
+ * made while the checkpoint is written, one key group at a time, instead of pausing processing.
+ */
+export type KeyGroupState = RecordBatch | (() => RecordBatch);
+
+/** State an operator hands to a checkpoint: Arrow batches, each tagged with a key group. */
+export interface OperatorSnapshot<State extends KeyGroupState = KeyGroupState> {
   /** Free-form operator metadata (JSON), e.g. the last watermark. */
   meta: Record<string, unknown>;
   /** Keyed state, grouped by key group so rescaling can move it. */
-  keyGroups: Map<number, RecordBatch>;
+  keyGroups: Map<number, State>;
+}
+
+/** A snapshot whose key groups are all batches: what restore() takes and checkpoints read back. */
+export type GatheredSnapshot = OperatorSnapshot<RecordBatch>;
+
+/** The batch of a key group, gathering it now when the snapshot deferred it. */
+export function keyGroupBatch(state: KeyGroupState): RecordBatch {
+  return typeof state === "function" ? state() : state;
 }
 
 /**
@@ -35,10 +50,13 @@ export interface Operator {
    * Returns what became final: e.g. windows whose end is at or before the watermark.
    */
   processWatermark(watermark: number): RecordBatch[];
-  /** Copy of the state for a checkpoint; operators without state return null. */
+  /**
+   * The state for a checkpoint, unaffected by later batches (copied, or views of append-only
+   * buffers); operators without state return null.
+   */
   snapshot(): OperatorSnapshot | null;
   /** Restores state from a checkpoint (the key groups this subtask now owns). */
-  restore(snapshot: OperatorSnapshot): void;
+  restore(snapshot: GatheredSnapshot): void;
   /** Records dropped because they arrived after the watermark passed their window (metric). */
   lateRecords(): number;
 }

@@ -1,5 +1,5 @@
 import type { RecordBatch } from "apache-arrow";
-import type { Operator, OperatorSnapshot, StreamInfo } from "./operator.js";
+import type { Operator, OperatorSnapshot, GatheredSnapshot, StreamInfo } from "./operator.js";
 
 /** Base of operators that keep no state and ignore time (filter, select, keyBy). */
 export abstract class StatelessOperator implements Operator {
@@ -13,7 +13,7 @@ export abstract class StatelessOperator implements Operator {
   snapshot(): OperatorSnapshot | null {
     return null;
   }
-  restore(_snapshot?: OperatorSnapshot): void {}
+  restore(_snapshot?: GatheredSnapshot): void {}
   lateRecords(): number {
     return 0;
   }

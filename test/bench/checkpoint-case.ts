@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { openCheckpointStorage, writeCheckpoint } from "../../runtime/checkpoint/index.js";
 import { createSource } from "../../runtime/connectors/registry.js";
@@ -19,8 +20,9 @@ import { CollectingSink } from "../helpers/collecting-sink.js";
 /**
  * One checkpoint benchmark case in a fresh process; prints one JSON line.
  * - `size <MiB>`: a windowed join holding about that much state (Nexmark auctions in a window
- *   that never closes); times the snapshot (the pause processing sees) and the asynchronous write
- *   of IPC files and manifest to a local folder, and counts the bytes.
+ *   that never closes); times the snapshot (the pause processing sees), the asynchronous write of
+ *   IPC files and manifest to a local folder and the event loop's longest stall during that write
+ *   (what processing, in the same thread, waits at most), and counts the bytes.
  * - `throughput <events>`: q7 in one process without checkpoints and with one every second.
  * - `recovery`: a coordinator here and 2 worker processes with checkpoints every second; SIGKILL one
  *   worker, start it again at once (as a kubelet would) and time the replacement's registration
@@ -59,11 +61,17 @@ spec:
   const t0 = performance.now();
   const operators = new Map<string, OperatorSnapshot | null>(flow.runners.map((r) => [r.node.id, r.operator.snapshot()]));
   const snapshotMs = performance.now() - t0;
+  // Processing shares the thread with the write: its longest stall is the longest the event loop
+  // was blocked while the key groups were gathered and encoded.
+  const delay = monitorEventLoopDelay({ resolution: 5 });
+  delay.enable();
   const t1 = performance.now();
   const manifest = await writeCheckpoint(openCheckpointStorage(storageUrl), "chk-size", 1, { operators, sources: {}, parallelism: 1, maxParallelism: plan.maxParallelism });
   const writeMs = performance.now() - t1;
+  delay.disable();
+  const longestStallMs = delay.max / 1e6;
   const bytes = Object.values(manifest.operators).flatMap((o) => o.subtasks.flatMap((s) => s.files)).reduce((s, f) => s + f.bytes, 0);
-  return { mode, targetMiB, rows, snapshotMs, writeMs, bytes };
+  return { mode, targetMiB, rows, snapshotMs, writeMs, longestStallMs, bytes };
 }
 
 async function throughputCase(events: number) {

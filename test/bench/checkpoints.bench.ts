@@ -5,6 +5,7 @@ interface SizeResult {
   rows: number;
   snapshotMs: number;
   writeMs: number;
+  longestStallMs: number;
   bytes: number;
 }
 interface ThroughputResult {
@@ -24,10 +25,10 @@ interface RecoveryResult {
 export function checkpointsBench(events: number, sizesMiB = [10, 100, 1024]): void {
   const rows = sizesMiB.map((mib) => {
     const r = runCase<SizeResult>("./checkpoint-case.ts", ["size", String(mib)]);
-    return [`${mib} MiB`, fmt(r.rows), (r.bytes / 2 ** 20).toFixed(1), r.snapshotMs.toFixed(0), r.writeMs.toFixed(0), ((r.bytes / 2 ** 20) / (r.writeMs / 1000)).toFixed(0)];
+    return [`${mib} MiB`, fmt(r.rows), (r.bytes / 2 ** 20).toFixed(1), r.snapshotMs.toFixed(0), r.writeMs.toFixed(0), r.longestStallMs.toFixed(0), ((r.bytes / 2 ** 20) / (r.writeMs / 1000)).toFixed(0)];
   });
   console.log("\nCheckpoint of a windowed join's state (Nexmark auctions), one subtask, to a local folder");
-  console.log(table(["state", "rows", "MiB written", "snapshot ms (pause)", "write ms (async)", "MiB/s"], rows));
+  console.log(table(["state", "rows", "MiB written", "snapshot ms (pause)", "write ms (async)", "longest stall during write ms", "MiB/s"], rows));
 
   const t = runCase<ThroughputResult>("./checkpoint-case.ts", ["throughput", String(events)]);
   console.log(`\nq7 over ${fmt(events)} bids, one process: ${fmt(t.without)} events/s without checkpoints, ${fmt(t.withCheckpoints)} with one every second (${((1 - t.withCheckpoints / t.without) * 100).toFixed(1)}% drop)`);

@@ -107,6 +107,7 @@ describe("helm/sabot: lint and template", () => {
     [{ "jobs.imagePullPolicy": "Sometimes" }, "value must be one of 'Always', 'IfNotPresent', 'Never'"],
     [{ "job.image": "x" }, "additional properties 'job' not allowed"],
     [{ logLevel: "verbose" }, "/logLevel"],
+    [{ "jobs.checkpointStorage.url": "minio:9000/checkpoints" }, "/jobs/checkpointStorage/url"],
   ])("refuses bad values %j with a message naming them", async (values, message) => {
     await expect(helm("template", "x", CHART, ...setArgs(values))).rejects.toThrow(message);
   });
@@ -172,10 +173,14 @@ describe("helm/sabot: lint and template", () => {
   });
 
   it("documents in operator/main.ts every variable the chart sets", async () => {
-    const r = await renderChart("sabot", "ops", { "autoscaler.prometheusUrl": "http://prometheus.monitoring:9090" });
+    const r = await renderChart("sabot", "ops", {
+      "autoscaler.prometheusUrl": "http://prometheus.monitoring:9090",
+      "jobs.checkpointStorage.url": "s3://checkpoints/sabot",
+      "jobs.checkpointStorage.secret": "s3-credentials",
+    });
     const header = readFileSync("operator/main.ts", "utf8").split("*/")[0];
     const names = Object.keys(env(find<V1Deployment>(r, "Deployment")));
-    expect(names).toContain("SABOT_OPERATOR_PROMETHEUS_URL");
+    expect(names).toEqual(expect.arrayContaining(["SABOT_OPERATOR_PROMETHEUS_URL", "SABOT_OPERATOR_CHECKPOINT_STORAGE", "SABOT_OPERATOR_CHECKPOINT_STORAGE_SECRET"]));
     expect(names.filter((n) => !header.includes(n))).toEqual([]);
   });
 
@@ -292,6 +297,8 @@ describe("helm/sabot on a real API server", () => {
       "jobs.preStopSleepSeconds": 1,
       "jobs.shutdownTimeoutSeconds": 9,
       "jobs.coordinatorResources.cpu": "300m",
+      "jobs.checkpointStorage.url": "s3://chart-checkpoints/jobs/",
+      "jobs.checkpointStorage.secret": "chart-s3",
     });
     await apply(rendered);
   });
@@ -456,6 +463,14 @@ describe("helm/sabot on a real API server", () => {
       const coord = (await apps.listNamespacedDeployment(owned)).items;
       expect(coord).toHaveLength(1);
       expect(coord[0].spec!.template.spec!.containers[0].resources?.requests?.cpu).toBe("300m");
+      // The job names no storage: it runs with the chart's default, in a folder of its namespace,
+      // and with the default's Secret.
+      const resolved = yaml.load((await core.readNamespacedConfigMap({ name: "rbac-job-spec", namespace: ns })).data!["job.yaml"]!) as {
+        spec: { checkpointing?: { storage?: string }; storageSecret?: string };
+      };
+      expect(resolved.spec.checkpointing?.storage).toBe(`s3://chart-checkpoints/jobs/${ns}`);
+      expect(resolved.spec.storageSecret).toBe("chart-s3");
+      for (const pod of [wpod, coord[0].spec!.template.spec!]) expect(pod.containers[0].envFrom).toEqual([{ secretRef: { name: "chart-s3" } }]);
 
       const events = await core.listNamespacedEvent({ namespace: ns, fieldSelector: "involvedObject.name=rbac-job" });
       expect(events.items.map((e) => e.reason)).toContain("Running");

@@ -43,22 +43,23 @@ export interface FetchedMessage {
   timestamp: string;
   headers?: Record<string, Buffer | string | (Buffer | string)[] | undefined>;
   isControlRecord?: boolean;
+  /** The record batch the message came in (absent for pre-0.11 message sets). */
+  batchContext?: {
+    firstOffset: string;
+    lastOffsetDelta: number;
+    producerId: string;
+    inTransaction: boolean;
+    isControlBatch: boolean;
+  };
 }
 
 export interface FetchedPartition {
   partition: number;
   errorCode: number;
   highWatermark: string;
+  /** Transactions aborted in the fetched range (read_committed fetches). */
+  abortedTransactions?: { producerId: string; firstOffset: string }[];
   messages: FetchedMessage[];
-}
-
-/** kafkajs' consumer Batch: drops messages before the fetch offset, aborted ones and control records. */
-export interface FilteredBatch {
-  readonly messages: FetchedMessage[];
-  readonly highWatermark: string;
-  isEmpty(): boolean;
-  isEmptyDueToFiltering(): boolean;
-  lastOffset(): string;
 }
 
 export interface TopicPartitionsRequest<P> {
@@ -106,9 +107,7 @@ export const READ_COMMITTED = 1;
 
 const require = createRequire(import.meta.url);
 type ClusterCtor = new (opts: Record<string, unknown>) => InternalCluster;
-type BatchCtor = new (topic: string, fetchedOffset: string, partitionData: FetchedPartition) => FilteredBatch;
 const Cluster = require("kafkajs/src/cluster/index.js") as ClusterCtor;
-const Batch = require("kafkajs/src/consumer/batch.js") as BatchCtor;
 const { createLogger } = require("kafkajs/src/loggers/index.js") as {
   createLogger(o: { level: number; logCreator: ReturnType<typeof logCreator> }): unknown;
 };
@@ -128,8 +127,4 @@ export function internalCluster(brokers: string[], clientId: string, log: Logger
     isolationLevel: READ_COMMITTED,
     retry: { retries: 5, initialRetryTime: 200, maxRetryTime: 5000 },
   });
-}
-
-export function filteredBatch(topic: string, fetchedOffset: string, data: FetchedPartition): FilteredBatch {
-  return new Batch(topic, fetchedOffset, data);
 }

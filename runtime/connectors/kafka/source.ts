@@ -6,7 +6,6 @@ import type { ConnectorContext, Source, SourceBatch, SourcePosition } from "../c
 import {
   type FetchedMessage,
   type FetchedPartition,
-  filteredBatch,
   internalCluster,
   type InternalCluster,
   kafkaClient,
@@ -14,6 +13,7 @@ import {
 } from "./client.js";
 import type { KafkaSourceConfig } from "./config.js";
 import { DeadLetters } from "./dead-letters.js";
+import { readableMessages } from "./fetched-batch.js";
 import { PartitionOffsets } from "./offsets.js";
 
 /** Decoded messages of one fetch of one partition, each batch with the position after it. */
@@ -181,14 +181,13 @@ export class KafkaSource implements Source {
   /** Filters, decodes and queues what one partition returned. */
   private async take(data: FetchedPartition): Promise<void> {
     const p = data.partition;
-    const batch = filteredBatch(this.config.topic, this.fetchAt.get(p)!, data);
+    const { messages, next } = readableMessages(this.fetchAt.get(p)!, data);
     this.highWatermark.set(p, BigInt(data.highWatermark));
     // Nothing at all: caught up. Only aborted messages or control records: move past them.
-    if (batch.isEmpty() && !batch.isEmptyDueToFiltering()) return;
-    const next = (BigInt(batch.lastOffset()) + 1n).toString();
+    if (next === null) return;
     // Decoding runs on the subtask's event loop but outside its busy time: the autoscaler adds it.
     const t0 = performance.now();
-    const entry = await this.decode(p, batch.messages, next);
+    const entry = await this.decode(p, messages, next);
     this.decodeSeconds.inc((performance.now() - t0) / 1000);
     this.fetchAt.set(p, next);
     this.queue.push(entry);

@@ -12,7 +12,7 @@ import type { Sink, SourcePosition } from "../../connectors/connector.js";
 import type { Dataflow } from "../../engine/dataflow.js";
 import { restoreOperators, sinkOutputId } from "../../engine/restore-state.js";
 import type { Logger } from "../../log.js";
-import type { OperatorSnapshot } from "../../operators/operator.js";
+import type { GatheredSnapshot } from "../../operators/operator.js";
 import type { Deployment } from "./subtask-run.js";
 
 /**
@@ -79,7 +79,7 @@ export async function restoreSubtask(
 }
 
 /** A sink's stored output (key group 0 lies outside most subtasks' key-group range). */
-async function readSinkOutput(storage: CheckpointStorage, loc: SnapshotLocation, id: string): Promise<OperatorSnapshot | undefined> {
+async function readSinkOutput(storage: CheckpointStorage, loc: SnapshotLocation, id: string): Promise<GatheredSnapshot | undefined> {
   const r = await readCheckpoint(storage, loc.job, loc.id, { kind: loc.kind, operators: [id] });
   return r.operators.get(id)?.[0];
 }

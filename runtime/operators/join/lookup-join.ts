@@ -2,7 +2,7 @@ import { type Data, type Field, type RecordBatch, Schema } from "apache-arrow";
 import { hashRows } from "../../kernels/hash.js";
 import { makeBatch, validityBytes } from "../../types/column.js";
 import { takeData } from "../../types/take.js";
-import type { Operator, OperatorSnapshot, StreamInfo } from "../operator.js";
+import type { Operator, OperatorSnapshot, GatheredSnapshot, StreamInfo } from "../operator.js";
 import { nullColumn, takeOrNull, unslicedColumns } from "./columns.js";
 import { JoinConfigError } from "./errors.js";
 import { checkKeyTypes, declaredWidths, hashColumns, keyEquals, keyFields } from "./keys.js";
@@ -118,7 +118,7 @@ export class LookupJoinOperator implements Operator {
     return { meta: { rows: this.table.size }, keyGroups: this.table.snapshot(this.maxParallelism) };
   }
 
-  restore(snapshot: OperatorSnapshot): void {
+  restore(snapshot: GatheredSnapshot): void {
     this.table.clear();
     for (const batch of snapshot.keyGroups.values()) this.table.apply(unslicedColumns(batch), batch.numRows);
   }

@@ -108,8 +108,12 @@ export class LookupTable {
     return this.keyIndex.map((k) => cols[k]);
   }
 
-  /** Live rows grouped by key group (hash of the table key modulo maxParallelism). */
-  snapshot(maxParallelism: number): Map<number, RecordBatch> {
+  /**
+   * Live rows grouped by key group (hash of the table key modulo maxParallelism). Which rows is
+   * decided now; their columns are gathered when the checkpoint writes each group (the store is
+   * append-only and compaction replaces it, so the views taken here stay as they are).
+   */
+  snapshot(maxParallelism: number): Map<number, () => RecordBatch> {
     const slots = this.liveSlots();
     const groups = keyGroups(this.hashes.view(), maxParallelism);
     const bySlot = new Map<number, GrowableInt32>();
@@ -121,10 +125,10 @@ export class LookupTable {
     }
     const schema = new Schema(this.fields);
     const cols = this.store.columns();
-    const out = new Map<number, RecordBatch>();
+    const out = new Map<number, () => RecordBatch>();
     for (const g of [...bySlot.keys()].sort((a, b) => a - b)) {
       const list = bySlot.get(g)!;
-      out.set(g, makeBatch(schema, cols.map((c) => takeData(c, list.data, list.length)), list.length));
+      out.set(g, () => makeBatch(schema, cols.map((c) => takeData(c, list.data, list.length)), list.length));
     }
     return out;
   }

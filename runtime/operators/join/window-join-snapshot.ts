@@ -23,38 +23,68 @@ function snapshotFields(sides: [JoinSide, JoinSide]): Field[] {
   ];
 }
 
-export function snapshotSides(sides: [JoinSide, JoinSide], maxParallelism: number): Map<number, RecordBatch> {
+/** A pane's rows as of the snapshot: views that later appends, evictions and re-packs leave alone. */
+interface CapturedPane {
+  side: number;
+  columns: Data[];
+  length: number;
+  /** Each row's key group. */
+  groups: Uint16Array;
+  /** Rows ordered by key group (counting sort) and the pane's `__side` column, made when first gathered. */
+  order: Int32Array | null;
+  sideColumn: Data | null;
+  /** Start of each key group's rows in `order` (maxParallelism + 1 entries). */
+  starts: Int32Array;
+}
+
+/**
+ * The sides' rows per key group. Only the pane views and key groups are taken now; each key
+ * group's batch is gathered when the checkpoint writes it (see KeyGroupState).
+ */
+export function snapshotSides(sides: [JoinSide, JoinSide], maxParallelism: number): Map<number, () => RecordBatch> {
   const fields = snapshotFields(sides);
-  const stores = new Map<number, ColumnStore>();
-  const counts = new Int32Array(maxParallelism + 1);
+  const panes: CapturedPane[] = [];
+  const present = new Uint8Array(maxParallelism);
   sides.forEach((side, s) => {
     for (const pane of side.panes.values()) {
-      const n = pane.store.length;
-      if (n === 0) continue;
-      const kg = keyGroups(pane.hashes.view(), maxParallelism);
-      // Counting sort of the pane's rows by key group.
-      counts.fill(0);
-      for (let i = 0; i < n; i++) counts[kg[i] + 1]++;
-      for (let g = 0; g < maxParallelism; g++) counts[g + 1] += counts[g];
-      const sorted = new Int32Array(n);
-      const fill = counts.slice(0, maxParallelism);
-      for (let i = 0; i < n; i++) sorted[fill[kg[i]]++] = i;
-      const own = pane.store.columns();
-      const other = sides[1 - s].fields.map(() => null);
-      const cols: (Data | null)[] = [int32Data(new Int32Array(n).fill(s)), ...(s === 0 ? [...own, ...other] : [...other, ...own])];
+      const length = pane.store.length;
+      if (length === 0) continue;
+      const groups = keyGroups(pane.hashes.view(), maxParallelism);
+      const starts = new Int32Array(maxParallelism + 1);
+      for (let i = 0; i < length; i++) starts[groups[i] + 1]++;
       for (let g = 0; g < maxParallelism; g++) {
-        const count = counts[g + 1] - counts[g];
-        if (count === 0) continue;
-        let store = stores.get(g);
-        if (!store) stores.set(g, (store = new ColumnStore(fields)));
-        store.append(cols, sorted.subarray(counts[g], counts[g + 1]), count);
+        if (starts[g + 1] > 0) present[g] = 1;
+        starts[g + 1] += starts[g];
       }
+      panes.push({ side: s, columns: [...pane.store.columns()], length, groups, order: null, sideColumn: null, starts });
     }
   });
+  // One set of dictionaries for all key groups: each pane dictionary is re-keyed once, not per group.
+  const dictionaries = new ColumnStore(fields).dictionaries();
   const schema = new Schema(fields);
-  const out = new Map<number, RecordBatch>();
-  for (const [g, store] of [...stores].sort((a, b) => a[0] - b[0])) out.set(g, makeBatch(schema, store.columns(), store.length));
+  const gather = (g: number): RecordBatch => {
+    const store = new ColumnStore(fields, dictionaries);
+    for (const p of panes) {
+      const count = p.starts[g + 1] - p.starts[g];
+      if (count === 0) continue;
+      const order = (p.order ??= sortByGroup(p));
+      const other = sides[1 - p.side].fields.map(() => null);
+      const sideColumn = (p.sideColumn ??= int32Data(new Int32Array(p.length).fill(p.side)));
+      const cols: (Data | null)[] = [sideColumn, ...(p.side === 0 ? [...p.columns, ...other] : [...other, ...p.columns])];
+      store.append(cols, order.subarray(p.starts[g], p.starts[g + 1]), count);
+    }
+    return makeBatch(schema, store.columns(), store.length);
+  };
+  const out = new Map<number, () => RecordBatch>();
+  for (let g = 0; g < maxParallelism; g++) if (present[g]) out.set(g, () => gather(g));
   return out;
+}
+
+function sortByGroup(p: CapturedPane): Int32Array {
+  const order = new Int32Array(p.length);
+  const fill = p.starts.slice(0, -1);
+  for (let i = 0; i < p.length; i++) order[fill[p.groups[i]]++] = i;
+  return order;
 }
 
 /** Re-buffers the rows of a snapshot (from any number of subtasks' key groups). */

@@ -2,7 +2,7 @@ import { type Data, Field, type RecordBatch, Schema, TimestampMillisecond } from
 import type { WindowSpec } from "../../spec/schema.js";
 import { makeBatch } from "../../types/column.js";
 import { takeData } from "../../types/take.js";
-import type { Operator, OperatorSnapshot, StreamInfo } from "../operator.js";
+import type { Operator, OperatorSnapshot, GatheredSnapshot, StreamInfo } from "../operator.js";
 import { constantTimestamp, unslicedColumns } from "./columns.js";
 import { JoinConfigError } from "./errors.js";
 import { PairBuffer } from "./growable.js";
@@ -141,7 +141,7 @@ export class WindowJoinOperator implements Operator {
     };
   }
 
-  restore(snapshot: OperatorSnapshot): void {
+  restore(snapshot: GatheredSnapshot): void {
     const m = snapshot.meta;
     this.watermark = typeof m.watermark === "number" ? m.watermark : m.watermarkInfinite === true ? Infinity : -Infinity;
     for (const side of this.sides) side.clear();

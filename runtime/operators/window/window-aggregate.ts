@@ -3,7 +3,7 @@ import type { WindowSpec } from "../../spec/schema.js";
 import { KeyTable } from "../../state/key-table.js";
 import { timestampData } from "../../types/builders.js";
 import { columnsOf, makeBatch, toFloat64, validityBytes } from "../../types/column.js";
-import type { Operator, OperatorSnapshot, StreamInfo } from "../operator.js";
+import type { Operator, OperatorSnapshot, GatheredSnapshot, StreamInfo } from "../operator.js";
 import { type Accumulator, BatchInput } from "./accumulator.js";
 import { AggregateError, parseAggregates } from "./aggregate-spec.js";
 import { AlignedWindows } from "./aligned-windows.js";
@@ -170,7 +170,7 @@ export class WindowAggregateOperator implements Operator {
     else this.sessions!.remapGroups(this.keys.size);
   }
 
-  snapshot(): OperatorSnapshot {
+  snapshot(): GatheredSnapshot {
     return snapshotWindowState({
       operator: this.name,
       options: this.options,
@@ -188,7 +188,7 @@ export class WindowAggregateOperator implements Operator {
    * the union of several subtasks' snapshots, restored one after another). The watermark becomes
    * the lowest restored one, so no restored window is fired or missed early.
    */
-  restore(snapshot: OperatorSnapshot): void {
+  restore(snapshot: GatheredSnapshot): void {
     const watermark = restoreWindowState(snapshot, {
       operator: this.name,
       options: this.options,

@@ -3,7 +3,7 @@ import { bucketByKeyGroup, IncompatibleStateError } from "../../state/key-groups
 import type { KeyTable } from "../../state/key-table.js";
 import { timestampData } from "../../types/builders.js";
 import { columnsOf, makeBatch, toFloat64 } from "../../types/column.js";
-import type { OperatorSnapshot } from "../operator.js";
+import type { OperatorSnapshot, GatheredSnapshot } from "../operator.js";
 import type { Accumulator } from "./accumulator.js";
 import type { SlotStore } from "./slots.js";
 import type { WindowAggregateOptions } from "./window-aggregate.js";
@@ -35,7 +35,7 @@ function configOf(options: WindowAggregateOptions): Record<string, unknown> {
   };
 }
 
-export function snapshotWindowState(ctx: Common & { watermark: number; slots: SlotStore }): OperatorSnapshot {
+export function snapshotWindowState(ctx: Common & { watermark: number; slots: SlotStore }): GatheredSnapshot {
   const { slots, keys } = ctx;
   const live = slots.liveSlots();
   const buckets = bucketByKeyGroup((i) => keys.keyGroupOf(slots.group[live[i]]), live.length);
@@ -73,7 +73,7 @@ export interface RestoreTarget extends Common {
 }
 
 /** Folds a snapshot's key groups into the operator's state; returns the snapshot's watermark. */
-export function restoreWindowState(snapshot: OperatorSnapshot, ctx: RestoreTarget): number {
+export function restoreWindowState(snapshot: GatheredSnapshot, ctx: RestoreTarget): number {
   const meta = snapshot.meta;
   if (meta.version !== VERSION)
     throw new IncompatibleStateError(ctx.operator, `checkpoint format version ${String(meta.version)}, this build reads ${VERSION}`);

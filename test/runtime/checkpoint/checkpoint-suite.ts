@@ -12,7 +12,7 @@ import {
   writeCheckpoint,
 } from "../../../runtime/checkpoint/index.js";
 import { keyGroupRange } from "../../../runtime/kernels/hash.js";
-import type { OperatorSnapshot } from "../../../runtime/operators/operator.js";
+import type { GatheredSnapshot } from "../../../runtime/operators/operator.js";
 import type { WindowSpec } from "../../../runtime/spec/schema.js";
 import { seededRng } from "../../helpers/random.js";
 import { expectSameOutputs, randomScript } from "../operators/window/window-data.js";
@@ -33,7 +33,7 @@ let jobs = 0;
 const jobName = (label: string) => `${label}-${process.pid}-${jobs++}`;
 
 /** A small stateful checkpoint: one window operator with a few key groups. */
-function smallState(seed: number): OperatorSnapshot {
+function smallState(seed: number): GatheredSnapshot {
   const op = windowOperator({ type: "tumbling", size: "10s" }, ["ks"]);
   runSubtasks([op], randomScript(seededRng(seed), { batches: 6, interleaving: "at-end" }).slice(0, -1), ["ks"], seed);
   return op.snapshot();

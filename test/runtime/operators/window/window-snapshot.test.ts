@@ -1,7 +1,7 @@
 import { type RecordBatch, Table, tableFromIPC, tableToIPC } from "apache-arrow";
 import { describe, expect, it } from "vitest";
 import { hashRows, keyGroups, subtaskForKeyGroup } from "../../../../runtime/kernels/hash.js";
-import type { OperatorSnapshot } from "../../../../runtime/operators/operator.js";
+import { throughStorage } from "../../../helpers/snapshots.js";
 import { WindowAggregateOperator } from "../../../../runtime/operators/window/window-aggregate.js";
 import type { WindowSpec } from "../../../../runtime/spec/schema.js";
 import { columnsOf } from "../../../../runtime/types/column.js";
@@ -30,13 +30,6 @@ function operator(window: WindowSpec, keys: string[], aggregates = AGGREGATES.ma
     aggregates,
     maxParallelism,
   });
-}
-
-/** What a checkpoint store does: Arrow IPC per key group, JSON meta. */
-function throughStorage(s: OperatorSnapshot, keep: (kg: number) => boolean = () => true): OperatorSnapshot {
-  const keyGroups = new Map<number, RecordBatch>();
-  for (const [kg, batch] of s.keyGroups) if (keep(kg)) keyGroups.set(kg, tableFromIPC(tableToIPC(new Table(batch))).batches[0]);
-  return { meta: JSON.parse(JSON.stringify(s.meta)) as Record<string, unknown>, keyGroups };
 }
 
 /**
