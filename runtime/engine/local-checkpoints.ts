@@ -52,10 +52,10 @@ const DEFAULT_TIMEOUT_MS = 10 * 60_000;
  * have processed (tracked by `processed`, not read from the source then: a read loop may hold a
  * batch the source has returned but the operators have not seen yet).
  *
- * Snapshots are written while processing goes on. That is safe because snapshot() returns
- * batches in freshly gathered buffers (window aggregates gather slots, window joins copy into a
- * new column store, lookup tables take rows), which the operator never touches again; dictionary
- * columns may share an operator's dictionary, which only ever grows by appending.
+ * Snapshots are written while processing goes on. That is safe because snapshot() returns state
+ * the operator never changes again: window aggregates copy their slots; joins return views of
+ * append-only buffers that the write gathers key group by key group (see KeyGroupState);
+ * dictionary columns may share an operator's dictionary, which only ever grows by appending.
  *
  * Completion, in order: the rows pushed to each sink before the cut are written and the sink
  * flushed (at-least-once: output of windows that fired before the cut is durable before a

@@ -72,7 +72,7 @@ interface InProgress {
  * and into each sink's buffer (where it prepares a two-phase sink's transaction, or flushes an
  * at-least-once sink, after the rows before it are written). Once every chain is cut and every
  * sink has passed its barrier, the state is written — while processing goes on, because
- * snapshot() returns buffers the operators never touch again — and acknowledged; the coordinator
+ * snapshot() returns state the operators never change again (KeyGroupState) — and acknowledged; the coordinator
  * writes the manifest and calls complete().
  */
 export class SubtaskCheckpoints {
