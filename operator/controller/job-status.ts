@@ -1,5 +1,5 @@
 import type { V1Deployment, V1StatefulSet } from "@kubernetes/client-node";
-import type { StreamJobStatus } from "../crd/status.js";
+import type { Condition, StreamJobStatus } from "../crd/status.js";
 import { desiredParallelism } from "../resources/coordinator.js";
 import type { StreamJob } from "../resources/job.js";
 import { mergeConditions } from "./conditions.js";
@@ -81,13 +81,27 @@ export function composeStatus(job: StreamJob, step: Step, o: Observed, now: Date
     ...step.status,
     phase: step.phase,
     observedGeneration: generation,
-    conditions: mergeConditions(
-      conditions,
-      [step.ready, step.progressing, step.degraded].map((c) => ({ ...c, observedGeneration: generation })),
-      now,
-    ),
+    conditions: [
+      ...mergeConditions(
+        conditions,
+        [step.ready, step.progressing, step.degraded].map((c) => ({ ...c, observedGeneration: generation })),
+        now,
+      ),
+      ...autoscalerCondition(job, others.autoscaler),
+    ],
     parallelism: o.workers?.status?.readyReplicas ?? 0,
     desiredParallelism: deployed ? desiredParallelism(deployed) : 0,
     ...(step.error ? { error: step.error } : {}),
   };
+}
+
+/**
+ * The autoscaler writes its AutoscalerReady condition into status.autoscaler (it is not the only
+ * writer of status.conditions, this reconcile is); shown among the job's conditions too, so that
+ * `kubectl wait --for=condition=AutoscalerReady` and `kubectl describe` see it, while enabled.
+ */
+function autoscalerCondition(job: StreamJob, autoscaler: StreamJobStatus["autoscaler"]): Condition[] {
+  if (!job.spec.autoscaler?.enabled) return [];
+  const ready = autoscaler?.conditions?.find((c) => c.type === "AutoscalerReady");
+  return ready ? [ready] : [];
 }

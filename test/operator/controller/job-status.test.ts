@@ -1,6 +1,7 @@
 import type { V1Deployment, V1StatefulSet } from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
 import { mergeConditions } from "../../../operator/controller/conditions.js";
+import type { StreamJobStatus } from "../../../operator/crd/status.js";
 import { clusterView, composeStatus } from "../../../operator/controller/job-status.js";
 import { HEALTHY } from "../../../operator/controller/states/steps.js";
 import { cond, type Step } from "../../../operator/controller/states/types.js";
@@ -89,6 +90,16 @@ describe("composeStatus", () => {
     expect(status).toMatchObject({ phase: "Running", observedGeneration: 4, parallelism: 3, desiredParallelism: 3, restoreFrom: "s3://b/sp-1" });
     expect(status.conditions?.map((c) => c.type)).toEqual(["Ready", "Progressing", "Degraded"]);
     expect(status.conditions?.[0]).toMatchObject({ observedGeneration: 4, lastTransitionTime: "2026-01-01T00:00:00Z" });
+  });
+
+  it("shows the autoscaler's AutoscalerReady among the job's conditions while the autoscaler is enabled", () => {
+    const ready = { type: "AutoscalerReady", status: "False", reason: "NoPrometheus", message: "cannot decide", lastTransitionTime: "2026-01-01T00:00:00Z" };
+    const status = { autoscaler: { conditions: [ready] } } as StreamJobStatus;
+    const enabled = { ...job, spec: { ...job.spec, autoscaler: { enabled: true } }, status };
+    expect(composeStatus(enabled, step, {}, T0).conditions?.map((c) => c.type)).toEqual(["Ready", "Progressing", "Degraded", "AutoscalerReady"]);
+    expect(composeStatus(enabled, step, {}, T0).conditions?.[3]).toEqual(ready);
+    const disabled = { ...job, spec: { ...job.spec, autoscaler: { enabled: false } }, status };
+    expect(composeStatus(disabled, step, {}, T0).conditions?.map((c) => c.type)).toEqual(["Ready", "Progressing", "Degraded"]);
   });
 
   it("keeps what other writers put in status and drops lifecycle fields the step left out", () => {
