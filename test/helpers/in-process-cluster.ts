@@ -2,6 +2,7 @@ import pino from "pino";
 import { coordinatorConfig, workerConfig } from "../../runtime/distributed/config.js";
 import { CoordinatorService } from "../../runtime/distributed/coordinator/service.js";
 import { Worker } from "../../runtime/distributed/worker/worker.js";
+import { EngineMetrics } from "../../runtime/metrics/metrics.js";
 import type { JobStatus } from "../../runtime/rpc/messages.js";
 import type { StreamJobManifest } from "../../runtime/spec/manifest.js";
 import { CollectingSink, type Row } from "./collecting-sink.js";
@@ -10,6 +11,8 @@ export interface InProcessCluster {
   service: CoordinatorService;
   /** Exit codes the workers asked for (they do not exit this process). */
   exits: number[];
+  /** The workers' metrics (one registry; series carry the subtask label). */
+  metrics: EngineMetrics;
   /** Resolves once the job is over, with its final status and what each sink received. */
   done: Promise<{ status: JobStatus; rows: (sink: string) => Row[] }>;
 }
@@ -27,11 +30,13 @@ export async function startInProcessCluster(m: StreamJobManifest, parallelism: n
   started.push(service);
   const sinks: [string, CollectingSink][] = [];
   const exits: number[] = [];
+  const metrics = new EngineMetrics();
   const workers = Array.from(
     { length: parallelism },
     (_, i) =>
       new Worker(workerConfig({ coordinator: service.address, id: `w${i}` }, {}), {
         log: quiet,
+        metrics,
         sinkFactory: (node) => {
           const s = new CollectingSink();
           sinks.push([node.name, s]);
@@ -45,7 +50,7 @@ export async function startInProcessCluster(m: StreamJobManifest, parallelism: n
     await new Promise((r) => setTimeout(r, 200));
     return { status, rows: (name: string) => sinks.flatMap(([n, s]) => (n === name ? s.toRows() : [])) };
   });
-  return { service, exits, done };
+  return { service, exits, metrics, done };
 }
 
 export async function closeClusters(): Promise<void> {

@@ -273,11 +273,15 @@ export class SubtaskRun {
   }
 
   checkpointComplete(id: number): Promise<void> {
-    return this.checkpoints?.complete(id) ?? Promise.resolve();
+    if (!this.checkpoints) return Promise.resolve();
+    this.opts.metrics.checkpoints.inc({ ...this.labels, result: "completed" });
+    return this.checkpoints.complete(id);
   }
 
   checkpointAborted(id: number): void {
-    this.checkpoints?.aborted(id);
+    if (!this.checkpoints) return;
+    this.opts.metrics.checkpoints.inc({ ...this.labels, result: "failed" });
+    this.checkpoints.aborted(id);
   }
 
   /** Graceful: stop reading; what was read drains through exchanges and sinks. */

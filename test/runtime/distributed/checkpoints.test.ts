@@ -57,6 +57,10 @@ describe("checkpoints of distributed jobs", () => {
     expect(status.state).toBe("FINISHED");
     expect(status.checkpointsCompleted).toBeGreaterThanOrEqual(1);
     expect(status.lastCheckpoint?.path).toMatch(/chk-align\/chk-\d+$/);
+    // Every worker counted the completions the coordinator told it of.
+    const counted = (await c.metrics.checkpoints.get()).values.filter((v) => v.labels.result === "completed");
+    expect(counted.map((v) => v.labels.subtask).sort()).toEqual(["0", "1", "2"]);
+    for (const v of counted) expect(v.value).toBeGreaterThanOrEqual(1);
     expect(sorted(rows("out"))).toEqual(sorted(local.rows.out));
     expect(sorted(rows("totals"))).toEqual(sorted(local.rows.totals));
     // Retention (after each completion, in the background) keeps the newest two checkpoints.
