@@ -1,10 +1,18 @@
 import { Command, InvalidArgumentError } from "commander";
 import { SpecError } from "../spec/errors.js";
-import { planFile } from "../planner/validate.js";
 import { DistributedConfigError } from "../distributed/config.js";
-import { coordinatorCommand, workerCommand } from "./cluster-commands.js";
-import { runCommand } from "./run-command.js";
-import { savepointCommand } from "./savepoint-command.js";
+
+/**
+ * A command that loads its module when it runs: `sabot --help` and `sabot operator` do not need
+ * the engine, and loading the engine picks (and logs) its kernels.
+ */
+function lazy<A extends unknown[]>(load: () => Promise<(...args: A) => void | Promise<void>>) {
+  return async (...args: A): Promise<void> => (await load())(...args);
+}
+const runCommand = lazy(async () => (await import("./run-command.js")).runCommand);
+const coordinatorCommand = lazy(async () => (await import("./cluster-commands.js")).coordinatorCommand);
+const workerCommand = lazy(async () => (await import("./cluster-commands.js")).workerCommand);
+const savepointCommand = lazy(async () => (await import("./savepoint-command.js")).savepointCommand);
 
 function positiveInt(v: string): string {
   if (!/^\d+$/.test(v) || Number(v) <= 0) throw new InvalidArgumentError("expected a positive integer");
@@ -66,7 +74,8 @@ program
   .command("validate")
   .description("check a StreamJob manifest without running it")
   .argument("<manifest>", "StreamJob YAML file")
-  .action((file: string) => {
+  .action(async (file: string) => {
+    const { planFile } = await import("../planner/validate.js");
     const { plan } = planFile(file);
     for (const [name, info] of plan.streams)
       console.log(`${name}: ${info.schema.fields.map((f) => `${f.name} ${String(f.type)}`).join(", ")}`);

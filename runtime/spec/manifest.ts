@@ -38,5 +38,13 @@ export function parseManifest(text: string, source = "manifest"): StreamJobManif
 }
 
 export function loadManifest(file: string): StreamJobManifest {
-  return parseManifest(readFileSync(file, "utf8"), file);
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    const why = e.code === "ENOENT" ? "no such file" : e.code === "EISDIR" ? "it is a directory" : e.message;
+    throw new SpecError([{ path: file, message: `cannot read the manifest: ${why}` }]);
+  }
+  return parseManifest(text, file);
 }
