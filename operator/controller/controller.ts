@@ -125,7 +125,11 @@ export class StreamJobController {
       new EventRecorder(kc.makeApiClient(CoreV1Api), "sabot-operator", log),
       opts.settings,
       log,
-      { coordinators: this.coordinators, requeue: (key, ms) => this.queue.addAfter(key, ms) },
+      {
+        coordinators: this.coordinators,
+        requeue: (key, ms) => this.queue.addAfter(key, ms),
+        applied: (applied) => this.metrics.childApplies.inc({ result: applied ? "applied" : "skipped" }),
+      },
     );
   }
 

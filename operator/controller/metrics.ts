@@ -15,6 +15,12 @@ export class OperatorMetrics {
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [this.registry],
   });
+  readonly childApplies = new Counter({
+    name: "sabot_operator_child_applies_total",
+    help: "Reconciles that server-side applied a job's children (applied), or found them as they would apply them (skipped).",
+    labelNames: ["result"] as const,
+    registers: [this.registry],
+  });
   readonly leader = new Gauge({
     name: "sabot_operator_leader",
     help: "1 while this replica holds the leader Lease.",

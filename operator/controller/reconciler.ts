@@ -11,7 +11,7 @@ import type { Logger } from "pino";
 import { API_GROUP } from "../../runtime/spec/manifest.js";
 import { checkSpecShape } from "../../runtime/spec/validate-shape.js";
 import type { StreamJobStatus } from "../crd/status.js";
-import { buildChildren } from "../resources/children.js";
+import { buildChildren, CHILDREN_HASH } from "../resources/children.js";
 import { asStreamJob, childNames, MANAGED_BY, type StreamJob } from "../resources/job.js";
 import type { OperatorSettings } from "../resources/settings.js";
 import { CoordinatorClients } from "./coordinator-client.js";
@@ -23,6 +23,8 @@ import { deployedJob, hasStorage, timingFor } from "./states/spec.js";
 import type { LifecycleCoordinator, LifecycleTiming, Step } from "./states/types.js";
 
 export const FIELD_MANAGER = MANAGED_BY;
+/** Children are applied again after this long even when unchanged (see apply). */
+const REAPPLY_MS = 5 * 60_000;
 /** Holds a deleted job until its final savepoint is taken or skipped (states/deleting.ts). */
 export const FINALIZER = "sabot.dev/final-savepoint";
 
@@ -40,6 +42,8 @@ export interface LifecycleDeps {
   coordinators: { for(job: StreamJob): LifecycleCoordinator; forget?(key: string): void };
   /** Reconcile `key` again after `ms` (polling a savepoint, a timeout, the stability period). */
   requeue(key: string, ms: number): void;
+  /** Told whether a reconcile applied the children or skipped them as unchanged (a metric). */
+  applied?(applied: boolean): void;
 }
 
 /** Status fields compared to decide whether to write (transition times are derived, not compared). */
@@ -58,6 +62,8 @@ const MERGE = setHeaderOptions("Content-Type", PatchStrategy.MergePatch);
  */
 export class StreamJobReconciler {
   private readonly deps: LifecycleDeps;
+  /** What this operator last applied to each job's children, and when. */
+  private readonly appliedAt = new Map<string, { hash: string; time: number }>();
 
   constructor(
     private readonly objects: KubernetesObjectApi,
@@ -68,7 +74,7 @@ export class StreamJobReconciler {
     private readonly log: Logger,
     deps: Partial<LifecycleDeps> = {},
   ) {
-    this.deps = { coordinators: deps.coordinators ?? new CoordinatorClients(), requeue: deps.requeue ?? (() => undefined) };
+    this.deps = { coordinators: deps.coordinators ?? new CoordinatorClients(), requeue: deps.requeue ?? (() => undefined), applied: deps.applied };
   }
 
   async reconcile(key: string): Promise<ReconcileResult> {
@@ -76,6 +82,7 @@ export class StreamJobReconciler {
     const cached = this.caches.job(namespace, name);
     if (!cached) {
       this.deps.coordinators.forget?.(key);
+      this.appliedAt.delete(key);
       return "deleted";
     }
     const job = asStreamJob(cached);
@@ -126,12 +133,30 @@ export class StreamJobReconciler {
     return { workers, coordinator, desired };
   }
 
+  /**
+   * Server-side applies the children, unless the informers show the Deployment and StatefulSet
+   * already carrying this build's CHILDREN_HASH and this operator applied them all less than
+   * REAPPLY_MS ago: most reconciles are for status changes and would send five no-op requests.
+   * The re-apply after REAPPLY_MS repairs what the operator does not watch (the ConfigMap and the
+   * Services, deleted or edited by hand).
+   */
   private async apply(job: StreamJob): Promise<void> {
     if (!job.status?.lastReconciledSpec) return;
+    const children = buildChildren(deployedJob(job), this.settings, { restoreFrom: job.status.restoreFrom });
+    const hash = children[0].metadata!.annotations![CHILDREN_HASH];
+    const key = `${job.metadata.namespace}/${job.metadata.name}`;
+    const names = childNames(job);
+    const current = [this.caches.workers(job.metadata.namespace, names.workers), this.caches.coordinator(job.metadata.namespace, names.coordinator)];
+    const appliedAt = this.appliedAt.get(key);
+    if (appliedAt?.hash === hash && Date.now() - appliedAt.time < REAPPLY_MS && current.every((c) => c?.metadata?.annotations?.[CHILDREN_HASH] === hash)) {
+      this.deps.applied?.(false);
+      return;
+    }
     // Independent objects: applied at once (the scale benchmark measured reconcile latency
     // dominated by these round trips when sent one after another).
-    const children = buildChildren(deployedJob(job), this.settings, { restoreFrom: job.status.restoreFrom });
     await Promise.all(children.map((child) => this.objects.patch(child, undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply)));
+    this.appliedAt.set(key, { hash, time: Date.now() });
+    this.deps.applied?.(true);
   }
 
   private async recordEvents(job: StreamJob, step: Step, key: string): Promise<void> {

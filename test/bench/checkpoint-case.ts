@@ -23,6 +23,7 @@ import { CollectingSink } from "../helpers/collecting-sink.js";
  *   that never closes); times the snapshot (the pause processing sees), the asynchronous write of
  *   IPC files and manifest to a local folder and the event loop's longest stall during that write
  *   (what processing, in the same thread, waits at most), and counts the bytes.
+ * - `window-size <events>`: the same for a window aggregate's state after that many bids.
  * - `throughput <events>`: q7 in one process without checkpoints and with one every second.
  * - `recovery`: a coordinator here and 2 worker processes with checkpoints every second; SIGKILL one
  *   worker, start it again at once (as a kubelet would) and time the replacement's registration
@@ -32,7 +33,48 @@ const [mode, arg] = process.argv.slice(2);
 const dir = mkdtempSync(join(tmpdir(), "sabot-bench-chk-"));
 const storageUrl = pathToFileURL(dir).href;
 
-async function sizeCase(targetMiB: number) {
+/** Snapshots every operator of `flow` and writes the checkpoint: the pause, the write, its longest stall. */
+async function measureCheckpoint(flow: Dataflow, maxParallelism: number) {
+  const t0 = performance.now();
+  const operators = new Map<string, OperatorSnapshot | null>(flow.runners.map((r) => [r.node.id, r.operator.snapshot()]));
+  const snapshotMs = performance.now() - t0;
+  // Processing shares the thread with the write: its longest stall is the longest the event loop
+  // was blocked while the key groups were gathered and encoded.
+  const delay = monitorEventLoopDelay({ resolution: 5 });
+  delay.enable();
+  const t1 = performance.now();
+  const manifest = await writeCheckpoint(openCheckpointStorage(storageUrl), `chk-${performance.now()}`, 1, { operators, sources: {}, parallelism: 1, maxParallelism });
+  const writeMs = performance.now() - t1;
+  delay.disable();
+  const files = Object.values(manifest.operators).flatMap((o) => o.subtasks.flatMap((s) => s.files));
+  return {
+    snapshotMs,
+    writeMs,
+    longestStallMs: delay.max / 1e6,
+    bytes: files.reduce((s, f) => s + f.bytes, 0),
+    stateRows: files.reduce((s, f) => s + f.rows, 0),
+  };
+}
+
+/** Feeds `source` of the plan into the flow until `enough` says stop; returns the rows fed. */
+async function feed(plan: ReturnType<typeof planManifest>, flow: Dataflow, source: string, enough: (rows: number, arrowBytes: number) => boolean) {
+  const node = plan.sources.find((s) => s.name === source)!;
+  const labels = { job_name: "chk-size", subtask: "0" };
+  const reader = createSource(node.spec, { jobName: "chk-size", name: source, subtask: 0, parallelism: 1, metrics: new EngineMetrics(), labels, log });
+  await reader.open();
+  let arrowBytes = 0;
+  let rows = 0;
+  while (!enough(rows, arrowBytes)) {
+    const got = (await reader.next())!;
+    flow.emit(source, got.batch);
+    rows += got.batch.numRows;
+    arrowBytes += got.batch.data.children.reduce((s, c) => s + c.byteLength, 0);
+  }
+  return rows;
+}
+
+/** A windowed join holding about `targetMiB` of auctions in a window that never closes. */
+async function joinSizeCase(targetMiB: number) {
   const plan = planManifest(
     parseManifest(`apiVersion: sabot.dev/v1alpha1
 kind: StreamJob
@@ -48,30 +90,30 @@ spec:
 `),
   );
   const flow = new Dataflow(plan, new EngineMetrics(), { job_name: "chk-size", subtask: "0" });
-  const source = createSource(plan.sources[1].spec, { jobName: "chk-size", name: "auctions", subtask: 0, parallelism: 1, metrics: new EngineMetrics(), labels: { job_name: "chk-size", subtask: "0" }, log });
-  await source.open();
-  let arrowBytes = 0;
-  let rows = 0;
-  while (arrowBytes < targetMiB * 2 ** 20) {
-    const got = (await source.next())!;
-    flow.emit("auctions", got.batch);
-    rows += got.batch.numRows;
-    arrowBytes += got.batch.data.children.reduce((s, c) => s + c.byteLength, 0);
-  }
-  const t0 = performance.now();
-  const operators = new Map<string, OperatorSnapshot | null>(flow.runners.map((r) => [r.node.id, r.operator.snapshot()]));
-  const snapshotMs = performance.now() - t0;
-  // Processing shares the thread with the write: its longest stall is the longest the event loop
-  // was blocked while the key groups were gathered and encoded.
-  const delay = monitorEventLoopDelay({ resolution: 5 });
-  delay.enable();
-  const t1 = performance.now();
-  const manifest = await writeCheckpoint(openCheckpointStorage(storageUrl), "chk-size", 1, { operators, sources: {}, parallelism: 1, maxParallelism: plan.maxParallelism });
-  const writeMs = performance.now() - t1;
-  delay.disable();
-  const longestStallMs = delay.max / 1e6;
-  const bytes = Object.values(manifest.operators).flatMap((o) => o.subtasks.flatMap((s) => s.files)).reduce((s, f) => s + f.bytes, 0);
-  return { mode, targetMiB, rows, snapshotMs, writeMs, longestStallMs, bytes };
+  const rows = await feed(plan, flow, "auctions", (_, bytes) => bytes >= targetMiB * 2 ** 20);
+  return { mode, targetMiB, rows, ...(await measureCheckpoint(flow, plan.maxParallelism)) };
+}
+
+/** A window aggregate over `events` bids: one open (auction, bidder) slot per distinct pair. */
+async function windowSizeCase(events: number) {
+  const plan = planManifest(
+    parseManifest(`apiVersion: sabot.dev/v1alpha1
+kind: StreamJob
+metadata: { name: chk-window }
+spec:
+  sources:
+    bids: { generator: { kind: nexmark-bid, seed: 1, batchSize: 16384 }, eventTime: { field: dateTime } }
+  pipeline:
+    - { from: bids, keyBy: [auction, bidder] }
+    - window: { type: tumbling, size: 1d }
+      aggregate: ["count(*) AS bids", "max(price) AS top", "sum(price) AS total", "avg(price) AS mean"]
+    - to: out
+  sinks: { out: { console: { maxRows: 0 } } }
+`),
+  );
+  const flow = new Dataflow(plan, new EngineMetrics(), { job_name: "chk-window", subtask: "0" });
+  const rows = await feed(plan, flow, "bids", (n) => n >= events);
+  return { mode, rows, ...(await measureCheckpoint(flow, plan.maxParallelism)) };
 }
 
 async function throughputCase(events: number) {
@@ -145,7 +187,13 @@ spec:
 }
 
 try {
-  const result = mode === "size" ? await sizeCase(Number(arg)) : mode === "throughput" ? await throughputCase(Number(arg)) : await recoveryCase();
+  const cases: Record<string, () => Promise<unknown>> = {
+    size: () => joinSizeCase(Number(arg)),
+    "window-size": () => windowSizeCase(Number(arg)),
+    throughput: () => throughputCase(Number(arg)),
+    recovery: recoveryCase,
+  };
+  const result = await cases[mode]!();
   console.log(JSON.stringify(result));
 } finally {
   rmSync(dir, { recursive: true, force: true });

@@ -104,10 +104,24 @@ describe("StreamJob reconciler on a real API server", () => {
     });
     const readySince = cond(running, "Ready")!.lastTransitionTime;
 
-    // Another reconcile (a resync or an unrelated change) leaves the transition time alone.
+    // Another reconcile (a resync or an unrelated change) leaves the transition time alone, and
+    // sends no apply: the children already carry this build's hash.
+    const applies = async (result: string) => (await operator!.metrics.childApplies.get()).values.find((v) => v.labels.result === result)?.value ?? 0;
+    const [appliedBefore, skippedBefore] = [await applies("applied"), await applies("skipped")];
     await kubectl(ns, "annotate", "streamjob/orders", "touched=yes");
     await new Promise((r) => setTimeout(r, 1_500));
     expect(cond((await status("orders")).status!, "Ready")!.lastTransitionTime).toBe(readySince);
+    expect(await applies("skipped")).toBeGreaterThan(skippedBefore);
+    expect(await applies("applied")).toBe(appliedBefore);
+
+    // A child deleted by hand comes back at once: the informer no longer shows it with the hash.
+    const uid = sts.metadata!.uid;
+    await apps.deleteNamespacedStatefulSet({ name: "orders-worker", namespace: ns });
+    // (A 404 while it is gone is retried by waitFor.)
+    await waitFor(async () => (await apps.readNamespacedStatefulSet({ name: "orders-worker", namespace: ns })).metadata?.uid !== uid || undefined, {
+      what: "the deleted StatefulSet to be re-created",
+      timeoutMs: 30_000,
+    });
   });
 
   it("`kubectl scale` changes the worker StatefulSet's replicas and the status follows", async () => {
