@@ -53,8 +53,9 @@ const DEFAULT_TIMEOUT_MS = 10 * 60_000;
  * batch the source has returned but the operators have not seen yet).
  *
  * Snapshots are written while processing goes on. That is safe because snapshot() returns state
- * the operator never changes again: window aggregates copy their slots; joins return views of
- * append-only buffers that the write gathers key group by key group (see KeyGroupState);
+ * the operator never changes again: joins return views of their append-only buffers, window
+ * aggregates flat copies of their state arrays, which the write gathers key group by key group
+ * (see KeyGroupState);
  * dictionary columns may share an operator's dictionary, which only ever grows by appending.
  *
  * Completion, in order: the rows pushed to each sink before the cut are written and the sink

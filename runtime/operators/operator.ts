@@ -11,9 +11,10 @@ export interface StreamInfo {
 }
 
 /**
- * A key group's state in a snapshot: a batch, or a function that gathers it later. Operators whose
- * state is append-only hand out functions over views captured at the snapshot, so the copy is
- * made while the checkpoint is written, one key group at a time, instead of pausing processing.
+ * A key group's state in a snapshot: a batch, or a function that gathers it later. Operators hand
+ * out functions over state frozen at the snapshot (views of append-only buffers, or flat copies of
+ * arrays updated in place), so the per-key-group gather runs while the checkpoint is written, one
+ * key group at a time, instead of pausing processing.
  */
 export type KeyGroupState = RecordBatch | (() => RecordBatch);
 

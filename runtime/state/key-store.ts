@@ -25,6 +25,8 @@ export interface KeyStore {
   /** Keeps groups keep[0..count) (ascending) as groups 0..count. */
   compact(keep: Int32Array, count: number): void;
   byteSize(): number;
+  /** A copy whose output() stays as of now whatever this store does next (for snapshots). */
+  freeze(): Pick<KeyStore, "output">;
 }
 
 export class KeyTypeError extends Error {

@@ -1,5 +1,6 @@
 import { type Data, DataType, type Dictionary, type Field, type Int, type Int32, type Int64 } from "apache-arrow";
 import { validityBytes } from "../types/column.js";
+import { copyWith } from "./freeze.js";
 import { BaseStore, grown, type KeyStore, KeyTypeError, withValidity } from "./key-store.js";
 import { Utf8Store } from "./utf8-key-store.js";
 
@@ -61,6 +62,9 @@ class Fixed64Store extends BaseStore implements KeyStore {
   byteSize(): number {
     return this.lo.length * 9;
   }
+  freeze(): Pick<KeyStore, "output"> {
+    return copyWith(this, { lo: this.lo.slice(), hi: this.hi.slice(), valid: this.valid.slice() });
+  }
 }
 
 class Int32Store extends BaseStore implements KeyStore {
@@ -107,6 +111,9 @@ class Int32Store extends BaseStore implements KeyStore {
   byteSize(): number {
     return this.vals.length * 5;
   }
+  freeze(): Pick<KeyStore, "output"> {
+    return copyWith(this, { vals: this.vals.slice(), valid: this.valid.slice() });
+  }
 }
 
 class BoolStore extends BaseStore implements KeyStore {
@@ -151,6 +158,9 @@ class BoolStore extends BaseStore implements KeyStore {
   }
   byteSize(): number {
     return this.vals.length * 2;
+  }
+  freeze(): Pick<KeyStore, "output"> {
+    return copyWith(this, { vals: this.vals.slice(), valid: this.valid.slice() });
   }
 }
 

@@ -161,6 +161,12 @@ export class KeyTable {
     return this.stores.map((s) => s.output(groups, count, plain));
   }
 
+  /** keyColumns as of now, whatever the table does next (new keys, compaction): for snapshots. */
+  freeze(): Pick<KeyTable, "keyColumns"> {
+    const stores = this.stores.map((s) => s.freeze());
+    return { keyColumns: (groups, count = groups.length, plain = false) => stores.map((s) => s.output(groups, count, plain)) };
+  }
+
   /** The key fields as snapshots store them (dictionary utf8 as plain utf8). */
   snapshotFields(): Field[] {
     return this.fields.map((f) => (DataType.isDictionary(f.type) ? new Field(f.name, new Utf8(), f.nullable) : f));

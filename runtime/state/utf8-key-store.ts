@@ -1,6 +1,7 @@
 import { type Data, DataType, type Dictionary, type Int32, makeVector, type Utf8 } from "apache-arrow";
 import { utf8DataFromBytes } from "../types/builders.js";
 import { validityBytes } from "../types/column.js";
+import { copyWith } from "./freeze.js";
 import { BaseStore, grown, type KeyStore, KeyTypeError, withValidity } from "./key-store.js";
 
 /** utf8 keys, plain or dictionary-encoded on input: bytes appended to one growing buffer. */
@@ -99,5 +100,9 @@ export class Utf8Store extends BaseStore implements KeyStore {
   }
   byteSize(): number {
     return this.bytes.length + this.starts.length * 9;
+  }
+  freeze(): Pick<KeyStore, "output"> {
+    const copies = { bytes: this.bytes.slice(0, this.used), starts: this.starts.slice(), lens: this.lens.slice(), valid: this.valid.slice() };
+    return copyWith(this, copies);
   }
 }

@@ -24,6 +24,12 @@ export interface Accumulator {
   release(slot: number): void;
   output(slots: Int32Array, count: number): Data;
   stateColumns(slots: Int32Array, count: number): Data[];
+  /**
+   * The state of the open slots `live` as it is now, for a checkpoint that gathers it later:
+   * later updates, resets and merges do not show in it. Flat typed-array state is copied (a
+   * memcpy); per-slot objects that change in place (distinct-value sets) are copied too.
+   */
+  freeze(live: Int32Array): FrozenState;
   /** Folds checkpointed state rows (columns as in stateFields) into slots rowSlots[i]. */
   restore(columns: Data[], rowSlots: Int32Array, n: number): void;
   /**
@@ -31,6 +37,11 @@ export interface Accumulator {
    * lists the open slots (a scan of all slots: call it only when there is work to do).
    */
   afterFire(liveSlots: () => Int32Array): void;
+}
+
+/** An accumulator's state as of a snapshot (Accumulator.freeze). */
+export interface FrozenState {
+  stateColumns(slots: Int32Array, count: number): Data[];
 }
 
 /**

@@ -2,7 +2,8 @@ import { type Data, Field, Int64, List, makeData } from "apache-arrow";
 import { int64Data } from "../../types/builders.js";
 import { validityBytes } from "../../types/column.js";
 import { KeyTable } from "../../state/key-table.js";
-import type { Accumulator, BatchInput } from "./accumulator.js";
+import { copyWith } from "../../state/freeze.js";
+import type { Accumulator, BatchInput, FrozenState } from "./accumulator.js";
 import type { AggregateSpec } from "./aggregate-spec.js";
 
 /**
@@ -71,6 +72,12 @@ export class CountDistinctAccumulator implements Accumulator {
     const out = new Float64Array(count);
     for (let i = 0; i < count; i++) out[i] = this.sets[slots[i]]?.size ?? 0;
     return int64Data(out);
+  }
+  /** Sets change in place: the live slots' sets are copied, and the interned values frozen. */
+  freeze(live: Int32Array): FrozenState {
+    const sets: (Set<number> | null)[] = [];
+    for (const slot of live) sets[slot] = this.sets[slot] ? new Set(this.sets[slot]) : null;
+    return copyWith(this, { sets, interned: this.interned.freeze() });
   }
   stateColumns(slots: Int32Array, count: number): Data[] {
     const offsets = new Int32Array(count + 1);

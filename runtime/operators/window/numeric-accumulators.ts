@@ -1,7 +1,8 @@
 import { type Data, DataType, Field, Float64, Int64 } from "apache-arrow";
 import { boolData, float64Data, int32Data, int64Data } from "../../types/builders.js";
 import { toFloat64, validityBytes } from "../../types/column.js";
-import { type Accumulator, type BatchInput, grownF64, grownU8 } from "./accumulator.js";
+import { copyWith } from "../../state/freeze.js";
+import { type Accumulator, type BatchInput, type FrozenState, grownF64, grownU8 } from "./accumulator.js";
 import type { AggregateSpec } from "./aggregate-spec.js";
 
 /**
@@ -56,6 +57,9 @@ export class CountAccumulator implements Accumulator {
   }
   stateColumns(slots: Int32Array, count: number): Data[] {
     return [float64Data(gather(this.counts, slots, count))];
+  }
+  freeze(): FrozenState {
+    return copyWith(this, { counts: this.counts.slice() });
   }
   restore(columns: Data[], rowSlots: Int32Array, n: number): void {
     const c = toFloat64(columns[0]);
@@ -118,6 +122,9 @@ export class SumAccumulator implements Accumulator {
   }
   stateColumns(slots: Int32Array, count: number): Data[] {
     return [float64Data(gather(this.sums, slots, count)), float64Data(gather(this.ns, slots, count))];
+  }
+  freeze(): FrozenState {
+    return copyWith(this, { sums: this.sums.slice(), ns: this.ns.slice() });
   }
   restore(columns: Data[], rowSlots: Int32Array, n: number): void {
     const sum = toFloat64(columns[0]);
@@ -204,6 +211,9 @@ export class MinMaxAccumulator implements Accumulator {
     const valid = new Uint8Array(count);
     for (let i = 0; i < count; i++) valid[i] = this.has[slots[i]];
     return [float64Data(gather(this.values, slots, count), valid)];
+  }
+  freeze(): FrozenState {
+    return copyWith(this, { values: this.values.slice(), has: this.has.slice() });
   }
   restore(columns: Data[], rowSlots: Int32Array, n: number): void {
     this.fold(toFloat64(columns[0]), validityBytes(columns[0]), rowSlots, n);

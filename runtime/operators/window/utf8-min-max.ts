@@ -1,7 +1,8 @@
 import { type Data, DataType, Field, Utf8 } from "apache-arrow";
 import { utf8DataFromBytes } from "../../types/builders.js";
 import { validityBytes } from "../../types/column.js";
-import type { Accumulator, BatchInput } from "./accumulator.js";
+import { copyWith } from "../../state/freeze.js";
+import type { Accumulator, BatchInput, FrozenState } from "./accumulator.js";
 import type { AggregateSpec } from "./aggregate-spec.js";
 
 /**
@@ -76,6 +77,10 @@ export class Utf8MinMaxAccumulator implements Accumulator {
   }
   stateColumns(slots: Int32Array, count: number): Data[] {
     return [this.output(slots, count)];
+  }
+  /** Slots get new arrays when their value changes (never edited in place): copying the list is enough. */
+  freeze(): FrozenState {
+    return copyWith(this, { values: this.values.slice() });
   }
   restore(columns: Data[], rowSlots: Int32Array, n: number): void {
     this.fold(columns[0], validityBytes(columns[0]), rowSlots, n);

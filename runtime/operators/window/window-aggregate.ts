@@ -170,7 +170,7 @@ export class WindowAggregateOperator implements Operator {
     else this.sessions!.remapGroups(this.keys.size);
   }
 
-  snapshot(): GatheredSnapshot {
+  snapshot(): OperatorSnapshot {
     return snapshotWindowState({
       operator: this.name,
       options: this.options,

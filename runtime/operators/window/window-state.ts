@@ -35,12 +35,21 @@ function configOf(options: WindowAggregateOptions): Record<string, unknown> {
   };
 }
 
-export function snapshotWindowState(ctx: Common & { watermark: number; slots: SlotStore }): GatheredSnapshot {
+/**
+ * Copy-on-write: slots, keys and accumulators are updated in place, so the snapshot copies their
+ * flat arrays now (a memcpy) and decides which open slot goes to which key group; each key group's
+ * batch is gathered from those copies when the checkpoint writes it (see KeyGroupState).
+ */
+export function snapshotWindowState(ctx: Common & { watermark: number; slots: SlotStore }): OperatorSnapshot {
   const { slots, keys } = ctx;
   const live = slots.liveSlots();
   const buckets = bucketByKeyGroup((i) => keys.keyGroupOf(slots.group[live[i]]), live.length);
-  const keyGroups = new Map<number, RecordBatch>();
-  for (const [kg, entries] of buckets) {
+  const group = slots.group.slice();
+  const start = slots.start.slice();
+  const end = slots.end.slice();
+  const frozenKeys = ctx.keyed ? keys.freeze() : null;
+  const states = ctx.accumulators.map((a) => a.freeze(live));
+  const gather = (entries: Int32Array): RecordBatch => {
     const m = entries.length;
     const ids = new Int32Array(m);
     const groups = new Int32Array(m);
@@ -49,18 +58,20 @@ export function snapshotWindowState(ctx: Common & { watermark: number; slots: Sl
     for (let i = 0; i < m; i++) {
       const s = live[entries[i]];
       ids[i] = s;
-      groups[i] = slots.group[s];
-      starts[i] = slots.start[s];
-      ends[i] = slots.end[s];
+      groups[i] = group[s];
+      starts[i] = start[s];
+      ends[i] = end[s];
     }
     const columns = [
-      ...(ctx.keyed ? keys.keyColumns(groups, m, true) : []),
+      ...(frozenKeys ? frozenKeys.keyColumns(groups, m, true) : []),
       timestampData(starts),
       timestampData(ends),
-      ...ctx.accumulators.flatMap((a) => a.stateColumns(ids, m)),
+      ...states.flatMap((a) => a.stateColumns(ids, m)),
     ];
-    keyGroups.set(kg, makeBatch(ctx.schema, columns, m));
-  }
+    return makeBatch(ctx.schema, columns, m);
+  };
+  const keyGroups = new Map<number, () => RecordBatch>();
+  for (const [kg, entries] of buckets) keyGroups.set(kg, () => gather(entries));
   // JSON has no infinities: the watermark before any input is -Infinity, after the end +Infinity.
   const meta = { version: VERSION, watermark: String(ctx.watermark), ...configOf(ctx.options) };
   return { meta, keyGroups };

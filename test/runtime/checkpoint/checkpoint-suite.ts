@@ -15,6 +15,7 @@ import { keyGroupRange } from "../../../runtime/kernels/hash.js";
 import type { GatheredSnapshot } from "../../../runtime/operators/operator.js";
 import type { WindowSpec } from "../../../runtime/spec/schema.js";
 import { seededRng } from "../../helpers/random.js";
+import { gathered } from "../../helpers/snapshots.js";
 import { expectSameOutputs, randomScript } from "../operators/window/window-data.js";
 import { MAX_PARALLELISM, runSubtasks, windowOperator } from "./window-fixture.js";
 
@@ -36,7 +37,7 @@ const jobName = (label: string) => `${label}-${process.pid}-${jobs++}`;
 function smallState(seed: number): GatheredSnapshot {
   const op = windowOperator({ type: "tumbling", size: "10s" }, ["ks"]);
   runSubtasks([op], randomScript(seededRng(seed), { batches: 6, interleaving: "at-end" }).slice(0, -1), ["ks"], seed);
-  return op.snapshot();
+  return gathered(op.snapshot());
 }
 
 async function checkpoint(storage: CheckpointStorage, job: string, id: number, seed = id) {
