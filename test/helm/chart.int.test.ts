@@ -13,7 +13,6 @@ import {
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { once } from "node:events";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -21,6 +20,7 @@ import yaml from "js-yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { StreamJobStatus } from "../../operator/crd/status.js";
 import { API_GROUP, API_VERSION } from "../../runtime/spec/manifest.js";
+import { freePort } from "../env/lib/ports.js";
 import { waitFor } from "../env/lib/wait.js";
 import { kubectlPath } from "../env/services/kube.js";
 import { GPU_NODE_LABEL } from "../env/services/kube-nodes.js";
@@ -87,14 +87,6 @@ function env(d: V1Deployment): Record<string, string> {
   const out: Record<string, string> = {};
   for (const e of d.spec!.template.spec!.containers[0].env ?? []) out[e.name] = e.value ?? `<${e.valueFrom?.fieldRef?.fieldPath}>`;
   return out;
-}
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
-  const { port } = s.address() as { port: number };
-  await new Promise((r) => s.close(r));
-  return port;
 }
 
 describe("helm/sabot: lint and template", () => {

@@ -43,14 +43,17 @@ export function s3Client(): S3Client {
   });
 }
 
-export async function startWorld(checkpoints: CheckpointControllerOptions = {}): Promise<CheckpointWorld> {
-  const kc = kubeConfig();
+/**
+ * A fresh namespace with a MinIO bucket, the Secret the jobs' pods (and disposal) read its
+ * credentials from, and the pod runner: what the operator tests that really run jobs share.
+ */
+export async function storageWorld(kc: KubeConfig, prefix: string): Promise<Omit<CheckpointWorld, "operator" | "stop">> {
   const core = kc.makeApiClient(CoreV1Api);
   const custom = kc.makeApiClient(CustomObjectsApi);
   await installCrds(kc);
-  const ns = await freshNamespace(kc, "checkpoints");
+  const ns = await freshNamespace(kc, prefix);
   const { s3 } = testEnv();
-  const bucket = uniqueName("savepoints");
+  const bucket = uniqueName(prefix);
   const client = s3Client();
   await client.send(new CreateBucketCommand({ Bucket: bucket }));
   await core.createNamespacedSecret({
@@ -70,6 +73,12 @@ export async function startWorld(checkpoints: CheckpointControllerOptions = {}):
     namespace: ns,
     extraEnv: { SABOT_HEARTBEAT_INTERVAL: "500ms", SABOT_HEARTBEAT_TIMEOUT: "5s" },
   });
+  return { kc, core, custom, ns, bucket, s3: client, runner };
+}
+
+export async function startWorld(checkpoints: CheckpointControllerOptions = {}): Promise<CheckpointWorld> {
+  const world = await storageWorld(kubeConfig(), "checkpoints");
+  const { kc, core, ns, runner, s3: client } = world;
   const log = pino({ level: process.env.SABOT_LOG_LEVEL ?? "warn" });
   const operator = new OperatorManager(
     kc,
@@ -92,13 +101,7 @@ export async function startWorld(checkpoints: CheckpointControllerOptions = {}):
   operator.start();
   await waitFor(async () => operator.isLeader, { what: "the operator to lead", timeoutMs: 15_000 });
   return {
-    kc,
-    core,
-    custom,
-    ns,
-    bucket,
-    s3: client,
-    runner,
+    ...world,
     operator,
     async stop() {
       await operator.stop();

@@ -1,5 +1,5 @@
-import { CreateBucketCommand, HeadObjectCommand } from "@aws-sdk/client-s3";
-import { CoreV1Api, CustomObjectsApi, type KubeConfig } from "@kubernetes/client-node";
+import { HeadObjectCommand } from "@aws-sdk/client-s3";
+import type { KubeConfig } from "@kubernetes/client-node";
 import pino from "pino";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { OperatorManager } from "../../../operator/controller/manager.js";
@@ -9,11 +9,8 @@ import { DEFAULT_SETTINGS, operatorSettings } from "../../../operator/resources/
 import { ControlClient } from "../../../runtime/rpc/loader.js";
 import type { StreamJobSpec } from "../../../runtime/spec/schema.js";
 import { waitFor } from "../../env/lib/wait.js";
-import { testEnv } from "../../helpers/env.js";
-import { uniqueName } from "../../helpers/names.js";
-import { PodRunner } from "../../helpers/pod-runner.js";
-import { type CheckpointWorld, createJob, eventReasons, jobStatus, ref, runningJobSpec, s3Client, SECRET } from "./checkpoint-fixture.js";
-import { freshNamespace, installCrds, kubeConfig, kubectl } from "./kube.js";
+import { type CheckpointWorld, createJob, eventReasons, jobStatus, ref, runningJobSpec, storageWorld } from "./checkpoint-fixture.js";
+import { kubeConfig, kubectl } from "./kube.js";
 
 /**
  * The StreamJob lifecycle (operator/controller/states) against the real API server and kwok, the
@@ -53,23 +50,7 @@ describe("StreamJob lifecycle with real coordinator and worker processes", () =>
 
   beforeAll(async () => {
     kc = kubeConfig();
-    const core = kc.makeApiClient(CoreV1Api);
-    const custom = kc.makeApiClient(CustomObjectsApi);
-    await installCrds(kc);
-    const ns = await freshNamespace(kc, "lifecycle");
-    const { s3 } = testEnv();
-    const bucket = uniqueName("lifecycle");
-    const client = s3Client();
-    await client.send(new CreateBucketCommand({ Bucket: bucket }));
-    await core.createNamespacedSecret({
-      namespace: ns,
-      body: {
-        metadata: { name: SECRET },
-        stringData: { AWS_ACCESS_KEY_ID: s3.accessKeyId, AWS_SECRET_ACCESS_KEY: s3.secretAccessKey, AWS_REGION: s3.region, AWS_ENDPOINT_URL_S3: s3.endpoint },
-      },
-    });
-    const runner = await PodRunner.start({ kc, namespace: ns, extraEnv: { SABOT_HEARTBEAT_INTERVAL: "500ms", SABOT_HEARTBEAT_TIMEOUT: "5s" } });
-    w = { kc, core, custom, ns, bucket, s3: client, runner, operator: undefined as unknown as OperatorManager, stop: async () => undefined };
+    w = { ...(await storageWorld(kc, "lifecycle")), operator: undefined as unknown as OperatorManager, stop: async () => undefined };
     operator = startOperator("lifecycle-operator-1");
     await waitFor(async () => operator!.isLeader, { what: "the operator to lead", timeoutMs: 15_000 });
   }, 60_000);

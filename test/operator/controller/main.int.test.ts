@@ -1,22 +1,14 @@
 import { CoreV1Api, CustomObjectsApi } from "@kubernetes/client-node";
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
-import { createServer } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { StreamJobStatus } from "../../../operator/crd/status.js";
 import { API_GROUP, API_VERSION } from "../../../runtime/spec/manifest.js";
+import { freePort } from "../../env/lib/ports.js";
 import { waitFor } from "../../env/lib/wait.js";
 import { testEnv } from "../../helpers/env.js";
 import { jobSpec } from "../resources/fixtures.js";
 import { freshNamespace, installCrds, kubeConfig } from "./kube.js";
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
-  const { port } = s.address() as { port: number };
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 /** `node --import tsx operator/main.ts` as a real process: reconciles, serves /metrics and /healthz, releases its Lease on SIGTERM. */
 describe("operator/main.ts", () => {

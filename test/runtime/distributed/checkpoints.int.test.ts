@@ -1,11 +1,10 @@
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import type { Admin, Kafka } from "kafkajs";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { StreamJobManifest } from "../../../runtime/spec/manifest.js";
 import { testEnv } from "../../helpers/env.js";
-import { createTopic, testKafka } from "../../helpers/kafka.js";
+import { createTopic, useTestKafka } from "../../helpers/kafka.js";
 import { uniqueName } from "../../helpers/names.js";
 import { seededRng } from "../../helpers/random.js";
 import { readCommittedValues } from "../../helpers/read-committed.js";
@@ -23,22 +22,12 @@ const PARTITIONS = 4;
 const BUCKETS = 20;
 const T0 = Date.UTC(2026, 0, 1);
 
-let kafka: Kafka;
-let admin: Admin;
-let brokers: string[];
+const k = useTestKafka();
+const brokers = () => testEnv().kafka.brokers;
 const newCluster = useTestClusters();
-beforeAll(async () => {
-  brokers = testEnv().kafka.brokers;
-  kafka = testKafka(brokers);
-  admin = kafka.admin();
-  await admin.connect();
-});
-afterAll(async () => {
-  await admin.disconnect();
-});
 
 async function produce(topic: string, from: number, to: number): Promise<void> {
-  const producer = kafka.producer();
+  const producer = k.kafka.producer();
   await producer.connect();
   for (let at = from; at < to; at += 5000) {
     const ids = Array.from({ length: Math.min(5000, to - at) }, (_, i) => at + i);
@@ -53,7 +42,7 @@ function job(name: string, input: string, output: string, mode: "exactly-once" |
     spec: {
       sources: {
         nums: {
-          kafka: { bootstrapServers: brokers, topic: input, startingOffsets: "earliest", format: "json" },
+          kafka: { bootstrapServers: brokers(), topic: input, startingOffsets: "earliest", format: "json" },
           schema: [
             { name: "id", type: "int64", nullable: false },
             { name: "ts", type: "timestamp[ms]", nullable: false },
@@ -68,7 +57,7 @@ function job(name: string, input: string, output: string, mode: "exactly-once" |
         { select: ["bucket", "window_start", "n", "total", "lo"] },
         { to: "out" },
       ],
-      sinks: { out: { kafka: { bootstrapServers: brokers, topic: output, format: "json" } } },
+      sinks: { out: { kafka: { bootstrapServers: brokers(), topic: output, format: "json" } } },
       checkpointing: { interval: "500ms", storage, mode, retain: 3 },
       restartStrategy: { maxRestarts: 10, initialBackoff: "200ms", maxBackoff: "1s" },
     },
@@ -91,7 +80,7 @@ function reference(n: number): string[] {
 
 /** What a read_committed consumer (Kafka's Java client) sees in the topic, as sorted JSON strings. */
 function readCommitted(topic: string): string[] {
-  return readCommittedValues(brokers, topic)
+  return readCommittedValues(brokers(), topic)
     .map((v) => {
       const r = JSON.parse(v) as { bucket: number; window_start: number; n: number; total: number; lo: number };
       return JSON.stringify([r.bucket, r.window_start, r.n, r.total, r.lo]);
@@ -104,7 +93,7 @@ async function caughtUp(c: TestCluster, jobName: string, topic: string, total: n
   const deadline = Date.now() + 90_000;
   let committed = 0;
   for (;;) {
-    const offsets = await admin.fetchOffsets({ groupId: `sabot-${jobName}-nums`, topics: [topic] });
+    const offsets = await k.admin.fetchOffsets({ groupId: `sabot-${jobName}-nums`, topics: [topic] });
     committed = offsets[0].partitions.reduce((s, p) => s + Math.max(0, Number(p.offset)), 0);
     if (committed === total) return;
     if (Date.now() > deadline) throw new Error(`the job did not catch up: ${committed} of ${total} offsets committed\n${c.logTail()}`);
@@ -114,8 +103,8 @@ async function caughtUp(c: TestCluster, jobName: string, topic: string, total: n
 
 async function killingRun(mode: "exactly-once" | "at-least-once", seed: number) {
   const N = 120_000;
-  const input = await createTopic(admin, `chk-${mode}-in`, PARTITIONS);
-  const output = await createTopic(admin, `chk-${mode}-out`, 2);
+  const input = await createTopic(k.admin, `chk-${mode}-in`, PARTITIONS);
+  const output = await createTopic(k.admin, `chk-${mode}-out`, 2);
   const c = newCluster();
   const storage = pathToFileURL(join(c.dir, "checkpoints")).href;
   const name = uniqueName("chk");
@@ -171,8 +160,8 @@ describe("distributed checkpoints with real processes", () => {
 
   it("restores with parallelism 2 → 4 → 1 from savepoints taken with `sabot savepoint --stop`, giving an uninterrupted run's result", async () => {
     const N = 90_000;
-    const input = await createTopic(admin, "chk-rescale-in", PARTITIONS);
-    const output = await createTopic(admin, "chk-rescale-out", 2);
+    const input = await createTopic(k.admin, "chk-rescale-in", PARTITIONS);
+    const output = await createTopic(k.admin, "chk-rescale-out", 2);
     const c = newCluster();
     const storage = pathToFileURL(join(c.dir, "checkpoints")).href;
     const name = uniqueName("rescale");

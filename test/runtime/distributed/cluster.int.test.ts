@@ -2,18 +2,17 @@ import { spawn } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { tableFromIPC } from "apache-arrow";
-import type { Admin, Kafka } from "kafkajs";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { hashRows, keyGroups, subtaskForKeyGroup } from "../../../runtime/kernels/hash.js";
 import type { StreamJobManifest } from "../../../runtime/spec/manifest.js";
 import type { FieldSpec, StepSpec } from "../../../runtime/spec/schema.js";
 import { columnsOf } from "../../../runtime/types/column.js";
 import { batchRows, type Row } from "../../helpers/collecting-sink.js";
 import { testEnv } from "../../helpers/env.js";
+import { createTopic, useTestKafka } from "../../helpers/kafka.js";
 import { runJob } from "../../helpers/run-job.js";
 import { uniqueName } from "../../helpers/names.js";
 import { seededRng } from "../../helpers/random.js";
-import { createTopic, testKafka } from "../connectors/kafka/kafka-helpers.js";
 import { HEARTBEAT_TIMEOUT_MS, rssBytes, sleep, type TestCluster, useTestClusters } from "./cluster.js";
 
 /**
@@ -38,23 +37,13 @@ interface Input {
   rows: { id: number; key: string | null; v: number | null; ts: number }[];
 }
 
-let kafka: Kafka;
-let admin: Admin;
-let brokers: string[];
+const k = useTestKafka();
+const brokers = () => testEnv().kafka.brokers;
 const newCluster = useTestClusters();
-beforeAll(async () => {
-  brokers = testEnv().kafka.brokers;
-  kafka = testKafka(brokers);
-  admin = kafka.admin();
-  await admin.connect();
-});
-afterAll(async () => {
-  await admin.disconnect();
-});
 
 /** Seeded records: 200 keys (some null), values with nulls, event times a little out of order. */
 async function produceInput(prefix: string, count: number, seed: number): Promise<Input> {
-  const topic = await createTopic(admin, prefix, PARTITIONS);
+  const topic = await createTopic(k.admin, prefix, PARTITIONS);
   const rng = seededRng(seed);
   const rows = Array.from({ length: count }, (_, id) => ({
     id,
@@ -62,7 +51,7 @@ async function produceInput(prefix: string, count: number, seed: number): Promis
     v: rng.chance(0.05) ? null : rng.int(-1000, 1000),
     ts: T0 + id * 5 - rng.int(0, 300),
   }));
-  const producer = kafka.producer();
+  const producer = k.kafka.producer();
   await producer.connect();
   for (let at = 0; at < count; at += 5000) {
     const chunk = rows.slice(at, at + 5000);
@@ -81,7 +70,7 @@ function manifest(name: string, input: Input, groupId: string, pipeline: StepSpe
     spec: {
       sources: {
         events: {
-          kafka: { bootstrapServers: brokers, topic: input.topic, groupId, startingOffsets: "committed", format: "json" },
+          kafka: { bootstrapServers: brokers(), topic: input.topic, groupId, startingOffsets: "committed", format: "json" },
           schema: FIELDS,
           eventTime: { field: "ts", maxOutOfOrderness: "1s", idleTimeout: "1s" },
         },
@@ -220,7 +209,7 @@ describe("distributed execution on loopback", () => {
     const written = readOutput(out).map((r) => r.id as number);
     expect(written.length).toBeGreaterThan(0);
     expect(written.length).toBeLessThan(input.count);
-    const offsets = await admin.fetchOffsets({ groupId, topics: [input.topic] });
+    const offsets = await k.admin.fetchOffsets({ groupId, topics: [input.topic] });
     const committed = new Map(offsets[0].partitions.map((p) => [p.partition, Number(p.offset)]));
     // Every record that reached the sink is below its partition's committed offset...
     for (const id of written) expect(Math.floor(id / PARTITIONS)).toBeLessThan(committed.get(id % PARTITIONS)!);
