@@ -1,11 +1,11 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { createWriteStream, mkdirSync, mkdtempSync, rmSync, type WriteStream } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { CoreV1Api, type KubeConfig, makeInformer, type V1Pod } from "@kubernetes/client-node";
 import { JOB_LABEL } from "../../operator/resources/job.js";
+import { freePort } from "../env/lib/ports.js";
 import { materializeVolumes, resolveEnv } from "./pod-env.js";
 
 export { expandVars } from "./pod-env.js";
@@ -62,17 +62,8 @@ interface Running {
 const REPO = fileURLToPath(new URL("../../", import.meta.url));
 const SABOT_BIN = join(REPO, "bin", "sabot.js");
 
-export async function freeLocalPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const addr = srv.address();
-      const port = typeof addr === "object" && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
+/** A port for a pod's server (see freePort: outside the kernel's ephemeral range). */
+export const freeLocalPort = freePort;
 
 export class PodRunner {
   readonly exits: PodProcess[] = [];

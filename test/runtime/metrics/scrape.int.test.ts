@@ -2,19 +2,10 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createServer } from "node:net";
 import { describe, expect, it } from "vitest";
+import { freePort } from "../../env/lib/ports.js";
 import { testEnv } from "../../helpers/env.js";
 import { addScrapeTarget, removeScrapeTarget, waitForPromValue } from "../../helpers/prometheus.js";
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, "127.0.0.1", () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 describe("engine metrics", () => {
   it("are scraped by Prometheus from a running `sabot run --metrics-port`", async () => {
