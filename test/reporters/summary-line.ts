@@ -12,7 +12,11 @@ export default class SummaryLineReporter implements Reporter {
     for (const m of modules) {
       for (const t of m.children.allTests()) {
         const state = t.result().state;
-        if (t.diagnostic()?.flaky) flaky.push(`${m.moduleId.replace(`${process.cwd()}/`, "")} > ${t.fullName}`);
+        if (t.diagnostic()?.flaky) {
+          // A retried test that passed keeps the errors of its failed attempts.
+          const first = (t.result().errors?.[0]?.message ?? "").split("\n")[0].slice(0, 300);
+          flaky.push(`${m.moduleId.replace(`${process.cwd()}/`, "")} > ${t.fullName}${first ? `\n    first attempt: ${first}` : ""}`);
+        }
         if (state === "passed") counts.passed++;
         else if (state === "failed") counts.failed++;
         else counts.skipped++;
