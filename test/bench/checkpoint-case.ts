@@ -56,10 +56,15 @@ async function measureCheckpoint(flow: Dataflow, maxParallelism: number) {
   };
 }
 
-/** Feeds `source` of the plan into the flow until `enough` says stop; returns the rows fed. */
-async function feed(plan: ReturnType<typeof planManifest>, flow: Dataflow, source: string, enough: (rows: number, arrowBytes: number) => boolean) {
-  const node = plan.sources.find((s) => s.name === source)!;
+/**
+ * Runs the StreamJob `manifest` in process, feeding `source` into its operators until `enough`
+ * says stop, then checkpoints them; returns the rows fed and the checkpoint's figures.
+ */
+async function checkpointAfterFeeding(manifest: string, source: string, enough: (rows: number, arrowBytes: number) => boolean) {
+  const plan = planManifest(parseManifest(manifest));
   const labels = { job_name: "chk-size", subtask: "0" };
+  const flow = new Dataflow(plan, new EngineMetrics(), labels);
+  const node = plan.sources.find((s) => s.name === source)!;
   const reader = createSource(node.spec, { jobName: "chk-size", name: source, subtask: 0, parallelism: 1, metrics: new EngineMetrics(), labels, log });
   await reader.open();
   let arrowBytes = 0;
@@ -70,13 +75,12 @@ async function feed(plan: ReturnType<typeof planManifest>, flow: Dataflow, sourc
     rows += got.batch.numRows;
     arrowBytes += got.batch.data.children.reduce((s, c) => s + c.byteLength, 0);
   }
-  return rows;
+  return { rows, ...(await measureCheckpoint(flow, plan.maxParallelism)) };
 }
 
 /** A windowed join holding about `targetMiB` of auctions in a window that never closes. */
 async function joinSizeCase(targetMiB: number) {
-  const plan = planManifest(
-    parseManifest(`apiVersion: sabot.dev/v1alpha1
+  const manifest = `apiVersion: sabot.dev/v1alpha1
 kind: StreamJob
 metadata: { name: chk-size }
 spec:
@@ -87,17 +91,13 @@ spec:
     - { from: persons, join: { with: auctions, leftKey: [id], rightKey: [seller], window: { type: tumbling, size: 1d } } }
     - to: out
   sinks: { out: { console: { maxRows: 0 } } }
-`),
-  );
-  const flow = new Dataflow(plan, new EngineMetrics(), { job_name: "chk-size", subtask: "0" });
-  const rows = await feed(plan, flow, "auctions", (_, bytes) => bytes >= targetMiB * 2 ** 20);
-  return { mode, targetMiB, rows, ...(await measureCheckpoint(flow, plan.maxParallelism)) };
+`;
+  return { mode, targetMiB, ...(await checkpointAfterFeeding(manifest, "auctions", (_, bytes) => bytes >= targetMiB * 2 ** 20)) };
 }
 
 /** A window aggregate over `events` bids: one open (auction, bidder) slot per distinct pair. */
 async function windowSizeCase(events: number) {
-  const plan = planManifest(
-    parseManifest(`apiVersion: sabot.dev/v1alpha1
+  const manifest = `apiVersion: sabot.dev/v1alpha1
 kind: StreamJob
 metadata: { name: chk-window }
 spec:
@@ -109,11 +109,8 @@ spec:
       aggregate: ["count(*) AS bids", "max(price) AS top", "sum(price) AS total", "avg(price) AS mean"]
     - to: out
   sinks: { out: { console: { maxRows: 0 } } }
-`),
-  );
-  const flow = new Dataflow(plan, new EngineMetrics(), { job_name: "chk-window", subtask: "0" });
-  const rows = await feed(plan, flow, "bids", (n) => n >= events);
-  return { mode, rows, ...(await measureCheckpoint(flow, plan.maxParallelism)) };
+`;
+  return { mode, ...(await checkpointAfterFeeding(manifest, "bids", (n) => n >= events)) };
 }
 
 async function throughputCase(events: number) {

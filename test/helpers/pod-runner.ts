@@ -62,9 +62,6 @@ interface Running {
 const REPO = fileURLToPath(new URL("../../", import.meta.url));
 const SABOT_BIN = join(REPO, "bin", "sabot.js");
 
-/** A port for a pod's server (see freePort: outside the kernel's ephemeral range). */
-export const freeLocalPort = freePort;
-
 export class PodRunner {
   readonly exits: PodProcess[] = [];
   /** Pods that could not be run (bound reached, unknown image args, API errors), with why. */
@@ -156,7 +153,7 @@ export class PodRunner {
   private async coordinatorPort(job: string): Promise<number> {
     let port = this.coordinatorPorts.get(job);
     if (port === undefined) {
-      port = await freeLocalPort();
+      port = await freePort();
       // Another caller may have assigned one while this one awaited.
       if (!this.coordinatorPorts.has(job)) this.coordinatorPorts.set(job, port);
       port = this.coordinatorPorts.get(job)!;
@@ -268,7 +265,7 @@ export class PodRunner {
     if (out.SABOT_BIND_ADDRESS !== undefined) out.SABOT_BIND_ADDRESS = "127.0.0.1";
     if (role === "coordinator") out.SABOT_COORDINATOR_PORT = String(await this.coordinatorPort(job));
     if (role === "worker") {
-      const port = await freeLocalPort();
+      const port = await freePort();
       out.SABOT_WORKER_PORT = String(port);
       out.SABOT_ADVERTISED_ADDRESS = `127.0.0.1:${port}`;
       if (out.SABOT_COORDINATOR_ADDRESS !== undefined) {
@@ -276,7 +273,7 @@ export class PodRunner {
         const m = /^(.+)-coordinator\.[^.]+\.svc(?:\.cluster\.local)?:\d+$/.exec(out.SABOT_COORDINATOR_ADDRESS);
         out.SABOT_COORDINATOR_ADDRESS = await this.coordinatorAddress(m?.[1] ?? job);
       }
-      if (out.SABOT_METRICS_PORT !== undefined) out.SABOT_METRICS_PORT = String(await freeLocalPort());
+      if (out.SABOT_METRICS_PORT !== undefined) out.SABOT_METRICS_PORT = String(await freePort());
     }
     return out;
   }

@@ -27,25 +27,33 @@ export function readableMessages(fetchedOffset: string, data: FetchedPartition):
   let nextAborted = 0;
   let end = from;
   let context: FetchedMessage["batchContext"] | null = null;
-  let contextLast = 0n;
+  // Whether the current batch may hold records before the fetch offset (only the first can).
+  let startsBefore = true;
   const messages: FetchedMessage[] = [];
   for (const m of raw) {
-    const offset = BigInt(m.offset);
     const ctx = m.batchContext;
-    // Records of one batch share their context object: the batch's bookkeeping runs once.
+    // Records of one batch share their context object: the batch's bookkeeping runs once, and
+    // per-record offset arithmetic only where a batch starts before the fetch offset.
     if (ctx && ctx !== context) {
       context = ctx;
-      contextLast = BigInt(ctx.firstOffset) + BigInt(ctx.lastOffsetDelta);
-      while (nextAborted < pending.length && pending[nextAborted].firstOffset <= contextLast) aborted.add(pending[nextAborted++].producerId);
+      const first = BigInt(ctx.firstOffset);
+      const last = first + BigInt(ctx.lastOffsetDelta);
+      startsBefore = first < from;
+      if (last + 1n > end) end = last + 1n;
+      while (nextAborted < pending.length && pending[nextAborted].firstOffset <= last) aborted.add(pending[nextAborted++].producerId);
     }
-    const last = ctx ? contextLast : offset;
-    if (last + 1n > end) end = last + 1n;
+    if (!ctx) {
+      // A pre-0.11 message set: no batch bookkeeping, one offset per message.
+      const offset = BigInt(m.offset);
+      if (offset + 1n > end) end = offset + 1n;
+      startsBefore = offset < from;
+    }
     if (ctx?.isControlBatch || m.isControlRecord) {
       // A control record's key is (version int16, type int16); type 0 is ABORT, 1 is COMMIT.
       if (ctx && m.key && m.key.length >= 4 && m.key.readInt16BE(2) === 0) aborted.delete(ctx.producerId);
       continue;
     }
-    if (offset < from) continue;
+    if (startsBefore && BigInt(m.offset) < from) continue;
     if (ctx?.inTransaction && aborted.has(ctx.producerId)) continue;
     messages.push(m);
   }

@@ -30,9 +30,9 @@ interface CapturedPane {
   length: number;
   /** Each row's key group. */
   groups: Uint16Array;
-  /** Rows ordered by key group (counting sort) and the pane's `__side` column, made when first gathered. */
+  /** Rows ordered by key group (counting sort), and the snapshot's columns (`__side`, left, right), made when first gathered. */
   order: Int32Array | null;
-  sideColumn: Data | null;
+  snapshotColumns: (Data | null)[] | null;
   /** Start of each key group's rows in `order` (maxParallelism + 1 entries). */
   starts: Int32Array;
 }
@@ -56,7 +56,7 @@ export function snapshotSides(sides: [JoinSide, JoinSide], maxParallelism: numbe
         if (starts[g + 1] > 0) present[g] = 1;
         starts[g + 1] += starts[g];
       }
-      panes.push({ side: s, columns: [...pane.store.columns()], length, groups, order: null, sideColumn: null, starts });
+      panes.push({ side: s, columns: [...pane.store.columns()], length, groups, order: null, snapshotColumns: null, starts });
     }
   });
   // One set of dictionaries for all key groups: each pane dictionary is re-keyed once, not per group.
@@ -68,9 +68,7 @@ export function snapshotSides(sides: [JoinSide, JoinSide], maxParallelism: numbe
       const count = p.starts[g + 1] - p.starts[g];
       if (count === 0) continue;
       const order = (p.order ??= sortByGroup(p));
-      const other = sides[1 - p.side].fields.map(() => null);
-      const sideColumn = (p.sideColumn ??= int32Data(new Int32Array(p.length).fill(p.side)));
-      const cols: (Data | null)[] = [sideColumn, ...(p.side === 0 ? [...p.columns, ...other] : [...other, ...p.columns])];
+      const cols = (p.snapshotColumns ??= snapshotColumns(p, sides[1 - p.side].fields.length));
       store.append(cols, order.subarray(p.starts[g], p.starts[g + 1]), count);
     }
     return makeBatch(schema, store.columns(), store.length);
@@ -78,6 +76,13 @@ export function snapshotSides(sides: [JoinSide, JoinSide], maxParallelism: numbe
   const out = new Map<number, () => RecordBatch>();
   for (let g = 0; g < maxParallelism; g++) if (present[g]) out.set(g, () => gather(g));
   return out;
+}
+
+/** The pane's rows as snapshot columns: its side, then its own columns, with nulls for the other side's. */
+function snapshotColumns(p: CapturedPane, otherFields: number): (Data | null)[] {
+  const other: null[] = new Array<null>(otherFields).fill(null);
+  const side = int32Data(new Int32Array(p.length).fill(p.side));
+  return [side, ...(p.side === 0 ? [...p.columns, ...other] : [...other, ...p.columns])];
 }
 
 function sortByGroup(p: CapturedPane): Int32Array {

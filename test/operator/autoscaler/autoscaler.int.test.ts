@@ -16,11 +16,11 @@ import type { StreamJobStatus } from "../../../operator/crd/status.js";
 import type { StreamJob } from "../../../operator/resources/job.js";
 import { API_GROUP, API_VERSION } from "../../../runtime/spec/manifest.js";
 import type { StreamJobSpec } from "../../../runtime/spec/schema.js";
+import { freePort } from "../../env/lib/ports.js";
 import { waitFor } from "../../env/lib/wait.js";
 import { testEnv } from "../../helpers/env.js";
 import { createTopic, useTestKafka } from "../../helpers/kafka.js";
 import { uniqueName } from "../../helpers/names.js";
-import { freeLocalPort } from "../../helpers/pod-runner.js";
 import { addScrapeTarget, queryPrometheus, removeScrapeTarget } from "../../helpers/prometheus.js";
 import { TestCluster } from "../../runtime/distributed/cluster.js";
 import { freshNamespace, installCrds, kubeConfig } from "../controller/kube.js";
@@ -110,7 +110,7 @@ describe("autoscaler on real metrics", () => {
     const brokers = testEnv().kafka.brokers;
     topic = await createTopic(k.admin, "autoscale-in", 4);
     // The producer is throttled, so its event loop is free between batches and its /metrics answers.
-    const producerPort = await freeLocalPort();
+    const producerPort = await freePort();
     producerTarget = `127.0.0.1:${producerPort}`;
     await addScrapeTarget(testEnv(), producerTarget);
     procs.push(run(manifest(producer, producerSpec(brokers, topic)), ["--duration", "150s", "--metrics-port", String(producerPort)]));
@@ -118,7 +118,7 @@ describe("autoscaler on real metrics", () => {
     // The consumer as it runs in pods: a coordinator and one `sabot worker` serving /metrics.
     // (`sabot run` in one process does not yield to I/O while its source has data, so its
     // /metrics misses the 1 s scrape timeout under load; see the autoscaler's README notes.)
-    const port = await freeLocalPort();
+    const port = await freePort();
     target = `127.0.0.1:${port}`;
     await addScrapeTarget(testEnv(), target);
     const address = await cluster.startCoordinator(cluster.writeManifest(job, { name: job, spec: consumerSpec(brokers, topic, undefined) }), 1);
