@@ -8,6 +8,7 @@ import { cacheRoot } from "../lib/cache.js";
 import { freePort } from "../lib/ports.js";
 import { startServer, type ServerProcess } from "../lib/process.js";
 import { version } from "../lib/versions.js";
+import { NODE_IP } from "./node-network.js";
 import type { TestEnv } from "../types.js";
 
 const run = promisify(execFile);
@@ -43,8 +44,10 @@ process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@127.0.0.1:${o.controllerPort}
 controller.listener.names=CONTROLLER
-listeners=PLAINTEXT://127.0.0.1:${o.brokerPort},CONTROLLER://127.0.0.1:${o.controllerPort}
-advertised.listeners=PLAINTEXT://127.0.0.1:${o.brokerPort}
+# Clients connect on the node IP, which pods of the real node reach as well as this machine; the
+# controller listener only serves the broker itself.
+listeners=PLAINTEXT://${NODE_IP}:${o.brokerPort},CONTROLLER://127.0.0.1:${o.controllerPort}
+advertised.listeners=PLAINTEXT://${NODE_IP}:${o.brokerPort}
 inter.broker.listener.name=PLAINTEXT
 listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
 log.dirs=${o.dataDir}
@@ -162,7 +165,7 @@ export async function startKafka(ctx: {
     throw new Error(`formatting Kafka storage in ${dataDir} failed: ${e.message}\n${e.stdout ?? ""}${e.stderr ?? ""}`);
   }
 
-  const broker = `127.0.0.1:${brokerPort}`;
+  const broker = `${NODE_IP}:${brokerPort}`;
   const proc = await startServer({
     name: "kafka",
     cmd: "java",

@@ -4,11 +4,12 @@ import { cacheRoot } from "../lib/cache.js";
 import { freePort } from "../lib/ports.js";
 import { startServer, type ServerProcess } from "../lib/process.js";
 import { version } from "../lib/versions.js";
+import { NODE_IP } from "./node-network.js";
 import type { TestEnv } from "../types.js";
 
 /**
- * Fixed, obviously-fake credentials: the server listens on 127.0.0.1 only and lives for one test
- * run, and fixed values make a failing request easy to reproduce by hand with the same keys.
+ * Fixed, obviously-fake credentials: the server listens on the node IP only (a bridge of this
+ * machine that pods of the real node reach) and lives for one test run, and fixed values make a failing request easy to reproduce by hand with the same keys.
  */
 const credentials = { accessKeyId: "sabot-test", secretAccessKey: "sabot-test-secret" };
 
@@ -27,7 +28,7 @@ export async function startMinio(ctx: {
   const dataDir = join(ctx.runDir, "minio");
   mkdirSync(dataDir, { recursive: true });
   const [port, consolePort] = [await freePort(), await freePort()];
-  const endpoint = `http://127.0.0.1:${port}`;
+  const endpoint = `http://${NODE_IP}:${port}`;
 
   const proc = await startServer({
     name: "minio",
@@ -35,7 +36,7 @@ export async function startMinio(ctx: {
     args: [
       "server",
       dataDir,
-      ["--address", `127.0.0.1:${port}`],
+      ["--address", `${NODE_IP}:${port}`],
       ["--console-address", `127.0.0.1:${consolePort}`],
       // Otherwise MinIO creates ~/.minio/certs, outside the run.
       ["--certs-dir", join(ctx.runDir, "minio-certs")],

@@ -4,6 +4,7 @@ import { cacheRoot } from "../lib/cache.js";
 import { freePort } from "../lib/ports.js";
 import { startServer, type ServerProcess } from "../lib/process.js";
 import { version } from "../lib/versions.js";
+import { NODE_IP } from "./node-network.js";
 import type { TestEnv } from "../types.js";
 
 /**
@@ -45,7 +46,8 @@ export async function startPrometheus(ctx: {
   const configFile = join(dir, "prometheus.yml");
   writeFileSync(configFile, config(targetsFile));
   const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
+  // On the node IP so that the operator, when it runs as a pod of the real node, can query it.
+  const url = `http://${NODE_IP}:${port}`;
 
   const proc = await startServer({
     name: "prometheus",
@@ -53,7 +55,7 @@ export async function startPrometheus(ctx: {
     args: [
       `--config.file=${configFile}`,
       `--storage.tsdb.path=${join(dir, "data")}`,
-      `--web.listen-address=127.0.0.1:${port}`,
+      `--web.listen-address=${NODE_IP}:${port}`,
       // Lets a test force a config reload (POST /-/reload) instead of restarting the server.
       "--web.enable-lifecycle",
       // The Debian binary looks for its web UI under /usr/share; point it at the unpacked copy so
