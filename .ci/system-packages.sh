@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the test environment's real node and image build need: Docker's
 # engine (dockerd builds the image; its containerd and runc run the node's pods), debootstrap (the
-# local base image), CNI plugins, and the tools kube-proxy and the kubelet call. Skips apt when all
+# local base image), CNI plugins, the tools kube-proxy and the kubelet call, and busybox-static (the
+# real node's test pod image, test/env/build/node-images.sh). Skips apt when all
 # are present, so a warm machine pays nothing. Needs root (CI and these machines run as root).
 set -euo pipefail
-packages=(docker.io debootstrap containernetworking-plugins conntrack iptables ipset ethtool socat)
+packages=(docker.io debootstrap containernetworking-plugins conntrack iptables ipset ethtool socat busybox-static)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -3,8 +3,10 @@
 # module proxy (no container images, no release tarballs):
 #
 #   kube-apiserver, kube-controller-manager, kube-scheduler, kubectl  <- k8s.io/kubernetes
+#   kubelet, kube-proxy (the real node)                               <- k8s.io/kubernetes
 #   etcd                                                              <- go.etcd.io/etcd/server/v3
 #   kwok                                                              <- sigs.k8s.io/kwok
+#   coredns (the real node's cluster DNS)                             <- github.com/coredns/coredns
 #
 # k8s.io/kubernetes cannot be `go install`ed at a version because its go.mod replaces every
 # k8s.io/* staging module with ./staging/src/...; so each build happens in a generated module
@@ -14,6 +16,8 @@
 #
 # Output (cached by version, skipped when present):
 #   $CACHE/kube-$KUBERNETES_VERSION/bin/{kube-apiserver,kube-controller-manager,kube-scheduler,kubectl}
+#   $CACHE/kube-$KUBERNETES_VERSION/bin/{kubelet,kube-proxy}
+#   $CACHE/coredns-$COREDNS_VERSION/bin/coredns
 #   $CACHE/etcd-$ETCD_VERSION/bin/etcd
 #   $CACHE/kwok-$KWOK_VERSION/bin/kwok
 #   $CACHE/kwok-$KWOK_VERSION/stages/*.yaml   (kwok's default node/pod lifecycle Stages)
@@ -148,5 +152,18 @@ build kube k8s.io/kubernetes "$KUBERNETES_VERSION" "$staging_version" \
   kube-controller-manager=k8s.io/kubernetes/cmd/kube-controller-manager \
   kube-scheduler=k8s.io/kubernetes/cmd/kube-scheduler \
   kubectl=k8s.io/kubernetes/cmd/kubectl
+
+# The real node's binaries, a separate build into the same folder: `build` skips only when every
+# binary it names exists, so adding these to the list above would rebuild a cached control plane.
+build kube-node k8s.io/kubernetes "$KUBERNETES_VERSION" "$staging_version" \
+  "$cache/kube-$KUBERNETES_VERSION/bin" "$kube_ldflags" \
+  kubelet=k8s.io/kubernetes/cmd/kubelet \
+  kube-proxy=k8s.io/kubernetes/cmd/kube-proxy
+
+# CoreDNS's main package is its module root; its go.mod has no local replaces. Its own version
+# string is a constant in the source, so no ldflags.
+build coredns github.com/coredns/coredns "$COREDNS_VERSION" "$COREDNS_VERSION" \
+  "$cache/coredns-$COREDNS_VERSION/bin" "" \
+  coredns=github.com/coredns/coredns
 
 log "done in $((SECONDS - total_start)) s"
