@@ -1,7 +1,7 @@
 import type { V1Deployment, V1StatefulSet } from "@kubernetes/client-node";
 import type { Condition, StreamJobStatus } from "../crd/status.js";
 import { desiredParallelism } from "../resources/coordinator.js";
-import type { StreamJob } from "../resources/job.js";
+import { type StreamJob, workerSelector } from "../resources/job.js";
 import { mergeConditions } from "./conditions.js";
 import type { ClusterView, Step } from "./states/types.js";
 
@@ -91,6 +91,7 @@ export function composeStatus(job: StreamJob, step: Step, o: Observed, now: Date
     ],
     parallelism: o.workers?.status?.readyReplicas ?? 0,
     desiredParallelism: deployed ? desiredParallelism(deployed) : 0,
+    selector: workerSelector(job),
     ...(step.error ? { error: step.error } : {}),
   };
 }

@@ -21,18 +21,23 @@ export const Condition = Type.Object(
   {
     type: Type.String({ minLength: 1, maxLength: 316, description: "Ready, Progressing or Degraded." }),
     status: StringEnum(["True", "False", "Unknown"], "Whether the condition holds."),
-    observedGeneration: Optional(Type.Integer({ minimum: 0 })),
+    observedGeneration: Optional(Type.Integer({ minimum: 0, description: "The generation the condition was set for." })),
     lastTransitionTime: Time,
-    reason: Type.String({ minLength: 1, maxLength: 1024, pattern: "^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$" }),
-    message: Type.String({ maxLength: 32768 }),
+    reason: Type.String({
+      minLength: 1,
+      maxLength: 1024,
+      pattern: "^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$",
+      description: "Why, as one CamelCase word.",
+    }),
+    message: Type.String({ maxLength: 32768, description: "Why, in words." }),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, description: "A metav1.Condition." },
 );
 
 export const MetricsSummary = Type.Object(
   {
-    recordsInPerSecond: Optional(Type.Number({ minimum: 0 })),
-    recordsOutPerSecond: Optional(Type.Number({ minimum: 0 })),
+    recordsInPerSecond: Optional(Type.Number({ minimum: 0, description: "Records the sources read per second." })),
+    recordsOutPerSecond: Optional(Type.Number({ minimum: 0, description: "Records the sinks wrote per second." })),
     consumerLag: Optional(Type.Integer({ minimum: 0, description: "Kafka records not yet read, over all sources." })),
     updatedAt: Optional(Time),
   },
@@ -76,7 +81,7 @@ export const AutoscalerInputs = Type.Object(
     upperBound: Optional(Parallelism("Highest parallelism allowed now (max, partitions, key groups).")),
     subtasks: Optional(Parallelism("Subtasks that reported metrics in the window.")),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, description: "What the autoscaler measured and derived (rates in records/s)." },
 );
 
 export const AutoscalerDecision = Type.Object(
@@ -86,10 +91,10 @@ export const AutoscalerDecision = Type.Object(
     recommended: Parallelism("What the autoscaler wants now (equal to current when it holds or cannot decide)."),
     applied: Type.Boolean({ description: "spec.parallelism was changed to the recommendation." }),
     reason: Type.String({ description: "ScaleUp, ScaleDown, Steady, ScaleDownPending, ManualScaleHold, IneffectiveScaling, or why it could not decide." }),
-    message: Type.String({ maxLength: 4096 }),
+    message: Type.String({ maxLength: 4096, description: "The decision, in words." }),
     inputs: Optional(AutoscalerInputs),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, description: "The autoscaler's last evaluation." },
 );
 
 /** One parallelism change (by the autoscaler, a dry-run recommendation, or a user) and what it did. */
@@ -99,7 +104,7 @@ export const RescaleRecord = Type.Object(
     from: Parallelism("Parallelism before."),
     to: Parallelism("Parallelism after."),
     trigger: StringEnum(["autoscaler", "dry-run", "manual"], "Who changed it (dry-run: recorded, not applied)."),
-    reason: Optional(Type.String()),
+    reason: Optional(Type.String({ description: "Why (the decision's reason)." })),
     completedAt: Optional(Time),
     restartSeconds: Optional(Num("Seconds from the change until the job ran again at the new parallelism.")),
     capacityBefore: Optional(Num("Records/s the job could process at full busy before the change.")),
@@ -108,7 +113,7 @@ export const RescaleRecord = Type.Object(
     effectiveness: Optional(Num("Observed gain / expected gain (1 = as expected).")),
     effective: Optional(Type.Boolean({ description: "False: the gain fell short; further scale-ups past `from` are blocked for a while." })),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, description: "One parallelism change and what it did." },
 );
 
 export const AutoscalerStatus = Type.Object(
@@ -150,7 +155,7 @@ export const StreamJobStatus = Type.Object(
     desiredParallelism: Optional(Type.Integer({ minimum: 0, description: "Workers the job is moving to." })),
     lastCheckpoint: Optional(
       Type.Object(
-        { path: Type.String(), time: Time },
+        { path: Type.String({ description: "Storage URL of the checkpoint or savepoint folder." }), time: Time },
         { additionalProperties: false, description: "The last completed checkpoint or savepoint." },
       ),
     ),
@@ -171,22 +176,37 @@ export const StreamJobStatus = Type.Object(
     ),
     lastSavepoint: Optional(
       Type.Object(
-        { id: Type.Integer({ minimum: 0 }), path: Type.String(), time: Time, reason: Optional(Type.String()) },
+        {
+          id: Type.Integer({ minimum: 0, description: "Savepoint id (coordinator)." }),
+          path: Type.String({ description: "Storage URL of the savepoint folder." }),
+          time: Time,
+          reason: Optional(Type.String({ description: "What it was taken for." })),
+        },
         { additionalProperties: false, description: "The last savepoint the operator took (suspend, upgrade, delete)." },
       ),
     ),
     upgrade: Optional(UpgradeStatus),
     lastUpgradeFailure: Optional(
       Type.Object(
-        { generation: Type.Integer({ minimum: 0 }), reason: Type.String(), message: Type.String(), time: Time },
+        {
+          generation: Type.Integer({ minimum: 0, description: "The generation that failed." }),
+          reason: Type.String({ description: "Why, as one CamelCase word." }),
+          message: Type.String({ description: "Why, in words." }),
+          time: Time,
+        },
         {
           additionalProperties: false,
           description: "The last upgrade, suspend or restore that failed; not retried until the spec changes again.",
         },
       ),
     ),
+    selector: Optional(
+      Type.String({
+        description: "Label selector of the job's worker pods (the scale subresource's labelSelectorPath, for HPA and KEDA).",
+      }),
+    ),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, description: "What the operator observed and is doing." },
 );
 
 export const CheckpointType = StringEnum(["savepoint", "checkpoint"], "A user savepoint or a periodic checkpoint.");
@@ -195,7 +215,7 @@ export const CheckpointSpec = Type.Object(
   {
     jobRef: Type.Object(
       { name: Type.String({ minLength: 1, description: "A StreamJob in this namespace." }) },
-      { additionalProperties: false },
+      { additionalProperties: false, description: "The job to take the savepoint of." },
     ),
     type: Optional(CheckpointType),
     disposeOnDelete: Optional(
@@ -205,7 +225,7 @@ export const CheckpointSpec = Type.Object(
       Type.Integer({ minimum: 0, default: 3, description: "Retries, with exponential backoff, before Failed." }),
     ),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, description: "A savepoint to take (type savepoint), or the record of a periodic checkpoint." },
 );
 
 export const CheckpointPhase = StringEnum(
@@ -216,11 +236,11 @@ export const CheckpointPhase = StringEnum(
 export const CheckpointStatus = Type.Object(
   {
     phase: Optional(CheckpointPhase),
-    failedAttempts: Optional(Type.Integer({ minimum: 0 })),
+    failedAttempts: Optional(Type.Integer({ minimum: 0, description: "Attempts that failed so far." })),
     path: Optional(Type.String({ description: "Where the checkpoint is stored (s3://… or file://…)." })),
-    sizeBytes: Optional(Type.Integer({ minimum: 0 })),
-    durationMs: Optional(Type.Integer({ minimum: 0 })),
-    checkpointId: Optional(Type.Integer({ minimum: 0 })),
+    sizeBytes: Optional(Type.Integer({ minimum: 0, description: "Bytes written." })),
+    durationMs: Optional(Type.Integer({ minimum: 0, description: "Milliseconds from trigger to completion." })),
+    checkpointId: Optional(Type.Integer({ minimum: 0, description: "The coordinator's id of the snapshot." })),
     jobGeneration: Optional(Type.Integer({ minimum: 0, description: "The StreamJob generation it was taken from." })),
     error: Optional(Type.String({ description: "Why the last attempt failed." })),
     startedAt: Optional(Type.String({ format: "date-time", description: "When the current (or last) attempt started." })),
@@ -230,7 +250,7 @@ export const CheckpointStatus = Type.Object(
       Type.String({ description: "Name of the Secret whose credentials delete the files (disposeOnDelete); never the credentials." }),
     ),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, description: "Where the savepoint is, and the attempts to take it." },
 );
 
 export type StreamJobStatus = Static<typeof StreamJobStatus>;

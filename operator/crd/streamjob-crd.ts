@@ -59,7 +59,7 @@ export function streamJobCrd(): JsonSchema {
     ],
     subresources: {
       status: {},
-      scale: { specReplicasPath: ".spec.parallelism", statusReplicasPath: ".status.parallelism" },
+      scale: { specReplicasPath: ".spec.parallelism", statusReplicasPath: ".status.parallelism", labelSelectorPath: ".status.selector" },
     },
     printerColumns: [
       { name: "Phase", type: "string", jsonPath: ".status.phase" },

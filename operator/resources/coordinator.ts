@@ -14,6 +14,7 @@ import {
   SPEC_FILE,
   terminationGracePeriodSeconds,
 } from "./pod.js";
+import { applyPodTemplate, roleTemplate } from "./pod-template.js";
 import type { OperatorSettings } from "./settings.js";
 
 /** Desired workers: none while suspended (the reconciler takes the savepoint before that). */
@@ -45,7 +46,7 @@ export function coordinatorEnv(job: StreamJob, settings: OperatorSettings, opts:
     { name: "SABOT_LINGER", value: "true" },
   ];
   if (opts.restoreFrom) env.push({ name: "SABOT_RESTORE_FROM", value: opts.restoreFrom });
-  const node = nodeOptions(settings.coordinatorResources.memory);
+  const node = nodeOptions(coordinatorResources(job, settings).memory);
   if (node) env.push({ name: "NODE_OPTIONS", value: node });
   return env;
 }
@@ -55,9 +56,15 @@ export function coordinatorHash(job: StreamJob, opts: DeployOptions = {}): strin
   return opts.restoreFrom ? createHash("sha256").update(`${specHash(job)}\n${opts.restoreFrom}`).digest("hex").slice(0, 16) : specHash(job);
 }
 
+/** spec.coordinator.resources, each of cpu and memory defaulting to the operator's setting. */
+export function coordinatorResources(job: StreamJob, settings: OperatorSettings): { cpu: string; memory: string } {
+  const own = job.spec.coordinator?.resources;
+  return { cpu: own?.cpu ?? settings.coordinatorResources.cpu, memory: own?.memory ?? settings.coordinatorResources.memory };
+}
+
 export function buildCoordinatorDeployment(job: StreamJob, settings: OperatorSettings, opts: DeployOptions = {}): V1Deployment {
   const names = childNames(job);
-  const { cpu, memory } = settings.coordinatorResources;
+  const { cpu, memory } = coordinatorResources(job, settings);
   return {
     apiVersion: "apps/v1",
     kind: "Deployment",
@@ -67,7 +74,7 @@ export function buildCoordinatorDeployment(job: StreamJob, settings: OperatorSet
       // Never two coordinators of one job, not even during a rollout.
       strategy: { type: "Recreate" },
       selector: { matchLabels: selectorLabels(job, "coordinator") },
-      template: {
+      template: applyPodTemplate({
         metadata: { labels: labels(job, "coordinator"), annotations: { "sabot.dev/spec-hash": coordinatorHash(job, opts) } },
         spec: {
           automountServiceAccountToken: false,
@@ -100,7 +107,7 @@ export function buildCoordinatorDeployment(job: StreamJob, settings: OperatorSet
             { name: "tmp", emptyDir: { sizeLimit: "1Gi" } },
           ],
         },
-      },
+      }, roleTemplate(job.spec, "coordinator")),
     },
   };
 }

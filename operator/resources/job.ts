@@ -52,6 +52,16 @@ export function selectorLabels(job: StreamJob, component: Component): Record<str
   return { [JOB_LABEL]: job.metadata.name, "app.kubernetes.io/component": component };
 }
 
+/**
+ * status.selector: the worker pods as a label-selector string, the form the scale subresource's
+ * labelSelectorPath must point at; HPA and KEDA find the pods whose metrics they average by it.
+ */
+export function workerSelector(job: StreamJob): string {
+  return Object.entries(selectorLabels(job, "worker"))
+    .map(([k, v]) => `${k}=${v}`)
+    .join(",");
+}
+
 export function labels(job: StreamJob, component: Component): Record<string, string> {
   return {
     "app.kubernetes.io/name": "sabot",

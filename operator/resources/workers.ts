@@ -15,6 +15,7 @@ import {
   terminationGracePeriodSeconds,
   tolerations,
 } from "./pod.js";
+import { applyPodTemplate, roleTemplate } from "./pod-template.js";
 import type { OperatorSettings } from "./settings.js";
 
 /** Environment of `sabot worker` (see runtime/distributed/config.ts and the README). */
@@ -70,7 +71,7 @@ export function buildWorkerStatefulSet(job: StreamJob, settings: OperatorSetting
       // Workers register together and the coordinator waits for all of them; ordered start only delays it.
       podManagementPolicy: "Parallel",
       selector: { matchLabels: selectorLabels(job, "worker") },
-      template: {
+      template: applyPodTemplate({
         metadata: {
           labels: labels(job, "worker"),
           annotations: {
@@ -114,7 +115,7 @@ export function buildWorkerStatefulSet(job: StreamJob, settings: OperatorSetting
           ],
           volumes: [{ name: "tmp", emptyDir: { sizeLimit: "1Gi" } }],
         },
-      },
+      }, roleTemplate(job.spec, "worker")),
     },
   };
 }

@@ -1,4 +1,5 @@
 import { type Static, type TSchema, Type } from "@sinclair/typebox";
+import { PodTemplateSpec } from "./pod-template.js";
 
 /**
  * The StreamJob spec: the one source of truth. The TypeScript types below are derived from these
@@ -13,14 +14,10 @@ import { type Static, type TSchema, Type } from "@sinclair/typebox";
 const StringEnum = <T extends string[]>(values: [...T], description: string) =>
   Type.Unsafe<T[number]>({ type: "string", enum: values, description });
 
-export const Duration = Type.String({
-  format: "duration",
-  description: "A duration: a number followed by ms, s, m, h or d, e.g. 500ms, 30s, 5m.",
-});
-export const ByteSize = Type.String({
-  format: "bytesize",
-  description: "A size: a number followed by B, KiB, MiB or GiB, e.g. 64MiB.",
-});
+/** A duration field: a number followed by ms, s, m, h or d (500ms, 30s, 5m). */
+export const Duration = (description: string) => Type.String({ format: "duration", description: `${description} (a duration, e.g. 30s)` });
+/** A size field: a number followed by B, KiB, MiB or GiB (64MiB). */
+export const ByteSize = (description: string) => Type.String({ format: "bytesize", description: `${description} (a size, e.g. 64MiB)` });
 const Name = Type.String({ pattern: "^[a-z][a-z0-9_-]{0,62}$", description: "A lower-case name." });
 const Optional = Type.Optional;
 
@@ -43,8 +40,8 @@ export const FieldSpec = Type.Object(
 export const EventTimeSpec = Type.Object(
   {
     field: Type.String({ description: "Column holding the event time (timestamp[ms] or int64 epoch millis)." }),
-    maxOutOfOrderness: Optional(Duration),
-    idleTimeout: Optional(Duration),
+    maxOutOfOrderness: Optional(Duration("How late an event may arrive behind the newest one; the watermark trails by this much")),
+    idleTimeout: Optional(Duration("A split without events this long stops holding back the watermark")),
   },
   { additionalProperties: false, description: "Event time and bounded out-of-orderness for watermarks." },
 );
@@ -54,19 +51,19 @@ export const Format = StringEnum(["json", "avro", "arrow"], "Wire format of Kafk
 export const KafkaSourceSpec = Type.Object(
   {
     bootstrapServers: Type.Array(Type.String(), { minItems: 1, description: "host:port of brokers." }),
-    topic: Type.String({ minLength: 1 }),
+    topic: Type.String({ minLength: 1, description: "Topic to read." }),
     groupId: Optional(Type.String({ description: "Consumer group; default sabot-<job>-<source>." })),
     startingOffsets: Optional(StringEnum(["earliest", "latest", "committed"], "Where a new group starts.")),
     format: Optional(Format),
     deadLetterTopic: Optional(Type.String({ description: "Topic that receives messages that cannot be decoded." })),
     table: Optional(
       Type.Object(
-        { key: Type.Array(Type.String(), { minItems: 1 }) },
+        { key: Type.Array(Type.String(), { minItems: 1, description: "Key columns of the table." }) },
         { additionalProperties: false, description: "Read this compacted topic as a table keyed by these columns." },
       ),
     ),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, description: "Read a Kafka topic." },
 );
 
 export const GeneratorKind = StringEnum(
@@ -76,13 +73,13 @@ export const GeneratorKind = StringEnum(
 export const GeneratorSourceSpec = Type.Object(
   {
     kind: GeneratorKind,
-    seed: Optional(Type.Integer({ default: 42 })),
+    seed: Optional(Type.Integer({ default: 42, description: "Random seed; the same seed gives the same stream." })),
     count: Optional(Type.Integer({ minimum: 0, description: "Events to emit, then stop (bounded run)." })),
     ratePerSecond: Optional(Type.Integer({ minimum: 1, description: "Events per second; unthrottled if absent." })),
-    batchSize: Optional(Type.Integer({ minimum: 1, maximum: 1_048_576, default: 8192 })),
+    batchSize: Optional(Type.Integer({ minimum: 1, maximum: 1_048_576, default: 8192, description: "Rows per emitted batch." })),
     partitions: Optional(Type.Integer({ minimum: 1, default: 1, description: "Independent splits of the stream." })),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, description: "A built-in deterministic generator (no Kafka needed)." },
 );
 
 export const SourceSpec = Type.Object(
@@ -98,9 +95,9 @@ export const SourceSpec = Type.Object(
 export const WindowSpec = Type.Object(
   {
     type: StringEnum(["tumbling", "sliding", "session"], "Window kind, on event time."),
-    size: Optional(Duration),
-    slide: Optional(Duration),
-    gap: Optional(Duration),
+    size: Optional(Duration("tumbling and sliding: window length")),
+    slide: Optional(Duration("sliding: how often a window starts")),
+    gap: Optional(Duration("session: inactivity that closes a session")),
   },
   { additionalProperties: false, description: "tumbling: size; sliding: size and slide; session: gap." },
 );
@@ -108,8 +105,8 @@ export const WindowSpec = Type.Object(
 export const JoinSpec = Type.Object(
   {
     with: Type.String({ description: "The right-hand stream." }),
-    leftKey: Type.Array(Type.String(), { minItems: 1 }),
-    rightKey: Type.Array(Type.String(), { minItems: 1 }),
+    leftKey: Type.Array(Type.String(), { minItems: 1, description: "Key columns of this step's input stream." }),
+    rightKey: Type.Array(Type.String(), { minItems: 1, description: "Key columns of the `with` stream, in the same order." }),
     window: WindowSpec,
     type: Optional(StringEnum(["inner"], "Join type.")),
   },
@@ -122,7 +119,7 @@ export const LookupJoinSpec = Type.Object(
     key: Type.Array(Type.String(), { minItems: 1, description: "Stream columns matched to the table key." }),
     type: Optional(StringEnum(["inner", "left"], "left keeps stream rows without a match.")),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, description: "Enrich each row with the current row of a table source of the same key." },
 );
 
 export const StepSpec = Type.Object(
@@ -131,7 +128,7 @@ export const StepSpec = Type.Object(
     as: Optional(Type.String({ description: "Name of this step's output stream." })),
     filter: Optional(Type.String({ description: "SQL boolean expression." })),
     select: Optional(Type.Array(Type.String(), { minItems: 1, description: "SQL expressions, `expr AS name`." })),
-    keyBy: Optional(Type.Array(Type.String(), { minItems: 1 })),
+    keyBy: Optional(Type.Array(Type.String(), { minItems: 1, description: "Columns to partition by; later windows aggregate per key." })),
     window: Optional(WindowSpec),
     aggregate: Optional(
       Type.Array(Type.String(), { minItems: 1, description: "count(*), sum(x), min, max, avg, count(distinct x)." }),
@@ -145,25 +142,25 @@ export const StepSpec = Type.Object(
 
 export const KafkaSinkSpec = Type.Object(
   {
-    bootstrapServers: Type.Array(Type.String(), { minItems: 1 }),
-    topic: Type.String({ minLength: 1 }),
+    bootstrapServers: Type.Array(Type.String(), { minItems: 1, description: "host:port of brokers." }),
+    topic: Type.String({ minLength: 1, description: "Topic to write." }),
     format: Optional(Format),
     key: Optional(Type.Array(Type.String(), { description: "Columns forming the message key." })),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, description: "Write to a Kafka topic (transactionally with checkpointing.mode exactly-once)." },
 );
 export const FilesSinkSpec = Type.Object(
   {
     path: Type.String({ description: "A local folder or an s3://bucket/prefix URL." }),
     format: Optional(StringEnum(["parquet", "arrow"], "File format.")),
-    rollSize: Optional(ByteSize),
-    rollInterval: Optional(Duration),
+    rollSize: Optional(ByteSize("Start a new file after this many bytes")),
+    rollInterval: Optional(Duration("Start a new file after this long")),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, description: "Write Parquet or Arrow files to a folder or S3." },
 );
 export const ConsoleSinkSpec = Type.Object(
   { maxRows: Optional(Type.Integer({ minimum: 0, description: "Rows printed per batch." })) },
-  { additionalProperties: false },
+  { additionalProperties: false, description: "Print rows to the log (for trying things out)." },
 );
 export const SinkSpec = Type.Object(
   { kafka: Optional(KafkaSinkSpec), files: Optional(FilesSinkSpec), console: Optional(ConsoleSinkSpec) },
@@ -172,56 +169,90 @@ export const SinkSpec = Type.Object(
 
 export const CheckpointingSpec = Type.Object(
   {
-    interval: Optional(Duration),
-    timeout: Optional(Duration),
-    storage: Optional(Type.String({ description: "s3://bucket/prefix or file:///path." })),
-    retain: Optional(Type.Integer({ minimum: 1, default: 3 })),
+    interval: Optional(Duration("How often a checkpoint starts; none without it")),
+    timeout: Optional(Duration("A checkpoint not completed by then fails (default 10m)")),
+    storage: Optional(Type.String({ description: "Where checkpoints and savepoints go: s3://bucket/prefix or file:///path." })),
+    retain: Optional(Type.Integer({ minimum: 1, default: 3, description: "Completed checkpoints kept; savepoints are never pruned." })),
     mode: Optional(StringEnum(["exactly-once", "at-least-once"], "Delivery guarantee of sinks.")),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, description: "Periodic checkpoints: interval, storage, retention and delivery guarantee." },
 );
 
 export const ResourcesSpec = Type.Object(
   {
-    cpu: Optional(Type.String({ description: "Kubernetes quantity per worker, e.g. 500m." })),
-    memory: Optional(Type.String({ description: "Kubernetes quantity per worker, e.g. 1Gi." })),
+    cpu: Optional(Type.String({ description: "CPU request per pod (Kubernetes quantity), e.g. 500m." })),
+    memory: Optional(
+      Type.String({ description: "Memory request and limit per pod (Kubernetes quantity), e.g. 1Gi; the Node heap is capped at 75% of it." }),
+    ),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, description: "CPU and memory of each worker pod." },
 );
 
 export const GpuSpec = Type.Object(
   {
     count: Type.Integer({ minimum: 0, description: "nvidia.com/gpu per worker." }),
-    nodeLabel: Optional(Type.String({ description: "Label GPU nodes carry; default nvidia.com/gpu.present." })),
+    nodeLabel: Optional(Type.String({ description: "Label GPU nodes carry (key or key=value); default nvidia.com/gpu.present." })),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, description: "GPUs for the workers: a limit per worker, placement on GPU nodes, CUDA kernels." },
 );
 
 export const AutoscalerSpec = Type.Object(
   {
-    enabled: Type.Boolean(),
-    dryRun: Optional(Type.Boolean()),
-    minParallelism: Optional(Type.Integer({ minimum: 1 })),
-    maxParallelism: Optional(Type.Integer({ minimum: 1 })),
-    targetUtilization: Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1 })),
-    metricWindow: Optional(Duration),
-    stabilizationWindow: Optional(Duration),
-    catchUpDuration: Optional(Duration),
-    restartTime: Optional(Duration),
-    scaleDownMaxFactor: Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1 })),
-    prometheus: Optional(Type.Object({ url: Type.String() }, { additionalProperties: false })),
+    enabled: Type.Boolean({ description: "Turn the autoscaler on." }),
+    dryRun: Optional(Type.Boolean({ description: "Record decisions in status, Events and metrics, never change spec.parallelism." })),
+    minParallelism: Optional(Type.Integer({ minimum: 1, description: "Lower bound (default 1)." })),
+    maxParallelism: Optional(Type.Integer({ minimum: 1, description: "Upper bound (default spec.maxParallelism); never above the key groups." })),
+    targetUtilization: Optional(
+      Type.Number({ exclusiveMinimum: 0, maximum: 1, description: "Busy fraction each subtask should run at after scaling (default 0.7)." }),
+    ),
+    metricWindow: Optional(Duration("Window of every rate; jobs are evaluated every half window (default 2m)")),
+    stabilizationWindow: Optional(
+      Duration("How long a scale-down must stay recommended, and how long a manual scale is held (default 5m)"),
+    ),
+    catchUpDuration: Optional(Duration("Time allowed to work off the lag and the restart's backlog (default 5m)")),
+    restartTime: Optional(Duration("Restart time assumed for a rescale until one is observed (default 60s)")),
+    scaleDownMaxFactor: Optional(
+      Type.Number({ exclusiveMinimum: 0, maximum: 1, description: "Largest fraction of the parallelism removed in one step (default 0.5)." }),
+    ),
+    prometheus: Optional(
+      Type.Object(
+        { url: Type.String({ description: "Prometheus server, e.g. http://prometheus.monitoring:9090." }) },
+        { additionalProperties: false, description: "Where the autoscaler reads metrics; default from the operator." },
+      ),
+    ),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, description: "Changes spec.parallelism from the job's load (README: Autoscaler)." },
+);
+
+export const CoordinatorSpec = Type.Object(
+  {
+    resources: Optional(
+      Type.Object(
+        {
+          cpu: Optional(Type.String({ description: "CPU request of the coordinator pod (Kubernetes quantity), e.g. 250m." })),
+          memory: Optional(Type.String({ description: "Memory request and limit of the coordinator pod (Kubernetes quantity), e.g. 512Mi." })),
+        },
+        { additionalProperties: false, description: "CPU and memory of the coordinator; default from the operator's settings." },
+      ),
+    ),
+    podTemplate: Optional(PodTemplateSpec),
+  },
+  { additionalProperties: false, description: "The coordinator pod: resources and a pod template merged over spec.podTemplate." },
+);
+
+export const WorkerSpec = Type.Object(
+  { podTemplate: Optional(PodTemplateSpec) },
+  { additionalProperties: false, description: "The worker pods (their resources are spec.resources): a pod template merged over spec.podTemplate." },
 );
 
 export const RestartStrategySpec = Type.Object(
   {
-    maxRestarts: Optional(Type.Integer({ minimum: 0 })),
-    initialBackoff: Optional(Duration),
-    maxBackoff: Optional(Duration),
-    multiplier: Optional(Type.Number({ minimum: 1 })),
+    maxRestarts: Optional(Type.Integer({ minimum: 0, description: "Restarts after failures before the job fails (default 10)." })),
+    initialBackoff: Optional(Duration("Wait before the first restart (default 1s)")),
+    maxBackoff: Optional(Duration("Longest wait between restarts (default 60s)")),
+    multiplier: Optional(Type.Number({ minimum: 1, description: "Growth of the wait per restart (default 2)." })),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, description: "Restart backoff of a distributed job after a failure." },
 );
 
 export const StreamJobSpecSchema = Type.Object(
@@ -230,7 +261,9 @@ export const StreamJobSpecSchema = Type.Object(
     sources: Type.Record(Name, SourceSpec, { maxProperties: 64, description: "Named inputs." }),
     pipeline: Type.Array(StepSpec, { minItems: 1, maxItems: 256, description: "Ordered steps over named streams." }),
     sinks: Type.Record(Name, SinkSpec, { maxProperties: 64, description: "Named outputs." }),
-    parallelism: Optional(Type.Integer({ minimum: 1, default: 1 })),
+    parallelism: Optional(
+      Type.Integer({ minimum: 1, default: 1, description: "Subtasks per operator: the number of worker pods. kubectl scale and the autoscaler change it." }),
+    ),
     maxParallelism: Optional(
       Type.Integer({ minimum: 1, maximum: 32768, default: 128, description: "Number of key groups." }),
     ),
@@ -238,6 +271,9 @@ export const StreamJobSpecSchema = Type.Object(
     restartStrategy: Optional(RestartStrategySpec),
     resources: Optional(ResourcesSpec),
     gpu: Optional(GpuSpec),
+    podTemplate: Optional(PodTemplateSpec),
+    coordinator: Optional(CoordinatorSpec),
+    worker: Optional(WorkerSpec),
     autoscaler: Optional(AutoscalerSpec),
     upgradeMode: Optional(
       StringEnum(
@@ -246,7 +282,9 @@ export const StreamJobSpecSchema = Type.Object(
       ),
     ),
     state: Optional(StringEnum(["running", "suspended"], "Desired state.")),
-    initialSavepoint: Optional(Type.String({ description: "Path of a savepoint to start from." })),
+    initialSavepoint: Optional(
+      Type.String({ description: "Savepoint or checkpoint folder to start from, while the job has no checkpoint of its own." }),
+    ),
     restoreFrom: Optional(
       Type.String({
         minLength: 1,
@@ -277,8 +315,10 @@ export const StreamJobSpecSchema = Type.Object(
         "What a savepoint upgrade or suspend does when its savepoint fails or times out: none (default: stay on the old spec and report) or last-checkpoint (redeploy from the newest completed checkpoint, with an Event saying so).",
       ),
     ),
-    allowNonRestoredState: Optional(Type.Boolean()),
-    image: Optional(Type.String({ description: "Worker image; default from the operator's settings." })),
+    allowNonRestoredState: Optional(
+      Type.Boolean({ description: "Restore a savepoint holding state of steps the job no longer has, dropping that state." }),
+    ),
+    image: Optional(Type.String({ description: "Runtime image of the coordinator and workers; default from the operator's settings." })),
     storageSecret: Optional(Type.String({ description: "Secret with S3 credentials (AWS_ACCESS_KEY_ID, ...)." })),
     savepointInterval: Optional(
       Type.String({
@@ -295,7 +335,7 @@ export const StreamJobSpecSchema = Type.Object(
       }),
     ),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, description: "A streaming job: sources, pipeline and sinks, and how the operator runs it." },
 );
 
 export type StreamJobSpec = Static<typeof StreamJobSpecSchema>;
@@ -315,4 +355,6 @@ export type ConsoleSinkSpec = Static<typeof ConsoleSinkSpec>;
 export type EventTimeSpec = Static<typeof EventTimeSpec>;
 export type GeneratorKind = Static<typeof GeneratorKind>;
 export type Format = Static<typeof Format>;
+export type CoordinatorSpec = Static<typeof CoordinatorSpec>;
+export type WorkerSpec = Static<typeof WorkerSpec>;
 export type AnySchema = TSchema;

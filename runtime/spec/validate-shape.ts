@@ -1,6 +1,7 @@
 import { Ajv, type ErrorObject } from "ajv";
 import { isByteSize, isDuration } from "./duration.js";
 import type { SpecIssue } from "./errors.js";
+import { checkPodTemplates } from "./pod-template-rules.js";
 import { type StreamJobSpec, StreamJobSpecSchema } from "./schema.js";
 
 const ajv = new Ajv({ allErrors: true, strict: false, useDefaults: false });
@@ -66,6 +67,7 @@ function checkKinds(spec: StreamJobSpec): SpecIssue[] {
     issues.push({ path: "spec.autoscaler.minParallelism", message: "must be <= spec.autoscaler.maxParallelism" });
   if ((spec.parallelism ?? 1) > (spec.maxParallelism ?? 128))
     issues.push({ path: "spec.parallelism", message: "must be <= spec.maxParallelism (the number of key groups)" });
+  issues.push(...checkPodTemplates(spec));
   return issues;
 }
 

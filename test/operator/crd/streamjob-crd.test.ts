@@ -52,7 +52,11 @@ describe("StreamJob CRD", () => {
       ["Last Checkpoint", ".status.lastCheckpoint.time"],
       ["Age", ".metadata.creationTimestamp"],
     ]);
-    expect((v.subresources as Obj).scale).toEqual({ specReplicasPath: ".spec.parallelism", statusReplicasPath: ".status.parallelism" });
+    expect((v.subresources as Obj).scale).toEqual({
+      specReplicasPath: ".spec.parallelism",
+      statusReplicasPath: ".status.parallelism",
+      labelSelectorPath: ".status.selector",
+    });
   });
 });
 
