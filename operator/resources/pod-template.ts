@@ -1,5 +1,6 @@
 import type { V1Affinity, V1Container, V1NodeSelectorTerm, V1PodSpec, V1PodTemplateSpec } from "@kubernetes/client-node";
 import { MAIN_CONTAINER, type PodTemplateSpec } from "../../runtime/spec/pod-template.js";
+import { RESERVED } from "../../runtime/spec/pod-template-rules.js";
 import type { StreamJobSpec } from "../../runtime/spec/schema.js";
 
 /**
@@ -9,7 +10,7 @@ import type { StreamJobSpec } from "../../runtime/spec/schema.js";
  *   lists merge by name (containers, initContainers, volumes, env, imagePullSecrets);
  * - the result is merged into the operator's pod: labels and annotations are added; the container
  *   named sabot-main-container merges into the coordinator or worker container, others are sidecars;
- *   env, envFrom, volumes, volumeMounts, tolerations and imagePullSecrets are added to the operator's;
+ *   env (a NODE_OPTIONS replaces the operator's), envFrom, volumes, volumeMounts, tolerations and imagePullSecrets are added to the operator's;
  *   node requirements must hold together with the operator's GPU placement; securityContext
  *   (pod and container) and pod-level defaults (automountServiceAccountToken, ...) are overridden
  *   field by field; spec.resources and spec.coordinator.resources win per resource name.
@@ -100,7 +101,8 @@ function mainContainer(own: V1Container, t: V1Container | undefined): V1Containe
   if (!t) return own;
   const rest: Partial<V1Container> = { ...t };
   for (const f of OWNED_CONTAINER_FIELDS) delete rest[f];
-  const ownEnv = new Set((own.env ?? []).map((e) => e.name));
+  const reservedEnv = (name: string) => name.startsWith(RESERVED.envPrefix) || RESERVED.env.includes(name);
+  const userEnv = t.env?.filter((e) => !reservedEnv(e.name));
   const ownMounts = new Set((own.volumeMounts ?? []).map((m) => m.mountPath));
   const resources =
     own.resources || t.resources
@@ -113,8 +115,9 @@ function mainContainer(own: V1Container, t: V1Container | undefined): V1Containe
   return defined({
     ...rest,
     ...own,
-    // The operator's variables come first: the user's may refer to them as $(NAME).
-    env: concat(own.env, t.env?.filter((e) => !ownEnv.has(e.name))),
+    // The operator's variables come first: the user's may refer to them as $(NAME). A user's
+    // NODE_OPTIONS replaces the operator's heap cap in place; SABOT_* and POD_IP stay the operator's.
+    env: byName(own.env, userEnv),
     envFrom: concat(own.envFrom, t.envFrom),
     volumeMounts: concat(own.volumeMounts, t.volumeMounts?.filter((m) => !ownMounts.has(m.mountPath))),
     resources,
