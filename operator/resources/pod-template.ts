@@ -22,10 +22,7 @@ import type { StreamJobSpec } from "../../runtime/spec/schema.js";
 export type Role = "coordinator" | "worker";
 
 /** A template as merged here: a core/v1 Pod's labels, annotations and (partial) spec. */
-export interface TemplatePod {
-  metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> };
-  spec?: Partial<V1PodSpec>;
-}
+export type TemplatePod = Pick<PodTemplateSpec, "metadata" | "spec">;
 
 type Named = { name: string };
 
@@ -69,8 +66,8 @@ function overlayContainer(a: V1Container, b: V1Container): V1Container {
 
 /** spec.podTemplate with the role's own template laid over it; undefined when neither exists. */
 export function roleTemplate(spec: StreamJobSpec, role: Role): TemplatePod | undefined {
-  const common: PodTemplateSpec | undefined = spec.podTemplate;
-  const own: PodTemplateSpec | undefined = spec[role]?.podTemplate;
+  const common = spec.podTemplate;
+  const own = spec[role]?.podTemplate;
   if (!common || !own) return common ?? own;
   const a: Partial<V1PodSpec> = common.spec ?? {};
   const b: Partial<V1PodSpec> = own.spec ?? {};

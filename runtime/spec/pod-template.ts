@@ -1,4 +1,5 @@
-import { type Static, Type } from "@sinclair/typebox";
+import type { V1PodSpec } from "@kubernetes/client-node";
+import { Type } from "@sinclair/typebox";
 
 /**
  * `spec.podTemplate` and the per-role `spec.coordinator.podTemplate` / `spec.worker.podTemplate`:
@@ -124,7 +125,18 @@ const PodSpecTemplate = Type.Object(
   },
 );
 
-export const PodTemplateSpec = Type.Object(
+/**
+ * The TypeScript type is core/v1's, not the schema's: the schema types only what Sabot reads, and
+ * the other PodSpec fields it passes through are still core/v1 fields.
+ */
+export interface PodTemplateSpec {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> };
+  spec?: Partial<V1PodSpec>;
+}
+
+export const PodTemplateSpec = Type.Unsafe<PodTemplateSpec>(Type.Object(
   {
     apiVersion: Optional(Type.String({ description: "v1, if given (the template is a core/v1 Pod)." })),
     kind: Optional(Type.String({ description: "Pod, if given." })),
@@ -143,6 +155,4 @@ export const PodTemplateSpec = Type.Object(
     additionalProperties: false,
     description: "A core/v1 Pod merged into the job's pods: the operator's fields win where the job needs them (README: Pod templates).",
   },
-);
-
-export type PodTemplateSpec = Static<typeof PodTemplateSpec>;
+));

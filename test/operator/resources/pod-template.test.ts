@@ -56,7 +56,7 @@ const full: PodTemplateSpec = {
       },
       { name: "log-shipper", image: "fluent-bit:3", volumeMounts: [{ name: "tmp", mountPath: "/logs" }] },
     ],
-  } as PodTemplateSpec["spec"],
+  },
 };
 
 describe("spec.podTemplate", () => {
