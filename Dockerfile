@@ -1,37 +1,77 @@
-# syntax=docker/dockerfile:1
 # Sabot's one image: its entrypoint is the `sabot` CLI, so the first argument picks what runs:
 # `operator` (the Helm chart's Deployment), `coordinator` and `worker` (a job's pods, as the
 # operator creates them), or `run` (one process). Build: docker build -t sabot:dev .
 # GPU variant (CUDA kernels in the native addon; needs the NVIDIA container runtime at run time):
 #   docker build --build-arg SABOT_KERNELS=cuda -t sabot:dev-cuda .
+#
+# Needs BuildKit (Docker 23+ uses it by default; DOCKER_BUILDKIT=1 on 20.10): it skips the
+# stages the target does not use, so a CPU build never pulls the CUDA image. No `# syntax=` line,
+# so the builder's own Dockerfile frontend is used and nothing is pulled for it.
+#
+# Base images are arguments: NODE_IMAGE runs the image, BUILD_IMAGE compiles (npm ci, tsc, the
+# native addon). Both default to the public Node 24 image; the test environment passes bases it
+# builds from Debian and npm packages (test/env/build/image.sh), its build base with the compiler
+# toolchain already in it. NODE_IMAGE needs node on PATH; BUILD_IMAGE also npm, and Node's
+# headers in /usr/local/include/node (where the official images have them).
+#
+# At run time nothing writes under /app or elsewhere in the image, so it runs with a read-only
+# root filesystem (Kubernetes readOnlyRootFilesystem); file sinks and file:// checkpoints write
+# only to the paths a manifest names, which then need a volume (an emptyDir for /tmp is enough).
 
 # cpu: the native addon with CPU kernels; cuda: plus CUDA kernels (built with nvcc).
 ARG SABOT_KERNELS=cpu
+ARG NODE_IMAGE=node:24-bookworm-slim
+ARG BUILD_IMAGE=node:24-bookworm-slim
 ARG CUDA_IMAGE=nvidia/cuda:12.6.3-devel-ubuntu22.04
 
-FROM node:24-bookworm-slim AS build
+# g++, make and cmake for the native addon, python3 for any dependency built by node-gyp;
+# installed only when BUILD_IMAGE lacks them (the public slim image does, the local build base
+# does not), so a build base with the toolchain needs no apt mirror.
+FROM ${BUILD_IMAGE} AS toolchain
+RUN missing=""; for tool in g++ make cmake python3; do command -v "$tool" >/dev/null || missing="$missing $tool"; done; \
+    if [ -n "$missing" ]; then \
+      apt-get update && apt-get install -y --no-install-recommends $missing && rm -rf /var/lib/apt/lists/*; \
+    fi
+
+# Dependencies alone first: this layer is reused until package*.json change.
+FROM toolchain AS deps
 WORKDIR /src
 COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund
+# Behind a TLS-intercepting proxy, pass its CA bundle as a build secret (never stored in a layer):
+#   docker build --secret id=ca-certificates,src=/etc/ssl/certs/ca-certificates.crt .
+RUN --mount=type=secret,id=ca-certificates \
+    if [ -s /run/secrets/ca-certificates ]; then export NODE_EXTRA_CA_CERTS=/run/secrets/ca-certificates; fi; \
+    npm ci --no-audit --no-fund
+
+FROM deps AS build
 COPY tsconfig.json tsconfig.build.json ./
 COPY runtime ./runtime
 COPY operator ./operator
-RUN npx tsc -p tsconfig.build.json && npm prune --omit=dev
+RUN npx tsc -p tsconfig.build.json
+
+# Production dependencies, derived from the cached `deps` layer, so a source change reruns only tsc.
+# Source maps and node-sql-parser's browser bundles (umd/; Node loads index.js and build/) are
+# never loaded at run time and are a quarter of the image.
+FROM deps AS prod-deps
+RUN npm prune --omit=dev --no-audit --no-fund \
+    && rm -rf node_modules/node-sql-parser/umd \
+    && find node_modules -name '*.map' -type f -delete
 
 # The native addon (native/, Node-API): optional for the engine, which falls back to TypeScript
-# kernels without it, but always built into the image. Node's headers come with the node image.
-FROM node:24-bookworm-slim AS native-cpu
-RUN apt-get update && apt-get install -y --no-install-recommends cmake g++ make \
-    && rm -rf /var/lib/apt/lists/*
+# kernels without it, but always built into the image. Node's headers come with the base image.
+FROM toolchain AS native-cpu
 WORKDIR /src
 COPY native ./native
 RUN rm -rf native/build && SABOT_CUDA=OFF bash native/build.sh
 
+# node and its headers for the CUDA stage, whose base image has neither.
+FROM ${BUILD_IMAGE} AS node-dist
+
 FROM ${CUDA_IMAGE} AS native-cuda
 RUN apt-get update && apt-get install -y --no-install-recommends cmake g++ make \
     && rm -rf /var/lib/apt/lists/*
-COPY --from=node:24-bookworm-slim /usr/local/bin/node /usr/local/bin/node
-COPY --from=node:24-bookworm-slim /usr/local/include/node /usr/local/include/node
+COPY --from=node-dist /usr/local/bin/node /usr/local/bin/node
+COPY --from=node-dist /usr/local/include/node /usr/local/include/node
 WORKDIR /src
 COPY native ./native
 # cudart is linked statically; the GPU driver's libcuda comes from the container runtime.
@@ -39,13 +79,13 @@ RUN rm -rf native/build && SABOT_CUDA=ON bash native/build.sh
 
 FROM native-${SABOT_KERNELS} AS native
 
-FROM node:24-bookworm-slim
+FROM ${NODE_IMAGE}
 LABEL org.opencontainers.image.title="sabot" \
       org.opencontainers.image.description="Kubernetes-native streaming on Apache Arrow" \
       org.opencontainers.image.licenses="Apache-2.0"
 WORKDIR /app
 ENV NODE_ENV=production
-COPY --from=build /src/node_modules ./node_modules
+COPY --from=prod-deps /src/node_modules ./node_modules
 COPY --from=build /src/dist ./dist
 # The gRPC services load their .proto files at run time; tsc does not copy them.
 COPY --from=build /src/runtime/rpc/*.proto ./dist/runtime/rpc/
