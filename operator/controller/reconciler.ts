@@ -154,7 +154,15 @@ export class StreamJobReconciler {
     }
     // Independent objects: applied at once (the scale benchmark measured reconcile latency
     // dominated by these round trips when sent one after another).
-    await Promise.all(children.map((child) => this.objects.patch(child, undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply)));
+    try {
+      await Promise.all(children.map((child) => this.objects.patch(child, undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply)));
+    } catch (err) {
+      // The spec check passed, so what the API server refuses came from the parts of a pod template
+      // it alone validates; the user sees why in `kubectl describe` (the queue retries with backoff).
+      if (err instanceof ApiException && (err.code === 400 || err.code === 422))
+        await this.events.record(job, "Warning", "ApplyFailed", `the API server refused the job's pods: ${refusal(err)}; check spec.podTemplate`);
+      throw err;
+    }
     this.appliedAt.set(key, { hash, time: Date.now() });
     this.deps.applied?.(true);
   }
@@ -187,6 +195,21 @@ export class StreamJobReconciler {
 
   private ref(namespace: string) {
     return { group: API_GROUP, version: "v1alpha1", namespace, plural: "streamjobs" };
+  }
+}
+
+/** The Status message of an API error, what kubectl would print. */
+function refusal(err: ApiException<unknown>): string {
+  const body: unknown = typeof err.body === "string" ? safeJson(err.body) : err.body;
+  const message = typeof body === "object" && body !== null && "message" in body ? body.message : undefined;
+  return typeof message === "string" ? message : String(err.body);
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
   }
 }
 

@@ -199,6 +199,22 @@ describe("pod templates and the scale selector on a real API server", () => {
     expect(conditions.find((c) => c.type === "ScalingActive")?.reason).not.toBe("InvalidSelector");
   });
 
+  it("a template the API server refuses shows as an ApplyFailed Event with the API server's reason", async () => {
+    // Passes the CRD and the spec check (volumes are passed through), but a volume needs a source.
+    const bad = jobSpec({ podTemplate: { spec: { volumes: [{ name: "nothing" }] } } });
+    await custom.createNamespacedCustomObject({ ...ref(), body: { apiVersion: API_VERSION, kind: "StreamJob", metadata: { name: "bad-volume" }, spec: bad } });
+    const event = await waitFor(
+      async () => {
+        const { items } = await core.listNamespacedEvent({ namespace: ns, fieldSelector: "involvedObject.name=bad-volume,reason=ApplyFailed" });
+        return items[0];
+      },
+      { what: "an ApplyFailed Event on bad-volume", timeoutMs: 30_000, intervalMs: 500 },
+    );
+    expect(event.type).toBe("Warning");
+    expect(event.message).toContain("volumes[");
+    expect(event.message).toContain("spec.podTemplate");
+  });
+
   it("kubectl explain describes the new fields", async () => {
     const text = await waitFor(
       async () => {
