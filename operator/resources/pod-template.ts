@@ -24,18 +24,20 @@ export type Role = "coordinator" | "worker";
 /** A template as merged here: a core/v1 Pod's labels, annotations and (partial) spec. */
 export type TemplatePod = Pick<PodTemplateSpec, "metadata" | "spec">;
 
-type Named = { name: string };
-
-/** `over`'s entries replace `base`'s of the same name (merged by `merge`), new ones are appended. */
-function byName<T extends Named>(base: T[] | undefined, over: T[] | undefined, merge: (a: T, b: T) => T = (_a, b) => b): T[] | undefined {
+/** `over`'s entries replace `base`'s of the same key (merged by `merge`), new ones are appended. */
+function byKey<T>(base: T[] | undefined, over: T[] | undefined, key: (x: T) => string | undefined, merge: (a: T, b: T) => T = (_a, b) => b): T[] | undefined {
   if (!over?.length) return base;
   const out = [...(base ?? [])];
   for (const item of over) {
-    const i = out.findIndex((x) => x.name === item.name);
+    const i = out.findIndex((x) => key(x) === key(item));
     if (i < 0) out.push(item);
     else out[i] = merge(out[i]!, item);
   }
   return out;
+}
+
+function byName<T extends { name?: string }>(base: T[] | undefined, over: T[] | undefined, merge?: (a: T, b: T) => T): T[] | undefined {
+  return byKey(base, over, (x) => x.name, merge);
 }
 
 function maps<V>(a: Record<string, V> | undefined, b: Record<string, V> | undefined): Record<string, V> | undefined {
@@ -58,8 +60,17 @@ function overlayContainer(a: V1Container, b: V1Container): V1Container {
     ...b,
     env: byName(a.env, b.env),
     envFrom: concat(a.envFrom, b.envFrom),
-    volumeMounts: concat(a.volumeMounts, b.volumeMounts),
-    resources: a.resources || b.resources ? defined({ ...a.resources, ...b.resources, requests: maps(a.resources?.requests, b.resources?.requests), limits: maps(a.resources?.limits, b.resources?.limits) }) : undefined,
+    // One mount per path (the API server refuses two).
+    volumeMounts: byKey(a.volumeMounts, b.volumeMounts, (m) => m.mountPath),
+    resources:
+      a.resources || b.resources
+        ? defined({
+            ...a.resources,
+            ...b.resources,
+            requests: maps(a.resources?.requests, b.resources?.requests),
+            limits: maps(a.resources?.limits, b.resources?.limits),
+          })
+        : undefined,
     securityContext: a.securityContext || b.securityContext ? { ...a.securityContext, ...b.securityContext } : undefined,
   });
 }
@@ -82,7 +93,7 @@ export function roleTemplate(spec: StreamJobSpec, role: Role): TemplatePod | und
       containers: byName(a.containers, b.containers, overlayContainer),
       initContainers: byName(a.initContainers, b.initContainers, overlayContainer),
       volumes: byName(a.volumes, b.volumes),
-      imagePullSecrets: byName(a.imagePullSecrets?.map((s) => ({ name: s.name ?? "" })), b.imagePullSecrets?.map((s) => ({ name: s.name ?? "" }))),
+      imagePullSecrets: byName(a.imagePullSecrets, b.imagePullSecrets),
       nodeSelector: maps(a.nodeSelector, b.nodeSelector),
       tolerations: concat(a.tolerations, b.tolerations),
       affinity: a.affinity || b.affinity ? { ...a.affinity, ...b.affinity } : undefined,

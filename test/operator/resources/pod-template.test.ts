@@ -145,6 +145,16 @@ describe("spec.podTemplate", () => {
     expect(specOf(coordinator).containers.map((c) => c.name)).toEqual(["coordinator"]);
   });
 
+  it("a role's mount at a path replaces the common template's mount there (one mount per path)", () => {
+    const mount = (volume: string) => ({
+      spec: { volumes: [{ name: volume, emptyDir: {} }], containers: [{ name: "sabot-main-container", volumeMounts: [{ name: volume, mountPath: "/data" }] }] },
+    });
+    const { worker, coordinator } = pods({ podTemplate: mount("common"), worker: { podTemplate: mount("own") } });
+    expect(main(worker).volumeMounts?.filter((m) => m.mountPath === "/data")).toEqual([{ name: "own", mountPath: "/data" }]);
+    expect(specOf(worker).volumes?.map((v) => v.name)).toEqual(["tmp", "common", "own"]);
+    expect(main(coordinator).volumeMounts?.filter((m) => m.mountPath === "/data")).toEqual([{ name: "common", mountPath: "/data" }]);
+  });
+
   it("GPU workers: the user's node requirements and the GPU node's must both hold; both tolerations stay", () => {
     const { worker } = pods({ gpu: { count: 1 }, podTemplate: full });
     const terms = specOf(worker).affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms;
