@@ -18,6 +18,9 @@ async function docker(...args: string[]): Promise<string> {
  */
 const LOCKED_DOWN = ["--read-only", "--tmpfs", "/tmp", "--user", "65532:65532", "--cap-drop", "ALL", "--security-opt", "no-new-privileges"];
 
+/** Upper bound on the containers' life, longer than the test's own timeout. */
+const LIFETIME_S = 300;
+
 /** Sum of a Prometheus sample's values over all label sets matching `selector` (a line prefix). */
 function sampleSum(text: string, selector: string): number {
   return text
@@ -44,11 +47,15 @@ describe("the Sabot image", () => {
     // The coordinator's container owns the network namespace; the worker joins it, so the two
     // talk over loopback as in a pod, and the only published port is the worker's metrics on
     // the host's loopback. The endless generator job of the kind walkthrough needs no services.
+    // Both are removed when they exit, and the coordinator exits after LIFETIME_S even if this
+    // process dies before afterAll (the worker then gives up on it after its coordinator
+    // timeout), so a killed test run leaves no job spinning on the machine's cores.
     containers.push(`${name}-coordinator`);
-    await docker("run", "-d", "--name", `${name}-coordinator`, ...LOCKED_DOWN, "-p", `127.0.0.1:${port}:9464`,
-      image.ref, "coordinator", "examples/kind/streamjob.yaml", "--parallelism", "1");
+    await docker("run", "-d", "--rm", "--name", `${name}-coordinator`, ...LOCKED_DOWN, "-p", `127.0.0.1:${port}:9464`,
+      "--entrypoint", "timeout", image.ref, String(LIFETIME_S), "node", "dist/runtime/cli/main.js",
+      "coordinator", "examples/kind/streamjob.yaml", "--parallelism", "1");
     containers.push(`${name}-worker`);
-    await docker("run", "-d", "--name", `${name}-worker`, ...LOCKED_DOWN, "--network", `container:${name}-coordinator`,
+    await docker("run", "-d", "--rm", "--name", `${name}-worker`, ...LOCKED_DOWN, "--network", `container:${name}-coordinator`,
       // 0.0.0.0 inside the container: docker forwards the published port to the container's
       // bridge address, not to its loopback.
       "-e", "SABOT_BIND_ADDRESS=0.0.0.0", "-e", "SABOT_METRICS_PORT=9464", "-e", "SABOT_COORDINATOR_ADDRESS=127.0.0.1:7070",

@@ -149,14 +149,17 @@ else
 fi
 docker tag "$image" sabot:dev
 
-if [[ ! -f "$tarball" ]]; then
+id="$(/usr/bin/docker image inspect -f '{{.Id}}' "$image")"
+# Saved again when the image under the same tag changed (its bases were rebuilt, or docker's
+# images were wiped and rebuilt), so the tarball always holds the image that is recorded.
+recorded="$(sed -n 's/^SABOT_IMAGE_ID=//p' "$info_file" 2>/dev/null || true)"
+if [[ ! -f "$tarball" || "$recorded" != "$id" ]]; then
   t=$SECONDS
   docker save -o "$tarball.tmp" "$image" sabot:dev
   mv -f "$tarball.tmp" "$tarball"
   log "saved $tarball ($(du -h "$tarball" | cut -f1)) in $((SECONDS - t)) s"
 fi
 
-id="$(/usr/bin/docker image inspect -f '{{.Id}}' "$image")"
 cat > "$info_file.tmp" <<INFO
 # Written by test/env/build/image.sh; read by test/env/lib/image.ts. Import the tarball into the
 # node's containerd with: ctr -n k8s.io images import "\$SABOT_IMAGE_TARBALL"
