@@ -15,6 +15,39 @@ export interface TestEnv {
      */
     targetsFile: string;
   };
-  kube: { kubeconfig: string; server: string; gpuNode: string; cpuNode: string };
+  kube: KubeControlPlane & { realNode: RealNodeEnv };
   processes: ServerProcess[];
+}
+
+/** The control plane and its kwok nodes (services/kube.ts). */
+export interface KubeControlPlane {
+  kubeconfig: string;
+  /** https://<node IP>:<port>: reachable from the host and from pods. */
+  server: string;
+  gpuNode: string;
+  cpuNode: string;
+}
+
+/**
+ * The real node (services/real-node.ts): a kubelet with containerd, CNI, kube-proxy and CoreDNS.
+ * A pod lands there only with a toleration for `taint` (and should select it by `label`); its
+ * images must already be in the node's containerd (`imagePullPolicy: IfNotPresent` or `Never`).
+ */
+export interface RealNodeEnv {
+  name: string;
+  /** The node's InternalIP, on a bridge of its own; the API server, DNS and data services listen there. */
+  ip: string;
+  taint: { key: string; value: string; effect: "NoSchedule" };
+  label: { key: string; value: string };
+  podCidr: string;
+  serviceCidr: string;
+  clusterDomain: string;
+  /** containerd's socket, and `ctr` with the arguments that reach it in the CRI's namespace. */
+  containerdSocket: string;
+  ctr: { cmd: string; args: string[] };
+  /**
+   * Images present on the node, by role: `pause` (the sandbox), `busybox` (sh, nc, nslookup for
+   * test pods), `sabot` (test/env/build/image.sh's, absent where it has not been built).
+   */
+  images: { pause: string; busybox: string; sabot?: string };
 }

@@ -26,7 +26,7 @@ export interface KubePki {
   frontProxyCa: CertPair;
   /** The API server's client identity towards aggregated API servers. */
   frontProxyClient: CertPair;
-  /** kube-apiserver's serving certificate, for 127.0.0.1, localhost and the in-cluster names. */
+  /** kube-apiserver's serving certificate, for 127.0.0.1, the node IP, localhost and the in-cluster names. */
   apiserver: CertPair;
   /** Signs and verifies service-account tokens (kube-apiserver and kube-controller-manager). */
   serviceAccount: { privateKey: string; publicKey: string };
@@ -36,7 +36,25 @@ export interface KubePki {
     admin: CertPair;
     controllerManager: CertPair;
     scheduler: CertPair;
+    /** The API server towards kubelets (`kubectl logs`, `exec`); O system:masters passes the kubelet's webhook authorization. */
+    apiserverKubelet: CertPair;
+    /** The real node's kubelet: CN system:node:<name>, O system:nodes, the Node authorizer's identity. */
+    node: CertPair;
+    /** CN system:kube-proxy, which the bootstrap policy binds to system:node-proxier. */
+    kubeProxy: CertPair;
+    /** CN system:coredns; the real node binds it to a ClusterRole of its own (coredns.ts). */
+    coredns: CertPair;
   };
+}
+
+/** Addresses and names the certificates are issued for. */
+export interface KubePkiSubjects {
+  /** First address of the Service CIDR (the `kubernetes.default` Service), which in-cluster clients dial. */
+  serviceIp: string;
+  /** The node IP the API server listens on and advertises, which pods and the kubelet dial. */
+  nodeIp: string;
+  /** The real node's name, in its kubelet's client identity. */
+  nodeName: string;
 }
 
 /** Ten years: a run never outlives its certificates, even with a skewed clock. */
@@ -95,10 +113,10 @@ const clientExt = [
 
 /**
  * Writes a CA, the API server's serving certificate, a service-account key pair and client
- * certificates into `dir`. `serviceIp` is the first address of the service CIDR (the
- * `kubernetes.default` Service), which in-cluster clients would dial.
+ * certificates into `dir`.
  */
-export async function generateKubePki(dir: string, serviceIp: string): Promise<KubePki> {
+export async function generateKubePki(dir: string, subjects: KubePkiSubjects): Promise<KubePki> {
+  const { serviceIp, nodeIp, nodeName } = subjects;
   mkdirSync(dir, { recursive: true });
   const [ca, frontProxyCa] = await Promise.all([
     selfSignedCa(dir, "ca", "/CN=sabot-testenv-ca"),
@@ -106,6 +124,7 @@ export async function generateKubePki(dir: string, serviceIp: string): Promise<K
   ]);
   const sans = [
     "IP:127.0.0.1",
+    `IP:${nodeIp}`,
     `IP:${serviceIp}`,
     "DNS:localhost",
     "DNS:kubernetes",
@@ -113,7 +132,18 @@ export async function generateKubePki(dir: string, serviceIp: string): Promise<K
     "DNS:kubernetes.default.svc",
     "DNS:kubernetes.default.svc.cluster.local",
   ];
-  const [apiserver, admin, controllerManager, scheduler, frontProxyClient, serviceAccount] = await Promise.all([
+  const [
+    apiserver,
+    admin,
+    controllerManager,
+    scheduler,
+    frontProxyClient,
+    serviceAccount,
+    apiserverKubelet,
+    node,
+    kubeProxy,
+    coredns,
+  ] = await Promise.all([
     issue(dir, ca, "apiserver", "/CN=kube-apiserver", [
       "basicConstraints=critical,CA:FALSE",
       "keyUsage=critical,digitalSignature",
@@ -125,6 +155,10 @@ export async function generateKubePki(dir: string, serviceIp: string): Promise<K
     issue(dir, ca, "scheduler", "/CN=system:kube-scheduler", clientExt),
     issue(dir, frontProxyCa, "front-proxy-client", "/CN=front-proxy-client", clientExt),
     serviceAccountKeys(dir),
+    issue(dir, ca, "apiserver-kubelet-client", "/O=system:masters/CN=kube-apiserver-kubelet-client", clientExt),
+    issue(dir, ca, "node", `/O=system:nodes/CN=system:node:${nodeName}`, clientExt),
+    issue(dir, ca, "kube-proxy", "/CN=system:kube-proxy", clientExt),
+    issue(dir, ca, "coredns", "/CN=system:coredns", clientExt),
   ]);
   return {
     ca,
@@ -132,7 +166,7 @@ export async function generateKubePki(dir: string, serviceIp: string): Promise<K
     frontProxyClient,
     apiserver,
     serviceAccount,
-    clients: { admin, controllerManager, scheduler },
+    clients: { admin, controllerManager, scheduler, apiserverKubelet, node, kubeProxy, coredns },
   };
 }
 

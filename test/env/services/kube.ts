@@ -7,9 +7,10 @@ import { freePort } from "../lib/ports.js";
 import { startServer, stopServer, tailLog, type ServerProcess } from "../lib/process.js";
 import { version } from "../lib/versions.js";
 import { waitFor } from "../lib/wait.js";
-import type { TestEnv } from "../types.js";
+import type { KubeControlPlane } from "../types.js";
 import { generateKubePki, writeKubeconfig, type KubePki } from "./kube-certs.js";
 import { CPU_NODE_NAME, GPU_NODE_NAME, KWOK_NODE_ANNOTATION, POD_CIDR, fakeNodes } from "./kube-nodes.js";
+import { NODE_IP, REAL_NODE_NAME, SERVICE_CIDR, SERVICE_IP } from "./node-network.js";
 
 export * from "./kube-nodes.js";
 
@@ -17,13 +18,12 @@ export * from "./kube-nodes.js";
  * A real Kubernetes control plane for integration tests, started the way controller-runtime's
  * envtest starts one: etcd and kube-apiserver, plus kube-controller-manager and kube-scheduler so
  * that Deployments get pods and pods get nodes. kwok plays the kubelets of two fake Nodes (one
- * CPU, one GPU). Binaries come from test/env/build/kube.sh; every listener is on 127.0.0.1 at a
- * port the kernel picked.
+ * CPU, one GPU); a real kubelet joins as a third node (real-node.ts). Binaries come from
+ * test/env/build/kube.sh. The API server listens on the node IP (node-network.ts), which pods and
+ * the kubelet reach and which the `kubernetes` Service points at; every other listener is on
+ * 127.0.0.1. Ports are picked at random (lib/ports.ts).
  */
 
-/** The Service CIDR and the ClusterIP of `kubernetes.default` (its first address). */
-const SERVICE_CIDR = "10.96.0.0/16";
-const SERVICE_IP = "10.96.0.1";
 
 /** Cold starts on a busy 2-core machine (the other services start at the same time). */
 const START_TIMEOUT_MS = { etcd: 30_000, apiserver: 120_000, component: 60_000, nodes: 60_000 };
@@ -167,11 +167,10 @@ function startApiserver(
     cmd: bin.apiserver,
     args: [
       `--etcd-servers=http://127.0.0.1:${ports.etcdClient}`,
-      "--bind-address=127.0.0.1",
-      "--advertise-address=127.0.0.1",
-      // The `kubernetes` Service's endpoint would be 127.0.0.1, which Endpoints reject (loopback):
-      // without this the API server logs that error every 10 s. Nothing in the tests needs it.
-      "--endpoint-reconciler-type=none",
+      // The node IP, not loopback: pods reach the API server there, through the `kubernetes`
+      // Service whose endpoint is the advertised address.
+      `--bind-address=${NODE_IP}`,
+      `--advertise-address=${NODE_IP}`,
       `--secure-port=${ports.apiserver}`,
       `--tls-cert-file=${pki.apiserver.cert}`,
       `--tls-private-key-file=${pki.apiserver.key}`,
@@ -189,9 +188,14 @@ function startApiserver(
       "--requestheader-extra-headers-prefix=X-Remote-Extra-",
       `--proxy-client-cert-file=${pki.frontProxyClient.cert}`,
       `--proxy-client-key-file=${pki.frontProxyClient.key}`,
+      // `kubectl logs` and `exec` on the real node: the API server authenticates to its kubelet,
+      // found by its InternalIP (its Hostname, the node name, resolves nowhere).
+      `--kubelet-client-certificate=${pki.clients.apiserverKubelet.cert}`,
+      `--kubelet-client-key=${pki.clients.apiserverKubelet.key}`,
+      "--kubelet-preferred-address-types=InternalIP,Hostname",
     ],
     logDir,
-    ready: async () => (await httpsStatus(`https://127.0.0.1:${ports.apiserver}/readyz`, tls)) === 200,
+    ready: async () => (await httpsStatus(`https://${NODE_IP}:${ports.apiserver}/readyz`, tls)) === 200,
     timeoutMs: START_TIMEOUT_MS.apiserver,
   });
 }
@@ -319,12 +323,15 @@ async function waitForDefaultServiceAccount(core: CoreV1Api, kcmLog: string): Pr
 export async function startKube(ctx: {
   runDir: string;
   logDir: string;
-}): Promise<{ kube: TestEnv["kube"]; processes: ServerProcess[] }> {
+}): Promise<{ kube: KubeControlPlane; processes: ServerProcess[]; pki: KubePki; dir: string }> {
   const bin = kubeBinaries();
   const dir = join(ctx.runDir, "kube");
   mkdirSync(dir, { recursive: true });
-  const [pki, ports] = await Promise.all([generateKubePki(join(dir, "pki"), SERVICE_IP), allocatePorts()]);
-  const server = `https://127.0.0.1:${ports.apiserver}`;
+  const [pki, ports] = await Promise.all([
+    generateKubePki(join(dir, "pki"), { serviceIp: SERVICE_IP, nodeIp: NODE_IP, nodeName: REAL_NODE_NAME }),
+    allocatePorts(),
+  ]);
+  const server = `https://${NODE_IP}:${ports.apiserver}`;
   const kubeconfig = join(dir, "admin.kubeconfig");
   writeKubeconfig(kubeconfig, { server, caCert: pki.ca.cert, client: pki.clients.admin, user: "sabot-admin" });
   writeKubeconfig(join(dir, "controller-manager.kubeconfig"), {
@@ -364,7 +371,7 @@ export async function startKube(ctx: {
       waitForNodesReady(core, logOf("kwok")),
       waitForDefaultServiceAccount(core, logOf("kube-controller-manager")),
     ]);
-    return { kube: { kubeconfig, server, gpuNode: GPU_NODE_NAME, cpuNode: CPU_NODE_NAME }, processes };
+    return { kube: { kubeconfig, server, gpuNode: GPU_NODE_NAME, cpuNode: CPU_NODE_NAME }, processes, pki, dir };
   } catch (err) {
     // Clients first, etcd last, so nothing logs errors about a backend that went away.
     for (const p of processes.reverse()) await stopServer(p, 5_000);

@@ -1,0 +1,77 @@
+import { CoreV1Api, KubeConfig } from "@kubernetes/client-node";
+import { stopServer, type ServerProcess } from "../../lib/process.js";
+import { waitFor } from "../../lib/wait.js";
+import { REAL_NODE_NAME } from "../node-network.js";
+import { scrubRealNode } from "./cleanup.js";
+import { readOwner } from "./owner.js";
+import { nodeBinaries } from "./paths.js";
+
+/** Names of the node's processes in TestEnv.processes, in the order teardown stops them. */
+export const REAL_NODE_PROCESSES = ["kube-proxy", "coredns", "kubelet", "containerd"] as const;
+
+/** How long the kubelet gets to stop the node's pods (and run CNI DEL for each) before the scrub. */
+const DRAIN_TIMEOUT_MS = 30_000;
+
+/**
+ * Cordons the node and deletes its pods through the API server, then waits until the kubelet has
+ * stopped them: that is what tears their networks down the way CNI expects (veth, IPAM lease,
+ * firewall rules). Controllers cannot put new pods there once it is cordoned.
+ */
+async function drainRealNode(kubeconfig: string): Promise<void> {
+  const kc = new KubeConfig();
+  kc.loadFromFile(kubeconfig);
+  const core = kc.makeApiClient(CoreV1Api);
+  const node = await core.readNode({ name: REAL_NODE_NAME }).catch(() => undefined);
+  // Never registered (a start that failed before the kubelet ran): no pods to stop.
+  if (!node) return;
+  await core.replaceNode({ name: REAL_NODE_NAME, body: { ...node, spec: { ...node.spec, unschedulable: true } } });
+  const onNode = async () =>
+    (await core.listPodForAllNamespaces({ fieldSelector: `spec.nodeName=${REAL_NODE_NAME}` })).items;
+  for (const pod of await onNode()) {
+    const { name, namespace } = pod.metadata ?? {};
+    if (name && namespace) await core.deleteNamespacedPod({ name, namespace, gracePeriodSeconds: 1 }).catch(() => {});
+  }
+  await waitFor(async () => (await onNode()).length === 0, {
+    what: `the kubelet to stop the pods of ${REAL_NODE_NAME}`,
+    timeoutMs: DRAIN_TIMEOUT_MS,
+    intervalMs: 250,
+  });
+}
+
+/**
+ * Stops the real node of the run in `runDir` and removes all it left on the machine; idempotent,
+ * and a no-op when another run has taken the node since (it cleaned this one's leftovers).
+ * Returns the processes it stopped, which the caller need not stop again.
+ */
+export async function stopRealNode(o: {
+  runDir: string;
+  kubeconfig?: string;
+  processes: ServerProcess[];
+}): Promise<ServerProcess[]> {
+  const owner = readOwner();
+  if (owner && owner.runDir !== o.runDir) return [];
+  const drainError = o.kubeconfig
+    ? await drainRealNode(o.kubeconfig).then(
+        () => undefined,
+        (err: unknown) => err as Error,
+      )
+    : undefined;
+  const stopped: ServerProcess[] = [];
+  for (const name of REAL_NODE_PROCESSES) {
+    for (const p of o.processes.filter((q) => q.name === name)) {
+      await stopServer(p, 10_000);
+      stopped.push(p);
+    }
+  }
+  let kubeProxy: string | undefined;
+  try {
+    kubeProxy = nodeBinaries().kubeProxy;
+  } catch {
+    // Not built (a start that failed early): then kube-proxy never made chains to clean.
+  }
+  await scrubRealNode(owner, kubeProxy);
+  // A drain that timed out is not a teardown failure (the scrub removed what the kubelet left),
+  // but worth a line: pods that outlive their grace period point at a kubelet or CNI problem.
+  if (drainError) console.warn(`real node teardown: ${drainError.message}`);
+  return stopped;
+}
