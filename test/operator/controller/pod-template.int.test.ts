@@ -200,18 +200,18 @@ describe("pod templates and the scale selector on a real API server", () => {
   });
 
   it("a template the API server refuses shows as an ApplyFailed Event with the API server's reason", async () => {
-    // Passes the CRD and the spec check (volumes are passed through), but a volume needs a source.
-    const bad = jobSpec({ podTemplate: { spec: { volumes: [{ name: "nothing" }] } } });
-    await custom.createNamespacedCustomObject({ ...ref(), body: { apiVersion: API_VERSION, kind: "StreamJob", metadata: { name: "bad-volume" }, spec: bad } });
+    // Passes the CRD and the spec check (dnsPolicy is passed through), not the API server's validation.
+    const bad = jobSpec({ podTemplate: { spec: { dnsPolicy: "Sometimes" } } });
+    await custom.createNamespacedCustomObject({ ...ref(), body: { apiVersion: API_VERSION, kind: "StreamJob", metadata: { name: "bad-dns" }, spec: bad } });
     const event = await waitFor(
       async () => {
-        const { items } = await core.listNamespacedEvent({ namespace: ns, fieldSelector: "involvedObject.name=bad-volume,reason=ApplyFailed" });
+        const { items } = await core.listNamespacedEvent({ namespace: ns, fieldSelector: "involvedObject.name=bad-dns,reason=ApplyFailed" });
         return items[0];
       },
-      { what: "an ApplyFailed Event on bad-volume", timeoutMs: 30_000, intervalMs: 500 },
+      { what: "an ApplyFailed Event on bad-dns", timeoutMs: 30_000, intervalMs: 500 },
     );
     expect(event.type).toBe("Warning");
-    expect(event.message).toContain("volumes[");
+    expect(event.message).toContain("dnsPolicy");
     expect(event.message).toContain("spec.podTemplate");
   });
 
