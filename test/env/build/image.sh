@@ -62,7 +62,7 @@ ensure_dockerd() {
   # In its own session with every inherited descriptor closed: all.sh's build lock (fd 9) or a
   # caller's output pipe held by a daemon would block the next build or the caller forever.
   (
-    for fd in /proc/$BASHPID/fd/*; do
+    for fd in "/proc/$BASHPID/fd/"*; do
       fd="${fd##*/}"
       ((fd > 2)) && eval "exec $fd>&-"
     done
@@ -93,7 +93,7 @@ image_inputs() {
 # Path and content of each input, so a rename changes the hash as well as an edit.
 content_hash() {
   (
-    cd "$repo"
+    cd "$repo" || exit
     image_inputs | while IFS= read -r f; do
       # Skips files deleted in the working tree but still in git's index.
       if [[ -f "$f" ]]; then printf '%s\0' "$f"; fi
@@ -141,6 +141,8 @@ else
   secret=()
   ca="${NODE_EXTRA_CA_CERTS:-$(npm config get cafile 2>/dev/null || true)}"
   [[ -n "$ca" && "$ca" != null && -s "$ca" ]] && secret=(--secret "id=ca-certificates,src=$ca")
+  # RUN steps (npm ci) reach the registry through docker's default bridge and its NAT, as any
+  # container does; no host network needed.
   t=$SECONDS
   docker build --progress=plain "${secret[@]}" \
     --build-arg "NODE_IMAGE=$runtime_base" --build-arg "BUILD_IMAGE=$build_base" \
