@@ -130,6 +130,8 @@ function mainContainer(own: V1Container, t: V1Container | undefined): V1Containe
     volumeMounts: concat(own.volumeMounts, t.volumeMounts?.filter((m) => !ownMounts.has(m.mountPath))),
     resources,
     securityContext: own.securityContext || t.securityContext ? { ...own.securityContext, ...t.securityContext } : undefined,
+    // A job may pull its own image differently from the operator's default (Always for a moving tag).
+    imagePullPolicy: t.imagePullPolicy ?? own.imagePullPolicy,
   });
 }
 

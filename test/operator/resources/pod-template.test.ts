@@ -53,6 +53,7 @@ const full: PodTemplateSpec = {
         volumeMounts: [{ name: "certs", mountPath: "/etc/kafka-tls", readOnly: true }],
         resources: { requests: { "ephemeral-storage": "2Gi", cpu: "9" }, limits: { "ephemeral-storage": "4Gi" } },
         securityContext: { runAsUser: 1001 },
+        imagePullPolicy: "Always",
       },
       { name: "log-shipper", image: "fluent-bit:3", volumeMounts: [{ name: "tmp", mountPath: "/logs" }] },
     ],
@@ -84,6 +85,7 @@ describe("spec.podTemplate", () => {
 
       const c = main(t);
       expect(c.image).toBe("sabot:test");
+      expect(c.imagePullPolicy).toBe("Always");
       expect(c.args?.[0]).toBe(role);
       // The operator's variables first (the user's may refer to them), the user's added after.
       const names = envNames(c);
