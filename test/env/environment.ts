@@ -7,7 +7,7 @@ import { startKafka } from "./services/kafka.js";
 import { startKube } from "./services/kube.js";
 import { startMinio } from "./services/minio.js";
 import { startPrometheus } from "./services/prometheus.js";
-import { prepareRealNode, startKubeWithRealNode, stopRealNode } from "./services/real-node.js";
+import { prepareRealNode, releaseRealNode, startKubeWithRealNode, stopRealNode } from "./services/real-node.js";
 import type { TestEnv } from "./types.js";
 
 const buildScript = new URL("./build/all.sh", import.meta.url).pathname;
@@ -47,6 +47,7 @@ export async function startEnvironment(opts: { standalone?: boolean } = {}): Pro
       return [];
     });
     await Promise.all(processes.filter((p) => !stopped.includes(p)).map((p) => stopServer(p)));
+    await releaseRealNode(runDir).catch((err: unknown) => failures.push(`releasing the real node: ${(err as Error).message}`));
     throw new Error(`test environment failed to start (logs in ${logDir}):\n${failures.join("\n\n")}`);
   }
   const [kafka, minio, prom, kube] = started.map((r) => (r as PromiseFulfilledResult<unknown>).value) as [
@@ -71,7 +72,8 @@ export async function startEnvironment(opts: { standalone?: boolean } = {}): Pro
 /**
  * Stops every server; removes the run folder unless its logs are wanted (a failed run). The real
  * node goes first, while the API server still runs: its pods are deleted through it so the kubelet
- * tears their networks down, then the node's processes stop and what they left is removed.
+ * tears their networks down, then the node's processes stop and what they left is removed. The
+ * node IP goes last, after everything listening on it.
  */
 export async function stopEnvironment(
   env: Pick<TestEnv, "processes" | "runDir" | "kube">,
@@ -86,6 +88,10 @@ export async function stopEnvironment(
   );
   // The API server depends on etcd, so stopping in reverse start order gives cleaner logs.
   for (const p of [...env.processes].reverse()) if (!stopped.includes(p)) await stopServer(p);
+  // Last: the services above listen on the node IP that this removes.
+  await releaseRealNode(env.runDir).catch((err: unknown) => {
+    nodeError ??= err as Error;
+  });
   if (!opts.keepFiles) rmSync(env.runDir, { recursive: true, force: true });
   if (nodeError) throw nodeError;
 }

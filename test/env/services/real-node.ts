@@ -32,7 +32,7 @@ import { FOREIGN_PATHS, nodeBinaries, nodeImages, nodePaths, type LocalImage, ty
  */
 export { importImageArchive } from "./real-node/containerd.js";
 export { realNodePlacement } from "./real-node/placement.js";
-export { stopRealNode } from "./real-node/teardown.js";
+export { releaseRealNode, stopRealNode } from "./real-node/teardown.js";
 
 /**
  * A real Kubernetes node beside kwok's fake ones: a kubelet on its own containerd with CNI,

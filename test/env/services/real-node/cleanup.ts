@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { CNI_NETWORK_NAME, REAL_POD_CIDR } from "../node-network.js";
 import { host, hostQuiet, processMatches } from "./host.js";
 import { kubeProxyCleanup } from "./kube-proxy.js";
-import { teardownNodeNetwork } from "./network.js";
+import { deleteCniBridge, teardownNodeNetwork } from "./network.js";
 import type { NodeOwner } from "./owner.js";
 import { FOREIGN_PATHS, NODE_PATHS, nodePaths } from "./paths.js";
 
@@ -13,8 +13,16 @@ import { FOREIGN_PATHS, NODE_PATHS, nodePaths } from "./paths.js";
  * steps find nothing) or crashed: processes, pod cgroups, mounts, network namespaces, links,
  * iptables chains, routes, folders. Every step is idempotent and goes on past failures, which are
  * collected and reported together at the end.
+ *
+ * `keepHost` leaves the host network (node bridge and IP, Service route, guard, sysctls) and the
+ * owner record: the environment's other services still listen on the node IP. releaseRealNode
+ * removes them once those have stopped.
  */
-export async function scrubRealNode(owner: NodeOwner | undefined, kubeProxyBin: string | undefined): Promise<void> {
+export async function scrubRealNode(
+  owner: NodeOwner | undefined,
+  kubeProxyBin: string | undefined,
+  opts: { keepHost: boolean } = { keepHost: false },
+): Promise<void> {
   const problems: string[] = [];
   const step = async (what: string, fn: () => Promise<void> | void) => {
     try {
@@ -29,9 +37,10 @@ export async function scrubRealNode(owner: NodeOwner | undefined, kubeProxyBin: 
   await step("unmount", unmountUnder([NODE_PATHS.lib, NODE_PATHS.run]));
   if (kubeProxyBin && existsSync(kubeProxyBin)) await step("kube-proxy --cleanup", () => kubeProxyCleanup(kubeProxyBin));
   await step("iptables chains", () => removeChains(["iptables", "ip6tables"]));
-  await step("network", () => teardownNodeNetwork(owner?.previousSysctls ?? {}));
+  await step("pod bridge", deleteCniBridge);
+  if (!opts.keepHost) await step("host network", () => teardownNodeNetwork(owner?.previousSysctls ?? {}));
   await step("pod cgroups", removePodCgroups);
-  await step("files", () => removeFiles(owner));
+  await step("files", () => removeFiles(owner, opts.keepHost));
   if (problems.length > 0) throw new RealNodeCleanupError(problems);
 }
 
@@ -197,10 +206,24 @@ function restore(tool: string, script: string): Promise<void> {
 }
 
 /** The node's own folders, and what the kubelet and libcni write outside the roots they are given. */
-function removeFiles(owner: NodeOwner | undefined): void {
+/** IDs of the pod sandboxes containerd's CRI plugin knows, from its folders (containerd may be gone). */
+function sandboxIds(): string[] {
+  const dir = join(nodePaths.containerdRoot, "io.containerd.grpc.v1.cri", "sandboxes");
+  return existsSync(dir) ? readdirSync(dir) : [];
+}
+
+function removeFiles(owner: NodeOwner | undefined, keepOwner: boolean): void {
+  // Before the containerd root goes: libcni's cache names the loopback network's entries after them.
+  const sandboxes = sandboxIds();
   rmSync(NODE_PATHS.lib, { recursive: true, force: true });
-  // The owner record lives in here too: the node is free again.
-  rmSync(NODE_PATHS.run, { recursive: true, force: true });
+  if (existsSync(NODE_PATHS.run)) {
+    for (const name of readdirSync(NODE_PATHS.run)) {
+      const path = join(NODE_PATHS.run, name);
+      if (!(keepOwner && path === nodePaths.owner)) rmSync(path, { recursive: true, force: true });
+    }
+    // Without the owner record the node is free again.
+    if (!keepOwner) rmdirSync(NODE_PATHS.run);
+  }
   if (existsSync(FOREIGN_PATHS.containerLogLinks)) {
     for (const name of readdirSync(FOREIGN_PATHS.containerLogLinks)) {
       const link = join(FOREIGN_PATHS.containerLogLinks, name);
@@ -212,9 +235,14 @@ function removeFiles(owner: NodeOwner | undefined): void {
     }
   }
   if (existsSync(FOREIGN_PATHS.cniCache)) {
-    for (const name of readdirSync(FOREIGN_PATHS.cniCache).filter((n) => n.startsWith(`${CNI_NETWORK_NAME}-`))) {
+    const ours = (n: string) => n.startsWith(`${CNI_NETWORK_NAME}-`) || sandboxes.some((id) => n.includes(id));
+    for (const name of readdirSync(FOREIGN_PATHS.cniCache).filter(ours)) {
       rmSync(join(FOREIGN_PATHS.cniCache, name), { force: true });
     }
+  }
+  // Folders the kubelet and libcni create when missing; left only where something else uses them.
+  for (const dir of [FOREIGN_PATHS.cniCache, "/var/lib/cni", FOREIGN_PATHS.containerLogLinks, FOREIGN_PATHS.netns]) {
+    removeIfEmpty(dir);
   }
   // The kubelet creates its device-plugin socket here whatever its --root-dir.
   if (owner && !owner.kubeletDefaultRootExisted) {
@@ -222,5 +250,13 @@ function removeFiles(owner: NodeOwner | undefined): void {
   } else {
     rmSync(join(FOREIGN_PATHS.deviceplugins, "kubelet.sock"), { force: true });
     rmSync(join(FOREIGN_PATHS.deviceplugins, "kubelet_internal_checkpoint"), { force: true });
+  }
+}
+
+export function removeIfEmpty(dir: string): void {
+  try {
+    if (existsSync(dir) && readdirSync(dir).length === 0) rmdirSync(dir);
+  } catch {
+    // A mount point (`ip netns` makes /run/netns one) or in use: then it is not only ours.
   }
 }

@@ -49,14 +49,23 @@ export async function setupNodeNetwork(): Promise<Record<string, string>> {
   return previous;
 }
 
-/** Undoes setupNodeNetwork and removes the CNI bridge; every step tolerates "already gone". */
+/** Removes the pods' bridge (and any veth left on it); a no-op when it is gone. */
+export async function deleteCniBridge(): Promise<void> {
+  // Deleting a bridge detaches (and with their peers gone, frees) any veth still on it.
+  await hostQuiet("ip", ["link", "del", CNI_BRIDGE]);
+}
+
+/**
+ * Undoes setupNodeNetwork; every step tolerates "already gone". Only once every service that
+ * listens on the node IP has stopped: with the address gone, their peers' FINs are never
+ * delivered, and the API server waits out its shutdown timeout on watches of dead clients.
+ */
 export async function teardownNodeNetwork(previousSysctls: Record<string, string>): Promise<void> {
   while (await guardQuiet("-D", "FORWARD", "-j", GUARD_CHAIN));
   await guardQuiet("-F", GUARD_CHAIN);
   await guardQuiet("-X", GUARD_CHAIN);
   await hostQuiet("ip", ["route", "del", "blackhole", SERVICE_CIDR]);
-  // Deleting a bridge detaches (and with their peers gone, frees) any veth still on it.
-  await hostQuiet("ip", ["link", "del", CNI_BRIDGE]);
+  await deleteCniBridge();
   await hostQuiet("ip", ["link", "del", NODE_BRIDGE]);
   for (const [name, value] of Object.entries(previousSysctls)) {
     try {

@@ -2,9 +2,10 @@ import { CoreV1Api, KubeConfig } from "@kubernetes/client-node";
 import { stopServer, type ServerProcess } from "../../lib/process.js";
 import { waitFor } from "../../lib/wait.js";
 import { REAL_NODE_NAME } from "../node-network.js";
-import { scrubRealNode } from "./cleanup.js";
-import { readOwner } from "./owner.js";
-import { nodeBinaries } from "./paths.js";
+import { removeIfEmpty, scrubRealNode } from "./cleanup.js";
+import { teardownNodeNetwork } from "./network.js";
+import { readOwner, removeOwner } from "./owner.js";
+import { NODE_PATHS, nodeBinaries } from "./paths.js";
 
 /** Names of the node's processes in TestEnv.processes, in the order teardown stops them. */
 export const REAL_NODE_PROCESSES = ["kube-proxy", "coredns", "kubelet", "containerd"] as const;
@@ -39,9 +40,10 @@ async function drainRealNode(kubeconfig: string): Promise<void> {
 }
 
 /**
- * Stops the real node of the run in `runDir` and removes all it left on the machine; idempotent,
- * and a no-op when another run has taken the node since (it cleaned this one's leftovers).
- * Returns the processes it stopped, which the caller need not stop again.
+ * Stops the real node of the run in `runDir` and removes all it left on the machine but the host
+ * network (see releaseRealNode); idempotent, and a no-op when another run has taken the node
+ * since (it cleaned this one's leftovers). Returns the processes it stopped, which the caller need
+ * not stop again.
  */
 export async function stopRealNode(o: {
   runDir: string;
@@ -69,9 +71,22 @@ export async function stopRealNode(o: {
   } catch {
     // Not built (a start that failed early): then kube-proxy never made chains to clean.
   }
-  await scrubRealNode(owner, kubeProxy);
+  await scrubRealNode(owner, kubeProxy, { keepHost: true });
   // A drain that timed out is not a teardown failure (the scrub removed what the kubelet left),
   // but worth a line: pods that outlive their grace period point at a kubelet or CNI problem.
   if (drainError) console.warn(`real node teardown: ${drainError.message}`);
   return stopped;
+}
+
+/**
+ * Last, after every service listening on the node IP has stopped: removes the host network (node
+ * bridge, Service route, guard, sysctls) and the owner record, which frees the node for the next
+ * run. A no-op when another run holds the node.
+ */
+export async function releaseRealNode(runDir: string): Promise<void> {
+  const owner = readOwner();
+  if (owner && owner.runDir !== runDir) return;
+  await teardownNodeNetwork(owner?.previousSysctls ?? {});
+  removeOwner();
+  removeIfEmpty(NODE_PATHS.run);
 }
