@@ -33,6 +33,7 @@ import { FOREIGN_PATHS, nodeBinaries, nodeImages, nodePaths, type LocalImage, ty
 export { importImageArchive } from "./real-node/containerd.js";
 export { realNodePlacement } from "./real-node/placement.js";
 export { releaseRealNode, stopRealNode } from "./real-node/teardown.js";
+import { stopStaleRun } from "./real-node/teardown.js";
 
 /**
  * A real Kubernetes node beside kwok's fake ones: a kubelet on its own containerd with CNI,
@@ -64,7 +65,9 @@ export async function prepareRealNode(ctx: RunContext & { standalone: boolean })
   const bin = nodeBinaries();
   const images = nodeImages();
   assertNodeFree();
-  await scrubRealNode(readOwner(), bin.kubeProxy);
+  const stale = readOwner();
+  await stopStaleRun(stale);
+  await scrubRealNode(stale, bin.kubeProxy);
   const owner = {
     runDir: ctx.runDir,
     starter: thisProcess(),

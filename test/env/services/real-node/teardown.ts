@@ -1,10 +1,14 @@
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { CoreV1Api, KubeConfig } from "@kubernetes/client-node";
 import { stopServer, type ServerProcess } from "../../lib/process.js";
 import { waitFor } from "../../lib/wait.js";
 import { REAL_NODE_NAME } from "../node-network.js";
 import { removeIfEmpty, scrubRealNode } from "./cleanup.js";
 import { teardownNodeNetwork } from "./network.js";
-import { readOwner, removeOwner } from "./owner.js";
+import type { TestEnv } from "../../types.js";
+import { processMatches } from "./host.js";
+import { readOwner, removeOwner, type NodeOwner } from "./owner.js";
 import { NODE_PATHS, nodeBinaries } from "./paths.js";
 
 /** Names of the node's processes in TestEnv.processes, in the order teardown stops them. */
@@ -89,4 +93,16 @@ export async function releaseRealNode(runDir: string): Promise<void> {
   await teardownNodeNetwork(owner?.previousSysctls ?? {});
   removeOwner();
   removeIfEmpty(NODE_PATHS.run);
+}
+
+/**
+ * The other services of a run that died holding the node (a test run killed with SIGKILL): they
+ * would keep their ports and memory, and Kafka, MinIO and Prometheus listen on the node IP this
+ * run is about to set up again. Only processes whose command line names that run's folder.
+ */
+export async function stopStaleRun(owner: NodeOwner | undefined): Promise<void> {
+  const envFile = owner ? join(owner.runDir, "env.json") : undefined;
+  if (!owner || !envFile || !existsSync(envFile)) return;
+  const env = JSON.parse(readFileSync(envFile, "utf8")) as Pick<TestEnv, "processes">;
+  for (const p of [...env.processes].reverse()) if (processMatches(p.pid, owner.runDir)) await stopServer(p, 2_000);
 }
