@@ -22,7 +22,8 @@ import { startCoredns } from "./real-node/coredns.js";
 import { startKubeProxy } from "./real-node/kube-proxy.js";
 import { startKubelet } from "./real-node/kubelet.js";
 import { setupNodeNetwork } from "./real-node/network.js";
-import { assertNodeFree, claimNode, readOwner, recordPid, thisProcess, writeOwner } from "./real-node/owner.js";
+import { claimNode } from "./real-node/claim.js";
+import { readOwner, recordPid, thisProcess, writeOwner } from "./real-node/owner.js";
 import { FOREIGN_PATHS, nodeBinaries, nodeImages, nodePaths, type LocalImage, type NodeBinaries } from "./real-node/paths.js";
 
 /**
@@ -64,19 +65,21 @@ const READY_TIMEOUT_MS = 120_000;
 export async function prepareRealNode(ctx: RunContext & { standalone: boolean }): Promise<PreparedNode> {
   const bin = nodeBinaries();
   const images = nodeImages();
-  assertNodeFree();
-  const stale = readOwner();
-  await stopStaleRun(stale);
-  await scrubRealNode(stale, bin.kubeProxy);
-  const owner = {
-    runDir: ctx.runDir,
-    starter: thisProcess(),
-    standalone: ctx.standalone,
-    pids: {},
-    previousSysctls: {},
-    kubeletDefaultRootExisted: existsSync(FOREIGN_PATHS.kubeletDefaultRoot),
-  };
-  claimNode(owner);
+  const owner = await claimNode(
+    async (stale) => {
+      await stopStaleRun(stale);
+      await scrubRealNode(stale, bin.kubeProxy);
+    },
+    // After the scrub, which removes a /var/lib/kubelet that a dead run's kubelet made.
+    () => ({
+      runDir: ctx.runDir,
+      starter: thisProcess(),
+      standalone: ctx.standalone,
+      pids: {},
+      previousSysctls: {},
+      kubeletDefaultRootExisted: existsSync(FOREIGN_PATHS.kubeletDefaultRoot),
+    }),
+  );
   try {
     // Recorded before anything else starts: a run killed from here on is undone by the next one's scrub.
     writeOwner({ ...owner, previousSysctls: await setupNodeNetwork() });

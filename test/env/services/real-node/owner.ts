@@ -46,13 +46,17 @@ export function thisProcess(): ProcessId {
   return { pid: process.pid, startTime: startTimeOf(process.pid) ?? "" };
 }
 
-function running(p: ProcessId): boolean {
+export function running(p: ProcessId): boolean {
   return startTimeOf(p.pid) === p.startTime;
 }
 
 /** Another environment's real node is running. */
 export class RealNodeBusyError extends Error {
-  constructor(readonly runDir: string) {
+  constructor(
+    readonly runDir: string,
+    /** Held by an `env:up` environment, which keeps it until `env:down`: not worth waiting for. */
+    readonly standalone: boolean,
+  ) {
     super(
       `the real node is in use by the test environment in ${runDir}; one real node per machine. ` +
         `Stop it with \`npm run env:down -- ${runDir}/env.json\`, or reuse it with SABOT_TESTENV_FILE=${runDir}/env.json`,
@@ -75,18 +79,10 @@ export function writeOwner(owner: NodeOwner): void {
   writeFileSync(nodePaths.owner, JSON.stringify(owner, null, 2));
 }
 
-/**
- * Takes the node for this run: creates the record exclusively, so of two environments starting
- * at once only one gets it. Call after clearing a stale record (assertNodeFree, then the scrub).
- */
-export function claimNode(owner: NodeOwner): void {
+/** Writes this run's record; only under the claim lock (claim.ts), after the scrub. */
+export function createOwner(owner: NodeOwner): void {
   mkdirSync(dirname(nodePaths.owner), { recursive: true });
-  try {
-    writeFileSync(nodePaths.owner, JSON.stringify(owner, null, 2), { flag: "wx" });
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
-    throw new RealNodeBusyError(readOwner()?.runDir ?? "(another run starting now)");
-  }
+  writeFileSync(nodePaths.owner, JSON.stringify(owner, null, 2));
 }
 
 export function recordPid(name: string, pid: number): void {
@@ -107,5 +103,7 @@ export function assertNodeFree(): void {
   if (!owner) return;
   const kubelet = owner.pids.kubelet;
   const kubeletAlive = kubelet !== undefined && processMatches(kubelet, owner.runDir);
-  if (running(owner.starter) || (owner.standalone && kubeletAlive)) throw new RealNodeBusyError(owner.runDir);
+  if (running(owner.starter) || (owner.standalone && kubeletAlive)) {
+    throw new RealNodeBusyError(owner.runDir, owner.standalone);
+  }
 }
