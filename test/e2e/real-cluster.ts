@@ -1,0 +1,171 @@
+import { CreateBucketCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
+import { AppsV1Api, CoordinationV1Api, CoreV1Api, CustomObjectsApi, type KubeConfig, type V1Pod } from "@kubernetes/client-node";
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import type { StreamJobStatus } from "../../operator/crd/status.js";
+import { API_GROUP } from "../../runtime/spec/manifest.js";
+import { sabotImage } from "../env/lib/image.js";
+import { waitFor } from "../env/lib/wait.js";
+import { kubectlPath } from "../env/services/kube.js";
+import { REAL_NODE_NAME, REAL_NODE_TAINT } from "../env/services/node-network.js";
+import { testEnv } from "../helpers/env.js";
+import { uniqueName } from "../helpers/names.js";
+import { CHART, helm, setArgs } from "../helm/helm.js";
+import { freshNamespace, installCrds, kubeConfig } from "../operator/controller/kube.js";
+
+/**
+ * The world of the end-to-end tests: the operator installed with Helm from the real image as a pod
+ * of the test environment's real (kubelet) node, a fresh namespace, a MinIO bucket with the
+ * credentials Secret the jobs' pods read, and the Kubernetes clients to watch it all.
+ */
+export interface RealCluster {
+  kc: KubeConfig;
+  core: CoreV1Api;
+  apps: AppsV1Api;
+  custom: CustomObjectsApi;
+  ns: string;
+  release: string;
+  bucket: string;
+  s3: S3Client;
+}
+
+export const STORAGE_SECRET = "minio-creds";
+
+/** Tolerates the real node's taint and selects it: what a job's pods need to run for real. */
+export const onRealNode = {
+  nodeSelector: { "kubernetes.io/hostname": REAL_NODE_NAME },
+  tolerations: [{ key: REAL_NODE_TAINT.key, operator: "Exists", effect: REAL_NODE_TAINT.effect }],
+};
+
+/** The operator's Helm values for this environment: the local image, never pulled, on the real node. */
+function operatorValues(): Record<string, string | number | boolean> {
+  const [repository, tag] = splitImage(sabotImage().ref);
+  const env = testEnv();
+  return {
+    "image.repository": repository,
+    "image.tag": tag,
+    "image.pullPolicy": "Never",
+    "jobs.imagePullPolicy": "Never",
+    "jobs.shutdownTimeoutSeconds": 10,
+    "jobs.preStopSleepSeconds": 1,
+    "jobs.logLevel": "info",
+    "nodeSelector.kubernetes\\.io/hostname": REAL_NODE_NAME,
+    "tolerations[0].key": REAL_NODE_TAINT.key,
+    "tolerations[0].operator": "Exists",
+    "tolerations[0].effect": REAL_NODE_TAINT.effect,
+    "autoscaler.prometheusUrl": env.prometheus.url,
+  };
+}
+
+/** `repo:tag` → [repo, tag]; a registry port (`host:5000/x`) is not a tag. */
+function splitImage(ref: string): [string, string] {
+  const at = ref.lastIndexOf(":");
+  if (at < 0 || ref.indexOf("/", at) >= 0) return [ref, "latest"];
+  return [ref.slice(0, at), ref.slice(at + 1)];
+}
+
+export async function kubectl(ns: string, ...args: string[]): Promise<string> {
+  try {
+    const { stdout } = await promisify(execFile)(kubectlPath(), ["--kubeconfig", testEnv().kube.kubeconfig, "-n", ns, ...args], {
+      maxBuffer: 64 * 2 ** 20,
+    });
+    return stdout;
+  } catch (err) {
+    const e = err as Error & { stderr?: string };
+    throw new Error(`kubectl ${args.join(" ")} failed: ${e.stderr ?? e.message}`);
+  }
+}
+
+/** Installs the chart into a fresh namespace and waits until its operator pod leads. */
+export async function installOperator(prefix: string): Promise<RealCluster> {
+  const kc = kubeConfig();
+  const core = kc.makeApiClient(CoreV1Api);
+  await installCrds(kc);
+  const ns = await freshNamespace(kc, prefix);
+  const { s3 } = testEnv();
+  const bucket = uniqueName(prefix);
+  const client = new S3Client({
+    endpoint: s3.endpoint,
+    region: s3.region,
+    forcePathStyle: true,
+    credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey },
+  });
+  await client.send(new CreateBucketCommand({ Bucket: bucket }));
+  await core.createNamespacedSecret({
+    namespace: ns,
+    body: {
+      metadata: { name: STORAGE_SECRET },
+      stringData: {
+        AWS_ACCESS_KEY_ID: s3.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: s3.secretAccessKey,
+        AWS_REGION: s3.region,
+        AWS_ENDPOINT_URL_S3: s3.endpoint,
+      },
+    },
+  });
+  const release = "sabot";
+  // The chart's CRDs are installed above (the same generated files); --skip-crds avoids a
+  // conflict between Helm's and the tests' field managers.
+  await helm("install", release, CHART, "--namespace", ns, "--kubeconfig", testEnv().kube.kubeconfig, "--skip-crds", "--wait", "--timeout", "3m", ...setArgs(operatorValues()));
+  return { kc, core, apps: kc.makeApiClient(AppsV1Api), custom: kc.makeApiClient(CustomObjectsApi), ns, release, bucket, s3: client };
+}
+
+export async function uninstall(c: RealCluster | undefined): Promise<void> {
+  if (!c) return;
+  await kubectl(c.ns, "delete", "streamjobs", "--all", "--wait=true", "--timeout=90s").catch(() => undefined);
+  await helm("uninstall", c.release, "--namespace", c.ns, "--kubeconfig", testEnv().kube.kubeconfig, "--wait").catch(() => undefined);
+  await c.core.deleteNamespace({ name: c.ns }).catch(() => undefined);
+  c.s3.destroy();
+}
+
+export async function leaseHolder(c: RealCluster): Promise<string | undefined> {
+  const lease = await c.kc.makeApiClient(CoordinationV1Api).readNamespacedLease({ name: "sabot-operator-leader", namespace: c.ns });
+  return lease.spec?.holderIdentity ?? undefined;
+}
+
+export async function pods(c: RealCluster, selector: string): Promise<V1Pod[]> {
+  return (await c.core.listNamespacedPod({ namespace: c.ns, labelSelector: selector })).items;
+}
+
+export async function jobStatus(c: RealCluster, name: string): Promise<StreamJobStatus | undefined> {
+  const job = (await c.custom.getNamespacedCustomObject({ group: API_GROUP, version: "v1alpha1", namespace: c.ns, plural: "streamjobs", name })) as {
+    status?: StreamJobStatus;
+  };
+  return job.status;
+}
+
+export async function waitForPhase(
+  c: RealCluster,
+  name: string,
+  phase: string,
+  extra: (s: StreamJobStatus) => boolean = () => true,
+  timeoutMs = 180_000,
+): Promise<StreamJobStatus> {
+  return waitFor(
+    async () => {
+      const s = await jobStatus(c, name);
+      return s?.phase === phase && !s.upgrade && extra(s) ? s : undefined;
+    },
+    { what: `StreamJob ${name} to be ${phase}`, timeoutMs, intervalMs: 500 },
+  );
+}
+
+export async function objectKeys(c: RealCluster, prefix: string): Promise<string[]> {
+  const out = await c.s3.send(new ListObjectsV2Command({ Bucket: c.bucket, Prefix: prefix }));
+  return (out.Contents ?? []).map((o) => o.Key ?? "");
+}
+
+/** Everything a person would look at when an end-to-end test fails. */
+export async function diagnostics(c: RealCluster): Promise<string> {
+  const parts = [
+    await kubectl(c.ns, "get", "streamjobs,checkpoints,pods,deploy,statefulsets,svc", "-o", "wide").catch((e: Error) => e.message),
+    await kubectl(c.ns, "get", "events", "--sort-by=.lastTimestamp").catch((e: Error) => e.message),
+    await kubectl(c.ns, "get", "streamjobs", "-o", "yaml").catch((e: Error) => e.message),
+    await kubectl(c.ns, "logs", "-l", "app.kubernetes.io/name=sabot", "--tail=80", "--all-containers").catch((e: Error) => e.message),
+  ];
+  for (const p of await pods(c, "sabot.dev/job").catch(() => [])) {
+    const name = p.metadata?.name ?? "";
+    parts.push(`--- ${name} ---\n${await kubectl(c.ns, "logs", name, "--tail=60").catch((e: Error) => e.message)}`);
+  }
+  return parts.join("\n\n");
+}
