@@ -79,7 +79,7 @@ describe("real node", () => {
     return stdout;
   }
 
-  it("is Ready, tainted, and runs a pod from a local image that another pod reaches through a ClusterIP Service by DNS name; kubectl logs works", async () => {
+  it("is Ready, tainted, and runs a pod from a local image that another pod reaches through a ClusterIP Service by DNS name; kubectl logs and exec work; pods have no default route", async () => {
     const node = testEnv().kube.realNode;
     const n = await core.readNode({ name: node.name });
     expect(n.status?.conditions?.find((c) => c.type === "Ready")?.status).toBe("True");
@@ -107,6 +107,9 @@ describe("real node", () => {
     // Retries until kube-proxy has programmed the Service and CoreDNS has seen it.
     const svc = `echo.${ns}.svc.${node.clusterDomain}`;
     const client = [
+      // The pod's routes: the pod range, the node bridge and the Service range, and no default
+      // route, so nothing it sends can leave the machine.
+      `ip route | sed 's/^/route: /'`,
       `nslookup kubernetes.default.svc.${node.clusterDomain} | grep -q 10.96.0.1 && echo "api service resolves"`,
       `for i in $(seq 1 40); do out=$(nc -w 2 ${svc} 80 </dev/null) && [ -n "$out" ] && echo "got: $out" && exit 0; sleep 1; done`,
       "echo 'no answer from the Service'; exit 1",
@@ -117,7 +120,17 @@ describe("real node", () => {
     expect(done.status?.phase, clientLogs).toBe("Succeeded");
     expect(clientLogs).toContain("api service resolves");
     expect(clientLogs).toContain("got: pong");
+    const routes = clientLogs.split("\n").filter((l) => l.startsWith("route: "));
+    expect(routes.length).toBeGreaterThan(0);
+    expect(routes.filter((r) => r.includes("default"))).toEqual([]);
     expect(await kubectlLogs("echo")).toContain("serving");
+    // exec streams through the API server to the kubelet, like logs, but both ways.
+    const { stdout } = await run(
+      kubectlPath(),
+      ["--kubeconfig", testEnv().kube.kubeconfig, "-n", ns, "exec", "echo", "--", "cat", "/etc/resolv.conf"],
+      { timeout: 30_000 },
+    );
+    expect(stdout).toContain(`nameserver ${node.ip}`);
   });
 
   it("keeps untolerating pods off the real node", async () => {
