@@ -1,5 +1,5 @@
 import { CNI_BRIDGE, NODE_BRIDGE, NODE_IP_CIDR, REAL_POD_CIDR, SERVICE_CIDR } from "../node-network.js";
-import { host, hostQuiet, writeSysctl } from "./host.js";
+import { host, hostQuiet, readSysctl, writeSysctl } from "./host.js";
 
 /**
  * The host side of the real node's network: a bridge of its own that holds the node IP (the
@@ -37,6 +37,9 @@ export async function setupNodeNetwork(): Promise<Record<string, string>> {
   // A ClusterIP that kube-proxy does not serve must go nowhere; without this route it would
   // follow the default route off the machine.
   await host("ip", ["route", "replace", "blackhole", SERVICE_CIDR]);
+  // The bridge sysctls exist only with br_netfilter loaded (dockerd loads it when it starts); a
+  // machine whose kernel has it built in, or without modprobe, simply skips this.
+  if (readSysctl("net.bridge.bridge-nf-call-iptables") === undefined) await hostQuiet("modprobe", ["br_netfilter"]);
   const previous: Record<string, string> = {};
   for (const [name, value] of Object.entries(SYSCTLS)) {
     const before = writeSysctl(name, value);
