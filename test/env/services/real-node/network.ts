@@ -1,4 +1,4 @@
-import { CNI_BRIDGE, NODE_BRIDGE, NODE_IP_CIDR, REAL_POD_CIDR, SERVICE_CIDR } from "../node-network.js";
+import { CNI_BRIDGE, NODE_BRIDGE, NODE_IP_CIDR, NODE_SUBNET, REAL_POD_CIDR, SERVICE_CIDR } from "../node-network.js";
 import { host, hostQuiet, readSysctl, writeSysctl } from "./host.js";
 
 /**
@@ -27,8 +27,23 @@ const SYSCTLS: Record<string, string> = {
   "net.bridge.bridge-nf-call-iptables": "1",
 };
 
+/**
+ * Routes that make the environment's ranges unreachable whenever nothing more specific serves
+ * them, kept on the machine after teardown on purpose: a client still holding an old env.json (a
+ * test run reusing a stopped environment, a retry loop during env:down) would otherwise send to
+ * 10.250.0.1 along the default route, off the machine. The bridges' own routes (metric 0) win
+ * while the environment is up.
+ */
+const SAFETY_METRIC = "4242";
+const SAFETY_RANGES = [NODE_SUBNET, REAL_POD_CIDR, SERVICE_CIDR];
+
+async function addSafetyRoutes(): Promise<void> {
+  for (const range of SAFETY_RANGES) await host("ip", ["route", "replace", "unreachable", range, "metric", SAFETY_METRIC]);
+}
+
 /** Creates the node bridge and routes, turns on forwarding; returns the sysctls' previous values. */
 export async function setupNodeNetwork(): Promise<Record<string, string>> {
+  await addSafetyRoutes();
   // Idempotent: the bridge may already be there (made by hand to try a service on the node IP).
   const exists = await hostQuiet("ip", ["link", "show", "dev", NODE_BRIDGE]);
   if (!exists) await host("ip", ["link", "add", NODE_BRIDGE, "type", "bridge"]);
@@ -67,7 +82,8 @@ export async function teardownNodeNetwork(previousSysctls: Record<string, string
   while (await guardQuiet("-D", "FORWARD", "-j", GUARD_CHAIN));
   await guardQuiet("-F", GUARD_CHAIN);
   await guardQuiet("-X", GUARD_CHAIN);
-  await hostQuiet("ip", ["route", "del", "blackhole", SERVICE_CIDR]);
+  // Only the blackhole of metric 0; the safety routes stay (see addSafetyRoutes).
+  await hostQuiet("ip", ["route", "del", "blackhole", SERVICE_CIDR, "metric", "0"]);
   await deleteCniBridge();
   await hostQuiet("ip", ["link", "del", NODE_BRIDGE]);
   for (const [name, value] of Object.entries(previousSysctls)) {
