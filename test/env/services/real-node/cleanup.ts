@@ -248,8 +248,8 @@ function removeFiles(owner: NodeOwner | undefined, keepOwner: boolean): void {
   if (owner && !owner.kubeletDefaultRootExisted) {
     rmSync(FOREIGN_PATHS.kubeletDefaultRoot, { recursive: true, force: true });
   } else {
-    rmSync(join(FOREIGN_PATHS.deviceplugins, "kubelet.sock"), { force: true });
-    rmSync(join(FOREIGN_PATHS.deviceplugins, "kubelet_internal_checkpoint"), { force: true });
+    rmSync(join(FOREIGN_PATHS.devicePlugins, "kubelet.sock"), { force: true });
+    rmSync(join(FOREIGN_PATHS.devicePlugins, "kubelet_internal_checkpoint"), { force: true });
   }
 }
 

@@ -34,7 +34,7 @@ export const CNI_BIN_DIR = "/usr/lib/cni";
 
 /** Places the kubelet, containerd and CNI write to whatever roots they are given; cleaned by teardown. */
 export const FOREIGN_PATHS = {
-  deviceplugins: "/var/lib/kubelet/device-plugins",
+  devicePlugins: "/var/lib/kubelet/device-plugins",
   kubeletDefaultRoot: "/var/lib/kubelet",
   containerLogLinks: "/var/log/containers",
   /** libcni's result cache; containerd 1.6 offers no setting for it. */
