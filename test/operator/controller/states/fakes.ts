@@ -22,6 +22,8 @@ export class FakeCoordinator implements LifecycleCoordinator {
   readonly triggers: { stop: boolean; reason: string }[] = [];
   reachable = true;
   behaviour: SavepointBehaviour = "complete";
+  /** What GetJobStatus reports; savepoints are refused (FAILED_PRECONDITION) unless RUNNING. */
+  state: JobStatus["state"] = "RUNNING";
   private nextId = 1;
   private polls = new Map<number, number>();
 
@@ -39,6 +41,7 @@ export class FakeCoordinator implements LifecycleCoordinator {
     this.check();
     if (this.behaviour === "no-storage") throw grpcError(9, "savepoints need spec.checkpointing.storage");
     if (this.behaviour === "unimplemented") throw grpcError(12, "TriggerSavepoint is not implemented");
+    if (this.state !== "RUNNING") throw grpcError(9, "the job is not running: a savepoint needs every subtask running");
     this.triggers.push(req);
     const id = this.nextId++;
     const info = this.info(id, "savepoint", "IN_PROGRESS");
@@ -66,7 +69,7 @@ export class FakeCoordinator implements LifecycleCoordinator {
   async getJobStatus(): Promise<JobStatus> {
     this.check();
     const completed = [...this.checkpoints.values()].filter((c) => c.state === "COMPLETED").at(-1) ?? null;
-    return { lastCheckpoint: completed, state: "RUNNING" } as JobStatus;
+    return { lastCheckpoint: completed, state: this.state } as JobStatus;
   }
 
   private check(): void {

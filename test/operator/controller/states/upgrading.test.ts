@@ -111,6 +111,37 @@ describe("savepoint failures: never a silent fallback", () => {
     expect(sim.status.upgrade?.phase).toBe("Savepointing");
   });
 
+  it("waits for a job that is still deploying instead of abandoning the upgrade, then takes the savepoint", async () => {
+    const sim = new Sim();
+    await sim.runningStable();
+    sim.coordinator.state = "DEPLOYING"; // pods ready, the coordinator still restoring (just resumed)
+    sim.edit({ parallelism: 3 });
+    for (let i = 0; i < 5; i++) {
+      sim.advance(1_000);
+      await sim.step();
+    }
+    expect(sim.status.upgrade?.phase).toBe("Savepointing");
+    expect(sim.status.lastUpgradeFailure).toBeUndefined();
+    expect(sim.coordinator.triggers).toHaveLength(0);
+    sim.coordinator.state = "RUNNING";
+    for (let i = 0; i < 4 && sim.status.upgrade?.phase === "Savepointing"; i++) await sim.step();
+    expect(sim.coordinator.triggers).toHaveLength(1);
+    expect(sim.deployed().parallelism).toBe(3);
+  });
+
+  it("gives up on a job that never runs after savepointTimeout", async () => {
+    const sim = new Sim({ savepointTimeout: "10s" });
+    await sim.runningStable();
+    sim.coordinator.state = "RESTARTING";
+    sim.edit({ parallelism: 3 });
+    for (let i = 0; i < 20 && !sim.status.lastUpgradeFailure; i++) {
+      sim.advance(1_000);
+      await sim.step();
+    }
+    expect(sim.status.lastUpgradeFailure?.reason).toBe("SavepointTimeout");
+    expect(sim.nowMs - Date.parse("2026-01-01T00:00:00Z")).toBeGreaterThanOrEqual(10_000);
+  });
+
   it("a savepoint that hangs is given up after savepointTimeout, not before", async () => {
     const sim = new Sim({ savepointTimeout: "20s" });
     await sim.runningStable();
