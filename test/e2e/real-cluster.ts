@@ -1,6 +1,9 @@
 import { CreateBucketCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import { AppsV1Api, CoordinationV1Api, CoreV1Api, CustomObjectsApi, type KubeConfig, type V1Pod } from "@kubernetes/client-node";
 import { execFile } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { promisify } from "node:util";
 import type { StreamJobStatus } from "../../operator/crd/status.js";
 import { API_GROUP } from "../../runtime/spec/manifest.js";
@@ -168,4 +171,11 @@ export async function diagnostics(c: RealCluster): Promise<string> {
     parts.push(`--- ${name} ---\n${await kubectl(c.ns, "logs", name, "--tail=60").catch((e: Error) => e.message)}`);
   }
   return parts.join("\n\n");
+}
+
+/** `kubectl apply -f` of an object, as a user applies a manifest. */
+export async function applyJson(ns: string, obj: object): Promise<void> {
+  const file = join(mkdtempSync(join(tmpdir(), "e2e-")), "object.json");
+  writeFileSync(file, JSON.stringify(obj));
+  await kubectl(ns, "apply", "-f", file);
 }
