@@ -75,8 +75,8 @@ export async function distributedRun(file: string, flags: DistributedRunFlags): 
           );
         },
   });
-  process.once("SIGINT", () => cluster.stop());
-  process.once("SIGTERM", () => cluster.stop());
+  process.once("SIGINT", () => cluster.terminate("SIGINT"));
+  process.once("SIGTERM", () => cluster.terminate("SIGTERM"));
   const status = await cluster.run();
   process.stderr.write(`job ${status.state} after ${((Date.now() - started) / 1000).toFixed(2)}s (${status.restarts} restarts): ${status.message}\n`);
   process.exitCode = exitCode(status);

@@ -38,7 +38,8 @@ export async function runCommand(file: string, flags: RunFlags): Promise<void> {
   const metrics =
     flags.metricsPort !== undefined ? await startMetricsServer(job.metrics.registry, "127.0.0.1", Number(flags.metricsPort)) : null;
   if (metrics) process.stderr.write(`metrics: http://127.0.0.1:${metrics.port}/metrics\n`);
-  const stop = () => job.stop();
+  // Not job.stop(): with exactly-once sinks a signal must not commit what the next start replays.
+  const stop = () => job.terminate();
   process.once("SIGINT", stop);
   process.once("SIGTERM", stop);
   const summary = await job.run();

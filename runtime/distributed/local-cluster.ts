@@ -59,9 +59,18 @@ export class LocalCluster {
     }
   }
 
-  /** Graceful stop of the job (Ctrl-C). */
+  /** Graceful stop of the job (the end of --duration). */
   stop(): void {
     this.service?.coordinator.requestStop("user", "stopped from the command line");
+  }
+
+  /**
+   * Ctrl-C or SIGTERM: as the coordinator's own SIGTERM, so with exactly-once sinks nothing after
+   * the latest checkpoint is committed, which the next start would write again (see
+   * Coordinator.stopAtLastCheckpoint); otherwise a graceful stop.
+   */
+  terminate(signal: string): void {
+    this.service?.coordinator.requestStop("coordinator", `sabot run received ${signal}`);
   }
 
   private spawnWorker(id: string, coordinator: string, log: Logger): void {

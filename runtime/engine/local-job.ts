@@ -35,7 +35,7 @@ export interface Progress {
 export interface RunSummary extends Progress {
   lateRecords: number;
   /** Why reading stopped. */
-  reason: "end-of-input" | "max-records" | "duration" | "stopped" | "aborted";
+  reason: "end-of-input" | "max-records" | "duration" | "stopped" | "aborted" | "terminated";
 }
 
 /**
@@ -50,6 +50,8 @@ export class LocalJob {
   private readonly wakers = new Set<() => void>();
   private startedAt = 0;
   private aborted = false;
+  /** terminate() with exactly-once sinks: aborted, and the sinks drop their open output. */
+  private terminated = false;
 
   constructor(
     readonly plan: JobPlan,
@@ -72,6 +74,19 @@ export class LocalJob {
   abort(): void {
     this.aborted = true;
     this.requestStop("aborted");
+  }
+
+  /**
+   * SIGTERM or Ctrl-C. With exactly-once sinks the job's next start restores its latest
+   * checkpoint, so output after that checkpoint must not be committed now (it would be written
+   * twice), nor source offsets (a start without a checkpoint would skip that input): the run stops
+   * as abort() does, and the sinks drop their uncommitted output. Otherwise as stop().
+   */
+  terminate(): void {
+    if (!exactlyOnce(this.plan)) return this.stop();
+    this.terminated = true;
+    this.aborted = true;
+    this.requestStop("terminated");
   }
 
   private requestStop(reason: RunSummary["reason"]): void {
@@ -101,9 +116,6 @@ export class LocalJob {
 
   async run(): Promise<RunSummary> {
     const labels = { job_name: this.plan.jobName, subtask: "0" };
-    const c = this.plan.spec.checkpointing;
-    // Exactly-once needs checkpoints to commit on; without them sinks stay at-least-once.
-    const exactlyOnce = c?.mode === "exactly-once" && !!c.interval && !!c.storage;
     const flow = new Dataflow(this.plan, this.metrics, labels);
     const ctx = (name: string): ConnectorContext => ({
       jobName: this.plan.jobName,
@@ -113,7 +125,7 @@ export class LocalJob {
       metrics: this.metrics,
       labels,
       log: this.log.child({ connector: name }),
-      exactlyOnce,
+      exactlyOnce: exactlyOnce(this.plan),
     });
     let recordsOut = 0;
     const checkpointed: CheckpointedSink[] = [];
@@ -204,7 +216,10 @@ export class LocalJob {
         await checkpoints?.abort();
         await tableLoops;
         await Promise.all(runners.map((r) => r.source.close().catch(() => {})));
-        return this.finish({ ...progress(), lateRecords: flow.runners.reduce((s, r) => s + r.operator.lateRecords(), 0), reason: "aborted" });
+        // terminate(): this process ends here, unlike after a test's abort(), so the sinks let go too.
+        if (this.terminated) await Promise.all(queues.map((q) => q.abort().catch((err: unknown) => this.log.warn({ err }, "aborting a sink failed"))));
+        const reason = this.terminated ? "terminated" : "aborted";
+        return this.finish({ ...progress(), lateRecords: flow.runners.reduce((s, r) => s + r.operator.lateRecords(), 0), reason });
       }
       // Draining: every source is done, so all event time has passed and every window fires.
       for (const r of runners) flow.watermark(r.node.name, Number.POSITIVE_INFINITY);
@@ -228,6 +243,12 @@ export class LocalJob {
     this.log.info({ summary }, "job finished");
     return summary;
   }
+}
+
+/** Whether the sinks commit with checkpoints: exactly-once needs checkpoints to commit on. */
+function exactlyOnce(plan: JobPlan): boolean {
+  const c = plan.spec.checkpointing;
+  return c?.mode === "exactly-once" && !!c.interval && !!c.storage;
 }
 
 async function commitAndClose(r: SourceRunner, log: Logger): Promise<void> {

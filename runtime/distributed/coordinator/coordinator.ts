@@ -56,6 +56,10 @@ type StopKind = "user" | "coordinator" | "worker" | "savepoint";
  *
  * Stop-with-savepoint: STOPPING while the savepoint's barriers stop every source; once it is
  * complete and every task drained, COMMITTING and FINISHED as above, and the job ends STOPPED.
+ *
+ * SIGTERM (a worker leaving, the coordinator stopping): a graceful stop as above; with
+ * exactly-once, the attempt is cancelled instead, so that the restart from the latest checkpoint
+ * writes nothing twice (stopAtLastCheckpoint).
  */
 export class Coordinator {
   readonly plan: JobPlan;
@@ -327,9 +331,15 @@ export class Coordinator {
 
   // ---- requests from the API ----
 
-  /** Graceful stop: sources stop, everything drains, offsets are committed; then STOPPED. */
+  /**
+   * Graceful stop: sources stop, everything drains, offsets are committed; then STOPPED (or, for a
+   * worker leaving, WAITING_FOR_WORKERS). With exactly-once, a stop on SIGTERM stops at the latest
+   * checkpoint instead (stopAtLastCheckpoint).
+   */
   requestStop(kind: StopKind, reason: string): void {
     if (this.isTerminal) return;
+    if ((this.state === "DEPLOYING" || this.state === "RUNNING") && this.checkpoints.exactlyOnce && (kind === "worker" || kind === "coordinator"))
+      return this.stopAtLastCheckpoint(kind, reason);
     if (this.state === "DEPLOYING" || this.state === "RUNNING") {
       this.stopKind = kind;
       this.setState("STOPPING", reason);
@@ -339,6 +349,30 @@ export class Coordinator {
     } else if (kind !== "worker") {
       this.finish("STOPPED", reason);
     }
+  }
+
+  /**
+   * Exactly-once, a stop on SIGTERM (a worker leaving, or the coordinator's pod going away) is not
+   * the end of the job: it is started again, and then restores its latest checkpoint. Output after
+   * that checkpoint must therefore stay uncommitted, or the restart would write it a second time;
+   * so would source offsets, or a restart without a checkpoint would skip input whose output was
+   * dropped. The attempt is cancelled as after a failure (sinks abort their open transactions; a
+   * manifest written meanwhile is covered by the sinks' redo), but that counts no restart.
+   */
+  private stopAtLastCheckpoint(kind: "worker" | "coordinator", reason: string): void {
+    const left = `${reason}: exactly-once output after the latest checkpoint is left uncommitted`;
+    this.log.info({ attempt: this.attempt, reason }, "stopping at the latest checkpoint");
+    this.checkpoints.attemptEnded(`attempt ${this.attempt} stopped: ${reason}`);
+    this.stopKind = null;
+    this.stopSavepoint = null;
+    this.lastRunMs = Date.now() - this.deployedAt;
+    for (const w of this.slotWorkers()) {
+      this.send(w, { cancel: { attempt: this.attempt, reason } });
+      w.task = "TASK_IDLE";
+    }
+    if (kind === "coordinator") return this.finish("STOPPED", `${left}; starting the job again restores that checkpoint`);
+    this.setState("WAITING_FOR_WORKERS", `${left}; restarts from that checkpoint when the worker is replaced`);
+    this.maybeDeploy();
   }
 
   /**

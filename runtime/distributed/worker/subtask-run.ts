@@ -88,6 +88,12 @@ export class SubtaskRun {
     this.failure.catch(() => {});
   }
 
+  /** Whether the sinks commit with checkpoints (two-phase), as the connectors are told. */
+  get exactlyOnce(): boolean {
+    const c = this.deployment.plan.spec.checkpointing;
+    return c?.mode === "exactly-once" && !!c.interval && !!c.storage;
+  }
+
   /** Builds the dataflow, connects the exchanges and opens connectors; then runs until drained. */
   async run(onRunning: () => void): Promise<void> {
     const { plan, subtask, parallelism, peers, attempt, jobName } = this.deployment;
@@ -96,7 +102,7 @@ export class SubtaskRun {
     const flow = new Dataflow(plan, metrics, this.labels, () => true, (node, i) => graph.edgeInto(node.id, i) !== undefined);
     this.flow = flow;
     const c = plan.spec.checkpointing;
-    const exactlyOnce = c?.mode === "exactly-once" && !!c.interval && !!c.storage;
+    const exactlyOnce = this.exactlyOnce;
     const ctx = (name: string): ConnectorContext => ({ jobName, name, subtask, parallelism, metrics, labels: this.labels, log: log.child({ connector: name }), exactlyOnce });
     const busy = metrics.busySeconds.labels(this.labels);
     const blocked = metrics.backpressuredSeconds.labels(this.labels);

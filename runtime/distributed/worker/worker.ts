@@ -26,6 +26,8 @@ export interface WorkerOptions {
  * SIGTERM (terminate()): the worker asks the coordinator for a graceful stop of the job and stops
  * its own sources at once; it exits 0 after the coordinator's commit (every subtask drained and
  * flushed, offsets committed) or cancel, or 1 if that takes longer than the shutdown timeout.
+ * With exactly-once sinks its sources keep reading until the coordinator cancels the attempt (see
+ * Coordinator.stopAtLastCheckpoint).
  */
 export class Worker {
   private readonly log: Logger;
@@ -209,7 +211,7 @@ export class Worker {
     }
     this.run = run;
     log.info({ parallelism: d.parallelism }, "deploying subtask");
-    if (this.terminating) run.stop();
+    if (this.terminating) this.leave(run);
     run
       .run(() => void this.report(d.attempt, "TASK_RUNNING", ""))
       .then(
@@ -278,9 +280,19 @@ export class Worker {
     const run = this.run;
     this.log.info({ running: run !== null }, "terminating");
     if (!run) return this.exit(0, "terminated while idle");
-    run.stop();
-    void this.report(run.deployment.attempt, "TASK_STOPPING", "worker received SIGTERM");
+    this.leave(run);
     setTimeout(() => this.exit(1, `not stopped within ${this.config.shutdownTimeoutMs} ms`), this.config.shutdownTimeoutMs).unref();
+  }
+
+  /**
+   * Asks the coordinator to stop the job because this worker leaves. Sources stop here at once,
+   * except with exactly-once sinks: the coordinator then cancels the attempt, and a local drain
+   * would meanwhile fire open windows at the end-of-time watermark, output that a checkpoint still
+   * in flight could take in although the restart goes on with those windows.
+   */
+  private leave(run: SubtaskRun): void {
+    if (!run.exactlyOnce) run.stop();
+    void this.report(run.deployment.attempt, "TASK_STOPPING", "worker received SIGTERM");
   }
 
   /**

@@ -143,6 +143,40 @@ async function killingRun(mode: "exactly-once" | "at-least-once", seed: number) 
   return { final, expected, got };
 }
 
+/**
+ * A live exactly-once run during which `terminate` sends SIGTERM (a graceful stop, not a kill) to
+ * one process mid-stream and starts its replacement, as Kubernetes would after deleting a pod;
+ * then the input is finished and the job stopped. Returns what a read_committed reader sees.
+ */
+async function terminatingRun(prefix: string, terminate: (c: TestCluster, file: string) => Promise<void>) {
+  const N = 60_000;
+  const input = await createTopic(k.admin, `${prefix}-in`, PARTITIONS);
+  const output = await createTopic(k.admin, `${prefix}-out`, 2);
+  const c = newCluster();
+  const storage = pathToFileURL(join(c.dir, "checkpoints")).href;
+  const name = uniqueName(prefix);
+  const file = c.writeManifest("job", job(name, input, output, "exactly-once", storage));
+  await c.startCoordinator(file, 2);
+  for (let i = 0; i < 2; i++) c.startWorker(`worker-${i}`);
+  await c.waitForStatus((s) => s.state === "RUNNING", 60_000, "RUNNING");
+  // About 6 s of live input: the SIGTERM lands between checkpoints with windows open and output pending.
+  const producing = (async () => {
+    for (let at = 0; at < N; at += 10_000) {
+      await produce(input, at, at + 10_000);
+      await sleep(800);
+    }
+  })();
+  await c.waitForStatus((s) => s.state === "RUNNING" && s.checkpointsCompleted > 1, 60_000, "running with checkpoints");
+  await sleep(700);
+  await terminate(c, file);
+  await producing;
+  await c.waitForStatus((s) => s.state === "RUNNING", 60_000, "RUNNING after the SIGTERM");
+  await caughtUp(c, name, input, N);
+  await c.client!.stopJob("test: input consumed");
+  const final = await c.waitForStatus((s) => s.state === "STOPPED", 60_000, "STOPPED");
+  return { final, expected: reference(N), got: readCommitted(output) };
+}
+
 describe("distributed checkpoints with real processes", () => {
   it("a read_committed reader sees every aggregate exactly once after workers are killed at random moments (exactly-once)", async () => {
     const { final, expected, got } = await killingRun("exactly-once", 3);
@@ -194,5 +228,33 @@ describe("distributed checkpoints with real processes", () => {
     await c.waitForStatus((s) => s.state === "STOPPED", 60_000, "STOPPED");
     const expected = reference(N);
     expect(readCommitted(output)).toEqual(expected);
+  }, 240_000);
+  it("a worker stopped by SIGTERM and replaced under the same id leaves exactly-once output without duplicates or gaps", async () => {
+    const { final, expected, got } = await terminatingRun("chk-term-worker", async (c) => {
+      const victim = c.workers.get("worker-1")!;
+      victim.kill("SIGTERM");
+      expect(await c.exitOf(victim)).toMatchObject({ code: 0, signal: null });
+      c.startWorker("worker-1"); // as a StatefulSet would, under the same id
+    });
+    expect(final.delivery).toBe("exactly-once");
+    expect(final.attempt).toBeGreaterThanOrEqual(2);
+    expect(final.restarts).toBe(0); // a worker leaving is not a failure
+    expect(got).toEqual(expected);
+  }, 240_000);
+
+  it("a coordinator stopped by SIGTERM and started again restores its latest checkpoint without duplicating exactly-once output", async () => {
+    const { final, expected, got } = await terminatingRun("chk-term-coord", async (c, file) => {
+      const old = c.coordinator!;
+      const workers = [...c.workers.values()];
+      old.kill("SIGTERM");
+      expect(await c.exitOf(old)).toMatchObject({ code: 0, signal: null });
+      for (const w of workers) await c.exitOf(w);
+      await c.startCoordinator(file, 2);
+      for (let i = 0; i < 2; i++) c.startWorker(`worker-${i}`);
+      const restored = await c.waitForStatus((s) => s.state === "RUNNING", 60_000, "RUNNING after the coordinator restart");
+      expect(restored.restoredFrom).toMatch(/\/chk-\d+$/);
+    });
+    expect(final.delivery).toBe("exactly-once");
+    expect(got).toEqual(expected);
   }, 240_000);
 });
