@@ -19,7 +19,7 @@ import {
   type Transition,
   waitingForRetry,
 } from "./checkpoint-status.js";
-import { type CoordinatorClients, GRPC_FAILED_PRECONDITION, GRPC_NOT_FOUND, grpcCode, grpcMessage } from "./coordinator-client.js";
+import { coordinatorStarting, type CoordinatorClients, GRPC_FAILED_PRECONDITION, GRPC_NOT_FOUND, grpcCode, grpcMessage } from "./coordinator-client.js";
 
 /** A Checkpoint as read from the API server. */
 export interface CheckpointObject {
@@ -193,6 +193,9 @@ export class CheckpointReconciler {
       return started(s, info, job.metadata.generation ?? 0, now, this.o.pollMs);
     } catch (err) {
       this.clients.unavailable(job, err);
+      const starting = grpcCode(err) === GRPC_FAILED_PRECONDITION ? await coordinatorStarting(client) : undefined;
+      if (starting && now - created <= this.o.pendingTimeoutMs)
+        return this.pending(s, fresh, `waiting for StreamJob ${jobName} to run (its coordinator is ${starting})`);
       // Storage was checked above; what the coordinator refuses now (not all subtasks running, a
       // stop-with-savepoint in flight) may pass on a later attempt.
       const why = grpcCode(err) === GRPC_FAILED_PRECONDITION ? "the coordinator refused the savepoint" : "cannot reach the coordinator";

@@ -17,6 +17,24 @@ export const serviceResolver: CoordinatorResolver = (job) => coordinatorAddress(
 /** The calls the operator makes; ControlClient has them, and unit tests fake them. */
 export type CoordinatorApi = Pick<ControlClient, "triggerSavepoint" | "getCheckpoint" | "getJobStatus" | "getMetricsSummary">;
 
+/**
+ * Coordinator states in which a refused savepoint becomes possible by itself: the job is being
+ * deployed, restored or restarted (just resumed or rescaled, or a worker pod was replaced), while
+ * its pods are already ready and the StreamJob says Running. A savepoint asked for then (an
+ * upgrade, a Checkpoint object) waits for the job instead of failing.
+ */
+const STARTING: ReadonlySet<string> = new Set(["WAITING_FOR_WORKERS", "DEPLOYING", "RESTARTING"]);
+
+/** The coordinator's state when it is one of STARTING; undefined otherwise or when unreachable. */
+export async function coordinatorStarting(client: Pick<CoordinatorApi, "getJobStatus">): Promise<string | undefined> {
+  try {
+    const { state } = await client.getJobStatus();
+    return STARTING.has(state) ? state : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** One gRPC client per job, replaced when the job's address changes; closed when done with. */
 export class CoordinatorClients {
   private readonly clients = new Map<string, ControlClient>();

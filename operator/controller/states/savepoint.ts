@@ -1,5 +1,5 @@
 import type { CheckpointInfo } from "../../../runtime/rpc/messages.js";
-import { GRPC_FAILED_PRECONDITION, GRPC_UNIMPLEMENTED, grpcCode, grpcMessage } from "../coordinator-client.js";
+import { coordinatorStarting, GRPC_FAILED_PRECONDITION, GRPC_UNIMPLEMENTED, grpcCode, grpcMessage } from "../coordinator-client.js";
 import { describeMs, elapsedMs } from "./spec.js";
 import type { StateContext, UpgradeStatus } from "./types.js";
 
@@ -14,22 +14,6 @@ export type SavepointProgress =
 
 const GRPC_DEADLINE_EXCEEDED = 4;
 const GRPC_UNAVAILABLE = 14;
-
-/**
- * Coordinator states in which a refused savepoint becomes possible by itself: the job is being
- * deployed, restored or restarted (just resumed, or a worker pod was replaced). A spec change made
- * then is a user's ordinary next step, so the savepoint waits for the job instead of abandoning it.
- */
-const STARTING: ReadonlySet<string> = new Set(["WAITING_FOR_WORKERS", "DEPLOYING", "RESTARTING"]);
-
-async function jobStarting(ctx: StateContext): Promise<string | undefined> {
-  try {
-    const { state } = await ctx.coordinator.getJobStatus();
-    return STARTING.has(state) ? state : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 export function isUnreachable(err: unknown): boolean {
   const code = grpcCode(err);
@@ -73,7 +57,7 @@ export async function advanceSavepoint(ctx: StateContext, upgrade: UpgradeStatus
     return { state: "pending", upgrade: { ...upgrade, savepointId: id }, message: `savepoint ${id} in progress` };
   } catch (err) {
     const code = grpcCode(err);
-    const starting = code === GRPC_FAILED_PRECONDITION && !timedOut() ? await jobStarting(ctx) : undefined;
+    const starting = code === GRPC_FAILED_PRECONDITION && !timedOut() ? await coordinatorStarting(ctx.coordinator) : undefined;
     if (starting) return { state: "pending", upgrade, message: `waiting for the job to run (${starting}) before its savepoint: ${grpcMessage(err)}` };
     if (code === GRPC_FAILED_PRECONDITION || code === GRPC_UNIMPLEMENTED)
       return { state: "failed", reason: "SavepointUnavailable", message: `the coordinator cannot take a savepoint: ${grpcMessage(err)}` };

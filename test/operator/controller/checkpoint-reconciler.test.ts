@@ -93,6 +93,24 @@ describe("Checkpoint reconciler", () => {
     expect(h.events).toEqual(["InProgress", "AttemptFailed", "InProgress", "Failed"]);
   });
 
+  it("waits, without using up attempts, while the job's coordinator is still deploying", async () => {
+    let state = "DEPLOYING";
+    const refused = Object.assign(new Error("the job is not running: a savepoint needs every subtask running"), { code: 9 });
+    const trigger = vi.fn(async () => {
+      if (state !== "RUNNING") throw refused;
+      return info({});
+    });
+    const h = harness(runningJob(), { triggerSavepoint: trigger, getJobStatus: async () => ({ state }) as Awaited<ReturnType<CoordinatorApi["getJobStatus"]>> });
+    h.set(checkpointOf("orders"));
+    await h.reconcile(); // owner reference
+    for (let i = 0; i < 3; i++) await h.reconcile();
+    expect(h.get().status).toMatchObject({ phase: "Pending" });
+    expect(h.get().status?.failedAttempts ?? 0).toBe(0);
+    state = "RUNNING";
+    await h.reconcile();
+    expect(h.get().status).toMatchObject({ phase: "InProgress", checkpointId: 5 });
+  });
+
   it("abandons a savepoint whose job was deleted while it was in progress", async () => {
     const h = harness(undefined, {});
     h.set({ ...checkpointOf("gone"), status: { phase: "InProgress", checkpointId: 3, startedAt: new Date().toISOString() } });
