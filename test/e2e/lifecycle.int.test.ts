@@ -30,7 +30,7 @@ function spec(bucket: string, extra: Partial<StreamJobSpec> = {}): StreamJobSpec
     checkpointing: { interval: "2s", storage: `s3://${bucket}/state` },
     storageSecret: STORAGE_SECRET,
     upgradeMode: "savepoint",
-    podTemplate: { spec: onRealNode },
+    podTemplate: { spec: onRealNode() },
     ...extra,
   } as StreamJobSpec;
 }

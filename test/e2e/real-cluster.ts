@@ -10,7 +10,7 @@ import { API_GROUP } from "../../runtime/spec/manifest.js";
 import { sabotImage } from "../env/lib/image.js";
 import { waitFor } from "../env/lib/wait.js";
 import { kubectlPath } from "../env/services/kube.js";
-import { REAL_NODE_NAME, REAL_NODE_TAINT } from "../env/services/node-network.js";
+import { realNodePlacement } from "../env/services/real-node/placement.js";
 import { testEnv } from "../helpers/env.js";
 import { uniqueName } from "../helpers/names.js";
 import { CHART, helm, setArgs } from "../helm/helm.js";
@@ -35,10 +35,7 @@ export interface RealCluster {
 export const STORAGE_SECRET = "minio-creds";
 
 /** Tolerates the real node's taint and selects it: what a job's pods need to run for real. */
-export const onRealNode = {
-  nodeSelector: { "kubernetes.io/hostname": REAL_NODE_NAME },
-  tolerations: [{ key: REAL_NODE_TAINT.key, operator: "Exists", effect: REAL_NODE_TAINT.effect }],
-};
+export const onRealNode = () => realNodePlacement(testEnv().kube.realNode);
 
 /** The operator's Helm values for this environment: the local image, never pulled, on the real node. */
 function operatorValues(): Record<string, string | number | boolean> {
@@ -52,10 +49,6 @@ function operatorValues(): Record<string, string | number | boolean> {
     "jobs.shutdownTimeoutSeconds": 10,
     "jobs.preStopSleepSeconds": 1,
     "jobs.logLevel": "info",
-    "nodeSelector.kubernetes\\.io/hostname": REAL_NODE_NAME,
-    "tolerations[0].key": REAL_NODE_TAINT.key,
-    "tolerations[0].operator": "Exists",
-    "tolerations[0].effect": REAL_NODE_TAINT.effect,
     "autoscaler.prometheusUrl": env.prometheus.url,
   };
 }
@@ -109,7 +102,9 @@ export async function installOperator(prefix: string): Promise<RealCluster> {
   const release = "sabot";
   // The chart's CRDs are installed above (the same generated files); --skip-crds avoids a
   // conflict between Helm's and the tests' field managers.
-  await helm("install", release, CHART, "--namespace", ns, "--kubeconfig", testEnv().kube.kubeconfig, "--skip-crds", "--wait", "--timeout", "3m", ...setArgs(operatorValues()));
+  const placement = join(mkdtempSync(join(tmpdir(), "e2e-")), "placement.yaml");
+  writeFileSync(placement, JSON.stringify(onRealNode()));
+  await helm("install", release, CHART, "--namespace", ns, "--kubeconfig", testEnv().kube.kubeconfig, "--skip-crds", "--wait", "--timeout", "3m", "--values", placement, ...setArgs(operatorValues()));
   return { kc, core, apps: kc.makeApiClient(AppsV1Api), custom: kc.makeApiClient(CustomObjectsApi), ns, release, bucket, s3: client };
 }
 

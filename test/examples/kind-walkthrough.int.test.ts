@@ -23,9 +23,9 @@ describe("examples/kind/walkthrough.sh on the real node", () => {
 
   it("installs the operator, runs the quick-start StreamJob to Running, shows its windows and cleans up", async () => {
     const values = join(dir, "values.yaml");
-    writeFileSync(values, yaml.dump(onRealNode));
+    writeFileSync(values, yaml.dump(onRealNode()));
     const job = yaml.load(readFileSync("examples/kind/streamjob.yaml", "utf8")) as { spec: Record<string, unknown> };
-    job.spec.podTemplate = { spec: onRealNode };
+    job.spec.podTemplate = { spec: onRealNode() };
     const streamjob = join(dir, "streamjob.yaml");
     writeFileSync(streamjob, yaml.dump(job));
 
