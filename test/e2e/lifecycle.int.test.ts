@@ -2,7 +2,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { StreamJobSpec } from "../../runtime/spec/schema.js";
 import { waitFor } from "../env/lib/wait.js";
 import { REAL_NODE_NAME } from "../env/services/node-network.js";
-import { applyJson, diagnostics, installOperator, jobStatus, kubectl, leaseHolder, onRealNode, pods, type RealCluster, STORAGE_SECRET, uninstall, waitForPhase } from "./real-cluster.js";
+import { runningJobSpec } from "../operator/controller/checkpoint-fixture.js";
+import { applyJson, diagnostics, installOperator, jobStatus, kubectl, leaseHolder, onRealNode, pods, type RealCluster, uninstall, waitForPhase } from "./real-cluster.js";
 
 /**
  * The StreamJob lifecycle on real pods (the operator itself a pod, from the chart): suspend and
@@ -15,24 +16,18 @@ import { applyJson, diagnostics, installOperator, jobStatus, kubectl, leaseHolde
 const JOB = "life";
 const GPU_JOB = "gpu";
 
+/** The checkpoint tests' running job (a throttled generator, keyed windows), on the real node. */
 function spec(bucket: string, extra: Partial<StreamJobSpec> = {}): StreamJobSpec {
-  return {
-    sources: {
-      bids: { generator: { kind: "nexmark-bid", ratePerSecond: 2_000, batchSize: 500, partitions: 2 }, eventTime: { field: "dateTime" } },
+  return runningJobSpec({
+    bucket,
+    extra: {
+      parallelism: 1,
+      checkpointing: { interval: "2s", storage: `s3://${bucket}/state` },
+      upgradeMode: "savepoint",
+      podTemplate: { spec: onRealNode() },
+      ...extra,
     },
-    pipeline: [
-      { from: "bids", keyBy: ["auction"] },
-      { window: { type: "tumbling", size: "10s" }, aggregate: ["count(*) AS n"] },
-      { to: "out" },
-    ],
-    sinks: { out: { console: { maxRows: 0 } } },
-    parallelism: 1,
-    checkpointing: { interval: "2s", storage: `s3://${bucket}/state` },
-    storageSecret: STORAGE_SECRET,
-    upgradeMode: "savepoint",
-    podTemplate: { spec: onRealNode() },
-    ...extra,
-  } as StreamJobSpec;
+  });
 }
 
 describe("StreamJob lifecycle on real pods, with the operator as a pod", () => {

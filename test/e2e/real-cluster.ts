@@ -1,4 +1,4 @@
-import { CreateBucketCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
+import { CreateBucketCommand, ListObjectsV2Command, type S3Client } from "@aws-sdk/client-s3";
 import { AppsV1Api, CoordinationV1Api, CoreV1Api, CustomObjectsApi, type KubeConfig, type V1Pod } from "@kubernetes/client-node";
 import { execFile } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
@@ -14,6 +14,7 @@ import { realNodePlacement } from "../env/services/real-node/placement.js";
 import { testEnv } from "../helpers/env.js";
 import { uniqueName } from "../helpers/names.js";
 import { CHART, helm, setArgs } from "../helm/helm.js";
+import { createStorageSecret, s3Client, SECRET } from "../operator/controller/checkpoint-fixture.js";
 import { freshNamespace, installCrds, kubeConfig } from "../operator/controller/kube.js";
 
 /**
@@ -32,7 +33,7 @@ export interface RealCluster {
   s3: S3Client;
 }
 
-export const STORAGE_SECRET = "minio-creds";
+export { SECRET as STORAGE_SECRET };
 
 /** Tolerates the real node's taint and selects it: what a job's pods need to run for real. */
 export const onRealNode = () => realNodePlacement(testEnv().kube.realNode);
@@ -78,27 +79,10 @@ export async function installOperator(prefix: string): Promise<RealCluster> {
   const core = kc.makeApiClient(CoreV1Api);
   await installCrds(kc);
   const ns = await freshNamespace(kc, prefix);
-  const { s3 } = testEnv();
   const bucket = uniqueName(prefix);
-  const client = new S3Client({
-    endpoint: s3.endpoint,
-    region: s3.region,
-    forcePathStyle: true,
-    credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey },
-  });
+  const client = s3Client();
   await client.send(new CreateBucketCommand({ Bucket: bucket }));
-  await core.createNamespacedSecret({
-    namespace: ns,
-    body: {
-      metadata: { name: STORAGE_SECRET },
-      stringData: {
-        AWS_ACCESS_KEY_ID: s3.accessKeyId,
-        AWS_SECRET_ACCESS_KEY: s3.secretAccessKey,
-        AWS_REGION: s3.region,
-        AWS_ENDPOINT_URL_S3: s3.endpoint,
-      },
-    },
-  });
+  await createStorageSecret(core, ns);
   const release = "sabot";
   // The chart's CRDs are installed above (the same generated files); --skip-crds avoids a
   // conflict between Helm's and the tests' field managers.

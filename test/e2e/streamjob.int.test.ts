@@ -3,7 +3,7 @@ import type { StreamJobSpec } from "../../runtime/spec/schema.js";
 import { waitFor } from "../env/lib/wait.js";
 import { REAL_NODE_NAME } from "../env/services/node-network.js";
 import { testEnv } from "../helpers/env.js";
-import { createTopic, testKafka, useTestKafka } from "../helpers/kafka.js";
+import { createTopic, produceNumbered, testKafka, useTestKafka } from "../helpers/kafka.js";
 import { uniqueName } from "../helpers/names.js";
 import { readCommittedValues } from "../helpers/read-committed.js";
 import {
@@ -40,15 +40,7 @@ const T0 = Date.UTC(2026, 0, 1);
 const brokers = () => testEnv().kafka.brokers;
 const k = useTestKafka();
 
-async function produce(topic: string, from: number, to: number): Promise<void> {
-  const producer = k.kafka.producer();
-  await producer.connect();
-  for (let at = from; at < to; at += 2000) {
-    const ids = Array.from({ length: Math.min(2000, to - at) }, (_, i) => at + i);
-    await producer.send({ topic, messages: ids.map((id) => ({ partition: id % PARTITIONS, value: JSON.stringify({ id, ts: T0 + id }) })) });
-  }
-  await producer.disconnect();
-}
+const produce = (topic: string, from: number, to: number) => produceNumbered(k.kafka, topic, { from, to }, { partitions: PARTITIONS, t0: T0 });
 
 function spec(input: string, output: string, bucket: string): StreamJobSpec {
   return {
@@ -252,14 +244,9 @@ describe("StreamJob on real pods of a real node, installed with Helm", () => {
     });
   });
 
+  /** One record per partition far ahead in event time: every partition's watermark passes N. */
   async function produceSentinel(topic: string): Promise<void> {
-    const producer = k.kafka.producer();
-    await producer.connect();
-    const id = 10_000_000;
-    await producer.send({
-      topic,
-      messages: Array.from({ length: PARTITIONS }, (_, p) => ({ partition: p, value: JSON.stringify({ id, ts: T0 + id }) })),
-    });
-    await producer.disconnect();
+    const far = 10_000_000; // a multiple of PARTITIONS: ids far, far + 1, ... land on partitions 0, 1, ...
+    await produceNumbered(k.kafka, topic, { from: far, to: far + PARTITIONS }, { partitions: PARTITIONS, t0: T0 });
   }
 });

@@ -58,3 +58,20 @@ export function useTestKafka(): { kafka: Kafka; admin: Admin } {
   });
   return ctx;
 }
+
+/**
+ * Numbered records `{id, ts: t0 + id}` for ids [from, to), id % partitions picking the partition:
+ * the input of the exactly-once tests, whose expected output follows from the ids alone.
+ */
+export async function produceNumbered(kafka: Kafka, topic: string, range: { from: number; to: number }, o: { partitions: number; t0: number }): Promise<void> {
+  const producer = kafka.producer();
+  await producer.connect();
+  try {
+    for (let at = range.from; at < range.to; at += 5000) {
+      const ids = Array.from({ length: Math.min(5000, range.to - at) }, (_, i) => at + i);
+      await producer.send({ topic, messages: ids.map((id) => ({ partition: id % o.partitions, value: JSON.stringify({ id, ts: o.t0 + id }) })) });
+    }
+  } finally {
+    await producer.disconnect();
+  }
+}

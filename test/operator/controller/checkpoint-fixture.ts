@@ -43,21 +43,11 @@ export function s3Client(): S3Client {
   });
 }
 
-/**
- * A fresh namespace with a MinIO bucket, the Secret the jobs' pods (and disposal) read its
- * credentials from, and the pod runner: what the operator tests that really run jobs share.
- */
-export async function storageWorld(kc: KubeConfig, prefix: string): Promise<Omit<CheckpointWorld, "operator" | "stop">> {
-  const core = kc.makeApiClient(CoreV1Api);
-  const custom = kc.makeApiClient(CustomObjectsApi);
-  await installCrds(kc);
-  const ns = await freshNamespace(kc, prefix);
+/** The Secret (SECRET) with MinIO's credentials and endpoint, as jobs' spec.storageSecret names it. */
+export async function createStorageSecret(core: CoreV1Api, namespace: string): Promise<void> {
   const { s3 } = testEnv();
-  const bucket = uniqueName(prefix);
-  const client = s3Client();
-  await client.send(new CreateBucketCommand({ Bucket: bucket }));
   await core.createNamespacedSecret({
-    namespace: ns,
+    namespace,
     body: {
       metadata: { name: SECRET },
       stringData: {
@@ -68,6 +58,21 @@ export async function storageWorld(kc: KubeConfig, prefix: string): Promise<Omit
       },
     },
   });
+}
+
+/**
+ * A fresh namespace with a MinIO bucket, the Secret the jobs' pods (and disposal) read its
+ * credentials from, and the pod runner: what the operator tests that really run jobs share.
+ */
+export async function storageWorld(kc: KubeConfig, prefix: string): Promise<Omit<CheckpointWorld, "operator" | "stop">> {
+  const core = kc.makeApiClient(CoreV1Api);
+  const custom = kc.makeApiClient(CustomObjectsApi);
+  await installCrds(kc);
+  const ns = await freshNamespace(kc, prefix);
+  const bucket = uniqueName(prefix);
+  const client = s3Client();
+  await client.send(new CreateBucketCommand({ Bucket: bucket }));
+  await createStorageSecret(core, ns);
   const runner = await PodRunner.start({
     kc,
     namespace: ns,

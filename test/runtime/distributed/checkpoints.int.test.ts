@@ -4,7 +4,7 @@ import { pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
 import type { StreamJobManifest } from "../../../runtime/spec/manifest.js";
 import { testEnv } from "../../helpers/env.js";
-import { createTopic, useTestKafka } from "../../helpers/kafka.js";
+import { createTopic, produceNumbered, useTestKafka } from "../../helpers/kafka.js";
 import { uniqueName } from "../../helpers/names.js";
 import { seededRng } from "../../helpers/random.js";
 import { readCommittedValues } from "../../helpers/read-committed.js";
@@ -26,15 +26,7 @@ const k = useTestKafka();
 const brokers = () => testEnv().kafka.brokers;
 const newCluster = useTestClusters();
 
-async function produce(topic: string, from: number, to: number): Promise<void> {
-  const producer = k.kafka.producer();
-  await producer.connect();
-  for (let at = from; at < to; at += 5000) {
-    const ids = Array.from({ length: Math.min(5000, to - at) }, (_, i) => at + i);
-    await producer.send({ topic, messages: ids.map((id) => ({ partition: id % PARTITIONS, value: JSON.stringify({ id, ts: T0 + id }) })) });
-  }
-  await producer.disconnect();
-}
+const produce = (topic: string, from: number, to: number) => produceNumbered(k.kafka, topic, { from, to }, { partitions: PARTITIONS, t0: T0 });
 
 function job(name: string, input: string, output: string, mode: "exactly-once" | "at-least-once", storage: string): StreamJobManifest {
   return {
