@@ -1,3 +1,4 @@
+import { sinksExactlyOnce } from "../checkpoint/exactly-once.js";
 import { createSink, createSource } from "../connectors/registry.js";
 import type { ConnectorContext, Sink, SourceBatch } from "../connectors/connector.js";
 import { log as rootLog, type Logger } from "../log.js";
@@ -83,7 +84,7 @@ export class LocalJob {
    * as abort() does, and the sinks drop their uncommitted output. Otherwise as stop().
    */
   terminate(): void {
-    if (!exactlyOnce(this.plan)) return this.stop();
+    if (!sinksExactlyOnce(this.plan.spec)) return this.stop();
     this.terminated = true;
     this.aborted = true;
     this.requestStop("terminated");
@@ -125,7 +126,7 @@ export class LocalJob {
       metrics: this.metrics,
       labels,
       log: this.log.child({ connector: name }),
-      exactlyOnce: exactlyOnce(this.plan),
+      exactlyOnce: sinksExactlyOnce(this.plan.spec),
     });
     let recordsOut = 0;
     const checkpointed: CheckpointedSink[] = [];
@@ -243,12 +244,6 @@ export class LocalJob {
     this.log.info({ summary }, "job finished");
     return summary;
   }
-}
-
-/** Whether the sinks commit with checkpoints: exactly-once needs checkpoints to commit on. */
-function exactlyOnce(plan: JobPlan): boolean {
-  const c = plan.spec.checkpointing;
-  return c?.mode === "exactly-once" && !!c.interval && !!c.storage;
 }
 
 async function commitAndClose(r: SourceRunner, log: Logger): Promise<void> {

@@ -1,3 +1,4 @@
+import { sinksExactlyOnce } from "../../checkpoint/exactly-once.js";
 import { openCheckpointStorage } from "../../checkpoint/index.js";
 import type { ConnectorContext, Sink, SourcePosition } from "../../connectors/connector.js";
 import { createSink, createSource } from "../../connectors/registry.js";
@@ -90,8 +91,7 @@ export class SubtaskRun {
 
   /** Whether the sinks commit with checkpoints (two-phase), as the connectors are told. */
   get exactlyOnce(): boolean {
-    const c = this.deployment.plan.spec.checkpointing;
-    return c?.mode === "exactly-once" && !!c.interval && !!c.storage;
+    return sinksExactlyOnce(this.deployment.plan.spec);
   }
 
   /** Builds the dataflow, connects the exchanges and opens connectors; then runs until drained. */
