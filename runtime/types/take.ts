@@ -1,4 +1,4 @@
-import { type Data, DataType, type Float64, type Int64, makeData, type RecordBatch } from "apache-arrow";
+import { type Data, DataType, type Dictionary, type Float64, type Int64, makeData, type RecordBatch, Vector } from "apache-arrow";
 import { NATIVE_MIN_ROWS, native } from "../kernels/native.js";
 import type { NativeAddon } from "../kernels/native-loader.js";
 import { takeDataNative } from "../kernels/native-take.js";
@@ -92,6 +92,37 @@ export function takeBatch(batch: RecordBatch, indices: Int32Array, count = indic
 }
 
 /** Appends columns of one type (each starting at row 0). */
+/**
+ * Dictionary columns: keys are copied, each offset by where its part's dictionary starts in the
+ * result's. Parts usually share one dictionary (one source), which is then kept as it is; parts
+ * with different ones (output from before and after a restore, which decoded its own copy) get
+ * their dictionaries appended one after another. Arrow allows repeated dictionary values, and
+ * reading a key gives the same string either way.
+ */
+function concatDictionaries(parts: Data[], type: Dictionary, n: number, validity: { nullBitmap?: Uint8Array; nullCount: number }): Data {
+  const start = new Map<Vector, number>();
+  let entries = 0;
+  for (const p of parts) {
+    const d = p.dictionary!;
+    if (!start.has(d)) {
+      start.set(d, entries);
+      entries += d.length;
+    }
+  }
+  const keys = new Int32Array(n);
+  let row = 0;
+  for (const p of parts) {
+    const shift = start.get(p.dictionary!)!;
+    const src = (p.values as Int32Array).subarray(0, p.length);
+    if (shift === 0) keys.set(src, row);
+    else for (let i = 0; i < src.length; i++) keys[row + i] = src[i] + shift;
+    row += p.length;
+  }
+  const dictionaries = [...start.keys()];
+  const dictionary = dictionaries.length === 1 ? dictionaries[0] : new Vector([concatData(dictionaries.flatMap((d) => d.data))]);
+  return makeData({ type, length: n, data: keys, dictionary, ...validity });
+}
+
 export function concatData(parts: Data[]): Data {
   if (parts.length === 1) return parts[0];
   const t = parts[0].type;
@@ -137,20 +168,7 @@ export function concatData(parts: Data[]): Data {
     }
     return makeData({ type: t, length: n, data: bits, ...validity });
   }
-  if (DataType.isDictionary(t)) {
-    // Batches of one source share a dictionary only by luck; decode to plain keys per dictionary.
-    const first = parts[0].dictionary;
-    if (parts.every((p) => p.dictionary === first)) {
-      const keys = new Int32Array(n);
-      let row = 0;
-      for (const p of parts) {
-        keys.set((p.values as Int32Array).subarray(0, p.length), row);
-        row += p.length;
-      }
-      return makeData({ type: t, length: n, data: keys, dictionary: first, ...validity });
-    }
-    throw new Error("cannot concatenate dictionary columns with different dictionaries; decode them first");
-  }
+  if (DataType.isDictionary(t)) return concatDictionaries(parts, t, n, validity);
   const Ctor = (parts[0].values as Float64Array).constructor as Float64ArrayConstructor;
   const out = new Ctor(n);
   let row = 0;

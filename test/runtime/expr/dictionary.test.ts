@@ -46,6 +46,16 @@ describe("expressions over one dictionary column", () => {
     }
   });
 
+  it("concatenate with parts of different dictionaries (output from before and after a restore)", () => {
+    const a = batchFromRows(FIELDS, [{ channel: "Google" }, { channel: null }, { channel: "Apple" }]).data.children[0];
+    const b = batchFromRows(FIELDS, [{ channel: "Baidu" }, { channel: "Google" }]).data.children[0];
+    expect(a.dictionary).not.toBe(b.dictionary);
+    const both = concatData([a, b, a]);
+    expect(DataType.isDictionary(both.type)).toBe(true);
+    expect(values(both, (i) => valueAt(both, i))).toEqual(["Google", null, "Apple", "Baidu", "Google", "Google", null, "Apple"]);
+    expect(both.nullCount).toBe(2);
+  });
+
   it("still work when a batch carries the column as plain utf8", () => {
     const dictBatch = batchFromRows(FIELDS, [{ channel: "Google" }]);
     const plainBatch = batchFromRows([{ name: "channel", type: "utf8" }, FIELDS[1]], [{ channel: "Google" }, { channel: "x" }]);
