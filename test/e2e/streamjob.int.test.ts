@@ -112,6 +112,8 @@ describe("StreamJob on real pods of a real node, installed with Helm", () => {
   let c: RealCluster;
   let input: string;
   let output: string;
+  /** Ids [0, produced) are in the input topic. */
+  let produced = 0;
   const figures: string[] = [];
   const workers = () => pods(c, `sabot.dev/job=${JOB},app.kubernetes.io/component=worker`);
   const coordinator = async () => (await pods(c, `sabot.dev/job=${JOB},app.kubernetes.io/component=coordinator`))[0];
@@ -159,13 +161,23 @@ describe("StreamJob on real pods of a real node, installed with Helm", () => {
 
   it("recovers from a force-deleted worker pod from its last checkpoint", async () => {
     await produce(input, 0, 20_000);
+    produced = 20_000;
     await waitForPhase(c, JOB, "Running", (s) => s.lastCheckpoint !== undefined);
     const [w] = await workers();
     const probe = await watchArrivals(output);
+    let recovered = false;
+    // Input keeps arriving (1,000 ids, one event-time second, every 500 ms) until output shows the
+    // recovery: the killed container may have consumed all input written before it went.
+    const feeding = (async () => {
+      while (!recovered) {
+        await produce(input, produced, produced + 1_000);
+        produced += 1_000;
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    })();
     try {
       const killedAt = Date.now();
       await kubectl(c.ns, "delete", "pod", w.metadata!.name!, "--grace-period=0", "--force");
-      await produce(input, 20_000, 30_000);
       // The killed container may still write for a moment after a forced delete: count only records
       // that arrive after the replacement pod's container started.
       const startedAt = await waitFor(
@@ -183,10 +195,12 @@ describe("StreamJob on real pods of a real node, installed with Helm", () => {
       });
       figures.push(`force-deleted worker pod → first record after recovery: ${((first - killedAt) / 1000).toFixed(1)} s`);
     } finally {
+      recovered = true;
+      await feeding;
       await probe.stop();
     }
     await waitForPhase(c, JOB, "Running");
-  });
+  }, 300_000);
 
   it("rescales to 2 workers through a savepoint with kubectl scale", async () => {
     await kubectl(c.ns, "scale", `streamjob/${JOB}`, "--replicas", "2");
@@ -211,7 +225,8 @@ describe("StreamJob on real pods of a real node, installed with Helm", () => {
   it("resumes from the latest checkpoint when the coordinator pod is force-deleted", async () => {
     const before = await coordinator();
     await kubectl(c.ns, "delete", "pod", before.metadata!.name!, "--grace-period=0", "--force");
-    await produce(input, 30_000, 40_000);
+    await produce(input, produced, produced + 10_000);
+    produced += 10_000;
     await waitFor(async () => ((await coordinator())?.metadata?.uid !== before.metadata?.uid ? true : undefined), {
       what: "a new coordinator pod",
       timeoutMs: 60_000,
@@ -220,7 +235,7 @@ describe("StreamJob on real pods of a real node, installed with Helm", () => {
   });
 
   it("writes every result exactly once for a read_committed reader", async () => {
-    const N = 40_000;
+    const N = produced;
     // A record far ahead in event time closes every window of ids below N.
     await produceSentinel(input);
     const expected = reference(N);
