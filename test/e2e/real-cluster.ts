@@ -1,5 +1,5 @@
-import { CreateBucketCommand, ListObjectsV2Command, type S3Client } from "@aws-sdk/client-s3";
-import { AppsV1Api, CoordinationV1Api, CoreV1Api, CustomObjectsApi, type KubeConfig, type V1Pod } from "@kubernetes/client-node";
+import { ListObjectsV2Command, type S3Client } from "@aws-sdk/client-s3";
+import { AppsV1Api, CoordinationV1Api, type CoreV1Api, type CustomObjectsApi, type KubeConfig, type V1Pod } from "@kubernetes/client-node";
 import { execFile } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -12,10 +12,9 @@ import { waitFor } from "../env/lib/wait.js";
 import { kubectlPath } from "../env/services/kube.js";
 import { realNodePlacement } from "../env/services/real-node/placement.js";
 import { testEnv } from "../helpers/env.js";
-import { uniqueName } from "../helpers/names.js";
 import { CHART, helm, setArgs } from "../helm/helm.js";
-import { createStorageSecret, s3Client, SECRET } from "../operator/controller/checkpoint-fixture.js";
-import { freshNamespace, installCrds, kubeConfig } from "../operator/controller/kube.js";
+import { SECRET, storageNamespace } from "../operator/controller/checkpoint-fixture.js";
+import { kubeConfig } from "../operator/controller/kube.js";
 
 /**
  * The world of the end-to-end tests: the operator installed with Helm from the real image as a pod
@@ -76,20 +75,14 @@ export async function kubectl(ns: string, ...args: string[]): Promise<string> {
 /** Installs the chart into a fresh namespace and waits until its operator pod leads. */
 export async function installOperator(prefix: string): Promise<RealCluster> {
   const kc = kubeConfig();
-  const core = kc.makeApiClient(CoreV1Api);
-  await installCrds(kc);
-  const ns = await freshNamespace(kc, prefix);
-  const bucket = uniqueName(prefix);
-  const client = s3Client();
-  await client.send(new CreateBucketCommand({ Bucket: bucket }));
-  await createStorageSecret(core, ns);
+  const { core, custom, ns, bucket, s3 } = await storageNamespace(kc, prefix);
   const release = "sabot";
   // The chart's CRDs are installed above (the same generated files); --skip-crds avoids a
   // conflict between Helm's and the tests' field managers.
   const placement = join(mkdtempSync(join(tmpdir(), "e2e-")), "placement.yaml");
   writeFileSync(placement, JSON.stringify(onRealNode()));
   await helm("install", release, CHART, "--namespace", ns, "--kubeconfig", testEnv().kube.kubeconfig, "--skip-crds", "--wait", "--timeout", "3m", "--values", placement, ...setArgs(operatorValues()));
-  return { kc, core, apps: kc.makeApiClient(AppsV1Api), custom: kc.makeApiClient(CustomObjectsApi), ns, release, bucket, s3: client };
+  return { kc, core, apps: kc.makeApiClient(AppsV1Api), custom, ns, release, bucket, s3 };
 }
 
 export async function uninstall(c: RealCluster | undefined): Promise<void> {

@@ -3,7 +3,7 @@ import type { StreamJobSpec } from "../../runtime/spec/schema.js";
 import { waitFor } from "../env/lib/wait.js";
 import { REAL_NODE_NAME } from "../env/services/node-network.js";
 import { testEnv } from "../helpers/env.js";
-import { createTopic, produceNumbered, testKafka, useTestKafka } from "../helpers/kafka.js";
+import { createTopic, numberedKafkaSource, produceNumbered, testKafka, useTestKafka } from "../helpers/kafka.js";
 import { uniqueName } from "../helpers/names.js";
 import { readCommittedValues } from "../helpers/read-committed.js";
 import {
@@ -45,14 +45,7 @@ const produce = (topic: string, from: number, to: number) => produceNumbered(k.k
 function spec(input: string, output: string, bucket: string): StreamJobSpec {
   return {
     sources: {
-      nums: {
-        kafka: { bootstrapServers: brokers(), topic: input, startingOffsets: "earliest", format: "json" },
-        schema: [
-          { name: "id", type: "int64", nullable: false },
-          { name: "ts", type: "timestamp[ms]", nullable: false },
-        ],
-        eventTime: { field: "ts", maxOutOfOrderness: "100ms" },
-      },
+      nums: numberedKafkaSource(brokers(), input),
     },
     pipeline: [
       { from: "nums", select: [`id % ${BUCKETS} AS bucket`, "id", "ts"] },

@@ -75,3 +75,15 @@ export async function produceNumbered(kafka: Kafka, topic: string, range: { from
     await producer.disconnect();
   }
 }
+
+/** The Kafka source of produceNumbered's records: `id` and event time `ts`, 100 ms out of order. */
+export function numberedKafkaSource(brokers: string[], topic: string) {
+  return {
+    kafka: { bootstrapServers: brokers, topic, startingOffsets: "earliest" as const, format: "json" as const },
+    schema: [
+      { name: "id", type: "int64" as const, nullable: false },
+      { name: "ts", type: "timestamp[ms]" as const, nullable: false },
+    ],
+    eventTime: { field: "ts", maxOutOfOrderness: "100ms" },
+  };
+}

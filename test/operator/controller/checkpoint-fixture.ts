@@ -60,19 +60,24 @@ export async function createStorageSecret(core: CoreV1Api, namespace: string): P
   });
 }
 
+/** The CRDs, a fresh namespace, a MinIO bucket and the Secret with its credentials (SECRET). */
+export async function storageNamespace(kc: KubeConfig, prefix: string): Promise<Pick<CheckpointWorld, "core" | "custom" | "ns" | "bucket" | "s3">> {
+  const core = kc.makeApiClient(CoreV1Api);
+  await installCrds(kc);
+  const ns = await freshNamespace(kc, prefix);
+  const bucket = uniqueName(prefix);
+  const s3 = s3Client();
+  await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+  await createStorageSecret(core, ns);
+  return { core, custom: kc.makeApiClient(CustomObjectsApi), ns, bucket, s3 };
+}
+
 /**
  * A fresh namespace with a MinIO bucket, the Secret the jobs' pods (and disposal) read its
  * credentials from, and the pod runner: what the operator tests that really run jobs share.
  */
 export async function storageWorld(kc: KubeConfig, prefix: string): Promise<Omit<CheckpointWorld, "operator" | "stop">> {
-  const core = kc.makeApiClient(CoreV1Api);
-  const custom = kc.makeApiClient(CustomObjectsApi);
-  await installCrds(kc);
-  const ns = await freshNamespace(kc, prefix);
-  const bucket = uniqueName(prefix);
-  const client = s3Client();
-  await client.send(new CreateBucketCommand({ Bucket: bucket }));
-  await createStorageSecret(core, ns);
+  const { core, custom, ns, bucket, s3: client } = await storageNamespace(kc, prefix);
   const runner = await PodRunner.start({
     kc,
     namespace: ns,

@@ -4,7 +4,7 @@ import { pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
 import type { StreamJobManifest } from "../../../runtime/spec/manifest.js";
 import { testEnv } from "../../helpers/env.js";
-import { createTopic, produceNumbered, useTestKafka } from "../../helpers/kafka.js";
+import { createTopic, numberedKafkaSource, produceNumbered, useTestKafka } from "../../helpers/kafka.js";
 import { uniqueName } from "../../helpers/names.js";
 import { seededRng } from "../../helpers/random.js";
 import { readCommittedValues } from "../../helpers/read-committed.js";
@@ -33,14 +33,7 @@ function job(name: string, input: string, output: string, mode: "exactly-once" |
     name,
     spec: {
       sources: {
-        nums: {
-          kafka: { bootstrapServers: brokers(), topic: input, startingOffsets: "earliest", format: "json" },
-          schema: [
-            { name: "id", type: "int64", nullable: false },
-            { name: "ts", type: "timestamp[ms]", nullable: false },
-          ],
-          eventTime: { field: "ts", maxOutOfOrderness: "100ms" },
-        },
+        nums: numberedKafkaSource(brokers(), input),
       },
       pipeline: [
         { from: "nums", select: ["id % 20 AS bucket", "id", "ts"] },
