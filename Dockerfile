@@ -88,7 +88,7 @@ ENV NODE_ENV=production
 COPY --from=prod-deps /src/node_modules ./node_modules
 COPY --from=build /src/dist ./dist
 # The gRPC services load their .proto files at run time; tsc does not copy them.
-COPY --from=build /src/runtime/rpc/*.proto ./dist/runtime/rpc/
+COPY --from=build /src/runtime/contract/rpc/*.proto ./dist/runtime/contract/rpc/
 # dist/runtime/kernels/native-loader.js finds it at ../../../native/build (SABOT_NATIVE=0 to skip).
 COPY --from=native /src/native/build/sabot_native.node ./native/build/sabot_native.node
 COPY package.json ./

@@ -1,4 +1,4 @@
-import type { AutoscalerInputs, RescaleRecord } from "../crd/status.js";
+import type { AutoscalerInputs, RescaleRecord } from "../../runtime/contract/status/autoscaler.js";
 import type { ObservedMetrics } from "./queries.js";
 import type { AutoscalerSettings } from "./settings.js";
 

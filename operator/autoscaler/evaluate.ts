@@ -1,7 +1,8 @@
 import { type CustomObjectsApi, PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
 import type { Logger } from "pino";
-import { API_GROUP } from "../../runtime/spec/manifest.js";
-import type { AutoscalerDecision, AutoscalerStatus, Condition } from "../crd/status.js";
+import { API_GROUP } from "../../runtime/contract/spec/manifest.js";
+import type { AutoscalerDecision, AutoscalerStatus } from "../../runtime/contract/status/autoscaler.js";
+import type { Condition } from "../../runtime/contract/status/condition.js";
 import type { EventRecorder } from "../controller/events.js";
 import type { StreamJob } from "../resources/job.js";
 import { type Decision, decide, REFUSALS } from "./decision.js";

@@ -1,4 +1,4 @@
-import type { RescaleRecord } from "../crd/status.js";
+import type { RescaleRecord } from "../../runtime/contract/status/autoscaler.js";
 import type { Decision } from "./decision.js";
 
 /** status.autoscaler.history keeps this many rescales (the CRD's maxItems). */

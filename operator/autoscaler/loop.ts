@@ -1,6 +1,6 @@
 import { CoreV1Api, CustomObjectsApi, type KubeConfig, type KubernetesListObject } from "@kubernetes/client-node";
 import type { Logger } from "pino";
-import { API_GROUP } from "../../runtime/spec/manifest.js";
+import { API_GROUP } from "../../runtime/contract/spec/manifest.js";
 import { EventRecorder } from "../controller/events.js";
 import { asStreamJob, type StreamJob } from "../resources/job.js";
 import { type Evaluation, evaluateJob } from "./evaluate.js";

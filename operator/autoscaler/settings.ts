@@ -1,5 +1,5 @@
-import { parseDuration } from "../../runtime/spec/duration.js";
-import type { StreamJobSpec } from "../../runtime/spec/schema.js";
+import { parseDuration } from "../../runtime/contract/spec/duration.js";
+import type { StreamJobSpec } from "../../runtime/contract/spec/schema.js";
 
 /** `spec.autoscaler` with every default filled in; durations in milliseconds. */
 export interface AutoscalerSettings {

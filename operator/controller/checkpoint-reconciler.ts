@@ -1,10 +1,10 @@
 import { ApiException, type CoreV1Api, type CustomObjectsApi, PatchStrategy, setHeaderOptions, type V1ObjectMeta } from "@kubernetes/client-node";
 import { randomBytes } from "node:crypto";
 import type { Logger } from "pino";
-import type { CheckpointInfo } from "../../runtime/rpc/messages.js";
-import { API_GROUP, API_VERSION } from "../../runtime/spec/manifest.js";
-import { parseDuration } from "../../runtime/spec/duration.js";
-import type { CheckpointSpec, CheckpointStatus } from "../crd/status.js";
+import type { CheckpointInfo } from "../../runtime/contract/rpc/messages.js";
+import { API_GROUP, API_VERSION } from "../../runtime/contract/spec/manifest.js";
+import { parseDuration } from "../../runtime/contract/spec/duration.js";
+import type { CheckpointSpec, CheckpointStatus } from "../../runtime/contract/status/checkpoint.js";
 import { ownerReference, type StreamJob } from "../resources/job.js";
 import { disposeCheckpointFiles, readSecretEnv } from "./checkpoint-dispose.js";
 import {

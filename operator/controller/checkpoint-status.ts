@@ -1,5 +1,5 @@
-import type { CheckpointInfo } from "../../runtime/rpc/messages.js";
-import type { CheckpointPhase, CheckpointSpec, CheckpointStatus } from "../crd/status.js";
+import type { CheckpointInfo } from "../../runtime/contract/rpc/messages.js";
+import type { CheckpointPhase, CheckpointSpec, CheckpointStatus } from "../../runtime/contract/status/checkpoint.js";
 
 /**
  * The Checkpoint lifecycle as pure functions of (spec, status, what the coordinator said, now):

@@ -1,4 +1,4 @@
-import type { Condition } from "../crd/status.js";
+import type { Condition } from "../../runtime/contract/status/condition.js";
 
 export type ConditionType = "Ready" | "Progressing" | "Degraded";
 

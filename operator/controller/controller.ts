@@ -9,7 +9,7 @@ import {
   type V1StatefulSet,
 } from "@kubernetes/client-node";
 import type { Logger } from "pino";
-import { API_GROUP } from "../../runtime/spec/manifest.js";
+import { API_GROUP } from "../../runtime/contract/spec/manifest.js";
 import { JOB_LABEL, MANAGED_BY, type StreamJob } from "../resources/job.js";
 import { withOperatorDefaults } from "../resources/job-defaults.js";
 import type { OperatorSettings } from "../resources/settings.js";

@@ -1,6 +1,6 @@
-import { ControlClient } from "../../runtime/rpc/loader.js";
-import type { CheckpointInfo, JobStatus, MetricsSummary } from "../../runtime/rpc/messages.js";
-import type { StreamJobStatus } from "../crd/status.js";
+import { ControlClient } from "../../runtime/contract/rpc/loader.js";
+import type { CheckpointInfo, JobStatus, MetricsSummary } from "../../runtime/contract/rpc/messages.js";
+import type { StreamJobStatus } from "../../runtime/contract/status/streamjob.js";
 import { coordinatorAddress } from "../resources/coordinator.js";
 import type { StreamJob } from "../resources/job.js";
 

@@ -1,7 +1,7 @@
 import type { CoreV1Api } from "@kubernetes/client-node";
 import { randomBytes } from "node:crypto";
 import type { Logger } from "pino";
-import { API_VERSION } from "../../runtime/spec/manifest.js";
+import { API_VERSION } from "../../runtime/contract/spec/manifest.js";
 import type { StreamJob } from "../resources/job.js";
 
 export type EventType = "Normal" | "Warning";

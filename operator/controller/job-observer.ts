@@ -1,6 +1,6 @@
 import { ApiException, type CustomObjectsApi, PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
 import type { Logger } from "pino";
-import { API_GROUP, API_VERSION } from "../../runtime/spec/manifest.js";
+import { API_GROUP, API_VERSION } from "../../runtime/contract/spec/manifest.js";
 import { JOB_LABEL, ownerReference, type StreamJob } from "../resources/job.js";
 import type { CheckpointCaches, CheckpointObject } from "./checkpoint-reconciler.js";
 import { type CoordinatorClients, coordinatorStatusPatch, type MetricsSample, rates, sampleOf } from "./coordinator-client.js";

@@ -1,5 +1,6 @@
 import type { V1Deployment, V1StatefulSet } from "@kubernetes/client-node";
-import type { Condition, StreamJobStatus } from "../crd/status.js";
+import type { Condition } from "../../runtime/contract/status/condition.js";
+import type { StreamJobStatus } from "../../runtime/contract/status/streamjob.js";
 import { desiredParallelism } from "../resources/coordinator.js";
 import { type StreamJob, workerSelector } from "../resources/job.js";
 import { mergeConditions } from "./conditions.js";

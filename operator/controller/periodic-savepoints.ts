@@ -1,5 +1,5 @@
-import { parseDuration } from "../../runtime/spec/duration.js";
-import type { CheckpointPhase } from "../crd/status.js";
+import { parseDuration } from "../../runtime/contract/spec/duration.js";
+import type { CheckpointPhase } from "../../runtime/contract/status/checkpoint.js";
 import type { StreamJob } from "../resources/job.js";
 import { isTerminal } from "./checkpoint-status.js";
 

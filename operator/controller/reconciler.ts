@@ -8,9 +8,9 @@ import {
   type V1StatefulSet,
 } from "@kubernetes/client-node";
 import type { Logger } from "pino";
-import { API_GROUP } from "../../runtime/spec/manifest.js";
-import { checkSpecShape } from "../../runtime/spec/validate-shape.js";
-import type { StreamJobStatus } from "../crd/status.js";
+import { API_GROUP } from "../../runtime/contract/spec/manifest.js";
+import { checkSpecShape } from "../../runtime/contract/spec/validate-shape.js";
+import type { StreamJobStatus } from "../../runtime/contract/status/streamjob.js";
 import { buildChildren, CHILDREN_HASH } from "../resources/children.js";
 import { asStreamJob, childNames, MANAGED_BY, type StreamJob } from "../resources/job.js";
 import type { OperatorSettings } from "../resources/settings.js";

@@ -1,6 +1,6 @@
 import { namespacedCrd } from "./envelope.js";
 import { type JsonSchema, toOpenApi } from "./openapi.js";
-import { CheckpointSpec, CheckpointStatus } from "./status.js";
+import { CheckpointSpec, CheckpointStatus } from "../../runtime/contract/status/checkpoint.js";
 
 /** The Checkpoint CustomResourceDefinition: a savepoint request, or a record of a periodic checkpoint. */
 export function checkpointCrd(): JsonSchema {

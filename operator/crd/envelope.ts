@@ -1,4 +1,4 @@
-import { API_GROUP } from "../../runtime/spec/manifest.js";
+import { API_GROUP } from "../../runtime/contract/spec/manifest.js";
 import type { JsonSchema } from "./openapi.js";
 
 export interface CrdParts {

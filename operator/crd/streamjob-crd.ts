@@ -1,7 +1,7 @@
 import { namespacedCrd } from "./envelope.js";
-import { StreamJobSpecSchema } from "../../runtime/spec/schema.js";
+import { StreamJobSpecSchema } from "../../runtime/contract/spec/schema.js";
 import { type JsonSchema, toOpenApi } from "./openapi.js";
-import { StreamJobStatus } from "./status.js";
+import { StreamJobStatus } from "../../runtime/contract/status/streamjob.js";
 
 /**
  * The longest StreamJob name: its children are named `<job>-coordinator` etc., Service names are

@@ -6,8 +6,8 @@ import { streamJobCrd } from "./streamjob-crd.js";
 
 /** The generated files under crds/, and where each comes from. */
 export const CRD_FILES: { file: string; source: string; crd: () => JsonSchema }[] = [
-  { file: "streamjob.yaml", source: "runtime/spec/schema.ts and operator/crd/status.ts", crd: streamJobCrd },
-  { file: "checkpoint.yaml", source: "operator/crd/status.ts", crd: checkpointCrd },
+  { file: "streamjob.yaml", source: "runtime/contract/spec/schema.ts and runtime/contract/status/", crd: streamJobCrd },
+  { file: "checkpoint.yaml", source: "runtime/contract/status/checkpoint.ts", crd: checkpointCrd },
 ];
 
 /**

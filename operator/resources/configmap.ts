@@ -2,8 +2,8 @@ import type { V1ConfigMap } from "@kubernetes/client-node";
 import { Value } from "@sinclair/typebox/value";
 import { createHash } from "node:crypto";
 import yaml from "js-yaml";
-import { API_VERSION } from "../../runtime/spec/manifest.js";
-import { SinkSpec, SourceSpec, type StreamJobSpec, StreamJobSpecSchema } from "../../runtime/spec/schema.js";
+import { API_VERSION } from "../../runtime/contract/spec/manifest.js";
+import { SinkSpec, SourceSpec, type StreamJobSpec, StreamJobSpecSchema } from "../../runtime/contract/spec/schema.js";
 import { childMeta, childNames, type StreamJob } from "./job.js";
 import { SPEC_FILE } from "./pod.js";
 

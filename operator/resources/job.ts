@@ -1,7 +1,7 @@
 import type { V1ObjectMeta, V1OwnerReference } from "@kubernetes/client-node";
-import { API_VERSION } from "../../runtime/spec/manifest.js";
-import type { StreamJobSpec } from "../../runtime/spec/schema.js";
-import type { StreamJobStatus } from "../crd/status.js";
+import { API_VERSION } from "../../runtime/contract/spec/manifest.js";
+import type { StreamJobSpec } from "../../runtime/contract/spec/schema.js";
+import type { StreamJobStatus } from "../../runtime/contract/status/streamjob.js";
 
 /** A StreamJob as read from the API server. */
 export interface StreamJob {

@@ -1,7 +1,7 @@
 import type { V1Affinity, V1Container, V1NodeSelectorTerm, V1PodSpec, V1PodTemplateSpec } from "@kubernetes/client-node";
-import { MAIN_CONTAINER, type PodTemplateSpec } from "../../runtime/spec/pod-template.js";
-import { RESERVED } from "../../runtime/spec/pod-template-rules.js";
-import type { StreamJobSpec } from "../../runtime/spec/schema.js";
+import { MAIN_CONTAINER, type PodTemplateSpec } from "../../runtime/contract/spec/pod-template.js";
+import { RESERVED } from "../../runtime/contract/spec/pod-template-rules.js";
+import type { StreamJobSpec } from "../../runtime/contract/spec/schema.js";
 
 /**
  * Pod templates (spec.podTemplate, spec.coordinator.podTemplate, spec.worker.podTemplate) merged

@@ -1,4 +1,4 @@
-import type { StreamJobSpec } from "../spec/schema.js";
+import type { StreamJobSpec } from "../contract/spec/schema.js";
 
 /**
  * Whether a job's sinks commit with its checkpoints (two-phase): exactly-once needs checkpoints to

@@ -6,8 +6,8 @@ import { log } from "../log.js";
 import { EngineMetrics } from "../metrics/metrics.js";
 import { startMetricsServer } from "../metrics/server.js";
 import { planFile } from "../planner/validate.js";
-import { loadManifest } from "../spec/manifest.js";
-import { parseDuration } from "../spec/duration.js";
+import { loadManifest } from "../contract/spec/manifest.js";
+import { parseDuration } from "../contract/spec/duration.js";
 import { human } from "./progress.js";
 
 /** `sabot coordinator job.yaml`: the job master of a distributed job (one per job, e.g. a pod). */

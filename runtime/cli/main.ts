@@ -1,5 +1,5 @@
 import { Command, InvalidArgumentError } from "commander";
-import { SpecError } from "../spec/errors.js";
+import { SpecError } from "../contract/spec/errors.js";
 import { DistributedConfigError } from "../distributed/config.js";
 
 /**

@@ -3,7 +3,7 @@ import { LocalJob } from "../engine/local-job.js";
 import { distributedRun } from "./cluster-commands.js";
 import { planFile } from "../planner/validate.js";
 import { startMetricsServer } from "../metrics/server.js";
-import { parseDuration } from "../spec/duration.js";
+import { parseDuration } from "../contract/spec/duration.js";
 import { progressLine, summaryText } from "./progress.js";
 import type { Progress } from "../engine/local-job.js";
 

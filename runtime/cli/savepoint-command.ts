@@ -1,5 +1,5 @@
-import { ControlClient } from "../rpc/loader.js";
-import { parseDuration } from "../spec/duration.js";
+import { ControlClient } from "../contract/rpc/loader.js";
+import { parseDuration } from "../contract/spec/duration.js";
 
 export interface SavepointFlags {
   stop?: boolean;

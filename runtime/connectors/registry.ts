@@ -1,5 +1,5 @@
 import type { StreamInfo } from "../operators/operator.js";
-import type { SinkSpec, SourceSpec } from "../spec/schema.js";
+import type { SinkSpec, SourceSpec } from "../contract/spec/schema.js";
 import type { ConnectorContext, Sink, Source } from "./connector.js";
 import { ConnectorConfigError } from "./errors.js";
 import { consoleConfig } from "./console/config.js";

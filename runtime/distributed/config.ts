@@ -1,5 +1,5 @@
 import { hostname } from "node:os";
-import { parseDuration } from "../spec/duration.js";
+import { parseDuration } from "../contract/spec/duration.js";
 
 /**
  * Settings of coordinator and worker processes, from environment variables (how the Kubernetes

@@ -1,7 +1,7 @@
 import type { Field } from "apache-arrow";
 import { declaredWidths, hashWidths } from "../operators/join/keys.js";
 import type { JobPlan, OperatorNode } from "../planner/plan.js";
-import type { StepSpec } from "../spec/schema.js";
+import type { StepSpec } from "../contract/spec/schema.js";
 
 /**
  * The execution graph of a distributed job: which operator inputs are fed through a network

@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { log as rootLog, type Logger } from "../log.js";
-import type { JobStatus, MetricsSummary } from "../rpc/messages.js";
-import type { StreamJobManifest } from "../spec/manifest.js";
+import type { JobStatus, MetricsSummary } from "../contract/rpc/messages.js";
+import type { StreamJobManifest } from "../contract/spec/manifest.js";
 import { type CoordinatorConfig, coordinatorConfig } from "./config.js";
 import { CoordinatorService } from "./coordinator/service.js";
 

@@ -17,7 +17,7 @@ import type { Logger } from "../log.js";
 import type { EngineMetrics, MetricLabels } from "../metrics/metrics.js";
 import type { OperatorSnapshot } from "../operators/operator.js";
 import type { JobPlan } from "../planner/plan.js";
-import { parseDuration } from "../spec/duration.js";
+import { parseDuration } from "../contract/spec/duration.js";
 import type { Dataflow } from "./dataflow.js";
 import { restoreOperators } from "./restore-state.js";
 import type { SinkQueue } from "./sink-queue.js";

@@ -1,4 +1,4 @@
-import type { FieldType } from "../spec/schema.js";
+import type { FieldType } from "../contract/spec/schema.js";
 
 /**
  * Sabot's own expression tree: what parse.ts makes of node-sql-parser's AST. Small and closed, so

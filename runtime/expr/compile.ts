@@ -1,4 +1,4 @@
-import type { FieldType } from "../spec/schema.js";
+import type { FieldType } from "../contract/spec/schema.js";
 import { type Expr, columnNames } from "./ast.js";
 import { compileCall } from "./compile-calls.js";
 import { liftDictionary } from "./dictionary.js";

@@ -1,4 +1,4 @@
-import type { FieldType } from "../spec/schema.js";
+import type { FieldType } from "../contract/spec/schema.js";
 import { textEncoder } from "../types/column.js";
 import { isInteger, type SqlType } from "./types.js";
 import { type BoolVec, broadcast, type NumVec, type Operand, plain, type StrVec, type Vec } from "./vec.js";

@@ -1,6 +1,6 @@
 import { type Data, DataType, type RecordBatch } from "apache-arrow";
 import type { StreamInfo } from "../operators/operator.js";
-import type { FieldType } from "../spec/schema.js";
+import type { FieldType } from "../contract/spec/schema.js";
 import { arrowType, specType } from "../types/arrow-types.js";
 import { columnsOf } from "../types/column.js";
 import { type ColumnInfo, Compiler } from "./compile.js";

@@ -1,4 +1,4 @@
-import type { FieldType } from "../spec/schema.js";
+import type { FieldType } from "../contract/spec/schema.js";
 import type { CompareOp, Expr } from "./ast.js";
 import { ExprError } from "./errors.js";
 import { parseSelectList, type RawNode } from "./sql-parser.js";

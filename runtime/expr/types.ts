@@ -1,4 +1,4 @@
-import type { FieldType } from "../spec/schema.js";
+import type { FieldType } from "../contract/spec/schema.js";
 import type { ArithOp } from "./ast.js";
 import { ExprError } from "./errors.js";
 

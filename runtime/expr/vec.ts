@@ -1,5 +1,5 @@
 import { type Data, DataType, Dictionary, makeData, makeVector, type Vector } from "apache-arrow";
-import type { FieldType } from "../spec/schema.js";
+import type { FieldType } from "../contract/spec/schema.js";
 import { textEncoder, toFloat64, validityBytes } from "../types/column.js";
 import { boolData, float64Data, int32Data, int64Data, timestampData, utf8DataFromBytes } from "../types/builders.js";
 

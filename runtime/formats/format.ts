@@ -1,5 +1,5 @@
 import type { RecordBatch, Schema } from "apache-arrow";
-import type { Format } from "../spec/schema.js";
+import type { Format } from "../contract/spec/schema.js";
 
 /**
  * Wire formats of Kafka messages. A decoder turns a list of message values into record batches of a

@@ -1,6 +1,6 @@
 import type { RecordBatch, Schema } from "apache-arrow";
 import { Schema as ArrowSchema } from "apache-arrow";
-import type { Format } from "../spec/schema.js";
+import type { Format } from "../contract/spec/schema.js";
 import { makeBatch, columnsOf } from "../types/column.js";
 import { ArrowDecoder, ArrowEncoder } from "./arrow.js";
 import { AvroDecoder, AvroEncoder } from "./avro.js";

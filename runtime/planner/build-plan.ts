@@ -6,8 +6,8 @@ import { KeyByOperator } from "../operators/key-by.js";
 import type { Operator, StreamInfo } from "../operators/operator.js";
 import { SelectOperator } from "../operators/select.js";
 import { WindowAggregateOperator } from "../operators/window/window-aggregate.js";
-import { SpecError, type SpecIssue } from "../spec/errors.js";
-import type { StepSpec, StreamJobSpec } from "../spec/schema.js";
+import { SpecError, type SpecIssue } from "../contract/spec/errors.js";
+import type { StepSpec, StreamJobSpec } from "../contract/spec/schema.js";
 import type { JobPlan, OperatorNode, SinkNode, SourceNode } from "./plan.js";
 
 const OPS = ["filter", "select", "keyBy", "window", "join", "lookupJoin", "to"] as const;

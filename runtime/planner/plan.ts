@@ -1,5 +1,5 @@
 import type { Operator, StreamInfo } from "../operators/operator.js";
-import type { SinkSpec, SourceSpec, StreamJobSpec } from "../spec/schema.js";
+import type { SinkSpec, SourceSpec, StreamJobSpec } from "../contract/spec/schema.js";
 
 /** A source of the job with the stream it produces. */
 export interface SourceNode {

@@ -1,4 +1,4 @@
-import { loadManifest, parseManifest, type StreamJobManifest } from "../spec/manifest.js";
+import { loadManifest, parseManifest, type StreamJobManifest } from "../contract/spec/manifest.js";
 import { buildPlan } from "./build-plan.js";
 import type { JobPlan } from "./plan.js";
 

@@ -10,7 +10,7 @@ import {
   TimestampMillisecond,
   Utf8,
 } from "apache-arrow";
-import type { FieldSpec, FieldType } from "../spec/schema.js";
+import type { FieldSpec, FieldType } from "../contract/spec/schema.js";
 
 /** The column types Sabot's kernels understand, as named in the StreamJob spec. */
 export function arrowType(t: FieldType, dictionary = false): DataType {

@@ -14,7 +14,7 @@ import { log } from "../../runtime/log.js";
 import { EngineMetrics } from "../../runtime/metrics/metrics.js";
 import type { OperatorSnapshot } from "../../runtime/operators/operator.js";
 import { planManifest } from "../../runtime/planner/validate.js";
-import { loadManifest, parseManifest } from "../../runtime/spec/manifest.js";
+import { loadManifest, parseManifest } from "../../runtime/contract/spec/manifest.js";
 import { CollectingSink } from "../helpers/collecting-sink.js";
 
 /**

@@ -2,7 +2,7 @@ import { fileURLToPath } from "node:url";
 import { LocalCluster } from "../../runtime/distributed/local-cluster.js";
 import { LocalJob } from "../../runtime/engine/local-job.js";
 import { planManifest } from "../../runtime/planner/validate.js";
-import { loadManifest } from "../../runtime/spec/manifest.js";
+import { loadManifest } from "../../runtime/contract/spec/manifest.js";
 import { CollectingSink } from "../helpers/collecting-sink.js";
 import { peakRssMiB } from "./peak-memory.js";
 

@@ -26,8 +26,8 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:f
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { CRD_FILES, renderCrd } from "../../operator/crd/write-crds.js";
-import type { StreamJobStatus } from "../../operator/crd/status.js";
-import { API_GROUP, API_VERSION } from "../../runtime/spec/manifest.js";
+import type { StreamJobStatus } from "../../runtime/contract/status/streamjob.js";
+import { API_GROUP, API_VERSION } from "../../runtime/contract/spec/manifest.js";
 import { cacheDir } from "../env/lib/cache.js";
 import { freePort } from "../env/lib/ports.js";
 import { type ServerProcess, startServer, stopServer, tailLog } from "../env/lib/process.js";

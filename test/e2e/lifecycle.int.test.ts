@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import type { StreamJobSpec } from "../../runtime/spec/schema.js";
+import type { StreamJobSpec } from "../../runtime/contract/spec/schema.js";
 import { waitFor } from "../env/lib/wait.js";
 import { REAL_NODE_NAME } from "../env/services/node-network.js";
 import { runningJobSpec } from "../operator/controller/checkpoint-fixture.js";

@@ -3,8 +3,8 @@ import { coordinatorConfig, workerConfig } from "../../runtime/distributed/confi
 import { CoordinatorService } from "../../runtime/distributed/coordinator/service.js";
 import { Worker } from "../../runtime/distributed/worker/worker.js";
 import { EngineMetrics } from "../../runtime/metrics/metrics.js";
-import type { JobStatus } from "../../runtime/rpc/messages.js";
-import type { StreamJobManifest } from "../../runtime/spec/manifest.js";
+import type { JobStatus } from "../../runtime/contract/rpc/messages.js";
+import type { StreamJobManifest } from "../../runtime/contract/spec/manifest.js";
 import { CollectingSink, type Row } from "./collecting-sink.js";
 
 export interface InProcessCluster {

@@ -1,5 +1,5 @@
 import { type Data, DataType, Dictionary, Field, Int32, makeData, makeVector, type RecordBatch, Schema, Utf8 } from "apache-arrow";
-import type { FieldSpec, FieldType } from "../../runtime/spec/schema.js";
+import type { FieldSpec, FieldType } from "../../runtime/contract/spec/schema.js";
 import { specType } from "../../runtime/types/arrow-types.js";
 import { boolData, float64Data, int32Data, int64Data, timestampData, utf8Data } from "../../runtime/types/builders.js";
 import { makeBatch } from "../../runtime/types/column.js";

@@ -1,6 +1,6 @@
 import { LocalJob, type LocalRunOptions, type RunSummary } from "../../runtime/engine/local-job.js";
 import { planManifest } from "../../runtime/planner/validate.js";
-import { loadManifest, parseManifest, type StreamJobManifest } from "../../runtime/spec/manifest.js";
+import { loadManifest, parseManifest, type StreamJobManifest } from "../../runtime/contract/spec/manifest.js";
 import { CollectingSink, type Row } from "./collecting-sink.js";
 
 export interface JobOutput {

@@ -1,6 +1,6 @@
 import { type Data, DataType, Int16, makeData, type RecordBatch } from "apache-arrow";
 import { describe, expect, it } from "vitest";
-import type { FieldSpec } from "../../runtime/spec/schema.js";
+import type { FieldSpec } from "../../runtime/contract/spec/schema.js";
 import { gatherUtf8Into } from "../../runtime/kernels/gather-utf8.js";
 import { hashRows, keyGroups } from "../../runtime/kernels/hash.js";
 import { chooseKernels, type NativeAddon } from "../../runtime/kernels/native-loader.js";

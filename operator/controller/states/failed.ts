@@ -1,4 +1,4 @@
-import type { SpecIssue } from "../../../runtime/spec/errors.js";
+import type { SpecIssue } from "../../../runtime/contract/spec/errors.js";
 import { startChange } from "./change.js";
 import { pending } from "./pending.js";
 import { running } from "./running.js";

@@ -1,4 +1,4 @@
-import type { StreamJobPhase } from "../../crd/status.js";
+import type { StreamJobPhase } from "../../../runtime/contract/status/streamjob.js";
 import { deleting } from "./deleting.js";
 import { deploying } from "./deploying.js";
 import { failed } from "./failed.js";

@@ -1,4 +1,4 @@
-import type { CheckpointInfo } from "../../../runtime/rpc/messages.js";
+import type { CheckpointInfo } from "../../../runtime/contract/rpc/messages.js";
 import { coordinatorStarting, GRPC_FAILED_PRECONDITION, GRPC_UNIMPLEMENTED, grpcCode, grpcMessage } from "../coordinator-client.js";
 import { describeMs, elapsedMs } from "./spec.js";
 import type { StateContext, UpgradeStatus } from "./types.js";

@@ -1,4 +1,4 @@
-import type { CheckpointInfo } from "../../../runtime/rpc/messages.js";
+import type { CheckpointInfo } from "../../../runtime/contract/rpc/messages.js";
 import { advanceSavepoint, newestCompleted, type SavepointFailure } from "./savepoint.js";
 import { generationOf } from "./spec.js";
 import { deployStep, stay, suspendStep } from "./steps.js";

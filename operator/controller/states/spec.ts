@@ -1,5 +1,5 @@
-import { parseDuration } from "../../../runtime/spec/duration.js";
-import type { StreamJobSpec } from "../../../runtime/spec/schema.js";
+import { parseDuration } from "../../../runtime/contract/spec/duration.js";
+import type { StreamJobSpec } from "../../../runtime/contract/spec/schema.js";
 import { runtimeSpec } from "../../resources/configmap.js";
 import type { StreamJob } from "../../resources/job.js";
 import type { LifecycleTiming, StateContext } from "./types.js";

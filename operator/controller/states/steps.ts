@@ -1,5 +1,5 @@
-import type { StreamJobSpec } from "../../../runtime/spec/schema.js";
-import type { StreamJobPhase } from "../../crd/status.js";
+import type { StreamJobSpec } from "../../../runtime/contract/spec/schema.js";
+import type { StreamJobPhase } from "../../../runtime/contract/status/streamjob.js";
 import { describeMs, generationOf, specJson, upgradeModeOf, type UpgradeMode } from "./spec.js";
 import {
   cond,

@@ -1,5 +1,5 @@
-import type { CheckpointInfo, JobStatus } from "../../../runtime/rpc/messages.js";
-import type { StreamJobPhase, StreamJobStatus, UpgradeStatus } from "../../crd/status.js";
+import type { CheckpointInfo, JobStatus } from "../../../runtime/contract/rpc/messages.js";
+import type { StreamJobPhase, StreamJobStatus, UpgradeStatus } from "../../../runtime/contract/status/streamjob.js";
 import type { StreamJob } from "../../resources/job.js";
 import type { DesiredCondition } from "../conditions.js";
 

@@ -1,4 +1,4 @@
-import type { ConsoleSinkSpec } from "../../spec/schema.js";
+import type { ConsoleSinkSpec } from "../../contract/spec/schema.js";
 import { ConnectorConfigError } from "../errors.js";
 
 export interface ConsoleConfig {

@@ -1,5 +1,5 @@
-import { isByteSize, isDuration, parseByteSize, parseDuration } from "../../spec/duration.js";
-import type { FilesSinkSpec } from "../../spec/schema.js";
+import { isByteSize, isDuration, parseByteSize, parseDuration } from "../../contract/spec/duration.js";
+import type { FilesSinkSpec } from "../../contract/spec/schema.js";
 import { ConnectorConfigError } from "../errors.js";
 import type { FileFormat } from "./file-format.js";
 import { parseS3Url } from "./s3.js";

@@ -1,4 +1,4 @@
-import type { GeneratorKind, GeneratorSourceSpec, SourceSpec } from "../../spec/schema.js";
+import type { GeneratorKind, GeneratorSourceSpec, SourceSpec } from "../../contract/spec/schema.js";
 import { ConnectorConfigError } from "../errors.js";
 import { CardTransactionGenerator } from "./card-transactions.js";
 import type { KindGenerator } from "./kind.js";

@@ -1,8 +1,8 @@
 import { DataType, type Schema } from "apache-arrow";
 import { avroSchema } from "../../formats/avro.js";
 import type { StreamInfo } from "../../operators/operator.js";
-import { isDuration, parseDuration } from "../../spec/duration.js";
-import type { Format, KafkaSinkSpec, SourceSpec } from "../../spec/schema.js";
+import { isDuration, parseDuration } from "../../contract/spec/duration.js";
+import type { Format, KafkaSinkSpec, SourceSpec } from "../../contract/spec/schema.js";
 import { arrowSchema } from "../../types/arrow-types.js";
 import { ConnectorConfigError } from "../errors.js";
 

@@ -15,8 +15,8 @@ import {
 import type { SourcePosition } from "../../connectors/connector.js";
 import type { Logger } from "../../log.js";
 import type { JobPlan } from "../../planner/plan.js";
-import type { CheckpointAck, CheckpointInfo, WorkerCommand } from "../../rpc/messages.js";
-import { parseDuration } from "../../spec/duration.js";
+import type { CheckpointAck, CheckpointInfo, WorkerCommand } from "../../contract/rpc/messages.js";
+import { parseDuration } from "../../contract/spec/duration.js";
 
 const DEFAULT_TIMEOUT_MS = 10 * 60_000;
 const KEEP_INFOS = 50;

@@ -1,5 +1,5 @@
 import type { Logger } from "../../log.js";
-import { addControlService, type ControlHandlers, grpc, startServer, stopServer } from "../../rpc/loader.js";
+import { addControlService, type ControlHandlers, grpc, startServer, stopServer } from "../../contract/rpc/loader.js";
 import { SavepointRefused } from "./checkpoints.js";
 import type { Coordinator, WorkerEntry } from "./coordinator.js";
 

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { log as rootLog, type Logger } from "../../log.js";
 import type { JobPlan } from "../../planner/plan.js";
 import { planManifest } from "../../planner/validate.js";
-import type { grpc } from "../../rpc/loader.js";
+import type { grpc } from "../../contract/rpc/loader.js";
 import {
   emptyMetrics,
   type CheckpointInfo,
@@ -13,8 +13,8 @@ import {
   type WatchCommandsRequest,
   type WorkerCommand,
   type WorkerMetrics,
-} from "../../rpc/messages.js";
-import { API_VERSION, type StreamJobManifest } from "../../spec/manifest.js";
+} from "../../contract/rpc/messages.js";
+import { API_VERSION, type StreamJobManifest } from "../../contract/spec/manifest.js";
 import type { CoordinatorConfig } from "../config.js";
 import { buildExecutionGraph, type ExecutionGraph } from "../graph.js";
 import { CheckpointCoordinator } from "./checkpoints.js";

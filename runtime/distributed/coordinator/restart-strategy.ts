@@ -1,5 +1,5 @@
-import { parseDuration } from "../../spec/duration.js";
-import type { StreamJobSpec } from "../../spec/schema.js";
+import { parseDuration } from "../../contract/spec/duration.js";
+import type { StreamJobSpec } from "../../contract/spec/schema.js";
 
 /**
  * Exponential-backoff restarts (spec.restartStrategy): after the n-th consecutive failure the job

@@ -1,6 +1,6 @@
 import { log as rootLog, type Logger } from "../../log.js";
-import type { JobStatus } from "../../rpc/messages.js";
-import type { StreamJobManifest } from "../../spec/manifest.js";
+import type { JobStatus } from "../../contract/rpc/messages.js";
+import type { StreamJobManifest } from "../../contract/spec/manifest.js";
 import type { CoordinatorConfig } from "../config.js";
 import { ControlServer } from "./control-service.js";
 import { Coordinator } from "./coordinator.js";

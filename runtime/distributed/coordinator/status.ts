@@ -1,4 +1,4 @@
-import { emptyMetrics, type JobState, type JobStatus, type MetricsSummary } from "../../rpc/messages.js";
+import { emptyMetrics, type JobState, type JobStatus, type MetricsSummary } from "../../contract/rpc/messages.js";
 import type { WorkerEntry } from "./coordinator.js";
 import type { RestartStrategy } from "./restart-strategy.js";
 

@@ -1,6 +1,6 @@
 import type { RecordBatch } from "apache-arrow";
-import { grpc, openExchangeStream } from "../../rpc/loader.js";
-import type { ExchangeFrame, ExchangeHello, ExchangeRequest } from "../../rpc/messages.js";
+import { grpc, openExchangeStream } from "../../contract/rpc/loader.js";
+import type { ExchangeFrame, ExchangeHello, ExchangeRequest } from "../../contract/rpc/messages.js";
 import { decodeBatch, encodeBatch } from "./codec.js";
 import type { Inbox } from "./inbound.js";
 import type { Barrier, Link, OutboundChannel } from "./outbound.js";

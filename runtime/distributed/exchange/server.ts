@@ -1,6 +1,6 @@
 import type { Logger } from "../../log.js";
-import { type ExchangeHandlers, grpc } from "../../rpc/loader.js";
-import type { ExchangeFrame, ExchangeRequest } from "../../rpc/messages.js";
+import { type ExchangeHandlers, grpc } from "../../contract/rpc/loader.js";
+import type { ExchangeFrame, ExchangeRequest } from "../../contract/rpc/messages.js";
 import type { ServedLink } from "./links.js";
 
 type Call = grpc.ServerDuplexStream<ExchangeRequest, ExchangeFrame>;

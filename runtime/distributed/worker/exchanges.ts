@@ -1,5 +1,5 @@
 import type { Dataflow } from "../../engine/dataflow.js";
-import { exchangeClient, type grpc } from "../../rpc/loader.js";
+import { exchangeClient, type grpc } from "../../contract/rpc/loader.js";
 import type { ExecutionGraph, Outputs } from "../graph.js";
 import { ExchangeReceiver, Inbox, type ReceiverHooks } from "../exchange/inbound.js";
 import { InboundConnection, LocalLink, ServedLink } from "../exchange/links.js";

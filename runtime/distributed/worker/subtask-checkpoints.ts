@@ -5,7 +5,7 @@ import type { Dataflow } from "../../engine/dataflow.js";
 import type { SinkQueue } from "../../engine/sink-queue.js";
 import type { Logger } from "../../log.js";
 import type { OperatorSnapshot } from "../../operators/operator.js";
-import type { TriggerCheckpoint } from "../../rpc/messages.js";
+import type { TriggerCheckpoint } from "../../contract/rpc/messages.js";
 import type { ExecutionGraph } from "../graph.js";
 import type { ExchangeReceiver } from "../exchange/inbound.js";
 import type { Barrier, ExchangeSender } from "../exchange/outbound.js";

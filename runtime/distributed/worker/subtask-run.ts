@@ -8,7 +8,7 @@ import { SourceRunner } from "../../engine/source-runner.js";
 import type { Logger } from "../../log.js";
 import type { EngineMetrics, MetricLabels } from "../../metrics/metrics.js";
 import type { JobPlan, SinkNode } from "../../planner/plan.js";
-import type { TriggerCheckpoint, WorkerMetrics } from "../../rpc/messages.js";
+import type { TriggerCheckpoint, WorkerMetrics } from "../../contract/rpc/messages.js";
 import { buildExecutionGraph, type ExecutionGraph, type Outputs } from "../graph.js";
 import type { ExchangeReceiver } from "../exchange/inbound.js";
 import type { ExchangeServer } from "../exchange/server.js";

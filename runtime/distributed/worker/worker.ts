@@ -1,9 +1,9 @@
 import { log as rootLog, type Logger } from "../../log.js";
 import { EngineMetrics } from "../../metrics/metrics.js";
 import { planManifest } from "../../planner/validate.js";
-import { parseManifest } from "../../spec/manifest.js";
-import { addExchangeService, ControlClient, grpc, startServer, stopServer } from "../../rpc/loader.js";
-import { emptyMetrics, type Deploy, type TaskState, type WorkerCommand, type WorkerMetrics } from "../../rpc/messages.js";
+import { parseManifest } from "../../contract/spec/manifest.js";
+import { addExchangeService, ControlClient, grpc, startServer, stopServer } from "../../contract/rpc/loader.js";
+import { emptyMetrics, type Deploy, type TaskState, type WorkerCommand, type WorkerMetrics } from "../../contract/rpc/messages.js";
 import type { WorkerConfig } from "../config.js";
 import { ExchangeServer } from "../exchange/server.js";
 import type { SubtaskAck } from "./subtask-checkpoints.js";

@@ -1,5 +1,5 @@
-import { parseDuration } from "../../spec/duration.js";
-import type { WindowSpec } from "../../spec/schema.js";
+import { parseDuration } from "../../contract/spec/duration.js";
+import type { WindowSpec } from "../../contract/spec/schema.js";
 import { JoinConfigError } from "./errors.js";
 
 /**

@@ -1,5 +1,5 @@
 import { type Data, Field, type RecordBatch, Schema, TimestampMillisecond } from "apache-arrow";
-import type { WindowSpec } from "../../spec/schema.js";
+import type { WindowSpec } from "../../contract/spec/schema.js";
 import { makeBatch } from "../../types/column.js";
 import { takeData } from "../../types/take.js";
 import type { Operator, OperatorSnapshot, GatheredSnapshot, StreamInfo } from "../operator.js";

@@ -1,5 +1,5 @@
 import { type Data, Field, type RecordBatch, Schema, TimestampMillisecond } from "apache-arrow";
-import type { WindowSpec } from "../../spec/schema.js";
+import type { WindowSpec } from "../../contract/spec/schema.js";
 import { KeyTable } from "../../state/key-table.js";
 import { timestampData } from "../../types/builders.js";
 import { columnsOf, makeBatch, toFloat64, validityBytes } from "../../types/column.js";

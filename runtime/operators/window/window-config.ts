@@ -1,6 +1,6 @@
 import { DataType, type Field, type Schema, TimeUnit } from "apache-arrow";
-import { isDuration, parseDuration } from "../../spec/duration.js";
-import type { WindowSpec } from "../../spec/schema.js";
+import { isDuration, parseDuration } from "../../contract/spec/duration.js";
+import type { WindowSpec } from "../../contract/spec/schema.js";
 import type { Accumulator } from "./accumulator.js";
 import { AggregateError, type AggregateSpec } from "./aggregate-spec.js";
 import { CountDistinctAccumulator } from "./count-distinct.js";

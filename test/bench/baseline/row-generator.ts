@@ -1,6 +1,6 @@
 import { DataType, type RecordBatch } from "apache-arrow";
 import { kindGenerator } from "../../../runtime/connectors/generator/config.js";
-import type { GeneratorKind } from "../../../runtime/spec/schema.js";
+import type { GeneratorKind } from "../../../runtime/contract/spec/schema.js";
 import { stringAt, toFloat64, validityBytes } from "../../../runtime/types/column.js";
 
 /**

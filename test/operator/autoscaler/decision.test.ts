@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
-import type { RescaleRecord } from "../../../operator/crd/status.js";
+import type { RescaleRecord } from "../../../runtime/contract/status/autoscaler.js";
 import { type Decision, type DecisionInput, decide } from "../../../operator/autoscaler/decision.js";
 import type { ObservedMetrics } from "../../../operator/autoscaler/queries.js";
 import { type AutoscalerSettings, autoscalerSettings } from "../../../operator/autoscaler/settings.js";
-import type { StreamJobSpec } from "../../../runtime/spec/schema.js";
+import type { StreamJobSpec } from "../../../runtime/contract/spec/schema.js";
 
 const NOW = Date.parse("2026-11-23T12:00:00Z");
 const ago = (s: number) => NOW - s * 1000;

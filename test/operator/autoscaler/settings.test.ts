@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { autoscalerSettings } from "../../../operator/autoscaler/settings.js";
-import type { StreamJobSpec } from "../../../runtime/spec/schema.js";
+import type { StreamJobSpec } from "../../../runtime/contract/spec/schema.js";
 
 const spec = (extra: Partial<StreamJobSpec>): StreamJobSpec => ({ sources: {}, pipeline: [], sinks: {}, ...extra }) as unknown as StreamJobSpec;
 

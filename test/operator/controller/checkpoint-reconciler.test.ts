@@ -8,7 +8,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { type CheckpointObject, CheckpointReconciler, DISPOSE_FINALIZER } from "../../../operator/controller/checkpoint-reconciler.js";
 import type { CoordinatorApi, CoordinatorClients } from "../../../operator/controller/coordinator-client.js";
 import type { StreamJob } from "../../../operator/resources/job.js";
-import type { CheckpointInfo } from "../../../runtime/rpc/messages.js";
+import type { CheckpointInfo } from "../../../runtime/contract/rpc/messages.js";
 import { streamJob } from "../resources/fixtures.js";
 
 /** The reconciler's I/O against fakes: what it writes, for a coordinator that behaves as told. */

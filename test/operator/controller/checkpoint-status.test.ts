@@ -8,7 +8,7 @@ import {
   started,
   waitingForRetry,
 } from "../../../operator/controller/checkpoint-status.js";
-import type { CheckpointInfo } from "../../../runtime/rpc/messages.js";
+import type { CheckpointInfo } from "../../../runtime/contract/rpc/messages.js";
 
 const T0 = Date.parse("2026-11-23T12:00:00Z");
 const info = (over: Partial<CheckpointInfo> = {}): CheckpointInfo => ({

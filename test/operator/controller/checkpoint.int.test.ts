@@ -2,7 +2,7 @@ import { HeadObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DISPOSE_FINALIZER } from "../../../operator/controller/checkpoint-reconciler.js";
 import { PERIODIC_LABEL } from "../../../operator/controller/periodic-savepoints.js";
-import type { CheckpointStatus } from "../../../operator/crd/status.js";
+import type { CheckpointStatus } from "../../../runtime/contract/status/checkpoint.js";
 import { waitFor } from "../../env/lib/wait.js";
 import { testEnv } from "../../helpers/env.js";
 import { addScrapeTarget, removeScrapeTarget, waitForPromValue } from "../../helpers/prometheus.js";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { coordinatorStatusPatch, lastCheckpointOf, rates } from "../../../operator/controller/coordinator-client.js";
-import type { CheckpointInfo, JobStatus } from "../../../runtime/rpc/messages.js";
+import type { CheckpointInfo, JobStatus } from "../../../runtime/contract/rpc/messages.js";
 
 const cp = (over: Partial<CheckpointInfo> = {}): CheckpointInfo => ({
   id: 3,

@@ -1,7 +1,7 @@
 import type { V1Deployment, V1StatefulSet } from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
 import { mergeConditions } from "../../../operator/controller/conditions.js";
-import type { StreamJobStatus } from "../../../operator/crd/status.js";
+import type { StreamJobStatus } from "../../../runtime/contract/status/streamjob.js";
 import { clusterView, composeStatus } from "../../../operator/controller/job-status.js";
 import { HEALTHY } from "../../../operator/controller/states/steps.js";
 import { cond, type Step } from "../../../operator/controller/states/types.js";

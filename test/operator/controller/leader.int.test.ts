@@ -2,9 +2,9 @@ import { CoreV1Api, CustomObjectsApi, type KubeConfig } from "@kubernetes/client
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { OperatorManager } from "../../../operator/controller/manager.js";
-import type { StreamJobStatus } from "../../../operator/crd/status.js";
+import type { StreamJobStatus } from "../../../runtime/contract/status/streamjob.js";
 import { operatorSettings } from "../../../operator/resources/settings.js";
-import { API_GROUP, API_VERSION } from "../../../runtime/spec/manifest.js";
+import { API_GROUP, API_VERSION } from "../../../runtime/contract/spec/manifest.js";
 import { waitFor } from "../../env/lib/wait.js";
 import { jobSpec } from "../resources/fixtures.js";
 import { freshNamespace, installCrds, kubeConfig } from "./kube.js";

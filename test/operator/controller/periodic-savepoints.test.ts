@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { type PeriodicCheckpoint, periodicName, planPeriodic } from "../../../operator/controller/periodic-savepoints.js";
-import type { CheckpointPhase } from "../../../operator/crd/status.js";
+import type { CheckpointPhase } from "../../../runtime/contract/status/checkpoint.js";
 import type { StreamJob } from "../../../operator/resources/job.js";
 import { streamJob } from "../resources/fixtures.js";
 

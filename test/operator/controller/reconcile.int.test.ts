@@ -2,10 +2,10 @@ import { AppsV1Api, CoreV1Api, CustomObjectsApi, type KubeConfig } from "@kubern
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { OperatorManager } from "../../../operator/controller/manager.js";
-import type { StreamJobStatus } from "../../../operator/crd/status.js";
+import type { StreamJobStatus } from "../../../runtime/contract/status/streamjob.js";
 import { operatorSettings } from "../../../operator/resources/settings.js";
-import { API_GROUP, API_VERSION } from "../../../runtime/spec/manifest.js";
-import type { StreamJobSpec } from "../../../runtime/spec/schema.js";
+import { API_GROUP, API_VERSION } from "../../../runtime/contract/spec/manifest.js";
+import type { StreamJobSpec } from "../../../runtime/contract/spec/schema.js";
 import { waitFor } from "../../env/lib/wait.js";
 import { jobSpec } from "../resources/fixtures.js";
 import { freshNamespace, installCrds, kubeConfig, kubectl } from "./kube.js";

@@ -1,4 +1,4 @@
-import type { StreamJobSpec } from "../../../runtime/spec/schema.js";
+import type { StreamJobSpec } from "../../../runtime/contract/spec/schema.js";
 import type { StreamJob } from "../../../operator/resources/job.js";
 
 /** A small valid job spec (a generator into the console), for builder and API-server tests. */

@@ -5,8 +5,8 @@ import { selectorLabels, workerSelector } from "../../../operator/resources/job.
 import { applyPodTemplate, DEFAULT_CONTAINER_ANNOTATION } from "../../../operator/resources/pod-template.js";
 import { operatorSettings } from "../../../operator/resources/settings.js";
 import { buildWorkerStatefulSet } from "../../../operator/resources/workers.js";
-import type { PodTemplateSpec } from "../../../runtime/spec/pod-template.js";
-import type { StreamJobSpec } from "../../../runtime/spec/schema.js";
+import type { PodTemplateSpec } from "../../../runtime/contract/spec/pod-template.js";
+import type { StreamJobSpec } from "../../../runtime/contract/spec/schema.js";
 import { streamJob } from "./fixtures.js";
 
 const settings = operatorSettings({ image: "sabot:test" });

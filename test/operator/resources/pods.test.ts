@@ -8,8 +8,8 @@ import { nodeOptions, quantityBytes } from "../../../operator/resources/pod.js";
 import { operatorSettings, type OperatorSettings } from "../../../operator/resources/settings.js";
 import { buildWorkersService, buildWorkerStatefulSet } from "../../../operator/resources/workers.js";
 import { coordinatorConfig, workerConfig } from "../../../runtime/distributed/config.js";
-import { parseManifest } from "../../../runtime/spec/manifest.js";
-import type { StreamJobSpec } from "../../../runtime/spec/schema.js";
+import { parseManifest } from "../../../runtime/contract/spec/manifest.js";
+import type { StreamJobSpec } from "../../../runtime/contract/spec/schema.js";
 import { streamJob } from "./fixtures.js";
 
 const podOf = (obj: { spec?: { template: { spec?: V1PodSpec } } }): V1PodSpec => obj.spec!.template.spec!;

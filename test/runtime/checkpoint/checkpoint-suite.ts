@@ -13,7 +13,7 @@ import {
 } from "../../../runtime/checkpoint/index.js";
 import { keyGroupRange } from "../../../runtime/kernels/hash.js";
 import type { GatheredSnapshot } from "../../../runtime/operators/operator.js";
-import type { WindowSpec } from "../../../runtime/spec/schema.js";
+import type { WindowSpec } from "../../../runtime/contract/spec/schema.js";
 import { seededRng } from "../../helpers/random.js";
 import { gathered } from "../../helpers/snapshots.js";
 import { expectSameOutputs, randomScript } from "../operators/window/window-data.js";

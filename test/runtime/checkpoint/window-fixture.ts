@@ -1,6 +1,6 @@
 import { hashRows, keyGroups, subtaskForKeyGroup } from "../../../runtime/kernels/hash.js";
 import { WindowAggregateOperator } from "../../../runtime/operators/window/window-aggregate.js";
-import type { WindowSpec } from "../../../runtime/spec/schema.js";
+import type { WindowSpec } from "../../../runtime/contract/spec/schema.js";
 import { columnsOf } from "../../../runtime/types/column.js";
 import { takeBatch } from "../../../runtime/types/take.js";
 import { batchRows } from "../../helpers/collecting-sink.js";

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { parseManifest } from "../../../runtime/spec/manifest.js";
+import { parseManifest } from "../../../runtime/contract/spec/manifest.js";
 import { batchRows, type Row } from "../../helpers/collecting-sink.js";
 import { runJob } from "../../helpers/run-job.js";
 import { readFileBatches } from "../connectors/files/read-back.js";

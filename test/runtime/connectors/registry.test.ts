@@ -8,7 +8,7 @@ import { KafkaSink } from "../../../runtime/connectors/kafka/sink.js";
 import { KafkaSource } from "../../../runtime/connectors/kafka/source.js";
 import { checkSink, createSink, createSource, sourceStreamInfo } from "../../../runtime/connectors/registry.js";
 import { EngineMetrics } from "../../../runtime/metrics/metrics.js";
-import type { FieldSpec } from "../../../runtime/spec/schema.js";
+import type { FieldSpec } from "../../../runtime/contract/spec/schema.js";
 import { arrowSchema } from "../../../runtime/types/arrow-types.js";
 
 const ctx: ConnectorContext = {

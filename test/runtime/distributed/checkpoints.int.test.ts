@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
-import type { StreamJobManifest } from "../../../runtime/spec/manifest.js";
+import type { StreamJobManifest } from "../../../runtime/contract/spec/manifest.js";
 import { testEnv } from "../../helpers/env.js";
 import { createTopic, numberedKafkaSource, produceNumbered, useTestKafka } from "../../helpers/kafka.js";
 import { uniqueName } from "../../helpers/names.js";

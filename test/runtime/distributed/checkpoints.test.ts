@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { listCheckpoints, locateSnapshot, openCheckpointStorage } from "../../../runtime/checkpoint/index.js";
-import { parseManifest, type StreamJobManifest } from "../../../runtime/spec/manifest.js";
+import { parseManifest, type StreamJobManifest } from "../../../runtime/contract/spec/manifest.js";
 import type { Row } from "../../helpers/collecting-sink.js";
 import { closeClusters, startInProcessCluster, waitFor } from "../../helpers/in-process-cluster.js";
 import { runJob } from "../../helpers/run-job.js";

@@ -5,9 +5,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import yaml from "js-yaml";
-import { ControlClient } from "../../../runtime/rpc/loader.js";
-import type { JobStatus, MetricsSummary } from "../../../runtime/rpc/messages.js";
-import type { StreamJobManifest } from "../../../runtime/spec/manifest.js";
+import { ControlClient } from "../../../runtime/contract/rpc/loader.js";
+import type { JobStatus, MetricsSummary } from "../../../runtime/contract/rpc/messages.js";
+import type { StreamJobManifest } from "../../../runtime/contract/spec/manifest.js";
 
 const root = fileURLToPath(new URL("../../../", import.meta.url));
 const bin = join(root, "bin/sabot.js");

@@ -7,7 +7,7 @@ import { InboundConnection, LocalLink, ServedLink } from "../../../runtime/distr
 import { ExchangeSender, type Link, OutboundChannel } from "../../../runtime/distributed/exchange/outbound.js";
 import { Partitioner } from "../../../runtime/distributed/exchange/partitioner.js";
 import { ExchangeServer, type Outbox } from "../../../runtime/distributed/exchange/server.js";
-import { addExchangeService, exchangeClient, type grpc, startServer, stopServer } from "../../../runtime/rpc/loader.js";
+import { addExchangeService, exchangeClient, type grpc, startServer, stopServer } from "../../../runtime/contract/rpc/loader.js";
 import { batchRows } from "../../helpers/collecting-sink.js";
 import { ALL_TYPES, randomBatch, seededRng } from "../../helpers/random.js";
 

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from "vitest";
-import { parseManifest } from "../../../runtime/spec/manifest.js";
+import { parseManifest } from "../../../runtime/contract/spec/manifest.js";
 import { closeClusters, startInProcessCluster } from "../../helpers/in-process-cluster.js";
 import { runJob } from "../../helpers/run-job.js";
 

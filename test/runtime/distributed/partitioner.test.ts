@@ -2,7 +2,7 @@ import { type Data, Int32, Int64, makeData, type RecordBatch } from "apache-arro
 import { describe, expect, it } from "vitest";
 import { Partitioner } from "../../../runtime/distributed/exchange/partitioner.js";
 import { hashRows, keyGroups, subtaskForKeyGroup } from "../../../runtime/kernels/hash.js";
-import type { FieldSpec } from "../../../runtime/spec/schema.js";
+import type { FieldSpec } from "../../../runtime/contract/spec/schema.js";
 import { columnsOf } from "../../../runtime/types/column.js";
 import { batchRows } from "../../helpers/collecting-sink.js";
 import { batchFromColumns, dictionaryData, randomBatch, seededRng } from "../../helpers/random.js";

@@ -1,7 +1,7 @@
 import { CreateBucketCommand } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { s3ClientFromEnv } from "../../../runtime/connectors/files/s3.js";
-import { parseManifest, type StreamJobManifest } from "../../../runtime/spec/manifest.js";
+import { parseManifest, type StreamJobManifest } from "../../../runtime/contract/spec/manifest.js";
 import type { Row } from "../../helpers/collecting-sink.js";
 import { testEnv } from "../../helpers/env.js";
 import { closeClusters, startInProcessCluster, waitFor } from "../../helpers/in-process-cluster.js";

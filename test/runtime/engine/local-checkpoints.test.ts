@@ -8,7 +8,7 @@ import { findLatestCompleted, listCheckpoints, MANIFEST_NAME, type Manifest, ope
 import { LocalJob, type RunSummary } from "../../../runtime/engine/local-job.js";
 import type { JobPlan } from "../../../runtime/planner/plan.js";
 import { planManifest } from "../../../runtime/planner/validate.js";
-import { parseManifest } from "../../../runtime/spec/manifest.js";
+import { parseManifest } from "../../../runtime/contract/spec/manifest.js";
 import type { RecordBatch } from "apache-arrow";
 import { batchRows, CollectingSink, type Row } from "../../helpers/collecting-sink.js";
 

@@ -10,7 +10,7 @@ import { findLatestCompleted, openCheckpointStorage } from "../../../runtime/che
 import { LocalJob } from "../../../runtime/engine/local-job.js";
 import type { JobPlan } from "../../../runtime/planner/plan.js";
 import { planManifest } from "../../../runtime/planner/validate.js";
-import { parseManifest } from "../../../runtime/spec/manifest.js";
+import { parseManifest } from "../../../runtime/contract/spec/manifest.js";
 import { batchRows, CollectingSink, type Row } from "../../helpers/collecting-sink.js";
 
 /**

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { compileExpression } from "../../../runtime/expr/index.js";
-import type { FieldType } from "../../../runtime/spec/schema.js";
+import type { FieldType } from "../../../runtime/contract/spec/schema.js";
 import { arrowSchema } from "../../../runtime/types/arrow-types.js";
 import { valueAt } from "../../../runtime/types/column.js";
 import { batchFromRows } from "../../helpers/random.js";

@@ -1,7 +1,7 @@
 import { DataType } from "apache-arrow";
 import { describe, expect, it } from "vitest";
 import { compileExpression, compilePredicate } from "../../../runtime/expr/index.js";
-import type { FieldSpec } from "../../../runtime/spec/schema.js";
+import type { FieldSpec } from "../../../runtime/contract/spec/schema.js";
 import { arrowSchema } from "../../../runtime/types/arrow-types.js";
 import { valueAt } from "../../../runtime/types/column.js";
 import { concatData } from "../../../runtime/types/take.js";

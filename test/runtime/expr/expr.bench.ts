@@ -6,7 +6,7 @@ import type { RecordBatch } from "apache-arrow";
 import { compileExpression, compilePredicate } from "../../../runtime/expr/index.js";
 import { FilterOperator } from "../../../runtime/operators/filter.js";
 import { SelectOperator } from "../../../runtime/operators/select.js";
-import type { FieldSpec } from "../../../runtime/spec/schema.js";
+import type { FieldSpec } from "../../../runtime/contract/spec/schema.js";
 import { randomBatch, Rng } from "../../helpers/random.js";
 
 const ROWS = Number(process.argv[2] ?? 1_000_000);

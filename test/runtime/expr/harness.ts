@@ -1,7 +1,7 @@
 import type { RecordBatch } from "apache-arrow";
 import { expect } from "vitest";
 import { compileExpression, compilePredicate } from "../../../runtime/expr/index.js";
-import type { FieldSpec } from "../../../runtime/spec/schema.js";
+import type { FieldSpec } from "../../../runtime/contract/spec/schema.js";
 import { valueAt } from "../../../runtime/types/column.js";
 import { batchFromColumns, randomColumn, Rng } from "../../helpers/random.js";
 

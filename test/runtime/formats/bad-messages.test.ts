@@ -4,7 +4,7 @@ import { arrowSchema } from "../../../runtime/types/arrow-types.js";
 import { batchRows } from "../../helpers/collecting-sink.js";
 import { randomBatch, seededRng } from "../../helpers/random.js";
 import { expectSchema } from "./expect-schema.js";
-import type { FieldSpec } from "../../../runtime/spec/schema.js";
+import type { FieldSpec } from "../../../runtime/contract/spec/schema.js";
 
 const FIELDS: FieldSpec[] = [
   { name: "id", type: "int64", nullable: false },

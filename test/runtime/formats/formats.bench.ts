@@ -4,7 +4,7 @@
  */
 import { BidGenerator } from "../../../runtime/connectors/generator/nexmark-bid.js";
 import { createDecoder, createEncoder } from "../../../runtime/formats/index.js";
-import type { Format } from "../../../runtime/spec/schema.js";
+import type { Format } from "../../../runtime/contract/spec/schema.js";
 
 const BATCH = 8192;
 const BATCHES = Number(process.env.BATCHES ?? 40);

@@ -2,7 +2,7 @@ import { Field, Schema } from "apache-arrow";
 import { describe, expect, it } from "vitest";
 import { makeBatch } from "../../../runtime/types/column.js";
 import { createDecoder, createEncoder } from "../../../runtime/formats/index.js";
-import type { FieldSpec, Format } from "../../../runtime/spec/schema.js";
+import type { FieldSpec, Format } from "../../../runtime/contract/spec/schema.js";
 import { arrowSchema } from "../../../runtime/types/arrow-types.js";
 import { expectSchema } from "./expect-schema.js";
 import { batchRows } from "../../helpers/collecting-sink.js";

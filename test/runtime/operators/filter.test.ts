@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ExprError } from "../../../runtime/expr/index.js";
 import { FilterOperator } from "../../../runtime/operators/filter.js";
-import type { FieldSpec } from "../../../runtime/spec/schema.js";
+import type { FieldSpec } from "../../../runtime/contract/spec/schema.js";
 import { arrowSchema } from "../../../runtime/types/arrow-types.js";
 import { batchFromRows, Rng, randomBatch } from "../../helpers/random.js";
 import { rowsOf } from "../expr/harness.js";

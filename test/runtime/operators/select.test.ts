@@ -2,7 +2,7 @@ import { DataType } from "apache-arrow";
 import { describe, expect, it } from "vitest";
 import { ExprError } from "../../../runtime/expr/index.js";
 import { SelectOperator } from "../../../runtime/operators/select.js";
-import type { FieldSpec } from "../../../runtime/spec/schema.js";
+import type { FieldSpec } from "../../../runtime/contract/spec/schema.js";
 import { arrowSchema } from "../../../runtime/types/arrow-types.js";
 import { Rng, randomBatch } from "../../helpers/random.js";
 import { roundRef, rowsOf } from "../expr/harness.js";

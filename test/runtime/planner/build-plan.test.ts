@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { buildPlan } from "../../../runtime/planner/build-plan.js";
-import { SpecError } from "../../../runtime/spec/errors.js";
-import type { StreamJobSpec } from "../../../runtime/spec/schema.js";
+import { SpecError } from "../../../runtime/contract/spec/errors.js";
+import type { StreamJobSpec } from "../../../runtime/contract/spec/schema.js";
 
 const bids = { generator: { kind: "nexmark-bid" as const, count: 10 }, eventTime: { field: "dateTime" } };
 const out = { console: {} };

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { hashRows, keyGroups } from "../../../runtime/kernels/hash.js";
 import { bucketByKeyGroup } from "../../../runtime/state/key-groups.js";
 import { KeyTable } from "../../../runtime/state/key-table.js";
-import type { FieldSpec } from "../../../runtime/spec/schema.js";
+import type { FieldSpec } from "../../../runtime/contract/spec/schema.js";
 import { float64Data, int64Data, utf8Data } from "../../../runtime/types/builders.js";
 import { columnsOf, valueAt } from "../../../runtime/types/column.js";
 import { batchFromRows, dictionaryData, type Rng, seededRng } from "../../helpers/random.js";

@@ -3,8 +3,8 @@ import { nextStep } from "../../../../operator/controller/states/machine.js";
 import { timingFor } from "../../../../operator/controller/states/spec.js";
 import type { ClusterView, LifecycleCoordinator, LifecycleTiming, Step } from "../../../../operator/controller/states/types.js";
 import type { StreamJob } from "../../../../operator/resources/job.js";
-import type { CheckpointInfo, JobStatus } from "../../../../runtime/rpc/messages.js";
-import type { StreamJobSpec } from "../../../../runtime/spec/schema.js";
+import type { CheckpointInfo, JobStatus } from "../../../../runtime/contract/rpc/messages.js";
+import type { StreamJobSpec } from "../../../../runtime/contract/spec/schema.js";
 import { streamJob } from "../../resources/fixtures.js";
 
 export const STORAGE = "s3://bucket/chk";

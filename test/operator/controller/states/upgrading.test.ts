@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { StreamJobSpec } from "../../../../runtime/spec/schema.js";
+import type { StreamJobSpec } from "../../../../runtime/contract/spec/schema.js";
 import { Sim, STORAGE, TIMING } from "./fakes.js";
 
 describe("upgrading by upgradeMode", () => {

@@ -8,7 +8,7 @@ import { filesConfig } from "../../../../runtime/connectors/files/config.js";
 import { FilesSink } from "../../../../runtime/connectors/files/sink.js";
 import { LocalJob } from "../../../../runtime/engine/local-job.js";
 import { planManifest } from "../../../../runtime/planner/validate.js";
-import { parseManifest } from "../../../../runtime/spec/manifest.js";
+import { parseManifest } from "../../../../runtime/contract/spec/manifest.js";
 import { batchRows, type Row } from "../../../helpers/collecting-sink.js";
 import { ALL_TYPES, randomBatch, seededRng } from "../../../helpers/random.js";
 import { runJob } from "../../../helpers/run-job.js";

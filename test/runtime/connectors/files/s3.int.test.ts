@@ -5,7 +5,7 @@ import { filesConfig } from "../../../../runtime/connectors/files/config.js";
 import { s3ClientFromEnv } from "../../../../runtime/connectors/files/s3.js";
 import { FilesSink } from "../../../../runtime/connectors/files/sink.js";
 import { S3Store } from "../../../../runtime/connectors/files/storage.js";
-import type { FieldSpec } from "../../../../runtime/spec/schema.js";
+import type { FieldSpec } from "../../../../runtime/contract/spec/schema.js";
 import { batchRows } from "../../../helpers/collecting-sink.js";
 import { testEnv } from "../../../helpers/env.js";
 import { uniqueName } from "../../../helpers/names.js";

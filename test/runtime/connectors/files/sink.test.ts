@@ -7,7 +7,7 @@ import { filesConfig } from "../../../../runtime/connectors/files/config.js";
 import { FilesSink } from "../../../../runtime/connectors/files/sink.js";
 import { LocalStore } from "../../../../runtime/connectors/files/storage.js";
 import pino from "pino";
-import type { FieldSpec } from "../../../../runtime/spec/schema.js";
+import type { FieldSpec } from "../../../../runtime/contract/spec/schema.js";
 import { batchRows } from "../../../helpers/collecting-sink.js";
 import { randomBatch, seededRng } from "../../../helpers/random.js";
 import { readFileBatches } from "./read-back.js";

@@ -5,7 +5,7 @@
  */
 import { generatorConfig, kindGenerator } from "../../../../runtime/connectors/generator/config.js";
 import { GeneratorSource } from "../../../../runtime/connectors/generator/source.js";
-import type { GeneratorKind } from "../../../../runtime/spec/schema.js";
+import type { GeneratorKind } from "../../../../runtime/contract/spec/schema.js";
 
 const EVENTS = Number(process.env.EVENTS ?? 20_000_000);
 const BATCH = Number(process.env.BATCH ?? 8192);

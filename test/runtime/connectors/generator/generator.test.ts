@@ -2,7 +2,7 @@ import type { RecordBatch } from "apache-arrow";
 import { describe, expect, it } from "vitest";
 import { generatorConfig, kindGenerator } from "../../../../runtime/connectors/generator/config.js";
 import { GeneratorSource } from "../../../../runtime/connectors/generator/source.js";
-import type { GeneratorKind, GeneratorSourceSpec } from "../../../../runtime/spec/schema.js";
+import type { GeneratorKind, GeneratorSourceSpec } from "../../../../runtime/contract/spec/schema.js";
 import { batchRows, type Row } from "../../../helpers/collecting-sink.js";
 
 const KINDS: GeneratorKind[] = ["nexmark-person", "nexmark-auction", "nexmark-bid", "card-transactions"];

@@ -5,7 +5,7 @@ import { arrowSchema } from "../../../../runtime/types/arrow-types.js";
 import { randomBatch, seededRng } from "../../../helpers/random.js";
 import { DLQ_HEADERS } from "../../../../runtime/connectors/kafka/dead-letters.js";
 import { KafkaSource } from "../../../../runtime/connectors/kafka/source.js";
-import type { FieldSpec, Format } from "../../../../runtime/spec/schema.js";
+import type { FieldSpec, Format } from "../../../../runtime/contract/spec/schema.js";
 import { batchRows } from "../../../helpers/collecting-sink.js";
 import { testEnv } from "../../../helpers/env.js";
 import { connectorContext, createTopic, readRows, readTopic } from "./kafka-helpers.js";

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { listCheckpoints, openCheckpointStorage } from "../../../../runtime/checkpoint/index.js";
 import { LocalJob, type RunSummary } from "../../../../runtime/engine/local-job.js";
 import { planManifest } from "../../../../runtime/planner/validate.js";
-import { parseManifest } from "../../../../runtime/spec/manifest.js";
+import { parseManifest } from "../../../../runtime/contract/spec/manifest.js";
 import { readCommittedValues } from "../../../helpers/read-committed.js";
 import { testEnv } from "../../../helpers/env.js";
 import { uniqueName } from "../../../helpers/names.js";

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { kafkaSinkConfig } from "../../../../runtime/connectors/kafka/config.js";
 import { KafkaSink } from "../../../../runtime/connectors/kafka/sink.js";
 import { createDecoder } from "../../../../runtime/formats/index.js";
-import type { FieldSpec, Format } from "../../../../runtime/spec/schema.js";
+import type { FieldSpec, Format } from "../../../../runtime/contract/spec/schema.js";
 import { arrowSchema } from "../../../../runtime/types/arrow-types.js";
 import { batchRows, type Row } from "../../../helpers/collecting-sink.js";
 import { testEnv } from "../../../helpers/env.js";

@@ -3,7 +3,7 @@ import type { Admin, Kafka } from "kafkajs";
 import { kafkaSourceConfig } from "../../../../runtime/connectors/kafka/config.js";
 import { KafkaSource } from "../../../../runtime/connectors/kafka/source.js";
 import { createEncoder } from "../../../../runtime/formats/index.js";
-import type { FieldSpec, Format, SourceSpec } from "../../../../runtime/spec/schema.js";
+import type { FieldSpec, Format, SourceSpec } from "../../../../runtime/contract/spec/schema.js";
 import { arrowSchema } from "../../../../runtime/types/arrow-types.js";
 import { batchRows, type Row } from "../../../helpers/collecting-sink.js";
 import { testEnv } from "../../../helpers/env.js";

@@ -4,7 +4,7 @@ import { hashRows } from "../../../../runtime/kernels/hash.js";
 import { hashColumns, hashWidths } from "../../../../runtime/operators/join/keys.js";
 import { WindowJoinOperator, type WindowJoinOptions } from "../../../../runtime/operators/join/window-join.js";
 import { throughStorage } from "../../../helpers/snapshots.js";
-import type { WindowSpec } from "../../../../runtime/spec/schema.js";
+import type { WindowSpec } from "../../../../runtime/contract/spec/schema.js";
 import { columnsOf } from "../../../../runtime/types/column.js";
 import { takeBatch } from "../../../../runtime/types/take.js";
 import { batchOf, canonical, type Kind, Rng, type Row, rowsOf, schemaOf } from "./join-data.js";

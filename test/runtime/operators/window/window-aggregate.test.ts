@@ -1,7 +1,7 @@
 import { DataType, Schema } from "apache-arrow";
 import { describe, expect, it } from "vitest";
 import { WindowAggregateOperator } from "../../../../runtime/operators/window/window-aggregate.js";
-import type { WindowSpec } from "../../../../runtime/spec/schema.js";
+import type { WindowSpec } from "../../../../runtime/contract/spec/schema.js";
 import { batchRows } from "../../../helpers/collecting-sink.js";
 import { batchFromRows, seededRng } from "../../../helpers/random.js";
 import {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { WindowAggregateOperator } from "../../../../runtime/operators/window/window-aggregate.js";
-import type { WindowSpec } from "../../../../runtime/spec/schema.js";
+import type { WindowSpec } from "../../../../runtime/contract/spec/schema.js";
 import { seededRng } from "../../../helpers/random.js";
 import { gathered } from "../../../helpers/snapshots.js";
 import { expectSameOutputs, randomRow, runOperator, runReference, type Step, toBatch } from "./window-data.js";

@@ -1,7 +1,7 @@
 import type { RecordBatch } from "apache-arrow";
 import { expect } from "vitest";
 import type { Operator } from "../../../../runtime/operators/operator.js";
-import type { FieldSpec } from "../../../../runtime/spec/schema.js";
+import type { FieldSpec } from "../../../../runtime/contract/spec/schema.js";
 import { batchRows } from "../../../helpers/collecting-sink.js";
 import { batchFromRows, type Rng } from "../../../helpers/random.js";
 import type { RefAggregate, Row, WindowReference } from "./window-reference.js";

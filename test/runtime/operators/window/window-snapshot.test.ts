@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { hashRows, keyGroups, subtaskForKeyGroup } from "../../../../runtime/kernels/hash.js";
 import { gathered, throughStorage } from "../../../helpers/snapshots.js";
 import { WindowAggregateOperator } from "../../../../runtime/operators/window/window-aggregate.js";
-import type { WindowSpec } from "../../../../runtime/spec/schema.js";
+import type { WindowSpec } from "../../../../runtime/contract/spec/schema.js";
 import { columnsOf } from "../../../../runtime/types/column.js";
 import { takeBatch } from "../../../../runtime/types/take.js";
 import { batchRows } from "../../../helpers/collecting-sink.js";

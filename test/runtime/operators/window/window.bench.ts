@@ -7,7 +7,7 @@
  */
 import { Field, Int64, type RecordBatch, Schema, TimestampMillisecond } from "apache-arrow";
 import { WindowAggregateOperator } from "../../../../runtime/operators/window/window-aggregate.js";
-import type { WindowSpec } from "../../../../runtime/spec/schema.js";
+import type { WindowSpec } from "../../../../runtime/contract/spec/schema.js";
 import { int64Data, timestampData } from "../../../../runtime/types/builders.js";
 import { makeBatch } from "../../../../runtime/types/column.js";
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { SpecError } from "../../../runtime/spec/errors.js";
-import { parseManifest } from "../../../runtime/spec/manifest.js";
-import { checkSpecShape, toSpecPath } from "../../../runtime/spec/validate-shape.js";
+import { SpecError } from "../../../../runtime/contract/spec/errors.js";
+import { parseManifest } from "../../../../runtime/contract/spec/manifest.js";
+import { checkSpecShape, toSpecPath } from "../../../../runtime/contract/spec/validate-shape.js";
 
 const minimal = {
   sources: { bids: { generator: { kind: "nexmark-bid" } } },

@@ -13,10 +13,10 @@ import type * as m from "./messages.js";
 function protoPath(name: string): string {
   const here = fileURLToPath(new URL(`./${name}`, import.meta.url));
   if (existsSync(here)) return here;
-  // dist/runtime/rpc/loader.js run from a checkout: the sources are two levels up from dist/.
-  const source = fileURLToPath(new URL(`../../../runtime/rpc/${name}`, import.meta.url));
+  // dist/runtime/contract/rpc/loader.js run from a checkout: the sources are beside dist/.
+  const source = fileURLToPath(new URL(`../../../../runtime/contract/rpc/${name}`, import.meta.url));
   if (existsSync(source)) return source;
-  throw new Error(`cannot find ${name}: copy runtime/rpc/*.proto next to ${fileURLToPath(import.meta.url)}`);
+  throw new Error(`cannot find ${name}: copy runtime/contract/rpc/*.proto next to ${fileURLToPath(import.meta.url)}`);
 }
 
 const definition = protoLoader.loadSync([protoPath("control.proto"), protoPath("exchange.proto")], {
