@@ -1,7 +1,7 @@
 import type { RecordBatch } from "apache-arrow";
 import type { Logger } from "../log.js";
 import type { EngineMetrics, MetricLabels } from "../metrics/metrics.js";
-import type { StreamInfo } from "../operators/operator.js";
+import type { StreamInfo } from "../types/stream-info.js";
 
 /** What every connector gets from the executor. */
 export interface ConnectorContext {

@@ -1,4 +1,4 @@
-import type { StreamInfo } from "../operators/operator.js";
+import type { StreamInfo } from "../types/stream-info.js";
 import type { SinkSpec, SourceSpec } from "../contract/spec/schema.js";
 import type { ConnectorContext, Sink, Source } from "./connector.js";
 import { ConnectorConfigError } from "./errors.js";

@@ -1,5 +1,4 @@
 import type { Expr } from "./ast.js";
-import type { Compiler } from "./compile.js";
 import { arith } from "./eval-arith.js";
 import { choose, pickRest, pickValid, UNSET } from "./eval-choose.js";
 import { compare } from "./eval-compare.js";
@@ -10,8 +9,18 @@ import { arithmeticType, commonType, comparisonDomain, isInteger, isNumeric, kin
 import { cast } from "./eval-cast.js";
 import { type Operand, scalar } from "./vec.js";
 
+/**
+ * What a function's compiler needs from the expression compiler. Declared here, not imported
+ * from compile.ts, so that compile.ts depends on this file and not the other way round.
+ */
+export interface CallScope {
+  readonly where: string;
+  fail(what: string): never;
+  compile(e: Expr): Node;
+}
+
 /** SQL functions: name → arity and compiler. */
-const FUNCTIONS: Record<string, { min: number; max: number; compile: (c: Compiler, args: Node[], name: string) => Node }> = {
+const FUNCTIONS: Record<string, { min: number; max: number; compile: (c: CallScope, args: Node[], name: string) => Node }> = {
   COALESCE: { min: 1, max: Infinity, compile: coalesce },
   NULLIF: { min: 2, max: 2, compile: nullif },
   LOWER: { min: 1, max: 1, compile: (c, [s]) => strFn(c, "LOWER", s, (x, n) => changeCase(x, false, n)) },
@@ -42,7 +51,7 @@ const FUNCTIONS: Record<string, { min: number; max: number; compile: (c: Compile
 
 const AGGREGATES = new Set(["COUNT", "SUM", "MIN", "MAX", "AVG"]);
 
-export function compileCall(c: Compiler, name: string, argExprs: Expr[]): Node {
+export function compileCall(c: CallScope, name: string, argExprs: Expr[]): Node {
   const fn = FUNCTIONS[name];
   if (!fn) {
     if (AGGREGATES.has(name)) c.fail(`aggregate ${name}() is not allowed in an expression; use an \`aggregate\` step`);
@@ -56,29 +65,29 @@ export function compileCall(c: Compiler, name: string, argExprs: Expr[]): Node {
   return fn.compile(c, argExprs.map((a) => c.compile(a)), name);
 }
 
-function textOf(c: Compiler, a: Node): Node {
+function textOf(c: CallScope, a: Node): Node {
   if (a.type === "utf8" || a.type === "null") return a;
   return kernelNode("utf8", [a], ([x], n) => cast(x, a.type, "utf8", n));
 }
 
-function strFn(c: Compiler, name: string, s: Node, k: (x: Operand, n: number) => Operand): Node {
+function strFn(c: CallScope, name: string, s: Node, k: (x: Operand, n: number) => Operand): Node {
   requireType(s.type, (t) => t === "utf8", `${name}() needs a string`, c.where);
   return kernelNode("utf8", [s], ([x], n) => k(x, n));
 }
 
-function length(c: Compiler, [s]: Node[], name: string): Node {
+function length(c: CallScope, [s]: Node[], name: string): Node {
   requireType(s.type, (t) => t === "utf8", `${name}() needs a string`, c.where);
   return kernelNode("int32", [s], ([x], n) => charLength(x, n));
 }
 
-function substr(c: Compiler, [s, start, len]: Node[], name: string): Node {
+function substr(c: CallScope, [s, start, len]: Node[], name: string): Node {
   requireType(s.type, (t) => t === "utf8", `${name}() needs a string`, c.where);
   requireType(start.type, isInteger, `${name}() start position must be an integer`, c.where);
   if (len) requireType(len.type, isInteger, `${name}() length must be an integer`, c.where);
   return kernelNode("utf8", len ? [s, start, len] : [s, start], ([x, p, l], n) => substring(x, p, l ?? null, n));
 }
 
-function trimFn(c: Compiler, [s, chars]: Node[], name: string, leading: boolean, trailing: boolean): Node {
+function trimFn(c: CallScope, [s, chars]: Node[], name: string, leading: boolean, trailing: boolean): Node {
   requireType(s.type, (t) => t === "utf8", `${name}() needs a string`, c.where);
   let set: Uint8Array = new Uint8Array([0x20]);
   if (chars) {
@@ -89,12 +98,12 @@ function trimFn(c: Compiler, [s, chars]: Node[], name: string, leading: boolean,
   return kernelNode("utf8", [s], ([x], n) => trim(x, set, leading, trailing, n));
 }
 
-function numFn(c: Compiler, name: string, x: Node, fn: "ABS" | "FLOOR" | "CEIL"): Node {
+function numFn(c: CallScope, name: string, x: Node, fn: "ABS" | "FLOOR" | "CEIL"): Node {
   requireType(x.type, isNumeric, `${name}() needs a number`, c.where);
   return kernelNode(x.type === "float64" ? "float64" : x.type === "null" ? "null" : "int64", [x], ([v], n) => mathFn(fn, v, n));
 }
 
-function roundFn(c: Compiler, [x, d]: Node[]): Node {
+function roundFn(c: CallScope, [x, d]: Node[]): Node {
   requireType(x.type, isNumeric, "ROUND() needs a number", c.where);
   let digits = 0;
   if (d) {
@@ -105,7 +114,7 @@ function roundFn(c: Compiler, [x, d]: Node[]): Node {
   return kernelNode(x.type === "float64" ? "float64" : x.type === "null" ? "null" : "int64", [x], ([v], n) => round(v, digits, n));
 }
 
-function coalesce(c: Compiler, args: Node[]): Node {
+function coalesce(c: CallScope, args: Node[]): Node {
   const type = commonType(
     args.map((a) => a.type),
     `${c.where}: COALESCE`,
@@ -119,7 +128,7 @@ function coalesce(c: Compiler, args: Node[]): Node {
   });
 }
 
-function nullif(c: Compiler, [a, b]: Node[]): Node {
+function nullif(c: CallScope, [a, b]: Node[]): Node {
   const domain = comparisonDomain(a.type, b.type, `${c.where}: NULLIF`);
   if (a.type === "null") return constantNode("null", scalar(null));
   const type = a.type;

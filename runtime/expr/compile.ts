@@ -51,9 +51,15 @@ export class Compiler {
   compile(e: Expr): Node {
     if (e.kind !== "column" && e.kind !== "literal") {
       const used = [...columnNames(e)].map((n) => this.resolve(n));
-      if (used.length === 1 && this.columns[used[0]].dictionary) return liftDictionary(this, e, used[0]);
+      if (used.length === 1 && this.columns[used[0]].dictionary) return this.lifted(e, used[0]);
     }
     return this.compileNode(e);
+  }
+
+  private lifted(e: Expr, column: number): Node {
+    const plainColumns = this.columns.map((c, i) => (i === column ? { ...c, dictionary: false } : c));
+    // Compiled as if the column were plain utf8, so it does not lift again.
+    return liftDictionary(new Compiler(this.sql, plainColumns).compile(e), column);
   }
 
   /** Compiles without considering dictionary lifting at this node (its children still may). */

@@ -1,5 +1,3 @@
-import type { Expr } from "./ast.js";
-import type { Compiler } from "./compile.js";
 import type { Node, Source } from "./node.js";
 import { type BoolVec, type DictVec, type NumVec, type Operand, plain, type StrVec, type Vec } from "./vec.js";
 
@@ -8,12 +6,10 @@ import { type BoolVec, type DictVec, type NumVec, type Operand, plain, type StrV
  * (`channel <> 'Google'`, `LOWER(channel)`, `CASE channel WHEN ... END`) is evaluated once per
  * dictionary entry, plus one extra entry standing for NULL, and rows then just look up their
  * entry's result. Results are cached per dictionary, so batches that share a dictionary pay
- * only the lookup. String results stay dictionary-encoded.
+ * only the lookup. String results stay dictionary-encoded. `inner` is the subexpression compiled
+ * as if `column` were plain utf8.
  */
-export function liftDictionary(compiler: Compiler, e: Expr, column: number): Node {
-  const plainColumns = compiler.columns.map((c, i) => (i === column ? { ...c, dictionary: false } : c));
-  // Compiled as if the column were plain utf8, so it does not lift again.
-  const inner = new (compiler.constructor as typeof Compiler)(compiler.sql, plainColumns).compile(e);
+export function liftDictionary(inner: Node, column: number): Node {
   if (inner.constant) return inner;
   let cachedFor: object | null = null;
   let perEntry: Vec | null = null;

@@ -1,5 +1,5 @@
 import { type Data, DataType, type RecordBatch } from "apache-arrow";
-import type { StreamInfo } from "../operators/operator.js";
+import type { StreamInfo } from "../types/stream-info.js";
 import type { FieldType } from "../contract/spec/schema.js";
 import { arrowType, specType } from "../types/arrow-types.js";
 import { columnsOf } from "../types/column.js";

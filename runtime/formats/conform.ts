@@ -8,7 +8,7 @@ import {
   type Schema,
   Utf8,
 } from "apache-arrow";
-import { takeData } from "../types/take.js";
+import { takeData } from "../kernels/take.js";
 import { utf8Data } from "../types/builders.js";
 import { columnsOf, makeBatch, stringAt } from "../types/column.js";
 import { specType } from "../types/arrow-types.js";

@@ -1,8 +1,8 @@
 import { type Data, DataType, type Dictionary, type Float64, type Int64, makeData, type RecordBatch, Vector } from "apache-arrow";
-import { NATIVE_MIN_ROWS, native } from "../kernels/native.js";
-import type { NativeAddon } from "../kernels/native-loader.js";
-import { takeDataNative } from "../kernels/native-take.js";
-import { columnsOf, makeBatch, validityBytes } from "./column.js";
+import { NATIVE_MIN_ROWS, native } from "./native.js";
+import type { NativeAddon } from "./native-loader.js";
+import { takeDataNative } from "./native-take.js";
+import { columnsOf, makeBatch, validityBytes } from "../types/column.js";
 
 /**
  * Gathers rows `indices` of a column into a new column: the kernel behind filter (selection

@@ -1,7 +1,7 @@
 import type { RecordBatch } from "apache-arrow";
 import { type CompiledPredicate, compilePredicate } from "../expr/index.js";
-import { takeBatch } from "../types/take.js";
-import type { StreamInfo } from "./operator.js";
+import { takeBatch } from "../kernels/take.js";
+import type { StreamInfo } from "../types/stream-info.js";
 import { StatelessOperator } from "./stateless.js";
 
 /**

@@ -1,5 +1,5 @@
 import type { RecordBatch } from "apache-arrow";
-import type { StreamInfo } from "./operator.js";
+import type { StreamInfo } from "../types/stream-info.js";
 import { StatelessOperator } from "./stateless.js";
 
 /**

@@ -1,14 +1,5 @@
-import type { RecordBatch, Schema } from "apache-arrow";
-
-/**
- * What the planner knows about a stream between two operators: its columns, which column holds
- * event time (if any), and the key columns when the stream is keyed.
- */
-export interface StreamInfo {
-  schema: Schema;
-  timeField?: string;
-  keys?: string[];
-}
+import type { RecordBatch } from "apache-arrow";
+import type { StreamInfo } from "../types/stream-info.js";
 
 /**
  * A key group's state in a snapshot: a batch, or a function that gathers it later. Operators hand

@@ -1,7 +1,7 @@
 import { Field, type RecordBatch, Schema } from "apache-arrow";
 import { type CompiledExpr, compileExpression, ExprError, parseSelectItem } from "../expr/index.js";
 import { makeBatch } from "../types/column.js";
-import type { StreamInfo } from "./operator.js";
+import type { StreamInfo } from "../types/stream-info.js";
 import { StatelessOperator } from "./stateless.js";
 
 /**

@@ -1,4 +1,5 @@
-import type { Operator, StreamInfo } from "../operators/operator.js";
+import type { Operator } from "../operators/operator.js";
+import type { StreamInfo } from "../types/stream-info.js";
 import type { SinkSpec, SourceSpec, StreamJobSpec } from "../contract/spec/schema.js";
 
 /** A source of the job with the stream it produces. */

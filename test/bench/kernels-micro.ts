@@ -7,7 +7,7 @@ import type { NativeAddon } from "../../runtime/kernels/native-loader.js";
 import { takeDataNative } from "../../runtime/kernels/native-take.js";
 import { probeByHash } from "../../runtime/kernels/probe.js";
 import { columnsOf } from "../../runtime/types/column.js";
-import { takeData } from "../../runtime/types/take.js";
+import { takeData } from "../../runtime/kernels/take.js";
 
 /**
  * Per-kernel throughput, TypeScript vs native, on the same Nexmark batches in one process (one

@@ -7,7 +7,7 @@ import { chooseKernels, type NativeAddon } from "../../runtime/kernels/native-lo
 import { takeDataNative } from "../../runtime/kernels/native-take.js";
 import { probeByHash } from "../../runtime/kernels/probe.js";
 import { columnsOf, valueAt } from "../../runtime/types/column.js";
-import { takeData } from "../../runtime/types/take.js";
+import { takeData } from "../../runtime/kernels/take.js";
 import { ALL_TYPES, batchFromColumns, columnFromValues, type Rng, randomBatch, SAMPLE_STRINGS, seededRng } from "../helpers/random.js";
 
 /**

@@ -1,5 +1,5 @@
 import type { ConnectorContext, Source, SourceBatch, SourcePosition } from "../connector.js";
-import type { StreamInfo } from "../../operators/operator.js";
+import type { StreamInfo } from "../../types/stream-info.js";
 import type { GeneratorConfig } from "./config.js";
 import type { KindGenerator } from "./kind.js";
 

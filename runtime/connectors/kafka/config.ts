@@ -1,6 +1,6 @@
 import { DataType, type Schema } from "apache-arrow";
 import { avroSchema } from "../../formats/avro.js";
-import type { StreamInfo } from "../../operators/operator.js";
+import type { StreamInfo } from "../../types/stream-info.js";
 import { isDuration, parseDuration } from "../../contract/spec/duration.js";
 import type { Format, KafkaSinkSpec, SourceSpec } from "../../contract/spec/schema.js";
 import { arrowSchema } from "../../types/arrow-types.js";

@@ -1,7 +1,7 @@
 import type { RecordBatch } from "apache-arrow";
 import { type Kafka, type Message, Partitioners, type Producer, type Transaction } from "kafkajs";
 import { createEncoder, createKeyEncoder, type Encoder } from "../../formats/index.js";
-import type { StreamInfo } from "../../operators/operator.js";
+import type { StreamInfo } from "../../types/stream-info.js";
 import type { ConnectorContext, Sink } from "../connector.js";
 import { kafkaClient } from "./client.js";
 import type { KafkaSinkConfig } from "./config.js";

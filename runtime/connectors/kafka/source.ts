@@ -1,7 +1,7 @@
 import type { RecordBatch } from "apache-arrow";
 import { createDecoder, type Decoder } from "../../formats/index.js";
 import type { BadMessage } from "../../formats/format.js";
-import type { StreamInfo } from "../../operators/operator.js";
+import type { StreamInfo } from "../../types/stream-info.js";
 import type { ConnectorContext, Source, SourceBatch, SourcePosition } from "../connector.js";
 import {
   type FetchedMessage,

@@ -10,7 +10,7 @@ import type { ExecutionGraph } from "../graph.js";
 import type { ExchangeReceiver } from "../exchange/inbound.js";
 import type { Barrier, ExchangeSender } from "../exchange/outbound.js";
 import { sinkOutputId } from "../../engine/restore-state.js";
-import { concatData, takeBatch } from "../../types/take.js";
+import { concatData, takeBatch } from "../../kernels/take.js";
 import { columnsOf, makeBatch } from "../../types/column.js";
 import { BarrierAligner } from "./barrier-aligner.js";
 

@@ -1,6 +1,6 @@
 import { type Data, DataType, makeData, makeVector, type RecordBatch, TimestampMillisecond, Utf8, type Vector } from "apache-arrow";
 import { columnsOf, packValidity, validityBytes } from "../../types/column.js";
-import { takeData } from "../../types/take.js";
+import { takeData } from "../../kernels/take.js";
 
 /**
  * Column helpers the joins need beyond runtime/types: copies of sliced columns, all-null and

@@ -1,8 +1,9 @@
 import { type Data, type Field, type RecordBatch, Schema } from "apache-arrow";
 import { hashRows } from "../../kernels/hash.js";
 import { makeBatch, validityBytes } from "../../types/column.js";
-import { takeData } from "../../types/take.js";
-import type { Operator, OperatorSnapshot, GatheredSnapshot, StreamInfo } from "../operator.js";
+import { takeData } from "../../kernels/take.js";
+import type { Operator, OperatorSnapshot, GatheredSnapshot } from "../operator.js";
+import type { StreamInfo } from "../../types/stream-info.js";
 import { nullColumn, takeOrNull, unslicedColumns } from "./columns.js";
 import { JoinConfigError } from "./errors.js";
 import { checkKeyTypes, declaredWidths, hashColumns, keyEquals, keyFields } from "./keys.js";

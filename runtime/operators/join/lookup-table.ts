@@ -1,7 +1,7 @@
 import { type Data, type Field, type RecordBatch, Schema } from "apache-arrow";
 import { hashRows, keyGroups } from "../../kernels/hash.js";
 import { makeBatch, validityBytes } from "../../types/column.js";
-import { takeData } from "../../types/take.js";
+import { takeData } from "../../kernels/take.js";
 import { ColumnStore } from "./column-store.js";
 import { GrowableInt32, GrowableUint32 } from "./growable.js";
 import { keyEquals, type RowEquals } from "./keys.js";

@@ -1,7 +1,7 @@
 import type { Data, Field } from "apache-arrow";
 import { hashRows } from "../../kernels/hash.js";
 import { toFloat64, validityBytes } from "../../types/column.js";
-import { concatData } from "../../types/take.js";
+import { concatData } from "../../kernels/take.js";
 import { ColumnStore } from "./column-store.js";
 import { GrowableInt32, GrowableUint32 } from "./growable.js";
 import { hashColumns } from "./keys.js";

@@ -2,7 +2,7 @@ import { type Data, Field, Int32, type RecordBatch, Schema } from "apache-arrow"
 import { keyGroups } from "../../kernels/hash.js";
 import { makeBatch } from "../../types/column.js";
 import { int32Data } from "../../types/builders.js";
-import { takeData } from "../../types/take.js";
+import { takeData } from "../../kernels/take.js";
 import { ColumnStore } from "./column-store.js";
 import { unslicedColumns } from "./columns.js";
 import type { JoinSide } from "./window-join-side.js";

@@ -1,8 +1,9 @@
 import { type Data, Field, type RecordBatch, Schema, TimestampMillisecond } from "apache-arrow";
 import type { WindowSpec } from "../../contract/spec/schema.js";
 import { makeBatch } from "../../types/column.js";
-import { takeData } from "../../types/take.js";
-import type { Operator, OperatorSnapshot, GatheredSnapshot, StreamInfo } from "../operator.js";
+import { takeData } from "../../kernels/take.js";
+import type { Operator, OperatorSnapshot, GatheredSnapshot } from "../operator.js";
+import type { StreamInfo } from "../../types/stream-info.js";
 import { constantTimestamp, unslicedColumns } from "./columns.js";
 import { JoinConfigError } from "./errors.js";
 import { PairBuffer } from "./growable.js";

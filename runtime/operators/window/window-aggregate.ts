@@ -3,27 +3,15 @@ import type { WindowSpec } from "../../contract/spec/schema.js";
 import { KeyTable } from "../../state/key-table.js";
 import { timestampData } from "../../types/builders.js";
 import { columnsOf, makeBatch, toFloat64, validityBytes } from "../../types/column.js";
-import type { Operator, OperatorSnapshot, GatheredSnapshot, StreamInfo } from "../operator.js";
+import type { Operator, OperatorSnapshot, GatheredSnapshot } from "../operator.js";
+import type { StreamInfo } from "../../types/stream-info.js";
 import { type Accumulator, BatchInput } from "./accumulator.js";
 import { AggregateError, parseAggregates } from "./aggregate-spec.js";
 import { AlignedWindows } from "./aligned-windows.js";
 import { SessionWindows } from "./session-windows.js";
 import { SlotStore } from "./slots.js";
-import { checkTimeField, columnIndex, createAccumulator, windowShape } from "./window-config.js";
+import { checkTimeField, columnIndex, createAccumulator, type WindowAggregateOptions, windowShape } from "./window-config.js";
 import { restoreWindowState, snapshotWindowState } from "./window-state.js";
-
-export interface WindowAggregateOptions {
-  /** Operator name for metrics, logs and messages, e.g. `pipeline[2].window`. */
-  name: string;
-  input: StreamInfo;
-  /** Key columns; empty for one global window per time range. */
-  keys: string[];
-  window: WindowSpec;
-  /** "count(*) AS bids", "sum(price) AS total", "min(x)", "max(x)", "avg(x)", "count(distinct b)". */
-  aggregates: string[];
-  /** Number of key groups (the job's maxParallelism). */
-  maxParallelism: number;
-}
 
 /** Largest batch emitted: bounds the memory of one output batch when many windows fire at once. */
 const MAX_OUTPUT_ROWS = 65536;

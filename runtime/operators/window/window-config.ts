@@ -1,11 +1,25 @@
 import { DataType, type Field, type Schema, TimeUnit } from "apache-arrow";
 import { isDuration, parseDuration } from "../../contract/spec/duration.js";
 import type { WindowSpec } from "../../contract/spec/schema.js";
+import type { StreamInfo } from "../../types/stream-info.js";
 import type { Accumulator } from "./accumulator.js";
 import { AggregateError, type AggregateSpec } from "./aggregate-spec.js";
 import { CountDistinctAccumulator } from "./count-distinct.js";
 import { CountAccumulator, MinMaxAccumulator, SumAccumulator } from "./numeric-accumulators.js";
 import { Utf8MinMaxAccumulator } from "./utf8-min-max.js";
+
+export interface WindowAggregateOptions {
+  /** Operator name for metrics, logs and messages, e.g. `pipeline[2].window`. */
+  name: string;
+  input: StreamInfo;
+  /** Key columns; empty for one global window per time range. */
+  keys: string[];
+  window: WindowSpec;
+  /** "count(*) AS bids", "sum(price) AS total", "min(x)", "max(x)", "avg(x)", "count(distinct b)". */
+  aggregates: string[];
+  /** Number of key groups (the job's maxParallelism). */
+  maxParallelism: number;
+}
 
 /** A window spec in milliseconds: aligned (tumbling: slide = size) or session. */
 export type WindowShape = { kind: "aligned"; size: number; slide: number } | { kind: "session"; gap: number };

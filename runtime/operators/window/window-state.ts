@@ -6,7 +6,7 @@ import { columnsOf, makeBatch, toFloat64 } from "../../types/column.js";
 import type { OperatorSnapshot, GatheredSnapshot } from "../operator.js";
 import type { Accumulator } from "./accumulator.js";
 import type { SlotStore } from "./slots.js";
-import type { WindowAggregateOptions } from "./window-aggregate.js";
+import type { WindowAggregateOptions } from "./window-config.js";
 
 /**
  * Checkpoint format of the window operator: one Arrow batch per key group, one row per open

@@ -2,7 +2,7 @@ import { hashRows, keyGroups, subtaskForKeyGroup } from "../../../runtime/kernel
 import { WindowAggregateOperator } from "../../../runtime/operators/window/window-aggregate.js";
 import type { WindowSpec } from "../../../runtime/contract/spec/schema.js";
 import { columnsOf } from "../../../runtime/types/column.js";
-import { takeBatch } from "../../../runtime/types/take.js";
+import { takeBatch } from "../../../runtime/kernels/take.js";
 import { batchRows } from "../../helpers/collecting-sink.js";
 import { seededRng } from "../../helpers/random.js";
 import { AGGREGATES, type Step, toBatch } from "../operators/window/window-data.js";

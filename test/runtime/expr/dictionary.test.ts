@@ -4,7 +4,7 @@ import { compileExpression, compilePredicate } from "../../../runtime/expr/index
 import type { FieldSpec } from "../../../runtime/contract/spec/schema.js";
 import { arrowSchema } from "../../../runtime/types/arrow-types.js";
 import { valueAt } from "../../../runtime/types/column.js";
-import { concatData } from "../../../runtime/types/take.js";
+import { concatData } from "../../../runtime/kernels/take.js";
 import { batchFromRows, randomBatch, Rng } from "../../helpers/random.js";
 
 const FIELDS: FieldSpec[] = [

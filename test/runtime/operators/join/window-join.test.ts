@@ -6,7 +6,7 @@ import { WindowJoinOperator, type WindowJoinOptions } from "../../../../runtime/
 import { throughStorage } from "../../../helpers/snapshots.js";
 import type { WindowSpec } from "../../../../runtime/contract/spec/schema.js";
 import { columnsOf } from "../../../../runtime/types/column.js";
-import { takeBatch } from "../../../../runtime/types/take.js";
+import { takeBatch } from "../../../../runtime/kernels/take.js";
 import { batchOf, canonical, type Kind, Rng, type Row, rowsOf, schemaOf } from "./join-data.js";
 import { type JoinCase, referenceWindowJoin, type Step } from "./window-join-reference.js";
 

@@ -5,7 +5,7 @@ import { gathered, throughStorage } from "../../../helpers/snapshots.js";
 import { WindowAggregateOperator } from "../../../../runtime/operators/window/window-aggregate.js";
 import type { WindowSpec } from "../../../../runtime/contract/spec/schema.js";
 import { columnsOf } from "../../../../runtime/types/column.js";
-import { takeBatch } from "../../../../runtime/types/take.js";
+import { takeBatch } from "../../../../runtime/kernels/take.js";
 import { batchRows } from "../../../helpers/collecting-sink.js";
 import { seededRng } from "../../../helpers/random.js";
 import { AGGREGATES, expectSameOutputs, randomScript, type Step, toBatch } from "./window-data.js";
