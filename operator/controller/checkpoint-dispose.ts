@@ -1,7 +1,8 @@
-import { DeleteObjectsCommand, ListObjectsV2Command, S3Client, type S3ClientConfig } from "@aws-sdk/client-s3";
+import { DeleteObjectsCommand, ListObjectsV2Command, type S3Client } from "@aws-sdk/client-s3";
 import type { CoreV1Api } from "@kubernetes/client-node";
 import { rm } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
+import { s3ClientFromEnv } from "../../runtime/contract/storage/s3-client.js";
 
 /**
  * Deletes a checkpoint's or savepoint's folder from storage (disposeOnDelete). S3 credentials and
@@ -29,25 +30,6 @@ export async function readSecretEnv(core: CoreV1Api, namespace: string, name: st
     const code = (err as { code?: number }).code;
     throw new DisposeError(`cannot read Secret ${namespace}/${name} (storage credentials)${code ? `: HTTP ${code}` : ""}`);
   }
-}
-
-/** An S3 client configured like the runtime's (runtime/connectors/files/s3.ts), from a Secret's keys. */
-export function s3ClientFromSecret(env: Record<string, string>): S3Client {
-  const endpoint = env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL || undefined;
-  const pathStyle = env.AWS_S3_FORCE_PATH_STYLE;
-  const config: S3ClientConfig = {
-    region: env.AWS_REGION || env.AWS_DEFAULT_REGION || "us-east-1",
-    forcePathStyle: pathStyle === undefined ? endpoint !== undefined : pathStyle === "true",
-  };
-  if (endpoint) config.endpoint = endpoint;
-  // Without keys in the Secret, the SDK's default chain (the operator's own role) applies.
-  if (env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY)
-    config.credentials = {
-      accessKeyId: env.AWS_ACCESS_KEY_ID,
-      secretAccessKey: env.AWS_SECRET_ACCESS_KEY,
-      ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}),
-    };
-  return new S3Client(config);
 }
 
 /** Deletes every object under the folder, manifest first, so a half-deleted folder never looks complete. */
@@ -80,7 +62,8 @@ export async function disposeCheckpointFiles(path: string, secretEnv: () => Prom
     await rm(fileURLToPath(path.replace(/\/+$/, "")), { recursive: true, force: true });
     return -1;
   }
-  const client = s3ClientFromSecret(await secretEnv());
+  // Without keys in the Secret, the SDK's default chain (the operator's own role) applies.
+  const client = s3ClientFromEnv(await secretEnv());
   try {
     return await disposeS3(client, path);
   } finally {

@@ -1,6 +1,7 @@
 import type { S3Client } from "@aws-sdk/client-s3";
 import { fileURLToPath } from "node:url";
-import { parseS3Url, s3ClientFromEnv } from "../connectors/files/s3.js";
+import { s3ClientFromEnv } from "../contract/storage/s3-client.js";
+import { parseS3Url } from "../connectors/files/s3.js";
 import { CheckpointConfigError } from "./errors.js";
 import { FileCheckpointStorage } from "./file-storage.js";
 import { S3CheckpointStorage } from "./s3-storage.js";

@@ -4,7 +4,7 @@ import type { Logger } from "../../log.js";
 import type { ConnectorContext, Sink } from "../connector.js";
 import type { FilesConfig } from "./config.js";
 import { batchBytes, encodeFile } from "./file-format.js";
-import { s3ClientFromEnv } from "./s3.js";
+import { s3ClientFromEnv } from "../../contract/storage/s3-client.js";
 import { type FileStore, LocalStore, S3Store, type StagedFile } from "./storage.js";
 
 /**

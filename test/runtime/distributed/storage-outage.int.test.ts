@@ -1,6 +1,6 @@
 import { CreateBucketCommand } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { s3ClientFromEnv } from "../../../runtime/connectors/files/s3.js";
+import { s3ClientFromEnv } from "../../../runtime/contract/storage/s3-client.js";
 import { parseManifest, type StreamJobManifest } from "../../../runtime/contract/spec/manifest.js";
 import type { Row } from "../../helpers/collecting-sink.js";
 import { testEnv } from "../../helpers/env.js";

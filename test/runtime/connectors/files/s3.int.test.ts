@@ -2,7 +2,7 @@ import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, ListMultip
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { filesConfig } from "../../../../runtime/connectors/files/config.js";
-import { s3ClientFromEnv } from "../../../../runtime/connectors/files/s3.js";
+import { s3ClientFromEnv } from "../../../../runtime/contract/storage/s3-client.js";
 import { FilesSink } from "../../../../runtime/connectors/files/sink.js";
 import { S3Store } from "../../../../runtime/connectors/files/storage.js";
 import type { FieldSpec } from "../../../../runtime/contract/spec/schema.js";
