@@ -1,6 +1,7 @@
 import type { RecordBatch } from "apache-arrow";
 import type { Logger } from "../log.js";
 import type { EngineMetrics, MetricLabels } from "../metrics/metrics.js";
+import type { SinkSpec, SourceSpec } from "../contract/spec/schema.js";
 import type { StreamInfo } from "../types/stream-info.js";
 
 /** What every connector gets from the executor. */
@@ -102,4 +103,30 @@ export interface Sink {
   preparedOutput?(): RecordBatch[];
   /** After open(), before any write: makes `rows` visible as checkpoint `id`'s output (see preparedOutput). */
   recommit?(id: number, rows: RecordBatch[]): Promise<void>;
+}
+
+/** A connector's reading side: what the planner asks (connecting to nothing) and what the executor opens. */
+export interface SourceFactory {
+  /** Columns and event-time field of the stream; throws ConnectorConfigError for a bad spec. */
+  streamInfo(spec: SourceSpec): StreamInfo;
+  create(spec: SourceSpec, ctx: ConnectorContext): Source;
+}
+
+/** A connector's writing side: the planner's check against the input, and the executor's sink. */
+export interface SinkFactory {
+  check(spec: SinkSpec, input: StreamInfo): void;
+  create(spec: SinkSpec, input: StreamInfo, ctx: ConnectorContext): Sink;
+}
+
+/** The spec keys that select a connector: `kafka:` in a source or sink spec selects the kafka connector. */
+export type ConnectorKey = Exclude<keyof SourceSpec, "schema" | "eventTime"> | keyof SinkSpec;
+
+/**
+ * One row of the connector table (registry.ts). Each connector folder exports its entry from its
+ * index.ts; the factories receive the whole spec, of which the entry's `key` part is set.
+ */
+export interface ConnectorEntry {
+  key: ConnectorKey;
+  source?: SourceFactory;
+  sink?: SinkFactory;
 }
