@@ -47,6 +47,7 @@ FROM deps AS build
 COPY tsconfig.json tsconfig.build.json ./
 COPY runtime ./runtime
 COPY operator ./operator
+COPY bin ./bin
 RUN npx tsc -p tsconfig.build.json
 
 # Production dependencies, derived from the cached `deps` layer, so a source change reruns only tsc.
@@ -94,5 +95,5 @@ COPY --from=native /src/native/build/sabot_native.node ./native/build/sabot_nati
 COPY package.json ./
 COPY examples ./examples
 USER 65532:65532
-ENTRYPOINT ["node", "dist/runtime/cli/main.js"]
+ENTRYPOINT ["node", "dist/bin/cli/main.js"]
 CMD ["--help"]

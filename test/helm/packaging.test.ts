@@ -48,12 +48,12 @@ describe("Dockerfile", () => {
     const build = JSON.parse(readFileSync("tsconfig.build.json", "utf8")) as { include: string[] };
     const base = JSON.parse(readFileSync("tsconfig.json", "utf8")) as { compilerOptions: { outDir: string; rootDir: string } };
     expect(base.compilerOptions).toMatchObject({ outDir: "dist", rootDir: "." });
-    expect(build.include).toEqual(expect.arrayContaining(["runtime", "operator"]));
+    expect(build.include).toEqual(expect.arrayContaining(["runtime", "operator", "bin"]));
     const entrypoint = instructions.find((l) => l.startsWith("ENTRYPOINT"))!;
-    expect(JSON.parse(entrypoint.slice("ENTRYPOINT".length))).toEqual(["node", "dist/runtime/cli/main.js"]);
-    expect(existsSync("runtime/cli/main.ts")).toBe(true);
+    expect(JSON.parse(entrypoint.slice("ENTRYPOINT".length))).toEqual(["node", "dist/bin/cli/main.js"]);
+    expect(existsSync("bin/cli/main.ts")).toBe(true);
     // The CLI loads the operator from the path tsc gives operator/main.ts next to it in dist/.
-    expect(readFileSync("runtime/cli/main.ts", "utf8")).toContain('import("../../operator/main.js")');
+    expect(readFileSync("bin/cli/main.ts", "utf8")).toContain('import("../../operator/main.js")');
   });
 
   it("runs as a non-root user, and names no Dockerfile frontend (BuildKit would pull it from a registry)", () => {

@@ -52,7 +52,7 @@ describe("the Sabot image", () => {
     // timeout), so a killed test run leaves no job spinning on the machine's cores.
     containers.push(`${name}-coordinator`);
     await docker("run", "-d", "--rm", "--name", `${name}-coordinator`, ...LOCKED_DOWN, "-p", `127.0.0.1:${port}:9464`,
-      "--entrypoint", "timeout", image.ref, String(LIFETIME_S), "node", "dist/runtime/cli/main.js",
+      "--entrypoint", "timeout", image.ref, String(LIFETIME_S), "node", "dist/bin/cli/main.js",
       "coordinator", "examples/kind/streamjob.yaml", "--parallelism", "1");
     containers.push(`${name}-worker`);
     await docker("run", "-d", "--rm", "--name", `${name}-worker`, ...LOCKED_DOWN, "--network", `container:${name}-coordinator`,

@@ -1,13 +1,13 @@
-import { coordinatorConfig, type CoordinatorFlags, workerConfig, type WorkerFlags } from "../distributed/config.js";
-import { CoordinatorService, exitCode } from "../distributed/coordinator/service.js";
-import { LocalCluster } from "../distributed/local-cluster.js";
-import { Worker } from "../distributed/worker/worker.js";
-import { log } from "../log.js";
-import { EngineMetrics } from "../metrics/metrics.js";
-import { startMetricsServer } from "../metrics/server.js";
-import { planFile } from "../planner/validate.js";
-import { loadManifest } from "../contract/spec/manifest.js";
-import { parseDuration } from "../contract/spec/duration.js";
+import { coordinatorConfig, type CoordinatorFlags, workerConfig, type WorkerFlags } from "../../runtime/distributed/config.js";
+import { CoordinatorService, exitCode } from "../../runtime/distributed/coordinator/service.js";
+import { LocalCluster } from "../../runtime/distributed/local-cluster.js";
+import { Worker } from "../../runtime/distributed/worker/worker.js";
+import { log } from "../../runtime/log.js";
+import { EngineMetrics } from "../../runtime/metrics/metrics.js";
+import { startMetricsServer } from "../../runtime/metrics/server.js";
+import { planFile } from "../../runtime/planner/validate.js";
+import { loadManifest } from "../../runtime/contract/spec/manifest.js";
+import { parseDuration } from "../../runtime/contract/spec/duration.js";
 import { human } from "./progress.js";
 
 /** `sabot coordinator job.yaml`: the job master of a distributed job (one per job, e.g. a pod). */

@@ -1,11 +1,11 @@
-import { DistributedConfigError } from "../distributed/config.js";
-import { LocalJob } from "../engine/local-job.js";
+import { DistributedConfigError } from "../../runtime/distributed/config.js";
+import { LocalJob } from "../../runtime/engine/local-job.js";
 import { distributedRun } from "./cluster-commands.js";
-import { planFile } from "../planner/validate.js";
-import { startMetricsServer } from "../metrics/server.js";
-import { parseDuration } from "../contract/spec/duration.js";
+import { planFile } from "../../runtime/planner/validate.js";
+import { startMetricsServer } from "../../runtime/metrics/server.js";
+import { parseDuration } from "../../runtime/contract/spec/duration.js";
 import { progressLine, summaryText } from "./progress.js";
-import type { Progress } from "../engine/local-job.js";
+import type { Progress } from "../../runtime/engine/local-job.js";
 
 export interface RunFlags {
   maxRecords?: string;

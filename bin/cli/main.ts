@@ -1,6 +1,6 @@
 import { Command, InvalidArgumentError } from "commander";
-import { SpecError } from "../contract/spec/errors.js";
-import { DistributedConfigError } from "../distributed/config.js";
+import { SpecError } from "../../runtime/contract/spec/errors.js";
+import { DistributedConfigError } from "../../runtime/distributed/config.js";
 
 /**
  * A command that loads its module when it runs: `sabot --help` and `sabot operator` do not need
@@ -75,7 +75,7 @@ program
   .description("check a StreamJob manifest without running it")
   .argument("<manifest>", "StreamJob YAML file")
   .action(async (file: string) => {
-    const { planFile } = await import("../planner/validate.js");
+    const { planFile } = await import("../../runtime/planner/validate.js");
     const { plan } = planFile(file);
     for (const [name, info] of plan.streams)
       console.log(`${name}: ${info.schema.fields.map((f) => `${f.name} ${String(f.type)}`).join(", ")}`);

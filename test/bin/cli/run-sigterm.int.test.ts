@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { parseManifest } from "../../../runtime/contract/spec/manifest.js";
 import { batchRows, type Row } from "../../helpers/collecting-sink.js";
 import { runJob } from "../../helpers/run-job.js";
-import { readFileBatches } from "../connectors/files/read-back.js";
+import { readFileBatches } from "../../runtime/connectors/files/read-back.js";
 
 /**
  * `sabot run` of an exactly-once job (generator → 200 ms windows → files sink, checkpoints every

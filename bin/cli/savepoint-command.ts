@@ -1,5 +1,5 @@
-import { ControlClient } from "../contract/rpc/loader.js";
-import { parseDuration } from "../contract/spec/duration.js";
+import { ControlClient } from "../../runtime/contract/rpc/loader.js";
+import { parseDuration } from "../../runtime/contract/spec/duration.js";
 
 export interface SavepointFlags {
   stop?: boolean;

@@ -1,4 +1,4 @@
-import type { Progress, RunSummary } from "../engine/local-job.js";
+import type { Progress, RunSummary } from "../../runtime/engine/local-job.js";
 
 function rate(n: number, ms: number): string {
   return ms > 0 ? `${human((n * 1000) / ms)}/s` : "-";
