@@ -2,7 +2,7 @@ import type { PrometheusClient, PromSample } from "./prometheus.js";
 
 /**
  * What the decision reads about one job, over the metric window, from the workers' metrics
- * (README "Metrics"). Every value is aggregated in PromQL so the decision stays a pure function.
+ * (docs/metrics.md). Every value is aggregated in PromQL so the decision stays a pure function.
  */
 export interface ObservedMetrics {
   /** Subtasks with busy-time series in the window. */

@@ -34,7 +34,7 @@ export interface DeployOptions {
   restoreFrom?: string;
 }
 
-/** Environment of `sabot coordinator` (see runtime/distributed/config.ts and the README). */
+/** Environment of `sabot coordinator` (see runtime/distributed/config.ts and docs/distributed.md). */
 export function coordinatorEnv(job: StreamJob, settings: OperatorSettings, opts: DeployOptions = {}): V1EnvVar[] {
   const env: V1EnvVar[] = [
     { name: "SABOT_BIND_ADDRESS", value: "0.0.0.0" },

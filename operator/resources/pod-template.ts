@@ -5,7 +5,7 @@ import type { StreamJobSpec } from "../../runtime/contract/spec/schema.js";
 
 /**
  * Pod templates (spec.podTemplate, spec.coordinator.podTemplate, spec.worker.podTemplate) merged
- * into the pods the operator builds, Flink-operator style. The rules, also in the README:
+ * into the pods the operator builds, Flink-operator style. The rules, also in docs/operator.md ("Pod templates"):
  * - the role's template is laid over spec.podTemplate: its scalars win, maps merge key by key,
  *   lists merge by name (containers, initContainers, volumes, env, imagePullSecrets);
  * - the result is merged into the operator's pod: labels and annotations are added; the container

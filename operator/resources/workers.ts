@@ -18,7 +18,7 @@ import {
 import { applyPodTemplate, roleTemplate } from "./pod-template.js";
 import type { OperatorSettings } from "./settings.js";
 
-/** Environment of `sabot worker` (see runtime/distributed/config.ts and the README). */
+/** Environment of `sabot worker` (see runtime/distributed/config.ts and docs/distributed.md). */
 export function workerEnv(job: StreamJob, settings: OperatorSettings): V1EnvVar[] {
   const env: V1EnvVar[] = [
     // Stable across restarts of the same ordinal, so a replacement takes over its subtask index.

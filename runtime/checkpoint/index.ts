@@ -1,4 +1,4 @@
-/** Checkpoint storage and format: see README.md, "Checkpoint format". */
+/** Checkpoint storage and format: see docs/checkpoints.md, "Checkpoint format". */
 export { findLatestCompleted, listCheckpoints, nextCheckpointId } from "./catalog.js";
 export * from "./errors.js";
 export { locateSnapshot, openSnapshotStorage, type SnapshotLocation } from "./locate.js";

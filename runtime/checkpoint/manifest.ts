@@ -3,7 +3,7 @@ import { Value } from "@sinclair/typebox/value";
 import { CheckpointConfigError, CorruptCheckpointError, UnsupportedCheckpointVersionError } from "./errors.js";
 
 /**
- * The checkpoint format: where objects live and what the manifest says. Documented in README.md
+ * The checkpoint format: where objects live and what the manifest says. Documented in docs/checkpoints.md
  * ("Checkpoint format"). Version policy: fields may be added (readers ignore fields they do not
  * know) without a new version; any change to the meaning or layout of existing fields bumps
  * CHECKPOINT_FORMAT_VERSION, and a Sabot keeps reading every older version.

@@ -3,8 +3,8 @@ import { parseDuration } from "../contract/spec/duration.js";
 
 /**
  * Settings of coordinator and worker processes, from environment variables (how the Kubernetes
- * operator configures pods) with command-line flags taking precedence. Documented in the README's
- * "Distributed execution" section; keep the two in step.
+ * operator configures pods) with command-line flags taking precedence. Documented in docs/distributed.md
+ * (the variables table); keep the two in step.
  */
 
 export class DistributedConfigError extends Error {
@@ -24,7 +24,7 @@ export interface CoordinatorConfig {
   shutdownTimeoutMs: number;
   /** Checkpoint or savepoint URL to start from, or "none"; see CheckpointCoordinator.restoreSource. */
   restoreFrom?: string;
-  /** Keep serving the Control API after the job ended, until SIGTERM (in a pod; see README). */
+  /** Keep serving the Control API after the job ended, until SIGTERM (in a pod; see docs/distributed.md, "Graceful stop"). */
   linger: boolean;
 }
 

@@ -3,7 +3,7 @@ import { kernelChoice } from "../kernels/native.js";
 
 /**
  * Every metric a worker exports, under stable names the autoscaler and dashboards rely on
- * (documented in the README's "Metrics" section). Labels: `job`, `operator` (e.g.
+ * (documented in docs/metrics.md). Labels: `job`, `operator` (e.g.
  * `pipeline[2].window`), `subtask`, and for Kafka `topic`/`partition`.
  */
 export class EngineMetrics {

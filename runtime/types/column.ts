@@ -53,7 +53,7 @@ export function numberAt(col: Column, i: number): number {
 
 /**
  * Numeric column values as float64, one pass, no per-row allocation. int64 is exact up to 2^53,
- * which covers epoch milliseconds and counters; documented in the README.
+ * which covers epoch milliseconds and counters; documented in docs/manifest.md, "Expressions (SQL)".
  */
 export function toFloat64(col: Column): Float64Array {
   const n = col.length;

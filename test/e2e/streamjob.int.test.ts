@@ -30,7 +30,7 @@ import {
  *
  * Input: numbered records `id` with event time T0 + id ms; output: count and sum per
  * (id % 10, 1 s window). Figures (apply → Running, killed pod → first record after recovery) are
- * printed for the README's benchmarks.
+ * printed for docs/benchmarks.md ("End to end on real pods").
  */
 
 const JOB = "counts";

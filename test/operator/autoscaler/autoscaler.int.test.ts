@@ -117,7 +117,7 @@ describe("autoscaler on real metrics", () => {
     note(`producer started: ${PRODUCE_RATE} rows/s into ${topic} (4 partitions)`);
     // The consumer as it runs in pods: a coordinator and one `sabot worker` serving /metrics.
     // (`sabot run` in one process does not yield to I/O while its source has data, so its
-    // /metrics misses the 1 s scrape timeout under load; see the autoscaler's README notes.)
+    // /metrics misses the 1 s scrape timeout under load; see docs/autoscaler.md, "Limits".)
     const port = await freePort();
     target = `127.0.0.1:${port}`;
     await addScrapeTarget(testEnv(), target);

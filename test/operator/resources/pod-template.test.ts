@@ -21,7 +21,7 @@ const specOf = (t: V1PodTemplateSpec): V1PodSpec => t.spec!;
 const main = (t: V1PodTemplateSpec): V1Container => specOf(t).containers[0]!;
 const envNames = (c: V1Container) => (c.env ?? []).map((e) => e.name);
 
-/** Everything the README lists for a pod template, in spec.podTemplate. */
+/** Everything docs/operator.md ("Pod templates") lists for a pod template, in spec.podTemplate. */
 const full: PodTemplateSpec = {
   apiVersion: "v1",
   kind: "Pod",
