@@ -153,6 +153,6 @@ export const PodTemplateSpec = Type.Unsafe<PodTemplateSpec>(Type.Object(
   },
   {
     additionalProperties: false,
-    description: "A core/v1 Pod merged into the job's pods: the operator's fields win where the job needs them (README: Pod templates).",
+    description: "A core/v1 Pod merged into the job's pods: the operator's fields win where the job needs them (docs/operator.md: Pod templates).",
   },
 ));

@@ -221,7 +221,7 @@ export const AutoscalerSpec = Type.Object(
       ),
     ),
   },
-  { additionalProperties: false, description: "Changes spec.parallelism from the job's load (README: Autoscaler)." },
+  { additionalProperties: false, description: "Changes spec.parallelism from the job's load (docs/autoscaler.md)." },
 );
 
 export const CoordinatorSpec = Type.Object(
