@@ -37,7 +37,7 @@ program
 
 program
   .command("coordinator")
-  .description("run the coordinator of a distributed job (settings: SABOT_* variables, see README)")
+  .description("run the coordinator of a distributed job (settings: SABOT_* variables, see docs/distributed.md)")
   .argument("<manifest>", "StreamJob YAML file")
   .option("--parallelism <n>", "number of workers (default: spec.parallelism)", positiveInt)
   .option("--port <port>", "Control API port (default 7070; 0 for any free port)")
@@ -55,7 +55,7 @@ program
 
 program
   .command("worker")
-  .description("run one worker of a distributed job (settings: SABOT_* variables, see README)")
+  .description("run one worker of a distributed job (settings: SABOT_* variables, see docs/distributed.md)")
   .option("--coordinator <host:port>", "the coordinator's Control API address")
   .option("--id <id>", "this worker's id (default hostname-pid)")
   .option("--port <port>", "exchange port (default: any free port)")
