@@ -36,9 +36,13 @@ function typeOf(schema: Obj): string {
   if (Array.isArray(schema.enum)) parts.push(`one of ${schema.enum.map((v) => code(String(v))).join(", ")}`);
   if (typeof schema.pattern === "string") parts.push(`matching ${code(schema.pattern)}`);
   const bounds: [string, string][] = [
-    ["minimum", schema.exclusiveMinimum === true ? ">" : "≥"], ["maximum", "≤"],
-    ["minLength", "length ≥"], ["maxLength", "length ≤"],
-    ["minItems", "items ≥"], ["maxItems", "items ≤"], ["maxProperties", "keys ≤"],
+    ["minimum", schema.exclusiveMinimum === true ? ">" : "≥"],
+    ["maximum", "≤"],
+    ["minLength", "length ≥"],
+    ["maxLength", "length ≤"],
+    ["minItems", "items ≥"],
+    ["maxItems", "items ≤"],
+    ["maxProperties", "keys ≤"],
   ];
   for (const [key, word] of bounds) if (typeof schema[key] === "number") parts.push(`${word} ${schema[key] as number}`);
   return parts.length ? `${kind}; ${parts.join(", ")}` : kind;
@@ -48,7 +52,8 @@ function typeOf(schema: Obj): string {
 function element(schema: Obj, path: string): ObjectAt | undefined {
   if (schema.properties) return { path, schema };
   if (schema.type === "array" && schema.items) return element(schema.items as Obj, `${path}[]`);
-  if (typeof schema.additionalProperties === "object") return element(schema.additionalProperties as Obj, `${path}.<name>`);
+  if (typeof schema.additionalProperties === "object")
+    return element(schema.additionalProperties as Obj, `${path}.<name>`);
   return undefined;
 }
 
@@ -77,14 +82,17 @@ function table({ path, schema }: ObjectAt): string {
 function columns(version: Obj): string {
   const printed = (version.additionalPrinterColumns as Obj[] | undefined) ?? [];
   if (printed.length === 0) return "";
-  const rows = printed.map((c) => `| ${cell(String(c.name))} | ${code(String(c.jsonPath))} | ${c.priority ? "`-o wide`" : "always"} |`);
+  const rows = printed.map(
+    (c) => `| ${cell(String(c.name))} | ${code(String(c.jsonPath))} | ${c.priority ? "`-o wide`" : "always"} |`,
+  );
   return `Columns of \`kubectl get\`:\n\n| Column | From | Shown |\n|---|---|---|\n${rows.join("\n")}\n\n`;
 }
 
 function crdSection(crd: Obj): string {
   const spec = crd.spec as Obj;
   const names = spec.names as Obj;
-  const version = (spec.versions as Obj[])[0]!;
+  const version = (spec.versions as Obj[])[0];
+  if (!version) throw new Error(`the ${String(names.kind)} CRD has no version to document`);
   const root = ((version.schema as Obj).openAPIV3Schema as Obj).properties as Record<string, Obj>;
   const shortNames = (names.shortNames as string[] | undefined) ?? [];
   const head = [

@@ -12,7 +12,8 @@ function paths(schema: Obj, path: string): string[] {
   for (const [key, child] of Object.entries((schema.properties as Record<string, Obj> | undefined) ?? {}))
     out.push(`${path}.${key}`, ...paths(child, `${path}.${key}`));
   if (schema.items) out.push(...paths(schema.items as Obj, `${path}[]`));
-  if (typeof schema.additionalProperties === "object") out.push(...paths(schema.additionalProperties as Obj, `${path}.<name>`));
+  if (typeof schema.additionalProperties === "object")
+    out.push(...paths(schema.additionalProperties as Obj, `${path}.<name>`));
   return out;
 }
 
@@ -37,7 +38,9 @@ describe("generated CRD reference", () => {
   });
 
   it("writes a field's type, requiredness, default and description in one row", () => {
-    expect(renderCrdDocs()).toMatch(/\| `spec\.parallelism` \| integer; ≥ 1 \| {2}\| `1` \| Subtasks per operator[^\n]*\|\n/);
+    expect(renderCrdDocs()).toMatch(
+      /\| `spec\.parallelism` \| integer; ≥ 1 \| {2}\| `1` \| Subtasks per operator[^\n]*\|\n/,
+    );
     expect(renderCrdDocs()).toMatch(/\| `spec\.sources` \| map of object[^|]*\| yes \|/);
   });
 });
