@@ -1,18 +1,8 @@
-import { Float64, Int64, type RecordBatch, type Schema, TimestampMillisecond, Utf8 } from "apache-arrow";
-import { makeData } from "apache-arrow";
-import {
-  batchOf,
-  encodeAll,
-  FixedDictionary,
-  generatorSchema,
-  int64Buffer,
-  int64Column,
-  setInt64,
-  timestampColumn,
-  Utf8Writer,
-} from "./columns.js";
-import { BASE_TIME_MS, EVENTS_PER_MS, type KindGenerator, MAX_JITTER_MS } from "./kind.js";
-import { below, eventHash, mix32, nextHash, seedKey, unit } from "./rng.js";
+import { Float64, makeData, type RecordBatch } from "apache-arrow";
+import { encodeAll, FixedDictionary, Int64Writer, setInt64, Utf8Writer } from "./columns.js";
+import { EventGenerator, eventTimeMs } from "./event-generator.js";
+import { EVENTS_PER_MS } from "./kind.js";
+import { below, eventHash, mix32, nextHash, unit } from "./rng.js";
 
 /**
  * `card-transactions`, for fraud-detection examples: ordinary card payments plus a small share of
@@ -45,22 +35,20 @@ const LN_500 = Math.log(500);
 const BURST_WINDOW_EVENTS = BURST_WINDOW_MS * EVENTS_PER_MS;
 const u32 = (share: number) => Math.floor(share * 4294967296);
 
-export class CardTransactionGenerator implements KindGenerator {
-  readonly schema: Schema;
-  readonly timeField = "ts";
-  private readonly key: number;
-  private readonly country = new FixedDictionary(COUNTRIES);
+export class CardTransactionGenerator extends EventGenerator {
+  private readonly country: FixedDictionary;
 
   constructor(seed: number) {
-    this.key = seedKey(seed);
-    this.schema = generatorSchema([
-      ["tx_id", new Int64()],
-      ["card_id", new Int64()],
-      ["amount", new Float64()],
-      ["merchant", new Utf8()],
-      ["country", this.country.type],
-      ["ts", new TimestampMillisecond()],
-    ]);
+    const country = new FixedDictionary(COUNTRIES);
+    super(seed, "ts", {
+      tx_id: "int64",
+      card_id: "int64",
+      amount: "float64",
+      merchant: "utf8",
+      country,
+      ts: "timestamp[ms]",
+    });
+    this.country = country;
   }
 
   /** The card that bursts in the window holding event k. */
@@ -69,9 +57,9 @@ export class CardTransactionGenerator implements KindGenerator {
   }
 
   generate(first: number, step: number, n: number): RecordBatch {
-    const txId = int64Buffer(n);
-    const cardId = int64Buffer(n);
-    const time = int64Buffer(n);
+    const txId = new Int64Writer(n);
+    const cardId = new Int64Writer(n);
+    const time = new Int64Writer(n, "timestamp[ms]");
     const amount = new Float64Array(n);
     const countryKeys = new Int32Array(n);
     const merchant = new Utf8Writer(n, MERCHANT_MAX_BYTES);
@@ -94,17 +82,16 @@ export class CardTransactionGenerator implements KindGenerator {
           : HOME_KEYS[mix32(card ^ this.key) % HOME_KEYS.length];
       merchant.put(MERCHANTS[(h >>> 8) % MERCHANTS.length]);
       merchant.endRow();
-      setInt64(time.v32, j, BASE_TIME_MS + Math.floor(k / EVENTS_PER_MS) - ((h >>> 20) % MAX_JITTER_MS));
+      setInt64(time.v32, j, eventTimeMs(k, h));
     }
-    return batchOf(
-      this.schema,
+    return this.batch(
       [
-        int64Column(txId.values),
-        int64Column(cardId.values),
+        txId.finish(),
+        cardId.finish(),
         makeData({ type: new Float64(), length: n, data: amount, nullCount: 0 }),
         merchant.finish(),
         this.country.column(countryKeys),
-        timestampColumn(time.values),
+        time.finish(),
       ],
       n,
     );

@@ -1,19 +1,16 @@
 import {
   type Data,
   Dictionary,
-  Field,
   Int32,
   Int64,
   makeData,
   makeVector,
-  type RecordBatch,
-  Schema,
   TimestampMillisecond,
   Utf8,
   type Vector,
 } from "apache-arrow";
 import { utf8Data } from "../../types/builders.js";
-import { makeBatch, textEncoder } from "../../types/column.js";
+import { textEncoder } from "../../types/column.js";
 
 /**
  * Column plumbing shared by the generators: int64 columns written through Int32 views (no BigInt per
@@ -23,24 +20,29 @@ import { makeBatch, textEncoder } from "../../types/column.js";
 
 const TWO_32 = 4294967296;
 
-/** An int64 buffer and its Int32 view; write value i with `setInt64(v32, i, x)`. */
-export function int64Buffer(n: number): { values: BigInt64Array; v32: Int32Array } {
-  const values = new BigInt64Array(n);
-  return { values, v32: new Int32Array(values.buffer) };
+/**
+ * An int64 or timestamp[ms] column under construction. The loop writes row i with
+ * `setInt64(w.v32, i, x)`, through a local copy of `v32` where it is hot.
+ */
+export class Int64Writer {
+  readonly values: BigInt64Array;
+  readonly v32: Int32Array;
+  private readonly type: Int64 | TimestampMillisecond;
+  constructor(n: number, type: "int64" | "timestamp[ms]" = "int64") {
+    this.type = type === "int64" ? new Int64() : new TimestampMillisecond();
+    this.values = new BigInt64Array(n);
+    this.v32 = new Int32Array(this.values.buffer);
+  }
+  finish(): Data {
+    // Both types take the same BigInt64 buffer; makeData's overloads only take one type at a time.
+    return makeData({ type: this.type as Int64, length: this.values.length, data: this.values, nullCount: 0 });
+  }
 }
 
 /** Writes a non-negative integral double (< 2^53) as int64 at row i. */
 export function setInt64(v32: Int32Array, i: number, x: number): void {
   v32[2 * i] = x >>> 0;
   v32[2 * i + 1] = (x / TWO_32) | 0;
-}
-
-export function int64Column(values: BigInt64Array): Data {
-  return makeData({ type: new Int64(), length: values.length, data: values, nullCount: 0 });
-}
-
-export function timestampColumn(values: BigInt64Array): Data {
-  return makeData({ type: new TimestampMillisecond(), length: values.length, data: values, nullCount: 0 });
 }
 
 /** A fixed set of strings as a dictionary column type plus its values, shared by every batch. */
@@ -106,15 +108,6 @@ export class Utf8Writer {
 
 export function encodeAll(values: readonly string[]): Uint8Array[] {
   return values.map((s) => textEncoder.encode(s));
-}
-
-/** Schema from (name, type) pairs; generator columns are never null. */
-export function generatorSchema(fields: [string, Field["type"]][]): Schema {
-  return new Schema(fields.map(([name, type]) => new Field(name, type, false)));
-}
-
-export function batchOf(schema: Schema, columns: Data[], n: number): RecordBatch {
-  return makeBatch(schema, columns, n);
 }
 
 const LETTER_A = 97;

@@ -1,16 +1,7 @@
-import { Int64, type RecordBatch, type Schema, TimestampMillisecond, Utf8 } from "apache-arrow";
-import {
-  batchOf,
-  emptyUtf8,
-  generatorSchema,
-  int64Buffer,
-  int64Column,
-  setInt64,
-  timestampColumn,
-  Utf8Writer,
-  writeLetters,
-} from "./columns.js";
-import { BASE_TIME_MS, EVENTS_PER_MS, type KindGenerator, MAX_JITTER_MS } from "./kind.js";
+import type { RecordBatch } from "apache-arrow";
+import { emptyUtf8, Int64Writer, setInt64, Utf8Writer, writeLetters } from "./columns.js";
+import { EventGenerator, eventTimeMs, nominalTimeMs } from "./event-generator.js";
+import { EVENTS_PER_MS } from "./kind.js";
 import {
   auctionEventId,
   AUCTION_PROPORTION,
@@ -26,7 +17,7 @@ import {
   PRICE_TABLE,
   TOTAL_PROPORTION,
 } from "./nexmark-ids.js";
-import { eventHash, nextHash, seedKey, unit } from "./rng.js";
+import { eventHash, nextHash, unit } from "./rng.js";
 
 const ITEM_NAME_MAX = 20;
 const DESCRIPTION_MAX = 40;
@@ -37,35 +28,30 @@ const DESCRIPTION_MAX = 40;
 const AUCTION_HORIZON_MS = Math.floor((NUM_IN_FLIGHT_AUCTIONS * TOTAL_PROPORTION) / AUCTION_PROPORTION / EVENTS_PER_MS);
 
 /** `nexmark-auction`: id, itemName, description, initialBid, reserve, dateTime, expires, seller, category, extra. */
-export class AuctionGenerator implements KindGenerator {
-  readonly schema: Schema;
-  readonly timeField = "dateTime";
-  private readonly key: number;
-
+export class AuctionGenerator extends EventGenerator {
   constructor(seed: number) {
-    this.key = seedKey(seed);
-    this.schema = generatorSchema([
-      ["id", new Int64()],
-      ["itemName", new Utf8()],
-      ["description", new Utf8()],
-      ["initialBid", new Int64()],
-      ["reserve", new Int64()],
-      ["dateTime", new TimestampMillisecond()],
-      ["expires", new TimestampMillisecond()],
-      ["seller", new Int64()],
-      ["category", new Int64()],
-      ["extra", new Utf8()],
-    ]);
+    super(seed, "dateTime", {
+      id: "int64",
+      itemName: "utf8",
+      description: "utf8",
+      initialBid: "int64",
+      reserve: "int64",
+      dateTime: "timestamp[ms]",
+      expires: "timestamp[ms]",
+      seller: "int64",
+      category: "int64",
+      extra: "utf8",
+    });
   }
 
   generate(first: number, step: number, n: number): RecordBatch {
-    const id = int64Buffer(n);
-    const initialBid = int64Buffer(n);
-    const reserve = int64Buffer(n);
-    const time = int64Buffer(n);
-    const expires = int64Buffer(n);
-    const seller = int64Buffer(n);
-    const category = int64Buffer(n);
+    const id = new Int64Writer(n);
+    const initialBid = new Int64Writer(n);
+    const reserve = new Int64Writer(n);
+    const time = new Int64Writer(n, "timestamp[ms]");
+    const expires = new Int64Writer(n, "timestamp[ms]");
+    const seller = new Int64Writer(n);
+    const category = new Int64Writer(n);
     const itemName = new Utf8Writer(n, ITEM_NAME_MAX);
     const description = new Utf8Writer(n, DESCRIPTION_MAX);
     for (let j = 0; j < n; j++) {
@@ -82,9 +68,8 @@ export class AuctionGenerator implements KindGenerator {
       const bid = PRICE_TABLE[h4 >>> 16];
       setInt64(initialBid.v32, j, bid);
       setInt64(reserve.v32, j, bid + PRICE_TABLE[h4 & 0xffff]);
-      const nominal = BASE_TIME_MS + Math.floor(e / EVENTS_PER_MS);
-      setInt64(time.v32, j, nominal - ((h >>> 20) % MAX_JITTER_MS));
-      setInt64(expires.v32, j, nominal + 1 + (nextHash(h, 5) % (2 * AUCTION_HORIZON_MS)));
+      setInt64(time.v32, j, eventTimeMs(e, h));
+      setInt64(expires.v32, j, nominalTimeMs(e) + 1 + (nextHash(h, 5) % (2 * AUCTION_HORIZON_MS)));
       const s =
         // HOT_SELLER_RATIO = 4: 3 in 4 auctions come from a hot seller.
         (h & (HOT_SELLER_RATIO - 1)) !== 0
@@ -93,18 +78,17 @@ export class AuctionGenerator implements KindGenerator {
       setInt64(seller.v32, j, s + FIRST_PERSON_ID);
       setInt64(category.v32, j, FIRST_CATEGORY_ID + ((h >>> 2) % NUM_CATEGORIES));
     }
-    return batchOf(
-      this.schema,
+    return this.batch(
       [
-        int64Column(id.values),
+        id.finish(),
         itemName.finish(),
         description.finish(),
-        int64Column(initialBid.values),
-        int64Column(reserve.values),
-        timestampColumn(time.values),
-        timestampColumn(expires.values),
-        int64Column(seller.values),
-        int64Column(category.values),
+        initialBid.finish(),
+        reserve.finish(),
+        time.finish(),
+        expires.finish(),
+        seller.finish(),
+        category.finish(),
         emptyUtf8(n),
       ],
       n,

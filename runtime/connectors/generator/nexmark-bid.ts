@@ -1,16 +1,6 @@
-import type { RecordBatch, Schema } from "apache-arrow";
-import { Int64, TimestampMillisecond, Utf8 } from "apache-arrow";
-import {
-  batchOf,
-  emptyUtf8,
-  FixedDictionary,
-  generatorSchema,
-  int64Buffer,
-  int64Column,
-  setInt64,
-  timestampColumn,
-} from "./columns.js";
-import { BASE_TIME_MS, EVENTS_PER_MS, type KindGenerator, MAX_JITTER_MS } from "./kind.js";
+import type { RecordBatch } from "apache-arrow";
+import { emptyUtf8, FixedDictionary, Int64Writer, setInt64 } from "./columns.js";
+import { EventGenerator, eventTimeMs } from "./event-generator.js";
 import {
   bidEventId,
   FIRST_AUCTION_ID,
@@ -22,7 +12,7 @@ import {
   nextBase0PersonId,
   PRICE_TABLE,
 } from "./nexmark-ids.js";
-import { eventHash, nextHash, seedKey, unit } from "./rng.js";
+import { eventHash, nextHash, unit } from "./rng.js";
 
 const HOT_CHANNELS = ["Google", "Facebook", "Baidu", "Apple"];
 /** Nexmark has 10,000 cold channels; a small set keeps channel/url low-cardinality dictionaries. */
@@ -41,34 +31,32 @@ function channelValues(): { channels: string[]; urls: string[] } {
 }
 
 /** `nexmark-bid`: auction, bidder, price, channel, url, dateTime, extra. */
-export class BidGenerator implements KindGenerator {
-  readonly schema: Schema;
-  readonly timeField = "dateTime";
-  private readonly key: number;
+export class BidGenerator extends EventGenerator {
   private readonly channel: FixedDictionary;
   private readonly url: FixedDictionary;
 
   constructor(seed: number) {
-    this.key = seedKey(seed);
     const { channels, urls } = channelValues();
-    this.channel = new FixedDictionary(channels);
-    this.url = new FixedDictionary(urls);
-    this.schema = generatorSchema([
-      ["auction", new Int64()],
-      ["bidder", new Int64()],
-      ["price", new Int64()],
-      ["channel", this.channel.type],
-      ["url", this.url.type],
-      ["dateTime", new TimestampMillisecond()],
-      ["extra", new Utf8()],
-    ]);
+    const channel = new FixedDictionary(channels);
+    const url = new FixedDictionary(urls);
+    super(seed, "dateTime", {
+      auction: "int64",
+      bidder: "int64",
+      price: "int64",
+      channel,
+      url,
+      dateTime: "timestamp[ms]",
+      extra: "utf8",
+    });
+    this.channel = channel;
+    this.url = url;
   }
 
   generate(first: number, step: number, n: number): RecordBatch {
-    const auction = int64Buffer(n);
-    const bidder = int64Buffer(n);
-    const price = int64Buffer(n);
-    const time = int64Buffer(n);
+    const auction = new Int64Writer(n);
+    const bidder = new Int64Writer(n);
+    const price = new Int64Writer(n);
+    const time = new Int64Writer(n, "timestamp[ms]");
     const channelKeys = new Int32Array(n);
     const a32 = auction.v32;
     const b32 = bidder.v32;
@@ -95,18 +83,17 @@ export class BidGenerator implements KindGenerator {
       setInt64(p32, j, PRICE_TABLE[h1 >>> 16]);
       channelKeys[j] =
         (h >>> 3) % HOT_CHANNEL_RATIO !== 0 ? (h >>> 10) & 3 : HOT_CHANNELS.length + ((h >>> 12) % COLD_CHANNELS);
-      setInt64(t32, j, BASE_TIME_MS + Math.floor(e / EVENTS_PER_MS) - ((h >>> 20) % MAX_JITTER_MS));
+      setInt64(t32, j, eventTimeMs(e, h));
     }
-    return batchOf(
-      this.schema,
+    return this.batch(
       [
-        int64Column(auction.values),
-        int64Column(bidder.values),
-        int64Column(price.values),
+        auction.finish(),
+        bidder.finish(),
+        price.finish(),
         this.channel.column(channelKeys),
         // Channel i's url is url i: the two columns share their keys.
         this.url.column(channelKeys),
-        timestampColumn(time.values),
+        time.finish(),
         emptyUtf8(n),
       ],
       n,

@@ -1,20 +1,8 @@
-import { Int64, type RecordBatch, type Schema, TimestampMillisecond, Utf8 } from "apache-arrow";
-import {
-  batchOf,
-  emptyUtf8,
-  encodeAll,
-  FixedDictionary,
-  generatorSchema,
-  int64Buffer,
-  int64Column,
-  setInt64,
-  timestampColumn,
-  Utf8Writer,
-  writeLetters,
-} from "./columns.js";
-import { BASE_TIME_MS, EVENTS_PER_MS, type KindGenerator, MAX_JITTER_MS } from "./kind.js";
+import type { RecordBatch } from "apache-arrow";
+import { emptyUtf8, encodeAll, FixedDictionary, Int64Writer, setInt64, Utf8Writer, writeLetters } from "./columns.js";
+import { EventGenerator, eventTimeMs } from "./event-generator.js";
 import { FIRST_PERSON_ID, personEventId } from "./nexmark-ids.js";
-import { eventHash, nextHash, seedKey } from "./rng.js";
+import { eventHash, nextHash } from "./rng.js";
 
 const FIRST_NAMES = ["Peter", "Paul", "Luke", "John", "Saul", "Vicky", "Kate", "Julie", "Sarah", "Deiter", "Walter"];
 const LAST_NAMES = ["Shultz", "Abrams", "Spencer", "White", "Bartels", "Walton", "Smith", "Jones", "Noris"];
@@ -27,31 +15,33 @@ const SPACE = 32;
 const DIGIT_0 = 48;
 
 /** `nexmark-person`: id, name, emailAddress, creditCard, city, state, dateTime, extra. */
-export class PersonGenerator implements KindGenerator {
-  readonly schema: Schema;
-  readonly timeField = "dateTime";
-  private readonly key: number;
-  private readonly name = new FixedDictionary(FIRST_NAMES.flatMap((f) => LAST_NAMES.map((l) => `${f} ${l}`)));
-  private readonly city = new FixedDictionary(US_CITIES);
-  private readonly state = new FixedDictionary(US_STATES);
+export class PersonGenerator extends EventGenerator {
+  private readonly name: FixedDictionary;
+  private readonly city: FixedDictionary;
+  private readonly state: FixedDictionary;
 
   constructor(seed: number) {
-    this.key = seedKey(seed);
-    this.schema = generatorSchema([
-      ["id", new Int64()],
-      ["name", this.name.type],
-      ["emailAddress", new Utf8()],
-      ["creditCard", new Utf8()],
-      ["city", this.city.type],
-      ["state", this.state.type],
-      ["dateTime", new TimestampMillisecond()],
-      ["extra", new Utf8()],
-    ]);
+    const name = new FixedDictionary(FIRST_NAMES.flatMap((f) => LAST_NAMES.map((l) => `${f} ${l}`)));
+    const city = new FixedDictionary(US_CITIES);
+    const state = new FixedDictionary(US_STATES);
+    super(seed, "dateTime", {
+      id: "int64",
+      name,
+      emailAddress: "utf8",
+      creditCard: "utf8",
+      city,
+      state,
+      dateTime: "timestamp[ms]",
+      extra: "utf8",
+    });
+    this.name = name;
+    this.city = city;
+    this.state = state;
   }
 
   generate(first: number, step: number, n: number): RecordBatch {
-    const id = int64Buffer(n);
-    const time = int64Buffer(n);
+    const id = new Int64Writer(n);
+    const time = new Int64Writer(n, "timestamp[ms]");
     const nameKeys = new Int32Array(n);
     const cityKeys = new Int32Array(n);
     const stateKeys = new Int32Array(n);
@@ -83,18 +73,17 @@ export class PersonGenerator implements KindGenerator {
         }
       }
       card.endRow();
-      setInt64(time.v32, j, BASE_TIME_MS + Math.floor(e / EVENTS_PER_MS) - ((h >>> 20) % MAX_JITTER_MS));
+      setInt64(time.v32, j, eventTimeMs(e, h));
     }
-    return batchOf(
-      this.schema,
+    return this.batch(
       [
-        int64Column(id.values),
+        id.finish(),
         this.name.column(nameKeys),
         email.finish(),
         card.finish(),
         this.city.column(cityKeys),
         this.state.column(stateKeys),
-        timestampColumn(time.values),
+        time.finish(),
         emptyUtf8(n),
       ],
       n,
