@@ -9,45 +9,33 @@ function bools(o: Operand, n: number): BoolVec {
   return o.kind === "scalar" ? (broadcast(o, "bool", n) as BoolVec) : (o as BoolVec);
 }
 
+/** a AND b: FALSE decides, TRUE vanishes. */
 export function and3(a: Operand, b: Operand, n: number): BoolVec {
-  // Constant sides decide or vanish: x AND TRUE = x, x AND FALSE = FALSE.
-  if (a.kind === "scalar" && a.value !== null) return a.value ? bools(b, n) : bools(a, n);
-  if (b.kind === "scalar" && b.value !== null) return b.value ? bools(a, n) : bools(b, n);
-  const x = bools(a, n);
-  const y = bools(b, n);
-  const out = new Uint8Array(n);
-  const xv = x.values;
-  const yv = y.values;
-  if (!x.valid && !y.valid) {
-    for (let i = 0; i < n; i++) out[i] = xv[i] & yv[i];
-    return { kind: "bool", length: n, values: out, valid: null };
-  }
-  const valid = new Uint8Array(n);
-  const allA = x.valid === null;
-  const allB = y.valid === null;
-  const va = x.valid ?? y.valid!;
-  const vb = y.valid ?? x.valid!;
-  for (let i = 0; i < n; i++) {
-    const pa = allA ? 1 : va[i];
-    const pb = allB ? 1 : vb[i];
-    const falseA = pa & (xv[i] ^ 1);
-    const falseB = pb & (yv[i] ^ 1);
-    valid[i] = (pa & pb) | falseA | falseB;
-    out[i] = pa & pb & xv[i] & yv[i];
-  }
-  return { kind: "bool", length: n, values: out, valid };
+  return combine3(a, b, n, 0);
 }
 
+/** a OR b: TRUE decides, FALSE vanishes. */
 export function or3(a: Operand, b: Operand, n: number): BoolVec {
-  if (a.kind === "scalar" && a.value !== null) return a.value ? bools(a, n) : bools(b, n);
-  if (b.kind === "scalar" && b.value !== null) return b.value ? bools(b, n) : bools(a, n);
+  return combine3(a, b, n, 1);
+}
+
+/**
+ * AND (decider 0) and OR (decider 1): a valid side equal to the decider makes the row valid with
+ * that value whatever the other side is; otherwise the row is NULL if either side is.
+ */
+function combine3(a: Operand, b: Operand, n: number, decider: 0 | 1): BoolVec {
+  // Constant sides decide or vanish: x AND TRUE = x, x AND FALSE = FALSE (and dually for OR).
+  if (a.kind === "scalar" && a.value !== null) return Number(a.value) === decider ? bools(a, n) : bools(b, n);
+  if (b.kind === "scalar" && b.value !== null) return Number(b.value) === decider ? bools(b, n) : bools(a, n);
   const x = bools(a, n);
   const y = bools(b, n);
   const out = new Uint8Array(n);
   const xv = x.values;
   const yv = y.values;
   if (!x.valid && !y.valid) {
-    for (let i = 0; i < n; i++) out[i] = xv[i] | yv[i];
+    // The common case gets a loop of its own per operator.
+    if (decider === 0) for (let i = 0; i < n; i++) out[i] = xv[i] & yv[i];
+    else for (let i = 0; i < n; i++) out[i] = xv[i] | yv[i];
     return { kind: "bool", length: n, values: out, valid: null };
   }
   const valid = new Uint8Array(n);
@@ -55,13 +43,13 @@ export function or3(a: Operand, b: Operand, n: number): BoolVec {
   const allB = y.valid === null;
   const va = x.valid ?? y.valid!;
   const vb = y.valid ?? x.valid!;
+  const other = decider ^ 1;
   for (let i = 0; i < n; i++) {
     const pa = allA ? 1 : va[i];
     const pb = allB ? 1 : vb[i];
-    const trueA = pa & xv[i];
-    const trueB = pb & yv[i];
-    valid[i] = (pa & pb) | trueA | trueB;
-    out[i] = trueA | trueB;
+    const decided = (pa & (xv[i] ^ other)) | (pb & (yv[i] ^ other));
+    valid[i] = (pa & pb) | decided;
+    out[i] = (decided & decider) | (pa & pb & (decided ^ 1) & other);
   }
   return { kind: "bool", length: n, values: out, valid };
 }

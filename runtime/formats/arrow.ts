@@ -1,6 +1,6 @@
 import { type RecordBatch, type Schema, tableFromIPC } from "apache-arrow";
 import { batchToIPCStream } from "./ipc.js";
-import { asBuffer, BadValue, type BadMessage, type DecodeResult, type Decoder, type Encoder } from "./format.js";
+import { asBuffer, BadValue, type BadMessage, type DecodeResult, type Decoder, eachValue, type Encoder } from "./format.js";
 import { conformBatch } from "./conform.js";
 
 /**
@@ -26,29 +26,24 @@ export class ArrowDecoder implements Decoder {
   decode(messages: ReadonlyArray<Uint8Array | null>): DecodeResult {
     const batches: RecordBatch[] = [];
     const bad: BadMessage[] = [];
-    for (let i = 0; i < messages.length; i++) {
-      const m = messages[i];
-      if (m === null) {
-        bad.push({ index: i, reason: "malformed", detail: "message has no value (a tombstone)" });
-        continue;
-      }
+    eachValue(messages, bad, (m, index) => {
       let got: RecordBatch[];
       try {
         const table = tableFromIPC(m);
         if (table.schema.fields.length === 0) throw new Error("no Arrow IPC stream found");
         got = table.batches;
       } catch (err) {
-        bad.push({ index: i, reason: "malformed", detail: `not an Arrow IPC stream: ${(err as Error).message}` });
-        continue;
+        bad.push({ index, reason: "malformed", detail: `not an Arrow IPC stream: ${(err as Error).message}` });
+        return;
       }
       try {
         const fitted = got.filter((b) => b.numRows > 0).map((b) => conformBatch(b, this.schema));
         batches.push(...fitted);
       } catch (err) {
         if (!(err instanceof BadValue)) throw err;
-        bad.push({ index: i, reason: err.reason, detail: err.message });
+        bad.push({ index, reason: err.reason, detail: err.message });
       }
-    }
+    });
     return { batches, bad };
   }
 }

@@ -4,14 +4,13 @@ import avro from "avsc";
 import { columnsOf, isValid, stringAt } from "../types/column.js";
 import {
   asBuffer,
-  type BadMessage,
   type BadReason,
   type DecodeResult,
   type Decoder,
   type Encoder,
   type MessageHeaders,
 } from "./format.js";
-import { RowFiller } from "./row-filler.js";
+import { decodeRows } from "./row-filler.js";
 
 /**
  * `avro`: one Avro binary record per message (no container header, no schema-registry prefix),
@@ -89,29 +88,13 @@ export class AvroDecoder implements Decoder {
   }
 
   decode(messages: ReadonlyArray<Uint8Array | null>): DecodeResult {
-    const filler = new RowFiller(this.schema);
-    const bad: BadMessage[] = [];
-    for (let i = 0; i < messages.length; i++) {
-      const m = messages[i];
-      if (m === null) {
-        bad.push({ index: i, reason: "malformed", detail: "message has no value (a tombstone)" });
-        continue;
-      }
-      let row: Record<string, unknown>;
+    return decodeRows(this.schema, messages, (m) => {
       try {
-        row = this.type.fromBuffer(asBuffer(m)) as Record<string, unknown>;
+        return this.type.fromBuffer(asBuffer(m)) as Record<string, unknown>;
       } catch (err) {
-        bad.push({
-          index: i,
-          reason: "malformed",
-          detail: `not an Avro record of this source's schema (same columns, order and types as the writer's?): ${(err as Error).message}`,
-        });
-        continue;
+        return `not an Avro record of this source's schema (same columns, order and types as the writer's?): ${(err as Error).message}`;
       }
-      const problem = filler.add(row);
-      if (problem) bad.push({ index: i, ...problem });
-    }
-    return { batches: filler.rows > 0 ? [filler.finish()] : [], bad };
+    });
   }
 }
 

@@ -44,6 +44,19 @@ export interface Encoder {
   readonly headers?: Record<string, string>;
 }
 
+/** Calls `each` for every message with a value; one without (a tombstone) is reported bad. */
+export function eachValue(
+  messages: ReadonlyArray<Uint8Array | null>,
+  bad: BadMessage[],
+  each: (m: Uint8Array, index: number) => void,
+): void {
+  for (let i = 0; i < messages.length; i++) {
+    const m = messages[i];
+    if (m === null) bad.push({ index: i, reason: "malformed", detail: "message has no value (a tombstone)" });
+    else each(m, i);
+  }
+}
+
 /** A decode problem of one message; decoders catch it and report the message as bad. */
 export class BadValue extends Error {
   constructor(

@@ -1,7 +1,7 @@
 import { type Data, DataType, type RecordBatch, type Schema } from "apache-arrow";
 import { columnsOf, isValid } from "../types/column.js";
-import { asBuffer, messageText, type BadMessage, type DecodeResult, type Decoder, type Encoder } from "./format.js";
-import { RowFiller } from "./row-filler.js";
+import { asBuffer, messageText, type DecodeResult, type Decoder, type Encoder } from "./format.js";
+import { decodeRows } from "./row-filler.js";
 
 /**
  * `json`: one JSON object per message, keyed by column name. Fields not in the schema are ignored;
@@ -9,34 +9,23 @@ import { RowFiller } from "./row-filler.js";
  * numbers would lose digits) and accepted either way; timestamps are epoch milliseconds (decode
  * also accepts ISO-8601 strings); NaN and ±Infinity are the strings "NaN", "Infinity", "-Infinity".
  */
+function jsonRow(m: Uint8Array): Record<string, unknown> | string {
+  let row: unknown;
+  try {
+    row = JSON.parse(messageText(m));
+  } catch (err) {
+    return `not valid JSON: ${(err as Error).message}`;
+  }
+  if (typeof row !== "object" || row === null || Array.isArray(row)) return "message is valid JSON but not a JSON object";
+  return row as Record<string, unknown>;
+}
+
 export class JsonDecoder implements Decoder {
   readonly format = "json" as const;
   constructor(readonly schema: Schema) {}
 
   decode(messages: ReadonlyArray<Uint8Array | null>): DecodeResult {
-    const filler = new RowFiller(this.schema);
-    const bad: BadMessage[] = [];
-    for (let i = 0; i < messages.length; i++) {
-      const m = messages[i];
-      if (m === null) {
-        bad.push({ index: i, reason: "malformed", detail: "message has no value (a tombstone)" });
-        continue;
-      }
-      let row: unknown;
-      try {
-        row = JSON.parse(messageText(m));
-      } catch (err) {
-        bad.push({ index: i, reason: "malformed", detail: `not valid JSON: ${(err as Error).message}` });
-        continue;
-      }
-      if (typeof row !== "object" || row === null || Array.isArray(row)) {
-        bad.push({ index: i, reason: "malformed", detail: "message is valid JSON but not a JSON object" });
-        continue;
-      }
-      const problem = filler.add(row as Record<string, unknown>);
-      if (problem) bad.push({ index: i, ...problem });
-    }
-    return { batches: filler.rows > 0 ? [filler.finish()] : [], bad };
+    return decodeRows(this.schema, messages, jsonRow);
   }
 }
 

@@ -1,6 +1,6 @@
 import type { RecordBatch, Schema } from "apache-arrow";
 import { makeBatch } from "../types/column.js";
-import { BadValue, type BadReason } from "./format.js";
+import { BadValue, type BadMessage, type BadReason, type DecodeResult, eachValue } from "./format.js";
 import { type ValueBuilder, valueBuilder } from "./value-builders.js";
 
 /**
@@ -56,4 +56,23 @@ export class RowFiller {
       this.rows,
     );
   }
+}
+
+/**
+ * The decode loop of the formats with one row per message (json, avro): `parse` returns the
+ * message's row, or a string saying why the message is malformed.
+ */
+export function decodeRows(
+  schema: Schema,
+  messages: ReadonlyArray<Uint8Array | null>,
+  parse: (m: Uint8Array) => Record<string, unknown> | string,
+): DecodeResult {
+  const filler = new RowFiller(schema);
+  const bad: BadMessage[] = [];
+  eachValue(messages, bad, (m, index) => {
+    const row = parse(m);
+    const problem = typeof row === "string" ? { reason: "malformed" as const, detail: row } : filler.add(row);
+    if (problem) bad.push({ index, ...problem });
+  });
+  return { batches: filler.rows > 0 ? [filler.finish()] : [], bad };
 }

@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import type { RecordBatch } from "apache-arrow";
 import type { Logger } from "../../log.js";
 import type { ConnectorContext, Sink } from "../connector.js";
+import { TwoPhaseSink } from "../two-phase-sink.js";
 import type { FilesConfig } from "./config.js";
 import { batchBytes, encodeFile } from "./file-format.js";
 import { s3ClientFromEnv } from "../../contract/storage/s3-client.js";
@@ -23,7 +24,7 @@ import { type FileStore, LocalStore, S3Store, type StagedFile } from "./storage.
  * checkpoint fails, its staged file is dropped and its rows go with the next checkpoint's file.
  * Rolling by size and time does not apply in this mode: a file holds one checkpoint interval.
  */
-export class FilesSink implements Sink {
+export class FilesSink extends TwoPhaseSink implements Sink {
   private batches: RecordBatch[] = [];
   private bytes = 0;
   private openedAt = 0;
@@ -43,18 +44,13 @@ export class FilesSink implements Sink {
     private readonly ctx: Pick<ConnectorContext, "subtask" | "log" | "exactlyOnce">,
     store?: FileStore,
   ) {
+    super();
     this.store = store ?? null;
     this.log = ctx.log;
     if (ctx.exactlyOnce) this.twoPhase();
   }
 
-  // ---- exactly-once (see the class comment) ----
-  prepareCheckpoint?: (id: number) => Promise<void>;
-  commitCheckpoint?: (id: number) => Promise<void>;
-  checkpointFailed?: (id: number) => void;
-  committedCheckpoint?: () => Promise<number | null>;
-  preparedOutput?: () => RecordBatch[];
-  recommit?: (id: number, rows: RecordBatch[]) => Promise<void>;
+  // ---- exactly-once (see the class comment): the two-phase methods come from TwoPhaseSink ----
   private prepared: { id: number; file: StagedFile; rows: RecordBatch[] } | null = null;
   /** Resolves when the prepared file is committed or dropped. */
   private settled: Promise<void> = Promise.resolve();

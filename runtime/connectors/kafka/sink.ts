@@ -3,6 +3,7 @@ import { type Kafka, type Message, Partitioners, type Producer, type Transaction
 import { createEncoder, createKeyEncoder, type Encoder } from "../../formats/index.js";
 import type { StreamInfo } from "../../types/stream-info.js";
 import type { ConnectorContext, Sink } from "../connector.js";
+import { TwoPhaseSink } from "../two-phase-sink.js";
 import { kafkaClient } from "./client.js";
 import type { KafkaSinkConfig } from "./config.js";
 
@@ -19,7 +20,7 @@ const MESSAGES_PER_REQUEST = 1000;
  * `sabot-<job>-<sink>-<subtask>`, idempotent, one request in flight) inside a transaction that is
  * committed when the checkpoint covering them completes (protocol: ExactlyOnce below).
  */
-export class KafkaSink implements Sink {
+export class KafkaSink extends TwoPhaseSink implements Sink {
   private producer: Producer | null = null;
   private readonly encoder: Encoder;
   private readonly keys: ((batch: RecordBatch) => Buffer[]) | null;
@@ -32,6 +33,7 @@ export class KafkaSink implements Sink {
     input: StreamInfo,
     private readonly ctx: Pick<ConnectorContext, "jobName" | "name" | "subtask" | "log" | "exactlyOnce">,
   ) {
+    super();
     this.eos = ctx.exactlyOnce ? new ExactlyOnce(config.topic, `sabot-${ctx.jobName}-${ctx.name}-${ctx.subtask}`) : null;
     if (this.eos) this.twoPhase(this.eos);
     this.encoder = createEncoder(config.format, input.schema);
@@ -60,13 +62,7 @@ export class KafkaSink implements Sink {
     await this.producer.connect();
   }
 
-  // Two-phase commit: defined only in exactly-once mode, so at-least-once sinks keep flush-on-checkpoint.
-  prepareCheckpoint?: (id: number) => Promise<void>;
-  commitCheckpoint?: (id: number) => Promise<void>;
-  checkpointFailed?: (id: number) => void;
-  committedCheckpoint?: () => Promise<number | null>;
-  preparedOutput?: () => RecordBatch[];
-  recommit?: (id: number, rows: RecordBatch[]) => Promise<void>;
+  // Two-phase commit (TwoPhaseSink): set only in exactly-once mode.
   /** Exactly-once: the rows in the open transaction (what preparedOutput hands over). */
   private txnRows: RecordBatch[] = [];
   private preparedRows: RecordBatch[] = [];

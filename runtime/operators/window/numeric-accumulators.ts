@@ -17,15 +17,34 @@ function gather(src: Float64Array, slots: Int32Array, count: number): Float64Arr
   return out;
 }
 
-/** count(*) and count(x): rows, or rows where x is not null. */
-export class CountAccumulator implements Accumulator {
+/**
+ * What count, sum and min/max share: an output field named after the aggregate, float64 state
+ * columns named `<aggregate>.<part>`, and nothing to free per slot or after a firing.
+ */
+abstract class NumericAccumulator {
   readonly outputField: Field;
   readonly stateFields: Field[];
+
+  protected constructor(
+    readonly spec: AggregateSpec,
+    output: DataType,
+    outputNullable: boolean,
+    /** State part → whether it may be null. */
+    parts: Record<string, boolean>,
+  ) {
+    this.outputField = new Field(spec.name, output, outputNullable);
+    this.stateFields = Object.entries(parts).map(([part, nullable]) => new Field(`${spec.name}.${part}`, new Float64(), nullable));
+  }
+  release(): void {}
+  afterFire(): void {}
+}
+
+/** count(*) and count(x): rows, or rows where x is not null. */
+export class CountAccumulator extends NumericAccumulator implements Accumulator {
   private counts: Float64Array = new Float64Array(0);
 
-  constructor(readonly spec: AggregateSpec) {
-    this.outputField = new Field(spec.name, new Int64(), false);
-    this.stateFields = [new Field(`${spec.name}.count`, new Float64(), false)];
+  constructor(spec: AggregateSpec) {
+    super(spec, new Int64(), false, { count: false });
   }
   grow(capacity: number): void {
     this.counts = grownF64(this.counts, capacity);
@@ -51,7 +70,6 @@ export class CountAccumulator implements Accumulator {
   merge(dst: number, src: number): void {
     this.counts[dst] += this.counts[src];
   }
-  release(): void {}
   output(slots: Int32Array, count: number): Data {
     return int64Data(gather(this.counts, slots, count));
   }
@@ -65,25 +83,18 @@ export class CountAccumulator implements Accumulator {
     const c = toFloat64(columns[0]);
     for (let i = 0; i < n; i++) this.counts[rowSlots[i]] += c[i];
   }
-  afterFire(): void {}
 }
 
 /** sum(x) and avg(x): a running sum and the number of non-null inputs (none → NULL). */
-export class SumAccumulator implements Accumulator {
-  readonly outputField: Field;
-  readonly stateFields: Field[];
+export class SumAccumulator extends NumericAccumulator implements Accumulator {
   private sums: Float64Array = new Float64Array(0);
   private ns: Float64Array = new Float64Array(0);
   private readonly integral: boolean;
 
-  constructor(
-    readonly spec: AggregateSpec,
-    input: Field,
-  ) {
-    this.integral = DataType.isInt(input.type);
-    const type = spec.fn === "sum" && this.integral ? new Int64() : new Float64();
-    this.outputField = new Field(spec.name, type, true);
-    this.stateFields = [new Field(`${spec.name}.sum`, new Float64(), false), new Field(`${spec.name}.n`, new Float64(), false)];
+  constructor(spec: AggregateSpec, input: Field) {
+    const integral = DataType.isInt(input.type);
+    super(spec, spec.fn === "sum" && integral ? new Int64() : new Float64(), true, { sum: false, n: false });
+    this.integral = integral;
   }
   grow(capacity: number): void {
     this.sums = grownF64(this.sums, capacity);
@@ -108,7 +119,6 @@ export class SumAccumulator implements Accumulator {
     this.sums[dst] += this.sums[src];
     this.ns[dst] += this.ns[src];
   }
-  release(): void {}
   output(slots: Int32Array, count: number): Data {
     const out = new Float64Array(count);
     const valid = new Uint8Array(count);
@@ -134,27 +144,23 @@ export class SumAccumulator implements Accumulator {
       this.ns[rowSlots[i]] += cnt[i];
     }
   }
-  afterFire(): void {}
 }
 
 /**
  * min(x) / max(x) of int32, int64, float64, timestamp and bool, keeping the input type. NaN sorts
  * above every number (as in PostgreSQL): max returns NaN if any input is NaN, min only if all are.
  */
-export class MinMaxAccumulator implements Accumulator {
-  readonly outputField: Field;
-  readonly stateFields: Field[];
+export class MinMaxAccumulator extends NumericAccumulator implements Accumulator {
   private values: Float64Array = new Float64Array(0);
   private has: Uint8Array = new Uint8Array(0);
   private readonly isMax: boolean;
 
   constructor(
-    readonly spec: AggregateSpec,
+    spec: AggregateSpec,
     private readonly input: Field,
   ) {
+    super(spec, input.type, true, { value: true });
     this.isMax = spec.fn === "max";
-    this.outputField = new Field(spec.name, input.type, true);
-    this.stateFields = [new Field(`${spec.name}.value`, new Float64(), true)];
   }
   grow(capacity: number): void {
     this.values = grownF64(this.values, capacity);
@@ -196,7 +202,6 @@ export class MinMaxAccumulator implements Accumulator {
     if (this.has[src] === 0) return;
     this.fold(this.values.subarray(src, src + 1), null, Int32Array.of(dst), 1);
   }
-  release(): void {}
   output(slots: Int32Array, count: number): Data {
     const out = gather(this.values, slots, count);
     const valid = new Uint8Array(count);
@@ -218,5 +223,4 @@ export class MinMaxAccumulator implements Accumulator {
   restore(columns: Data[], rowSlots: Int32Array, n: number): void {
     this.fold(toFloat64(columns[0]), validityBytes(columns[0]), rowSlots, n);
   }
-  afterFire(): void {}
 }
