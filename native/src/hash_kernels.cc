@@ -33,6 +33,13 @@ bool validityArg(napi_env env, napi_value bitmap, napi_value offset, size_t n, V
   return true;
 }
 
+// The head of the fixed-width column hashes (acc, values, validity, bitOffset): false when an
+// exception is pending or the column is empty, and the caller returns at once.
+bool columnArgs(napi_env env, napi_value* argv, const char* valuesWhat, View& acc, View& vals, Validity& valid) {
+  if (!typedArg(env, argv[0], acc, "acc must be a Uint32Array") || !typedArg(env, argv[1], vals, valuesWhat)) return false;
+  return validityArg(env, argv[2], argv[3], acc.length, valid) && acc.length > 0;
+}
+
 // Offsets [first, last] must be non-decreasing and inside the byte buffer: a malformed buffer
 // becomes a JS error instead of a read outside the buffer.
 bool offsetsOk(napi_env env, const int32_t* o, size_t count, size_t bytes) {
@@ -148,12 +155,9 @@ napi_value HashDict(napi_env env, napi_callback_info info) {
 napi_value HashBool(napi_env env, napi_callback_info info) {
   ARGS(4);
   View acc, bits;
-  if (!typedArg(env, argv[0], acc, "acc must be a Uint32Array") || !typedArg(env, argv[1], bits, "bits must be a Uint8Array"))
-    return nullptr;
-  size_t n = acc.length;
   Validity valid;
-  if (!validityArg(env, argv[2], argv[3], n, valid)) return nullptr;
-  if (n == 0) return nullptr;
+  if (!columnArgs(env, argv, "bits must be a Uint8Array", acc, bits, valid)) return nullptr;
+  size_t n = acc.length;
   if (size_t((valid.offset + int64_t(n) + 7) >> 3) > bits.bytes) return rangeError(env, "bool bits shorter than the column");
   auto* a = static_cast<uint32_t*>(acc.data);
   auto* b = static_cast<const uint8_t*>(bits.data);
@@ -162,44 +166,44 @@ napi_value HashBool(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
-// hash64(acc, values, validity, bitOffset): int64/timestamp/float64 as two 32-bit halves, low first.
-napi_value Hash64(napi_env env, napi_callback_info info) {
+namespace {
+
+// A fixed-width column as Words 32-bit words per row, low first, each folded into the row's hash.
+template <size_t Words>
+napi_value hashWords(napi_env env, napi_callback_info info, const char* valuesWhat) {
   ARGS(4);
   View acc, vals;
-  if (!typedArg(env, argv[0], acc, "acc must be a Uint32Array") || !typedArg(env, argv[1], vals, "values must be a 64-bit typed array"))
-    return nullptr;
-  size_t n = acc.length;
   Validity valid;
-  if (!validityArg(env, argv[2], argv[3], n, valid)) return nullptr;
-  if (n == 0) return nullptr;
-  if (vals.bytes < n * 8) return rangeError(env, "values shorter than the column");
+  if (!columnArgs(env, argv, valuesWhat, acc, vals, valid)) return nullptr;
+  size_t n = acc.length;
+  if (vals.bytes < n * 4 * Words) return rangeError(env, "values shorter than the column");
   auto* a = static_cast<uint32_t*>(acc.data);
   auto* v = static_cast<const uint32_t*>(vals.data);
   if (valid.bits == nullptr) {
-    loop64(a, v, n);
-  } else {
-    for (size_t i = 0; i < n; i++) a[i] = valid.valid(i) ? mixK(mixK(a[i], v[2 * i]), v[2 * i + 1]) : mixK(a[i], NULL_HASH);
+    if constexpr (Words == 2) loop64(a, v, n);
+    else loop32(a, v, n);
+    return nullptr;
+  }
+  for (size_t i = 0; i < n; i++) {
+    if (!valid.valid(i)) {
+      a[i] = mixK(a[i], NULL_HASH);
+      continue;
+    }
+    for (size_t w = 0; w < Words; w++) a[i] = mixK(a[i], v[Words * i + w]);
   }
   return nullptr;
 }
 
+}  // namespace
+
+// hash64(acc, values, validity, bitOffset): int64/timestamp/float64 as two 32-bit halves, low first.
+napi_value Hash64(napi_env env, napi_callback_info info) {
+  return hashWords<2>(env, info, "values must be a 64-bit typed array");
+}
+
 // hash32(acc, values, validity, bitOffset): int32 (and other 4-byte integer) columns.
 napi_value Hash32(napi_env env, napi_callback_info info) {
-  ARGS(4);
-  View acc, vals;
-  if (!typedArg(env, argv[0], acc, "acc must be a Uint32Array") || !typedArg(env, argv[1], vals, "values must be an Int32Array"))
-    return nullptr;
-  size_t n = acc.length;
-  Validity valid;
-  if (!validityArg(env, argv[2], argv[3], n, valid)) return nullptr;
-  if (n == 0) return nullptr;
-  if (vals.bytes < n * 4) return rangeError(env, "values shorter than the column");
-  auto* a = static_cast<uint32_t*>(acc.data);
-  auto* v = static_cast<const uint32_t*>(vals.data);
-  if (valid.bits == nullptr) loop32(a, v, n);
-  else
-    for (size_t i = 0; i < n; i++) a[i] = mixK(a[i], valid.valid(i) ? v[i] : NULL_HASH);
-  return nullptr;
+  return hashWords<1>(env, info, "values must be an Int32Array");
 }
 
 // finalize(acc): murmur3's avalanche, in place.
