@@ -13,7 +13,7 @@
  *   SABOT_OPERATOR_PROMETHEUS_URL  Prometheus the autoscaler queries when spec.autoscaler.prometheus.url is unset
  *   SABOT_OPERATOR_IMAGE           default runtime image for jobs' pods
  *   SABOT_LOG_LEVEL                pino level (default info); also the jobs' level unless the next is set
- * Settings that shape the jobs' pods (operator/resources/settings.ts; the Helm chart's `jobs.*` values):
+ * Settings that shape the jobs' pods (operator/streamjob/resources/settings.ts; the Helm chart's `jobs.*` values):
  *   SABOT_OPERATOR_JOB_LOG_LEVEL, SABOT_OPERATOR_IMAGE_PULL_POLICY (Always|IfNotPresent|Never),
  *   SABOT_OPERATOR_KEEP_CPU_JOBS_OFF_GPU_NODES (true|false), SABOT_OPERATOR_GPU_NODE_LABEL,
  *   SABOT_OPERATOR_SHUTDOWN_TIMEOUT_SECONDS, SABOT_OPERATOR_PRESTOP_SLEEP_SECONDS,
@@ -25,9 +25,9 @@ import { KubeConfig } from "@kubernetes/client-node";
 import { hostname } from "node:os";
 import type { AddressInfo } from "node:net";
 import pino from "pino";
-import { serveOperatorHttp } from "./controller/http.js";
-import { OperatorManager } from "./controller/manager.js";
-import { operatorSettings } from "./resources/settings.js";
+import { serveOperatorHttp } from "./kube/http.js";
+import { OperatorManager } from "./manager.js";
+import { operatorSettings } from "./streamjob/resources/settings.js";
 
 const env = process.env;
 const log = pino({ name: "sabot-operator", level: env.SABOT_LOG_LEVEL ?? "info" });

@@ -1,10 +1,12 @@
 import { type CustomObjectsApi, PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
 import type { Logger } from "pino";
 import { API_GROUP } from "../../runtime/contract/spec/manifest.js";
-import type { AutoscalerDecision, AutoscalerStatus } from "../../runtime/contract/status/autoscaler.js";
+import { type AutoscalerDecision, AutoscalerStatus } from "../../runtime/contract/status/autoscaler.js";
 import type { Condition } from "../../runtime/contract/status/condition.js";
-import type { EventRecorder } from "../controller/events.js";
-import type { StreamJob } from "../resources/job.js";
+import type { EventRecorder } from "../kube/events.js";
+import { sabotObject } from "../kube/object-ref.js";
+import type { StatusWriter } from "../kube/status-writer.js";
+import type { StreamJob } from "../streamjob/job.js";
 import { type Decision, decide, REFUSALS } from "./decision.js";
 import { appendBounded, autoscalerRecord, isRepeatOfLast, manualRecord } from "./history.js";
 import type { AutoscalerMetrics } from "./metrics.js";
@@ -14,6 +16,7 @@ import { type AutoscalerSettings, autoscalerSettings, PROMETHEUS_URL_ENV } from 
 
 export interface EvaluationDeps {
   custom: CustomObjectsApi;
+  status: StatusWriter;
   events: EventRecorder;
   metrics: AutoscalerMetrics;
   log: Logger;
@@ -32,7 +35,6 @@ export interface Evaluation {
 
 const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d+Z$/, "Z");
 const MERGE = setHeaderOptions("Content-Type", PatchStrategy.MergePatch);
-const JSON_PATCH = setHeaderOptions("Content-Type", PatchStrategy.JsonPatch);
 
 /** Reasons that mean the autoscaler cannot decide, beyond decide()'s own: it never got metrics. */
 const NO_PROMETHEUS = "NoPrometheus";
@@ -137,7 +139,7 @@ export async function evaluateJob(job: StreamJob, nowMs: number, deps: Evaluatio
     history,
     conditions: [readyCondition(prev.conditions, refused, reason, message, s, nowMs)],
   };
-  await writeStatus(deps.custom, job, status);
+  await writeStatus(deps.status, job, status);
 
   const before = prev.lastDecision;
   if (applied || recorded || !before || before.reason !== reason || before.recommended !== last.recommended)
@@ -161,9 +163,9 @@ function readyCondition(previous: Condition[] | undefined, refused: boolean, rea
   };
 }
 
-/** Replaces status.autoscaler as a whole (a merge patch would keep stale nested fields). */
-async function writeStatus(custom: CustomObjectsApi, job: StreamJob, autoscaler: AutoscalerStatus): Promise<void> {
+/** Replaces status.autoscaler as a whole (a plain merge would keep stale nested fields). */
+async function writeStatus(writer: StatusWriter, job: StreamJob, autoscaler: AutoscalerStatus): Promise<void> {
   const { namespace, name } = job.metadata;
-  const body = job.status ? [{ op: "add", path: "/status/autoscaler", value: autoscaler }] : [{ op: "add", path: "/status", value: { autoscaler } }];
-  await custom.patchNamespacedCustomObjectStatus({ group: API_GROUP, version: "v1alpha1", namespace, plural: "streamjobs", name, body }, JSON_PATCH);
+  if (!(await writer.replaceField(sabotObject("streamjobs", namespace, name), "autoscaler", AutoscalerStatus, autoscaler)))
+    throw new Error(`StreamJob ${namespace}/${name} was deleted while the autoscaler evaluated it`);
 }

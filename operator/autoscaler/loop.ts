@@ -1,8 +1,9 @@
 import { CoreV1Api, CustomObjectsApi, type KubeConfig, type KubernetesListObject } from "@kubernetes/client-node";
 import type { Logger } from "pino";
 import { API_GROUP } from "../../runtime/contract/spec/manifest.js";
-import { EventRecorder } from "../controller/events.js";
-import { asStreamJob, type StreamJob } from "../resources/job.js";
+import { EventRecorder } from "../kube/events.js";
+import { StatusWriter } from "../kube/status-writer.js";
+import { asStreamJob, type StreamJob } from "../streamjob/job.js";
 import { type Evaluation, evaluateJob } from "./evaluate.js";
 import type { AutoscalerMetrics } from "./metrics.js";
 import type { PrometheusClient } from "./prometheus.js";
@@ -28,6 +29,7 @@ export interface AutoscalerLoopOptions {
  */
 export class AutoscalerLoop {
   private readonly custom: CustomObjectsApi;
+  private readonly status: StatusWriter;
   private readonly events: EventRecorder;
   private readonly nextDue = new Map<string, number>();
   private timer: NodeJS.Timeout | null = null;
@@ -39,6 +41,7 @@ export class AutoscalerLoop {
     private readonly log: Logger,
   ) {
     this.custom = kc.makeApiClient(CustomObjectsApi);
+    this.status = new StatusWriter(this.custom);
     this.events = new EventRecorder(kc.makeApiClient(CoreV1Api), "sabot-autoscaler", log);
   }
 
@@ -102,6 +105,7 @@ export class AutoscalerLoop {
   private evaluateOne(job: StreamJob, nowMs: number): Promise<Evaluation> {
     return evaluateJob(job, nowMs, {
       custom: this.custom,
+      status: this.status,
       events: this.events,
       metrics: this.opts.metrics,
       log: this.log,

@@ -33,7 +33,7 @@ import { freePort } from "../env/lib/ports.js";
 import { type ServerProcess, startServer, stopServer, tailLog } from "../env/lib/process.js";
 import { waitFor } from "../env/lib/wait.js";
 import { KWOK_NODE_ANNOTATION, kubectlPath, startKube } from "../env/services/kube.js";
-import { jobSpec } from "../operator/resources/fixtures.js";
+import { jobSpec } from "../operator/streamjob/resources/fixtures.js";
 import { table } from "./run-case.js";
 
 const JOBS = Number(process.env.SABOT_BENCH_JOBS ?? 500);

@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { StreamJobSpec } from "../../runtime/contract/spec/schema.js";
 import { waitFor } from "../env/lib/wait.js";
 import { REAL_NODE_NAME } from "../env/services/node-network.js";
-import { runningJobSpec } from "../operator/controller/checkpoint-fixture.js";
+import { runningJobSpec } from "../operator/checkpoint/checkpoint-fixture.js";
 import { applyJson, diagnostics, installOperator, jobStatus, kubectl, leaseHolder, onRealNode, pods, type RealCluster, uninstall, waitForPhase } from "./real-cluster.js";
 
 /**

@@ -13,8 +13,8 @@ import { kubectlPath } from "../env/services/kube.js";
 import { realNodePlacement } from "../env/services/real-node/placement.js";
 import { testEnv } from "../helpers/env.js";
 import { CHART, helm, setArgs } from "../helm/helm.js";
-import { SECRET, storageNamespace } from "../operator/controller/checkpoint-fixture.js";
-import { kubeConfig } from "../operator/controller/kube.js";
+import { SECRET, storageNamespace } from "../operator/checkpoint/checkpoint-fixture.js";
+import { kubeConfig } from "../operator/kube/kube.js";
 
 /**
  * The world of the end-to-end tests: the operator installed with Helm from the real image as a pod

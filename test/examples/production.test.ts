@@ -1,14 +1,14 @@
 import type { V1PodTemplateSpec } from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
-import { buildChildren } from "../../operator/resources/children.js";
-import { asStreamJob } from "../../operator/resources/job.js";
-import { operatorSettings } from "../../operator/resources/settings.js";
+import { buildChildren } from "../../operator/streamjob/resources/children.js";
+import { asStreamJob } from "../../operator/streamjob/job.js";
+import { operatorSettings } from "../../operator/streamjob/resources/settings.js";
 import { planFile } from "../../runtime/planner/validate.js";
 
 /**
  * examples/production/streamjob.yaml needs a cluster's Kafka, S3 and Prometheus, so it is not run
  * here: the engine and the planner accept it, the operator builds its pods, and
- * test/operator/resources/apply.int.test.ts has the real API server accept it against the CRD.
+ * test/operator/streamjob/resources/apply.int.test.ts has the real API server accept it against the CRD.
  */
 describe("examples/production/streamjob.yaml", () => {
   const { manifest } = planFile("examples/production/streamjob.yaml");

@@ -26,8 +26,8 @@ import { kubectlPath } from "../env/services/kube.js";
 import { GPU_NODE_LABEL } from "../env/services/kube-nodes.js";
 import { testEnv } from "../helpers/env.js";
 import { uniqueName } from "../helpers/names.js";
-import { freshNamespace, kubeConfig } from "../operator/controller/kube.js";
-import { jobSpec } from "../operator/resources/fixtures.js";
+import { freshNamespace, kubeConfig } from "../operator/kube/kube.js";
+import { jobSpec } from "../operator/streamjob/resources/fixtures.js";
 import { CHART, find, helm, renderChart, setArgs, type Rendered } from "./helm.js";
 
 /**

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { CoreV1Api, type KubeConfig, makeInformer, type V1Pod } from "@kubernetes/client-node";
-import { JOB_LABEL } from "../../operator/resources/job.js";
+import { JOB_LABEL } from "../../operator/streamjob/job.js";
 import { freePort } from "../env/lib/ports.js";
 import { materializeVolumes, resolveEnv } from "./pod-env.js";
 

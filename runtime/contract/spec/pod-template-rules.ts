@@ -4,7 +4,7 @@ import type { StreamJobSpec } from "./schema.js";
 
 /**
  * What a pod template must not set, because the operator sets it and the job depends on it
- * (operator/resources: the labels its Deployments and Services select by, its container, the
+ * (operator/streamjob/resources: the labels its Deployments and Services select by, its container, the
  * environment the runtime is configured by, the spec and /tmp volumes). Refused here, with what to
  * do instead, rather than silently ignored by the merge. A unit test builds pods and checks that
  * everything the operator sets is covered.

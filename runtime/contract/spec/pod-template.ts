@@ -4,7 +4,7 @@ import { Type } from "@sinclair/typebox";
 /**
  * `spec.podTemplate` and the per-role `spec.coordinator.podTemplate` / `spec.worker.podTemplate`:
  * a core/v1 Pod merged into the pods the operator builds, as the Flink Kubernetes operator does
- * (operator/resources/pod-template.ts merges; docs/operator.md, "Pod templates", lists the rules).
+ * (operator/streamjob/resources/pod-template.ts merges; docs/operator.md, "Pod templates", lists the rules).
  *
  * The whole core/v1 PodSpec would make the CRD several hundred kilobytes, so only the parts Sabot
  * merges are typed here; everything else is kept as written (x-kubernetes-preserve-unknown-fields)

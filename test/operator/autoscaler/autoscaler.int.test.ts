@@ -13,7 +13,7 @@ import { PrometheusClient } from "../../../operator/autoscaler/prometheus.js";
 import { type ObservedMetrics, readJobMetrics } from "../../../operator/autoscaler/queries.js";
 import { autoscalerSettings } from "../../../operator/autoscaler/settings.js";
 import type { StreamJobStatus } from "../../../runtime/contract/status/streamjob.js";
-import type { StreamJob } from "../../../operator/resources/job.js";
+import type { StreamJob } from "../../../operator/streamjob/job.js";
 import { API_GROUP, API_VERSION } from "../../../runtime/contract/spec/manifest.js";
 import type { StreamJobSpec } from "../../../runtime/contract/spec/schema.js";
 import { freePort } from "../../env/lib/ports.js";
@@ -23,7 +23,7 @@ import { createTopic, useTestKafka } from "../../helpers/kafka.js";
 import { uniqueName } from "../../helpers/names.js";
 import { addScrapeTarget, queryPrometheus, removeScrapeTarget } from "../../helpers/prometheus.js";
 import { TestCluster } from "../../runtime/distributed/cluster.js";
-import { freshNamespace, installCrds, kubeConfig } from "../controller/kube.js";
+import { freshNamespace, installCrds, kubeConfig } from "../kube/kube.js";
 
 const BIN = new URL("../../../bin/sabot.js", import.meta.url).pathname;
 const WINDOW = "20s";

@@ -7,9 +7,9 @@ import { CoreV1Api, CustomObjectsApi, type KubeConfig } from "@kubernetes/client
 import { tableFromIPC } from "apache-arrow";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { OperatorManager } from "../../../operator/controller/manager.js";
+import { OperatorManager } from "../../../operator/manager.js";
 import type { StreamJobStatus } from "../../../runtime/contract/status/streamjob.js";
-import { DEFAULT_SETTINGS, operatorSettings } from "../../../operator/resources/settings.js";
+import { DEFAULT_SETTINGS, operatorSettings } from "../../../operator/streamjob/resources/settings.js";
 import { API_GROUP, API_VERSION } from "../../../runtime/contract/spec/manifest.js";
 import type { StreamJobSpec } from "../../../runtime/contract/spec/schema.js";
 import { waitFor } from "../../env/lib/wait.js";
@@ -18,8 +18,8 @@ import { createTopic, useTestKafka } from "../../helpers/kafka.js";
 import { uniqueName } from "../../helpers/names.js";
 import { PodRunner } from "../../helpers/pod-runner.js";
 import { addScrapeTarget, removeScrapeTarget } from "../../helpers/prometheus.js";
-import { s3Client, SECRET } from "../controller/checkpoint-fixture.js";
-import { freshNamespace, installCrds, kubeConfig } from "../controller/kube.js";
+import { s3Client, SECRET } from "../checkpoint/checkpoint-fixture.js";
+import { freshNamespace, installCrds, kubeConfig } from "../kube/kube.js";
 
 const BIN = new URL("../../../bin/sabot.js", import.meta.url).pathname;
 const JOB = "autoscaled";

@@ -1,12 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { buildCoordinatorDeployment } from "../../../../operator/resources/coordinator.js";
-import { operatorSettings } from "../../../../operator/resources/settings.js";
-import { buildWorkerStatefulSet } from "../../../../operator/resources/workers.js";
+import { buildCoordinatorDeployment } from "../../../../operator/streamjob/resources/coordinator.js";
+import { operatorSettings } from "../../../../operator/streamjob/resources/settings.js";
+import { buildWorkerStatefulSet } from "../../../../operator/streamjob/resources/workers.js";
 import { SpecError } from "../../../../runtime/contract/spec/errors.js";
 import { parseManifest } from "../../../../runtime/contract/spec/manifest.js";
 import { RESERVED } from "../../../../runtime/contract/spec/pod-template-rules.js";
 import { checkSpecShape } from "../../../../runtime/contract/spec/validate-shape.js";
-import { jobSpec, streamJob } from "../../../operator/resources/fixtures.js";
+import { jobSpec, streamJob } from "../../../operator/streamjob/resources/fixtures.js";
 
 const issuesOf = (extra: object) => checkSpecShape({ ...jobSpec(), ...extra });
 

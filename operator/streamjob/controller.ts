@@ -1,0 +1,172 @@
+import {
+  AppsV1Api,
+  CoreV1Api,
+  CustomObjectsApi,
+  type KubeConfig,
+  type KubernetesListObject,
+  KubernetesObjectApi,
+  type V1Deployment,
+  type V1StatefulSet,
+} from "@kubernetes/client-node";
+import type { Logger } from "pino";
+import { API_GROUP } from "../../runtime/contract/spec/manifest.js";
+import { JOB_LABEL, MANAGED_BY, type StreamJob } from "./job.js";
+import { withOperatorDefaults } from "./resources/job-defaults.js";
+import type { OperatorSettings } from "./resources/settings.js";
+import { CoordinatorClients, type CoordinatorResolver } from "./coordinator-client.js";
+import { EventRecorder } from "../kube/events.js";
+import { ResilientInformer } from "../kube/informer.js";
+import { OperatorMetrics } from "../kube/metrics.js";
+import { isConflict, StreamJobReconciler } from "./reconciler.js";
+import { workQueueLoop } from "../kube/queue-worker.js";
+import { WorkQueue } from "../kube/workqueue.js";
+
+export interface ControllerOptions {
+  settings: OperatorSettings;
+  /** Watch one namespace; all namespaces when unset. */
+  namespace?: string;
+  workers?: number;
+  resyncMs?: number;
+  backoff?: { baseDelayMs: number; maxDelayMs: number };
+  /** Shared across leadership terms, so counters survive a controller restart. */
+  metrics?: OperatorMetrics;
+  /** Where the lifecycle reaches each job's coordinator (default: its Service); tests map it to local processes. */
+  coordinatorResolver?: CoordinatorResolver;
+}
+
+const OWNED = `app.kubernetes.io/managed-by=${MANAGED_BY}`;
+
+/**
+ * Informers on StreamJobs and the StatefulSets/Deployments they own, feeding one work queue whose
+ * workers reconcile. Started only while this replica leads (see ../kube/leader.ts).
+ */
+export class StreamJobController {
+  readonly queue: WorkQueue;
+  readonly metrics: OperatorMetrics;
+  private readonly jobs: ResilientInformer<StreamJob>;
+  private readonly statefulSets: ResilientInformer<V1StatefulSet>;
+  private readonly deployments: ResilientInformer<V1Deployment>;
+  private readonly reconciler: StreamJobReconciler;
+  private readonly coordinators: CoordinatorClients;
+  private running = false;
+  private loops: Promise<void>[] = [];
+
+  constructor(
+    kc: KubeConfig,
+    private readonly opts: ControllerOptions,
+    private readonly log: Logger,
+  ) {
+    this.queue = new WorkQueue(opts.backoff ?? { baseDelayMs: 100, maxDelayMs: 60_000 });
+    this.metrics = opts.metrics ?? new OperatorMetrics();
+    this.metrics.queueDepth = () => this.queue.depth;
+    this.coordinators = new CoordinatorClients(opts.coordinatorResolver);
+    const custom = kc.makeApiClient(CustomObjectsApi);
+    const apps = kc.makeApiClient(AppsV1Api);
+    const ns = opts.namespace;
+    const resyncMs = opts.resyncMs ?? 5 * 60_000;
+    const enqueueJob = (o: StreamJob) => this.queue.add(`${o.metadata.namespace}/${o.metadata.name}`);
+    // A child's change wakes its job (by label: children are named after it and carry sabot.dev/job).
+    const enqueueOwner = (o: V1StatefulSet | V1Deployment) => {
+      const job = o.metadata?.labels?.[JOB_LABEL];
+      if (job && o.metadata?.namespace) this.queue.add(`${o.metadata.namespace}/${job}`);
+    };
+    const jobsPath = ns ? `/apis/${API_GROUP}/v1alpha1/namespaces/${ns}/streamjobs` : `/apis/${API_GROUP}/v1alpha1/streamjobs`;
+    this.jobs = new ResilientInformer<StreamJob>(
+      kc,
+      {
+        path: jobsPath,
+        list: async () =>
+          (ns
+            ? await custom.listNamespacedCustomObject({ group: API_GROUP, version: "v1alpha1", namespace: ns, plural: "streamjobs" })
+            : await custom.listClusterCustomObject({ group: API_GROUP, version: "v1alpha1", plural: "streamjobs" })) as KubernetesListObject<StreamJob>,
+        onChange: enqueueJob,
+        resyncMs,
+      },
+      log,
+    );
+    this.statefulSets = new ResilientInformer<V1StatefulSet>(
+      kc,
+      {
+        path: ns ? `/apis/apps/v1/namespaces/${ns}/statefulsets` : "/apis/apps/v1/statefulsets",
+        list: () =>
+          ns
+            ? apps.listNamespacedStatefulSet({ namespace: ns, labelSelector: OWNED })
+            : apps.listStatefulSetForAllNamespaces({ labelSelector: OWNED }),
+        labelSelector: OWNED,
+        onChange: enqueueOwner,
+        resyncMs,
+      },
+      log,
+    );
+    this.deployments = new ResilientInformer<V1Deployment>(
+      kc,
+      {
+        path: ns ? `/apis/apps/v1/namespaces/${ns}/deployments` : "/apis/apps/v1/deployments",
+        list: () =>
+          ns
+            ? apps.listNamespacedDeployment({ namespace: ns, labelSelector: OWNED })
+            : apps.listDeploymentForAllNamespaces({ labelSelector: OWNED }),
+        labelSelector: OWNED,
+        onChange: enqueueOwner,
+        resyncMs,
+      },
+      log,
+    );
+    this.reconciler = new StreamJobReconciler(
+      KubernetesObjectApi.makeApiClient(kc),
+      custom,
+      {
+        job: (n, name) => {
+          const j = this.jobs.get(name, n);
+          return j && withOperatorDefaults(j, opts.settings.checkpointStorage);
+        },
+        workers: (n, name) => this.statefulSets.get(name, n),
+        coordinator: (n, name) => this.deployments.get(name, n),
+      },
+      new EventRecorder(kc.makeApiClient(CoreV1Api), "sabot-operator", log),
+      opts.settings,
+      log,
+      {
+        coordinators: this.coordinators,
+        requeue: (key, ms) => this.queue.addAfter(key, ms),
+        applied: (applied) => this.metrics.childApplies.inc({ result: applied ? "applied" : "skipped" }),
+      },
+    );
+  }
+
+  async start(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    // Children first: a job reconciled before their caches fill would look undeployed.
+    await Promise.all([this.statefulSets.start(), this.deployments.start()]);
+    await this.jobs.start();
+    this.loops = Array.from({ length: this.opts.workers ?? 2 }, () => this.work());
+  }
+
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    this.queue.shutdown();
+    await Promise.all([this.jobs.stop(), this.statefulSets.stop(), this.deployments.stop()]);
+    await Promise.all(this.loops);
+    this.coordinators.closeAll();
+  }
+
+  private work(): Promise<void> {
+    return workQueueLoop(this.queue, {
+      handle: async (key) => {
+        await this.reconciler.reconcile(key);
+        return undefined;
+      },
+      succeeded: () => this.metrics.reconciles.inc({ result: "success" }),
+      failed: (key, err, delay) => {
+        const conflict = isConflict(err);
+        this.metrics.reconciles.inc({ result: conflict ? "conflict" : "error" });
+        // A conflict only means the cache was behind: retried quietly.
+        if (conflict) this.log.debug({ job: key, retryInMs: delay }, "status write conflicted; retrying");
+        else this.log.warn({ err, job: key, retryInMs: delay }, "reconcile failed; retrying");
+      },
+      startTimer: () => this.metrics.duration.startTimer(),
+    });
+  }
+}

@@ -1,0 +1,149 @@
+import { ControlClient } from "../../runtime/contract/rpc/loader.js";
+import type { CheckpointInfo, JobStatus, MetricsSummary } from "../../runtime/contract/rpc/messages.js";
+import type { StreamJobStatus } from "../../runtime/contract/status/streamjob.js";
+import { coordinatorAddress } from "./resources/coordinator.js";
+import type { StreamJob } from "./job.js";
+
+/**
+ * How the operator reaches a job's coordinator: its Control API (runtime/contract/rpc, the wire API; the
+ * operator imports nothing else of the runtime). The address comes from one injectable function,
+ * so tests map it to a local process (test/helpers/pod-runner.ts).
+ */
+export type CoordinatorResolver = (job: StreamJob) => string;
+
+/** In a cluster: the coordinator Service, `<job>-coordinator.<ns>.svc:7070`. */
+export const serviceResolver: CoordinatorResolver = (job) => coordinatorAddress(job);
+
+/** The calls the operator makes; ControlClient has them, and unit tests fake them. */
+export type CoordinatorApi = Pick<ControlClient, "triggerSavepoint" | "getCheckpoint" | "getJobStatus" | "getMetricsSummary">;
+
+/**
+ * Coordinator states in which a refused savepoint becomes possible by itself: the job is being
+ * deployed, restored or restarted (just resumed or rescaled, or a worker pod was replaced), while
+ * its pods are already ready and the StreamJob says Running. A savepoint asked for then (an
+ * upgrade, a Checkpoint object) waits for the job instead of failing.
+ */
+const STARTING: ReadonlySet<string> = new Set(["WAITING_FOR_WORKERS", "DEPLOYING", "RESTARTING"]);
+
+/** The coordinator's state when it is one of STARTING; undefined otherwise or when unreachable. */
+export async function coordinatorStarting(client: Pick<CoordinatorApi, "getJobStatus">): Promise<string | undefined> {
+  try {
+    const { state } = await client.getJobStatus();
+    return STARTING.has(state) ? state : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** One gRPC client per job, replaced when the job's address changes; closed when done with. */
+export class CoordinatorClients {
+  private readonly clients = new Map<string, ControlClient>();
+
+  constructor(private readonly resolve: CoordinatorResolver = serviceResolver) {}
+
+  for(job: StreamJob): CoordinatorApi {
+    const key = `${job.metadata.namespace}/${job.metadata.name}`;
+    const address = this.resolve(job);
+    let c = this.clients.get(key);
+    if (c?.address !== address) {
+      c?.close();
+      c = new ControlClient(address);
+      this.clients.set(key, c);
+    }
+    return c;
+  }
+
+  /**
+   * After UNAVAILABLE: drops the client, so the next call dials afresh. grpc-js backs off
+   * reconnects up to minutes, far longer than a coordinator pod takes to (re)start.
+   */
+  unavailable(job: StreamJob, err: unknown): void {
+    if (grpcCode(err) === GRPC_UNAVAILABLE) this.forget(`${job.metadata.namespace}/${job.metadata.name}`);
+  }
+
+  forget(key: string): void {
+    this.clients.get(key)?.close();
+    this.clients.delete(key);
+  }
+
+  closeAll(): void {
+    for (const c of this.clients.values()) c.close();
+    this.clients.clear();
+  }
+}
+
+/** A gRPC error's status code (see @grpc/grpc-js `status`), or undefined for other errors. */
+export function grpcCode(err: unknown): number | undefined {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === "number" ? code : undefined;
+}
+
+export const GRPC_NOT_FOUND = 5;
+export const GRPC_FAILED_PRECONDITION = 9;
+export const GRPC_UNIMPLEMENTED = 12;
+export const GRPC_UNAVAILABLE = 14;
+
+/** The message of a gRPC error without grpc-js's "9 FAILED_PRECONDITION: " prefix. */
+export function grpcMessage(err: unknown): string {
+  const details = (err as { details?: unknown } | null)?.details;
+  if (typeof details === "string" && details) return details;
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** A sample of the job's counters, to turn into rates against the next one. */
+export interface MetricsSample {
+  attempt: number;
+  recordsIn: number;
+  recordsOut: number;
+  atMs: number;
+}
+
+export function sampleOf(m: MetricsSummary, atMs: number): MetricsSample {
+  return { attempt: m.attempt, recordsIn: m.total.recordsIn, recordsOut: m.total.recordsOut, atMs };
+}
+
+/**
+ * Records/s in and out between two samples. Counters restart with each attempt (and a worker
+ * replaced mid-attempt may report less), so a new attempt or a counter going down gives no rate
+ * rather than a wrong one.
+ */
+export function rates(prev: MetricsSample | undefined, cur: MetricsSample): { in: number; out: number } | undefined {
+  if (!prev || prev.attempt !== cur.attempt || cur.atMs <= prev.atMs) return undefined;
+  const dIn = cur.recordsIn - prev.recordsIn;
+  const dOut = cur.recordsOut - prev.recordsOut;
+  if (dIn < 0 || dOut < 0) return undefined;
+  const s = (cur.atMs - prev.atMs) / 1000;
+  const round = (v: number) => Math.round(v * 10) / 10;
+  return { in: round(dIn / s), out: round(dOut / s) };
+}
+
+/** `status.lastCheckpoint` from the coordinator's newest completed checkpoint or savepoint. */
+export function lastCheckpointOf(info: CheckpointInfo | null | undefined): StreamJobStatus["lastCheckpoint"] | undefined {
+  if (!info || info.id === 0 || info.state !== "COMPLETED" || !info.path) return undefined;
+  const at = info.triggeredAtMs + info.durationMs;
+  return { path: info.path, time: new Date(at > 0 ? at : Date.now()).toISOString().replace(/\.\d{3}Z$/, "Z") };
+}
+
+/**
+ * The part of a StreamJob's status that comes from its running coordinator: rates from counter
+ * deltas, Kafka consumer lag summed over the workers' last heartbeats, the last checkpoint.
+ */
+export function coordinatorStatusPatch(
+  current: StreamJobStatus | undefined,
+  job: JobStatus,
+  r: { in: number; out: number } | undefined,
+  now: Date,
+  consumerLag?: number,
+): Pick<StreamJobStatus, "metrics" | "lastCheckpoint"> {
+  const patch: Pick<StreamJobStatus, "metrics" | "lastCheckpoint"> = {};
+  const last = lastCheckpointOf(job.lastCheckpoint);
+  if (last && (last.path !== current?.lastCheckpoint?.path || last.time !== current?.lastCheckpoint?.time)) patch.lastCheckpoint = last;
+  if (r)
+    patch.metrics = {
+      ...(consumerLag !== undefined ? { consumerLag: Math.round(consumerLag) } : current?.metrics?.consumerLag !== undefined ? { consumerLag: current.metrics.consumerLag } : {}),
+      recordsInPerSecond: r.in,
+      recordsOutPerSecond: r.out,
+      updatedAt: now.toISOString().replace(/\.\d{3}Z$/, "Z"),
+    };
+  return patch;
+}
