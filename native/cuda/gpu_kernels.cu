@@ -1,9 +1,12 @@
-// CUDA versions of hash group-by aggregation and filter (see gpu_kernels.h). Built only when
-// CMake finds nvcc (SABOT_CUDA=AUTO|ON); the engine uses them only with SABOT_GPU=1 and for
-// batches above a size threshold, where the host<->device copies pay off.
+// CUDA versions of hash group-by aggregation and filter (see gpu_kernels.h). Built when CMake
+// finds nvcc (SABOT_CUDA=AUTO|ON; CI builds them on every run with the PyPI nvcc, toolchain.sh).
+// No engine operator calls them yet: with SABOT_GPU=1 a worker reports the devices and stays on
+// the CPU kernels (runtime/kernels/cuda.ts). They are verified against a CPU reference and timed
+// by the device check (harness/, device-check.sh) on a GPU machine.
 #include <cuda_runtime.h>
 
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 
 #include "gpu_kernels.h"
@@ -88,20 +91,27 @@ size_t bitmapBytes(int64_t bitOffset, size_t n) { return size_t((bitOffset + int
 
 }  // namespace
 
-extern "C" int sabot_gpu_info(int* devices, char* name, size_t nameLen) {
-  *devices = 0;
-  if (nameLen > 0) name[0] = '\0';
-  if (cudaGetDeviceCount(devices) != cudaSuccess) {
-    *devices = 0;
-    return 0;
+extern "C" void sabot_gpu_info(SabotGpuInfo* info) {
+  std::memset(info, 0, sizeof(*info));
+  cudaRuntimeGetVersion(&info->runtimeVersion);
+  cudaDriverGetVersion(&info->driverVersion);
+  const cudaError_t e = cudaGetDeviceCount(&info->devices);
+  if (e != cudaSuccess) {
+    info->devices = 0;
+    std::snprintf(info->reason, sizeof(info->reason), "%s: %s", cudaGetErrorName(e), cudaGetErrorString(e));
+    return;
   }
-  if (*devices > 0 && nameLen > 0) {
-    cudaDeviceProp prop;
-    TRY(cudaGetDeviceProperties(&prop, 0));
-    std::strncpy(name, prop.name, nameLen - 1);
-    name[nameLen - 1] = '\0';
+  if (info->devices == 0) {
+    std::snprintf(info->reason, sizeof(info->reason), "cudaGetDeviceCount found 0 devices");
+    return;
   }
-  return 0;
+  cudaDeviceProp prop;
+  const cudaError_t p = cudaGetDeviceProperties(&prop, 0);
+  if (p != cudaSuccess) {
+    std::snprintf(info->name, sizeof(info->name), "(cudaGetDeviceProperties: %s)", cudaGetErrorName(p));
+    return;
+  }
+  std::snprintf(info->name, sizeof(info->name), "%s (sm_%d%d)", prop.name, prop.major, prop.minor);
 }
 
 extern "C" int sabot_gpu_group_aggregate(const int32_t* groups, const double* values, const uint8_t* validity, int64_t bitOffset,

@@ -7,8 +7,16 @@
 
 extern "C" {
 
-// Number of CUDA devices (0 when no driver or GPU), and device 0's name into `name` (NUL-terminated).
-int sabot_gpu_info(int* devices, char* name, size_t nameLen);
+// What the CUDA runtime sees. Never fails: without a driver or GPU, devices is 0 and reason says
+// why, in cudaGetDeviceCount's words (e.g. "cudaErrorNoDevice: no CUDA-capable device is detected").
+struct SabotGpuInfo {
+  int devices;         // 0 when no driver or GPU
+  int runtimeVersion;  // cudart linked in, 1000*major + 10*minor (e.g. 13050)
+  int driverVersion;   // newest CUDA the driver supports; 0 without a driver
+  char name[256];      // device 0's name, "" without a device
+  char reason[256];    // why devices is 0, "" otherwise
+};
+void sabot_gpu_info(SabotGpuInfo* info);
 
 // Hash group-by aggregation over dense group ids (KeyTable output): for each row i with
 // groups[i] >= 0 and a valid value, sums[g] += values[i], counts[g] += 1, mins/maxs updated.

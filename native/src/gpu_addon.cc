@@ -17,18 +17,23 @@ napi_value cudaError(napi_env env, int code) {
 
 }  // namespace
 
-// gpuInfo() -> { devices, name }
+// gpuInfo() -> { devices, name, reason, runtimeVersion, driverVersion }; never throws: without a
+// driver or GPU, devices is 0 and reason is cudaGetDeviceCount's error.
 napi_value GpuInfo(napi_env env, napi_callback_info) {
-  int devices = 0;
-  char name[256];
-  int rc = sabot_gpu_info(&devices, name, sizeof(name));
-  if (rc != 0) return cudaError(env, rc);
-  napi_value out, d, n;
+  SabotGpuInfo info;
+  sabot_gpu_info(&info);
+  napi_value out, devices, name, reason, runtime, driver;
   napi_create_object(env, &out);
-  napi_create_int32(env, devices, &d);
-  napi_create_string_utf8(env, name, NAPI_AUTO_LENGTH, &n);
-  napi_set_named_property(env, out, "devices", d);
-  napi_set_named_property(env, out, "name", n);
+  napi_create_int32(env, info.devices, &devices);
+  napi_create_string_utf8(env, info.name, NAPI_AUTO_LENGTH, &name);
+  napi_create_string_utf8(env, info.reason, NAPI_AUTO_LENGTH, &reason);
+  napi_create_int32(env, info.runtimeVersion, &runtime);
+  napi_create_int32(env, info.driverVersion, &driver);
+  napi_set_named_property(env, out, "devices", devices);
+  napi_set_named_property(env, out, "name", name);
+  napi_set_named_property(env, out, "reason", reason);
+  napi_set_named_property(env, out, "runtimeVersion", runtime);
+  napi_set_named_property(env, out, "driverVersion", driver);
   return out;
 }
 

@@ -1,0 +1,17 @@
+// CPU reference of the CUDA kernels (gpu_kernels.h), same arguments and semantics, single thread:
+// what the device check compares the GPU's results against and times it beside. The engine's CPU
+// aggregation and filters are TypeScript (runtime/operators); these loops follow their semantics
+// (rows without a group or with a null value are skipped; NULL filters a row out).
+#pragma once
+#include <cstddef>
+#include <cstdint>
+
+namespace sabot_check {
+
+void groupAggregate(const int32_t* groups, const double* values, const uint8_t* validity, int64_t bitOffset, size_t n,
+                    size_t groupCount, double* sums, double* counts, double* mins, double* maxs);
+
+size_t filterCompare(const double* values, const uint8_t* validity, int64_t bitOffset, size_t n, int op, double constant,
+                     uint8_t* selection);
+
+}  // namespace sabot_check
