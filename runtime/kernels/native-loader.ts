@@ -27,8 +27,8 @@ export interface NativeAddon {
   takeUtf8Offsets(offsets: Int32Array, indices: Int32Array, count: number, out: Int32Array): number;
   takeUtf8Bytes(offsets: Int32Array, bytes: Uint8Array, indices: Int32Array, count: number, outOffsets: Int32Array, outBytes: Uint8Array): void;
   takeFixed(src: ArrayBufferView, indices: Int32Array, count: number, out: ArrayBufferView, width: number): void;
-  /** CUDA builds only (`cuda` true): device count and device 0's name. */
-  gpuInfo?(): { devices: number; name: string };
+  /** CUDA builds only (`cuda` true): devices, device 0's name, why there are none (runtime/kernels/cuda.ts). */
+  gpuInfo?(): { devices: number; name: string; reason: string; runtimeVersion: number; driverVersion: number };
   /** CUDA builds only: sums/counts/mins/maxs per dense group id, accumulated into the outputs. */
   gpuGroupAggregate?(
     groups: Int32Array, values: Float64Array, validity: Uint8Array | null, bitOffset: number, groupCount: number,

@@ -1,4 +1,5 @@
 import { log } from "../log.js";
+import { chooseGpu, type GpuChoice, logGpuChoice } from "./cuda.js";
 import { chooseKernels, type KernelChoice, type NativeAddon } from "./native-loader.js";
 
 /**
@@ -26,22 +27,9 @@ export const NATIVE_MIN_ROWS = 64;
 }
 
 /**
- * SABOT_GPU=1 (the operator sets it on GPU jobs): reports whether the CUDA kernels (CUDA builds of
- * the addon, native/cuda/) and a GPU are present. Operators do not dispatch to them yet (they are
- * exercised by the kernel benchmark on GPU machines), so the CPU kernels above stay in use.
+ * SABOT_GPU=1 (the operator sets it on GPU jobs): whether the CUDA kernels (CUDA builds of the
+ * addon, native/cuda/) and a GPU are present, logged once with the reason batches still run on
+ * the CPU kernels: operators do not call the CUDA kernels yet (see cuda.ts).
  */
-export const gpuInfo: { devices: number; name: string } | null = (() => {
-  if (process.env.SABOT_GPU !== "1") return null;
-  if (!native?.cuda || !native.gpuInfo) {
-    log.warn({ addon: kernelChoice.path }, "SABOT_GPU=1 but the native addon has no CUDA kernels (build with SABOT_CUDA=ON); using CPU kernels");
-    return null;
-  }
-  try {
-    const info = native.gpuInfo();
-    log.info({ gpu: info }, `SABOT_GPU=1: ${info.devices} CUDA device(s)${info.devices > 0 ? `, ${info.name}` : ""}`);
-    return info.devices > 0 ? info : null;
-  } catch (err) {
-    log.warn({ err }, "SABOT_GPU=1 but querying CUDA devices failed; using CPU kernels");
-    return null;
-  }
-})();
+export const gpuChoice: GpuChoice = chooseGpu(native);
+logGpuChoice(gpuChoice, log, kernelChoice.path);

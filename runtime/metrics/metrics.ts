@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
-import { kernelChoice } from "../kernels/native.js";
+import { gpuChoice, kernelChoice } from "../kernels/native.js";
 
 /**
  * Every metric a worker exports, under stable names the autoscaler and dashboards rely on
@@ -101,13 +101,27 @@ export class EngineMetrics {
   });
   readonly kernelInfo = new Gauge({
     name: "sabot_kernels_info",
-    help: "1 for the kernel implementation in use (label impl: typescript, native or cuda).",
+    // No "cuda" value yet: operators do not route batches to the CUDA kernels (runtime/kernels/cuda.ts).
+    help: "1 for the kernel implementation in use (label impl: typescript or native).",
     labelNames: ["impl"],
+    registers: [this.registry],
+  });
+  readonly gpuDevices = new Gauge({
+    name: "sabot_kernels_gpu_devices",
+    help: "CUDA devices the native addon sees, asked only with SABOT_GPU=1 (0 without it, or when the addon has no CUDA kernels).",
+    registers: [this.registry],
+  });
+  readonly gpuFallback = new Gauge({
+    name: "sabot_kernels_gpu_fallback_info",
+    help: "1 when SABOT_GPU=1 asked for the GPU and batches run on CPU kernels; label reason says why.",
+    labelNames: ["reason"],
     registers: [this.registry],
   });
 
   constructor() {
     this.kernelInfo.set({ impl: kernelChoice.impl }, 1);
+    if (gpuChoice.requested) this.gpuDevices.set(gpuChoice.devices);
+    if (gpuChoice.requested && !gpuChoice.useGpu) this.gpuFallback.set({ reason: gpuChoice.reason }, 1);
   }
 }
 
