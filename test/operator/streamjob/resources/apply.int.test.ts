@@ -239,7 +239,7 @@ describe("operator resources on a real API server", () => {
   });
 
   it("accepts every example manifest in examples/ (dry run)", async () => {
-    const dir = new URL("../../../examples/", import.meta.url);
+    const dir = new URL("../../../../examples/", import.meta.url);
     const files = readdirSync(dir, { recursive: true, encoding: "utf8" }).filter((f) => /\.ya?ml$/.test(f));
     const manifests = files
       .map((f) => ({ file: f, doc: yaml.load(readFileSync(new URL(f, dir), "utf8")) as { kind?: string } }))
