@@ -13,6 +13,8 @@ root="$(bash native/cuda/toolchain.sh)"
 installed=$SECONDS
 SABOT_CUDA=ON SABOT_NATIVE_BUILD_DIR=build-cuda bash native/build.sh
 built=$SECONDS
+# The harness over its CPU stand-in for the kernels: its exact comparison and table work (0).
+native/build-cuda/cuda/sabot_gpu_check_fake --quick >/dev/null || { echo "ci/cuda: the device check's self-test failed" >&2; exit 1; }
 # Without a GPU the device check must say so and end with 3; with one it runs in full (0 = exact).
 rc=0
 native/build-cuda/cuda/sabot_gpu_check --quick || rc=$?

@@ -36,5 +36,5 @@ fi
 jobs="$(nproc 2>/dev/null || echo 2)"
 cmake --build "$dir" -j "$jobs" >&2
 # The device check shares the kernels' objects: building it here keeps it compiling in CI.
-if [[ "$cuda" == ON ]]; then cmake --build "$dir" -j "$jobs" --target sabot_gpu_check >&2; fi
+if [[ "$cuda" == ON ]]; then cmake --build "$dir" -j "$jobs" --target sabot_gpu_check sabot_gpu_check_fake >&2; fi
 echo "build:native: built native/$dir/sabot_native.node" >&2

@@ -234,14 +234,22 @@ std::vector<Row> timeKernels(std::mt19937_64& rng, bool quick) {
   return rows;
 }
 
-void printTable(const std::vector<Row>& rows) {
+std::string millis(double seconds) {
+  if (std::isnan(seconds)) return "-";
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%.3fms", seconds * 1e3);
+  return buf;
+}
+
+void printTable(std::vector<Row> rows) {
+  std::stable_sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) { return std::strcmp(a.kernel, b.kernel) < 0; });
   std::printf("\n%-36s %9s %12s %12s %9s %13s %13s\n", "kernel", "rows", "CPU rows/s", "CUDA rows/s", "CUDA/CPU", "H2D pageable", "H2D pinned");
   for (const Row& r : rows)
-    std::printf("%-36s %9zu %12s %12s %8.2fx %11.3fms %11.3fms\n", r.kernel, r.rows, rate(double(r.rows), r.cpu).c_str(),
-                rate(double(r.rows), r.gpu).c_str(), r.cpu / r.gpu, r.copyPageable * 1e3, r.copyPinned * 1e3);
+    std::printf("%-36s %9zu %12s %12s %8.2fx %13s %13s\n", r.kernel, r.rows, rate(double(r.rows), r.cpu).c_str(),
+                rate(double(r.rows), r.gpu).c_str(), r.cpu / r.gpu, millis(r.copyPageable).c_str(), millis(r.copyPinned).c_str());
   std::printf("(CPU: the single-thread C++ reference, -O3. CUDA: one call end to end - device allocation, host->device copies of\n"
               " pageable input, kernel, copy back - as the engine would make it. H2D: copying just the input bytes.)\n");
-  for (const char* kernel : {rows[0].kernel, rows[1].kernel}) {
+  for (const char* kernel : {rows.front().kernel, rows.back().kernel}) {
     size_t from = 0;
     for (auto it = rows.rbegin(); it != rows.rend(); ++it) {
       if (std::strcmp(it->kernel, kernel) != 0) continue;
