@@ -1,11 +1,13 @@
 # Sabot's one image: its entrypoint is the `sabot` CLI, so the first argument picks what runs:
 # `operator` (the Helm chart's Deployment), `coordinator` and `worker` (a job's pods, as the
 # operator creates them), or `run` (one process). Build: docker build -t sabot:dev .
-# GPU variant (CUDA kernels in the native addon; needs the NVIDIA container runtime at run time):
+# GPU variant (CUDA kernels in the native addon, cudart linked statically; the GPU driver's
+# libcuda comes from the NVIDIA container runtime at run time, and without it the addon reports
+# zero devices and the CPU kernels run):
 #   docker build --build-arg SABOT_KERNELS=cuda -t sabot:dev-cuda .
 #
 # Needs BuildKit (Docker 23+ uses it by default; DOCKER_BUILDKIT=1 on 20.10): it skips the
-# stages the target does not use, so a CPU build never pulls the CUDA image. No `# syntax=` line,
+# stages the target does not use, so a CPU build never installs the CUDA compiler. No `# syntax=` line,
 # so the builder's own Dockerfile frontend is used and nothing is pulled for it.
 #
 # Base images are arguments: NODE_IMAGE runs the image, BUILD_IMAGE compiles (npm ci, tsc, the
@@ -18,11 +20,10 @@
 # root filesystem (Kubernetes readOnlyRootFilesystem); file sinks and file:// checkpoints write
 # only to the paths a manifest names, which then need a volume (an emptyDir for /tmp is enough).
 
-# cpu: the native addon with CPU kernels; cuda: plus CUDA kernels (built with nvcc).
+# cpu: the native addon with CPU kernels; cuda: plus CUDA kernels (built with nvcc from PyPI).
 ARG SABOT_KERNELS=cpu
 ARG NODE_IMAGE=node:24-bookworm-slim
 ARG BUILD_IMAGE=node:24-bookworm-slim
-ARG CUDA_IMAGE=nvidia/cuda:12.6.3-devel-ubuntu22.04
 
 # g++, make and cmake for the native addon, python3 for any dependency built by node-gyp;
 # installed only when BUILD_IMAGE lacks them (the public slim image does, the local build base
@@ -65,18 +66,17 @@ WORKDIR /src
 COPY native ./native
 RUN rm -rf native/build && SABOT_CUDA=OFF bash native/build.sh
 
-# node and its headers for the CUDA stage, whose base image has neither.
-FROM ${BUILD_IMAGE} AS node-dist
-
-FROM ${CUDA_IMAGE} AS native-cuda
-RUN apt-get update && apt-get install -y --no-install-recommends cmake g++ make \
-    && rm -rf /var/lib/apt/lists/*
-COPY --from=node-dist /usr/local/bin/node /usr/local/bin/node
-COPY --from=node-dist /usr/local/include/node /usr/local/include/node
+# The CUDA variant: nvcc, cudart and CCCL are PyPI wheels (native/cuda/toolchain.sh, the same
+# compiler CI uses), so no CUDA base image is needed; python3's venv module installs them. The
+# wheels stay in a BuildKit cache mount, out of every layer; cudart is linked statically.
+FROM toolchain AS native-cuda
+RUN python3 -c "import ensurepip" 2>/dev/null \
+    || (apt-get update && apt-get install -y --no-install-recommends python3-venv && rm -rf /var/lib/apt/lists/*)
 WORKDIR /src
 COPY native ./native
-# cudart is linked statically; the GPU driver's libcuda comes from the container runtime.
-RUN rm -rf native/build && SABOT_CUDA=ON bash native/build.sh
+RUN --mount=type=secret,id=ca-certificates --mount=type=cache,target=/root/.cache/sabot-cuda \
+    if [ -s /run/secrets/ca-certificates ]; then export PIP_CERT=/run/secrets/ca-certificates; fi; \
+    rm -rf native/build && SABOT_CUDA=ON bash native/build.sh
 
 FROM native-${SABOT_KERNELS} AS native
 
