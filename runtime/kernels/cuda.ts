@@ -40,7 +40,7 @@ export interface GpuChoice {
   info: GpuInfo | null;
 }
 
-/** Not yet: no operator calls the CUDA kernels (routing large batches to them is the next step). */
+/** Not yet: the per-batch choice exists (gpu-routing.ts), but no operator calls the CUDA kernels. */
 const NOT_ROUTED = "operators do not route batches to the CUDA kernels yet (issue 20)";
 
 /** Decides from SABOT_GPU and what the addon reports; never throws. */
