@@ -4,7 +4,7 @@
 # compile break fails CI although no GPU is here. The CUDA addon goes to native/build-cuda,
 # beside the CPU addon in native/build that the engine and the native tests load: the CPU build
 # stays exactly what CPU images ship, and test/native/cuda-addon.test.ts loads this one.
-# Cold (toolchain install + first compile) about 15 s here, warm (nothing changed) about 1 s;
+# Cold (toolchain install 7 s + first compile 7 s) about 15 s here, warm (nothing changed) 1 s;
 # the times are printed.
 set -euo pipefail
 cd "$(dirname "$0")/.."

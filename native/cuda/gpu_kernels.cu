@@ -10,10 +10,11 @@
 #include <cstring>
 
 #include "gpu_kernels.h"
+#include "kernel_ops.h"
 
 namespace {
 
-__device__ bool validAt(const uint8_t* bits, int64_t j) { return bits == nullptr || ((bits[j >> 3] >> (j & 7)) & 1); }
+using sabot_ops::validAt;
 
 // No native atomicMin/Max for double: compare-and-swap on the bits.
 __device__ void atomicMinDouble(double* addr, double v) {
@@ -52,18 +53,12 @@ __global__ void groupAggregate(const int32_t* groups, const double* values, cons
 __global__ void filterCompare(const double* values, const uint8_t* validity, int64_t bitOffset, size_t n, int op,
                               double c, uint8_t* selection, unsigned long long* selected) {
   for (size_t i = blockIdx.x * size_t(blockDim.x) + threadIdx.x; i < n; i += size_t(blockDim.x) * gridDim.x) {
-    const double v = values[i];
-    bool keep = validAt(validity, bitOffset + int64_t(i));
-    switch (op) {
-      case 0: keep = keep && v == c; break;
-      case 1: keep = keep && v != c; break;
-      case 2: keep = keep && v < c; break;
-      case 3: keep = keep && v <= c; break;
-      case 4: keep = keep && v > c; break;
-      default: keep = keep && v >= c;
-    }
+    const bool keep = validAt(validity, bitOffset + int64_t(i)) && sabot_ops::compare(values[i], op, c);
     selection[i] = keep ? 1 : 0;
-    if (keep) atomicAdd(selected, 1ULL);
+    // One atomic per warp, not per selected row: a shared counter would serialize the warp.
+    const unsigned active = __activemask();
+    const unsigned votes = __ballot_sync(active, keep);
+    if ((threadIdx.x & 31u) == unsigned(__ffs(int(active)) - 1) && votes != 0) atomicAdd(selected, (unsigned long long)__popc(votes));
   }
 }
 

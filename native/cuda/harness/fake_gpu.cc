@@ -5,11 +5,10 @@
 #include <cstring>
 
 #include "gpu_kernels.h"
+#include "kernel_ops.h"
 #include "reference.h"
 
-namespace {
-bool validAt(const uint8_t* bits, int64_t j) { return bits == nullptr || ((bits[j >> 3] >> (j & 7)) & 1); }
-}  // namespace
+using sabot_ops::validAt;
 
 extern "C" void sabot_gpu_info(SabotGpuInfo* info) {
   std::memset(info, 0, sizeof(*info));

@@ -1,10 +1,10 @@
 #include "reference.h"
 
+#include "kernel_ops.h"
+
 namespace sabot_check {
 
-namespace {
-bool validAt(const uint8_t* bits, int64_t j) { return bits == nullptr || ((bits[j >> 3] >> (j & 7)) & 1); }
-}  // namespace
+using sabot_ops::validAt;
 
 void groupAggregate(const int32_t* groups, const double* values, const uint8_t* validity, int64_t bitOffset, size_t n,
                     size_t groupCount, double* sums, double* counts, double* mins, double* maxs) {
@@ -23,16 +23,7 @@ size_t filterCompare(const double* values, const uint8_t* validity, int64_t bitO
                      uint8_t* selection) {
   size_t selected = 0;
   for (size_t i = 0; i < n; i++) {
-    const double v = values[i];
-    bool keep = validAt(validity, bitOffset + int64_t(i));
-    switch (op) {
-      case 0: keep = keep && v == c; break;
-      case 1: keep = keep && v != c; break;
-      case 2: keep = keep && v < c; break;
-      case 3: keep = keep && v <= c; break;
-      case 4: keep = keep && v > c; break;
-      default: keep = keep && v >= c;
-    }
+    const bool keep = validAt(validity, bitOffset + int64_t(i)) && sabot_ops::compare(values[i], op, c);
     selection[i] = keep ? 1 : 0;
     selected += keep ? 1 : 0;
   }

@@ -1,7 +1,8 @@
 // CPU reference of the CUDA kernels (gpu_kernels.h), same arguments and semantics, single thread:
 // what the device check compares the GPU's results against and times it beside. The engine's CPU
 // aggregation and filters are TypeScript (runtime/operators); these loops follow their semantics
-// (rows without a group or with a null value are skipped; NULL filters a row out).
+// (rows without a group or with a null value are skipped; NULL filters a row out). The validity
+// test and the comparison itself are shared with the kernels (kernel_ops.h).
 #pragma once
 #include <cstddef>
 #include <cstdint>
