@@ -112,3 +112,26 @@ export async function writeCheckpoint(
   await writeManifest(storage, manifest);
   return manifest;
 }
+
+/** One subtask's acknowledged part of a checkpoint: the state files it wrote and its sources' positions. */
+export interface SubtaskShare {
+  state: Record<string, SubtaskState>;
+  sources: Record<string, SourcePosition>;
+}
+
+/**
+ * The manifest of a checkpoint whose subtasks have written their state (shares in subtask order),
+ * and the bytes of state it lists. Source positions merge over subtasks: their splits are disjoint.
+ */
+export function assembleManifest(head: Omit<Manifest, "formatVersion" | "operators" | "sources">, shares: SubtaskShare[]): { manifest: Manifest; bytes: number } {
+  const manifest: Manifest = { formatVersion: CHECKPOINT_FORMAT_VERSION, ...head, operators: {}, sources: {} };
+  let bytes = 0;
+  for (const share of shares) {
+    for (const [op, st] of Object.entries(share.state)) {
+      (manifest.operators[op] ??= { subtasks: [] }).subtasks.push(st);
+      for (const f of st.files) bytes += f.bytes;
+    }
+    for (const [src, pos] of Object.entries(share.sources)) Object.assign((manifest.sources[src] ??= {}), pos);
+  }
+  return { manifest, bytes };
+}

@@ -1,4 +1,4 @@
-import type { Barrier } from "../exchange/outbound.js";
+import type { Barrier } from "./exchange-ports.js";
 
 /** A channel into an operator: exchange edge and sending subtask. */
 export interface Channel {

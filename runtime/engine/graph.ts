@@ -4,10 +4,10 @@ import type { JobPlan, OperatorNode } from "../planner/plan.js";
 import type { StepSpec } from "../contract/spec/schema.js";
 
 /**
- * The execution graph of a distributed job: which operator inputs are fed through a network
- * exchange, and how rows are routed there. Everything else is chained: within a worker a batch
- * travels from source to sink or exchange in plain function calls (Flink's operator chaining), so
- * the vertices are the chains between exchanges. Every worker runs one subtask of every vertex.
+ * The execution graph of a task: which operator inputs are fed through a network exchange, and
+ * how rows are routed there (a single-process job has none: see chainedGraph). Everything else
+ * is chained: within a worker a batch travels from source to sink or exchange in plain function
+ * calls (Flink's operator chaining), so the vertices are the chains between exchanges. Every worker runs one subtask of every vertex.
  *
  * Exchanges sit where data must move to the subtask that owns its key:
  * - a `keyBy` step's input (hash of the keyBy columns);
@@ -142,6 +142,11 @@ export function buildExecutionGraph(plan: JobPlan): ExecutionGraph {
     placement.set(node.output, out);
   }
   return assemble(plan, edges);
+}
+
+/** The graph of a job run in one process: no exchanges, every stream chained. */
+export function chainedGraph(plan: JobPlan): ExecutionGraph {
+  return assemble(plan, []);
 }
 
 function assemble(plan: JobPlan, edges: ExchangeEdge[]): ExecutionGraph {

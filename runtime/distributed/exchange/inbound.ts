@@ -1,23 +1,12 @@
 import type { RecordBatch, Schema } from "apache-arrow";
 import type { StreamConsumer } from "../../engine/dataflow.js";
-import type { Barrier } from "./outbound.js";
+import type { Barrier, ExchangeInput, InputHooks } from "../../engine/exchange-ports.js";
 
 export type InboundItem =
   | { kind: "batch"; from: number; batch: RecordBatch; grant: () => void }
   | { kind: "watermark"; from: number; watermark: number }
   | { kind: "barrier"; from: number; barrier: Barrier }
   | { kind: "end"; from: number };
-
-export interface ReceiverHooks {
-  /** Resolves when every output downstream of this edge (sinks, further exchanges) has room. */
-  waitForRoom(): Promise<void>;
-  busy(seconds: number): void;
-  backpressured(seconds: number): void;
-  /** A checkpoint barrier arrived on channel `from`; the channel is blocked until release(from). */
-  barrier(edge: number, from: number, barrier: Barrier): void;
-  /** Channel `from` ended: it takes part in no further alignment. */
-  ended(edge: number, from: number): void;
-}
 
 /**
  * The receiving end of one exchange edge in one subtask: one channel from every sending subtask,
@@ -36,7 +25,7 @@ export interface ReceiverHooks {
  * release() is called. This is why a checkpoint under backpressure takes as long as the data
  * queued ahead of its barriers takes to drain.
  */
-export class ExchangeReceiver {
+export class ExchangeReceiver implements ExchangeInput {
   private queue: InboundItem[] = [];
   private readonly watermarks: number[];
   private readonly ended: boolean[];
@@ -55,7 +44,7 @@ export class ExchangeReceiver {
     readonly schema: Schema,
     readonly senders: number,
     private readonly port: StreamConsumer,
-    private readonly hooks: ReceiverHooks,
+    private readonly hooks: InputHooks,
   ) {
     this.watermarks = new Array<number>(senders).fill(Number.NEGATIVE_INFINITY);
     this.ended = new Array<boolean>(senders).fill(false);

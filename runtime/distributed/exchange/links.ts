@@ -3,7 +3,8 @@ import { grpc, openExchangeStream } from "../../contract/rpc/loader.js";
 import type { ExchangeFrame, ExchangeHello, ExchangeRequest } from "../../contract/rpc/messages.js";
 import { decodeBatch, encodeBatch } from "./codec.js";
 import type { Inbox } from "./inbound.js";
-import type { Barrier, Link, OutboundChannel } from "./outbound.js";
+import type { Barrier } from "../../engine/exchange-ports.js";
+import type { Link, OutboundChannel } from "./outbound.js";
 
 /**
  * Connections between subtasks. To itself, a subtask hands batches over in memory (no encoding).

@@ -1,5 +1,6 @@
 import type { RecordBatch } from "apache-arrow";
 import type { StreamConsumer } from "../../engine/dataflow.js";
+import type { Barrier, ExchangeOutput } from "../../engine/exchange-ports.js";
 import type { Partitioner } from "./partitioner.js";
 
 /** The sending side of a connection to one receiving subtask (in-process or over gRPC). */
@@ -10,12 +11,6 @@ export interface Link {
   sendWatermark(edge: number, watermark: number): void;
   sendEnd(edge: number): void;
   sendBarrier(edge: number, barrier: Barrier): void;
-}
-
-/** A checkpoint barrier as it travels the exchange (see exchange.proto, ExchangeBarrier). */
-export interface Barrier {
-  checkpointId: number;
-  stop: boolean;
 }
 
 type Item = { kind: "batch"; batch: RecordBatch } | { kind: "watermark"; watermark: number } | { kind: "end" } | { kind: "barrier"; barrier: Barrier };
@@ -130,7 +125,7 @@ export class OutboundChannel {
  * runs synchronously, so it cannot wait here; producers call waitForRoom() before they read or
  * process the next batch, which is how a slow receiver slows the sources.
  */
-export class ExchangeSender implements StreamConsumer {
+export class ExchangeSender implements StreamConsumer, ExchangeOutput {
   private watermark = Number.NEGATIVE_INFINITY;
 
   constructor(

@@ -2,8 +2,8 @@ import type { Data, RecordBatch, Schema } from "apache-arrow";
 import { hashRows, subtaskForKeyGroup } from "../../kernels/hash.js";
 import { hashColumns } from "../../operators/join/keys.js";
 import { columnsOf } from "../../types/column.js";
-import { takeBatch } from "../../types/take.js";
-import type { Partitioning } from "../graph.js";
+import { takeBatch } from "../../kernels/take.js";
+import type { Partitioning } from "../../engine/graph.js";
 
 /**
  * Splits each batch by the subtask that owns its rows: key group = hash % maxParallelism (the same

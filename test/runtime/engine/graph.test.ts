@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { buildExecutionGraph } from "../../../runtime/distributed/graph.js";
+import { buildExecutionGraph } from "../../../runtime/engine/graph.js";
 import { planText } from "../../../runtime/planner/validate.js";
 
 const head = `apiVersion: sabot.dev/v1alpha1
