@@ -14,9 +14,6 @@ export class SourceRunner {
   private readonly timeIndex: number;
   ended = false;
   records = 0;
-  private abandonedAt: SourcePosition | null = null;
-  /** Position before the batch last returned: where a re-read of that batch starts. */
-  private beforeLast: SourcePosition | null = null;
 
   constructor(
     readonly node: SourceNode,
@@ -46,9 +43,7 @@ export class SourceRunner {
 
   /** The next batch (null at end of input), with the split's watermark updated. */
   async next(nowMs: () => number): Promise<SourceBatch | null> {
-    const before = this.source.position();
     const got = await this.source.next();
-    this.beforeLast = before;
     if (!got) {
       this.ended = true;
       return null;
@@ -59,27 +54,6 @@ export class SourceRunner {
       this.watermarks.observe(got.split, maxOf(toFloat64(col), validityBytes(col)), nowMs());
     }
     return got;
-  }
-
-  /**
-   * Reading stopped with a read still pending: whatever that read returns later is never
-   * processed, so the position to commit is the one from before it.
-   */
-  abandonPendingRead(): void {
-    this.abandonedAt ??= this.source.position();
-  }
-
-  /**
-   * Only part of the last batch was processed (--max-records cut it): commit from before that
-   * batch, so a later run re-reads it whole (at-least-once) instead of skipping the cut rows.
-   */
-  truncateLastBatch(): void {
-    this.abandonedAt ??= this.beforeLast;
-  }
-
-  /** Where the source may commit: everything before it has been processed. */
-  commitPosition(): SourcePosition {
-    return this.abandonedAt ?? this.source.position();
   }
 
   /** The source's watermark: +Infinity once ended or for tables; -Infinity without event time. */
