@@ -1,7 +1,8 @@
 import type { Dataflow } from "../../engine/dataflow.js";
 import { exchangeClient, type grpc } from "../../contract/rpc/loader.js";
-import type { ExecutionGraph, Outputs } from "../graph.js";
-import { ExchangeReceiver, Inbox, type ReceiverHooks } from "../exchange/inbound.js";
+import type { ExecutionGraph, Outputs } from "../../engine/graph.js";
+import type { InputHooks, TaskExchanges } from "../../engine/exchange-ports.js";
+import { ExchangeReceiver, Inbox } from "../exchange/inbound.js";
 import { InboundConnection, LocalLink, ServedLink } from "../exchange/links.js";
 import { ExchangeSender, type Link, OutboundChannel } from "../exchange/outbound.js";
 import { Partitioner } from "../exchange/partitioner.js";
@@ -24,7 +25,7 @@ export interface ExchangeSettings {
  * feeding the operator input, a sender per edge reading the edge's stream, and the links between
  * them: in memory to this subtask, served to remote receivers, pulled from remote senders.
  */
-export class SubtaskExchanges {
+export class SubtaskExchanges implements TaskExchanges {
   readonly receivers = new Map<number, ExchangeReceiver>();
   readonly senders: ExchangeSender[];
   readonly inbox: Inbox;
@@ -38,7 +39,7 @@ export class SubtaskExchanges {
     flow: Dataflow,
     private readonly server: ExchangeServer,
     s: ExchangeSettings,
-    hooks: (outputs: Outputs) => ReceiverHooks,
+    hooks: (outputs: Outputs) => InputHooks,
     fail: (err: Error) => void,
   ) {
     const plan = graph.plan;

@@ -6,9 +6,9 @@ import { addExchangeService, ControlClient, grpc, startServer, stopServer } from
 import { emptyMetrics, type Deploy, type TaskState, type WorkerCommand, type WorkerMetrics } from "../../contract/rpc/messages.js";
 import type { WorkerConfig } from "../config.js";
 import { ExchangeServer } from "../exchange/server.js";
-import type { SubtaskAck } from "./subtask-checkpoints.js";
+import type { SubtaskAck } from "../../engine/task-checkpoints.js";
+import { RestoreBoundError } from "../../engine/task-restore.js";
 import { CancelledError, SubtaskRun, type SubtaskRunOptions } from "./subtask-run.js";
-import { RestoreBoundError } from "./subtask-restore.js";
 
 export interface WorkerOptions {
   log?: Logger;
