@@ -1,18 +1,16 @@
 import {
   applyRetention,
-  CHECKPOINT_FORMAT_VERSION,
+  assembleManifest,
   checkpointDir,
   type CheckpointStorage,
   listCheckpoints,
   locateSnapshot,
-  type Manifest,
   nextCheckpointId,
   openCheckpointStorage,
   type SnapshotKind,
-  type SubtaskState,
+  type SubtaskShare,
   writeManifest,
 } from "../../checkpoint/index.js";
-import type { SourcePosition } from "../../connectors/connector.js";
 import type { Logger } from "../../log.js";
 import type { JobPlan } from "../../planner/plan.js";
 import type { CheckpointAck, CheckpointInfo, WorkerCommand } from "../../contract/rpc/messages.js";
@@ -37,7 +35,7 @@ export interface CheckpointHost {
 interface Pending {
   info: CheckpointInfo;
   stop: boolean;
-  acks: Map<number, { state: Record<string, SubtaskState>; sources: Record<string, SourcePosition> }>;
+  acks: Map<number, SubtaskShare>;
   timer: NodeJS.Timeout | null;
   started: boolean;
 }
@@ -218,26 +216,18 @@ export class CheckpointCoordinator {
   }
 
   private async finish(p: Pending): Promise<void> {
-    const manifest: Manifest = {
-      formatVersion: CHECKPOINT_FORMAT_VERSION,
-      kind: p.info.kind as SnapshotKind,
-      ...(this.explicitSource !== undefined ? { origin: this.explicitSource } : {}),
-      job: this.job,
-      checkpointId: p.info.id,
-      timestamp: Math.round(p.info.triggeredAtMs),
-      maxParallelism: this.plan.maxParallelism,
-      parallelism: this.host.parallelism,
-      operators: {},
-      sources: {},
-    };
-    let bytes = 0;
-    for (const [, a] of [...p.acks].sort(([x], [y]) => x - y)) {
-      for (const [op, st] of Object.entries(a.state)) {
-        (manifest.operators[op] ??= { subtasks: [] }).subtasks.push(st);
-        for (const f of st.files) bytes += f.bytes;
-      }
-      for (const [src, pos] of Object.entries(a.sources)) Object.assign((manifest.sources[src] ??= {}), pos);
-    }
+    const { manifest, bytes } = assembleManifest(
+      {
+        kind: p.info.kind as SnapshotKind,
+        ...(this.explicitSource !== undefined ? { origin: this.explicitSource } : {}),
+        job: this.job,
+        checkpointId: p.info.id,
+        timestamp: Math.round(p.info.triggeredAtMs),
+        maxParallelism: this.plan.maxParallelism,
+        parallelism: this.host.parallelism,
+      },
+      [...p.acks].sort(([x], [y]) => x - y).map(([, a]) => a),
+    );
     try {
       await writeManifest(this.storage!, manifest);
     } catch (err) {

@@ -1,7 +1,8 @@
 import type { Logger } from "../../log.js";
 import { addControlService, type ControlHandlers, grpc, startServer, stopServer } from "../../contract/rpc/loader.js";
 import { SavepointRefused } from "./checkpoints.js";
-import type { Coordinator, WorkerEntry } from "./coordinator.js";
+import type { Coordinator } from "./coordinator.js";
+import type { WorkerEntry } from "./worker-entry.js";
 
 /**
  * The coordinator's gRPC Control service: worker registration, command streams, heartbeats and

@@ -2,7 +2,6 @@ import { randomUUID } from "node:crypto";
 import { log as rootLog, type Logger } from "../../log.js";
 import type { JobPlan } from "../../planner/plan.js";
 import { planManifest } from "../../planner/validate.js";
-import type { grpc } from "../../contract/rpc/loader.js";
 import {
   emptyMetrics,
   type CheckpointInfo,
@@ -10,31 +9,16 @@ import {
   type JobStatus,
   type MetricsSummary,
   type TaskState,
-  type WatchCommandsRequest,
   type WorkerCommand,
   type WorkerMetrics,
 } from "../../contract/rpc/messages.js";
 import { API_VERSION, type StreamJobManifest } from "../../contract/spec/manifest.js";
 import type { CoordinatorConfig } from "../config.js";
-import { buildExecutionGraph, type ExecutionGraph } from "../graph.js";
+import { buildExecutionGraph, type ExecutionGraph } from "../../engine/graph.js";
 import { CheckpointCoordinator } from "./checkpoints.js";
 import { RestartStrategy } from "./restart-strategy.js";
 import { jobStatus, metricsSummary } from "./status.js";
-
-export interface WorkerEntry {
-  id: string;
-  address: string;
-  pid: number;
-  session: string;
-  /** Subtask this worker runs, -1 while standing by. */
-  subtask: number;
-  lastHeartbeat: number;
-  task: TaskState;
-  commands: grpc.ServerWritableStream<WatchCommandsRequest, WorkerCommand> | null;
-  metrics: WorkerMetrics;
-  /** Asked to stop because its process is terminating: never deployed to again. */
-  leaving: boolean;
-}
+import type { WorkerEntry } from "./worker-entry.js";
 
 const ACTIVE: ReadonlySet<JobState> = new Set(["DEPLOYING", "RUNNING", "STOPPING", "COMMITTING"]);
 const TERMINAL: ReadonlySet<JobState> = new Set(["FINISHED", "STOPPED", "CANCELED", "FAILED"]);

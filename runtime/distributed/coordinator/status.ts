@@ -1,5 +1,5 @@
 import { emptyMetrics, type JobState, type JobStatus, type MetricsSummary } from "../../contract/rpc/messages.js";
-import type { WorkerEntry } from "./coordinator.js";
+import type { WorkerEntry } from "./worker-entry.js";
 import type { RestartStrategy } from "./restart-strategy.js";
 
 /** What GetJobStatus reports. */
