@@ -16,6 +16,7 @@ import type { OperatorSnapshot } from "../../runtime/operators/operator.js";
 import { planManifest } from "../../runtime/planner/validate.js";
 import { loadManifest, parseManifest } from "../../runtime/contract/spec/manifest.js";
 import { CollectingSink } from "../helpers/collecting-sink.js";
+import { auctionWindowJob, streamJobYaml } from "../helpers/test-jobs.js";
 
 /**
  * One checkpoint benchmark case in a fresh process; prints one JSON line.
@@ -80,28 +81,25 @@ async function checkpointAfterFeeding(manifest: string, source: string, enough: 
 
 /** A windowed join holding about `targetMiB` of auctions in a window that never closes. */
 async function joinSizeCase(targetMiB: number) {
-  const manifest = `apiVersion: sabot.dev/v1alpha1
-kind: StreamJob
-metadata: { name: chk-size }
-spec:
-  sources:
+  const manifest = streamJobYaml(
+    "chk-size",
+    `  sources:
     persons: { generator: { kind: nexmark-person, seed: 1, count: 1 }, eventTime: { field: dateTime } }
     auctions: { generator: { kind: nexmark-auction, seed: 1, batchSize: 16384 }, eventTime: { field: dateTime } }
   pipeline:
     - { from: persons, join: { with: auctions, leftKey: [id], rightKey: [seller], window: { type: tumbling, size: 1d } } }
     - to: out
   sinks: { out: { console: { maxRows: 0 } } }
-`;
+`,
+  );
   return { mode, targetMiB, ...(await checkpointAfterFeeding(manifest, "auctions", (_, bytes) => bytes >= targetMiB * 2 ** 20)) };
 }
 
 /** A window aggregate over `events` bids: one open (auction, bidder) slot per distinct pair. */
 async function windowSizeCase(events: number) {
-  const manifest = `apiVersion: sabot.dev/v1alpha1
-kind: StreamJob
-metadata: { name: chk-window }
-spec:
-  sources:
+  const manifest = streamJobYaml(
+    "chk-window",
+    `  sources:
     bids: { generator: { kind: nexmark-bid, seed: 1, batchSize: 16384 }, eventTime: { field: dateTime } }
   pipeline:
     - { from: bids, keyBy: [auction, bidder] }
@@ -109,7 +107,8 @@ spec:
       aggregate: ["count(*) AS bids", "max(price) AS top", "sum(price) AS total", "avg(price) AS mean"]
     - to: out
   sinks: { out: { console: { maxRows: 0 } } }
-`;
+`,
+  );
   return { mode, ...(await checkpointAfterFeeding(manifest, "bids", (n) => n >= events)) };
 }
 
@@ -129,23 +128,16 @@ async function throughputCase(events: number) {
 }
 
 async function recoveryCase() {
-  const manifest = parseManifest(`apiVersion: sabot.dev/v1alpha1
-kind: StreamJob
-metadata: { name: chk-recovery }
-spec:
-  sources:
-    bids:
-      generator: { kind: nexmark-bid, seed: 1, partitions: 4, ratePerSecond: 100000 }
-      eventTime: { field: dateTime, maxOutOfOrderness: 200ms }
-  pipeline:
-    - { from: bids, keyBy: [auction] }
-    - window: { type: tumbling, size: 1s }
-      aggregate: ["count(*) AS bids", "max(price) AS top"]
-    - to: out
-  sinks: { out: { console: { maxRows: 0 } } }
-  checkpointing: { interval: 1s, storage: "${storageUrl}" }
-  restartStrategy: { initialBackoff: 100ms }
-`);
+  const manifest = auctionWindowJob({
+    name: "chk-recovery",
+    seed: 1,
+    partitions: 4,
+    rate: 100000,
+    maxOutOfOrderness: "200ms",
+    aggregate: ["count(*) AS bids", "max(price) AS top"],
+    checkpointing: { interval: "1s", storage: storageUrl },
+    extra: "  restartStrategy: { initialBackoff: 100ms }\n",
+  });
   const config = { ...coordinatorConfig({}, {}), port: 0, parallelism: 2, heartbeatIntervalMs: 250, heartbeatTimeoutMs: 2000 };
   const service = await CoordinatorService.start(manifest, config, log);
   const bin = fileURLToPath(new URL("../../bin/sabot.js", import.meta.url));

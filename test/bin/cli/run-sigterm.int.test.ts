@@ -1,13 +1,13 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { pathToFileURL } from "node:url";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { parseManifest } from "../../../runtime/contract/spec/manifest.js";
-import { batchRows, type Row } from "../../helpers/collecting-sink.js";
+import type { Row } from "../../helpers/collecting-sink.js";
 import { runJob } from "../../helpers/run-job.js";
-import { readFileBatches } from "../../runtime/connectors/files/read-back.js";
+import { tempDirEach } from "../../helpers/temp-dir.js";
+import { filesWindowYaml } from "../../helpers/test-jobs.js";
+import { rowsIn } from "../../runtime/connectors/files/read-back.js";
 
 /**
  * `sabot run` of an exactly-once job (generator → 200 ms windows → files sink, checkpoints every
@@ -18,37 +18,9 @@ import { readFileBatches } from "../../runtime/connectors/files/read-back.js";
 
 const ROOT = new URL("../../../", import.meta.url).pathname;
 let dir: string;
-beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), "sabot-run-term-"));
-});
-afterEach(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
+tempDirEach("sabot-run-term-", (d) => (dir = d));
 
-const manifest = (out: string, rate: number, checkpoints: boolean) => `apiVersion: sabot.dev/v1alpha1
-kind: StreamJob
-metadata: { name: run-term }
-spec:
-  sources:
-    tx:
-      generator: { kind: card-transactions, seed: 5, partitions: 2, batchSize: 500, count: 40000, ratePerSecond: ${rate} }
-      eventTime: { field: ts, maxOutOfOrderness: 500ms }
-  pipeline:
-    - { from: tx, keyBy: [country] }
-    - window: { type: tumbling, size: 200ms }
-      aggregate: ["count(*) AS n", "max(amount) AS top"]
-    - to: out
-  sinks:
-    out: { files: { path: "${out}", format: arrow } }
-${checkpoints ? `  checkpointing: { interval: 150ms, storage: "${pathToFileURL(join(dir, "chk")).href}", mode: exactly-once }` : ""}
-`;
-
-const visible = async (out: string) => (await readdir(out).catch(() => [] as string[])).filter((f) => !f.startsWith("."));
-async function rowsIn(out: string): Promise<Row[]> {
-  const rows: Row[] = [];
-  for (const f of await visible(out)) for (const b of readFileBatches(await readFile(join(out, f)), "arrow")) rows.push(...batchRows(b));
-  return rows;
-}
+const manifest = (out: string, rate: number, checkpoints: boolean) => filesWindowYaml("run-term", dir, out, rate, checkpoints);
 
 function sabotRun(file: string, args: string[]): { child: ChildProcess; exit: Promise<number | null> } {
   const child = spawn(process.execPath, [join(ROOT, "bin/sabot.js"), "run", file, "--quiet", ...args], { cwd: ROOT, stdio: "ignore" });

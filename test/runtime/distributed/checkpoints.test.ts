@@ -3,10 +3,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { listCheckpoints, locateSnapshot, openCheckpointStorage } from "../../../runtime/checkpoint/index.js";
-import { parseManifest, type StreamJobManifest } from "../../../runtime/contract/spec/manifest.js";
+import type { StreamJobManifest } from "../../../runtime/contract/spec/manifest.js";
 import type { Row } from "../../helpers/collecting-sink.js";
 import { closeClusters, startInProcessCluster, waitFor } from "../../helpers/in-process-cluster.js";
 import { runJob } from "../../helpers/run-job.js";
+import { auctionWindowJob } from "../../helpers/test-jobs.js";
 
 /**
  * Checkpoints of distributed jobs, with coordinator and workers in this process talking gRPC over
@@ -20,30 +21,19 @@ afterAll(async () => {
 });
 
 const manifest = (name: string, rate: number, extra = ""): StreamJobManifest =>
-  parseManifest(`apiVersion: sabot.dev/v1alpha1
-kind: StreamJob
-metadata: { name: ${name} }
-spec:
-  sources:
-    bids:
-      generator: { kind: nexmark-bid, seed: 9, count: 90000, partitions: 6, batchSize: 1000, ratePerSecond: ${rate} }
-      eventTime: { field: dateTime, maxOutOfOrderness: 1s }
-  pipeline:
-    - { from: bids, keyBy: [auction] }
-    - window: { type: tumbling, size: 1s }
-      aggregate: ["max(price) AS top", "count(*) AS bids", "count(distinct bidder) AS bidders"]
-      as: per_auction
-    - to: out
-    - from: per_auction
-      select: [bids, top, window_end]
-    - window: { type: tumbling, size: 2s }
-      aggregate: ["sum(bids) AS bids", "max(top) AS top"]
-    - to: totals
-  sinks:
-    out: { console: { maxRows: 0 } }
-    totals: { console: { maxRows: 0 } }
-  checkpointing: { interval: 250ms, storage: "file://${dir}", retain: 2 }
-${extra}`);
+  auctionWindowJob({
+    name,
+    seed: 9,
+    count: 90000,
+    partitions: 6,
+    batchSize: 1000,
+    rate,
+    maxOutOfOrderness: "1s",
+    aggregate: ["max(price) AS top", "count(*) AS bids", "count(distinct bidder) AS bidders"],
+    totals: true,
+    checkpointing: { interval: "250ms", storage: `file://${dir}`, retain: 2 },
+    extra,
+  });
 
 const key = (r: Row) => JSON.stringify(r);
 const sorted = (rows: Row[]) => rows.map(key).sort();

@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from "vitest";
-import { parseManifest } from "../../../runtime/contract/spec/manifest.js";
 import { closeClusters, startInProcessCluster } from "../../helpers/in-process-cluster.js";
 import { runJob } from "../../helpers/run-job.js";
+import { auctionWindowJob } from "../../helpers/test-jobs.js";
 
 /**
  * Coordinator and workers in this one process, talking gRPC over loopback as separate processes
@@ -10,30 +10,18 @@ import { runJob } from "../../helpers/run-job.js";
 afterAll(closeClusters);
 
 const manifest = (extra = "") =>
-  parseManifest(`apiVersion: sabot.dev/v1alpha1
-kind: StreamJob
-metadata: { name: inproc }
-spec:
-  sources:
-    bids:
-      generator: { kind: nexmark-bid, seed: 4, count: 120000, partitions: 6, batchSize: 5000 }
-      eventTime: { field: dateTime, maxOutOfOrderness: 1s }
-  pipeline:
-    - { from: bids, filter: "price > 100" }
-    - keyBy: [auction]
-    - window: { type: tumbling, size: 1s }
-      aggregate: ["max(price) AS top", "count(*) AS bids", "count(distinct bidder) AS bidders"]
-      as: per_auction
-    - to: out
-    - from: per_auction
-      select: [bids, top, window_end]
-    - window: { type: tumbling, size: 2s }
-      aggregate: ["sum(bids) AS bids", "max(top) AS top"]
-    - to: totals
-  sinks:
-    out: { console: { maxRows: 0 } }
-    totals: { console: { maxRows: 0 } }
-${extra}`);
+  auctionWindowJob({
+    name: "inproc",
+    seed: 4,
+    count: 120000,
+    partitions: 6,
+    batchSize: 5000,
+    maxOutOfOrderness: "1s",
+    filter: "price > 100",
+    aggregate: ["max(price) AS top", "count(*) AS bids", "count(distinct bidder) AS bidders"],
+    totals: true,
+    extra,
+  });
 
 async function runDistributed(parallelism: number) {
   const c = await startInProcessCluster(manifest(), parallelism);

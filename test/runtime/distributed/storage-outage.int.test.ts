@@ -1,12 +1,13 @@
 import { CreateBucketCommand } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { s3ClientFromEnv } from "../../../runtime/contract/storage/s3-client.js";
-import { parseManifest, type StreamJobManifest } from "../../../runtime/contract/spec/manifest.js";
+import type { StreamJobManifest } from "../../../runtime/contract/spec/manifest.js";
 import type { Row } from "../../helpers/collecting-sink.js";
 import { testEnv } from "../../helpers/env.js";
 import { closeClusters, startInProcessCluster, waitFor } from "../../helpers/in-process-cluster.js";
 import { uniqueName } from "../../helpers/names.js";
 import { runJob } from "../../helpers/run-job.js";
+import { auctionWindowJob } from "../../helpers/test-jobs.js";
 import { TcpProxy } from "../../helpers/tcp-proxy.js";
 
 /**
@@ -45,23 +46,17 @@ afterAll(async () => {
 });
 
 const manifest = (name: string, storage: string): StreamJobManifest =>
-  parseManifest(`apiVersion: sabot.dev/v1alpha1
-kind: StreamJob
-metadata: { name: ${name} }
-spec:
-  sources:
-    bids:
-      generator: { kind: nexmark-bid, seed: 21, count: 150000, partitions: 4, batchSize: 1000, ratePerSecond: 15000 }
-      eventTime: { field: dateTime, maxOutOfOrderness: 1s }
-  pipeline:
-    - { from: bids, keyBy: [auction] }
-    - window: { type: tumbling, size: 1s }
-      aggregate: ["count(*) AS bids", "max(price) AS top"]
-    - to: out
-  sinks:
-    out: { console: { maxRows: 0 } }
-  checkpointing: { interval: 300ms, timeout: 2s, storage: "${storage}" }
-`);
+  auctionWindowJob({
+    name,
+    seed: 21,
+    count: 150000,
+    partitions: 4,
+    batchSize: 1000,
+    rate: 15000,
+    maxOutOfOrderness: "1s",
+    aggregate: ["count(*) AS bids", "max(price) AS top"],
+    checkpointing: { interval: "300ms", timeout: "2s", storage },
+  });
 
 const sorted = (rows: Row[]) => rows.map((r) => JSON.stringify(r)).sort();
 

@@ -1,16 +1,16 @@
-import { mkdtemp, readdir, rename, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readdir, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import pino from "pino";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { findLatestCompleted, listCheckpoints, MANIFEST_NAME, type Manifest, openCheckpointStorage } from "../../../runtime/checkpoint/index.js";
 import { LocalJob, type RunSummary } from "../../../runtime/engine/local-job.js";
 import type { JobPlan } from "../../../runtime/planner/plan.js";
 import { planManifest } from "../../../runtime/planner/validate.js";
-import { parseManifest } from "../../../runtime/contract/spec/manifest.js";
 import type { RecordBatch } from "apache-arrow";
 import { batchRows, CollectingSink, type Row } from "../../helpers/collecting-sink.js";
+import { tempDirEach } from "../../helpers/temp-dir.js";
+import { cardWindowJob } from "../../helpers/test-jobs.js";
 
 /**
  * Checkpoints and recovery of single-process jobs. The job: card transactions from a generator
@@ -25,45 +25,20 @@ const WINDOW = "pipeline[1].window";
 const silent = pino({ level: "silent" });
 
 let dir: string;
-beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), "sabot-local-chk-"));
-});
-afterEach(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
+tempDirEach("sabot-local-chk-", (d) => (dir = d));
 
 function plan(opts: { count?: number; rate?: number; interval?: string; retain?: number; checkpoints?: boolean }): JobPlan {
-  const gen = [
-    "kind: card-transactions",
-    "seed: 3",
-    "partitions: 2",
-    "batchSize: 1000",
-    ...(opts.count !== undefined ? [`count: ${opts.count}`] : []),
-    ...(opts.rate !== undefined ? [`ratePerSecond: ${opts.rate}`] : []),
-  ].join(", ");
-  const checkpointing =
-    opts.checkpoints === false
-      ? ""
-      : `  checkpointing: { interval: ${opts.interval ?? "150ms"}, storage: "${pathToFileURL(dir).href}"${opts.retain ? `, retain: ${opts.retain}` : ""} }`;
+  const checkpointing = { interval: opts.interval ?? "150ms", storage: pathToFileURL(dir).href, retain: opts.retain };
   return planManifest(
-    parseManifest(`
-apiVersion: sabot.dev/v1alpha1
-kind: StreamJob
-metadata: { name: ${JOB} }
-spec:
-  sources:
-    tx:
-      generator: { ${gen} }
-      eventTime: { field: ts, maxOutOfOrderness: 500ms }
-  pipeline:
-    - { from: tx, keyBy: [country] }
-    - window: { type: tumbling, size: 200ms }
-      aggregate: ["count(*) AS n", "max(amount) AS top", "min(amount) AS low"]
-    - to: out
-  sinks:
-    out: { console: { maxRows: 0 } }
-${checkpointing}
-`),
+    cardWindowJob({
+      name: JOB,
+      seed: 3,
+      batchSize: 1000,
+      count: opts.count,
+      rate: opts.rate,
+      aggregate: ["count(*) AS n", "max(amount) AS top", "min(amount) AS low"],
+      checkpointing: opts.checkpoints === false ? undefined : checkpointing,
+    }),
   );
 }
 

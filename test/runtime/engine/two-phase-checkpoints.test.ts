@@ -1,17 +1,15 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { RecordBatch } from "apache-arrow";
 import pino from "pino";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Sink } from "../../../runtime/connectors/connector.js";
 import { findLatestCompleted, openCheckpointStorage } from "../../../runtime/checkpoint/index.js";
 import { LocalJob } from "../../../runtime/engine/local-job.js";
 import type { JobPlan } from "../../../runtime/planner/plan.js";
 import { planManifest } from "../../../runtime/planner/validate.js";
-import { parseManifest } from "../../../runtime/contract/spec/manifest.js";
 import { batchRows, CollectingSink, type Row } from "../../helpers/collecting-sink.js";
+import { tempDirEach } from "../../helpers/temp-dir.js";
+import { cardWindowJob } from "../../helpers/test-jobs.js";
 
 /**
  * The two-phase-commit protocol of local checkpoints with an in-memory transactional sink: output
@@ -24,34 +22,11 @@ const JOB = "two-phase";
 const silent = pino({ level: "silent" });
 
 let dir: string;
-beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), "sabot-2pc-"));
-});
-afterEach(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
+tempDirEach("sabot-2pc-", (d) => (dir = d));
 
 function plan(count: number, rate?: number, checkpoints = true): JobPlan {
-  return planManifest(
-    parseManifest(`
-apiVersion: sabot.dev/v1alpha1
-kind: StreamJob
-metadata: { name: ${JOB} }
-spec:
-  sources:
-    tx:
-      generator: { kind: card-transactions, seed: 5, partitions: 2, batchSize: 500, count: ${count}${rate ? `, ratePerSecond: ${rate}` : ""} }
-      eventTime: { field: ts, maxOutOfOrderness: 500ms }
-  pipeline:
-    - { from: tx, keyBy: [country] }
-    - window: { type: tumbling, size: 200ms }
-      aggregate: ["count(*) AS n", "max(amount) AS top"]
-    - to: out
-  sinks:
-    out: { console: { maxRows: 0 } }
-${checkpoints ? `  checkpointing: { interval: 100ms, storage: "${pathToFileURL(dir).href}", mode: exactly-once }` : ""}
-`),
-  );
+  const checkpointing = { interval: "100ms", storage: pathToFileURL(dir).href, mode: "exactly-once" as const };
+  return planManifest(cardWindowJob({ name: JOB, seed: 5, batchSize: 500, count, rate, checkpointing: checkpoints ? checkpointing : undefined }));
 }
 
 /** What Kafka keeps across runs: the visible (committed) rows and the last committed checkpoint. */

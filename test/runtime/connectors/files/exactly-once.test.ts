@@ -1,9 +1,6 @@
-import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { pathToFileURL } from "node:url";
 import pino from "pino";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { filesConfig } from "../../../../runtime/connectors/files/config.js";
 import { FilesSink } from "../../../../runtime/connectors/files/sink.js";
 import { LocalJob } from "../../../../runtime/engine/local-job.js";
@@ -12,24 +9,14 @@ import { parseManifest } from "../../../../runtime/contract/spec/manifest.js";
 import { batchRows, type Row } from "../../../helpers/collecting-sink.js";
 import { ALL_TYPES, randomBatch, seededRng } from "../../../helpers/random.js";
 import { runJob } from "../../../helpers/run-job.js";
-import { readFileBatches } from "./read-back.js";
+import { tempDirEach } from "../../../helpers/temp-dir.js";
+import { filesWindowYaml } from "../../../helpers/test-jobs.js";
+import { rowsIn, visible } from "./read-back.js";
 
 /** The files sink in exactly-once mode: one file per checkpoint, visible only once it completes. */
 const silent = pino({ level: "silent" });
 let dir: string;
-beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), "sabot-files-eos-"));
-});
-afterEach(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
-
-const visible = async (out: string) => (await readdir(out).catch(() => [] as string[])).filter((f) => !f.startsWith("."));
-async function rowsIn(out: string): Promise<Row[]> {
-  const rows: Row[] = [];
-  for (const f of await visible(out)) for (const b of readFileBatches(await readFile(join(out, f)), "arrow")) rows.push(...batchRows(b));
-  return rows;
-}
+tempDirEach("sabot-files-eos-", (d) => (dir = d));
 
 describe("files sink, exactly-once", () => {
   it("makes a checkpoint's rows visible only when it completes, carries a failed checkpoint's rows to the next, and redoes a commit once", async () => {
@@ -69,23 +56,7 @@ describe("files sink, exactly-once", () => {
   it("gives every window exactly once across crashes of a single-process job", async () => {
     const out = join(dir, "out");
     const manifest = (rate: number, withCheckpoints: boolean) =>
-      parseManifest(`apiVersion: sabot.dev/v1alpha1
-kind: StreamJob
-metadata: { name: files-eos }
-spec:
-  sources:
-    tx:
-      generator: { kind: card-transactions, seed: 5, partitions: 2, batchSize: 500, count: 40000, ratePerSecond: ${rate} }
-      eventTime: { field: ts, maxOutOfOrderness: 500ms }
-  pipeline:
-    - { from: tx, keyBy: [country] }
-    - window: { type: tumbling, size: 200ms }
-      aggregate: ["count(*) AS n", "max(amount) AS top"]
-    - to: out
-  sinks:
-    out: { files: { path: "${out}", format: arrow } }
-${withCheckpoints ? `  checkpointing: { interval: 150ms, storage: "${pathToFileURL(join(dir, "chk")).href}", mode: exactly-once }` : ""}
-`);
+      parseManifest(filesWindowYaml("files-eos", dir, out, rate, withCheckpoints));
     const expected = (await runJob(manifest(1_000_000, false))).rows.out;
     const rng = seededRng(13);
     for (let i = 0; i < 3; i++) {

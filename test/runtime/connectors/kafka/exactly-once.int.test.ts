@@ -13,6 +13,7 @@ import { readCommittedValues } from "../../../helpers/read-committed.js";
 import { testEnv } from "../../../helpers/env.js";
 import { uniqueName } from "../../../helpers/names.js";
 import { seededRng } from "../../../helpers/random.js";
+import { checkpointingYaml, streamJobYaml } from "../../../helpers/test-jobs.js";
 import { createTopic, testKafka } from "./kafka-helpers.js";
 
 /**
@@ -56,14 +57,12 @@ describe("exactly-once Kafka sink under crashes", () => {
 
   function plan(job: string, input: string, output: string, mode: "exactly-once" | "at-least-once") {
     const brokers = JSON.stringify(testEnv().kafka.brokers);
+    const checkpointing = checkpointingYaml({ interval: "200ms", storage: pathToFileURL(join(dir, job)).href, mode });
     return planManifest(
-      parseManifest(`
-apiVersion: sabot.dev/v1alpha1
-kind: StreamJob
-metadata: { name: ${job} }
-spec:
-  checkpointing: { interval: 200ms, storage: "${pathToFileURL(join(dir, job)).href}", mode: ${mode} }
-  sources:
+      parseManifest(
+        streamJobYaml(
+          job,
+          `${checkpointing}  sources:
     nums:
       kafka: { bootstrapServers: ${brokers}, topic: ${input}, startingOffsets: earliest, format: json }
       schema:
@@ -76,7 +75,9 @@ spec:
   sinks:
     out:
       kafka: { bootstrapServers: ${brokers}, topic: ${output}, format: json }
-`),
+`,
+        ),
+      ),
     );
   }
 
