@@ -63,6 +63,26 @@ export const ALL_TYPES: FieldSpec[] = [
   { name: "ts", type: "timestamp[ms]" },
 ];
 
+/** One nullable column of each type (a plain and a dictionary utf8), named by type: s, d, i32, i64, f, b, ts. */
+export const EACH_TYPE: FieldSpec[] = [
+  { name: "s", type: "utf8" },
+  { name: "d", type: "utf8", dictionary: true },
+  { name: "i32", type: "int32" },
+  { name: "i64", type: "int64" },
+  { name: "f", type: "float64" },
+  { name: "b", type: "bool" },
+  { name: "ts", type: "timestamp[ms]" },
+];
+
+/** Record-like columns (id, name, a dictionary-encoded country, amount, ok) of the format and connector tests. */
+export const RECORD_FIELDS: FieldSpec[] = [
+  { name: "id", type: "int64", nullable: false },
+  { name: "name", type: "utf8" },
+  { name: "country", type: "utf8", dictionary: true },
+  { name: "amount", type: "float64" },
+  { name: "ok", type: "bool" },
+];
+
 export interface RandomBatchOptions {
   /** Share of NULLs in nullable columns (default 0.1). Columns with `nullable: false` get none. */
   nullRate?: number;

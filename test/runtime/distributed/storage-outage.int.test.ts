@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { s3ClientFromEnv } from "../../../runtime/contract/storage/s3-client.js";
 import type { StreamJobManifest } from "../../../runtime/contract/spec/manifest.js";
 import type { Row } from "../../helpers/collecting-sink.js";
-import { testEnv } from "../../helpers/env.js";
+import { setS3Env, testEnv } from "../../helpers/env.js";
 import { closeClusters, startInProcessCluster, waitFor } from "../../helpers/in-process-cluster.js";
 import { uniqueName } from "../../helpers/names.js";
 import { runJob } from "../../helpers/run-job.js";
@@ -15,34 +15,22 @@ import { TcpProxy } from "../../helpers/tcp-proxy.js";
  * distributed job runs: checkpoints fail and are counted, processing goes on, checkpoints succeed
  * again once the store is back, and the output is complete.
  */
-const VARS = ["AWS_ENDPOINT_URL_S3", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_REGION", "AWS_MAX_ATTEMPTS"] as const;
-const saved = new Map<string, string | undefined>();
+let restoreEnv: () => void;
 let proxy: TcpProxy;
 let bucket: string;
 
 beforeAll(async () => {
-  const s3 = testEnv().s3;
-  const endpoint = new URL(s3.endpoint);
+  const endpoint = new URL(testEnv().s3.endpoint);
   proxy = await TcpProxy.start(endpoint.hostname, Number(endpoint.port));
-  for (const v of VARS) saved.set(v, process.env[v]);
   // The workers in this process take the store's address from the standard AWS variables.
-  Object.assign(process.env, {
-    AWS_ENDPOINT_URL_S3: proxy.url,
-    AWS_ACCESS_KEY_ID: s3.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: s3.secretAccessKey,
-    AWS_REGION: s3.region,
-    AWS_MAX_ATTEMPTS: "2",
-  });
+  restoreEnv = setS3Env(proxy.url, { AWS_MAX_ATTEMPTS: "2" });
   bucket = uniqueName("outage");
   await s3ClientFromEnv().send(new CreateBucketCommand({ Bucket: bucket }));
 });
 afterAll(async () => {
   await closeClusters();
   await proxy.close();
-  for (const [v, value] of saved) {
-    if (value === undefined) delete process.env[v];
-    else process.env[v] = value;
-  }
+  restoreEnv();
 });
 
 const manifest = (name: string, storage: string): StreamJobManifest =>

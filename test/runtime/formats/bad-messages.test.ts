@@ -2,17 +2,11 @@ import { describe, expect, it } from "vitest";
 import { createDecoder, createEncoder } from "../../../runtime/formats/index.js";
 import { arrowSchema } from "../../../runtime/types/arrow-types.js";
 import { batchRows } from "../../helpers/collecting-sink.js";
-import { randomBatch, seededRng } from "../../helpers/random.js";
+import { RECORD_FIELDS, randomBatch, seededRng } from "../../helpers/random.js";
 import { expectSchema } from "./expect-schema.js";
 import type { FieldSpec } from "../../../runtime/contract/spec/schema.js";
 
-const FIELDS: FieldSpec[] = [
-  { name: "id", type: "int64", nullable: false },
-  { name: "name", type: "utf8" },
-  { name: "country", type: "utf8", dictionary: true },
-  { name: "amount", type: "float64" },
-  { name: "ok", type: "bool" },
-];
+const FIELDS: FieldSpec[] = RECORD_FIELDS;
 const schema = arrowSchema(FIELDS);
 
 const json = (s: string) => Buffer.from(s, "utf8");

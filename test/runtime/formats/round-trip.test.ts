@@ -6,19 +6,14 @@ import type { FieldSpec, Format } from "../../../runtime/contract/spec/schema.js
 import { arrowSchema } from "../../../runtime/types/arrow-types.js";
 import { expectSchema } from "./expect-schema.js";
 import { batchRows } from "../../helpers/collecting-sink.js";
-import { randomBatch, SAMPLE_STRINGS, seededRng } from "../../helpers/random.js";
+import { EACH_TYPE, randomBatch, SAMPLE_STRINGS, seededRng } from "../../helpers/random.js";
 
 const FORMATS: Format[] = ["json", "avro", "arrow"];
 
 
 /** Every column type, nullable and not, plain and dictionary utf8. */
 export const ALL_TYPES: FieldSpec[] = [
-  { name: "s", type: "utf8" },
-  { name: "d", type: "utf8", dictionary: true },
-  { name: "i32", type: "int32" },
-  { name: "i64", type: "int64" },
-  { name: "f", type: "float64" },
-  { name: "b", type: "bool" },
+  ...EACH_TYPE.filter((f) => f.name !== "ts"),
   { name: "ts", type: "timestamp[ms]", nullable: false },
   { name: "req", type: "utf8", nullable: false },
   { name: "req_i64", type: "int64", nullable: false },

@@ -6,19 +6,11 @@ import { KeyTable } from "../../../runtime/state/key-table.js";
 import type { FieldSpec } from "../../../runtime/contract/spec/schema.js";
 import { float64Data, int64Data, utf8Data } from "../../../runtime/types/builders.js";
 import { columnsOf, valueAt } from "../../../runtime/types/column.js";
-import { batchFromRows, dictionaryData, type Rng, seededRng } from "../../helpers/random.js";
+import { batchFromRows, dictionaryData, EACH_TYPE, type Rng, seededRng } from "../../helpers/random.js";
 
 type Value = string | number | boolean | null;
 
-const KEY_FIELDS: FieldSpec[] = [
-  { name: "s", type: "utf8" },
-  { name: "d", type: "utf8", dictionary: true },
-  { name: "i32", type: "int32" },
-  { name: "i64", type: "int64" },
-  { name: "f", type: "float64" },
-  { name: "b", type: "bool" },
-  { name: "ts", type: "timestamp[ms]" },
-];
+const KEY_FIELDS: FieldSpec[] = EACH_TYPE;
 
 const STRINGS = ["", "a", "b", "ab", "é", "日本語", "🚀", "x".repeat(50)];
 

@@ -7,44 +7,23 @@ import { FilesSink } from "../../../../runtime/connectors/files/sink.js";
 import { S3Store } from "../../../../runtime/connectors/files/storage.js";
 import type { FieldSpec } from "../../../../runtime/contract/spec/schema.js";
 import { batchRows } from "../../../helpers/collecting-sink.js";
-import { testEnv } from "../../../helpers/env.js";
+import { setS3Env, testEnv } from "../../../helpers/env.js";
 import { uniqueName } from "../../../helpers/names.js";
-import { randomBatch, seededRng } from "../../../helpers/random.js";
+import { RECORD_FIELDS, randomBatch, seededRng } from "../../../helpers/random.js";
 import { readFileBatches } from "./read-back.js";
 
-const FIELDS: FieldSpec[] = [
-  { name: "id", type: "int64", nullable: false },
-  { name: "name", type: "utf8" },
-  { name: "country", type: "utf8", dictionary: true },
-  { name: "amount", type: "float64" },
-  { name: "ok", type: "bool" },
-  { name: "ts", type: "timestamp[ms]" },
-];
+const FIELDS: FieldSpec[] = [...RECORD_FIELDS, { name: "ts", type: "timestamp[ms]" }];
 
 const ctx = { subtask: 3, log: pino({ level: "silent" }) };
-const VARS = ["AWS_ENDPOINT_URL_S3", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_REGION"] as const;
-const saved = new Map<string, string | undefined>();
-
+let restoreEnv: () => void;
 let bucket: string;
 beforeAll(async () => {
   // The sink takes its endpoint and credentials from the standard AWS variables, as in a pod.
-  const s3 = testEnv().s3;
-  for (const v of VARS) saved.set(v, process.env[v]);
-  Object.assign(process.env, {
-    AWS_ENDPOINT_URL_S3: s3.endpoint,
-    AWS_ACCESS_KEY_ID: s3.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: s3.secretAccessKey,
-    AWS_REGION: s3.region,
-  });
+  restoreEnv = setS3Env(testEnv().s3.endpoint);
   bucket = uniqueName("files");
   await s3ClientFromEnv().send(new CreateBucketCommand({ Bucket: bucket }));
 });
-afterAll(() => {
-  for (const [v, value] of saved) {
-    if (value === undefined) delete process.env[v];
-    else process.env[v] = value;
-  }
-});
+afterAll(() => restoreEnv());
 
 async function objects(prefix: string) {
   const client = s3ClientFromEnv();

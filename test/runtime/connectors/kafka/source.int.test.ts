@@ -8,17 +8,10 @@ import { arrowSchema } from "../../../../runtime/types/arrow-types.js";
 import { batchRows, type Row } from "../../../helpers/collecting-sink.js";
 import { testEnv } from "../../../helpers/env.js";
 import { uniqueName } from "../../../helpers/names.js";
-import { randomBatch, seededRng } from "../../../helpers/random.js";
+import { RECORD_FIELDS, randomBatch, seededRng } from "../../../helpers/random.js";
 import { connectorContext, createTopic, readRows, testKafka } from "./kafka-helpers.js";
 
-const FIELDS: FieldSpec[] = [
-  { name: "id", type: "int64", nullable: false },
-  { name: "name", type: "utf8" },
-  { name: "country", type: "utf8", dictionary: true },
-  { name: "amount", type: "float64" },
-  { name: "ok", type: "bool" },
-  { name: "ts", type: "timestamp[ms]", nullable: false },
-];
+const FIELDS: FieldSpec[] = [...RECORD_FIELDS, { name: "ts", type: "timestamp[ms]", nullable: false }];
 const schema = arrowSchema(FIELDS);
 
 let kafka: Kafka;
