@@ -9,6 +9,7 @@ import {
   type V1EnvVar,
   type V1Role,
   type V1RoleBinding,
+  type V1Service,
 } from "@kubernetes/client-node";
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { once } from "node:events";
@@ -139,6 +140,8 @@ describe("helm/sabot: lint and template", () => {
     expect(c.ports).toEqual([{ name: "http-metrics", containerPort: 8080, protocol: "TCP" }]);
     for (const probe of [c.livenessProbe, c.readinessProbe, c.startupProbe]) expect(probe?.httpGet).toEqual({ path: "/healthz", port: "http-metrics" });
     expect(d.spec!.template.metadata!.annotations).toMatchObject({ "prometheus.io/scrape": "true", "prometheus.io/port": "8080", "prometheus.io/path": "/metrics" });
+    // One scrape: the pod is annotated, the metrics Service is not (both would scrape every sample twice).
+    expect(find<V1Service>(r, "Service", "sabot-metrics").metadata!.annotations).toBeUndefined();
     expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 65532, seccompProfile: { type: "RuntimeDefault" } });
     expect(c.securityContext).toEqual({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } });
     expect(c.resources).toEqual({ requests: { cpu: "100m", memory: "128Mi" }, limits: { memory: "512Mi" } });

@@ -49,3 +49,8 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- default .Release.Namespace .Values.watchNamespace }}
 {{- end }}
 {{- end }}
+
+{{/* Whether the cluster serves the Prometheus Operator's CRDs (monitors are rendered only then). */}}
+{{- define "sabot.hasMonitoringApi" -}}
+{{- if .Capabilities.APIVersions.Has "monitoring.coreos.com/v1" }}true{{ end }}
+{{- end }}
