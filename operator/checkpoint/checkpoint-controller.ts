@@ -7,6 +7,9 @@ import { DEFAULT_SETTINGS, type OperatorSettings } from "../streamjob/resources/
 import { type CheckpointObject, CheckpointReconciler, type CheckpointReconcilerOptions } from "./checkpoint-reconciler.js";
 import { CoordinatorClients, type CoordinatorResolver } from "../streamjob/coordinator-client.js";
 import { ResilientInformer } from "../kube/informer.js";
+import { trimMetadata } from "../kube/trim.js";
+import { cachedStreamJob } from "../streamjob/cached.js";
+import { PERIODIC_LABEL } from "../streamjob/periodic-savepoints.js";
 import { JobObserver } from "../streamjob/job-observer.js";
 import { workQueueLoop } from "../kube/queue-worker.js";
 import { WorkQueue } from "../kube/workqueue.js";
@@ -62,6 +65,7 @@ export class CheckpointController {
       {
         path: path("checkpoints"),
         list: list("checkpoints"),
+        transform: cachedCheckpoint,
         onChange: (cp) => {
           this.checkpointQueue.add(key(cp));
           // A periodic one finishing may let the schedule prune or go on.
@@ -74,7 +78,7 @@ export class CheckpointController {
     );
     this.jobs = new ResilientInformer<StreamJob>(
       kc,
-      { path: path("streamjobs"), list: list("streamjobs"), onChange: (j) => this.jobQueue.add(key(j)), resyncMs },
+      { path: path("streamjobs"), list: list("streamjobs"), transform: cachedStreamJob, onChange: (j) => this.jobQueue.add(key(j)), resyncMs },
       log,
     );
     this.clients = new CoordinatorClients(opts.coordinatorResolver);
@@ -120,4 +124,10 @@ export class CheckpointController {
         this.log.warn({ err: (err as Error).message, [what]: key, retryInMs: delay }, `${what} reconcile failed; retrying`),
     });
   }
+}
+
+/** What the Checkpoint reconciler and the periodic schedule read: no managedFields, no annotations. */
+function cachedCheckpoint(cp: CheckpointObject): CheckpointObject {
+  const metadata = trimMetadata(cp.metadata, { labels: [JOB_LABEL, PERIODIC_LABEL] }) as CheckpointObject["metadata"];
+  return { apiVersion: cp.apiVersion, kind: cp.kind, metadata, spec: cp.spec, ...(cp.status ? { status: cp.status } : {}) };
 }

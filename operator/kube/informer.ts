@@ -1,11 +1,22 @@
-import { type KubeConfig, type KubernetesObject, type ListPromise, makeInformer } from "@kubernetes/client-node";
+import { type KubeConfig, type KubernetesObject, type ListPromise, ListWatch, Watch } from "@kubernetes/client-node";
 import type { Logger } from "pino";
 
-export interface WatchOptions<T extends KubernetesObject> {
+/**
+ * `Raw`: the objects as the API server sends them; `T`: as the cache keeps them (`transform`).
+ * Without a transform the two are the same type.
+ */
+export interface WatchOptions<T extends KubernetesObject, Raw extends KubernetesObject = T> {
   /** The watch path, e.g. /apis/apps/v1/namespaces/x/statefulsets. */
   path: string;
-  list: ListPromise<T>;
+  list: ListPromise<Raw>;
   labelSelector?: string;
+  /**
+   * Applied to every object as it enters the cache (list items and watch events alike), before
+   * any handler sees it: keeps only what the controller reads, so the cache does not hold
+   * managedFields and whole pod templates for every object. Must keep metadata.name, namespace
+   * and resourceVersion (the cache's key and its test for a changed object).
+   */
+  transform?: (obj: Raw) => T;
   /** Called for every add, update and delete, and for every cached object on each resync. */
   onChange: (obj: T) => void;
   /** Re-delivers every cached object this often, so a missed event heals. */
@@ -18,8 +29,8 @@ export interface WatchOptions<T extends KubernetesObject> {
  * A client-node informer that keeps going: client-node's stops on a watch error (including
  * 410 Gone after a compaction) and must be started again, which re-lists.
  */
-export class ResilientInformer<T extends KubernetesObject> {
-  private readonly informer;
+export class ResilientInformer<T extends KubernetesObject, Raw extends KubernetesObject = T> {
+  private readonly informer: ListWatch<T>;
   private stopped = false;
   private resync?: NodeJS.Timeout;
   private restart?: NodeJS.Timeout;
@@ -27,11 +38,17 @@ export class ResilientInformer<T extends KubernetesObject> {
 
   constructor(
     kc: KubeConfig,
-    private readonly opts: WatchOptions<T>,
+    private readonly opts: WatchOptions<T, Raw>,
     private readonly log: Logger,
   ) {
     this.delayMs = opts.restartDelayMs ?? 500;
-    this.informer = makeInformer<T>(kc, opts.path, opts.list, opts.labelSelector);
+    // Without a transform Raw is T (the type parameter's default): the identity is the cast.
+    const transform = opts.transform ?? ((o: Raw) => o as unknown as T);
+    const list: ListPromise<T> = async () => {
+      const l = await opts.list();
+      return { ...l, items: l.items.map(transform) };
+    };
+    this.informer = new ListWatch<T>(opts.path, new TransformingWatch(kc, transform), list, false, opts.labelSelector);
     for (const verb of ["add", "update", "delete"] as const)
       this.informer.on(verb, (obj) => {
         // Events flow again: the next failure starts from the short delay.
@@ -80,5 +97,26 @@ export class ResilientInformer<T extends KubernetesObject> {
     clearInterval(this.resync);
     clearTimeout(this.restart);
     await this.informer.stop();
+  }
+}
+
+/** client-node's Watch, handing each object through `transform` before the cache stores it. */
+class TransformingWatch<Raw, T> extends Watch {
+  constructor(
+    kc: KubeConfig,
+    private readonly transform: (obj: Raw) => T,
+  ) {
+    super(kc);
+  }
+
+  override watch(...[path, query, callback, done]: Parameters<Watch["watch"]>): Promise<AbortController> {
+    return super.watch(
+      path,
+      query,
+      (phase, obj: unknown, raw: unknown) =>
+        // ERROR carries a Status, BOOKMARK only a resourceVersion: passed on as they are.
+        callback(phase, phase === "ADDED" || phase === "MODIFIED" || phase === "DELETED" ? this.transform(obj as Raw) : obj, raw),
+      done,
+    );
   }
 }

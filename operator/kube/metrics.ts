@@ -21,6 +21,12 @@ export class OperatorMetrics {
     labelNames: ["result"] as const,
     registers: [this.registry],
   });
+  readonly statusWrites = new Counter({
+    name: "sabot_operator_status_writes_total",
+    help: "StreamJob reconciles that wrote the status (written), or found it as they would write it and sent nothing (unchanged).",
+    labelNames: ["result"] as const,
+    registers: [this.registry],
+  });
   readonly leader = new Gauge({
     name: "sabot_operator_leader",
     help: "1 while this replica holds the leader Lease.",

@@ -1,6 +1,7 @@
 import { ApiException, type CustomObjectsApi, PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
 import type { TSchema } from "@sinclair/typebox";
 import type { ObjectRef } from "./object-ref.js";
+import { sameJson } from "./same-json.js";
 import { wholeValue } from "./whole-value.js";
 
 const MERGE = setHeaderOptions("Content-Type", PatchStrategy.MergePatch);
@@ -17,6 +18,9 @@ const MERGE = setHeaderOptions("Content-Type", PatchStrategy.MergePatch);
  * just as an update (PUT) would. Replace semantics come from the schema: every field it knows and
  * the new status lacks is sent as null, so nothing stale survives the merge.
  */
+/** What `replaceIfChanged` did. */
+export type StatusWrite = "unchanged" | "written" | "gone";
+
 export class StatusWriter {
   constructor(private readonly custom: CustomObjectsApi) {}
 
@@ -27,6 +31,23 @@ export class StatusWriter {
   replace(ref: ObjectRef, resourceVersion: string | undefined, schema: TSchema, status: object): Promise<boolean> {
     const metadata = resourceVersion === undefined ? {} : { metadata: { resourceVersion } };
     return this.patch(ref, { ...metadata, status: wholeValue(schema, status) });
+  }
+
+  /**
+   * `replace`, unless `status` already is the status of `read` (the object as the informer holds
+   * it): then nothing is sent. Most reconciles are woken by a change that leaves the status as it
+   * was (the operator's own last write, a child's status), so this saves a request per reconcile.
+   * Equal means equal as JSON (sameJson): a condition whose status did not change keeps its
+   * lastTransitionTime (conditions.ts), so it compares equal too.
+   */
+  async replaceIfChanged(
+    ref: ObjectRef,
+    read: { metadata?: { resourceVersion?: string }; status?: object },
+    schema: TSchema,
+    status: object,
+  ): Promise<StatusWrite> {
+    if (sameJson(read.status, status)) return "unchanged";
+    return (await this.replace(ref, read.metadata?.resourceVersion, schema, status)) ? "written" : "gone";
   }
 
   /** Sets `fields` of the status, whatever else changed meanwhile: for a writer that alone owns them. False when the object is gone. */

@@ -11,6 +11,7 @@ import {
 import type { Logger } from "pino";
 import { API_GROUP } from "../../runtime/contract/spec/manifest.js";
 import { JOB_LABEL, MANAGED_BY, type StreamJob } from "./job.js";
+import { cachedStreamJob, cachedWorkload, type Workload } from "./cached.js";
 import { withOperatorDefaults } from "./resources/job-defaults.js";
 import type { OperatorSettings } from "./resources/settings.js";
 import { CoordinatorClients, type CoordinatorResolver } from "./coordinator-client.js";
@@ -44,8 +45,8 @@ export class StreamJobController {
   readonly queue: WorkQueue;
   readonly metrics: OperatorMetrics;
   private readonly jobs: ResilientInformer<StreamJob>;
-  private readonly statefulSets: ResilientInformer<V1StatefulSet>;
-  private readonly deployments: ResilientInformer<V1Deployment>;
+  private readonly statefulSets: ResilientInformer<Workload, V1StatefulSet>;
+  private readonly deployments: ResilientInformer<Workload, V1Deployment>;
   private readonly reconciler: StreamJobReconciler;
   private readonly coordinators: CoordinatorClients;
   private running = false;
@@ -66,7 +67,7 @@ export class StreamJobController {
     const resyncMs = opts.resyncMs ?? 5 * 60_000;
     const enqueueJob = (o: StreamJob) => this.queue.add(`${o.metadata.namespace}/${o.metadata.name}`);
     // A child's change wakes its job (by label: children are named after it and carry sabot.dev/job).
-    const enqueueOwner = (o: V1StatefulSet | V1Deployment) => {
+    const enqueueOwner = (o: Workload) => {
       const job = o.metadata?.labels?.[JOB_LABEL];
       if (job && o.metadata?.namespace) this.queue.add(`${o.metadata.namespace}/${job}`);
     };
@@ -79,12 +80,15 @@ export class StreamJobController {
           (ns
             ? await custom.listNamespacedCustomObject({ group: API_GROUP, version: "v1alpha1", namespace: ns, plural: "streamjobs" })
             : await custom.listClusterCustomObject({ group: API_GROUP, version: "v1alpha1", plural: "streamjobs" })) as KubernetesListObject<StreamJob>,
+        transform: cachedStreamJob,
         onChange: enqueueJob,
         resyncMs,
       },
       log,
     );
-    this.statefulSets = new ResilientInformer<V1StatefulSet>(
+    // Whole objects are not needed, but their status is: a metadata-only watch would not do; the
+    // transform keeps what the reconciler reads (cached.ts).
+    this.statefulSets = new ResilientInformer<Workload, V1StatefulSet>(
       kc,
       {
         path: ns ? `/apis/apps/v1/namespaces/${ns}/statefulsets` : "/apis/apps/v1/statefulsets",
@@ -93,12 +97,13 @@ export class StreamJobController {
             ? apps.listNamespacedStatefulSet({ namespace: ns, labelSelector: OWNED })
             : apps.listStatefulSetForAllNamespaces({ labelSelector: OWNED }),
         labelSelector: OWNED,
+        transform: cachedWorkload,
         onChange: enqueueOwner,
         resyncMs,
       },
       log,
     );
-    this.deployments = new ResilientInformer<V1Deployment>(
+    this.deployments = new ResilientInformer<Workload, V1Deployment>(
       kc,
       {
         path: ns ? `/apis/apps/v1/namespaces/${ns}/deployments` : "/apis/apps/v1/deployments",
@@ -107,6 +112,7 @@ export class StreamJobController {
             ? apps.listNamespacedDeployment({ namespace: ns, labelSelector: OWNED })
             : apps.listDeploymentForAllNamespaces({ labelSelector: OWNED }),
         labelSelector: OWNED,
+        transform: cachedWorkload,
         onChange: enqueueOwner,
         resyncMs,
       },
@@ -130,6 +136,7 @@ export class StreamJobController {
         coordinators: this.coordinators,
         requeue: (key, ms) => this.queue.addAfter(key, ms),
         applied: (applied) => this.metrics.childApplies.inc({ result: applied ? "applied" : "skipped" }),
+        statusWritten: (written) => this.metrics.statusWrites.inc({ result: written ? "written" : "unchanged" }),
       },
     );
   }

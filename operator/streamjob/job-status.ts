@@ -1,26 +1,25 @@
-import type { V1Deployment, V1StatefulSet } from "@kubernetes/client-node";
 import type { Condition } from "../../runtime/contract/status/condition.js";
 import type { StreamJobStatus } from "../../runtime/contract/status/streamjob.js";
 import { desiredParallelism } from "./resources/coordinator.js";
 import { type StreamJob, workerSelector } from "./job.js";
 import { mergeConditions } from "../kube/conditions.js";
 import type { ClusterView, Step } from "./states/types.js";
+import { SPEC_HASH, type Workload } from "./cached.js";
 
 export { SUSPENDED_WITHOUT_SAVEPOINT } from "./states/steps.js";
 
 /** The job's children as the informers see them, and as the current deployment wants them. */
 export interface Observed {
-  workers?: V1StatefulSet;
-  coordinator?: V1Deployment;
+  workers?: Workload;
+  coordinator?: Workload;
   /** Built from status (the deployed spec and restore source): what `workers`/`coordinator` should match. */
-  desired?: { workers: V1StatefulSet; coordinator: V1Deployment };
+  desired?: { workers: Workload; coordinator: Workload };
 }
 
-const HASH = "sabot.dev/spec-hash";
-const templateHash = (o: V1StatefulSet | V1Deployment | undefined) => o?.spec?.template.metadata?.annotations?.[HASH];
+const templateHash = (o: Workload | undefined) => o?.spec?.template.metadata?.annotations?.[SPEC_HASH];
 
 /** The object carries the wanted pod template and replicas, and its controller has seen it. */
-function current(o: V1StatefulSet | V1Deployment | undefined, want: V1StatefulSet | V1Deployment | undefined): boolean {
+function current(o: Workload | undefined, want: Workload | undefined): boolean {
   if (!o || !want) return false;
   return (
     templateHash(o) === templateHash(want) &&

@@ -4,14 +4,14 @@ import {
   type KubernetesObjectApi,
   PatchStrategy,
   setHeaderOptions,
-  type V1Deployment,
-  type V1StatefulSet,
 } from "@kubernetes/client-node";
 import type { Logger } from "pino";
 import { API_GROUP } from "../../runtime/contract/spec/manifest.js";
 import { checkSpecShape } from "../../runtime/contract/spec/validate-shape.js";
 import { StreamJobStatus } from "../../runtime/contract/status/streamjob.js";
-import { buildChildren, CHILDREN_HASH } from "./resources/children.js";
+import { CHILDREN_HASH } from "./resources/children.js";
+import type { Workload } from "./cached.js";
+import { DesiredChildrenMemo } from "./desired-children.js";
 import { asStreamJob, childNames, MANAGED_BY, type StreamJob } from "./job.js";
 import type { OperatorSettings } from "./resources/settings.js";
 import { CoordinatorClients } from "./coordinator-client.js";
@@ -21,7 +21,7 @@ import { StatusWriter } from "../kube/status-writer.js";
 import { clusterView, composeStatus, type Observed } from "./job-status.js";
 import { invalidSpec } from "./states/failed.js";
 import { nextStep } from "./states/machine.js";
-import { deployedJob, hasStorage, timingFor } from "./states/spec.js";
+import { hasStorage, timingFor } from "./states/spec.js";
 import type { LifecycleCoordinator, LifecycleTiming, Step } from "./states/types.js";
 
 export const FIELD_MANAGER = MANAGED_BY;
@@ -33,8 +33,8 @@ export const FINALIZER = "sabot.dev/final-savepoint";
 /** Where the reconciler reads the job and its children: the informers' caches. */
 export interface Caches {
   job(namespace: string, name: string): StreamJob | undefined;
-  workers(namespace: string, name: string): V1StatefulSet | undefined;
-  coordinator(namespace: string, name: string): V1Deployment | undefined;
+  workers(namespace: string, name: string): Workload | undefined;
+  coordinator(namespace: string, name: string): Workload | undefined;
 }
 
 export type ReconcileResult = "success" | "deleted";
@@ -46,13 +46,8 @@ export interface LifecycleDeps {
   requeue(key: string, ms: number): void;
   /** Told whether a reconcile applied the children or skipped them as unchanged (a metric). */
   applied?(applied: boolean): void;
-}
-
-/** Status fields compared to decide whether to write (transition times are derived, not compared). */
-function sameStatus(a: StreamJobStatus | undefined, b: StreamJobStatus): boolean {
-  const strip = (s: StreamJobStatus | undefined) =>
-    JSON.stringify({ ...s, conditions: s?.conditions?.map(({ lastTransitionTime: _t, ...c }) => c) });
-  return strip(a) === strip(b);
+  /** Told whether a reconcile wrote the status or found it unchanged (a metric). */
+  statusWritten?(written: boolean): void;
 }
 
 const MERGE = setHeaderOptions("Content-Type", PatchStrategy.MergePatch);
@@ -67,6 +62,7 @@ export class StreamJobReconciler {
   private readonly status: StatusWriter;
   /** What this operator last applied to each job's children, and when. */
   private readonly appliedAt = new Map<string, { hash: string; time: number }>();
+  private readonly desired: DesiredChildrenMemo;
 
   constructor(
     private readonly objects: KubernetesObjectApi,
@@ -78,7 +74,8 @@ export class StreamJobReconciler {
     deps: Partial<LifecycleDeps> = {},
   ) {
     this.status = new StatusWriter(custom);
-    this.deps = { coordinators: deps.coordinators ?? new CoordinatorClients(), requeue: deps.requeue ?? (() => undefined), applied: deps.applied };
+    this.desired = new DesiredChildrenMemo(settings);
+    this.deps = { ...deps, coordinators: deps.coordinators ?? new CoordinatorClients(), requeue: deps.requeue ?? (() => undefined) };
   }
 
   async reconcile(key: string): Promise<ReconcileResult> {
@@ -87,6 +84,7 @@ export class StreamJobReconciler {
     if (!cached) {
       this.deps.coordinators.forget?.(key);
       this.appliedAt.delete(key);
+      this.desired.forget(key);
       return "deleted";
     }
     const job = asStreamJob(cached);
@@ -96,18 +94,18 @@ export class StreamJobReconciler {
 
     const now = new Date();
     const issues = deleting ? [] : checkSpecShape(job.spec);
-    const observed = this.observe(job, job.status);
+    const observed = this.observe(job);
     const timing: LifecycleTiming = issues.length > 0 ? this.settings.lifecycle : timingFor(job.spec, this.settings.lifecycle);
-    const ctx = { job, now, cluster: clusterView(observed), coordinator: this.deps.coordinators.for(job), timing };
+    const ctx = { job, now, cluster: clusterView(observed), coordinator: this.lazyCoordinator(job), timing };
     const step = issues.length > 0 ? invalidSpec(ctx, issues) : await nextStep(ctx, { deleting });
     const status = composeStatus(job, step, observed, now);
 
-    if (!sameStatus(job.status, status)) {
-      // Guarded by the resourceVersion read: a concurrent change answers 409 and the queue retries
-      // from the newer object; nothing below happens on the older one.
-      const ref = sabotObject("streamjobs", namespace, name);
-      if (!(await this.status.replace(ref, job.metadata.resourceVersion, StreamJobStatus, status))) return "deleted";
-    }
+    // Written only when it differs from the status read; guarded by that read's resourceVersion: a
+    // concurrent change answers 409 and the queue retries from the newer object; nothing below
+    // happens on the older one.
+    const write = await this.status.replaceIfChanged(sabotObject("streamjobs", namespace, name), job, StreamJobStatus, status);
+    if (write === "gone") return "deleted";
+    this.deps.statusWritten?.(write === "written");
     await this.recordEvents(job, step, key);
     if (step.releaseFinalizer) await this.setFinalizer(job, false);
     else if (!deleting && issues.length === 0) {
@@ -119,18 +117,27 @@ export class StreamJobReconciler {
   }
 
   /** The children as the status says they should be, and as the informers see them. */
-  private observe(job: StreamJob, status: StreamJobStatus | undefined): Observed {
+  private observe(job: StreamJob): Observed {
     const names = childNames(job);
     const { namespace } = job.metadata;
     const workers = this.caches.workers(namespace, names.workers);
     const coordinator = this.caches.coordinator(namespace, names.coordinator);
-    if (!status?.lastReconciledSpec) return { workers, coordinator };
-    const children = buildChildren(deployedJob({ ...job, status }), this.settings, { restoreFrom: status.restoreFrom });
-    const desired = {
-      workers: children.find((c) => c.kind === "StatefulSet") as V1StatefulSet,
-      coordinator: children.find((c) => c.kind === "Deployment") as V1Deployment,
+    const desired = this.desired.of(job);
+    return desired ? { workers, coordinator, desired } : { workers, coordinator };
+  }
+
+  /**
+   * The job's coordinator, dialled on the first call: most reconciles never call it (only
+   * savepoints and upgrades do), and a gRPC channel per job would otherwise be opened and kept
+   * for every job the operator has seen.
+   */
+  private lazyCoordinator(job: StreamJob): LifecycleCoordinator {
+    const c = () => this.deps.coordinators.for(job);
+    return {
+      triggerSavepoint: (req) => c().triggerSavepoint(req),
+      getCheckpoint: (id) => c().getCheckpoint(id),
+      getJobStatus: () => c().getJobStatus(),
     };
-    return { workers, coordinator, desired };
   }
 
   /**
@@ -141,9 +148,8 @@ export class StreamJobReconciler {
    * Services, deleted or edited by hand).
    */
   private async apply(job: StreamJob): Promise<void> {
-    if (!job.status?.lastReconciledSpec) return;
-    const children = buildChildren(deployedJob(job), this.settings, { restoreFrom: job.status.restoreFrom });
-    const hash = children[0].metadata!.annotations![CHILDREN_HASH];
+    const hash = this.desired.of(job)?.hash;
+    if (hash === undefined) return;
     const key = `${job.metadata.namespace}/${job.metadata.name}`;
     const names = childNames(job);
     const current = [this.caches.workers(job.metadata.namespace, names.workers), this.caches.coordinator(job.metadata.namespace, names.coordinator)];
@@ -152,6 +158,7 @@ export class StreamJobReconciler {
       this.deps.applied?.(false);
       return;
     }
+    const children = this.desired.build(job);
     // Independent objects: applied at once (the scale benchmark measured reconcile latency
     // dominated by these round trips when sent one after another).
     try {

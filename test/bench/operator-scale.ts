@@ -5,7 +5,8 @@
  *
  * It prints the time until every job is Deploying (the operator has applied its children and
  * written its status) and until every job is Running, the reconcile latency and queue depth from
- * the operator's own /metrics, the operator's resident memory, and the API requests it sent.
+ * the operator's own /metrics, the operator's resident memory, and the API requests it sent, in
+ * all and per job (status writes, Events, child applies).
  * kwok marks pods Running as soon as they are scheduled, so this measures the operator and the
  * control plane, not real pods. It stops by itself (SABOT_BENCH_TIMEOUT_S, default 600).
  * SABOT_BENCH_WORKERS sets the operator's reconcile workers (SABOT_OPERATOR_WORKERS).
@@ -139,6 +140,26 @@ async function inBatches<T>(items: T[], concurrency: number, fn: (item: T) => Pr
 }
 
 const count = (n: number) => Math.round(n).toLocaleString("en-US");
+
+/**
+ * The operator's requests per job, by purpose: keys as test/bench/operator-requests.ts names them
+ * (`PATCH sabot.dev/streamjobs/status`, `POST events`, ...).
+ */
+function perJob(requests: Record<string, number>, jobs: number): string[][] {
+  const sum = (match: (k: string) => boolean) => Object.entries(requests).reduce((n, [k, v]) => n + (match(k) ? v : 0), 0);
+  const statusWrites = sum((k) => /^(PATCH|PUT) sabot\.dev\/streamjobs\/status$/.test(k));
+  const events = sum((k) => / events$/.test(k));
+  const applies = sum((k) => k.startsWith("PATCH ") && !k.includes("sabot.dev/") && !k.endsWith(" events"));
+  const total = sum(() => true);
+  const per = (n: number) => (n / jobs).toFixed(2);
+  return [
+    ["all requests", per(total)],
+    ["status writes (PATCH streamjobs/status)", per(statusWrites)],
+    ["Events (POST and PATCH events)", per(events)],
+    ["child applies (server-side apply PATCHes)", per(applies)],
+    ["everything else (finalizers, lists, watches, discovery, Lease)", per(total - statusWrites - events - applies)],
+  ];
+}
 const s = (ms: number | undefined) => (ms === undefined ? "not reached" : `${(ms / 1000).toFixed(1)} s`);
 
 async function main(): Promise<boolean> {
@@ -282,6 +303,9 @@ async function main(): Promise<boolean> {
     );
     console.log("\nCPU seconds each process used from the first create to the end (the machine's other load not included):");
     console.log(table(["process", "CPU s"], cpuUsed));
+    const statusWrites = ["written", "unchanged"].map((r) => sample(text, "sabot_operator_status_writes_total", `{result="${r}"}`) ?? 0);
+    console.log(`\nAPI requests per job (${count(totalRequests)} requests / ${JOBS} jobs); reconciles that wrote the status / found it unchanged: ${statusWrites.map(count).join(" / ")}`);
+    console.log(table(["requests per job", "count"], perJob(requests, JOBS)));
     console.log("\nThe operator's requests, by verb and resource:");
     console.log(table(["request", "count"], Object.entries(requests).sort((a, b) => b[1] - a[1]).map(([k, n]) => [k, count(n)])));
     ok = allRunningMs !== undefined;

@@ -37,8 +37,14 @@ function harness(job: StreamJob | undefined, coordinator: Partial<CoordinatorApi
       return cp;
     }),
   } as unknown as CustomObjectsApi;
+  // Each Event recorded, by reason: a new one, or one identical to an earlier Event that raises its count.
+  const reasons = new Map<string, string>();
   const core = {
-    createNamespacedEvent: vi.fn(async ({ body }: { body: { reason: string } }) => events.push(body.reason)),
+    createNamespacedEvent: vi.fn(async ({ body }: { body: { reason: string; metadata: { name: string } } }) => {
+      reasons.set(body.metadata.name, body.reason);
+      events.push(body.reason);
+    }),
+    patchNamespacedEvent: vi.fn(async ({ name }: { name: string }) => events.push(reasons.get(name)!)),
   } as unknown as CoreV1Api;
   const clients = { for: () => coordinator, unavailable: () => undefined } as unknown as CoordinatorClients;
   const r = new CheckpointReconciler(

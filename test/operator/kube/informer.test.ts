@@ -41,6 +41,31 @@ function fakeApiServer(script: { failLists: number }) {
   return { server, calls, closeWatches: () => open.forEach((r) => r.end()) };
 }
 
+/** A fake API server whose list returns `items` and whose watch sends `events`, then stays open. */
+function steadyApiServer(items: object[], events: object[]) {
+  const open: ServerResponse[] = [];
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? "/", "http://x");
+    res.writeHead(200, { "content-type": "application/json" });
+    if (url.searchParams.get("watch") !== "true") return void res.end(JSON.stringify({ kind: "ConfigMapList", apiVersion: "v1", metadata: { resourceVersion: "1" }, items }));
+    for (const e of events) res.write(`${JSON.stringify(e)}\n`);
+    open.push(res);
+  });
+  return { server, closeWatches: () => open.forEach((r) => r.end()) };
+}
+
+function kubeConfigFor(port: number): KubeConfig {
+  const kc = new KubeConfig();
+  kc.loadFromOptions({
+    // client-node refuses plain http unless TLS verification is (vacuously) skipped.
+    clusters: [{ name: "fake", server: `http://127.0.0.1:${port}`, skipTLSVerify: true }],
+    users: [{ name: "u" }],
+    contexts: [{ name: "c", cluster: "fake", user: "u" }],
+    currentContext: "c",
+  });
+  return kc;
+}
+
 describe("ResilientInformer", () => {
   let server: Server | undefined;
   let informer: ResilientInformer<V1ConfigMap> | undefined;
@@ -58,14 +83,7 @@ describe("ResilientInformer", () => {
     closeWatches = fake.closeWatches;
     await new Promise<void>((r) => fake.server.listen(0, "127.0.0.1", r));
     const { port } = fake.server.address() as { port: number };
-    const kc = new KubeConfig();
-    kc.loadFromOptions({
-      // client-node refuses plain http unless TLS verification is (vacuously) skipped.
-      clusters: [{ name: "fake", server: `http://127.0.0.1:${port}`, skipTLSVerify: true }],
-      users: [{ name: "u" }],
-      contexts: [{ name: "c", cluster: "fake", user: "u" }],
-      currentContext: "c",
-    });
+    const kc = kubeConfigFor(port);
     const core = kc.makeApiClient(CoreV1Api);
     const seen = new Set<string>();
     informer = new ResilientInformer<V1ConfigMap>(
@@ -88,5 +106,39 @@ describe("ResilientInformer", () => {
     expect([...seen].sort()).toEqual(["cm-3", "cm-4"]);
     // The cache holds what the latest list said (cm-3 was deleted from it by the re-list).
     expect(informer.list().map((c) => c.metadata!.name)).toEqual(["cm-4"]);
+  });
+
+  it("keeps objects as its transform makes them, from the list and from watch events, before any handler sees them", async () => {
+    const heavy = (name: string, rv: string, value: string) => ({
+      metadata: { name, namespace: "t", resourceVersion: rv, managedFields: [{ manager: "kubectl", fieldsV1: { "f:data": {} } }] },
+      data: { wanted: value, bulky: "x".repeat(1000) },
+    });
+    const fake = steadyApiServer([heavy("a", "1", "one")], [{ type: "MODIFIED", object: heavy("a", "2", "two") }, { type: "ADDED", object: heavy("b", "3", "three") }]);
+    server = fake.server;
+    closeWatches = fake.closeWatches;
+    await new Promise<void>((r) => fake.server.listen(0, "127.0.0.1", r));
+    const kc = kubeConfigFor((fake.server.address() as { port: number }).port);
+    const core = kc.makeApiClient(CoreV1Api);
+    const seen: V1ConfigMap[] = [];
+    informer = new ResilientInformer<V1ConfigMap>(
+      kc,
+      {
+        path: "/api/v1/namespaces/t/configmaps",
+        list: () => core.listNamespacedConfigMap({ namespace: "t" }),
+        transform: (cm) => ({ metadata: { name: cm.metadata?.name, namespace: cm.metadata?.namespace, resourceVersion: cm.metadata?.resourceVersion }, data: { wanted: cm.data!.wanted! } }),
+        onChange: (cm) => seen.push(cm),
+        resyncMs: 60_000,
+      },
+      pino({ level: "silent" }),
+    );
+    await informer.start();
+    await waitFor(async () => informer!.list().length === 2 && informer!.get("a", "t")?.metadata?.resourceVersion === "2", { what: "both watch events", timeoutMs: 10_000, intervalMs: 20 });
+    const cached = [...informer.list()].sort((x, y) => x.metadata!.name!.localeCompare(y.metadata!.name!));
+    expect(cached).toEqual([
+      { metadata: { name: "a", namespace: "t", resourceVersion: "2" }, data: { wanted: "two" } },
+      { metadata: { name: "b", namespace: "t", resourceVersion: "3" }, data: { wanted: "three" } },
+    ]);
+    expect(seen.map((cm) => cm.data)).toEqual([{ wanted: "one" }, { wanted: "two" }, { wanted: "three" }]);
+    expect(seen.every((cm) => cm.metadata?.managedFields === undefined)).toBe(true);
   });
 });

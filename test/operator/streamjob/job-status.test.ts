@@ -2,6 +2,7 @@ import type { V1Deployment, V1StatefulSet } from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
 import { mergeConditions } from "../../../operator/kube/conditions.js";
 import type { StreamJobStatus } from "../../../runtime/contract/status/streamjob.js";
+import { cachedWorkload } from "../../../operator/streamjob/cached.js";
 import { clusterView, composeStatus } from "../../../operator/streamjob/job-status.js";
 import { HEALTHY } from "../../../operator/streamjob/states/steps.js";
 import { cond, type Step } from "../../../operator/streamjob/states/types.js";
@@ -63,6 +64,9 @@ describe("clusterView", () => {
     ["everything current and ready", workers(3), coordinator(true), true],
   ])("%s → ready %s", (_name, w, c, ready) => {
     expect(clusterView({ workers: w, coordinator: c, desired }).ready).toBe(ready);
+    // The same from what the informers keep of each object (cached.ts) and the memo of the desired ones.
+    const trimmed = { workers: cachedWorkload(desired.workers), coordinator: cachedWorkload(desired.coordinator) };
+    expect(clusterView({ workers: w && cachedWorkload(w), coordinator: c && cachedWorkload(c), desired: trimmed }).ready).toBe(ready);
   });
 
   it("is scaled down only when the zero-replica templates are current and no pod is left", () => {

@@ -105,14 +105,19 @@ describe("StreamJob reconciler on a real API server", () => {
     const readySince = cond(running, "Ready")!.lastTransitionTime;
 
     // Another reconcile (a resync or an unrelated change) leaves the transition time alone, and
-    // sends no apply: the children already carry this build's hash.
+    // sends no apply: the children already carry this build's hash; nor a status write: the
+    // status it computes is the one the API server holds.
     const applies = async (result: string) => (await operator!.metrics.childApplies.get()).values.find((v) => v.labels.result === result)?.value ?? 0;
+    const writes = async (result: string) => (await operator!.metrics.statusWrites.get()).values.find((v) => v.labels.result === result)?.value ?? 0;
     const [appliedBefore, skippedBefore] = [await applies("applied"), await applies("skipped")];
+    const [writtenBefore, unchangedBefore] = [await writes("written"), await writes("unchanged")];
     await kubectl(ns, "annotate", "streamjob/orders", "touched=yes");
     await new Promise((r) => setTimeout(r, 1_500));
     expect(cond((await status("orders")).status!, "Ready")!.lastTransitionTime).toBe(readySince);
     expect(await applies("skipped")).toBeGreaterThan(skippedBefore);
     expect(await applies("applied")).toBe(appliedBefore);
+    expect(await writes("unchanged")).toBeGreaterThan(unchangedBefore);
+    expect(await writes("written")).toBe(writtenBefore);
 
     // A child deleted by hand comes back at once: the informer no longer shows it with the hash.
     const uid = sts.metadata!.uid;
