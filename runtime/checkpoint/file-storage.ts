@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import type { Dirent } from "node:fs";
 import { mkdir, readdir, readFile, rename, rm, rmdir, stat, writeFile } from "node:fs/promises";
 import { dirname, join, relative, resolve, sep } from "node:path";
 import { type CheckpointStorage, checkKey, type StoredObject } from "./storage.js";
@@ -54,7 +55,7 @@ export class FileCheckpointStorage implements CheckpointStorage {
     const start = slash < 0 ? this.root : join(this.root, ...checkKey(prefix.slice(0, slash)).split("/"));
     const out: StoredObject[] = [];
     const walk = async (dir: string): Promise<void> => {
-      let entries;
+      let entries: Dirent[];
       try {
         entries = await readdir(dir, { withFileTypes: true });
       } catch (err) {
