@@ -4,6 +4,7 @@ import {
   CoreV1Api,
   CustomObjectsApi,
   type KubernetesObject,
+  PolicyV1Api,
   type V1ClusterRole,
   type V1Deployment,
   type V1EnvVar,
@@ -364,6 +365,9 @@ describe("helm/sabot on a real API server", () => {
       await helm("install", "sabot", CHART, ...kubeconfig, "--set", "replicaCount=2", "--wait", "--timeout", "90s");
       const d = await apps.readNamespacedDeployment({ name: "sabot", namespace: other });
       expect(d.status?.availableReplicas).toBe(2);
+      // Two replicas: the chart's PodDisruptionBudget lets evictions take one at a time.
+      const pdb = await kc.makeApiClient(PolicyV1Api).readNamespacedPodDisruptionBudget({ name: "sabot", namespace: other });
+      expect(pdb.spec?.maxUnavailable).toBe(1);
       expect(await helm("status", "sabot", ...kubeconfig)).toContain("STATUS: deployed");
       await helm("uninstall", "sabot", ...kubeconfig, "--wait");
       const left = await apps.listNamespacedDeployment({ namespace: other });
