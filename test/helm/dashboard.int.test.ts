@@ -13,6 +13,7 @@ import { waitFor } from "../env/lib/wait.js";
 import { testEnv } from "../helpers/env.js";
 import { createTopic, useTestKafka } from "../helpers/kafka.js";
 import { uniqueName } from "../helpers/names.js";
+import { followScrapeTargets, type ScrapeSync } from "../helpers/scrape-sync.js";
 import { addScrapeTarget, queryPrometheus, removeScrapeTarget, type PromSample } from "../helpers/prometheus.js";
 import { SECRET, storageWorld } from "../operator/checkpoint/checkpoint-fixture.js";
 import { kubeConfig } from "../operator/kube/kube.js";
@@ -61,8 +62,7 @@ describe("the Grafana dashboard on the test environment's Prometheus", () => {
   let operatorTarget = "";
   let producer: Producer | undefined;
   let produceTimer: NodeJS.Timeout | undefined;
-  let syncTimer: NodeJS.Timeout | undefined;
-  const scraped = new Set<string>();
+  let workers: ScrapeSync | undefined;
 
   beforeAll(async () => {
     const kc = kubeConfig();
@@ -95,19 +95,7 @@ describe("the Grafana dashboard on the test environment's Prometheus", () => {
     await addScrapeTarget(testEnv(), operatorTarget);
 
     // Prometheus scrapes whichever worker processes the job's pods currently are.
-    syncTimer = setInterval(() => {
-      const now = new Set(runner.workerMetricsTargets(job));
-      for (const t of now) {
-        if (scraped.has(t)) continue;
-        scraped.add(t);
-        void addScrapeTarget(testEnv(), t);
-      }
-      for (const t of [...scraped]) {
-        if (now.has(t)) continue;
-        scraped.delete(t);
-        void removeScrapeTarget(testEnv(), t);
-      }
-    }, 500);
+    workers = followScrapeTargets(testEnv(), () => runner.workerMetricsTargets(job));
 
     const topic = await createTopic(k.admin, "dashboard-in", 2);
     producer = k.kafka.producer();
@@ -156,9 +144,9 @@ describe("the Grafana dashboard on the test environment's Prometheus", () => {
 
   afterAll(async () => {
     if (produceTimer) clearInterval(produceTimer);
-    if (syncTimer) clearInterval(syncTimer);
+    await workers?.stop();
     await producer?.disconnect().catch(() => undefined);
-    for (const t of [...scraped, operatorTarget].filter(Boolean)) await removeScrapeTarget(testEnv(), t);
+    if (operatorTarget) await removeScrapeTarget(testEnv(), operatorTarget);
     http?.close();
     await operator?.stop();
     await world?.runner.stop();
