@@ -1,7 +1,7 @@
 import { Float64, makeData, type RecordBatch } from "apache-arrow";
 import { encodeAll, FixedDictionary, Int64Writer, setInt64, Utf8Writer } from "./columns.js";
-import { EventGenerator, eventTimeMs } from "./event-generator.js";
-import { EVENTS_PER_MS } from "./kind.js";
+import { EventGenerator } from "./event-generator.js";
+import { BASE_TIME_MS, EVENTS_PER_MS, MAX_JITTER_MS } from "./kind.js";
 import { below, eventHash, mix32, nextHash, unit } from "./rng.js";
 
 /**
@@ -82,7 +82,7 @@ export class CardTransactionGenerator extends EventGenerator {
           : HOME_KEYS[mix32(card ^ this.key) % HOME_KEYS.length];
       merchant.put(MERCHANTS[(h >>> 8) % MERCHANTS.length]);
       merchant.endRow();
-      setInt64(time.v32, j, eventTimeMs(k, h));
+      setInt64(time.v32, j, BASE_TIME_MS + Math.floor(k / EVENTS_PER_MS) - ((h >>> 20) % MAX_JITTER_MS));
     }
     return this.batch(
       [

@@ -1,7 +1,7 @@
 import type { RecordBatch } from "apache-arrow";
 import { emptyUtf8, Int64Writer, setInt64, Utf8Writer, writeLetters } from "./columns.js";
-import { EventGenerator, eventTimeMs, nominalTimeMs } from "./event-generator.js";
-import { EVENTS_PER_MS } from "./kind.js";
+import { EventGenerator } from "./event-generator.js";
+import { BASE_TIME_MS, EVENTS_PER_MS, MAX_JITTER_MS } from "./kind.js";
 import {
   auctionEventId,
   AUCTION_PROPORTION,
@@ -68,8 +68,9 @@ export class AuctionGenerator extends EventGenerator {
       const bid = PRICE_TABLE[h4 >>> 16];
       setInt64(initialBid.v32, j, bid);
       setInt64(reserve.v32, j, bid + PRICE_TABLE[h4 & 0xffff]);
-      setInt64(time.v32, j, eventTimeMs(e, h));
-      setInt64(expires.v32, j, nominalTimeMs(e) + 1 + (nextHash(h, 5) % (2 * AUCTION_HORIZON_MS)));
+      const nominal = BASE_TIME_MS + Math.floor(e / EVENTS_PER_MS);
+      setInt64(time.v32, j, nominal - ((h >>> 20) % MAX_JITTER_MS));
+      setInt64(expires.v32, j, nominal + 1 + (nextHash(h, 5) % (2 * AUCTION_HORIZON_MS)));
       const s =
         // HOT_SELLER_RATIO = 4: 3 in 4 auctions come from a hot seller.
         (h & (HOT_SELLER_RATIO - 1)) !== 0

@@ -1,6 +1,7 @@
 import type { RecordBatch } from "apache-arrow";
 import { emptyUtf8, FixedDictionary, Int64Writer, setInt64 } from "./columns.js";
-import { EventGenerator, eventTimeMs } from "./event-generator.js";
+import { EventGenerator } from "./event-generator.js";
+import { BASE_TIME_MS, EVENTS_PER_MS, MAX_JITTER_MS } from "./kind.js";
 import {
   bidEventId,
   FIRST_AUCTION_ID,
@@ -83,7 +84,7 @@ export class BidGenerator extends EventGenerator {
       setInt64(p32, j, PRICE_TABLE[h1 >>> 16]);
       channelKeys[j] =
         (h >>> 3) % HOT_CHANNEL_RATIO !== 0 ? (h >>> 10) & 3 : HOT_CHANNELS.length + ((h >>> 12) % COLD_CHANNELS);
-      setInt64(t32, j, eventTimeMs(e, h));
+      setInt64(t32, j, BASE_TIME_MS + Math.floor(e / EVENTS_PER_MS) - ((h >>> 20) % MAX_JITTER_MS));
     }
     return this.batch(
       [

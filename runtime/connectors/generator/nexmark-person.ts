@@ -1,6 +1,7 @@
 import type { RecordBatch } from "apache-arrow";
 import { emptyUtf8, encodeAll, FixedDictionary, Int64Writer, setInt64, Utf8Writer, writeLetters } from "./columns.js";
-import { EventGenerator, eventTimeMs } from "./event-generator.js";
+import { EventGenerator } from "./event-generator.js";
+import { BASE_TIME_MS, EVENTS_PER_MS, MAX_JITTER_MS } from "./kind.js";
 import { FIRST_PERSON_ID, personEventId } from "./nexmark-ids.js";
 import { eventHash, nextHash } from "./rng.js";
 
@@ -73,7 +74,7 @@ export class PersonGenerator extends EventGenerator {
         }
       }
       card.endRow();
-      setInt64(time.v32, j, eventTimeMs(e, h));
+      setInt64(time.v32, j, BASE_TIME_MS + Math.floor(e / EVENTS_PER_MS) - ((h >>> 20) % MAX_JITTER_MS));
     }
     return this.batch(
       [
