@@ -149,33 +149,52 @@ export function chainedGraph(plan: JobPlan): ExecutionGraph {
   return assemble(plan, []);
 }
 
+type EdgeInto = ExecutionGraph["edgeInto"];
+type Upstream = ReturnType<ExecutionGraph["upstreamOf"]>;
+
 function assemble(plan: JobPlan, edges: ExchangeEdge[]): ExecutionGraph {
   const edgeKey = (nodeId: string, input: number) => `${nodeId}#${input}`;
   const byInput = new Map(edges.map((e) => [edgeKey(e.target, e.input), e]));
   const edgeInto = (nodeId: string, input: number) => byInput.get(edgeKey(nodeId, input));
+  const chained = chainedConsumers(plan, edgeInto);
+  const producers = producersOf(plan, edgeInto);
+  return {
+    plan,
+    edges,
+    vertices: verticesOf(plan, edgeInto),
+    edgeInto,
+    outputsOf: (stream) => outputsOf(plan, edges, chained, stream),
+    upstreamOf: (edgeId) => producers.get(edges[edgeId].stream) ?? { sources: [], edges: [] },
+  };
+}
 
-  // Chained consumers of each stream.
+/** The operators each stream feeds without an exchange. */
+function chainedConsumers(plan: JobPlan, edgeInto: EdgeInto): Map<string, OperatorNode[]> {
   const chained = new Map<string, OperatorNode[]>();
   for (const node of plan.operators)
     node.inputs.forEach((s, i) => {
       if (edgeInto(node.id, i)) return;
       chained.set(s, [...(chained.get(s) ?? []), node]);
     });
-  const outputsOf = (stream: string): Outputs => {
-    const out: Outputs = { edges: [], sinks: [] };
-    const seen = new Set<string>();
-    const visit = (s: string) => {
-      if (seen.has(s)) return;
-      seen.add(s);
-      for (const e of edges) if (e.stream === s) out.edges.push(e.id);
-      for (const k of plan.sinks) if (k.input === s) out.sinks.push(k.name);
-      for (const n of chained.get(s) ?? []) visit(n.output);
-    };
-    visit(stream);
-    return out;
-  };
+  return chained;
+}
 
-  // Vertices: streams joined by chains (union-find over stream names and node ids).
+function outputsOf(plan: JobPlan, edges: ExchangeEdge[], chained: Map<string, OperatorNode[]>, stream: string): Outputs {
+  const out: Outputs = { edges: [], sinks: [] };
+  const seen = new Set<string>();
+  const visit = (s: string) => {
+    if (seen.has(s)) return;
+    seen.add(s);
+    for (const e of edges) if (e.stream === s) out.edges.push(e.id);
+    for (const k of plan.sinks) if (k.input === s) out.sinks.push(k.name);
+    for (const n of chained.get(s) ?? []) visit(n.output);
+  };
+  visit(stream);
+  return out;
+}
+
+/** Vertices: streams joined by chains (union-find over stream names and node ids). */
+function verticesOf(plan: JobPlan, edgeInto: EdgeInto): Vertex[] {
   const parent = new Map<string, string>();
   const find = (x: string): string => {
     let p = parent.get(x) ?? x;
@@ -210,9 +229,12 @@ function assemble(plan: JobPlan, edges: ExchangeEdge[]): ExecutionGraph {
   const vertices = [...groups.values()];
   for (const v of vertices)
     v.name = [...v.sources.map((s) => `Source: ${s}`), ...v.operators, ...v.sinks.map((s) => `Sink: ${s}`)].join(" -> ");
+  return vertices;
+}
 
-  // What feeds each edge's senders: the sources and receiving edges upstream through chains.
-  const producers = new Map<string, { sources: string[]; edges: number[] }>();
+/** What feeds each stream: the sources and receiving exchange edges upstream through chains. */
+function producersOf(plan: JobPlan, edgeInto: EdgeInto): Map<string, Upstream> {
+  const producers = new Map<string, Upstream>();
   for (const s of plan.sources) producers.set(s.name, { sources: [s.name], edges: [] });
   for (const node of plan.operators) {
     const acc = { sources: [] as string[], edges: [] as number[] };
@@ -227,7 +249,5 @@ function assemble(plan: JobPlan, edges: ExchangeEdge[]): ExecutionGraph {
     });
     producers.set(node.output, { sources: [...new Set(acc.sources)], edges: [...new Set(acc.edges)] });
   }
-  const upstreamOf = (edgeId: number) => producers.get(edges[edgeId].stream) ?? { sources: [], edges: [] };
-
-  return { plan, edges, vertices, edgeInto, outputsOf, upstreamOf };
+  return producers;
 }
