@@ -62,10 +62,10 @@ module.exports = {
     },
     {
       name: "utilities-stay-low",
-      comment: "log.ts and metrics/ are used by every layer, so they import only types and the contract.",
+      comment: "log.ts and metrics/ serve every layer above kernels/: metrics reports the kernel choice, nothing more.",
       severity: "error",
       from: { path: "^runtime/(log\\.ts|metrics/)" },
-      to: { path: "^runtime/(?!(types|contract|log\\.ts|metrics)(/|$))" },
+      to: { path: "^runtime/(?!(types|kernels|contract|log\\.ts|metrics)(/|$))" },
     },
     ...layerRules,
   ],
