@@ -106,14 +106,18 @@ export class StreamJobReconciler {
     const write = await this.status.replaceIfChanged(sabotObject("streamjobs", namespace, name), job, StreamJobStatus, status);
     if (write === "gone") return "deleted";
     this.deps.statusWritten?.(write === "written");
-    await this.recordEvents(job, step, key);
-    if (step.releaseFinalizer) await this.setFinalizer(job, false);
-    else if (!deleting && issues.length === 0) {
-      await this.apply({ ...job, status });
-      if (hasStorage(job.spec) && !job.metadata.finalizers?.includes(FINALIZER)) await this.setFinalizer(job, true);
-    }
+    // Independent requests, sent together: a transition costs one round trip less.
+    await Promise.all([this.recordEvents(job, step, key), this.converge(job, status, step, !deleting && issues.length === 0)]);
     if (step.requeueAfterMs !== undefined) this.deps.requeue(key, Math.max(step.requeueAfterMs, 0));
     return deleting && step.releaseFinalizer ? "deleted" : "success";
+  }
+
+  /** After the status: the finalizer released, or the children applied and the finalizer added. */
+  private async converge(job: StreamJob, status: StreamJobStatus, step: Step, deploy: boolean): Promise<void> {
+    if (step.releaseFinalizer) return this.setFinalizer(job, false);
+    if (!deploy) return;
+    await this.apply({ ...job, status });
+    if (hasStorage(job.spec) && !job.metadata.finalizers?.includes(FINALIZER)) await this.setFinalizer(job, true);
   }
 
   /** The children as the status says they should be, and as the informers see them. */

@@ -60,9 +60,12 @@ export type Change =
 
 /** How the desired spec differs from the deployed one. */
 export function changeOf(job: StreamJob): Change {
-  const deployed = deployedSpec(job);
+  const json = job.status?.lastReconciledSpec;
   const desired = job.spec;
-  if (!deployed || specJson(deployed) === specJson(desired)) return { kind: "none" };
+  // The usual case, decided without parsing the deployed spec: status holds it as specJson wrote it.
+  if (!json || json === specJson(desired)) return { kind: "none" };
+  const deployed = parseSpec(json)!;
+  if (specJson(deployed) === specJson(desired)) return { kind: "none" };
   const suspended = (s: StreamJobSpec) => s.state === "suspended";
   if (suspended(desired) && !suspended(deployed)) return { kind: "suspend" };
   const newPath = desired.restoreFrom && desired.restoreFrom !== deployed.restoreFrom ? desired.restoreFrom : undefined;
