@@ -1,5 +1,6 @@
 import postgres from "node-sql-parser/build/postgresql.js";
 import flink from "node-sql-parser/build/flinksql.js";
+import { checkExpressionText, checkExpressionTree, parserTooDeep } from "./bounds.js";
 import { ExprError } from "./errors.js";
 
 /**
@@ -31,18 +32,21 @@ const PREFIX = "SELECT ";
 /** The select list of `SELECT <sql> FROM t`, or an ExprError saying where the syntax breaks. */
 export function parseSelectList(sql: string): RawSelectItem[] {
   if (sql.trim() === "") throw new ExprError("empty SQL expression");
+  checkExpressionText(sql);
   if (/;/.test(sql.replace(/'(?:[^']|'')*'/g, ""))) throw new ExprError(`\`${sql}\`: ';' is not allowed in an expression`);
   const text = `${PREFIX}${sql} FROM t`;
   let ast: unknown;
   try {
     ast = pgParser.astify(text, { database: "postgresql" });
   } catch (pgError) {
+    if (pgError instanceof RangeError) throw parserTooDeep(sql);
     try {
       ast = flinkParser.astify(text, { database: "flinksql" });
-    } catch {
-      throw new ExprError(syntaxMessage(sql, pgError));
+    } catch (flinkError) {
+      throw flinkError instanceof RangeError ? parserTooDeep(sql) : new ExprError(syntaxMessage(sql, pgError));
     }
   }
+  checkExpressionTree(sql, ast);
   const stmt = (Array.isArray(ast) ? ast[0] : ast) as RawNode | undefined;
   const from = stmt?.from as RawNode[] | null | undefined;
   const columns = stmt?.columns;

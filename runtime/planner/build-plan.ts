@@ -70,7 +70,7 @@ export function buildPlan(jobName: string, spec: StreamJobSpec): JobPlan {
     }
     const input = streams.get(from)!;
     if (op === "to") {
-      const sink = spec.sinks[step.to!];
+      const sink = Object.hasOwn(spec.sinks, step.to!) ? spec.sinks[step.to!] : undefined; // not `constructor` of Object.prototype
       if (!sink) issues.push({ path: `${path}.to`, message: `unknown sink "${step.to}" (sinks: ${Object.keys(spec.sinks).join(", ")})` });
       else {
         try {

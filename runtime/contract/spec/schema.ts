@@ -258,9 +258,10 @@ export const RestartStrategySpec = Type.Object(
 export const StreamJobSpecSchema = Type.Object(
   {
     // The size bounds keep the CRD's per-element CEL rules within the API server's cost budget.
-    sources: Type.Record(Name, SourceSpec, { maxProperties: 64, description: "Named inputs." }),
+    // additionalProperties: a key that is not a Name is refused, not left unchecked (the CRD drops it: no patternProperties there).
+    sources: Type.Record(Name, SourceSpec, { maxProperties: 64, additionalProperties: false, description: "Named inputs." }),
     pipeline: Type.Array(StepSpec, { minItems: 1, maxItems: 256, description: "Ordered steps over named streams." }),
-    sinks: Type.Record(Name, SinkSpec, { maxProperties: 64, description: "Named outputs." }),
+    sinks: Type.Record(Name, SinkSpec, { maxProperties: 64, additionalProperties: false, description: "Named outputs." }),
     parallelism: Optional(
       Type.Integer({ minimum: 1, default: 1, description: "Subtasks per operator: the number of worker pods. kubectl scale and the autoscaler change it." }),
     ),

@@ -1,13 +1,17 @@
 import { Ajv, type ErrorObject } from "ajv";
-import { isByteSize, isDuration } from "./duration.js";
+import { checkBounds, shownKey } from "./bounds.js";
+import { byteSizeProblem, durationProblem, isByteSize, isDuration } from "./duration.js";
 import type { SpecIssue } from "./errors.js";
 import { checkPodTemplates } from "./pod-template-rules.js";
 import { type StreamJobSpec, StreamJobSpecSchema } from "./schema.js";
 
-const ajv = new Ajv({ allErrors: true, strict: false, useDefaults: false });
+// verbose: errors carry the offending value, which the format and pattern messages quote.
+const ajv = new Ajv({ allErrors: true, strict: false, useDefaults: false, verbose: true });
 ajv.addFormat("duration", isDuration);
 ajv.addFormat("bytesize", isByteSize);
 const validate = ajv.compile<StreamJobSpec>(StreamJobSpecSchema);
+
+const NOT_A_NAME = "is not a valid name (a lower-case letter, then lower-case letters, digits, - and _; at most 63)";
 
 /** "/pipeline/2/window/size" → "spec.pipeline[2].window.size" */
 export function toSpecPath(pointer: string, root = "spec"): string {
@@ -23,16 +27,20 @@ function describe(e: ErrorObject): SpecIssue {
     case "format":
       return {
         path,
-        message: e.params.format === "duration" ? "expected a duration like 30s" : "expected a size like 64MiB",
+        message: (e.params.format === "duration" ? durationProblem(e.data) : byteSizeProblem(e.data)) ?? "invalid",
       };
-    case "additionalProperties":
-      return { path: `${path}.${e.params.additionalProperty}`, message: "unknown field" };
+    case "additionalProperties": {
+      const key = shownKey(String(e.params.additionalProperty));
+      // A map of named things (sources, sinks): the key is a name, not a field.
+      if (e.parentSchema?.patternProperties) return { path: `${path}.${key}`, message: `"${key}" ${NOT_A_NAME}` };
+      return { path: `${path}.${key}`, message: "unknown field" };
+    }
     case "required":
       return { path: `${path}.${e.params.missingProperty}`, message: "required field is missing" };
     case "enum":
       return { path, message: `expected one of ${(e.params.allowedValues as string[]).join(", ")}` };
     case "pattern":
-      return { path, message: `"${String(e.data)}" is not a valid name (lower-case letters, digits, - and _)` };
+      return { path, message: `"${shownKey(String(e.data))}" ${NOT_A_NAME}` };
     default:
       return { path, message: e.message ?? "invalid" };
   }
@@ -71,8 +79,13 @@ function checkKinds(spec: StreamJobSpec): SpecIssue[] {
   return issues;
 }
 
-/** Checks the shape of a spec against the schema; returns every problem found. */
+/**
+ * Checks the shape of a spec against the schema; returns every problem found. The bounds come
+ * first: the schema check recurses, and a spec over them is refused before it is read further.
+ */
 export function checkSpecShape(spec: unknown): SpecIssue[] {
+  const outOfBounds = checkBounds(spec);
+  if (outOfBounds.length > 0) return outOfBounds;
   if (validate(spec)) return checkKinds(spec);
   return (validate.errors ?? []).map(describe);
 }
