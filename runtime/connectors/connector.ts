@@ -77,7 +77,7 @@ export interface Sink {
    */
   abort?(): Promise<void>;
 
-  // ---- Two-phase commit, only for sinks that deliver exactly-once (see local-checkpoints.ts) ----
+  // ---- Two-phase commit, only for sinks that deliver exactly-once (see engine/task-checkpoints.ts) ----
 
   /**
    * Called at checkpoint `id`'s cut, in order with write(): everything written before it is the
