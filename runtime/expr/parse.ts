@@ -95,7 +95,8 @@ class Converter {
       case "interval":
         return this.fail("INTERVAL is not supported; add milliseconds to timestamps (ts + 60000)");
       default:
-        return this.fail(`unsupported syntax (${String(n.type)})`);
+        // A parenthesized SELECT comes back as a node without a type, holding the query in `ast`.
+        return this.fail(n.ast !== undefined ? "subqueries are not supported" : `unsupported syntax (${String(n.type)})`);
     }
   }
 

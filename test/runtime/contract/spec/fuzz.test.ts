@@ -30,6 +30,8 @@ const RUNS = Number(process.env.SABOT_FUZZ_RUNS ?? 2000);
 const SEED = Number(process.env.SABOT_FUZZ_SEED ?? 18);
 /** One case taking longer than this is a hang (generous: the CI machine is small and shared). */
 const CASE_LIMIT_MS = Number(process.env.SABOT_FUZZ_CASE_MS ?? 3000);
+/** The whole run's bound grows with SABOT_FUZZ_RUNS (the default stays far below it). */
+const RUN_TIMEOUT_MS = Math.max(60_000, RUNS * 50);
 const CLASSES = [...SPEC_CLASSES, ...TEXT_CLASSES];
 
 type Outcome = { issues: SpecIssue[] } | { accepted: true } | { crash: unknown };
@@ -105,40 +107,44 @@ describe("manifest fuzz", () => {
     });
   });
 
-  it(`${RUNS} malformed StreamJobs: each refused with a path and a message, none crashes, hangs or pollutes Object.prototype`, () => {
-    const protoBefore = Object.getOwnPropertyNames(Object.prototype).sort();
-    const rng = new Rng(SEED);
-    const stats = new Map<string, ClassStats>();
-    const failures: string[] = [];
-    for (let i = 0; i < RUNS; i++) {
-      const c = generate(rng, i);
-      const start = performance.now();
-      const outcome = validate(c);
-      const ms = performance.now() - start;
-      const s = stats.get(c.cls) ?? { runs: 0, refused: 0, slowestMs: 0, sample: "" };
-      stats.set(c.cls, s);
-      s.runs++;
-      s.slowestMs = Math.max(s.slowestMs, ms);
-      const where = `seed ${SEED} case ${i} (${c.cls}, ${c.text === undefined ? "object" : "text"})`;
-      if (ms > CASE_LIMIT_MS) failures.push(`${where}: hang, ${ms.toFixed(0)} ms`);
-      if ("crash" in outcome) failures.push(`${where}: crash ${String(outcome.crash).slice(0, 300)}`);
-      else if ("accepted" in outcome) {
-        if (c.mustRefuse) failures.push(`${where}: accepted`);
-      } else {
-        s.refused++;
-        s.sample ||= `${outcome.issues[0].path}: ${outcome.issues[0].message}`;
-        const problem = refusalProblem(c, outcome.issues);
-        if (problem) failures.push(`${where}: ${problem}`);
+  it(
+    `${RUNS} malformed StreamJobs: each refused with a path and a message, none crashes, hangs or pollutes Object.prototype`,
+    () => {
+      const protoBefore = Object.getOwnPropertyNames(Object.prototype).sort();
+      const rng = new Rng(SEED);
+      const stats = new Map<string, ClassStats>();
+      const failures: string[] = [];
+      for (let i = 0; i < RUNS; i++) {
+        const c = generate(rng, i);
+        const start = performance.now();
+        const outcome = validate(c);
+        const ms = performance.now() - start;
+        const s = stats.get(c.cls) ?? { runs: 0, refused: 0, slowestMs: 0, sample: "" };
+        stats.set(c.cls, s);
+        s.runs++;
+        s.slowestMs = Math.max(s.slowestMs, ms);
+        const where = `seed ${SEED} case ${i} (${c.cls}, ${c.text === undefined ? "object" : "text"})`;
+        if (ms > CASE_LIMIT_MS) failures.push(`${where}: hang, ${ms.toFixed(0)} ms`);
+        if ("crash" in outcome) failures.push(`${where}: crash ${String(outcome.crash).slice(0, 300)}`);
+        else if ("accepted" in outcome) {
+          if (c.mustRefuse) failures.push(`${where}: accepted`);
+        } else {
+          s.refused++;
+          s.sample ||= `${outcome.issues[0].path}: ${outcome.issues[0].message}`;
+          const problem = refusalProblem(c, outcome.issues);
+          if (problem) failures.push(`${where}: ${problem}`);
+        }
       }
-    }
-    if (process.env.SABOT_FUZZ_REPORT)
-      for (const [cls, s] of stats)
-        console.log(
-          `${cls}: ${s.runs} cases, ${s.refused} refused, slowest ${s.slowestMs.toFixed(0)} ms; e.g. ${s.sample.slice(0, 200)}`,
-        );
-    expect(failures).toEqual([]);
-    expect(stats.size).toBe(Math.min(RUNS, CLASSES.length));
-    expect(Object.getOwnPropertyNames(Object.prototype).sort()).toEqual(protoBefore);
-    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
-  });
+      if (process.env.SABOT_FUZZ_REPORT)
+        for (const [cls, s] of stats)
+          console.log(
+            `${cls}: ${s.runs} cases, ${s.refused} refused, slowest ${s.slowestMs.toFixed(0)} ms; e.g. ${s.sample.slice(0, 200)}`,
+          );
+      expect(failures).toEqual([]);
+      expect(stats.size).toBe(Math.min(RUNS, CLASSES.length));
+      expect(Object.getOwnPropertyNames(Object.prototype).sort()).toEqual(protoBefore);
+      expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    },
+    RUN_TIMEOUT_MS,
+  );
 });
