@@ -1,6 +1,8 @@
 import { createRequire } from "node:module";
 import { Kafka, type LogEntry, logLevel } from "kafkajs";
 import type { Logger } from "../../log.js";
+// Every kafkajs client is made here: its RequestQueue timer fix applies before the first one.
+import "./kafkajs-timers.js";
 
 /**
  * kafkajs clients. Producers and admin use the public API. The source reads with kafkajs' own

@@ -4,6 +4,8 @@ import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { Kafka, logLevel } from "kafkajs";
+// kafkajs arms a timer of -<epoch ms> after each response (TimeoutNegativeWarning on Node 24).
+import "../../../runtime/connectors/kafka/kafkajs-timers.js";
 import { cacheRoot } from "../lib/cache.js";
 import { freePort } from "../lib/ports.js";
 import { startServer, type ServerProcess } from "../lib/process.js";
