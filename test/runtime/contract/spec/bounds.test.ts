@@ -14,14 +14,16 @@ const minimal = {
 
 const head = "apiVersion: sabot.dev/v1alpha1\nkind: StreamJob\nmetadata: {name: t}\n";
 
+/** The issues of the SpecError that f must throw. */
 function issuesOf(f: () => unknown): SpecIssue[] {
+  let thrown: unknown;
   try {
     f();
   } catch (err) {
-    if (err instanceof SpecError) return err.issues;
-    throw err;
+    thrown = err;
   }
-  return [];
+  expect(thrown).toBeInstanceOf(SpecError);
+  return (thrown as SpecError).issues;
 }
 
 /** The fixes the manifest fuzz test (fuzz.test.ts) led to, each pinned by one example. */
