@@ -14,7 +14,12 @@ export interface EventLimits {
   maxTracked: number;
 }
 
-export const DEFAULT_EVENT_LIMITS: EventLimits = { dedupWindowMs: 10 * 60_000, burst: 25, refillMs: 10_000, maxTracked: 4096 };
+export const DEFAULT_EVENT_LIMITS: EventLimits = {
+  dedupWindowMs: 10 * 60_000,
+  burst: 25,
+  refillMs: 10_000,
+  maxTracked: 4096,
+};
 
 /** A map that forgets its least recently used entries beyond `max`. */
 export class LruMap<K, V> {

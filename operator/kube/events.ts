@@ -1,5 +1,11 @@
-import { ApiException, type CoreV1Api, PatchStrategy, setHeaderOptions, type V1ObjectMeta } from "@kubernetes/client-node";
 import { randomBytes } from "node:crypto";
+import {
+  ApiException,
+  type CoreV1Api,
+  PatchStrategy,
+  setHeaderOptions,
+  type V1ObjectMeta,
+} from "@kubernetes/client-node";
 import type { Logger } from "pino";
 import { API_VERSION } from "../../runtime/contract/spec/manifest.js";
 import { kubeTime } from "./conditions.js";
@@ -62,8 +68,13 @@ export class EventRecorder {
     const key = `${object}\n${type}\n${reason}\n${message}`;
     try {
       const seen = this.recorded.get(key);
-      if (seen && nowMs - seen.createdMs < this.limits.dedupWindowMs && (await this.bump(namespace, seen, nowMs))) return;
-      this.recorded.set(key, { name: await this.create(subject, type, reason, message, nowMs), count: 1, createdMs: nowMs });
+      if (seen && nowMs - seen.createdMs < this.limits.dedupWindowMs && (await this.bump(namespace, seen, nowMs)))
+        return;
+      this.recorded.set(key, {
+        name: await this.create(subject, type, reason, message, nowMs),
+        count: 1,
+        createdMs: nowMs,
+      });
     } catch (err) {
       this.log.warn({ err, ...who }, "could not record an Event");
     }
@@ -72,7 +83,10 @@ export class EventRecorder {
   /** Raises the count of an Event already recorded; false when it is gone (expired or deleted). */
   private async bump(namespace: string, seen: Recorded, nowMs: number): Promise<boolean> {
     try {
-      await this.core.patchNamespacedEvent({ name: seen.name, namespace, body: { count: seen.count + 1, lastTimestamp: kubeTime(new Date(nowMs)) } }, MERGE);
+      await this.core.patchNamespacedEvent(
+        { name: seen.name, namespace, body: { count: seen.count + 1, lastTimestamp: kubeTime(new Date(nowMs)) } },
+        MERGE,
+      );
       seen.count++;
       return true;
     } catch (err) {
@@ -81,7 +95,13 @@ export class EventRecorder {
     }
   }
 
-  private async create(subject: EventSubject, type: EventType, reason: string, message: string, nowMs: number): Promise<string> {
+  private async create(
+    subject: EventSubject,
+    type: EventType,
+    reason: string,
+    message: string,
+    nowMs: number,
+  ): Promise<string> {
     const now = new Date(nowMs);
     const { name, namespace, uid, resourceVersion } = subject.metadata;
     const eventName = `${name}.${now.getTime().toString(16)}${randomBytes(2).toString("hex")}`;

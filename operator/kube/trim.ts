@@ -7,7 +7,10 @@ export interface KeptKeys {
 }
 
 /** Only `keys` of `map`; undefined when none is there, so the cached object carries no empty map. */
-export function pickKeys(map: Record<string, string> | undefined, keys: readonly string[] | undefined): Record<string, string> | undefined {
+export function pickKeys(
+  map: Record<string, string> | undefined,
+  keys: readonly string[] | undefined,
+): Record<string, string> | undefined {
   if (!map || !keys) return undefined;
   let out: Record<string, string> | undefined;
   for (const k of keys) if (map[k] !== undefined) (out ??= {})[k] = map[k];

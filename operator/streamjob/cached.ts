@@ -1,7 +1,7 @@
 import type { V1Deployment, V1StatefulSet } from "@kubernetes/client-node";
 import { defined, pickKeys, trimMetadata } from "../kube/trim.js";
-import { CHILDREN_HASH } from "./resources/children.js";
 import { JOB_LABEL, type StreamJob } from "./job.js";
+import { CHILDREN_HASH } from "./resources/children.js";
 
 /** The pod template's annotation that changes with everything its pods run (resources/workers.ts, coordinator.ts). */
 export const SPEC_HASH = "sabot.dev/spec-hash";
@@ -56,7 +56,12 @@ export function cachedWorkload(o: V1StatefulSet | V1Deployment): Workload {
         labels: pickKeys(m.labels, [JOB_LABEL]),
         annotations: pickKeys(m.annotations, [CHILDREN_HASH]),
       }),
-    spec: o.spec && defined({ replicas: o.spec.replicas, template: template === undefined ? {} : { metadata: { annotations: { [SPEC_HASH]: template } } } }),
+    spec:
+      o.spec &&
+      defined({
+        replicas: o.spec.replicas,
+        template: template === undefined ? {} : { metadata: { annotations: { [SPEC_HASH]: template } } },
+      }),
     status:
       s &&
       defined({
@@ -76,5 +81,11 @@ export function cachedWorkload(o: V1StatefulSet | V1Deployment): Workload {
  * last-applied-configuration alone is a second copy of the spec).
  */
 export function cachedStreamJob(o: StreamJob): StreamJob {
-  return defined({ apiVersion: o.apiVersion, kind: o.kind, metadata: trimMetadata(o.metadata) as StreamJob["metadata"], spec: o.spec, status: o.status });
+  return defined({
+    apiVersion: o.apiVersion,
+    kind: o.kind,
+    metadata: trimMetadata(o.metadata) as StreamJob["metadata"],
+    spec: o.spec,
+    status: o.status,
+  });
 }

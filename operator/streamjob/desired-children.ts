@@ -1,7 +1,7 @@
 import type { KubernetesObject, V1Deployment, V1StatefulSet } from "@kubernetes/client-node";
-import { buildChildren, CHILDREN_HASH } from "./resources/children.js";
 import { cachedWorkload, type Workload } from "./cached.js";
 import type { StreamJob } from "./job.js";
+import { buildChildren, CHILDREN_HASH } from "./resources/children.js";
 import type { OperatorSettings } from "./resources/settings.js";
 import { deployedJob } from "./states/spec.js";
 
@@ -54,8 +54,13 @@ export class DesiredChildrenMemo {
   }
 
   private remember(key: string, inputs: Inputs, children: KubernetesObject[]) {
-    const find = (kind: string) => cachedWorkload(children.find((c) => c.kind === kind) as V1StatefulSet | V1Deployment);
-    const desired = { hash: children[0].metadata?.annotations?.[CHILDREN_HASH] ?? "", workers: find("StatefulSet"), coordinator: find("Deployment") };
+    const find = (kind: string) =>
+      cachedWorkload(children.find((c) => c.kind === kind) as V1StatefulSet | V1Deployment);
+    const desired = {
+      hash: children[0].metadata?.annotations?.[CHILDREN_HASH] ?? "",
+      workers: find("StatefulSet"),
+      coordinator: find("Deployment"),
+    };
     const memo = { inputs, desired };
     this.byJob.set(key, memo);
     return memo;

@@ -1,7 +1,7 @@
 import { ApiException, type CoreV1Api } from "@kubernetes/client-node";
 import pino from "pino";
 import { describe, expect, it, vi } from "vitest";
-import { type EventLimits } from "../../../operator/kube/event-limits.js";
+import type { EventLimits } from "../../../operator/kube/event-limits.js";
 import { EventRecorder, type EventSubject } from "../../../operator/kube/events.js";
 
 const LIMITS: EventLimits = { dedupWindowMs: 60_000, burst: 5, refillMs: 1_000, maxTracked: 100 };
@@ -12,9 +12,11 @@ function recorder(limits = LIMITS) {
   const bumps: { name: string; count: number }[] = [];
   let gone = false;
   const core = {
-    createNamespacedEvent: vi.fn(async ({ body }: { body: { metadata: { name: string }; reason: string; message: string } }) => {
-      creates.push({ name: body.metadata.name, reason: body.reason, message: body.message });
-    }),
+    createNamespacedEvent: vi.fn(
+      async ({ body }: { body: { metadata: { name: string }; reason: string; message: string } }) => {
+        creates.push({ name: body.metadata.name, reason: body.reason, message: body.message });
+      },
+    ),
     patchNamespacedEvent: vi.fn(async ({ name, body }: { name: string; body: { count: number } }) => {
       if (gone) throw new ApiException(404, "gone", {}, {});
       bumps.push({ name, count: body.count });
@@ -25,7 +27,10 @@ function recorder(limits = LIMITS) {
   return { r, creates, bumps, clock, expire: () => (gone = true) };
 }
 
-const job = (name: string): EventSubject => ({ kind: "StreamJob", metadata: { name, namespace: "ns", uid: `uid-${name}` } });
+const job = (name: string): EventSubject => ({
+  kind: "StreamJob",
+  metadata: { name, namespace: "ns", uid: `uid-${name}` },
+});
 
 describe("EventRecorder", () => {
   it("turns an identical Event within the window into a count bump of the first, and a later one into a new Event", async () => {

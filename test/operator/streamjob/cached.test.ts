@@ -2,22 +2,44 @@ import type { V1StatefulSet } from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
 import { cachedStreamJob, cachedWorkload, SPEC_HASH } from "../../../operator/streamjob/cached.js";
 import { DesiredChildrenMemo } from "../../../operator/streamjob/desired-children.js";
+import { JOB_LABEL, type StreamJob } from "../../../operator/streamjob/job.js";
 import { buildChildren, CHILDREN_HASH } from "../../../operator/streamjob/resources/children.js";
 import { operatorSettings } from "../../../operator/streamjob/resources/settings.js";
 import { specJson } from "../../../operator/streamjob/states/spec.js";
-import { JOB_LABEL, type StreamJob } from "../../../operator/streamjob/job.js";
 import { streamJob } from "./resources/fixtures.js";
 
 const settings = operatorSettings();
-const managedFields = [{ manager: "sabot-operator", operation: "Apply", fieldsType: "FieldsV1", fieldsV1: { "f:spec": { "f:template": {} } } }];
+const managedFields = [
+  {
+    manager: "sabot-operator",
+    operation: "Apply",
+    fieldsType: "FieldsV1",
+    fieldsV1: { "f:spec": { "f:template": {} } },
+  },
+];
 
 /** The worker StatefulSet as the API server would send it: as applied, plus managedFields, owner and status. */
 function served(job: StreamJob): V1StatefulSet {
   const sts = buildChildren(job, settings).find((c) => c.kind === "StatefulSet") as V1StatefulSet;
   return {
     ...sts,
-    metadata: { ...sts.metadata, uid: "sts-uid", resourceVersion: "42", generation: 3, managedFields, creationTimestamp: new Date(0) },
-    status: { replicas: 2, readyReplicas: 1, updatedReplicas: 2, availableReplicas: 1, observedGeneration: 3, currentRevision: "r1", conditions: [{ type: "X", status: "True", message: "long text" }] },
+    metadata: {
+      ...sts.metadata,
+      uid: "sts-uid",
+      resourceVersion: "42",
+      generation: 3,
+      managedFields,
+      creationTimestamp: new Date(0),
+    },
+    status: {
+      replicas: 2,
+      readyReplicas: 1,
+      updatedReplicas: 2,
+      availableReplicas: 1,
+      observedGeneration: 3,
+      currentRevision: "r1",
+      conditions: [{ type: "X", status: "True", message: "long text" }],
+    },
   };
 }
 
@@ -36,8 +58,18 @@ describe("the informers' transforms", () => {
         labels: { [JOB_LABEL]: "orders" },
         annotations: { [CHILDREN_HASH]: sts.metadata!.annotations![CHILDREN_HASH] },
       },
-      spec: { replicas: 2, template: { metadata: { annotations: { [SPEC_HASH]: sts.spec!.template.metadata!.annotations![SPEC_HASH] } } } },
-      status: { replicas: 2, readyReplicas: 1, updatedReplicas: 2, availableReplicas: 1, observedGeneration: 3, conditions: [{ type: "X", status: "True" }] },
+      spec: {
+        replicas: 2,
+        template: { metadata: { annotations: { [SPEC_HASH]: sts.spec!.template.metadata!.annotations![SPEC_HASH] } } },
+      },
+      status: {
+        replicas: 2,
+        readyReplicas: 1,
+        updatedReplicas: 2,
+        availableReplicas: 1,
+        observedGeneration: 3,
+        conditions: [{ type: "X", status: "True" }],
+      },
     });
     expect(JSON.stringify(cached).length).toBeLessThan(JSON.stringify(sts).length / 4);
   });
@@ -63,7 +95,15 @@ describe("the informers' transforms", () => {
     expect(cached).toEqual({
       apiVersion: job.apiVersion,
       kind: "StreamJob",
-      metadata: { name: "orders", namespace: "team-a", uid: "uid-of-orders", resourceVersion: "7", generation: 2, deletionTimestamp: new Date(0), finalizers: ["sabot.dev/final-savepoint"] },
+      metadata: {
+        name: "orders",
+        namespace: "team-a",
+        uid: "uid-of-orders",
+        resourceVersion: "7",
+        generation: 2,
+        deletionTimestamp: new Date(0),
+        finalizers: ["sabot.dev/final-savepoint"],
+      },
       spec: raw.spec,
       status: raw.status,
     });
@@ -71,7 +111,10 @@ describe("the informers' transforms", () => {
 });
 
 describe("DesiredChildrenMemo", () => {
-  const deployed = (job: StreamJob, restoreFrom?: string): StreamJob => ({ ...job, status: { lastReconciledSpec: specJson(job.spec), ...(restoreFrom ? { restoreFrom } : {}) } });
+  const deployed = (job: StreamJob, restoreFrom?: string): StreamJob => ({
+    ...job,
+    status: { lastReconciledSpec: specJson(job.spec), ...(restoreFrom ? { restoreFrom } : {}) },
+  });
 
   it("builds a job's children once per deployment, with the hash and trimmed forms of what it would apply", () => {
     const memo = new DesiredChildrenMemo(settings);
