@@ -90,6 +90,8 @@ COPY --from=prod-deps /src/node_modules ./node_modules
 COPY --from=build /src/dist ./dist
 # The gRPC services load their .proto files at run time; tsc does not copy them.
 COPY --from=build /src/runtime/contract/rpc/*.proto ./dist/runtime/contract/rpc/
+# The web UI's page (docs/ui.md); uPlot is served from node_modules above.
+COPY --from=build /src/runtime/metrics/web/static ./dist/runtime/metrics/web/static/
 # dist/runtime/kernels/native-loader.js finds it at ../../../native/build (SABOT_NATIVE=0 to skip).
 COPY --from=native /src/native/build/sabot_native.node ./native/build/sabot_native.node
 COPY package.json ./

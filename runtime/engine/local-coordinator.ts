@@ -1,11 +1,10 @@
-import type { SourcePosition } from "../connectors/connector.js";
 import {
   applyRetention,
   assembleManifest,
   CheckpointConfigError,
   type CheckpointStorage,
-  checkpointDir,
   CorruptCheckpointError,
+  checkpointDir,
   listCheckpoints,
   locateSnapshot,
   nextCheckpointId,
@@ -14,11 +13,13 @@ import {
   type RestoredCheckpoint,
   writeManifest,
 } from "../checkpoint/index.js";
+import type { SourcePosition } from "../connectors/connector.js";
 import { parseDuration } from "../contract/spec/duration.js";
 import type { Logger } from "../log.js";
+import type { CheckpointEvent } from "../metrics/web/checkpoint-log.js";
+import type { Task } from "./task.js";
 import type { SubtaskAck, TaskCheckpoints } from "./task-checkpoints.js";
 import { applyShare, readShare, type SnapshotRef } from "./task-restore.js";
-import type { Task } from "./task.js";
 
 const DEFAULT_TIMEOUT_MS = 10 * 60_000;
 
@@ -55,6 +56,7 @@ export class LocalCheckpointCoordinator {
     private readonly timeoutMs: number,
     private readonly retain: number,
     private readonly log: Logger,
+    private readonly onEvent: (e: CheckpointEvent) => void,
   ) {
     this.job = task.jobName;
     this.checkpoints = task.enableCheckpoints({
@@ -65,15 +67,16 @@ export class LocalCheckpointCoordinator {
   }
 
   /** Checkpoints of the task's job, or null when `spec.checkpointing` has no interval or no storage. */
-  static create(task: Task): LocalCheckpointCoordinator | null {
+  static create(task: Task, onEvent: (e: CheckpointEvent) => void = () => {}): LocalCheckpointCoordinator | null {
     const c = task.plan.spec.checkpointing;
     if (!c?.interval || !c.storage) return null;
     const intervalMs = parseDuration(c.interval);
-    if (!(intervalMs > 0)) throw new CheckpointConfigError(`checkpointing.interval must be positive, got ${c.interval}`);
+    if (!(intervalMs > 0))
+      throw new CheckpointConfigError(`checkpointing.interval must be positive, got ${c.interval}`);
     const timeoutMs = c.timeout ? parseDuration(c.timeout) : DEFAULT_TIMEOUT_MS;
     const storage = openCheckpointStorage(c.storage);
     const log = task.log.child({ checkpoints: storage.describe(task.jobName) });
-    return new LocalCheckpointCoordinator(task, storage, intervalMs, timeoutMs, c.retain ?? 3, log);
+    return new LocalCheckpointCoordinator(task, storage, intervalMs, timeoutMs, c.retain ?? 3, log, onEvent);
   }
 
   /**
@@ -87,7 +90,11 @@ export class LocalCheckpointCoordinator {
     const initial = this.task.plan.spec.initialSavepoint;
     if (initial) {
       const loc = locateSnapshot(initial);
-      const sources = applyShare(this.task, await readShare(this.task, { ...loc, storage: openSnapshotStorage(loc) }), loc.url);
+      const sources = applyShare(
+        this.task,
+        await readShare(this.task, { ...loc, storage: openSnapshotStorage(loc) }),
+        loc.url,
+      );
       this.log.info({ savepoint: loc.url, sources }, "no checkpoint of this job yet: restored spec.initialSavepoint");
       return sources;
     }
@@ -99,14 +106,23 @@ export class LocalCheckpointCoordinator {
     const bound = await this.committedBound();
     for (const c of await listCheckpoints(this.storage, this.job)) {
       if (c.id > bound) {
-        this.log.warn({ checkpoint: c.id, committed: bound }, "skipping a checkpoint whose exactly-once output was never committed");
+        this.log.warn(
+          { checkpoint: c.id, committed: bound },
+          "skipping a checkpoint whose exactly-once output was never committed",
+        );
         continue;
       }
       if (!c.complete) {
         this.log.warn({ checkpoint: c.id, problem: c.problem }, "skipping an incomplete checkpoint");
         continue;
       }
-      const ref: SnapshotRef = { storage: this.storage, job: this.job, id: c.id, kind: "checkpoint", url: this.storage.describe(checkpointDir(this.job, c.id)) };
+      const ref: SnapshotRef = {
+        storage: this.storage,
+        job: this.job,
+        id: c.id,
+        kind: "checkpoint",
+        url: this.storage.describe(checkpointDir(this.job, c.id)),
+      };
       let restored: RestoredCheckpoint;
       try {
         restored = await readShare(this.task, ref);
@@ -142,11 +158,29 @@ export class LocalCheckpointCoordinator {
     if (this.inFlight || this.aborted) return null;
     const id = this.nextId++;
     const started = performance.now();
-    const done = this.complete(id, Date.now())
-      .then(() => this.count("completed", { checkpoint: id, ms: Math.round(performance.now() - started) }))
+    const at = Date.now();
+    this.onEvent({ type: "triggered", id, kind: "checkpoint", at });
+    const done = this.complete(id, at)
+      .then((sizeBytes) => {
+        const durationMs = performance.now() - started;
+        this.count("completed", { checkpoint: id, ms: Math.round(durationMs) });
+        this.onEvent({
+          type: "completed",
+          id,
+          durationMs,
+          sizeBytes,
+          path: this.storage.describe(checkpointDir(this.job, id)),
+        });
+      })
       .catch((err: unknown) => {
         this.checkpoints.aborted(id);
         this.count("failed", { checkpoint: id, err });
+        this.onEvent({
+          type: "failed",
+          id,
+          durationMs: performance.now() - started,
+          reason: err instanceof Error ? err.message : String(err),
+        });
       })
       .finally(() => {
         if (this.inFlight === done) this.inFlight = null;
@@ -161,8 +195,8 @@ export class LocalCheckpointCoordinator {
     else this.log.warn(details, "checkpoint failed; the job goes on");
   }
 
-  /** Cut, state and manifest within the timeout; then the sinks and sources commit. */
-  private async complete(id: number, timestamp: number): Promise<void> {
+  /** Cut, state and manifest within the timeout; then the sinks and sources commit. Resolves with the state's bytes. */
+  private async complete(id: number, timestamp: number): Promise<number> {
     let timer: ReturnType<typeof setTimeout> | undefined;
     // After a timeout the write goes on in the background: its storage refuses further objects,
     // so a late manifest cannot appear (one already being put may still land; it is consistent).
@@ -172,27 +206,41 @@ export class LocalCheckpointCoordinator {
         reject(new Error(`checkpoint ${id} took longer than checkpointing.timeout (${this.timeoutMs} ms)`));
       }, this.timeoutMs);
     });
+    let bytes: number;
     try {
-      await Promise.race([this.persist(id, timestamp), deadline]);
+      bytes = await Promise.race([this.persist(id, timestamp), deadline]);
     } finally {
       clearTimeout(timer);
       this.waiting.delete(id);
     }
-    if (this.aborted) return;
+    if (this.aborted) return bytes;
     // After the manifest and before the sources: a source never commits past output not yet visible.
     await this.checkpoints.complete(id);
     const { deleted } = await applyRetention(this.storage, this.job, this.retain);
     if (deleted.length > 0) this.log.debug({ deleted }, "pruned old checkpoints");
+    return bytes;
   }
 
   /** Triggers the task's cut, waits for its state, and writes the manifest. */
-  private async persist(id: number, timestamp: number): Promise<void> {
+  private async persist(id: number, timestamp: number): Promise<number> {
     const acked = new Promise<SubtaskAck>((resolve) => this.waiting.set(id, resolve));
     this.checkpoints.trigger({ checkpointId: id, savepoint: false, stop: false });
     const ack = await acked;
     if (ack.error) throw new Error(ack.error);
-    const head = { kind: "checkpoint" as const, job: this.job, checkpointId: id, timestamp, maxParallelism: this.task.plan.maxParallelism, parallelism: 1 };
-    await writeManifest(guarded(this.storage, () => this.aborted || this.abandoned.has(id)), assembleManifest(head, [ack]).manifest);
+    const head = {
+      kind: "checkpoint" as const,
+      job: this.job,
+      checkpointId: id,
+      timestamp,
+      maxParallelism: this.task.plan.maxParallelism,
+      parallelism: 1,
+    };
+    const { manifest, bytes } = assembleManifest(head, [ack]);
+    await writeManifest(
+      guarded(this.storage, () => this.aborted || this.abandoned.has(id)),
+      manifest,
+    );
+    return bytes;
   }
 
   /** Stops taking new checkpoints and waits for the one in flight (normal end of the job). */

@@ -1,7 +1,8 @@
 import { sinksExactlyOnce } from "../checkpoint/exactly-once.js";
 import type { Sink } from "../connectors/connector.js";
-import { log as rootLog, type Logger } from "../log.js";
+import { type Logger, log as rootLog } from "../log.js";
 import { EngineMetrics } from "../metrics/metrics.js";
+import type { CheckpointEvent } from "../metrics/web/checkpoint-log.js";
 import type { JobPlan } from "../planner/plan.js";
 import { chainedGraph } from "./graph.js";
 import { LocalCheckpointCoordinator } from "./local-coordinator.js";
@@ -20,6 +21,8 @@ export interface LocalRunOptions {
   sinks?: Record<string, Sink>;
   /** Called about once a second while running. */
   onProgress?: (p: Progress) => void;
+  /** Checkpoints as they start and end (the web UI's history). */
+  onCheckpoint?: (e: CheckpointEvent) => void;
 }
 
 export interface Progress {
@@ -48,6 +51,8 @@ export class LocalJob {
   private task: Task | null = null;
   private coordinator: LocalCheckpointCoordinator | null = null;
   private startedAt = 0;
+  /** For the web UI: RUNNING once the sources are open, then FINISHED or FAILED. */
+  state: "CREATED" | "RUNNING" | "FINISHED" | "FAILED" = "CREATED";
   private lag = 0;
   private aborted = false;
   /** terminate() with exactly-once sinks: aborted, and the sinks drop their open output. */
@@ -59,6 +64,11 @@ export class LocalJob {
   ) {
     this.metrics = opts.metrics ?? new EngineMetrics();
     this.log = opts.log ?? rootLog.child({ job: plan.jobName });
+  }
+
+  /** When the sources opened (null before). */
+  get startTime(): number | null {
+    return this.startedAt || null;
   }
 
   /** Asks the job to stop reading and drain; `run()` then resolves. */
@@ -97,7 +107,7 @@ export class LocalJob {
 
   async run(): Promise<RunSummary> {
     const task = this.createTask();
-    const coordinator = LocalCheckpointCoordinator.create(task);
+    const coordinator = LocalCheckpointCoordinator.create(task, this.opts.onCheckpoint);
     this.task = task;
     this.coordinator = coordinator;
     if (this.reason) this.requestStop(this.reason);
@@ -105,6 +115,7 @@ export class LocalJob {
     await task.openSources(coordinator ? await coordinator.restore() : {});
     coordinator?.start();
     this.startedAt = Date.now();
+    this.state = "RUNNING";
     try {
       await task.process();
       coordinator?.stopTimer(); // a checkpoint after the drain would hold a watermark at the end of time
@@ -116,11 +127,19 @@ export class LocalJob {
       } finally {
         await task.closeSources();
       }
+    } catch (err) {
+      this.state = "FAILED";
+      throw err;
     } finally {
       task.stopTicker();
       coordinator?.stopTimer();
     }
-    return this.finish({ ...this.progress(), watermark: Number.POSITIVE_INFINITY, lateRecords: task.lateRecords(), reason: this.reason ?? "end-of-input" });
+    return this.finish({
+      ...this.progress(),
+      watermark: Number.POSITIVE_INFINITY,
+      lateRecords: task.lateRecords(),
+      reason: this.reason ?? "end-of-input",
+    });
   }
 
   private createTask(): Task {
@@ -149,21 +168,33 @@ export class LocalJob {
     await task.closeSources();
     // terminate(): this process ends here, unlike after a test's abort(), so the sinks let go too.
     if (this.terminated) await task.sinks.abort(this.log);
-    return this.finish({ ...this.progress(), lateRecords: task.lateRecords(), reason: this.terminated ? "terminated" : "aborted" });
+    return this.finish({
+      ...this.progress(),
+      lateRecords: task.lateRecords(),
+      reason: this.terminated ? "terminated" : "aborted",
+    });
   }
 
   private tick(): void {
-    if (this.opts.durationMs !== undefined && Date.now() - this.startedAt >= this.opts.durationMs) this.requestStop("duration");
+    if (this.opts.durationMs !== undefined && Date.now() - this.startedAt >= this.opts.durationMs)
+      this.requestStop("duration");
     void this.metrics.consumerLag.get().then((g) => (this.lag = g.values.reduce((sum, v) => sum + v.value, 0)));
     this.opts.onProgress?.(this.progress());
   }
 
   private progress(): Progress {
     const t = this.task!;
-    return { elapsedMs: Date.now() - this.startedAt, recordsIn: t.meter.streamRecordsIn, recordsOut: t.meter.recordsOut, watermark: t.watermark(), lag: this.lag };
+    return {
+      elapsedMs: Date.now() - this.startedAt,
+      recordsIn: t.meter.streamRecordsIn,
+      recordsOut: t.meter.recordsOut,
+      watermark: t.watermark(),
+      lag: this.lag,
+    };
   }
 
   private finish(summary: RunSummary): RunSummary {
+    this.state = "FINISHED";
     this.log.info({ summary }, "job finished");
     return summary;
   }

@@ -1,6 +1,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Registry } from "prom-client";
+import type { Route } from "./web/api.js";
 
 export interface MetricsServer {
   port: number;
@@ -9,10 +10,17 @@ export interface MetricsServer {
 
 /**
  * Serves a registry for Prometheus at `/metrics`, and `/healthz` for probes. Started by
- * `sabot run --metrics-port` and by workers with SABOT_METRICS_PORT.
+ * `sabot run` and by workers with SABOT_METRICS_PORT. `routes` (the web UI and its API, docs/ui.md)
+ * share the port: one Service port and one port-forward reach both.
  */
-export function startMetricsServer(registry: Registry, host: string, port: number): Promise<MetricsServer> {
+export function startMetricsServer(
+  registry: Registry,
+  host: string,
+  port: number,
+  routes: Route[] = [],
+): Promise<MetricsServer> {
   const server: Server = createServer((req, res) => {
+    if (routes.some((route) => route(req, res))) return;
     if (req.url === "/metrics") {
       registry.metrics().then(
         (text) => res.writeHead(200, { "content-type": registry.contentType }).end(text),

@@ -1,0 +1,117 @@
+import { type Static, type TSchema, Type } from "@sinclair/typebox";
+
+/**
+ * The web UI's JSON API (docs/ui.md), written once: the server's types come from these schemas and
+ * the tests validate real responses against them. Times are epoch milliseconds; rates are per second.
+ */
+
+const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
+
+export const Restart = Type.Object({ at: Type.Number(), cause: Type.String() });
+
+export const JobInfo = Type.Object({
+  name: Type.String(),
+  state: Type.String({ description: "RUNNING, FINISHED, FAILED, RESTARTING... as the job reports it" }),
+  parallelism: Type.Integer({ minimum: 1 }),
+  startTime: Nullable(Type.Number()),
+  restarts: Type.Array(Restart),
+  actionsEnabled: Type.Boolean(),
+});
+
+export const NodeKind = Type.Union([Type.Literal("source"), Type.Literal("operator"), Type.Literal("sink")]);
+
+export const GraphNode = Type.Object({
+  id: Type.String(),
+  kind: NodeKind,
+  /** The chain (vertex) it runs in. */
+  chain: Type.Integer({ minimum: 0 }),
+  /** Node ids that feed it (through a chain or an exchange). */
+  inputs: Type.Array(Type.String()),
+  recordsInPerSecond: Type.Number({ minimum: 0 }),
+  recordsOutPerSecond: Type.Number({ minimum: 0 }),
+  /** Share of the chain's wall time spent processing / waiting for room downstream (0..1). */
+  busy: Nullable(Type.Number({ minimum: 0 })),
+  backpressured: Nullable(Type.Number({ minimum: 0 })),
+  stateBytes: Nullable(Type.Integer({ minimum: 0 })),
+});
+
+export const Chain = Type.Object({
+  id: Type.Integer({ minimum: 0 }),
+  name: Type.String(),
+  nodes: Type.Array(Type.String()),
+});
+
+export const Exchange = Type.Object({
+  id: Type.Integer({ minimum: 0 }),
+  stream: Type.String(),
+  target: Type.String(),
+  partitioning: Type.String({ description: "hash(col, ...) or single" }),
+});
+
+export const Graph = Type.Object({
+  nodes: Type.Array(GraphNode),
+  chains: Type.Array(Chain),
+  exchanges: Type.Array(Exchange),
+});
+
+export const Watermarks = Type.Object({
+  /** Per subtask: the engine tracks one watermark per task, the minimum over its source splits. */
+  splits: Type.Array(Type.Object({ subtask: Type.String(), watermarkLagSeconds: Type.Number() })),
+  lateRecords: Type.Array(Type.Object({ operator: Type.String(), count: Type.Number({ minimum: 0 }) })),
+  kafkaLag: Type.Array(
+    Type.Object({ source: Type.String(), topic: Type.String(), partition: Type.String(), lag: Type.Number() }),
+  ),
+});
+
+export const CheckpointEntry = Type.Object({
+  id: Type.Integer({ minimum: 0 }),
+  kind: Type.Union([Type.Literal("checkpoint"), Type.Literal("savepoint")]),
+  status: Type.Union([Type.Literal("in_progress"), Type.Literal("completed"), Type.Literal("failed")]),
+  triggeredAt: Type.Number(),
+  durationMs: Nullable(Type.Number({ minimum: 0 })),
+  sizeBytes: Nullable(Type.Integer({ minimum: 0 })),
+  alignmentMs: Nullable(Type.Number({ minimum: 0 })),
+  failure: Nullable(Type.String()),
+  /** Where a savepoint (or checkpoint) was written. */
+  path: Nullable(Type.String()),
+});
+
+export const Checkpoints = Type.Object({
+  completed: Type.Integer({ minimum: 0 }),
+  failed: Type.Integer({ minimum: 0 }),
+  /** Newest first, the last 100. */
+  history: Type.Array(CheckpointEntry),
+});
+
+export const Sample = Type.Object({
+  t: Type.Number(),
+  recordsInPerSecond: Type.Number({ minimum: 0 }),
+  recordsOutPerSecond: Type.Number({ minimum: 0 }),
+  busy: Type.Number({ minimum: 0 }),
+  backpressured: Type.Number({ minimum: 0 }),
+  watermarkLagSeconds: Nullable(Type.Number()),
+  kafkaLag: Type.Number(),
+});
+
+export const MetricsHistory = Type.Object({ intervalMs: Type.Integer({ minimum: 1 }), samples: Type.Array(Sample) });
+
+export const ActionResult = Type.Object({ ok: Type.Boolean(), message: Type.String() });
+
+export type JobInfo = Static<typeof JobInfo>;
+export type GraphNode = Static<typeof GraphNode>;
+export type Graph = Static<typeof Graph>;
+export type Watermarks = Static<typeof Watermarks>;
+export type CheckpointEntry = Static<typeof CheckpointEntry>;
+export type Checkpoints = Static<typeof Checkpoints>;
+export type Sample = Static<typeof Sample>;
+export type MetricsHistory = Static<typeof MetricsHistory>;
+export type ActionResult = Static<typeof ActionResult>;
+
+/** Route -> schema of its GET response (the test validates each against a running job). */
+export const routes = {
+  "/api/v1/job": JobInfo,
+  "/api/v1/graph": Graph,
+  "/api/v1/watermarks": Watermarks,
+  "/api/v1/checkpoints": Checkpoints,
+  "/api/v1/metrics/history": MetricsHistory,
+} as const;

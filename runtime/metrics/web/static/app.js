@@ -1,0 +1,195 @@
+// The Sabot job page: polls /api/v1 (docs/ui.md) once a second and redraws. Plain browser JS, no build step.
+
+(() => {
+  const POLL_MS = 1000;
+  const $ = (id) => document.getElementById(id);
+  const el = (tag, cls, text) => {
+    const e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text !== undefined) e.textContent = String(text);
+    return e;
+  };
+  const get = (path) =>
+    fetch(path, { cache: "no-store" }).then((r) =>
+      r.ok ? r.json() : Promise.reject(new Error(`${path}: HTTP ${r.status}`)),
+    );
+  const num = (x, digits = 1) => (x === null || x === undefined ? "–" : Number(x).toFixed(digits));
+  const pct = (x) => (x === null || x === undefined ? "–" : `${(x * 100).toFixed(0)}%`);
+  const bytes = (b) =>
+    b === null
+      ? "–"
+      : b < 1024
+        ? `${b} B`
+        : b < 1048576
+          ? `${(b / 1024).toFixed(1)} KiB`
+          : `${(b / 1048576).toFixed(1)} MiB`;
+  const time = (ms) => (ms === null ? "–" : new Date(ms).toLocaleTimeString());
+
+  function showPage() {
+    const page = (location.hash || "#overview").slice(1);
+    for (const s of document.querySelectorAll(".page")) s.classList.toggle("active", s.id === `page-${page}`);
+    for (const a of document.querySelectorAll("nav a")) a.classList.toggle("active", a.dataset.page === page);
+  }
+
+  function renderJob(j) {
+    $("job-name").textContent = j.name;
+    document.title = `${j.name} · Sabot`;
+    $("job-state").textContent = j.state;
+    $("job-state").className = `state ${j.state}`;
+    $("job-meta").textContent =
+      `parallelism ${j.parallelism} · started ${time(j.startTime)} · ${j.restarts.length} restarts`;
+    const list = $("restarts");
+    list.replaceChildren(
+      ...(j.restarts.length
+        ? j.restarts.map((r) => el("li", "", `${time(r.at)}: ${r.cause}`))
+        : [el("li", "", "none")]),
+    );
+  }
+
+  function renderGraph(g) {
+    const byId = new Map(g.nodes.map((n) => [n.id, n]));
+    const boxes = g.chains.map((c) => {
+      const box = el("div", "chain");
+      box.dataset.chain = c.id;
+      c.nodes.forEach((id, i) => {
+        const n = byId.get(id);
+        if (!n) return;
+        if (i > 0) box.append(el("span", "arrow", "→"));
+        const d = el("div", `node ${n.kind}`);
+        d.dataset.nodeId = n.id;
+        d.append(el("div", "name", n.id), el("div", "kind", n.kind));
+        d.append(
+          el("div", "rate in", `in ${num(n.recordsInPerSecond)}/s`),
+          el("div", "rate out", `out ${num(n.recordsOutPerSecond)}/s`),
+        );
+        d.append(el("div", "rate", `busy ${pct(n.busy)} · backpressured ${pct(n.backpressured)}`));
+        if (n.stateBytes !== null) d.append(el("div", "rate", `state ${bytes(n.stateBytes)}`));
+        box.append(d);
+      });
+      return box;
+    });
+    for (const x of g.exchanges)
+      boxes.push(el("div", "chain exchange", `exchange ${x.stream} ⇒ ${x.target} (${x.partitioning})`));
+    $("graph").replaceChildren(...boxes);
+  }
+
+  function rows(tableId, items, cells, rowClass) {
+    const body = $(tableId).querySelector("tbody");
+    body.replaceChildren(
+      ...items.map((it) => {
+        const tr = el("tr", rowClass ? rowClass(it) : "");
+        for (const [cls, text] of cells(it)) tr.append(el("td", cls, text));
+        return tr;
+      }),
+    );
+  }
+
+  function renderWatermarks(w) {
+    rows("watermarks", w.splits, (s) => [
+      ["", s.subtask],
+      ["", num(s.watermarkLagSeconds, 3)],
+    ]);
+    rows("late", w.lateRecords, (l) => [
+      ["", l.operator],
+      ["", l.count],
+    ]);
+    rows("kafka-lag", w.kafkaLag, (k) => [
+      ["", k.source],
+      ["", k.topic],
+      ["", k.partition],
+      ["", k.lag],
+    ]);
+  }
+
+  function renderCheckpoints(c) {
+    $("checkpoint-counts").textContent = `(${c.completed} completed, ${c.failed} failed)`;
+    rows(
+      "checkpoints",
+      c.history,
+      (e) => [
+        ["id", e.id],
+        ["", e.kind],
+        ["status", e.status],
+        ["", time(e.triggeredAt)],
+        ["", e.durationMs === null ? "–" : `${num(e.durationMs, 0)} ms`],
+        ["", bytes(e.sizeBytes)],
+        ["", e.alignmentMs === null ? "–" : `${num(e.alignmentMs, 0)} ms`],
+        ["detail", e.failure ?? e.path ?? ""],
+      ],
+      (e) => e.status,
+    );
+  }
+
+  const plots = {};
+  function plot(id, title, series, columns) {
+    const data = [columns.t, ...series.map((s) => columns[s.key])];
+    if (!plots[id]) {
+      plots[id] = new uPlot(
+        { title, width: 420, height: 200, series: [{}, ...series.map((s) => ({ label: s.label, stroke: s.color }))] },
+        data,
+        $(id),
+      );
+    } else plots[id].setData(data);
+  }
+
+  function renderHistory(h) {
+    const cols = {
+      t: [],
+      recordsInPerSecond: [],
+      recordsOutPerSecond: [],
+      busy: [],
+      backpressured: [],
+      watermarkLagSeconds: [],
+      kafkaLag: [],
+    };
+    for (const s of h.samples) for (const k of Object.keys(cols)) cols[k].push(k === "t" ? s.t / 1000 : s[k]);
+    plot(
+      "plot-rates",
+      "Records per second",
+      [
+        { key: "recordsInPerSecond", label: "in", color: "#38c" },
+        { key: "recordsOutPerSecond", label: "out", color: "#3a6" },
+      ],
+      cols,
+    );
+    plot(
+      "plot-busy",
+      "Busy / backpressured",
+      [
+        { key: "busy", label: "busy", color: "#a6c" },
+        { key: "backpressured", label: "backpressured", color: "#c44" },
+      ],
+      cols,
+    );
+    plot(
+      "plot-lag",
+      "Lag",
+      [
+        { key: "watermarkLagSeconds", label: "watermark lag (s)", color: "#c83" },
+        { key: "kafkaLag", label: "Kafka lag", color: "#555" },
+      ],
+      cols,
+    );
+  }
+
+  async function poll() {
+    try {
+      const [job, graph, wm, cps, hist] = await Promise.all(
+        ["job", "graph", "watermarks", "checkpoints", "metrics/history"].map((p) => get(`/api/v1/${p}`)),
+      );
+      renderJob(job);
+      renderGraph(graph);
+      renderWatermarks(wm);
+      renderCheckpoints(cps);
+      renderHistory(hist);
+      $("error").textContent = "";
+    } catch (err) {
+      $("error").textContent = `cannot reach the job: ${err.message}`;
+    }
+    setTimeout(poll, POLL_MS);
+  }
+
+  window.addEventListener("hashchange", showPage);
+  showPage();
+  poll();
+})();
