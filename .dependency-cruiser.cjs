@@ -17,13 +17,18 @@ const ENGINE_LAYERS = [
 
 const alt = (names) => `(${names.join("|")})`;
 
-const layerRules = ENGINE_LAYERS.slice(0, -1).map((row, i) => ({
-  name: `layer-${row.join("-")}`,
-  comment: `runtime/${alt(row)} sits below ${ENGINE_LAYERS.slice(i + 1).flat().join(", ")}: import downward only`,
-  severity: "error",
-  from: { path: `^runtime/${alt(row)}/` },
-  to: { path: `^runtime/${alt(ENGINE_LAYERS.slice(i + 1).flat())}/` },
-}));
+/** A rule that imports from paths matching `from` must never reach paths matching `to`. */
+const forbid = (name, from, to, comment) => ({ name, comment, severity: "error", from: { path: from }, to: { path: to } });
+
+const layerRules = ENGINE_LAYERS.slice(0, -1).map((row, i) => {
+  const above = ENGINE_LAYERS.slice(i + 1).flat();
+  return forbid(
+    `layer-${row.join("-")}`,
+    `^runtime/${alt(row)}/`,
+    `^runtime/${alt(above)}/`,
+    `runtime/${alt(row)} sits below ${above.join(", ")}: import downward only`,
+  );
+});
 
 module.exports = {
   forbidden: [
@@ -34,39 +39,26 @@ module.exports = {
       from: {},
       to: { circular: true },
     },
-    {
-      name: "contract-stands-alone",
-      comment: "runtime/contract is shared by the operator and the engine, so it imports neither.",
-      severity: "error",
-      from: { path: "^runtime/contract/" },
-      to: { path: "^(operator|bin|test)/|^runtime/(?!contract/)" },
-    },
-    {
-      name: "engine-never-imports-operator",
-      severity: "error",
-      from: { path: "^runtime/" },
-      to: { path: "^(operator|bin)/" },
-    },
-    {
-      name: "operator-imports-only-the-contract",
-      comment: "The operator talks to the engine through the contract (spec, status, rpc, storage) only.",
-      severity: "error",
-      from: { path: "^operator/" },
-      to: { path: "^runtime/(?!contract/)|^bin/" },
-    },
-    {
-      name: "sources-never-import-tests",
-      severity: "error",
-      from: { path: "^(runtime|operator|bin)/" },
-      to: { path: "^test/" },
-    },
-    {
-      name: "utilities-stay-low",
-      comment: "log.ts and metrics/ serve every layer above kernels/: metrics reports the kernel choice, nothing more.",
-      severity: "error",
-      from: { path: "^runtime/(log\\.ts|metrics/)" },
-      to: { path: "^runtime/(?!(types|kernels|contract|log\\.ts|metrics)(/|$))" },
-    },
+    forbid(
+      "contract-stands-alone",
+      "^runtime/contract/",
+      "^(operator|bin|test)/|^runtime/(?!contract/)",
+      "runtime/contract is shared by the operator and the engine, so it imports neither.",
+    ),
+    forbid("engine-never-imports-operator", "^runtime/", "^(operator|bin)/", "The engine runs without the operator."),
+    forbid(
+      "operator-imports-only-the-contract",
+      "^operator/",
+      "^runtime/(?!contract/)|^bin/",
+      "The operator talks to the engine through the contract (spec, status, rpc, storage) only.",
+    ),
+    forbid("sources-never-import-tests", "^(runtime|operator|bin)/", "^test/", "Tests depend on sources, not back."),
+    forbid(
+      "utilities-stay-low",
+      "^runtime/(log\\.ts|metrics/)",
+      "^runtime/(?!(types|kernels|contract|log\\.ts|metrics)(/|$))",
+      "log.ts and metrics/ serve every layer above kernels/: metrics reports the kernel choice, nothing more.",
+    ),
     ...layerRules,
   ],
   options: {
