@@ -125,7 +125,13 @@
     const data = [columns.t, ...series.map((s) => columns[s.key])];
     if (!plots[id]) {
       plots[id] = new uPlot(
-        { title, width: 420, height: 200, series: [{}, ...series.map((s) => ({ label: s.label, stroke: s.color }))] },
+        {
+          title,
+          width: 420,
+          height: 200,
+          axes: [{}, { size: 70 }],
+          series: [{}, ...series.map((s) => ({ label: s.label, stroke: s.color }))],
+        },
         data,
         $(id),
       );
@@ -143,6 +149,7 @@
       kafkaLag: [],
     };
     for (const s of h.samples) for (const k of Object.keys(cols)) cols[k].push(k === "t" ? s.t / 1000 : s[k]);
+    document.body.dataset.samples = String(h.samples.length);
     plot(
       "plot-rates",
       "Records per second",
