@@ -15,6 +15,20 @@ import type { KafkaSourceConfig } from "./config.js";
 import { DeadLetters } from "./dead-letters.js";
 import { readableMessages } from "./fetched-batch.js";
 import { PartitionOffsets } from "./offsets.js";
+import { TombstoneDecoder } from "./tombstones.js";
+
+type Bad = { message: FetchedMessage; bad: BadMessage };
+
+/** Consecutive messages with values and consecutive tombstones (null values), in order. */
+function runsOf(messages: FetchedMessage[]): FetchedMessage[][] {
+  const runs: FetchedMessage[][] = [];
+  for (const m of messages) {
+    const last = runs.at(-1);
+    if (last && (last[0].value === null) === (m.value === null)) last.push(m);
+    else runs.push([m]);
+  }
+  return runs;
+}
 
 /** Decoded messages of one fetch of one partition, each batch with the position after it. */
 interface Entry {
@@ -40,6 +54,8 @@ export class KafkaSource implements Source {
   private readonly offsets: PartitionOffsets;
   private readonly deadLetters: DeadLetters;
   private readonly decoder: Decoder;
+  /** A table's tombstones (null values) become deletes of their keys; null when not a table. */
+  private readonly tombstones: TombstoneDecoder | null;
   private mine: number[] = [];
   private readonly fetchAt = new Map<number, string>();
   private readonly delivered = new Map<number, string>();
@@ -68,6 +84,7 @@ export class KafkaSource implements Source {
     this.offsets = new PartitionOffsets(this.cluster, config.topic, config.groupId);
     this.deadLetters = new DeadLetters(ctx, config.deadLetterTopic, kafkaClient(config.brokers, `${clientId}-dlq`, ctx.log));
     this.decoder = createDecoder(config.format, config.schema);
+    this.tombstones = config.tableKey ? new TombstoneDecoder(config.schema, config.tableKey, config.format) : null;
     this.decodeSeconds = ctx.metrics.sourceBusySeconds.labels({ ...ctx.labels, source: ctx.name });
     this.messagesRead = ctx.metrics.kafkaMessages.labels({ ...ctx.labels, source: ctx.name });
   }
@@ -197,33 +214,51 @@ export class KafkaSource implements Source {
 
   private async decode(split: number, messages: FetchedMessage[], next: string): Promise<Entry> {
     const entry: Entry = { split, batches: [], next };
-    // A table's tombstones delete keys; deletes are not applied yet, so they are skipped, not bad.
-    let used = this.config.tableKey ? messages.filter((m) => m.value !== null) : messages;
-    const bad: { message: FetchedMessage; bad: BadMessage }[] = [];
-    const check = this.decoder.checkHeaders?.bind(this.decoder);
-    if (check) {
-      used = used.filter((m, index) => {
-        const problem = check(m.headers);
-        if (problem) bad.push({ message: m, bad: { index, ...problem } });
-        return !problem;
-      });
-    }
-    if (this.config.format === "arrow") {
-      // One message can hold several batches: each batch's position is exact per message.
-      for (const m of used) {
-        const res = this.decoder.decode([m.value]);
-        const after = (BigInt(m.offset) + 1n).toString();
-        res.batches.forEach((b, i) => entry.batches.push({ batch: b, next: i === res.batches.length - 1 ? after : m.offset }));
-        for (const b of res.bad) bad.push({ message: m, bad: b });
-      }
-    } else {
-      const res = this.decoder.decode(used.map((m) => m.value));
-      for (const b of res.batches) entry.batches.push({ batch: b, next });
-      for (const b of res.bad) bad.push({ message: used[b.index], bad: b });
-    }
+    const bad: Bad[] = [];
+    const used = this.checkHeaders(messages, bad);
+    // A table's values and tombstones are decoded in runs, in offset order: a key's delete must
+    // land after the rows before it and before the rows after it.
+    const runs = this.tombstones ? runsOf(used) : [used];
+    for (let r = 0; r < runs.length; r++) this.decodeRun(entry, runs[r], r + 1 < runs.length ? runs[r + 1][0].offset : next, bad);
     bad.sort((a, b) => (BigInt(a.message.offset) < BigInt(b.message.offset) ? -1 : 1));
     await this.deadLetters.report(this.config.topic, split, bad);
     return entry;
+  }
+
+  /** Messages whose headers the decoder accepts (a tombstone has no value for headers to describe). */
+  private checkHeaders(messages: FetchedMessage[], bad: Bad[]): FetchedMessage[] {
+    const check = this.decoder.checkHeaders?.bind(this.decoder);
+    if (!check) return messages;
+    return messages.filter((m, index) => {
+      const problem = m.value === null && this.tombstones ? null : check(m.headers);
+      if (problem) bad.push({ message: m, bad: { index, ...problem } });
+      return !problem;
+    });
+  }
+
+  /**
+   * Decodes messages that are all values or (of a table) all tombstones; `end` is the position
+   * after the run. A batch's position must not pass a message whose rows come in a later batch:
+   * a checkpoint taken between the two would skip them on restore.
+   */
+  private decodeRun(entry: Entry, run: FetchedMessage[], end: string, bad: Bad[]): void {
+    const tombstones = this.tombstones && run[0].value === null ? this.tombstones : null;
+    const decode = (ms: FetchedMessage[]) => (tombstones ? tombstones.decode(ms.map((m) => m.key)) : this.decoder.decode(ms.map((m) => m.value)));
+    if (this.config.format === "arrow") {
+      // One message can hold several batches: each batch's position is exact per message.
+      for (const m of run) {
+        const res = decode([m]);
+        const after = (BigInt(m.offset) + 1n).toString();
+        res.batches.forEach((b, i) => {
+          entry.batches.push({ batch: b, next: i === res.batches.length - 1 ? after : m.offset });
+        });
+        for (const b of res.bad) bad.push({ message: m, bad: b });
+      }
+    } else {
+      const res = decode(run);
+      for (const b of res.batches) entry.batches.push({ batch: b, next: end });
+      for (const b of res.bad) bad.push({ message: run[b.index], bad: b });
+    }
   }
 
   private async recover(err: Error & { type?: string; partition?: number }): Promise<void> {
