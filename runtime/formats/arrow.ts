@@ -1,7 +1,26 @@
-import { type RecordBatch, type Schema, tableFromIPC } from "apache-arrow";
-import { batchToIPCStream } from "./ipc.js";
-import { asBuffer, BadValue, type BadMessage, type DecodeResult, type Decoder, eachValue, type Encoder } from "./format.js";
+import {
+  type Data,
+  DataType,
+  makeData,
+  makeVector,
+  type RecordBatch,
+  type Schema,
+  tableFromIPC,
+  type Vector,
+} from "apache-arrow";
+import { utf8DataFromBytes } from "../types/builders.js";
+import { columnsOf, makeBatch, validityBytes } from "../types/column.js";
 import { conformBatch } from "./conform.js";
+import {
+  asBuffer,
+  type BadMessage,
+  BadValue,
+  type DecodeResult,
+  type Decoder,
+  type Encoder,
+  eachValue,
+} from "./format.js";
+import { batchToIPCStream } from "./ipc.js";
 
 /**
  * `arrow`: one message per record batch, each a complete Arrow IPC stream (schema, dictionaries,
@@ -37,7 +56,7 @@ export class ArrowDecoder implements Decoder {
         return;
       }
       try {
-        const fitted = got.filter((b) => b.numRows > 0).map((b) => conformBatch(b, this.schema));
+        const fitted = got.filter((b) => b.numRows > 0).map((b) => conformBatch(wholeDictionaries(b), this.schema));
         batches.push(...fitted);
       } catch (err) {
         if (!(err instanceof BadValue)) throw err;
@@ -46,4 +65,50 @@ export class ArrowDecoder implements Decoder {
     });
     return { batches, bad };
   }
+}
+
+/**
+ * The batch with every dictionary in one chunk. An IPC stream may grow a dictionary with delta
+ * dictionary batches (pyarrow's `emit_dictionary_deltas`, arrow-js when a dictionary Vector has
+ * several chunks); arrow-js reads each delta as one more chunk of the dictionary Vector, while
+ * Sabot's kernels index a dictionary's first chunk (`dictionary.data[0]`), so keys into a delta
+ * would read past it. Batches whose dictionaries have one chunk pass through untouched.
+ */
+export function wholeDictionaries(batch: RecordBatch): RecordBatch {
+  let changed = false;
+  const cols = columnsOf(batch).map((col) => {
+    const chunks = col.dictionary?.data;
+    if (!chunks || chunks.length <= 1 || !DataType.isUtf8(col.dictionary!.type)) return col;
+    changed = true;
+    return makeData({
+      type: col.type,
+      offset: col.offset,
+      length: col.length,
+      data: col.values as Int32Array,
+      dictionary: joinUtf8(chunks),
+      ...(col.nullCount > 0 ? { nullBitmap: col.nullBitmap, nullCount: col.nullCount } : { nullCount: 0 }),
+    } as never) as Data;
+  });
+  return changed ? makeBatch(batch.schema, cols, batch.numRows) : batch;
+}
+
+/** utf8 chunks as one chunk: the bytes one after another, the offsets shifted to match. */
+function joinUtf8(chunks: readonly Data[]): Vector {
+  const n = chunks.reduce((sum, c) => sum + c.length, 0);
+  const offsets = new Int32Array(n + 1);
+  const bytes = new Uint8Array(chunks.reduce((sum, c) => sum + (c.valueOffsets[c.length] - c.valueOffsets[0]), 0));
+  const anyNull = chunks.some((c) => c.nullCount > 0);
+  const valid = anyNull ? new Uint8Array(n) : null;
+  let row = 0;
+  let at = 0;
+  for (const c of chunks) {
+    // Sliced utf8 Data keeps its offsets sliced too: valueOffsets[0] is the chunk's first row.
+    const from = c.valueOffsets[0];
+    bytes.set((c.values as Uint8Array).subarray(from, c.valueOffsets[c.length]), at);
+    for (let i = 0; i < c.length; i++) offsets[row + i + 1] = at + c.valueOffsets[i + 1] - from;
+    if (valid) valid.set(validityBytes(c) ?? new Uint8Array(c.length).fill(1), row);
+    at += c.valueOffsets[c.length] - from;
+    row += c.length;
+  }
+  return makeVector(utf8DataFromBytes(offsets, bytes, valid));
 }
