@@ -25,143 +25,207 @@ function opOf(step: StepSpec): OpName {
  * one mistake is reported once.
  */
 export function buildPlan(jobName: string, spec: StreamJobSpec): JobPlan {
-  const issues: SpecIssue[] = [];
-  const maxParallelism = spec.maxParallelism ?? 128;
-  const streams = new Map<string, StreamInfo>();
-  const broken = new Set<string>();
-  const sources: SourceNode[] = [];
-  for (const [name, s] of Object.entries(spec.sources)) {
-    try {
-      const info = sourceStreamInfo(name, s);
-      streams.set(name, info);
-      sources.push({ name, spec: s, info, isTable: s.kafka?.table !== undefined });
-    } catch (err) {
-      issues.push({ path: `spec.sources.${name}`, message: (err as Error).message });
-      broken.add(name);
+  const plan = new PlanBuilder(spec);
+  plan.addSources();
+  spec.pipeline.forEach((step, i) => {
+    plan.addStep(step, i);
+  });
+  return plan.finish(jobName);
+}
+
+/** One step's place in the pipeline: its input streams (left first) and the stream it writes. */
+interface StepWiring {
+  op: OpName;
+  path: string;
+  from: string;
+  inputs: string[];
+  output: string | undefined;
+}
+
+/** The plan as it grows step by step, with every problem found so far. */
+class PlanBuilder {
+  readonly issues: SpecIssue[] = [];
+  readonly maxParallelism: number;
+  readonly streams = new Map<string, StreamInfo>();
+  /** Streams whose definition failed: steps reading them are skipped, not reported again. */
+  readonly broken = new Set<string>();
+  readonly sources: SourceNode[] = [];
+  readonly operators: OperatorNode[] = [];
+  readonly sinks: SinkNode[] = [];
+  /** The stream the previous step wrote: a step without `from` reads it. */
+  private previous: string | undefined;
+
+  constructor(private readonly spec: StreamJobSpec) {
+    this.maxParallelism = spec.maxParallelism ?? 128;
+  }
+
+  addSources(): void {
+    for (const [name, s] of Object.entries(this.spec.sources)) {
+      try {
+        const info = sourceStreamInfo(name, s);
+        this.streams.set(name, info);
+        this.sources.push({ name, spec: s, info, isTable: s.kafka?.table !== undefined });
+      } catch (err) {
+        this.issues.push({ path: `spec.sources.${name}`, message: (err as Error).message });
+        this.broken.add(name);
+      }
     }
   }
 
-  const operators: OperatorNode[] = [];
-  const sinks: SinkNode[] = [];
-  let previous: string | undefined;
-  spec.pipeline.forEach((step, i) => {
-    const op = opOf(step);
-    const path = `spec.pipeline[${i}]`;
-    const from = step.from ?? previous;
-    const output = step.as ?? (op === "to" ? from : `pipeline[${i}]`);
-    if (from === undefined) {
-      issues.push({ path: `${path}.from`, message: "the first step must name its input stream with `from`" });
+  addStep(step: StepSpec, i: number): void {
+    const w = this.wire(step, i);
+    if (!w) return;
+    this.previous = w.output;
+    if (w.inputs.some((s) => this.broken.has(s))) {
+      if (w.output) this.broken.add(w.output);
       return;
     }
-    if (!streams.has(from) && !broken.has(from)) {
-      issues.push({ path: `${path}.from`, message: `unknown stream "${from}" (known: ${[...streams.keys()].join(", ")})` });
-      return;
+    if (w.op === "to") this.addSink(step, i, w);
+    else this.addOperator(step, i, w, w.op);
+  }
+
+  finish(jobName: string): JobPlan {
+    const { issues, spec, maxParallelism, sources, operators, sinks, streams } = this;
+    if (sinks.length === 0 && issues.length === 0)
+      issues.push({ path: "spec.pipeline", message: "no step writes to a sink: add a step like `- to: <sink name>`" });
+    if (issues.length > 0) throw new SpecError(issues);
+    return { jobName, spec, maxParallelism, sources, operators, sinks, streams };
+  }
+
+  /** Resolves the step's input streams; null (with an issue) when one is missing or unknown. */
+  private wire(step: StepSpec, i: number): StepWiring | null {
+    const op = opOf(step);
+    const path = `spec.pipeline[${i}]`;
+    const from = step.from ?? this.previous;
+    const output = step.as ?? (op === "to" ? from : `pipeline[${i}]`);
+    if (from === undefined) {
+      this.issues.push({ path: `${path}.from`, message: "the first step must name its input stream with `from`" });
+      return null;
+    }
+    if (!this.known(from)) {
+      this.issues.push({ path: `${path}.from`, message: `unknown stream "${from}" (known: ${[...this.streams.keys()].join(", ")})` });
+      return null;
     }
     const rightName = step.join?.with ?? step.lookupJoin?.table;
     const inputs = rightName ? [from, rightName] : [from];
-    if (rightName && !streams.has(rightName) && !broken.has(rightName)) {
-      issues.push({ path: `${path}.${op}`, message: `unknown stream "${rightName}"` });
-      return;
+    if (rightName && !this.known(rightName)) {
+      this.issues.push({ path: `${path}.${op}`, message: `unknown stream "${rightName}"` });
+      return null;
     }
-    previous = output;
-    if (inputs.some((s) => broken.has(s))) {
-      if (output) broken.add(output);
-      return;
-    }
-    const input = streams.get(from)!;
-    if (op === "to") {
-      const sink = Object.hasOwn(spec.sinks, step.to!) ? spec.sinks[step.to!] : undefined; // not `constructor` of Object.prototype
-      if (!sink) issues.push({ path: `${path}.to`, message: `unknown sink "${step.to}" (sinks: ${Object.keys(spec.sinks).join(", ")})` });
-      else {
-        try {
-          checkSink(sink, input);
-          sinks.push({ id: `${path}.to`, name: step.to!, stepIndex: i, spec: sink, input: from, info: input });
-        } catch (err) {
-          issues.push({ path: `spec.sinks.${step.to}`, message: (err as Error).message });
-        }
-      }
-      return;
-    }
-    const id = `pipeline[${i}].${op}`;
-    try {
-      const create = operatorFactory(id, op, step, input, inputs[1] ? streams.get(inputs[1])! : undefined, spec, maxParallelism);
-      const info = create().output;
-      streams.set(output!, info);
-      operators.push({ id, stepIndex: i, inputs, output: output!, info, keyBy: step.keyBy, create });
-    } catch (err) {
-      issues.push({ path: `${path}.${op}`, message: (err as Error).message });
-      broken.add(output!);
-    }
-  });
-  if (sinks.length === 0 && issues.length === 0)
-    issues.push({ path: "spec.pipeline", message: "no step writes to a sink: add a step like `- to: <sink name>`" });
-  if (issues.length > 0) throw new SpecError(issues);
-  return { jobName, spec, maxParallelism, sources, operators, sinks, streams };
-}
+    return { op, path, from, inputs, output };
+  }
 
-function operatorFactory(
-  id: string,
-  op: Exclude<OpName, "to">,
-  step: StepSpec,
-  input: StreamInfo,
-  right: StreamInfo | undefined,
-  spec: StreamJobSpec,
-  maxParallelism: number,
-): () => Operator {
-  switch (op) {
-    case "filter":
-      return () => new FilterOperator(id, input, step.filter!);
-    case "select":
-      return () => new SelectOperator(id, input, step.select!);
-    case "keyBy": {
-      const missing = step.keyBy!.filter((k) => !input.schema.fields.some((f) => f.name === k));
-      if (missing.length > 0)
-        throw new Error(`unknown column ${missing.join(", ")} (columns: ${input.schema.fields.map((f) => f.name).join(", ")})`);
-      return () => new KeyByOperator(id, input, step.keyBy!);
+  /** Defined, or broken (already reported). */
+  private known(stream: string): boolean {
+    return this.streams.has(stream) || this.broken.has(stream);
+  }
+
+  private addSink(step: StepSpec, i: number, w: StepWiring): void {
+    const { spec } = this;
+    const input = this.streams.get(w.from)!;
+    const sink = Object.hasOwn(spec.sinks, step.to!) ? spec.sinks[step.to!] : undefined; // not `constructor` of Object.prototype
+    if (!sink) {
+      this.issues.push({ path: `${w.path}.to`, message: `unknown sink "${step.to}" (sinks: ${Object.keys(spec.sinks).join(", ")})` });
+      return;
     }
-    case "window":
-      if (!step.aggregate) throw new Error("a window step needs `aggregate` (e.g. [\"count(*) AS n\"])");
-      if (!input.timeField) throw new Error("the input stream has no event time: declare `eventTime` on its source");
-      return () =>
-        new WindowAggregateOperator({
-          name: id,
-          input,
-          keys: input.keys ?? [],
-          window: step.window!,
-          aggregates: step.aggregate!,
-          maxParallelism,
-        });
-    case "join": {
-      const j = step.join!;
-      if (!input.timeField || !right!.timeField)
-        throw new Error("both sides of a windowed join need event time: declare `eventTime` on their sources");
-      return () =>
-        new WindowJoinOperator({
-          name: id,
-          left: input,
-          right: right!,
-          rightName: j.with,
-          leftKey: j.leftKey,
-          rightKey: j.rightKey,
-          window: j.window,
-          maxParallelism,
-        });
-    }
-    case "lookupJoin": {
-      const l = step.lookupJoin!;
-      const tableKey = spec.sources[l.table]?.kafka?.table?.key;
-      if (!tableKey) throw new Error(`"${l.table}" is not a table: give its kafka source \`table: {key: [...]}\``);
-      return () =>
-        new LookupJoinOperator({
-          name: id,
-          input,
-          table: right!,
-          tableName: l.table,
-          key: l.key,
-          tableKey,
-          type: l.type ?? "inner",
-          maxParallelism,
-        });
+    try {
+      checkSink(sink, input);
+      this.sinks.push({ id: `${w.path}.to`, name: step.to!, stepIndex: i, spec: sink, input: w.from, info: input });
+    } catch (err) {
+      this.issues.push({ path: `spec.sinks.${step.to}`, message: (err as Error).message });
     }
   }
+
+  /** Builds the operator once: that derives its output schema and type-checks its expressions. */
+  private addOperator(step: StepSpec, i: number, w: StepWiring, op: Exclude<OpName, "to">): void {
+    const { inputs, output } = w;
+    const id = `pipeline[${i}].${op}`;
+    try {
+      const input = this.streams.get(w.from)!;
+      const right = inputs[1] ? this.streams.get(inputs[1])! : undefined;
+      const create = OPERATOR_FACTORIES[op]({ id, step, input, right, spec: this.spec, maxParallelism: this.maxParallelism });
+      const info = create().output;
+      this.streams.set(output!, info);
+      this.operators.push({ id, stepIndex: i, inputs, output: output!, info, keyBy: step.keyBy, create });
+    } catch (err) {
+      this.issues.push({ path: `${w.path}.${op}`, message: (err as Error).message });
+      this.broken.add(output!);
+    }
+  }
+}
+
+/** What an operator factory needs to check a step and build its operator. */
+interface StepContext {
+  id: string;
+  step: StepSpec;
+  input: StreamInfo;
+  /** The right-hand stream of a join or lookup join. */
+  right: StreamInfo | undefined;
+  spec: StreamJobSpec;
+  maxParallelism: number;
+}
+
+/** Per operator: checks what the operator's constructor cannot, then returns how to build it. */
+const OPERATOR_FACTORIES: Record<Exclude<OpName, "to">, (c: StepContext) => () => Operator> = {
+  filter: ({ id, input, step }) => () => new FilterOperator(id, input, step.filter!),
+  select: ({ id, input, step }) => () => new SelectOperator(id, input, step.select!),
+  keyBy: keyByFactory,
+  window: windowFactory,
+  join: windowJoinFactory,
+  lookupJoin: lookupJoinFactory,
+};
+
+function keyByFactory({ id, input, step }: StepContext): () => Operator {
+  const missing = step.keyBy!.filter((k) => !input.schema.fields.some((f) => f.name === k));
+  if (missing.length > 0)
+    throw new Error(`unknown column ${missing.join(", ")} (columns: ${input.schema.fields.map((f) => f.name).join(", ")})`);
+  return () => new KeyByOperator(id, input, step.keyBy!);
+}
+
+function windowFactory({ id, input, step, maxParallelism }: StepContext): () => Operator {
+  if (!step.aggregate) throw new Error("a window step needs `aggregate` (e.g. [\"count(*) AS n\"])");
+  if (!input.timeField) throw new Error("the input stream has no event time: declare `eventTime` on its source");
+  return () =>
+    new WindowAggregateOperator({
+      name: id,
+      input,
+      keys: input.keys ?? [],
+      window: step.window!,
+      aggregates: step.aggregate!,
+      maxParallelism,
+    });
+}
+
+function windowJoinFactory({ id, input, right, step, maxParallelism }: StepContext): () => Operator {
+  const j = step.join!;
+  if (!input.timeField || !right!.timeField)
+    throw new Error("both sides of a windowed join need event time: declare `eventTime` on their sources");
+  return () =>
+    new WindowJoinOperator({
+      name: id,
+      left: input,
+      right: right!,
+      rightName: j.with,
+      leftKey: j.leftKey,
+      rightKey: j.rightKey,
+      window: j.window,
+      maxParallelism,
+    });
+}
+
+function lookupJoinFactory({ id, input, right, step, spec, maxParallelism }: StepContext): () => Operator {
+  const l = step.lookupJoin!;
+  const tableKey = spec.sources[l.table]?.kafka?.table?.key;
+  if (!tableKey) throw new Error(`"${l.table}" is not a table: give its kafka source \`table: {key: [...]}\``);
+  return () =>
+    new LookupJoinOperator({
+      name: id,
+      input,
+      table: right!,
+      tableName: l.table,
+      key: l.key,
+      tableKey,
+      type: l.type ?? "inner",
+      maxParallelism,
+    });
 }
