@@ -15,6 +15,7 @@ export async function coordinatorCommand(file: string, flags: CoordinatorFlags):
   const manifest = loadManifest(file);
   const service = await CoordinatorService.start(manifest, coordinatorConfig(flags), log);
   console.error(`coordinator of ${manifest.name} listening on ${service.address}`);
+  if (service.webUrl) console.error(`web UI: ${service.webUrl}`);
   let stopping: Promise<unknown> | null = null;
   let signalled!: () => void;
   const signal = new Promise<void>((r) => (signalled = r));

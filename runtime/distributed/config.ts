@@ -26,6 +26,8 @@ export interface CoordinatorConfig {
   restoreFrom?: string;
   /** Keep serving the Control API after the job ended, until SIGTERM (in a pod; see docs/distributed.md, "Graceful stop"). */
   linger: boolean;
+  /** Port of the web UI and its API (docs/ui.md) on bindAddress; null: none (SABOT_UI_PORT unset). */
+  uiPort: number | null;
 }
 
 export interface WorkerConfig {
@@ -112,6 +114,7 @@ export function coordinatorConfig(flags: CoordinatorFlags = {}, env: Env = proce
     shutdownTimeoutMs: duration("SABOT_SHUTDOWN_TIMEOUT", env.SABOT_SHUTDOWN_TIMEOUT, 25_000),
     restoreFrom: flags.restoreFrom || env.SABOT_RESTORE_FROM || undefined,
     linger: bool("SABOT_LINGER", env.SABOT_LINGER),
+    uiPort: env.SABOT_UI_PORT === undefined || env.SABOT_UI_PORT === "" ? null : int("SABOT_UI_PORT", env.SABOT_UI_PORT, 0, 0),
   };
 }
 

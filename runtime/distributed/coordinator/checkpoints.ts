@@ -148,6 +148,11 @@ export class CheckpointCoordinator {
     return { ...p.info };
   }
 
+  /** Every checkpoint and savepoint of this run, newest first (the web UI's history). */
+  history(): CheckpointInfo[] {
+    return [...this.infos.values()].sort((a, b) => b.id - a.id).map((i) => ({ ...i }));
+  }
+
   info(id: number): CheckpointInfo | null {
     if (id === 0) {
       const newest = [...this.infos.values()].sort((a, b) => b.id - a.id)[0];

@@ -68,6 +68,9 @@ export class Coordinator {
   private resolveTerminal: (s: JobStatus) => void = () => {};
   readonly checkpoints: CheckpointCoordinator;
   private restoredFrom = "";
+  /** When this coordinator started, and every failed attempt with its cause (the web UI). */
+  readonly startedAt = Date.now();
+  readonly failures: { at: number; cause: string }[] = [];
   /** Stop-with-savepoint: the savepoint completed (COMMITTING waits for it). */
   private stopSavepoint: CheckpointInfo | null = null;
   /** Resolves with the final status once the job is FINISHED, STOPPED, CANCELED or FAILED. */
@@ -293,6 +296,8 @@ export class Coordinator {
     if (!ACTIVE.has(this.state)) return;
     const ranMs = this.runningSince ? Date.now() - this.runningSince : 0;
     this.log.warn({ attempt: this.attempt, reason }, "attempt failed");
+    this.failures.push({ at: Date.now(), cause: reason });
+    if (this.failures.length > 100) this.failures.shift();
     this.checkpoints.attemptEnded(`attempt ${this.attempt} failed: ${reason}`);
     this.stopSavepoint = null;
     for (const w of this.slotWorkers()) {

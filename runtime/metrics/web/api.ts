@@ -70,8 +70,8 @@ async function graph(view: JobView, sampler: Sampler): Promise<Graph> {
     ...shape,
     nodes: shape.nodes.map((n) => ({
       ...n,
-      recordsInPerSecond: r.in[n.id] ?? 0,
-      recordsOutPerSecond: r.out[n.id] ?? 0,
+      recordsInPerSecond: r.in[n.id] ?? null,
+      recordsOutPerSecond: r.out[n.id] ?? null,
       busy: r.busy,
       backpressured: r.backpressured,
     })),

@@ -2,7 +2,10 @@ import type { Checkpoints, Graph, JobInfo, Watermarks } from "./schemas.js";
 
 /** Running totals the sampler turns into rates. */
 export interface Counters {
-  /** Records into / out of each graph node, by node id, summed over subtasks. */
+  /** Records the sources read / the sinks wrote, summed over subtasks. */
+  recordsIn: number;
+  recordsOut: number;
+  /** Records into / out of each graph node, by node id, summed over subtasks; a node not here is not measured by this process. */
   nodeIn: Record<string, number>;
   nodeOut: Record<string, number>;
   /** Summed over subtasks. */

@@ -26,6 +26,8 @@ export async function registryCounters(m: EngineMetrics, shape: GraphShape): Pro
     m.consumerLag.get(),
   ]);
   const c: Counters = {
+    recordsIn: 0,
+    recordsOut: 0,
     nodeIn: {},
     nodeOut: {},
     busySeconds: 0,
@@ -45,6 +47,8 @@ export async function registryCounters(m: EngineMetrics, shape: GraphShape): Pro
     c.nodeIn[n.id] = i ?? 0;
     c.nodeOut[n.id] = o ?? 0;
   }
+  for (const v of src.values()) c.recordsIn += v;
+  for (const v of sink.values()) c.recordsOut += v;
   for (const v of busy.values()) c.busySeconds += v;
   for (const v of blocked.values()) c.backpressuredSeconds += v;
   if (wm.size > 0) c.watermarkLagSeconds = Math.max(...wm.values());

@@ -27,8 +27,9 @@ export const GraphNode = Type.Object({
   chain: Type.Integer({ minimum: 0 }),
   /** Node ids that feed it (through a chain or an exchange). */
   inputs: Type.Array(Type.String()),
-  recordsInPerSecond: Type.Number({ minimum: 0 }),
-  recordsOutPerSecond: Type.Number({ minimum: 0 }),
+  /** Null where the serving process does not see the node's own counters (the distributed coordinator sees only totals). */
+  recordsInPerSecond: Nullable(Type.Number({ minimum: 0 })),
+  recordsOutPerSecond: Nullable(Type.Number({ minimum: 0 })),
   /** Share of the chain's wall time spent processing / waiting for room downstream (0..1). */
   busy: Nullable(Type.Number({ minimum: 0 })),
   backpressured: Nullable(Type.Number({ minimum: 0 })),

@@ -37,7 +37,7 @@ describe("web API", () => {
     expect(cps.history.find((e) => e.status === "completed")).toMatchObject({ kind: "checkpoint", failure: null });
     const graph = await waitFor("rates above zero", async () => {
       const g = await get<Graph>(ui, "/api/v1/graph");
-      return g.nodes.every((n) => n.recordsInPerSecond > 0 || n.kind === "sink") ? g : undefined;
+      return g.nodes.every((n) => (n.recordsInPerSecond ?? 0) > 0 || n.kind === "sink") ? g : undefined;
     });
     expect(graph.nodes.map((n) => n.id)).toEqual([
       "source:bids",
