@@ -5,6 +5,7 @@ import {
   type KubeConfig,
   type KubernetesListObject,
   KubernetesObjectApi,
+  type ListPromise,
   type V1Deployment,
   type V1StatefulSet,
 } from "@kubernetes/client-node";
@@ -64,74 +65,40 @@ export class StreamJobController {
     const custom = kc.makeApiClient(CustomObjectsApi);
     const apps = kc.makeApiClient(AppsV1Api);
     const ns = opts.namespace;
-    const resyncMs = opts.resyncMs ?? 5 * 60_000;
+    const scope: WatchScope = { kc, ns, resyncMs: opts.resyncMs ?? 5 * 60_000, log };
     const enqueueJob = (o: StreamJob) => this.queue.add(`${o.metadata.namespace}/${o.metadata.name}`);
     // A child's change wakes its job (by label: children are named after it and carry sabot.dev/job).
     const enqueueOwner = (o: Workload) => {
       const job = o.metadata?.labels?.[JOB_LABEL];
       if (job && o.metadata?.namespace) this.queue.add(`${o.metadata.namespace}/${job}`);
     };
-    const jobsPath = ns ? `/apis/${API_GROUP}/v1alpha1/namespaces/${ns}/streamjobs` : `/apis/${API_GROUP}/v1alpha1/streamjobs`;
-    this.jobs = new ResilientInformer<StreamJob>(
-      kc,
-      {
-        path: jobsPath,
-        list: async () =>
-          (ns
-            ? await custom.listNamespacedCustomObject({ group: API_GROUP, version: "v1alpha1", namespace: ns, plural: "streamjobs" })
-            : await custom.listClusterCustomObject({ group: API_GROUP, version: "v1alpha1", plural: "streamjobs" })) as KubernetesListObject<StreamJob>,
-        transform: cachedStreamJob,
-        onChange: enqueueJob,
-        resyncMs,
-      },
-      log,
+    this.jobs = streamJobInformer(scope, custom, enqueueJob);
+    this.statefulSets = workloadInformer<V1StatefulSet>(scope, "statefulsets", enqueueOwner, () =>
+      ns ? apps.listNamespacedStatefulSet({ namespace: ns, labelSelector: OWNED }) : apps.listStatefulSetForAllNamespaces({ labelSelector: OWNED }),
     );
-    // Whole objects are not needed, but their status is: a metadata-only watch would not do; the
-    // transform keeps what the reconciler reads (cached.ts).
-    this.statefulSets = new ResilientInformer<Workload, V1StatefulSet>(
-      kc,
-      {
-        path: ns ? `/apis/apps/v1/namespaces/${ns}/statefulsets` : "/apis/apps/v1/statefulsets",
-        list: () =>
-          ns
-            ? apps.listNamespacedStatefulSet({ namespace: ns, labelSelector: OWNED })
-            : apps.listStatefulSetForAllNamespaces({ labelSelector: OWNED }),
-        labelSelector: OWNED,
-        transform: cachedWorkload,
-        onChange: enqueueOwner,
-        resyncMs,
-      },
-      log,
+    this.deployments = workloadInformer<V1Deployment>(scope, "deployments", enqueueOwner, () =>
+      ns ? apps.listNamespacedDeployment({ namespace: ns, labelSelector: OWNED }) : apps.listDeploymentForAllNamespaces({ labelSelector: OWNED }),
     );
-    this.deployments = new ResilientInformer<Workload, V1Deployment>(
-      kc,
-      {
-        path: ns ? `/apis/apps/v1/namespaces/${ns}/deployments` : "/apis/apps/v1/deployments",
-        list: () =>
-          ns
-            ? apps.listNamespacedDeployment({ namespace: ns, labelSelector: OWNED })
-            : apps.listDeploymentForAllNamespaces({ labelSelector: OWNED }),
-        labelSelector: OWNED,
-        transform: cachedWorkload,
-        onChange: enqueueOwner,
-        resyncMs,
-      },
-      log,
-    );
-    this.reconciler = new StreamJobReconciler(
+    this.reconciler = this.makeReconciler(kc, custom);
+  }
+
+  /** The reconciler, reading jobs and their children from the informers' caches and counting into the metrics. */
+  private makeReconciler(kc: KubeConfig, custom: CustomObjectsApi): StreamJobReconciler {
+    const { settings } = this.opts;
+    return new StreamJobReconciler(
       KubernetesObjectApi.makeApiClient(kc),
       custom,
       {
         job: (n, name) => {
           const j = this.jobs.get(name, n);
-          return j && withOperatorDefaults(j, opts.settings.checkpointStorage);
+          return j && withOperatorDefaults(j, settings.checkpointStorage);
         },
         workers: (n, name) => this.statefulSets.get(name, n),
         coordinator: (n, name) => this.deployments.get(name, n),
       },
-      new EventRecorder(kc.makeApiClient(CoreV1Api), "sabot-operator", log),
-      opts.settings,
-      log,
+      new EventRecorder(kc.makeApiClient(CoreV1Api), "sabot-operator", this.log),
+      settings,
+      this.log,
       {
         coordinators: this.coordinators,
         requeue: (key, ms) => this.queue.addAfter(key, ms),
@@ -176,4 +143,54 @@ export class StreamJobController {
       startTimer: () => this.metrics.duration.startTimer(),
     });
   }
+}
+
+/** What every informer of this controller watches within: one namespace or all, and how often it resyncs. */
+interface WatchScope {
+  kc: KubeConfig;
+  ns: string | undefined;
+  resyncMs: number;
+  log: Logger;
+}
+
+function streamJobInformer(scope: WatchScope, custom: CustomObjectsApi, onChange: (o: StreamJob) => void): ResilientInformer<StreamJob> {
+  const { ns } = scope;
+  return new ResilientInformer<StreamJob>(
+    scope.kc,
+    {
+      path: ns ? `/apis/${API_GROUP}/v1alpha1/namespaces/${ns}/streamjobs` : `/apis/${API_GROUP}/v1alpha1/streamjobs`,
+      list: async () =>
+        (ns
+          ? await custom.listNamespacedCustomObject({ group: API_GROUP, version: "v1alpha1", namespace: ns, plural: "streamjobs" })
+          : await custom.listClusterCustomObject({ group: API_GROUP, version: "v1alpha1", plural: "streamjobs" })) as KubernetesListObject<StreamJob>,
+      transform: cachedStreamJob,
+      onChange,
+      resyncMs: scope.resyncMs,
+    },
+    scope.log,
+  );
+}
+
+/**
+ * The workloads the operator owns (by label). Whole objects are not needed, but their status is: a
+ * metadata-only watch would not do; the transform keeps what the reconciler reads (cached.ts).
+ */
+function workloadInformer<Raw extends V1StatefulSet | V1Deployment>(
+  scope: WatchScope,
+  plural: "statefulsets" | "deployments",
+  onChange: (o: Workload) => void,
+  list: ListPromise<Raw>,
+): ResilientInformer<Workload, Raw> {
+  return new ResilientInformer<Workload, Raw>(
+    scope.kc,
+    {
+      path: scope.ns ? `/apis/apps/v1/namespaces/${scope.ns}/${plural}` : `/apis/apps/v1/${plural}`,
+      list,
+      labelSelector: OWNED,
+      transform: cachedWorkload,
+      onChange,
+      resyncMs: scope.resyncMs,
+    },
+    scope.log,
+  );
 }
