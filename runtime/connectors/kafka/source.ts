@@ -219,7 +219,10 @@ export class KafkaSource implements Source {
     // A table's values and tombstones are decoded in runs, in offset order: a key's delete must
     // land after the rows before it and before the rows after it.
     const runs = this.tombstones ? runsOf(used) : [used];
-    for (let r = 0; r < runs.length; r++) this.decodeRun(entry, runs[r], r + 1 < runs.length ? runs[r + 1][0].offset : next, bad);
+    for (let r = 0; r < runs.length; r++) {
+      const end = r + 1 < runs.length ? runs[r + 1][0].offset : next;
+      this.decodeRun(entry, runs[r], end, bad);
+    }
     bad.sort((a, b) => (BigInt(a.message.offset) < BigInt(b.message.offset) ? -1 : 1));
     await this.deadLetters.report(this.config.topic, split, bad);
     return entry;
@@ -243,7 +246,8 @@ export class KafkaSource implements Source {
    */
   private decodeRun(entry: Entry, run: FetchedMessage[], end: string, bad: Bad[]): void {
     const tombstones = this.tombstones && run[0].value === null ? this.tombstones : null;
-    const decode = (ms: FetchedMessage[]) => (tombstones ? tombstones.decode(ms.map((m) => m.key)) : this.decoder.decode(ms.map((m) => m.value)));
+    const decode = (ms: FetchedMessage[]) =>
+      tombstones ? tombstones.decode(ms.map((m) => m.key)) : this.decoder.decode(ms.map((m) => m.value));
     if (this.config.format === "arrow") {
       // One message can hold several batches: each batch's position is exact per message.
       for (const m of run) {

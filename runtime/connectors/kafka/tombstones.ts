@@ -64,4 +64,5 @@ export class TombstoneDecoder {
 }
 
 const VALUELESS =
-  "a tombstone on a table whose schema holds only its key columns: such a table cannot tell a delete from an upsert; give the table a value column";
+  "a tombstone on a table whose schema holds only its key columns: such a table cannot tell a delete " +
+  "from an upsert; give the table a value column";
