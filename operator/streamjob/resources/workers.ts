@@ -1,4 +1,4 @@
-import type { V1EnvVar, V1ResourceRequirements, V1Service, V1StatefulSet } from "@kubernetes/client-node";
+import type { V1Container, V1EnvVar, V1PodTemplateSpec, V1ResourceRequirements, V1Service, V1StatefulSet } from "@kubernetes/client-node";
 import { specHash } from "./configmap.js";
 import { coordinatorAddress, desiredParallelism } from "./coordinator.js";
 import { childMeta, childNames, labels, selectorLabels, type StreamJob } from "../job.js";
@@ -60,7 +60,6 @@ export function workerResources(job: StreamJob): V1ResourceRequirements | undefi
 
 export function buildWorkerStatefulSet(job: StreamJob, settings: OperatorSettings): V1StatefulSet {
   const names = childNames(job);
-  const gpu = gpuCount(job) > 0;
   return {
     apiVersion: "apps/v1",
     kind: "StatefulSet",
@@ -71,52 +70,60 @@ export function buildWorkerStatefulSet(job: StreamJob, settings: OperatorSetting
       // Workers register together and the coordinator waits for all of them; ordered start only delays it.
       podManagementPolicy: "Parallel",
       selector: { matchLabels: selectorLabels(job, "worker") },
-      template: applyPodTemplate({
-        metadata: {
-          labels: labels(job, "worker"),
-          annotations: {
-            "prometheus.io/scrape": "true",
-            "prometheus.io/port": String(PORTS.metrics),
-            "prometheus.io/path": "/metrics",
-            "sabot.dev/spec-hash": specHash(job),
-          },
-        },
-        spec: {
-          automountServiceAccountToken: false,
-          enableServiceLinks: false,
-          securityContext: podSecurityContext(),
-          terminationGracePeriodSeconds: terminationGracePeriodSeconds(settings),
-          affinity: affinity(job, settings, gpu),
-          tolerations: tolerations(gpu),
-          containers: [
-            {
-              name: "worker",
-              image: image(job, settings),
-              imagePullPolicy: settings.imagePullPolicy,
-              args: ["worker"],
-              env: workerEnv(job, settings),
-              envFrom: job.spec.storageSecret ? [{ secretRef: { name: job.spec.storageSecret } }] : undefined,
-              ports: [
-                { name: "exchange", containerPort: PORTS.exchange, protocol: "TCP" },
-                { name: "metrics", containerPort: PORTS.metrics, protocol: "TCP" },
-              ],
-              readinessProbe: { httpGet: { path: "/healthz", port: "metrics" }, periodSeconds: 5, failureThreshold: 3 },
-              livenessProbe: {
-                httpGet: { path: "/healthz", port: "metrics" },
-                initialDelaySeconds: 10,
-                periodSeconds: 10,
-                failureThreshold: 6,
-              },
-              resources: workerResources(job),
-              securityContext: containerSecurityContext(),
-              lifecycle: lifecycle(settings),
-              volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
-            },
-          ],
-          volumes: [{ name: "tmp", emptyDir: { sizeLimit: "1Gi" } }],
-        },
-      }, roleTemplate(job.spec, "worker")),
+      template: applyPodTemplate(workerPod(job, settings), roleTemplate(job.spec, "worker")),
     },
+  };
+}
+
+/** The worker pod before the user's pod template is applied: scraped by Prometheus, restarted when the spec's hash changes. */
+function workerPod(job: StreamJob, settings: OperatorSettings): V1PodTemplateSpec {
+  const gpu = gpuCount(job) > 0;
+  return {
+    metadata: {
+      labels: labels(job, "worker"),
+      annotations: {
+        "prometheus.io/scrape": "true",
+        "prometheus.io/port": String(PORTS.metrics),
+        "prometheus.io/path": "/metrics",
+        "sabot.dev/spec-hash": specHash(job),
+      },
+    },
+    spec: {
+      automountServiceAccountToken: false,
+      enableServiceLinks: false,
+      securityContext: podSecurityContext(),
+      terminationGracePeriodSeconds: terminationGracePeriodSeconds(settings),
+      affinity: affinity(job, settings, gpu),
+      tolerations: tolerations(gpu),
+      containers: [workerContainer(job, settings)],
+      volumes: [{ name: "tmp", emptyDir: { sizeLimit: "1Gi" } }],
+    },
+  };
+}
+
+function workerContainer(job: StreamJob, settings: OperatorSettings): V1Container {
+  return {
+    name: "worker",
+    image: image(job, settings),
+    imagePullPolicy: settings.imagePullPolicy,
+    args: ["worker"],
+    env: workerEnv(job, settings),
+    envFrom: job.spec.storageSecret ? [{ secretRef: { name: job.spec.storageSecret } }] : undefined,
+    ports: [
+      { name: "exchange", containerPort: PORTS.exchange, protocol: "TCP" },
+      { name: "metrics", containerPort: PORTS.metrics, protocol: "TCP" },
+    ],
+    readinessProbe: { httpGet: { path: "/healthz", port: "metrics" }, periodSeconds: 5, failureThreshold: 3 },
+    livenessProbe: {
+      httpGet: { path: "/healthz", port: "metrics" },
+      initialDelaySeconds: 10,
+      periodSeconds: 10,
+      failureThreshold: 6,
+    },
+    resources: workerResources(job),
+    securityContext: containerSecurityContext(),
+    lifecycle: lifecycle(settings),
+    volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
   };
 }
 
