@@ -10,6 +10,7 @@ function lazy<A extends unknown[]>(load: () => Promise<(...args: A) => void | Pr
   return async (...args: A): Promise<void> => (await load())(...args);
 }
 const runCommand = lazy(async () => (await import("./run-command.js")).runCommand);
+const uiCommand = lazy(async () => (await import("./ui-command.js")).uiCommand);
 const coordinatorCommand = lazy(async () => (await import("./cluster-commands.js")).coordinatorCommand);
 const workerCommand = lazy(async () => (await import("./cluster-commands.js")).workerCommand);
 const savepointCommand = lazy(async () => (await import("./savepoint-command.js")).savepointCommand);
@@ -62,6 +63,15 @@ program
   .option("--port <port>", "exchange port (default: any free port)")
   .option("--bind <address>", "address to listen on (default 127.0.0.1)")
   .action(workerCommand);
+
+program
+  .command("ui")
+  .description("port-forward to a StreamJob's web UI (docs/ui.md) and open it")
+  .argument("<job>", "StreamJob name")
+  .option("-n, --namespace <ns>", "namespace of the job (default: kubectl's current)")
+  .option("--port <port>", "local port", "8081")
+  .option("--no-open", "print the URL without opening a browser")
+  .action(uiCommand);
 
 program
   .command("operator")

@@ -39,6 +39,8 @@ export function coordinatorEnv(job: StreamJob, settings: OperatorSettings, opts:
   const env: V1EnvVar[] = [
     { name: "SABOT_BIND_ADDRESS", value: "0.0.0.0" },
     { name: "SABOT_COORDINATOR_PORT", value: String(PORTS.control) },
+    // The web UI (docs/ui.md), read-only: actions need SABOT_UI_ACTIONS and SABOT_UI_TOKEN, which the operator never sets.
+    { name: "SABOT_UI_PORT", value: String(PORTS.ui) },
     { name: "SABOT_PARALLELISM", value: String(job.spec.parallelism ?? 1) },
     { name: "SABOT_SHUTDOWN_TIMEOUT", value: `${settings.shutdownTimeoutSeconds}s` },
     { name: "SABOT_LOG_LEVEL", value: settings.logLevel },
@@ -90,7 +92,10 @@ export function buildCoordinatorDeployment(job: StreamJob, settings: OperatorSet
               args: ["coordinator", `${SPEC_DIR}/${SPEC_FILE}`],
               env: coordinatorEnv(job, settings, opts),
               envFrom: job.spec.storageSecret ? [{ secretRef: { name: job.spec.storageSecret } }] : undefined,
-              ports: [{ name: "control", containerPort: PORTS.control, protocol: "TCP" }],
+              ports: [
+                { name: "control", containerPort: PORTS.control, protocol: "TCP" },
+                { name: "ui", containerPort: PORTS.ui, protocol: "TCP" },
+              ],
               // The Control API is gRPC; the coordinator is ready once it accepts connections.
               readinessProbe: { tcpSocket: { port: "control" }, periodSeconds: 5, failureThreshold: 3 },
               resources: { requests: { cpu, memory }, limits: { memory } },
@@ -121,9 +126,17 @@ export function buildCoordinatorService(job: StreamJob): V1Service {
     spec: {
       type: "ClusterIP",
       selector: selectorLabels(job, "coordinator"),
-      ports: [{ name: "control", port: PORTS.control, targetPort: "control", protocol: "TCP", appProtocol: "grpc" }],
+      ports: [
+        { name: "control", port: PORTS.control, targetPort: "control", protocol: "TCP", appProtocol: "grpc" },
+        { name: "ui", port: PORTS.ui, targetPort: "ui", protocol: "TCP", appProtocol: "http" },
+      ],
     },
   };
+}
+
+/** The web UI inside the cluster (status.webUrl); `sabot ui <job>` port-forwards to it. */
+export function coordinatorWebUrl(job: StreamJob): string {
+  return `http://${childNames(job).coordinator}.${job.metadata.namespace}.svc:${PORTS.ui}/`;
 }
 
 export function coordinatorAddress(job: StreamJob): string {

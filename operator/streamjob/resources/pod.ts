@@ -11,7 +11,7 @@ import type { OperatorSettings } from "./settings.js";
 
 /** Pieces shared by coordinator and worker pods. */
 
-export const PORTS = { control: 7070, exchange: 7071, metrics: 9090 } as const;
+export const PORTS = { control: 7070, exchange: 7071, metrics: 9090, ui: 8081 } as const;
 /** The user the runtime image runs as (distroless `nonroot`). */
 export const RUNTIME_UID = 65532;
 export const GPU_RESOURCE = "nvidia.com/gpu";

@@ -99,6 +99,9 @@ export const StreamJobStatus = Type.Object(
         },
       ),
     ),
+    webUrl: Optional(
+      Type.String({ description: "The job's web UI inside the cluster (the coordinator Service's ui port); `sabot ui <job>` port-forwards to it." }),
+    ),
     selector: Optional(
       Type.String({
         description: "Label selector of the job's worker pods (the scale subresource's labelSelectorPath, for HPA and KEDA).",

@@ -2,7 +2,7 @@ import type { V1Container, V1EnvVar, V1PodSpec } from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
 import { buildChildren } from "../../../../operator/streamjob/resources/children.js";
 import { buildConfigMap } from "../../../../operator/streamjob/resources/configmap.js";
-import { buildCoordinatorDeployment, buildCoordinatorService } from "../../../../operator/streamjob/resources/coordinator.js";
+import { buildCoordinatorDeployment, buildCoordinatorService, coordinatorWebUrl } from "../../../../operator/streamjob/resources/coordinator.js";
 import { asStreamJob } from "../../../../operator/streamjob/job.js";
 import { nodeOptions, quantityBytes } from "../../../../operator/streamjob/resources/pod.js";
 import { operatorSettings, type OperatorSettings } from "../../../../operator/streamjob/resources/settings.js";
@@ -178,7 +178,19 @@ describe("coordinator Deployment", () => {
     const svc = buildCoordinatorService(streamJob("orders"));
     expect(svc.metadata!.name).toBe("orders-coordinator");
     expect(svc.spec!.selector).toEqual({ "sabot.dev/job": "orders", "app.kubernetes.io/component": "coordinator" });
-    expect(svc.spec!.ports).toEqual([{ name: "control", port: 7070, targetPort: "control", protocol: "TCP", appProtocol: "grpc" }]);
+    expect(svc.spec!.ports).toEqual([
+      { name: "control", port: 7070, targetPort: "control", protocol: "TCP", appProtocol: "grpc" },
+      { name: "ui", port: 8081, targetPort: "ui", protocol: "TCP", appProtocol: "http" },
+    ]);
+  });
+
+  it("serves the web UI read-only on the ui port, whose in-cluster URL is status.webUrl", () => {
+    const job = streamJob("orders");
+    const c = podOf(buildCoordinatorDeployment(job, operatorSettings())).containers[0];
+    expect(c.ports).toContainEqual({ name: "ui", containerPort: 8081, protocol: "TCP" });
+    expect(c.env).toContainEqual({ name: "SABOT_UI_PORT", value: "8081" });
+    expect(c.env!.map((e) => e.name)).not.toContain("SABOT_UI_ACTIONS");
+    expect(coordinatorWebUrl(job)).toBe(`http://orders-coordinator.${job.metadata.namespace}.svc:8081/`);
   });
 });
 
