@@ -120,6 +120,33 @@
     );
   }
 
+  /** [element id, title, [[column, label, color], ...]] of each plot. */
+  const PLOTS = [
+    [
+      "plot-rates",
+      "Records per second",
+      [
+        ["recordsInPerSecond", "in", "#38c"],
+        ["recordsOutPerSecond", "out", "#3a6"],
+      ],
+    ],
+    [
+      "plot-busy",
+      "Busy / backpressured",
+      [
+        ["busy", "busy", "#a6c"],
+        ["backpressured", "backpressured", "#c44"],
+      ],
+    ],
+    [
+      "plot-lag",
+      "Lag",
+      [
+        ["watermarkLagSeconds", "watermark lag (s)", "#c83"],
+        ["kafkaLag", "Kafka lag", "#555"],
+      ],
+    ],
+  ].map(([id, title, series]) => [id, title, series.map(([key, label, color]) => ({ key, label, color }))]);
   const plots = {};
   function plot(id, title, series, columns) {
     const data = [columns.t, ...series.map((s) => columns[s.key])];
@@ -150,33 +177,7 @@
     };
     for (const s of h.samples) for (const k of Object.keys(cols)) cols[k].push(k === "t" ? s.t / 1000 : s[k]);
     document.body.dataset.samples = String(h.samples.length);
-    plot(
-      "plot-rates",
-      "Records per second",
-      [
-        { key: "recordsInPerSecond", label: "in", color: "#38c" },
-        { key: "recordsOutPerSecond", label: "out", color: "#3a6" },
-      ],
-      cols,
-    );
-    plot(
-      "plot-busy",
-      "Busy / backpressured",
-      [
-        { key: "busy", label: "busy", color: "#a6c" },
-        { key: "backpressured", label: "backpressured", color: "#c44" },
-      ],
-      cols,
-    );
-    plot(
-      "plot-lag",
-      "Lag",
-      [
-        { key: "watermarkLagSeconds", label: "watermark lag (s)", color: "#c83" },
-        { key: "kafkaLag", label: "Kafka lag", color: "#555" },
-      ],
-      cols,
-    );
+    for (const [id, title, series] of PLOTS) plot(id, title, series, cols);
   }
 
   async function poll() {
