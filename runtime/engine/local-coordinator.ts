@@ -161,7 +161,7 @@ export class LocalCheckpointCoordinator {
     const at = Date.now();
     this.onEvent({ type: "triggered", id, kind: "checkpoint", at });
     const done = this.complete(id, at)
-      .then((sizeBytes) => {
+      .then(({ bytes: sizeBytes, operatorBytes }) => {
         const durationMs = performance.now() - started;
         this.count("completed", { checkpoint: id, ms: Math.round(durationMs) });
         this.onEvent({
@@ -169,6 +169,7 @@ export class LocalCheckpointCoordinator {
           id,
           durationMs,
           sizeBytes,
+          operatorBytes,
           path: this.storage.describe(checkpointDir(this.job, id)),
         });
       })
@@ -196,7 +197,7 @@ export class LocalCheckpointCoordinator {
   }
 
   /** Cut, state and manifest within the timeout; then the sinks and sources commit. Resolves with the state's bytes. */
-  private async complete(id: number, timestamp: number): Promise<number> {
+  private async complete(id: number, timestamp: number): Promise<Written> {
     let timer: ReturnType<typeof setTimeout> | undefined;
     // After a timeout the write goes on in the background: its storage refuses further objects,
     // so a late manifest cannot appear (one already being put may still land; it is consistent).
@@ -206,23 +207,23 @@ export class LocalCheckpointCoordinator {
         reject(new Error(`checkpoint ${id} took longer than checkpointing.timeout (${this.timeoutMs} ms)`));
       }, this.timeoutMs);
     });
-    let bytes: number;
+    let written: Written;
     try {
-      bytes = await Promise.race([this.persist(id, timestamp), deadline]);
+      written = await Promise.race([this.persist(id, timestamp), deadline]);
     } finally {
       clearTimeout(timer);
       this.waiting.delete(id);
     }
-    if (this.aborted) return bytes;
+    if (this.aborted) return written;
     // After the manifest and before the sources: a source never commits past output not yet visible.
     await this.checkpoints.complete(id);
     const { deleted } = await applyRetention(this.storage, this.job, this.retain);
     if (deleted.length > 0) this.log.debug({ deleted }, "pruned old checkpoints");
-    return bytes;
+    return written;
   }
 
   /** Triggers the task's cut, waits for its state, and writes the manifest. */
-  private async persist(id: number, timestamp: number): Promise<number> {
+  private async persist(id: number, timestamp: number): Promise<Written> {
     const acked = new Promise<SubtaskAck>((resolve) => this.waiting.set(id, resolve));
     this.checkpoints.trigger({ checkpointId: id, savepoint: false, stop: false });
     const ack = await acked;
@@ -240,7 +241,10 @@ export class LocalCheckpointCoordinator {
       guarded(this.storage, () => this.aborted || this.abandoned.has(id)),
       manifest,
     );
-    return bytes;
+    const operatorBytes: Record<string, number> = {};
+    for (const [op, { subtasks }] of Object.entries(manifest.operators))
+      operatorBytes[op] = subtasks.reduce((sum, s) => sum + s.files.reduce((n, f) => n + f.bytes, 0), 0);
+    return { bytes, operatorBytes };
   }
 
   /** Stops taking new checkpoints and waits for the one in flight (normal end of the job). */
@@ -263,6 +267,12 @@ export class LocalCheckpointCoordinator {
     this.stopTimer();
     await this.inFlight;
   }
+}
+
+/** A checkpoint's state size, in all and per operator id. */
+interface Written {
+  bytes: number;
+  operatorBytes: Record<string, number>;
 }
 
 /** The storage, refusing writes once `stopped()` (a timed-out or aborted checkpoint). */

@@ -18,6 +18,7 @@ export function localJobView(job: LocalJob, checkpoints: CheckpointLog): JobView
     counters: () => registryCounters(job.metrics, shape),
     watermarks: () => registryWatermarks(job.metrics),
     checkpoints: () => checkpoints.snapshot(),
+    stateBytes: () => checkpoints.stateBytes(),
     stop: async () => job.stop(),
   };
 }

@@ -66,6 +66,7 @@ export function createApi(view: JobView, policy: ActionPolicy): WebApi {
 async function graph(view: JobView, sampler: Sampler): Promise<Graph> {
   const shape = view.shape();
   const r = sampler.rates();
+  const state = view.stateBytes?.() ?? {};
   return {
     ...shape,
     nodes: shape.nodes.map((n) => ({
@@ -74,6 +75,7 @@ async function graph(view: JobView, sampler: Sampler): Promise<Graph> {
       recordsOutPerSecond: r.out[n.id] ?? null,
       busy: r.busy,
       backpressured: r.backpressured,
+      stateBytes: state[n.id] ?? n.stateBytes,
     })),
   };
 }

@@ -10,6 +10,8 @@ export type CheckpointEvent =
       id: number;
       durationMs: number;
       sizeBytes: number | null;
+      /** State bytes per operator id, for the graph's state size. */
+      operatorBytes?: Record<string, number>;
       alignmentMs?: number;
       path: string | null;
     }
@@ -20,6 +22,7 @@ export class CheckpointLog {
   private readonly entries: CheckpointEntry[] = [];
   private completed = 0;
   private failed = 0;
+  private operatorBytes: Record<string, number> = {};
 
   readonly record = (e: CheckpointEvent): void => {
     if (e.type === "triggered") {
@@ -40,6 +43,7 @@ export class CheckpointLog {
     const entry = this.entries.find((x) => x.id === e.id);
     if (e.type === "completed") {
       this.completed++;
+      if (e.operatorBytes) this.operatorBytes = e.operatorBytes;
       if (entry)
         Object.assign(entry, {
           status: "completed",
@@ -53,6 +57,11 @@ export class CheckpointLog {
       if (entry) Object.assign(entry, { status: "failed", durationMs: e.durationMs, failure: e.reason });
     }
   };
+
+  /** Each operator's state in the latest completed checkpoint, by operator id. */
+  stateBytes(): Record<string, number> {
+    return { ...this.operatorBytes };
+  }
 
   snapshot(): Checkpoints {
     return { completed: this.completed, failed: this.failed, history: this.entries.map((e) => ({ ...e })) };

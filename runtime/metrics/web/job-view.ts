@@ -33,6 +33,8 @@ export interface JobView {
   counters(): Promise<Counters>;
   watermarks(): Promise<Watermarks>;
   checkpoints(): Checkpoints;
+  /** State bytes per node id, from the latest checkpoint; absent where the runner cannot tell. */
+  stateBytes?(): Record<string, number>;
   /** Takes a savepoint; resolves with where it was written. */
   savepoint?(): Promise<string>;
   /** Asks the job to stop (drain, as `sabot stop`). */

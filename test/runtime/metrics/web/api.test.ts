@@ -46,6 +46,8 @@ describe("web API", () => {
       "pipeline[2].window",
       "sink:out",
     ]);
+    const window = (await get<Graph>(ui, "/api/v1/graph")).nodes.find((n) => n.id === "pipeline[2].window");
+    expect(window?.stateBytes).toBeGreaterThan(0);
     // Checkpoint storage turned unwritable: the job's checkpoint folder becomes a file.
     await rename(join(dir, "chk", UI_JOB), join(dir, "chk-old"));
     await writeFile(join(dir, "chk", UI_JOB), "not a folder");
