@@ -1,6 +1,7 @@
 import type { Condition } from "../../runtime/contract/status/condition.js";
 import type { StreamJobStatus } from "../../runtime/contract/status/streamjob.js";
-import { coordinatorWebUrl, desiredParallelism } from "./resources/coordinator.js";
+import { desiredParallelism } from "./resources/coordinator.js";
+import { webUrl } from "./resources/ingress.js";
 import { type StreamJob, workerSelector } from "./job.js";
 import { mergeConditions } from "../kube/conditions.js";
 import type { ClusterView, Step } from "./states/types.js";
@@ -92,7 +93,7 @@ export function composeStatus(job: StreamJob, step: Step, o: Observed, now: Date
     parallelism: o.workers?.status?.readyReplicas ?? 0,
     desiredParallelism: deployed ? desiredParallelism(deployed) : 0,
     selector: workerSelector(job),
-    webUrl: coordinatorWebUrl(job),
+    webUrl: webUrl(job),
     ...(step.error ? { error: step.error } : {}),
   };
 }

@@ -2,6 +2,7 @@ import type { KubernetesObject } from "@kubernetes/client-node";
 import { createHash } from "node:crypto";
 import { buildConfigMap } from "./configmap.js";
 import { buildCoordinatorDeployment, buildCoordinatorService, type DeployOptions } from "./coordinator.js";
+import { buildIngress } from "./ingress.js";
 import type { StreamJob } from "../job.js";
 import type { OperatorSettings } from "./settings.js";
 import { buildWorkersService, buildWorkerStatefulSet } from "./workers.js";
@@ -15,10 +16,12 @@ export const CHILDREN_HASH = "sabot.dev/children-hash";
  * then tell a reconcile whether the children already are as it would apply them.
  */
 export function buildChildren(job: StreamJob, settings: OperatorSettings, opts: DeployOptions = {}): KubernetesObject[] {
-  const children = [
+  const ingress = buildIngress(job);
+  const children: KubernetesObject[] = [
     buildConfigMap(job),
     buildCoordinatorService(job),
     buildWorkersService(job),
+    ...(ingress ? [ingress] : []),
     buildCoordinatorDeployment(job, settings, opts),
     buildWorkerStatefulSet(job, settings),
   ];

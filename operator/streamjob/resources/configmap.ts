@@ -43,6 +43,7 @@ export const OPERATOR_ONLY_FIELDS = [
   "savepointInterval",
   "savepointRetain",
   "autoscaler",
+  "ingress",
 ] as const;
 
 /** The spec without OPERATOR_ONLY_FIELDS: two specs that agree here run the same pods. */

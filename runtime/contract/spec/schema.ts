@@ -245,6 +245,18 @@ export const WorkerSpec = Type.Object(
   { additionalProperties: false, description: "The worker pods (their resources are spec.resources): a pod template merged over spec.podTemplate." },
 );
 
+export const IngressSpec = Type.Object(
+  {
+    host: Type.String({ minLength: 1, maxLength: 253, description: "Host name the web UI is served at, e.g. orders.sabot.example.com." }),
+    className: Optional(Type.String({ minLength: 1, description: "IngressClass (spec.ingressClassName); the cluster's default if absent." })),
+    tlsSecret: Optional(Type.String({ minLength: 1, description: "Secret with the host's TLS certificate; the UI's URL is then https." })),
+  },
+  {
+    additionalProperties: false,
+    description: "An Ingress to the job's web UI (docs/ui.md), as the Flink operator's spec.ingress. Read-only UI: put authentication in front of it.",
+  },
+);
+
 export const RestartStrategySpec = Type.Object(
   {
     maxRestarts: Optional(Type.Integer({ minimum: 0, description: "Restarts after failures before the job fails (default 10)." })),
@@ -275,6 +287,7 @@ export const StreamJobSpecSchema = Type.Object(
     podTemplate: Optional(PodTemplateSpec),
     coordinator: Optional(CoordinatorSpec),
     worker: Optional(WorkerSpec),
+    ingress: Optional(IngressSpec),
     autoscaler: Optional(AutoscalerSpec),
     upgradeMode: Optional(
       StringEnum(

@@ -100,7 +100,9 @@ export const StreamJobStatus = Type.Object(
       ),
     ),
     webUrl: Optional(
-      Type.String({ description: "The job's web UI inside the cluster (the coordinator Service's ui port); `sabot ui <job>` port-forwards to it." }),
+      Type.String({
+        description: "The job's web UI: at spec.ingress's host when set, else the coordinator Service's ui port inside the cluster (`sabot ui <job>` port-forwards to it).",
+      }),
     ),
     selector: Optional(
       Type.String({
