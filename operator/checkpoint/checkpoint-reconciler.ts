@@ -20,7 +20,7 @@ import {
   type Transition,
   waitingForRetry,
 } from "./checkpoint-status.js";
-import { coordinatorStarting, type CoordinatorClients, GRPC_FAILED_PRECONDITION, GRPC_NOT_FOUND, grpcCode, grpcMessage } from "../streamjob/coordinator-client.js";
+import { type CoordinatorApi, coordinatorStarting, type CoordinatorClients, GRPC_FAILED_PRECONDITION, GRPC_NOT_FOUND, grpcCode, grpcMessage } from "../streamjob/coordinator-client.js";
 
 /** A Checkpoint as read from the API server. */
 export interface CheckpointObject {
@@ -50,6 +50,20 @@ export interface CheckpointCaches {
 }
 
 const PLURAL = "checkpoints";
+
+/** One attempt on a Checkpoint whose job exists: what each step of it reads. */
+interface Attempt {
+  cp: CheckpointObject;
+  job: StreamJob;
+  /** The status so far (phase Pending when new). */
+  s: CheckpointStatus;
+  now: number;
+  /** No status yet: the first Pending is announced with an Event. */
+  fresh: boolean;
+  created: number;
+  client: CoordinatorApi;
+  common: { backoff: BackoffPolicy; pollMs: number; timeoutMs: number };
+}
 const NONE: CheckpointInfo = { id: 0, kind: "", state: "NONE", path: "", bytes: 0, triggeredAtMs: 0, durationMs: 0, error: "", attempt: 0 };
 
 /**
@@ -140,29 +154,44 @@ export class CheckpointReconciler {
     const s: CheckpointStatus = { failedAttempts: 0, ...cp.status, phase: cp.status?.phase ?? "Pending" };
     const fresh = cp.status?.phase === undefined;
     const created = Date.parse(cp.metadata.creationTimestamp?.toString() ?? "") || now;
-    const jobName = cp.spec.jobRef.name;
-    if (!job || job.metadata.deletionTimestamp) {
-      if (s.phase === "InProgress") return abandoned(s, `StreamJob ${jobName} was deleted while the savepoint was in progress`, now);
-      if (now - created > this.o.pendingTimeoutMs) return abandoned(s, `StreamJob ${jobName} does not exist in this namespace`, now);
-      return this.pending(s, fresh, `waiting for StreamJob ${jobName} to exist`);
-    }
+    if (!job || job.metadata.deletionTimestamp) return this.withoutJob(cp, s, fresh, created, now);
     const retryIn = waitingForRetry(s, now);
     if (retryIn !== undefined) return { status: s, requeueMs: retryIn };
 
     const client = this.clients.for(job);
     const common = { backoff: this.o.backoff, pollMs: this.o.pollMs, timeoutMs: this.timeoutMs(job) };
-    if (s.phase === "InProgress") {
-      try {
-        const info = await client.getCheckpoint(s.checkpointId ?? 0);
-        return progressed(cp.spec, s, info, now, { ...common, storageSecret: job.spec.storageSecret });
-      } catch (err) {
-        this.clients.unavailable(job, err);
-        // NOT_FOUND: a coordinator that restarted has forgotten the savepoint it was taking.
-        if (grpcCode(err) === GRPC_NOT_FOUND) return progressed(cp.spec, s, { ...NONE, id: s.checkpointId ?? 0 }, now, common);
-        return progressed(cp.spec, s, undefined, now, { ...common, pollError: grpcMessage(err) });
-      }
-    }
+    const a: Attempt = { cp, job, s, now, fresh, created, client, common };
+    if (s.phase === "InProgress") return this.pollSavepoint(a);
+    const notNow = this.refuseForJobState(a);
+    if (notNow) return notNow;
+    if (cp.spec.type === "checkpoint") return this.recordLatestCheckpoint(a);
+    return this.triggerSavepoint(a);
+  }
 
+  /** The job is missing or being deleted: wait for it a while, then give up. */
+  private withoutJob(cp: CheckpointObject, s: CheckpointStatus, fresh: boolean, created: number, now: number): Transition {
+    const jobName = cp.spec.jobRef.name;
+    if (s.phase === "InProgress") return abandoned(s, `StreamJob ${jobName} was deleted while the savepoint was in progress`, now);
+    if (now - created > this.o.pendingTimeoutMs) return abandoned(s, `StreamJob ${jobName} does not exist in this namespace`, now);
+    return this.pending(s, fresh, `waiting for StreamJob ${jobName} to exist`);
+  }
+
+  /** Follows the savepoint in progress on the coordinator. */
+  private async pollSavepoint({ cp, job, s, now, client, common }: Attempt): Promise<Transition> {
+    try {
+      const info = await client.getCheckpoint(s.checkpointId ?? 0);
+      return progressed(cp.spec, s, info, now, { ...common, storageSecret: job.spec.storageSecret });
+    } catch (err) {
+      this.clients.unavailable(job, err);
+      // NOT_FOUND: a coordinator that restarted has forgotten the savepoint it was taking.
+      if (grpcCode(err) === GRPC_NOT_FOUND) return progressed(cp.spec, s, { ...NONE, id: s.checkpointId ?? 0 }, now, common);
+      return progressed(cp.spec, s, undefined, now, { ...common, pollError: grpcMessage(err) });
+    }
+  }
+
+  /** A job without storage, a job that is not running (yet): fail, wait or give up; null when the job can take a savepoint now. */
+  private refuseForJobState({ cp, job, s, now, fresh, created, common }: Attempt): Transition | null {
+    const jobName = cp.spec.jobRef.name;
     if (cp.spec.type !== "checkpoint" && !job.spec.checkpointing?.storage)
       return failAttempt(
         cp.spec,
@@ -179,20 +208,25 @@ export class CheckpointReconciler {
         return abandoned(s, `StreamJob ${jobName} was not Running within ${Math.round(this.o.pendingTimeoutMs / 1000)}s (it is ${phase ?? "new"})`, now);
       return this.pending(s, fresh, `waiting for StreamJob ${jobName} to be Running (it is ${phase ?? "new"})`);
     }
+    return null;
+  }
 
-    if (cp.spec.type === "checkpoint") {
-      // Records the newest completed checkpoint; triggers nothing.
-      try {
-        const info = (await client.getJobStatus()).lastCheckpoint;
-        if (!info || info.state !== "COMPLETED" || info.id === 0)
-          return failAttempt(cp.spec, s, `StreamJob ${jobName} has no completed checkpoint yet`, now, common);
-        const sec = job.spec.storageSecret;
-        return completed({ ...s, jobGeneration: job.metadata.generation ?? 0 }, info, now, sec ? { storageSecret: sec } : {});
-      } catch (err) {
-        this.clients.unavailable(job, err);
-        return failAttempt(cp.spec, s, `cannot reach the coordinator: ${grpcMessage(err)}`, now, common);
-      }
+  /** type: checkpoint records the newest completed checkpoint; triggers nothing. */
+  private async recordLatestCheckpoint({ cp, job, s, now, client, common }: Attempt): Promise<Transition> {
+    const jobName = cp.spec.jobRef.name;
+    try {
+      const info = (await client.getJobStatus()).lastCheckpoint;
+      if (info?.state !== "COMPLETED" || info.id === 0)
+        return failAttempt(cp.spec, s, `StreamJob ${jobName} has no completed checkpoint yet`, now, common);
+      const sec = job.spec.storageSecret;
+      return completed({ ...s, jobGeneration: job.metadata.generation ?? 0 }, info, now, sec ? { storageSecret: sec } : {});
+    } catch (err) {
+      this.clients.unavailable(job, err);
+      return failAttempt(cp.spec, s, `cannot reach the coordinator: ${grpcMessage(err)}`, now, common);
     }
+  }
+
+  private async triggerSavepoint({ cp, job, s, now, fresh, created, client, common }: Attempt): Promise<Transition> {
     try {
       const info = await client.triggerSavepoint({ stop: false, reason: `Checkpoint ${cp.metadata.namespace}/${cp.metadata.name}` });
       return started(s, info, job.metadata.generation ?? 0, now, this.o.pollMs);
@@ -200,7 +234,7 @@ export class CheckpointReconciler {
       this.clients.unavailable(job, err);
       const starting = grpcCode(err) === GRPC_FAILED_PRECONDITION ? await coordinatorStarting(client) : undefined;
       if (starting && now - created <= this.o.pendingTimeoutMs)
-        return this.pending(s, fresh, `waiting for StreamJob ${jobName} to run (its coordinator is ${starting})`);
+        return this.pending(s, fresh, `waiting for StreamJob ${cp.spec.jobRef.name} to run (its coordinator is ${starting})`);
       // Storage was checked above; what the coordinator refuses now (not all subtasks running, a
       // stop-with-savepoint in flight) may pass on a later attempt.
       const why = grpcCode(err) === GRPC_FAILED_PRECONDITION ? "the coordinator refused the savepoint" : "cannot reach the coordinator";
