@@ -18,7 +18,13 @@ const ENGINE_LAYERS = [
 const alt = (names) => `(${names.join("|")})`;
 
 /** A rule that imports from paths matching `from` must never reach paths matching `to`. */
-const forbid = (name, from, to, comment) => ({ name, comment, severity: "error", from: { path: from }, to: { path: to } });
+const forbid = (name, from, to, comment) => ({
+  name,
+  comment,
+  severity: "error",
+  from: { path: from },
+  to: { path: to },
+});
 
 const layerRules = ENGINE_LAYERS.slice(0, -1).map((row, i) => {
   const above = ENGINE_LAYERS.slice(i + 1).flat();

@@ -21,9 +21,10 @@
  *   SABOT_OPERATOR_CHECKPOINT_STORAGE (s3://bucket/prefix or file:///path: storage of jobs that name
  *   none) and SABOT_OPERATOR_CHECKPOINT_STORAGE_SECRET (its credentials Secret in the jobs' namespaces)
  */
-import { KubeConfig } from "@kubernetes/client-node";
-import { hostname } from "node:os";
+
 import type { AddressInfo } from "node:net";
+import { hostname } from "node:os";
+import { KubeConfig } from "@kubernetes/client-node";
 import pino from "pino";
 import { serveOperatorHttp } from "./kube/http.js";
 import { OperatorManager } from "./manager.js";
@@ -44,7 +45,9 @@ function fatal(message: string): never {
 function envChoice<T extends string>(name: string, allowed: readonly T[]): T | undefined {
   const v = env[name];
   if (!v) return undefined;
-  return (allowed as readonly string[]).includes(v) ? (v as T) : fatal(`${name}=${v} is not one of ${allowed.join(", ")}`);
+  return (allowed as readonly string[]).includes(v)
+    ? (v as T)
+    : fatal(`${name}=${v} is not one of ${allowed.join(", ")}`);
 }
 function envSeconds(name: string): number | undefined {
   const v = env[name];
@@ -59,7 +62,8 @@ const keepOffGpu = envChoice("SABOT_OPERATOR_KEEP_CPU_JOBS_OFF_GPU_NODES", ["tru
 const shutdownSeconds = envSeconds("SABOT_OPERATOR_SHUTDOWN_TIMEOUT_SECONDS");
 const preStopSeconds = envSeconds("SABOT_OPERATOR_PRESTOP_SLEEP_SECONDS");
 const workers = env.SABOT_OPERATOR_WORKERS;
-if (workers !== undefined && !/^[1-9]\d*$/.test(workers)) fatal(`SABOT_OPERATOR_WORKERS=${workers} is not a whole number ≥ 1`);
+if (workers !== undefined && !/^[1-9]\d*$/.test(workers))
+  fatal(`SABOT_OPERATOR_WORKERS=${workers} is not a whole number ≥ 1`);
 const storageUrl = env.SABOT_OPERATOR_CHECKPOINT_STORAGE ?? "";
 if (storageUrl && !/^(s3:\/\/[^/]+|file:\/\/\/)/.test(storageUrl))
   fatal(`SABOT_OPERATOR_CHECKPOINT_STORAGE=${storageUrl} is not s3://bucket/prefix or file:///path`);

@@ -3,9 +3,9 @@ import type { Logger } from "pino";
 import { AutoscalerLoop, type AutoscalerLoopOptions } from "./autoscaler/loop.js";
 import { AutoscalerMetrics } from "./autoscaler/metrics.js";
 import { CheckpointController, type CheckpointControllerOptions } from "./checkpoint/checkpoint-controller.js";
-import { type ControllerOptions, StreamJobController } from "./streamjob/controller.js";
 import { LeaderElector } from "./kube/leader.js";
 import { OperatorMetrics } from "./kube/metrics.js";
+import { type ControllerOptions, StreamJobController } from "./streamjob/controller.js";
 
 export interface ManagerOptions extends Omit<ControllerOptions, "metrics"> {
   identity: string;
@@ -66,7 +66,9 @@ export class OperatorManager {
   }
 
   private chain(step: () => Promise<void>): Promise<void> {
-    this.transition = this.transition.then(step).catch((err: unknown) => this.log.error({ err }, "controller start/stop failed"));
+    this.transition = this.transition
+      .then(step)
+      .catch((err: unknown) => this.log.error({ err }, "controller start/stop failed"));
     return this.transition;
   }
 
@@ -88,7 +90,11 @@ export class OperatorManager {
     await this.checkpointController.start();
     this.autoscaler = new AutoscalerLoop(
       this.kc,
-      { ...this.opts.autoscaler, ...(this.opts.namespace ? { namespace: this.opts.namespace } : {}), metrics: this.autoscalerMetrics },
+      {
+        ...this.opts.autoscaler,
+        ...(this.opts.namespace ? { namespace: this.opts.namespace } : {}),
+        metrics: this.autoscalerMetrics,
+      },
       this.log.child({ component: "autoscaler" }),
     );
     this.autoscaler.start();

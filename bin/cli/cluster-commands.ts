@@ -1,4 +1,11 @@
-import { coordinatorConfig, type CoordinatorFlags, workerConfig, type WorkerFlags } from "../../runtime/distributed/config.js";
+import { parseDuration } from "../../runtime/contract/spec/duration.js";
+import { loadManifest } from "../../runtime/contract/spec/manifest.js";
+import {
+  type CoordinatorFlags,
+  coordinatorConfig,
+  type WorkerFlags,
+  workerConfig,
+} from "../../runtime/distributed/config.js";
 import { CoordinatorService, exitCode } from "../../runtime/distributed/coordinator/service.js";
 import { LocalCluster } from "../../runtime/distributed/local-cluster.js";
 import { Worker } from "../../runtime/distributed/worker/worker.js";
@@ -6,8 +13,6 @@ import { log } from "../../runtime/log.js";
 import { EngineMetrics } from "../../runtime/metrics/metrics.js";
 import { startMetricsServer } from "../../runtime/metrics/server.js";
 import { planFile } from "../../runtime/planner/validate.js";
-import { loadManifest } from "../../runtime/contract/spec/manifest.js";
-import { parseDuration } from "../../runtime/contract/spec/duration.js";
 import { human } from "./progress.js";
 
 /** `sabot coordinator job.yaml`: the job master of a distributed job (one per job, e.g. a pod). */
@@ -16,12 +21,15 @@ export async function coordinatorCommand(file: string, flags: CoordinatorFlags):
   const service = await CoordinatorService.start(manifest, coordinatorConfig(flags), log);
   console.error(`coordinator of ${manifest.name} listening on ${service.address}`);
   if (service.webUrl) console.error(`web UI: ${service.webUrl}`);
-  let stopping: Promise<unknown> | null = null;
+  // A second signal must not start a second graceful stop.
+  let stopping = false;
   let signalled!: () => void;
   const signal = new Promise<void>((r) => (signalled = r));
   const onSignal = (sig: string) => {
     signalled();
-    stopping ??= service.stopGracefully(`coordinator received ${sig}`);
+    if (stopping) return;
+    stopping = true;
+    void service.stopGracefully(`coordinator received ${sig}`);
   };
   process.once("SIGTERM", () => onSignal("SIGTERM"));
   process.once("SIGINT", () => onSignal("SIGINT"));
@@ -79,6 +87,8 @@ export async function distributedRun(file: string, flags: DistributedRunFlags): 
   process.once("SIGINT", () => cluster.terminate("SIGINT"));
   process.once("SIGTERM", () => cluster.terminate("SIGTERM"));
   const status = await cluster.run();
-  process.stderr.write(`job ${status.state} after ${((Date.now() - started) / 1000).toFixed(2)}s (${status.restarts} restarts): ${status.message}\n`);
+  process.stderr.write(
+    `job ${status.state} after ${((Date.now() - started) / 1000).toFixed(2)}s (${status.restarts} restarts): ${status.message}\n`,
+  );
   process.exitCode = exitCode(status);
 }

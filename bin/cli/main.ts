@@ -20,10 +20,7 @@ function positiveInt(v: string): string {
   return v;
 }
 
-const program = new Command()
-  .name("sabot")
-  .description("Run and inspect Sabot StreamJobs")
-  .showHelpAfterError();
+const program = new Command().name("sabot").description("Run and inspect Sabot StreamJobs").showHelpAfterError();
 
 program
   .command("run")
@@ -34,7 +31,10 @@ program
   .option("-q, --quiet", "no progress lines")
   .option("-p, --parallelism <n>", "run as a coordinator and n worker processes on loopback", positiveInt)
   .option("--metrics-port <port>", "serve Prometheus metrics on 127.0.0.1:<port>/metrics (one process only)")
-  .option("--ui-port <port>", 'serve the web UI and its API (docs/ui.md) on 127.0.0.1:<port>; default a free port, "off" for none; --metrics-port, when given, serves both')
+  .option(
+    "--ui-port <port>",
+    'serve the web UI and its API (docs/ui.md) on 127.0.0.1:<port>; default a free port, "off" for none; --metrics-port, when given, serves both',
+  )
   .action(runCommand);
 
 program

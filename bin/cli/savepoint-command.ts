@@ -15,7 +15,7 @@ export async function savepointCommand(address: string, flags: SavepointFlags): 
   const client = new ControlClient(address);
   const timeoutMs = parseDuration(flags.timeout ?? "10m");
   try {
-    let info;
+    let info: Awaited<ReturnType<ControlClient["triggerSavepoint"]>>;
     try {
       info = await client.triggerSavepoint({ stop: !!flags.stop, reason: "sabot savepoint" });
     } catch (err) {
@@ -27,7 +27,9 @@ export async function savepointCommand(address: string, flags: SavepointFlags): 
     const deadline = Date.now() + timeoutMs;
     while (info.state === "IN_PROGRESS") {
       if (Date.now() > deadline) {
-        console.error(`savepoint ${info.id} did not complete within ${flags.timeout ?? "10m"}; it may still complete: check with GetCheckpoint`);
+        console.error(
+          `savepoint ${info.id} did not complete within ${flags.timeout ?? "10m"}; it may still complete: check with GetCheckpoint`,
+        );
         process.exitCode = 1;
         return;
       }
@@ -39,7 +41,9 @@ export async function savepointCommand(address: string, flags: SavepointFlags): 
       process.exitCode = 1;
       return;
     }
-    console.error(`savepoint ${info.id} completed: ${(info.bytes / 2 ** 20).toFixed(1)} MiB in ${Math.round(info.durationMs)} ms`);
+    console.error(
+      `savepoint ${info.id} completed: ${(info.bytes / 2 ** 20).toFixed(1)} MiB in ${Math.round(info.durationMs)} ms`,
+    );
     console.log(info.path);
   } finally {
     client.close();

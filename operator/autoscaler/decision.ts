@@ -20,7 +20,16 @@ export type DecisionReason =
   | "NoLagMetric"
   | "NoThroughput";
 
-export const REFUSALS: ReadonlySet<DecisionReason> = new Set(["JobNotRunning", "RescaleInProgress", "WarmingUp", "Restarting", "MissingMetrics", "StaleMetrics", "NoLagMetric", "NoThroughput"]);
+export const REFUSALS: ReadonlySet<DecisionReason> = new Set([
+  "JobNotRunning",
+  "RescaleInProgress",
+  "WarmingUp",
+  "Restarting",
+  "MissingMetrics",
+  "StaleMetrics",
+  "NoLagMetric",
+  "NoThroughput",
+]);
 
 export interface DecisionInput {
   nowMs: number;
@@ -117,18 +126,38 @@ export function decide(input: DecisionInput, s: AutoscalerSettings): Decision {
   if ("refusal" in checked) return checked.refusal;
   const w = measure(p, s, checked.metrics);
   if (w.m.sourceRate <= EPS && w.lag > 0)
-    return hold(p, "NoThroughput", `the job read nothing in the last window although the lag is ${w.lag}: it is stuck or blocked downstream, which more subtasks would not fix`, w.inputs);
+    return hold(
+      p,
+      "NoThroughput",
+      `the job read nothing in the last window although the lag is ${w.lag}: it is stuck or blocked downstream, which more subtasks would not fix`,
+      w.inputs,
+    );
   assessLatestScaleUp(p, w);
   const r = recommend(p.input.current, s, w);
   const manual = manualScaleHold(p, s, w, r);
   if (manual) return manual;
   if (r.recommended > p.input.current) return scaleUp(p, w, r);
-  if (r.recommended === p.input.current) return { recommended: r.recommended, change: false, reason: "Steady", message: `keep ${p.input.current}: ${r.why}${r.bounded}`, inputs: w.inputs, history: p.history, parallelismSinceMs: p.sinceMs };
+  if (r.recommended === p.input.current)
+    return {
+      recommended: r.recommended,
+      change: false,
+      reason: "Steady",
+      message: `keep ${p.input.current}: ${r.why}${r.bounded}`,
+      inputs: w.inputs,
+      history: p.history,
+      parallelismSinceMs: p.sinceMs,
+    };
   return scaleDown(p, s, w, r);
 }
 
 /** A decision that keeps the current parallelism. */
-function hold(p: Progress, reason: DecisionReason, message: string, inputs: AutoscalerInputs = {}, pending = p.input.pendingScaleDown): Decision {
+function hold(
+  p: Progress,
+  reason: DecisionReason,
+  message: string,
+  inputs: AutoscalerInputs = {},
+  pending = p.input.pendingScaleDown,
+): Decision {
   return {
     recommended: p.input.current,
     change: false,
@@ -147,9 +176,16 @@ function completeAutoscalerRescale(p: Progress): Decision | null {
   const last = p.history.at(-1);
   if (last?.trigger !== "autoscaler" || last.completedAt) return null;
   if (!(input.running && input.ready === last.to && input.current === last.to))
-    return hold(p, "RescaleInProgress", `rescale ${last.from} → ${last.to} requested at ${last.time} has not finished (${input.ready} of ${last.to} workers ready)`);
+    return hold(
+      p,
+      "RescaleInProgress",
+      `rescale ${last.from} → ${last.to} requested at ${last.time} has not finished (${input.ready} of ${last.to} workers ready)`,
+    );
   const t0 = Date.parse(last.time);
-  p.history = [...p.history.slice(0, -1), { ...last, completedAt: iso(input.nowMs), restartSeconds: round(Math.max(0, input.nowMs - t0) / 1000, 1) }];
+  p.history = [
+    ...p.history.slice(0, -1),
+    { ...last, completedAt: iso(input.nowMs), restartSeconds: round(Math.max(0, input.nowMs - t0) / 1000, 1) },
+  ];
   p.sinceMs = input.nowMs;
   return null;
 }
@@ -160,26 +196,51 @@ function usableMetrics(p: Progress, s: AutoscalerSettings): { refusal: Decision 
   const { current } = input;
   const refuse = (reason: DecisionReason, message: string) => ({ refusal: hold(p, reason, message) });
   if (!input.running || input.ready !== current)
-    return refuse("JobNotRunning", `the job is not running at its parallelism (${input.ready} of ${current} workers ready): no decision until it is`);
+    return refuse(
+      "JobNotRunning",
+      `the job is not running at its parallelism (${input.ready} of ${current} workers ready): no decision until it is`,
+    );
   if (input.sourcesWithoutLag.length > 0)
-    return refuse("NoLagMetric", `source(s) ${input.sourcesWithoutLag.join(", ")} export no consumer lag (only Kafka sources do), so the backlog cannot be measured: the autoscaler does not scale this job`);
+    return refuse(
+      "NoLagMetric",
+      `source(s) ${input.sourcesWithoutLag.join(", ")} export no consumer lag (only Kafka sources do), so the backlog cannot be measured: the autoscaler does not scale this job`,
+    );
   const settledMs = input.nowMs - p.sinceMs;
   // Right after a change the old workers' series are gone and the new ones not yet scraped.
   if (settledMs < s.metricWindowMs)
-    return refuse("WarmingUp", `waiting for a full metric window (${s.metricWindowMs / 1000}s) of data at parallelism ${current}: ${Math.round(settledMs / 1000)}s so far`);
+    return refuse(
+      "WarmingUp",
+      `waiting for a full metric window (${s.metricWindowMs / 1000}s) of data at parallelism ${current}: ${Math.round(settledMs / 1000)}s so far`,
+    );
   const m = input.metrics;
   if (!m || m.subtasks === 0)
-    return refuse("MissingMetrics", `no sabot_subtask_busy_seconds_total series for this job in the last ${s.metricWindowMs / 1000}s: is Prometheus scraping the workers' metrics port?`);
+    return refuse(
+      "MissingMetrics",
+      `no sabot_subtask_busy_seconds_total series for this job in the last ${s.metricWindowMs / 1000}s: is Prometheus scraping the workers' metrics port?`,
+    );
   const staleMs = Math.max(MIN_STALE_MS, s.metricWindowMs / 4);
   if (m.ageSeconds === null || m.ageSeconds * 1000 > staleMs)
-    return refuse("StaleMetrics", `the newest worker sample is ${m.ageSeconds === null ? "missing" : `${Math.round(m.ageSeconds)}s old`} (limit ${staleMs / 1000}s): scraping stopped or the workers are down`);
-  if (m.restarts > 0) return refuse("Restarting", `${m.restarts} worker counter reset(s) in the last ${s.metricWindowMs / 1000}s: the job restarted, its rates are not representative yet`);
+    return refuse(
+      "StaleMetrics",
+      `the newest worker sample is ${m.ageSeconds === null ? "missing" : `${Math.round(m.ageSeconds)}s old`} (limit ${staleMs / 1000}s): scraping stopped or the workers are down`,
+    );
+  if (m.restarts > 0)
+    return refuse(
+      "Restarting",
+      `${m.restarts} worker counter reset(s) in the last ${s.metricWindowMs / 1000}s: the job restarted, its rates are not representative yet`,
+    );
   const coverageMs = (m.coverageSeconds ?? 0) * 1000;
   if (coverageMs < COVERAGE * s.metricWindowMs)
-    return refuse("WarmingUp", `waiting for a full metric window (${s.metricWindowMs / 1000}s) of data at parallelism ${current}: the newest worker series is ${Math.round(coverageMs / 1000)}s old`);
+    return refuse(
+      "WarmingUp",
+      `waiting for a full metric window (${s.metricWindowMs / 1000}s) of data at parallelism ${current}: the newest worker series is ${Math.round(coverageMs / 1000)}s old`,
+    );
   const missingLag = input.streamSources.filter((x) => !m.sourcesWithLag.includes(x));
   if (missingLag.length > 0 || m.lag === null)
-    return refuse("MissingMetrics", `no sabot_kafka_consumer_lag for source(s) ${(missingLag.length ? missingLag : input.streamSources).join(", ")}: the lag cannot be measured`);
+    return refuse(
+      "MissingMetrics",
+      `no sabot_kafka_consumer_lag for source(s) ${(missingLag.length ? missingLag : input.streamSources).join(", ")}: the lag cannot be measured`,
+    );
   return { metrics: m };
 }
 
@@ -190,8 +251,11 @@ function measure(p: Progress, s: AutoscalerSettings, m: ObservedMetrics): Measur
   const inputRate = Math.max(0, m.sourceRate + lagGrowth);
   const busyAvg = m.busySum / m.subtasks;
   const perSubtask = m.busySum > EPS ? m.sourceRate / m.busySum : Number.POSITIVE_INFINITY;
-  const observedRestarts = p.history.filter((r) => r.trigger === "autoscaler" && r.restartSeconds !== undefined).slice(-3);
-  const restartSec = observedRestarts.length > 0 ? Math.max(...observedRestarts.map((r) => r.restartSeconds!)) : s.restartTimeMs / 1000;
+  const observedRestarts = p.history
+    .filter((r) => r.trigger === "autoscaler" && r.restartSeconds !== undefined)
+    .slice(-3);
+  const restartSec =
+    observedRestarts.length > 0 ? Math.max(...observedRestarts.map((r) => r.restartSeconds!)) : s.restartTimeMs / 1000;
   const catchUpSec = s.catchUpDurationMs / 1000;
   const targetRate = inputRate * (1 + restartSec / catchUpSec) + lag / catchUpSec;
   const upper = Math.max(s.minParallelism, Math.min(s.maxParallelism, m.partitions ?? Number.POSITIVE_INFINITY));
@@ -220,10 +284,27 @@ function assessLatestScaleUp(p: Progress, w: Measurement): void {
   const latest = p.history.at(-1);
   // Records per busy second are only a fair capacity estimate while the job is busy: a nearly
   // idle job's fixed costs per batch dominate. Otherwise the assessment waits for load.
-  if (latest && latest.trigger === "autoscaler" && latest.completedAt && latest.effectiveness === undefined && latest.expectedCapacity !== undefined && latest.capacityBefore !== undefined && capacity !== null && w.busyAvg >= MIN_BUSY_TO_ASSESS) {
+  if (
+    latest &&
+    latest.trigger === "autoscaler" &&
+    latest.completedAt &&
+    latest.effectiveness === undefined &&
+    latest.expectedCapacity !== undefined &&
+    latest.capacityBefore !== undefined &&
+    capacity !== null &&
+    w.busyAvg >= MIN_BUSY_TO_ASSESS
+  ) {
     const gain = latest.expectedCapacity - latest.capacityBefore;
     const effectiveness = gain > EPS ? (capacity - latest.capacityBefore) / gain : 1;
-    p.history = [...p.history.slice(0, -1), { ...latest, observedCapacity: round(capacity), effectiveness: round(effectiveness), effective: effectiveness >= EFFECTIVENESS_THRESHOLD }];
+    p.history = [
+      ...p.history.slice(0, -1),
+      {
+        ...latest,
+        observedCapacity: round(capacity),
+        effectiveness: round(effectiveness),
+        effective: effectiveness >= EFFECTIVENESS_THRESHOLD,
+      },
+    ];
   }
 }
 
@@ -232,11 +313,15 @@ function recommend(current: number, s: AutoscalerSettings, w: Measurement): Reco
   const { m, perSubtask, targetRate, upper } = w;
   let needed: number;
   if (targetRate <= EPS) needed = s.minParallelism;
-  else if (!Number.isFinite(perSubtask)) needed = current; // records but no measurable busy time: no basis to move
+  else if (!Number.isFinite(perSubtask))
+    needed = current; // records but no measurable busy time: no basis to move
   else needed = Math.ceil(targetRate / (perSubtask * s.targetUtilization) - 1e-9);
   const recommended = evenly(Math.min(upper, Math.max(s.minParallelism, needed)), upper, m.partitions);
   const why = `input ${fmt(w.inputRate)}/s, lag ${w.lag} (${w.lagGrowth >= 0 ? "+" : ""}${fmt(w.lagGrowth)}/s), ${fmt(perSubtask)}/s per busy subtask, busy ${Math.round(w.busyAvg * 100)}%: target ${fmt(targetRate)}/s at ${Math.round(s.targetUtilization * 100)}% utilization needs ${needed}`;
-  const bounded = recommended !== needed ? ` (bounded to ${recommended}: min ${s.minParallelism}, max ${upper}${m.partitions !== null ? `, ${m.partitions} partitions` : ""})` : "";
+  const bounded =
+    recommended !== needed
+      ? ` (bounded to ${recommended}: min ${s.minParallelism}, max ${upper}${m.partitions !== null ? `, ${m.partitions} partitions` : ""})`
+      : "";
   return { recommended, needed, why, bounded };
 }
 
@@ -244,8 +329,18 @@ function recommend(current: number, s: AutoscalerSettings, w: Measurement): Reco
 function manualScaleHold(p: Progress, s: AutoscalerSettings, w: Measurement, r: Recommendation): Decision | null {
   const { current, nowMs } = p.input;
   const manual = [...p.history].reverse().find((x) => x.trigger === "manual");
-  if (r.recommended !== current && manual && nowMs - Date.parse(manual.time) < s.stabilizationWindowMs && p.sinceMs >= Date.parse(manual.time))
-    return hold(p, "ManualScaleHold", `parallelism ${current} was set by a user at ${manual.time}; the autoscaler keeps it until ${iso(Date.parse(manual.time) + s.stabilizationWindowMs)} (would recommend ${r.recommended}: ${r.why})`, w.inputs);
+  if (
+    r.recommended !== current &&
+    manual &&
+    nowMs - Date.parse(manual.time) < s.stabilizationWindowMs &&
+    p.sinceMs >= Date.parse(manual.time)
+  )
+    return hold(
+      p,
+      "ManualScaleHold",
+      `parallelism ${current} was set by a user at ${manual.time}; the autoscaler keeps it until ${iso(Date.parse(manual.time) + s.stabilizationWindowMs)} (would recommend ${r.recommended}: ${r.why})`,
+      w.inputs,
+    );
   return null;
 }
 
@@ -253,14 +348,34 @@ function manualScaleHold(p: Progress, s: AutoscalerSettings, w: Measurement, r: 
 function scaleUp(p: Progress, w: Measurement, r: Recommendation): Decision {
   const { current, nowMs } = p.input;
   let recommended = r.recommended;
-  const blocker = p.history.find((x) => x.trigger === "autoscaler" && x.effective === false && x.to > x.from && nowMs - Date.parse(x.time) < INEFFECTIVE_MEMORY_MS && recommended > x.from);
+  const blocker = p.history.find(
+    (x) =>
+      x.trigger === "autoscaler" &&
+      x.effective === false &&
+      x.to > x.from &&
+      nowMs - Date.parse(x.time) < INEFFECTIVE_MEMORY_MS &&
+      recommended > x.from,
+  );
   if (blocker) {
     const capped = Math.max(current, blocker.from);
     if (capped === current)
-      return hold(p, "IneffectiveScaling", `would scale up to ${recommended} (${r.why}), but the scale-up ${blocker.from} → ${blocker.to} at ${blocker.time} gained only ${Math.round((blocker.effectiveness ?? 0) * 100)}% of the expected capacity: scaling up is blocked until ${iso(Date.parse(blocker.time) + INEFFECTIVE_MEMORY_MS)}; look for a bottleneck outside the job (sink, broker, skew)`, w.inputs);
+      return hold(
+        p,
+        "IneffectiveScaling",
+        `would scale up to ${recommended} (${r.why}), but the scale-up ${blocker.from} → ${blocker.to} at ${blocker.time} gained only ${Math.round((blocker.effectiveness ?? 0) * 100)}% of the expected capacity: scaling up is blocked until ${iso(Date.parse(blocker.time) + INEFFECTIVE_MEMORY_MS)}; look for a bottleneck outside the job (sink, broker, skew)`,
+        w.inputs,
+      );
     recommended = capped;
   }
-  return { recommended, change: true, reason: "ScaleUp", message: `scale up ${current} → ${recommended}: ${r.why}${r.bounded}`, inputs: w.inputs, history: p.history, parallelismSinceMs: p.sinceMs };
+  return {
+    recommended,
+    change: true,
+    reason: "ScaleUp",
+    message: `scale up ${current} → ${recommended}: ${r.why}${r.bounded}`,
+    inputs: w.inputs,
+    history: p.history,
+    parallelismSinceMs: p.sinceMs,
+  };
 }
 
 /** 6. Scale down: at most scaleDownMaxFactor per step, the highest recommendation of a full stabilization window. */
@@ -269,14 +384,42 @@ function scaleDown(p: Progress, s: AutoscalerSettings, w: Measurement, r: Recomm
   const { inputs } = w;
   const floor = Math.max(s.minParallelism, Math.ceil(current * (1 - s.scaleDownMaxFactor) - 1e-9));
   const step = Math.min(current, evenly(Math.max(r.recommended, floor), w.upper, w.m.partitions));
-  if (step >= current) return { recommended: current, change: false, reason: "Steady", message: `keep ${current}: ${r.why}; a smaller even split is not allowed in one step`, inputs, history: p.history, parallelismSinceMs: p.sinceMs };
+  if (step >= current)
+    return {
+      recommended: current,
+      change: false,
+      reason: "Steady",
+      message: `keep ${current}: ${r.why}; a smaller even split is not allowed in one step`,
+      inputs,
+      history: p.history,
+      parallelismSinceMs: p.sinceMs,
+    };
   const prior = p.input.pendingScaleDown;
-  const pending = prior ? { sinceMs: prior.sinceMs, parallelism: Math.max(prior.parallelism, step) } : { sinceMs: nowMs, parallelism: step };
+  const pending = prior
+    ? { sinceMs: prior.sinceMs, parallelism: Math.max(prior.parallelism, step) }
+    : { sinceMs: nowMs, parallelism: step };
   const lastChange = Math.max(p.sinceMs, ...p.history.map((x) => Date.parse(x.time)));
   const readyAt = Math.max(pending.sinceMs, lastChange) + s.stabilizationWindowMs;
   if (nowMs < readyAt)
-    return { recommended: pending.parallelism, change: false, reason: "ScaleDownPending", message: `would scale down ${current} → ${pending.parallelism} at ${iso(readyAt)} if it is still recommended then (stabilization ${s.stabilizationWindowMs / 1000}s): ${r.why}`, inputs, pendingScaleDown: pending, history: p.history, parallelismSinceMs: p.sinceMs };
-  return { recommended: pending.parallelism, change: true, reason: "ScaleDown", message: `scale down ${current} → ${pending.parallelism} (recommended since ${iso(pending.sinceMs)}): ${r.why}${r.bounded}`, inputs, history: p.history, parallelismSinceMs: p.sinceMs };
+    return {
+      recommended: pending.parallelism,
+      change: false,
+      reason: "ScaleDownPending",
+      message: `would scale down ${current} → ${pending.parallelism} at ${iso(readyAt)} if it is still recommended then (stabilization ${s.stabilizationWindowMs / 1000}s): ${r.why}`,
+      inputs,
+      pendingScaleDown: pending,
+      history: p.history,
+      parallelismSinceMs: p.sinceMs,
+    };
+  return {
+    recommended: pending.parallelism,
+    change: true,
+    reason: "ScaleDown",
+    message: `scale down ${current} → ${pending.parallelism} (recommended since ${iso(pending.sinceMs)}): ${r.why}${r.bounded}`,
+    inputs,
+    history: p.history,
+    parallelismSinceMs: p.sinceMs,
+  };
 }
 
 /** The smallest p' >= p (up to `upper`) that divides the partitions evenly; p when none does. */

@@ -1,7 +1,11 @@
 import { type CustomObjectsApi, PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
 import type { Logger } from "pino";
 import { API_GROUP } from "../../runtime/contract/spec/manifest.js";
-import { type AutoscalerDecision, AutoscalerStatus, type RescaleRecord } from "../../runtime/contract/status/autoscaler.js";
+import {
+  type AutoscalerDecision,
+  AutoscalerStatus,
+  type RescaleRecord,
+} from "../../runtime/contract/status/autoscaler.js";
 import type { Condition } from "../../runtime/contract/status/condition.js";
 import type { EventRecorder } from "../kube/events.js";
 import { sabotObject } from "../kube/object-ref.js";
@@ -98,7 +102,14 @@ export async function evaluateJob(job: StreamJob, nowMs: number, deps: Evaluatio
     lastDecision: last,
     observedParallelism: applied ? decision.recommended : current,
     observedSince: iso(applied ? nowMs : decision.parallelismSinceMs),
-    ...(decision.pendingScaleDown ? { pendingScaleDown: { since: iso(decision.pendingScaleDown.sinceMs), parallelism: decision.pendingScaleDown.parallelism } } : {}),
+    ...(decision.pendingScaleDown
+      ? {
+          pendingScaleDown: {
+            since: iso(decision.pendingScaleDown.sinceMs),
+            parallelism: decision.pendingScaleDown.parallelism,
+          },
+        }
+      : {}),
     history,
     conditions: [readyCondition(prev.conditions, outcome.refused, outcome.reason, outcome.message, s, nowMs)],
   };
@@ -108,17 +119,41 @@ export async function evaluateJob(job: StreamJob, nowMs: number, deps: Evaluatio
 }
 
 /** A parallelism the autoscaler did not set (it updates observedParallelism when it applies one): a user scaled the job. */
-async function noticeManualScale(job: StreamJob, prev: AutoscalerStatus, current: number, nowMs: number, s: AutoscalerSettings, deps: EvaluationDeps): Promise<Observed> {
+async function noticeManualScale(
+  job: StreamJob,
+  prev: AutoscalerStatus,
+  current: number,
+  nowMs: number,
+  s: AutoscalerSettings,
+  deps: EvaluationDeps,
+): Promise<Observed> {
   const history = prev.history ?? [];
   const observedSinceMs = prev.observedSince ? Date.parse(prev.observedSince) : nowMs;
-  const pending = prev.pendingScaleDown ? { sinceMs: Date.parse(prev.pendingScaleDown.since), parallelism: prev.pendingScaleDown.parallelism } : undefined;
-  if (prev.observedParallelism === undefined || prev.observedParallelism === current) return { history, observedSinceMs, pending };
-  await deps.events.record(job, "Normal", "AutoscalerManualScale", `parallelism changed ${prev.observedParallelism} → ${current} outside the autoscaler; it is kept for the stabilization window (${s.stabilizationWindowMs / 1000}s)`);
-  return { history: appendBounded(history, manualRecord(prev.observedParallelism, current, nowMs)), observedSinceMs: nowMs, pending: undefined };
+  const pending = prev.pendingScaleDown
+    ? { sinceMs: Date.parse(prev.pendingScaleDown.since), parallelism: prev.pendingScaleDown.parallelism }
+    : undefined;
+  if (prev.observedParallelism === undefined || prev.observedParallelism === current)
+    return { history, observedSinceMs, pending };
+  await deps.events.record(
+    job,
+    "Normal",
+    "AutoscalerManualScale",
+    `parallelism changed ${prev.observedParallelism} → ${current} outside the autoscaler; it is kept for the stabilization window (${s.stabilizationWindowMs / 1000}s)`,
+  );
+  return {
+    history: appendBounded(history, manualRecord(prev.observedParallelism, current, nowMs)),
+    observedSinceMs: nowMs,
+    pending: undefined,
+  };
 }
 
 /** decide()'s input, less the metrics. */
-function decisionInput(job: StreamJob, current: number, nowMs: number, observed: Observed): Omit<DecisionInput, "metrics"> {
+function decisionInput(
+  job: StreamJob,
+  current: number,
+  nowMs: number,
+  observed: Observed,
+): Omit<DecisionInput, "metrics"> {
   const streams = Object.entries(job.spec.sources);
   return {
     nowMs,
@@ -134,9 +169,19 @@ function decisionInput(job: StreamJob, current: number, nowMs: number, observed:
 }
 
 /** The job's metrics from Prometheus, or why there are none (no URL configured, or a Prometheus error). */
-async function readMetrics(name: string, s: AutoscalerSettings, deps: EvaluationDeps): Promise<{ metrics: ObservedMetrics | null; problem: Problem | null }> {
+async function readMetrics(
+  name: string,
+  s: AutoscalerSettings,
+  deps: EvaluationDeps,
+): Promise<{ metrics: ObservedMetrics | null; problem: Problem | null }> {
   if (!s.prometheusUrl)
-    return { metrics: null, problem: { reason: NO_PROMETHEUS, message: `no Prometheus to read metrics from: set spec.autoscaler.prometheus.url, or ${PROMETHEUS_URL_ENV} on the operator (the Helm value autoscaler.prometheusUrl)` } };
+    return {
+      metrics: null,
+      problem: {
+        reason: NO_PROMETHEUS,
+        message: `no Prometheus to read metrics from: set spec.autoscaler.prometheus.url, or ${PROMETHEUS_URL_ENV} on the operator (the Helm value autoscaler.prometheusUrl)`,
+      },
+    };
   try {
     const client = (deps.prometheus ?? ((u) => new PrometheusClient(u)))(s.prometheusUrl);
     return { metrics: await readJobMetrics(client, name, s.metricWindowMs), problem: null };
@@ -150,12 +195,24 @@ async function readMetrics(name: string, s: AutoscalerSettings, deps: Evaluation
 function decideWithProblem(decision: Decision, problem: Problem | null, current: number): Outcome {
   const refused = REFUSALS.has(decision.reason) || problem !== null;
   if (problem && !["JobNotRunning", "RescaleInProgress", "NoLagMetric"].includes(decision.reason))
-    return { decision: { ...decision, recommended: current, change: false }, reason: problem.reason, message: problem.message, refused };
+    return {
+      decision: { ...decision, recommended: current, change: false },
+      reason: problem.reason,
+      message: problem.message,
+      refused,
+    };
   return { decision, reason: decision.reason, message: decision.message, refused };
 }
 
 /** Patches spec.parallelism through the scale subresource (or records it, in a dry run) and appends the rescale to the history. */
-async function applyDecision(job: StreamJob, decision: Decision, current: number, nowMs: number, s: AutoscalerSettings, deps: EvaluationDeps): Promise<Application> {
+async function applyDecision(
+  job: StreamJob,
+  decision: Decision,
+  current: number,
+  nowMs: number,
+  s: AutoscalerSettings,
+  deps: EvaluationDeps,
+): Promise<Application> {
   const { namespace, name } = job.metadata;
   const history = decision.history;
   if (!decision.change) return { history, applied: false, recorded: false };
@@ -166,38 +223,73 @@ async function applyDecision(job: StreamJob, decision: Decision, current: number
   }
   try {
     await deps.custom.patchNamespacedCustomObjectScale(
-      { group: API_GROUP, version: "v1alpha1", namespace, plural: "streamjobs", name, body: { spec: { replicas: decision.recommended } } },
+      {
+        group: API_GROUP,
+        version: "v1alpha1",
+        namespace,
+        plural: "streamjobs",
+        name,
+        body: { spec: { replicas: decision.recommended } },
+      },
       MERGE,
     );
     return { history: appendBounded(history, record), applied: true, recorded: false };
   } catch (err) {
     deps.log.warn({ err, job: `${namespace}/${name}` }, "autoscaler could not patch the scale subresource");
-    await deps.events.record(job, "Warning", "AutoscalerPatchFailed", `could not set parallelism ${current} → ${decision.recommended}: ${(err as Error).message}`);
+    await deps.events.record(
+      job,
+      "Warning",
+      "AutoscalerPatchFailed",
+      `could not set parallelism ${current} → ${decision.recommended}: ${(err as Error).message}`,
+    );
     return { history, applied: false, recorded: false };
   }
 }
 
 /** An Event when something changed since the last decision, then the operator's metrics and a debug line. */
-async function report(job: StreamJob, before: AutoscalerDecision | undefined, last: AutoscalerDecision, outcome: Outcome, changed: boolean, deps: EvaluationDeps): Promise<void> {
+async function report(
+  job: StreamJob,
+  before: AutoscalerDecision | undefined,
+  last: AutoscalerDecision,
+  outcome: Outcome,
+  changed: boolean,
+  deps: EvaluationDeps,
+): Promise<void> {
   const { namespace, name } = job.metadata;
   const { reason, refused } = outcome;
   const { current, recommended, applied } = last;
   if (changed || !before || before.reason !== reason || before.recommended !== recommended)
-    await deps.events.record(job, refused || reason === "IneffectiveScaling" ? "Warning" : "Normal", `Autoscaler${reason}`, last.message);
+    await deps.events.record(
+      job,
+      refused || reason === "IneffectiveScaling" ? "Warning" : "Normal",
+      `Autoscaler${reason}`,
+      last.message,
+    );
   deps.metrics.current.set({ namespace, job_name: name }, applied ? recommended : current);
   deps.metrics.recommended.set({ namespace, job_name: name }, recommended);
   deps.metrics.decisions.inc({ reason });
   deps.log.debug({ job: `${namespace}/${name}`, reason, current, recommended, applied }, "autoscaler decision");
 }
 
-function readyCondition(previous: Condition[] | undefined, refused: boolean, reason: string, message: string, s: AutoscalerSettings, nowMs: number): Condition {
+function readyCondition(
+  previous: Condition[] | undefined,
+  refused: boolean,
+  reason: string,
+  message: string,
+  s: AutoscalerSettings,
+  nowMs: number,
+): Condition {
   const status = refused ? "False" : "True";
   const old = previous?.find((c) => c.type === "AutoscalerReady");
   return {
     type: "AutoscalerReady",
     status,
     reason,
-    message: refused ? `cannot decide: ${message}` : s.dryRun ? "deciding (dry run: recommendations are recorded, not applied)" : "deciding from Prometheus metrics",
+    message: refused
+      ? `cannot decide: ${message}`
+      : s.dryRun
+        ? "deciding (dry run: recommendations are recorded, not applied)"
+        : "deciding from Prometheus metrics",
     lastTransitionTime: old && old.status === status ? old.lastTransitionTime : iso(nowMs),
   };
 }
@@ -205,6 +297,8 @@ function readyCondition(previous: Condition[] | undefined, refused: boolean, rea
 /** Replaces status.autoscaler as a whole (a plain merge would keep stale nested fields). */
 async function writeStatus(writer: StatusWriter, job: StreamJob, autoscaler: AutoscalerStatus): Promise<void> {
   const { namespace, name } = job.metadata;
-  if (!(await writer.replaceField(sabotObject("streamjobs", namespace, name), "autoscaler", AutoscalerStatus, autoscaler)))
+  if (
+    !(await writer.replaceField(sabotObject("streamjobs", namespace, name), "autoscaler", AutoscalerStatus, autoscaler))
+  )
     throw new Error(`StreamJob ${namespace}/${name} was deleted while the autoscaler evaluated it`);
 }

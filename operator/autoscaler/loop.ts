@@ -67,7 +67,15 @@ export class AutoscalerLoop {
 
   /** One evaluation now, whether due or not (tests, and `kubectl`-free debugging). */
   async evaluate(namespace: string, name: string, nowMs = Date.now()): Promise<Evaluation | null> {
-    const job = asStreamJob(await this.custom.getNamespacedCustomObject({ group: API_GROUP, version: "v1alpha1", namespace, plural: "streamjobs", name }));
+    const job = asStreamJob(
+      await this.custom.getNamespacedCustomObject({
+        group: API_GROUP,
+        version: "v1alpha1",
+        namespace,
+        plural: "streamjobs",
+        name,
+      }),
+    );
     if (!job.spec.autoscaler?.enabled || job.metadata.deletionTimestamp) return null;
     return this.evaluateOne(job, nowMs);
   }
@@ -76,7 +84,12 @@ export class AutoscalerLoop {
     const ns = this.opts.namespace;
     const list = (
       ns
-        ? await this.custom.listNamespacedCustomObject({ group: API_GROUP, version: "v1alpha1", namespace: ns, plural: "streamjobs" })
+        ? await this.custom.listNamespacedCustomObject({
+            group: API_GROUP,
+            version: "v1alpha1",
+            namespace: ns,
+            plural: "streamjobs",
+          })
         : await this.custom.listClusterCustomObject({ group: API_GROUP, version: "v1alpha1", plural: "streamjobs" })
     ) as KubernetesListObject<StreamJob>;
     const seen = new Set<string>();

@@ -59,7 +59,9 @@ export class PrometheusClient {
     try {
       parsed = new URL(url);
     } catch {
-      throw new PrometheusUnreachableError(`Prometheus URL "${url}" is not a URL: set spec.autoscaler.prometheus.url to e.g. http://prometheus:9090`);
+      throw new PrometheusUnreachableError(
+        `Prometheus URL "${url}" is not a URL: set spec.autoscaler.prometheus.url to e.g. http://prometheus:9090`,
+      );
     }
     this.base = parsed.toString().replace(/\/+$/, "");
     this.timeoutMs = opts.timeoutMs ?? 10_000;
@@ -78,7 +80,10 @@ export class PrometheusClient {
     let res: Response;
     let text: string;
     try {
-      res = await this.fetchFn(target, { signal: AbortSignal.timeout(this.timeoutMs), headers: { accept: "application/json" } });
+      res = await this.fetchFn(target, {
+        signal: AbortSignal.timeout(this.timeoutMs),
+        headers: { accept: "application/json" },
+      });
       text = await res.text();
     } catch (err) {
       const e = err as Error;
@@ -94,9 +99,19 @@ export class PrometheusClient {
       );
     }
     if (body.status !== "success") {
-      if (res.status === 400 || res.status === 422 || body.errorType === "bad_data" || body.errorType === "execution" || body.errorType === "timeout")
-        throw new PrometheusQueryError(`Prometheus refused ${promql}: ${body.errorType ?? ""} ${body.error ?? `HTTP ${res.status}`}`.trim());
-      throw new PrometheusResponseError(`Prometheus at ${this.base} failed (HTTP ${res.status}): ${body.errorType ?? ""} ${body.error ?? ""}`.trim());
+      if (
+        res.status === 400 ||
+        res.status === 422 ||
+        body.errorType === "bad_data" ||
+        body.errorType === "execution" ||
+        body.errorType === "timeout"
+      )
+        throw new PrometheusQueryError(
+          `Prometheus refused ${promql}: ${body.errorType ?? ""} ${body.error ?? `HTTP ${res.status}`}`.trim(),
+        );
+      throw new PrometheusResponseError(
+        `Prometheus at ${this.base} failed (HTTP ${res.status}): ${body.errorType ?? ""} ${body.error ?? ""}`.trim(),
+      );
     }
     return parseResult(promql, body.data);
   }
@@ -105,13 +120,19 @@ export class PrometheusClient {
 function parseResult(promql: string, data: ApiBody["data"]): PromSample[] {
   switch (data?.resultType) {
     case "vector":
-      return ((data.result ?? []) as VectorEntry[]).map((s) => ({ labels: s.metric, value: Number(s.value[1]), timestampMs: s.value[0] * 1000 }));
+      return ((data.result ?? []) as VectorEntry[]).map((s) => ({
+        labels: s.metric,
+        value: Number(s.value[1]),
+        timestampMs: s.value[0] * 1000,
+      }));
     case "scalar": {
       const [t, v] = data.result as [number, string];
       return [{ labels: {}, value: Number(v), timestampMs: t * 1000 }];
     }
     default:
-      throw new PrometheusQueryError(`${promql} returned a ${data?.resultType ?? "missing"} result; the autoscaler needs instant vectors`);
+      throw new PrometheusQueryError(
+        `${promql} returned a ${data?.resultType ?? "missing"} result; the autoscaler needs instant vectors`,
+      );
   }
 }
 

@@ -65,12 +65,44 @@ export function jobQueries(jobName: string, windowMs: number) {
 const one = (s: PromSample[]): number | null => (s.length > 0 && Number.isFinite(s[0].value) ? s[0].value : null);
 
 /** Runs the queries (in parallel) and assembles the observation; Prometheus errors propagate. */
-export async function readJobMetrics(client: PrometheusClient, jobName: string, windowMs: number): Promise<ObservedMetrics> {
+export async function readJobMetrics(
+  client: PrometheusClient,
+  jobName: string,
+  windowMs: number,
+): Promise<ObservedMetrics> {
   const q = jobQueries(jobName, windowMs);
-  const [subtasks, sourceRate, sinkRate, busySum, busyMax, bp, lag, lagBySource, lagGrowth, messageRate, partitions, age, coverage, restarts] = await Promise.all(
-    [q.subtasks, q.sourceRate, q.sinkRate, q.busySum, q.busyMax, q.backpressuredAvg, q.lag, q.lagBySource, q.lagGrowth, q.messageRate, q.partitions, q.age, q.coverage, q.restarts].map(
-      (x) => client.query(x),
-    ),
+  const [
+    subtasks,
+    sourceRate,
+    sinkRate,
+    busySum,
+    busyMax,
+    bp,
+    lag,
+    lagBySource,
+    lagGrowth,
+    messageRate,
+    partitions,
+    age,
+    coverage,
+    restarts,
+  ] = await Promise.all(
+    [
+      q.subtasks,
+      q.sourceRate,
+      q.sinkRate,
+      q.busySum,
+      q.busyMax,
+      q.backpressuredAvg,
+      q.lag,
+      q.lagBySource,
+      q.lagGrowth,
+      q.messageRate,
+      q.partitions,
+      q.age,
+      q.coverage,
+      q.restarts,
+    ].map((x) => client.query(x)),
   );
   const records = one(sourceRate) ?? 0;
   const messages = one(messageRate) ?? 0;

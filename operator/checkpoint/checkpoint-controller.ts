@@ -1,18 +1,22 @@
 import { CoreV1Api, CustomObjectsApi, type KubeConfig, type KubernetesListObject } from "@kubernetes/client-node";
 import type { Logger } from "pino";
 import { API_GROUP } from "../../runtime/contract/spec/manifest.js";
+import { ResilientInformer } from "../kube/informer.js";
+import { workQueueLoop } from "../kube/queue-worker.js";
+import { trimMetadata } from "../kube/trim.js";
+import { WorkQueue } from "../kube/workqueue.js";
+import { cachedStreamJob } from "../streamjob/cached.js";
+import { CoordinatorClients, type CoordinatorResolver } from "../streamjob/coordinator-client.js";
 import { asStreamJob, JOB_LABEL, type StreamJob } from "../streamjob/job.js";
+import { JobObserver } from "../streamjob/job-observer.js";
+import { PERIODIC_LABEL } from "../streamjob/periodic-savepoints.js";
 import { withOperatorDefaults } from "../streamjob/resources/job-defaults.js";
 import { DEFAULT_SETTINGS, type OperatorSettings } from "../streamjob/resources/settings.js";
-import { type CheckpointObject, CheckpointReconciler, type CheckpointReconcilerOptions } from "./checkpoint-reconciler.js";
-import { CoordinatorClients, type CoordinatorResolver } from "../streamjob/coordinator-client.js";
-import { ResilientInformer } from "../kube/informer.js";
-import { trimMetadata } from "../kube/trim.js";
-import { cachedStreamJob } from "../streamjob/cached.js";
-import { PERIODIC_LABEL } from "../streamjob/periodic-savepoints.js";
-import { JobObserver } from "../streamjob/job-observer.js";
-import { workQueueLoop } from "../kube/queue-worker.js";
-import { WorkQueue } from "../kube/workqueue.js";
+import {
+  type CheckpointObject,
+  CheckpointReconciler,
+  type CheckpointReconcilerOptions,
+} from "./checkpoint-reconciler.js";
 
 export interface CheckpointControllerOptions extends CheckpointReconcilerOptions {
   namespace?: string;
@@ -55,10 +59,15 @@ export class CheckpointController {
     const list = (plural: string) => async () =>
       (ns
         ? await custom.listNamespacedCustomObject({ group: API_GROUP, version: "v1alpha1", namespace: ns, plural })
-        : await custom.listClusterCustomObject({ group: API_GROUP, version: "v1alpha1", plural })) as KubernetesListObject<never>;
+        : await custom.listClusterCustomObject({
+            group: API_GROUP,
+            version: "v1alpha1",
+            plural,
+          })) as KubernetesListObject<never>;
     const path = (plural: string) =>
       ns ? `/apis/${API_GROUP}/v1alpha1/namespaces/${ns}/${plural}` : `/apis/${API_GROUP}/v1alpha1/${plural}`;
-    const key = (o: { metadata?: { namespace?: string; name?: string } }) => `${o.metadata?.namespace}/${o.metadata?.name}`;
+    const key = (o: { metadata?: { namespace?: string; name?: string } }) =>
+      `${o.metadata?.namespace}/${o.metadata?.name}`;
 
     this.checkpoints = new ResilientInformer<CheckpointObject>(
       kc,
@@ -78,7 +87,13 @@ export class CheckpointController {
     );
     this.jobs = new ResilientInformer<StreamJob>(
       kc,
-      { path: path("streamjobs"), list: list("streamjobs"), transform: cachedStreamJob, onChange: (j) => this.jobQueue.add(key(j)), resyncMs },
+      {
+        path: path("streamjobs"),
+        list: list("streamjobs"),
+        transform: cachedStreamJob,
+        onChange: (j) => this.jobQueue.add(key(j)),
+        resyncMs,
+      },
       log,
     );
     this.clients = new CoordinatorClients(opts.coordinatorResolver);
@@ -86,7 +101,9 @@ export class CheckpointController {
       checkpoint: (n: string, name: string) => this.checkpoints.get(name, n),
       job: (n: string, name: string) => {
         const j = this.jobs.get(name, n);
-        return j ? withOperatorDefaults(asStreamJob(j), opts.checkpointStorage ?? DEFAULT_SETTINGS.checkpointStorage) : undefined;
+        return j
+          ? withOperatorDefaults(asStreamJob(j), opts.checkpointStorage ?? DEFAULT_SETTINGS.checkpointStorage)
+          : undefined;
       },
     };
     this.reconciler = new CheckpointReconciler(custom, core, caches, this.clients, log, opts);
@@ -102,7 +119,9 @@ export class CheckpointController {
     await this.checkpoints.start();
     const n = this.opts.workers ?? 2;
     this.loops = [
-      ...Array.from({ length: n }, () => this.work(this.checkpointQueue, (k) => this.reconciler.reconcile(k), "checkpoint")),
+      ...Array.from({ length: n }, () =>
+        this.work(this.checkpointQueue, (k) => this.reconciler.reconcile(k), "checkpoint"),
+      ),
       this.work(this.jobQueue, (k) => this.observer.observe(k), "job"),
     ];
   }
@@ -121,7 +140,10 @@ export class CheckpointController {
     return workQueueLoop(queue, {
       handle,
       failed: (key, err, delay) =>
-        this.log.warn({ err: (err as Error).message, [what]: key, retryInMs: delay }, `${what} reconcile failed; retrying`),
+        this.log.warn(
+          { err: (err as Error).message, [what]: key, retryInMs: delay },
+          `${what} reconcile failed; retrying`,
+        ),
     });
   }
 }
@@ -129,5 +151,11 @@ export class CheckpointController {
 /** What the Checkpoint reconciler and the periodic schedule read: no managedFields, no annotations. */
 function cachedCheckpoint(cp: CheckpointObject): CheckpointObject {
   const metadata = trimMetadata(cp.metadata, { labels: [JOB_LABEL, PERIODIC_LABEL] }) as CheckpointObject["metadata"];
-  return { apiVersion: cp.apiVersion, kind: cp.kind, metadata, spec: cp.spec, ...(cp.status ? { status: cp.status } : {}) };
+  return {
+    apiVersion: cp.apiVersion,
+    kind: cp.kind,
+    metadata,
+    spec: cp.spec,
+    ...(cp.status ? { status: cp.status } : {}),
+  };
 }

@@ -1,4 +1,11 @@
-import { ApiException, type CoreV1Api, type CustomObjectsApi, PatchStrategy, setHeaderOptions, type V1ObjectMeta } from "@kubernetes/client-node";
+import {
+  ApiException,
+  type CoreV1Api,
+  type CustomObjectsApi,
+  PatchStrategy,
+  setHeaderOptions,
+  type V1ObjectMeta,
+} from "@kubernetes/client-node";
 import type { Logger } from "pino";
 import type { CheckpointInfo } from "../../runtime/contract/rpc/messages.js";
 import { parseDuration } from "../../runtime/contract/spec/duration.js";
@@ -6,6 +13,15 @@ import { type CheckpointSpec, CheckpointStatus } from "../../runtime/contract/st
 import { EventRecorder } from "../kube/events.js";
 import { sabotObject } from "../kube/object-ref.js";
 import { StatusWriter } from "../kube/status-writer.js";
+import {
+  type CoordinatorApi,
+  type CoordinatorClients,
+  coordinatorStarting,
+  GRPC_FAILED_PRECONDITION,
+  GRPC_NOT_FOUND,
+  grpcCode,
+  grpcMessage,
+} from "../streamjob/coordinator-client.js";
 import { ownerReference, type StreamJob } from "../streamjob/job.js";
 import { disposeCheckpointFiles, readSecretEnv } from "./checkpoint-dispose.js";
 import {
@@ -20,7 +36,6 @@ import {
   type Transition,
   waitingForRetry,
 } from "./checkpoint-status.js";
-import { type CoordinatorApi, coordinatorStarting, type CoordinatorClients, GRPC_FAILED_PRECONDITION, GRPC_NOT_FOUND, grpcCode, grpcMessage } from "../streamjob/coordinator-client.js";
 
 /** A Checkpoint as read from the API server. */
 export interface CheckpointObject {
@@ -64,7 +79,17 @@ interface Attempt {
   client: CoordinatorApi;
   common: { backoff: BackoffPolicy; pollMs: number; timeoutMs: number };
 }
-const NONE: CheckpointInfo = { id: 0, kind: "", state: "NONE", path: "", bytes: 0, triggeredAtMs: 0, durationMs: 0, error: "", attempt: 0 };
+const NONE: CheckpointInfo = {
+  id: 0,
+  kind: "",
+  state: "NONE",
+  path: "",
+  bytes: 0,
+  triggeredAtMs: 0,
+  durationMs: 0,
+  error: "",
+  attempt: 0,
+};
 
 /**
  * One Checkpoint: trigger a savepoint on the job's coordinator (or record its latest checkpoint),
@@ -136,7 +161,10 @@ export class CheckpointReconciler {
         await this.events.record(cp, "Normal", "Disposed", `deleted ${path}${n >= 0 ? ` (${n} objects)` : ""}`);
       } catch (err) {
         const msg = `could not delete ${path}: ${(err as Error).message}; retrying (remove the finalizer ${DISPOSE_FINALIZER} to give up)`;
-        this.log.warn({ checkpoint: `${cp.metadata.namespace}/${cp.metadata.name}`, err: (err as Error).message }, "dispose failed");
+        this.log.warn(
+          { checkpoint: `${cp.metadata.namespace}/${cp.metadata.name}`, err: (err as Error).message },
+          "dispose failed",
+        );
         await this.events.record(cp, "Warning", "DisposeFailed", msg);
         throw err; // the queue retries with backoff
       }
@@ -169,10 +197,18 @@ export class CheckpointReconciler {
   }
 
   /** The job is missing or being deleted: wait for it a while, then give up. */
-  private withoutJob(cp: CheckpointObject, s: CheckpointStatus, fresh: boolean, created: number, now: number): Transition {
+  private withoutJob(
+    cp: CheckpointObject,
+    s: CheckpointStatus,
+    fresh: boolean,
+    created: number,
+    now: number,
+  ): Transition {
     const jobName = cp.spec.jobRef.name;
-    if (s.phase === "InProgress") return abandoned(s, `StreamJob ${jobName} was deleted while the savepoint was in progress`, now);
-    if (now - created > this.o.pendingTimeoutMs) return abandoned(s, `StreamJob ${jobName} does not exist in this namespace`, now);
+    if (s.phase === "InProgress")
+      return abandoned(s, `StreamJob ${jobName} was deleted while the savepoint was in progress`, now);
+    if (now - created > this.o.pendingTimeoutMs)
+      return abandoned(s, `StreamJob ${jobName} does not exist in this namespace`, now);
     return this.pending(s, fresh, `waiting for StreamJob ${jobName} to exist`);
   }
 
@@ -184,7 +220,8 @@ export class CheckpointReconciler {
     } catch (err) {
       this.clients.unavailable(job, err);
       // NOT_FOUND: a coordinator that restarted has forgotten the savepoint it was taking.
-      if (grpcCode(err) === GRPC_NOT_FOUND) return progressed(cp.spec, s, { ...NONE, id: s.checkpointId ?? 0 }, now, common);
+      if (grpcCode(err) === GRPC_NOT_FOUND)
+        return progressed(cp.spec, s, { ...NONE, id: s.checkpointId ?? 0 }, now, common);
       return progressed(cp.spec, s, undefined, now, { ...common, pollError: grpcMessage(err) });
     }
   }
@@ -205,7 +242,11 @@ export class CheckpointReconciler {
       return failAttempt(cp.spec, s, `StreamJob ${jobName} is ${phase}: nothing to take a savepoint of`, now, common);
     if (phase !== "Running") {
       if (now - created > this.o.pendingTimeoutMs)
-        return abandoned(s, `StreamJob ${jobName} was not Running within ${Math.round(this.o.pendingTimeoutMs / 1000)}s (it is ${phase ?? "new"})`, now);
+        return abandoned(
+          s,
+          `StreamJob ${jobName} was not Running within ${Math.round(this.o.pendingTimeoutMs / 1000)}s (it is ${phase ?? "new"})`,
+          now,
+        );
       return this.pending(s, fresh, `waiting for StreamJob ${jobName} to be Running (it is ${phase ?? "new"})`);
     }
     return null;
@@ -219,7 +260,12 @@ export class CheckpointReconciler {
       if (info?.state !== "COMPLETED" || info.id === 0)
         return failAttempt(cp.spec, s, `StreamJob ${jobName} has no completed checkpoint yet`, now, common);
       const sec = job.spec.storageSecret;
-      return completed({ ...s, jobGeneration: job.metadata.generation ?? 0 }, info, now, sec ? { storageSecret: sec } : {});
+      return completed(
+        { ...s, jobGeneration: job.metadata.generation ?? 0 },
+        info,
+        now,
+        sec ? { storageSecret: sec } : {},
+      );
     } catch (err) {
       this.clients.unavailable(job, err);
       return failAttempt(cp.spec, s, `cannot reach the coordinator: ${grpcMessage(err)}`, now, common);
@@ -228,16 +274,26 @@ export class CheckpointReconciler {
 
   private async triggerSavepoint({ cp, job, s, now, fresh, created, client, common }: Attempt): Promise<Transition> {
     try {
-      const info = await client.triggerSavepoint({ stop: false, reason: `Checkpoint ${cp.metadata.namespace}/${cp.metadata.name}` });
+      const info = await client.triggerSavepoint({
+        stop: false,
+        reason: `Checkpoint ${cp.metadata.namespace}/${cp.metadata.name}`,
+      });
       return started(s, info, job.metadata.generation ?? 0, now, this.o.pollMs);
     } catch (err) {
       this.clients.unavailable(job, err);
       const starting = grpcCode(err) === GRPC_FAILED_PRECONDITION ? await coordinatorStarting(client) : undefined;
       if (starting && now - created <= this.o.pendingTimeoutMs)
-        return this.pending(s, fresh, `waiting for StreamJob ${cp.spec.jobRef.name} to run (its coordinator is ${starting})`);
+        return this.pending(
+          s,
+          fresh,
+          `waiting for StreamJob ${cp.spec.jobRef.name} to run (its coordinator is ${starting})`,
+        );
       // Storage was checked above; what the coordinator refuses now (not all subtasks running, a
       // stop-with-savepoint in flight) may pass on a later attempt.
-      const why = grpcCode(err) === GRPC_FAILED_PRECONDITION ? "the coordinator refused the savepoint" : "cannot reach the coordinator";
+      const why =
+        grpcCode(err) === GRPC_FAILED_PRECONDITION
+          ? "the coordinator refused the savepoint"
+          : "cannot reach the coordinator";
       return failAttempt(cp.spec, s, `${why}: ${grpcMessage(err)}`, now, common);
     }
   }
@@ -265,7 +321,10 @@ export class CheckpointReconciler {
       }
     }
     if (t.event) {
-      this.log.info({ checkpoint: `${cp.metadata.namespace}/${cp.metadata.name}`, phase: t.status.phase }, t.event.message);
+      this.log.info(
+        { checkpoint: `${cp.metadata.namespace}/${cp.metadata.name}`, phase: t.status.phase },
+        t.event.message,
+      );
       await this.events.record(cp, t.event.type, t.event.reason, t.event.message);
     }
   }

@@ -47,7 +47,13 @@ function withoutAttempt(s: CheckpointStatus): CheckpointStatus {
  * A failed attempt: retried after a backoff while attempts remain, else Failed. `permanent`
  * failures (a job without storage) fail at once: retrying cannot fix them.
  */
-export function failAttempt(spec: CheckpointSpec, s: CheckpointStatus, error: string, now: number, opts: { backoff?: BackoffPolicy; permanent?: boolean } = {}): Transition {
+export function failAttempt(
+  spec: CheckpointSpec,
+  s: CheckpointStatus,
+  error: string,
+  now: number,
+  opts: { backoff?: BackoffPolicy; permanent?: boolean } = {},
+): Transition {
   const failed = (s.failedAttempts ?? 0) + 1;
   const limit = spec.backoffLimit ?? DEFAULT_BACKOFF_LIMIT;
   if (opts.permanent || failed > limit) {
@@ -61,7 +67,11 @@ export function failAttempt(spec: CheckpointSpec, s: CheckpointStatus, error: st
   return {
     status: { ...s, phase: "Pending", failedAttempts: failed, error, retryAt: isoCeil(now + delay) },
     requeueMs: delay,
-    event: { type: "Warning", reason: "AttemptFailed", message: `attempt ${failed} failed: ${error}; retrying in ${Math.round(delay / 100) / 10}s` },
+    event: {
+      type: "Warning",
+      reason: "AttemptFailed",
+      message: `attempt ${failed} failed: ${error}; retrying in ${Math.round(delay / 100) / 10}s`,
+    },
   };
 }
 
@@ -73,7 +83,13 @@ export function waitingForRetry(s: CheckpointStatus, now: number): number | unde
 }
 
 /** The coordinator accepted the savepoint: InProgress, followed by polling. */
-export function started(s: CheckpointStatus, info: CheckpointInfo, jobGeneration: number, now: number, pollMs: number): Transition {
+export function started(
+  s: CheckpointStatus,
+  info: CheckpointInfo,
+  jobGeneration: number,
+  now: number,
+  pollMs: number,
+): Transition {
   const { error: _e, ...rest } = withoutAttempt(s);
   return {
     status: { ...rest, phase: "InProgress", checkpointId: info.id, jobGeneration, startedAt: iso(now) },
@@ -83,7 +99,12 @@ export function started(s: CheckpointStatus, info: CheckpointInfo, jobGeneration
 }
 
 /** A checkpoint or savepoint the coordinator reports as COMPLETED. */
-export function completed(s: CheckpointStatus, info: CheckpointInfo, now: number, extra: Partial<CheckpointStatus> = {}): Transition {
+export function completed(
+  s: CheckpointStatus,
+  info: CheckpointInfo,
+  now: number,
+  extra: Partial<CheckpointStatus> = {},
+): Transition {
   const { error: _e, ...rest } = withoutAttempt(s);
   return {
     status: {
@@ -96,7 +117,11 @@ export function completed(s: CheckpointStatus, info: CheckpointInfo, now: number
       durationMs: Math.max(0, Math.round(info.durationMs)),
       completedAt: iso(now),
     },
-    event: { type: "Normal", reason: "Completed", message: `${info.kind || "checkpoint"} ${info.id} completed at ${info.path} (${info.bytes} bytes, ${Math.round(info.durationMs)} ms)` },
+    event: {
+      type: "Normal",
+      reason: "Completed",
+      message: `${info.kind || "checkpoint"} ${info.id} completed at ${info.path} (${info.bytes} bytes, ${Math.round(info.durationMs)} ms)`,
+    },
   };
 }
 
@@ -112,8 +137,10 @@ export function progressed(
   now: number,
   o: { timeoutMs: number; pollMs: number; backoff?: BackoffPolicy; pollError?: string; storageSecret?: string },
 ): Transition {
-  if (info?.state === "COMPLETED") return completed(s, info, now, o.storageSecret ? { storageSecret: o.storageSecret } : {});
-  if (info?.state === "FAILED") return failAttempt(spec, s, `savepoint ${info.id} failed: ${info.error || "no reason given"}`, now, o);
+  if (info?.state === "COMPLETED")
+    return completed(s, info, now, o.storageSecret ? { storageSecret: o.storageSecret } : {});
+  if (info?.state === "FAILED")
+    return failAttempt(spec, s, `savepoint ${info.id} failed: ${info.error || "no reason given"}`, now, o);
   if (info?.state === "NONE")
     return failAttempt(spec, s, `the coordinator does not know savepoint ${s.checkpointId} (it restarted?)`, now, o);
   const elapsed = now - Date.parse(s.startedAt ?? iso(now));

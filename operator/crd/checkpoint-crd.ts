@@ -1,12 +1,14 @@
+import { CheckpointSpec, CheckpointStatus } from "../../runtime/contract/status/checkpoint.js";
 import { namespacedCrd } from "./envelope.js";
 import { type JsonSchema, toOpenApi } from "./openapi.js";
-import { CheckpointSpec, CheckpointStatus } from "../../runtime/contract/status/checkpoint.js";
 
 /** The Checkpoint CustomResourceDefinition: a savepoint request, or a record of a periodic checkpoint. */
 export function checkpointCrd(): JsonSchema {
   const spec = toOpenApi(CheckpointSpec as unknown as JsonSchema);
   // A Checkpoint records one snapshot; pointing it at another job or type later would lie about it.
-  spec["x-kubernetes-validations"] = [{ rule: "self == oldSelf", message: "a Checkpoint's spec cannot be changed; create a new Checkpoint" }];
+  spec["x-kubernetes-validations"] = [
+    { rule: "self == oldSelf", message: "a Checkpoint's spec cannot be changed; create a new Checkpoint" },
+  ];
   return namespacedCrd({
     kind: "Checkpoint",
     plural: "checkpoints",

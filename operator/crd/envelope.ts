@@ -21,7 +21,13 @@ export function namespacedCrd(p: CrdParts): JsonSchema {
     metadata: { name: `${p.plural}.${API_GROUP}` },
     spec: {
       group: API_GROUP,
-      names: { kind: p.kind, listKind: `${p.kind}List`, plural: p.plural, singular: p.kind.toLowerCase(), shortNames: p.shortNames },
+      names: {
+        kind: p.kind,
+        listKind: `${p.kind}List`,
+        plural: p.plural,
+        singular: p.kind.toLowerCase(),
+        shortNames: p.shortNames,
+      },
       scope: "Namespaced",
       versions: [
         {

@@ -19,7 +19,9 @@ export function toOpenApi(schema: JsonSchema): JsonSchema {
   for (const [key, value] of Object.entries(schema)) {
     if (DROP.has(key)) continue;
     if (key === "properties") {
-      out.properties = Object.fromEntries(Object.entries(value as Record<string, JsonSchema>).map(([k, v]) => [k, toOpenApi(v)]));
+      out.properties = Object.fromEntries(
+        Object.entries(value as Record<string, JsonSchema>).map(([k, v]) => [k, toOpenApi(v)]),
+      );
     } else if (key === "items") {
       out.items = toOpenApi(value as JsonSchema);
     } else if (key === "patternProperties") {

@@ -1,7 +1,7 @@
-import { namespacedCrd } from "./envelope.js";
 import { StreamJobSpecSchema } from "../../runtime/contract/spec/schema.js";
-import { type JsonSchema, toOpenApi } from "./openapi.js";
 import { StreamJobStatus } from "../../runtime/contract/status/streamjob.js";
+import { namespacedCrd } from "./envelope.js";
+import { type JsonSchema, toOpenApi } from "./openapi.js";
 
 /**
  * The longest StreamJob name: its children are named `<job>-coordinator` etc., Service names are
@@ -9,7 +9,7 @@ import { StreamJobStatus } from "../../runtime/contract/status/streamjob.js";
  */
 export const MAX_JOB_NAME_LENGTH = 40;
 
-const exactlyOne = (fields: string[]) => fields.map((f) => `(has(self.${f}) ? 1 : 0)`).join(" + ") + " == 1";
+const exactlyOne = (fields: string[]) => `${fields.map((f) => `(has(self.${f}) ? 1 : 0)`).join(" + ")} == 1`;
 
 /** Rules the schema cannot say, checked by the API server (CEL) as well as by the engine. */
 function withRules(spec: JsonSchema): JsonSchema {
@@ -59,13 +59,22 @@ export function streamJobCrd(): JsonSchema {
     ],
     subresources: {
       status: {},
-      scale: { specReplicasPath: ".spec.parallelism", statusReplicasPath: ".status.parallelism", labelSelectorPath: ".status.selector" },
+      scale: {
+        specReplicasPath: ".spec.parallelism",
+        statusReplicasPath: ".status.parallelism",
+        labelSelectorPath: ".status.selector",
+      },
     },
     printerColumns: [
       { name: "Phase", type: "string", jsonPath: ".status.phase" },
       { name: "Parallelism", type: "integer", jsonPath: ".status.parallelism", description: "Workers running now" },
       { name: "Desired", type: "integer", jsonPath: ".status.desiredParallelism", priority: 1 },
-      { name: "Lag", type: "integer", jsonPath: ".status.metrics.consumerLag", description: "Kafka records not yet read" },
+      {
+        name: "Lag",
+        type: "integer",
+        jsonPath: ".status.metrics.consumerLag",
+        description: "Kafka records not yet read",
+      },
       { name: "Last Checkpoint", type: "date", jsonPath: ".status.lastCheckpoint.time" },
       { name: "Age", type: "date", jsonPath: ".metadata.creationTimestamp" },
     ],

@@ -14,7 +14,11 @@ export function kubeTime(now: Date): string {
  * The new condition list: lastTransitionTime changes only when a condition's status changes, so
  * `kubectl describe` shows how long a job has been (not) Ready rather than when it was last reconciled.
  */
-export function mergeConditions(previous: Condition[] | undefined, desired: DesiredCondition[], now: Date): Condition[] {
+export function mergeConditions(
+  previous: Condition[] | undefined,
+  desired: DesiredCondition[],
+  now: Date,
+): Condition[] {
   return desired.map((d) => {
     const old = previous?.find((c) => c.type === d.type);
     const lastTransitionTime = old && old.status === d.status ? old.lastTransitionTime : kubeTime(now);

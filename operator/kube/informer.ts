@@ -115,7 +115,11 @@ class TransformingWatch<Raw, T> extends Watch {
       query,
       (phase, obj: unknown, raw: unknown) =>
         // ERROR carries a Status, BOOKMARK only a resourceVersion: passed on as they are.
-        callback(phase, phase === "ADDED" || phase === "MODIFIED" || phase === "DELETED" ? this.transform(obj as Raw) : obj, raw),
+        callback(
+          phase,
+          phase === "ADDED" || phase === "MODIFIED" || phase === "DELETED" ? this.transform(obj as Raw) : obj,
+          raw,
+        ),
       done,
     );
   }

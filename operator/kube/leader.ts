@@ -18,7 +18,13 @@ interface LeaseBody {
   apiVersion: "coordination.k8s.io/v1";
   kind: "Lease";
   metadata: { name: string; namespace: string; resourceVersion?: string };
-  spec: { holderIdentity?: string | null; leaseDurationSeconds?: number; acquireTime?: string; renewTime?: string; leaseTransitions?: number };
+  spec: {
+    holderIdentity?: string | null;
+    leaseDurationSeconds?: number;
+    acquireTime?: string;
+    renewTime?: string;
+    leaseTransitions?: number;
+  };
 }
 
 /** MicroTime: six fractional digits (client-node's Date serializer writes three, which the API server refuses). */
@@ -64,7 +70,8 @@ export class LeaderElector {
       if (leading) this.renewedAt = attemptAt;
       // A leader that cannot reach the API server keeps leading until the renew deadline (2/3 of
       // the lease), and stops before any other replica can see the Lease as expired.
-      else if (leading === undefined) leading = this.leading && Date.now() - this.renewedAt < (this.opts.leaseDurationMs * 2) / 3;
+      else if (leading === undefined)
+        leading = this.leading && Date.now() - this.renewedAt < (this.opts.leaseDurationMs * 2) / 3;
       this.setLeading(leading);
       this.timer = setTimeout(() => void tick(), this.opts.retryPeriodMs);
     };
@@ -80,13 +87,18 @@ export class LeaderElector {
     const lease = await this.read().catch(() => undefined);
     if (lease?.spec.holderIdentity !== this.opts.identity) return;
     lease.spec = { ...lease.spec, holderIdentity: null, leaseDurationSeconds: 1, renewTime: microTime(new Date()) };
-    await this.write(lease).catch((err: unknown) => this.log.warn({ err }, "leader election: could not release the Lease"));
+    await this.write(lease).catch((err: unknown) =>
+      this.log.warn({ err }, "leader election: could not release the Lease"),
+    );
   }
 
   private setLeading(leading: boolean): void {
     if (leading === this.leading) return;
     this.leading = leading;
-    this.log.info({ identity: this.opts.identity, lease: `${this.opts.namespace}/${this.opts.name}` }, leading ? "became leader" : "lost leadership");
+    this.log.info(
+      { identity: this.opts.identity, lease: `${this.opts.namespace}/${this.opts.name}` },
+      leading ? "became leader" : "lost leadership",
+    );
     if (leading) this.opts.onStartedLeading();
     else this.opts.onStoppedLeading();
   }

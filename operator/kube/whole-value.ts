@@ -13,6 +13,7 @@ export function wholeValue(schema: TSchema, value: unknown): unknown {
   const properties = (schema as { properties?: Record<string, TSchema> }).properties;
   if (!properties || !isObject(value)) return value;
   const out: JsonObject = { ...value };
-  for (const [key, sub] of Object.entries(properties)) out[key] = value[key] === undefined ? null : wholeValue(sub, value[key]);
+  for (const [key, sub] of Object.entries(properties))
+    out[key] = value[key] === undefined ? null : wholeValue(sub, value[key]);
   return out;
 }

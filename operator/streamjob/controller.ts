@@ -11,17 +11,17 @@ import {
 } from "@kubernetes/client-node";
 import type { Logger } from "pino";
 import { API_GROUP } from "../../runtime/contract/spec/manifest.js";
-import { JOB_LABEL, MANAGED_BY, type StreamJob } from "./job.js";
-import { cachedStreamJob, cachedWorkload, type Workload } from "./cached.js";
-import { withOperatorDefaults } from "./resources/job-defaults.js";
-import type { OperatorSettings } from "./resources/settings.js";
-import { CoordinatorClients, type CoordinatorResolver } from "./coordinator-client.js";
 import { EventRecorder } from "../kube/events.js";
 import { ResilientInformer } from "../kube/informer.js";
 import { OperatorMetrics } from "../kube/metrics.js";
-import { isConflict, StreamJobReconciler } from "./reconciler.js";
 import { workQueueLoop } from "../kube/queue-worker.js";
 import { WorkQueue } from "../kube/workqueue.js";
+import { cachedStreamJob, cachedWorkload, type Workload } from "./cached.js";
+import { CoordinatorClients, type CoordinatorResolver } from "./coordinator-client.js";
+import { JOB_LABEL, MANAGED_BY, type StreamJob } from "./job.js";
+import { isConflict, StreamJobReconciler } from "./reconciler.js";
+import { withOperatorDefaults } from "./resources/job-defaults.js";
+import type { OperatorSettings } from "./resources/settings.js";
 
 export interface ControllerOptions {
   settings: OperatorSettings;
@@ -74,10 +74,14 @@ export class StreamJobController {
     };
     this.jobs = streamJobInformer(scope, custom, enqueueJob);
     this.statefulSets = workloadInformer<V1StatefulSet>(scope, "statefulsets", enqueueOwner, () =>
-      ns ? apps.listNamespacedStatefulSet({ namespace: ns, labelSelector: OWNED }) : apps.listStatefulSetForAllNamespaces({ labelSelector: OWNED }),
+      ns
+        ? apps.listNamespacedStatefulSet({ namespace: ns, labelSelector: OWNED })
+        : apps.listStatefulSetForAllNamespaces({ labelSelector: OWNED }),
     );
     this.deployments = workloadInformer<V1Deployment>(scope, "deployments", enqueueOwner, () =>
-      ns ? apps.listNamespacedDeployment({ namespace: ns, labelSelector: OWNED }) : apps.listDeploymentForAllNamespaces({ labelSelector: OWNED }),
+      ns
+        ? apps.listNamespacedDeployment({ namespace: ns, labelSelector: OWNED })
+        : apps.listDeploymentForAllNamespaces({ labelSelector: OWNED }),
     );
     this.reconciler = this.makeReconciler(kc, custom);
   }
@@ -153,7 +157,11 @@ interface WatchScope {
   log: Logger;
 }
 
-function streamJobInformer(scope: WatchScope, custom: CustomObjectsApi, onChange: (o: StreamJob) => void): ResilientInformer<StreamJob> {
+function streamJobInformer(
+  scope: WatchScope,
+  custom: CustomObjectsApi,
+  onChange: (o: StreamJob) => void,
+): ResilientInformer<StreamJob> {
   const { ns } = scope;
   return new ResilientInformer<StreamJob>(
     scope.kc,
@@ -161,8 +169,17 @@ function streamJobInformer(scope: WatchScope, custom: CustomObjectsApi, onChange
       path: ns ? `/apis/${API_GROUP}/v1alpha1/namespaces/${ns}/streamjobs` : `/apis/${API_GROUP}/v1alpha1/streamjobs`,
       list: async () =>
         (ns
-          ? await custom.listNamespacedCustomObject({ group: API_GROUP, version: "v1alpha1", namespace: ns, plural: "streamjobs" })
-          : await custom.listClusterCustomObject({ group: API_GROUP, version: "v1alpha1", plural: "streamjobs" })) as KubernetesListObject<StreamJob>,
+          ? await custom.listNamespacedCustomObject({
+              group: API_GROUP,
+              version: "v1alpha1",
+              namespace: ns,
+              plural: "streamjobs",
+            })
+          : await custom.listClusterCustomObject({
+              group: API_GROUP,
+              version: "v1alpha1",
+              plural: "streamjobs",
+            })) as KubernetesListObject<StreamJob>,
       transform: cachedStreamJob,
       onChange,
       resyncMs: scope.resyncMs,

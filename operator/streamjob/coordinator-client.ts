@@ -1,8 +1,8 @@
 import { ControlClient } from "../../runtime/contract/rpc/loader.js";
 import type { CheckpointInfo, JobStatus, MetricsSummary } from "../../runtime/contract/rpc/messages.js";
 import type { StreamJobStatus } from "../../runtime/contract/status/streamjob.js";
-import { coordinatorAddress } from "./resources/coordinator.js";
 import type { StreamJob } from "./job.js";
+import { coordinatorAddress } from "./resources/coordinator.js";
 
 /**
  * How the operator reaches a job's coordinator: its Control API (runtime/contract/rpc, the wire API; the
@@ -15,7 +15,10 @@ export type CoordinatorResolver = (job: StreamJob) => string;
 export const serviceResolver: CoordinatorResolver = (job) => coordinatorAddress(job);
 
 /** The calls the operator makes; ControlClient has them, and unit tests fake them. */
-export type CoordinatorApi = Pick<ControlClient, "triggerSavepoint" | "getCheckpoint" | "getJobStatus" | "getMetricsSummary">;
+export type CoordinatorApi = Pick<
+  ControlClient,
+  "triggerSavepoint" | "getCheckpoint" | "getJobStatus" | "getMetricsSummary"
+>;
 
 /**
  * Coordinator states in which a refused savepoint becomes possible by itself: the job is being
@@ -118,7 +121,9 @@ export function rates(prev: MetricsSample | undefined, cur: MetricsSample): { in
 }
 
 /** `status.lastCheckpoint` from the coordinator's newest completed checkpoint or savepoint. */
-export function lastCheckpointOf(info: CheckpointInfo | null | undefined): StreamJobStatus["lastCheckpoint"] | undefined {
+export function lastCheckpointOf(
+  info: CheckpointInfo | null | undefined,
+): StreamJobStatus["lastCheckpoint"] | undefined {
   if (!info || info.id === 0 || info.state !== "COMPLETED" || !info.path) return undefined;
   const at = info.triggeredAtMs + info.durationMs;
   return { path: info.path, time: new Date(at > 0 ? at : Date.now()).toISOString().replace(/\.\d{3}Z$/, "Z") };
@@ -137,10 +142,15 @@ export function coordinatorStatusPatch(
 ): Pick<StreamJobStatus, "metrics" | "lastCheckpoint"> {
   const patch: Pick<StreamJobStatus, "metrics" | "lastCheckpoint"> = {};
   const last = lastCheckpointOf(job.lastCheckpoint);
-  if (last && (last.path !== current?.lastCheckpoint?.path || last.time !== current?.lastCheckpoint?.time)) patch.lastCheckpoint = last;
+  if (last && (last.path !== current?.lastCheckpoint?.path || last.time !== current?.lastCheckpoint?.time))
+    patch.lastCheckpoint = last;
   if (r)
     patch.metrics = {
-      ...(consumerLag !== undefined ? { consumerLag: Math.round(consumerLag) } : current?.metrics?.consumerLag !== undefined ? { consumerLag: current.metrics.consumerLag } : {}),
+      ...(consumerLag !== undefined
+        ? { consumerLag: Math.round(consumerLag) }
+        : current?.metrics?.consumerLag !== undefined
+          ? { consumerLag: current.metrics.consumerLag }
+          : {}),
       recordsInPerSecond: r.in,
       recordsOutPerSecond: r.out,
       updatedAt: now.toISOString().replace(/\.\d{3}Z$/, "Z"),

@@ -4,8 +4,14 @@ import { API_GROUP, API_VERSION } from "../../runtime/contract/spec/manifest.js"
 import type { CheckpointPhase } from "../../runtime/contract/status/checkpoint.js";
 import { sabotObject } from "../kube/object-ref.js";
 import { StatusWriter } from "../kube/status-writer.js";
+import {
+  type CoordinatorClients,
+  coordinatorStatusPatch,
+  type MetricsSample,
+  rates,
+  sampleOf,
+} from "./coordinator-client.js";
 import { JOB_LABEL, ownerReference, type StreamJob } from "./job.js";
-import { type CoordinatorClients, coordinatorStatusPatch, type MetricsSample, rates, sampleOf } from "./coordinator-client.js";
 import { PERIODIC_LABEL, type PeriodicCheckpoint, periodicName, planPeriodic } from "./periodic-savepoints.js";
 
 /** What the schedule reads of a Checkpoint (the informer's objects). */
@@ -63,12 +69,18 @@ export class JobObserver {
   }
 
   private async copyStatus(key: string, job: StreamJob, now: number): Promise<void> {
-    let patch;
+    let patch: ReturnType<typeof coordinatorStatusPatch>;
     try {
       const client = this.clients.for(job);
       const [status, metrics] = await Promise.all([client.getJobStatus(), client.getMetricsSummary()]);
       const sample = sampleOf(metrics, now);
-      patch = coordinatorStatusPatch(job.status, status, rates(this.samples.get(key), sample), new Date(now), metrics.total.consumerLag);
+      patch = coordinatorStatusPatch(
+        job.status,
+        status,
+        rates(this.samples.get(key), sample),
+        new Date(now),
+        metrics.total.consumerLag,
+      );
       this.samples.set(key, sample);
     } catch (err) {
       // A coordinator that is starting or moving: the next round tries again.
@@ -83,7 +95,10 @@ export class JobObserver {
   private async schedule(job: StreamJob, now: number): Promise<number | undefined> {
     const { namespace, name } = job.metadata;
     const mine = this.checkpoints().filter(
-      (c) => c.metadata.namespace === namespace && c.metadata.labels?.[JOB_LABEL] === name && c.metadata.labels?.[PERIODIC_LABEL] === "true",
+      (c) =>
+        c.metadata.namespace === namespace &&
+        c.metadata.labels?.[JOB_LABEL] === name &&
+        c.metadata.labels?.[PERIODIC_LABEL] === "true",
     );
     const known: PeriodicCheckpoint[] = mine.map((c) => ({
       name: c.metadata.name,
@@ -98,7 +113,10 @@ export class JobObserver {
     for (const victim of plan.delete) {
       try {
         await this.custom.deleteNamespacedCustomObject({ ...ref, name: victim });
-        this.log.info({ job: `${namespace}/${name}`, checkpoint: victim }, "pruned a periodic savepoint beyond savepointRetain");
+        this.log.info(
+          { job: `${namespace}/${name}`, checkpoint: victim },
+          "pruned a periodic savepoint beyond savepointRetain",
+        );
       } catch (err) {
         if (!(err instanceof ApiException && err.code === 404)) throw err;
       }

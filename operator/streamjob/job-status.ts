@@ -1,11 +1,11 @@
 import type { Condition } from "../../runtime/contract/status/condition.js";
 import type { StreamJobStatus } from "../../runtime/contract/status/streamjob.js";
+import { mergeConditions } from "../kube/conditions.js";
+import { SPEC_HASH, type Workload } from "./cached.js";
+import { type StreamJob, workerSelector } from "./job.js";
 import { desiredParallelism } from "./resources/coordinator.js";
 import { webUrl } from "./resources/ingress.js";
-import { type StreamJob, workerSelector } from "./job.js";
-import { mergeConditions } from "../kube/conditions.js";
 import type { ClusterView, Step } from "./states/types.js";
-import { SPEC_HASH, type Workload } from "./cached.js";
 
 export { SUSPENDED_WITHOUT_SAVEPOINT } from "./states/steps.js";
 
@@ -36,7 +36,8 @@ export function clusterView(o: Observed): ClusterView {
   const c = o.coordinator?.status;
   const want = o.desired?.workers.spec?.replicas ?? 0;
   const workersReady = w?.readyReplicas ?? 0;
-  const workersSettled = workersReady === want && w?.replicas === want && (want === 0 || (w?.updatedReplicas ?? 0) === want);
+  const workersSettled =
+    workersReady === want && w?.replicas === want && (want === 0 || (w?.updatedReplicas ?? 0) === want);
   const coordinatorUp =
     (c?.conditions?.some((x) => x.type === "Available" && x.status === "True") ?? false) &&
     (c?.updatedReplicas ?? 0) === 1 &&

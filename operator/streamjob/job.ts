@@ -17,7 +17,12 @@ export class JobObjectError extends Error {
 }
 
 /** Narrows an object from the API server, failing with what is missing (a builder needs all of it). */
-export function asStreamJob(obj: { apiVersion?: string; kind?: string; metadata?: V1ObjectMeta; spec?: unknown }): StreamJob {
+export function asStreamJob(obj: {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: V1ObjectMeta;
+  spec?: unknown;
+}): StreamJob {
   const m = obj.metadata;
   const missing = (["name", "namespace", "uid"] as const).filter((k) => !m?.[k]);
   if (obj.kind !== "StreamJob" || missing.length > 0 || typeof obj.spec !== "object" || obj.spec === null)
@@ -84,6 +89,15 @@ export function ownerReference(job: StreamJob): V1OwnerReference {
   };
 }
 
-export function childMeta(job: StreamJob, name: string, component: Component): V1ObjectMeta & { name: string; namespace: string } {
-  return { name, namespace: job.metadata.namespace, labels: labels(job, component), ownerReferences: [ownerReference(job)] };
+export function childMeta(
+  job: StreamJob,
+  name: string,
+  component: Component,
+): V1ObjectMeta & { name: string; namespace: string } {
+  return {
+    name,
+    namespace: job.metadata.namespace,
+    labels: labels(job, component),
+    ownerReferences: [ownerReference(job)],
+  };
 }

@@ -1,7 +1,7 @@
 import { parseDuration } from "../../runtime/contract/spec/duration.js";
 import type { CheckpointPhase } from "../../runtime/contract/status/checkpoint.js";
-import type { StreamJob } from "./job.js";
 import { isTerminal } from "../checkpoint/checkpoint-status.js";
+import type { StreamJob } from "./job.js";
 
 /**
  * Periodic savepoints (`spec.savepointInterval`, `spec.savepointRetain`): which Checkpoint objects
@@ -51,10 +51,14 @@ export function planPeriodic(job: StreamJob, existing: PeriodicCheckpoint[], now
     .map((c) => c.name);
 
   const interval = job.spec.savepointInterval ? parseDuration(job.spec.savepointInterval) : undefined;
-  if (interval === undefined || job.spec.state === "suspended" || job.status?.phase !== "Running") return { create: false, delete: remove };
-  if (byAge.some((c) => !isTerminal(c.phase))) return { create: false, nextInMs: Math.min(interval, 5_000), delete: remove };
+  if (interval === undefined || job.spec.state === "suspended" || job.status?.phase !== "Running")
+    return { create: false, delete: remove };
+  if (byAge.some((c) => !isTerminal(c.phase)))
+    return { create: false, nextInMs: Math.min(interval, 5_000), delete: remove };
   const due = (byAge[0]?.createdMs ?? runningSinceMs(job)) + interval;
-  return due <= now ? { create: true, nextInMs: interval, delete: remove } : { create: false, nextInMs: due - now, delete: remove };
+  return due <= now
+    ? { create: true, nextInMs: interval, delete: remove }
+    : { create: false, nextInMs: due - now, delete: remove };
 }
 
 /** Name of a periodic Checkpoint: the job's name and the time, unique per second. */

@@ -9,16 +9,16 @@ import type { Logger } from "pino";
 import { API_GROUP } from "../../runtime/contract/spec/manifest.js";
 import { checkSpecShape } from "../../runtime/contract/spec/validate-shape.js";
 import { StreamJobStatus } from "../../runtime/contract/status/streamjob.js";
-import { CHILDREN_HASH } from "./resources/children.js";
-import type { Workload } from "./cached.js";
-import { DesiredChildrenMemo } from "./desired-children.js";
-import { asStreamJob, childNames, MANAGED_BY, type StreamJob } from "./job.js";
-import type { OperatorSettings } from "./resources/settings.js";
-import { CoordinatorClients } from "./coordinator-client.js";
 import type { EventRecorder } from "../kube/events.js";
 import { sabotObject } from "../kube/object-ref.js";
 import { StatusWriter } from "../kube/status-writer.js";
+import type { Workload } from "./cached.js";
+import { CoordinatorClients } from "./coordinator-client.js";
+import { DesiredChildrenMemo } from "./desired-children.js";
+import { asStreamJob, childNames, MANAGED_BY, type StreamJob } from "./job.js";
 import { clusterView, composeStatus, type Observed } from "./job-status.js";
+import { CHILDREN_HASH } from "./resources/children.js";
+import type { OperatorSettings } from "./resources/settings.js";
 import { invalidSpec } from "./states/failed.js";
 import { nextStep } from "./states/machine.js";
 import { hasStorage, timingFor } from "./states/spec.js";
@@ -75,7 +75,11 @@ export class StreamJobReconciler {
   ) {
     this.status = new StatusWriter(custom);
     this.desired = new DesiredChildrenMemo(settings);
-    this.deps = { ...deps, coordinators: deps.coordinators ?? new CoordinatorClients(), requeue: deps.requeue ?? (() => undefined) };
+    this.deps = {
+      ...deps,
+      coordinators: deps.coordinators ?? new CoordinatorClients(),
+      requeue: deps.requeue ?? (() => undefined),
+    };
   }
 
   async reconcile(key: string): Promise<ReconcileResult> {
@@ -95,7 +99,8 @@ export class StreamJobReconciler {
     const now = new Date();
     const issues = deleting ? [] : checkSpecShape(job.spec);
     const observed = this.observe(job);
-    const timing: LifecycleTiming = issues.length > 0 ? this.settings.lifecycle : timingFor(job.spec, this.settings.lifecycle);
+    const timing: LifecycleTiming =
+      issues.length > 0 ? this.settings.lifecycle : timingFor(job.spec, this.settings.lifecycle);
     const ctx = { job, now, cluster: clusterView(observed), coordinator: this.lazyCoordinator(job), timing };
     const step = issues.length > 0 ? invalidSpec(ctx, issues) : await nextStep(ctx, { deleting });
     const status = composeStatus(job, step, observed, now);
@@ -103,11 +108,19 @@ export class StreamJobReconciler {
     // Written only when it differs from the status read; guarded by that read's resourceVersion: a
     // concurrent change answers 409 and the queue retries from the newer object; nothing below
     // happens on the older one.
-    const write = await this.status.replaceIfChanged(sabotObject("streamjobs", namespace, name), job, StreamJobStatus, status);
+    const write = await this.status.replaceIfChanged(
+      sabotObject("streamjobs", namespace, name),
+      job,
+      StreamJobStatus,
+      status,
+    );
     if (write === "gone") return "deleted";
     this.deps.statusWritten?.(write === "written");
     // Independent requests, sent together: a transition costs one round trip less.
-    await Promise.all([this.recordEvents(job, step, key), this.converge(job, status, step, !deleting && issues.length === 0)]);
+    await Promise.all([
+      this.recordEvents(job, step, key),
+      this.converge(job, status, step, !deleting && issues.length === 0),
+    ]);
     if (step.requeueAfterMs !== undefined) this.deps.requeue(key, Math.max(step.requeueAfterMs, 0));
     return deleting && step.releaseFinalizer ? "deleted" : "success";
   }
@@ -156,9 +169,16 @@ export class StreamJobReconciler {
     if (hash === undefined) return;
     const key = `${job.metadata.namespace}/${job.metadata.name}`;
     const names = childNames(job);
-    const current = [this.caches.workers(job.metadata.namespace, names.workers), this.caches.coordinator(job.metadata.namespace, names.coordinator)];
+    const current = [
+      this.caches.workers(job.metadata.namespace, names.workers),
+      this.caches.coordinator(job.metadata.namespace, names.coordinator),
+    ];
     const appliedAt = this.appliedAt.get(key);
-    if (appliedAt?.hash === hash && Date.now() - appliedAt.time < REAPPLY_MS && current.every((c) => c?.metadata?.annotations?.[CHILDREN_HASH] === hash)) {
+    if (
+      appliedAt?.hash === hash &&
+      Date.now() - appliedAt.time < REAPPLY_MS &&
+      current.every((c) => c?.metadata?.annotations?.[CHILDREN_HASH] === hash)
+    ) {
       this.deps.applied?.(false);
       return;
     }
@@ -166,12 +186,21 @@ export class StreamJobReconciler {
     // Independent objects: applied at once (the scale benchmark measured reconcile latency
     // dominated by these round trips when sent one after another).
     try {
-      await Promise.all(children.map((child) => this.objects.patch(child, undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply)));
+      await Promise.all(
+        children.map((child) =>
+          this.objects.patch(child, undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply),
+        ),
+      );
     } catch (err) {
       // The spec check passed, so what the API server refuses came from the parts of a pod template
       // it alone validates; the user sees why in `kubectl describe` (the queue retries with backoff).
       if (err instanceof ApiException && (err.code === 400 || err.code === 422))
-        await this.events.record(job, "Warning", "ApplyFailed", `the API server refused the job's pods: ${refusal(err)}; check spec.podTemplate`);
+        await this.events.record(
+          job,
+          "Warning",
+          "ApplyFailed",
+          `the API server refused the job's pods: ${refusal(err)}; check spec.podTemplate`,
+        );
       throw err;
     }
     this.appliedAt.set(key, { hash, time: Date.now() });
@@ -183,7 +212,12 @@ export class StreamJobReconciler {
     if (from !== step.phase) {
       const message = step.error ?? step.progressing.message ?? step.ready.message;
       this.log.info({ job: key, from, to: step.phase }, message);
-      await this.events.record(job, step.phase === "Failed" ? "Warning" : "Normal", step.phase, `${from ?? "new"} → ${step.phase}: ${message}`);
+      await this.events.record(
+        job,
+        step.phase === "Failed" ? "Warning" : "Normal",
+        step.phase,
+        `${from ?? "new"} → ${step.phase}: ${message}`,
+      );
     }
     for (const e of step.events) {
       this.log.info({ job: key, reason: e.reason }, e.message);

@@ -1,5 +1,13 @@
 import { CorruptCheckpointError } from "./errors.js";
-import { checkpointDir, folderPrefix, MANIFEST_NAME, type Manifest, parseCheckpointKey, parseManifest, type SnapshotKind } from "./manifest.js";
+import {
+  checkpointDir,
+  folderPrefix,
+  MANIFEST_NAME,
+  type Manifest,
+  parseCheckpointKey,
+  parseManifest,
+  type SnapshotKind,
+} from "./manifest.js";
 import type { CheckpointStorage } from "./storage.js";
 
 /** The objects found in one checkpoint folder: relative path → size. */
@@ -12,7 +20,11 @@ export interface CheckpointFolder {
 }
 
 /** Every `chk-<id>` (or `sp-<id>`) folder of the job, newest first, from one listing. */
-export async function listCheckpointFolders(storage: CheckpointStorage, job: string, kind: SnapshotKind = "checkpoint"): Promise<CheckpointFolder[]> {
+export async function listCheckpointFolders(
+  storage: CheckpointStorage,
+  job: string,
+  kind: SnapshotKind = "checkpoint",
+): Promise<CheckpointFolder[]> {
   const byId = new Map<number, CheckpointFolder>();
   for (const { key, size } of await storage.list(folderPrefix(job, kind))) {
     const parsed = parseCheckpointKey(job, key, kind);
@@ -32,7 +44,11 @@ export type Inspection = { complete: true; manifest: Manifest } | { complete: fa
  * lists present with the listed size. A manifest of a newer format version throws
  * (UnsupportedCheckpointVersionError) instead of counting as incomplete.
  */
-export async function inspectCheckpoint(storage: CheckpointStorage, job: string, folder: CheckpointFolder): Promise<Inspection> {
+export async function inspectCheckpoint(
+  storage: CheckpointStorage,
+  job: string,
+  folder: CheckpointFolder,
+): Promise<Inspection> {
   if (!folder.sizes.has(MANIFEST_NAME)) return { complete: false, problem: "no manifest" };
   const dir = checkpointDir(job, folder.id, folder.kind);
   const bytes = await storage.get(`${dir}/${MANIFEST_NAME}`);
@@ -50,7 +66,10 @@ export async function inspectCheckpoint(storage: CheckpointStorage, job: string,
         const size = folder.sizes.get(file.path);
         if (size === undefined) return { complete: false, problem: `${operatorId}: ${file.path} is missing` };
         if (size !== file.bytes)
-          return { complete: false, problem: `${operatorId}: ${file.path} has ${size} bytes, the manifest says ${file.bytes}` };
+          return {
+            complete: false,
+            problem: `${operatorId}: ${file.path} has ${size} bytes, the manifest says ${file.bytes}`,
+          };
       }
   return { complete: true, manifest };
 }
@@ -68,7 +87,11 @@ export interface CheckpointStatus {
  * Every checkpoint of the job with its state, newest first (reads every manifest); with
  * `withSavepoints`, the job's savepoints too (one id sequence, so newest first still holds).
  */
-export async function listCheckpoints(storage: CheckpointStorage, job: string, withSavepoints = false): Promise<CheckpointStatus[]> {
+export async function listCheckpoints(
+  storage: CheckpointStorage,
+  job: string,
+  withSavepoints = false,
+): Promise<CheckpointStatus[]> {
   const folders = await listCheckpointFolders(storage, job);
   if (withSavepoints) folders.push(...(await listCheckpointFolders(storage, job, "savepoint")));
   folders.sort((a, b) => b.id - a.id);
@@ -76,7 +99,9 @@ export async function listCheckpoints(storage: CheckpointStorage, job: string, w
   for (const folder of folders) {
     const r = await inspectCheckpoint(storage, job, folder);
     const base = { id: folder.id, kind: folder.kind };
-    out.push(r.complete ? { ...base, complete: true, manifest: r.manifest } : { ...base, complete: false, problem: r.problem });
+    out.push(
+      r.complete ? { ...base, complete: true, manifest: r.manifest } : { ...base, complete: false, problem: r.problem },
+    );
   }
   return out;
 }
@@ -97,6 +122,7 @@ export async function findLatestCompleted(storage: CheckpointStorage, job: strin
 /** An id greater than every checkpoint and savepoint folder of the job (complete or not): ids are never reused. */
 export async function nextCheckpointId(storage: CheckpointStorage, job: string): Promise<number> {
   let max = 0;
-  for (const kind of ["checkpoint", "savepoint"] as const) for (const f of await listCheckpointFolders(storage, job, kind)) max = Math.max(max, f.id);
+  for (const kind of ["checkpoint", "savepoint"] as const)
+    for (const f of await listCheckpointFolders(storage, job, kind)) max = Math.max(max, f.id);
   return max + 1;
 }

@@ -15,4 +15,11 @@ export { openCheckpointStorage } from "./open-storage.js";
 export { type ReadOptions, type RestoredCheckpoint, readCheckpoint } from "./read.js";
 export { applyRetention, type RetentionResult } from "./retention.js";
 export type { CheckpointStorage, StoredObject } from "./storage.js";
-export { assembleManifest, type CheckpointContents, type SubtaskShare, writeCheckpoint, writeManifest, writeOperatorState } from "./write.js";
+export {
+  assembleManifest,
+  type CheckpointContents,
+  type SubtaskShare,
+  writeCheckpoint,
+  writeManifest,
+  writeOperatorState,
+} from "./write.js";

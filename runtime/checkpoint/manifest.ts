@@ -74,12 +74,15 @@ const JOB_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 /** Job names become path segments, so they are limited to what is safe in a key and a file name. */
 export function checkJobName(job: string): string {
   if (!JOB_NAME.test(job))
-    throw new CheckpointConfigError(`job name "${job}" cannot name a checkpoint folder: use letters, digits, ".", "_" and "-"`);
+    throw new CheckpointConfigError(
+      `job name "${job}" cannot name a checkpoint folder: use letters, digits, ".", "_" and "-"`,
+    );
   return job;
 }
 
 export function checkpointDir(job: string, id: number, kind: SnapshotKind = "checkpoint"): string {
-  if (!Number.isSafeInteger(id) || id < 1) throw new CheckpointConfigError(`checkpoint id must be a positive integer, got ${id}`);
+  if (!Number.isSafeInteger(id) || id < 1)
+    throw new CheckpointConfigError(`checkpoint id must be a positive integer, got ${id}`);
   return `${checkJobName(job)}/${FOLDER_PREFIX[kind]}${id}`;
 }
 
@@ -89,7 +92,11 @@ export function folderPrefix(job: string, kind: SnapshotKind): string {
 }
 
 /** `<job>/chk-<id>/<rest>` (or `sp-`) → id and rest; null for keys that are not in such a folder. */
-export function parseCheckpointKey(job: string, key: string, kind: SnapshotKind = "checkpoint"): { id: number; rest: string } | null {
+export function parseCheckpointKey(
+  job: string,
+  key: string,
+  kind: SnapshotKind = "checkpoint",
+): { id: number; rest: string } | null {
   const re = new RegExp(`^${FOLDER_PREFIX[kind]}([1-9][0-9]*)/(.+)$`);
   const m = re.exec(key.startsWith(`${job}/`) ? key.slice(job.length + 1) : "");
   if (!m) return null;
@@ -102,7 +109,10 @@ export function parseCheckpointKey(job: string, key: string, kind: SnapshotKind 
  * percent-encoded so any id maps to one safe path segment.
  */
 export function stateFilePath(operatorId: string, subtask: number, keyGroup: number): string {
-  const op = encodeURIComponent(operatorId).replace(/[!'()*~.]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  const op = encodeURIComponent(operatorId).replace(
+    /[!'()*~.]/g,
+    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
+  );
   return `state/${op}/${subtask}/kg-${keyGroup}.arrow`;
 }
 
@@ -123,7 +133,10 @@ export function parseManifest(bytes: Uint8Array, location: string, expect: { job
     throw new UnsupportedCheckpointVersionError(location, version, CHECKPOINT_FORMAT_VERSION);
   if (!Value.Check(ManifestSchema, json)) {
     const first = Value.Errors(ManifestSchema, json).First();
-    throw new CorruptCheckpointError(location, `the manifest is malformed at ${first?.path || "/"}: ${first?.message ?? "?"}`);
+    throw new CorruptCheckpointError(
+      location,
+      `the manifest is malformed at ${first?.path || "/"}: ${first?.message ?? "?"}`,
+    );
   }
   if (json.job !== expect.job || json.checkpointId !== expect.id)
     throw new CorruptCheckpointError(location, `the manifest is for job ${json.job}, checkpoint ${json.checkpointId}`);

@@ -1,7 +1,7 @@
-import type { S3Client } from "@aws-sdk/client-s3";
 import { fileURLToPath } from "node:url";
-import { s3ClientFromEnv } from "../contract/storage/s3-client.js";
+import type { S3Client } from "@aws-sdk/client-s3";
 import { parseS3Url } from "../connectors/files/s3.js";
+import { s3ClientFromEnv } from "../contract/storage/s3-client.js";
 import { CheckpointConfigError } from "./errors.js";
 import { FileCheckpointStorage } from "./file-storage.js";
 import { S3CheckpointStorage } from "./s3-storage.js";
@@ -17,10 +17,14 @@ export function openCheckpointStorage(url: string, opts: { s3Client?: S3Client }
     try {
       return new FileCheckpointStorage(fileURLToPath(url));
     } catch {
-      throw new CheckpointConfigError(`checkpointing.storage "${url}" is not a local folder: write file:///absolute/path`);
+      throw new CheckpointConfigError(
+        `checkpointing.storage "${url}" is not a local folder: write file:///absolute/path`,
+      );
     }
   }
   const s3 = parseS3Url(url);
   if (s3) return new S3CheckpointStorage(opts.s3Client ?? s3ClientFromEnv(), s3.bucket, s3.prefix);
-  throw new CheckpointConfigError(`checkpointing.storage must be s3://bucket/prefix or file:///absolute/path, got "${url}"`);
+  throw new CheckpointConfigError(
+    `checkpointing.storage must be s3://bucket/prefix or file:///absolute/path, got "${url}"`,
+  );
 }

@@ -4,7 +4,14 @@ import type { SourcePosition } from "../connectors/connector.js";
 import type { GatheredSnapshot } from "../operators/operator.js";
 import { CheckpointConfigError, CheckpointNotFoundError, CorruptCheckpointError } from "./errors.js";
 import { IO_CONCURRENCY, mapLimit } from "./limit.js";
-import { checkpointDir, MANIFEST_NAME, type Manifest, parseManifest, type SnapshotKind, type StateFile } from "./manifest.js";
+import {
+  checkpointDir,
+  MANIFEST_NAME,
+  type Manifest,
+  parseManifest,
+  type SnapshotKind,
+  type StateFile,
+} from "./manifest.js";
 import type { CheckpointStorage } from "./storage.js";
 
 export interface ReadOptions {
@@ -73,16 +80,28 @@ export async function readCheckpoint(
   return { manifest, operators, sources: structuredClone(manifest.sources) };
 }
 
-async function readStateFile(storage: CheckpointStorage, dir: string, location: string, file: StateFile): Promise<RecordBatch> {
+async function readStateFile(
+  storage: CheckpointStorage,
+  dir: string,
+  location: string,
+  file: StateFile,
+): Promise<RecordBatch> {
   const bytes = await storage.get(`${dir}/${file.path}`);
   if (bytes === null) throw new CorruptCheckpointError(location, `${file.path} is missing`);
   if (bytes.byteLength !== file.bytes)
-    throw new CorruptCheckpointError(location, `${file.path} has ${bytes.byteLength} bytes, the manifest says ${file.bytes}`);
+    throw new CorruptCheckpointError(
+      location,
+      `${file.path} has ${bytes.byteLength} bytes, the manifest says ${file.bytes}`,
+    );
   if (createHash("sha256").update(bytes).digest("hex") !== file.sha256)
     throw new CorruptCheckpointError(location, `${file.path} does not match its SHA-256 in the manifest`);
   const table = tableFromIPC(bytes);
-  const batch = table.batches.length === 1 ? table.batches[0] : table.batches.length === 0 ? new RecordBatch(table.schema) : null;
+  const batch =
+    table.batches.length === 1 ? table.batches[0] : table.batches.length === 0 ? new RecordBatch(table.schema) : null;
   if (batch === null || batch.numRows !== file.rows)
-    throw new CorruptCheckpointError(location, `${file.path} does not hold the ${file.rows} rows of one batch the manifest lists`);
+    throw new CorruptCheckpointError(
+      location,
+      `${file.path} does not hold the ${file.rows} rows of one batch the manifest lists`,
+    );
   return batch;
 }

@@ -1,5 +1,5 @@
-import { CheckpointConfigError } from "./errors.js";
 import { inspectCheckpoint, listCheckpointFolders } from "./catalog.js";
+import { CheckpointConfigError } from "./errors.js";
 import { checkpointDir, MANIFEST_NAME } from "./manifest.js";
 import type { CheckpointStorage } from "./storage.js";
 
@@ -17,7 +17,11 @@ export interface RetentionResult {
  * complete one may still be in progress and are left alone. A checkpoint's manifest is deleted
  * before its files, so a half-deleted checkpoint never looks complete. Savepoints are never pruned.
  */
-export async function applyRetention(storage: CheckpointStorage, job: string, retain: number): Promise<RetentionResult> {
+export async function applyRetention(
+  storage: CheckpointStorage,
+  job: string,
+  retain: number,
+): Promise<RetentionResult> {
   if (!Number.isInteger(retain) || retain < 1)
     throw new CheckpointConfigError(`checkpointing.retain must be an integer of at least 1, got ${retain}`);
   const folders = await listCheckpointFolders(storage, job);

@@ -70,7 +70,9 @@ export class S3CheckpointStorage implements CheckpointStorage {
   async delete(keys: string[]): Promise<void> {
     for (let at = 0; at < keys.length; at += DELETE_BATCH) {
       const Objects = keys.slice(at, at + DELETE_BATCH).map((k) => ({ Key: this.key(k) }));
-      const res = await this.client.send(new DeleteObjectsCommand({ Bucket: this.bucket, Delete: { Objects, Quiet: true } }));
+      const res = await this.client.send(
+        new DeleteObjectsCommand({ Bucket: this.bucket, Delete: { Objects, Quiet: true } }),
+      );
       const failed = res.Errors ?? [];
       if (failed.length > 0)
         throw new Error(

@@ -28,6 +28,8 @@ export interface CheckpointStorage {
 export function checkKey(key: string): string {
   const parts = key.split("/");
   if (key === "" || parts.some((p) => p === "" || p === "." || p === ".."))
-    throw new CheckpointConfigError(`invalid checkpoint object key "${key}": use relative paths without empty, "." or ".." segments`);
+    throw new CheckpointConfigError(
+      `invalid checkpoint object key "${key}": use relative paths without empty, "." or ".." segments`,
+    );
   return key;
 }

@@ -62,7 +62,9 @@ export async function writeOperatorState(
 export async function writeManifest(storage: CheckpointStorage, manifest: Manifest): Promise<void> {
   const key = `${checkpointDir(manifest.job, manifest.checkpointId, manifest.kind)}/${MANIFEST_NAME}`;
   if ((await storage.get(key)) !== null)
-    throw new CheckpointConfigError(`checkpoint ${storage.describe(key)} already exists: checkpoint ids must not be reused`);
+    throw new CheckpointConfigError(
+      `checkpoint ${storage.describe(key)} already exists: checkpoint ids must not be reused`,
+    );
   await storage.put(key, new TextEncoder().encode(`${JSON.stringify(manifest, null, 2)}\n`));
 }
 
@@ -94,7 +96,9 @@ export async function writeCheckpoint(
       const s = perSubtask[subtask];
       for (const kg of s?.keyGroups.keys() ?? [])
         if (!Number.isInteger(kg) || kg < 0 || kg >= contents.maxParallelism)
-          throw new CheckpointConfigError(`${operatorId} snapshotted key group ${kg}, outside 0..${contents.maxParallelism - 1} (maxParallelism)`);
+          throw new CheckpointConfigError(
+            `${operatorId} snapshotted key group ${kg}, outside 0..${contents.maxParallelism - 1} (maxParallelism)`,
+          );
       if (s) subtasks.push(await writeOperatorState(storage, job, checkpointId, operatorId, subtask, s));
     }
     if (subtasks.length > 0) operators[operatorId] = { subtasks };
@@ -123,7 +127,10 @@ export interface SubtaskShare {
  * The manifest of a checkpoint whose subtasks have written their state (shares in subtask order),
  * and the bytes of state it lists. Source positions merge over subtasks: their splits are disjoint.
  */
-export function assembleManifest(head: Omit<Manifest, "formatVersion" | "operators" | "sources">, shares: SubtaskShare[]): { manifest: Manifest; bytes: number } {
+export function assembleManifest(
+  head: Omit<Manifest, "formatVersion" | "operators" | "sources">,
+  shares: SubtaskShare[],
+): { manifest: Manifest; bytes: number } {
   const manifest: Manifest = { formatVersion: CHECKPOINT_FORMAT_VERSION, ...head, operators: {}, sources: {} };
   let bytes = 0;
   for (const share of shares) {

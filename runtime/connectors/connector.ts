@@ -1,7 +1,7 @@
 import type { RecordBatch } from "apache-arrow";
+import type { SinkSpec, SourceSpec } from "../contract/spec/schema.js";
 import type { Logger } from "../log.js";
 import type { EngineMetrics, MetricLabels } from "../metrics/metrics.js";
-import type { SinkSpec, SourceSpec } from "../contract/spec/schema.js";
 import type { StreamInfo } from "../types/stream-info.js";
 
 /** What every connector gets from the executor. */

@@ -1,8 +1,8 @@
 import type { SinkSpec, SourceSpec } from "../contract/spec/schema.js";
 import type { StreamInfo } from "../types/stream-info.js";
-import type { ConnectorContext, ConnectorEntry, SinkFactory, Sink, Source, SourceFactory } from "./connector.js";
-import { ConnectorConfigError } from "./errors.js";
+import type { ConnectorContext, ConnectorEntry, Sink, SinkFactory, Source, SourceFactory } from "./connector.js";
 import { consoleConnector } from "./console/index.js";
+import { ConnectorConfigError } from "./errors.js";
 import { filesConnector } from "./files/index.js";
 import { generatorConnector } from "./generator/index.js";
 import { kafkaConnector } from "./kafka/index.js";
@@ -19,7 +19,9 @@ function pick<F>(spec: SourceSpec | SinkSpec, side: (c: ConnectorEntry) => F | u
   const set = offered.filter((c) => (spec as Record<string, unknown>)[c.key] !== undefined);
   if (set.length !== 1) {
     const keys = offered.map((c) => c.key).join(", ");
-    throw new ConnectorConfigError(`a ${what} needs exactly one of ${keys}${set.length ? ` (got ${set.map((c) => c.key).join(", ")})` : ""}`);
+    throw new ConnectorConfigError(
+      `a ${what} needs exactly one of ${keys}${set.length ? ` (got ${set.map((c) => c.key).join(", ")})` : ""}`,
+    );
   }
   return side(set[0])!;
 }

@@ -70,7 +70,8 @@ export interface WorkerFlags {
 
 function int(name: string, value: string | undefined, fallback: number, min: number): number {
   if (value === undefined || value === "") return fallback;
-  if (!/^\d+$/.test(value) || Number(value) < min) throw new DistributedConfigError(`${name} must be a whole number ≥ ${min}, got "${value}"`);
+  if (!/^\d+$/.test(value) || Number(value) < min)
+    throw new DistributedConfigError(`${name} must be a whole number ≥ ${min}, got "${value}"`);
   return Number(value);
 }
 
@@ -114,14 +115,19 @@ export function coordinatorConfig(flags: CoordinatorFlags = {}, env: Env = proce
     shutdownTimeoutMs: duration("SABOT_SHUTDOWN_TIMEOUT", env.SABOT_SHUTDOWN_TIMEOUT, 25_000),
     restoreFrom: flags.restoreFrom || env.SABOT_RESTORE_FROM || undefined,
     linger: bool("SABOT_LINGER", env.SABOT_LINGER),
-    uiPort: env.SABOT_UI_PORT === undefined || env.SABOT_UI_PORT === "" ? null : int("SABOT_UI_PORT", env.SABOT_UI_PORT, 0, 0),
+    uiPort:
+      env.SABOT_UI_PORT === undefined || env.SABOT_UI_PORT === ""
+        ? null
+        : int("SABOT_UI_PORT", env.SABOT_UI_PORT, 0, 0),
   };
 }
 
 export function workerConfig(flags: WorkerFlags = {}, env: Env = process.env): WorkerConfig {
   const coordinator = flags.coordinator ?? env.SABOT_COORDINATOR_ADDRESS;
   if (!coordinator)
-    throw new DistributedConfigError("a worker needs the coordinator's address: set SABOT_COORDINATOR_ADDRESS=host:port or pass --coordinator");
+    throw new DistributedConfigError(
+      "a worker needs the coordinator's address: set SABOT_COORDINATOR_ADDRESS=host:port or pass --coordinator",
+    );
   const advertised = env.SABOT_ADVERTISED_ADDRESS;
   return {
     coordinatorAddress: address("--coordinator / SABOT_COORDINATOR_ADDRESS", coordinator),

@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { log as rootLog, type Logger } from "../log.js";
 import type { JobStatus, MetricsSummary } from "../contract/rpc/messages.js";
 import type { StreamJobManifest } from "../contract/spec/manifest.js";
+import { type Logger, log as rootLog } from "../log.js";
 import { type CoordinatorConfig, coordinatorConfig } from "./config.js";
 import { CoordinatorService } from "./coordinator/service.js";
 
@@ -37,12 +37,21 @@ export class LocalCluster {
 
   async run(): Promise<JobStatus> {
     const log = this.opts.log ?? rootLog;
-    const config = { ...coordinatorConfig({}), port: 0, bindAddress: "127.0.0.1", ...this.opts.config, parallelism: this.opts.parallelism };
+    const config = {
+      ...coordinatorConfig({}),
+      port: 0,
+      bindAddress: "127.0.0.1",
+      ...this.opts.config,
+      parallelism: this.opts.parallelism,
+    };
     const service = await CoordinatorService.start(this.manifest, config, log);
     this.service = service;
     for (let i = 0; i < this.opts.parallelism; i++) this.spawnWorker(`worker-${i}`, service.address, log);
     const progress = this.opts.onProgress
-      ? setInterval(() => this.opts.onProgress!(service.coordinator.metricsSummary(), service.coordinator.status()), 1000)
+      ? setInterval(
+          () => this.opts.onProgress!(service.coordinator.metricsSummary(), service.coordinator.status()),
+          1000,
+        )
       : null;
     const timer = this.opts.durationMs !== undefined ? setTimeout(() => this.stop(), this.opts.durationMs) : null;
     try {
@@ -74,9 +83,21 @@ export class LocalCluster {
   }
 
   private spawnWorker(id: string, coordinator: string, log: Logger): void {
-    const [cmd, ...args] = this.opts.workerCommand ?? [process.execPath, ...process.execArgv, process.argv[1], "worker"];
+    const [cmd, ...args] = this.opts.workerCommand ?? [
+      process.execPath,
+      ...process.execArgv,
+      process.argv[1],
+      "worker",
+    ];
     const child = spawn(cmd, args, {
-      env: { ...process.env, ...this.opts.env, SABOT_COORDINATOR_ADDRESS: coordinator, SABOT_WORKER_ID: id, SABOT_BIND_ADDRESS: "127.0.0.1", SABOT_WORKER_PORT: "0" },
+      env: {
+        ...process.env,
+        ...this.opts.env,
+        SABOT_COORDINATOR_ADDRESS: coordinator,
+        SABOT_WORKER_ID: id,
+        SABOT_BIND_ADDRESS: "127.0.0.1",
+        SABOT_WORKER_PORT: "0",
+      },
       stdio: ["ignore", "inherit", "inherit"],
     });
     this.children.set(id, child);
@@ -92,7 +113,8 @@ export class LocalCluster {
   private async waitForChildren(ms: number): Promise<void> {
     const deadline = Date.now() + ms;
     for (const c of this.children.values()) {
-      while (c.exitCode === null && c.signalCode === null && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      while (c.exitCode === null && c.signalCode === null && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 50));
     }
   }
 }

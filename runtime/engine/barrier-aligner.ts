@@ -31,7 +31,8 @@ export class BarrierAligner {
   onBarrier(edge: number, from: number, barrier: Barrier): void {
     const key = `${edge}/${from}`;
     if (barrier.checkpointId <= this.lastDone) return this.release({ edge, from });
-    if (this.open && barrier.checkpointId > this.open.barrier.checkpointId) this.abandon(this.open.barrier.checkpointId);
+    if (this.open && barrier.checkpointId > this.open.barrier.checkpointId)
+      this.abandon(this.open.barrier.checkpointId);
     this.open ??= { barrier, got: new Set() };
     if (barrier.checkpointId < this.open.barrier.checkpointId) return this.release({ edge, from });
     this.open.got.add(key);

@@ -22,7 +22,9 @@ class OperatorRunner {
     /** Inputs that never hold the watermark back (a lookup join's table). */
     ignoredInputs: Set<number>,
   ) {
-    this.inputWatermarks = node.inputs.map((_, i) => (ignoredInputs.has(i) ? Number.POSITIVE_INFINITY : Number.NEGATIVE_INFINITY));
+    this.inputWatermarks = node.inputs.map((_, i) =>
+      ignoredInputs.has(i) ? Number.POSITIVE_INFINITY : Number.NEGATIVE_INFINITY,
+    );
   }
 
   port(input: number): StreamConsumer {

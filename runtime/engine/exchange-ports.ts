@@ -54,4 +54,8 @@ export interface TaskExchanges {
 }
 
 /** Wires the exchanges into the task's dataflow; `fail` fails the task (a broken connection). */
-export type ExchangeFactory = (flow: Dataflow, hooks: (outputs: Outputs) => InputHooks, fail: (err: Error) => void) => TaskExchanges;
+export type ExchangeFactory = (
+  flow: Dataflow,
+  hooks: (outputs: Outputs) => InputHooks,
+  fail: (err: Error) => void,
+) => TaskExchanges;

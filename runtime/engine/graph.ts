@@ -1,7 +1,7 @@
 import type { Field } from "apache-arrow";
+import type { StepSpec } from "../contract/spec/schema.js";
 import { declaredWidths, hashWidths } from "../operators/join/keys.js";
 import type { JobPlan, OperatorNode } from "../planner/plan.js";
-import type { StepSpec } from "../contract/spec/schema.js";
 
 /**
  * The execution graph of a task: which operator inputs are fed through a network exchange, and
@@ -78,7 +78,8 @@ function stepKind(step: StepSpec): "keyBy" | "window" | "join" | "lookupJoin" | 
   return "other";
 }
 
-const sameList = (a: readonly unknown[], b: readonly unknown[]) => a.length === b.length && a.every((x, i) => x === b[i]);
+const sameList = (a: readonly unknown[], b: readonly unknown[]) =>
+  a.length === b.length && a.every((x, i) => x === b[i]);
 
 function fieldsOf(plan: JobPlan, stream: string, names: string[]): Field[] {
   const fields = plan.streams.get(stream)!.schema.fields as Field[];
@@ -122,7 +123,12 @@ export function buildExecutionGraph(plan: JobPlan): ExecutionGraph {
         addEdge(node, 1, { kind: "hash", columns: j.rightKey, widths });
         // Output rows sit where their left key hashes; that is plain key placement only when
         // the join hashed the left keys as declared.
-        out = sameList(widths.map((w, i) => w ?? declaredWidths(lf)[i]), declaredWidths(lf)) ? { kind: "hash", keys: j.leftKey } : { kind: "any" };
+        out = sameList(
+          widths.map((w, i) => w ?? declaredWidths(lf)[i]),
+          declaredWidths(lf),
+        )
+          ? { kind: "hash", keys: j.leftKey }
+          : { kind: "any" };
         break;
       }
       case "lookupJoin": {
@@ -179,7 +185,12 @@ function chainedConsumers(plan: JobPlan, edgeInto: EdgeInto): Map<string, Operat
   return chained;
 }
 
-function outputsOf(plan: JobPlan, edges: ExchangeEdge[], chained: Map<string, OperatorNode[]>, stream: string): Outputs {
+function outputsOf(
+  plan: JobPlan,
+  edges: ExchangeEdge[],
+  chained: Map<string, OperatorNode[]>,
+  stream: string,
+): Outputs {
   const out: Outputs = { edges: [], sinks: [] };
   const seen = new Set<string>();
   const visit = (s: string) => {
@@ -228,7 +239,9 @@ function verticesOf(plan: JobPlan, edgeInto: EdgeInto): Vertex[] {
   for (const k of plan.sinks) vertexOf(`sink:${k.name}`).sinks.push(k.name);
   const vertices = [...groups.values()];
   for (const v of vertices)
-    v.name = [...v.sources.map((s) => `Source: ${s}`), ...v.operators, ...v.sinks.map((s) => `Sink: ${s}`)].join(" -> ");
+    v.name = [...v.sources.map((s) => `Source: ${s}`), ...v.operators, ...v.sinks.map((s) => `Sink: ${s}`)].join(
+      " -> ",
+    );
   return vertices;
 }
 

@@ -1,7 +1,7 @@
 import type { Source, SourceBatch, SourcePosition } from "../connectors/connector.js";
-import type { SourceNode } from "../planner/plan.js";
 import { parseDuration } from "../contract/spec/duration.js";
-import { SplitWatermarks, maxOf } from "../time/watermarks.js";
+import type { SourceNode } from "../planner/plan.js";
+import { maxOf, SplitWatermarks } from "../time/watermarks.js";
 import { toFloat64, validityBytes } from "../types/column.js";
 
 /**

@@ -1,9 +1,9 @@
 import type { RecordBatch } from "apache-arrow";
-import type { SourcePosition } from "../connectors/connector.js";
 import { type CheckpointStorage, type SubtaskState, writeOperatorState } from "../checkpoint/index.js";
+import type { SourcePosition } from "../connectors/connector.js";
+import { concatData, takeBatch } from "../kernels/take.js";
 import type { Logger } from "../log.js";
 import type { OperatorSnapshot } from "../operators/operator.js";
-import { concatData, takeBatch } from "../kernels/take.js";
 import { columnsOf, makeBatch } from "../types/column.js";
 import { BarrierAligner } from "./barrier-aligner.js";
 import type { Dataflow } from "./dataflow.js";
@@ -115,7 +115,10 @@ export class TaskCheckpoints {
   private edgesOutOf(vertexId: number): number[] {
     const { graph } = this.task;
     const v = graph.vertices[vertexId];
-    const produced = new Set([...v.sources, ...v.operators.map((id) => graph.plan.operators.find((o) => o.id === id)!.output)]);
+    const produced = new Set([
+      ...v.sources,
+      ...v.operators.map((id) => graph.plan.operators.find((o) => o.id === id)!.output),
+    ]);
     return graph.edges.filter((e) => produced.has(e.stream)).map((e) => e.id);
   }
 
@@ -150,7 +153,12 @@ export class TaskCheckpoints {
 
   trigger(t: CheckpointTrigger): void {
     if (this.finished) {
-      this.transport.ack({ checkpointId: t.checkpointId, error: `subtask ${this.task.subtask} has already finished`, state: {}, sources: {} });
+      this.transport.ack({
+        checkpointId: t.checkpointId,
+        error: `subtask ${this.task.subtask} has already finished`,
+        state: {},
+        sources: {},
+      });
       return;
     }
     const entry = this.entry(t.checkpointId);
@@ -183,7 +191,8 @@ export class TaskCheckpoints {
     }
     for (const s of v.sources) entry.sources[s] = { ...this.task.position(s) };
     for (const e of this.outEdges.get(vertexId)!) this.task.senders[e].barrier(barrier);
-    for (const name of v.sinks) entry.sinksDone.push(this.sinkBarrier(entry, this.task.sinks.byName.get(name)!, barrier));
+    for (const name of v.sinks)
+      entry.sinksDone.push(this.sinkBarrier(entry, this.task.sinks.byName.get(name)!, barrier));
     this.maybeWrite(entry);
   }
 
@@ -218,7 +227,8 @@ export class TaskCheckpoints {
     const storage = this.transport.storage(t.checkpointId);
     const { jobName, subtask } = this.task;
     const state: Record<string, SubtaskState> = {};
-    for (const [op, snap] of entry.snapshots) state[op] = await writeOperatorState(storage, jobName, t.checkpointId, op, subtask, snap, kind);
+    for (const [op, snap] of entry.snapshots)
+      state[op] = await writeOperatorState(storage, jobName, t.checkpointId, op, subtask, snap, kind);
     entry.snapshots.clear(); // the batches are written: let them go
     return state;
   }
@@ -240,7 +250,14 @@ export class TaskCheckpoints {
 
 /** A sink's prepared output as checkpoint state: one batch under key group 0 (none when empty). */
 function outputSnapshot(rows: RecordBatch[]): OperatorSnapshot {
-  const parts = rows.filter((b) => b.numRows > 0).map((b) => takeBatch(b, Int32Array.from({ length: b.numRows }, (_, i) => i)));
+  const parts = rows
+    .filter((b) => b.numRows > 0)
+    .map((b) =>
+      takeBatch(
+        b,
+        Int32Array.from({ length: b.numRows }, (_, i) => i),
+      ),
+    );
   if (parts.length === 0) return { meta: { rows: 0 }, keyGroups: new Map() };
   const cols = columnsOf(parts[0]).map((_, c) => concatData(parts.map((p) => columnsOf(p)[c])));
   const n = parts.reduce((s, p) => s + p.numRows, 0);

@@ -103,7 +103,8 @@ export class TaskReader {
   }
 
   private async readStream(r: SourceRunner): Promise<void> {
-    while (!this.stopped.raised && !this.runners.every((x) => x.caughtUp())) await new Promise((res) => setTimeout(res, 20));
+    while (!this.stopped.raised && !this.runners.every((x) => x.caughtUp()))
+      await new Promise((res) => setTimeout(res, 20));
     await this.readLoop(r);
   }
 
@@ -157,7 +158,8 @@ export class TaskReader {
   private finish(r: SourceRunner): void {
     if (this.halted) return;
     if (!this.atBarrier) {
-      if (!r.node.isTable && (this.stopped.raised || this.runners.every((x) => x.node.isTable || x.ended))) this.hooks.endOfTime();
+      if (!r.node.isTable && (this.stopped.raised || this.runners.every((x) => x.node.isTable || x.ended)))
+        this.hooks.endOfTime();
       this.flow.watermark(r.node.name, Number.POSITIVE_INFINITY);
     }
     this.hooks.ended(r.node.name);

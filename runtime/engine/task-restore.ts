@@ -1,15 +1,15 @@
-import { keyGroupRange } from "../kernels/hash.js";
 import {
   CheckpointConfigError,
   type CheckpointStorage,
   CorruptCheckpointError,
   locateSnapshot,
   openSnapshotStorage,
-  readCheckpoint,
   type RestoredCheckpoint,
+  readCheckpoint,
   type SnapshotKind,
 } from "../checkpoint/index.js";
 import type { Sink, SourcePosition } from "../connectors/connector.js";
+import { keyGroupRange } from "../kernels/hash.js";
 import type { Logger } from "../log.js";
 import type { GatheredSnapshot } from "../operators/operator.js";
 import type { JobPlan } from "../planner/plan.js";
@@ -76,13 +76,20 @@ export function readShare(task: RestorableTask, ref: SnapshotRef): Promise<Resto
  * (then dropped with a warning), as Flink does: silently losing state would change results
  * without anyone noticing.
  */
-export function applyShare(task: RestorableTask, restored: RestoredCheckpoint, location: string): Record<string, SourcePosition> {
+export function applyShare(
+  task: RestorableTask,
+  restored: RestoredCheckpoint,
+  location: string,
+): Record<string, SourcePosition> {
   for (const [id, snapshots] of restored.operators) {
     if (id.startsWith(SINK_OUTPUT_PREFIX)) continue;
     const op = task.flow.operator(id);
     if (!op) {
       if (task.plan.spec.allowNonRestoredState) {
-        task.log.warn({ checkpoint: location, operator: id }, "dropping the state of an operator the job no longer has");
+        task.log.warn(
+          { checkpoint: location, operator: id },
+          "dropping the state of an operator the job no longer has",
+        );
         continue;
       }
       throw new CheckpointConfigError(
@@ -102,22 +109,36 @@ export function applyShare(task: RestorableTask, restored: RestoredCheckpoint, l
  */
 export async function restoreTask(task: RestorableTask, url: string): Promise<Record<string, SourcePosition>> {
   const loc = locateSnapshot(url);
-  const ref: SnapshotRef = { storage: openSnapshotStorage(loc), job: loc.job, id: loc.id, kind: loc.kind, url: loc.url };
+  const ref: SnapshotRef = {
+    storage: openSnapshotStorage(loc),
+    job: loc.job,
+    id: loc.id,
+    kind: loc.kind,
+    url: loc.url,
+  };
   let restored: RestoredCheckpoint;
   try {
     restored = await readShare(task, ref);
   } catch (err) {
-    if (err instanceof CorruptCheckpointError && loc.job === task.jobName) throw new RestoreBoundError(loc.id, err.message);
+    if (err instanceof CorruptCheckpointError && loc.job === task.jobName)
+      throw new RestoreBoundError(loc.id, err.message);
     throw err;
   }
   if (loc.job === task.jobName && task.subtask < restored.manifest.parallelism)
-    for (const { name, sink } of task.sinks.all()) if (sink.committedCheckpoint) await recommitSink(task, name, sink, ref, restored);
+    for (const { name, sink } of task.sinks.all())
+      if (sink.committedCheckpoint) await recommitSink(task, name, sink, ref, restored);
   const sources = applyShare(task, restored, loc.url);
   task.log.info({ restoredFrom: loc.url }, "restored state");
   return sources;
 }
 
-async function recommitSink(task: RestorableTask, name: string, sink: Sink, ref: SnapshotRef, restored: RestoredCheckpoint): Promise<void> {
+async function recommitSink(
+  task: RestorableTask,
+  name: string,
+  sink: Sink,
+  ref: SnapshotRef,
+  restored: RestoredCheckpoint,
+): Promise<void> {
   const { log, subtask } = task;
   let committed = (await sink.committedCheckpoint!()) ?? 0;
   log.info({ sink: name, committed, restoring: ref.id }, "exactly-once sink's last committed checkpoint");
@@ -130,9 +151,16 @@ async function recommitSink(task: RestorableTask, name: string, sink: Sink, ref:
   if (committed >= ref.id) return;
   const id = sinkOutputId(name, subtask);
   const stored = restored.operators.get(id)?.[0] ?? (await readSinkOutput(ref, id));
-  if (!stored || !sink.recommit) throw new RestoreBoundError(committed + 1, `a sink committed output only up to checkpoint ${committed}, older than ${ref.url}`);
+  if (!stored || !sink.recommit)
+    throw new RestoreBoundError(
+      committed + 1,
+      `a sink committed output only up to checkpoint ${committed}, older than ${ref.url}`,
+    );
   await sink.recommit(ref.id, [...stored.keyGroups.values()]);
-  log.warn({ sink: name, checkpoint: ref.id, rows: stored.meta.rows }, "committed the output of a checkpoint this subtask had not committed before it stopped");
+  log.warn(
+    { sink: name, checkpoint: ref.id, rows: stored.meta.rows },
+    "committed the output of a checkpoint this subtask had not committed before it stopped",
+  );
 }
 
 /** A sink's stored output (key group 0 lies outside most subtasks' key-group range). */

@@ -16,7 +16,13 @@ export class TaskSinks {
   readonly byName = new Map<string, TaskSink>();
   private readonly queues: SinkQueue[] = [];
 
-  constructor(plan: JobPlan, flow: Dataflow, create: (node: SinkNode) => Sink, bufferRows: number, written: (sink: string, rows: number) => void) {
+  constructor(
+    plan: JobPlan,
+    flow: Dataflow,
+    create: (node: SinkNode) => Sink,
+    bufferRows: number,
+    written: (sink: string, rows: number) => void,
+  ) {
     for (const s of plan.sinks) {
       const sink = create(s);
       const queue = new SinkQueue(s.name, sink, bufferRows, (n) => written(s.name, n));
@@ -57,7 +63,11 @@ export class TaskSinks {
 
   /** Drops what is buffered and aborts every sink: nothing more becomes visible. */
   async abort(log: Logger, timeoutMs = Number.POSITIVE_INFINITY): Promise<void> {
-    await Promise.all(this.queues.map((q) => withTimeout(q.abort(), timeoutMs).catch((err: unknown) => log.warn({ err }, "aborting a sink failed"))));
+    await Promise.all(
+      this.queues.map((q) =>
+        withTimeout(q.abort(), timeoutMs).catch((err: unknown) => log.warn({ err }, "aborting a sink failed")),
+      ),
+    );
   }
 }
 

@@ -86,9 +86,26 @@ export class Task {
     this.log = settings.log;
     this.labels = { job_name: plan.jobName, subtask: String(settings.subtask) };
     this.meter = new TaskMeter(metrics, this.labels);
-    this.flow = new Dataflow(plan, metrics, this.labels, () => true, (node, i) => graph.edgeInto(node.id, i) !== undefined);
-    this.sinks = new TaskSinks(plan, this.flow, (s) => this.createSink(s), settings.sinkBufferRows, (name, n) => this.meter.written(name, n));
-    this.exchanges = settings.exchanges?.(this.flow, (outputs) => this.inputHooks(outputs), (err) => this.fail(err)) ?? NO_EXCHANGES;
+    this.flow = new Dataflow(
+      plan,
+      metrics,
+      this.labels,
+      () => true,
+      (node, i) => graph.edgeInto(node.id, i) !== undefined,
+    );
+    this.sinks = new TaskSinks(
+      plan,
+      this.flow,
+      (s) => this.createSink(s),
+      settings.sinkBufferRows,
+      (name, n) => this.meter.written(name, n),
+    );
+    this.exchanges =
+      settings.exchanges?.(
+        this.flow,
+        (outputs) => this.inputHooks(outputs),
+        (err) => this.fail(err),
+      ) ?? NO_EXCHANGES;
     const runners = plan.sources.map((s) => new SourceRunner(s, createSource(s.spec, this.context(s.name))));
     this.reader = new TaskReader(runners, this.flow, this.meter, this.readerHooks(), settings.maxRecords);
     this.ends = new ExchangeEnds(graph, this.senders);
@@ -110,7 +127,16 @@ export class Task {
 
   private context(name: string): ConnectorContext {
     const { jobName, subtask, parallelism, meter, labels, exactlyOnce } = this;
-    return { jobName, name, subtask, parallelism, metrics: meter.metrics, labels, log: this.log.child({ connector: name }), exactlyOnce };
+    return {
+      jobName,
+      name,
+      subtask,
+      parallelism,
+      metrics: meter.metrics,
+      labels,
+      log: this.log.child({ connector: name }),
+      exactlyOnce,
+    };
   }
 
   private createSink(node: SinkNode): Sink {
@@ -235,7 +261,10 @@ export class Task {
   }
 
   async closeSources(timeoutMs = Number.POSITIVE_INFINITY): Promise<void> {
-    const close = (r: SourceRunner) => withTimeout(r.source.close(), timeoutMs).catch((err: unknown) => this.log.warn({ err }, "closing a source failed"));
+    const close = (r: SourceRunner) =>
+      withTimeout(r.source.close(), timeoutMs).catch((err: unknown) =>
+        this.log.warn({ err }, "closing a source failed"),
+      );
     await Promise.all(this.reader.runners.map(close));
   }
 

@@ -1,12 +1,12 @@
 import type { Expr } from "./ast.js";
 import { arith } from "./eval-arith.js";
+import { cast } from "./eval-cast.js";
 import { choose, pickRest, pickValid, UNSET } from "./eval-choose.js";
 import { compare } from "./eval-compare.js";
 import { mathFn, round } from "./eval-math.js";
 import { changeCase, charLength, concat, substring, trim } from "./eval-strings.js";
 import { constantNode, kernelNode, type Node } from "./node.js";
 import { arithmeticType, commonType, comparisonDomain, isInteger, isNumeric, kindOf, requireType } from "./types.js";
-import { cast } from "./eval-cast.js";
 import { type Operand, scalar } from "./vec.js";
 
 /**
@@ -20,7 +20,10 @@ export interface CallScope {
 }
 
 /** SQL functions: name → arity and compiler. */
-const FUNCTIONS: Record<string, { min: number; max: number; compile: (c: CallScope, args: Node[], name: string) => Node }> = {
+const FUNCTIONS: Record<
+  string,
+  { min: number; max: number; compile: (c: CallScope, args: Node[], name: string) => Node }
+> = {
   COALESCE: { min: 1, max: Infinity, compile: coalesce },
   NULLIF: { min: 2, max: 2, compile: nullif },
   LOWER: { min: 1, max: 1, compile: (c, [s]) => strFn(c, "LOWER", s, (x, n) => changeCase(x, false, n)) },
@@ -30,7 +33,16 @@ const FUNCTIONS: Record<string, { min: number; max: number; compile: (c: CallSco
   CHARACTER_LENGTH: { min: 1, max: 1, compile: length },
   SUBSTRING: { min: 2, max: 3, compile: substr },
   SUBSTR: { min: 2, max: 3, compile: substr },
-  CONCAT: { min: 1, max: Infinity, compile: (c, args) => kernelNode("utf8", args.map((a) => textOf(c, a)), (xs, n) => concat(xs, true, n)) },
+  CONCAT: {
+    min: 1,
+    max: Infinity,
+    compile: (_c, args) =>
+      kernelNode(
+        "utf8",
+        args.map((a) => textOf(a)),
+        (xs, n) => concat(xs, true, n),
+      ),
+  },
   TRIM: { min: 1, max: 2, compile: (c, args, name) => trimFn(c, args, name, true, true) },
   LTRIM: { min: 1, max: 2, compile: (c, args, name) => trimFn(c, args, name, true, false) },
   RTRIM: { min: 1, max: 2, compile: (c, args, name) => trimFn(c, args, name, false, true) },
@@ -59,13 +71,18 @@ export function compileCall(c: CallScope, name: string, argExprs: Expr[]): Node 
   }
   const n = argExprs.length;
   if (n < fn.min || n > fn.max) {
-    const want = fn.min === fn.max ? `${fn.min}` : fn.max === Infinity ? `at least ${fn.min}` : `${fn.min} to ${fn.max}`;
+    const want =
+      fn.min === fn.max ? `${fn.min}` : fn.max === Infinity ? `at least ${fn.min}` : `${fn.min} to ${fn.max}`;
     c.fail(`${name}() takes ${want} argument${fn.min === 1 && fn.max === 1 ? "" : "s"}, got ${n}`);
   }
-  return fn.compile(c, argExprs.map((a) => c.compile(a)), name);
+  return fn.compile(
+    c,
+    argExprs.map((a) => c.compile(a)),
+    name,
+  );
 }
 
-function textOf(c: CallScope, a: Node): Node {
+function textOf(a: Node): Node {
   if (a.type === "utf8" || a.type === "null") return a;
   return kernelNode("utf8", [a], ([x], n) => cast(x, a.type, "utf8", n));
 }
@@ -92,7 +109,9 @@ function trimFn(c: CallScope, [s, chars]: Node[], name: string, leading: boolean
   let set: Uint8Array = new Uint8Array([0x20]);
   if (chars) {
     const v = chars.constant?.value;
-    if (typeof v !== "string" || !/^[\x00-\x7f]*$/.test(v)) c.fail(`${name}() characters must be an ASCII string literal`);
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: the ASCII range includes the control characters on purpose
+    if (typeof v !== "string" || !/^[\x00-\x7f]*$/.test(v))
+      c.fail(`${name}() characters must be an ASCII string literal`);
     set = chars.constant!.bytes!;
   }
   return kernelNode("utf8", [s], ([x], n) => trim(x, set, leading, trailing, n));
@@ -100,7 +119,9 @@ function trimFn(c: CallScope, [s, chars]: Node[], name: string, leading: boolean
 
 function numFn(c: CallScope, name: string, x: Node, fn: "ABS" | "FLOOR" | "CEIL"): Node {
   requireType(x.type, isNumeric, `${name}() needs a number`, c.where);
-  return kernelNode(x.type === "float64" ? "float64" : x.type === "null" ? "null" : "int64", [x], ([v], n) => mathFn(fn, v, n));
+  return kernelNode(x.type === "float64" ? "float64" : x.type === "null" ? "null" : "int64", [x], ([v], n) =>
+    mathFn(fn, v, n),
+  );
 }
 
 function roundFn(c: CallScope, [x, d]: Node[]): Node {
@@ -108,10 +129,13 @@ function roundFn(c: CallScope, [x, d]: Node[]): Node {
   let digits = 0;
   if (d) {
     const v = d.constant?.value;
-    if (typeof v !== "number" || !Number.isInteger(v) || !isInteger(d.type)) c.fail("ROUND() digits must be an integer literal");
+    if (typeof v !== "number" || !Number.isInteger(v) || !isInteger(d.type))
+      c.fail("ROUND() digits must be an integer literal");
     digits = v;
   }
-  return kernelNode(x.type === "float64" ? "float64" : x.type === "null" ? "null" : "int64", [x], ([v], n) => round(v, digits, n));
+  return kernelNode(x.type === "float64" ? "float64" : x.type === "null" ? "null" : "int64", [x], ([v], n) =>
+    round(v, digits, n),
+  );
 }
 
 function coalesce(c: CallScope, args: Node[]): Node {

@@ -1,19 +1,19 @@
 import type { FieldType } from "../contract/spec/schema.js";
-import { type Expr, columnNames } from "./ast.js";
+import { columnNames, type Expr } from "./ast.js";
 import { compileCall } from "./compile-calls.js";
 import { liftDictionary } from "./dictionary.js";
+import { ExprError } from "./errors.js";
 import { arith, negate } from "./eval-arith.js";
 import { cast, parseTimestamp } from "./eval-cast.js";
-import { compare } from "./eval-compare.js";
 import { choose, pickRest, pickWhere, UNSET } from "./eval-choose.js";
+import { compare } from "./eval-compare.js";
 import { inList } from "./eval-in.js";
 import { compileLike } from "./eval-like.js";
 import { and3, isTest, not3, or3 } from "./eval-logic.js";
 import { concat } from "./eval-strings.js";
-import { ExprError } from "./errors.js";
 import { constantNode, kernelNode, type Node, shared } from "./node.js";
 import { arithmeticType, commonType, comparisonDomain, isNumeric, kindOf, requireType, type SqlType } from "./types.js";
-import { broadcast, type Operand, scalar, type StrVec } from "./vec.js";
+import { broadcast, type Operand, type StrVec, scalar } from "./vec.js";
 
 /** A column as the compiler sees it. */
 export interface ColumnInfo {
@@ -40,7 +40,9 @@ export class Compiler {
   resolve(name: string): number {
     const exact = this.columns.findIndex((c) => c.name === name);
     if (exact >= 0) return exact;
-    const folded = this.columns.map((c, i) => [c.name.toLowerCase(), i] as const).filter(([n]) => n === name.toLowerCase());
+    const folded = this.columns
+      .map((c, i) => [c.name.toLowerCase(), i] as const)
+      .filter(([n]) => n === name.toLowerCase());
     if (folded.length === 1) return folded[0][1];
     const names = this.columns.map((c) => c.name);
     const near = names.filter((n) => editDistance(n.toLowerCase(), name.toLowerCase()) <= 2);
@@ -73,13 +75,23 @@ export class Compiler {
       case "literal": {
         const v = e.value;
         const type: SqlType =
-          v === null ? "null" : typeof v === "string" ? "utf8" : typeof v === "boolean" ? "bool" : e.float ? "float64" : "int64";
+          v === null
+            ? "null"
+            : typeof v === "string"
+              ? "utf8"
+              : typeof v === "boolean"
+                ? "bool"
+                : e.float
+                  ? "float64"
+                  : "int64";
         return constantNode(type, scalar(v));
       }
       case "neg": {
         const a = this.compile(e.arg);
         requireType(a.type, isNumeric, "unary minus needs a number", this.where);
-        return kernelNode(a.type === "float64" ? "float64" : a.type === "null" ? "null" : "int64", [a], ([x], n) => negate(x, n));
+        return kernelNode(a.type === "float64" ? "float64" : a.type === "null" ? "null" : "int64", [a], ([x], n) =>
+          negate(x, n),
+        );
       }
       case "not": {
         const a = this.bool(e.arg, "NOT");
@@ -151,7 +163,8 @@ export class Compiler {
   timestampLiteral(n: Node, other: Node): Node {
     if (other.type !== "timestamp[ms]" || n.type !== "utf8" || !n.constant || n.constant.value === null) return n;
     const ms = parseTimestamp(String(n.constant.value));
-    if (ms === null) this.fail(`cannot read '${String(n.constant.value)}' as a timestamp (use ISO 8601, e.g. '2024-01-31 12:00:00')`);
+    if (ms === null)
+      this.fail(`cannot read '${String(n.constant.value)}' as a timestamp (use ISO 8601, e.g. '2024-01-31 12:00:00')`);
     return constantNode("timestamp[ms]", scalar(ms));
   }
 
@@ -165,7 +178,9 @@ export class Compiler {
       const consts = items.map((it) => it.constant!);
       node = kernelNode("bool", [a], ([x], n) => inList(x, consts, domain, n));
     } else {
-      node = items.map((it) => this.comparison("=", a, it)).reduce((acc, eq) => kernelNode("bool", [acc, eq], ([x, y], n) => or3(x, y, n)));
+      node = items
+        .map((it) => this.comparison("=", a, it))
+        .reduce((acc, eq) => kernelNode("bool", [acc, eq], ([x, y], n) => or3(x, y, n)));
     }
     return negated ? kernelNode("bool", [node], ([x], n) => not3(x, n)) : node;
   }
@@ -179,13 +194,17 @@ export class Compiler {
     if (p.constant.value === null) return constantNode("bool", scalar(null));
     const pattern = String(p.constant.value);
     const match = compileLike(e.caseInsensitive ? pattern.toLowerCase() : pattern);
-    const node = kernelNode("bool", [a], ([x], n) => match((x.kind === "scalar" ? broadcast(x, "str", n) : x) as StrVec));
+    const node = kernelNode("bool", [a], ([x], n) =>
+      match((x.kind === "scalar" ? broadcast(x, "str", n) : x) as StrVec),
+    );
     return e.negated ? kernelNode("bool", [node], ([x], n) => not3(x, n)) : node;
   }
 
   private caseWhen(e: Extract<Expr, { kind: "case" }>): Node {
     const operand = e.operand ? shared(this.compile(e.operand)) : null;
-    const conds = e.whens.map((w) => (operand ? this.comparison("=", operand, this.compile(w.when)) : this.bool(w.when, "WHEN")));
+    const conds = e.whens.map((w) =>
+      operand ? this.comparison("=", operand, this.compile(w.when)) : this.bool(w.when, "WHEN"),
+    );
     const branches = e.whens.map((w) => this.compile(w.then));
     if (e.otherwise) branches.push(this.compile(e.otherwise));
     const type = commonType(

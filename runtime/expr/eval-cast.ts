@@ -99,9 +99,19 @@ function parseFloatText(t: string): number | null {
 
 function parseBool(t: string): boolean | null {
   switch (t.trim().toLowerCase()) {
-    case "true": case "t": case "yes": case "y": case "on": case "1":
+    case "true":
+    case "t":
+    case "yes":
+    case "y":
+    case "on":
+    case "1":
       return true;
-    case "false": case "f": case "no": case "n": case "off": case "0":
+    case "false":
+    case "f":
+    case "no":
+    case "n":
+    case "off":
+    case "0":
       return false;
     default:
       return null;

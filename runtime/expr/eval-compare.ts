@@ -100,7 +100,7 @@ const OUTCOME: Record<CompareOp, Uint8Array> = {
 export function compareBytes(a: Uint8Array, as: number, ae: number, b: Uint8Array, bs: number, be: number): number {
   const la = ae - as;
   const lb = be - bs;
-  const m = la < lb ? la : lb;
+  const m = Math.min(la, lb);
   for (let i = 0; i < m; i++) {
     const d = a[as + i] - b[bs + i];
     if (d !== 0) return d < 0 ? -1 : 1;

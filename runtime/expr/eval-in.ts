@@ -10,8 +10,20 @@ export function inList(a: Operand, items: Scalar[], domain: "num" | "str" | "boo
   const listHasNull = items.some((s) => s.value === null);
   const present = items.filter((s) => s.value !== null);
   const out = new Uint8Array(n);
-  if (domain === "str") matchStrings(plain(x as StrVec), present.map((s) => s.bytes!), out, n);
-  else matchNumbers(x, present.map((s) => Number(s.value)), out, n);
+  if (domain === "str")
+    matchStrings(
+      plain(x as StrVec),
+      present.map((s) => s.bytes!),
+      out,
+      n,
+    );
+  else
+    matchNumbers(
+      x,
+      present.map((s) => Number(s.value)),
+      out,
+      n,
+    );
   let valid = x.valid;
   if (listHasNull) {
     const v = new Uint8Array(n);

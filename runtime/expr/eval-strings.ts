@@ -12,7 +12,10 @@ class Utf8Builder {
   bytes: Uint8Array;
   offsets: Int32Array;
   pos = 0;
-  constructor(readonly n: number, capacity: number) {
+  constructor(
+    readonly n: number,
+    capacity: number,
+  ) {
     this.bytes = new Uint8Array(Math.max(16, capacity));
     this.offsets = new Int32Array(n + 1);
   }
@@ -136,7 +139,9 @@ export function concat(args: Operand[], skipNulls: boolean, n: number): StrVec {
   for (const a of args) capacity += a.kind === "scalar" ? (a.bytes?.length ?? 0) * n : (a as StrVec).bytes.length;
   const b = new Utf8Builder(n, capacity);
   let valid: Uint8Array | null = null;
-  if (!skipNulls) for (const a of args) valid = andValid(valid, a.kind === "scalar" ? (a.value === null ? new Uint8Array(n) : null) : a.valid, n);
+  if (!skipNulls)
+    for (const a of args)
+      valid = andValid(valid, a.kind === "scalar" ? (a.value === null ? new Uint8Array(n) : null) : a.valid, n);
   for (let i = 0; i < n; i++) {
     if (valid && !valid[i]) {
       b.endRow(i);

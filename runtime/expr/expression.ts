@@ -1,11 +1,11 @@
 import { type Data, DataType, type RecordBatch } from "apache-arrow";
-import type { StreamInfo } from "../types/stream-info.js";
 import type { FieldType } from "../contract/spec/schema.js";
 import { arrowType, specType } from "../types/arrow-types.js";
 import { columnsOf } from "../types/column.js";
+import type { StreamInfo } from "../types/stream-info.js";
 import { type ColumnInfo, Compiler } from "./compile.js";
-import { selection } from "./eval-logic.js";
 import { ExprError } from "./errors.js";
+import { selection } from "./eval-logic.js";
 import type { Node, Source } from "./node.js";
 import { parseExpression } from "./parse.js";
 import { kindOf } from "./types.js";
@@ -45,7 +45,8 @@ export function compileExpression(sql: string, input: StreamInfo): CompiledExpr 
     };
   }
   const node = compiler.compile(tree);
-  if (node.type === "null") throw new ExprError(`SQL expression \`${sql}\` is always NULL and has no type; write CAST(NULL AS <type>)`);
+  if (node.type === "null")
+    throw new ExprError(`SQL expression \`${sql}\` is always NULL and has no type; write CAST(NULL AS <type>)`);
   const type = node.type;
   const outType = arrowType(type, node.dict);
   return {
@@ -83,12 +84,18 @@ export function compilePredicate(sql: string, input: StreamInfo): CompiledPredic
 }
 
 function columnInfo(input: StreamInfo): ColumnInfo[] {
-  return input.schema.fields.map((f) => ({ name: f.name, type: specType(f.type), dictionary: DataType.isDictionary(f.type) }));
+  return input.schema.fields.map((f) => ({
+    name: f.name,
+    type: specType(f.type),
+    dictionary: DataType.isDictionary(f.type),
+  }));
 }
 
 function checked(batch: RecordBatch, columns: ColumnInfo[]): RecordBatch {
   if (batch.numCols !== columns.length) {
-    throw new Error(`batch has ${batch.numCols} columns, the expression was compiled for ${columns.length} (${columns.map((c) => c.name).join(", ")})`);
+    throw new Error(
+      `batch has ${batch.numCols} columns, the expression was compiled for ${columns.length} (${columns.map((c) => c.name).join(", ")})`,
+    );
   }
   return batch;
 }

@@ -17,7 +17,10 @@ export function parseExpression(sql: string): Expr {
  */
 export function parseSelectItem(sql: string): { expr: string; alias: string } {
   const items = parseSelectList(sql);
-  if (items.length !== 1) throw new ExprError(`select item \`${sql}\`: expected one expression, found ${items.length}; use one list entry per column`);
+  if (items.length !== 1)
+    throw new ExprError(
+      `select item \`${sql}\`: expected one expression, found ${items.length}; use one list entry per column`,
+    );
   const { expr, as } = items[0];
   const tree = new Converter(sql).convert(expr);
   if (as !== null) return { expr: stripAlias(sql, as), alias: as };
@@ -33,14 +36,35 @@ function stripAlias(sql: string, alias: string): string {
   return sql.slice(0, m.index).trim();
 }
 
-const COMPARE: Record<string, CompareOp> = { "=": "=", "<>": "<>", "!=": "<>", "<": "<", "<=": "<=", ">": ">", ">=": ">=" };
+const COMPARE: Record<string, CompareOp> = {
+  "=": "=",
+  "<>": "<>",
+  "!=": "<>",
+  "<": "<",
+  "<=": "<=",
+  ">": ">",
+  ">=": ">=",
+};
 
 const CAST_TARGETS: Record<string, FieldType> = {
-  BIGINT: "int64", INT8: "int64", LONG: "int64",
-  INT: "int32", INTEGER: "int32", INT4: "int32",
-  DOUBLE: "float64", "DOUBLE PRECISION": "float64", FLOAT: "float64", FLOAT8: "float64", REAL: "float64",
-  VARCHAR: "utf8", TEXT: "utf8", STRING: "utf8", CHAR: "utf8", CHARACTER: "utf8",
-  BOOLEAN: "bool", BOOL: "bool",
+  BIGINT: "int64",
+  INT8: "int64",
+  LONG: "int64",
+  INT: "int32",
+  INTEGER: "int32",
+  INT4: "int32",
+  DOUBLE: "float64",
+  "DOUBLE PRECISION": "float64",
+  FLOAT: "float64",
+  FLOAT8: "float64",
+  REAL: "float64",
+  VARCHAR: "utf8",
+  TEXT: "utf8",
+  STRING: "utf8",
+  CHAR: "utf8",
+  CHARACTER: "utf8",
+  BOOLEAN: "bool",
+  BOOL: "bool",
   TIMESTAMP: "timestamp[ms]",
 };
 
@@ -71,7 +95,12 @@ class Converter {
       case "null":
         return { kind: "literal", value: null };
       case "timestamp":
-        return { kind: "cast", arg: { kind: "literal", value: String(n.value) }, to: "timestamp[ms]", target: "TIMESTAMP" };
+        return {
+          kind: "cast",
+          arg: { kind: "literal", value: String(n.value) },
+          to: "timestamp[ms]",
+          target: "TIMESTAMP",
+        };
       case "unary_expr":
       case "binary_expr":
         return n.operator === "AND" || n.operator === "OR" || n.operator === "NOT" || n.operator === "!"
@@ -96,7 +125,9 @@ class Converter {
         return this.fail("INTERVAL is not supported; add milliseconds to timestamps (ts + 60000)");
       default:
         // A parenthesized SELECT comes back as a node without a type, holding the query in `ast`.
-        return this.fail(n.ast !== undefined ? "subqueries are not supported" : `unsupported syntax (${String(n.type)})`);
+        return this.fail(
+          n.ast !== undefined ? "subqueries are not supported" : `unsupported syntax (${String(n.type)})`,
+        );
     }
   }
 
@@ -211,7 +242,13 @@ class Converter {
       case "NOT LIKE":
       case "ILIKE":
       case "NOT ILIKE":
-        return { kind: "like", arg: left, pattern: this.convert(right), negated: op.startsWith("NOT"), caseInsensitive: op.endsWith("ILIKE") };
+        return {
+          kind: "like",
+          arg: left,
+          pattern: this.convert(right),
+          negated: op.startsWith("NOT"),
+          caseInsensitive: op.endsWith("ILIKE"),
+        };
       default:
         return this.fail(`unsupported operator ${op}`);
     }
@@ -220,7 +257,8 @@ class Converter {
   private list(n: RawNode, op: string): Expr[] {
     if (n.type !== "expr_list" || !Array.isArray(n.value)) this.fail(`${op} needs a list of values, e.g. ${op} (1, 2)`);
     const items = n.value as RawNode[];
-    if (items.some((x) => x.ast !== undefined || x.type === "select")) this.fail(`subqueries are not supported in ${op}`);
+    if (items.some((x) => x.ast !== undefined || x.type === "select"))
+      this.fail(`subqueries are not supported in ${op}`);
     return items.map((x) => this.convert(x));
   }
 
@@ -251,7 +289,9 @@ class Converter {
     const whens: { when: Expr; then: Expr }[] = [];
     let otherwise: Expr | null = null;
     for (const a of n.args as RawNode[]) {
-      if (a.type === "when") whens.push({ when: this.convert(a.cond as RawNode), then: this.convert(a.result as RawNode) });
+      if (a.type === "when")
+        // biome-ignore lint/suspicious/noThenProperty: a CASE branch's `then`, never awaited
+        whens.push({ when: this.convert(a.cond as RawNode), then: this.convert(a.result as RawNode) });
       else otherwise = this.convert(a.result as RawNode);
     }
     return { kind: "case", operand, whens, otherwise };
@@ -262,7 +302,10 @@ class Converter {
     let name = String(target?.dataType ?? "").toUpperCase();
     if (name === "INT" && target?.length === 8) name = "INT8"; // PostgreSQL's grammar splits INT8 into INT + 8
     const to = CAST_TARGETS[name];
-    if (!to) this.fail(`cannot CAST to ${name}: use one of BIGINT, INT, INTEGER, DOUBLE, FLOAT, VARCHAR, TEXT, STRING, BOOLEAN, TIMESTAMP`);
+    if (!to)
+      this.fail(
+        `cannot CAST to ${name}: use one of BIGINT, INT, INTEGER, DOUBLE, FLOAT, VARCHAR, TEXT, STRING, BOOLEAN, TIMESTAMP`,
+      );
     return { kind: "cast", arg: this.convert(n.expr as RawNode), to, target: name };
   }
 }

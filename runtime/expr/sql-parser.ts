@@ -1,5 +1,5 @@
-import postgres from "node-sql-parser/build/postgresql.js";
 import flink from "node-sql-parser/build/flinksql.js";
+import postgres from "node-sql-parser/build/postgresql.js";
 import { checkExpressionText, checkExpressionTree, parserTooDeep } from "./bounds.js";
 import { ExprError } from "./errors.js";
 
@@ -33,7 +33,8 @@ const PREFIX = "SELECT ";
 export function parseSelectList(sql: string): RawSelectItem[] {
   if (sql.trim() === "") throw new ExprError("empty SQL expression");
   checkExpressionText(sql);
-  if (/;/.test(sql.replace(/'(?:[^']|'')*'/g, ""))) throw new ExprError(`\`${sql}\`: ';' is not allowed in an expression`);
+  if (/;/.test(sql.replace(/'(?:[^']|'')*'/g, "")))
+    throw new ExprError(`\`${sql}\`: ';' is not allowed in an expression`);
   const text = `${PREFIX}${sql} FROM t`;
   let ast: unknown;
   try {
@@ -50,7 +51,7 @@ export function parseSelectList(sql: string): RawSelectItem[] {
   const stmt = (Array.isArray(ast) ? ast[0] : ast) as RawNode | undefined;
   const from = stmt?.from as RawNode[] | null | undefined;
   const columns = stmt?.columns;
-  if (!stmt || stmt.type !== "select" || !Array.isArray(columns) || !from || from.length !== 1 || stmt.where) {
+  if (stmt?.type !== "select" || !Array.isArray(columns) || !from || from.length !== 1 || stmt.where) {
     throw new ExprError(`\`${sql}\` is not a single SQL expression`);
   }
   return columns.map((c: RawNode) => {

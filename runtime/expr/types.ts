@@ -40,7 +40,9 @@ export function arithmeticType(op: ArithOp, l: SqlType, r: SqlType, where: strin
   if (op === "-" && l === ts && (r === ts || r === "null")) return "int64";
   throw new ExprError(
     `${where}: cannot apply ${op} to ${l} and ${r}` +
-      (l === ts || r === ts ? " (timestamps take + or - with integer milliseconds; ts - ts gives milliseconds)" : " (operands must be numbers)"),
+      (l === ts || r === ts
+        ? " (timestamps take + or - with integer milliseconds; ts - ts gives milliseconds)"
+        : " (operands must be numbers)"),
   );
 }
 
@@ -73,7 +75,9 @@ export function commonType(types: SqlType[], where: string): SqlType {
   if (known.every(isNumeric)) return known.includes("float64") ? "float64" : "int64";
   const ts = "timestamp[ms]";
   if (known.every((t) => t === ts || isInteger(t))) return ts;
-  throw new ExprError(`${where}: branches have incompatible types ${[...new Set(known)].join(" and ")}; use CAST to make them agree`);
+  throw new ExprError(
+    `${where}: branches have incompatible types ${[...new Set(known)].join(" and ")}; use CAST to make them agree`,
+  );
 }
 
 export function requireType(t: SqlType, ok: (t: SqlType) => boolean, what: string, where: string): void {

@@ -1,7 +1,7 @@
-import { type Data, DataType, Dictionary, makeData, makeVector, type Vector } from "apache-arrow";
+import { type Data, DataType, type Dictionary, makeData, makeVector, type Vector } from "apache-arrow";
 import type { FieldType } from "../contract/spec/schema.js";
-import { textEncoder, toFloat64, validityBytes } from "../types/column.js";
 import { boolData, float64Data, int32Data, int64Data, timestampData, utf8DataFromBytes } from "../types/builders.js";
+import { textEncoder, toFloat64, validityBytes } from "../types/column.js";
 
 /**
  * The evaluator's working form of a column: whole-column typed arrays, one byte per row for
@@ -98,7 +98,14 @@ export function toData(v: Vec, type: FieldType, arrowType: DataType): Data {
         dictVectors.set(v.dict, dictionary);
       }
       const { nullBitmap, nullCount } = bitmapOf(v.valid, v.length);
-      return makeData({ type: arrowType as Dictionary, length: v.length, data: v.keys, dictionary, nullBitmap, nullCount });
+      return makeData({
+        type: arrowType as Dictionary,
+        length: v.length,
+        data: v.keys,
+        dictionary,
+        nullBitmap,
+        nullCount,
+      });
     }
   }
 }

@@ -1,5 +1,5 @@
-import { type Data, DataType, type Field, type RecordBatch, type Schema } from "apache-arrow";
 import { createHash } from "node:crypto";
+import { type Data, DataType, type Field, type RecordBatch, type Schema } from "apache-arrow";
 import avro from "avsc";
 import { columnsOf, isValid, stringAt } from "../types/column.js";
 import {
@@ -31,7 +31,13 @@ const AVRO_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 export type AvroSchema = avro.Schema;
 
-type AvroFieldType = "string" | "boolean" | "double" | "long" | "int" | { type: "long"; logicalType: "timestamp-millis" };
+type AvroFieldType =
+  | "string"
+  | "boolean"
+  | "double"
+  | "long"
+  | "int"
+  | { type: "long"; logicalType: "timestamp-millis" };
 
 function avroFieldType(f: Field): AvroFieldType {
   const t = f.type;
@@ -64,7 +70,10 @@ export const AVRO_SCHEMA_HEADER = "sabot.avro.schema";
 
 /** A short hash of the Avro schema a message was written with (names, order, types). */
 export function avroFingerprint(schema: Schema, name = "Row"): string {
-  return createHash("sha256").update(JSON.stringify(avroSchema(schema, name))).digest("hex").slice(0, 16);
+  return createHash("sha256")
+    .update(JSON.stringify(avroSchema(schema, name)))
+    .digest("hex")
+    .slice(0, 16);
 }
 
 export class AvroDecoder implements Decoder {

@@ -9,9 +9,9 @@ import {
   Utf8,
 } from "apache-arrow";
 import { takeData } from "../kernels/take.js";
+import { specType } from "../types/arrow-types.js";
 import { utf8Data } from "../types/builders.js";
 import { columnsOf, makeBatch, stringAt } from "../types/column.js";
-import { specType } from "../types/arrow-types.js";
 import { BadValue } from "./format.js";
 
 /**
@@ -111,7 +111,8 @@ function dictionaryEncode(col: Data, f: Field): Data {
 function copyBitmap(col: Data): Uint8Array {
   const out = new Uint8Array(((col.length + 63) >> 6) << 3);
   const bm = col.nullBitmap!;
-  for (let i = 0, j = col.offset; i < col.length; i++, j++) if ((bm[j >> 3] >> (j & 7)) & 1) out[i >> 3] |= 1 << (i & 7);
+  for (let i = 0, j = col.offset; i < col.length; i++, j++)
+    if ((bm[j >> 3] >> (j & 7)) & 1) out[i >> 3] |= 1 << (i & 7);
   return out;
 }
 
@@ -122,7 +123,8 @@ export function nullColumn(f: Field, n: number): Data {
   const base = { type: t, length: n, nullBitmap, nullCount: n };
   if (DataType.isDictionary(t))
     return makeData({ ...base, data: new Int32Array(n), dictionary: makeVector(utf8Data([])) } as never);
-  if (DataType.isUtf8(t)) return makeData({ ...base, valueOffsets: new Int32Array(n + 1), data: new Uint8Array(0) } as never);
+  if (DataType.isUtf8(t))
+    return makeData({ ...base, valueOffsets: new Int32Array(n + 1), data: new Uint8Array(0) } as never);
   if (DataType.isBool(t)) return makeData({ ...base, data: new Uint8Array(nullBitmap.length) } as never);
   if (DataType.isFloat(t)) return makeData({ ...base, data: new Float64Array(n) } as never);
   if (DataType.isTimestamp(t) || (DataType.isInt(t) && t.bitWidth === 64))

@@ -1,7 +1,7 @@
 import type { RecordBatch, Schema } from "apache-arrow";
 import { Schema as ArrowSchema } from "apache-arrow";
 import type { Format } from "../contract/spec/schema.js";
-import { makeBatch, columnsOf } from "../types/column.js";
+import { columnsOf, makeBatch } from "../types/column.js";
 import { ArrowDecoder, ArrowEncoder } from "./arrow.js";
 import { AvroDecoder, AvroEncoder } from "./avro.js";
 import type { Decoder, Encoder } from "./format.js";
@@ -36,12 +36,22 @@ export function createEncoder(format: Format, schema: Schema): Encoder {
  * (json: `{"auction":1007}`; avro: a `Key` record). Arrow messages hold whole batches and have no
  * per-row key, so a keyed Kafka sink needs json or avro (checked by the sink's config).
  */
-export function createKeyEncoder(format: Exclude<Format, "arrow">, schema: Schema, keyColumns: string[]): (batch: RecordBatch) => Buffer[] {
+export function createKeyEncoder(
+  format: Exclude<Format, "arrow">,
+  schema: Schema,
+  keyColumns: string[],
+): (batch: RecordBatch) => Buffer[] {
   const idx = keyColumns.map((k) => schema.fields.findIndex((f) => f.name === k));
   const keySchema = new ArrowSchema(idx.map((i) => schema.fields[i]));
   const enc = format === "json" ? new JsonEncoder(keySchema) : new AvroEncoder(keySchema, "Key");
   return (batch) => {
     const cols = columnsOf(batch);
-    return enc.encode(makeBatch(keySchema, idx.map((i) => cols[i]), batch.numRows));
+    return enc.encode(
+      makeBatch(
+        keySchema,
+        idx.map((i) => cols[i]),
+        batch.numRows,
+      ),
+    );
   };
 }

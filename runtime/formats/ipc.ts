@@ -1,10 +1,4 @@
-import {
-  type Data,
-  makeData,
-  type RecordBatch,
-  RecordBatchFileWriter,
-  RecordBatchStreamWriter,
-} from "apache-arrow";
+import { type Data, makeData, type RecordBatch, RecordBatchFileWriter, RecordBatchStreamWriter } from "apache-arrow";
 import { columnsOf, makeBatch } from "../types/column.js";
 
 /**

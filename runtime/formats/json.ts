@@ -1,6 +1,6 @@
 import { type Data, DataType, type RecordBatch, type Schema } from "apache-arrow";
 import { columnsOf, isValid } from "../types/column.js";
-import { asBuffer, messageText, type DecodeResult, type Decoder, type Encoder } from "./format.js";
+import { asBuffer, type DecodeResult, type Decoder, type Encoder, messageText } from "./format.js";
 import { decodeRows } from "./row-filler.js";
 
 /**
@@ -16,7 +16,8 @@ function jsonRow(m: Uint8Array): Record<string, unknown> | string {
   } catch (err) {
     return `not valid JSON: ${(err as Error).message}`;
   }
-  if (typeof row !== "object" || row === null || Array.isArray(row)) return "message is valid JSON but not a JSON object";
+  if (typeof row !== "object" || row === null || Array.isArray(row))
+    return "message is valid JSON but not a JSON object";
   return row as Record<string, unknown>;
 }
 

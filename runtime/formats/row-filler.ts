@@ -1,6 +1,6 @@
 import type { RecordBatch, Schema } from "apache-arrow";
 import { makeBatch } from "../types/column.js";
-import { BadValue, type BadMessage, type BadReason, type DecodeResult, eachValue } from "./format.js";
+import { type BadMessage, type BadReason, BadValue, type DecodeResult, eachValue } from "./format.js";
 import { type ValueBuilder, valueBuilder } from "./value-builders.js";
 
 /**

@@ -1,5 +1,5 @@
 import { type Data, DataType, type Field, makeData, makeVector } from "apache-arrow";
-import { float64Data, int32Data, boolData, utf8Data } from "../types/builders.js";
+import { boolData, float64Data, int32Data, utf8Data } from "../types/builders.js";
 import { float64ToInt64, packValidity } from "../types/column.js";
 import { BadValue, describeValue } from "./format.js";
 

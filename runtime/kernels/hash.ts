@@ -36,7 +36,8 @@ function finalize(h: number): number {
 export function hashBytes(bytes: Uint8Array, start: number, end: number, seed: number): number {
   let h = seed;
   let i = start;
-  for (; i + 4 <= end; i += 4) h = mixK(h, bytes[i] | (bytes[i + 1] << 8) | (bytes[i + 2] << 16) | (bytes[i + 3] << 24));
+  for (; i + 4 <= end; i += 4)
+    h = mixK(h, bytes[i] | (bytes[i + 1] << 8) | (bytes[i + 2] << 16) | (bytes[i + 3] << 24));
   let k = 0;
   for (let s = 0; i < end; i++, s += 8) k |= bytes[i] << s;
   h = mixK(h, k);
@@ -95,7 +96,9 @@ function combineColumn(col: Data, acc: Uint32Array): void {
 export function hashRows(columns: Data[], length: number, addon: NativeAddon | null = native): Uint32Array {
   const acc = new Uint32Array(length);
   if (addon !== null && length >= NATIVE_MIN_ROWS) {
-    columns.forEach((col, k) => combineColumnNative(addon, col, acc, k === 0) || combineColumn(col, acc));
+    for (const [k, col] of columns.entries()) {
+      if (!combineColumnNative(addon, col, acc, k === 0)) combineColumn(col, acc);
+    }
     addon.finalize(acc);
     return acc;
   }
@@ -105,7 +108,11 @@ export function hashRows(columns: Data[], length: number, addon: NativeAddon | n
 }
 
 /** Key group of each row: hash mod maxParallelism (the unit of state redistribution). */
-export function keyGroups(hashes: Uint32Array, maxParallelism: number, addon: NativeAddon | null = native): Uint16Array {
+export function keyGroups(
+  hashes: Uint32Array,
+  maxParallelism: number,
+  addon: NativeAddon | null = native,
+): Uint16Array {
   const out = new Uint16Array(hashes.length);
   if (addon !== null && hashes.length >= NATIVE_MIN_ROWS) {
     addon.keyGroups(hashes, maxParallelism, out);

@@ -14,28 +14,77 @@ import { fileURLToPath } from "node:url";
 export interface NativeAddon {
   readonly abi: number;
   readonly cuda: boolean;
-  hashUtf8(acc: Uint32Array, offsets: Int32Array, bytes: Uint8Array, validity: Uint8Array | null, bitOffset: number): void;
+  hashUtf8(
+    acc: Uint32Array,
+    offsets: Int32Array,
+    bytes: Uint8Array,
+    validity: Uint8Array | null,
+    bitOffset: number,
+  ): void;
   /** seedsZero: acc is all zeros (first key column), letting the addon hash each entry once. */
-  hashDict(acc: Uint32Array, keys: Int32Array, dictOffsets: Int32Array, dictBytes: Uint8Array, validity: Uint8Array | null, bitOffset: number, seedsZero: boolean): void;
+  hashDict(
+    acc: Uint32Array,
+    keys: Int32Array,
+    dictOffsets: Int32Array,
+    dictBytes: Uint8Array,
+    validity: Uint8Array | null,
+    bitOffset: number,
+    seedsZero: boolean,
+  ): void;
   hashBool(acc: Uint32Array, bits: Uint8Array, validity: Uint8Array | null, bitOffset: number): void;
   hash64(acc: Uint32Array, values: BigInt64Array | Float64Array, validity: Uint8Array | null, bitOffset: number): void;
   hash32(acc: Uint32Array, values: Int32Array, validity: Uint8Array | null, bitOffset: number): void;
   finalize(acc: Uint32Array): void;
   keyGroups(hashes: Uint32Array, maxParallelism: number, out: Uint16Array): void;
-  probeHash(hashes: Uint32Array, slots: Int32Array, mask: number, groupHashes: Uint32Array, groupCount: number, out: Int32Array): void;
-  takeValidity(bitmap: Uint8Array, bitOffset: number, rows: number, indices: Int32Array, count: number, out: Uint8Array): number;
+  probeHash(
+    hashes: Uint32Array,
+    slots: Int32Array,
+    mask: number,
+    groupHashes: Uint32Array,
+    groupCount: number,
+    out: Int32Array,
+  ): void;
+  takeValidity(
+    bitmap: Uint8Array,
+    bitOffset: number,
+    rows: number,
+    indices: Int32Array,
+    count: number,
+    out: Uint8Array,
+  ): number;
   takeUtf8Offsets(offsets: Int32Array, indices: Int32Array, count: number, out: Int32Array): number;
-  takeUtf8Bytes(offsets: Int32Array, bytes: Uint8Array, indices: Int32Array, count: number, outOffsets: Int32Array, outBytes: Uint8Array): void;
+  takeUtf8Bytes(
+    offsets: Int32Array,
+    bytes: Uint8Array,
+    indices: Int32Array,
+    count: number,
+    outOffsets: Int32Array,
+    outBytes: Uint8Array,
+  ): void;
   takeFixed(src: ArrayBufferView, indices: Int32Array, count: number, out: ArrayBufferView, width: number): void;
   /** CUDA builds only (`cuda` true): devices, device 0's name, why there are none (runtime/kernels/cuda.ts). */
   gpuInfo?(): { devices: number; name: string; reason: string; runtimeVersion: number; driverVersion: number };
   /** CUDA builds only: sums/counts/mins/maxs per dense group id, accumulated into the outputs. */
   gpuGroupAggregate?(
-    groups: Int32Array, values: Float64Array, validity: Uint8Array | null, bitOffset: number, groupCount: number,
-    sums: Float64Array, counts: Float64Array, mins: Float64Array, maxs: Float64Array,
+    groups: Int32Array,
+    values: Float64Array,
+    validity: Uint8Array | null,
+    bitOffset: number,
+    groupCount: number,
+    sums: Float64Array,
+    counts: Float64Array,
+    mins: Float64Array,
+    maxs: Float64Array,
   ): void;
   /** CUDA builds only: selection[i] = values[i] <op> constant (op 0..5: =, <>, <, <=, >, >=); returns the count. */
-  gpuFilterCompare?(values: Float64Array, validity: Uint8Array | null, bitOffset: number, op: number, constant: number, selection: Uint8Array): number;
+  gpuFilterCompare?(
+    values: Float64Array,
+    validity: Uint8Array | null,
+    bitOffset: number,
+    op: number,
+    constant: number,
+    selection: Uint8Array,
+  ): number;
 }
 
 /** The ABI this TypeScript was written against (native/src/addon.cc kAbi). */
@@ -53,8 +102,18 @@ export interface KernelChoice {
 }
 
 const REQUIRED: readonly (keyof NativeAddon)[] = [
-  "hashUtf8", "hashDict", "hashBool", "hash64", "hash32", "finalize", "keyGroups", "probeHash",
-  "takeValidity", "takeUtf8Offsets", "takeUtf8Bytes", "takeFixed",
+  "hashUtf8",
+  "hashDict",
+  "hashBool",
+  "hash64",
+  "hash32",
+  "finalize",
+  "keyGroups",
+  "probeHash",
+  "takeValidity",
+  "takeUtf8Offsets",
+  "takeUtf8Bytes",
+  "takeFixed",
 ];
 
 /** Where a build puts the addon: native/build from the repo (tsx) or from dist/ (compiled, image). */
@@ -70,9 +129,12 @@ export function loadAddon(path: string): NativeAddon {
   if (!existsSync(path)) throw new Error(`${path} does not exist (run \`npm run build:native\`)`);
   const addon = createRequire(import.meta.url)(path) as Partial<NativeAddon>;
   if (addon.abi !== NATIVE_ABI)
-    throw new Error(`${path} has ABI ${String(addon.abi)}, this engine needs ${NATIVE_ABI} (rebuild with \`npm run build:native\`)`);
+    throw new Error(
+      `${path} has ABI ${String(addon.abi)}, this engine needs ${NATIVE_ABI} (rebuild with \`npm run build:native\`)`,
+    );
   const missing = REQUIRED.filter((f) => typeof addon[f] !== "function");
-  if (missing.length > 0) throw new Error(`${path} lacks ${missing.join(", ")} (rebuild with \`npm run build:native\`)`);
+  if (missing.length > 0)
+    throw new Error(`${path} lacks ${missing.join(", ")} (rebuild with \`npm run build:native\`)`);
   return addon as NativeAddon;
 }
 
@@ -88,7 +150,12 @@ export function chooseKernels(opts: ChooseOptions = {}): KernelChoice {
   const path = opts.path ?? env.SABOT_NATIVE_PATH ?? defaultAddonPath();
   const mode = env.SABOT_NATIVE ?? "";
   if (mode !== "" && mode !== "0" && mode !== "1")
-    return { impl: "typescript", addon: null, path, reason: `SABOT_NATIVE must be 0 or 1, got "${mode}"; using TypeScript kernels` };
+    return {
+      impl: "typescript",
+      addon: null,
+      path,
+      reason: `SABOT_NATIVE must be 0 or 1, got "${mode}"; using TypeScript kernels`,
+    };
   if (mode === "0") return { impl: "typescript", addon: null, path, reason: "SABOT_NATIVE=0" };
   try {
     const addon = loadAddon(path);

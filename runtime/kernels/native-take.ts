@@ -7,7 +7,12 @@ import type { NativeAddon } from "./native-loader.js";
  * Data without a copy. Returns null for layouts the addon does not cover (the caller gathers in
  * TypeScript). Results equal takeData's, including validity and its null count.
  */
-export function takeDataNative(addon: NativeAddon, col: Data, indices: Int32Array, count = indices.length): Data | null {
+export function takeDataNative(
+  addon: NativeAddon,
+  col: Data,
+  indices: Int32Array,
+  count = indices.length,
+): Data | null {
   const t = col.type;
   let validity: { nullBitmap?: Uint8Array; nullCount: number } = { nullCount: 0 };
   if (col.nullCount !== 0 && col.nullBitmap && col.nullBitmap.length > 0) {

@@ -1,15 +1,29 @@
-import { type Data, DataType, type Dictionary, type Float64, type Int64, makeData, type RecordBatch, Vector } from "apache-arrow";
+import {
+  type Data,
+  DataType,
+  type Dictionary,
+  type Float64,
+  type Int64,
+  makeData,
+  type RecordBatch,
+  Vector,
+} from "apache-arrow";
+import { columnsOf, makeBatch, validityBytes } from "../types/column.js";
 import { NATIVE_MIN_ROWS, native } from "./native.js";
 import type { NativeAddon } from "./native-loader.js";
 import { takeDataNative } from "./native-take.js";
-import { columnsOf, makeBatch, validityBytes } from "../types/column.js";
 
 /**
  * Gathers rows `indices` of a column into a new column: the kernel behind filter (selection
  * vectors), window output and join output. Values are copied buffer to buffer, never boxed.
  * `addon`: the native kernels (default: the process-wide choice; null = TypeScript only).
  */
-export function takeData(col: Data, indices: Int32Array, count = indices.length, addon: NativeAddon | null = native): Data {
+export function takeData(
+  col: Data,
+  indices: Int32Array,
+  count = indices.length,
+  addon: NativeAddon | null = native,
+): Data {
   const t = col.type;
   // Native gather only for utf8, where it measured >= 2x (test/bench/kernels-micro.ts); for
   // fixed-width columns V8's loop is within 2x of it, so they stay here.
@@ -99,7 +113,12 @@ export function takeBatch(batch: RecordBatch, indices: Int32Array, count = indic
  * their dictionaries appended one after another. Arrow allows repeated dictionary values, and
  * reading a key gives the same string either way.
  */
-function concatDictionaries(parts: Data[], type: Dictionary, n: number, validity: { nullBitmap?: Uint8Array; nullCount: number }): Data {
+function concatDictionaries(
+  parts: Data[],
+  type: Dictionary,
+  n: number,
+  validity: { nullBitmap?: Uint8Array; nullCount: number },
+): Data {
   const start = new Map<Vector, number>();
   let entries = 0;
   for (const p of parts) {
@@ -119,7 +138,8 @@ function concatDictionaries(parts: Data[], type: Dictionary, n: number, validity
     row += p.length;
   }
   const dictionaries = [...start.keys()];
-  const dictionary = dictionaries.length === 1 ? dictionaries[0] : new Vector([concatData(dictionaries.flatMap((d) => d.data))]);
+  const dictionary =
+    dictionaries.length === 1 ? dictionaries[0] : new Vector([concatData(dictionaries.flatMap((d) => d.data))]);
   return makeData({ type, length: n, data: keys, dictionary, ...validity });
 }
 

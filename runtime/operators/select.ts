@@ -24,13 +24,17 @@ export class SelectOperator extends StatelessOperator {
     const parsed = items.map((item) => parseSelectItem(item));
     const seen = new Set<string>();
     for (const { alias } of parsed) {
-      if (seen.has(alias)) throw new ExprError(`${name}: select produces column \`${alias}\` twice; give each item a distinct name with AS`);
+      if (seen.has(alias))
+        throw new ExprError(
+          `${name}: select produces column \`${alias}\` twice; give each item a distinct name with AS`,
+        );
       seen.add(alias);
     }
     this.exprs = parsed.map((p) => compileExpression(p.expr, input));
     const fields = parsed.map(({ alias }, i) => {
       const e = this.exprs[i];
-      const source = e.sourceColumn === undefined ? undefined : input.schema.fields.find((f) => f.name === e.sourceColumn);
+      const source =
+        e.sourceColumn === undefined ? undefined : input.schema.fields.find((f) => f.name === e.sourceColumn);
       return new Field(alias, e.arrowType, source ? source.nullable : true, source?.metadata);
     });
     const renamed = (column: string | undefined) => parsed.find((_, i) => this.exprs[i].sourceColumn === column)?.alias;
@@ -39,7 +43,7 @@ export class SelectOperator extends StatelessOperator {
     this.output = {
       schema: new Schema(fields),
       timeField,
-      keys: keys && keys.every((k) => k !== undefined) ? (keys as string[]) : undefined,
+      keys: keys?.every((k) => k !== undefined) ? (keys as string[]) : undefined,
     };
   }
 

@@ -1,6 +1,6 @@
 import type { RecordBatch } from "apache-arrow";
-import type { Operator, OperatorSnapshot, GatheredSnapshot } from "./operator.js";
 import type { StreamInfo } from "../types/stream-info.js";
+import type { GatheredSnapshot, Operator, OperatorSnapshot } from "./operator.js";
 
 /** Base of operators that keep no state and ignore time (filter, select, keyBy). */
 export abstract class StatelessOperator implements Operator {

@@ -1,14 +1,14 @@
 import { checkSink, sourceStreamInfo } from "../connectors/registry.js";
+import { SpecError, type SpecIssue } from "../contract/spec/errors.js";
+import type { StepSpec, StreamJobSpec } from "../contract/spec/schema.js";
 import { FilterOperator } from "../operators/filter.js";
 import { LookupJoinOperator } from "../operators/join/lookup-join.js";
 import { WindowJoinOperator } from "../operators/join/window-join.js";
 import { KeyByOperator } from "../operators/key-by.js";
 import type { Operator } from "../operators/operator.js";
-import type { StreamInfo } from "../types/stream-info.js";
 import { SelectOperator } from "../operators/select.js";
 import { WindowAggregateOperator } from "../operators/window/window-aggregate.js";
-import { SpecError, type SpecIssue } from "../contract/spec/errors.js";
-import type { StepSpec, StreamJobSpec } from "../contract/spec/schema.js";
+import type { StreamInfo } from "../types/stream-info.js";
 import type { JobPlan, OperatorNode, SinkNode, SourceNode } from "./plan.js";
 
 const OPS = ["filter", "select", "keyBy", "window", "join", "lookupJoin", "to"] as const;
@@ -103,7 +103,10 @@ class PlanBuilder {
       return null;
     }
     if (!this.known(from)) {
-      this.issues.push({ path: `${path}.from`, message: `unknown stream "${from}" (known: ${[...this.streams.keys()].join(", ")})` });
+      this.issues.push({
+        path: `${path}.from`,
+        message: `unknown stream "${from}" (known: ${[...this.streams.keys()].join(", ")})`,
+      });
       return null;
     }
     const rightName = step.join?.with ?? step.lookupJoin?.table;
@@ -125,7 +128,10 @@ class PlanBuilder {
     const input = this.streams.get(w.from)!;
     const sink = Object.hasOwn(spec.sinks, step.to!) ? spec.sinks[step.to!] : undefined; // not `constructor` of Object.prototype
     if (!sink) {
-      this.issues.push({ path: `${w.path}.to`, message: `unknown sink "${step.to}" (sinks: ${Object.keys(spec.sinks).join(", ")})` });
+      this.issues.push({
+        path: `${w.path}.to`,
+        message: `unknown sink "${step.to}" (sinks: ${Object.keys(spec.sinks).join(", ")})`,
+      });
       return;
     }
     try {
@@ -143,7 +149,14 @@ class PlanBuilder {
     try {
       const input = this.streams.get(w.from)!;
       const right = inputs[1] ? this.streams.get(inputs[1])! : undefined;
-      const create = OPERATOR_FACTORIES[op]({ id, step, input, right, spec: this.spec, maxParallelism: this.maxParallelism });
+      const create = OPERATOR_FACTORIES[op]({
+        id,
+        step,
+        input,
+        right,
+        spec: this.spec,
+        maxParallelism: this.maxParallelism,
+      });
       const info = create().output;
       this.streams.set(output!, info);
       this.operators.push({ id, stepIndex: i, inputs, output: output!, info, keyBy: step.keyBy, create });
@@ -167,8 +180,14 @@ interface StepContext {
 
 /** Per operator: checks what the operator's constructor cannot, then returns how to build it. */
 const OPERATOR_FACTORIES: Record<Exclude<OpName, "to">, (c: StepContext) => () => Operator> = {
-  filter: ({ id, input, step }) => () => new FilterOperator(id, input, step.filter!),
-  select: ({ id, input, step }) => () => new SelectOperator(id, input, step.select!),
+  filter:
+    ({ id, input, step }) =>
+    () =>
+      new FilterOperator(id, input, step.filter!),
+  select:
+    ({ id, input, step }) =>
+    () =>
+      new SelectOperator(id, input, step.select!),
   keyBy: keyByFactory,
   window: windowFactory,
   join: windowJoinFactory,
@@ -178,12 +197,14 @@ const OPERATOR_FACTORIES: Record<Exclude<OpName, "to">, (c: StepContext) => () =
 function keyByFactory({ id, input, step }: StepContext): () => Operator {
   const missing = step.keyBy!.filter((k) => !input.schema.fields.some((f) => f.name === k));
   if (missing.length > 0)
-    throw new Error(`unknown column ${missing.join(", ")} (columns: ${input.schema.fields.map((f) => f.name).join(", ")})`);
+    throw new Error(
+      `unknown column ${missing.join(", ")} (columns: ${input.schema.fields.map((f) => f.name).join(", ")})`,
+    );
   return () => new KeyByOperator(id, input, step.keyBy!);
 }
 
 function windowFactory({ id, input, step, maxParallelism }: StepContext): () => Operator {
-  if (!step.aggregate) throw new Error("a window step needs `aggregate` (e.g. [\"count(*) AS n\"])");
+  if (!step.aggregate) throw new Error('a window step needs `aggregate` (e.g. ["count(*) AS n"])');
   if (!input.timeField) throw new Error("the input stream has no event time: declare `eventTime` on its source");
   return () =>
     new WindowAggregateOperator({

@@ -1,6 +1,6 @@
+import type { SinkSpec, SourceSpec, StreamJobSpec } from "../contract/spec/schema.js";
 import type { Operator } from "../operators/operator.js";
 import type { StreamInfo } from "../types/stream-info.js";
-import type { SinkSpec, SourceSpec, StreamJobSpec } from "../contract/spec/schema.js";
 
 /** A source of the job with the stream it produces. */
 export interface SourceNode {

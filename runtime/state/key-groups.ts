@@ -28,7 +28,9 @@ export function bucketByKeyGroup(keyGroupOf: (entry: number) => number, count: n
 /** A checkpoint whose state cannot be restored into this operator (different keys, aggregates...). */
 export class IncompatibleStateError extends Error {
   constructor(operator: string, detail: string) {
-    super(`cannot restore the state of ${operator}: ${detail}. Start from a savepoint taken with the same step, or without state.`);
+    super(
+      `cannot restore the state of ${operator}: ${detail}. Start from a savepoint taken with the same step, or without state.`,
+    );
     this.name = "IncompatibleStateError";
   }
 }

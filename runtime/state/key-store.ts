@@ -1,4 +1,13 @@
-import { type Data, type DataType, type Dictionary, type Field, type Float64, makeData, type Utf8, type Vector } from "apache-arrow";
+import {
+  type Data,
+  type DataType,
+  type Dictionary,
+  type Field,
+  type Float64,
+  makeData,
+  type Utf8,
+  type Vector,
+} from "apache-arrow";
 
 /**
  * Columnar storage of one key column of a KeyTable: value i belongs to group i. A store is bound to

@@ -72,7 +72,8 @@ class Int32Store extends BaseStore implements KeyStore {
   private input: Int32Array = new Int32Array(0);
 
   bind(col: Data): void {
-    if (!(col.values instanceof Int32Array) || DataType.isDictionary(col.type)) throw new KeyTypeError(this.field, col.type);
+    if (!(col.values instanceof Int32Array) || DataType.isDictionary(col.type))
+      throw new KeyTypeError(this.field, col.type);
     this.input = col.values.subarray(0, col.length);
     this.inValid = validityBytes(col);
   }
@@ -167,7 +168,8 @@ class BoolStore extends BaseStore implements KeyStore {
 /** The store for a key field, by its Arrow type. */
 export function keyStoreFor(field: Field): KeyStore {
   const t = field.type;
-  if (DataType.isUtf8(t) || (DataType.isDictionary(t) && DataType.isUtf8((t as Dictionary).dictionary))) return new Utf8Store(field);
+  if (DataType.isUtf8(t) || (DataType.isDictionary(t) && DataType.isUtf8((t as Dictionary).dictionary)))
+    return new Utf8Store(field);
   if (DataType.isBool(t)) return new BoolStore(field);
   if (DataType.isFloat(t) || DataType.isTimestamp(t)) return new Fixed64Store(field);
   if (DataType.isInt(t)) return (t as Int).bitWidth === 64 ? new Fixed64Store(field) : new Int32Store(field);

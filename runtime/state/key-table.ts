@@ -81,7 +81,9 @@ export class KeyTable {
 
   private lookup(columns: readonly Data[], n: number, add: boolean): Int32Array {
     if (columns.length !== this.stores.length)
-      throw new Error(`expected ${this.stores.length} key columns (${this.fields.map((f) => f.name).join(", ")}), got ${columns.length}`);
+      throw new Error(
+        `expected ${this.stores.length} key columns (${this.fields.map((f) => f.name).join(", ")}), got ${columns.length}`,
+      );
     const out = new Int32Array(n);
     if (n === 0) return out;
     const hashes = hashRows(columns as Data[], n);
@@ -164,7 +166,9 @@ export class KeyTable {
   /** keyColumns as of now, whatever the table does next (new keys, compaction): for snapshots. */
   freeze(): Pick<KeyTable, "keyColumns"> {
     const stores = this.stores.map((s) => s.freeze());
-    return { keyColumns: (groups, count = groups.length, plain = false) => stores.map((s) => s.output(groups, count, plain)) };
+    return {
+      keyColumns: (groups, count = groups.length, plain = false) => stores.map((s) => s.output(groups, count, plain)),
+    };
   }
 
   /** The key fields as snapshots store them (dictionary utf8 as plain utf8). */

@@ -54,7 +54,8 @@ export class Utf8Store extends BaseStore implements KeyStore {
     const k = this.inIndices === null ? row : this.inIndices[row];
     const s = this.inOffsets[k];
     const len = this.inOffsets[k + 1] - s;
-    if (this.used + len > this.bytes.length) this.bytes = grown(this.bytes, Math.max(this.bytes.length * 2, this.used + len));
+    if (this.used + len > this.bytes.length)
+      this.bytes = grown(this.bytes, Math.max(this.bytes.length * 2, this.used + len));
     this.bytes.set(this.inBytes.subarray(s, s + len), this.used);
     this.lens[g] = len;
     this.used += len;
@@ -102,7 +103,12 @@ export class Utf8Store extends BaseStore implements KeyStore {
     return this.bytes.length + this.starts.length * 9;
   }
   freeze(): Pick<KeyStore, "output"> {
-    const copies = { bytes: this.bytes.slice(0, this.used), starts: this.starts.slice(), lens: this.lens.slice(), valid: this.valid.slice() };
+    const copies = {
+      bytes: this.bytes.slice(0, this.used),
+      starts: this.starts.slice(),
+      lens: this.lens.slice(),
+      valid: this.valid.slice(),
+    };
     return copyWith(this, copies);
   }
 }

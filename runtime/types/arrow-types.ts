@@ -38,7 +38,9 @@ export function specType(t: DataType): FieldType {
   if (TimestampMillisecond.isTimestamp(t)) return "timestamp[ms]";
   if (Float64.isFloat(t)) return "float64";
   if (Int64.isInt(t)) return (t as Int64).bitWidth === 64 ? "int64" : "int32";
-  throw new Error(`unsupported Arrow type ${String(t)}: Sabot columns are ${["utf8", "int32", "int64", "float64", "bool", "timestamp[ms]"].join(", ")}`);
+  throw new Error(
+    `unsupported Arrow type ${String(t)}: Sabot columns are ${["utf8", "int32", "int64", "float64", "bool", "timestamp[ms]"].join(", ")}`,
+  );
 }
 
 export function arrowField(f: FieldSpec): Field {

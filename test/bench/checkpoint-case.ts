@@ -6,6 +6,7 @@ import { monitorEventLoopDelay } from "node:perf_hooks";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { openCheckpointStorage, writeCheckpoint } from "../../runtime/checkpoint/index.js";
 import { createSource } from "../../runtime/connectors/registry.js";
+import { loadManifest, parseManifest } from "../../runtime/contract/spec/manifest.js";
 import { coordinatorConfig } from "../../runtime/distributed/config.js";
 import { CoordinatorService } from "../../runtime/distributed/coordinator/service.js";
 import { Dataflow } from "../../runtime/engine/dataflow.js";
@@ -14,7 +15,6 @@ import { log } from "../../runtime/log.js";
 import { EngineMetrics } from "../../runtime/metrics/metrics.js";
 import type { OperatorSnapshot } from "../../runtime/operators/operator.js";
 import { planManifest } from "../../runtime/planner/validate.js";
-import { loadManifest, parseManifest } from "../../runtime/contract/spec/manifest.js";
 import { CollectingSink } from "../helpers/collecting-sink.js";
 import { auctionWindowJob, streamJobYaml } from "../helpers/test-jobs.js";
 
@@ -37,14 +37,21 @@ const storageUrl = pathToFileURL(dir).href;
 /** Snapshots every operator of `flow` and writes the checkpoint: the pause, the write, its longest stall. */
 async function measureCheckpoint(flow: Dataflow, maxParallelism: number) {
   const t0 = performance.now();
-  const operators = new Map<string, OperatorSnapshot | null>(flow.runners.map((r) => [r.node.id, r.operator.snapshot()]));
+  const operators = new Map<string, OperatorSnapshot | null>(
+    flow.runners.map((r) => [r.node.id, r.operator.snapshot()]),
+  );
   const snapshotMs = performance.now() - t0;
   // Processing shares the thread with the write: its longest stall is the longest the event loop
   // was blocked while the key groups were gathered and encoded.
   const delay = monitorEventLoopDelay({ resolution: 5 });
   delay.enable();
   const t1 = performance.now();
-  const manifest = await writeCheckpoint(openCheckpointStorage(storageUrl), `chk-${performance.now()}`, 1, { operators, sources: {}, parallelism: 1, maxParallelism });
+  const manifest = await writeCheckpoint(openCheckpointStorage(storageUrl), `chk-${performance.now()}`, 1, {
+    operators,
+    sources: {},
+    parallelism: 1,
+    maxParallelism,
+  });
   const writeMs = performance.now() - t1;
   delay.disable();
   const files = Object.values(manifest.operators).flatMap((o) => o.subtasks.flatMap((s) => s.files));
@@ -61,12 +68,24 @@ async function measureCheckpoint(flow: Dataflow, maxParallelism: number) {
  * Runs the StreamJob `manifest` in process, feeding `source` into its operators until `enough`
  * says stop, then checkpoints them; returns the rows fed and the checkpoint's figures.
  */
-async function checkpointAfterFeeding(manifest: string, source: string, enough: (rows: number, arrowBytes: number) => boolean) {
+async function checkpointAfterFeeding(
+  manifest: string,
+  source: string,
+  enough: (rows: number, arrowBytes: number) => boolean,
+) {
   const plan = planManifest(parseManifest(manifest));
   const labels = { job_name: "chk-size", subtask: "0" };
   const flow = new Dataflow(plan, new EngineMetrics(), labels);
   const node = plan.sources.find((s) => s.name === source)!;
-  const reader = createSource(node.spec, { jobName: "chk-size", name: source, subtask: 0, parallelism: 1, metrics: new EngineMetrics(), labels, log });
+  const reader = createSource(node.spec, {
+    jobName: "chk-size",
+    name: source,
+    subtask: 0,
+    parallelism: 1,
+    metrics: new EngineMetrics(),
+    labels,
+    log,
+  });
   await reader.open();
   let arrowBytes = 0;
   let rows = 0;
@@ -92,7 +111,11 @@ async function joinSizeCase(targetMiB: number) {
   sinks: { out: { console: { maxRows: 0 } } }
 `,
   );
-  return { mode, targetMiB, ...(await checkpointAfterFeeding(manifest, "auctions", (_, bytes) => bytes >= targetMiB * 2 ** 20)) };
+  return {
+    mode,
+    targetMiB,
+    ...(await checkpointAfterFeeding(manifest, "auctions", (_, bytes) => bytes >= targetMiB * 2 ** 20)),
+  };
 }
 
 /** A window aggregate over `events` bids: one open (auction, bidder) slot per distinct pair. */
@@ -119,7 +142,10 @@ async function throughputCase(events: number) {
     if (checkpoints) m.spec.checkpointing = { interval: "1s", storage: `${storageUrl}/${Date.now()}`, retain: 2 };
     const plan = planManifest(m);
     const t0 = performance.now();
-    await new LocalJob(plan, { sinks: { [plan.sinks[0].name]: new CollectingSink(false) }, metrics: new EngineMetrics() }).run();
+    await new LocalJob(plan, {
+      sinks: { [plan.sinks[0].name]: new CollectingSink(false) },
+      metrics: new EngineMetrics(),
+    }).run();
     return events / ((performance.now() - t0) / 1000);
   };
   const without = await run(false);
@@ -138,7 +164,13 @@ async function recoveryCase() {
     checkpointing: { interval: "1s", storage: storageUrl },
     extra: "  restartStrategy: { initialBackoff: 100ms }\n",
   });
-  const config = { ...coordinatorConfig({}, {}), port: 0, parallelism: 2, heartbeatIntervalMs: 250, heartbeatTimeoutMs: 2000 };
+  const config = {
+    ...coordinatorConfig({}, {}),
+    port: 0,
+    parallelism: 2,
+    heartbeatIntervalMs: 250,
+    heartbeatTimeoutMs: 2000,
+  };
   const service = await CoordinatorService.start(manifest, config, log);
   const bin = fileURLToPath(new URL("../../bin/sabot.js", import.meta.url));
   const workers = new Map<string, ChildProcess>();
@@ -146,7 +178,12 @@ async function recoveryCase() {
     workers.set(
       id,
       spawn(process.execPath, [bin, "worker"], {
-        env: { ...process.env, SABOT_COORDINATOR_ADDRESS: service.address, SABOT_WORKER_ID: id, SABOT_LOG_LEVEL: "warn" },
+        env: {
+          ...process.env,
+          SABOT_COORDINATOR_ADDRESS: service.address,
+          SABOT_WORKER_ID: id,
+          SABOT_LOG_LEVEL: "warn",
+        },
         stdio: "ignore",
       }),
     );
@@ -166,13 +203,24 @@ async function recoveryCase() {
   const noticed = await until(() => co.status().attempt > attempt || co.jobState === "RESTARTING");
   const registered = await until(() => co.workers.get("w1")?.pid === pid);
   const running = await until(() => co.jobState === "RUNNING" && co.status().attempt > attempt);
-  const firstRecord = await until(() => co.metricsSummary().attempt > attempt && co.metricsSummary().total.recordsIn > 0);
-  const firstOutput = await until(() => co.metricsSummary().attempt > attempt && co.metricsSummary().total.recordsOut > 0);
+  const firstRecord = await until(
+    () => co.metricsSummary().attempt > attempt && co.metricsSummary().total.recordsIn > 0,
+  );
+  const firstOutput = await until(
+    () => co.metricsSummary().attempt > attempt && co.metricsSummary().total.recordsOut > 0,
+  );
   co.cancel("benchmark done");
   for (const w of workers.values()) w.kill("SIGKILL");
   await service.close();
   const ms = (t: number) => Math.round(t - killedAt);
-  return { mode, noticedMs: ms(noticed), registeredMs: ms(registered), runningMs: ms(running), firstRecordMs: ms(firstRecord), firstOutputMs: ms(firstOutput) };
+  return {
+    mode,
+    noticedMs: ms(noticed),
+    registeredMs: ms(registered),
+    runningMs: ms(running),
+    firstRecordMs: ms(firstRecord),
+    firstOutputMs: ms(firstOutput),
+  };
 }
 
 try {

@@ -1,8 +1,8 @@
 import { fileURLToPath } from "node:url";
+import { loadManifest } from "../../runtime/contract/spec/manifest.js";
 import { LocalCluster } from "../../runtime/distributed/local-cluster.js";
 import { LocalJob } from "../../runtime/engine/local-job.js";
 import { planManifest } from "../../runtime/planner/validate.js";
-import { loadManifest } from "../../runtime/contract/spec/manifest.js";
 import { CollectingSink } from "../helpers/collecting-sink.js";
 import { peakRssMiB } from "./peak-memory.js";
 
@@ -44,7 +44,17 @@ if (mode === "chained") {
   const t0 = performance.now();
   await new LocalJob(plan, { sinks: { [plan.sinks[0].name]: sink } }).run();
   const seconds = (performance.now() - t0) / 1000;
-  result = { mode, workers: 1, events, seconds, eventsPerSec: events / seconds, outputRows: sink.rows, exchangedRows: 0, exchangedMiB: 0, peakRssMiB: peakRssMiB() };
+  result = {
+    mode,
+    workers: 1,
+    events,
+    seconds,
+    eventsPerSec: events / seconds,
+    outputRows: sink.rows,
+    exchangedRows: 0,
+    exchangedMiB: 0,
+    peakRssMiB: peakRssMiB(),
+  };
 } else {
   const worker = fileURLToPath(new URL("../runtime/distributed/test-worker.ts", import.meta.url));
   const cluster = new LocalCluster(manifest, {

@@ -10,7 +10,17 @@ import { fmt, runCase, table } from "./run-case.js";
  */
 export function distributedBench(events: number): void {
   const chained = runCase<DistributedResult>("./distributed-case.ts", ["chained", "1", String(events)]);
-  const rows: (string | number)[][] = [["chained (1 process)", fmt(chained.eventsPerSec), "1.00x", "-", "-", chained.outputRows, chained.peakRssMiB.toFixed(0)]];
+  const rows: (string | number)[][] = [
+    [
+      "chained (1 process)",
+      fmt(chained.eventsPerSec),
+      "1.00x",
+      "-",
+      "-",
+      chained.outputRows,
+      chained.peakRssMiB.toFixed(0),
+    ],
+  ];
   for (const workers of [1, 2, 4]) {
     const r = runCase<DistributedResult>("./distributed-case.ts", ["cluster", String(workers), String(events)]);
     rows.push([
@@ -23,6 +33,10 @@ export function distributedBench(events: number): void {
       r.peakRssMiB.toFixed(0),
     ]);
   }
-  console.log(`\nDistributed q7 on loopback, ${fmt(events)} Nexmark bids (4 splits), events/s (deploy to drained; process start excluded)`);
-  console.log(table(["run", "events/s", "vs chained", "exchanged rows", "gRPC MiB", "out rows", "peak MiB/worker"], rows));
+  console.log(
+    `\nDistributed q7 on loopback, ${fmt(events)} Nexmark bids (4 splits), events/s (deploy to drained; process start excluded)`,
+  );
+  console.log(
+    table(["run", "events/s", "vs chained", "exchanged rows", "gRPC MiB", "out rows", "peak MiB/worker"], rows),
+  );
 }

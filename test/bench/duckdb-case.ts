@@ -31,7 +31,12 @@ interface DuckDbConnection {
   closeSync(): void;
 }
 interface DuckDbModule {
-  DuckDBInstance: { create(path: string, options: Record<string, string>): Promise<{ connect(): Promise<DuckDbConnection>; closeSync(): void }> };
+  DuckDBInstance: {
+    create(
+      path: string,
+      options: Record<string, string>,
+    ): Promise<{ connect(): Promise<DuckDbConnection>; closeSync(): void }>;
+  };
 }
 
 /**
@@ -47,13 +52,23 @@ async function main(): Promise<void> {
   try {
     duckdb = (await import(DUCKDB)) as DuckDbModule;
   } catch (err) {
-    const r: DuckDbResult = { available: false, reason: `${DUCKDB} not loadable (npm i --no-save ${DUCKDB}@1.5.6-r.1): ${(err as Error).message}`, events, seconds: 0, cpuSeconds: 0, eventsPerSec: 0, eventsPerCpuSec: 0, outputRows: 0 };
+    const r: DuckDbResult = {
+      available: false,
+      reason: `${DUCKDB} not loadable (npm i --no-save ${DUCKDB}@1.5.6-r.1): ${(err as Error).message}`,
+      events,
+      seconds: 0,
+      cpuSeconds: 0,
+      eventsPerSec: 0,
+      eventsPerCpuSec: 0,
+      outputRows: 0,
+    };
     console.log(JSON.stringify(r));
     return;
   }
   const gen = new BidGenerator(1);
   const batches: RecordBatch[] = [];
-  for (let first = 0; first < events; first += 16_384) batches.push(gen.generate(first, 1, Math.min(16_384, events - first)));
+  for (let first = 0; first < events; first += 16_384)
+    batches.push(gen.generate(first, 1, Math.min(16_384, events - first)));
   const dir = mkdtempSync(join(tmpdir(), "sabot-duckdb-"));
   const file = join(dir, "bids.parquet");
   try {
@@ -73,7 +88,16 @@ async function main(): Promise<void> {
     const cpu = process.cpuUsage(cpu0);
     const cpuSeconds = (cpu.user + cpu.system) / 1e6;
     const outputRows = Number(res.getRowObjects()[0].n);
-    const r: DuckDbResult = { available: true, events, seconds, cpuSeconds, eventsPerSec: events / seconds, eventsPerCpuSec: events / cpuSeconds, outputRows, version };
+    const r: DuckDbResult = {
+      available: true,
+      events,
+      seconds,
+      cpuSeconds,
+      eventsPerSec: events / seconds,
+      eventsPerCpuSec: events / cpuSeconds,
+      outputRows,
+      version,
+    };
     console.log(JSON.stringify(r));
     con.closeSync();
     db.closeSync();

@@ -18,7 +18,10 @@ const admin = kafka.admin();
 await admin.connect();
 const input = uniqueName(`bench-in-${format}`);
 const output = uniqueName(`bench-out-${format}`);
-await admin.createTopics({ topics: [input, output].map((topic) => ({ topic, numPartitions: 4 })), waitForLeaders: true });
+await admin.createTopics({
+  topics: [input, output].map((topic) => ({ topic, numPartitions: 4 })),
+  waitForLeaders: true,
+});
 await admin.disconnect();
 
 const BID_SCHEMA = `
@@ -70,5 +73,11 @@ spec:
 );
 
 console.log(
-  JSON.stringify({ format, events, producePerSec: events / loadSeconds, pipelinePerSec: events / pipelineSeconds, peakRssMiB: peakRssMiB() }),
+  JSON.stringify({
+    format,
+    events,
+    producePerSec: events / loadSeconds,
+    pipelinePerSec: events / pipelineSeconds,
+    peakRssMiB: peakRssMiB(),
+  }),
 );

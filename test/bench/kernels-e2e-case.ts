@@ -29,5 +29,13 @@ await new LocalJob(plan, { sinks: { [plan.sinks[0].name]: sink } }).run();
 const seconds = (performance.now() - t0) / 1000;
 const cpu = process.cpuUsage(cpu0);
 const cpuSeconds = (cpu.user + cpu.system) / 1e6;
-const result: E2eResult = { query, impl: kernelChoice.impl, events, seconds, cpuSeconds, eventsPerCpuSec: events / cpuSeconds, outputRows: sink.rows };
+const result: E2eResult = {
+  query,
+  impl: kernelChoice.impl,
+  events,
+  seconds,
+  cpuSeconds,
+  eventsPerCpuSec: events / cpuSeconds,
+  outputRows: sink.rows,
+};
 console.log(JSON.stringify(result));

@@ -6,8 +6,8 @@ import { hashRows, keyGroups } from "../../runtime/kernels/hash.js";
 import type { NativeAddon } from "../../runtime/kernels/native-loader.js";
 import { takeDataNative } from "../../runtime/kernels/native-take.js";
 import { probeByHash } from "../../runtime/kernels/probe.js";
-import { columnsOf } from "../../runtime/types/column.js";
 import { takeData } from "../../runtime/kernels/take.js";
+import { columnsOf } from "../../runtime/types/column.js";
 
 /**
  * Per-kernel throughput, TypeScript vs native, on the same Nexmark batches in one process (one
@@ -47,7 +47,14 @@ function round(batches: number, rowsPerBatch: number, run: (b: number) => void, 
  * Best of `rounds` rounds per implementation, TS and native rounds alternating: on a shared
  * machine other processes slow some rounds down, and alternating keeps both sides exposed alike.
  */
-function compare(batches: number, rowsPerBatch: number, ts: (b: number) => void, nat: ((b: number) => void) | null, seconds: number, rounds = 5): [number, number | null] {
+function compare(
+  batches: number,
+  rowsPerBatch: number,
+  ts: (b: number) => void,
+  nat: ((b: number) => void) | null,
+  seconds: number,
+  rounds = 5,
+): [number, number | null] {
   for (let b = 0; b < batches; b++) ts(b);
   if (nat) for (let b = 0; b < batches; b++) nat(b);
   let bestTs = 0;
@@ -66,7 +73,10 @@ interface Case {
 }
 
 /** A probe table holding `groups` keys, as KeyTable builds it, for the probe kernel. */
-function probeTable(keys: Uint32Array, groups: number): { slots: Int32Array; mask: number; gh: Uint32Array; count: number } {
+function probeTable(
+  keys: Uint32Array,
+  groups: number,
+): { slots: Int32Array; mask: number; gh: Uint32Array; count: number } {
   let cap = 64;
   while (cap < groups * 2) cap *= 2;
   const slots = new Int32Array(cap).fill(-1);
@@ -88,7 +98,12 @@ function probeTable(keys: Uint32Array, groups: number): { slots: Int32Array; mas
 /** The kernel cases, by index (kernels.bench.ts runs each in a fresh process: no JIT history). */
 export const KERNEL_CASES = 11;
 
-export function kernelFigure(index: number, addon: NativeAddon | null, batchCount: number, minSeconds = 1): KernelFigure {
+export function kernelFigure(
+  index: number,
+  addon: NativeAddon | null,
+  batchCount: number,
+  minSeconds = 1,
+): KernelFigure {
   const bidGen = new BidGenerator(1);
   const personGen = new PersonGenerator(1);
   const bids: RecordBatch[] = [];
@@ -97,7 +112,8 @@ export function kernelFigure(index: number, addon: NativeAddon | null, batchCoun
     bids.push(bidGen.generate(b * BATCH, 1, BATCH));
     persons.push(personGen.generate(b * BATCH, 1, BATCH));
   }
-  const col = (bs: RecordBatch[], name: string) => bs.map((x) => columnsOf(x)[x.schema.fields.findIndex((f) => f.name === name)]);
+  const col = (bs: RecordBatch[], name: string) =>
+    bs.map((x) => columnsOf(x)[x.schema.fields.findIndex((f) => f.name === name)]);
   const auction = col(bids, "auction");
   const channel = col(bids, "channel");
   const email = col(persons, "emailAddress");
@@ -112,23 +128,47 @@ export function kernelFigure(index: number, addon: NativeAddon | null, batchCoun
   // The windowed join's buffer: rows of each batch appended to a growing string store.
   const store = { offsets: new Int32Array(BATCH + 1), bytes: new Uint8Array(64 * BATCH) };
   const append = (c: Data, idx: Int32Array, addon: NativeAddon | null) =>
-    gatherUtf8Into(c.valueOffsets as Int32Array, c.values as Uint8Array, idx, idx.length, store.offsets, store.bytes, addon);
-  const take = (c: Data, idx: Int32Array, addon: NativeAddon | null) => (addon ? takeDataNative(addon, c, idx) : takeData(c, idx, idx.length, null));
+    gatherUtf8Into(
+      c.valueOffsets as Int32Array,
+      c.values as Uint8Array,
+      idx,
+      idx.length,
+      store.offsets,
+      store.bytes,
+      addon,
+    );
+  const take = (c: Data, idx: Int32Array, addon: NativeAddon | null) =>
+    addon ? takeDataNative(addon, c, idx) : takeData(c, idx, idx.length, null);
   const cases: Case[] = [
     { kernel: "hash int64 (auction)", engine: "native", run: (b, a) => hashRows([auction[b]], BATCH, a) },
     { kernel: "hash dict utf8 (channel)", engine: "native", run: (b, a) => hashRows([channel[b]], BATCH, a) },
     { kernel: "hash utf8 (email, ~20 B)", engine: "native", run: (b, a) => hashRows([email[b]], BATCH, a) },
-    { kernel: "hash int64+utf8 (id, email)", engine: "native", run: (b, a) => hashRows([personId[b], email[b]], BATCH, a) },
+    {
+      kernel: "hash int64+utf8 (id, email)",
+      engine: "native",
+      run: (b, a) => hashRows([personId[b], email[b]], BATCH, a),
+    },
     { kernel: "key groups (hash % 128)", engine: "native", run: (b, a) => keyGroups(hashes[b], 128, a) },
-    { kernel: "group probe (20K groups)", engine: "TS", run: (b, a) => probeByHash(hashes[b], table.slots, table.mask, table.gh, table.count, probeOut, BATCH, a) },
+    {
+      kernel: "group probe (20K groups)",
+      engine: "TS",
+      run: (b, a) => probeByHash(hashes[b], table.slots, table.mask, table.gh, table.count, probeOut, BATCH, a),
+    },
     { kernel: "take int64, every 2nd row", engine: "TS", run: (b, a) => take(auction[b], half, a) },
     { kernel: "take int64, scattered", engine: "TS", run: (b, a) => take(auction[b], scattered, a) },
     { kernel: "take utf8, scattered", engine: "native", run: (b, a) => take(email[b], scattered, a) },
     { kernel: "join buffer append utf8", engine: "native", run: (b, a) => append(email[b], half, a) },
     { kernel: "take dict, scattered", engine: "TS", run: (b, a) => take(channel[b], scattered, a) },
   ];
-  if (cases.length !== KERNEL_CASES) throw new Error(`KERNEL_CASES is ${KERNEL_CASES}, there are ${cases.length} cases`);
+  if (cases.length !== KERNEL_CASES)
+    throw new Error(`KERNEL_CASES is ${KERNEL_CASES}, there are ${cases.length} cases`);
   const c = cases[index];
-  const [ts, nat] = compare(batchCount, BATCH, (b) => c.run(b, null), addon ? (b) => c.run(b, addon) : null, minSeconds);
+  const [ts, nat] = compare(
+    batchCount,
+    BATCH,
+    (b) => c.run(b, null),
+    addon ? (b) => c.run(b, addon) : null,
+    minSeconds,
+  );
   return { kernel: c.kernel, rows: batchCount * BATCH, tsRowsPerSec: ts, nativeRowsPerSec: nat, engine: c.engine };
 }

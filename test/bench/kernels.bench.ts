@@ -1,7 +1,7 @@
 import { chooseKernels } from "../../runtime/kernels/native-loader.js";
 import type { DuckDbResult } from "./duckdb-case.js";
-import { KERNEL_CASES, type KernelFigure } from "./kernels-micro.js";
 import type { E2eResult } from "./kernels-e2e-case.js";
+import { KERNEL_CASES, type KernelFigure } from "./kernels-micro.js";
 import { fmt, runCase, table } from "./run-case.js";
 
 /**
@@ -17,35 +17,55 @@ export function kernelsBench(events: number): void {
   const addon = choice.addon;
   if (addon === null) console.log(`\nnative kernels not built (${choice.reason}); showing TypeScript figures only`);
   const batches = String(Math.max(8, Math.min(64, Math.ceil(events / 16_384 / 8))));
-  const figures = Array.from({ length: KERNEL_CASES }, (_, i) => runCase<KernelFigure>("./kernels-micro-case.ts", [String(i), batches]));
+  const figures = Array.from({ length: KERNEL_CASES }, (_, i) =>
+    runCase<KernelFigure>("./kernels-micro-case.ts", [String(i), batches]),
+  );
   const ratio = (n: number | null, t: number) => (n === null ? "-" : `${(n / t).toFixed(2)}x`);
   console.log(`\nKernels on Nexmark batches (16,384 rows), rows per CPU-second (best of 5 alternating rounds)`);
   console.log(
     table(
       ["kernel", "TypeScript", "native", "native/TS", "engine uses"],
-      figures.map((f) => [f.kernel, fmt(f.tsRowsPerSec), f.nativeRowsPerSec === null ? "-" : fmt(f.nativeRowsPerSec), ratio(f.nativeRowsPerSec, f.tsRowsPerSec), f.engine]),
+      figures.map((f) => [
+        f.kernel,
+        fmt(f.tsRowsPerSec),
+        f.nativeRowsPerSec === null ? "-" : fmt(f.nativeRowsPerSec),
+        ratio(f.nativeRowsPerSec, f.tsRowsPerSec),
+        f.engine,
+      ]),
     ),
   );
   const gpu = addon?.cuda && addon.gpuInfo ? addon.gpuInfo() : null;
   console.log("(engine uses: what jobs run with native kernels on; native only where it measured >= 2x)");
-  const where = gpu && gpu.devices > 0 ? `GPU here: ${gpu.name}` : gpu ? `no GPU here (${gpu.reason})` : "addon built without CUDA";
+  const where =
+    gpu && gpu.devices > 0 ? `GPU here: ${gpu.name}` : gpu ? `no GPU here (${gpu.reason})` : "addon built without CUDA";
   console.log(`CUDA: ${where}; CUDA figures come from native/cuda/device-check.sh on a GPU machine`);
 
   // Events per CPU-second, best of two runs each, so a busy moment on a shared machine hits both alike.
   const best = (q: string, mode: string) => {
-    const runs = [0, 1].map(() => runCase<E2eResult>("./kernels-e2e-case.ts", [q, String(events)], { SABOT_NATIVE: mode }));
+    const runs = [0, 1].map(() =>
+      runCase<E2eResult>("./kernels-e2e-case.ts", [q, String(events)], { SABOT_NATIVE: mode }),
+    );
     return runs[0].eventsPerCpuSec >= runs[1].eventsPerCpuSec ? runs[0] : runs[1];
   };
   const rows: (string | number)[][] = [];
   for (const q of ["q5", "q7", "q8"]) {
     const ts = best(q, "0");
     const nat = addon ? best(q, "1") : null;
-    if (nat && nat.outputRows !== ts.outputRows) throw new Error(`${q}: native kernels gave ${nat.outputRows} rows, TypeScript ${ts.outputRows}`);
+    if (nat && nat.outputRows !== ts.outputRows)
+      throw new Error(`${q}: native kernels gave ${nat.outputRows} rows, TypeScript ${ts.outputRows}`);
     if (nat && nat.impl !== "native") throw new Error(`${q}: SABOT_NATIVE=1 ran ${nat.impl} kernels`);
-    rows.push([q, fmt(ts.eventsPerCpuSec), nat ? fmt(nat.eventsPerCpuSec) : "-", ratio(nat?.eventsPerCpuSec ?? null, ts.eventsPerCpuSec), ts.outputRows]);
+    rows.push([
+      q,
+      fmt(ts.eventsPerCpuSec),
+      nat ? fmt(nat.eventsPerCpuSec) : "-",
+      ratio(nat?.eventsPerCpuSec ?? null, ts.eventsPerCpuSec),
+      ts.outputRows,
+    ]);
   }
   const duck = runCase<DuckDbResult>("./duckdb-case.ts", [String(events)]);
-  console.log(`\nNexmark end to end, ${fmt(events)} events, events per CPU-second (q5: its sliding-window count stage)`);
+  console.log(
+    `\nNexmark end to end, ${fmt(events)} events, events per CPU-second (q5: its sliding-window count stage)`,
+  );
   console.log(table(["query", "TypeScript", "native", "native/TS", "out rows"], rows));
   console.log(
     duck.available

@@ -1,8 +1,8 @@
 import { LocalJob } from "../../runtime/engine/local-job.js";
-import { ROW_QUERIES } from "./baseline/row-queries.js";
 import { CollectingSink } from "../helpers/collecting-sink.js";
-import { peakRssMiB } from "./peak-memory.js";
+import { ROW_QUERIES } from "./baseline/row-queries.js";
 import { nexmarkPlan } from "./nexmark-plan.js";
+import { peakRssMiB } from "./peak-memory.js";
 
 /**
  * One benchmark case in a fresh process (so peak memory is the case's own):
@@ -30,8 +30,7 @@ async function main(): Promise<void> {
   const events = Number(eventsArg);
   process.env.SABOT_LOG_LEVEL ??= "warn";
   const t0 = performance.now();
-  const outputRows =
-    impl === "row" ? ROW_QUERIES[query](events) : await columnar(query, events);
+  const outputRows = impl === "row" ? ROW_QUERIES[query](events) : await columnar(query, events);
   const seconds = (performance.now() - t0) / 1000;
   const result: CaseResult = {
     query,

@@ -1,7 +1,7 @@
 import { fileURLToPath } from "node:url";
+import { loadManifest } from "../../runtime/contract/spec/manifest.js";
 import type { JobPlan } from "../../runtime/planner/plan.js";
 import { planManifest } from "../../runtime/planner/validate.js";
-import { loadManifest } from "../../runtime/contract/spec/manifest.js";
 
 /** examples/nexmark/<query>.yaml sized to `events` (q8: a quarter persons, the rest auctions), 16K-row batches. */
 export function nexmarkPlan(query: string, events: number): JobPlan {

@@ -12,12 +12,22 @@ export function nexmarkBench(events: number): void {
   for (const q of queries) {
     const col = runCase<CaseResult>("./nexmark-case.ts", [q, "columnar", String(events)]);
     const row = runCase<CaseResult>("./nexmark-case.ts", [q, "row", String(events)]);
-    rows.push([q, fmt(col.eventsPerSec), col.peakRssMiB.toFixed(0), fmt(row.eventsPerSec), row.peakRssMiB.toFixed(0), `${(col.eventsPerSec / row.eventsPerSec).toFixed(1)}x`, col.outputRows]);
+    rows.push([
+      q,
+      fmt(col.eventsPerSec),
+      col.peakRssMiB.toFixed(0),
+      fmt(row.eventsPerSec),
+      row.peakRssMiB.toFixed(0),
+      `${(col.eventsPerSec / row.eventsPerSec).toFixed(1)}x`,
+      col.outputRows,
+    ]);
   }
   console.log(`\nNexmark on the generator, ${fmt(events)} events, events/s on one core (peak RSS MiB)`);
   console.log(table(["query", "columnar ev/s", "MiB", "row ev/s", "MiB", "speed-up", "out rows"], rows));
 
   const short = runCase<CaseResult>("./nexmark-case.ts", ["q1", "columnar", String(events)]);
   const long = runCase<CaseResult>("./nexmark-case.ts", ["q1", "columnar", String(events * 10)]);
-  console.log(`\nmemory over a 10x longer run (q1): ${fmt(events)} events → ${short.peakRssMiB.toFixed(0)} MiB peak, ${fmt(events * 10)} events → ${long.peakRssMiB.toFixed(0)} MiB peak (${fmt(long.eventsPerSec)} ev/s)`);
+  console.log(
+    `\nmemory over a 10x longer run (q1): ${fmt(events)} events → ${short.peakRssMiB.toFixed(0)} MiB peak, ${fmt(events * 10)} events → ${long.peakRssMiB.toFixed(0)} MiB peak (${fmt(long.eventsPerSec)} ev/s)`,
+  );
 }

@@ -11,6 +11,11 @@
  * control plane, not real pods. It stops by itself (SABOT_BENCH_TIMEOUT_S, default 600).
  * SABOT_BENCH_WORKERS sets the operator's reconcile workers (SABOT_OPERATOR_WORKERS).
  */
+
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import {
   ApiextensionsV1Api,
   CoreV1Api,
@@ -22,13 +27,9 @@ import {
   type V1CustomResourceDefinition,
   type V1Node,
 } from "@kubernetes/client-node";
-import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { CRD_FILES, renderCrd } from "../../operator/crd/write-crds.js";
-import type { StreamJobStatus } from "../../runtime/contract/status/streamjob.js";
 import { API_GROUP, API_VERSION } from "../../runtime/contract/spec/manifest.js";
+import type { StreamJobStatus } from "../../runtime/contract/status/streamjob.js";
 import { cacheDir } from "../env/lib/cache.js";
 import { freePort } from "../env/lib/ports.js";
 import { type ServerProcess, startServer, stopServer, tailLog } from "../env/lib/process.js";
@@ -57,7 +58,12 @@ function benchNodes(jobs: number): V1Node[] {
     metadata: {
       name: `sabot-bench-${i}`,
       annotations: { [KWOK_NODE_ANNOTATION.key]: KWOK_NODE_ANNOTATION.value, "node.alpha.kubernetes.io/ttl": "0" },
-      labels: { "kubernetes.io/hostname": `sabot-bench-${i}`, "kubernetes.io/os": "linux", "kubernetes.io/arch": "amd64", type: "kwok" },
+      labels: {
+        "kubernetes.io/hostname": `sabot-bench-${i}`,
+        "kubernetes.io/os": "linux",
+        "kubernetes.io/arch": "amd64",
+        type: "kwok",
+      },
     },
     status: { capacity: resources, allocatable: resources },
   }));
@@ -108,7 +114,9 @@ function cpuSeconds(pid: number): number {
 
 /** Sum of apiserver_request_total over all clients (the operator, the control plane, kwok, this bench). */
 function apiserverRequests(kubeconfig: string): number {
-  const text = execFileSync(kubectlPath(), ["--kubeconfig", kubeconfig, "get", "--raw", "/metrics"], { maxBuffer: 256 * 1024 * 1024 }).toString();
+  const text = execFileSync(kubectlPath(), ["--kubeconfig", kubeconfig, "get", "--raw", "/metrics"], {
+    maxBuffer: 256 * 1024 * 1024,
+  }).toString();
   let sum = 0;
   for (const m of text.matchAll(/^apiserver_request_total\{[^}]*\} ([0-9.e+]+)$/gm)) sum += Number(m[1]);
   return sum;
@@ -119,7 +127,8 @@ async function installCrds(kc: KubeConfig): Promise<void> {
   const ext = kc.makeApiClient(ApiextensionsV1Api);
   // Through loadYaml: client-node's typed serializer would drop x-kubernetes-* written as plain JSON.
   const crds = CRD_FILES.map(({ file }) => loadYaml<V1CustomResourceDefinition>(renderCrd(file)));
-  for (const crd of crds) await objects.patch(crd, undefined, undefined, "sabot-bench", true, PatchStrategy.ServerSideApply);
+  for (const crd of crds)
+    await objects.patch(crd, undefined, undefined, "sabot-bench", true, PatchStrategy.ServerSideApply);
   for (const crd of crds)
     await waitFor(
       async () =>
@@ -146,7 +155,8 @@ const count = (n: number) => Math.round(n).toLocaleString("en-US");
  * (`PATCH sabot.dev/streamjobs/status`, `POST events`, ...).
  */
 function perJob(requests: Record<string, number>, jobs: number): string[][] {
-  const sum = (match: (k: string) => boolean) => Object.entries(requests).reduce((n, [k, v]) => n + (match(k) ? v : 0), 0);
+  const sum = (match: (k: string) => boolean) =>
+    Object.entries(requests).reduce((n, [k, v]) => n + (match(k) ? v : 0), 0);
   const statusWrites = sum((k) => /^(PATCH|PUT) sabot\.dev\/streamjobs\/status$/.test(k));
   const events = sum((k) => / events$/.test(k));
   const applies = sum((k) => k.startsWith("PATCH ") && !k.includes("sabot.dev/") && !k.endsWith(" events"));
@@ -219,7 +229,10 @@ async function main(): Promise<boolean> {
     });
     const metricsUrl = `http://127.0.0.1:${port}/metrics`;
     const scrape = async () => (await fetch(metricsUrl)).text();
-    await waitFor(async () => sample(await scrape(), "sabot_operator_leader") === 1, { what: "the operator to lead", timeoutMs: 30_000 });
+    await waitFor(async () => sample(await scrape(), "sabot_operator_leader") === 1, {
+      what: "the operator to lead",
+      timeoutMs: 30_000,
+    });
     const idleRssKiB = procStatusKiB(operator.pid, "VmRSS");
     const apiBefore = apiserverRequests(kube.kubeconfig);
     const servers = [operator, ...processes];
@@ -230,7 +243,10 @@ async function main(): Promise<boolean> {
     const names = Array.from({ length: JOBS }, (_, i) => `job-${String(i).padStart(4, "0")}`);
     const t0 = Date.now();
     await inBatches(names, CREATE_CONCURRENCY, (name) =>
-      custom.createNamespacedCustomObject({ ...ref, body: { apiVersion: API_VERSION, kind: "StreamJob", metadata: { name }, spec: jobSpec({ parallelism: 1 }) } }),
+      custom.createNamespacedCustomObject({
+        ...ref,
+        body: { apiVersion: API_VERSION, kind: "StreamJob", metadata: { name }, spec: jobSpec({ parallelism: 1 }) },
+      }),
     );
     const createdMs = Date.now() - t0;
 
@@ -241,11 +257,15 @@ async function main(): Promise<boolean> {
     let lastReport = 0;
     const deadline = t0 + TIMEOUT_MS;
     while (Date.now() < deadline) {
-      const [list, text] = await Promise.all([custom.listNamespacedCustomObject(ref) as Promise<{ items: { status?: StreamJobStatus }[] }>, scrape()]);
+      const [list, text] = await Promise.all([
+        custom.listNamespacedCustomObject(ref) as Promise<{ items: { status?: StreamJobStatus }[] }>,
+        scrape(),
+      ]);
       maxQueue = Math.max(maxQueue, sample(text, "sabot_operator_queue_depth") ?? 0);
       maxRssKiB = Math.max(maxRssKiB, procStatusKiB(operator.pid, "VmRSS"));
       const phases = new Map<string, number>();
-      for (const j of list.items) phases.set(j.status?.phase ?? "(none)", (phases.get(j.status?.phase ?? "(none)") ?? 0) + 1);
+      for (const j of list.items)
+        phases.set(j.status?.phase ?? "(none)", (phases.get(j.status?.phase ?? "(none)") ?? 0) + 1);
       const running = phases.get("Running") ?? 0;
       const deployed = running + (phases.get("Deploying") ?? 0);
       const now = Date.now() - t0;
@@ -256,7 +276,9 @@ async function main(): Promise<boolean> {
       }
       if (now - lastReport >= 10_000) {
         lastReport = now;
-        console.log(`  ${s(now)}: ${[...phases].map(([p, n]) => `${p} ${n}`).join(", ")}; queue ${sample(text, "sabot_operator_queue_depth")}`);
+        console.log(
+          `  ${s(now)}: ${[...phases].map(([p, n]) => `${p} ${n}`).join(", ")}; queue ${sample(text, "sabot_operator_queue_depth")}`,
+        );
       }
       await new Promise((r) => setTimeout(r, 500));
     }
@@ -275,10 +297,15 @@ async function main(): Promise<boolean> {
     const text = await scrape();
     const cpuUsed = servers.map((p, i) => [p.name, (cpuSeconds(p.pid) - cpuBefore[i]).toFixed(1)]);
     const apiAfter = apiserverRequests(kube.kubeconfig);
-    const requests = existsSync(requestsFile) ? (JSON.parse(readFileSync(requestsFile, "utf8")) as Record<string, number>) : {};
+    const requests = existsSync(requestsFile)
+      ? (JSON.parse(readFileSync(requestsFile, "utf8")) as Record<string, number>)
+      : {};
     const totalRequests = Object.values(requests).reduce((a, b) => a + b, 0);
-    const reconciles = ["success", "error", "conflict"].map((r) => sample(text, "sabot_operator_reconciles_total", `{result="${r}"}`) ?? 0);
-    const quantile = (q: number) => `${(histogramQuantile(text, "sabot_operator_reconcile_duration_seconds", q) * 1000).toFixed(0)} ms`;
+    const reconciles = ["success", "error", "conflict"].map(
+      (r) => sample(text, "sabot_operator_reconciles_total", `{result="${r}"}`) ?? 0,
+    );
+    const quantile = (q: number) =>
+      `${(histogramQuantile(text, "sabot_operator_reconcile_duration_seconds", q) * 1000).toFixed(0)} ms`;
 
     console.log(
       `\nOperator scale: ${JOBS} StreamJobs (parallelism 1: one coordinator and one worker pod each), one operator ` +
@@ -291,25 +318,50 @@ async function main(): Promise<boolean> {
           ["create all StreamJobs (client side)", s(createdMs)],
           ["until every job is Deploying or Running", s(allDeployedMs)],
           ["until every job is Running", s(allRunningMs)],
-          ["until the operator's queue is empty", idleMs === undefined ? `not within ${s(IDLE_WAIT_MS)} after that` : s(idleMs)],
+          [
+            "until the operator's queue is empty",
+            idleMs === undefined ? `not within ${s(IDLE_WAIT_MS)} after that` : s(idleMs),
+          ],
           ["reconciles (success / error / conflict)", reconciles.map((n) => count(n)).join(" / ")],
           ["reconcile latency p50 / p99", `${quantile(0.5)} / ${quantile(0.99)}`],
-          ["queue depth: largest sampled (every ~0.5 s) / at the end", `${maxQueue} / ${sample(text, "sabot_operator_queue_depth")}`],
-          ["operator RSS idle / largest sampled / peak (VmHWM)", `${(idleRssKiB / 1024).toFixed(0)} / ${(maxRssKiB / 1024).toFixed(0)} / ${(procStatusKiB(operator.pid, "VmHWM") / 1024).toFixed(0)} MiB`],
+          [
+            "queue depth: largest sampled (every ~0.5 s) / at the end",
+            `${maxQueue} / ${sample(text, "sabot_operator_queue_depth")}`,
+          ],
+          [
+            "operator RSS idle / largest sampled / peak (VmHWM)",
+            `${(idleRssKiB / 1024).toFixed(0)} / ${(maxRssKiB / 1024).toFixed(0)} / ${(procStatusKiB(operator.pid, "VmHWM") / 1024).toFixed(0)} MiB`,
+          ],
           ["API requests sent by the operator", count(totalRequests)],
           ["API requests served, all clients (apiserver_request_total)", count(apiAfter - apiBefore)],
         ],
       ),
     );
-    console.log("\nCPU seconds each process used from the first create to the end (the machine's other load not included):");
+    console.log(
+      "\nCPU seconds each process used from the first create to the end (the machine's other load not included):",
+    );
     console.log(table(["process", "CPU s"], cpuUsed));
-    const statusWrites = ["written", "unchanged"].map((r) => sample(text, "sabot_operator_status_writes_total", `{result="${r}"}`) ?? 0);
-    console.log(`\nAPI requests per job (${count(totalRequests)} requests / ${JOBS} jobs); reconciles that wrote the status / found it unchanged: ${statusWrites.map(count).join(" / ")}`);
+    const statusWrites = ["written", "unchanged"].map(
+      (r) => sample(text, "sabot_operator_status_writes_total", `{result="${r}"}`) ?? 0,
+    );
+    console.log(
+      `\nAPI requests per job (${count(totalRequests)} requests / ${JOBS} jobs); reconciles that wrote the status / found it unchanged: ${statusWrites.map(count).join(" / ")}`,
+    );
     console.log(table(["requests per job", "count"], perJob(requests, JOBS)));
     console.log("\nThe operator's requests, by verb and resource:");
-    console.log(table(["request", "count"], Object.entries(requests).sort((a, b) => b[1] - a[1]).map(([k, n]) => [k, count(n)])));
+    console.log(
+      table(
+        ["request", "count"],
+        Object.entries(requests)
+          .sort((a, b) => b[1] - a[1])
+          .map(([k, n]) => [k, count(n)]),
+      ),
+    );
     ok = allRunningMs !== undefined;
-    if (!ok) console.log(`\nnot every job was Running within ${s(TIMEOUT_MS)}; operator log tail:\n${tailLog(operator.logFile)}`);
+    if (!ok)
+      console.log(
+        `\nnot every job was Running within ${s(TIMEOUT_MS)}; operator log tail:\n${tailLog(operator.logFile)}`,
+      );
   } finally {
     if (operator) await stopServer(operator);
     for (const p of [...processes].reverse()) await stopServer(p, 5_000);

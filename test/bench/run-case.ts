@@ -20,4 +20,5 @@ export function table(headers: string[], rows: (string | number)[][]): string {
   return cells.map((r) => r.map((c, i) => c.padStart(widths[i])).join("  ")).join("\n");
 }
 
-export const fmt = (n: number) => (n >= 1e6 ? `${(n / 1e6).toFixed(2)}M` : n >= 1e3 ? `${(n / 1e3).toFixed(0)}K` : n.toFixed(0));
+export const fmt = (n: number) =>
+  n >= 1e6 ? `${(n / 1e6).toFixed(2)}M` : n >= 1e3 ? `${(n / 1e3).toFixed(0)}K` : n.toFixed(0);

@@ -3,7 +3,19 @@ import type { StreamJobSpec } from "../../runtime/contract/spec/schema.js";
 import { waitFor } from "../env/lib/wait.js";
 import { REAL_NODE_NAME } from "../env/services/node-network.js";
 import { runningJobSpec } from "../operator/checkpoint/checkpoint-fixture.js";
-import { applyJson, diagnostics, installOperator, jobStatus, kubectl, leaseHolder, onRealNode, pods, type RealCluster, uninstall, waitForPhase } from "./real-cluster.js";
+import {
+  applyJson,
+  diagnostics,
+  installOperator,
+  jobStatus,
+  kubectl,
+  leaseHolder,
+  onRealNode,
+  pods,
+  type RealCluster,
+  uninstall,
+  waitForPhase,
+} from "./real-cluster.js";
 
 /**
  * The StreamJob lifecycle on real pods (the operator itself a pod, from the chart): suspend and
@@ -33,11 +45,17 @@ function spec(bucket: string, extra: Partial<StreamJobSpec> = {}): StreamJobSpec
 describe("StreamJob lifecycle on real pods, with the operator as a pod", () => {
   let c: RealCluster;
   const operatorPods = () => pods(c, "app.kubernetes.io/name=sabot,app.kubernetes.io/component=operator");
-  const patchSpec = (name: string, s: Partial<StreamJobSpec>) => kubectl(c.ns, "patch", `streamjob/${name}`, "--type=merge", "-p", JSON.stringify({ spec: s }));
+  const patchSpec = (name: string, s: Partial<StreamJobSpec>) =>
+    kubectl(c.ns, "patch", `streamjob/${name}`, "--type=merge", "-p", JSON.stringify({ spec: s }));
 
   beforeAll(async () => {
     c = await installOperator("e2e-life");
-    await applyJson(c.ns, { apiVersion: "sabot.dev/v1alpha1", kind: "StreamJob", metadata: { name: JOB }, spec: spec(c.bucket) });
+    await applyJson(c.ns, {
+      apiVersion: "sabot.dev/v1alpha1",
+      kind: "StreamJob",
+      metadata: { name: JOB },
+      spec: spec(c.bucket),
+    });
     await waitForPhase(c, JOB, "Running", (s) => s.lastCheckpoint !== undefined);
   }, 300_000);
 
@@ -53,7 +71,10 @@ describe("StreamJob lifecycle on real pods, with the operator as a pod", () => {
     await patchSpec(JOB, { state: "suspended" });
     const suspended = await waitForPhase(c, JOB, "Suspended");
     expect(suspended.lastSavepoint?.path).toMatch(new RegExp(`^s3://${c.bucket}/state/${JOB}/sp-\\d+$`));
-    await waitFor(async () => ((await pods(c, `sabot.dev/job=${JOB}`)).length === 0 ? true : undefined), { what: "no job pods", timeoutMs: 60_000 });
+    await waitFor(async () => ((await pods(c, `sabot.dev/job=${JOB}`)).length === 0 ? true : undefined), {
+      what: "no job pods",
+      timeoutMs: 60_000,
+    });
     await patchSpec(JOB, { state: "running" });
     const resumed = await waitForPhase(c, JOB, "Running");
     expect(resumed.restoreFrom).toBe(suspended.lastSavepoint!.path);
@@ -62,7 +83,11 @@ describe("StreamJob lifecycle on real pods, with the operator as a pod", () => {
   it("finishes an upgrade whose operator pod was deleted mid-way, from the new operator pod", async () => {
     const [first] = await operatorPods();
     await patchSpec(JOB, { parallelism: 2 });
-    await waitFor(async () => ((await jobStatus(c, JOB))?.upgrade ? true : undefined), { what: "an upgrade in flight", timeoutMs: 30_000, intervalMs: 100 });
+    await waitFor(async () => ((await jobStatus(c, JOB))?.upgrade ? true : undefined), {
+      what: "an upgrade in flight",
+      timeoutMs: 30_000,
+      intervalMs: 100,
+    });
     await kubectl(c.ns, "delete", "pod", first.metadata!.name!, "--wait=false");
     const s = await waitForPhase(c, JOB, "Running", (x) => x.parallelism === 2, 240_000);
     expect(s.lastSavepoint?.reason).toBe("upgrade");
@@ -80,13 +105,24 @@ describe("StreamJob lifecycle on real pods, with the operator as a pod", () => {
     const seconds = (Date.now() - started) / 1000;
     expect(seconds).toBeLessThan(grace);
     // A container that outlived its grace period would have been killed: the kubelet says so in an Event.
-    expect(await kubectl(c.ns, "get", "events", "-o", "jsonpath={.items[*].message}")).not.toMatch(/exceeded grace period|Killing .* grace period/);
+    expect(await kubectl(c.ns, "get", "events", "-o", "jsonpath={.items[*].message}")).not.toMatch(
+      /exceeded grace period|Killing .* grace period/,
+    );
     await waitForPhase(c, JOB, "Running", (x) => x.parallelism === 2);
   }, 240_000);
 
   it("places a GPU job's workers on the real node once it advertises nvidia.com/gpu, on CPU kernels", async () => {
     await kubectl("default", "label", "node", REAL_NODE_NAME, "nvidia.com/gpu.present=true", "--overwrite");
-    await kubectl("default", "patch", "node", REAL_NODE_NAME, "--subresource=status", "--type=merge", "-p", JSON.stringify({ status: { capacity: { "nvidia.com/gpu": "1" } } }));
+    await kubectl(
+      "default",
+      "patch",
+      "node",
+      REAL_NODE_NAME,
+      "--subresource=status",
+      "--type=merge",
+      "-p",
+      JSON.stringify({ status: { capacity: { "nvidia.com/gpu": "1" } } }),
+    );
     try {
       await applyJson(c.ns, {
         apiVersion: "sabot.dev/v1alpha1",
@@ -110,7 +146,16 @@ describe("StreamJob lifecycle on real pods, with the operator as a pod", () => {
       await kubectl(c.ns, "delete", `streamjob/${GPU_JOB}`, "--wait=true", "--timeout=90s");
     } finally {
       await kubectl("default", "label", "node", REAL_NODE_NAME, "nvidia.com/gpu.present-");
-      await kubectl("default", "patch", "node", REAL_NODE_NAME, "--subresource=status", "--type=json", "-p", '[{"op":"remove","path":"/status/capacity/nvidia.com~1gpu"}]').catch(() => undefined);
+      await kubectl(
+        "default",
+        "patch",
+        "node",
+        REAL_NODE_NAME,
+        "--subresource=status",
+        "--type=json",
+        "-p",
+        '[{"op":"remove","path":"/status/capacity/nvidia.com~1gpu"}]',
+      ).catch(() => undefined);
     }
   }, 240_000);
 });

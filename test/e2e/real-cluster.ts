@@ -1,18 +1,25 @@
-import { ListObjectsV2Command, type S3Client } from "@aws-sdk/client-s3";
-import { AppsV1Api, CoordinationV1Api, type CoreV1Api, type CustomObjectsApi, type KubeConfig, type V1Pod } from "@kubernetes/client-node";
 import { execFile } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import type { StreamJobStatus } from "../../runtime/contract/status/streamjob.js";
+import { ListObjectsV2Command, type S3Client } from "@aws-sdk/client-s3";
+import {
+  AppsV1Api,
+  CoordinationV1Api,
+  type CoreV1Api,
+  type CustomObjectsApi,
+  type KubeConfig,
+  type V1Pod,
+} from "@kubernetes/client-node";
 import { API_GROUP } from "../../runtime/contract/spec/manifest.js";
+import type { StreamJobStatus } from "../../runtime/contract/status/streamjob.js";
 import { sabotImage } from "../env/lib/image.js";
 import { waitFor } from "../env/lib/wait.js";
 import { kubectlPath } from "../env/services/kube.js";
 import { realNodePlacement } from "../env/services/real-node/placement.js";
-import { testEnv } from "../helpers/env.js";
 import { CHART, helm, setArgs } from "../helm/helm.js";
+import { testEnv } from "../helpers/env.js";
 import { SECRET, storageNamespace } from "../operator/checkpoint/checkpoint-fixture.js";
 import { kubeConfig } from "../operator/kube/kube.js";
 
@@ -62,9 +69,13 @@ function splitImage(ref: string): [string, string] {
 
 export async function kubectl(ns: string, ...args: string[]): Promise<string> {
   try {
-    const { stdout } = await promisify(execFile)(kubectlPath(), ["--kubeconfig", testEnv().kube.kubeconfig, "-n", ns, ...args], {
-      maxBuffer: 64 * 2 ** 20,
-    });
+    const { stdout } = await promisify(execFile)(
+      kubectlPath(),
+      ["--kubeconfig", testEnv().kube.kubeconfig, "-n", ns, ...args],
+      {
+        maxBuffer: 64 * 2 ** 20,
+      },
+    );
     return stdout;
   } catch (err) {
     const e = err as Error & { stderr?: string };
@@ -81,20 +92,39 @@ export async function installOperator(prefix: string): Promise<RealCluster> {
   // conflict between Helm's and the tests' field managers.
   const placement = join(mkdtempSync(join(tmpdir(), "e2e-")), "placement.yaml");
   writeFileSync(placement, JSON.stringify(onRealNode()));
-  await helm("install", release, CHART, "--namespace", ns, "--kubeconfig", testEnv().kube.kubeconfig, "--skip-crds", "--wait", "--timeout", "3m", "--values", placement, ...setArgs(operatorValues()));
+  await helm(
+    "install",
+    release,
+    CHART,
+    "--namespace",
+    ns,
+    "--kubeconfig",
+    testEnv().kube.kubeconfig,
+    "--skip-crds",
+    "--wait",
+    "--timeout",
+    "3m",
+    "--values",
+    placement,
+    ...setArgs(operatorValues()),
+  );
   return { kc, core, apps: kc.makeApiClient(AppsV1Api), custom, ns, release, bucket, s3 };
 }
 
 export async function uninstall(c: RealCluster | undefined): Promise<void> {
   if (!c) return;
   await kubectl(c.ns, "delete", "streamjobs", "--all", "--wait=true", "--timeout=90s").catch(() => undefined);
-  await helm("uninstall", c.release, "--namespace", c.ns, "--kubeconfig", testEnv().kube.kubeconfig, "--wait").catch(() => undefined);
+  await helm("uninstall", c.release, "--namespace", c.ns, "--kubeconfig", testEnv().kube.kubeconfig, "--wait").catch(
+    () => undefined,
+  );
   await c.core.deleteNamespace({ name: c.ns }).catch(() => undefined);
   c.s3.destroy();
 }
 
 export async function leaseHolder(c: RealCluster): Promise<string | undefined> {
-  const lease = await c.kc.makeApiClient(CoordinationV1Api).readNamespacedLease({ name: "sabot-operator-leader", namespace: c.ns });
+  const lease = await c.kc
+    .makeApiClient(CoordinationV1Api)
+    .readNamespacedLease({ name: "sabot-operator-leader", namespace: c.ns });
   return lease.spec?.holderIdentity ?? undefined;
 }
 
@@ -103,7 +133,13 @@ export async function pods(c: RealCluster, selector: string): Promise<V1Pod[]> {
 }
 
 export async function jobStatus(c: RealCluster, name: string): Promise<StreamJobStatus | undefined> {
-  const job = (await c.custom.getNamespacedCustomObject({ group: API_GROUP, version: "v1alpha1", namespace: c.ns, plural: "streamjobs", name })) as {
+  const job = (await c.custom.getNamespacedCustomObject({
+    group: API_GROUP,
+    version: "v1alpha1",
+    namespace: c.ns,
+    plural: "streamjobs",
+    name,
+  })) as {
     status?: StreamJobStatus;
   };
   return job.status;
@@ -133,10 +169,14 @@ export async function objectKeys(c: RealCluster, prefix: string): Promise<string
 /** Everything a person would look at when an end-to-end test fails. */
 export async function diagnostics(c: RealCluster): Promise<string> {
   const parts = [
-    await kubectl(c.ns, "get", "streamjobs,checkpoints,pods,deploy,statefulsets,svc", "-o", "wide").catch((e: Error) => e.message),
+    await kubectl(c.ns, "get", "streamjobs,checkpoints,pods,deploy,statefulsets,svc", "-o", "wide").catch(
+      (e: Error) => e.message,
+    ),
     await kubectl(c.ns, "get", "events", "--sort-by=.lastTimestamp").catch((e: Error) => e.message),
     await kubectl(c.ns, "get", "streamjobs", "-o", "yaml").catch((e: Error) => e.message),
-    await kubectl(c.ns, "logs", "-l", "app.kubernetes.io/name=sabot", "--tail=80", "--all-containers").catch((e: Error) => e.message),
+    await kubectl(c.ns, "logs", "-l", "app.kubernetes.io/name=sabot", "--tail=80", "--all-containers").catch(
+      (e: Error) => e.message,
+    ),
   ];
   for (const p of await pods(c, "sabot.dev/job").catch(() => [])) {
     const name = p.metadata?.name ?? "";

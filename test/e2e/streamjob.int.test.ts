@@ -40,7 +40,8 @@ const T0 = Date.UTC(2026, 0, 1);
 const brokers = () => testEnv().kafka.brokers;
 const k = useTestKafka();
 
-const produce = (topic: string, from: number, to: number) => produceNumbered(k.kafka, topic, { from, to }, { partitions: PARTITIONS, t0: T0 });
+const produce = (topic: string, from: number, to: number) =>
+  produceNumbered(k.kafka, topic, { from, to }, { partitions: PARTITIONS, t0: T0 });
 
 function spec(input: string, output: string, bucket: string): StreamJobSpec {
   return {
@@ -130,12 +131,20 @@ describe("StreamJob on real pods of a real node, installed with Helm", () => {
     const [op] = await pods(c, "app.kubernetes.io/name=sabot,app.kubernetes.io/component=operator");
     expect(op.spec?.nodeName).toBe(REAL_NODE_NAME);
     expect(op.status?.phase).toBe("Running");
-    await waitFor(async () => (await leaseHolder(c)) === op.metadata?.name, { what: "the operator pod to hold the Lease", timeoutMs: 60_000 });
+    await waitFor(async () => (await leaseHolder(c)) === op.metadata?.name, {
+      what: "the operator pod to hold the Lease",
+      timeoutMs: 60_000,
+    });
   });
 
   it("reaches Running with coordinator and worker pods from the image after kubectl apply", async () => {
     const started = Date.now();
-    const manifest = { apiVersion: "sabot.dev/v1alpha1", kind: "StreamJob", metadata: { name: JOB }, spec: spec(input, output, c.bucket) };
+    const manifest = {
+      apiVersion: "sabot.dev/v1alpha1",
+      kind: "StreamJob",
+      metadata: { name: JOB },
+      spec: spec(input, output, c.bucket),
+    };
     await applyJson(c.ns, manifest);
     await waitForPhase(c, JOB, "Running", (s) => s.parallelism === 1);
     figures.push(`kubectl apply → Running: ${((Date.now() - started) / 1000).toFixed(1)} s`);
@@ -176,7 +185,8 @@ describe("StreamJob on real pods of a real node, installed with Helm", () => {
       const startedAt = await waitFor(
         async () => {
           const [next] = await workers();
-          const running = next?.metadata?.uid !== w.metadata?.uid ? next?.status?.containerStatuses?.[0]?.state?.running : undefined;
+          const running =
+            next?.metadata?.uid !== w.metadata?.uid ? next?.status?.containerStatuses?.[0]?.state?.running : undefined;
           return running?.startedAt ? new Date(running.startedAt).getTime() : undefined;
         },
         { what: "a replacement worker pod", timeoutMs: 120_000, intervalMs: 200 },
@@ -186,7 +196,9 @@ describe("StreamJob on real pods of a real node, installed with Helm", () => {
         timeoutMs: 120_000,
         intervalMs: 200,
       });
-      figures.push(`force-deleted worker pod → first record after recovery: ${((first - killedAt) / 1000).toFixed(1)} s`);
+      figures.push(
+        `force-deleted worker pod → first record after recovery: ${((first - killedAt) / 1000).toFixed(1)} s`,
+      );
     } finally {
       recovered = true;
       await feeding;
@@ -203,10 +215,17 @@ describe("StreamJob on real pods of a real node, installed with Helm", () => {
   });
 
   it("completes a Checkpoint object with its files in MinIO", async () => {
-    await applyJson(c.ns, { apiVersion: "sabot.dev/v1alpha1", kind: "Checkpoint", metadata: { name: "manual" }, spec: { jobRef: { name: JOB } } });
+    await applyJson(c.ns, {
+      apiVersion: "sabot.dev/v1alpha1",
+      kind: "Checkpoint",
+      metadata: { name: "manual" },
+      spec: { jobRef: { name: JOB } },
+    });
     const path = await waitFor(
       async () => {
-        const out = JSON.parse(await kubectl(c.ns, "get", "checkpoint/manual", "-o", "json")) as { status?: { phase?: string; path?: string } };
+        const out = JSON.parse(await kubectl(c.ns, "get", "checkpoint/manual", "-o", "json")) as {
+          status?: { phase?: string; path?: string };
+        };
         return out.status?.phase === "Completed" ? out.status.path : undefined;
       },
       { what: "Checkpoint manual to be Completed", timeoutMs: 90_000, intervalMs: 500 },

@@ -1,7 +1,7 @@
-import { existsSync, readFileSync, readdirSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { cacheDir } from "./lib/cache.js";
 import { stopEnvironment } from "./environment.js";
+import { cacheDir } from "./lib/cache.js";
 import type { TestEnv } from "./types.js";
 
 /** `npm run env:down [env.json]`: stop one environment, or every one that `env:up` left running. */

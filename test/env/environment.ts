@@ -2,7 +2,7 @@ import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { cacheDir } from "./lib/cache.js";
-import { stopServer, type ServerProcess } from "./lib/process.js";
+import { type ServerProcess, stopServer } from "./lib/process.js";
 import { startKafka } from "./services/kafka.js";
 import { startKube } from "./services/kube.js";
 import { startMinio } from "./services/minio.js";
@@ -38,7 +38,9 @@ export async function startEnvironment(opts: { standalone?: boolean } = {}): Pro
     startKubeWithRealNode(node, ctx, startKube),
   ]);
   const processes = started.flatMap((r) => (r.status === "fulfilled" ? r.value.processes : []));
-  const failures = started.flatMap((r) => (r.status === "rejected" ? [String((r.reason as Error).message ?? r.reason)] : []));
+  const failures = started.flatMap((r) =>
+    r.status === "rejected" ? [String((r.reason as Error).message ?? r.reason)] : [],
+  );
   if (failures.length > 0) {
     const kube = started[3];
     const kubeconfig = kube.status === "fulfilled" ? kube.value.kube.kubeconfig : undefined;
@@ -47,7 +49,9 @@ export async function startEnvironment(opts: { standalone?: boolean } = {}): Pro
       return [];
     });
     await Promise.all(processes.filter((p) => !stopped.includes(p)).map((p) => stopServer(p)));
-    await releaseRealNode(runDir).catch((err: unknown) => failures.push(`releasing the real node: ${(err as Error).message}`));
+    await releaseRealNode(runDir).catch((err: unknown) =>
+      failures.push(`releasing the real node: ${(err as Error).message}`),
+    );
     throw new Error(`test environment failed to start (logs in ${logDir}):\n${failures.join("\n\n")}`);
   }
   const [kafka, minio, prom, kube] = started.map((r) => (r as PromiseFulfilledResult<unknown>).value) as [
@@ -80,12 +84,14 @@ export async function stopEnvironment(
   opts: { keepFiles?: boolean } = {},
 ): Promise<void> {
   let nodeError: Error | undefined;
-  const stopped = await stopRealNode({ runDir: env.runDir, kubeconfig: env.kube.kubeconfig, processes: env.processes }).catch(
-    (err: unknown): ServerProcess[] => {
-      nodeError = err as Error;
-      return [];
-    },
-  );
+  const stopped = await stopRealNode({
+    runDir: env.runDir,
+    kubeconfig: env.kube.kubeconfig,
+    processes: env.processes,
+  }).catch((err: unknown): ServerProcess[] => {
+    nodeError = err as Error;
+    return [];
+  });
   // The API server depends on etcd, so stopping in reverse start order gives cleaner logs.
   for (const p of [...env.processes].reverse()) if (!stopped.includes(p)) await stopServer(p);
   // Last: the services above listen on the node IP that this removes.

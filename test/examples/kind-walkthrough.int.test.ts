@@ -5,11 +5,11 @@ import { dirname, join } from "node:path";
 import { promisify } from "node:util";
 import yaml from "js-yaml";
 import { afterAll, describe, expect, it } from "vitest";
+import { onRealNode } from "../e2e/real-cluster.js";
 import { sabotImage } from "../env/lib/image.js";
 import { kubectlPath } from "../env/services/kube.js";
-import { testEnv } from "../helpers/env.js";
 import { helmBinary } from "../helm/helm.js";
-import { onRealNode } from "../e2e/real-cluster.js";
+import { testEnv } from "../helpers/env.js";
 
 /**
  * examples/kind/walkthrough.sh, step by step as a user runs it, against the test environment's real

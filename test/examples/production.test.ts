@@ -1,7 +1,7 @@
 import type { V1PodTemplateSpec } from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
-import { buildChildren } from "../../operator/streamjob/resources/children.js";
 import { asStreamJob } from "../../operator/streamjob/job.js";
+import { buildChildren } from "../../operator/streamjob/resources/children.js";
 import { operatorSettings } from "../../operator/streamjob/resources/settings.js";
 import { planFile } from "../../runtime/planner/validate.js";
 
@@ -21,7 +21,9 @@ describe("examples/production/streamjob.yaml", () => {
 
   it("addresses Kafka by a Service name, checkpoints exactly once to S3 with a Secret, autoscales", () => {
     const spec = manifest.spec;
-    const brokers = [...Object.values(spec.sources), ...Object.values(spec.sinks)].flatMap((s) => s.kafka?.bootstrapServers ?? []);
+    const brokers = [...Object.values(spec.sources), ...Object.values(spec.sinks)].flatMap(
+      (s) => s.kafka?.bootstrapServers ?? [],
+    );
     expect(brokers.length).toBeGreaterThan(0);
     for (const b of brokers) expect(b).toMatch(/^[a-z0-9-]+\.[a-z0-9-]+\.svc\.cluster\.local:\d+$/);
     expect(spec.checkpointing).toMatchObject({ mode: "exactly-once", storage: expect.stringMatching(/^s3:\/\//) });
@@ -40,7 +42,12 @@ describe("examples/production/streamjob.yaml", () => {
       expect(pod.metadata?.labels?.team).toBe("payments");
       expect(pod.spec!.serviceAccountName).toBe("merchant-revenue");
       expect(pod.spec!.nodeSelector).toEqual({ "node-pool": "streaming" });
-      expect(pod.spec!.tolerations).toContainEqual({ key: "dedicated", operator: "Equal", value: "streaming", effect: "NoSchedule" });
+      expect(pod.spec!.tolerations).toContainEqual({
+        key: "dedicated",
+        operator: "Equal",
+        value: "streaming",
+        effect: "NoSchedule",
+      });
       const main = pod.spec!.containers[0]!;
       expect(main.envFrom).toContainEqual({ secretRef: { name: "s3-credentials" } });
       expect(main.env).toContainEqual({ name: "AWS_REGION", value: "eu-west-1" });

@@ -22,7 +22,10 @@ describe("examples/trades-enrichment.yaml against real Kafka", () => {
     // An outdated row for ACME first: the table keeps the latest one.
     await producer.send({
       topic: securities,
-      messages: [{ symbol: "ACME", name: "Acme (old)", sector: "?" }, ...SECURITIES].map((s) => ({ key: s.symbol, value: JSON.stringify(s) })),
+      messages: [{ symbol: "ACME", name: "Acme (old)", sector: "?" }, ...SECURITIES].map((s) => ({
+        key: s.symbol,
+        value: JSON.stringify(s),
+      })),
     });
     const symbols = ["ACME", "GLOBX", "INIT", "NOPE"];
     const tradeRows = Array.from({ length: 400 }, (_, i) => ({
@@ -32,13 +35,25 @@ describe("examples/trades-enrichment.yaml against real Kafka", () => {
       price: 100 + i,
       ts: Date.UTC(2026, 0, 1) + i * 1000,
     }));
-    await producer.send({ topic: trades, messages: tradeRows.map((t) => ({ key: t.symbol, value: JSON.stringify(t) })) });
+    await producer.send({
+      topic: trades,
+      messages: tradeRows.map((t) => ({ key: t.symbol, value: JSON.stringify(t) })),
+    });
     await producer.disconnect();
 
     const m = exampleManifest("trades-enrichment.yaml");
     const brokers = testEnv().kafka.brokers;
-    m.spec.sources.trades.kafka = { ...m.spec.sources.trades.kafka!, bootstrapServers: brokers, topic: trades, deadLetterTopic: dlq };
-    m.spec.sources.securities.kafka = { ...m.spec.sources.securities.kafka!, bootstrapServers: brokers, topic: securities };
+    m.spec.sources.trades.kafka = {
+      ...m.spec.sources.trades.kafka!,
+      bootstrapServers: brokers,
+      topic: trades,
+      deadLetterTopic: dlq,
+    };
+    m.spec.sources.securities.kafka = {
+      ...m.spec.sources.securities.kafka!,
+      bootstrapServers: brokers,
+      topic: securities,
+    };
     m.spec.sinks.enriched.kafka = { ...m.spec.sinks.enriched.kafka!, bootstrapServers: brokers, topic: enriched };
     await runJob(m, { maxRecords: tradeRows.length, realSinks: ["enriched"] });
 

@@ -1,3 +1,9 @@
+import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { once } from "node:events";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
 import {
   AppsV1Api,
   AuthorizationV1Api,
@@ -12,16 +18,10 @@ import {
   type V1RoleBinding,
   type V1Service,
 } from "@kubernetes/client-node";
-import { type ChildProcess, execFile, spawn } from "node:child_process";
-import { once } from "node:events";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { promisify } from "node:util";
 import yaml from "js-yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { StreamJobStatus } from "../../runtime/contract/status/streamjob.js";
 import { API_GROUP, API_VERSION } from "../../runtime/contract/spec/manifest.js";
+import type { StreamJobStatus } from "../../runtime/contract/status/streamjob.js";
 import { freePort } from "../env/lib/ports.js";
 import { waitFor } from "../env/lib/wait.js";
 import { kubectlPath } from "../env/services/kube.js";
@@ -30,7 +30,7 @@ import { testEnv } from "../helpers/env.js";
 import { uniqueName } from "../helpers/names.js";
 import { freshNamespace, kubeConfig } from "../operator/kube/kube.js";
 import { jobSpec } from "../operator/streamjob/resources/fixtures.js";
-import { CHART, find, helm, renderChart, setArgs, type Rendered } from "./helm.js";
+import { CHART, find, helm, type Rendered, renderChart, setArgs } from "./helm.js";
 
 /**
  * Every permission the operator needs where its jobs live, as [apiGroup, resource, verbs]: the
@@ -78,16 +78,25 @@ const FORBIDDEN: [string, string, string][] = [
 ];
 
 /** Rules flattened to `group/resource:verb`, to compare a rendered Role with the table exactly. */
-function flatten(rules: { apiGroups?: string[]; resources?: string[]; verbs: string[]; resourceNames?: string[] }[]): string[] {
+function flatten(
+  rules: { apiGroups?: string[]; resources?: string[]; verbs: string[]; resourceNames?: string[] }[],
+): string[] {
   return rules
-    .flatMap((r) => (r.apiGroups ?? []).flatMap((g) => (r.resources ?? []).flatMap((res) => r.verbs.map((v) => `${g}/${res}:${v}${r.resourceNames ? `@${r.resourceNames.join(",")}` : ""}`))))
+    .flatMap((r) =>
+      (r.apiGroups ?? []).flatMap((g) =>
+        (r.resources ?? []).flatMap((res) =>
+          r.verbs.map((v) => `${g}/${res}:${v}${r.resourceNames ? `@${r.resourceNames.join(",")}` : ""}`),
+        ),
+      ),
+    )
     .sort();
 }
 const EXPECTED_JOB_RULES = JOB_RULES.flatMap(([g, res, verbs]) => verbs.map((v) => `${g}/${res}:${v}`)).sort();
 
 function env(d: V1Deployment): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const e of d.spec!.template.spec!.containers[0].env ?? []) out[e.name] = e.value ?? `<${e.valueFrom?.fieldRef?.fieldPath}>`;
+  for (const e of d.spec!.template.spec!.containers[0].env ?? [])
+    out[e.name] = e.value ?? `<${e.valueFrom?.fieldRef?.fieldPath}>`;
   return out;
 }
 
@@ -120,8 +129,10 @@ describe("helm/sabot: lint and template", () => {
       "ServiceAccount/sabot",
     ]);
     // What helm renders for the CRDs is the generated files (below their header comment).
-    for (const file of ["streamjob.yaml", "checkpoint.yaml"]) expect(r.text).toContain(readFileSync(`crds/${file}`, "utf8").split("\n").slice(1).join("\n").trim());
-    for (const o of r.objects.filter((o) => o.kind !== "CustomResourceDefinition")) expect(o.metadata?.namespace).toBe("sabot-system");
+    for (const file of ["streamjob.yaml", "checkpoint.yaml"])
+      expect(r.text).toContain(readFileSync(`crds/${file}`, "utf8").split("\n").slice(1).join("\n").trim());
+    for (const o of r.objects.filter((o) => o.kind !== "CustomResourceDefinition"))
+      expect(o.metadata?.namespace).toBe("sabot-system");
 
     expect(flatten(find<V1Role>(r, "Role", "sabot").rules!)).toEqual(EXPECTED_JOB_RULES);
     expect(flatten(find<V1Role>(r, "Role", "sabot-leader-election").rules!)).toEqual([
@@ -129,7 +140,9 @@ describe("helm/sabot: lint and template", () => {
       "coordination.k8s.io/leases:get@sabot-operator-leader",
       "coordination.k8s.io/leases:update@sabot-operator-leader",
     ]);
-    expect(find<V1RoleBinding>(r, "RoleBinding", "sabot").subjects).toEqual([{ kind: "ServiceAccount", name: "sabot", namespace: "sabot-system" }]);
+    expect(find<V1RoleBinding>(r, "RoleBinding", "sabot").subjects).toEqual([
+      { kind: "ServiceAccount", name: "sabot", namespace: "sabot-system" },
+    ]);
 
     const d = find<V1Deployment>(r, "Deployment");
     const pod = d.spec!.template.spec!;
@@ -139,12 +152,25 @@ describe("helm/sabot: lint and template", () => {
     expect(c.image).toBe("ghcr.io/sabot-dev/sabot:0.1.0");
     expect(c.args).toEqual(["operator"]);
     expect(c.ports).toEqual([{ name: "http-metrics", containerPort: 8080, protocol: "TCP" }]);
-    for (const probe of [c.livenessProbe, c.readinessProbe, c.startupProbe]) expect(probe?.httpGet).toEqual({ path: "/healthz", port: "http-metrics" });
-    expect(d.spec!.template.metadata!.annotations).toMatchObject({ "prometheus.io/scrape": "true", "prometheus.io/port": "8080", "prometheus.io/path": "/metrics" });
+    for (const probe of [c.livenessProbe, c.readinessProbe, c.startupProbe])
+      expect(probe?.httpGet).toEqual({ path: "/healthz", port: "http-metrics" });
+    expect(d.spec!.template.metadata!.annotations).toMatchObject({
+      "prometheus.io/scrape": "true",
+      "prometheus.io/port": "8080",
+      "prometheus.io/path": "/metrics",
+    });
     // One scrape: the pod is annotated, the metrics Service is not (both would scrape every sample twice).
     expect(find<V1Service>(r, "Service", "sabot-metrics").metadata!.annotations).toBeUndefined();
-    expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 65532, seccompProfile: { type: "RuntimeDefault" } });
-    expect(c.securityContext).toEqual({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } });
+    expect(pod.securityContext).toMatchObject({
+      runAsNonRoot: true,
+      runAsUser: 65532,
+      seccompProfile: { type: "RuntimeDefault" },
+    });
+    expect(c.securityContext).toEqual({
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      capabilities: { drop: ["ALL"] },
+    });
     expect(c.resources).toEqual({ requests: { cpu: "100m", memory: "128Mi" }, limits: { memory: "512Mi" } });
     expect(env(d)).toEqual({
       POD_NAME: "<metadata.name>",
@@ -176,7 +202,13 @@ describe("helm/sabot: lint and template", () => {
     });
     const header = readFileSync("operator/main.ts", "utf8").split("*/")[0];
     const names = Object.keys(env(find<V1Deployment>(r, "Deployment")));
-    expect(names).toEqual(expect.arrayContaining(["SABOT_OPERATOR_PROMETHEUS_URL", "SABOT_OPERATOR_CHECKPOINT_STORAGE", "SABOT_OPERATOR_CHECKPOINT_STORAGE_SECRET"]));
+    expect(names).toEqual(
+      expect.arrayContaining([
+        "SABOT_OPERATOR_PROMETHEUS_URL",
+        "SABOT_OPERATOR_CHECKPOINT_STORAGE",
+        "SABOT_OPERATOR_CHECKPOINT_STORAGE_SECRET",
+      ]),
+    );
     expect(names.filter((n) => !header.includes(n))).toEqual([]);
   });
 
@@ -184,9 +216,15 @@ describe("helm/sabot: lint and template", () => {
     const r = await renderChart("sabot", "ops", { watchNamespace: "team-a" });
     expect(find<V1Role>(r, "Role", "sabot").metadata!.namespace).toBe("team-a");
     expect(find<V1RoleBinding>(r, "RoleBinding", "sabot").metadata!.namespace).toBe("team-a");
-    expect(find<V1RoleBinding>(r, "RoleBinding", "sabot").subjects![0]).toMatchObject({ name: "sabot", namespace: "ops" });
+    expect(find<V1RoleBinding>(r, "RoleBinding", "sabot").subjects![0]).toMatchObject({
+      name: "sabot",
+      namespace: "ops",
+    });
     expect(find<V1Role>(r, "Role", "sabot-leader-election").metadata!.namespace).toBe("ops");
-    expect(env(find<V1Deployment>(r, "Deployment"))).toMatchObject({ SABOT_OPERATOR_WATCH_NAMESPACE: "team-a", SABOT_OPERATOR_LEASE_NAMESPACE: "ops" });
+    expect(env(find<V1Deployment>(r, "Deployment"))).toMatchObject({
+      SABOT_OPERATOR_WATCH_NAMESPACE: "team-a",
+      SABOT_OPERATOR_LEASE_NAMESPACE: "ops",
+    });
   });
 
   it("watches every namespace with a ClusterRole of the same rules when watchAllNamespaces is set", async () => {
@@ -267,7 +305,14 @@ describe("helm/sabot on a real API server", () => {
     await kubectl(["apply", "--server-side", "--force-conflicts", "--field-manager=helm-test"], r.text);
   }
 
-  async function can(sa: string, namespace: string, group: string, resourcePath: string, verb: string, name?: string): Promise<boolean> {
+  async function can(
+    sa: string,
+    namespace: string,
+    group: string,
+    resourcePath: string,
+    verb: string,
+    name?: string,
+  ): Promise<boolean> {
     const [resource, subresource] = resourcePath.split("/");
     const res = await authz.createSubjectAccessReview({
       body: {
@@ -306,10 +351,17 @@ describe("helm/sabot on a real API server", () => {
 
   it("installs: the operator Deployment passes admission and becomes available (kwok runs its pod)", async () => {
     await waitFor(
-      async () => ((await apps.readNamespacedDeployment({ name: "sabot", namespace: ns })).status?.availableReplicas ?? 0) === 1,
+      async () =>
+        ((await apps.readNamespacedDeployment({ name: "sabot", namespace: ns })).status?.availableReplicas ?? 0) === 1,
       { what: "Deployment sabot to be available", timeoutMs: 60_000, intervalMs: 250 },
     );
-    const out = await kubectl(["get", "crd", "streamjobs.sabot.dev", "-o", "jsonpath={.status.conditions[?(@.type=='Established')].status}"]);
+    const out = await kubectl([
+      "get",
+      "crd",
+      "streamjobs.sabot.dev",
+      "-o",
+      "jsonpath={.status.conditions[?(@.type=='Established')].status}",
+    ]);
     expect(out).toBe("True");
   });
 
@@ -339,7 +391,11 @@ describe("helm/sabot on a real API server", () => {
 
   it("grants the same rules cluster-wide, and still no nodes or secret listing, with watchAllNamespaces", async () => {
     const release = uniqueName("sabot-all").slice(0, 40);
-    const r = await renderChart(release, ns, { watchAllNamespaces: true, "serviceAccount.name": "sabot-all", "leaderElection.leaseName": "all-leader" });
+    const r = await renderChart(release, ns, {
+      watchAllNamespaces: true,
+      "serviceAccount.name": "sabot-all",
+      "leaderElection.leaseName": "all-leader",
+    });
     await apply(r);
     try {
       const other = "default";
@@ -366,7 +422,9 @@ describe("helm/sabot on a real API server", () => {
       const d = await apps.readNamespacedDeployment({ name: "sabot", namespace: other });
       expect(d.status?.availableReplicas).toBe(2);
       // Two replicas: the chart's PodDisruptionBudget lets evictions take one at a time.
-      const pdb = await kc.makeApiClient(PolicyV1Api).readNamespacedPodDisruptionBudget({ name: "sabot", namespace: other });
+      const pdb = await kc
+        .makeApiClient(PolicyV1Api)
+        .readNamespacedPodDisruptionBudget({ name: "sabot", namespace: other });
       expect(pdb.spec?.maxUnavailable).toBe(1);
       expect(await helm("status", "sabot", ...kubeconfig)).toContain("STATUS: deployed");
       await helm("uninstall", "sabot", ...kubeconfig, "--wait");
@@ -397,7 +455,15 @@ describe("helm/sabot on a real API server", () => {
         yaml.dump({
           apiVersion: "v1",
           kind: "Config",
-          clusters: [{ name: "test", cluster: { server: cluster.server, "certificate-authority-data": cluster.caData ?? readFileSync(cluster.caFile!).toString("base64") } }],
+          clusters: [
+            {
+              name: "test",
+              cluster: {
+                server: cluster.server,
+                "certificate-authority-data": cluster.caData ?? readFileSync(cluster.caFile!).toString("base64"),
+              },
+            },
+          ],
           users: [{ name: "sabot", user: { token: token.status!.token } }],
           contexts: [{ name: "sabot", context: { cluster: "test", user: "sabot", namespace: ns } }],
           "current-context": "sabot",
@@ -415,7 +481,13 @@ describe("helm/sabot on a real API server", () => {
       const { KUBECONFIG: _admin, ...parentEnv } = process.env;
       // bin/sabot.js is the image's entrypoint run from source; the chart's args pick `operator`.
       proc = spawn(process.execPath, ["bin/sabot.js", ...container.args!], {
-        env: { ...parentEnv, ...fromChart, KUBECONFIG: kubeconfig, SABOT_OPERATOR_BIND: "127.0.0.1", SABOT_OPERATOR_PORT: String(port) },
+        env: {
+          ...parentEnv,
+          ...fromChart,
+          KUBECONFIG: kubeconfig,
+          SABOT_OPERATOR_BIND: "127.0.0.1",
+          SABOT_OPERATOR_PORT: String(port),
+        },
         stdio: ["ignore", "pipe", "pipe"],
       });
       proc.stdout!.on("data", (d: Buffer) => (output += d.toString()));
@@ -441,7 +513,10 @@ describe("helm/sabot on a real API server", () => {
         async () => {
           // A refused request is retried forever; fail at once, with the operator's words.
           if (refused.test(output)) throw new Error(`the operator was refused a request:\n${output.slice(-3000)}`);
-          return ((await custom.getNamespacedCustomObject({ ...ref(), name: "rbac-job" })) as { status?: StreamJobStatus }).status?.phase === "Running";
+          return (
+            ((await custom.getNamespacedCustomObject({ ...ref(), name: "rbac-job" })) as { status?: StreamJobStatus })
+              .status?.phase === "Running"
+          );
         },
         { what: "rbac-job to be Running", timeoutMs: 60_000, intervalMs: 250 },
       ).catch((err: Error) => {
@@ -456,20 +531,24 @@ describe("helm/sabot on a real API server", () => {
       const wpod = sts[0].spec!.template.spec!;
       expect(wpod.containers[0].imagePullPolicy).toBe("Never");
       expect(wpod.terminationGracePeriodSeconds).toBe(1 + 9 + 5);
-      expect(wpod.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms[0].matchExpressions).toEqual([
-        { key: GPU_NODE_LABEL.key, operator: "DoesNotExist" },
-      ]);
+      expect(
+        wpod.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms[0]
+          .matchExpressions,
+      ).toEqual([{ key: GPU_NODE_LABEL.key, operator: "DoesNotExist" }]);
       const coord = (await apps.listNamespacedDeployment(owned)).items;
       expect(coord).toHaveLength(1);
       expect(coord[0].spec!.template.spec!.containers[0].resources?.requests?.cpu).toBe("300m");
       // The job names no storage: it runs with the chart's default, in a folder of its namespace,
       // and with the default's Secret.
-      const resolved = yaml.load((await core.readNamespacedConfigMap({ name: "rbac-job-spec", namespace: ns })).data!["job.yaml"]!) as {
+      const resolved = yaml.load(
+        (await core.readNamespacedConfigMap({ name: "rbac-job-spec", namespace: ns })).data!["job.yaml"]!,
+      ) as {
         spec: { checkpointing?: { storage?: string }; storageSecret?: string };
       };
       expect(resolved.spec.checkpointing?.storage).toBe(`s3://chart-checkpoints/jobs/${ns}`);
       expect(resolved.spec.storageSecret).toBe("chart-s3");
-      for (const pod of [wpod, coord[0].spec!.template.spec!]) expect(pod.containers[0].envFrom).toEqual([{ secretRef: { name: "chart-s3" } }]);
+      for (const pod of [wpod, coord[0].spec!.template.spec!])
+        expect(pod.containers[0].envFrom).toEqual([{ secretRef: { name: "chart-s3" } }]);
 
       const events = await core.listNamespacedEvent({ namespace: ns, fieldSelector: "involvedObject.name=rbac-job" });
       expect(events.items.map((e) => e.reason)).toContain("Running");

@@ -14,6 +14,8 @@ describe("the Helm chart's CRDs", () => {
   });
 
   it("holds no other file", () => {
-    expect(readdirSync(new URL("../../helm/sabot/crds/", import.meta.url)).sort()).toEqual(CRD_FILES.map((f) => f.file).sort());
+    expect(readdirSync(new URL("../../helm/sabot/crds/", import.meta.url)).sort()).toEqual(
+      CRD_FILES.map((f) => f.file).sort(),
+    );
   });
 });

@@ -1,9 +1,9 @@
 import type { Server } from "node:http";
-import pino from "pino";
 import type { Producer } from "kafkajs";
+import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { OperatorManager } from "../../operator/manager.js";
 import { serveOperatorHttp } from "../../operator/kube/http.js";
+import { OperatorManager } from "../../operator/manager.js";
 import { DEFAULT_SETTINGS, operatorSettings } from "../../operator/streamjob/resources/settings.js";
 import { API_GROUP, API_VERSION } from "../../runtime/contract/spec/manifest.js";
 import type { StreamJobSpec } from "../../runtime/contract/spec/schema.js";
@@ -13,8 +13,8 @@ import { waitFor } from "../env/lib/wait.js";
 import { testEnv } from "../helpers/env.js";
 import { createTopic, useTestKafka } from "../helpers/kafka.js";
 import { uniqueName } from "../helpers/names.js";
+import { addScrapeTarget, type PromSample, queryPrometheus, removeScrapeTarget } from "../helpers/prometheus.js";
 import { followScrapeTargets, type ScrapeSync } from "../helpers/scrape-sync.js";
-import { addScrapeTarget, queryPrometheus, removeScrapeTarget, type PromSample } from "../helpers/prometheus.js";
 import { SECRET, storageWorld } from "../operator/checkpoint/checkpoint-fixture.js";
 import { kubeConfig } from "../operator/kube/kube.js";
 import { dashboardQueries, loadDashboard, metricNames, substitute } from "./dashboard.js";
@@ -25,7 +25,7 @@ import { dashboardQueries, loadDashboard, metricNames, substitute } from "./dash
  */
 const NO_DATA_EXPECTED: Record<string, string> = {
   "Failed checkpoints in range":
-    "sabot_checkpoints_total{result=\"failed\"} appears only once a checkpoint fails, which needs the object store (shared by every test) to fail mid-checkpoint",
+    'sabot_checkpoints_total{result="failed"} appears only once a checkpoint fails, which needs the object store (shared by every test) to fail mid-checkpoint',
 };
 
 /**
@@ -82,7 +82,10 @@ describe("the Grafana dashboard on the test environment's Prometheus", () => {
         lease: { namespace: ns, name: "sabot-operator-leader", durationMs: 3_000, retryPeriodMs: 300 },
         resyncMs: 5_000,
         coordinatorResolver: (j) => runner.coordinatorAddressNow(j.metadata.name),
-        checkpoints: { coordinatorResolver: (j) => runner.coordinatorAddressNow(j.metadata.name), observeIntervalMs: 2_000 },
+        checkpoints: {
+          coordinatorResolver: (j) => runner.coordinatorAddressNow(j.metadata.name),
+          observeIntervalMs: 2_000,
+        },
         autoscaler: { tickMs: 1_000 },
       },
       pino({ level: process.env.SABOT_LOG_LEVEL ?? "warn" }),
@@ -103,12 +106,19 @@ describe("the Grafana dashboard on the test environment's Prometheus", () => {
     let auction = 0;
     produceTimer = setInterval(() => {
       const now = Date.now();
-      const good = Array.from({ length: 100 }, () => ({ value: JSON.stringify({ auction: auction++ % 50, price: auction % 997, dateTime: now }) }));
+      const good = Array.from({ length: 100 }, () => ({
+        value: JSON.stringify({ auction: auction++ % 50, price: auction % 997, dateTime: now }),
+      }));
       // Ten minutes behind the watermark (maxOutOfOrderness 1s): the window drops it as late.
       const late = { value: JSON.stringify({ auction: 1, price: 1, dateTime: now - 600_000 }) };
       const bad = { value: "this is not json" };
       void producer!
-        .sendBatch({ topicMessages: [0, 1].map((partition) => ({ topic, messages: [...good, late, bad].map((m) => ({ ...m, partition })) })) })
+        .sendBatch({
+          topicMessages: [0, 1].map((partition) => ({
+            topic,
+            messages: [...good, late, bad].map((m) => ({ ...m, partition })),
+          })),
+        })
         .catch(() => undefined);
     }, 250);
 
@@ -130,7 +140,13 @@ describe("the Grafana dashboard on the test environment's Prometheus", () => {
       parallelism: 1,
       checkpointing: { interval: "2s", storage: `s3://${bucket}/state` },
       storageSecret: SECRET,
-      autoscaler: { enabled: true, dryRun: true, maxParallelism: 2, metricWindow: "10s", prometheus: { url: testEnv().prometheus.url } },
+      autoscaler: {
+        enabled: true,
+        dryRun: true,
+        maxParallelism: 2,
+        metricWindow: "10s",
+        prometheus: { url: testEnv().prometheus.url },
+      },
     } as StreamJobSpec;
     await runner.coordinatorAddress(job);
     await custom.createNamespacedCustomObject({
@@ -158,19 +174,35 @@ describe("the Grafana dashboard on the test environment's Prometheus", () => {
     const w = world!;
     await waitFor(
       async () => {
-        const s = ((await w.custom.getNamespacedCustomObject({ group: API_GROUP, version: "v1alpha1", namespace: w.ns, plural: "streamjobs", name: job })) as { status?: StreamJobStatus }).status;
+        const s = (
+          (await w.custom.getNamespacedCustomObject({
+            group: API_GROUP,
+            version: "v1alpha1",
+            namespace: w.ns,
+            plural: "streamjobs",
+            name: job,
+          })) as { status?: StreamJobStatus }
+        ).status;
         return s?.phase === "Running" || undefined;
       },
-      { what: `StreamJob ${job} to be Running (pods: ${w.runner.problems.join("; ") || "no problems"})`, timeoutMs: 120_000, intervalMs: 1_000 },
+      {
+        what: `StreamJob ${job} to be Running (pods: ${w.runner.problems.join("; ") || "no problems"})`,
+        timeoutMs: 120_000,
+        intervalMs: 1_000,
+      },
     ).catch((err: Error) => {
       throw new Error(`${err.message}\n${w.runner.logs()}`);
     });
 
-    const queries = dashboardQueries(loadDashboard()).map((q) => ({ ...q, promql: substitute(q.expr, { namespace: ".*", job_name: job }) }));
+    const queries = dashboardQueries(loadDashboard()).map((q) => ({
+      ...q,
+      promql: substitute(q.expr, { namespace: ".*", job_name: job }),
+    }));
     const answers = new Map<string, PromSample[]>();
     const key = (q: { panel: string; refId: string }) => `${q.panel} [${q.refId}]`;
     const enough = (q: { panel: string }, v: number) => Number.isFinite(v) && (v > 0 || q.panel in ZERO_ALLOWED);
-    const missing = () => queries.filter((q) => !(q.panel in NO_DATA_EXPECTED) && !answers.get(key(q))?.some((s) => enough(q, s.value)));
+    const missing = () =>
+      queries.filter((q) => !(q.panel in NO_DATA_EXPECTED) && !answers.get(key(q))?.some((s) => enough(q, s.value)));
     try {
       // Counters need a few scrapes (and a checkpoint, a late record, an autoscaler tick) before rates exist.
       await waitFor(
@@ -181,20 +213,35 @@ describe("the Grafana dashboard on the test environment's Prometheus", () => {
         { what: "every panel's query to return data", timeoutMs: 120_000, intervalMs: 2_000 },
       );
     } catch (err) {
-      const last = (q: { panel: string; refId: string }) => (answers.get(key(q)) ?? []).map((s) => `${JSON.stringify(s.labels)} = ${s.value}`).join(", ") || "no series";
-      throw new Error(`${(err as Error).message}; still without data:\n${missing().map((q) => `${key(q)}: ${q.promql}\n  answered: ${last(q)}`).join("\n")}\n${w.runner.logs()}`);
+      const last = (q: { panel: string; refId: string }) =>
+        (answers.get(key(q)) ?? []).map((s) => `${JSON.stringify(s.labels)} = ${s.value}`).join(", ") || "no series";
+      throw new Error(
+        `${(err as Error).message}; still without data:\n${missing()
+          .map((q) => `${key(q)}: ${q.promql}\n  answered: ${last(q)}`)
+          .join("\n")}\n${w.runner.logs()}`,
+      );
     }
     for (const q of queries.filter((q) => !(q.panel in NO_DATA_EXPECTED))) {
       const series = answers.get(key(q))!;
-      expect(series.some((s) => enough(q, s.value)), key(q)).toBe(true);
+      expect(
+        series.some((s) => enough(q, s.value)),
+        key(q),
+      ).toBe(true);
       // Job series are this job's only (the substitution picked it; other tests scrape other jobs).
-      if (q.expr.includes("$job_name") && series[0].labels.job_name !== undefined) for (const s of series) expect(s.labels.job_name, key(q)).toBe(job);
+      if (q.expr.includes("$job_name") && series[0].labels.job_name !== undefined)
+        for (const s of series) expect(s.labels.job_name, key(q)).toBe(job);
     }
 
     // Operator series carry no job label: check that this test's operator target exports each one.
     const own = await queryPrometheus(testEnv(), `group by (__name__) ({instance="${operatorTarget}"})`);
     const ownNames = new Set(own.map((s) => s.labels.__name__));
-    const operatorMetrics = [...new Set(queries.flatMap((q) => metricNames(q.expr)).filter((n) => n.startsWith("sabot_operator_") && !/records_(in|out)|batch_rows/.test(n)))];
+    const operatorMetrics = [
+      ...new Set(
+        queries
+          .flatMap((q) => metricNames(q.expr))
+          .filter((n) => n.startsWith("sabot_operator_") && !/records_(in|out)|batch_rows/.test(n)),
+      ),
+    ];
     expect(operatorMetrics.length).toBeGreaterThan(5);
     expect(operatorMetrics.filter((n) => !ownNames.has(n))).toEqual([]);
   }, 300_000);
@@ -205,6 +252,8 @@ describe("the Grafana dashboard on the test environment's Prometheus", () => {
     // queryPrometheus throws on an error status (a parse error names the position).
     for (const q of excluded) await queryPrometheus(testEnv(), substitute(q.expr, { namespace: ".*", job_name: job }));
     // The check has teeth: a broken expression is refused.
-    await expect(queryPrometheus(testEnv(), "sum by (job_name (rate(sabot_checkpoints_total[30s]))")).rejects.toThrow(/bad_data/);
+    await expect(queryPrometheus(testEnv(), "sum by (job_name (rate(sabot_checkpoints_total[30s]))")).rejects.toThrow(
+      /bad_data/,
+    );
   });
 });

@@ -70,7 +70,9 @@ describe(`the Grafana dashboard (${DASHBOARD_FILE})`, () => {
   it("would fail the schema check with a misspelt field, so the check has teeth", () => {
     const wrongType = typecheckAgainstGrafanaSchema(JSON.stringify({ ...dashboard, schemaVersion: "39" }, null, 2));
     expect(wrongType.join("\n")).toMatch(/not assignable to type 'number'.*"schemaVersion": "39"/);
-    const unknownField = typecheckAgainstGrafanaSchema(JSON.stringify({ ...dashboard, refreshInterval: "30s" }, null, 2));
+    const unknownField = typecheckAgainstGrafanaSchema(
+      JSON.stringify({ ...dashboard, refreshInterval: "30s" }, null, 2),
+    );
     expect(unknownField.join("\n")).toMatch(/'"refreshInterval"' does not exist in type 'Dashboard'/);
   }, 60_000);
 
@@ -78,7 +80,11 @@ describe(`the Grafana dashboard (${DASHBOARD_FILE})`, () => {
     const known = exportedMetricNames();
     const queries = dashboardQueries(dashboard);
     expect(queries.length).toBeGreaterThan(20);
-    const unknown = queries.flatMap((q) => metricNames(q.expr).filter((n) => !known.has(n)).map((n) => `${q.panel}: ${n}`));
+    const unknown = queries.flatMap((q) =>
+      metricNames(q.expr)
+        .filter((n) => !known.has(n))
+        .map((n) => `${q.panel}: ${n}`),
+    );
     expect(unknown).toEqual([]);
     for (const q of queries) expect(metricNames(q.expr), q.panel).not.toEqual([]);
   });
@@ -128,6 +134,7 @@ describe(`the Grafana dashboard (${DASHBOARD_FILE})`, () => {
       if (p.type === "row") continue;
       expect(p.targets?.length, p.title).toBeGreaterThan(0);
       expect(new Set(p.targets!.map((t) => t.refId)).size, p.title).toBe(p.targets!.length);
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: Grafana's own variable syntax, not a JS template
       for (const t of p.targets!) expect(t.datasource, p.title).toEqual({ type: "prometheus", uid: "${datasource}" });
     }
   });
@@ -135,7 +142,9 @@ describe(`the Grafana dashboard (${DASHBOARD_FILE})`, () => {
   it("defines every template variable its queries use", () => {
     const defined = new Set(dashboard.templating.list.map((v) => v.name));
     expect([...defined]).toEqual(["datasource", "namespace", "job_name"]);
-    const used = new Set(dashboardQueries(dashboard).flatMap((q) => [...q.expr.matchAll(/\$\{?([A-Za-z_]\w*)/g)].map((m) => m[1])));
+    const used = new Set(
+      dashboardQueries(dashboard).flatMap((q) => [...q.expr.matchAll(/\$\{?([A-Za-z_]\w*)/g)].map((m) => m[1])),
+    );
     expect([...used].filter((v) => !v.startsWith("__") && !defined.has(v))).toEqual([]);
     // "All" must match series without the label too (annotation-based scrapes add no namespace).
     for (const v of dashboard.templating.list.filter((v) => v.type === "query")) expect(v.allValue, v.name).toBe(".*");

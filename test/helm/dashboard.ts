@@ -40,7 +40,11 @@ export function dashboardQueries(d: DashboardJson): { panel: string; refId: stri
  * values (`values`, e.g. a job name or the "All" regex `.*`), and Grafana's built-in interval
  * variables by fixed windows a 1 s scrape interval fills.
  */
-export function substitute(expr: string, values: Record<string, string>, windows = { rateInterval: "30s", range: "5m" }): string {
+export function substitute(
+  expr: string,
+  values: Record<string, string>,
+  windows = { rateInterval: "30s", range: "5m" },
+): string {
   const out = expr
     .replaceAll("$__rate_interval", windows.rateInterval)
     .replaceAll("$__range", windows.range)

@@ -13,7 +13,10 @@ export const CHART = "helm/sabot";
 /** The helm CLI that test/env/build/helm.sh builds, or an error saying how to build it. */
 export function helmBinary(): string {
   const bin = join(cacheRoot(), `helm-${version("HELM_VERSION")}`, "helm");
-  if (!existsSync(bin)) throw new Error(`helm is missing (${bin}): build it with \`bash test/env/build/helm.sh\` (or \`npm run env:build\`)`);
+  if (!existsSync(bin))
+    throw new Error(
+      `helm is missing (${bin}): build it with \`bash test/env/build/helm.sh\` (or \`npm run env:build\`)`,
+    );
   return bin;
 }
 
@@ -30,7 +33,10 @@ export async function helm(...args: string[]): Promise<string> {
 
 /** `--set` arguments from a flat map of dotted keys (`--set-string` for strings, so "0.1" stays text). */
 export function setArgs(values: Record<string, string | number | boolean>): string[] {
-  return Object.entries(values).flatMap(([k, v]) => [typeof v === "string" ? "--set-string" : "--set", `${k}=${String(v)}`]);
+  return Object.entries(values).flatMap(([k, v]) => [
+    typeof v === "string" ? "--set-string" : "--set",
+    `${k}=${String(v)}`,
+  ]);
 }
 
 export interface Rendered {
@@ -54,6 +60,8 @@ export async function renderChart(
 export function find<T extends KubernetesObject>(r: Rendered, kind: string, name?: string): T {
   const hits = r.objects.filter((o) => o.kind === kind && (name === undefined || o.metadata?.name === name));
   if (hits.length !== 1)
-    throw new Error(`expected one ${kind}${name ? ` ${name}` : ""}, got ${hits.length} among ${r.objects.map((o) => `${o.kind}/${o.metadata?.name}`).join(", ")}`);
+    throw new Error(
+      `expected one ${kind}${name ? ` ${name}` : ""}, got ${hits.length} among ${r.objects.map((o) => `${o.kind}/${o.metadata?.name}`).join(", ")}`,
+    );
   return hits[0] as T;
 }

@@ -46,7 +46,9 @@ describe("Dockerfile", () => {
 
   it("compiles into dist/ what the entrypoint runs, the operator included", () => {
     const build = JSON.parse(readFileSync("tsconfig.build.json", "utf8")) as { include: string[] };
-    const base = JSON.parse(readFileSync("tsconfig.json", "utf8")) as { compilerOptions: { outDir: string; rootDir: string } };
+    const base = JSON.parse(readFileSync("tsconfig.json", "utf8")) as {
+      compilerOptions: { outDir: string; rootDir: string };
+    };
     expect(base.compilerOptions).toMatchObject({ outDir: "dist", rootDir: "." });
     expect(build.include).toEqual(expect.arrayContaining(["runtime", "operator", "bin"]));
     const entrypoint = instructions.find((l) => l.startsWith("ENTRYPOINT"))!;
@@ -63,8 +65,11 @@ describe("Dockerfile", () => {
   });
 
   it("has a CLI with the subcommands the chart and the operator's pods run", () => {
-    const help = execFileSync(process.execPath, ["bin/sabot.js", "--help"], { env: { ...process.env, SABOT_LOG_LEVEL: "error" } }).toString();
-    for (const cmd of ["operator", "coordinator", "worker", "run"]) expect(help).toMatch(new RegExp(`^\\s+${cmd}\\b`, "m"));
+    const help = execFileSync(process.execPath, ["bin/sabot.js", "--help"], {
+      env: { ...process.env, SABOT_LOG_LEVEL: "error" },
+    }).toString();
+    for (const cmd of ["operator", "coordinator", "worker", "run"])
+      expect(help).toMatch(new RegExp(`^\\s+${cmd}\\b`, "m"));
   });
 });
 
@@ -74,7 +79,10 @@ describe("examples/kind", () => {
   });
 
   it("applies a StreamJob the engine accepts and that needs neither Kafka nor object storage", () => {
-    const doc = yaml.load(readFileSync("examples/kind/streamjob.yaml", "utf8")) as { kind: string; spec: { sources: Record<string, object>; sinks: Record<string, object> } };
+    const doc = yaml.load(readFileSync("examples/kind/streamjob.yaml", "utf8")) as {
+      kind: string;
+      spec: { sources: Record<string, object>; sinks: Record<string, object> };
+    };
     expect(doc.kind).toBe("StreamJob");
     planFile("examples/kind/streamjob.yaml");
     for (const s of Object.values(doc.spec.sources)) expect(Object.keys(s)).toContain("generator");

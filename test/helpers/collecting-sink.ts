@@ -31,7 +31,7 @@ export function batchRows(b: RecordBatch): Row[] {
   const rows: Row[] = [];
   for (let i = 0; i < b.numRows; i++) {
     const row: Row = {};
-    names.forEach((n, c) => (row[n] = valueAt(cols[c], i)));
+    for (const [c, n] of names.entries()) row[n] = valueAt(cols[c], i);
     rows.push(row);
   }
   return rows;

@@ -1,10 +1,10 @@
 import pino from "pino";
+import type { JobStatus } from "../../runtime/contract/rpc/messages.js";
+import type { StreamJobManifest } from "../../runtime/contract/spec/manifest.js";
 import { coordinatorConfig, workerConfig } from "../../runtime/distributed/config.js";
 import { CoordinatorService } from "../../runtime/distributed/coordinator/service.js";
 import { Worker } from "../../runtime/distributed/worker/worker.js";
 import { EngineMetrics } from "../../runtime/metrics/metrics.js";
-import type { JobStatus } from "../../runtime/contract/rpc/messages.js";
-import type { StreamJobManifest } from "../../runtime/contract/spec/manifest.js";
 import { CollectingSink, type Row } from "./collecting-sink.js";
 
 export interface InProcessCluster {
@@ -24,8 +24,19 @@ const started: CoordinatorService[] = [];
  * A coordinator and `parallelism` workers in this process, talking gRPC over loopback as separate
  * processes would, with every sink replaced by a collecting one. Close them with closeClusters().
  */
-export async function startInProcessCluster(m: StreamJobManifest, parallelism: number, restoreFrom?: string): Promise<InProcessCluster> {
-  const config = { ...coordinatorConfig({}, {}), port: 0, parallelism, heartbeatIntervalMs: 200, heartbeatTimeoutMs: 5000, restoreFrom };
+export async function startInProcessCluster(
+  m: StreamJobManifest,
+  parallelism: number,
+  restoreFrom?: string,
+): Promise<InProcessCluster> {
+  const config = {
+    ...coordinatorConfig({}, {}),
+    port: 0,
+    parallelism,
+    heartbeatIntervalMs: 200,
+    heartbeatTimeoutMs: 5000,
+    restoreFrom,
+  };
   const service = await CoordinatorService.start(m, config, quiet);
   started.push(service);
   const sinks: [string, CollectingSink][] = [];

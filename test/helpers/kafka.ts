@@ -9,21 +9,37 @@ export function testKafka(brokers: string[]): Kafka {
 }
 
 /** A new topic with a unique name; `configs` are topic settings, e.g. { "cleanup.policy": "compact" }. */
-export async function createTopic(admin: Admin, prefix: string, partitions: number, configs: Record<string, string> = {}): Promise<string> {
+export async function createTopic(
+  admin: Admin,
+  prefix: string,
+  partitions: number,
+  configs: Record<string, string> = {},
+): Promise<string> {
   const topic = uniqueName(prefix);
   const configEntries = Object.entries(configs).map(([name, value]) => ({ name, value }));
-  await admin.createTopics({ topics: [{ topic, numPartitions: partitions, replicationFactor: 1, configEntries }], waitForLeaders: true });
+  await admin.createTopics({
+    topics: [{ topic, numPartitions: partitions, replicationFactor: 1, configEntries }],
+    waitForLeaders: true,
+  });
   return topic;
 }
 
 /** Every message of a topic, read with a kafkajs consumer from the beginning until `count` arrived. */
-export async function readTopic(kafka: Kafka, topic: string, count: number, timeoutMs = 30_000): Promise<(KafkaMessage & { partition: number })[]> {
+export async function readTopic(
+  kafka: Kafka,
+  topic: string,
+  count: number,
+  timeoutMs = 30_000,
+): Promise<(KafkaMessage & { partition: number })[]> {
   const consumer = kafka.consumer({ groupId: uniqueName("reader") });
   const out: (KafkaMessage & { partition: number })[] = [];
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
   const done = new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`read ${out.length} of ${count} messages from ${topic}`)), timeoutMs);
+    const timer = setTimeout(
+      () => reject(new Error(`read ${out.length} of ${count} messages from ${topic}`)),
+      timeoutMs,
+    );
     void consumer.run({
       eachMessage: async ({ partition, message }) => {
         out.push({ ...message, partition });
@@ -63,13 +79,21 @@ export function useTestKafka(): { kafka: Kafka; admin: Admin } {
  * Numbered records `{id, ts: t0 + id}` for ids [from, to), id % partitions picking the partition:
  * the input of the exactly-once tests, whose expected output follows from the ids alone.
  */
-export async function produceNumbered(kafka: Kafka, topic: string, range: { from: number; to: number }, o: { partitions: number; t0: number }): Promise<void> {
+export async function produceNumbered(
+  kafka: Kafka,
+  topic: string,
+  range: { from: number; to: number },
+  o: { partitions: number; t0: number },
+): Promise<void> {
   const producer = kafka.producer();
   await producer.connect();
   try {
     for (let at = range.from; at < range.to; at += 5000) {
       const ids = Array.from({ length: Math.min(5000, range.to - at) }, (_, i) => at + i);
-      await producer.send({ topic, messages: ids.map((id) => ({ partition: id % o.partitions, value: JSON.stringify({ id, ts: o.t0 + id }) })) });
+      await producer.send({
+        topic,
+        messages: ids.map((id) => ({ partition: id % o.partitions, value: JSON.stringify({ id, ts: o.t0 + id }) })),
+      });
     }
   } finally {
     await producer.disconnect();

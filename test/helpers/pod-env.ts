@@ -13,7 +13,13 @@ export function expandVars(value: string, env: Record<string, string>): string {
 }
 
 /** ConfigMap and Secret volumes, written out; returns [mountPath, local folder] pairs. */
-export async function materializeVolumes(core: CoreV1Api, ns: string, pod: V1Pod, c: V1Container, podDir: string): Promise<[string, string][]> {
+export async function materializeVolumes(
+  core: CoreV1Api,
+  ns: string,
+  pod: V1Pod,
+  c: V1Container,
+  podDir: string,
+): Promise<[string, string][]> {
   const pairs: [string, string][] = [];
   for (const m of c.volumeMounts ?? []) {
     const vol = pod.spec?.volumes?.find((v) => v.name === m.name);
@@ -25,28 +31,43 @@ export async function materializeVolumes(core: CoreV1Api, ns: string, pod: V1Pod
       items = vol.configMap.items;
     } else if (vol?.secret?.secretName) {
       const s = await core.readNamespacedSecret({ name: vol.secret.secretName, namespace: ns });
-      files = Object.fromEntries(Object.entries(s.data ?? {}).map(([k, v]) => [k, Buffer.from(v, "base64").toString("utf8")]));
+      files = Object.fromEntries(
+        Object.entries(s.data ?? {}).map(([k, v]) => [k, Buffer.from(v, "base64").toString("utf8")]),
+      );
       items = vol.secret.items;
     }
     if (!files) continue;
     const local = join(podDir, "volumes", m.name);
     mkdirSync(local, { recursive: true });
-    for (const [key, path] of (items ?? Object.keys(files).map((k) => ({ key: k, path: k }))).map((i) => [i.key, i.path] as const))
+    for (const [key, path] of (items ?? Object.keys(files).map((k) => ({ key: k, path: k }))).map(
+      (i) => [i.key, i.path] as const,
+    ))
       if (files[key] !== undefined) writeFileSync(join(local, path), files[key]);
     pairs.push([m.mountPath.replace(/\/+$/, ""), local]);
   }
   return pairs;
 }
 
-export async function resolveEnv(core: CoreV1Api, ns: string, pod: V1Pod, c: V1Container): Promise<Record<string, string>> {
+export async function resolveEnv(
+  core: CoreV1Api,
+  ns: string,
+  pod: V1Pod,
+  c: V1Container,
+): Promise<Record<string, string>> {
   const env: Record<string, string> = {};
   const secret = async (name: string) => {
     const s = await core.readNamespacedSecret({ name, namespace: ns });
-    return Object.fromEntries(Object.entries(s.data ?? {}).map(([k, v]) => [k, Buffer.from(v, "base64").toString("utf8")]));
+    return Object.fromEntries(
+      Object.entries(s.data ?? {}).map(([k, v]) => [k, Buffer.from(v, "base64").toString("utf8")]),
+    );
   };
   const configMap = async (name: string) => (await core.readNamespacedConfigMap({ name, namespace: ns })).data ?? {};
   for (const from of c.envFrom ?? []) {
-    const data = from.secretRef?.name ? await secret(from.secretRef.name) : from.configMapRef?.name ? await configMap(from.configMapRef.name) : {};
+    const data = from.secretRef?.name
+      ? await secret(from.secretRef.name)
+      : from.configMapRef?.name
+        ? await configMap(from.configMapRef.name)
+        : {};
     for (const [k, v] of Object.entries(data)) env[`${from.prefix ?? ""}${k}`] = v;
   }
   for (const e of c.env ?? []) {
@@ -63,11 +84,13 @@ export async function resolveEnv(core: CoreV1Api, ns: string, pod: V1Pod, c: V1C
         "status.hostIP": "127.0.0.1",
       };
       const v = fields[f.fieldRef.fieldPath];
-      if (v === undefined) throw new Error(`env ${e.name}: fieldRef ${f.fieldRef.fieldPath} is not supported by the pod runner`);
+      if (v === undefined)
+        throw new Error(`env ${e.name}: fieldRef ${f.fieldRef.fieldPath} is not supported by the pod runner`);
       env[e.name] = v;
     } else if (f.secretKeyRef) {
       const v = (await secret(f.secretKeyRef.name ?? ""))[f.secretKeyRef.key];
-      if (v === undefined && !f.secretKeyRef.optional) throw new Error(`env ${e.name}: Secret ${f.secretKeyRef.name} has no key ${f.secretKeyRef.key}`);
+      if (v === undefined && !f.secretKeyRef.optional)
+        throw new Error(`env ${e.name}: Secret ${f.secretKeyRef.name} has no key ${f.secretKeyRef.key}`);
       if (v !== undefined) env[e.name] = v;
     } else if (f.configMapKeyRef) {
       const v = (await configMap(f.configMapKeyRef.name ?? ""))[f.configMapKeyRef.key];
@@ -76,4 +99,3 @@ export async function resolveEnv(core: CoreV1Api, ns: string, pod: V1Pod, c: V1C
   }
   return env;
 }
-

@@ -112,7 +112,8 @@ export class PodRunner {
   /** Synchronous form for an operator's address resolver; the port must already be assigned. */
   coordinatorAddressNow(job: string): string {
     const port = this.coordinatorPorts.get(job);
-    if (port === undefined) throw new Error(`no coordinator port assigned for job ${job} yet: await coordinatorAddress(job) first`);
+    if (port === undefined)
+      throw new Error(`no coordinator port assigned for job ${job} yet: await coordinatorAddress(job) first`);
     return `127.0.0.1:${port}`;
   }
 
@@ -164,7 +165,14 @@ export class PodRunner {
   private onPod(pod: V1Pod): void {
     const uid = pod.metadata?.uid ?? "";
     if (pod.metadata?.deletionTimestamp) return this.terminate(uid, pod);
-    if (this.stopped || this.procs.has(uid) || this.starting.has(uid) || this.refused.has(uid) || pod.status?.phase !== "Running") return;
+    if (
+      this.stopped ||
+      this.procs.has(uid) ||
+      this.starting.has(uid) ||
+      this.refused.has(uid) ||
+      pod.status?.phase !== "Running"
+    )
+      return;
     this.starting.add(uid); // claimed before the async start, so updates do not start it twice
     void this.launch(pod)
       .catch((err: unknown) => {
@@ -178,8 +186,7 @@ export class PodRunner {
     this.starting.delete(uid);
     const r = this.procs.get(uid);
     if (!r || r.terminating) return;
-    const grace =
-      (pod.metadata?.deletionGracePeriodSeconds ?? pod.spec?.terminationGracePeriodSeconds ?? 30) * 1000;
+    const grace = (pod.metadata?.deletionGracePeriodSeconds ?? pod.spec?.terminationGracePeriodSeconds ?? 30) * 1000;
     void this.kill(r, Math.min(grace, this.opts.maxGraceMs ?? 20_000));
   }
 
@@ -203,8 +210,10 @@ export class PodRunner {
     const container = pod.spec?.containers[0];
     if (!container) throw new Error("the pod has no container");
     const args = container.args ?? [];
-    const role: PodProcess["role"] = args[0] === "coordinator" ? "coordinator" : args[0] === "worker" ? "worker" : "other";
-    if (role === "other") throw new Error(`unknown container args ${JSON.stringify(args)}: expected coordinator or worker`);
+    const role: PodProcess["role"] =
+      args[0] === "coordinator" ? "coordinator" : args[0] === "worker" ? "worker" : "other";
+    if (role === "other")
+      throw new Error(`unknown container args ${JSON.stringify(args)}: expected coordinator or worker`);
     if (this.processes().length >= (this.opts.maxProcesses ?? 8))
       throw new Error(`more than ${this.opts.maxProcesses ?? 8} processes: raise maxProcesses if the test means it`);
 
@@ -213,7 +222,9 @@ export class PodRunner {
     const mounted = await materializeVolumes(this.core, this.opts.namespace, pod, container, podDir);
     const env = await resolveEnv(this.core, this.opts.namespace, pod, container);
     const rewritten = await this.rewrite(env, role, job);
-    const argv = args.map((a) => mounted.reduce((s, [from, to]) => (s === from || s.startsWith(`${from}/`) ? to + s.slice(from.length) : s), a));
+    const argv = args.map((a) =>
+      mounted.reduce((s, [from, to]) => (s === from || s.startsWith(`${from}/`) ? to + s.slice(from.length) : s), a),
+    );
 
     // A replacement (same pod name, or the job's coordinator) waits for its predecessor to exit.
     const slot = role === "coordinator" ? `coordinator:${job}` : `pod:${name}`;
@@ -223,7 +234,13 @@ export class PodRunner {
     const out: WriteStream = createWriteStream(logFile);
     const child = spawn(process.execPath, [SABOT_BIN, ...argv], {
       cwd: REPO,
-      env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? podDir, TMPDIR: podDir, ...rewritten, ...this.opts.extraEnv },
+      env: {
+        PATH: process.env.PATH ?? "",
+        HOME: process.env.HOME ?? podDir,
+        TMPDIR: podDir,
+        ...rewritten,
+        ...this.opts.extraEnv,
+      },
       stdio: ["ignore", "pipe", "pipe"],
     });
     const info: PodProcess = {
@@ -233,7 +250,9 @@ export class PodRunner {
       role,
       pid: child.pid ?? -1,
       logFile,
-      ...(role === "worker" && rewritten.SABOT_METRICS_PORT ? { metricsTarget: `127.0.0.1:${rewritten.SABOT_METRICS_PORT}` } : {}),
+      ...(role === "worker" && rewritten.SABOT_METRICS_PORT
+        ? { metricsTarget: `127.0.0.1:${rewritten.SABOT_METRICS_PORT}` }
+        : {}),
     };
     const lines: string[] = [];
     const keep = this.opts.logLines ?? 200;
@@ -260,10 +279,18 @@ export class PodRunner {
   }
 
   /** Local addresses and ports instead of pod ones. */
-  private async rewrite(env: Record<string, string>, role: "coordinator" | "worker", job: string): Promise<Record<string, string>> {
+  private async rewrite(
+    env: Record<string, string>,
+    role: "coordinator" | "worker",
+    job: string,
+  ): Promise<Record<string, string>> {
     const out = { ...env };
     if (out.SABOT_BIND_ADDRESS !== undefined) out.SABOT_BIND_ADDRESS = "127.0.0.1";
-    if (role === "coordinator") out.SABOT_COORDINATOR_PORT = String(await this.coordinatorPort(job));
+    if (role === "coordinator") {
+      out.SABOT_COORDINATOR_PORT = String(await this.coordinatorPort(job));
+      // Pods have an address each; processes on one host would all want the UI's fixed port.
+      if (out.SABOT_UI_PORT !== undefined) out.SABOT_UI_PORT = String(await freePort());
+    }
     if (role === "worker") {
       const port = await freePort();
       out.SABOT_WORKER_PORT = String(port);

@@ -91,9 +91,7 @@ export async function addScrapeTarget(env: PromEnv, target: string, labels?: Rec
 export async function removeScrapeTarget(env: PromEnv, target: string): Promise<void> {
   await withTargetsLock(env.prometheus.targetsFile, () =>
     rewriteTargets(env.prometheus.targetsFile, (groups) =>
-      groups
-        .map((g) => ({ ...g, targets: g.targets.filter((t) => t !== target) }))
-        .filter((g) => g.targets.length > 0),
+      groups.map((g) => ({ ...g, targets: g.targets.filter((t) => t !== target) })).filter((g) => g.targets.length > 0),
     ),
   );
 }
@@ -128,9 +126,7 @@ async function describeTargets(env: PromEnv): Promise<string> {
   try {
     const { activeTargets } = await promApi<TargetsData>(env, "/api/v1/targets?state=active");
     if (activeTargets.length === 0) return "no active scrape targets (was addScrapeTarget called?)";
-    return activeTargets
-      .map((t) => `${t.scrapeUrl}: ${t.health}${t.lastError ? ` (${t.lastError})` : ""}`)
-      .join("\n");
+    return activeTargets.map((t) => `${t.scrapeUrl}: ${t.health}${t.lastError ? ` (${t.lastError})` : ""}`).join("\n");
   } catch (err) {
     return `could not list targets: ${(err as Error).message}`;
   }

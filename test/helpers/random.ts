@@ -1,4 +1,15 @@
-import { type Data, DataType, Dictionary, Field, Int32, makeData, makeVector, type RecordBatch, Schema, Utf8 } from "apache-arrow";
+import {
+  type Data,
+  DataType,
+  Dictionary,
+  Field,
+  Int32,
+  makeData,
+  makeVector,
+  type RecordBatch,
+  Schema,
+  Utf8,
+} from "apache-arrow";
 import type { FieldSpec, FieldType } from "../../runtime/contract/spec/schema.js";
 import { specType } from "../../runtime/types/arrow-types.js";
 import { boolData, float64Data, int32Data, int64Data, timestampData, utf8Data } from "../../runtime/types/builders.js";
@@ -149,7 +160,13 @@ export function randomValue(rng: Rng, type: FieldType, opts: RandomBatchOptions 
 }
 
 /** One column of random values as Arrow data (dictionary-encoded when the spec says so). */
-export function randomColumn(rng: Rng, field: FieldSpec, rows: number, opts: RandomBatchOptions = {}, dictionaryType?: Dictionary): Data {
+export function randomColumn(
+  rng: Rng,
+  field: FieldSpec,
+  rows: number,
+  opts: RandomBatchOptions = {},
+  dictionaryType?: Dictionary,
+): Data {
   const nullRate = field.nullable === false ? 0 : (opts.nullRate ?? 0.1);
   const values = Array.from({ length: rows }, () => (rng.chance(nullRate) ? null : randomValue(rng, field.type, opts)));
   return columnFromValues(field, values, dictionaryType);
@@ -168,22 +185,42 @@ export function columnFromValues(
   const valid = Uint8Array.from(values, (v) => (v === null ? 0 : 1));
   switch (field.type) {
     case "utf8":
-      return field.dictionary ? dictionaryData(values as (string | null)[], dictionaryType) : utf8Data(values as (string | null)[]);
+      return field.dictionary
+        ? dictionaryData(values as (string | null)[], dictionaryType)
+        : utf8Data(values as (string | null)[]);
     case "int32":
-      return int32Data(Int32Array.from(values, (v) => Number(v ?? 0)), valid);
+      return int32Data(
+        Int32Array.from(values, (v) => Number(v ?? 0)),
+        valid,
+      );
     case "int64":
-      return int64Data(Float64Array.from(values, (v) => Number(v ?? 0)), valid);
+      return int64Data(
+        Float64Array.from(values, (v) => Number(v ?? 0)),
+        valid,
+      );
     case "float64":
-      return float64Data(Float64Array.from(values, (v) => Number(v ?? 0)), valid);
+      return float64Data(
+        Float64Array.from(values, (v) => Number(v ?? 0)),
+        valid,
+      );
     case "timestamp[ms]":
-      return timestampData(Float64Array.from(values, (v) => Number(v ?? 0)), valid);
+      return timestampData(
+        Float64Array.from(values, (v) => Number(v ?? 0)),
+        valid,
+      );
     case "bool":
-      return boolData(Uint8Array.from(values, (v) => (v === true ? 1 : 0)), n > 0 ? valid : null);
+      return boolData(
+        Uint8Array.from(values, (v) => (v === true ? 1 : 0)),
+        n > 0 ? valid : null,
+      );
   }
 }
 
 /** Dictionary<Utf8, Int32> with entries in first-seen order. */
-export function dictionaryData(values: readonly (string | null)[], type: Dictionary = new Dictionary(new Utf8(), new Int32())): Data {
+export function dictionaryData(
+  values: readonly (string | null)[],
+  type: Dictionary = new Dictionary(new Utf8(), new Int32()),
+): Data {
   const entries: string[] = [];
   const index = new Map<string, number>();
   const keys = new Int32Array(values.length);
@@ -218,7 +255,12 @@ export function dictionaryData(values: readonly (string | null)[], type: Diction
  */
 export function randomBatch(rng: Rng, fields: FieldSpec[], rows: number, opts?: RandomBatchOptions): RecordBatch;
 export function randomBatch(schema: Schema, rows: number, rng: Rng, opts?: RandomBatchOptions): RecordBatch;
-export function randomBatch(a: Rng | Schema, b: FieldSpec[] | number, c: number | Rng, opts: RandomBatchOptions = {}): RecordBatch {
+export function randomBatch(
+  a: Rng | Schema,
+  b: FieldSpec[] | number,
+  c: number | Rng,
+  opts: RandomBatchOptions = {},
+): RecordBatch {
   if (a instanceof Schema) {
     const rng = c as Rng;
     const rows = b as number;
@@ -239,10 +281,18 @@ function specOf(f: Field): FieldSpec {
 }
 
 /** A batch from plain JS rows (objects keyed by column name). */
-export function batchFromRows(fields: FieldSpec[], rows: readonly Record<string, string | number | boolean | null>[]): RecordBatch {
+export function batchFromRows(
+  fields: FieldSpec[],
+  rows: readonly Record<string, string | number | boolean | null>[],
+): RecordBatch {
   return batchFromColumns(
     fields,
-    fields.map((f) => columnFromValues(f, rows.map((r) => r[f.name] ?? null))),
+    fields.map((f) =>
+      columnFromValues(
+        f,
+        rows.map((r) => r[f.name] ?? null),
+      ),
+    ),
   );
 }
 

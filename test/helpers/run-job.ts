@@ -1,6 +1,6 @@
+import { loadManifest, parseManifest, type StreamJobManifest } from "../../runtime/contract/spec/manifest.js";
 import { LocalJob, type LocalRunOptions, type RunSummary } from "../../runtime/engine/local-job.js";
 import { planManifest } from "../../runtime/planner/validate.js";
-import { loadManifest, parseManifest, type StreamJobManifest } from "../../runtime/contract/spec/manifest.js";
 import { CollectingSink, type Row } from "./collecting-sink.js";
 
 export interface JobOutput {
@@ -19,7 +19,8 @@ export async function runJob(
 ): Promise<JobOutput> {
   const plan = planManifest(manifest);
   const sinks: Record<string, CollectingSink> = {};
-  for (const name of Object.keys(manifest.spec.sinks)) if (!opts.realSinks?.includes(name)) sinks[name] = new CollectingSink();
+  for (const name of Object.keys(manifest.spec.sinks))
+    if (!opts.realSinks?.includes(name)) sinks[name] = new CollectingSink();
   const summary = await new LocalJob(plan, { ...opts, sinks }).run();
   return { summary, rows: Object.fromEntries(Object.entries(sinks).map(([n, s]) => [n, s.toRows()])) };
 }

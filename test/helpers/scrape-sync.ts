@@ -10,7 +10,11 @@ export interface ScrapeSync {
  * Keeps Prometheus scraping exactly the targets `current()` names (e.g. a PodRunner's worker
  * processes, which change as pods are replaced), checking every `intervalMs`.
  */
-export function followScrapeTargets(env: Pick<TestEnv, "prometheus">, current: () => string[], intervalMs = 500): ScrapeSync {
+export function followScrapeTargets(
+  env: Pick<TestEnv, "prometheus">,
+  current: () => string[],
+  intervalMs = 500,
+): ScrapeSync {
   const scraped = new Set<string>();
   const timer = setInterval(() => {
     const now = new Set(current());
@@ -18,7 +22,10 @@ export function followScrapeTargets(env: Pick<TestEnv, "prometheus">, current: (
     const gone = [...scraped].filter((t) => !now.has(t));
     for (const t of added) scraped.add(t);
     for (const t of gone) scraped.delete(t);
-    void Promise.all([...added.map((t) => addScrapeTarget(env, t)), ...gone.map((t) => removeScrapeTarget(env, t))]).catch(() => undefined);
+    void Promise.all([
+      ...added.map((t) => addScrapeTarget(env, t)),
+      ...gone.map((t) => removeScrapeTarget(env, t)),
+    ]).catch(() => undefined);
   }, intervalMs);
   return {
     async stop() {

@@ -9,6 +9,7 @@ export function gathered(s: OperatorSnapshot): GatheredSnapshot {
 /** What a checkpoint store does to a snapshot: each key group through Arrow IPC, meta through JSON. */
 export function throughStorage(s: OperatorSnapshot, keep: (kg: number) => boolean = () => true): GatheredSnapshot {
   const keyGroups = new Map<number, RecordBatch>();
-  for (const [kg, state] of s.keyGroups) if (keep(kg)) keyGroups.set(kg, tableFromIPC(tableToIPC(new Table([keyGroupBatch(state)]))).batches[0]);
+  for (const [kg, state] of s.keyGroups)
+    if (keep(kg)) keyGroups.set(kg, tableFromIPC(tableToIPC(new Table([keyGroupBatch(state)]))).batches[0]);
   return { meta: JSON.parse(JSON.stringify(s.meta)) as Record<string, unknown>, keyGroups };
 }

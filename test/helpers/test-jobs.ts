@@ -53,7 +53,14 @@ export interface CardWindowJob {
  * sink `out`.
  */
 export function cardWindowYaml(j: CardWindowJob): string {
-  const generator = { kind: "card-transactions", seed: j.seed, partitions: 2, batchSize: j.batchSize, count: j.count, ratePerSecond: j.rate };
+  const generator = {
+    kind: "card-transactions",
+    seed: j.seed,
+    partitions: 2,
+    batchSize: j.batchSize,
+    count: j.count,
+    ratePerSecond: j.rate,
+  };
   const aggregate = j.aggregate ?? ["count(*) AS n", "max(amount) AS top"];
   return streamJobYaml(
     j.name,
@@ -109,7 +116,9 @@ export function auctionWindowYaml(j: AuctionWindowJob): string {
     batchSize: j.batchSize,
     ratePerSecond: j.rate,
   };
-  const keyBy = j.filter ? `- { from: bids, filter: "${j.filter}" }\n    - keyBy: [auction]` : "- { from: bids, keyBy: [auction] }";
+  const keyBy = j.filter
+    ? `- { from: bids, filter: "${j.filter}" }\n    - keyBy: [auction]`
+    : "- { from: bids, keyBy: [auction] }";
   const silent = "{ console: { maxRows: 0 } }";
   return streamJobYaml(
     j.name,
@@ -142,6 +151,8 @@ export function filesWindowYaml(name: string, dir: string, out: string, rate: nu
     count: 40000,
     rate,
     sink: `{ files: { path: "${out}", format: arrow } }`,
-    checkpointing: checkpoints ? { interval: "150ms", storage: pathToFileURL(join(dir, "chk")).href, mode: "exactly-once" } : undefined,
+    checkpointing: checkpoints
+      ? { interval: "150ms", storage: pathToFileURL(join(dir, "chk")).href, mode: "exactly-once" }
+      : undefined,
   });
 }

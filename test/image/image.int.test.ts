@@ -16,7 +16,17 @@ async function docker(...args: string[]): Promise<string> {
  * What Kubernetes' restricted profile and the chart's pods enforce, enforced here by the runtime:
  * read-only root filesystem (an emptyDir-like tmpfs for /tmp only), uid 65532, no capabilities.
  */
-const LOCKED_DOWN = ["--read-only", "--tmpfs", "/tmp", "--user", "65532:65532", "--cap-drop", "ALL", "--security-opt", "no-new-privileges"];
+const LOCKED_DOWN = [
+  "--read-only",
+  "--tmpfs",
+  "/tmp",
+  "--user",
+  "65532:65532",
+  "--cap-drop",
+  "ALL",
+  "--security-opt",
+  "no-new-privileges",
+];
 
 /** Upper bound on the containers' life, longer than the test's own timeout. */
 const LIFETIME_S = 300;
@@ -51,15 +61,47 @@ describe("the Sabot image", () => {
     // process dies before afterAll (the worker then gives up on it after its coordinator
     // timeout), so a killed test run leaves no job spinning on the machine's cores.
     containers.push(`${name}-coordinator`);
-    await docker("run", "-d", "--rm", "--name", `${name}-coordinator`, ...LOCKED_DOWN, "-p", `127.0.0.1:${port}:9464`,
-      "--entrypoint", "timeout", image.ref, String(LIFETIME_S), "node", "dist/bin/cli/main.js",
-      "coordinator", "examples/kind/streamjob.yaml", "--parallelism", "1");
+    await docker(
+      "run",
+      "-d",
+      "--rm",
+      "--name",
+      `${name}-coordinator`,
+      ...LOCKED_DOWN,
+      "-p",
+      `127.0.0.1:${port}:9464`,
+      "--entrypoint",
+      "timeout",
+      image.ref,
+      String(LIFETIME_S),
+      "node",
+      "dist/bin/cli/main.js",
+      "coordinator",
+      "examples/kind/streamjob.yaml",
+      "--parallelism",
+      "1",
+    );
     containers.push(`${name}-worker`);
-    await docker("run", "-d", "--rm", "--name", `${name}-worker`, ...LOCKED_DOWN, "--network", `container:${name}-coordinator`,
+    await docker(
+      "run",
+      "-d",
+      "--rm",
+      "--name",
+      `${name}-worker`,
+      ...LOCKED_DOWN,
+      "--network",
+      `container:${name}-coordinator`,
       // 0.0.0.0 inside the container: docker forwards the published port to the container's
       // bridge address, not to its loopback.
-      "-e", "SABOT_BIND_ADDRESS=0.0.0.0", "-e", "SABOT_METRICS_PORT=9464", "-e", "SABOT_COORDINATOR_ADDRESS=127.0.0.1:7070",
-      image.ref, "worker");
+      "-e",
+      "SABOT_BIND_ADDRESS=0.0.0.0",
+      "-e",
+      "SABOT_METRICS_PORT=9464",
+      "-e",
+      "SABOT_COORDINATOR_ADDRESS=127.0.0.1:7070",
+      image.ref,
+      "worker",
+    );
 
     const metrics = await waitFor(
       async () => {
@@ -68,7 +110,11 @@ describe("the Sabot image", () => {
         // Running, not only started: records went through the worker's operators.
         return sampleSum(text, "sabot_operator_records_in_total{") > 0 ? text : undefined;
       },
-      { what: `records through the worker in ${image.ref} (docker logs ${name}-worker)`, timeoutMs: 60_000, intervalMs: 500 },
+      {
+        what: `records through the worker in ${image.ref} (docker logs ${name}-worker)`,
+        timeoutMs: 60_000,
+        intervalMs: 500,
+      },
     );
     expect(metrics).toMatch(/^sabot_kernels_info\{impl="native"\} 1$/m);
     expect(metrics).not.toMatch(/^sabot_kernels_info\{impl="typescript"\}/m);

@@ -6,9 +6,17 @@ import { hashRows, keyGroups } from "../../runtime/kernels/hash.js";
 import { chooseKernels, type NativeAddon } from "../../runtime/kernels/native-loader.js";
 import { takeDataNative } from "../../runtime/kernels/native-take.js";
 import { probeByHash } from "../../runtime/kernels/probe.js";
-import { columnsOf, valueAt } from "../../runtime/types/column.js";
 import { takeData } from "../../runtime/kernels/take.js";
-import { ALL_TYPES, batchFromColumns, columnFromValues, type Rng, randomBatch, SAMPLE_STRINGS, seededRng } from "../helpers/random.js";
+import { columnsOf, valueAt } from "../../runtime/types/column.js";
+import {
+  ALL_TYPES,
+  batchFromColumns,
+  columnFromValues,
+  type Rng,
+  randomBatch,
+  SAMPLE_STRINGS,
+  seededRng,
+} from "../helpers/random.js";
 
 /**
  * Native kernels against the TypeScript ones on the same randomized batches: every kernel must
@@ -70,8 +78,15 @@ describe.skipIf(addon === null)("native kernels agree with the TypeScript kernel
   it("hashRows: a column the addon does not cover (int16) is hashed in TS between native columns", () => {
     const rng = seededRng(9);
     const b = randomBatch(rng, ALL_TYPES, 3000, { strings: STRINGS });
-    const i16 = makeData({ type: new Int16(), length: 3000, data: Int16Array.from({ length: 3000 }, () => rng.int(-30000, 30000)) });
-    for (const keys of [[i16, ...columnsOf(b)], [...columnsOf(b).slice(0, 3), i16, ...columnsOf(b).slice(3)]])
+    const i16 = makeData({
+      type: new Int16(),
+      length: 3000,
+      data: Int16Array.from({ length: 3000 }, () => rng.int(-30000, 30000)),
+    });
+    for (const keys of [
+      [i16, ...columnsOf(b)],
+      [...columnsOf(b).slice(0, 3), i16, ...columnsOf(b).slice(3)],
+    ])
       expect(hashRows(keys, 3000, native)).toEqual(hashRows(keys, 3000, null));
   });
 
@@ -79,7 +94,8 @@ describe.skipIf(addon === null)("native kernels agree with the TypeScript kernel
     const rng = seededRng(3);
     for (const n of SIZES) {
       const hashes = Uint32Array.from({ length: n }, () => rng.int(0, 2 ** 32 - 1));
-      for (const maxP of [1, 7, 128, 32768]) expect(keyGroups(hashes, maxP, native)).toEqual(keyGroups(hashes, maxP, null));
+      for (const maxP of [1, 7, 128, 32768])
+        expect(keyGroups(hashes, maxP, native)).toEqual(keyGroups(hashes, maxP, null));
     }
   });
 
@@ -97,7 +113,9 @@ describe.skipIf(addon === null)("native kernels agree with the TypeScript kernel
         slots[p] = g;
       });
       for (const n of SIZES) {
-        const hashes = Uint32Array.from({ length: n }, () => (groups > 0 && rng.chance(0.7) ? gh[rng.int(0, groups - 1)] : rng.int(0, 2 ** 32 - 1)));
+        const hashes = Uint32Array.from({ length: n }, () =>
+          groups > 0 && rng.chance(0.7) ? gh[rng.int(0, groups - 1)] : rng.int(0, 2 ** 32 - 1),
+        );
         const a = new Int32Array(n);
         const b = new Int32Array(n);
         probeByHash(hashes, slots, cap - 1, gh, groups, a, n, native);
@@ -133,7 +151,10 @@ describe.skipIf(addon === null)("native kernels agree with the TypeScript kernel
   it("gatherUtf8Into: appends the selected strings after what a buffer holds, like the TS loop", () => {
     const rng = seededRng(31);
     for (const n of SIZES) {
-      const col = columnFromValues({ name: "s", type: "utf8" }, Array.from({ length: n }, () => rng.pick(STRINGS)));
+      const col = columnFromValues(
+        { name: "s", type: "utf8" },
+        Array.from({ length: n }, () => rng.pick(STRINGS)),
+      );
       const sel = Int32Array.from({ length: n === 0 ? 0 : rng.int(0, 3 * n) }, () => rng.int(0, n - 1));
       const so = col.valueOffsets as Int32Array;
       const sb = col.values as Uint8Array;
@@ -155,11 +176,15 @@ describe.skipIf(addon === null)("native kernels agree with the TypeScript kernel
 
   it("rejects malformed buffers with an error instead of reading outside them", () => {
     const acc = new Uint32Array(4);
-    expect(() => native.hashDict(acc, Int32Array.of(0, 1, 2, 9), Int32Array.of(0, 1, 2, 3), new Uint8Array(3), null, 0, true)).toThrow(/outside the dictionary/);
+    expect(() =>
+      native.hashDict(acc, Int32Array.of(0, 1, 2, 9), Int32Array.of(0, 1, 2, 3), new Uint8Array(3), null, 0, true),
+    ).toThrow(/outside the dictionary/);
     expect(() => native.hashUtf8(acc, Int32Array.of(0, 5, 2, 3, 4), new Uint8Array(8), null, 0)).toThrow(/monotonic/);
     expect(() => native.hashUtf8(acc, Int32Array.of(0, 1, 2, 3, 99), new Uint8Array(8), null, 0)).toThrow(/exceed/);
     expect(() => native.hash64(acc, new BigInt64Array(2), null, 0)).toThrow(/shorter/);
-    expect(() => native.takeFixed(new Int32Array(4), Int32Array.of(0, 4), 2, new Int32Array(2), 4)).toThrow(/outside the column/);
+    expect(() => native.takeFixed(new Int32Array(4), Int32Array.of(0, 4), 2, new Int32Array(2), 4)).toThrow(
+      /outside the column/,
+    );
     expect(() => native.hash32(acc, new Int32Array(4), new Uint8Array(0), 0)).toThrow(/validity/);
   });
 });

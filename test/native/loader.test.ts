@@ -4,8 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { chooseKernels, defaultAddonPath } from "../../runtime/kernels/native-loader.js";
 import { kernelChoice } from "../../runtime/kernels/native.js";
+import { chooseKernels, defaultAddonPath } from "../../runtime/kernels/native-loader.js";
 import { EngineMetrics } from "../../runtime/metrics/metrics.js";
 
 /**
@@ -69,7 +69,12 @@ describe("native kernel loader", () => {
   it("a job whose addon is broken still runs on TypeScript kernels and logs why at start", () => {
     const script = fileURLToPath(new URL("./fixtures/hash-job.ts", import.meta.url));
     const out = execFileSync(process.execPath, ["--import", "tsx", script], {
-      env: { ...process.env, SABOT_NATIVE: "1", SABOT_NATIVE_PATH: "/bogus/sabot_native.node", SABOT_LOG_LEVEL: "info" },
+      env: {
+        ...process.env,
+        SABOT_NATIVE: "1",
+        SABOT_NATIVE_PATH: "/bogus/sabot_native.node",
+        SABOT_LOG_LEVEL: "info",
+      },
       encoding: "utf8",
     });
     const lines = out.trim().split("\n");

@@ -1,14 +1,14 @@
-import { CoreV1Api, CustomObjectsApi } from "@kubernetes/client-node";
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
+import { CoreV1Api, CustomObjectsApi } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { StreamJobStatus } from "../../runtime/contract/status/streamjob.js";
 import { API_GROUP, API_VERSION } from "../../runtime/contract/spec/manifest.js";
+import type { StreamJobStatus } from "../../runtime/contract/status/streamjob.js";
 import { freePort } from "../env/lib/ports.js";
 import { waitFor } from "../env/lib/wait.js";
 import { testEnv } from "../helpers/env.js";
-import { jobSpec } from "./streamjob/resources/fixtures.js";
 import { freshNamespace, installCrds, kubeConfig } from "./kube/kube.js";
+import { jobSpec } from "./streamjob/resources/fixtures.js";
 
 /** `node --import tsx operator/main.ts` as a real process: reconciles, serves /metrics and /healthz, releases its Lease on SIGTERM. */
 describe("operator/main.ts", () => {
@@ -54,11 +54,17 @@ describe("operator/main.ts", () => {
     });
     const ref = { group: API_GROUP, version: "v1alpha1", namespace: ns, plural: "streamjobs" };
     await waitFor(
-      () => custom.createNamespacedCustomObject({ ...ref, body: { apiVersion: API_VERSION, kind: "StreamJob", metadata: { name: "main-job" }, spec: jobSpec() } }),
+      () =>
+        custom.createNamespacedCustomObject({
+          ...ref,
+          body: { apiVersion: API_VERSION, kind: "StreamJob", metadata: { name: "main-job" }, spec: jobSpec() },
+        }),
       { what: "StreamJob main-job to be created", timeoutMs: 30_000 },
     );
     await waitFor(
-      async () => ((await custom.getNamespacedCustomObject({ ...ref, name: "main-job" })) as { status?: StreamJobStatus }).status?.phase === "Running",
+      async () =>
+        ((await custom.getNamespacedCustomObject({ ...ref, name: "main-job" })) as { status?: StreamJobStatus }).status
+          ?.phase === "Running",
       { what: "main-job to be Running", timeoutMs: 90_000, intervalMs: 250 },
     );
     const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();

@@ -15,7 +15,9 @@ export default class SummaryLineReporter implements Reporter {
         if (t.diagnostic()?.flaky) {
           // A retried test that passed keeps the errors of its failed attempts.
           const first = (t.result().errors?.[0]?.message ?? "").split("\n")[0].slice(0, 300);
-          flaky.push(`${m.moduleId.replace(`${process.cwd()}/`, "")} > ${t.fullName}${first ? `\n    first attempt: ${first}` : ""}`);
+          flaky.push(
+            `${m.moduleId.replace(`${process.cwd()}/`, "")} > ${t.fullName}${first ? `\n    first attempt: ${first}` : ""}`,
+          );
         }
         if (state === "passed") counts.passed++;
         else if (state === "failed") counts.failed++;
@@ -24,6 +26,8 @@ export default class SummaryLineReporter implements Reporter {
       if (m.state() === "failed" && [...m.children.allTests()].length === 0) counts.failed++;
     }
     for (const name of flaky) console.log(`flaky (passed on retry): ${name}`);
-    console.log(`\n${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped${flaky.length ? `, ${flaky.length} flaky` : ""}`);
+    console.log(
+      `\n${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped${flaky.length ? `, ${flaky.length} flaky` : ""}`,
+    );
   }
 }

@@ -1,11 +1,11 @@
-import type { KubernetesObject } from "@kubernetes/client-node";
 import { createHash } from "node:crypto";
+import type { KubernetesObject } from "@kubernetes/client-node";
+import type { StreamJob } from "../job.js";
 import { buildConfigMap } from "./configmap.js";
 import { buildCoordinatorDeployment, buildCoordinatorService, type DeployOptions } from "./coordinator.js";
 import { buildIngress } from "./ingress.js";
-import type { StreamJob } from "../job.js";
 import type { OperatorSettings } from "./settings.js";
-import { buildWorkersService, buildWorkerStatefulSet } from "./workers.js";
+import { buildWorkerStatefulSet, buildWorkersService } from "./workers.js";
 
 /** Annotation on every child: a hash of all of them, as built for the job's current deployment. */
 export const CHILDREN_HASH = "sabot.dev/children-hash";
@@ -15,7 +15,11 @@ export const CHILDREN_HASH = "sabot.dev/children-hash";
  * it), each stamped with CHILDREN_HASH: the informers' copies of the Deployment and StatefulSet
  * then tell a reconcile whether the children already are as it would apply them.
  */
-export function buildChildren(job: StreamJob, settings: OperatorSettings, opts: DeployOptions = {}): KubernetesObject[] {
+export function buildChildren(
+  job: StreamJob,
+  settings: OperatorSettings,
+  opts: DeployOptions = {},
+): KubernetesObject[] {
   const ingress = buildIngress(job);
   const children: KubernetesObject[] = [
     buildConfigMap(job),
@@ -26,6 +30,7 @@ export function buildChildren(job: StreamJob, settings: OperatorSettings, opts: 
     buildWorkerStatefulSet(job, settings),
   ];
   const hash = createHash("sha256").update(JSON.stringify(children)).digest("hex").slice(0, 16);
-  for (const c of children) c.metadata = { ...c.metadata, annotations: { ...c.metadata?.annotations, [CHILDREN_HASH]: hash } };
+  for (const c of children)
+    c.metadata = { ...c.metadata, annotations: { ...c.metadata?.annotations, [CHILDREN_HASH]: hash } };
   return children;
 }

@@ -1,9 +1,14 @@
+import { createHash } from "node:crypto";
 import type { V1ConfigMap } from "@kubernetes/client-node";
 import { Value } from "@sinclair/typebox/value";
-import { createHash } from "node:crypto";
 import yaml from "js-yaml";
 import { API_VERSION } from "../../../runtime/contract/spec/manifest.js";
-import { SinkSpec, SourceSpec, type StreamJobSpec, StreamJobSpecSchema } from "../../../runtime/contract/spec/schema.js";
+import {
+  SinkSpec,
+  SourceSpec,
+  type StreamJobSpec,
+  StreamJobSpecSchema,
+} from "../../../runtime/contract/spec/schema.js";
 import { childMeta, childNames, type StreamJob } from "../job.js";
 import { SPEC_FILE } from "./pod.js";
 
@@ -11,8 +16,10 @@ import { SPEC_FILE } from "./pod.js";
 export function resolvedSpec(job: StreamJob): StreamJobSpec {
   const spec = Value.Default(StreamJobSpecSchema, structuredClone(job.spec)) as StreamJobSpec;
   // TypeBox does not descend into Record values whose schema has no default of its own.
-  for (const [name, source] of Object.entries(spec.sources)) spec.sources[name] = Value.Default(SourceSpec, source) as typeof source;
-  for (const [name, sink] of Object.entries(spec.sinks)) spec.sinks[name] = Value.Default(SinkSpec, sink) as typeof sink;
+  for (const [name, source] of Object.entries(spec.sources))
+    spec.sources[name] = Value.Default(SourceSpec, source) as typeof source;
+  for (const [name, sink] of Object.entries(spec.sinks))
+    spec.sinks[name] = Value.Default(SinkSpec, sink) as typeof sink;
   return spec;
 }
 
@@ -63,7 +70,10 @@ export function buildConfigMap(job: StreamJob): V1ConfigMap {
   return {
     apiVersion: "v1",
     kind: "ConfigMap",
-    metadata: { ...childMeta(job, childNames(job).configMap, "config"), annotations: { "sabot.dev/spec-hash": specHash(job) } },
+    metadata: {
+      ...childMeta(job, childNames(job).configMap, "config"),
+      annotations: { "sabot.dev/spec-hash": specHash(job) },
+    },
     data: { [SPEC_FILE]: resolvedManifestYaml(job) },
   };
 }

@@ -1,15 +1,15 @@
-import type { V1Deployment, V1EnvVar, V1Service } from "@kubernetes/client-node";
 import { createHash } from "node:crypto";
+import type { V1Deployment, V1EnvVar, V1Service } from "@kubernetes/client-node";
+import { childMeta, childNames, labels, type StreamJob, selectorLabels } from "../job.js";
 import { specHash } from "./configmap.js";
-import { childMeta, childNames, labels, selectorLabels, type StreamJob } from "../job.js";
 import {
   affinity,
   containerSecurityContext,
   image,
   lifecycle,
   nodeOptions,
-  podSecurityContext,
   PORTS,
+  podSecurityContext,
   SPEC_DIR,
   SPEC_FILE,
   terminationGracePeriodSeconds,
@@ -55,16 +55,28 @@ export function coordinatorEnv(job: StreamJob, settings: OperatorSettings, opts:
 
 /** The pod-template hash of the coordinator: the spec and the restore source, so a change of either rolls it. */
 export function coordinatorHash(job: StreamJob, opts: DeployOptions = {}): string {
-  return opts.restoreFrom ? createHash("sha256").update(`${specHash(job)}\n${opts.restoreFrom}`).digest("hex").slice(0, 16) : specHash(job);
+  return opts.restoreFrom
+    ? createHash("sha256")
+        .update(`${specHash(job)}\n${opts.restoreFrom}`)
+        .digest("hex")
+        .slice(0, 16)
+    : specHash(job);
 }
 
 /** spec.coordinator.resources, each of cpu and memory defaulting to the operator's setting. */
 export function coordinatorResources(job: StreamJob, settings: OperatorSettings): { cpu: string; memory: string } {
   const own = job.spec.coordinator?.resources;
-  return { cpu: own?.cpu ?? settings.coordinatorResources.cpu, memory: own?.memory ?? settings.coordinatorResources.memory };
+  return {
+    cpu: own?.cpu ?? settings.coordinatorResources.cpu,
+    memory: own?.memory ?? settings.coordinatorResources.memory,
+  };
 }
 
-export function buildCoordinatorDeployment(job: StreamJob, settings: OperatorSettings, opts: DeployOptions = {}): V1Deployment {
+export function buildCoordinatorDeployment(
+  job: StreamJob,
+  settings: OperatorSettings,
+  opts: DeployOptions = {},
+): V1Deployment {
   const names = childNames(job);
   const { cpu, memory } = coordinatorResources(job, settings);
   return {
@@ -76,43 +88,49 @@ export function buildCoordinatorDeployment(job: StreamJob, settings: OperatorSet
       // Never two coordinators of one job, not even during a rollout.
       strategy: { type: "Recreate" },
       selector: { matchLabels: selectorLabels(job, "coordinator") },
-      template: applyPodTemplate({
-        metadata: { labels: labels(job, "coordinator"), annotations: { "sabot.dev/spec-hash": coordinatorHash(job, opts) } },
-        spec: {
-          automountServiceAccountToken: false,
-          enableServiceLinks: false,
-          securityContext: podSecurityContext(),
-          terminationGracePeriodSeconds: terminationGracePeriodSeconds(settings),
-          affinity: affinity(job, settings, false),
-          containers: [
-            {
-              name: "coordinator",
-              image: image(job, settings),
-              imagePullPolicy: settings.imagePullPolicy,
-              args: ["coordinator", `${SPEC_DIR}/${SPEC_FILE}`],
-              env: coordinatorEnv(job, settings, opts),
-              envFrom: job.spec.storageSecret ? [{ secretRef: { name: job.spec.storageSecret } }] : undefined,
-              ports: [
-                { name: "control", containerPort: PORTS.control, protocol: "TCP" },
-                { name: "ui", containerPort: PORTS.ui, protocol: "TCP" },
-              ],
-              // The Control API is gRPC; the coordinator is ready once it accepts connections.
-              readinessProbe: { tcpSocket: { port: "control" }, periodSeconds: 5, failureThreshold: 3 },
-              resources: { requests: { cpu, memory }, limits: { memory } },
-              securityContext: containerSecurityContext(),
-              lifecycle: lifecycle(settings),
-              volumeMounts: [
-                { name: "spec", mountPath: SPEC_DIR, readOnly: true },
-                { name: "tmp", mountPath: "/tmp" },
-              ],
-            },
-          ],
-          volumes: [
-            { name: "spec", configMap: { name: names.configMap } },
-            { name: "tmp", emptyDir: { sizeLimit: "1Gi" } },
-          ],
+      template: applyPodTemplate(
+        {
+          metadata: {
+            labels: labels(job, "coordinator"),
+            annotations: { "sabot.dev/spec-hash": coordinatorHash(job, opts) },
+          },
+          spec: {
+            automountServiceAccountToken: false,
+            enableServiceLinks: false,
+            securityContext: podSecurityContext(),
+            terminationGracePeriodSeconds: terminationGracePeriodSeconds(settings),
+            affinity: affinity(job, settings, false),
+            containers: [
+              {
+                name: "coordinator",
+                image: image(job, settings),
+                imagePullPolicy: settings.imagePullPolicy,
+                args: ["coordinator", `${SPEC_DIR}/${SPEC_FILE}`],
+                env: coordinatorEnv(job, settings, opts),
+                envFrom: job.spec.storageSecret ? [{ secretRef: { name: job.spec.storageSecret } }] : undefined,
+                ports: [
+                  { name: "control", containerPort: PORTS.control, protocol: "TCP" },
+                  { name: "ui", containerPort: PORTS.ui, protocol: "TCP" },
+                ],
+                // The Control API is gRPC; the coordinator is ready once it accepts connections.
+                readinessProbe: { tcpSocket: { port: "control" }, periodSeconds: 5, failureThreshold: 3 },
+                resources: { requests: { cpu, memory }, limits: { memory } },
+                securityContext: containerSecurityContext(),
+                lifecycle: lifecycle(settings),
+                volumeMounts: [
+                  { name: "spec", mountPath: SPEC_DIR, readOnly: true },
+                  { name: "tmp", mountPath: "/tmp" },
+                ],
+              },
+            ],
+            volumes: [
+              { name: "spec", configMap: { name: names.configMap } },
+              { name: "tmp", emptyDir: { sizeLimit: "1Gi" } },
+            ],
+          },
         },
-      }, roleTemplate(job.spec, "coordinator")),
+        roleTemplate(job.spec, "coordinator"),
+      ),
     },
   };
 }

@@ -1,5 +1,5 @@
-import type { OperatorSettings } from "./settings.js";
 import type { StreamJob } from "../job.js";
+import type { OperatorSettings } from "./settings.js";
 
 /**
  * The job as the operator runs it: a job that names no `checkpointing.storage` gets the cluster's

@@ -1,4 +1,10 @@
-import type { V1Affinity, V1Container, V1NodeSelectorTerm, V1PodSpec, V1PodTemplateSpec } from "@kubernetes/client-node";
+import type {
+  V1Affinity,
+  V1Container,
+  V1NodeSelectorTerm,
+  V1PodSpec,
+  V1PodTemplateSpec,
+} from "@kubernetes/client-node";
 import { MAIN_CONTAINER, type PodTemplateSpec } from "../../../runtime/contract/spec/pod-template.js";
 import { RESERVED } from "../../../runtime/contract/spec/pod-template-rules.js";
 import type { StreamJobSpec } from "../../../runtime/contract/spec/schema.js";
@@ -25,7 +31,12 @@ export type Role = "coordinator" | "worker";
 export type TemplatePod = Pick<PodTemplateSpec, "metadata" | "spec">;
 
 /** `over`'s entries replace `base`'s of the same key (merged by `merge`), new ones are appended. */
-function byKey<T>(base: T[] | undefined, over: T[] | undefined, key: (x: T) => string | undefined, merge: (a: T, b: T) => T = (_a, b) => b): T[] | undefined {
+function byKey<T>(
+  base: T[] | undefined,
+  over: T[] | undefined,
+  key: (x: T) => string | undefined,
+  merge: (a: T, b: T) => T = (_a, b) => b,
+): T[] | undefined {
   if (!over?.length) return base;
   const out = [...(base ?? [])];
   for (const item of over) {
@@ -36,7 +47,11 @@ function byKey<T>(base: T[] | undefined, over: T[] | undefined, key: (x: T) => s
   return out;
 }
 
-function byName<T extends { name?: string }>(base: T[] | undefined, over: T[] | undefined, merge?: (a: T, b: T) => T): T[] | undefined {
+function byName<T extends { name?: string }>(
+  base: T[] | undefined,
+  over: T[] | undefined,
+  merge?: (a: T, b: T) => T,
+): T[] | undefined {
   return byKey(base, over, (x) => x.name, merge);
 }
 
@@ -71,7 +86,8 @@ function overlayContainer(a: V1Container, b: V1Container): V1Container {
             limits: maps(a.resources?.limits, b.resources?.limits),
           })
         : undefined,
-    securityContext: a.securityContext || b.securityContext ? { ...a.securityContext, ...b.securityContext } : undefined,
+    securityContext:
+      a.securityContext || b.securityContext ? { ...a.securityContext, ...b.securityContext } : undefined,
   });
 }
 
@@ -97,12 +113,23 @@ export function roleTemplate(spec: StreamJobSpec, role: Role): TemplatePod | und
       nodeSelector: maps(a.nodeSelector, b.nodeSelector),
       tolerations: concat(a.tolerations, b.tolerations),
       affinity: a.affinity || b.affinity ? { ...a.affinity, ...b.affinity } : undefined,
-      securityContext: a.securityContext || b.securityContext ? { ...a.securityContext, ...b.securityContext } : undefined,
+      securityContext:
+        a.securityContext || b.securityContext ? { ...a.securityContext, ...b.securityContext } : undefined,
     }),
   };
 }
 
-const OWNED_CONTAINER_FIELDS = ["name", "image", "command", "args", "ports", "readinessProbe", "livenessProbe", "startupProbe", "lifecycle"] as const;
+const OWNED_CONTAINER_FIELDS = [
+  "name",
+  "image",
+  "command",
+  "args",
+  "ports",
+  "readinessProbe",
+  "livenessProbe",
+  "startupProbe",
+  "lifecycle",
+] as const;
 
 /** The template's sabot-main-container merged into the operator's container. */
 function mainContainer(own: V1Container, t: V1Container | undefined): V1Container {
@@ -127,9 +154,13 @@ function mainContainer(own: V1Container, t: V1Container | undefined): V1Containe
     // NODE_OPTIONS replaces the operator's heap cap in place; SABOT_* and POD_IP stay the operator's.
     env: byName(own.env, userEnv),
     envFrom: concat(own.envFrom, t.envFrom),
-    volumeMounts: concat(own.volumeMounts, t.volumeMounts?.filter((m) => !ownMounts.has(m.mountPath))),
+    volumeMounts: concat(
+      own.volumeMounts,
+      t.volumeMounts?.filter((m) => !ownMounts.has(m.mountPath)),
+    ),
     resources,
-    securityContext: own.securityContext || t.securityContext ? { ...own.securityContext, ...t.securityContext } : undefined,
+    securityContext:
+      own.securityContext || t.securityContext ? { ...own.securityContext, ...t.securityContext } : undefined,
     // A job may pull its own image differently from the operator's default (Always for a moving tag).
     imagePullPolicy: t.imagePullPolicy ?? own.imagePullPolicy,
   });
@@ -139,7 +170,9 @@ function mainContainer(own: V1Container, t: V1Container | undefined): V1Containe
 function requiredTerms(own: V1NodeSelectorTerm[], user: V1NodeSelectorTerm[]): V1NodeSelectorTerm[] {
   if (own.length === 0) return user;
   if (user.length === 0) return own;
-  return user.flatMap((u) => own.map((o) => ({ ...u, matchExpressions: [...(u.matchExpressions ?? []), ...(o.matchExpressions ?? [])] })));
+  return user.flatMap((u) =>
+    own.map((o) => ({ ...u, matchExpressions: [...(u.matchExpressions ?? []), ...(o.matchExpressions ?? [])] })),
+  );
 }
 
 function mergeAffinity(own: V1Affinity | undefined, t: V1Affinity | undefined): V1Affinity | undefined {
@@ -180,7 +213,8 @@ export function applyPodTemplate(pod: V1PodTemplateSpec, template: TemplatePod |
     metadata: defined({
       ...pod.metadata,
       labels: maps(template.metadata?.labels, pod.metadata?.labels),
-      annotations: sidecars.length > 0 && ownMain ? { ...annotations, [DEFAULT_CONTAINER_ANNOTATION]: ownMain.name } : annotations,
+      annotations:
+        sidecars.length > 0 && ownMain ? { ...annotations, [DEFAULT_CONTAINER_ANNOTATION]: ownMain.name } : annotations,
     }),
     spec: defined({
       ...own,
@@ -189,12 +223,16 @@ export function applyPodTemplate(pod: V1PodTemplateSpec, template: TemplatePod |
       ...t,
       containers,
       initContainers: concat(own.initContainers, t.initContainers),
-      volumes: concat(own.volumes, t.volumes?.filter((v) => !ownVolumes.has(v.name))),
+      volumes: concat(
+        own.volumes,
+        t.volumes?.filter((v) => !ownVolumes.has(v.name)),
+      ),
       imagePullSecrets: concat(own.imagePullSecrets, t.imagePullSecrets),
       nodeSelector: maps(t.nodeSelector, own.nodeSelector),
       tolerations: concat(own.tolerations, t.tolerations),
       affinity: mergeAffinity(own.affinity, t.affinity),
-      securityContext: own.securityContext || t.securityContext ? { ...own.securityContext, ...t.securityContext } : undefined,
+      securityContext:
+        own.securityContext || t.securityContext ? { ...own.securityContext, ...t.securityContext } : undefined,
     }),
   };
 }

@@ -69,7 +69,9 @@ function gpuNodeRequirement(label: string, present: boolean): V1NodeSelectorRequ
 
 function requiredNodeAffinity(req: V1NodeSelectorRequirement): V1Affinity {
   return {
-    nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [req] }] } },
+    nodeAffinity: {
+      requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [req] }] },
+    },
   };
 }
 
@@ -85,7 +87,15 @@ export function tolerations(wantsGpu: boolean): V1Toleration[] | undefined {
 }
 
 const UNITS: Record<string, number> = {
-  "": 1, k: 1e3, M: 1e6, G: 1e9, T: 1e12, Ki: 1024, Mi: 1024 ** 2, Gi: 1024 ** 3, Ti: 1024 ** 4,
+  "": 1,
+  k: 1e3,
+  M: 1e6,
+  G: 1e9,
+  T: 1e12,
+  Ki: 1024,
+  Mi: 1024 ** 2,
+  Gi: 1024 ** 3,
+  Ti: 1024 ** 4,
 };
 
 /** Bytes in a Kubernetes memory quantity (`512Mi`, `1G`, `1e9`); undefined when not one. */

@@ -46,7 +46,13 @@ export const DEFAULT_SETTINGS: OperatorSettings = {
   coordinatorResources: { cpu: "250m", memory: "512Mi" },
   checkpointStorage: { url: "", secret: "" },
   logLevel: "info",
-  lifecycle: { upgradeTimeoutMs: 5 * 60_000, savepointTimeoutMs: 5 * 60_000, stableAfterMs: 30_000, pollIntervalMs: 1_000, followMs: 3_000 },
+  lifecycle: {
+    upgradeTimeoutMs: 5 * 60_000,
+    savepointTimeoutMs: 5 * 60_000,
+    stableAfterMs: 30_000,
+    pollIntervalMs: 1_000,
+    followMs: 3_000,
+  },
 };
 
 export function operatorSettings(overrides: Partial<OperatorSettings> = {}): OperatorSettings {

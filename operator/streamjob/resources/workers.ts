@@ -1,7 +1,14 @@
-import type { V1Container, V1EnvVar, V1PodTemplateSpec, V1ResourceRequirements, V1Service, V1StatefulSet } from "@kubernetes/client-node";
+import type {
+  V1Container,
+  V1EnvVar,
+  V1PodTemplateSpec,
+  V1ResourceRequirements,
+  V1Service,
+  V1StatefulSet,
+} from "@kubernetes/client-node";
+import { childMeta, childNames, labels, type StreamJob, selectorLabels } from "../job.js";
 import { specHash } from "./configmap.js";
 import { coordinatorAddress, desiredParallelism } from "./coordinator.js";
-import { childMeta, childNames, labels, selectorLabels, type StreamJob } from "../job.js";
 import {
   affinity,
   containerSecurityContext,
@@ -10,8 +17,8 @@ import {
   image,
   lifecycle,
   nodeOptions,
-  podSecurityContext,
   PORTS,
+  podSecurityContext,
   terminationGracePeriodSeconds,
   tolerations,
 } from "./pod.js";

@@ -24,7 +24,13 @@ export async function startChange(ctx: StateContext, running: boolean): Promise<
       spec: job.spec,
       restoreFrom: change.path,
       phase,
-      events: [{ type: "Normal", reason: "RestoreRequested", message: `spec.restoreFrom changed: redeploying generation ${gen} restoring exactly ${change.path}; the job's current state is not kept` }],
+      events: [
+        {
+          type: "Normal",
+          reason: "RestoreRequested",
+          message: `spec.restoreFrom changed: redeploying generation ${gen} restoring exactly ${change.path}; the job's current state is not kept`,
+        },
+      ],
     });
 
   if (change.kind === "resume") {
@@ -35,12 +41,22 @@ export async function startChange(ctx: StateContext, running: boolean): Promise<
       // "none": the coordinator must not fall back to the job's older checkpoints either.
       restoreFrom: from ?? RESTORE_NOTHING,
       phase: "Deploying",
-      events: [{ type: "Normal", reason: "Resuming", message: from ? `resuming, restoring ${from}` : "resuming without state (no savepoint was taken on suspend)" }],
+      events: [
+        {
+          type: "Normal",
+          reason: "Resuming",
+          message: from ? `resuming, restoring ${from}` : "resuming without state (no savepoint was taken on suspend)",
+        },
+      ],
     });
   }
 
   if (mode === "stateless") {
-    const e: LifecycleEvent = { type: "Normal", reason: change.kind === "suspend" ? "Suspending" : "UpgradeStarted", message: `upgradeMode stateless: ${change.kind === "suspend" ? "scaling to zero without a savepoint" : `redeploying generation ${gen} without state`}` };
+    const e: LifecycleEvent = {
+      type: "Normal",
+      reason: change.kind === "suspend" ? "Suspending" : "UpgradeStarted",
+      message: `upgradeMode stateless: ${change.kind === "suspend" ? "scaling to zero without a savepoint" : `redeploying generation ${gen} without state`}`,
+    };
     return change.kind === "suspend"
       ? suspendStep(ctx, undefined, [e])
       : deployStep(ctx, { kind: "upgrade", spec: job.spec, restoreFrom: RESTORE_NOTHING, phase, events: [e] });
@@ -48,8 +64,20 @@ export async function startChange(ctx: StateContext, running: boolean): Promise<
 
   if (mode === "savepoint" && running)
     return change.kind === "suspend"
-      ? savepointStep(ctx, "suspend", "Suspending", [{ type: "Normal", reason: "Suspending", message: "taking a savepoint (stop with savepoint) before scaling to zero" }])
-      : savepointStep(ctx, "upgrade", "Upgrading", [{ type: "Normal", reason: "UpgradeStarted", message: `generation ${gen}: stop with a savepoint, then redeploy restoring it` }]);
+      ? savepointStep(ctx, "suspend", "Suspending", [
+          {
+            type: "Normal",
+            reason: "Suspending",
+            message: "taking a savepoint (stop with savepoint) before scaling to zero",
+          },
+        ])
+      : savepointStep(ctx, "upgrade", "Upgrading", [
+          {
+            type: "Normal",
+            reason: "UpgradeStarted",
+            message: `generation ${gen}: stop with a savepoint, then redeploy restoring it`,
+          },
+        ]);
 
   // last-state, or a savepoint upgrade of a job that is not running (no savepoint can be taken):
   // the newest completed checkpoint, which is also what the coordinator restores after a crash.
@@ -63,7 +91,14 @@ export async function startChange(ctx: StateContext, running: boolean): Promise<
   const why = mode === "savepoint" ? "the job is not Running, so no savepoint can be taken" : "upgradeMode last-state";
   const event: LifecycleEvent = {
     type: mode === "savepoint" ? "Warning" : "Normal",
-    reason: change.kind === "suspend" ? (mode === "savepoint" ? "SuspendWithoutSavepoint" : "Suspending") : mode === "savepoint" ? "UpgradeWithoutSavepoint" : "UpgradeStarted",
+    reason:
+      change.kind === "suspend"
+        ? mode === "savepoint"
+          ? "SuspendWithoutSavepoint"
+          : "Suspending"
+        : mode === "savepoint"
+          ? "UpgradeWithoutSavepoint"
+          : "UpgradeStarted",
     message: `${why}: ${change.kind === "suspend" ? "scaling to zero; resuming restores" : `redeploying generation ${gen} restoring`} ${source}`,
   };
   if (change.kind === "suspend") return suspendStep(ctx, from, [event]);

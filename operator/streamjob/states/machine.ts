@@ -34,7 +34,12 @@ export async function nextStep(ctx: StateContext, opts: { deleting: boolean }): 
   const status = ctx.job.status;
   if (status?.lastReconciledSpec && changeOf(ctx.job).kind === "settings") {
     ctx = { ...ctx, job: { ...ctx.job, status: { ...status, lastReconciledSpec: specJson(ctx.job.spec) } } };
-    events.push({ type: "Normal", reason: "SpecUpdated", message: "only fields the operator reads changed (lifecycle, periodic savepoints, autoscaler): recorded without redeploying" });
+    events.push({
+      type: "Normal",
+      reason: "SpecUpdated",
+      message:
+        "only fields the operator reads changed (lifecycle, periodic savepoints, autoscaler): recorded without redeploying",
+    });
   }
   const phase = status?.lastReconciledSpec ? (status.phase ?? "Deploying") : "Pending";
   const step = await STATES[phase](ctx);

@@ -11,7 +11,9 @@ export const running: StateFn = async (ctx) => {
   const { job, cluster, now, timing } = ctx;
   if (!cluster.ready) {
     const change = await startChange(ctx, false);
-    return change ?? stay(ctx, "Deploying", { status: dropUndefined({ ...lifecycleOf(job.status), upgrade: undefined }) });
+    return (
+      change ?? stay(ctx, "Deploying", { status: dropUndefined({ ...lifecycleOf(job.status), upgrade: undefined }) })
+    );
   }
   const change = await startChange(ctx, true);
   if (change) return change;
@@ -19,19 +21,35 @@ export const running: StateFn = async (ctx) => {
   const up = job.status?.upgrade;
   const events: LifecycleEvent[] = [];
   if (up) {
-    const what = up.kind === "rollback" ? "RolledBack" : up.kind === "resume" ? "Resumed" : up.kind === "restore" ? "Restored" : "UpgradeCompleted";
+    const what =
+      up.kind === "rollback"
+        ? "RolledBack"
+        : up.kind === "resume"
+          ? "Resumed"
+          : up.kind === "restore"
+            ? "Restored"
+            : "UpgradeCompleted";
     const from = up.restoreFrom ? ` from ${up.restoreFrom}` : "";
-    events.push({ type: up.kind === "rollback" ? "Warning" : "Normal", reason: what, message: `generation ${up.targetGeneration} is Running${from}` });
+    events.push({
+      type: up.kind === "rollback" ? "Warning" : "Normal",
+      reason: what,
+      message: `generation ${up.targetGeneration} is Running${from}`,
+    });
   }
   const status = dropUndefined({ ...lifecycleOf(job.status), upgrade: undefined });
   const readyCond = job.status?.conditions?.find((c) => c.type === "Ready");
   // Ready since: the condition's transition time, or now when it is only turning True.
-  const readyFor = readyCond?.status === "True" && job.status?.phase === "Running" ? elapsedMs(readyCond.lastTransitionTime, now) : 0;
+  const readyFor =
+    readyCond?.status === "True" && job.status?.phase === "Running" ? elapsedMs(readyCond.lastTransitionTime, now) : 0;
   let requeueAfterMs: number | undefined;
   if (status.lastReconciledSpec && status.lastStableSpec !== status.lastReconciledSpec) {
     if (readyFor >= timing.stableAfterMs) {
       status.lastStableSpec = status.lastReconciledSpec;
-      events.push({ type: "Normal", reason: "SpecStable", message: `generation ${job.metadata.generation ?? 0} stayed ready for ${describeMs(timing.stableAfterMs)}: it is the new rollback target` });
+      events.push({
+        type: "Normal",
+        reason: "SpecStable",
+        message: `generation ${job.metadata.generation ?? 0} stayed ready for ${describeMs(timing.stableAfterMs)}: it is the new rollback target`,
+      });
     } else requeueAfterMs = timing.stableAfterMs - readyFor + 1_000;
   }
   const msg = readyMessage(ctx);

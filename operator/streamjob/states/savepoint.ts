@@ -1,5 +1,11 @@
 import type { CheckpointInfo } from "../../../runtime/contract/rpc/messages.js";
-import { coordinatorStarting, GRPC_FAILED_PRECONDITION, GRPC_UNIMPLEMENTED, grpcCode, grpcMessage } from "../coordinator-client.js";
+import {
+  coordinatorStarting,
+  GRPC_FAILED_PRECONDITION,
+  GRPC_UNIMPLEMENTED,
+  grpcCode,
+  grpcMessage,
+} from "../coordinator-client.js";
 import { describeMs, elapsedMs } from "./spec.js";
 import type { StateContext, UpgradeStatus } from "./types.js";
 
@@ -26,7 +32,11 @@ export function isUnreachable(err: unknown): boolean {
  * A savepoint triggered by an operator that died before it could record the id is adopted rather
  * than triggered twice: the newest savepoint, if it was triggered after the operation started.
  */
-export async function advanceSavepoint(ctx: StateContext, upgrade: UpgradeStatus, reason: string): Promise<SavepointProgress> {
+export async function advanceSavepoint(
+  ctx: StateContext,
+  upgrade: UpgradeStatus,
+  reason: string,
+): Promise<SavepointProgress> {
   const timeoutMs = ctx.timing.savepointTimeoutMs;
   const timedOut = () => elapsedMs(upgrade.phaseStartedAt, ctx.now) > timeoutMs;
   const timeout = (what: string): SavepointProgress => ({
@@ -38,30 +48,60 @@ export async function advanceSavepoint(ctx: StateContext, upgrade: UpgradeStatus
     let id = upgrade.savepointId;
     if (id === undefined) {
       const newest = await ctx.coordinator.getCheckpoint(0);
-      if (newest.kind === "savepoint" && newest.id > 0 && newest.triggeredAtMs >= Date.parse(upgrade.startedAt) && newest.state !== "FAILED") {
+      if (
+        newest.kind === "savepoint" &&
+        newest.id > 0 &&
+        newest.triggeredAtMs >= Date.parse(upgrade.startedAt) &&
+        newest.state !== "FAILED"
+      ) {
         id = newest.id;
       } else {
         if (timedOut()) return timeout("the savepoint could not be triggered and");
         const info = await ctx.coordinator.triggerSavepoint({ stop: true, reason });
         const followed = await follow(ctx, info.id);
-        if (!followed) return { state: "pending", upgrade: { ...upgrade, savepointId: info.id }, message: `savepoint ${info.id} triggered (stop with savepoint)` };
+        if (!followed)
+          return {
+            state: "pending",
+            upgrade: { ...upgrade, savepointId: info.id },
+            message: `savepoint ${info.id} triggered (stop with savepoint)`,
+          };
         return followed.state === "COMPLETED"
           ? { state: "completed", info: followed }
-          : { state: "failed", reason: "SavepointFailed", message: `savepoint ${info.id} failed: ${followed.error || "no reason given"}` };
+          : {
+              state: "failed",
+              reason: "SavepointFailed",
+              message: `savepoint ${info.id} failed: ${followed.error || "no reason given"}`,
+            };
       }
     }
     const info = await ctx.coordinator.getCheckpoint(id);
     if (info.state === "COMPLETED") return { state: "completed", info };
-    if (info.state === "FAILED") return { state: "failed", reason: "SavepointFailed", message: `savepoint ${id} failed: ${info.error || "no reason given"}` };
+    if (info.state === "FAILED")
+      return {
+        state: "failed",
+        reason: "SavepointFailed",
+        message: `savepoint ${id} failed: ${info.error || "no reason given"}`,
+      };
     if (timedOut()) return timeout(`savepoint ${id}`);
     return { state: "pending", upgrade: { ...upgrade, savepointId: id }, message: `savepoint ${id} in progress` };
   } catch (err) {
     const code = grpcCode(err);
-    const starting = code === GRPC_FAILED_PRECONDITION && !timedOut() ? await coordinatorStarting(ctx.coordinator) : undefined;
-    if (starting) return { state: "pending", upgrade, message: `waiting for the job to run (${starting}) before its savepoint: ${grpcMessage(err)}` };
+    const starting =
+      code === GRPC_FAILED_PRECONDITION && !timedOut() ? await coordinatorStarting(ctx.coordinator) : undefined;
+    if (starting)
+      return {
+        state: "pending",
+        upgrade,
+        message: `waiting for the job to run (${starting}) before its savepoint: ${grpcMessage(err)}`,
+      };
     if (code === GRPC_FAILED_PRECONDITION || code === GRPC_UNIMPLEMENTED)
-      return { state: "failed", reason: "SavepointUnavailable", message: `the coordinator cannot take a savepoint: ${grpcMessage(err)}` };
-    if (!isUnreachable(err)) return { state: "failed", reason: "SavepointFailed", message: `savepoint call failed: ${grpcMessage(err)}` };
+      return {
+        state: "failed",
+        reason: "SavepointUnavailable",
+        message: `the coordinator cannot take a savepoint: ${grpcMessage(err)}`,
+      };
+    if (!isUnreachable(err))
+      return { state: "failed", reason: "SavepointFailed", message: `savepoint call failed: ${grpcMessage(err)}` };
     if (timedOut()) return timeout(`the coordinator was unreachable (${grpcMessage(err)}) and the savepoint`);
     return { state: "unreachable", upgrade, message: `coordinator unreachable: ${grpcMessage(err)}` };
   }

@@ -2,7 +2,15 @@ import type { CheckpointInfo } from "../../../runtime/contract/rpc/messages.js";
 import { advanceSavepoint, newestCompleted, type SavepointFailure } from "./savepoint.js";
 import { generationOf } from "./spec.js";
 import { deployStep, stay, suspendStep } from "./steps.js";
-import { cond, dropUndefined, kubeNow, lifecycleOf, type StateContext, type Step, type UpgradeStatus } from "./types.js";
+import {
+  cond,
+  dropUndefined,
+  kubeNow,
+  lifecycleOf,
+  type StateContext,
+  type Step,
+  type UpgradeStatus,
+} from "./types.js";
 
 /**
  * The Savepointing part of Upgrading and Suspending: follow the stop-with-savepoint in
@@ -11,14 +19,21 @@ import { cond, dropUndefined, kubeNow, lifecycleOf, type StateContext, type Step
  */
 export async function savepointing(ctx: StateContext, up: UpgradeStatus): Promise<Step> {
   const phase = up.kind === "suspend" ? "Suspending" : "Upgrading";
-  const p = await advanceSavepoint(ctx, up, up.kind === "suspend" ? "suspend" : `upgrade to generation ${up.targetGeneration}`);
+  const p = await advanceSavepoint(
+    ctx,
+    up,
+    up.kind === "suspend" ? "suspend" : `upgrade to generation ${up.targetGeneration}`,
+  );
   switch (p.state) {
     case "pending":
     case "unreachable":
       return stay(ctx, phase, {
         status: { ...lifecycleOf(ctx.job.status), upgrade: p.upgrade },
         progressing: cond("Progressing", "True", "Savepointing", p.message),
-        events: p.upgrade.savepointId !== undefined && up.savepointId === undefined ? [{ type: "Normal", reason: "SavepointTriggered", message: p.message }] : [],
+        events:
+          p.upgrade.savepointId !== undefined && up.savepointId === undefined
+            ? [{ type: "Normal", reason: "SavepointTriggered", message: p.message }]
+            : [],
         requeueAfterMs: ctx.timing.pollIntervalMs,
       });
     case "completed":
@@ -30,7 +45,11 @@ export async function savepointing(ctx: StateContext, up: UpgradeStatus): Promis
 
 function afterSavepoint(ctx: StateContext, up: UpgradeStatus, info: CheckpointInfo): Step {
   const lastSavepoint = { id: info.id, path: info.path, time: kubeNow(ctx.now), reason: up.kind };
-  const done = { type: "Normal" as const, reason: "SavepointCompleted", message: `savepoint ${info.id} completed: ${info.path}` };
+  const done = {
+    type: "Normal" as const,
+    reason: "SavepointCompleted",
+    message: `savepoint ${info.id} completed: ${info.path}`,
+  };
   // The spec as it is now: a change made while the savepoint ran is rolled out with it.
   if (ctx.job.spec.state === "suspended") return suspendStep(ctx, info.path, [done], { lastSavepoint });
   return deployStep(ctx, {
@@ -44,7 +63,12 @@ function afterSavepoint(ctx: StateContext, up: UpgradeStatus, info: CheckpointIn
   });
 }
 
-async function savepointFailed(ctx: StateContext, up: UpgradeStatus, reason: SavepointFailure, message: string): Promise<Step> {
+async function savepointFailed(
+  ctx: StateContext,
+  up: UpgradeStatus,
+  reason: SavepointFailure,
+  message: string,
+): Promise<Step> {
   const what = up.kind === "suspend" ? "suspend" : `upgrade to generation ${up.targetGeneration}`;
   if (ctx.job.spec.savepointFallback === "last-checkpoint") {
     const newest = await newestCompleted(ctx);
@@ -52,15 +76,33 @@ async function savepointFailed(ctx: StateContext, up: UpgradeStatus, reason: Sav
       const fallback = `${message}; spec.savepointFallback is last-checkpoint, so the ${what} restores ${newest.kind} ${newest.id} (${newest.path}) instead`;
       const event = { type: "Warning" as const, reason: "SavepointFallback", message: fallback };
       if (ctx.job.spec.state === "suspended")
-        return { ...suspendStep(ctx, newest.path, [event]), degraded: cond("Degraded", "True", "SavepointFallback", fallback) };
-      return deployStep(ctx, { kind: up.kind, spec: ctx.job.spec, restoreFrom: newest.path, phase: "Upgrading", mode: "savepoint", events: [event], fallback });
+        return {
+          ...suspendStep(ctx, newest.path, [event]),
+          degraded: cond("Degraded", "True", "SavepointFallback", fallback),
+        };
+      return deployStep(ctx, {
+        kind: up.kind,
+        spec: ctx.job.spec,
+        restoreFrom: newest.path,
+        phase: "Upgrading",
+        mode: "savepoint",
+        events: [event],
+        fallback,
+      });
     }
     message = `${message}; spec.savepointFallback is last-checkpoint, but the coordinator reports no completed checkpoint`;
   }
   const full = `${what} abandoned: ${message}. The job keeps running its current spec; fix the cause and change the spec again to retry${
-    ctx.job.spec.savepointFallback === "last-checkpoint" ? "" : ", or set spec.savepointFallback: last-checkpoint to allow restoring the newest checkpoint instead"
+    ctx.job.spec.savepointFallback === "last-checkpoint"
+      ? ""
+      : ", or set spec.savepointFallback: last-checkpoint to allow restoring the newest checkpoint instead"
   }`;
-  const failure = { generation: Math.max(up.targetGeneration, generationOf(ctx.job)), reason, message: full, time: kubeNow(ctx.now) };
+  const failure = {
+    generation: Math.max(up.targetGeneration, generationOf(ctx.job)),
+    reason,
+    message: full,
+    time: kubeNow(ctx.now),
+  };
   const status = dropUndefined({ ...lifecycleOf(ctx.job.status), upgrade: undefined, lastUpgradeFailure: failure });
   const phase = ctx.cluster.ready ? "Running" : "Deploying";
   return {

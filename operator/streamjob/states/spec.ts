@@ -1,7 +1,7 @@
 import { parseDuration } from "../../../runtime/contract/spec/duration.js";
 import type { StreamJobSpec } from "../../../runtime/contract/spec/schema.js";
-import { runtimeSpec } from "../resources/configmap.js";
 import type { StreamJob } from "../job.js";
+import { runtimeSpec } from "../resources/configmap.js";
 import type { LifecycleTiming, StateContext } from "./types.js";
 
 export type UpgradeMode = "savepoint" | "last-state" | "stateless";
@@ -10,7 +10,9 @@ export type UpgradeMode = "savepoint" | "last-state" | "stateless";
 export function canonicalJson(value: unknown): string {
   return JSON.stringify(value, (_k, v: unknown) =>
     v && typeof v === "object" && !Array.isArray(v)
-      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      ? Object.fromEntries(
+          Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+        )
       : v,
   );
 }
@@ -69,7 +71,8 @@ export function changeOf(job: StreamJob): Change {
   const suspended = (s: StreamJobSpec) => s.state === "suspended";
   if (suspended(desired) && !suspended(deployed)) return { kind: "suspend" };
   const newPath = desired.restoreFrom && desired.restoreFrom !== deployed.restoreFrom ? desired.restoreFrom : undefined;
-  if (!suspended(desired) && suspended(deployed)) return newPath ? { kind: "resume", path: newPath } : { kind: "resume" };
+  if (!suspended(desired) && suspended(deployed))
+    return newPath ? { kind: "resume", path: newPath } : { kind: "resume" };
   if (newPath) return { kind: "restore", path: newPath };
   if (canonicalJson(runtimeSpec(desired)) === canonicalJson(runtimeSpec(deployed))) return { kind: "settings" };
   return { kind: "upgrade" };

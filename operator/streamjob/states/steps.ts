@@ -1,6 +1,6 @@
 import type { StreamJobSpec } from "../../../runtime/contract/spec/schema.js";
 import type { StreamJobPhase } from "../../../runtime/contract/status/streamjob.js";
-import { describeMs, generationOf, specJson, upgradeModeOf, type UpgradeMode } from "./spec.js";
+import { describeMs, generationOf, specJson, type UpgradeMode, upgradeModeOf } from "./spec.js";
 import {
   cond,
   dropUndefined,
@@ -33,7 +33,12 @@ export function degradedFor(ctx: StateContext) {
 }
 
 /** An Event for a condition entering `reason`, once: not again on every reconcile that keeps it. */
-export function onceFor(ctx: StateContext, type: "Ready" | "Progressing" | "Degraded", reason: string, e: LifecycleEvent): LifecycleEvent[] {
+export function onceFor(
+  ctx: StateContext,
+  type: "Ready" | "Progressing" | "Degraded",
+  reason: string,
+  e: LifecycleEvent,
+): LifecycleEvent[] {
   return ctx.job.status?.conditions?.some((c) => c.type === type && c.reason === reason) ? [] : [e];
 }
 
@@ -43,7 +48,12 @@ export function stay(ctx: StateContext, phase: StreamJobPhase, over: Partial<Ste
     phase,
     status: lifecycleOf(ctx.job.status),
     ready: cond("Ready", ctx.cluster.ready ? "True" : "False", phase === "Running" ? "JobRunning" : phase, msg),
-    progressing: cond("Progressing", phase === "Running" || phase === "Suspended" || phase === "Failed" ? "False" : "True", phase, msg),
+    progressing: cond(
+      "Progressing",
+      phase === "Running" || phase === "Suspended" || phase === "Failed" ? "False" : "True",
+      phase,
+      msg,
+    ),
     degraded: degradedFor(ctx),
     events: [],
     ...over,
@@ -99,7 +109,12 @@ export function deployStep(ctx: StateContext, d: Deploy): Step {
 }
 
 /** Scales to zero with `restoreFrom` recorded for the resume. */
-export function suspendStep(ctx: StateContext, restoreFrom: string | undefined, events: LifecycleEvent[], extra: Partial<LifecycleStatus> = {}): Step {
+export function suspendStep(
+  ctx: StateContext,
+  restoreFrom: string | undefined,
+  events: LifecycleEvent[],
+  extra: Partial<LifecycleStatus> = {},
+): Step {
   const prev = lifecycleOf(ctx.job.status);
   const msg = `scaling to zero${restoreFrom ? `; resuming restores ${restoreFrom}` : ""}`;
   return {
@@ -121,7 +136,12 @@ export function suspendStep(ctx: StateContext, restoreFrom: string | undefined, 
 }
 
 /** Starts a stop-with-savepoint; the next reconcile triggers it (so its start is in status first). */
-export function savepointStep(ctx: StateContext, kind: UpgradeStatus["kind"], phase: StreamJobPhase, events: LifecycleEvent[]): Step {
+export function savepointStep(
+  ctx: StateContext,
+  kind: UpgradeStatus["kind"],
+  phase: StreamJobPhase,
+  events: LifecycleEvent[],
+): Step {
   const now = kubeNow(ctx.now);
   const upgrade: UpgradeStatus = {
     kind,

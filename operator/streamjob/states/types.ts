@@ -1,7 +1,7 @@
 import type { CheckpointInfo, JobStatus } from "../../../runtime/contract/rpc/messages.js";
 import type { StreamJobPhase, StreamJobStatus, UpgradeStatus } from "../../../runtime/contract/status/streamjob.js";
-import type { StreamJob } from "../job.js";
 import type { DesiredCondition } from "../../kube/conditions.js";
+import type { StreamJob } from "../job.js";
 
 /**
  * The StreamJob lifecycle as one function per phase (pending.ts, deploying.ts, running.ts, ...):
@@ -49,7 +49,13 @@ export interface StateContext {
 /** The lifecycle's own status fields; the reconciler keeps the rest (metrics, checkpoints, autoscaler). */
 export type LifecycleStatus = Pick<
   StreamJobStatus,
-  "lastReconciledSpec" | "lastStableSpec" | "restoreFrom" | "deployedAt" | "lastSavepoint" | "upgrade" | "lastUpgradeFailure"
+  | "lastReconciledSpec"
+  | "lastStableSpec"
+  | "restoreFrom"
+  | "deployedAt"
+  | "lastSavepoint"
+  | "upgrade"
+  | "lastUpgradeFailure"
 >;
 
 export interface LifecycleEvent {
@@ -77,7 +83,12 @@ export interface Step {
 export type StateFn = (ctx: StateContext) => Promise<Step>;
 export type { UpgradeStatus };
 
-export const cond = (type: DesiredCondition["type"], status: "True" | "False", reason: string, message: string): DesiredCondition => ({
+export const cond = (
+  type: DesiredCondition["type"],
+  status: "True" | "False",
+  reason: string,
+  message: string,
+): DesiredCondition => ({
   type,
   status,
   reason,
@@ -90,8 +101,17 @@ export function kubeNow(now: Date): string {
 }
 
 export function lifecycleOf(status: StreamJobStatus | undefined): LifecycleStatus {
-  const { lastReconciledSpec, lastStableSpec, restoreFrom, deployedAt, lastSavepoint, upgrade, lastUpgradeFailure } = status ?? {};
-  return dropUndefined({ lastReconciledSpec, lastStableSpec, restoreFrom, deployedAt, lastSavepoint, upgrade, lastUpgradeFailure });
+  const { lastReconciledSpec, lastStableSpec, restoreFrom, deployedAt, lastSavepoint, upgrade, lastUpgradeFailure } =
+    status ?? {};
+  return dropUndefined({
+    lastReconciledSpec,
+    lastStableSpec,
+    restoreFrom,
+    deployedAt,
+    lastSavepoint,
+    upgrade,
+    lastUpgradeFailure,
+  });
 }
 
 export function dropUndefined<T extends object>(o: T): T {

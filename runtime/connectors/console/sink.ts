@@ -52,7 +52,11 @@ export function formatTable(batch: RecordBatch, maxRows: number): string {
   const width = fields.map((f, j) => Math.max(f.name.length, ...cells.map((r) => r[j].length)));
   const pad = (s: string, j: number) => (right[j] ? s.padStart(width[j]) : s.padEnd(width[j]));
   const line = (r: string[]) => ` ${r.map(pad).join(" | ")}`.trimEnd();
-  const lines = [line(fields.map((f) => f.name)), `-${width.map((w) => "-".repeat(w)).join("-+-")}-`, ...cells.map(line)];
+  const lines = [
+    line(fields.map((f) => f.name)),
+    `-${width.map((w) => "-".repeat(w)).join("-+-")}-`,
+    ...cells.map(line),
+  ];
   if (shown < batch.numRows) lines.push(`(${batch.numRows} rows, ${shown} shown)`);
   return `${lines.join("\n")}\n`;
 }

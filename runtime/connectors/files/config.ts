@@ -26,7 +26,8 @@ const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 export function filesConfig(spec: FilesSinkSpec): FilesConfig {
   const rollSize = spec.rollSize ?? FILES_DEFAULTS.rollSize;
   const rollInterval = spec.rollInterval ?? FILES_DEFAULTS.rollInterval;
-  if (!isByteSize(rollSize)) throw new ConnectorConfigError(`files.rollSize must be a size like 64MiB, got "${rollSize}"`);
+  if (!isByteSize(rollSize))
+    throw new ConnectorConfigError(`files.rollSize must be a size like 64MiB, got "${rollSize}"`);
   if (!isDuration(rollInterval))
     throw new ConnectorConfigError(`files.rollInterval must be a duration like 1m, got "${rollInterval}"`);
   const rollBytes = parseByteSize(rollSize);
@@ -37,10 +38,14 @@ export function filesConfig(spec: FilesSinkSpec): FilesConfig {
   if (spec.path.startsWith("s3://")) {
     const s3 = parseS3Url(spec.path);
     if (!s3 || !BUCKET.test(s3.bucket))
-      throw new ConnectorConfigError(`files.path "${spec.path}" is not an s3://bucket/prefix URL with a valid bucket name`);
+      throw new ConnectorConfigError(
+        `files.path "${spec.path}" is not an s3://bucket/prefix URL with a valid bucket name`,
+      );
     target = { kind: "s3", ...s3 };
   } else if (/^[a-z][a-z0-9+.-]*:\/\//i.test(spec.path) && !spec.path.startsWith("file://")) {
-    throw new ConnectorConfigError(`files.path "${spec.path}": only local folders, file:// and s3:// URLs are supported`);
+    throw new ConnectorConfigError(
+      `files.path "${spec.path}": only local folders, file:// and s3:// URLs are supported`,
+    );
   } else {
     const dir = spec.path.startsWith("file://") ? spec.path.slice("file://".length) : spec.path;
     if (dir === "") throw new ConnectorConfigError("files.path is empty: give a folder or an s3://bucket/prefix URL");

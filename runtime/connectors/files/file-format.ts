@@ -1,7 +1,7 @@
 import { type Data, DataType, makeData, type RecordBatch } from "apache-arrow";
 import * as parquet from "parquet-wasm";
-import { SharedDictionary } from "../../operators/join/shared-dictionary.js";
 import { batchesToIPC } from "../../formats/ipc.js";
+import { SharedDictionary } from "../../operators/join/shared-dictionary.js";
 import { columnsOf, makeBatch } from "../../types/column.js";
 
 /**
@@ -32,9 +32,7 @@ export function unifyDictionaries(batches: RecordBatch[]): RecordBatch[] {
   if (dictCols.length === 0) return batches;
   const shared = dictCols.map(() => new SharedDictionary());
   // First pass: new keys per batch; the shared dictionaries only grow, so early keys stay valid.
-  const rekeyed = batches.map((b) =>
-    dictCols.map((c, d) => rekey(columnsOf(b)[c], shared[d])),
-  );
+  const rekeyed = batches.map((b) => dictCols.map((c, d) => rekey(columnsOf(b)[c], shared[d])));
   return batches.map((b, i) => {
     const cols = [...columnsOf(b)];
     dictCols.forEach((c, d) => {

@@ -1,11 +1,11 @@
 import { randomBytes } from "node:crypto";
 import type { RecordBatch } from "apache-arrow";
+import { s3ClientFromEnv } from "../../contract/storage/s3-client.js";
 import type { Logger } from "../../log.js";
 import type { ConnectorContext, Sink } from "../connector.js";
 import { TwoPhaseSink } from "../two-phase-sink.js";
 import type { FilesConfig } from "./config.js";
 import { batchBytes, encodeFile } from "./file-format.js";
-import { s3ClientFromEnv } from "../../contract/storage/s3-client.js";
 import { type FileStore, LocalStore, S3Store, type StagedFile } from "./storage.js";
 
 /**
@@ -92,7 +92,9 @@ export class FilesSink extends TwoPhaseSink implements Sink {
     };
     this.committedCheckpoint = async () => {
       const prefix = `part-${this.ctx.subtask}-chk-`;
-      const ids = (await this.store!.list(prefix)).map((n) => Number(/^part-\d+-chk-(\d+)\./.exec(n)?.[1] ?? Number.NaN)).filter(Number.isFinite);
+      const ids = (await this.store!.list(prefix))
+        .map((n) => Number(/^part-\d+-chk-(\d+)\./.exec(n)?.[1] ?? Number.NaN))
+        .filter(Number.isFinite);
       return ids.length ? Math.max(...ids) : null;
     };
     this.preparedOutput = () => this.prepared?.rows ?? [];
@@ -137,8 +139,7 @@ export class FilesSink extends TwoPhaseSink implements Sink {
     if (this.ctx.exactlyOnce) {
       while (this.prepared) await this.settled;
       await this.serial(() => this.roll());
-    }
-    else await this.flush();
+    } else await this.flush();
   }
 
   async abort(): Promise<void> {

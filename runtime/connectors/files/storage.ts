@@ -77,7 +77,9 @@ export class S3Store implements FileStore {
     const names: string[] = [];
     let ContinuationToken: string | undefined;
     do {
-      const r = await this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: this.key(prefix), ContinuationToken }));
+      const r = await this.client.send(
+        new ListObjectsV2Command({ Bucket: this.bucket, Prefix: this.key(prefix), ContinuationToken }),
+      );
       for (const o of r.Contents ?? []) names.push(o.Key!.slice(this.prefix ? this.prefix.length + 1 : 0));
       ContinuationToken = r.NextContinuationToken;
     } while (ContinuationToken);
@@ -102,7 +104,9 @@ export class S3Store implements FileStore {
       return {
         name,
         commit: async () => {
-          await this.client.send(new CompleteMultipartUploadCommand({ Bucket, Key, UploadId, MultipartUpload: { Parts: parts } }));
+          await this.client.send(
+            new CompleteMultipartUploadCommand({ Bucket, Key, UploadId, MultipartUpload: { Parts: parts } }),
+          );
         },
         abort,
       };

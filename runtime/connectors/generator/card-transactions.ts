@@ -24,10 +24,23 @@ const COUNTRIES = [...new Set([...HOME_COUNTRIES, ...FOREIGN_COUNTRIES])];
 const HOME_KEYS = HOME_COUNTRIES.map((c) => COUNTRIES.indexOf(c));
 const FOREIGN_KEYS = FOREIGN_COUNTRIES.map((c) => COUNTRIES.indexOf(c));
 
-const MERCHANT_NAMES = ["grocer", "fuel", "cafe", "books", "airline", "hotel", "pharmacy", "electronics", "apparel", "online"];
+const MERCHANT_NAMES = [
+  "grocer",
+  "fuel",
+  "cafe",
+  "books",
+  "airline",
+  "hotel",
+  "pharmacy",
+  "electronics",
+  "apparel",
+  "online",
+];
 const MERCHANTS_PER_NAME = 50;
 const MERCHANTS = encodeAll(
-  MERCHANT_NAMES.flatMap((m) => Array.from({ length: MERCHANTS_PER_NAME }, (_, i) => `${m}-${String(i).padStart(3, "0")}`)),
+  MERCHANT_NAMES.flatMap((m) =>
+    Array.from({ length: MERCHANTS_PER_NAME }, (_, i) => `${m}-${String(i).padStart(3, "0")}`),
+  ),
 );
 const MERCHANT_MAX_BYTES = Math.max(...MERCHANTS.map((m) => m.length));
 

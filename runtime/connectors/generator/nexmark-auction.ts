@@ -3,17 +3,17 @@ import { emptyUtf8, Int64Writer, setInt64, Utf8Writer, writeLetters } from "./co
 import { EventGenerator } from "./event-generator.js";
 import { BASE_TIME_MS, EVENTS_PER_MS, MAX_JITTER_MS } from "./kind.js";
 import {
-  auctionEventId,
   AUCTION_PROPORTION,
+  auctionEventId,
   FIRST_AUCTION_ID,
   FIRST_CATEGORY_ID,
   FIRST_PERSON_ID,
   HOT_ID_RATIO,
   HOT_SELLER_RATIO,
   lastBase0PersonId,
-  nextBase0PersonId,
   NUM_CATEGORIES,
   NUM_IN_FLIGHT_AUCTIONS,
+  nextBase0PersonId,
   PRICE_TABLE,
   TOTAL_PROPORTION,
 } from "./nexmark-ids.js";

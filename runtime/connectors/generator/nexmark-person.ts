@@ -8,7 +8,18 @@ import { eventHash, nextHash } from "./rng.js";
 const FIRST_NAMES = ["Peter", "Paul", "Luke", "John", "Saul", "Vicky", "Kate", "Julie", "Sarah", "Deiter", "Walter"];
 const LAST_NAMES = ["Shultz", "Abrams", "Spencer", "White", "Bartels", "Walton", "Smith", "Jones", "Noris"];
 const US_STATES = ["AZ", "CA", "ID", "OR", "WA", "WY"];
-const US_CITIES = ["Phoenix", "Los Angeles", "San Francisco", "Boise", "Portland", "Bend", "Redmond", "Seattle", "Kent", "Cheyenne"];
+const US_CITIES = [
+  "Phoenix",
+  "Los Angeles",
+  "San Francisco",
+  "Boise",
+  "Portland",
+  "Bend",
+  "Redmond",
+  "Seattle",
+  "Kent",
+  "Cheyenne",
+];
 
 const AT = 64;
 const DOT_COM = encodeAll([".com"])[0];

@@ -1,5 +1,5 @@
-import type { ConnectorContext, Source, SourceBatch, SourcePosition } from "../connector.js";
 import type { StreamInfo } from "../../types/stream-info.js";
+import type { ConnectorContext, Source, SourceBatch, SourcePosition } from "../connector.js";
 import type { GeneratorConfig } from "./config.js";
 import type { KindGenerator } from "./kind.js";
 
@@ -95,7 +95,7 @@ export class GeneratorSource implements Source {
 
   position(): SourcePosition {
     const p: SourcePosition = {};
-    this.mine.forEach((split, i) => (p[String(split)] = String(this.emitted[i])));
+    for (const [i, split] of this.mine.entries()) p[String(split)] = String(this.emitted[i]);
     return p;
   }
 

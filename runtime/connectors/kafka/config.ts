@@ -1,9 +1,9 @@
 import { DataType, type Schema } from "apache-arrow";
-import { avroSchema } from "../../formats/avro.js";
-import type { StreamInfo } from "../../types/stream-info.js";
 import { isDuration, parseDuration } from "../../contract/spec/duration.js";
 import type { Format, KafkaSinkSpec, SourceSpec } from "../../contract/spec/schema.js";
+import { avroSchema } from "../../formats/avro.js";
 import { arrowSchema } from "../../types/arrow-types.js";
+import type { StreamInfo } from "../../types/stream-info.js";
 import { ConnectorConfigError } from "../errors.js";
 
 export interface KafkaSourceConfig {
@@ -59,7 +59,9 @@ export function checkTimeField(spec: SourceSpec, schema: Schema): string | undef
   const f = schema.fields.find((x) => x.name === field);
   if (!f) throw new ConnectorConfigError(`eventTime.field: "${field}" is not a column of the schema`);
   if (!DataType.isTimestamp(f.type) && !(DataType.isInt(f.type) && f.type.bitWidth === 64))
-    throw new ConnectorConfigError(`eventTime.field: "${field}" must be timestamp[ms] or int64 (epoch milliseconds), not ${String(f.type)}`);
+    throw new ConnectorConfigError(
+      `eventTime.field: "${field}" must be timestamp[ms] or int64 (epoch milliseconds), not ${String(f.type)}`,
+    );
   return field;
 }
 
@@ -133,11 +135,20 @@ export function kafkaSinkConfig(spec: KafkaSinkSpec, input: StreamInfo): KafkaSi
   const names = input.schema.fields.map((f) => f.name);
   for (const key of keyColumns)
     if (!names.includes(key))
-      throw new ConnectorConfigError(`kafka.key: "${key}" is not a column of the sink's input (columns: ${names.join(", ")})`);
+      throw new ConnectorConfigError(
+        `kafka.key: "${key}" is not a column of the sink's input (columns: ${names.join(", ")})`,
+      );
   if (format === "arrow" && keyColumns.length > 0)
     throw new ConnectorConfigError(
       "kafka.key: arrow messages hold whole batches and have no per-row key; use format json or avro for a keyed topic",
     );
   checkFormatSchema(format, input.schema, "kafka.format");
-  return { brokers: spec.bootstrapServers, topic: spec.topic, format, keyColumns, maxMessageBytes: 1_000_000, maxInFlight: 8 };
+  return {
+    brokers: spec.bootstrapServers,
+    topic: spec.topic,
+    format,
+    keyColumns,
+    maxMessageBytes: 1_000_000,
+    maxInFlight: 8,
+  };
 }

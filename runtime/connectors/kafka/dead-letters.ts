@@ -79,7 +79,10 @@ export class DeadLetters {
     const now = Date.now();
     if (now - this.windowStart >= LOG_WINDOW_MS) {
       if (this.suppressed > 0)
-        log.warn({ suppressed: this.suppressed }, "more bad messages were not logged one by one (see sabot_source_bad_records_total)");
+        log.warn(
+          { suppressed: this.suppressed },
+          "more bad messages were not logged one by one (see sabot_source_bad_records_total)",
+        );
       this.windowStart = now;
       this.logged = 0;
       this.suppressed = 0;

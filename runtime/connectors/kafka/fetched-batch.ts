@@ -40,7 +40,8 @@ export function readableMessages(fetchedOffset: string, data: FetchedPartition):
       const last = first + BigInt(ctx.lastOffsetDelta);
       startsBefore = first < from;
       if (last + 1n > end) end = last + 1n;
-      while (nextAborted < pending.length && pending[nextAborted].firstOffset <= last) aborted.add(pending[nextAborted++].producerId);
+      while (nextAborted < pending.length && pending[nextAborted].firstOffset <= last)
+        aborted.add(pending[nextAborted++].producerId);
     }
     if (!ctx) {
       // A pre-0.11 message set: no batch bookkeeping, one offset per message.

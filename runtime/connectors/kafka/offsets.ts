@@ -25,14 +25,19 @@ export class PartitionOffsets {
       throw err;
     }
     const meta = this.cluster.findTopicPartitionMetadata(this.topic);
-    if (meta.length === 0) throw new Error(`kafka topic "${this.topic}" has no partitions (does it exist on ${brokers.join(",")}?)`);
+    if (meta.length === 0)
+      throw new Error(`kafka topic "${this.topic}" has no partitions (does it exist on ${brokers.join(",")}?)`);
     return meta.map((p) => p.partitionId).sort((a, b) => a - b);
   }
 
   /** Earliest (log start) or latest (high watermark) offset of each partition. */
   async list(partitions: number[], which: "earliest" | "latest"): Promise<Map<number, string>> {
     const res = await this.cluster.fetchTopicsOffset([
-      { topic: this.topic, fromBeginning: which === "earliest", partitions: partitions.map((partition) => ({ partition })) },
+      {
+        topic: this.topic,
+        fromBeginning: which === "earliest",
+        partitions: partitions.map((partition) => ({ partition })),
+      },
     ]);
     const out = new Map<number, string>();
     for (const t of res) for (const p of t.partitions) out.set(p.partition, String(p.offset));

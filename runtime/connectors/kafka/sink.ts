@@ -34,7 +34,9 @@ export class KafkaSink extends TwoPhaseSink implements Sink {
     private readonly ctx: Pick<ConnectorContext, "jobName" | "name" | "subtask" | "log" | "exactlyOnce">,
   ) {
     super();
-    this.eos = ctx.exactlyOnce ? new ExactlyOnce(config.topic, `sabot-${ctx.jobName}-${ctx.name}-${ctx.subtask}`) : null;
+    this.eos = ctx.exactlyOnce
+      ? new ExactlyOnce(config.topic, `sabot-${ctx.jobName}-${ctx.name}-${ctx.subtask}`)
+      : null;
     if (this.eos) this.twoPhase(this.eos);
     this.encoder = createEncoder(config.format, input.schema);
     this.keys =
@@ -44,13 +46,19 @@ export class KafkaSink extends TwoPhaseSink implements Sink {
   }
 
   async open(): Promise<void> {
-    const kafka: Kafka = kafkaClient(this.config.brokers, `sabot-${this.ctx.jobName}-${this.ctx.name}-${this.ctx.subtask}`, this.ctx.log);
+    const kafka: Kafka = kafkaClient(
+      this.config.brokers,
+      `sabot-${this.ctx.jobName}-${this.ctx.name}-${this.ctx.subtask}`,
+      this.ctx.log,
+    );
     const admin = kafka.admin();
     await admin.connect();
     try {
       const topics = await admin.listTopics();
       if (!topics.includes(this.config.topic))
-        throw new Error(`kafka topic "${this.config.topic}" does not exist on ${this.config.brokers.join(",")}: create it first`);
+        throw new Error(
+          `kafka topic "${this.config.topic}" does not exist on ${this.config.brokers.join(",")}: create it first`,
+        );
     } finally {
       await admin.disconnect();
     }
@@ -58,7 +66,10 @@ export class KafkaSink extends TwoPhaseSink implements Sink {
       this.producer = await this.eos.open(kafka);
       return;
     }
-    this.producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false });
+    this.producer = kafka.producer({
+      createPartitioner: Partitioners.DefaultPartitioner,
+      allowAutoTopicCreation: false,
+    });
     await this.producer.connect();
   }
 
@@ -82,13 +93,19 @@ export class KafkaSink extends TwoPhaseSink implements Sink {
     this.commitCheckpoint = async (id) => {
       try {
         await eos.commit(id);
-        this.ctx.log.info({ checkpoint: id, rows: this.txnRows.reduce((s, b) => s + b.numRows, 0) }, "kafka transaction committed");
+        this.ctx.log.info(
+          { checkpoint: id, rows: this.txnRows.reduce((s, b) => s + b.numRows, 0) },
+          "kafka transaction committed",
+        );
         this.txnRows = [];
         this.preparedRows = [];
       } catch (err) {
-        this.failure ??= new Error(`committing checkpoint ${id}'s transaction to kafka topic "${this.config.topic}" failed: ${(err as Error).message}`, {
-          cause: err,
-        });
+        this.failure ??= new Error(
+          `committing checkpoint ${id}'s transaction to kafka topic "${this.config.topic}" failed: ${(err as Error).message}`,
+          {
+            cause: err,
+          },
+        );
         throw this.failure;
       }
     };
@@ -135,7 +152,9 @@ export class KafkaSink extends TwoPhaseSink implements Sink {
       },
       (err: unknown) => {
         this.inFlight.delete(p);
-        this.failure ??= new Error(`writing to kafka topic "${this.config.topic}" failed: ${(err as Error).message}`, { cause: err });
+        this.failure ??= new Error(`writing to kafka topic "${this.config.topic}" failed: ${(err as Error).message}`, {
+          cause: err,
+        });
       },
     );
     this.inFlight.add(p);
@@ -164,7 +183,10 @@ export class KafkaSink extends TwoPhaseSink implements Sink {
       // checkpoint: restarting that job from its last checkpoint would write it again.
       if (this.eos?.txn) {
         await this.eos.txn.commit();
-        this.ctx.log.info({ rows: this.txnRows.reduce((s, b) => s + b.numRows, 0) }, "kafka transaction committed at close");
+        this.ctx.log.info(
+          { rows: this.txnRows.reduce((s, b) => s + b.numRows, 0) },
+          "kafka transaction committed at close",
+        );
       }
     } finally {
       await this.producer?.disconnect();
@@ -245,7 +267,10 @@ class ExactlyOnce {
     if (this.prepared !== id) throw new Error(`checkpoint ${id} was not prepared (prepared: ${this.prepared})`);
     try {
       const txn = this.txn!;
-      await txn.sendOffsets({ consumerGroupId: this.group, topics: [{ topic: this.topic, partitions: [{ partition: 0, offset: String(id) }] }] });
+      await txn.sendOffsets({
+        consumerGroupId: this.group,
+        topics: [{ topic: this.topic, partitions: [{ partition: 0, offset: String(id) }] }],
+      });
       await txn.commit();
       this.committed = id;
       this.txn = await this.producer!.transaction();

@@ -1,13 +1,13 @@
 import type { RecordBatch } from "apache-arrow";
-import { createDecoder, type Decoder } from "../../formats/index.js";
 import type { BadMessage } from "../../formats/format.js";
+import { createDecoder, type Decoder } from "../../formats/index.js";
 import type { StreamInfo } from "../../types/stream-info.js";
 import type { ConnectorContext, Source, SourceBatch, SourcePosition } from "../connector.js";
 import {
   type FetchedMessage,
   type FetchedPartition,
-  internalCluster,
   type InternalCluster,
+  internalCluster,
   kafkaClient,
   READ_COMMITTED,
 } from "./client.js";
@@ -38,8 +38,20 @@ interface Entry {
   next: string;
 }
 
-const STALE_METADATA = new Set(["LEADER_NOT_AVAILABLE", "NOT_LEADER_FOR_PARTITION", "FENCED_LEADER_EPOCH", "UNKNOWN_LEADER_EPOCH", "UNKNOWN_TOPIC_OR_PARTITION"]);
-const RECONNECT = new Set(["KafkaJSTopicMetadataNotLoaded", "KafkaJSBrokerNotFound", "KafkaJSConnectionClosedError", "KafkaJSConnectionError", "KafkaJSRequestTimeoutError"]);
+const STALE_METADATA = new Set([
+  "LEADER_NOT_AVAILABLE",
+  "NOT_LEADER_FOR_PARTITION",
+  "FENCED_LEADER_EPOCH",
+  "UNKNOWN_LEADER_EPOCH",
+  "UNKNOWN_TOPIC_OR_PARTITION",
+]);
+const RECONNECT = new Set([
+  "KafkaJSTopicMetadataNotLoaded",
+  "KafkaJSBrokerNotFound",
+  "KafkaJSConnectionClosedError",
+  "KafkaJSConnectionError",
+  "KafkaJSRequestTimeoutError",
+]);
 
 /**
  * Reads a topic's partitions p with p % parallelism == subtask. A background loop fetches only
@@ -82,7 +94,11 @@ export class KafkaSource implements Source {
     const clientId = `sabot-${ctx.jobName}-${ctx.name}-${ctx.subtask}`;
     this.cluster = internalCluster(config.brokers, clientId, ctx.log);
     this.offsets = new PartitionOffsets(this.cluster, config.topic, config.groupId);
-    this.deadLetters = new DeadLetters(ctx, config.deadLetterTopic, kafkaClient(config.brokers, `${clientId}-dlq`, ctx.log));
+    this.deadLetters = new DeadLetters(
+      ctx,
+      config.deadLetterTopic,
+      kafkaClient(config.brokers, `${clientId}-dlq`, ctx.log),
+    );
     this.decoder = createDecoder(config.format, config.schema);
     this.tombstones = config.tableKey ? new TombstoneDecoder(config.schema, config.tableKey, config.format) : null;
     this.decodeSeconds = ctx.metrics.sourceBusySeconds.labels({ ...ctx.labels, source: ctx.name });
@@ -93,7 +109,10 @@ export class KafkaSource implements Source {
     await this.cluster.connect();
     const all = await this.offsets.partitions(this.config.brokers);
     this.mine = all.filter((p) => p % this.ctx.parallelism === this.ctx.subtask);
-    this.ctx.metrics.kafkaPartitions.set({ job_name: this.ctx.jobName, source: this.ctx.name, topic: this.config.topic }, all.length);
+    this.ctx.metrics.kafkaPartitions.set(
+      { job_name: this.ctx.jobName, source: this.ctx.name, topic: this.config.topic },
+      all.length,
+    );
     await this.deadLetters.open();
     const start = await this.startOffsets(from);
     for (const p of this.mine) {
@@ -103,7 +122,12 @@ export class KafkaSource implements Source {
     this.endAtOpen = new Map([...(await this.offsets.list(this.mine, "latest"))].map(([p, o]) => [p, BigInt(o)]));
     this.openedAt = Date.now();
     this.ctx.log.info(
-      { topic: this.config.topic, partitions: this.mine, start: Object.fromEntries(start), groupId: this.config.groupId },
+      {
+        topic: this.config.topic,
+        partitions: this.mine,
+        start: Object.fromEntries(start),
+        groupId: this.config.groupId,
+      },
       "kafka source opened",
     );
     await this.refreshLag();
@@ -153,7 +177,8 @@ export class KafkaSource implements Source {
   /** Moves a partition's position; the offsets passed count as messages consumed (lag's unit). */
   private deliver(split: number, next: string): void {
     const before = this.delivered.get(split);
-    if (before !== undefined && BigInt(next) > BigInt(before)) this.messagesRead.inc(Number(BigInt(next) - BigInt(before)));
+    if (before !== undefined && BigInt(next) > BigInt(before))
+      this.messagesRead.inc(Number(BigInt(next) - BigInt(before)));
     this.delivered.set(split, next);
   }
 
@@ -188,7 +213,11 @@ export class KafkaSource implements Source {
       topics: [
         {
           topic: this.config.topic,
-          partitions: parts.map((p) => ({ partition: p, fetchOffset: this.fetchAt.get(p)!, maxBytes: this.config.partitionMaxBytes })),
+          partitions: parts.map((p) => ({
+            partition: p,
+            fetchOffset: this.fetchAt.get(p)!,
+            maxBytes: this.config.partitionMaxBytes,
+          })),
         },
       ],
     });
@@ -271,7 +300,10 @@ export class KafkaSource implements Source {
       // The data at our offset is gone (retention) or not there yet: restart where the policy says.
       const which = this.config.startingOffsets === "latest" ? "latest" : "earliest";
       const reset = (await this.offsets.list([err.partition], which)).get(err.partition)!;
-      log.warn({ partition: err.partition, from: this.fetchAt.get(err.partition), to: reset }, `offset out of range, reset to ${which}`);
+      log.warn(
+        { partition: err.partition, from: this.fetchAt.get(err.partition), to: reset },
+        `offset out of range, reset to ${which}`,
+      );
       this.fetchAt.set(err.partition, reset);
       return;
     }
@@ -348,7 +380,9 @@ export class KafkaSource implements Source {
 
   async commit(position: SourcePosition): Promise<void> {
     const mine = new Set(this.mine);
-    await this.offsets.commit(new Map(Object.entries(position).flatMap(([p, o]) => (mine.has(Number(p)) ? [[Number(p), o]] : []))));
+    await this.offsets.commit(
+      new Map(Object.entries(position).flatMap(([p, o]) => (mine.has(Number(p)) ? [[Number(p), o]] : []))),
+    );
   }
 
   async close(): Promise<void> {

@@ -56,10 +56,20 @@ function method<Req, Res>(service: grpc.ServiceDefinition, name: string): grpc.M
   return def as grpc.MethodDefinition<Req, Res>;
 }
 
-function unary<Req, Res>(client: grpc.Client, def: grpc.MethodDefinition<Req, Res>, req: Req, timeoutMs: number): Promise<Res> {
+function unary<Req, Res>(
+  client: grpc.Client,
+  def: grpc.MethodDefinition<Req, Res>,
+  req: Req,
+  timeoutMs: number,
+): Promise<Res> {
   return new Promise((resolve, reject) => {
-    client.makeUnaryRequest(def.path, def.requestSerialize, def.responseDeserialize, req, { deadline: Date.now() + timeoutMs }, (err, res) =>
-      err || res === undefined ? reject(err ?? new Error(`${def.path}: empty response`)) : resolve(res),
+    client.makeUnaryRequest(
+      def.path,
+      def.requestSerialize,
+      def.responseDeserialize,
+      req,
+      { deadline: Date.now() + timeoutMs },
+      (err, res) => (err || res === undefined ? reject(err ?? new Error(`${def.path}: empty response`)) : resolve(res)),
     );
   });
 }
@@ -91,7 +101,12 @@ export class ControlClient {
     return unary(this.client, C.registerWorker, req, timeoutMs);
   }
   watchCommands(req: m.WatchCommandsRequest): grpc.ClientReadableStream<m.WorkerCommand> {
-    return this.client.makeServerStreamRequest(C.watchCommands.path, C.watchCommands.requestSerialize, C.watchCommands.responseDeserialize, req);
+    return this.client.makeServerStreamRequest(
+      C.watchCommands.path,
+      C.watchCommands.requestSerialize,
+      C.watchCommands.responseDeserialize,
+      req,
+    );
   }
   heartbeat(req: m.HeartbeatRequest, timeoutMs = 5000): Promise<m.HeartbeatResponse> {
     return unary(this.client, C.heartbeat, req, timeoutMs);
@@ -138,7 +153,10 @@ export function openExchangeStream(client: grpc.Client): grpc.ClientDuplexStream
  * several window updates, each waiting for the sender's busy event loop.
  */
 export function exchangeClient(address: string): grpc.Client {
-  return new grpc.Client(address, grpc.credentials.createInsecure(), { ...CHANNEL_OPTIONS, "grpc-node.flow_control_window": 64 * 2 ** 20 });
+  return new grpc.Client(address, grpc.credentials.createInsecure(), {
+    ...CHANNEL_OPTIONS,
+    "grpc-node.flow_control_window": 64 * 2 ** 20,
+  });
 }
 
 /** Handlers of the Control service, typed (the coordinator implements them). */
@@ -169,8 +187,11 @@ export async function startServer(
   const server = new grpc.Server(SERVER_OPTIONS);
   add(server);
   const bound = await new Promise<number>((resolve, reject) =>
-    server.bindAsync(`${host.includes(":") ? `[${host}]` : host}:${port}`, grpc.ServerCredentials.createInsecure(), (err, p) =>
-      err ? reject(new Error(`cannot listen on ${host}:${port}: ${err.message}`, { cause: err })) : resolve(p),
+    server.bindAsync(
+      `${host.includes(":") ? `[${host}]` : host}:${port}`,
+      grpc.ServerCredentials.createInsecure(),
+      (err, p) =>
+        err ? reject(new Error(`cannot listen on ${host}:${port}: ${err.message}`, { cause: err })) : resolve(p),
     ),
   );
   return { server, port: bound };

@@ -15,7 +15,9 @@ export interface ExchangeCredit {
   edge: number;
   credits: number;
 }
-export type ExchangeRequest = { request?: "hello"; hello: ExchangeHello } | { request?: "credit"; credit: ExchangeCredit };
+export type ExchangeRequest =
+  | { request?: "hello"; hello: ExchangeHello }
+  | { request?: "credit"; credit: ExchangeCredit };
 export interface ExchangeData {
   edge: number;
   ipc: Uint8Array;

@@ -29,7 +29,12 @@ const SCHEMA = yaml.CORE_SCHEMA.extend({ implicit: [(yaml as unknown as JsYaml43
 /** Parses YAML text within MANIFEST_LIMITS; a SpecError at `source` when it cannot. */
 function loadYaml(text: string, source: string): unknown {
   if (text.length > MANIFEST_LIMITS.maxChars)
-    throw new SpecError([{ path: source, message: `the manifest has ${text.length} characters; the limit is ${MANIFEST_LIMITS.maxChars} (1 MiB)` }]);
+    throw new SpecError([
+      {
+        path: source,
+        message: `the manifest has ${text.length} characters; the limit is ${MANIFEST_LIMITS.maxChars} (1 MiB)`,
+      },
+    ]);
   try {
     // Twice the spec's bound, so a document a little too deep is refused with a spec path by checkSpecShape.
     const options: LoadOptions = { schema: SCHEMA, maxDepth: 2 * MANIFEST_LIMITS.maxDepth };
@@ -43,15 +48,24 @@ function loadYaml(text: string, source: string): unknown {
 /** Parses a StreamJob manifest (YAML or JSON text) and checks its shape. */
 export function parseManifest(text: string, source = "manifest"): StreamJobManifest {
   const doc = loadYaml(text, source);
-  const d = (doc ?? {}) as { apiVersion?: unknown; kind?: unknown; metadata?: { name?: unknown; namespace?: unknown }; spec?: unknown };
+  const d = (doc ?? {}) as {
+    apiVersion?: unknown;
+    kind?: unknown;
+    metadata?: { name?: unknown; namespace?: unknown };
+    spec?: unknown;
+  };
   const issues = [];
   if (d.apiVersion !== API_VERSION) issues.push({ path: "apiVersion", message: `expected ${API_VERSION}` });
   if (d.kind !== "StreamJob") issues.push({ path: "kind", message: "expected StreamJob" });
   if (typeof d.metadata?.name !== "string" || d.metadata.name === "")
     issues.push({ path: "metadata.name", message: "required field is missing" });
   else if (d.metadata.name.length > MANIFEST_LIMITS.maxKeyChars)
-    issues.push({ path: "metadata.name", message: `a name of ${d.metadata.name.length} characters; Kubernetes allows ${MANIFEST_LIMITS.maxKeyChars}` });
-  if (typeof d.spec !== "object" || d.spec === null) issues.push({ path: "spec", message: "required field is missing" });
+    issues.push({
+      path: "metadata.name",
+      message: `a name of ${d.metadata.name.length} characters; Kubernetes allows ${MANIFEST_LIMITS.maxKeyChars}`,
+    });
+  if (typeof d.spec !== "object" || d.spec === null)
+    issues.push({ path: "spec", message: "required field is missing" });
   else issues.push(...checkSpecShape(d.spec));
   if (issues.length > 0) throw new SpecError(issues);
   return {

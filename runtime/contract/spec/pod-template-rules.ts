@@ -10,8 +10,19 @@ import type { StreamJobSpec } from "./schema.js";
  * everything the operator sets is covered.
  */
 export const RESERVED = {
-  labels: ["app.kubernetes.io/name", "app.kubernetes.io/instance", "app.kubernetes.io/part-of", "app.kubernetes.io/managed-by", "app.kubernetes.io/component"],
-  annotations: ["prometheus.io/scrape", "prometheus.io/port", "prometheus.io/path", "kubectl.kubernetes.io/default-container"],
+  labels: [
+    "app.kubernetes.io/name",
+    "app.kubernetes.io/instance",
+    "app.kubernetes.io/part-of",
+    "app.kubernetes.io/managed-by",
+    "app.kubernetes.io/component",
+  ],
+  annotations: [
+    "prometheus.io/scrape",
+    "prometheus.io/port",
+    "prometheus.io/path",
+    "kubectl.kubernetes.io/default-container",
+  ],
   /** Labels and annotations under this prefix are the operator's. */
   prefix: "sabot.dev/",
   containers: ["coordinator", "worker"],
@@ -40,7 +51,8 @@ function keyIssues(map: Record<string, string> | undefined, reserved: string[], 
 
 function templateIssues(t: PodTemplateSpec, path: string): SpecIssue[] {
   const issues: SpecIssue[] = [];
-  if (t.apiVersion !== undefined && t.apiVersion !== "v1") issues.push({ path: `${path}.apiVersion`, message: "expected v1 (a pod template is a core/v1 Pod)" });
+  if (t.apiVersion !== undefined && t.apiVersion !== "v1")
+    issues.push({ path: `${path}.apiVersion`, message: "expected v1 (a pod template is a core/v1 Pod)" });
   if (t.kind !== undefined && t.kind !== "Pod") issues.push({ path: `${path}.kind`, message: "expected Pod" });
   issues.push(...keyIssues(t.metadata?.labels, RESERVED.labels, `${path}.metadata.labels`));
   issues.push(...keyIssues(t.metadata?.annotations, RESERVED.annotations, `${path}.metadata.annotations`));
@@ -48,26 +60,41 @@ function templateIssues(t: PodTemplateSpec, path: string): SpecIssue[] {
   spec.containers?.forEach((c, i) => {
     const at = `${path}.spec.containers[${i}]`;
     if (RESERVED.containers.includes(c.name))
-      issues.push({ path: `${at}.name`, message: `"${c.name}" is the operator's container; name it ${MAIN_CONTAINER} to merge into it, or pick another name for a sidecar` });
+      issues.push({
+        path: `${at}.name`,
+        message: `"${c.name}" is the operator's container; name it ${MAIN_CONTAINER} to merge into it, or pick another name for a sidecar`,
+      });
     if (c.name !== MAIN_CONTAINER) return;
     for (const [field, why] of Object.entries(RESERVED.mainContainerFields))
       if (field in c) issues.push({ path: `${at}.${field}`, message: `cannot be set on ${MAIN_CONTAINER}: ${why}` });
     c.env?.forEach((e, j) => {
       if (e.name.startsWith(RESERVED.envPrefix) || RESERVED.env.includes(e.name))
-        issues.push({ path: `${at}.env[${j}].name`, message: `${e.name} is set by the operator (SABOT_* and POD_IP configure the runtime)` });
+        issues.push({
+          path: `${at}.env[${j}].name`,
+          message: `${e.name} is set by the operator (SABOT_* and POD_IP configure the runtime)`,
+        });
     });
     c.volumeMounts?.forEach((m, j) => {
       if (RESERVED.mountPaths.includes(m.mountPath.replace(/\/+$/, "")))
-        issues.push({ path: `${at}.volumeMounts[${j}].mountPath`, message: `${m.mountPath} is the operator's mount; mount somewhere else` });
+        issues.push({
+          path: `${at}.volumeMounts[${j}].mountPath`,
+          message: `${m.mountPath} is the operator's mount; mount somewhere else`,
+        });
     });
   });
   spec.initContainers?.forEach((c, i) => {
     if (c.name === MAIN_CONTAINER || RESERVED.containers.includes(c.name))
-      issues.push({ path: `${path}.spec.initContainers[${i}].name`, message: `"${c.name}" is the name of the operator's container; pick another` });
+      issues.push({
+        path: `${path}.spec.initContainers[${i}].name`,
+        message: `"${c.name}" is the name of the operator's container; pick another`,
+      });
   });
   spec.volumes?.forEach((v, i) => {
     if (RESERVED.volumes.includes(v.name))
-      issues.push({ path: `${path}.spec.volumes[${i}].name`, message: `"${v.name}" is the operator's volume; pick another name` });
+      issues.push({
+        path: `${path}.spec.volumes[${i}].name`,
+        message: `"${v.name}" is the operator's volume; pick another name`,
+      });
   });
   return issues;
 }
@@ -76,7 +103,9 @@ function templateIssues(t: PodTemplateSpec, path: string): SpecIssue[] {
 export function checkPodTemplates(spec: StreamJobSpec): SpecIssue[] {
   return [
     ...(spec.podTemplate ? templateIssues(spec.podTemplate, "spec.podTemplate") : []),
-    ...(spec.coordinator?.podTemplate ? templateIssues(spec.coordinator.podTemplate, "spec.coordinator.podTemplate") : []),
+    ...(spec.coordinator?.podTemplate
+      ? templateIssues(spec.coordinator.podTemplate, "spec.coordinator.podTemplate")
+      : []),
     ...(spec.worker?.podTemplate ? templateIssues(spec.worker.podTemplate, "spec.worker.podTemplate") : []),
   ];
 }

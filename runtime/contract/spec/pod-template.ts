@@ -61,11 +61,14 @@ const ContainerTemplate = Type.Object(
         },
         {
           ...PRESERVE,
-          description: "core/v1 ResourceRequirements; for the main container, spec.resources and spec.coordinator.resources win per key.",
+          description:
+            "core/v1 ResourceRequirements; for the main container, spec.resources and spec.coordinator.resources win per key.",
         },
       ),
     ),
-    securityContext: Optional(Opaque("core/v1 SecurityContext; for the main container, merged over the operator's defaults field by field.")),
+    securityContext: Optional(
+      Opaque("core/v1 SecurityContext; for the main container, merged over the operator's defaults field by field."),
+    ),
   },
   { ...PRESERVE, description: "A core/v1 Container." },
 );
@@ -73,7 +76,13 @@ const ContainerTemplate = Type.Object(
 const Toleration = Type.Object(
   {
     key: Optional(Type.String({ description: "Taint key; empty with operator Exists matches every taint." })),
-    operator: Optional(Type.Unsafe<"Exists" | "Equal">({ type: "string", enum: ["Exists", "Equal"], description: "Exists or Equal (default)." })),
+    operator: Optional(
+      Type.Unsafe<"Exists" | "Equal">({
+        type: "string",
+        enum: ["Exists", "Equal"],
+        description: "Exists or Equal (default).",
+      }),
+    ),
     value: Optional(Type.String({ description: "Taint value, for operator Equal." })),
     effect: Optional(
       Type.Unsafe<"NoSchedule" | "PreferNoSchedule" | "NoExecute">({
@@ -82,7 +91,9 @@ const Toleration = Type.Object(
         description: "Taint effect to match; empty matches all effects.",
       }),
     ),
-    tolerationSeconds: Optional(Type.Integer({ description: "NoExecute only: how long the pod stays bound after the taint appears." })),
+    tolerationSeconds: Optional(
+      Type.Integer({ description: "NoExecute only: how long the pod stays bound after the taint appears." }),
+    ),
   },
   { additionalProperties: false, description: "A core/v1 Toleration." },
 );
@@ -96,7 +107,10 @@ const PodSpecTemplate = Type.Object(
       }),
     ),
     initContainers: Optional(
-      Type.Array(ContainerTemplate, { ...BY_NAME, description: "Init containers, run before the main container starts." }),
+      Type.Array(ContainerTemplate, {
+        ...BY_NAME,
+        description: "Init containers, run before the main container starts.",
+      }),
     ),
     volumes: Optional(
       Type.Array(Named("A core/v1 Volume.", "Volume name (spec and tmp are the operator's)."), {
@@ -105,14 +119,27 @@ const PodSpecTemplate = Type.Object(
       }),
     ),
     nodeSelector: Optional(StringMap("Node labels the pods' node must carry.")),
-    affinity: Optional(Opaque("core/v1 Affinity; node requirements are combined with the operator's GPU placement (both must hold).")),
-    tolerations: Optional(Type.Array(Toleration, { description: "Taints the pods tolerate, added to the operator's." })),
-    securityContext: Optional(Opaque("core/v1 PodSecurityContext, merged over the operator's defaults field by field.")),
-    serviceAccountName: Optional(Type.String({ description: "ServiceAccount the pods run as (default: the namespace's default)." })),
+    affinity: Optional(
+      Opaque("core/v1 Affinity; node requirements are combined with the operator's GPU placement (both must hold)."),
+    ),
+    tolerations: Optional(
+      Type.Array(Toleration, { description: "Taints the pods tolerate, added to the operator's." }),
+    ),
+    securityContext: Optional(
+      Opaque("core/v1 PodSecurityContext, merged over the operator's defaults field by field."),
+    ),
+    serviceAccountName: Optional(
+      Type.String({ description: "ServiceAccount the pods run as (default: the namespace's default)." }),
+    ),
     imagePullSecrets: Optional(
       Type.Array(
         Type.Object(
-          { name: Type.String({ minLength: 1, description: "A Secret of type kubernetes.io/dockerconfigjson in the job's namespace." }) },
+          {
+            name: Type.String({
+              minLength: 1,
+              description: "A Secret of type kubernetes.io/dockerconfigjson in the job's namespace.",
+            }),
+          },
           { additionalProperties: false, description: "A core/v1 LocalObjectReference." },
         ),
         { description: "Secrets for pulling the image from a private registry." },
@@ -121,7 +148,8 @@ const PodSpecTemplate = Type.Object(
   },
   {
     ...PRESERVE,
-    description: "core/v1 PodSpec fields; other PodSpec fields (priorityClassName, topologySpreadConstraints, ...) are passed through.",
+    description:
+      "core/v1 PodSpec fields; other PodSpec fields (priorityClassName, topologySpreadConstraints, ...) are passed through.",
   },
 );
 
@@ -136,23 +164,26 @@ export interface PodTemplateSpec {
   spec?: Partial<V1PodSpec>;
 }
 
-export const PodTemplateSpec = Type.Unsafe<PodTemplateSpec>(Type.Object(
-  {
-    apiVersion: Optional(Type.String({ description: "v1, if given (the template is a core/v1 Pod)." })),
-    kind: Optional(Type.String({ description: "Pod, if given." })),
-    metadata: Optional(
-      Type.Object(
-        {
-          labels: Optional(StringMap("Labels added to the pods (the operator's own labels cannot be set).")),
-          annotations: Optional(StringMap("Annotations added to the pods (sabot.dev/ keys are the operator's).")),
-        },
-        { additionalProperties: false, description: "Labels and annotations for the pods." },
+export const PodTemplateSpec = Type.Unsafe<PodTemplateSpec>(
+  Type.Object(
+    {
+      apiVersion: Optional(Type.String({ description: "v1, if given (the template is a core/v1 Pod)." })),
+      kind: Optional(Type.String({ description: "Pod, if given." })),
+      metadata: Optional(
+        Type.Object(
+          {
+            labels: Optional(StringMap("Labels added to the pods (the operator's own labels cannot be set).")),
+            annotations: Optional(StringMap("Annotations added to the pods (sabot.dev/ keys are the operator's).")),
+          },
+          { additionalProperties: false, description: "Labels and annotations for the pods." },
+        ),
       ),
-    ),
-    spec: Optional(PodSpecTemplate),
-  },
-  {
-    additionalProperties: false,
-    description: "A core/v1 Pod merged into the job's pods: the operator's fields win where the job needs them (docs/operator.md: Pod templates).",
-  },
-));
+      spec: Optional(PodSpecTemplate),
+    },
+    {
+      additionalProperties: false,
+      description:
+        "A core/v1 Pod merged into the job's pods: the operator's fields win where the job needs them (docs/operator.md: Pod templates).",
+    },
+  ),
+);

@@ -15,9 +15,11 @@ const StringEnum = <T extends string[]>(values: [...T], description: string) =>
   Type.Unsafe<T[number]>({ type: "string", enum: values, description });
 
 /** A duration field: a number followed by ms, s, m, h or d (500ms, 30s, 5m). */
-export const Duration = (description: string) => Type.String({ format: "duration", description: `${description} (a duration, e.g. 30s)` });
+export const Duration = (description: string) =>
+  Type.String({ format: "duration", description: `${description} (a duration, e.g. 30s)` });
 /** A size field: a number followed by B, KiB, MiB or GiB (64MiB). */
-export const ByteSize = (description: string) => Type.String({ format: "bytesize", description: `${description} (a size, e.g. 64MiB)` });
+export const ByteSize = (description: string) =>
+  Type.String({ format: "bytesize", description: `${description} (a size, e.g. 64MiB)` });
 const Name = Type.String({ pattern: "^[a-z][a-z0-9_-]{0,62}$", description: "A lower-case name." });
 const Optional = Type.Optional;
 
@@ -40,7 +42,9 @@ export const FieldSpec = Type.Object(
 export const EventTimeSpec = Type.Object(
   {
     field: Type.String({ description: "Column holding the event time (timestamp[ms] or int64 epoch millis)." }),
-    maxOutOfOrderness: Optional(Duration("How late an event may arrive behind the newest one; the watermark trails by this much")),
+    maxOutOfOrderness: Optional(
+      Duration("How late an event may arrive behind the newest one; the watermark trails by this much"),
+    ),
     idleTimeout: Optional(Duration("A split without events this long stops holding back the watermark")),
   },
   { additionalProperties: false, description: "Event time and bounded out-of-orderness for watermarks." },
@@ -76,7 +80,9 @@ export const GeneratorSourceSpec = Type.Object(
     seed: Optional(Type.Integer({ default: 42, description: "Random seed; the same seed gives the same stream." })),
     count: Optional(Type.Integer({ minimum: 0, description: "Events to emit, then stop (bounded run)." })),
     ratePerSecond: Optional(Type.Integer({ minimum: 1, description: "Events per second; unthrottled if absent." })),
-    batchSize: Optional(Type.Integer({ minimum: 1, maximum: 1_048_576, default: 8192, description: "Rows per emitted batch." })),
+    batchSize: Optional(
+      Type.Integer({ minimum: 1, maximum: 1_048_576, default: 8192, description: "Rows per emitted batch." }),
+    ),
     partitions: Optional(Type.Integer({ minimum: 1, default: 1, description: "Independent splits of the stream." })),
   },
   { additionalProperties: false, description: "A built-in deterministic generator (no Kafka needed)." },
@@ -106,7 +112,10 @@ export const JoinSpec = Type.Object(
   {
     with: Type.String({ description: "The right-hand stream." }),
     leftKey: Type.Array(Type.String(), { minItems: 1, description: "Key columns of this step's input stream." }),
-    rightKey: Type.Array(Type.String(), { minItems: 1, description: "Key columns of the `with` stream, in the same order." }),
+    rightKey: Type.Array(Type.String(), {
+      minItems: 1,
+      description: "Key columns of the `with` stream, in the same order.",
+    }),
     window: WindowSpec,
     type: Optional(StringEnum(["inner"], "Join type.")),
   },
@@ -119,7 +128,10 @@ export const LookupJoinSpec = Type.Object(
     key: Type.Array(Type.String(), { minItems: 1, description: "Stream columns matched to the table key." }),
     type: Optional(StringEnum(["inner", "left"], "left keeps stream rows without a match.")),
   },
-  { additionalProperties: false, description: "Enrich each row with the current row of a table source of the same key." },
+  {
+    additionalProperties: false,
+    description: "Enrich each row with the current row of a table source of the same key.",
+  },
 );
 
 export const StepSpec = Type.Object(
@@ -128,7 +140,12 @@ export const StepSpec = Type.Object(
     as: Optional(Type.String({ description: "Name of this step's output stream." })),
     filter: Optional(Type.String({ description: "SQL boolean expression." })),
     select: Optional(Type.Array(Type.String(), { minItems: 1, description: "SQL expressions, `expr AS name`." })),
-    keyBy: Optional(Type.Array(Type.String(), { minItems: 1, description: "Columns to partition by; later windows aggregate per key." })),
+    keyBy: Optional(
+      Type.Array(Type.String(), {
+        minItems: 1,
+        description: "Columns to partition by; later windows aggregate per key.",
+      }),
+    ),
     window: Optional(WindowSpec),
     aggregate: Optional(
       Type.Array(Type.String(), { minItems: 1, description: "count(*), sum(x), min, max, avg, count(distinct x)." }),
@@ -147,7 +164,10 @@ export const KafkaSinkSpec = Type.Object(
     format: Optional(Format),
     key: Optional(Type.Array(Type.String(), { description: "Columns forming the message key." })),
   },
-  { additionalProperties: false, description: "Write to a Kafka topic (transactionally with checkpointing.mode exactly-once)." },
+  {
+    additionalProperties: false,
+    description: "Write to a Kafka topic (transactionally with checkpointing.mode exactly-once).",
+  },
 );
 export const FilesSinkSpec = Type.Object(
   {
@@ -171,18 +191,28 @@ export const CheckpointingSpec = Type.Object(
   {
     interval: Optional(Duration("How often a checkpoint starts; none without it")),
     timeout: Optional(Duration("A checkpoint not completed by then fails (default 10m)")),
-    storage: Optional(Type.String({ description: "Where checkpoints and savepoints go: s3://bucket/prefix or file:///path." })),
-    retain: Optional(Type.Integer({ minimum: 1, default: 3, description: "Completed checkpoints kept; savepoints are never pruned." })),
+    storage: Optional(
+      Type.String({ description: "Where checkpoints and savepoints go: s3://bucket/prefix or file:///path." }),
+    ),
+    retain: Optional(
+      Type.Integer({ minimum: 1, default: 3, description: "Completed checkpoints kept; savepoints are never pruned." }),
+    ),
     mode: Optional(StringEnum(["exactly-once", "at-least-once"], "Delivery guarantee of sinks.")),
   },
-  { additionalProperties: false, description: "Periodic checkpoints: interval, storage, retention and delivery guarantee." },
+  {
+    additionalProperties: false,
+    description: "Periodic checkpoints: interval, storage, retention and delivery guarantee.",
+  },
 );
 
 export const ResourcesSpec = Type.Object(
   {
     cpu: Optional(Type.String({ description: "CPU request per pod (Kubernetes quantity), e.g. 500m." })),
     memory: Optional(
-      Type.String({ description: "Memory request and limit per pod (Kubernetes quantity), e.g. 1Gi; the Node heap is capped at 75% of it." }),
+      Type.String({
+        description:
+          "Memory request and limit per pod (Kubernetes quantity), e.g. 1Gi; the Node heap is capped at 75% of it.",
+      }),
     ),
   },
   { additionalProperties: false, description: "CPU and memory of each worker pod." },
@@ -191,19 +221,35 @@ export const ResourcesSpec = Type.Object(
 export const GpuSpec = Type.Object(
   {
     count: Type.Integer({ minimum: 0, description: "nvidia.com/gpu per worker." }),
-    nodeLabel: Optional(Type.String({ description: "Label GPU nodes carry (key or key=value); default nvidia.com/gpu.present." })),
+    nodeLabel: Optional(
+      Type.String({ description: "Label GPU nodes carry (key or key=value); default nvidia.com/gpu.present." }),
+    ),
   },
-  { additionalProperties: false, description: "GPUs for the workers: a limit per worker, placement on GPU nodes, CUDA kernels." },
+  {
+    additionalProperties: false,
+    description: "GPUs for the workers: a limit per worker, placement on GPU nodes, CUDA kernels.",
+  },
 );
 
 export const AutoscalerSpec = Type.Object(
   {
     enabled: Type.Boolean({ description: "Turn the autoscaler on." }),
-    dryRun: Optional(Type.Boolean({ description: "Record decisions in status, Events and metrics, never change spec.parallelism." })),
+    dryRun: Optional(
+      Type.Boolean({ description: "Record decisions in status, Events and metrics, never change spec.parallelism." }),
+    ),
     minParallelism: Optional(Type.Integer({ minimum: 1, description: "Lower bound (default 1)." })),
-    maxParallelism: Optional(Type.Integer({ minimum: 1, description: "Upper bound (default spec.maxParallelism); never above the key groups." })),
+    maxParallelism: Optional(
+      Type.Integer({
+        minimum: 1,
+        description: "Upper bound (default spec.maxParallelism); never above the key groups.",
+      }),
+    ),
     targetUtilization: Optional(
-      Type.Number({ exclusiveMinimum: 0, maximum: 1, description: "Busy fraction each subtask should run at after scaling (default 0.7)." }),
+      Type.Number({
+        exclusiveMinimum: 0,
+        maximum: 1,
+        description: "Busy fraction each subtask should run at after scaling (default 0.7).",
+      }),
     ),
     metricWindow: Optional(Duration("Window of every rate; jobs are evaluated every half window (default 2m)")),
     stabilizationWindow: Optional(
@@ -212,7 +258,11 @@ export const AutoscalerSpec = Type.Object(
     catchUpDuration: Optional(Duration("Time allowed to work off the lag and the restart's backlog (default 5m)")),
     restartTime: Optional(Duration("Restart time assumed for a rescale until one is observed (default 60s)")),
     scaleDownMaxFactor: Optional(
-      Type.Number({ exclusiveMinimum: 0, maximum: 1, description: "Largest fraction of the parallelism removed in one step (default 0.5)." }),
+      Type.Number({
+        exclusiveMinimum: 0,
+        maximum: 1,
+        description: "Largest fraction of the parallelism removed in one step (default 0.5).",
+      }),
     ),
     prometheus: Optional(
       Type.Object(
@@ -229,37 +279,66 @@ export const CoordinatorSpec = Type.Object(
     resources: Optional(
       Type.Object(
         {
-          cpu: Optional(Type.String({ description: "CPU request of the coordinator pod (Kubernetes quantity), e.g. 250m." })),
-          memory: Optional(Type.String({ description: "Memory request and limit of the coordinator pod (Kubernetes quantity), e.g. 512Mi." })),
+          cpu: Optional(
+            Type.String({ description: "CPU request of the coordinator pod (Kubernetes quantity), e.g. 250m." }),
+          ),
+          memory: Optional(
+            Type.String({
+              description: "Memory request and limit of the coordinator pod (Kubernetes quantity), e.g. 512Mi.",
+            }),
+          ),
         },
-        { additionalProperties: false, description: "CPU and memory of the coordinator; default from the operator's settings." },
+        {
+          additionalProperties: false,
+          description: "CPU and memory of the coordinator; default from the operator's settings.",
+        },
       ),
     ),
     podTemplate: Optional(PodTemplateSpec),
   },
-  { additionalProperties: false, description: "The coordinator pod: resources and a pod template merged over spec.podTemplate." },
+  {
+    additionalProperties: false,
+    description: "The coordinator pod: resources and a pod template merged over spec.podTemplate.",
+  },
 );
 
 export const WorkerSpec = Type.Object(
   { podTemplate: Optional(PodTemplateSpec) },
-  { additionalProperties: false, description: "The worker pods (their resources are spec.resources): a pod template merged over spec.podTemplate." },
+  {
+    additionalProperties: false,
+    description: "The worker pods (their resources are spec.resources): a pod template merged over spec.podTemplate.",
+  },
 );
 
 export const IngressSpec = Type.Object(
   {
-    host: Type.String({ minLength: 1, maxLength: 253, description: "Host name the web UI is served at, e.g. orders.sabot.example.com." }),
-    className: Optional(Type.String({ minLength: 1, description: "IngressClass (spec.ingressClassName); the cluster's default if absent." })),
-    tlsSecret: Optional(Type.String({ minLength: 1, description: "Secret with the host's TLS certificate; the UI's URL is then https." })),
+    host: Type.String({
+      minLength: 1,
+      maxLength: 253,
+      description: "Host name the web UI is served at, e.g. orders.sabot.example.com.",
+    }),
+    className: Optional(
+      Type.String({
+        minLength: 1,
+        description: "IngressClass (spec.ingressClassName); the cluster's default if absent.",
+      }),
+    ),
+    tlsSecret: Optional(
+      Type.String({ minLength: 1, description: "Secret with the host's TLS certificate; the UI's URL is then https." }),
+    ),
   },
   {
     additionalProperties: false,
-    description: "An Ingress to the job's web UI (docs/ui.md), as the Flink operator's spec.ingress. Read-only UI: put authentication in front of it.",
+    description:
+      "An Ingress to the job's web UI (docs/ui.md), as the Flink operator's spec.ingress. Read-only UI: put authentication in front of it.",
   },
 );
 
 export const RestartStrategySpec = Type.Object(
   {
-    maxRestarts: Optional(Type.Integer({ minimum: 0, description: "Restarts after failures before the job fails (default 10)." })),
+    maxRestarts: Optional(
+      Type.Integer({ minimum: 0, description: "Restarts after failures before the job fails (default 10)." }),
+    ),
     initialBackoff: Optional(Duration("Wait before the first restart (default 1s)")),
     maxBackoff: Optional(Duration("Longest wait between restarts (default 60s)")),
     multiplier: Optional(Type.Number({ minimum: 1, description: "Growth of the wait per restart (default 2)." })),
@@ -271,11 +350,23 @@ export const StreamJobSpecSchema = Type.Object(
   {
     // The size bounds keep the CRD's per-element CEL rules within the API server's cost budget.
     // additionalProperties: a key that is not a Name is refused, not left unchecked (the CRD drops it: no patternProperties there).
-    sources: Type.Record(Name, SourceSpec, { maxProperties: 64, additionalProperties: false, description: "Named inputs." }),
+    sources: Type.Record(Name, SourceSpec, {
+      maxProperties: 64,
+      additionalProperties: false,
+      description: "Named inputs.",
+    }),
     pipeline: Type.Array(StepSpec, { minItems: 1, maxItems: 256, description: "Ordered steps over named streams." }),
-    sinks: Type.Record(Name, SinkSpec, { maxProperties: 64, additionalProperties: false, description: "Named outputs." }),
+    sinks: Type.Record(Name, SinkSpec, {
+      maxProperties: 64,
+      additionalProperties: false,
+      description: "Named outputs.",
+    }),
     parallelism: Optional(
-      Type.Integer({ minimum: 1, default: 1, description: "Subtasks per operator: the number of worker pods. kubectl scale and the autoscaler change it." }),
+      Type.Integer({
+        minimum: 1,
+        default: 1,
+        description: "Subtasks per operator: the number of worker pods. kubectl scale and the autoscaler change it.",
+      }),
     ),
     maxParallelism: Optional(
       Type.Integer({ minimum: 1, maximum: 32768, default: 128, description: "Number of key groups." }),
@@ -297,7 +388,9 @@ export const StreamJobSpecSchema = Type.Object(
     ),
     state: Optional(StringEnum(["running", "suspended"], "Desired state.")),
     initialSavepoint: Optional(
-      Type.String({ description: "Savepoint or checkpoint folder to start from, while the job has no checkpoint of its own." }),
+      Type.String({
+        description: "Savepoint or checkpoint folder to start from, while the job has no checkpoint of its own.",
+      }),
     ),
     restoreFrom: Optional(
       Type.String({
@@ -308,19 +401,22 @@ export const StreamJobSpecSchema = Type.Object(
     ),
     rollback: Optional(
       Type.Boolean({
-        description: "When an upgrade is not Running within upgradeTimeout, redeploy the last stable spec from the newest savepoint or checkpoint.",
+        description:
+          "When an upgrade is not Running within upgradeTimeout, redeploy the last stable spec from the newest savepoint or checkpoint.",
       }),
     ),
     upgradeTimeout: Optional(
       Type.String({
         format: "duration",
-        description: "How long a (re)deployment may take to become Running before it counts as failed; default from the operator (5m).",
+        description:
+          "How long a (re)deployment may take to become Running before it counts as failed; default from the operator (5m).",
       }),
     ),
     savepointTimeout: Optional(
       Type.String({
         format: "duration",
-        description: "How long a savepoint for an upgrade, suspend or delete may take before it is given up and reported; default from the operator (5m).",
+        description:
+          "How long a savepoint for an upgrade, suspend or delete may take before it is given up and reported; default from the operator (5m).",
       }),
     ),
     savepointFallback: Optional(
@@ -330,9 +426,15 @@ export const StreamJobSpecSchema = Type.Object(
       ),
     ),
     allowNonRestoredState: Optional(
-      Type.Boolean({ description: "Restore a savepoint holding state of steps the job no longer has, dropping that state." }),
+      Type.Boolean({
+        description: "Restore a savepoint holding state of steps the job no longer has, dropping that state.",
+      }),
     ),
-    image: Optional(Type.String({ description: "Runtime image of the coordinator and workers; default from the operator's settings." })),
+    image: Optional(
+      Type.String({
+        description: "Runtime image of the coordinator and workers; default from the operator's settings.",
+      }),
+    ),
     storageSecret: Optional(Type.String({ description: "Secret with S3 credentials (AWS_ACCESS_KEY_ID, ...)." })),
     savepointInterval: Optional(
       Type.String({
@@ -349,7 +451,10 @@ export const StreamJobSpecSchema = Type.Object(
       }),
     ),
   },
-  { additionalProperties: false, description: "A streaming job: sources, pipeline and sinks, and how the operator runs it." },
+  {
+    additionalProperties: false,
+    description: "A streaming job: sources, pipeline and sinks, and how the operator runs it.",
+  },
 );
 
 export type StreamJobSpec = Static<typeof StreamJobSpecSchema>;

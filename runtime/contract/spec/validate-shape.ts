@@ -63,7 +63,8 @@ function exactlyOne(obj: object, keys: readonly string[], path: string): SpecIss
 /** Field-level checks of what a schema cannot express: one kind per source, sink and step. */
 function checkKinds(spec: StreamJobSpec): SpecIssue[] {
   const issues: SpecIssue[] = [];
-  for (const [name, s] of Object.entries(spec.sources)) issues.push(...exactlyOne(s, ONE_OF.source, `spec.sources.${name}`));
+  for (const [name, s] of Object.entries(spec.sources))
+    issues.push(...exactlyOne(s, ONE_OF.source, `spec.sources.${name}`));
   for (const [name, s] of Object.entries(spec.sinks)) issues.push(...exactlyOne(s, ONE_OF.sink, `spec.sinks.${name}`));
   spec.pipeline.forEach((step, i) => {
     issues.push(...exactlyOne(step, ONE_OF.step, `spec.pipeline[${i}]`));

@@ -14,7 +14,9 @@ export const AutoscalerInputs = Type.Object(
     backpressuredRatio: Optional(Num("Average fraction of time a subtask waited for room downstream.")),
     idleRatio: Optional(Num("Average fraction of time a subtask had nothing to do.")),
     processingRatePerSubtask: Optional(Num("True processing rate: records one subtask handles per busy second.")),
-    targetRate: Optional(Num("Rate to sustain: input, plus lag and restart backlog worked off within catchUpDuration.")),
+    targetRate: Optional(
+      Num("Rate to sustain: input, plus lag and restart backlog worked off within catchUpDuration."),
+    ),
     restartSeconds: Optional(Num("Restart time assumed for a rescale (observed, else spec.autoscaler.restartTime).")),
     partitions: Optional(Parallelism("Most partitions of any Kafka source: the useful upper bound.")),
     upperBound: Optional(Parallelism("Highest parallelism allowed now (max, partitions, key groups).")),
@@ -29,7 +31,10 @@ export const AutoscalerDecision = Type.Object(
     current: Parallelism("spec.parallelism when decided."),
     recommended: Parallelism("What the autoscaler wants now (equal to current when it holds or cannot decide)."),
     applied: Type.Boolean({ description: "spec.parallelism was changed to the recommendation." }),
-    reason: Type.String({ description: "ScaleUp, ScaleDown, Steady, ScaleDownPending, ManualScaleHold, IneffectiveScaling, or why it could not decide." }),
+    reason: Type.String({
+      description:
+        "ScaleUp, ScaleDown, Steady, ScaleDownPending, ManualScaleHold, IneffectiveScaling, or why it could not decide.",
+    }),
     message: Type.String({ maxLength: 4096, description: "The decision, in words." }),
     inputs: Optional(AutoscalerInputs),
   },
@@ -50,7 +55,11 @@ export const RescaleRecord = Type.Object(
     expectedCapacity: Optional(Num("Records/s expected after (linear scaling).")),
     observedCapacity: Optional(Num("Records/s measured one metric window after the change.")),
     effectiveness: Optional(Num("Observed gain / expected gain (1 = as expected).")),
-    effective: Optional(Type.Boolean({ description: "False: the gain fell short; further scale-ups past `from` are blocked for a while." })),
+    effective: Optional(
+      Type.Boolean({
+        description: "False: the gain fell short; further scale-ups past `from` are blocked for a while.",
+      }),
+    ),
   },
   { additionalProperties: false, description: "One parallelism change and what it did." },
 );
@@ -59,7 +68,9 @@ export const AutoscalerStatus = Type.Object(
   {
     dryRun: Optional(Type.Boolean({ description: "Decisions are recorded, never applied." })),
     lastDecision: Optional(AutoscalerDecision),
-    observedParallelism: Optional(Parallelism("spec.parallelism the autoscaler last saw; a different value means a manual scale.")),
+    observedParallelism: Optional(
+      Parallelism("spec.parallelism the autoscaler last saw; a different value means a manual scale."),
+    ),
     observedSince: Optional(Time),
     pendingScaleDown: Optional(
       Type.Object(
@@ -76,7 +87,10 @@ export const AutoscalerStatus = Type.Object(
       }),
     ),
   },
-  { additionalProperties: false, description: "The autoscaler's last decision, pending scale-down and rescale history." },
+  {
+    additionalProperties: false,
+    description: "The autoscaler's last decision, pending scale-down and rescale history.",
+  },
 );
 
 export type AutoscalerStatus = Static<typeof AutoscalerStatus>;

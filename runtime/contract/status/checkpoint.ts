@@ -19,7 +19,10 @@ export const CheckpointSpec = Type.Object(
       Type.Integer({ minimum: 0, default: 3, description: "Retries, with exponential backoff, before Failed." }),
     ),
   },
-  { additionalProperties: false, description: "A savepoint to take (type savepoint), or the record of a periodic checkpoint." },
+  {
+    additionalProperties: false,
+    description: "A savepoint to take (type savepoint), or the record of a periodic checkpoint.",
+  },
 );
 
 export const CheckpointPhase = StringEnum(
@@ -37,11 +40,19 @@ export const CheckpointStatus = Type.Object(
     checkpointId: Optional(Type.Integer({ minimum: 0, description: "The coordinator's id of the snapshot." })),
     jobGeneration: Optional(Type.Integer({ minimum: 0, description: "The StreamJob generation it was taken from." })),
     error: Optional(Type.String({ description: "Why the last attempt failed." })),
-    startedAt: Optional(Type.String({ format: "date-time", description: "When the current (or last) attempt started." })),
-    retryAt: Optional(Type.String({ format: "date-time", description: "When the next attempt starts, after a failed one." })),
-    completedAt: Optional(Type.String({ format: "date-time", description: "When it reached Completed, Failed or Abandoned." })),
+    startedAt: Optional(
+      Type.String({ format: "date-time", description: "When the current (or last) attempt started." }),
+    ),
+    retryAt: Optional(
+      Type.String({ format: "date-time", description: "When the next attempt starts, after a failed one." }),
+    ),
+    completedAt: Optional(
+      Type.String({ format: "date-time", description: "When it reached Completed, Failed or Abandoned." }),
+    ),
     storageSecret: Optional(
-      Type.String({ description: "Name of the Secret whose credentials delete the files (disposeOnDelete); never the credentials." }),
+      Type.String({
+        description: "Name of the Secret whose credentials delete the files (disposeOnDelete); never the credentials.",
+      }),
     ),
   },
   { additionalProperties: false, description: "Where the savepoint is, and the attempts to take it." },

@@ -1,12 +1,14 @@
 import { type Static, Type } from "@sinclair/typebox";
-import { StringEnum, Optional, Time } from "./fields.js";
+import { Optional, StringEnum, Time } from "./fields.js";
 
 /** The shape of metav1.Condition, so kubectl and tools that read conditions understand it. */
 export const Condition = Type.Object(
   {
     type: Type.String({ minLength: 1, maxLength: 316, description: "Ready, Progressing or Degraded." }),
     status: StringEnum(["True", "False", "Unknown"], "Whether the condition holds."),
-    observedGeneration: Optional(Type.Integer({ minimum: 0, description: "The generation the condition was set for." })),
+    observedGeneration: Optional(
+      Type.Integer({ minimum: 0, description: "The generation the condition was set for." }),
+    ),
     lastTransitionTime: Time,
     reason: Type.String({
       minLength: 1,

@@ -28,13 +28,18 @@ export const UpgradeStatus = Type.Object(
   {
     kind: StringEnum(["upgrade", "suspend", "resume", "rollback", "restore", "delete"], "What the operation is for."),
     mode: StringEnum(["savepoint", "last-state", "stateless"], "How state is carried over."),
-    phase: StringEnum(["Savepointing", "Deploying"], "Savepointing: stop-with-savepoint in flight; Deploying: waiting for the new pods."),
+    phase: StringEnum(
+      ["Savepointing", "Deploying"],
+      "Savepointing: stop-with-savepoint in flight; Deploying: waiting for the new pods.",
+    ),
     targetGeneration: Type.Integer({ minimum: 0, description: "The generation being rolled out." }),
     startedAt: Time,
     phaseStartedAt: Time,
     savepointId: Optional(Type.Integer({ minimum: 0, description: "The savepoint being taken (coordinator id)." })),
     restoreFrom: Optional(Type.String({ description: "Where the new deployment restores from." })),
-    fallback: Optional(Type.String({ description: "Why the savepoint was replaced by a checkpoint (spec.savepointFallback)." })),
+    fallback: Optional(
+      Type.String({ description: "Why the savepoint was replaced by a checkpoint (spec.savepointFallback)." }),
+    ),
   },
   { additionalProperties: false, description: "The lifecycle operation in progress, if any." },
 );
@@ -62,16 +67,26 @@ export const StreamJobStatus = Type.Object(
     autoscaler: Optional(AutoscalerStatus),
     error: Optional(Type.String({ description: "Why the job failed, in words a user can act on." })),
     lastReconciledSpec: Optional(
-      Type.String({ description: "The spec the running pods were built from, as JSON (an upgrade is pending while it differs from spec)." }),
+      Type.String({
+        description:
+          "The spec the running pods were built from, as JSON (an upgrade is pending while it differs from spec).",
+      }),
     ),
     lastStableSpec: Optional(
-      Type.String({ description: "The last spec that reached Running and stayed ready, as JSON; the target of a rollback." }),
+      Type.String({
+        description: "The last spec that reached Running and stayed ready, as JSON; the target of a rollback.",
+      }),
     ),
     restoreFrom: Optional(
-      Type.String({ description: "Where the current deployment restores its state from (SABOT_RESTORE_FROM of the coordinator)." }),
+      Type.String({
+        description: "Where the current deployment restores its state from (SABOT_RESTORE_FROM of the coordinator).",
+      }),
     ),
     deployedAt: Optional(
-      Type.String({ format: "date-time", description: "When lastReconciledSpec was deployed; the readiness timeout counts from here." }),
+      Type.String({
+        format: "date-time",
+        description: "When lastReconciledSpec was deployed; the readiness timeout counts from here.",
+      }),
     ),
     lastSavepoint: Optional(
       Type.Object(
@@ -81,7 +96,10 @@ export const StreamJobStatus = Type.Object(
           time: Time,
           reason: Optional(Type.String({ description: "What it was taken for." })),
         },
-        { additionalProperties: false, description: "The last savepoint the operator took (suspend, upgrade, delete)." },
+        {
+          additionalProperties: false,
+          description: "The last savepoint the operator took (suspend, upgrade, delete).",
+        },
       ),
     ),
     upgrade: Optional(UpgradeStatus),
@@ -101,12 +119,14 @@ export const StreamJobStatus = Type.Object(
     ),
     webUrl: Optional(
       Type.String({
-        description: "The job's web UI: at spec.ingress's host when set, else the coordinator Service's ui port inside the cluster (`sabot ui <job>` port-forwards to it).",
+        description:
+          "The job's web UI: at spec.ingress's host when set, else the coordinator Service's ui port inside the cluster (`sabot ui <job>` port-forwards to it).",
       }),
     ),
     selector: Optional(
       Type.String({
-        description: "Label selector of the job's worker pods (the scale subresource's labelSelectorPath, for HPA and KEDA).",
+        description:
+          "Label selector of the job's worker pods (the scale subresource's labelSelectorPath, for HPA and KEDA).",
       }),
     ),
   },

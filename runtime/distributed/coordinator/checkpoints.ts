@@ -1,8 +1,8 @@
 import {
   applyRetention,
   assembleManifest,
-  checkpointDir,
   type CheckpointStorage,
+  checkpointDir,
   listCheckpoints,
   locateSnapshot,
   nextCheckpointId,
@@ -11,10 +11,10 @@ import {
   type SubtaskShare,
   writeManifest,
 } from "../../checkpoint/index.js";
-import type { Logger } from "../../log.js";
-import type { JobPlan } from "../../planner/plan.js";
 import type { CheckpointAck, CheckpointInfo, WorkerCommand } from "../../contract/rpc/messages.js";
 import { parseDuration } from "../../contract/spec/duration.js";
+import type { Logger } from "../../log.js";
+import type { JobPlan } from "../../planner/plan.js";
 
 const DEFAULT_TIMEOUT_MS = 10 * 60_000;
 const KEEP_INFOS = 50;
@@ -140,8 +140,10 @@ export class CheckpointCoordinator {
   /** Starts a savepoint (after the checkpoint in flight, if any); answers at once. */
   triggerSavepoint(stop: boolean): CheckpointInfo {
     if (!this.storage) throw new SavepointRefused("the job has no spec.checkpointing.storage to write savepoints to");
-    if (!this.host.canCheckpoint()) throw new SavepointRefused("the job is not running: a savepoint needs every subtask running");
-    if (this.queue.some((p) => p.stop) || this.current?.stop) throw new SavepointRefused("a stop-with-savepoint is already in progress");
+    if (!this.host.canCheckpoint())
+      throw new SavepointRefused("the job is not running: a savepoint needs every subtask running");
+    if (this.queue.some((p) => p.stop) || this.current?.stop)
+      throw new SavepointRefused("a stop-with-savepoint is already in progress");
     const p = this.newPending("savepoint", stop);
     this.queue.push(p);
     this.startNext();
@@ -182,7 +184,8 @@ export class CheckpointCoordinator {
       attempt: this.host.attempt(),
     };
     this.infos.set(id, info);
-    for (const old of [...this.infos.keys()].sort((a, b) => a - b).slice(0, Math.max(0, this.infos.size - KEEP_INFOS))) this.infos.delete(old);
+    for (const old of [...this.infos.keys()].sort((a, b) => a - b).slice(0, Math.max(0, this.infos.size - KEEP_INFOS)))
+      this.infos.delete(old);
     return { info, stop, acks: new Map(), timer: null, started: false };
   }
 
@@ -195,10 +198,18 @@ export class CheckpointCoordinator {
     p.started = true;
     p.info.attempt = this.host.attempt();
     p.info.triggeredAtMs = Date.now();
-    p.timer = setTimeout(() => this.fail(p, `took longer than checkpointing.timeout (${this.timeoutMs} ms)`), this.timeoutMs);
+    p.timer = setTimeout(
+      () => this.fail(p, `took longer than checkpointing.timeout (${this.timeoutMs} ms)`),
+      this.timeoutMs,
+    );
     this.log.info({ checkpoint: p.info.id, kind: p.info.kind, stop: p.stop }, "triggering checkpoint");
     this.host.broadcast({
-      triggerCheckpoint: { attempt: p.info.attempt, checkpointId: p.info.id, savepoint: p.info.kind === "savepoint", stop: p.stop },
+      triggerCheckpoint: {
+        attempt: p.info.attempt,
+        checkpointId: p.info.id,
+        savepoint: p.info.kind === "savepoint",
+        stop: p.stop,
+      },
     });
   }
 
@@ -241,7 +252,9 @@ export class CheckpointCoordinator {
     // Pruning follows every manifest, also one whose checkpoint was given up meanwhile (a timeout,
     // or the job ending): that manifest is consistent and counts as complete on storage.
     if (p.info.kind === "checkpoint")
-      applyRetention(this.storage!, this.job, this.retain).catch((err: unknown) => this.log.warn({ err }, "pruning old checkpoints failed"));
+      applyRetention(this.storage!, this.job, this.retain).catch((err: unknown) =>
+        this.log.warn({ err }, "pruning old checkpoints failed"),
+      );
     if (p.info.state !== "IN_PROGRESS") return;
     if (p.timer) clearTimeout(p.timer);
     p.info.state = "COMPLETED";
@@ -250,7 +263,10 @@ export class CheckpointCoordinator {
     this.completed++;
     this.lastCompleted = p.info;
     this.bound = Number.POSITIVE_INFINITY;
-    this.log.info({ checkpoint: p.info.id, kind: p.info.kind, bytes, ms: Math.round(p.info.durationMs), path: p.info.path }, "checkpoint completed");
+    this.log.info(
+      { checkpoint: p.info.id, kind: p.info.kind, bytes, ms: Math.round(p.info.durationMs), path: p.info.path },
+      "checkpoint completed",
+    );
     this.host.broadcast({ checkpointComplete: { attempt: p.info.attempt, checkpointId: p.info.id } });
     if (this.current === p) this.current = null;
     if (p.stop) this.host.stopSavepointDone({ ...p.info });
@@ -265,7 +281,8 @@ export class CheckpointCoordinator {
     p.info.durationMs = Date.now() - p.info.triggeredAtMs;
     this.failed++;
     this.log.warn({ checkpoint: p.info.id, kind: p.info.kind, reason }, "checkpoint failed; the job goes on");
-    if (notify && p.started) this.host.broadcast({ checkpointAborted: { attempt: p.info.attempt, checkpointId: p.info.id, reason } });
+    if (notify && p.started)
+      this.host.broadcast({ checkpointAborted: { attempt: p.info.attempt, checkpointId: p.info.id, reason } });
     if (this.current === p) this.current = null;
     if (p.stop) this.host.stopSavepointFailed({ ...p.info });
     if (notify) this.startNext();

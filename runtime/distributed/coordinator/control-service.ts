@@ -1,5 +1,5 @@
-import type { Logger } from "../../log.js";
 import { addControlService, type ControlHandlers, grpc, startServer, stopServer } from "../../contract/rpc/loader.js";
+import type { Logger } from "../../log.js";
 import { SavepointRefused } from "./checkpoints.js";
 import type { Coordinator } from "./coordinator.js";
 import type { WorkerEntry } from "./worker-entry.js";
@@ -60,7 +60,12 @@ export class ControlServer {
     if (!workerId || !address) return cb(fail(grpc.status.INVALID_ARGUMENT, "worker_id and address are required"));
     try {
       const w = c.register(workerId, address, pid);
-      cb(null, { jobName: c.manifest.name, session: w.session, heartbeatIntervalMs: c.config.heartbeatIntervalMs, heartbeatTimeoutMs: c.config.heartbeatTimeoutMs });
+      cb(null, {
+        jobName: c.manifest.name,
+        session: w.session,
+        heartbeatIntervalMs: c.config.heartbeatIntervalMs,
+        heartbeatTimeoutMs: c.config.heartbeatTimeoutMs,
+      });
     } catch (err) {
       cb(fail(grpc.status.FAILED_PRECONDITION, (err as Error).message));
     }
@@ -107,7 +112,12 @@ export class ControlServer {
     try {
       cb(null, this.coordinator.triggerSavepoint(call.request.stop, call.request.reason || "savepoint requested"));
     } catch (err) {
-      cb(fail(err instanceof SavepointRefused ? grpc.status.FAILED_PRECONDITION : grpc.status.INTERNAL, (err as Error).message));
+      cb(
+        fail(
+          err instanceof SavepointRefused ? grpc.status.FAILED_PRECONDITION : grpc.status.INTERNAL,
+          (err as Error).message,
+        ),
+      );
     }
   };
 
@@ -115,8 +125,19 @@ export class ControlServer {
   private readonly getCheckpoint: ControlHandlers["GetCheckpoint"] = (call, cb) => {
     const info = this.coordinator.checkpoints.info(call.request.id);
     if (info) return cb(null, info);
-    if (call.request.id !== 0) return cb(fail(grpc.status.NOT_FOUND, `no checkpoint ${call.request.id} is known to this coordinator`));
-    cb(null, { id: 0, kind: "", state: "NONE", path: "", bytes: 0, triggeredAtMs: 0, durationMs: 0, error: "", attempt: 0 });
+    if (call.request.id !== 0)
+      return cb(fail(grpc.status.NOT_FOUND, `no checkpoint ${call.request.id} is known to this coordinator`));
+    cb(null, {
+      id: 0,
+      kind: "",
+      state: "NONE",
+      path: "",
+      bytes: 0,
+      triggeredAtMs: 0,
+      durationMs: 0,
+      error: "",
+      attempt: 0,
+    });
   };
 
   private readonly cancelJob: ControlHandlers["CancelJob"] = (call, cb) => {

@@ -1,10 +1,7 @@
 import { randomUUID } from "node:crypto";
-import { log as rootLog, type Logger } from "../../log.js";
-import type { JobPlan } from "../../planner/plan.js";
-import { planManifest } from "../../planner/validate.js";
 import {
-  emptyMetrics,
   type CheckpointInfo,
+  emptyMetrics,
   type JobState,
   type JobStatus,
   type MetricsSummary,
@@ -13,8 +10,11 @@ import {
   type WorkerMetrics,
 } from "../../contract/rpc/messages.js";
 import { API_VERSION, type StreamJobManifest } from "../../contract/spec/manifest.js";
-import type { CoordinatorConfig } from "../config.js";
 import { buildExecutionGraph, type ExecutionGraph } from "../../engine/graph.js";
+import { type Logger, log as rootLog } from "../../log.js";
+import type { JobPlan } from "../../planner/plan.js";
+import { planManifest } from "../../planner/validate.js";
+import type { CoordinatorConfig } from "../config.js";
 import { CheckpointCoordinator } from "./checkpoints.js";
 import { RestartStrategy } from "./restart-strategy.js";
 import { jobStatus, metricsSummary } from "./status.js";
@@ -85,11 +85,18 @@ export class Coordinator {
     this.graph = buildExecutionGraph(this.plan);
     this.parallelism = config.parallelism ?? manifest.spec.parallelism ?? 1;
     if (this.parallelism > this.plan.maxParallelism)
-      throw new Error(`parallelism ${this.parallelism} exceeds maxParallelism ${this.plan.maxParallelism} (the number of key groups): raise spec.maxParallelism`);
+      throw new Error(
+        `parallelism ${this.parallelism} exceeds maxParallelism ${this.plan.maxParallelism} (the number of key groups): raise spec.maxParallelism`,
+      );
     this.slots = new Array<string | null>(this.parallelism).fill(null);
     this.restart = new RestartStrategy(manifest.spec.restartStrategy);
     this.log = (log ?? rootLog).child({ job: manifest.name, role: "coordinator" });
-    this.manifestJson = JSON.stringify({ apiVersion: API_VERSION, kind: "StreamJob", metadata: { name: manifest.name, namespace: manifest.namespace }, spec: manifest.spec });
+    this.manifestJson = JSON.stringify({
+      apiVersion: API_VERSION,
+      kind: "StreamJob",
+      metadata: { name: manifest.name, namespace: manifest.namespace },
+      spec: manifest.spec,
+    });
     const every = Math.max(50, Math.min(config.heartbeatIntervalMs, config.heartbeatTimeoutMs / 4));
     this.checker = setInterval(() => this.checkHeartbeats(), every);
     this.checker.unref();
@@ -108,7 +115,8 @@ export class Coordinator {
           this.stopSavepoint = info;
           this.maybeCommit();
         },
-        stopSavepointFailed: (info) => this.failAttempt(`the stop-with-savepoint ${info.id} failed (${info.error}); the job restarts`),
+        stopSavepointFailed: (info) =>
+          this.failAttempt(`the stop-with-savepoint ${info.id} failed (${info.error}); the job restarts`),
       },
       config.restoreFrom,
       this.log,
@@ -136,7 +144,18 @@ export class Coordinator {
     if (this.isTerminal) throw new Error(`job ${this.manifest.name} is ${this.state}`);
     const old = this.workers.get(workerId);
     if (old) this.drop(old, "registered again (its process restarted)");
-    const w: WorkerEntry = { id: workerId, address, pid, session: randomUUID(), subtask: -1, lastHeartbeat: Date.now(), task: "TASK_IDLE", commands: null, metrics: emptyMetrics(), leaving: false };
+    const w: WorkerEntry = {
+      id: workerId,
+      address,
+      pid,
+      session: randomUUID(),
+      subtask: -1,
+      lastHeartbeat: Date.now(),
+      task: "TASK_IDLE",
+      commands: null,
+      metrics: emptyMetrics(),
+      leaving: false,
+    };
     this.workers.set(workerId, w);
     this.log.info({ worker: workerId, address, pid }, "worker registered");
     return w;
@@ -162,7 +181,8 @@ export class Coordinator {
   private checkHeartbeats(): void {
     const now = Date.now();
     for (const w of [...this.workers.values()])
-      if (now - w.lastHeartbeat > this.config.heartbeatTimeoutMs) this.drop(w, `sent no heartbeat for ${now - w.lastHeartbeat} ms`);
+      if (now - w.lastHeartbeat > this.config.heartbeatTimeoutMs)
+        this.drop(w, `sent no heartbeat for ${now - w.lastHeartbeat} ms`);
   }
 
   /** Forgets a worker; if it ran a subtask of the active attempt, the attempt fails. */
@@ -193,7 +213,9 @@ export class Coordinator {
     if (this.state !== "WAITING_FOR_WORKERS" || this.backoff || !this.initialized) return;
     const ready = (w: WorkerEntry) => w.commands !== null && !w.leaving;
     if (!this.assigned) {
-      const candidates = [...this.workers.values()].filter(ready).sort((a, b) => a.id.localeCompare(b.id, "en", { numeric: true }));
+      const candidates = [...this.workers.values()]
+        .filter(ready)
+        .sort((a, b) => a.id.localeCompare(b.id, "en", { numeric: true }));
       if (candidates.length < this.parallelism) {
         this.message = `waiting for workers: ${candidates.length} of ${this.parallelism} registered`;
         return;
@@ -231,7 +253,16 @@ export class Coordinator {
         const peers = workers.map((w) => w.address);
         for (const w of workers) {
           w.task = "TASK_DEPLOYING";
-          this.send(w, { deploy: { attempt, subtask: w.subtask, parallelism: this.parallelism, peers, manifestJson: this.manifestJson, restoreFrom } });
+          this.send(w, {
+            deploy: {
+              attempt,
+              subtask: w.subtask,
+              parallelism: this.parallelism,
+              peers,
+              manifestJson: this.manifestJson,
+              restoreFrom,
+            },
+          });
         }
       },
       (err: unknown) => {
@@ -241,11 +272,19 @@ export class Coordinator {
     );
   }
 
-  onTaskState(w: WorkerEntry, attempt: number, state: TaskState, message: string, metrics: WorkerMetrics | null, restoreBelow = 0): void {
+  onTaskState(
+    w: WorkerEntry,
+    attempt: number,
+    state: TaskState,
+    message: string,
+    metrics: WorkerMetrics | null,
+    restoreBelow = 0,
+  ): void {
     if (metrics) w.metrics = metrics;
     if (attempt !== this.attempt || w.subtask < 0 || !ACTIVE.has(this.state)) return;
     w.task = state;
-    const all = (s: TaskState[]) => this.slotWorkers().length === this.parallelism && this.slotWorkers().every((x) => s.includes(x.task));
+    const all = (s: TaskState[]) =>
+      this.slotWorkers().length === this.parallelism && this.slotWorkers().every((x) => s.includes(x.task));
     switch (state) {
       case "TASK_FAILED":
         if (restoreBelow > 0) this.checkpoints.restoreBelow(restoreBelow);
@@ -306,7 +345,8 @@ export class Coordinator {
     }
     const kind = this.stopKind;
     this.stopKind = null;
-    if (kind === "user" || kind === "coordinator") return this.finish("STOPPED", `stopping failed (${reason}); offsets of this attempt were not committed`);
+    if (kind === "user" || kind === "coordinator")
+      return this.finish("STOPPED", `stopping failed (${reason}); offsets of this attempt were not committed`);
     const delay = this.restart.onFailure(ranMs);
     if (delay === null) return this.finish("FAILED", `${reason}; giving up after ${this.restart.maxRestarts} restarts`);
     const from = this.checkpoints.storage ? "restoring the latest checkpoint" : "replaying from committed offsets";
@@ -327,7 +367,11 @@ export class Coordinator {
    */
   requestStop(kind: StopKind, reason: string): void {
     if (this.isTerminal) return;
-    if ((this.state === "DEPLOYING" || this.state === "RUNNING") && this.checkpoints.exactlyOnce && (kind === "worker" || kind === "coordinator"))
+    if (
+      (this.state === "DEPLOYING" || this.state === "RUNNING") &&
+      this.checkpoints.exactlyOnce &&
+      (kind === "worker" || kind === "coordinator")
+    )
       return this.stopAtLastCheckpoint(kind, reason);
     if (this.state === "DEPLOYING" || this.state === "RUNNING") {
       this.stopKind = kind;
@@ -359,7 +403,8 @@ export class Coordinator {
       this.send(w, { cancel: { attempt: this.attempt, reason } });
       w.task = "TASK_IDLE";
     }
-    if (kind === "coordinator") return this.finish("STOPPED", `${left}; starting the job again restores that checkpoint`);
+    if (kind === "coordinator")
+      return this.finish("STOPPED", `${left}; starting the job again restores that checkpoint`);
     this.setState("WAITING_FOR_WORKERS", `${left}; restarts from that checkpoint when the worker is replaced`);
     this.maybeDeploy();
   }
@@ -385,7 +430,8 @@ export class Coordinator {
   /** Immediate: cancel every task; nothing is committed. */
   cancel(reason: string): void {
     if (this.isTerminal) return;
-    if (ACTIVE.has(this.state)) for (const w of this.slotWorkers()) this.send(w, { cancel: { attempt: this.attempt, reason } });
+    if (ACTIVE.has(this.state))
+      for (const w of this.slotWorkers()) this.send(w, { cancel: { attempt: this.attempt, reason } });
     this.finish("CANCELED", reason);
   }
 

@@ -1,10 +1,10 @@
 import { Registry } from "prom-client";
-import { log as rootLog, type Logger } from "../../log.js";
+import type { JobStatus } from "../../contract/rpc/messages.js";
+import type { StreamJobManifest } from "../../contract/spec/manifest.js";
+import { type Logger, log as rootLog } from "../../log.js";
 import { type MetricsServer, startMetricsServer } from "../../metrics/server.js";
 import { actionPolicyFromEnv, createApi, type WebApi } from "../../metrics/web/api.js";
 import { staticRoute } from "../../metrics/web/static-files.js";
-import type { JobStatus } from "../../contract/rpc/messages.js";
-import type { StreamJobManifest } from "../../contract/spec/manifest.js";
 import type { CoordinatorConfig } from "../config.js";
 import { ControlServer } from "./control-service.js";
 import { Coordinator } from "./coordinator.js";
@@ -25,7 +25,11 @@ export class CoordinatorService {
     return this.web ? `http://${this.address.slice(0, this.address.lastIndexOf(":"))}:${this.web.server.port}/` : null;
   }
 
-  static async start(manifest: StreamJobManifest, config: CoordinatorConfig, log: Logger = rootLog): Promise<CoordinatorService> {
+  static async start(
+    manifest: StreamJobManifest,
+    config: CoordinatorConfig,
+    log: Logger = rootLog,
+  ): Promise<CoordinatorService> {
     const coordinator = new Coordinator(manifest, config, log);
     await coordinator.init();
     const control = new ControlServer(coordinator, log.child({ job: manifest.name, role: "coordinator" }));

@@ -1,6 +1,6 @@
 import { emptyMetrics, type JobState, type JobStatus, type MetricsSummary } from "../../contract/rpc/messages.js";
-import type { WorkerEntry } from "./worker-entry.js";
 import type { RestartStrategy } from "./restart-strategy.js";
+import type { WorkerEntry } from "./worker-entry.js";
 
 /** What GetJobStatus reports. */
 export function jobStatus(j: {
@@ -32,7 +32,14 @@ export function jobStatus(j: {
     parallelism: j.parallelism,
     maxParallelism: j.maxParallelism,
     message: j.message,
-    workers: j.workers.map((w) => ({ workerId: w.id, address: w.address, subtask: w.subtask, pid: w.pid, state: w.task, lastHeartbeatAgeMs: now - w.lastHeartbeat })),
+    workers: j.workers.map((w) => ({
+      workerId: w.id,
+      address: w.address,
+      subtask: w.subtask,
+      pid: w.pid,
+      state: w.task,
+      lastHeartbeatAgeMs: now - w.lastHeartbeat,
+    })),
     vertices: j.vertices.map((name) => ({ name, parallelism: j.parallelism })),
     stateSinceMs: j.stateSince,
     lastRunMs: j.lastRunMs,

@@ -17,6 +17,8 @@ export function decodeBatch(bytes: Uint8Array, schema: Schema): RecordBatch {
   if (batches.length !== 1) throw new Error(`an exchange frame held ${batches.length} record batches, expected 1`);
   const b = batches[0];
   if (b.numCols !== schema.fields.length)
-    throw new Error(`an exchange frame has ${b.numCols} columns, the stream ${schema.fields.length}: workers run different job versions`);
+    throw new Error(
+      `an exchange frame has ${b.numCols} columns, the stream ${schema.fields.length}: workers run different job versions`,
+    );
   return makeBatch(schema, columnsOf(b), b.numRows);
 }

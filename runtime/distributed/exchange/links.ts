@@ -1,9 +1,9 @@
 import type { RecordBatch } from "apache-arrow";
 import { grpc, openExchangeStream } from "../../contract/rpc/loader.js";
 import type { ExchangeFrame, ExchangeHello, ExchangeRequest } from "../../contract/rpc/messages.js";
+import type { Barrier } from "../../engine/exchange-ports.js";
 import { decodeBatch, encodeBatch } from "./codec.js";
 import type { Inbox } from "./inbound.js";
-import type { Barrier } from "../../engine/exchange-ports.js";
 import type { Link, OutboundChannel } from "./outbound.js";
 
 /**
@@ -77,7 +77,8 @@ export class ServedLink implements Link {
     this.closed = true;
     this.ready = false;
     // Once every edge has ended, the receiver may close as it likes.
-    if (this.endsSent < this.edgeCount) this.onError(new Error(`the exchange connection to subtask ${this.toSubtask} broke: ${reason}`));
+    if (this.endsSent < this.edgeCount)
+      this.onError(new Error(`the exchange connection to subtask ${this.toSubtask} broke: ${reason}`));
   }
 
   sendData(edge: number, batch: RecordBatch): void {
@@ -140,7 +141,8 @@ export class InboundConnection {
     });
     call.on("error", (err: Error) => this.fail(err.message));
     call.on("end", () => {
-      if (this.ended.size < this.inbox.receivers.size) this.fail("the sender closed the stream before ending every edge");
+      if (this.ended.size < this.inbox.receivers.size)
+        this.fail("the sender closed the stream before ending every edge");
     });
     call.write({ hello: this.hello });
     for (const edge of this.inbox.receivers.keys()) call.write({ credit: { edge, credits: this.inbox.credits } });
@@ -152,7 +154,12 @@ export class InboundConnection {
       const { edge, ipc } = f.data;
       const r = this.inbox.receivers.get(edge);
       if (!r) throw new Error(`unknown edge ${edge}: workers run different job versions`);
-      this.inbox.deliver(edge, { kind: "batch", from, batch: decodeBatch(ipc, r.schema), grant: () => this.grant(edge) });
+      this.inbox.deliver(edge, {
+        kind: "batch",
+        from,
+        batch: decodeBatch(ipc, r.schema),
+        grant: () => this.grant(edge),
+      });
     } else if ("watermark" in f && f.frame === "watermark") {
       this.inbox.deliver(f.watermark.edge, { kind: "watermark", from, watermark: f.watermark.watermark });
     } else if ("barrier" in f && f.frame === "barrier") {

@@ -13,7 +13,11 @@ export interface Link {
   sendBarrier(edge: number, barrier: Barrier): void;
 }
 
-type Item = { kind: "batch"; batch: RecordBatch } | { kind: "watermark"; watermark: number } | { kind: "end" } | { kind: "barrier"; barrier: Barrier };
+type Item =
+  | { kind: "batch"; batch: RecordBatch }
+  | { kind: "watermark"; watermark: number }
+  | { kind: "end" }
+  | { kind: "barrier"; barrier: Barrier };
 
 /**
  * One edge's channel to one receiving subtask, with credit-based flow control: a data frame may

@@ -1,9 +1,9 @@
 import type { Data, RecordBatch, Schema } from "apache-arrow";
+import type { Partitioning } from "../../engine/graph.js";
 import { hashRows, subtaskForKeyGroup } from "../../kernels/hash.js";
+import { takeBatch } from "../../kernels/take.js";
 import { hashColumns } from "../../operators/join/keys.js";
 import { columnsOf } from "../../types/column.js";
-import { takeBatch } from "../../kernels/take.js";
-import type { Partitioning } from "../../engine/graph.js";
 
 /**
  * Splits each batch by the subtask that owns its rows: key group = hash % maxParallelism (the same
@@ -23,7 +23,10 @@ export class Partitioner {
     if (partitioning.kind === "hash") {
       this.keyIndexes = partitioning.columns.map((c) => {
         const i = schema.fields.findIndex((f) => f.name === c);
-        if (i < 0) throw new Error(`exchange key column "${c}" is not in the stream (columns: ${schema.fields.map((f) => f.name).join(", ")})`);
+        if (i < 0)
+          throw new Error(
+            `exchange key column "${c}" is not in the stream (columns: ${schema.fields.map((f) => f.name).join(", ")})`,
+          );
         return i;
       });
     } else this.keyIndexes = [];

@@ -1,6 +1,6 @@
-import type { Logger } from "../../log.js";
 import { type ExchangeHandlers, grpc } from "../../contract/rpc/loader.js";
 import type { ExchangeFrame, ExchangeRequest } from "../../contract/rpc/messages.js";
+import type { Logger } from "../../log.js";
 import type { ServedLink } from "./links.js";
 
 type Call = grpc.ServerDuplexStream<ExchangeRequest, ExchangeFrame>;
@@ -80,7 +80,8 @@ export class ExchangeServer {
       const h = req.hello;
       void this.outboxFor(h.jobName, h.attempt).then((ob) => {
         if (gone) return;
-        if (!ob) return refuse(grpc.status.FAILED_PRECONDITION, `attempt ${h.attempt} of ${h.jobName} is not running here`);
+        if (!ob)
+          return refuse(grpc.status.FAILED_PRECONDITION, `attempt ${h.attempt} of ${h.jobName} is not running here`);
         const l = ob.links.get(h.toSubtask);
         if (!l) return refuse(grpc.status.NOT_FOUND, `no data for subtask ${h.toSubtask} in attempt ${h.attempt}`);
         if (!l.attach(call)) return refuse(grpc.status.ALREADY_EXISTS, `subtask ${h.toSubtask} is already connected`);

@@ -1,7 +1,7 @@
-import type { Dataflow } from "../../engine/dataflow.js";
 import { exchangeClient, type grpc } from "../../contract/rpc/loader.js";
-import type { ExecutionGraph, Outputs } from "../../engine/graph.js";
+import type { Dataflow } from "../../engine/dataflow.js";
 import type { InputHooks, TaskExchanges } from "../../engine/exchange-ports.js";
+import type { ExecutionGraph, Outputs } from "../../engine/graph.js";
 import { ExchangeReceiver, Inbox } from "../exchange/inbound.js";
 import { InboundConnection, LocalLink, ServedLink } from "../exchange/links.js";
 import { ExchangeSender, type Link, OutboundChannel } from "../exchange/outbound.js";
@@ -48,7 +48,10 @@ export class SubtaskExchanges implements TaskExchanges {
       const target = plan.operators.find((o) => o.id === edge.target)!;
       const schema = plan.streams.get(edge.stream)!.schema;
       const port = flow.inputPort(edge.target, edge.input);
-      this.receivers.set(edge.id, new ExchangeReceiver(edge.id, schema, parallelism, port, hooks(graph.outputsOf(target.output))));
+      this.receivers.set(
+        edge.id,
+        new ExchangeReceiver(edge.id, schema, parallelism, port, hooks(graph.outputsOf(target.output))),
+      );
     }
     this.inbox = new Inbox(s.jobName, s.attempt, this.receivers, s.credits, fail);
     const channels: OutboundChannel[][] = graph.edges.map(() => []);
@@ -62,7 +65,12 @@ export class SubtaskExchanges implements TaskExchanges {
     this.senders = graph.edges.map((edge) => {
       const chans = links.map((link) => new OutboundChannel(edge.id, link, s.channelBufferRows));
       channels[edge.id] = chans;
-      const partitioner = new Partitioner(edge.partitioning, plan.streams.get(edge.stream)!.schema, parallelism, s.maxParallelism);
+      const partitioner = new Partitioner(
+        edge.partitioning,
+        plan.streams.get(edge.stream)!.schema,
+        parallelism,
+        s.maxParallelism,
+      );
       const sender = new ExchangeSender(edge.id, partitioner, chans, s.frameRows);
       flow.connect(edge.stream, sender);
       chans[s.subtask].grant(s.credits);
@@ -75,7 +83,16 @@ export class SubtaskExchanges implements TaskExchanges {
       if (from === s.subtask) return;
       const client = exchangeClient(address);
       this.clients.push(client);
-      this.inbound.push(new InboundConnection(client, address, { jobName: s.jobName, attempt: s.attempt, toSubtask: s.subtask }, from, this.inbox, fail));
+      this.inbound.push(
+        new InboundConnection(
+          client,
+          address,
+          { jobName: s.jobName, attempt: s.attempt, toSubtask: s.subtask },
+          from,
+          this.inbox,
+          fail,
+        ),
+      );
     });
   }
 

@@ -1,13 +1,13 @@
 import { openCheckpointStorage } from "../../checkpoint/index.js";
 import type { ConnectorContext, Sink, SourcePosition } from "../../connectors/connector.js";
+import type { TriggerCheckpoint, WorkerMetrics } from "../../contract/rpc/messages.js";
 import { buildExecutionGraph } from "../../engine/graph.js";
+import { Task } from "../../engine/task.js";
 import type { SubtaskAck } from "../../engine/task-checkpoints.js";
 import { restoreTask } from "../../engine/task-restore.js";
-import { Task } from "../../engine/task.js";
 import type { Logger } from "../../log.js";
 import type { EngineMetrics } from "../../metrics/metrics.js";
 import type { JobPlan, SinkNode } from "../../planner/plan.js";
-import type { TriggerCheckpoint, WorkerMetrics } from "../../contract/rpc/messages.js";
 import type { ExchangeServer } from "../exchange/server.js";
 import { SubtaskExchanges } from "./exchanges.js";
 
@@ -61,7 +61,16 @@ export class SubtaskRun {
   ) {
     const { plan, subtask, parallelism, peers, attempt, jobName } = deployment;
     const graph = buildExecutionGraph(plan);
-    const settings = { jobName, attempt, subtask, peers, maxParallelism: plan.maxParallelism, credits: opts.credits, channelBufferRows: opts.channelBufferRows, frameRows: opts.frameRows };
+    const settings = {
+      jobName,
+      attempt,
+      subtask,
+      peers,
+      maxParallelism: plan.maxParallelism,
+      credits: opts.credits,
+      channelBufferRows: opts.channelBufferRows,
+      frameRows: opts.frameRows,
+    };
     this.task = new Task({
       plan,
       graph,
@@ -75,7 +84,8 @@ export class SubtaskRun {
     });
     const url = plan.spec.checkpointing?.storage;
     const storage = url ? openCheckpointStorage(url) : null;
-    if (storage) this.task.enableCheckpoints({ storage: () => storage, ack: (a) => opts.ack?.(a), storesPreparedOutput: true });
+    if (storage)
+      this.task.enableCheckpoints({ storage: () => storage, ack: (a) => opts.ack?.(a), storesPreparedOutput: true });
   }
 
   /** Whether the sinks commit with checkpoints (two-phase), as the connectors are told. */
@@ -100,7 +110,10 @@ export class SubtaskRun {
     this.throwIfCancelled();
     task.checkpoints?.markFinished();
     const { attempt, subtask } = this.deployment;
-    this.opts.log.info({ attempt, subtask, recordsIn: task.meter.recordsIn, recordsOut: task.meter.recordsOut }, "subtask drained");
+    this.opts.log.info(
+      { attempt, subtask, recordsIn: task.meter.recordsIn, recordsOut: task.meter.recordsOut },
+      "subtask drained",
+    );
   }
 
   private throwIfCancelled(): void {
@@ -109,7 +122,12 @@ export class SubtaskRun {
 
   triggerCheckpoint(t: TriggerCheckpoint): void {
     if (!this.task.checkpoints) {
-      this.opts.ack?.({ checkpointId: t.checkpointId, error: "the job has no spec.checkpointing.storage", state: {}, sources: {} });
+      this.opts.ack?.({
+        checkpointId: t.checkpointId,
+        error: "the job has no spec.checkpointing.storage",
+        state: {},
+        sources: {},
+      });
       return;
     }
     this.task.checkpoints.trigger(t);

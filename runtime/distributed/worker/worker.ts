@@ -1,13 +1,19 @@
-import { log as rootLog, type Logger } from "../../log.js";
-import { EngineMetrics } from "../../metrics/metrics.js";
-import { planManifest } from "../../planner/validate.js";
-import { parseManifest } from "../../contract/spec/manifest.js";
 import { addExchangeService, ControlClient, grpc, startServer, stopServer } from "../../contract/rpc/loader.js";
-import { emptyMetrics, type Deploy, type TaskState, type WorkerCommand, type WorkerMetrics } from "../../contract/rpc/messages.js";
-import type { WorkerConfig } from "../config.js";
-import { ExchangeServer } from "../exchange/server.js";
+import {
+  type Deploy,
+  emptyMetrics,
+  type TaskState,
+  type WorkerCommand,
+  type WorkerMetrics,
+} from "../../contract/rpc/messages.js";
+import { parseManifest } from "../../contract/spec/manifest.js";
 import type { SubtaskAck } from "../../engine/task-checkpoints.js";
 import { RestoreBoundError } from "../../engine/task-restore.js";
+import { type Logger, log as rootLog } from "../../log.js";
+import { EngineMetrics } from "../../metrics/metrics.js";
+import { planManifest } from "../../planner/validate.js";
+import type { WorkerConfig } from "../config.js";
+import { ExchangeServer } from "../exchange/server.js";
 import { CancelledError, SubtaskRun, type SubtaskRunOptions } from "./subtask-run.js";
 
 export interface WorkerOptions {
@@ -60,7 +66,9 @@ export class Worker {
   }
 
   async start(): Promise<void> {
-    const { server, port } = await startServer(this.config.bindAddress, this.config.port, (s) => addExchangeService(s, this.exchange.handlers));
+    const { server, port } = await startServer(this.config.bindAddress, this.config.port, (s) =>
+      addExchangeService(s, this.exchange.handlers),
+    );
     this.server = server;
     this.address = this.config.advertisedAddress ?? `${this.config.bindAddress}:${port}`;
     this.log.info({ address: this.address, coordinator: this.config.coordinatorAddress }, "worker exchange listening");
@@ -72,7 +80,10 @@ export class Worker {
     const deadline = Date.now() + this.config.coordinatorTimeoutMs;
     for (let attempt = 0; ; attempt++) {
       try {
-        const res = await this.control.registerWorker({ workerId: this.config.workerId, address: this.address, pid: process.pid }, 3000);
+        const res = await this.control.registerWorker(
+          { workerId: this.config.workerId, address: this.address, pid: process.pid },
+          3000,
+        );
         if (this.session !== "") this.exchange.reset();
         this.session = res.session;
         this.heartbeatMs = res.heartbeatIntervalMs;
@@ -84,7 +95,10 @@ export class Worker {
         const e = err as Error & { code?: number };
         // The job is over (FINISHED, STOPPED, ...): nothing left to run here.
         if (e.code === grpcStatus.FAILED_PRECONDITION) return this.jobOver(e.message);
-        if (Date.now() > deadline) throw new Error(`cannot register with the coordinator at ${this.config.coordinatorAddress}: ${e.message}`, { cause: err });
+        if (Date.now() > deadline)
+          throw new Error(`cannot register with the coordinator at ${this.config.coordinatorAddress}: ${e.message}`, {
+            cause: err,
+          });
         this.log.debug({ err: e.message }, "coordinator not reachable yet");
         await sleep(Math.min(2000, 100 * 2 ** attempt));
       }
@@ -100,7 +114,9 @@ export class Worker {
     stream.on("data", (cmd: WorkerCommand) => {
       // The coordinator closes the stream right after a shutdown: that is not a lost coordinator.
       if (cmd.command === "shutdown") this.shutdownRequested = true;
-      this.chain = this.chain.then(() => this.handle(cmd)).catch((err: unknown) => this.log.error({ err }, "handling a command failed"));
+      this.chain = this.chain
+        .then(() => this.handle(cmd))
+        .catch((err: unknown) => this.log.error({ err }, "handling a command failed"));
     });
     const lost = (why: string) => {
       if (this.commands !== stream) return;
@@ -146,7 +162,11 @@ export class Worker {
         this.log.error({ err }, "committing source offsets failed");
         this.run = null;
         await run.cancel("commit failed");
-        return this.report(cmd.commit.attempt, "TASK_FAILED", `committing source offsets failed: ${(err as Error).message}`);
+        return this.report(
+          cmd.commit.attempt,
+          "TASK_FAILED",
+          `committing source offsets failed: ${(err as Error).message}`,
+        );
       }
       this.lastMetrics = run.summary();
       this.run = null;
@@ -171,7 +191,8 @@ export class Worker {
         run.fail(new Error(`committing checkpoint ${checkpointId} failed: ${(err as Error).message}`, { cause: err }));
       }
     } else if ("checkpointAborted" in cmd && cmd.command === "checkpointAborted") {
-      if (run?.deployment.attempt === cmd.checkpointAborted.attempt) run.checkpointAborted(cmd.checkpointAborted.checkpointId);
+      if (run?.deployment.attempt === cmd.checkpointAborted.attempt)
+        run.checkpointAborted(cmd.checkpointAborted.checkpointId);
     } else if ("shutdown" in cmd && cmd.command === "shutdown") {
       if (run) await run.cancel(`shutdown: ${cmd.shutdown.reason}`);
       this.jobOver(`coordinator: ${cmd.shutdown.reason}`);
@@ -192,7 +213,15 @@ export class Worker {
       const manifest = parseManifest(d.manifestJson, "deployed manifest");
       const plan = planManifest(manifest);
       run = new SubtaskRun(
-        { jobName: manifest.name, attempt: d.attempt, subtask: d.subtask, parallelism: d.parallelism, peers: d.peers, plan, restoreFrom: d.restoreFrom },
+        {
+          jobName: manifest.name,
+          attempt: d.attempt,
+          subtask: d.subtask,
+          parallelism: d.parallelism,
+          peers: d.peers,
+          plan,
+          restoreFrom: d.restoreFrom,
+        },
         {
           metrics: this.metrics,
           log,
@@ -222,7 +251,12 @@ export class Worker {
           if (this.run === run) this.run = null;
           const teardown = run.cancel("failed");
           this.teardown = this.teardown.then(() => teardown);
-          await this.report(d.attempt, "TASK_FAILED", (err as Error).message, err instanceof RestoreBoundError ? err.below : 0);
+          await this.report(
+            d.attempt,
+            "TASK_FAILED",
+            (err as Error).message,
+            err instanceof RestoreBoundError ? err.below : 0,
+          );
         },
       )
       .catch((err: unknown) => log.error({ err }, "reporting a task state failed"));
@@ -250,7 +284,10 @@ export class Worker {
     const metrics = this.run?.summary() ?? this.lastMetrics;
     for (let i = 0; i < 3; i++) {
       try {
-        await this.control.reportTaskState({ workerId: this.config.workerId, session: this.session, attempt, state, message, metrics, restoreBelow }, 3000);
+        await this.control.reportTaskState(
+          { workerId: this.config.workerId, session: this.session, attempt, state, message, metrics, restoreBelow },
+          3000,
+        );
         return;
       } catch (err) {
         this.log.warn({ err: (err as Error).message, state }, "reporting a task state failed");
@@ -281,7 +318,10 @@ export class Worker {
     this.log.info({ running: run !== null }, "terminating");
     if (!run) return this.exit(0, "terminated while idle");
     this.leave(run);
-    setTimeout(() => this.exit(1, `not stopped within ${this.config.shutdownTimeoutMs} ms`), this.config.shutdownTimeoutMs).unref();
+    setTimeout(
+      () => this.exit(1, `not stopped within ${this.config.shutdownTimeoutMs} ms`),
+      this.config.shutdownTimeoutMs,
+    ).unref();
   }
 
   /**

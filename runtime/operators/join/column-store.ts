@@ -116,7 +116,9 @@ export class ColumnStore {
     const n = this.rows;
     const type = c.field.type;
     const validity =
-      c.validity && c.nullCount > 0 ? { nullBitmap: c.validity.subarray(0, (n + 7) >> 3), nullCount: c.nullCount } : { nullCount: 0 };
+      c.validity && c.nullCount > 0
+        ? { nullBitmap: c.validity.subarray(0, (n + 7) >> 3), nullCount: c.nullCount }
+        : { nullCount: 0 };
     switch (c.kind) {
       case "i32":
         return makeData({ type, length: n, data: c.i32.subarray(0, n), ...validity });

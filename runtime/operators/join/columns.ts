@@ -1,6 +1,15 @@
-import { type Data, DataType, makeData, makeVector, type RecordBatch, TimestampMillisecond, Utf8, type Vector } from "apache-arrow";
-import { columnsOf, packValidity, validityBytes } from "../../types/column.js";
+import {
+  type Data,
+  DataType,
+  makeData,
+  makeVector,
+  type RecordBatch,
+  TimestampMillisecond,
+  Utf8,
+  type Vector,
+} from "apache-arrow";
 import { takeData } from "../../kernels/take.js";
+import { columnsOf, packValidity, validityBytes } from "../../types/column.js";
 
 /**
  * Column helpers the joins need beyond runtime/types: copies of sliced columns, all-null and
@@ -22,7 +31,8 @@ function unslice(col: Data): Data {
   const n = col.length;
   const valid = validityBytes(col);
   const nulls = valid ? packValidity(valid, n) : null;
-  const validity = nulls && nulls.nullCount > 0 ? { nullBitmap: nulls.bitmap, nullCount: nulls.nullCount } : { nullCount: 0 };
+  const validity =
+    nulls && nulls.nullCount > 0 ? { nullBitmap: nulls.bitmap, nullCount: nulls.nullCount } : { nullCount: 0 };
   const t = col.type;
   if (DataType.isUtf8(t)) {
     const off = col.valueOffsets as Int32Array;
@@ -40,7 +50,8 @@ function unslice(col: Data): Data {
   }
   const values = (col.values as Int32Array).slice(0, n);
   // makeData's overloads are per concrete type; here the type is only known at run time (`never`).
-  if (DataType.isDictionary(t)) return makeData({ type: t, length: n, data: values, dictionary: col.dictionary, ...validity });
+  if (DataType.isDictionary(t))
+    return makeData({ type: t, length: n, data: values, dictionary: col.dictionary, ...validity });
   return makeData({ type: t as DataType<never>, length: n, data: values as never, ...validity });
 }
 
@@ -49,7 +60,13 @@ export function nullColumn(type: DataType, n: number, dictionary?: Vector): Data
   const nullBitmap = new Uint8Array(((n + 63) >> 6) << 3);
   const validity = n > 0 ? { nullBitmap, nullCount: n } : { nullCount: 0 };
   if (DataType.isUtf8(type))
-    return makeData({ type: type as Utf8, length: n, valueOffsets: new Int32Array(n + 1), data: new Uint8Array(0), ...validity });
+    return makeData({
+      type: type as Utf8,
+      length: n,
+      valueOffsets: new Int32Array(n + 1),
+      data: new Uint8Array(0),
+      ...validity,
+    });
   if (DataType.isBool(type)) return makeData({ type, length: n, data: new Uint8Array(nullBitmap.length), ...validity });
   if (DataType.isDictionary(type)) {
     const dict = dictionary ?? emptyDictionary();
@@ -88,7 +105,7 @@ export function takeOrNull(col: Data, indices: Int32Array, count: number): Data 
   if (misses === 0) return takeData(col, indices, count);
   if (misses === count || col.length === 0) return nullColumn(col.type, count, col.dictionary);
   const safe = new Int32Array(count);
-  for (let i = 0; i < count; i++) safe[i] = indices[i] < 0 ? 0 : indices[i];
+  for (let i = 0; i < count; i++) safe[i] = Math.max(indices[i], 0);
   const taken = takeData(col, safe, count);
   const valid = validityBytes(taken) ?? new Uint8Array(count).fill(1);
   for (let i = 0; i < count; i++) if (indices[i] < 0) valid[i] = 0;

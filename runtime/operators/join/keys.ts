@@ -26,7 +26,8 @@ function is64(t: DataType): boolean {
 export function keyFields(op: string, side: string, fields: Field[], names: string[]): number[] {
   return names.map((k) => {
     const i = fields.findIndex((f) => f.name === k);
-    if (i < 0) throw new JoinConfigError(op, `${side} has no column "${k}" (columns: ${fields.map((f) => f.name).join(", ")})`);
+    if (i < 0)
+      throw new JoinConfigError(op, `${side} has no column "${k}" (columns: ${fields.map((f) => f.name).join(", ")})`);
     return i;
   });
 }
@@ -34,7 +35,10 @@ export function keyFields(op: string, side: string, fields: Field[], names: stri
 /** Throws unless every key column pair can be compared. */
 export function checkKeyTypes(op: string, left: Field[], right: Field[]): void {
   if (left.length !== right.length)
-    throw new JoinConfigError(op, `the two key lists differ in length (${left.length} vs ${right.length}): pair every left key with one right key`);
+    throw new JoinConfigError(
+      op,
+      `the two key lists differ in length (${left.length} vs ${right.length}): pair every left key with one right key`,
+    );
   for (let i = 0; i < left.length; i++) {
     const a = keyFamily(left[i].type);
     const b = keyFamily(right[i].type);

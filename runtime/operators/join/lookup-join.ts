@@ -1,9 +1,9 @@
 import { type Data, type Field, type RecordBatch, Schema } from "apache-arrow";
 import { hashRows } from "../../kernels/hash.js";
-import { makeBatch, validityBytes } from "../../types/column.js";
 import { takeData } from "../../kernels/take.js";
-import type { Operator, OperatorSnapshot, GatheredSnapshot } from "../operator.js";
+import { makeBatch, validityBytes } from "../../types/column.js";
 import type { StreamInfo } from "../../types/stream-info.js";
+import type { GatheredSnapshot, Operator, OperatorSnapshot } from "../operator.js";
 import { nullColumn, takeOrNull, unslicedColumns } from "./columns.js";
 import { JoinConfigError } from "./errors.js";
 import { checkKeyTypes, declaredWidths, hashColumns, keyEquals, keyFields } from "./keys.js";
@@ -60,18 +60,30 @@ export class LookupJoinOperator implements Operator {
     this.keyIndex = keyFields(o.name, "the stream", sf, o.key);
     const tableKey = keyFields(o.name, `table ${o.tableName}`, tf, o.tableKey);
     const tableKeyFields = tableKey.map((i) => tf[i]);
-    checkKeyTypes(o.name, this.keyIndex.map((i) => sf[i]), tableKeyFields);
+    checkKeyTypes(
+      o.name,
+      this.keyIndex.map((i) => sf[i]),
+      tableKeyFields,
+    );
     this.widths = declaredWidths(tableKeyFields);
     this.valueIndex = tf.map((_, i) => i).filter((i) => !tableKey.includes(i));
     this.table = new LookupTable(tf, tableKey);
-    const fields = joinedFields(o.name, sf, this.valueIndex.map((i) => tf[i]), o.tableName, { rightNullable: !this.inner });
+    const fields = joinedFields(
+      o.name,
+      sf,
+      this.valueIndex.map((i) => tf[i]),
+      o.tableName,
+      { rightNullable: !this.inner },
+    );
     this.output = { schema: new Schema(fields), timeField: o.input.timeField, keys: o.input.keys };
   }
 
   processBatch(batch: RecordBatch, input: number): RecordBatch[] {
     if (input === 1) {
       if (batch.numCols !== this.table.fields.length)
-        throw new Error(`${this.name}: table batch has ${batch.numCols} columns, the table schema ${this.table.fields.length}`);
+        throw new Error(
+          `${this.name}: table batch has ${batch.numCols} columns, the table schema ${this.table.fields.length}`,
+        );
       this.table.apply(unslicedColumns(batch), batch.numRows);
       return [];
     }
@@ -82,15 +94,40 @@ export class LookupJoinOperator implements Operator {
     const tableCols = this.table.columns();
     if (this.table.size === 0) {
       if (this.inner) return [];
-      return [this.emit(cols, this.valueIndex.map((i) => nullColumn(tableCols[i].type, n, tableCols[i].dictionary)), n)];
+      return [
+        this.emit(
+          cols,
+          this.valueIndex.map((i) => nullColumn(tableCols[i].type, n, tableCols[i].dictionary)),
+          n,
+        ),
+      ];
     }
     const keyCols = this.keyIndex.map((k) => cols[k]);
-    const slots = this.table.lookup(this.streamKeyHashes(cols, n), keyValidity(keyCols, n), n, keyEquals(keyCols, this.table.keyColumns()));
-    if (!this.inner) return [this.emit(cols, this.valueIndex.map((i) => takeOrNull(tableCols[i], slots, n)), n)];
+    const slots = this.table.lookup(
+      this.streamKeyHashes(cols, n),
+      keyValidity(keyCols, n),
+      n,
+      keyEquals(keyCols, this.table.keyColumns()),
+    );
+    if (!this.inner)
+      return [
+        this.emit(
+          cols,
+          this.valueIndex.map((i) => takeOrNull(tableCols[i], slots, n)),
+          n,
+        ),
+      ];
     let m = 0;
     for (let i = 0; i < n; i++) if (slots[i] >= 0) m++;
     if (m === 0) return [];
-    if (m === n) return [this.emit(cols, this.valueIndex.map((i) => takeData(tableCols[i], slots, n)), n)];
+    if (m === n)
+      return [
+        this.emit(
+          cols,
+          this.valueIndex.map((i) => takeData(tableCols[i], slots, n)),
+          n,
+        ),
+      ];
     const rows = new Int32Array(m);
     const hits = new Int32Array(m);
     for (let i = 0, k = 0; i < n; i++) {
@@ -99,12 +136,24 @@ export class LookupJoinOperator implements Operator {
       hits[k++] = slots[i];
     }
     const streamCols = cols.map((c) => takeData(c, rows, m));
-    return [this.emit(streamCols, this.valueIndex.map((i) => takeData(tableCols[i], hits, m)), m)];
+    return [
+      this.emit(
+        streamCols,
+        this.valueIndex.map((i) => takeData(tableCols[i], hits, m)),
+        m,
+      ),
+    ];
   }
 
   /** Hashes of stream keys that equal the table's hashes of the same key values. */
   streamKeyHashes(cols: Data[], n: number): Uint32Array {
-    return hashRows(hashColumns(this.keyIndex.map((k) => cols[k]), this.widths), n);
+    return hashRows(
+      hashColumns(
+        this.keyIndex.map((k) => cols[k]),
+        this.widths,
+      ),
+      n,
+    );
   }
 
   private emit(streamCols: Data[], tableCols: Data[], n: number): RecordBatch {

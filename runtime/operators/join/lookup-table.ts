@@ -1,7 +1,7 @@
 import { type Data, type Field, type RecordBatch, Schema } from "apache-arrow";
 import { hashRows, keyGroups } from "../../kernels/hash.js";
-import { makeBatch, validityBytes } from "../../types/column.js";
 import { takeData } from "../../kernels/take.js";
+import { makeBatch, validityBytes } from "../../types/column.js";
 import { ColumnStore } from "./column-store.js";
 import { GrowableInt32, GrowableUint32 } from "./growable.js";
 import { keyEquals, type RowEquals } from "./keys.js";
@@ -65,7 +65,7 @@ export class LookupTable {
       const s = base + k;
       const old = this.find(h[s], s, eq);
       if (old >= 0) this.retire(old);
-      if (tomb && tomb[sel === null ? k : sel[k]]) {
+      if (tomb?.[sel === null ? k : sel[k]]) {
         this.dead++;
       } else {
         this.link(s);
@@ -128,7 +128,13 @@ export class LookupTable {
     const out = new Map<number, () => RecordBatch>();
     for (const g of [...bySlot.keys()].sort((a, b) => a - b)) {
       const list = bySlot.get(g)!;
-      out.set(g, () => makeBatch(schema, cols.map((c) => takeData(c, list.data, list.length)), list.length));
+      out.set(g, () =>
+        makeBatch(
+          schema,
+          cols.map((c) => takeData(c, list.data, list.length)),
+          list.length,
+        ),
+      );
     }
     return out;
   }

@@ -15,7 +15,8 @@ export function joinedFields(
 ): Field[] {
   const taken = new Set(left.map((f) => f.name));
   for (const r of options.reserved ?? []) {
-    if (taken.has(r)) throw new JoinConfigError(op, `the left input already has a column "${r}", which the join adds: rename it first`);
+    if (taken.has(r))
+      throw new JoinConfigError(op, `the left input already has a column "${r}", which the join adds: rename it first`);
     taken.add(r);
   }
   const out = [...left];
@@ -24,7 +25,10 @@ export function joinedFields(
     if (taken.has(name)) {
       name = `${rightName}_${f.name}`;
       if (taken.has(name))
-        throw new JoinConfigError(op, `column "${f.name}" of ${rightName} collides with "${f.name}" and "${name}" on the left: rename one with a select step`);
+        throw new JoinConfigError(
+          op,
+          `column "${f.name}" of ${rightName} collides with "${f.name}" and "${name}" on the left: rename one with a select step`,
+        );
     }
     taken.add(name);
     out.push(new Field(name, f.type, options.rightNullable ? true : f.nullable, f.metadata));

@@ -15,7 +15,10 @@ export class Panes {
 
   constructor(op: string, spec: WindowSpec) {
     if (spec.type === "session")
-      throw new JoinConfigError(op, "a windowed join needs a tumbling or sliding window; session windows are not supported for joins");
+      throw new JoinConfigError(
+        op,
+        "a windowed join needs a tumbling or sliding window; session windows are not supported for joins",
+      );
     if (!spec.size) throw new JoinConfigError(op, `a ${spec.type} window needs \`size\` (e.g. size: 10s)`);
     this.size = parseDuration(spec.size);
     if (spec.type === "sliding") {

@@ -1,7 +1,7 @@
 import type { Data, Field } from "apache-arrow";
 import { hashRows } from "../../kernels/hash.js";
-import { toFloat64, validityBytes } from "../../types/column.js";
 import { concatData } from "../../kernels/take.js";
+import { toFloat64, validityBytes } from "../../types/column.js";
 import { ColumnStore } from "./column-store.js";
 import { GrowableInt32, GrowableUint32 } from "./growable.js";
 import { hashColumns } from "./keys.js";
@@ -44,7 +44,13 @@ export class JoinSide {
 
   /** Key hashes of rows (integer keys brought to the width both sides hash at). */
   hashes(cols: Data[], n: number): Uint32Array {
-    return hashRows(hashColumns(this.keyIndex.map((k) => cols[k]), this.widths), n);
+    return hashRows(
+      hashColumns(
+        this.keyIndex.map((k) => cols[k]),
+        this.widths,
+      ),
+      n,
+    );
   }
 
   /** Key columns of buffered rows. */
@@ -83,7 +89,15 @@ export class JoinSide {
       for (let i = 0; i < n; i++) if (!ok || ok[i]) sorted[fill[paneNo[i] - lo]++] = i;
       for (let b = 0; b < span; b++) {
         const count = start[b + 1] - start[b];
-        if (count > 0) late += this.addToPane((lo + b) * len, cols, hashes, sorted.subarray(start[b], start[b + 1]), count, watermark);
+        if (count > 0)
+          late += this.addToPane(
+            (lo + b) * len,
+            cols,
+            hashes,
+            sorted.subarray(start[b], start[b + 1]),
+            count,
+            watermark,
+          );
       }
       return late;
     }
@@ -109,7 +123,7 @@ export class JoinSide {
       else for (let i = 0; i < n; i++) ok[i] &= v[i];
     }
     for (let i = 0; i < n; i++) {
-      if (time[i] !== time[i]) {
+      if (Number.isNaN(time[i])) {
         ok ??= new Uint8Array(n).fill(1);
         ok[i] = 0;
       }
@@ -117,7 +131,14 @@ export class JoinSide {
     return ok;
   }
 
-  private addToPane(p: number, cols: Data[], hashes: Uint32Array, sel: Int32Array | null, count: number, watermark: number): number {
+  private addToPane(
+    p: number,
+    cols: Data[],
+    hashes: Uint32Array,
+    sel: Int32Array | null,
+    count: number,
+    watermark: number,
+  ): number {
     const end = this.windows.lastWindowEnd(p);
     if (end <= p) return 0; // between two sliding windows (slide > size): in no window
     if (end <= watermark) return count;

@@ -1,8 +1,8 @@
 import { type Data, Field, Int32, type RecordBatch, Schema } from "apache-arrow";
 import { keyGroups } from "../../kernels/hash.js";
-import { makeBatch } from "../../types/column.js";
-import { int32Data } from "../../types/builders.js";
 import { takeData } from "../../kernels/take.js";
+import { int32Data } from "../../types/builders.js";
+import { makeBatch } from "../../types/column.js";
 import { ColumnStore } from "./column-store.js";
 import { unslicedColumns } from "./columns.js";
 import type { JoinSide } from "./window-join-side.js";
@@ -56,7 +56,15 @@ export function snapshotSides(sides: [JoinSide, JoinSide], maxParallelism: numbe
         if (starts[g + 1] > 0) present[g] = 1;
         starts[g + 1] += starts[g];
       }
-      panes.push({ side: s, columns: [...pane.store.columns()], length, groups, order: null, snapshotColumns: null, starts });
+      panes.push({
+        side: s,
+        columns: [...pane.store.columns()],
+        length,
+        groups,
+        order: null,
+        snapshotColumns: null,
+        starts,
+      });
     }
   });
   // One set of dictionaries for all key groups: each pane dictionary is re-keyed once, not per group.
@@ -93,7 +101,11 @@ function sortByGroup(p: CapturedPane): Int32Array {
 }
 
 /** Re-buffers the rows of a snapshot (from any number of subtasks' key groups). */
-export function restoreSides(sides: [JoinSide, JoinSide], keyGroups: Map<number, RecordBatch>, watermark: number): void {
+export function restoreSides(
+  sides: [JoinSide, JoinSide],
+  keyGroups: Map<number, RecordBatch>,
+  watermark: number,
+): void {
   const nl = sides[0].fields.length;
   const nr = sides[1].fields.length;
   for (const batch of keyGroups.values()) {
@@ -101,7 +113,9 @@ export function restoreSides(sides: [JoinSide, JoinSide], keyGroups: Map<number,
     if (n === 0) continue;
     const cols = unslicedColumns(batch);
     if (cols.length !== 1 + nl + nr)
-      throw new Error(`window join snapshot has ${cols.length} columns, expected ${1 + nl + nr}: was it taken with other input schemas?`);
+      throw new Error(
+        `window join snapshot has ${cols.length} columns, expected ${1 + nl + nr}: was it taken with other input schemas?`,
+      );
     const side = cols[0].values as Int32Array;
     for (let s = 0; s < 2; s++) {
       const sel = new Int32Array(n);

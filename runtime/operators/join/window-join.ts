@@ -1,9 +1,9 @@
 import { type Data, Field, type RecordBatch, Schema, TimestampMillisecond } from "apache-arrow";
 import type { WindowSpec } from "../../contract/spec/schema.js";
-import { makeBatch } from "../../types/column.js";
 import { takeData } from "../../kernels/take.js";
-import type { Operator, OperatorSnapshot, GatheredSnapshot } from "../operator.js";
+import { makeBatch } from "../../types/column.js";
 import type { StreamInfo } from "../../types/stream-info.js";
+import type { GatheredSnapshot, Operator, OperatorSnapshot } from "../operator.js";
 import { constantTimestamp, unslicedColumns } from "./columns.js";
 import { JoinConfigError } from "./errors.js";
 import { PairBuffer } from "./growable.js";
@@ -56,12 +56,22 @@ export class WindowJoinOperator implements Operator {
     const rf = o.right.schema.fields as Field[];
     const lk = keyFields(o.name, "the left input", lf, o.leftKey);
     const rk = keyFields(o.name, `the right input (${o.rightName})`, rf, o.rightKey);
-    checkKeyTypes(o.name, lk.map((i) => lf[i]), rk.map((i) => rf[i]));
-    const widths = hashWidths(lk.map((i) => lf[i]), rk.map((i) => rf[i]));
+    checkKeyTypes(
+      o.name,
+      lk.map((i) => lf[i]),
+      rk.map((i) => rf[i]),
+    );
+    const widths = hashWidths(
+      lk.map((i) => lf[i]),
+      rk.map((i) => rf[i]),
+    );
     const time = (info: StreamInfo, side: string, fields: Field[]): number => {
       const i = fields.findIndex((f) => f.name === info.timeField);
       if (info.timeField === undefined || i < 0)
-        throw new JoinConfigError(o.name, `the ${side} input has no event-time column: declare \`eventTime\` on its source`);
+        throw new JoinConfigError(
+          o.name,
+          `the ${side} input has no event-time column: declare \`eventTime\` on its source`,
+        );
       return i;
     };
     this.sides = [
@@ -82,7 +92,9 @@ export class WindowJoinOperator implements Operator {
     if (!side) throw new Error(`${this.name}: a join has inputs 0 (left) and 1 (right), got ${input}`);
     if (batch.numRows === 0) return [];
     if (batch.numCols !== side.fields.length)
-      throw new Error(`${this.name}: input ${input} batch has ${batch.numCols} columns, its schema ${side.fields.length}`);
+      throw new Error(
+        `${this.name}: input ${input} batch has ${batch.numCols} columns, its schema ${side.fields.length}`,
+      );
     this.late += side.add(unslicedColumns(batch), batch.numRows, this.watermark);
     return [];
   }
@@ -120,11 +132,27 @@ export class WindowJoinOperator implements Operator {
     }
     for (let at = 0; at < pairs.length; at += MAX_OUTPUT_ROWS) {
       const count = Math.min(MAX_OUTPUT_ROWS, pairs.length - at);
-      out.push(this.gather(left, right, pairs.left.data.subarray(at, at + count), pairs.right.data.subarray(at, at + count), start, end));
+      out.push(
+        this.gather(
+          left,
+          right,
+          pairs.left.data.subarray(at, at + count),
+          pairs.right.data.subarray(at, at + count),
+          start,
+          end,
+        ),
+      );
     }
   }
 
-  private gather(left: WindowRows, right: WindowRows, li: Int32Array, ri: Int32Array, start: number, end: number): RecordBatch {
+  private gather(
+    left: WindowRows,
+    right: WindowRows,
+    li: Int32Array,
+    ri: Int32Array,
+    start: number,
+    end: number,
+  ): RecordBatch {
     const n = li.length;
     const cols: Data[] = [];
     for (const c of left.columns) cols.push(takeData(c, li, n));
@@ -137,14 +165,18 @@ export class WindowJoinOperator implements Operator {
 
   snapshot(): OperatorSnapshot {
     return {
-      meta: { watermark: Number.isFinite(this.watermark) ? this.watermark : null, watermarkInfinite: this.watermark === Infinity },
+      meta: {
+        watermark: Number.isFinite(this.watermark) ? this.watermark : null,
+        watermarkInfinite: this.watermark === Infinity,
+      },
       keyGroups: snapshotSides(this.sides, this.maxParallelism),
     };
   }
 
   restore(snapshot: GatheredSnapshot): void {
     const m = snapshot.meta;
-    this.watermark = typeof m.watermark === "number" ? m.watermark : m.watermarkInfinite === true ? Infinity : -Infinity;
+    this.watermark =
+      typeof m.watermark === "number" ? m.watermark : m.watermarkInfinite === true ? Infinity : -Infinity;
     for (const side of this.sides) side.clear();
     restoreSides(this.sides, snapshot.keyGroups, this.watermark);
   }

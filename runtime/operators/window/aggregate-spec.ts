@@ -21,10 +21,10 @@ export interface AggregateSpec {
 }
 
 /** An aggregate that cannot be computed as written; the message says what to change. */
-export class AggregateError extends Error {
+export class AggregateSpecError extends Error {
   constructor(operator: string, message: string) {
     super(`${operator}: ${message}`);
-    this.name = "AggregateError";
+    this.name = "AggregateSpecError";
   }
 }
 
@@ -42,7 +42,7 @@ interface AstNode {
 }
 
 function columnName(node: AstNode | undefined): string | null {
-  if (!node || node.type !== "column_ref") return null;
+  if (node?.type !== "column_ref") return null;
   const c = node.column;
   if (typeof c === "string") return c;
   // Newer parser versions wrap the name: { expr: { type: "default", value: "x" } }.
@@ -50,24 +50,33 @@ function columnName(node: AstNode | undefined): string | null {
   return typeof inner === "string" ? inner : null;
 }
 
-function parseOne(operator: string, text: string): { fn: string; arg: string | null; distinct: boolean; alias: string | null } {
+function parseOne(
+  operator: string,
+  text: string,
+): { fn: string; arg: string | null; distinct: boolean; alias: string | null } {
   // The parser rejects DISTINCT outside count with a grammar message; say what is supported instead.
   const distinctFn = /^\s*(\w+)\s*\(\s*distinct\b/i.exec(text)?.[1];
   if (distinctFn !== undefined && distinctFn.toLowerCase() !== "count")
-    throw new AggregateError(operator, `"${text}": DISTINCT is supported in count(distinct x) only`);
+    throw new AggregateSpecError(operator, `"${text}": DISTINCT is supported in count(distinct x) only`);
   let ast: unknown;
   try {
     ast = parser.astify(`SELECT ${text} FROM t`);
   } catch (err) {
-    throw new AggregateError(operator, `cannot parse aggregate "${text}": ${(err as Error).message.split("\n")[0]}`);
+    throw new AggregateSpecError(
+      operator,
+      `cannot parse aggregate "${text}": ${(err as Error).message.split("\n")[0]}`,
+    );
   }
   const select = (Array.isArray(ast) ? ast[0] : ast) as { columns?: { expr: AstNode; as: string | null }[] };
   const cols = select.columns ?? [];
   if (cols.length !== 1)
-    throw new AggregateError(operator, `"${text}" holds ${cols.length} aggregates; write one per list item`);
+    throw new AggregateSpecError(operator, `"${text}" holds ${cols.length} aggregates; write one per list item`);
   const { expr, as } = cols[0];
   if (expr.type !== "aggr_func" || typeof expr.name !== "string")
-    throw new AggregateError(operator, `"${text}" is not an aggregate: use count, sum, avg, min, max or count(distinct x)`);
+    throw new AggregateSpecError(
+      operator,
+      `"${text}" is not an aggregate: use count, sum, avg, min, max or count(distinct x)`,
+    );
   const args = expr.args;
   const distinct = typeof args?.distinct === "string" && args.distinct.toUpperCase() === "DISTINCT";
   const argExpr = args?.expr;
@@ -76,7 +85,10 @@ function parseOne(operator: string, text: string): { fn: string; arg: string | n
   else {
     arg = columnName(argExpr) ?? columnName(argExpr?.expr);
     if (arg === null)
-      throw new AggregateError(operator, `the argument of "${text}" must be a column name; compute expressions in a select step first`);
+      throw new AggregateSpecError(
+        operator,
+        `the argument of "${text}" must be a column name; compute expressions in a select step first`,
+      );
     if (arg === "*") arg = null;
   }
   return { fn: expr.name.toLowerCase(), arg, distinct, alias: as };
@@ -85,11 +97,17 @@ function parseOne(operator: string, text: string): { fn: string; arg: string | n
 function typeName(f: Field): string {
   return DataType.isDictionary(f.type) ? "utf8 (dictionary)" : String(f.type);
 }
-const isUtf8 = (t: DataType) => DataType.isUtf8(t) || (DataType.isDictionary(t) && DataType.isUtf8((t as Dictionary).dictionary));
+const isUtf8 = (t: DataType) =>
+  DataType.isUtf8(t) || (DataType.isDictionary(t) && DataType.isUtf8((t as Dictionary).dictionary));
 const isNumeric = (t: DataType) => DataType.isInt(t) || DataType.isFloat(t);
 
 /** Parses and type-checks every aggregate; `reserved` names (keys, window bounds) are taken. */
-export function parseAggregates(operator: string, texts: string[], schema: Schema, reserved: string[]): AggregateSpec[] {
+export function parseAggregates(
+  operator: string,
+  texts: string[],
+  schema: Schema,
+  reserved: string[],
+): AggregateSpec[] {
   const taken = new Set(reserved);
   return texts.map((text) => {
     const p = parseOne(operator, text);
@@ -98,7 +116,7 @@ export function parseAggregates(operator: string, texts: string[], schema: Schem
     if (p.arg !== null) {
       column = schema.fields.findIndex((f) => f.name === p.arg);
       if (column < 0)
-        throw new AggregateError(
+        throw new AggregateSpecError(
           operator,
           `"${text}" uses unknown column "${p.arg}" (columns: ${schema.fields.map((f) => f.name).join(", ")})`,
         );
@@ -106,22 +124,42 @@ export function parseAggregates(operator: string, texts: string[], schema: Schem
     }
     let fn: AggregateFunction;
     if (p.distinct) {
-      if (p.fn !== "count") throw new AggregateError(operator, `"${text}": DISTINCT is supported in count(distinct x) only`);
-      if (field === null) throw new AggregateError(operator, `"${text}": count(distinct ...) needs a column, not *`);
+      if (p.fn !== "count")
+        throw new AggregateSpecError(operator, `"${text}": DISTINCT is supported in count(distinct x) only`);
+      if (field === null)
+        throw new AggregateSpecError(operator, `"${text}": count(distinct ...) needs a column, not *`);
       fn = "count_distinct";
     } else if (p.fn === "count" || p.fn === "sum" || p.fn === "avg" || p.fn === "min" || p.fn === "max") {
       fn = p.fn;
     } else {
-      throw new AggregateError(operator, `"${text}": unsupported function ${p.fn}(); use count, sum, avg, min, max or count(distinct x)`);
+      throw new AggregateSpecError(
+        operator,
+        `"${text}": unsupported function ${p.fn}(); use count, sum, avg, min, max or count(distinct x)`,
+      );
     }
-    if (field === null && fn !== "count") throw new AggregateError(operator, `"${text}": only count accepts *`);
+    if (field === null && fn !== "count") throw new AggregateSpecError(operator, `"${text}": only count accepts *`);
     if (field !== null && (fn === "sum" || fn === "avg") && !isNumeric(field.type))
-      throw new AggregateError(operator, `"${text}": ${fn} needs a ${NUMERIC} column, but "${field.name}" is ${typeName(field)}`);
-    if (field !== null && !isNumeric(field.type) && !isUtf8(field.type) && !DataType.isBool(field.type) && !DataType.isTimestamp(field.type))
-      throw new AggregateError(operator, `"${text}": column "${field.name}" has unsupported type ${typeName(field)}`);
+      throw new AggregateSpecError(
+        operator,
+        `"${text}": ${fn} needs a ${NUMERIC} column, but "${field.name}" is ${typeName(field)}`,
+      );
+    if (
+      field !== null &&
+      !isNumeric(field.type) &&
+      !isUtf8(field.type) &&
+      !DataType.isBool(field.type) &&
+      !DataType.isTimestamp(field.type)
+    )
+      throw new AggregateSpecError(
+        operator,
+        `"${text}": column "${field.name}" has unsupported type ${typeName(field)}`,
+      );
     const name = p.alias ?? defaultName(fn, p.arg);
     if (taken.has(name))
-      throw new AggregateError(operator, `"${text}": output column "${name}" already exists; give it another name with AS`);
+      throw new AggregateSpecError(
+        operator,
+        `"${text}": output column "${name}" already exists; give it another name with AS`,
+      );
     taken.add(name);
     return { fn, column, name, text };
   });

@@ -93,7 +93,13 @@ export class AlignedWindows {
   private window(start: number, end: number, groupCount: number): OpenWindow {
     let w = this.open.get(start);
     if (!w) {
-      w = { start, end, byGroup: new Int32Array(capacityFor(groupCount)).fill(-1), slots: new Int32Array(64), count: 0 };
+      w = {
+        start,
+        end,
+        byGroup: new Int32Array(capacityFor(groupCount)).fill(-1),
+        slots: new Int32Array(64),
+        count: 0,
+      };
       this.open.set(start, w);
     } else if (w.byGroup.length < groupCount) {
       w.byGroup = grownI32(w.byGroup, capacityFor(groupCount), -1);

@@ -1,8 +1,8 @@
 import { type Data, Field, Int64, List, makeData } from "apache-arrow";
+import { copyWith } from "../../state/freeze.js";
+import { KeyTable } from "../../state/key-table.js";
 import { int64Data } from "../../types/builders.js";
 import { validityBytes } from "../../types/column.js";
-import { KeyTable } from "../../state/key-table.js";
-import { copyWith } from "../../state/freeze.js";
 import type { Accumulator, BatchInput, FrozenState } from "./accumulator.js";
 import type { AggregateSpec } from "./aggregate-spec.js";
 

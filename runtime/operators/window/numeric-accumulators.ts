@@ -1,7 +1,7 @@
 import { type Data, DataType, Field, Float64, Int64 } from "apache-arrow";
+import { copyWith } from "../../state/freeze.js";
 import { boolData, float64Data, int32Data, int64Data } from "../../types/builders.js";
 import { toFloat64, validityBytes } from "../../types/column.js";
-import { copyWith } from "../../state/freeze.js";
 import { type Accumulator, type BatchInput, type FrozenState, grownF64, grownU8 } from "./accumulator.js";
 import type { AggregateSpec } from "./aggregate-spec.js";
 
@@ -33,7 +33,9 @@ abstract class NumericAccumulator {
     parts: Record<string, boolean>,
   ) {
     this.outputField = new Field(spec.name, output, outputNullable);
-    this.stateFields = Object.entries(parts).map(([part, nullable]) => new Field(`${spec.name}.${part}`, new Float64(), nullable));
+    this.stateFields = Object.entries(parts).map(
+      ([part, nullable]) => new Field(`${spec.name}.${part}`, new Float64(), nullable),
+    );
   }
   release(): void {}
   afterFire(): void {}
@@ -180,7 +182,7 @@ export class MinMaxAccumulator extends NumericAccumulator implements Accumulator
         if (s < 0 || (valid !== null && valid[i] === 0)) continue;
         const v = x[i];
         const cur = values[s];
-        if (has[s] === 0 || v > cur || (v !== v && cur === cur)) {
+        if (has[s] === 0 || v > cur || (Number.isNaN(v) && !Number.isNaN(cur))) {
           values[s] = v;
           has[s] = 1;
         }
@@ -191,7 +193,7 @@ export class MinMaxAccumulator extends NumericAccumulator implements Accumulator
         if (s < 0 || (valid !== null && valid[i] === 0)) continue;
         const v = x[i];
         const cur = values[s];
-        if (has[s] === 0 || v < cur || (cur !== cur && v === v)) {
+        if (has[s] === 0 || v < cur || (Number.isNaN(cur) && !Number.isNaN(v))) {
           values[s] = v;
           has[s] = 1;
         }

@@ -32,7 +32,15 @@ export class SessionWindows {
   ) {}
 
   /** out[i] = row i's session slot, or -1 when its time is null or it is late. */
-  assign(times: Float64Array, timeValid: Uint8Array | null, groups: Int32Array, groupCount: number, n: number, watermark: number, out: Int32Array): void {
+  assign(
+    times: Float64Array,
+    timeValid: Uint8Array | null,
+    groups: Int32Array,
+    groupCount: number,
+    n: number,
+    watermark: number,
+    out: Int32Array,
+  ): void {
     this.ensureGroups(groupCount);
     for (let i = 0; i < n; i++) {
       if (timeValid !== null && timeValid[i] === 0) {
@@ -46,7 +54,14 @@ export class SessionWindows {
   }
 
   /** Restores checkpointed sessions [starts[i], ends[i]) of groups[i]; out as in `assign`. */
-  assignIntervals(groups: Int32Array, starts: Float64Array, ends: Float64Array, groupCount: number, n: number, out: Int32Array): void {
+  assignIntervals(
+    groups: Int32Array,
+    starts: Float64Array,
+    ends: Float64Array,
+    groupCount: number,
+    n: number,
+    out: Int32Array,
+  ): void {
     this.ensureGroups(groupCount);
     for (let i = 0; i < n; i++) out[i] = this.add(groups[i], starts[i], ends[i], Number.NEGATIVE_INFINITY);
     this.resolve(out, n);
@@ -55,7 +70,8 @@ export class SessionWindows {
   /** Moves rows given a session that was merged away later in the batch to the survivor. */
   private resolve(out: Int32Array, n: number): void {
     if (this.merged.length === 0) return;
-    if (this.redirect.length < this.slots.highWater) this.redirect = grownI32(this.redirect, this.slots.highWater * 2, -1);
+    if (this.redirect.length < this.slots.highWater)
+      this.redirect = grownI32(this.redirect, this.slots.highWater * 2, -1);
     for (let i = 0; i < n; i++) {
       let s = out[i];
       if (s < 0) continue;

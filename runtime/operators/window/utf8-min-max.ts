@@ -1,7 +1,7 @@
 import { type Data, DataType, Field, Utf8 } from "apache-arrow";
+import { copyWith } from "../../state/freeze.js";
 import { utf8DataFromBytes } from "../../types/builders.js";
 import { validityBytes } from "../../types/column.js";
-import { copyWith } from "../../state/freeze.js";
 import type { Accumulator, BatchInput, FrozenState } from "./accumulator.js";
 import type { AggregateSpec } from "./aggregate-spec.js";
 

@@ -1,16 +1,21 @@
 import { type Data, Field, type RecordBatch, Schema, TimestampMillisecond } from "apache-arrow";
-import type { WindowSpec } from "../../contract/spec/schema.js";
 import { KeyTable } from "../../state/key-table.js";
 import { timestampData } from "../../types/builders.js";
 import { columnsOf, makeBatch, toFloat64, validityBytes } from "../../types/column.js";
-import type { Operator, OperatorSnapshot, GatheredSnapshot } from "../operator.js";
 import type { StreamInfo } from "../../types/stream-info.js";
+import type { GatheredSnapshot, Operator, OperatorSnapshot } from "../operator.js";
 import { type Accumulator, BatchInput } from "./accumulator.js";
-import { AggregateError, parseAggregates } from "./aggregate-spec.js";
+import { AggregateSpecError, parseAggregates } from "./aggregate-spec.js";
 import { AlignedWindows } from "./aligned-windows.js";
 import { SessionWindows } from "./session-windows.js";
 import { SlotStore } from "./slots.js";
-import { checkTimeField, columnIndex, createAccumulator, type WindowAggregateOptions, windowShape } from "./window-config.js";
+import {
+  checkTimeField,
+  columnIndex,
+  createAccumulator,
+  type WindowAggregateOptions,
+  windowShape,
+} from "./window-config.js";
 import { restoreWindowState, snapshotWindowState } from "./window-state.js";
 
 /** Largest batch emitted: bounds the memory of one output batch when many windows fire at once. */
@@ -51,15 +56,20 @@ export class WindowAggregateOperator implements Operator {
     this.name = name;
     this.maxParallelism = maxParallelism;
     const schema = input.schema;
-    if (!input.timeField) throw new AggregateError(name, "the input stream has no event time: declare `eventTime` on its source");
+    if (!input.timeField)
+      throw new AggregateSpecError(name, "the input stream has no event time: declare `eventTime` on its source");
     this.timeIndex = columnIndex(name, schema, input.timeField, "event time column");
     checkTimeField(name, schema.fields[this.timeIndex]);
     this.keyIndexes = keys.map((k) => columnIndex(name, schema, k, "key"));
     const repeated = keys.find((k, i) => keys.indexOf(k) !== i);
-    if (repeated !== undefined) throw new AggregateError(name, `key column "${repeated}" is listed twice`);
+    if (repeated !== undefined) throw new AggregateSpecError(name, `key column "${repeated}" is listed twice`);
     const keyFields = this.keyIndexes.map((i) => schema.fields[i]);
     for (const bound of ["window_start", "window_end"])
-      if (keys.includes(bound)) throw new AggregateError(name, `key column "${bound}" clashes with the window bound of that name; rename it first`);
+      if (keys.includes(bound))
+        throw new AggregateSpecError(
+          name,
+          `key column "${bound}" clashes with the window bound of that name; rename it first`,
+        );
     this.keys = new KeyTable(keyFields, maxParallelism);
     const specs = parseAggregates(name, options.aggregates, schema, [...keys, "window_start", "window_end"]);
     this.accumulators = specs.map((s) => createAccumulator(s, schema));
@@ -68,10 +78,17 @@ export class WindowAggregateOperator implements Operator {
     if (shape.kind === "aligned") this.aligned = new AlignedWindows(shape.size, shape.slide);
     else this.sessions = new SessionWindows(shape.gap, this.slots, this.accumulators);
 
-    const bounds = [new Field("window_start", new TimestampMillisecond(), false), new Field("window_end", new TimestampMillisecond(), false)];
+    const bounds = [
+      new Field("window_start", new TimestampMillisecond(), false),
+      new Field("window_end", new TimestampMillisecond(), false),
+    ];
     const outSchema = new Schema([...keyFields, ...bounds, ...this.accumulators.map((a) => a.outputField)]);
     this.output = { schema: outSchema, timeField: "window_end", keys: [...keys] };
-    this.snapshotSchema = new Schema([...this.keys.snapshotFields(), ...bounds, ...this.accumulators.flatMap((a) => a.stateFields)]);
+    this.snapshotSchema = new Schema([
+      ...this.keys.snapshotFields(),
+      ...bounds,
+      ...this.accumulators.flatMap((a) => a.stateFields),
+    ]);
   }
 
   processBatch(batch: RecordBatch, _input = 0): RecordBatch[] {
@@ -87,7 +104,18 @@ export class WindowAggregateOperator implements Operator {
     const accepted = new Uint8Array(n);
     if (this.aligned) {
       for (let pass = 0; pass < this.aligned.passes; pass++) {
-        this.aligned.assign(pass, times, timeValid, groups, this.keys.size, n, this.watermark, this.slots, rowSlots, accepted);
+        this.aligned.assign(
+          pass,
+          times,
+          timeValid,
+          groups,
+          this.keys.size,
+          n,
+          this.watermark,
+          this.slots,
+          rowSlots,
+          accepted,
+        );
         for (const a of this.accumulators) a.update(input, rowSlots, n);
       }
     } else {
@@ -104,7 +132,11 @@ export class WindowAggregateOperator implements Operator {
   }
 
   private groupsOf(cols: Data[], n: number): Int32Array {
-    if (this.keyIndexes.length > 0) return this.keys.insert(this.keyIndexes.map((i) => cols[i]), n);
+    if (this.keyIndexes.length > 0)
+      return this.keys.insert(
+        this.keyIndexes.map((i) => cols[i]),
+        n,
+      );
     // One global group: look it up once instead of hashing every row.
     if (this.keys.size === 0) this.keys.insert([], 1);
     return new Int32Array(n);

@@ -3,7 +3,7 @@ import { isDuration, parseDuration } from "../../contract/spec/duration.js";
 import type { WindowSpec } from "../../contract/spec/schema.js";
 import type { StreamInfo } from "../../types/stream-info.js";
 import type { Accumulator } from "./accumulator.js";
-import { AggregateError, type AggregateSpec } from "./aggregate-spec.js";
+import { type AggregateSpec, AggregateSpecError } from "./aggregate-spec.js";
 import { CountDistinctAccumulator } from "./count-distinct.js";
 import { CountAccumulator, MinMaxAccumulator, SumAccumulator } from "./numeric-accumulators.js";
 import { Utf8MinMaxAccumulator } from "./utf8-min-max.js";
@@ -26,10 +26,12 @@ export type WindowShape = { kind: "aligned"; size: number; slide: number } | { k
 
 function duration(operator: string, spec: WindowSpec, key: "size" | "slide" | "gap"): number {
   const v = spec[key];
-  if (v === undefined) throw new AggregateError(operator, `a ${spec.type} window needs \`${key}\` (e.g. ${key}: 10s)`);
-  if (!isDuration(v)) throw new AggregateError(operator, `window ${key} "${v}" is not a duration like 500ms, 10s or 5m`);
+  if (v === undefined)
+    throw new AggregateSpecError(operator, `a ${spec.type} window needs \`${key}\` (e.g. ${key}: 10s)`);
+  if (!isDuration(v))
+    throw new AggregateSpecError(operator, `window ${key} "${v}" is not a duration like 500ms, 10s or 5m`);
   const ms = parseDuration(v);
-  if (ms <= 0) throw new AggregateError(operator, `window ${key} must be positive, got "${v}"`);
+  if (ms <= 0) throw new AggregateSpecError(operator, `window ${key} must be positive, got "${v}"`);
   return ms;
 }
 
@@ -44,7 +46,10 @@ export function windowShape(operator: string, spec: WindowSpec): WindowShape {
     case "session":
       return { kind: "session", gap: duration(operator, spec, "gap") };
     default:
-      throw new AggregateError(operator, `unknown window type "${String(spec.type)}": use tumbling, sliding or session`);
+      throw new AggregateSpecError(
+        operator,
+        `unknown window type "${String(spec.type)}": use tumbling, sliding or session`,
+      );
   }
 }
 
@@ -52,7 +57,10 @@ export function windowShape(operator: string, spec: WindowSpec): WindowShape {
 export function columnIndex(operator: string, schema: Schema, name: string, role: string): number {
   const i = schema.fields.findIndex((f) => f.name === name);
   if (i < 0)
-    throw new AggregateError(operator, `${role} "${name}" is not a column (columns: ${schema.fields.map((f) => f.name).join(", ")})`);
+    throw new AggregateSpecError(
+      operator,
+      `${role} "${name}" is not a column (columns: ${schema.fields.map((f) => f.name).join(", ")})`,
+    );
   return i;
 }
 
@@ -60,7 +68,10 @@ export function columnIndex(operator: string, schema: Schema, name: string, role
 export function checkTimeField(operator: string, field: Field): void {
   const t = field.type;
   if ((DataType.isTimestamp(t) && t.unit === TimeUnit.MILLISECOND) || (DataType.isInt(t) && t.bitWidth === 64)) return;
-  throw new AggregateError(operator, `event time column "${field.name}" is ${String(t)}; it must be timestamp[ms] or int64 epoch millis`);
+  throw new AggregateSpecError(
+    operator,
+    `event time column "${field.name}" is ${String(t)}; it must be timestamp[ms] or int64 epoch millis`,
+  );
 }
 
 export function createAccumulator(spec: AggregateSpec, schema: Schema): Accumulator {
@@ -76,7 +87,9 @@ export function createAccumulator(spec: AggregateSpec, schema: Schema): Accumula
     case "min":
     case "max": {
       const t = field!.type;
-      return DataType.isUtf8(t) || DataType.isDictionary(t) ? new Utf8MinMaxAccumulator(spec) : new MinMaxAccumulator(spec, field!);
+      return DataType.isUtf8(t) || DataType.isDictionary(t)
+        ? new Utf8MinMaxAccumulator(spec)
+        : new MinMaxAccumulator(spec, field!);
     }
   }
 }

@@ -3,7 +3,7 @@ import { bucketByKeyGroup, IncompatibleStateError } from "../../state/key-groups
 import type { KeyTable } from "../../state/key-table.js";
 import { timestampData } from "../../types/builders.js";
 import { columnsOf, makeBatch, toFloat64 } from "../../types/column.js";
-import type { OperatorSnapshot, GatheredSnapshot } from "../operator.js";
+import type { GatheredSnapshot, OperatorSnapshot } from "../operator.js";
 import type { Accumulator } from "./accumulator.js";
 import type { SlotStore } from "./slots.js";
 import type { WindowAggregateOptions } from "./window-config.js";
@@ -87,17 +87,26 @@ export interface RestoreTarget extends Common {
 export function restoreWindowState(snapshot: GatheredSnapshot, ctx: RestoreTarget): number {
   const meta = snapshot.meta;
   if (meta.version !== VERSION)
-    throw new IncompatibleStateError(ctx.operator, `checkpoint format version ${String(meta.version)}, this build reads ${VERSION}`);
+    throw new IncompatibleStateError(
+      ctx.operator,
+      `checkpoint format version ${String(meta.version)}, this build reads ${VERSION}`,
+    );
   const expected = configOf(ctx.options);
   for (const [k, v] of Object.entries(expected))
     if (JSON.stringify(meta[k]) !== JSON.stringify(v))
-      throw new IncompatibleStateError(ctx.operator, `the state was written with ${k} ${JSON.stringify(meta[k])}, the step now has ${JSON.stringify(v)}`);
+      throw new IncompatibleStateError(
+        ctx.operator,
+        `the state was written with ${k} ${JSON.stringify(meta[k])}, the step now has ${JSON.stringify(v)}`,
+      );
   const names = ctx.schema.fields.map((f) => f.name);
   const nk = ctx.keyed ? ctx.keys.fields.length : 0;
   for (const [kg, batch] of snapshot.keyGroups) {
     const got = batch.schema.fields.map((f) => f.name);
     if (got.join("\u0000") !== names.join("\u0000"))
-      throw new IncompatibleStateError(ctx.operator, `key group ${kg} has columns [${got.join(", ")}], expected [${names.join(", ")}]`);
+      throw new IncompatibleStateError(
+        ctx.operator,
+        `key group ${kg} has columns [${got.join(", ")}], expected [${names.join(", ")}]`,
+      );
     const n = batch.numRows;
     if (n === 0) continue;
     const cols = columnsOf(batch);

@@ -89,7 +89,11 @@ export function windowJoinOp(opts: { size: number; time: [string, string]; key: 
 }
 
 /** Wires operators into a chain ending in a counting sink; returns the chain's two entry points. */
-export function chain(ops: RowOperator[]): { push: (row: Row, input?: number) => void; watermark: (wm: number) => void; count: () => number } {
+export function chain(ops: RowOperator[]): {
+  push: (row: Row, input?: number) => void;
+  watermark: (wm: number) => void;
+  count: () => number;
+} {
   let count = 0;
   const sink: Emit = () => void count++;
   const emits: Emit[] = new Array(ops.length + 1);

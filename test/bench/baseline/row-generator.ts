@@ -31,7 +31,12 @@ function accessors(batch: RecordBatch): [string, Column][] {
   });
 }
 
-export function* events(kind: GeneratorKind, count: number, seed = 1, batchSize = 16_384): Generator<Record<string, unknown>> {
+export function* events(
+  kind: GeneratorKind,
+  count: number,
+  seed = 1,
+  batchSize = 16_384,
+): Generator<Record<string, unknown>> {
   const gen = kindGenerator(kind, seed);
   for (let first = 0; first < count; first += batchSize) {
     const batch = gen.generate(first, 1, Math.min(batchSize, count - first));

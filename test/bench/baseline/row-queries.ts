@@ -1,4 +1,4 @@
-import { type Row, chain, filterOp, mapOp, type RowOperator, tumblingOp, windowJoinOp } from "./row-engine.js";
+import { chain, filterOp, mapOp, type Row, type RowOperator, tumblingOp, windowJoinOp } from "./row-engine.js";
 import { events, personsAndAuctions } from "./row-generator.js";
 
 /** The benchmark's Nexmark queries on the row engine; each returns the number of output rows. */
@@ -23,9 +23,18 @@ export const ROW_QUERIES: Record<string, (count: number) => number> = {
   q0: (n) => runBids(n, []),
   q1: (n) =>
     runBids(n, [
-      mapOp((b) => ({ auction: b.auction, bidder: b.bidder, price_eur: (b.price as number) * 0.908, dateTime: b.dateTime })),
+      mapOp((b) => ({
+        auction: b.auction,
+        bidder: b.bidder,
+        price_eur: (b.price as number) * 0.908,
+        dateTime: b.dateTime,
+      })),
     ]),
-  q2: (n) => runBids(n, [filterOp((b) => (b.auction as number) % 123 === 0), mapOp((b) => ({ auction: b.auction, price: b.price }))]),
+  q2: (n) =>
+    runBids(n, [
+      filterOp((b) => (b.auction as number) % 123 === 0),
+      mapOp((b) => ({ auction: b.auction, price: b.price })),
+    ]),
   q7: (n) =>
     runBids(n, [
       tumblingOp<{ max: number; count: number }>({
@@ -37,7 +46,13 @@ export const ROW_QUERIES: Record<string, (count: number) => number> = {
           acc.count++;
           if ((r.price as number) > acc.max) acc.max = r.price as number;
         },
-        result: (k, start, acc): Row => ({ auction: k, window_start: start, window_end: start + 10_000, max_price: acc.max, bids: acc.count }),
+        result: (k, start, acc): Row => ({
+          auction: k,
+          window_start: start,
+          window_end: start + 10_000,
+          max_price: acc.max,
+          bids: acc.count,
+        }),
       }),
     ]),
   q8: (n) => {

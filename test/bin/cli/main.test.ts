@@ -2,7 +2,10 @@ import { spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
 
 const sabot = (...args: string[]) =>
-  spawnSync(process.execPath, ["bin/sabot.js", ...args], { encoding: "utf8", env: { ...process.env, SABOT_LOG_LEVEL: "info" } });
+  spawnSync(process.execPath, ["bin/sabot.js", ...args], {
+    encoding: "utf8",
+    env: { ...process.env, SABOT_LOG_LEVEL: "info" },
+  });
 
 describe("sabot CLI", () => {
   it("prints help without loading the engine (no kernel log line)", () => {

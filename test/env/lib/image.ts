@@ -20,7 +20,9 @@ export interface SabotImage {
 
 export class SabotImageMissingError extends Error {
   constructor(detail: string) {
-    super(`${detail}. Build the image with \`npm run env:build\` (or \`bash test/env/build/image.sh\`, as root, with docker.io and debootstrap from .ci/system-packages.sh); its log is ${join(cacheRoot(), "build-logs", "image.log")}`);
+    super(
+      `${detail}. Build the image with \`npm run env:build\` (or \`bash test/env/build/image.sh\`, as root, with docker.io and debootstrap from .ci/system-packages.sh); its log is ${join(cacheRoot(), "build-logs", "image.log")}`,
+    );
     this.name = "SabotImageMissingError";
   }
 }
@@ -44,6 +46,7 @@ export function sabotImage(): SabotImage {
     return v;
   };
   const image: SabotImage = { ref: get("SABOT_IMAGE"), tarball: get("SABOT_IMAGE_TARBALL"), id: get("SABOT_IMAGE_ID") };
-  if (!existsSync(image.tarball)) throw new SabotImageMissingError(`the saved image ${image.tarball} named in ${file} is missing`);
+  if (!existsSync(image.tarball))
+    throw new SabotImageMissingError(`the saved image ${image.tarball} named in ${file} is missing`);
   return image;
 }

@@ -25,9 +25,10 @@ export function printLogsOfFailedRun(project: TestProject, env: TestEnv): boolea
 }
 
 function failures(task: RunnerFile | RunnerTask, path: string): string[] {
-  const own = task.result?.state === "fail" && (task.type === "test" || task.result.errors?.length)
-    ? [`✗ ${path}\n    ${(task.result.errors?.[0]?.message ?? "failed").split("\n")[0]!.slice(0, 400)}`]
-    : [];
+  const own =
+    task.result?.state === "fail" && (task.type === "test" || task.result.errors?.length)
+      ? [`✗ ${path}\n    ${(task.result.errors?.[0]?.message ?? "failed").split("\n")[0]!.slice(0, 400)}`]
+      : [];
   const children = "tasks" in task ? task.tasks.flatMap((t) => failures(t, `${path} > ${t.name}`)) : [];
   return [...own, ...children];
 }

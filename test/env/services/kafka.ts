@@ -8,10 +8,10 @@ import { Kafka, logLevel } from "kafkajs";
 import "../../../runtime/connectors/kafka/kafkajs-timers.js";
 import { cacheRoot } from "../lib/cache.js";
 import { freePort } from "../lib/ports.js";
-import { startServer, type ServerProcess } from "../lib/process.js";
+import { type ServerProcess, startServer } from "../lib/process.js";
 import { version } from "../lib/versions.js";
-import { NODE_IP } from "./node-network.js";
 import type { TestEnv } from "../types.js";
+import { NODE_IP } from "./node-network.js";
 
 const run = promisify(execFile);
 

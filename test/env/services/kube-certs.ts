@@ -87,7 +87,7 @@ async function selfSignedCa(dir: string, name: string, subject: string): Promise
 /** A key pair and a certificate for it signed by `ca`; `ext` are X.509v3 extensions. */
 async function issue(dir: string, ca: CertPair, name: string, subject: string, ext: string[]): Promise<CertPair> {
   const pair = { cert: join(dir, `${name}.crt`), key: join(dir, `${name}.key`) };
-  writeFileSync(join(dir, `${name}.ext`), ext.join("\n") + "\n");
+  writeFileSync(join(dir, `${name}.ext`), `${ext.join("\n")}\n`);
   await openssl(["req", "-new", ...ecKey, "-keyout", pair.key, "-subj", subject, "-out", `${name}.csr`], dir);
   const sign = ["x509", "-req", "-in", `${name}.csr`, "-CA", ca.cert, "-CAkey", ca.key, "-set_serial", serial()];
   await openssl([...sign, "-days", days, "-extfile", `${name}.ext`, "-out", pair.cert], dir);
@@ -190,5 +190,5 @@ export function writeKubeconfig(
     "current-context": "sabot-test",
     preferences: {},
   };
-  writeFileSync(file, JSON.stringify(config, null, 2) + "\n", { mode: 0o600 });
+  writeFileSync(file, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 });
 }

@@ -1,15 +1,15 @@
-import { existsSync, mkdirSync, readFileSync, readdirSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { request } from "node:https";
 import { join } from "node:path";
 import { CoreV1Api, KubeConfig, type V1Node } from "@kubernetes/client-node";
 import { cacheRoot } from "../lib/cache.js";
 import { freePort } from "../lib/ports.js";
-import { startServer, stopServer, tailLog, type ServerProcess } from "../lib/process.js";
+import { type ServerProcess, startServer, stopServer, tailLog } from "../lib/process.js";
 import { version } from "../lib/versions.js";
 import { waitFor } from "../lib/wait.js";
 import type { KubeControlPlane } from "../types.js";
-import { generateKubePki, writeKubeconfig, type KubePki } from "./kube-certs.js";
-import { CPU_NODE_NAME, GPU_NODE_NAME, KWOK_NODE_ANNOTATION, POD_CIDR, fakeNodes } from "./kube-nodes.js";
+import { generateKubePki, type KubePki, writeKubeconfig } from "./kube-certs.js";
+import { CPU_NODE_NAME, fakeNodes, GPU_NODE_NAME, KWOK_NODE_ANNOTATION, POD_CIDR } from "./kube-nodes.js";
 import { NODE_IP, REAL_NODE_NAME, SERVICE_CIDR, SERVICE_IP } from "./node-network.js";
 
 export * from "./kube-nodes.js";
@@ -23,7 +23,6 @@ export * from "./kube-nodes.js";
  * the kubelet reach and which the `kubernetes` Service points at; every other listener is on
  * 127.0.0.1. Ports are picked at random (lib/ports.ts).
  */
-
 
 /** Cold starts on a busy 2-core machine (the other services start at the same time). */
 const START_TIMEOUT_MS = { etcd: 30_000, apiserver: 120_000, component: 60_000, nodes: 60_000 };
@@ -150,13 +149,7 @@ function startEtcd(bin: KubeBinaries, dir: string, ports: Ports, logDir: string)
   });
 }
 
-function startApiserver(
-  bin: KubeBinaries,
-  dir: string,
-  pki: KubePki,
-  ports: Ports,
-  logDir: string,
-): Promise<ServerProcess> {
+function startApiserver(bin: KubeBinaries, pki: KubePki, ports: Ports, logDir: string): Promise<ServerProcess> {
   const tls: TlsOptions = {
     ca: readFileSync(pki.ca.cert),
     cert: readFileSync(pki.clients.admin.cert),
@@ -350,7 +343,7 @@ export async function startKube(ctx: {
   const processes: ServerProcess[] = [];
   try {
     processes.push(await startEtcd(bin, dir, ports, ctx.logDir));
-    processes.push(await startApiserver(bin, dir, pki, ports, ctx.logDir));
+    processes.push(await startApiserver(bin, pki, ports, ctx.logDir));
 
     const kc = new KubeConfig();
     kc.loadFromFile(kubeconfig);

@@ -2,10 +2,10 @@ import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { cacheRoot } from "../lib/cache.js";
 import { freePort } from "../lib/ports.js";
-import { startServer, type ServerProcess } from "../lib/process.js";
+import { type ServerProcess, startServer } from "../lib/process.js";
 import { version } from "../lib/versions.js";
-import { NODE_IP } from "./node-network.js";
 import type { TestEnv } from "../types.js";
+import { NODE_IP } from "./node-network.js";
 
 /**
  * Fixed, obviously-fake credentials: the server listens on the node IP only (a bridge of this

@@ -2,10 +2,10 @@ import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { cacheRoot } from "../lib/cache.js";
 import { freePort } from "../lib/ports.js";
-import { startServer, type ServerProcess } from "../lib/process.js";
+import { type ServerProcess, startServer } from "../lib/process.js";
 import { version } from "../lib/versions.js";
-import { NODE_IP } from "./node-network.js";
 import type { TestEnv } from "../types.js";
+import { NODE_IP } from "./node-network.js";
 
 /**
  * Scrapes and rule evaluation every second so a test sees a metric it just set within a couple

@@ -2,10 +2,10 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { CoreV1Api, KubeConfig, type V1Node } from "@kubernetes/client-node";
 import { SabotImageMissingError, sabotImage } from "../lib/image.js";
-import { stopServer, tailLog, type ServerProcess } from "../lib/process.js";
+import { type ServerProcess, stopServer, tailLog } from "../lib/process.js";
 import { waitFor } from "../lib/wait.js";
 import type { KubeControlPlane, RealNodeEnv } from "../types.js";
-import { writeKubeconfig, type KubePki } from "./kube-certs.js";
+import { type KubePki, writeKubeconfig } from "./kube-certs.js";
 import {
   CLUSTER_DOMAIN,
   NODE_IP,
@@ -15,16 +15,23 @@ import {
   REAL_POD_CIDR,
   SERVICE_CIDR,
 } from "./node-network.js";
+import { claimNode } from "./real-node/claim.js";
+import { scrubRealNode } from "./real-node/cleanup.js";
 import { writeCniConfig } from "./real-node/cni.js";
 import { ctrArgs, importLocalImages, startContainerd } from "./real-node/containerd.js";
-import { scrubRealNode } from "./real-node/cleanup.js";
 import { startCoredns } from "./real-node/coredns.js";
 import { startKubeProxy } from "./real-node/kube-proxy.js";
 import { startKubelet } from "./real-node/kubelet.js";
 import { setupNodeNetwork } from "./real-node/network.js";
-import { claimNode } from "./real-node/claim.js";
 import { readOwner, recordPid, thisProcess, writeOwner } from "./real-node/owner.js";
-import { FOREIGN_PATHS, nodeBinaries, nodeImages, nodePaths, type LocalImage, type NodeBinaries } from "./real-node/paths.js";
+import {
+  FOREIGN_PATHS,
+  type LocalImage,
+  type NodeBinaries,
+  nodeBinaries,
+  nodeImages,
+  nodePaths,
+} from "./real-node/paths.js";
 
 /**
  * Imports a docker-archive tarball (`docker save` output) into the real node's containerd:
@@ -34,6 +41,7 @@ import { FOREIGN_PATHS, nodeBinaries, nodeImages, nodePaths, type LocalImage, ty
 export { importImageArchive } from "./real-node/containerd.js";
 export { realNodePlacement } from "./real-node/placement.js";
 export { releaseRealNode, stopRealNode } from "./real-node/teardown.js";
+
 import { stopStaleRun } from "./real-node/teardown.js";
 
 /**
@@ -107,7 +115,10 @@ function builtSabotImage(): LocalImage | undefined {
  * Phase 2, beside the control plane: the node's containerd, with the local images imported
  * (Sabot's too, when it has been built). Returns the reference Sabot's image has on the node.
  */
-async function startRuntime(node: PreparedNode, ctx: RunContext): Promise<{ containerd: ServerProcess; sabot?: string }> {
+async function startRuntime(
+  node: PreparedNode,
+  ctx: RunContext,
+): Promise<{ containerd: ServerProcess; sabot?: string }> {
   const containerd = await startContainerd(node.bin, node.images.pause.ref, ctx);
   recordPid(containerd.name, containerd.pid);
   try {
@@ -142,7 +153,10 @@ async function joinNode(
       kubeconfig: kubeconfig("kubelet", kube.pki.clients.node, `system:node:${REAL_NODE_NAME}`),
       clientCa: kube.pki.ca.cert,
     }),
-    startKubeProxy(node.bin, { ...o, kubeconfig: kubeconfig("kube-proxy", kube.pki.clients.kubeProxy, "system:kube-proxy") }),
+    startKubeProxy(node.bin, {
+      ...o,
+      kubeconfig: kubeconfig("kube-proxy", kube.pki.clients.kubeProxy, "system:kube-proxy"),
+    }),
     startCoredns(node.bin, {
       ...o,
       kubeconfig: kubeconfig("coredns", kube.pki.clients.coredns, "system:coredns"),
@@ -195,7 +209,9 @@ function realNodeEnv(node: PreparedNode, sabotImageRef: string | undefined): Rea
 export async function startKubeWithRealNode(
   node: PreparedNode,
   ctx: RunContext,
-  startKube: (ctx: RunContext) => Promise<{ kube: KubeControlPlane; processes: ServerProcess[]; pki: KubePki; dir: string }>,
+  startKube: (
+    ctx: RunContext,
+  ) => Promise<{ kube: KubeControlPlane; processes: ServerProcess[]; pki: KubePki; dir: string }>,
 ): Promise<{ kube: KubeControlPlane & { realNode: RealNodeEnv }; processes: ServerProcess[] }> {
   const [kube, runtime] = await Promise.allSettled([startKube(ctx), startRuntime(node, ctx)]);
   const stopAll = async (ps: ServerProcess[]) => {

@@ -4,17 +4,17 @@ import {
   CoreV1Api,
   CustomObjectsApi,
   KubeConfig,
-  makeInformer,
   type KubernetesListObject,
   type KubernetesObject,
+  makeInformer,
   type V1CustomResourceDefinition,
   type V1Pod,
 } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { GPU_NODE_LABEL, GPU_NODE_NAME, GPU_RESOURCE, GPU_TAINT } from "../services/kube.js";
 import { testEnv } from "../../helpers/env.js";
 import { uniqueName } from "../../helpers/names.js";
 import { waitFor } from "../lib/wait.js";
+import { GPU_NODE_LABEL, GPU_NODE_NAME, GPU_RESOURCE, GPU_TAINT } from "../services/kube.js";
 
 interface Widget extends KubernetesObject {
   spec: { size: number; color?: string };

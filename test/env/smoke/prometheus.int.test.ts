@@ -20,7 +20,7 @@ describe("Prometheus test environment", () => {
     });
     gauge.set({ run }, 42.5);
 
-    const server = createServer((req, res) => {
+    const server = createServer((_req, res) => {
       void registry.metrics().then((text) => {
         res.writeHead(200, { "content-type": registry.contentType });
         res.end(text);

@@ -39,7 +39,11 @@ describe("real node", () => {
   });
 
   /** A busybox pod on the real node, from the locally imported image (never pulled). */
-  function busyboxPod(name: string, script: string, o: { labels?: Record<string, string>; restart: "Always" | "Never" }): V1Pod {
+  function busyboxPod(
+    name: string,
+    script: string,
+    o: { labels?: Record<string, string>; restart: "Always" | "Never" },
+  ): V1Pod {
     const node = testEnv().kube.realNode;
     return {
       metadata: { name, labels: o.labels },
@@ -102,7 +106,7 @@ describe("real node", () => {
     });
     const server = await podPhase("echo", ["Running"]);
     expect(server.spec?.nodeName).toBe(node.name);
-    expect(server.status?.podIP?.startsWith(node.podCidr.split(".").slice(0, 3).join(".") + ".")).toBe(true);
+    expect(server.status?.podIP?.startsWith(`${node.podCidr.split(".").slice(0, 3).join(".")}.`)).toBe(true);
 
     // Retries until kube-proxy has programmed the Service and CoreDNS has seen it.
     const svc = `echo.${ns}.svc.${node.clusterDomain}`;
@@ -136,7 +140,10 @@ describe("real node", () => {
   it("keeps untolerating pods off the real node", async () => {
     await core.createNamespacedPod({
       namespace: ns,
-      body: { metadata: { name: "plain" }, spec: { containers: [{ name: "main", image: "registry.k8s.io/pause:3.10" }] } },
+      body: {
+        metadata: { name: "plain" },
+        spec: { containers: [{ name: "main", image: "registry.k8s.io/pause:3.10" }] },
+      },
     });
     const placed = await waitFor(
       async () => (await core.readNamespacedPod({ name: "plain", namespace: ns })).spec?.nodeName,

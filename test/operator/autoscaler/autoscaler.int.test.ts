@@ -12,10 +12,10 @@ import { AutoscalerMetrics } from "../../../operator/autoscaler/metrics.js";
 import { PrometheusClient } from "../../../operator/autoscaler/prometheus.js";
 import { type ObservedMetrics, readJobMetrics } from "../../../operator/autoscaler/queries.js";
 import { autoscalerSettings } from "../../../operator/autoscaler/settings.js";
-import type { StreamJobStatus } from "../../../runtime/contract/status/streamjob.js";
 import type { StreamJob } from "../../../operator/streamjob/job.js";
 import { API_GROUP, API_VERSION } from "../../../runtime/contract/spec/manifest.js";
 import type { StreamJobSpec } from "../../../runtime/contract/spec/schema.js";
+import type { StreamJobStatus } from "../../../runtime/contract/status/streamjob.js";
 import { freePort } from "../../env/lib/ports.js";
 import { waitFor } from "../../env/lib/wait.js";
 import { testEnv } from "../../helpers/env.js";
@@ -40,7 +40,9 @@ const SCHEMA = [
 
 function producerSpec(brokers: string[], topic: string): object {
   return {
-    sources: { bids: { generator: { kind: "nexmark-bid", seed: 3, ratePerSecond: PRODUCE_RATE, batchSize: ROWS_PER_MESSAGE } } },
+    sources: {
+      bids: { generator: { kind: "nexmark-bid", seed: 3, ratePerSecond: PRODUCE_RATE, batchSize: ROWS_PER_MESSAGE } },
+    },
     pipeline: [{ from: "bids", select: ["auction", "bidder", "price", "dateTime"] }, { to: "out" }],
     sinks: { out: { kafka: { bootstrapServers: brokers, topic, format: "arrow" } } },
   };
@@ -57,7 +59,10 @@ function consumerSpec(brokers: string[], topic: string, autoscaler: StreamJobSpe
     },
     pipeline: [
       { from: "bids", keyBy: ["bidder"] },
-      { window: { type: "sliding", size: "10s", slide: "100ms" }, aggregate: ["count(distinct auction) AS n", "max(price) AS top"] },
+      {
+        window: { type: "sliding", size: "10s", slide: "100ms" },
+        aggregate: ["count(distinct auction) AS n", "max(price) AS top"],
+      },
       { filter: "n < 0" },
       { to: "out" },
     ],
@@ -74,7 +79,10 @@ function manifest(name: string, spec: object): string {
 }
 
 function run(file: string, args: string[]): ChildProcess {
-  return spawn(process.execPath, [BIN, "run", "-q", file, ...args], { stdio: "ignore", env: { ...process.env, SABOT_LOG_LEVEL: "warn" } });
+  return spawn(process.execPath, [BIN, "run", "-q", file, ...args], {
+    stdio: "ignore",
+    env: { ...process.env, SABOT_LOG_LEVEL: "warn" },
+  });
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -113,7 +121,14 @@ describe("autoscaler on real metrics", () => {
     const producerPort = await freePort();
     producerTarget = `127.0.0.1:${producerPort}`;
     await addScrapeTarget(testEnv(), producerTarget);
-    procs.push(run(manifest(producer, producerSpec(brokers, topic)), ["--duration", "150s", "--metrics-port", String(producerPort)]));
+    procs.push(
+      run(manifest(producer, producerSpec(brokers, topic)), [
+        "--duration",
+        "150s",
+        "--metrics-port",
+        String(producerPort),
+      ]),
+    );
     note(`producer started: ${PRODUCE_RATE} rows/s into ${topic} (4 partitions)`);
     // The consumer as it runs in pods: a coordinator and one `sabot worker` serving /metrics.
     // (`sabot run` in one process does not yield to I/O while its source has data, so its
@@ -121,11 +136,20 @@ describe("autoscaler on real metrics", () => {
     const port = await freePort();
     target = `127.0.0.1:${port}`;
     await addScrapeTarget(testEnv(), target);
-    const address = await cluster.startCoordinator(cluster.writeManifest(job, { name: job, spec: consumerSpec(brokers, topic, undefined) }), 1);
+    const address = await cluster.startCoordinator(
+      cluster.writeManifest(job, { name: job, spec: consumerSpec(brokers, topic, undefined) }),
+      1,
+    );
     procs.push(
       spawn(process.execPath, [BIN, "worker"], {
         stdio: "ignore",
-        env: { ...process.env, SABOT_LOG_LEVEL: "warn", SABOT_COORDINATOR_ADDRESS: address, SABOT_WORKER_ID: `${job}-worker-0`, SABOT_METRICS_PORT: String(port) },
+        env: {
+          ...process.env,
+          SABOT_LOG_LEVEL: "warn",
+          SABOT_COORDINATOR_ADDRESS: address,
+          SABOT_WORKER_ID: `${job}-worker-0`,
+          SABOT_METRICS_PORT: String(port),
+        },
       }),
     );
     note(`consumer ${job} started at parallelism 1 (coordinator ${address}), worker scraped at ${target}`);
@@ -134,7 +158,11 @@ describe("autoscaler on real metrics", () => {
     custom = kc.makeApiClient(CustomObjectsApi);
     await installCrds(kc);
     ns = await freshNamespace(kc, "autoscaler");
-    loop = new AutoscalerLoop(kc, { namespace: ns, metrics: new AutoscalerMetrics(new Registry()), env: {} }, pino({ level: "warn" }));
+    loop = new AutoscalerLoop(
+      kc,
+      { namespace: ns, metrics: new AutoscalerMetrics(new Registry()), env: {} },
+      pino({ level: "warn" }),
+    );
   });
 
   afterAll(async () => {
@@ -146,22 +174,45 @@ describe("autoscaler on real metrics", () => {
   });
 
   const ref = (namespace = ns) => ({ group: API_GROUP, version: "v1alpha1", namespace, plural: "streamjobs" });
-  async function createJob(name: string, autoscaler: StreamJobSpec["autoscaler"], status: StreamJobStatus, namespace = ns): Promise<void> {
+  async function createJob(
+    name: string,
+    autoscaler: StreamJobSpec["autoscaler"],
+    status: StreamJobStatus,
+    namespace = ns,
+  ): Promise<void> {
     const spec = consumerSpec(testEnv().kafka.brokers, topic, autoscaler);
-    await custom.createNamespacedCustomObject({ ...ref(namespace), body: { apiVersion: API_VERSION, kind: "StreamJob", metadata: { name }, spec } });
+    await custom.createNamespacedCustomObject({
+      ...ref(namespace),
+      body: { apiVersion: API_VERSION, kind: "StreamJob", metadata: { name }, spec },
+    });
     // No reconciler in this test: the job is reported Running as the controller would, once its workers are ready.
     const cur = (await custom.getNamespacedCustomObject({ ...ref(namespace), name })) as StreamJob;
     await custom.replaceNamespacedCustomObjectStatus({ ...ref(namespace), name, body: { ...cur, status } });
   }
-  const getJob = async (name: string, namespace = ns) => (await custom.getNamespacedCustomObject({ ...ref(namespace), name })) as StreamJob;
+  const getJob = async (name: string, namespace = ns) =>
+    (await custom.getNamespacedCustomObject({ ...ref(namespace), name })) as StreamJob;
 
   it("first sight of a job only starts the metric window", async () => {
-    await createJob(job, { enabled: true, metricWindow: WINDOW, stabilizationWindow: "30s", catchUpDuration: "60s", restartTime: "10s", prometheus: { url: promUrl } }, { phase: "Running", parallelism: 1 });
+    await createJob(
+      job,
+      {
+        enabled: true,
+        metricWindow: WINDOW,
+        stabilizationWindow: "30s",
+        catchUpDuration: "60s",
+        restartTime: "10s",
+        prometheus: { url: promUrl },
+      },
+      { phase: "Running", parallelism: 1 },
+    );
     const first = await loop.evaluate(ns, job);
     note(`evaluation: ${first!.decision.reason}: ${first!.decision.message}`);
     expect(first!.decision.reason).toMatch(/WarmingUp|MissingMetrics|Restarting/);
     expect(first!.applied).toBe(false);
-    expect((await getJob(job)).status!.autoscaler!.conditions![0]).toMatchObject({ type: "AutoscalerReady", status: "False" });
+    expect((await getJob(job)).status!.autoscaler!.conditions![0]).toMatchObject({
+      type: "AutoscalerReady",
+      status: "False",
+    });
   });
 
   it("measures input rate, busy time and lag of a worker that falls behind, and decides to scale up", async () => {
@@ -170,17 +221,24 @@ describe("autoscaler on real metrics", () => {
     const m: ObservedMetrics = await waitFor(
       async () => {
         const got = await readJobMetrics(client, job, windowMs);
-        return got.subtasks > 0 && (got.coverageSeconds ?? 0) >= 18 && got.lag !== null && got.lag > 0 ? got : undefined;
+        return got.subtasks > 0 && (got.coverageSeconds ?? 0) >= 18 && got.lag !== null && got.lag > 0
+          ? got
+          : undefined;
       },
       { what: `a full ${WINDOW} window of metrics for ${job}`, timeoutMs: 90_000, intervalMs: 1000 },
     );
     // What the producer really writes (it shares two cores with the consumer and other tests),
     // from its own sink counter: independent of the consumer's metrics under test.
-    const [produced] = await queryPrometheus(testEnv(), `sum(rate(sabot_sink_records_total{job_name="${producer}"}[${WINDOW}]))`);
+    const [produced] = await queryPrometheus(
+      testEnv(),
+      `sum(rate(sabot_sink_records_total{job_name="${producer}"}[${WINDOW}]))`,
+    );
     const produceRate = produced?.value ?? Number.NaN;
     const inputRate = m.sourceRate + (m.lagGrowth ?? 0);
     note(`producer measured at ${Math.round(produceRate)} rows/s (its own sink counter over the last ${WINDOW})`);
-    note(`metrics: read ${Math.round(m.sourceRate)}/s, lag ${m.lag} (${Math.round(m.lagGrowth ?? 0)}/s) → input ${Math.round(inputRate)}/s; busy ${(m.busySum * 100).toFixed(0)}%, backpressured ${(m.backpressuredAvg * 100).toFixed(0)}%, ${m.partitions} partitions`);
+    note(
+      `metrics: read ${Math.round(m.sourceRate)}/s, lag ${m.lag} (${Math.round(m.lagGrowth ?? 0)}/s) → input ${Math.round(inputRate)}/s; busy ${(m.busySum * 100).toFixed(0)}%, backpressured ${(m.backpressuredAvg * 100).toFixed(0)}%, ${m.partitions} partitions`,
+    );
     expect(m.subtasks).toBe(1);
     expect(m.partitions).toBe(4);
     expect(m.sourceRate).toBeGreaterThan(1000);
@@ -194,9 +252,22 @@ describe("autoscaler on real metrics", () => {
     expect(inputRate).toBeGreaterThan(produceRate * 0.65);
     expect(inputRate).toBeLessThan(produceRate * 1.35);
 
-    const settings = autoscalerSettings(consumerSpec([], topic, { enabled: true, metricWindow: WINDOW, catchUpDuration: "60s", restartTime: "10s" }), {});
+    const settings = autoscalerSettings(
+      consumerSpec([], topic, { enabled: true, metricWindow: WINDOW, catchUpDuration: "60s", restartTime: "10s" }),
+      {},
+    );
     const d = decide(
-      { nowMs: Date.now(), current: 1, ready: 1, running: true, parallelismSinceMs: 0, streamSources: ["bids"], sourcesWithoutLag: [], metrics: m, history: [] },
+      {
+        nowMs: Date.now(),
+        current: 1,
+        ready: 1,
+        running: true,
+        parallelismSinceMs: 0,
+        streamSources: ["bids"],
+        sourcesWithoutLag: [],
+        metrics: m,
+        history: [],
+      },
       settings,
     );
     note(`decision on these numbers: ${d.reason} → ${d.recommended}: ${d.message}`);
@@ -206,7 +277,9 @@ describe("autoscaler on real metrics", () => {
   });
 
   it("the loop writes status.autoscaler, records an Event and patches spec.parallelism through /scale", async () => {
-    await sleep(Math.max(0, 21_000 - (Date.now() - Date.parse((await getJob(job)).status!.autoscaler!.observedSince!))));
+    await sleep(
+      Math.max(0, 21_000 - (Date.now() - Date.parse((await getJob(job)).status!.autoscaler!.observedSince!))),
+    );
     const ev = await loop.evaluate(ns, job);
     note(`evaluation: ${ev!.decision.reason} (applied ${ev!.applied}): ${ev!.decision.message}`);
     expect(ev!.decision.reason).toBe("ScaleUp");
@@ -214,13 +287,20 @@ describe("autoscaler on real metrics", () => {
     const after = await getJob(job);
     expect(after.spec.parallelism).toBe(ev!.decision.recommended);
     const a = after.status!.autoscaler!;
-    expect(a.lastDecision).toMatchObject({ current: 1, recommended: after.spec.parallelism, applied: true, reason: "ScaleUp" });
+    expect(a.lastDecision).toMatchObject({
+      current: 1,
+      recommended: after.spec.parallelism,
+      applied: true,
+      reason: "ScaleUp",
+    });
     expect(a.lastDecision!.inputs!.lag).toBeGreaterThan(0);
     expect(a.history).toHaveLength(1);
     expect(a.history![0]).toMatchObject({ from: 1, to: after.spec.parallelism, trigger: "autoscaler" });
     expect(a.history![0].expectedCapacity).toBeGreaterThan(a.history![0].capacityBefore!);
     expect(a.conditions![0]).toMatchObject({ type: "AutoscalerReady", status: "True" });
-    const events = await kc.makeApiClient(CoreV1Api).listNamespacedEvent({ namespace: ns, fieldSelector: `involvedObject.name=${job}` });
+    const events = await kc
+      .makeApiClient(CoreV1Api)
+      .listNamespacedEvent({ namespace: ns, fieldSelector: `involvedObject.name=${job}` });
     expect(events.items.map((e) => e.reason)).toContain("AutoscalerScaleUp");
 
     // Until the job runs at the new parallelism, nothing else is decided.
@@ -245,16 +325,35 @@ describe("autoscaler on real metrics", () => {
     // The same job name in another namespace reads the same (real) metrics. Its status says the
     // autoscaler has watched it for a minute already, so the window is settled.
     const ns2 = await freshNamespace(kc, "autoscaler-dry");
-    const watched = { observedParallelism: 1, observedSince: new Date(Date.now() - 60_000).toISOString().replace(/\.\d+Z$/, "Z") };
-    await createJob(job, { enabled: true, dryRun: true, metricWindow: WINDOW, catchUpDuration: "60s", restartTime: "10s", prometheus: { url: promUrl } }, { phase: "Running", parallelism: 1, autoscaler: watched }, ns2);
+    const watched = {
+      observedParallelism: 1,
+      observedSince: new Date(Date.now() - 60_000).toISOString().replace(/\.\d+Z$/, "Z"),
+    };
+    await createJob(
+      job,
+      {
+        enabled: true,
+        dryRun: true,
+        metricWindow: WINDOW,
+        catchUpDuration: "60s",
+        restartTime: "10s",
+        prometheus: { url: promUrl },
+      },
+      { phase: "Running", parallelism: 1, autoscaler: watched },
+      ns2,
+    );
     const e = await loop.evaluate(ns2, job);
-    note(`dry-run twin: ${e!.decision.reason} → ${e!.decision.recommended} (applied ${e!.applied}): ${e!.decision.message}`);
+    note(
+      `dry-run twin: ${e!.decision.reason} → ${e!.decision.recommended} (applied ${e!.applied}): ${e!.decision.message}`,
+    );
     expect(e!.decision).toMatchObject({ reason: "ScaleUp", applied: false });
     expect(e!.decision.message).toMatch(/^dry run, not applied/);
     const twin = await getJob(job, ns2);
     expect(twin.spec.parallelism).toBe(1);
     expect(twin.status!.autoscaler!.dryRun).toBe(true);
-    expect(twin.status!.autoscaler!.history).toEqual([expect.objectContaining({ trigger: "dry-run", from: 1, to: e!.decision.recommended })]);
+    expect(twin.status!.autoscaler!.history).toEqual([
+      expect.objectContaining({ trigger: "dry-run", from: 1, to: e!.decision.recommended }),
+    ]);
     // The same recommendation again is not recorded twice.
     await loop.evaluate(ns2, job);
     expect((await getJob(job, ns2)).status!.autoscaler!.history).toHaveLength(1);
@@ -267,7 +366,9 @@ describe("autoscaler on real metrics", () => {
     const cond = (await getJob(blind)).status!.autoscaler!.conditions![0];
     expect(cond).toMatchObject({ type: "AutoscalerReady", status: "False", reason: "NoPrometheus" });
     expect(cond.message).toMatch(/SABOT_OPERATOR_PROMETHEUS_URL/);
-    const events = await kc.makeApiClient(CoreV1Api).listNamespacedEvent({ namespace: ns, fieldSelector: `involvedObject.name=${blind}` });
+    const events = await kc
+      .makeApiClient(CoreV1Api)
+      .listNamespacedEvent({ namespace: ns, fieldSelector: `involvedObject.name=${blind}` });
     expect(events.items.map((x) => x.reason)).toContain("AutoscalerNoPrometheus");
   });
 });

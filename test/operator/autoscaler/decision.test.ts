@@ -1,20 +1,33 @@
 import { describe, expect, it } from "vitest";
-import type { RescaleRecord } from "../../../runtime/contract/status/autoscaler.js";
 import { type Decision, type DecisionInput, decide } from "../../../operator/autoscaler/decision.js";
 import type { ObservedMetrics } from "../../../operator/autoscaler/queries.js";
 import { type AutoscalerSettings, autoscalerSettings } from "../../../operator/autoscaler/settings.js";
 import type { StreamJobSpec } from "../../../runtime/contract/spec/schema.js";
+import type { RescaleRecord } from "../../../runtime/contract/status/autoscaler.js";
 
 const NOW = Date.parse("2026-11-23T12:00:00Z");
 const ago = (s: number) => NOW - s * 1000;
 const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d+Z$/, "Z");
 
 const spec = (autoscaler: NonNullable<StreamJobSpec["autoscaler"]>, maxParallelism?: number): StreamJobSpec =>
-  ({ sources: {}, pipeline: [], sinks: {}, ...(maxParallelism ? { maxParallelism } : {}), autoscaler }) as unknown as StreamJobSpec;
+  ({
+    sources: {},
+    pipeline: [],
+    sinks: {},
+    ...(maxParallelism ? { maxParallelism } : {}),
+    autoscaler,
+  }) as unknown as StreamJobSpec;
 
 /** metricWindow 60s, stabilization 5m, catch-up 5m, restart 60s, 70% utilization, max step down 50%. */
 const SETTINGS: AutoscalerSettings = autoscalerSettings(
-  spec({ enabled: true, metricWindow: "60s", stabilizationWindow: "5m", catchUpDuration: "5m", restartTime: "60s", maxParallelism: 16 }),
+  spec({
+    enabled: true,
+    metricWindow: "60s",
+    stabilizationWindow: "5m",
+    catchUpDuration: "5m",
+    restartTime: "60s",
+    maxParallelism: 16,
+  }),
   {},
 );
 
@@ -92,14 +105,20 @@ const cases: Case[] = [
   },
   {
     name: "a scale-down recommended for the whole stabilization window is applied, limited per step",
-    in: input({ current: 4, pendingScaleDown: { sinceMs: ago(301), parallelism: 2 } }, { sourceRate: 0, busySum: 0, busyMax: 0 }),
+    in: input(
+      { current: 4, pendingScaleDown: { sinceMs: ago(301), parallelism: 2 } },
+      { sourceRate: 0, busySum: 0, busyMax: 0 },
+    ),
     reason: "ScaleDown",
     recommended: 2,
     change: true,
   },
   {
     name: "scale-down keeps the highest recommendation of the window",
-    in: input({ current: 8, pendingScaleDown: { sinceMs: ago(400), parallelism: 4 } }, { subtasks: 8, sourceRate: 1000, busySum: 0.8 }),
+    in: input(
+      { current: 8, pendingScaleDown: { sinceMs: ago(400), parallelism: 4 } },
+      { subtasks: 8, sourceRate: 1000, busySum: 0.8 },
+    ),
     // needed: 1.2K / (1.25K × 0.7) = 1.4 → 2, step limit 4; pending said 4.
     reason: "ScaleDown",
     recommended: 4,
@@ -107,22 +126,82 @@ const cases: Case[] = [
   },
   {
     name: "no scale-down within the stabilization window after the last rescale",
-    in: input({ current: 4, parallelismSinceMs: ago(120), pendingScaleDown: { sinceMs: ago(400), parallelism: 2 } }, { sourceRate: 0, busySum: 0 }),
+    in: input(
+      { current: 4, parallelismSinceMs: ago(120), pendingScaleDown: { sinceMs: ago(400), parallelism: 2 } },
+      { sourceRate: 0, busySum: 0 },
+    ),
     reason: "ScaleDownPending",
     recommended: 2,
     change: false,
   },
   { name: "no metrics at all", in: input({}, null), reason: "MissingMetrics", recommended: 2, change: false },
-  { name: "no busy-time series", in: input({}, { subtasks: 0 }), reason: "MissingMetrics", recommended: 2, change: false, message: /sabot_subtask_busy_seconds_total/ },
-  { name: "a Kafka source without lag series", in: input({}, { sourcesWithLag: [], lag: null }), reason: "MissingMetrics", recommended: 2, change: false, message: /source\(s\) in/ },
-  { name: "a generator source exports no lag", in: input({ sourcesWithoutLag: ["bids"] }), reason: "NoLagMetric", recommended: 2, change: false, message: /bids/ },
+  {
+    name: "no busy-time series",
+    in: input({}, { subtasks: 0 }),
+    reason: "MissingMetrics",
+    recommended: 2,
+    change: false,
+    message: /sabot_subtask_busy_seconds_total/,
+  },
+  {
+    name: "a Kafka source without lag series",
+    in: input({}, { sourcesWithLag: [], lag: null }),
+    reason: "MissingMetrics",
+    recommended: 2,
+    change: false,
+    message: /source\(s\) in/,
+  },
+  {
+    name: "a generator source exports no lag",
+    in: input({ sourcesWithoutLag: ["bids"] }),
+    reason: "NoLagMetric",
+    recommended: 2,
+    change: false,
+    message: /bids/,
+  },
   { name: "stale samples", in: input({}, { ageSeconds: 120 }), reason: "StaleMetrics", recommended: 2, change: false },
-  { name: "a worker restarted within the window", in: input({}, { restarts: 1, lag: 1e6 }), reason: "Restarting", recommended: 2, change: false },
-  { name: "the job is not running", in: input({ running: false }), reason: "JobNotRunning", recommended: 2, change: false },
-  { name: "fewer workers ready than the parallelism", in: input({ ready: 1 }), reason: "JobNotRunning", recommended: 2, change: false },
-  { name: "less than a metric window since the parallelism changed", in: input({ parallelismSinceMs: ago(30) }, { lag: 1e6 }), reason: "WarmingUp", recommended: 2, change: false },
-  { name: "series younger than the window", in: input({}, { coverageSeconds: 20, lag: 1e6 }), reason: "WarmingUp", recommended: 2, change: false },
-  { name: "lag but nothing read", in: input({}, { sourceRate: 0, busySum: 0, lag: 5000 }), reason: "NoThroughput", recommended: 2, change: false },
+  {
+    name: "a worker restarted within the window",
+    in: input({}, { restarts: 1, lag: 1e6 }),
+    reason: "Restarting",
+    recommended: 2,
+    change: false,
+  },
+  {
+    name: "the job is not running",
+    in: input({ running: false }),
+    reason: "JobNotRunning",
+    recommended: 2,
+    change: false,
+  },
+  {
+    name: "fewer workers ready than the parallelism",
+    in: input({ ready: 1 }),
+    reason: "JobNotRunning",
+    recommended: 2,
+    change: false,
+  },
+  {
+    name: "less than a metric window since the parallelism changed",
+    in: input({ parallelismSinceMs: ago(30) }, { lag: 1e6 }),
+    reason: "WarmingUp",
+    recommended: 2,
+    change: false,
+  },
+  {
+    name: "series younger than the window",
+    in: input({}, { coverageSeconds: 20, lag: 1e6 }),
+    reason: "WarmingUp",
+    recommended: 2,
+    change: false,
+  },
+  {
+    name: "lag but nothing read",
+    in: input({}, { sourceRate: 0, busySum: 0, lag: 5000 }),
+    reason: "NoThroughput",
+    recommended: 2,
+    change: false,
+  },
   {
     name: "a scale-down rounds up to an even split of the partitions",
     in: input({ current: 4, pendingScaleDown: { sinceMs: ago(400), parallelism: 3 } }, { sourceRate: 0, busySum: 0 }),
@@ -158,7 +237,10 @@ const cases: Case[] = [
   },
   {
     name: "never below minParallelism",
-    in: input({ current: 4, pendingScaleDown: { sinceMs: ago(400), parallelism: 3 } }, { sourceRate: 0, busySum: 0, partitions: 12 }),
+    in: input(
+      { current: 4, pendingScaleDown: { sinceMs: ago(400), parallelism: 3 } },
+      { sourceRate: 0, busySum: 0, partitions: 12 },
+    ),
     settings: { minParallelism: 3, scaleDownMaxFactor: 1 },
     reason: "ScaleDown",
     recommended: 3,
@@ -169,24 +251,50 @@ const cases: Case[] = [
 describe("decide", () => {
   it.each(cases)("$name", (c) => {
     const d = decide(c.in, { ...SETTINGS, ...c.settings });
-    expect({ reason: d.reason, recommended: d.recommended, change: d.change }, d.message).toEqual({ reason: c.reason, recommended: c.recommended, change: c.change });
+    expect({ reason: d.reason, recommended: d.recommended, change: d.change }, d.message).toEqual({
+      reason: c.reason,
+      recommended: c.recommended,
+      change: c.change,
+    });
     if (c.message) expect(d.message).toMatch(c.message);
   });
 
   it("reports the inputs it used", () => {
-    const d = decide(input({}, { sourceRate: 20_000, busySum: 2, busyMax: 1, lag: 600_000, lagGrowth: 10_000 }), SETTINGS);
-    expect(d.inputs).toMatchObject({ inputRate: 30_000, sourceRate: 20_000, lag: 600_000, busyRatio: 1, processingRatePerSubtask: 10_000, targetRate: 38_000, restartSeconds: 60, partitions: 8, upperBound: 8, subtasks: 2 });
+    const d = decide(
+      input({}, { sourceRate: 20_000, busySum: 2, busyMax: 1, lag: 600_000, lagGrowth: 10_000 }),
+      SETTINGS,
+    );
+    expect(d.inputs).toMatchObject({
+      inputRate: 30_000,
+      sourceRate: 20_000,
+      lag: 600_000,
+      busyRatio: 1,
+      processingRatePerSubtask: 10_000,
+      targetRate: 38_000,
+      restartSeconds: 60,
+      partitions: 8,
+      upperBound: 8,
+      subtasks: 2,
+    });
   });
 
   it("clears a pending scale-down when the load comes back", () => {
-    const d = decide(input({ current: 4, pendingScaleDown: { sinceMs: ago(100), parallelism: 2 } }, { subtasks: 4, busySum: 2, sourceRate: 20_000 }), SETTINGS);
+    const d = decide(
+      input(
+        { current: 4, pendingScaleDown: { sinceMs: ago(100), parallelism: 2 } },
+        { subtasks: 4, busySum: 2, sourceRate: 20_000 },
+      ),
+      SETTINGS,
+    );
     // 20K × 1.2 / 7K = 3.4 → 4.
     expect(d.reason).toBe("Steady");
     expect(d.pendingScaleDown).toBeUndefined();
   });
 
   it("completes a rescale once the job runs at the new parallelism, measuring its restart time, then warms up", () => {
-    const history: RescaleRecord[] = [{ time: iso(ago(45)), from: 2, to: 4, trigger: "autoscaler", capacityBefore: 20_000, expectedCapacity: 40_000 }];
+    const history: RescaleRecord[] = [
+      { time: iso(ago(45)), from: 2, to: 4, trigger: "autoscaler", capacityBefore: 20_000, expectedCapacity: 40_000 },
+    ];
     const inProgress = decide(input({ current: 4, ready: 2, history }), SETTINGS);
     expect(inProgress.reason).toBe("RescaleInProgress");
     const done = decide(input({ current: 4, history }), SETTINGS);
@@ -196,7 +304,18 @@ describe("decide", () => {
   });
 
   it("uses the observed restart time of earlier rescales in the catch-up target", () => {
-    const history: RescaleRecord[] = [{ time: iso(ago(7200)), from: 1, to: 2, trigger: "autoscaler", completedAt: iso(ago(7000)), restartSeconds: 150, effectiveness: 1, effective: true }];
+    const history: RescaleRecord[] = [
+      {
+        time: iso(ago(7200)),
+        from: 1,
+        to: 2,
+        trigger: "autoscaler",
+        completedAt: iso(ago(7000)),
+        restartSeconds: 150,
+        effectiveness: 1,
+        effective: true,
+      },
+    ];
     const d = decide(input({ history }), SETTINGS);
     expect(d.inputs.restartSeconds).toBe(150);
     // 10K × (1 + 150/300) = 15K → 15K / 7K = 2.1 → 3 → 4 (even split of 8).
@@ -205,34 +324,91 @@ describe("decide", () => {
 
   it("measures a scale-up one window later, and blocks further scale-ups when it fell short", () => {
     // 2 → 4 expected 20K → 40K; now 4 subtasks fully busy read only 20K/s: capacity 20K, no gain.
-    const history: RescaleRecord[] = [{ time: iso(ago(300)), from: 2, to: 4, trigger: "autoscaler", completedAt: iso(ago(240)), restartSeconds: 60, capacityBefore: 20_000, expectedCapacity: 40_000 }];
-    const d = decide(input({ current: 4, parallelismSinceMs: ago(240), history }, { subtasks: 4, sourceRate: 20_000, busySum: 4, lag: 1_000_000, lagGrowth: 5000 }), SETTINGS);
+    const history: RescaleRecord[] = [
+      {
+        time: iso(ago(300)),
+        from: 2,
+        to: 4,
+        trigger: "autoscaler",
+        completedAt: iso(ago(240)),
+        restartSeconds: 60,
+        capacityBefore: 20_000,
+        expectedCapacity: 40_000,
+      },
+    ];
+    const d = decide(
+      input(
+        { current: 4, parallelismSinceMs: ago(240), history },
+        { subtasks: 4, sourceRate: 20_000, busySum: 4, lag: 1_000_000, lagGrowth: 5000 },
+      ),
+      SETTINGS,
+    );
     expect(d.history[0]).toMatchObject({ observedCapacity: 20_000, effectiveness: 0, effective: false });
     expect(d.reason).toBe("IneffectiveScaling");
     expect(d.recommended).toBe(4);
     expect(d.message).toMatch(/2 → 4/);
     // The next evaluation still knows.
-    const again = decide(input({ current: 4, parallelismSinceMs: ago(240), history: d.history }, { subtasks: 4, sourceRate: 20_000, busySum: 4, lag: 1_000_000, lagGrowth: 5000 }), SETTINGS);
+    const again = decide(
+      input(
+        { current: 4, parallelismSinceMs: ago(240), history: d.history },
+        { subtasks: 4, sourceRate: 20_000, busySum: 4, lag: 1_000_000, lagGrowth: 5000 },
+      ),
+      SETTINGS,
+    );
     expect(again.reason).toBe("IneffectiveScaling");
     // An hour later the block expires.
-    const later = decide(input({ current: 4, nowMs: NOW + 3_600_000, parallelismSinceMs: ago(240), history: d.history }, { subtasks: 4, sourceRate: 20_000, busySum: 4, lag: 1_000_000, lagGrowth: 5000 }), SETTINGS);
+    const later = decide(
+      input(
+        { current: 4, nowMs: NOW + 3_600_000, parallelismSinceMs: ago(240), history: d.history },
+        { subtasks: 4, sourceRate: 20_000, busySum: 4, lag: 1_000_000, lagGrowth: 5000 },
+      ),
+      SETTINGS,
+    );
     expect(later.reason).toBe("ScaleUp");
   });
 
   it("does not assess a scale-up while the job is nearly idle", () => {
-    const history: RescaleRecord[] = [{ time: iso(ago(300)), from: 2, to: 4, trigger: "autoscaler", completedAt: iso(ago(240)), capacityBefore: 20_000, expectedCapacity: 40_000 }];
-    const d = decide(input({ current: 4, parallelismSinceMs: ago(240), history }, { subtasks: 4, sourceRate: 2_000, busySum: 0.2 }), SETTINGS);
+    const history: RescaleRecord[] = [
+      {
+        time: iso(ago(300)),
+        from: 2,
+        to: 4,
+        trigger: "autoscaler",
+        completedAt: iso(ago(240)),
+        capacityBefore: 20_000,
+        expectedCapacity: 40_000,
+      },
+    ];
+    const d = decide(
+      input({ current: 4, parallelismSinceMs: ago(240), history }, { subtasks: 4, sourceRate: 2_000, busySum: 0.2 }),
+      SETTINGS,
+    );
     expect(d.history[0].effectiveness).toBeUndefined();
   });
 
   it("records an effective scale-up as such", () => {
-    const history: RescaleRecord[] = [{ time: iso(ago(300)), from: 2, to: 4, trigger: "autoscaler", completedAt: iso(ago(240)), capacityBefore: 20_000, expectedCapacity: 40_000 }];
-    const d = decide(input({ current: 4, parallelismSinceMs: ago(240), history }, { subtasks: 4, sourceRate: 19_000, busySum: 2 }), SETTINGS);
+    const history: RescaleRecord[] = [
+      {
+        time: iso(ago(300)),
+        from: 2,
+        to: 4,
+        trigger: "autoscaler",
+        completedAt: iso(ago(240)),
+        capacityBefore: 20_000,
+        expectedCapacity: 40_000,
+      },
+    ];
+    const d = decide(
+      input({ current: 4, parallelismSinceMs: ago(240), history }, { subtasks: 4, sourceRate: 19_000, busySum: 2 }),
+      SETTINGS,
+    );
     expect(d.history[0]).toMatchObject({ observedCapacity: 38_000, effectiveness: 0.9, effective: true });
   });
 
   it("holds a user's scale for the stabilization window, then moves away from it", () => {
-    const history: RescaleRecord[] = [{ time: iso(ago(120)), from: 4, to: 2, trigger: "manual", completedAt: iso(ago(120)) }];
+    const history: RescaleRecord[] = [
+      { time: iso(ago(120)), from: 4, to: 2, trigger: "manual", completedAt: iso(ago(120)) },
+    ];
     const burst = { sourceRate: 20_000, busySum: 2, lag: 600_000, lagGrowth: 10_000 };
     const held = decide(input({ history, parallelismSinceMs: ago(120) }, burst), SETTINGS);
     expect(held).toMatchObject({ reason: "ManualScaleHold", recommended: 2, change: false });

@@ -8,17 +8,17 @@ import { tableFromIPC } from "apache-arrow";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { OperatorManager } from "../../../operator/manager.js";
-import type { StreamJobStatus } from "../../../runtime/contract/status/streamjob.js";
 import { DEFAULT_SETTINGS, operatorSettings } from "../../../operator/streamjob/resources/settings.js";
 import { API_GROUP, API_VERSION } from "../../../runtime/contract/spec/manifest.js";
 import type { StreamJobSpec } from "../../../runtime/contract/spec/schema.js";
+import type { StreamJobStatus } from "../../../runtime/contract/status/streamjob.js";
 import { waitFor } from "../../env/lib/wait.js";
 import { testEnv } from "../../helpers/env.js";
 import { createTopic, useTestKafka } from "../../helpers/kafka.js";
 import { uniqueName } from "../../helpers/names.js";
 import { PodRunner } from "../../helpers/pod-runner.js";
 import { addScrapeTarget, removeScrapeTarget } from "../../helpers/prometheus.js";
-import { s3Client, SECRET } from "../checkpoint/checkpoint-fixture.js";
+import { SECRET, s3Client } from "../checkpoint/checkpoint-fixture.js";
 import { freshNamespace, installCrds, kubeConfig } from "../kube/kube.js";
 
 const BIN = new URL("../../../bin/sabot.js", import.meta.url).pathname;
@@ -38,7 +38,11 @@ const TRICKLE = { seed: 8, count: 100_000, rate: 1_500 };
  * 2-core machine (less when other work shares it), below the burst's 50K/s with the lag to drain.
  */
 function burn(): StreamJobSpec["pipeline"] {
-  const exprs = Array.from({ length: 27 }, (_, i) => `UPPER(CONCAT(CAST(auction * ${i + 1} AS VARCHAR), '-', CAST(bidder + ${i + 1} AS VARCHAR), '-', CAST(price * ${i + 3} AS VARCHAR))) AS k${i + 1}`);
+  const exprs = Array.from(
+    { length: 27 },
+    (_, i) =>
+      `UPPER(CONCAT(CAST(auction * ${i + 1} AS VARCHAR), '-', CAST(bidder + ${i + 1} AS VARCHAR), '-', CAST(price * ${i + 3} AS VARCHAR))) AS k${i + 1}`,
+  );
   return [
     { from: "bids", select: exprs },
     { filter: Array.from({ length: 27 }, (_, i) => `k${i + 1} LIKE '%ZZ${i + 1}%'`).join(" OR ") },
@@ -50,11 +54,18 @@ function burn(): StreamJobSpec["pipeline"] {
 function producer(brokers: string[], topic: string, p: typeof BURST): string {
   const file = join(mkdtempSync(join(tmpdir(), "sabot-e2e-")), "producer.json");
   const spec = {
-    sources: { bids: { generator: { kind: "nexmark-bid", seed: p.seed, count: p.count, ratePerSecond: p.rate, batchSize: 2000 } } },
+    sources: {
+      bids: {
+        generator: { kind: "nexmark-bid", seed: p.seed, count: p.count, ratePerSecond: p.rate, batchSize: 2000 },
+      },
+    },
     pipeline: [{ from: "bids", select: ["auction", "bidder", "price", "dateTime"] }, { to: "out" }],
     sinks: { out: { kafka: { bootstrapServers: brokers, topic, format: "arrow" } } },
   };
-  writeFileSync(file, JSON.stringify({ apiVersion: API_VERSION, kind: "StreamJob", metadata: { name: `e2e-producer-${p.seed}` }, spec }));
+  writeFileSync(
+    file,
+    JSON.stringify({ apiVersion: API_VERSION, kind: "StreamJob", metadata: { name: `e2e-producer-${p.seed}` }, spec }),
+  );
   return file;
 }
 
@@ -94,9 +105,21 @@ describe("autoscaler end to end", () => {
     s3c.destroy();
     await core.createNamespacedSecret({
       namespace: ns,
-      body: { metadata: { name: SECRET }, stringData: { AWS_ACCESS_KEY_ID: s3.accessKeyId, AWS_SECRET_ACCESS_KEY: s3.secretAccessKey, AWS_REGION: s3.region, AWS_ENDPOINT_URL_S3: s3.endpoint } },
+      body: {
+        metadata: { name: SECRET },
+        stringData: {
+          AWS_ACCESS_KEY_ID: s3.accessKeyId,
+          AWS_SECRET_ACCESS_KEY: s3.secretAccessKey,
+          AWS_REGION: s3.region,
+          AWS_ENDPOINT_URL_S3: s3.endpoint,
+        },
+      },
     });
-    runner = await PodRunner.start({ kc, namespace: ns, extraEnv: { SABOT_HEARTBEAT_INTERVAL: "500ms", SABOT_HEARTBEAT_TIMEOUT: "5s" } });
+    runner = await PodRunner.start({
+      kc,
+      namespace: ns,
+      extraEnv: { SABOT_HEARTBEAT_INTERVAL: "500ms", SABOT_HEARTBEAT_TIMEOUT: "5s" },
+    });
     await runner.coordinatorAddress(JOB);
     operator = new OperatorManager(
       kc,
@@ -105,14 +128,22 @@ describe("autoscaler end to end", () => {
           image: "registry.k8s.io/pause:3.10",
           shutdownTimeoutSeconds: 10,
           preStopSleepSeconds: 1,
-          lifecycle: { ...DEFAULT_SETTINGS.lifecycle, stableAfterMs: 2_000, pollIntervalMs: 300, savepointTimeoutMs: 60_000 },
+          lifecycle: {
+            ...DEFAULT_SETTINGS.lifecycle,
+            stableAfterMs: 2_000,
+            pollIntervalMs: 300,
+            savepointTimeoutMs: 60_000,
+          },
         }),
         namespace: ns,
         identity: "autoscale-e2e",
         lease: { namespace: ns, name: "sabot-operator-leader", durationMs: 3_000, retryPeriodMs: 300 },
         resyncMs: 10_000,
         coordinatorResolver: (job) => runner.coordinatorAddressNow(job.metadata.name),
-        checkpoints: { coordinatorResolver: (job) => runner.coordinatorAddressNow(job.metadata.name), observeIntervalMs: 2_000 },
+        checkpoints: {
+          coordinatorResolver: (job) => runner.coordinatorAddressNow(job.metadata.name),
+          observeIntervalMs: 2_000,
+        },
         autoscaler: { tickMs: 1_000 },
       },
       pino({ level: process.env.SABOT_LOG_LEVEL ?? "warn" }),
@@ -139,9 +170,17 @@ describe("autoscaler end to end", () => {
     input = await createTopic(k.admin, "e2e-in", 4);
     output = await createTopic(k.admin, "e2e-out", 2);
     const spec = {
-      sources: { bids: { kafka: { bootstrapServers: brokers, topic: input, format: "arrow", startingOffsets: "earliest" }, schema: SCHEMA } },
+      sources: {
+        bids: {
+          kafka: { bootstrapServers: brokers, topic: input, format: "arrow", startingOffsets: "earliest" },
+          schema: SCHEMA,
+        },
+      },
       pipeline: burn(),
-      sinks: { nothing: { console: { maxRows: 0 } }, out: { kafka: { bootstrapServers: brokers, topic: output, format: "arrow" } } },
+      sinks: {
+        nothing: { console: { maxRows: 0 } },
+        out: { kafka: { bootstrapServers: brokers, topic: output, format: "arrow" } },
+      },
       parallelism: 1,
       upgradeMode: "savepoint",
       checkpointing: { interval: "2s", storage: `s3://${bucket}/state`, mode: "exactly-once" },
@@ -157,32 +196,59 @@ describe("autoscaler end to end", () => {
         prometheus: { url: testEnv().prometheus.url },
       },
     };
-    await custom.createNamespacedCustomObject({ group: API_GROUP, version: "v1alpha1", namespace: ns, plural: "streamjobs", body: { apiVersion: API_VERSION, kind: "StreamJob", metadata: { name: JOB }, spec } });
+    await custom.createNamespacedCustomObject({
+      group: API_GROUP,
+      version: "v1alpha1",
+      namespace: ns,
+      plural: "streamjobs",
+      body: { apiVersion: API_VERSION, kind: "StreamJob", metadata: { name: JOB }, spec },
+    });
   }, 120_000);
 
   afterAll(async () => {
     if (syncTimer) clearInterval(syncTimer);
     for (const p of procs) p.kill("SIGKILL");
     for (const t of scraped) await removeScrapeTarget(testEnv(), t);
-    await custom?.deleteCollectionNamespacedCustomObject({ group: API_GROUP, version: "v1alpha1", namespace: ns, plural: "streamjobs" }).catch(() => undefined);
+    await custom
+      ?.deleteCollectionNamespacedCustomObject({
+        group: API_GROUP,
+        version: "v1alpha1",
+        namespace: ns,
+        plural: "streamjobs",
+      })
+      .catch(() => undefined);
     await new Promise((r) => setTimeout(r, 3_000));
     await operator?.stop();
     await runner?.stop();
     console.log(`autoscaler end-to-end timeline:\n${timeline.join("\n")}`);
   }, 60_000);
 
-  const status = async () => ((await custom.getNamespacedCustomObject({ group: API_GROUP, version: "v1alpha1", namespace: ns, plural: "streamjobs", name: JOB })) as { status?: StreamJobStatus }).status;
+  const status = async () =>
+    (
+      (await custom.getNamespacedCustomObject({
+        group: API_GROUP,
+        version: "v1alpha1",
+        namespace: ns,
+        plural: "streamjobs",
+        name: JOB,
+      })) as { status?: StreamJobStatus }
+    ).status;
   let last = "";
   /** Lag (records) as the autoscaler measured it, by decision time. */
   const lags: { at: number; lag: number }[] = [];
   /** Polls the job, noting every change of phase, parallelism or decision, until `done` holds. */
-  async function follow(what: string, done: (s: StreamJobStatus) => boolean, timeoutMs: number): Promise<StreamJobStatus> {
+  async function follow(
+    what: string,
+    done: (s: StreamJobStatus) => boolean,
+    timeoutMs: number,
+  ): Promise<StreamJobStatus> {
     return waitFor(
       async () => {
         const s = await status();
         if (!s) return undefined;
         const d = s.autoscaler?.lastDecision;
-        if (d?.inputs?.lag !== undefined && lags.at(-1)?.at !== Date.parse(d.time)) lags.push({ at: Date.parse(d.time), lag: d.inputs.lag });
+        if (d?.inputs?.lag !== undefined && lags.at(-1)?.at !== Date.parse(d.time))
+          lags.push({ at: Date.parse(d.time), lag: d.inputs.lag });
         const line = `${s.phase} parallelism ${s.parallelism}/${s.desiredParallelism}; autoscaler ${d ? `${d.reason} ${d.current}→${d.recommended}${d.applied ? " (applied)" : ""}` : "-"}`;
         if (line !== last) {
           last = line;
@@ -198,11 +264,15 @@ describe("autoscaler end to end", () => {
     await follow("the job to run", (s) => s.phase === "Running" && s.parallelism === 1, 90_000);
     // The trickle follows the burst at once, so input keeps arriving through the scale-down.
     const producersDone = new Promise<void>((resolve) => {
-      const burst = spawn(process.execPath, [BIN, "run", "-q", producer(testEnv().kafka.brokers, input, BURST)], { stdio: "ignore" });
+      const burst = spawn(process.execPath, [BIN, "run", "-q", producer(testEnv().kafka.brokers, input, BURST)], {
+        stdio: "ignore",
+      });
       procs.push(burst);
       burst.once("exit", () => {
         note(`burst producer done; trickle: ${TRICKLE.count} rows at ${TRICKLE.rate}/s`);
-        const trickle = spawn(process.execPath, [BIN, "run", "-q", producer(testEnv().kafka.brokers, input, TRICKLE)], { stdio: "ignore" });
+        const trickle = spawn(process.execPath, [BIN, "run", "-q", producer(testEnv().kafka.brokers, input, TRICKLE)], {
+          stdio: "ignore",
+        });
         procs.push(trickle);
         trickle.once("exit", () => {
           note("trickle producer done");
@@ -212,21 +282,41 @@ describe("autoscaler end to end", () => {
     });
     note(`burst producer: ${BURST.count} rows at ${BURST.rate}/s`);
 
-    const up = await follow("a scale-up applied by the autoscaler", (s) => (s.autoscaler?.history ?? []).some((r) => r.trigger === "autoscaler" && r.to > r.from), 120_000);
+    const up = await follow(
+      "a scale-up applied by the autoscaler",
+      (s) => (s.autoscaler?.history ?? []).some((r) => r.trigger === "autoscaler" && r.to > r.from),
+      120_000,
+    );
     const upRecord = up.autoscaler!.history!.find((r) => r.trigger === "autoscaler" && r.to > r.from)!;
     expect(upRecord).toMatchObject({ from: 1, to: 2 });
-    await follow("the job to run at parallelism 2", (s) => s.phase === "Running" && s.parallelism === 2 && s.autoscaler?.lastDecision?.reason !== "RescaleInProgress", 150_000);
+    await follow(
+      "the job to run at parallelism 2",
+      (s) => s.phase === "Running" && s.parallelism === 2 && s.autoscaler?.lastDecision?.reason !== "RescaleInProgress",
+      150_000,
+    );
 
-    const down = await follow("a scale-down applied by the autoscaler", (s) => (s.autoscaler?.history ?? []).some((r) => r.trigger === "autoscaler" && r.to < r.from), 240_000);
+    const down = await follow(
+      "a scale-down applied by the autoscaler",
+      (s) => (s.autoscaler?.history ?? []).some((r) => r.trigger === "autoscaler" && r.to < r.from),
+      240_000,
+    );
     const downRecord = down.autoscaler!.history!.find((r) => r.trigger === "autoscaler" && r.to < r.from)!;
     expect(downRecord).toMatchObject({ from: 2, to: 1 });
     // Between the scale-up taking effect and the scale-down, the lag drained below 1% of the burst.
     const drained = lags.filter((x) => x.at > Date.parse(upRecord.time) && x.at <= Date.parse(downRecord.time));
     note(`lag measured after the scale-up: ${drained.map((x) => x.lag).join(", ")}`);
     expect(Math.min(...drained.map((x) => x.lag))).toBeLessThan(BURST.count / 100);
-    const rescaleUp = down.autoscaler!.history!.find((r) => r === upRecord || (r.trigger === "autoscaler" && r.to > r.from))!;
-    note(`scale-up restart took ${rescaleUp.restartSeconds}s; effectiveness ${rescaleUp.effectiveness ?? "not measured"}`);
-    await follow("the job to run at parallelism 1", (s) => s.phase === "Running" && s.parallelism === 1 && s.autoscaler?.lastDecision?.reason !== "RescaleInProgress", 150_000);
+    const rescaleUp = down.autoscaler!.history!.find(
+      (r) => r === upRecord || (r.trigger === "autoscaler" && r.to > r.from),
+    )!;
+    note(
+      `scale-up restart took ${rescaleUp.restartSeconds}s; effectiveness ${rescaleUp.effectiveness ?? "not measured"}`,
+    );
+    await follow(
+      "the job to run at parallelism 1",
+      (s) => s.phase === "Running" && s.parallelism === 1 && s.autoscaler?.lastDecision?.reason !== "RescaleInProgress",
+      150_000,
+    );
 
     // Every input row exactly once in the committed output.
     await producersDone;
@@ -246,7 +336,10 @@ describe("autoscaler end to end", () => {
     await consumer.subscribe({ topic, fromBeginning: true });
     try {
       await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`read ${rows.length} of ${expected} rows from ${topic}`)), timeoutMs);
+        const timer = setTimeout(
+          () => reject(new Error(`read ${rows.length} of ${expected} rows from ${topic}`)),
+          timeoutMs,
+        );
         void consumer.run({
           eachMessage: async ({ message }) => {
             if (!message.value) return;

@@ -13,10 +13,15 @@ const answer = (status: number, body: unknown): typeof fetch =>
 describe("PrometheusClient", () => {
   it("parses instant vectors and scalars", async () => {
     const vec = new PrometheusClient("http://p:9090/", {
-      fetch: answer(200, { status: "success", data: { resultType: "vector", result: [{ metric: { subtask: "0" }, value: [1700000000.5, "12.5"] }] } }),
+      fetch: answer(200, {
+        status: "success",
+        data: { resultType: "vector", result: [{ metric: { subtask: "0" }, value: [1700000000.5, "12.5"] }] },
+      }),
     });
     expect(await vec.query("x")).toEqual([{ labels: { subtask: "0" }, value: 12.5, timestampMs: 1700000000500 }]);
-    const sc = new PrometheusClient("http://p:9090", { fetch: answer(200, { status: "success", data: { resultType: "scalar", result: [1, "3"] } }) });
+    const sc = new PrometheusClient("http://p:9090", {
+      fetch: answer(200, { status: "success", data: { resultType: "scalar", result: [1, "3"] } }),
+    });
     expect((await sc.query("1+2"))[0].value).toBe(3);
   });
 
@@ -40,13 +45,23 @@ describe("PrometheusClient", () => {
   it("types its errors by what to fix", async () => {
     const refused = new PrometheusClient("http://127.0.0.1:1", { timeoutMs: 2000 });
     await expect(refused.query("up")).rejects.toBeInstanceOf(PrometheusUnreachableError);
-    const hang = new PrometheusClient("http://p", { timeoutMs: 50, fetch: ((_u: string, init: RequestInit) => new Promise((_r, rej) => init.signal?.addEventListener("abort", () => rej(init.signal?.reason)))) as unknown as typeof fetch });
+    const hang = new PrometheusClient("http://p", {
+      timeoutMs: 50,
+      fetch: ((_u: string, init: RequestInit) =>
+        new Promise((_r, rej) =>
+          init.signal?.addEventListener("abort", () => rej(init.signal?.reason)),
+        )) as unknown as typeof fetch,
+    });
     await expect(hang.query("up")).rejects.toThrow(/no answer within 50 ms/);
     const html = new PrometheusClient("http://p", { fetch: answer(404, "<html>not found</html>") });
     await expect(html.query("up")).rejects.toBeInstanceOf(PrometheusResponseError);
-    const bad = new PrometheusClient("http://p", { fetch: answer(400, { status: "error", errorType: "bad_data", error: "parse error" }) });
+    const bad = new PrometheusClient("http://p", {
+      fetch: answer(400, { status: "error", errorType: "bad_data", error: "parse error" }),
+    });
     await expect(bad.query("sum(")).rejects.toBeInstanceOf(PrometheusQueryError);
-    const down = new PrometheusClient("http://p", { fetch: answer(503, { status: "error", errorType: "unavailable", error: "starting" }) });
+    const down = new PrometheusClient("http://p", {
+      fetch: answer(503, { status: "error", errorType: "unavailable", error: "starting" }),
+    });
     await expect(down.query("up")).rejects.toBeInstanceOf(PrometheusResponseError);
     expect(() => new PrometheusClient("not a url")).toThrow(PrometheusUnreachableError);
   });

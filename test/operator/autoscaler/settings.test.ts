@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import { autoscalerSettings } from "../../../operator/autoscaler/settings.js";
 import type { StreamJobSpec } from "../../../runtime/contract/spec/schema.js";
 
-const spec = (extra: Partial<StreamJobSpec>): StreamJobSpec => ({ sources: {}, pipeline: [], sinks: {}, ...extra }) as unknown as StreamJobSpec;
+const spec = (extra: Partial<StreamJobSpec>): StreamJobSpec =>
+  ({ sources: {}, pipeline: [], sinks: {}, ...extra }) as unknown as StreamJobSpec;
 
 describe("autoscalerSettings", () => {
   it("fills the defaults", () => {
@@ -22,13 +23,19 @@ describe("autoscalerSettings", () => {
   });
 
   it("never allows more subtasks than key groups", () => {
-    expect(autoscalerSettings(spec({ maxParallelism: 8, autoscaler: { enabled: true, maxParallelism: 50 } }), {}).maxParallelism).toBe(8);
+    expect(
+      autoscalerSettings(spec({ maxParallelism: 8, autoscaler: { enabled: true, maxParallelism: 50 } }), {})
+        .maxParallelism,
+    ).toBe(8);
   });
 
   it("takes the Prometheus URL from the spec, else from the operator's environment", () => {
     const env = { SABOT_OPERATOR_PROMETHEUS_URL: "http://prom:9090" };
     expect(autoscalerSettings(spec({ autoscaler: { enabled: true } }), env).prometheusUrl).toBe("http://prom:9090");
-    expect(autoscalerSettings(spec({ autoscaler: { enabled: true, prometheus: { url: "http://mine:9090" } } }), env).prometheusUrl).toBe("http://mine:9090");
+    expect(
+      autoscalerSettings(spec({ autoscaler: { enabled: true, prometheus: { url: "http://mine:9090" } } }), env)
+        .prometheusUrl,
+    ).toBe("http://mine:9090");
     expect(autoscalerSettings(spec({ autoscaler: { enabled: true } }), {}).prometheusUrl).toBeUndefined();
   });
 });

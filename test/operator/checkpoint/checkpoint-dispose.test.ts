@@ -3,13 +3,23 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
-import { checkDisposablePath, disposeCheckpointFiles, DisposeError } from "../../../operator/checkpoint/checkpoint-dispose.js";
+import {
+  checkDisposablePath,
+  DisposeError,
+  disposeCheckpointFiles,
+} from "../../../operator/checkpoint/checkpoint-dispose.js";
 
 describe("disposing checkpoint files", () => {
   it("accepts only checkpoint and savepoint folders, so a bad path cannot empty a bucket", () => {
     expect(() => checkDisposablePath("s3://bucket/state/orders/sp-12")).not.toThrow();
     expect(() => checkDisposablePath("file:///var/state/orders/chk-3/")).not.toThrow();
-    for (const bad of ["s3://bucket", "s3://bucket/state", "s3://bucket/state/orders", "/tmp/orders/sp-1", "s3://bucket/sp-x"])
+    for (const bad of [
+      "s3://bucket",
+      "s3://bucket/state",
+      "s3://bucket/state/orders",
+      "/tmp/orders/sp-1",
+      "s3://bucket/sp-x",
+    ])
       expect(() => checkDisposablePath(bad), bad).toThrow(DisposeError);
   });
 

@@ -4,12 +4,12 @@ import pino from "pino";
 import { afterEach } from "vitest";
 import type { CheckpointControllerOptions } from "../../../operator/checkpoint/checkpoint-controller.js";
 import { OperatorManager } from "../../../operator/manager.js";
-import type { CheckpointSpec, CheckpointStatus } from "../../../runtime/contract/status/checkpoint.js";
-import type { StreamJobStatus } from "../../../runtime/contract/status/streamjob.js";
 import { operatorSettings } from "../../../operator/streamjob/resources/settings.js";
 import { ControlClient } from "../../../runtime/contract/rpc/loader.js";
 import { API_GROUP, API_VERSION } from "../../../runtime/contract/spec/manifest.js";
 import type { StreamJobSpec } from "../../../runtime/contract/spec/schema.js";
+import type { CheckpointSpec, CheckpointStatus } from "../../../runtime/contract/status/checkpoint.js";
+import type { StreamJobStatus } from "../../../runtime/contract/status/streamjob.js";
 import { waitFor } from "../../env/lib/wait.js";
 import { testEnv } from "../../helpers/env.js";
 import { uniqueName } from "../../helpers/names.js";
@@ -62,7 +62,10 @@ export async function createStorageSecret(core: CoreV1Api, namespace: string): P
 }
 
 /** The CRDs, a fresh namespace, a MinIO bucket and the Secret with its credentials (SECRET). */
-export async function storageNamespace(kc: KubeConfig, prefix: string): Promise<Pick<CheckpointWorld, "core" | "custom" | "ns" | "bucket" | "s3">> {
+export async function storageNamespace(
+  kc: KubeConfig,
+  prefix: string,
+): Promise<Pick<CheckpointWorld, "core" | "custom" | "ns" | "bucket" | "s3">> {
   const core = kc.makeApiClient(CoreV1Api);
   await installCrds(kc);
   const ns = await freshNamespace(kc, prefix);
@@ -77,7 +80,10 @@ export async function storageNamespace(kc: KubeConfig, prefix: string): Promise<
  * A fresh namespace with a MinIO bucket, the Secret the jobs' pods (and disposal) read its
  * credentials from, and the pod runner: what the operator tests that really run jobs share.
  */
-export async function storageWorld(kc: KubeConfig, prefix: string): Promise<Omit<CheckpointWorld, "operator" | "stop">> {
+export async function storageWorld(
+  kc: KubeConfig,
+  prefix: string,
+): Promise<Omit<CheckpointWorld, "operator" | "stop">> {
   const { core, custom, ns, bucket, s3: client } = await storageNamespace(kc, prefix);
   const runner = await PodRunner.start({
     kc,
@@ -94,7 +100,11 @@ export async function startWorld(checkpoints: CheckpointControllerOptions = {}):
   const operator = new OperatorManager(
     kc,
     {
-      settings: operatorSettings({ image: "registry.k8s.io/pause:3.10", shutdownTimeoutSeconds: 5, preStopSleepSeconds: 1 }),
+      settings: operatorSettings({
+        image: "registry.k8s.io/pause:3.10",
+        shutdownTimeoutSeconds: 5,
+        preStopSleepSeconds: 1,
+      }),
       namespace: ns,
       identity: "checkpoint-test-operator",
       lease: { namespace: ns, name: "sabot-operator-leader", durationMs: 3_000, retryPeriodMs: 300 },
@@ -137,7 +147,10 @@ const ref = (ns: string, plural: string) => ({ group: API_GROUP, version: "v1alp
 export function runningJobSpec(opts: { bucket?: string; extra?: Partial<StreamJobSpec> } = {}): StreamJobSpec {
   return {
     sources: {
-      bids: { generator: { kind: "nexmark-bid", ratePerSecond: 2_000, batchSize: 500, partitions: 2 }, eventTime: { field: "dateTime" } },
+      bids: {
+        generator: { kind: "nexmark-bid", ratePerSecond: 2_000, batchSize: 500, partitions: 2 },
+        eventTime: { field: "dateTime" },
+      },
     },
     pipeline: [
       { from: "bids", keyBy: ["auction"] },
@@ -155,27 +168,44 @@ export async function createJob(w: CheckpointWorld, name: string, spec: StreamJo
   // Reserve the coordinator's local port before the operator first asks for the address.
   await w.runner.coordinatorAddress(name);
   await waitFor(
-    () => w.custom.createNamespacedCustomObject({ ...ref(w.ns, "streamjobs"), body: { apiVersion: API_VERSION, kind: "StreamJob", metadata: { name }, spec } }),
+    () =>
+      w.custom.createNamespacedCustomObject({
+        ...ref(w.ns, "streamjobs"),
+        body: { apiVersion: API_VERSION, kind: "StreamJob", metadata: { name }, spec },
+      }),
     { what: `StreamJob ${name} to be created`, timeoutMs: 30_000 },
   );
 }
 
 export async function jobStatus(w: CheckpointWorld, name: string): Promise<StreamJobStatus | undefined> {
-  return ((await w.custom.getNamespacedCustomObject({ ...ref(w.ns, "streamjobs"), name })) as { status?: StreamJobStatus }).status;
+  return (
+    (await w.custom.getNamespacedCustomObject({ ...ref(w.ns, "streamjobs"), name })) as { status?: StreamJobStatus }
+  ).status;
 }
 
 export async function createCheckpoint(w: CheckpointWorld, name: string, spec: CheckpointSpec): Promise<void> {
   await waitFor(
-    () => w.custom.createNamespacedCustomObject({ ...ref(w.ns, "checkpoints"), body: { apiVersion: API_VERSION, kind: "Checkpoint", metadata: { name }, spec } }),
+    () =>
+      w.custom.createNamespacedCustomObject({
+        ...ref(w.ns, "checkpoints"),
+        body: { apiVersion: API_VERSION, kind: "Checkpoint", metadata: { name }, spec },
+      }),
     { what: `Checkpoint ${name} to be created`, timeoutMs: 30_000 },
   );
 }
 
 export async function checkpointStatus(w: CheckpointWorld, name: string): Promise<CheckpointStatus | undefined> {
-  return ((await w.custom.getNamespacedCustomObject({ ...ref(w.ns, "checkpoints"), name })) as { status?: CheckpointStatus }).status;
+  return (
+    (await w.custom.getNamespacedCustomObject({ ...ref(w.ns, "checkpoints"), name })) as { status?: CheckpointStatus }
+  ).status;
 }
 
-export async function waitForCheckpointPhase(w: CheckpointWorld, name: string, phases: string[], timeoutMs = 60_000): Promise<CheckpointStatus> {
+export async function waitForCheckpointPhase(
+  w: CheckpointWorld,
+  name: string,
+  phases: string[],
+  timeoutMs = 60_000,
+): Promise<CheckpointStatus> {
   return waitFor(
     async () => {
       const s = await checkpointStatus(w, name);
@@ -186,8 +216,13 @@ export async function waitForCheckpointPhase(w: CheckpointWorld, name: string, p
 }
 
 export async function eventReasons(w: CheckpointWorld, kind: string, name: string): Promise<string[]> {
-  const { items } = await w.core.listNamespacedEvent({ namespace: w.ns, fieldSelector: `involvedObject.name=${name},involvedObject.kind=${kind}` });
-  return items.sort((a, b) => (a.metadata?.name ?? "").localeCompare(b.metadata?.name ?? "")).map((e) => e.reason ?? "");
+  const { items } = await w.core.listNamespacedEvent({
+    namespace: w.ns,
+    fieldSelector: `involvedObject.name=${name},involvedObject.kind=${kind}`,
+  });
+  return items
+    .sort((a, b) => (a.metadata?.name ?? "").localeCompare(b.metadata?.name ?? ""))
+    .map((e) => e.reason ?? "");
 }
 
 /** Waits until the job's coordinator runs it, failing at once if one of its processes exited. */
@@ -197,7 +232,8 @@ export async function waitForCoordinatorRunning(w: CheckpointWorld, job: string,
     const outcome = await waitFor(
       async () => {
         const exited = w.runner.exits.filter((p) => p.job === job);
-        if (exited.length > 0) return `${exited.map((p) => `${p.pod} exited ${p.exited?.code ?? p.exited?.signal}`).join(", ")}`;
+        if (exited.length > 0)
+          return `${exited.map((p) => `${p.pod} exited ${p.exited?.code ?? p.exited?.signal}`).join(", ")}`;
         return (await client.getJobStatus()).state === "RUNNING" ? "running" : undefined;
       },
       { what: `the coordinator of ${job} to run it`, timeoutMs, intervalMs: 500 },

@@ -1,11 +1,15 @@
-import type { CoreV1Api, CustomObjectsApi } from "@kubernetes/client-node";
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
+import type { CoreV1Api, CustomObjectsApi } from "@kubernetes/client-node";
 import pino from "pino";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { type CheckpointObject, CheckpointReconciler, DISPOSE_FINALIZER } from "../../../operator/checkpoint/checkpoint-reconciler.js";
+import {
+  type CheckpointObject,
+  CheckpointReconciler,
+  DISPOSE_FINALIZER,
+} from "../../../operator/checkpoint/checkpoint-reconciler.js";
 import type { CoordinatorApi, CoordinatorClients } from "../../../operator/streamjob/coordinator-client.js";
 import type { StreamJob } from "../../../operator/streamjob/job.js";
 import type { CheckpointInfo } from "../../../runtime/contract/rpc/messages.js";
@@ -13,7 +17,8 @@ import { streamJob } from "../streamjob/resources/fixtures.js";
 
 function mergePatch(target: unknown, patch: unknown): unknown {
   if (typeof patch !== "object" || patch === null || Array.isArray(patch)) return patch;
-  const out: Record<string, unknown> = typeof target === "object" && target !== null && !Array.isArray(target) ? { ...target } : {};
+  const out: Record<string, unknown> =
+    typeof target === "object" && target !== null && !Array.isArray(target) ? { ...target } : {};
   for (const [k, v] of Object.entries(patch)) {
     if (v === null) delete out[k];
     else out[k] = mergePatch(out[k], v);
@@ -31,11 +36,13 @@ function harness(job: StreamJob | undefined, coordinator: Partial<CoordinatorApi
       cp = { ...cp!, status: mergePatch(cp!.status ?? {}, body.status) as CheckpointObject["status"] };
       return cp;
     }),
-    patchNamespacedCustomObject: vi.fn(async ({ body }: { body: { metadata: Partial<CheckpointObject["metadata"]> } }) => {
-      const { resourceVersion: _rv, ...meta } = body.metadata;
-      cp = { ...cp!, metadata: { ...cp!.metadata, ...meta } };
-      return cp;
-    }),
+    patchNamespacedCustomObject: vi.fn(
+      async ({ body }: { body: { metadata: Partial<CheckpointObject["metadata"]> } }) => {
+        const { resourceVersion: _rv, ...meta } = body.metadata;
+        cp = { ...cp!, metadata: { ...cp!.metadata, ...meta } };
+        return cp;
+      },
+    ),
   } as unknown as CustomObjectsApi;
   // Each Event recorded, by reason: a new one, or one identical to an earlier Event that raises its count.
   const reasons = new Map<string, string>();
@@ -64,7 +71,16 @@ function harness(job: StreamJob | undefined, coordinator: Partial<CoordinatorApi
 }
 
 const info = (over: Partial<CheckpointInfo>): CheckpointInfo => ({
-  id: 5, kind: "savepoint", state: "IN_PROGRESS", path: "", bytes: 0, triggeredAtMs: 0, durationMs: 0, error: "", attempt: 1, ...over,
+  id: 5,
+  kind: "savepoint",
+  state: "IN_PROGRESS",
+  path: "",
+  bytes: 0,
+  triggeredAtMs: 0,
+  durationMs: 0,
+  error: "",
+  attempt: 1,
+  ...over,
 });
 
 function checkpointOf(job: string, extra: Partial<CheckpointObject["spec"]> = {}): CheckpointObject {
@@ -90,7 +106,11 @@ describe("Checkpoint reconciler", () => {
     const h = harness(runningJob(), { triggerSavepoint: trigger, getCheckpoint: async () => info({}) });
     h.set(checkpointOf("orders"));
     await h.reconcile(); // owner reference
-    expect(h.get().metadata.ownerReferences?.[0]).toMatchObject({ kind: "StreamJob", name: "orders", controller: false });
+    expect(h.get().metadata.ownerReferences?.[0]).toMatchObject({
+      kind: "StreamJob",
+      name: "orders",
+      controller: false,
+    });
     expect(await h.reconcile()).toBe(100);
     expect(h.get().status).toMatchObject({ phase: "InProgress", checkpointId: 5, jobGeneration: 0 });
     vi.advanceTimersByTime(5_000);
@@ -112,12 +132,17 @@ describe("Checkpoint reconciler", () => {
 
   it("waits, without using up attempts, while the job's coordinator is still deploying", async () => {
     let state = "DEPLOYING";
-    const refused = Object.assign(new Error("the job is not running: a savepoint needs every subtask running"), { code: 9 });
+    const refused = Object.assign(new Error("the job is not running: a savepoint needs every subtask running"), {
+      code: 9,
+    });
     const trigger = vi.fn(async () => {
       if (state !== "RUNNING") throw refused;
       return info({});
     });
-    const h = harness(runningJob(), { triggerSavepoint: trigger, getJobStatus: async () => ({ state }) as Awaited<ReturnType<CoordinatorApi["getJobStatus"]>> });
+    const h = harness(runningJob(), {
+      triggerSavepoint: trigger,
+      getJobStatus: async () => ({ state }) as Awaited<ReturnType<CoordinatorApi["getJobStatus"]>>,
+    });
     h.set(checkpointOf("orders"));
     await h.reconcile(); // owner reference
     for (let i = 0; i < 3; i++) await h.reconcile();
@@ -130,9 +155,15 @@ describe("Checkpoint reconciler", () => {
 
   it("abandons a savepoint whose job was deleted while it was in progress", async () => {
     const h = harness(undefined, {});
-    h.set({ ...checkpointOf("gone"), status: { phase: "InProgress", checkpointId: 3, startedAt: new Date().toISOString() } });
+    h.set({
+      ...checkpointOf("gone"),
+      status: { phase: "InProgress", checkpointId: 3, startedAt: new Date().toISOString() },
+    });
     await h.reconcile();
-    expect(h.get().status).toMatchObject({ phase: "Abandoned", error: "StreamJob gone was deleted while the savepoint was in progress" });
+    expect(h.get().status).toMatchObject({
+      phase: "Abandoned",
+      error: "StreamJob gone was deleted while the savepoint was in progress",
+    });
   });
 
   it("adds the dispose finalizer, and on deletion removes the files before letting go", async () => {
@@ -141,10 +172,14 @@ describe("Checkpoint reconciler", () => {
       const folder = join(root, "orders", "sp-5");
       mkdirSync(folder, { recursive: true });
       writeFileSync(join(folder, "manifest.json"), "{}");
-      const job = { ...runningJob(), spec: { ...runningJob().spec, checkpointing: { storage: pathToFileURL(root).href } } };
+      const job = {
+        ...runningJob(),
+        spec: { ...runningJob().spec, checkpointing: { storage: pathToFileURL(root).href } },
+      };
       const h = harness(job, {
         triggerSavepoint: async () => info({}),
-        getCheckpoint: async () => info({ state: "COMPLETED", path: pathToFileURL(folder).href, bytes: 2, durationMs: 10 }),
+        getCheckpoint: async () =>
+          info({ state: "COMPLETED", path: pathToFileURL(folder).href, bytes: 2, durationMs: 10 }),
       });
       h.set(checkpointOf("orders", { disposeOnDelete: true }));
       await h.reconcile();

@@ -34,18 +34,37 @@ describe("Checkpoint status transitions", () => {
 
   it("goes Pending → InProgress when the coordinator accepts, and polls", () => {
     const t = started({ phase: "Pending", failedAttempts: 1, error: "earlier", retryAt: iso(T0) }, info(), 4, T0, 500);
-    expect(t.status).toEqual({ phase: "InProgress", failedAttempts: 1, checkpointId: 7, jobGeneration: 4, startedAt: iso(T0) });
+    expect(t.status).toEqual({
+      phase: "InProgress",
+      failedAttempts: 1,
+      checkpointId: 7,
+      jobGeneration: 4,
+      startedAt: iso(T0),
+    });
     expect(t.requeueMs).toBe(500);
     expect(t.event?.reason).toBe("InProgress");
   });
 
   it("completes with path, size, duration and id", () => {
     const s = { phase: "InProgress" as const, checkpointId: 7, startedAt: iso(T0) };
-    const t = progressed(spec, s, info({ state: "COMPLETED", path: "s3://b/p/orders/sp-7", bytes: 1234, durationMs: 850.4 }), T0 + 1_000, {
-      ...o,
+    const t = progressed(
+      spec,
+      s,
+      info({ state: "COMPLETED", path: "s3://b/p/orders/sp-7", bytes: 1234, durationMs: 850.4 }),
+      T0 + 1_000,
+      {
+        ...o,
+        storageSecret: "creds",
+      },
+    );
+    expect(t.status).toMatchObject({
+      phase: "Completed",
+      path: "s3://b/p/orders/sp-7",
+      sizeBytes: 1234,
+      durationMs: 850,
+      checkpointId: 7,
       storageSecret: "creds",
     });
-    expect(t.status).toMatchObject({ phase: "Completed", path: "s3://b/p/orders/sp-7", sizeBytes: 1234, durationMs: 850, checkpointId: 7, storageSecret: "creds" });
     expect(t.status.completedAt).toBe(iso(T0 + 1_000));
     expect(t.event?.reason).toBe("Completed");
     expect(t.requeueMs).toBeUndefined();
@@ -96,8 +115,12 @@ describe("Checkpoint status transitions", () => {
 
   it("counts a FAILED savepoint or one the coordinator forgot as failed attempts", () => {
     const s = { phase: "InProgress" as const, checkpointId: 7, startedAt: iso(T0) };
-    expect(progressed(spec, s, info({ state: "FAILED", error: "disk full" }), T0, o).status.error).toBe("savepoint 7 failed: disk full");
-    expect(progressed(spec, s, info({ state: "NONE", id: 0 }), T0, o).status.error).toContain("does not know savepoint 7");
+    expect(progressed(spec, s, info({ state: "FAILED", error: "disk full" }), T0, o).status.error).toBe(
+      "savepoint 7 failed: disk full",
+    );
+    expect(progressed(spec, s, info({ state: "NONE", id: 0 }), T0, o).status.error).toContain(
+      "does not know savepoint 7",
+    );
   });
 
   it("waits out a backoff before the next attempt", () => {
@@ -116,7 +139,9 @@ describe("Checkpoint status transitions", () => {
 describe("retry times", () => {
   it("never writes a retry time earlier than the backoff (seconds round up)", () => {
     const now = T0 + 100;
-    const t = failAttempt(spec, { phase: "Pending", failedAttempts: 0 }, "x", now, { backoff: { baseMs: 300, maxMs: 1_000 } });
+    const t = failAttempt(spec, { phase: "Pending", failedAttempts: 0 }, "x", now, {
+      backoff: { baseMs: 300, maxMs: 1_000 },
+    });
     expect(Date.parse(t.status.retryAt!)).toBeGreaterThanOrEqual(now + 300);
     expect(waitingForRetry(t.status, now)).toBeGreaterThanOrEqual(300);
   });

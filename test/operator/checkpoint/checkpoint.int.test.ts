@@ -53,7 +53,9 @@ describe("Checkpoint objects on a real API server with real coordinator and work
     // Prometheus scrapes the workers' real metrics ports.
     for (const t of targets) await addScrapeTarget(testEnv(), t);
     try {
-      await waitForPromValue(testEnv(), 'sum(sabot_source_records_total{job_name="plain"})', (v) => v > 0, { timeoutMs: 30_000 });
+      await waitForPromValue(testEnv(), 'sum(sabot_source_records_total{job_name="plain"})', (v) => v > 0, {
+        timeoutMs: 30_000,
+      });
     } finally {
       for (const t of targets) await removeScrapeTarget(testEnv(), t);
     }
@@ -74,7 +76,10 @@ describe("Checkpoint objects on a real API server with real coordinator and work
     expect(s.phase).toBe("Failed");
     expect(s.error).toContain("has no spec.checkpointing.storage");
     expect(s.failedAttempts).toBe(1);
-    await waitFor(async () => (await eventReasons(world(), "Checkpoint", "no-storage")).includes("Failed"), { what: "a Failed Event", timeoutMs: 10_000 });
+    await waitFor(async () => (await eventReasons(world(), "Checkpoint", "no-storage")).includes("Failed"), {
+      what: "a Failed Event",
+      timeoutMs: 10_000,
+    });
   });
 
   it("retries a failing attempt with backoff up to backoffLimit, then Failed", async () => {
@@ -107,7 +112,11 @@ describe("Checkpoint objects on a real API server with real coordinator and work
       timeoutMs: 30_000,
       intervalMs: 250,
     });
-    expect(world().runner.exits.filter((p) => p.job === "plain").map((p) => p.exited?.signal ?? null)).not.toContain("SIGKILL");
+    expect(
+      world()
+        .runner.exits.filter((p) => p.job === "plain")
+        .map((p) => p.exited?.signal ?? null),
+    ).not.toContain("SIGKILL");
     await createJob(world(), "stateful", runningJobSpec({ bucket: world().bucket }));
     await waitForCoordinatorRunning(world(), "stateful");
     await createCheckpoint(world(), "sp1", { jobRef: { name: "stateful" }, type: "savepoint", disposeOnDelete: true });
@@ -119,9 +128,14 @@ describe("Checkpoint objects on a real API server with real coordinator and work
     expect(savepoint.jobGeneration).toBe(1);
     expect(savepoint.sizeBytes).toBeGreaterThan(0);
     expect(savepoint.storageSecret).toBe("minio-creds");
-    await world().s3.send(new HeadObjectCommand({ Bucket: world().bucket, Key: `${keyOf(savepoint.path!)}/manifest.json` }));
+    await world().s3.send(
+      new HeadObjectCommand({ Bucket: world().bucket, Key: `${keyOf(savepoint.path!)}/manifest.json` }),
+    );
 
-    const obj = (await world().custom.getNamespacedCustomObject({ ...ref(world().ns, "checkpoints"), name: "sp1" })) as {
+    const obj = (await world().custom.getNamespacedCustomObject({
+      ...ref(world().ns, "checkpoints"),
+      name: "sp1",
+    })) as {
       metadata: { finalizers?: string[]; ownerReferences?: { kind: string; name: string }[] };
     };
     expect(obj.metadata.finalizers).toContain(DISPOSE_FINALIZER);
@@ -162,7 +176,10 @@ describe("Checkpoint objects on a real API server with real coordinator and work
     await createJob(
       world(),
       "periodic",
-      runningJobSpec({ bucket: world().bucket, extra: { parallelism: 1, savepointInterval: "2s", savepointRetain: 2 } }),
+      runningJobSpec({
+        bucket: world().bucket,
+        extra: { parallelism: 1, savepointInterval: "2s", savepointRetain: 2 },
+      }),
     );
     await waitForCoordinatorRunning(world(), "periodic");
     const periodic = async () => {

@@ -14,7 +14,8 @@ function undescribed(schema: Obj, path: string): string[] {
   }
   // Walk into list items and map values: their properties are explained under the list or map's name.
   if (schema.items) out.push(...undescribed(schema.items as Obj, path));
-  if (typeof schema.additionalProperties === "object") out.push(...undescribed(schema.additionalProperties as Obj, path));
+  if (typeof schema.additionalProperties === "object")
+    out.push(...undescribed(schema.additionalProperties as Obj, path));
   return out;
 }
 

@@ -9,10 +9,13 @@ const version = (crd: Obj) => ((crd.spec as Obj).versions as Obj[])[0]!;
 const schemaOf = (crd: Obj) => ((version(crd).schema as Obj).openAPIV3Schema as Obj).properties as Record<string, Obj>;
 
 describe("generated CRDs", () => {
-  it.each(CRD_FILES.map((f) => f.file))("committed crds/%s matches its schemas (run `npm run crds` to update)", (file) => {
-    const committed = readFileSync(new URL(`../../../crds/${file}`, import.meta.url), "utf8");
-    expect(committed).toBe(renderCrd(file));
-  });
+  it.each(CRD_FILES.map((f) => f.file))(
+    "committed crds/%s matches its schemas (run `npm run crds` to update)",
+    (file) => {
+      const committed = readFileSync(new URL(`../../../crds/${file}`, import.meta.url), "utf8");
+      expect(committed).toBe(renderCrd(file));
+    },
+  );
 
   it.each(CRD_FILES.map((f) => f.file))("crds/%s has no JSON-Schema-only keywords Kubernetes rejects", (file) => {
     const text = renderCrd(file);
@@ -25,20 +28,40 @@ describe("StreamJob CRD", () => {
   it("has a typed status with the lifecycle phases and standard conditions", () => {
     const status = schemaOf(streamJobCrd()).status!;
     const props = status.properties as Record<string, Obj>;
-    expect((props.phase!.enum as string[]).sort()).toEqual(
-      ["Completed", "Deploying", "Failed", "Pending", "Running", "Suspended", "Suspending", "Upgrading"],
-    );
+    expect((props.phase!.enum as string[]).sort()).toEqual([
+      "Completed",
+      "Deploying",
+      "Failed",
+      "Pending",
+      "Running",
+      "Suspended",
+      "Suspending",
+      "Upgrading",
+    ]);
     expect(props.conditions!["x-kubernetes-list-map-keys"]).toEqual(["type"]);
-    expect(((props.conditions!.items as Obj).required as string[]).sort()).toEqual(
-      ["lastTransitionTime", "message", "reason", "status", "type"],
-    );
+    expect(((props.conditions!.items as Obj).required as string[]).sort()).toEqual([
+      "lastTransitionTime",
+      "message",
+      "reason",
+      "status",
+      "type",
+    ]);
     // The autoscaler's record is typed (no preserve-unknown-fields): decision, bounded history, condition.
     const autoscaler = props.autoscaler!.properties as Record<string, Obj>;
     expect(props.autoscaler!["x-kubernetes-preserve-unknown-fields"]).toBeUndefined();
-    expect(Object.keys(autoscaler)).toEqual(expect.arrayContaining(["dryRun", "lastDecision", "history", "pendingScaleDown", "conditions"]));
+    expect(Object.keys(autoscaler)).toEqual(
+      expect.arrayContaining(["dryRun", "lastDecision", "history", "pendingScaleDown", "conditions"]),
+    );
     expect(autoscaler.history!.maxItems).toBe(10);
     expect(Object.keys(props)).toEqual(
-      expect.arrayContaining(["observedGeneration", "parallelism", "desiredParallelism", "lastCheckpoint", "metrics", "error"]),
+      expect.arrayContaining([
+        "observedGeneration",
+        "parallelism",
+        "desiredParallelism",
+        "lastCheckpoint",
+        "metrics",
+        "error",
+      ]),
     );
   });
 
@@ -75,22 +98,20 @@ describe("Checkpoint CRD", () => {
     const status = schemaOf(checkpointCrd()).status!;
     const props = status.properties as Record<string, Obj>;
     expect(props.phase!.enum).toEqual(["Pending", "InProgress", "Completed", "Failed", "Abandoned"]);
-    expect(Object.keys(props).sort()).toEqual(
-      [
-        "checkpointId",
-        "completedAt",
-        "durationMs",
-        "error",
-        "failedAttempts",
-        "jobGeneration",
-        "path",
-        "phase",
-        "retryAt",
-        "sizeBytes",
-        "startedAt",
-        "storageSecret",
-      ],
-    );
+    expect(Object.keys(props).sort()).toEqual([
+      "checkpointId",
+      "completedAt",
+      "durationMs",
+      "error",
+      "failedAttempts",
+      "jobGeneration",
+      "path",
+      "phase",
+      "retryAt",
+      "sizeBytes",
+      "startedAt",
+      "storageSecret",
+    ]);
     expect(version(checkpointCrd()).subresources).toEqual({ status: {} });
   });
 });

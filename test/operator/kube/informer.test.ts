@@ -1,5 +1,5 @@
-import { CoreV1Api, KubeConfig, type V1ConfigMap } from "@kubernetes/client-node";
 import { createServer, type Server, type ServerResponse } from "node:http";
+import { CoreV1Api, KubeConfig, type V1ConfigMap } from "@kubernetes/client-node";
 import pino from "pino";
 import { afterEach, describe, expect, it } from "vitest";
 import { ResilientInformer } from "../../../operator/kube/informer.js";
@@ -20,13 +20,17 @@ function fakeApiServer(script: { failLists: number }) {
       res.writeHead(200, { "content-type": "application/json" });
       if (calls.watches === 1) {
         // The resourceVersion was compacted away: the watch answers 410 and ends.
-        res.end(`${JSON.stringify({ type: "ERROR", object: { kind: "Status", apiVersion: "v1", status: "Failure", code: 410, reason: "Expired" } })}\n`);
+        res.end(
+          `${JSON.stringify({ type: "ERROR", object: { kind: "Status", apiVersion: "v1", status: "Failure", code: 410, reason: "Expired" } })}\n`,
+        );
       } else open.push(res); // a healthy watch stays open
       return;
     }
     calls.lists++;
     if (calls.lists <= script.failLists) {
-      res.writeHead(500, { "content-type": "application/json" }).end(JSON.stringify({ kind: "Status", code: 500, message: "etcd is sad" }));
+      res
+        .writeHead(500, { "content-type": "application/json" })
+        .end(JSON.stringify({ kind: "Status", code: 500, message: "etcd is sad" }));
       return;
     }
     res.writeHead(200, { "content-type": "application/json" }).end(
@@ -38,7 +42,13 @@ function fakeApiServer(script: { failLists: number }) {
       }),
     );
   });
-  return { server, calls, closeWatches: () => open.forEach((r) => r.end()) };
+  return {
+    server,
+    calls,
+    closeWatches: () => {
+      for (const r of open) r.end();
+    },
+  };
 }
 
 /** A fake API server whose list returns `items` and whose watch sends `events`, then stays open. */
@@ -47,11 +57,19 @@ function steadyApiServer(items: object[], events: object[]) {
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? "/", "http://x");
     res.writeHead(200, { "content-type": "application/json" });
-    if (url.searchParams.get("watch") !== "true") return void res.end(JSON.stringify({ kind: "ConfigMapList", apiVersion: "v1", metadata: { resourceVersion: "1" }, items }));
+    if (url.searchParams.get("watch") !== "true")
+      return void res.end(
+        JSON.stringify({ kind: "ConfigMapList", apiVersion: "v1", metadata: { resourceVersion: "1" }, items }),
+      );
     for (const e of events) res.write(`${JSON.stringify(e)}\n`);
     open.push(res);
   });
-  return { server, closeWatches: () => open.forEach((r) => r.end()) };
+  return {
+    server,
+    closeWatches: () => {
+      for (const r of open) r.end();
+    },
+  };
 }
 
 function kubeConfigFor(port: number): KubeConfig {
@@ -99,7 +117,11 @@ describe("ResilientInformer", () => {
     );
     await informer.start();
     // Two failed lists, one good list, a watch ending in 410, a re-list, a watch that stays open.
-    await waitFor(async () => fake.calls.watches >= 2, { what: "a second watch", timeoutMs: 10_000, intervalMs: 20 }).catch((e: unknown) => {
+    await waitFor(async () => fake.calls.watches >= 2, {
+      what: "a second watch",
+      timeoutMs: 10_000,
+      intervalMs: 20,
+    }).catch((e: unknown) => {
       throw new Error(`${String(e)} ${JSON.stringify(fake.calls)} ${[...seen].join()}`);
     });
     expect(fake.calls.lists).toBe(4);
@@ -110,10 +132,21 @@ describe("ResilientInformer", () => {
 
   it("keeps objects as its transform makes them, from the list and from watch events, before any handler sees them", async () => {
     const heavy = (name: string, rv: string, value: string) => ({
-      metadata: { name, namespace: "t", resourceVersion: rv, managedFields: [{ manager: "kubectl", fieldsV1: { "f:data": {} } }] },
+      metadata: {
+        name,
+        namespace: "t",
+        resourceVersion: rv,
+        managedFields: [{ manager: "kubectl", fieldsV1: { "f:data": {} } }],
+      },
       data: { wanted: value, bulky: "x".repeat(1000) },
     });
-    const fake = steadyApiServer([heavy("a", "1", "one")], [{ type: "MODIFIED", object: heavy("a", "2", "two") }, { type: "ADDED", object: heavy("b", "3", "three") }]);
+    const fake = steadyApiServer(
+      [heavy("a", "1", "one")],
+      [
+        { type: "MODIFIED", object: heavy("a", "2", "two") },
+        { type: "ADDED", object: heavy("b", "3", "three") },
+      ],
+    );
     server = fake.server;
     closeWatches = fake.closeWatches;
     await new Promise<void>((r) => fake.server.listen(0, "127.0.0.1", r));
@@ -125,14 +158,24 @@ describe("ResilientInformer", () => {
       {
         path: "/api/v1/namespaces/t/configmaps",
         list: () => core.listNamespacedConfigMap({ namespace: "t" }),
-        transform: (cm) => ({ metadata: { name: cm.metadata?.name, namespace: cm.metadata?.namespace, resourceVersion: cm.metadata?.resourceVersion }, data: { wanted: cm.data!.wanted! } }),
+        transform: (cm) => ({
+          metadata: {
+            name: cm.metadata?.name,
+            namespace: cm.metadata?.namespace,
+            resourceVersion: cm.metadata?.resourceVersion,
+          },
+          data: { wanted: cm.data!.wanted! },
+        }),
         onChange: (cm) => seen.push(cm),
         resyncMs: 60_000,
       },
       pino({ level: "silent" }),
     );
     await informer.start();
-    await waitFor(async () => informer!.list().length === 2 && informer!.get("a", "t")?.metadata?.resourceVersion === "2", { what: "both watch events", timeoutMs: 10_000, intervalMs: 20 });
+    await waitFor(
+      async () => informer!.list().length === 2 && informer!.get("a", "t")?.metadata?.resourceVersion === "2",
+      { what: "both watch events", timeoutMs: 10_000, intervalMs: 20 },
+    );
     const cached = [...informer.list()].sort((x, y) => x.metadata!.name!.localeCompare(y.metadata!.name!));
     expect(cached).toEqual([
       { metadata: { name: "a", namespace: "t", resourceVersion: "2" }, data: { wanted: "two" } },

@@ -1,3 +1,5 @@
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
 import {
   ApiextensionsV1Api,
   CoreV1Api,
@@ -7,11 +9,9 @@ import {
   PatchStrategy,
   type V1CustomResourceDefinition,
 } from "@kubernetes/client-node";
-import { execFile } from "node:child_process";
-import { promisify } from "node:util";
 import { CRD_FILES, renderCrd } from "../../../operator/crd/write-crds.js";
-import { kubectlPath } from "../../env/services/kube.js";
 import { waitFor } from "../../env/lib/wait.js";
+import { kubectlPath } from "../../env/services/kube.js";
 import { testEnv } from "../../helpers/env.js";
 import { uniqueName } from "../../helpers/names.js";
 
@@ -27,11 +27,15 @@ export async function installCrds(kc: KubeConfig): Promise<void> {
   const ext = kc.makeApiClient(ApiextensionsV1Api);
   // Through loadYaml: client-node drops enum/default/x-kubernetes-* written as plain JSON.
   const crds = CRD_FILES.map(({ file }) => loadYaml<V1CustomResourceDefinition>(renderCrd(file)));
-  for (const crd of crds) await objects.patch(crd, undefined, undefined, "sabot-tests", true, PatchStrategy.ServerSideApply);
+  for (const crd of crds)
+    await objects.patch(crd, undefined, undefined, "sabot-tests", true, PatchStrategy.ServerSideApply);
   for (const crd of crds) {
     const name = crd.metadata!.name!;
     await waitFor(
-      async () => (await ext.readCustomResourceDefinition({ name })).status?.conditions?.some((c) => c.type === "Established" && c.status === "True"),
+      async () =>
+        (await ext.readCustomResourceDefinition({ name })).status?.conditions?.some(
+          (c) => c.type === "Established" && c.status === "True",
+        ),
       { what: `CRD ${name} to be Established`, timeoutMs: 30_000 },
     );
   }
@@ -50,6 +54,12 @@ export async function freshNamespace(kc: KubeConfig, prefix: string): Promise<st
 }
 
 export async function kubectl(ns: string, ...args: string[]): Promise<string> {
-  const { stdout } = await promisify(execFile)(kubectlPath(), ["--kubeconfig", testEnv().kube.kubeconfig, "-n", ns, ...args]);
+  const { stdout } = await promisify(execFile)(kubectlPath(), [
+    "--kubeconfig",
+    testEnv().kube.kubeconfig,
+    "-n",
+    ns,
+    ...args,
+  ]);
   return stdout;
 }

@@ -2,9 +2,9 @@ import { CoreV1Api, CustomObjectsApi, type KubeConfig } from "@kubernetes/client
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { OperatorManager } from "../../../operator/manager.js";
-import type { StreamJobStatus } from "../../../runtime/contract/status/streamjob.js";
 import { operatorSettings } from "../../../operator/streamjob/resources/settings.js";
 import { API_GROUP, API_VERSION } from "../../../runtime/contract/spec/manifest.js";
+import type { StreamJobStatus } from "../../../runtime/contract/status/streamjob.js";
 import { waitFor } from "../../env/lib/wait.js";
 import { jobSpec } from "../streamjob/resources/fixtures.js";
 import { freshNamespace, installCrds, kubeConfig } from "./kube.js";
@@ -52,7 +52,9 @@ describe("two operator replicas and one Lease", () => {
 
   async function running(name: string): Promise<void> {
     await waitFor(
-      async () => ((await custom.getNamespacedCustomObject({ ...ref(), name })) as { status?: StreamJobStatus }).status?.phase === "Running",
+      async () =>
+        ((await custom.getNamespacedCustomObject({ ...ref(), name })) as { status?: StreamJobStatus }).status?.phase ===
+        "Running",
       { what: `${name} to be Running`, timeoutMs: 90_000, intervalMs: 250 },
     );
   }
@@ -63,7 +65,11 @@ describe("two operator replicas and one Lease", () => {
     const follower = replicas.find((r) => r !== leader)!;
 
     await waitFor(
-      () => custom.createNamespacedCustomObject({ ...ref(), body: { apiVersion: API_VERSION, kind: "StreamJob", metadata: { name: "first" }, spec: jobSpec() } }),
+      () =>
+        custom.createNamespacedCustomObject({
+          ...ref(),
+          body: { apiVersion: API_VERSION, kind: "StreamJob", metadata: { name: "first" }, spec: jobSpec() },
+        }),
       { what: "StreamJob first to be created", timeoutMs: 30_000 },
     );
     // Sample leadership while the job deploys: never two leaders at once.
@@ -81,7 +87,13 @@ describe("two operator replicas and one Lease", () => {
     expect(await reconciles(leader)).toBeGreaterThan(0);
     expect(await reconciles(follower)).toBe(0);
     expect(follower.isLeader).toBe(false);
-    const lease = (await custom.getNamespacedCustomObject({ group: "coordination.k8s.io", version: "v1", namespace: ns, plural: "leases", name: "sabot-operator-leader" })) as {
+    const lease = (await custom.getNamespacedCustomObject({
+      group: "coordination.k8s.io",
+      version: "v1",
+      namespace: ns,
+      plural: "leases",
+      name: "sabot-operator-leader",
+    })) as {
       spec: { holderIdentity?: string };
     };
     expect(lease.spec.holderIdentity).toBe(leader === replicas[0] ? "replica-a" : "replica-b");
@@ -90,7 +102,11 @@ describe("two operator replicas and one Lease", () => {
     await leader.stop();
     await waitFor(async () => follower.isLeader, { what: "the follower to take over", timeoutMs: 10_000 });
     await waitFor(
-      () => custom.createNamespacedCustomObject({ ...ref(), body: { apiVersion: API_VERSION, kind: "StreamJob", metadata: { name: "second" }, spec: jobSpec() } }),
+      () =>
+        custom.createNamespacedCustomObject({
+          ...ref(),
+          body: { apiVersion: API_VERSION, kind: "StreamJob", metadata: { name: "second" }, spec: jobSpec() },
+        }),
       { what: "StreamJob second to be created", timeoutMs: 30_000 },
     );
     await running("second");
@@ -107,7 +123,13 @@ describe("two operator replicas and one Lease", () => {
         apiVersion: "coordination.k8s.io/v1",
         kind: "Lease",
         metadata: { name: "crashed-leader" },
-        spec: { holderIdentity: "ghost", leaseDurationSeconds: 3, renewTime, acquireTime: renewTime, leaseTransitions: 0 },
+        spec: {
+          holderIdentity: "ghost",
+          leaseDurationSeconds: 3,
+          renewTime,
+          acquireTime: renewTime,
+          leaseTransitions: 0,
+        },
       },
     });
     const survivor = new OperatorManager(

@@ -29,7 +29,14 @@ describe("StatusWriter on a real API server", () => {
     const spec = jobSpec();
     const { name, plural, group, version } = ref();
     await waitFor(
-      () => custom.createNamespacedCustomObject({ group, version, plural, namespace: ns, body: { apiVersion: API_VERSION, kind: "StreamJob", metadata: { name }, spec } }),
+      () =>
+        custom.createNamespacedCustomObject({
+          group,
+          version,
+          plural,
+          namespace: ns,
+          body: { apiVersion: API_VERSION, kind: "StreamJob", metadata: { name }, spec },
+        }),
       { what: "the StreamJob to be created", timeoutMs: 30_000 },
     );
   });
@@ -41,11 +48,20 @@ describe("StatusWriter on a real API server", () => {
   it("replaces the status (fields left out are gone) and refuses a write from a stale read with 409", async () => {
     const w = new StatusWriter(custom);
     const first = await read();
-    await w.replace(ref(), first.metadata.resourceVersion, StreamJobStatus, { phase: "Running", error: "x", metrics: { consumerLag: 3, recordsInPerSecond: 1 } });
+    await w.replace(ref(), first.metadata.resourceVersion, StreamJobStatus, {
+      phase: "Running",
+      error: "x",
+      metrics: { consumerLag: 3, recordsInPerSecond: 1 },
+    });
     const second = await read();
-    await w.replace(ref(), second.metadata.resourceVersion, StreamJobStatus, { phase: "Failed", metrics: { recordsInPerSecond: 2 } });
+    await w.replace(ref(), second.metadata.resourceVersion, StreamJobStatus, {
+      phase: "Failed",
+      metrics: { recordsInPerSecond: 2 },
+    });
     expect((await read()).status).toEqual({ phase: "Failed", metrics: { recordsInPerSecond: 2 } });
-    await expect(w.replace(ref(), first.metadata.resourceVersion, StreamJobStatus, { phase: "Pending" })).rejects.toMatchObject({ code: 409 });
+    await expect(
+      w.replace(ref(), first.metadata.resourceVersion, StreamJobStatus, { phase: "Pending" }),
+    ).rejects.toMatchObject({ code: 409 });
     expect((await read()).status?.phase).toBe("Failed");
     await w.merge(ref(), { lastCheckpoint: { path: "s3://b/chk-1", time: "2026-01-01T00:00:00Z" } });
     expect((await read()).status).toMatchObject({ phase: "Failed", lastCheckpoint: { path: "s3://b/chk-1" } });

@@ -38,10 +38,20 @@ describe("status from the coordinator", () => {
   it("patches only what changed, and keeps a consumer lag another writer set", () => {
     const job = { lastCheckpoint: cp() } as JobStatus;
     const now = new Date("2026-11-23T12:01:00Z");
-    const same = coordinatorStatusPatch({ lastCheckpoint: { path: "s3://b/p/orders/chk-3", time: "2026-11-23T12:00:01Z" } }, job, undefined, now);
+    const same = coordinatorStatusPatch(
+      { lastCheckpoint: { path: "s3://b/p/orders/chk-3", time: "2026-11-23T12:00:01Z" } },
+      job,
+      undefined,
+      now,
+    );
     expect(same).toEqual({});
     const patch = coordinatorStatusPatch({ metrics: { consumerLag: 42 } }, job, { in: 5, out: 1 }, now);
-    expect(patch.metrics).toEqual({ consumerLag: 42, recordsInPerSecond: 5, recordsOutPerSecond: 1, updatedAt: "2026-11-23T12:01:00Z" });
+    expect(patch.metrics).toEqual({
+      consumerLag: 42,
+      recordsInPerSecond: 5,
+      recordsOutPerSecond: 1,
+      updatedAt: "2026-11-23T12:01:00Z",
+    });
     expect(patch.lastCheckpoint?.path).toBe("s3://b/p/orders/chk-3");
     // The workers' reported Kafka lag replaces the old value.
     const lagged = coordinatorStatusPatch({ metrics: { consumerLag: 42 } }, job, { in: 5, out: 1 }, now, 1234.4);

@@ -1,30 +1,44 @@
 import type { V1Deployment, V1StatefulSet } from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
 import { mergeConditions } from "../../../operator/kube/conditions.js";
-import type { StreamJobStatus } from "../../../runtime/contract/status/streamjob.js";
 import { cachedWorkload } from "../../../operator/streamjob/cached.js";
 import { clusterView, composeStatus } from "../../../operator/streamjob/job-status.js";
-import { HEALTHY } from "../../../operator/streamjob/states/steps.js";
-import { cond, type Step } from "../../../operator/streamjob/states/types.js";
 import { buildCoordinatorDeployment } from "../../../operator/streamjob/resources/coordinator.js";
 import { operatorSettings } from "../../../operator/streamjob/resources/settings.js";
 import { buildWorkerStatefulSet } from "../../../operator/streamjob/resources/workers.js";
+import { HEALTHY } from "../../../operator/streamjob/states/steps.js";
+import { cond, type Step } from "../../../operator/streamjob/states/types.js";
+import type { StreamJobStatus } from "../../../runtime/contract/status/streamjob.js";
 import { streamJob } from "./resources/fixtures.js";
 
 const T0 = new Date("2026-01-01T00:00:00.123Z");
 const T1 = new Date("2026-01-01T00:05:00Z");
 const settings = operatorSettings();
-const job = { ...streamJob("j", { parallelism: 3 }), metadata: { name: "j", namespace: "ns", uid: "u", generation: 4 } };
-const desired = { workers: buildWorkerStatefulSet(job, settings), coordinator: buildCoordinatorDeployment(job, settings, { restoreFrom: "s3://b/sp-1" }) };
+const job = {
+  ...streamJob("j", { parallelism: 3 }),
+  metadata: { name: "j", namespace: "ns", uid: "u", generation: 4 },
+};
+const desired = {
+  workers: buildWorkerStatefulSet(job, settings),
+  coordinator: buildCoordinatorDeployment(job, settings, { restoreFrom: "s3://b/sp-1" }),
+};
 
 /** A child as the informer would show it: the desired object with a status. */
-function workers(ready: number, o: { replicas?: number; generation?: number; observed?: number; from?: V1StatefulSet } = {}): V1StatefulSet {
+function workers(
+  ready: number,
+  o: { replicas?: number; generation?: number; observed?: number; from?: V1StatefulSet } = {},
+): V1StatefulSet {
   const base = o.from ?? desired.workers;
   const replicas = o.replicas ?? base.spec!.replicas!;
   return {
     ...base,
     metadata: { ...base.metadata, generation: o.generation ?? 1 },
-    status: { replicas, readyReplicas: ready, updatedReplicas: replicas, observedGeneration: o.observed ?? o.generation ?? 1 },
+    status: {
+      replicas,
+      readyReplicas: ready,
+      updatedReplicas: replicas,
+      observedGeneration: o.observed ?? o.generation ?? 1,
+    },
   };
 }
 function coordinator(available: boolean, from: V1Deployment = desired.coordinator): V1Deployment {
@@ -43,9 +57,17 @@ function coordinator(available: boolean, from: V1Deployment = desired.coordinato
 
 describe("mergeConditions", () => {
   it("keeps lastTransitionTime while the status holds and moves it when the status changes", () => {
-    const first = mergeConditions(undefined, [{ type: "Ready", status: "False", reason: "Deploying", message: "" }], T0);
+    const first = mergeConditions(
+      undefined,
+      [{ type: "Ready", status: "False", reason: "Deploying", message: "" }],
+      T0,
+    );
     expect(first[0]!.lastTransitionTime).toBe("2026-01-01T00:00:00Z");
-    const same = mergeConditions(first, [{ type: "Ready", status: "False", reason: "StillDeploying", message: "x" }], T1);
+    const same = mergeConditions(
+      first,
+      [{ type: "Ready", status: "False", reason: "StillDeploying", message: "x" }],
+      T1,
+    );
     expect(same[0]).toMatchObject({ reason: "StillDeploying", lastTransitionTime: "2026-01-01T00:00:00Z" });
     const flipped = mergeConditions(same, [{ type: "Ready", status: "True", reason: "JobRunning", message: "" }], T1);
     expect(flipped[0]!.lastTransitionTime).toBe("2026-01-01T00:05:00Z");
@@ -58,24 +80,55 @@ describe("clusterView", () => {
     ["no children yet", undefined, undefined, false],
     ["a worker not ready", workers(2), coordinator(true), false],
     ["the coordinator not available", workers(3), coordinator(false), false],
-    ["the StatefulSet controller has not seen the new spec", workers(3, { generation: 2, observed: 1 }), coordinator(true), false],
-    ["a cache still holding the old workers (other template)", workers(2, { from: buildWorkerStatefulSet(old, settings) }), coordinator(true), false],
-    ["a coordinator without the restore source", workers(3), coordinator(true, buildCoordinatorDeployment(job, settings)), false],
+    [
+      "the StatefulSet controller has not seen the new spec",
+      workers(3, { generation: 2, observed: 1 }),
+      coordinator(true),
+      false,
+    ],
+    [
+      "a cache still holding the old workers (other template)",
+      workers(2, { from: buildWorkerStatefulSet(old, settings) }),
+      coordinator(true),
+      false,
+    ],
+    [
+      "a coordinator without the restore source",
+      workers(3),
+      coordinator(true, buildCoordinatorDeployment(job, settings)),
+      false,
+    ],
     ["everything current and ready", workers(3), coordinator(true), true],
   ])("%s → ready %s", (_name, w, c, ready) => {
     expect(clusterView({ workers: w, coordinator: c, desired }).ready).toBe(ready);
     // The same from what the informers keep of each object (cached.ts) and the memo of the desired ones.
     const trimmed = { workers: cachedWorkload(desired.workers), coordinator: cachedWorkload(desired.coordinator) };
-    expect(clusterView({ workers: w && cachedWorkload(w), coordinator: c && cachedWorkload(c), desired: trimmed }).ready).toBe(ready);
+    expect(
+      clusterView({ workers: w && cachedWorkload(w), coordinator: c && cachedWorkload(c), desired: trimmed }).ready,
+    ).toBe(ready);
   });
 
   it("is scaled down only when the zero-replica templates are current and no pod is left", () => {
     const suspended = { ...job, spec: { ...job.spec, state: "suspended" as const } };
-    const zero = { workers: buildWorkerStatefulSet(suspended, settings), coordinator: buildCoordinatorDeployment(suspended, settings) };
-    const c0 = (replicas: number): V1Deployment => ({ ...zero.coordinator, metadata: { ...zero.coordinator.metadata, generation: 1 }, status: { observedGeneration: 1, replicas } });
-    expect(clusterView({ workers: workers(0, { from: zero.workers }), coordinator: c0(0), desired: zero }).scaledDown).toBe(true);
-    expect(clusterView({ workers: workers(1, { from: zero.workers, replicas: 1 }), coordinator: c0(0), desired: zero }).scaledDown).toBe(false);
-    expect(clusterView({ workers: workers(0, { from: zero.workers }), coordinator: c0(1), desired: zero }).scaledDown).toBe(false);
+    const zero = {
+      workers: buildWorkerStatefulSet(suspended, settings),
+      coordinator: buildCoordinatorDeployment(suspended, settings),
+    };
+    const c0 = (replicas: number): V1Deployment => ({
+      ...zero.coordinator,
+      metadata: { ...zero.coordinator.metadata, generation: 1 },
+      status: { observedGeneration: 1, replicas },
+    });
+    expect(
+      clusterView({ workers: workers(0, { from: zero.workers }), coordinator: c0(0), desired: zero }).scaledDown,
+    ).toBe(true);
+    expect(
+      clusterView({ workers: workers(1, { from: zero.workers, replicas: 1 }), coordinator: c0(0), desired: zero })
+        .scaledDown,
+    ).toBe(false);
+    expect(
+      clusterView({ workers: workers(0, { from: zero.workers }), coordinator: c0(1), desired: zero }).scaledDown,
+    ).toBe(false);
   });
 });
 
@@ -91,25 +144,52 @@ describe("composeStatus", () => {
 
   it("writes the step's lifecycle fields, phase, conditions and parallelism", () => {
     const status = composeStatus(job, step, { workers: workers(3) }, T0);
-    expect(status).toMatchObject({ phase: "Running", observedGeneration: 4, parallelism: 3, desiredParallelism: 3, restoreFrom: "s3://b/sp-1" });
+    expect(status).toMatchObject({
+      phase: "Running",
+      observedGeneration: 4,
+      parallelism: 3,
+      desiredParallelism: 3,
+      restoreFrom: "s3://b/sp-1",
+    });
     expect(status.conditions?.map((c) => c.type)).toEqual(["Ready", "Progressing", "Degraded"]);
     expect(status.conditions?.[0]).toMatchObject({ observedGeneration: 4, lastTransitionTime: "2026-01-01T00:00:00Z" });
   });
 
   it("shows the autoscaler's AutoscalerReady among the job's conditions while the autoscaler is enabled", () => {
-    const ready = { type: "AutoscalerReady", status: "False", reason: "NoPrometheus", message: "cannot decide", lastTransitionTime: "2026-01-01T00:00:00Z" };
+    const ready = {
+      type: "AutoscalerReady",
+      status: "False",
+      reason: "NoPrometheus",
+      message: "cannot decide",
+      lastTransitionTime: "2026-01-01T00:00:00Z",
+    };
     const status = { autoscaler: { conditions: [ready] } } as StreamJobStatus;
     const enabled = { ...job, spec: { ...job.spec, autoscaler: { enabled: true } }, status };
-    expect(composeStatus(enabled, step, {}, T0).conditions?.map((c) => c.type)).toEqual(["Ready", "Progressing", "Degraded", "AutoscalerReady"]);
+    expect(composeStatus(enabled, step, {}, T0).conditions?.map((c) => c.type)).toEqual([
+      "Ready",
+      "Progressing",
+      "Degraded",
+      "AutoscalerReady",
+    ]);
     expect(composeStatus(enabled, step, {}, T0).conditions?.[3]).toEqual(ready);
     const disabled = { ...job, spec: { ...job.spec, autoscaler: { enabled: false } }, status };
-    expect(composeStatus(disabled, step, {}, T0).conditions?.map((c) => c.type)).toEqual(["Ready", "Progressing", "Degraded"]);
+    expect(composeStatus(disabled, step, {}, T0).conditions?.map((c) => c.type)).toEqual([
+      "Ready",
+      "Progressing",
+      "Degraded",
+    ]);
   });
 
   it("keeps what other writers put in status and drops lifecycle fields the step left out", () => {
     const withStatus = {
       ...job,
-      status: { lastCheckpoint: { path: "s3://b/c", time: "2026-01-01T00:00:00Z" }, metrics: { consumerLag: 5 }, error: "old", upgrade: undefined, lastStableSpec: "{}" },
+      status: {
+        lastCheckpoint: { path: "s3://b/c", time: "2026-01-01T00:00:00Z" },
+        metrics: { consumerLag: 5 },
+        error: "old",
+        upgrade: undefined,
+        lastStableSpec: "{}",
+      },
     };
     const status = composeStatus(withStatus, step, {}, T0);
     expect(status.lastCheckpoint?.path).toBe("s3://b/c");

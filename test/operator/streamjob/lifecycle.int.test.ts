@@ -4,12 +4,20 @@ import pino from "pino";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { OperatorManager } from "../../../operator/manager.js";
 import { FINALIZER } from "../../../operator/streamjob/reconciler.js";
-import type { StreamJobStatus } from "../../../runtime/contract/status/streamjob.js";
 import { DEFAULT_SETTINGS, operatorSettings } from "../../../operator/streamjob/resources/settings.js";
 import { ControlClient } from "../../../runtime/contract/rpc/loader.js";
 import type { StreamJobSpec } from "../../../runtime/contract/spec/schema.js";
+import type { StreamJobStatus } from "../../../runtime/contract/status/streamjob.js";
 import { waitFor } from "../../env/lib/wait.js";
-import { type CheckpointWorld, createJob, eventReasons, jobStatus, ref, runningJobSpec, storageWorld } from "../checkpoint/checkpoint-fixture.js";
+import {
+  type CheckpointWorld,
+  createJob,
+  eventReasons,
+  jobStatus,
+  ref,
+  runningJobSpec,
+  storageWorld,
+} from "../checkpoint/checkpoint-fixture.js";
 import { kubeConfig, kubectl } from "../kube/kube.js";
 
 /**
@@ -33,14 +41,22 @@ describe("StreamJob lifecycle with real coordinator and worker processes", () =>
           image: "registry.k8s.io/pause:3.10",
           shutdownTimeoutSeconds: 5,
           preStopSleepSeconds: 1,
-          lifecycle: { ...DEFAULT_SETTINGS.lifecycle, stableAfterMs: 2_000, pollIntervalMs: 300, savepointTimeoutMs: 30_000 },
+          lifecycle: {
+            ...DEFAULT_SETTINGS.lifecycle,
+            stableAfterMs: 2_000,
+            pollIntervalMs: 300,
+            savepointTimeoutMs: 30_000,
+          },
         }),
         namespace: w.ns,
         identity,
         lease: { namespace: w.ns, name: "sabot-operator-leader", durationMs: 3_000, retryPeriodMs: 300 },
         resyncMs: 10_000,
         coordinatorResolver: (job) => w.runner.coordinatorAddressNow(job.metadata.name),
-        checkpoints: { coordinatorResolver: (job) => w.runner.coordinatorAddressNow(job.metadata.name), observeIntervalMs: 2_000 },
+        checkpoints: {
+          coordinatorResolver: (job) => w.runner.coordinatorAddressNow(job.metadata.name),
+          observeIntervalMs: 2_000,
+        },
       },
       log,
     );
@@ -50,7 +66,11 @@ describe("StreamJob lifecycle with real coordinator and worker processes", () =>
 
   beforeAll(async () => {
     kc = kubeConfig();
-    w = { ...(await storageWorld(kc, "lifecycle")), operator: undefined as unknown as OperatorManager, stop: async () => undefined };
+    w = {
+      ...(await storageWorld(kc, "lifecycle")),
+      operator: undefined as unknown as OperatorManager,
+      stop: async () => undefined,
+    };
     operator = startOperator("lifecycle-operator-1");
     await waitFor(async () => operator!.isLeader, { what: "the operator to lead", timeoutMs: 15_000 });
   }, 60_000);
@@ -69,13 +89,23 @@ describe("StreamJob lifecycle with real coordinator and worker processes", () =>
     if (ctx.task.result?.state !== "fail") return;
     console.error(w.runner.logs());
     const s = await jobStatus(w, JOB).catch(() => undefined);
-    console.error("status:", JSON.stringify({ ...s, lastReconciledSpec: undefined, lastStableSpec: undefined }, null, 1));
-    const { items } = await w.core.listNamespacedEvent({ namespace: w.ns, fieldSelector: `involvedObject.name=${JOB}` });
+    console.error(
+      "status:",
+      JSON.stringify({ ...s, lastReconciledSpec: undefined, lastStableSpec: undefined }, null, 1),
+    );
+    const { items } = await w.core.listNamespacedEvent({
+      namespace: w.ns,
+      fieldSelector: `involvedObject.name=${JOB}`,
+    });
     for (const e of items) console.error("event:", e.reason, e.message);
   });
 
   const status = async () => (await jobStatus(w, JOB))!;
-  async function phase(want: string, timeoutMs = 90_000, extra: (s: StreamJobStatus) => boolean = () => true): Promise<StreamJobStatus> {
+  async function phase(
+    want: string,
+    timeoutMs = 90_000,
+    extra: (s: StreamJobStatus) => boolean = () => true,
+  ): Promise<StreamJobStatus> {
     return waitFor(
       async () => {
         const s = await jobStatus(w, JOB);
@@ -113,7 +143,8 @@ describe("StreamJob lifecycle with real coordinator and worker processes", () =>
     );
   }
   const reasons = () => eventReasons(w, "StreamJob", JOB);
-  const patchSpec = (spec: Partial<StreamJobSpec>) => kubectl(w.ns, "patch", `streamjob/${JOB}`, "--type=merge", "-p", JSON.stringify({ spec }));
+  const patchSpec = (spec: Partial<StreamJobSpec>) =>
+    kubectl(w.ns, "patch", `streamjob/${JOB}`, "--type=merge", "-p", JSON.stringify({ spec }));
 
   it("deploys a job with storage: Running, stable, finalizer on", async () => {
     await createJob(w, JOB, runningJobSpec({ bucket: w.bucket }));
@@ -121,7 +152,9 @@ describe("StreamJob lifecycle with real coordinator and worker processes", () =>
     await waitForCoordinatorRunning(w, JOB);
     const s = await phase("Running", 30_000, (x) => x.lastStableSpec !== undefined);
     expect(s.lastStableSpec).toBe(s.lastReconciledSpec);
-    const job = (await w.custom.getNamespacedCustomObject({ ...ref(w.ns, "streamjobs"), name: JOB })) as { metadata: { finalizers?: string[] } };
+    const job = (await w.custom.getNamespacedCustomObject({ ...ref(w.ns, "streamjobs"), name: JOB })) as {
+      metadata: { finalizers?: string[] };
+    };
     expect(job.metadata.finalizers).toContain(FINALIZER);
   });
 
@@ -132,20 +165,32 @@ describe("StreamJob lifecycle with real coordinator and worker processes", () =>
     expect(suspended.restoreFrom).toBe(suspended.lastSavepoint!.path);
     expect(await objectExists(suspended.lastSavepoint!.path)).toBe(true);
     expect(suspended.conditions?.find((c) => c.type === "Ready")?.message).toContain(suspended.lastSavepoint!.path);
-    await waitFor(async () => w.runner.processes({ job: JOB }).length === 0, { what: "no processes left", timeoutMs: 30_000 });
+    await waitFor(async () => w.runner.processes({ job: JOB }).length === 0, {
+      what: "no processes left",
+      timeoutMs: 30_000,
+    });
 
     await patchSpec({ state: "running" });
     await phase("Running");
     await waitForCoordinatorRunning(w, JOB);
     expect((await coordinator()).restoredFrom).toBe(suspended.lastSavepoint!.path);
-    await waitFor(async () => ((await reasons()).includes("Resumed") ? true : undefined), { what: "a Resumed Event", timeoutMs: 10_000 });
-    expect(await reasons()).toEqual(expect.arrayContaining(["Suspending", "SavepointCompleted", "Suspended", "Resuming", "Resumed"]));
+    await waitFor(async () => ((await reasons()).includes("Resumed") ? true : undefined), {
+      what: "a Resumed Event",
+      timeoutMs: 10_000,
+    });
+    expect(await reasons()).toEqual(
+      expect.arrayContaining(["Suspending", "SavepointCompleted", "Suspended", "Resuming", "Resumed"]),
+    );
   });
 
   it("rescales 2 → 3 with `kubectl scale` through Upgrading and a savepoint", async () => {
     const before = (await status()).lastSavepoint?.id;
     await kubectl(w.ns, "scale", `streamjob/${JOB}`, "--replicas=3");
-    await waitFor(async () => ((await status()).phase === "Upgrading" ? true : undefined), { what: "Upgrading", timeoutMs: 30_000, intervalMs: 200 });
+    await waitFor(async () => ((await status()).phase === "Upgrading" ? true : undefined), {
+      what: "Upgrading",
+      timeoutMs: 30_000,
+      intervalMs: 200,
+    });
     const s = await phase("Running", 90_000, (x) => x.parallelism === 3);
     expect(s.lastSavepoint?.reason).toBe("upgrade");
     expect(s.lastSavepoint?.id).not.toBe(before);
@@ -154,14 +199,21 @@ describe("StreamJob lifecycle with real coordinator and worker processes", () =>
     const c = await coordinator();
     expect(c.restoredFrom).toBe(s.lastSavepoint!.path);
     expect(c.parallelism).toBe(3);
-    await waitFor(async () => ((await reasons()).includes("UpgradeCompleted") ? true : undefined), { what: "an UpgradeCompleted Event", timeoutMs: 10_000 });
+    await waitFor(async () => ((await reasons()).includes("UpgradeCompleted") ? true : undefined), {
+      what: "an UpgradeCompleted Event",
+      timeoutMs: 10_000,
+    });
     expect(await reasons()).toEqual(expect.arrayContaining(["Upgrading", "UpgradeStarted", "UpgradeCompleted"]));
   });
 
   it("an operator stopped mid-upgrade (status: Savepointing) and replaced by a new operator: the new one finishes it", async () => {
     await phase("Running", 30_000, (x) => x.lastStableSpec === x.lastReconciledSpec);
     await kubectl(w.ns, "scale", `streamjob/${JOB}`, "--replicas=2");
-    await waitFor(async () => ((await status()).upgrade?.phase === "Savepointing" ? true : undefined), { what: "a savepoint in flight", timeoutMs: 30_000, intervalMs: 100 });
+    await waitFor(async () => ((await status()).upgrade?.phase === "Savepointing" ? true : undefined), {
+      what: "a savepoint in flight",
+      timeoutMs: 30_000,
+      intervalMs: 100,
+    });
     await operator!.stop();
     operator = startOperator("lifecycle-operator-2");
     const s = await phase("Running", 90_000, (x) => x.parallelism === 2);
@@ -169,10 +221,13 @@ describe("StreamJob lifecycle with real coordinator and worker processes", () =>
     const c = await coordinator();
     expect(c.parallelism).toBe(2);
     expect(c.restoredFrom).toBe(s.lastSavepoint!.path);
-    await waitFor(async () => ((await reasons()).filter((r) => r === "SavepointCompleted").length === 3 ? true : undefined), {
-      what: "3 SavepointCompleted Events",
-      timeoutMs: 10_000,
-    });
+    await waitFor(
+      async () => ((await reasons()).filter((r) => r === "SavepointCompleted").length === 3 ? true : undefined),
+      {
+        what: "3 SavepointCompleted Events",
+        timeoutMs: 10_000,
+      },
+    );
   });
 
   it("deleting the job takes a final savepoint, then the job and its children go", async () => {
@@ -188,37 +243,71 @@ describe("StreamJob lifecycle with real coordinator and worker processes", () =>
       },
       { what: "the StreamJob to be gone", timeoutMs: 60_000, intervalMs: 500 },
     );
-    await waitFor(async () => ((await reasons()).includes("FinalSavepointCompleted") ? true : undefined), { what: "a FinalSavepointCompleted Event", timeoutMs: 10_000 });
+    await waitFor(async () => ((await reasons()).includes("FinalSavepointCompleted") ? true : undefined), {
+      what: "a FinalSavepointCompleted Event",
+      timeoutMs: 10_000,
+    });
   });
 
   it("a failed upgrade (workers that never schedule) rolls back to the last stable spec (last-state, from the newest checkpoint)", async () => {
     const RB = "rollback";
-    const spec = runningJobSpec({ bucket: w.bucket, extra: { upgradeMode: "last-state", rollback: true, upgradeTimeout: "15s" } });
+    const spec = runningJobSpec({
+      bucket: w.bucket,
+      extra: { upgradeMode: "last-state", rollback: true, upgradeTimeout: "15s" },
+    });
     spec.checkpointing = { ...spec.checkpointing, interval: "2s" };
     await createJob(w, RB, spec);
     const get = async () => (await jobStatus(w, RB))!;
-    const stable = await waitFor(async () => {
-      const s = await get();
-      return s.phase === "Running" && s.lastStableSpec && s.lastStableSpec === s.lastReconciledSpec ? s : undefined;
-    }, { what: "rollback job Running and stable", timeoutMs: 90_000, intervalMs: 300 });
-    await waitFor(async () => ((await get()).lastCheckpoint ? true : undefined), { what: "a completed checkpoint", timeoutMs: 60_000, intervalMs: 500 });
-    await kubectl(w.ns, "patch", `streamjob/${RB}`, "--type=merge", "-p", JSON.stringify({ spec: { resources: { cpu: "100000" } } }));
-    const upgrading = await waitFor(async () => {
-      const s = await get();
-      return s.upgrade?.kind === "upgrade" && s.upgrade.phase === "Deploying" ? s : undefined;
-    }, { what: "the upgrade to deploy", timeoutMs: 30_000, intervalMs: 200 });
+    const stable = await waitFor(
+      async () => {
+        const s = await get();
+        return s.phase === "Running" && s.lastStableSpec && s.lastStableSpec === s.lastReconciledSpec ? s : undefined;
+      },
+      { what: "rollback job Running and stable", timeoutMs: 90_000, intervalMs: 300 },
+    );
+    await waitFor(async () => ((await get()).lastCheckpoint ? true : undefined), {
+      what: "a completed checkpoint",
+      timeoutMs: 60_000,
+      intervalMs: 500,
+    });
+    await kubectl(
+      w.ns,
+      "patch",
+      `streamjob/${RB}`,
+      "--type=merge",
+      "-p",
+      JSON.stringify({ spec: { resources: { cpu: "100000" } } }),
+    );
+    const upgrading = await waitFor(
+      async () => {
+        const s = await get();
+        return s.upgrade?.kind === "upgrade" && s.upgrade.phase === "Deploying" ? s : undefined;
+      },
+      { what: "the upgrade to deploy", timeoutMs: 30_000, intervalMs: 200 },
+    );
     // last-state: the newest completed checkpoint, recorded in status.
     expect(upgrading.upgrade?.restoreFrom).toMatch(new RegExp(`/state/${RB}/(chk|sp)-\\d+$`));
-    const rolledBack = await waitFor(async () => {
-      const s = await get();
-      return s.phase === "Running" && !s.upgrade && s.lastUpgradeFailure ? s : undefined;
-    }, { what: "the rollback to be Running", timeoutMs: 90_000, intervalMs: 500 });
+    const rolledBack = await waitFor(
+      async () => {
+        const s = await get();
+        return s.phase === "Running" && !s.upgrade && s.lastUpgradeFailure ? s : undefined;
+      },
+      { what: "the rollback to be Running", timeoutMs: 90_000, intervalMs: 500 },
+    );
     expect(rolledBack.lastReconciledSpec).toBe(stable.lastStableSpec);
     expect(rolledBack.lastUpgradeFailure?.reason).toBe("UpgradeFailed");
-    expect(rolledBack.conditions?.find((c) => c.type === "Degraded")).toMatchObject({ status: "True", reason: "UpgradeFailed" });
+    expect(rolledBack.conditions?.find((c) => c.type === "Degraded")).toMatchObject({
+      status: "True",
+      reason: "UpgradeFailed",
+    });
     // Events are recorded just after the status write.
-    await waitFor(async () => ((await eventReasons(w, "StreamJob", RB)).includes("RolledBack") ? true : undefined), { what: "a RolledBack Event", timeoutMs: 10_000 });
-    expect(await eventReasons(w, "StreamJob", RB)).toEqual(expect.arrayContaining(["UpgradeFailed", "RollingBack", "RolledBack"]));
+    await waitFor(async () => ((await eventReasons(w, "StreamJob", RB)).includes("RolledBack") ? true : undefined), {
+      what: "a RolledBack Event",
+      timeoutMs: 10_000,
+    });
+    expect(await eventReasons(w, "StreamJob", RB)).toEqual(
+      expect.arrayContaining(["UpgradeFailed", "RollingBack", "RolledBack"]),
+    );
     // A worker the rolling update never reached keeps the old revision; with SABOT_LINGER it stays
     // up and joins the new coordinator. Should its process have exited, a kubelet would restart
     // the container; the pod runner does not, so such a pod is deleted.
@@ -229,7 +318,11 @@ describe("StreamJob lifecycle with real coordinator and worker processes", () =>
         await w.core.deleteNamespacedPod({ namespace: w.ns, name: pod.metadata!.name!, gracePeriodSeconds: 0 });
     const c = new ControlClient(await w.runner.coordinatorAddress(RB));
     try {
-      await waitFor(async () => ((await c.getJobStatus()).state === "RUNNING" ? true : undefined), { what: "the rolled-back job to run", timeoutMs: 60_000, intervalMs: 500 });
+      await waitFor(async () => ((await c.getJobStatus()).state === "RUNNING" ? true : undefined), {
+        what: "the rolled-back job to run",
+        timeoutMs: 60_000,
+        intervalMs: 500,
+      });
     } finally {
       c.close();
     }

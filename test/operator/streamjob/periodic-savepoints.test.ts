@@ -1,7 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { type PeriodicCheckpoint, periodicName, planPeriodic } from "../../../operator/streamjob/periodic-savepoints.js";
-import type { CheckpointPhase } from "../../../runtime/contract/status/checkpoint.js";
 import type { StreamJob } from "../../../operator/streamjob/job.js";
+import {
+  type PeriodicCheckpoint,
+  periodicName,
+  planPeriodic,
+} from "../../../operator/streamjob/periodic-savepoints.js";
+import type { CheckpointPhase } from "../../../runtime/contract/status/checkpoint.js";
 import { streamJob } from "./resources/fixtures.js";
 
 const T0 = Date.parse("2026-11-23T12:00:00Z");
@@ -9,16 +13,32 @@ const running = (extra: Partial<StreamJob["spec"]> = {}, readySince = T0 - 60_00
   ...streamJob("orders", { savepointInterval: "10s", savepointRetain: 2, ...extra }),
   status: {
     phase: "Running",
-    conditions: [{ type: "Ready", status: "True", reason: "JobRunning", message: "", lastTransitionTime: new Date(readySince).toISOString() }],
+    conditions: [
+      {
+        type: "Ready",
+        status: "True",
+        reason: "JobRunning",
+        message: "",
+        lastTransitionTime: new Date(readySince).toISOString(),
+      },
+    ],
   },
 });
-const cp = (name: string, agoMs: number, phase?: CheckpointPhase): PeriodicCheckpoint => ({ name, createdMs: T0 - agoMs, phase });
+const cp = (name: string, agoMs: number, phase?: CheckpointPhase): PeriodicCheckpoint => ({
+  name,
+  createdMs: T0 - agoMs,
+  phase,
+});
 
 describe("periodic savepoint schedule", () => {
   it("is due one interval after the job became ready, then one interval after the newest", () => {
     expect(planPeriodic(running({}, T0 - 5_000), [], T0)).toEqual({ create: false, nextInMs: 5_000, delete: [] });
     expect(planPeriodic(running({}, T0 - 10_000), [], T0).create).toBe(true);
-    expect(planPeriodic(running(), [cp("a", 4_000, "Completed")], T0)).toEqual({ create: false, nextInMs: 6_000, delete: [] });
+    expect(planPeriodic(running(), [cp("a", 4_000, "Completed")], T0)).toEqual({
+      create: false,
+      nextInMs: 6_000,
+      delete: [],
+    });
     expect(planPeriodic(running(), [cp("a", 11_000, "Completed")], T0).create).toBe(true);
   });
 

@@ -1,21 +1,15 @@
-import {
-  AutoscalingV2Api,
-  CoreV1Api,
-  CustomObjectsApi,
-  type KubeConfig,
-  type V1Pod,
-} from "@kubernetes/client-node";
+import { AutoscalingV2Api, CoreV1Api, CustomObjectsApi, type KubeConfig, type V1Pod } from "@kubernetes/client-node";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { OperatorManager } from "../../../operator/manager.js";
 import { operatorSettings } from "../../../operator/streamjob/resources/settings.js";
 import { API_GROUP, API_VERSION } from "../../../runtime/contract/spec/manifest.js";
 import type { StreamJobSpec } from "../../../runtime/contract/spec/schema.js";
-import { KWOK_NODE_ANNOTATION } from "../../env/services/kube-nodes.js";
 import { waitFor } from "../../env/lib/wait.js";
+import { KWOK_NODE_ANNOTATION } from "../../env/services/kube-nodes.js";
 import { uniqueName } from "../../helpers/names.js";
-import { jobSpec } from "./resources/fixtures.js";
 import { freshNamespace, installCrds, kubeConfig, kubectl } from "../kube/kube.js";
+import { jobSpec } from "./resources/fixtures.js";
 
 /**
  * spec.podTemplate through the operator and the real API server, scheduler and StatefulSet and
@@ -93,7 +87,12 @@ describe("pod templates and the scale selector on a real API server", () => {
           containers: [
             {
               name: "sabot-main-container",
-              env: [{ name: "AWS_ACCESS_KEY_ID", valueFrom: { secretKeyRef: { name: "s3-creds", key: "access-key", optional: true } } }],
+              env: [
+                {
+                  name: "AWS_ACCESS_KEY_ID",
+                  valueFrom: { secretKeyRef: { name: "s3-creds", key: "access-key", optional: true } },
+                },
+              ],
               envFrom: [{ secretRef: { name: "s3-env", optional: true } }],
               volumeMounts: [{ name: "certs", mountPath: "/etc/kafka-tls", readOnly: true }],
               securityContext: { runAsUser: 1001 },
@@ -112,7 +111,10 @@ describe("pod templates and the scale selector on a real API server", () => {
   async function scheduledPods(job: string, component: string, count: number): Promise<V1Pod[]> {
     return waitFor(
       async () => {
-        const { items } = await core.listNamespacedPod({ namespace: ns, labelSelector: `sabot.dev/job=${job},app.kubernetes.io/component=${component}` });
+        const { items } = await core.listNamespacedPod({
+          namespace: ns,
+          labelSelector: `sabot.dev/job=${job},app.kubernetes.io/component=${component}`,
+        });
         return items.length === count && items.every((p) => p.spec?.nodeName) ? items : undefined;
       },
       { what: `${count} scheduled ${component} pods of ${job}`, timeoutMs: 60_000, intervalMs: 300 },
@@ -121,7 +123,11 @@ describe("pod templates and the scale selector on a real API server", () => {
 
   it("the created pods carry the template and are placed by its toleration and nodeSelector", async () => {
     await waitFor(
-      () => custom.createNamespacedCustomObject({ ...ref(), body: { apiVersion: API_VERSION, kind: "StreamJob", metadata: { name: "payments" }, spec: spec() } }),
+      () =>
+        custom.createNamespacedCustomObject({
+          ...ref(),
+          body: { apiVersion: API_VERSION, kind: "StreamJob", metadata: { name: "payments" }, spec: spec() },
+        }),
       { what: "StreamJob payments to be created", timeoutMs: 30_000 },
     );
     const workers = await scheduledPods("payments", "worker", 2);
@@ -138,7 +144,11 @@ describe("pod templates and the scale selector on a real API server", () => {
       expect(pod.spec!.volumes?.map((v) => v.name)).toContain("certs");
       const main = pod.spec!.containers[0]!;
       expect(main.name).toBe(role);
-      expect(main.env?.find((e) => e.name === "AWS_ACCESS_KEY_ID")?.valueFrom?.secretKeyRef).toEqual({ name: "s3-creds", key: "access-key", optional: true });
+      expect(main.env?.find((e) => e.name === "AWS_ACCESS_KEY_ID")?.valueFrom?.secretKeyRef).toEqual({
+        name: "s3-creds",
+        key: "access-key",
+        optional: true,
+      });
       expect(main.envFrom).toContainEqual({ secretRef: { name: "s3-env", optional: true } });
       expect(main.volumeMounts).toContainEqual({ name: "certs", mountPath: "/etc/kafka-tls", readOnly: true });
       expect(main.securityContext).toMatchObject({ runAsUser: 1001, readOnlyRootFilesystem: true });
@@ -147,10 +157,16 @@ describe("pod templates and the scale selector on a real API server", () => {
       expect(w.metadata!.labels).toMatchObject({ role: "worker" });
       expect(w.spec!.containers.map((c) => c.name)).toEqual(["worker", "log-shipper"]);
       expect(w.metadata!.annotations?.["kubectl.kubernetes.io/default-container"]).toBe("worker");
-      expect(w.spec!.containers[0]!.resources).toEqual({ requests: { cpu: "500m", memory: "1Gi" }, limits: { memory: "1Gi" } });
+      expect(w.spec!.containers[0]!.resources).toEqual({
+        requests: { cpu: "500m", memory: "1Gi" },
+        limits: { memory: "1Gi" },
+      });
     }
     expect(coordinator!.spec!.containers.map((c) => c.name)).toEqual(["coordinator"]);
-    expect(coordinator!.spec!.containers[0]!.resources).toEqual({ requests: { cpu: "300m", memory: "768Mi" }, limits: { memory: "768Mi" } });
+    expect(coordinator!.spec!.containers[0]!.resources).toEqual({
+      requests: { cpu: "300m", memory: "768Mi" },
+      limits: { memory: "768Mi" },
+    });
   });
 
   it("the scale subresource shows the worker pods' selector; an HPA can target the StreamJob", async () => {
@@ -158,12 +174,16 @@ describe("pod templates and the scale selector on a real API server", () => {
     const scale = await waitFor(
       async () => {
         const s = await custom.getNamespacedCustomObjectScale({ ...ref(), name: "payments" });
-        return (s as { status?: { selector?: string } }).status?.selector ? (s as { status: { selector: string; replicas: number } }) : undefined;
+        return (s as { status?: { selector?: string } }).status?.selector
+          ? (s as { status: { selector: string; replicas: number } })
+          : undefined;
       },
       { what: "status.selector on the scale subresource", timeoutMs: 30_000 },
     );
     expect(scale.status.selector).toBe(want);
-    const raw = JSON.parse(await kubectl(ns, "get", "--raw", `/apis/${API_GROUP}/v1alpha1/namespaces/${ns}/streamjobs/payments/scale`)) as {
+    const raw = JSON.parse(
+      await kubectl(ns, "get", "--raw", `/apis/${API_GROUP}/v1alpha1/namespaces/${ns}/streamjobs/payments/scale`),
+    ) as {
       kind: string;
       spec: { replicas: number };
       status: { selector: string };
@@ -183,7 +203,9 @@ describe("pod templates and the scale selector on a real API server", () => {
           scaleTargetRef: { apiVersion: API_VERSION, kind: "StreamJob", name: "payments" },
           minReplicas: 1,
           maxReplicas: 4,
-          metrics: [{ type: "Resource", resource: { name: "cpu", target: { type: "Utilization", averageUtilization: 70 } } }],
+          metrics: [
+            { type: "Resource", resource: { name: "cpu", target: { type: "Utilization", averageUtilization: 70 } } },
+          ],
         },
       },
     });
@@ -195,17 +217,26 @@ describe("pod templates and the scale selector on a real API server", () => {
       },
       { what: "the HPA controller to evaluate the StreamJob", timeoutMs: 60_000, intervalMs: 1_000 },
     );
-    expect(conditions.find((c) => c.type === "AbleToScale")).toMatchObject({ status: "True", reason: "SucceededGetScale" });
+    expect(conditions.find((c) => c.type === "AbleToScale")).toMatchObject({
+      status: "True",
+      reason: "SucceededGetScale",
+    });
     expect(conditions.find((c) => c.type === "ScalingActive")?.reason).not.toBe("InvalidSelector");
   });
 
   it("a template the API server refuses shows as an ApplyFailed Event with the API server's reason", async () => {
     // Passes the CRD and the spec check (dnsPolicy is passed through), not the API server's validation.
     const bad = jobSpec({ podTemplate: { spec: { dnsPolicy: "Sometimes" } } });
-    await custom.createNamespacedCustomObject({ ...ref(), body: { apiVersion: API_VERSION, kind: "StreamJob", metadata: { name: "bad-dns" }, spec: bad } });
+    await custom.createNamespacedCustomObject({
+      ...ref(),
+      body: { apiVersion: API_VERSION, kind: "StreamJob", metadata: { name: "bad-dns" }, spec: bad },
+    });
     const event = await waitFor(
       async () => {
-        const { items } = await core.listNamespacedEvent({ namespace: ns, fieldSelector: "involvedObject.name=bad-dns,reason=ApplyFailed" });
+        const { items } = await core.listNamespacedEvent({
+          namespace: ns,
+          fieldSelector: "involvedObject.name=bad-dns,reason=ApplyFailed",
+        });
         return items[0];
       },
       { what: "an ApplyFailed Event on bad-dns", timeoutMs: 30_000, intervalMs: 500 },

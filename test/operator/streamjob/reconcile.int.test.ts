@@ -2,13 +2,13 @@ import { AppsV1Api, CoreV1Api, CustomObjectsApi, type KubeConfig } from "@kubern
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { OperatorManager } from "../../../operator/manager.js";
-import type { StreamJobStatus } from "../../../runtime/contract/status/streamjob.js";
 import { operatorSettings } from "../../../operator/streamjob/resources/settings.js";
 import { API_GROUP, API_VERSION } from "../../../runtime/contract/spec/manifest.js";
 import type { StreamJobSpec } from "../../../runtime/contract/spec/schema.js";
+import type { StreamJobStatus } from "../../../runtime/contract/status/streamjob.js";
 import { waitFor } from "../../env/lib/wait.js";
-import { jobSpec } from "./resources/fixtures.js";
 import { freshNamespace, installCrds, kubeConfig, kubectl } from "../kube/kube.js";
+import { jobSpec } from "./resources/fixtures.js";
 
 /**
  * The operator in this process against the real API server, controller-manager and scheduler,
@@ -54,13 +54,20 @@ describe("StreamJob reconciler on a real API server", () => {
   async function createJob(name: string, spec: StreamJobSpec): Promise<void> {
     // A fresh CRD's watch cache may still be initializing; creation then answers 429/503 for a moment.
     await waitFor(
-      () => custom.createNamespacedCustomObject({ ...ref(), body: { apiVersion: API_VERSION, kind: "StreamJob", metadata: { name }, spec } }),
+      () =>
+        custom.createNamespacedCustomObject({
+          ...ref(),
+          body: { apiVersion: API_VERSION, kind: "StreamJob", metadata: { name }, spec },
+        }),
       { what: `StreamJob ${name} to be created`, timeoutMs: 30_000 },
     );
   }
 
   async function status(name: string): Promise<{ generation: number; status?: StreamJobStatus }> {
-    const job = (await custom.getNamespacedCustomObject({ ...ref(), name })) as { metadata: { generation: number }; status?: StreamJobStatus };
+    const job = (await custom.getNamespacedCustomObject({ ...ref(), name })) as {
+      metadata: { generation: number };
+      status?: StreamJobStatus;
+    };
     return { generation: job.metadata.generation, status: job.status };
   }
 
@@ -75,15 +82,23 @@ describe("StreamJob reconciler on a real API server", () => {
   }
 
   async function eventReasons(name: string): Promise<string[]> {
-    const { items } = await core.listNamespacedEvent({ namespace: ns, fieldSelector: `involvedObject.name=${name},involvedObject.kind=StreamJob` });
-    return items.sort((a, b) => (a.metadata?.name ?? "").localeCompare(b.metadata?.name ?? "")).map((e) => e.reason ?? "");
+    const { items } = await core.listNamespacedEvent({
+      namespace: ns,
+      fieldSelector: `involvedObject.name=${name},involvedObject.kind=StreamJob`,
+    });
+    return items
+      .sort((a, b) => (a.metadata?.name ?? "").localeCompare(b.metadata?.name ?? ""))
+      .map((e) => e.reason ?? "");
   }
 
   const cond = (s: StreamJobStatus, type: string) => s.conditions?.find((c) => c.type === type);
 
   it("creates a job's children and takes it Deploying → Running with conditions and Events", async () => {
     await createJob("orders", jobSpec({ parallelism: 2 }));
-    await waitFor(() => apps.readNamespacedStatefulSet({ name: "orders-worker", namespace: ns }), { what: "the worker StatefulSet", timeoutMs: 30_000 });
+    await waitFor(() => apps.readNamespacedStatefulSet({ name: "orders-worker", namespace: ns }), {
+      what: "the worker StatefulSet",
+      timeoutMs: 30_000,
+    });
     await apps.readNamespacedDeployment({ name: "orders-coordinator", namespace: ns });
     await core.readNamespacedConfigMap({ name: "orders-spec", namespace: ns });
     await core.readNamespacedService({ name: "orders-workers", namespace: ns });
@@ -107,8 +122,10 @@ describe("StreamJob reconciler on a real API server", () => {
     // Another reconcile (a resync or an unrelated change) leaves the transition time alone, and
     // sends no apply: the children already carry this build's hash; nor a status write: the
     // status it computes is the one the API server holds.
-    const applies = async (result: string) => (await operator!.metrics.childApplies.get()).values.find((v) => v.labels.result === result)?.value ?? 0;
-    const writes = async (result: string) => (await operator!.metrics.statusWrites.get()).values.find((v) => v.labels.result === result)?.value ?? 0;
+    const applies = async (result: string) =>
+      (await operator!.metrics.childApplies.get()).values.find((v) => v.labels.result === result)?.value ?? 0;
+    const writes = async (result: string) =>
+      (await operator!.metrics.statusWrites.get()).values.find((v) => v.labels.result === result)?.value ?? 0;
     const [appliedBefore, skippedBefore] = [await applies("applied"), await applies("skipped")];
     const [writtenBefore, unchangedBefore] = [await writes("written"), await writes("unchanged")];
     await kubectl(ns, "annotate", "streamjob/orders", "touched=yes");
@@ -123,25 +140,40 @@ describe("StreamJob reconciler on a real API server", () => {
     const uid = sts.metadata!.uid;
     await apps.deleteNamespacedStatefulSet({ name: "orders-worker", namespace: ns });
     // (A 404 while it is gone is retried by waitFor.)
-    await waitFor(async () => (await apps.readNamespacedStatefulSet({ name: "orders-worker", namespace: ns })).metadata?.uid !== uid || undefined, {
-      what: "the deleted StatefulSet to be re-created",
-      timeoutMs: 30_000,
-    });
+    await waitFor(
+      async () =>
+        (await apps.readNamespacedStatefulSet({ name: "orders-worker", namespace: ns })).metadata?.uid !== uid ||
+        undefined,
+      {
+        what: "the deleted StatefulSet to be re-created",
+        timeoutMs: 30_000,
+      },
+    );
   });
 
   it("`kubectl scale` changes the worker StatefulSet's replicas and the status follows", async () => {
     await kubectl(ns, "scale", "streamjob/orders", "--replicas=3");
-    await waitFor(async () => (await apps.readNamespacedStatefulSet({ name: "orders-worker", namespace: ns })).spec?.replicas === 3, {
-      what: "3 worker replicas",
-      timeoutMs: 30_000,
-    });
+    await waitFor(
+      async () => (await apps.readNamespacedStatefulSet({ name: "orders-worker", namespace: ns })).spec?.replicas === 3,
+      {
+        what: "3 worker replicas",
+        timeoutMs: 30_000,
+      },
+    );
     const running = await phase("orders", "Running", 90_000);
     expect(running.parallelism).toBe(3);
     expect(running.desiredParallelism).toBe(3);
   });
 
   it("suspends to zero replicas (saying there is no savepoint) and resumes", async () => {
-    await kubectl(ns, "patch", "streamjob/orders", "--type=merge", "-p", JSON.stringify({ spec: { state: "suspended" } }));
+    await kubectl(
+      ns,
+      "patch",
+      "streamjob/orders",
+      "--type=merge",
+      "-p",
+      JSON.stringify({ spec: { state: "suspended" } }),
+    );
     const suspended = await phase("orders", "Suspended", 90_000);
     expect(suspended.parallelism).toBe(0);
     expect(cond(suspended, "Ready")).toMatchObject({ status: "False", reason: "Suspended" });
@@ -149,23 +181,43 @@ describe("StreamJob reconciler on a real API server", () => {
     expect((await apps.readNamespacedStatefulSet({ name: "orders-worker", namespace: ns })).spec?.replicas).toBe(0);
     expect((await apps.readNamespacedDeployment({ name: "orders-coordinator", namespace: ns })).spec?.replicas).toBe(0);
 
-    await kubectl(ns, "patch", "streamjob/orders", "--type=merge", "-p", JSON.stringify({ spec: { state: "running" } }));
+    await kubectl(
+      ns,
+      "patch",
+      "streamjob/orders",
+      "--type=merge",
+      "-p",
+      JSON.stringify({ spec: { state: "running" } }),
+    );
     expect((await phase("orders", "Running", 90_000)).parallelism).toBe(3);
   });
 
   it("puts a spec the engine rejects (but the CRD accepts) in Failed with the engine's error, deploying nothing", async () => {
     // `aggregate` without a window in its step: valid per the CRD schema and CEL, refused by runtime/contract/spec.
-    await createJob("bad-agg", jobSpec({ pipeline: [{ from: "bids", filter: "price > 100", aggregate: ["count(*)"] }, { to: "out" }] }));
+    await createJob(
+      "bad-agg",
+      jobSpec({ pipeline: [{ from: "bids", filter: "price > 100", aggregate: ["count(*)"] }, { to: "out" }] }),
+    );
     const failed = await phase("bad-agg", "Failed", 30_000);
     expect(failed.error).toContain("spec.pipeline[0].aggregate: aggregate needs a window in the same step");
     expect(cond(failed, "Ready")).toMatchObject({ status: "False", reason: "InvalidSpec" });
     expect(cond(failed, "Degraded")).toMatchObject({ status: "True", reason: "InvalidSpec" });
     const { items } = await apps.listNamespacedStatefulSet({ namespace: ns, labelSelector: "sabot.dev/job=bad-agg" });
     expect(items).toHaveLength(0);
-    await waitFor(async () => (await eventReasons("bad-agg")).includes("Failed"), { what: "a Failed Event", timeoutMs: 10_000 });
+    await waitFor(async () => (await eventReasons("bad-agg")).includes("Failed"), {
+      what: "a Failed Event",
+      timeoutMs: 10_000,
+    });
 
     // Fixing the spec recovers the job.
-    await kubectl(ns, "patch", "streamjob/bad-agg", "--type=json", "-p", JSON.stringify([{ op: "remove", path: "/spec/pipeline/0/aggregate" }]));
+    await kubectl(
+      ns,
+      "patch",
+      "streamjob/bad-agg",
+      "--type=json",
+      "-p",
+      JSON.stringify([{ op: "remove", path: "/spec/pipeline/0/aggregate" }]),
+    );
     const fixed = await phase("bad-agg", "Running", 90_000);
     expect(fixed.error).toBeUndefined();
   });

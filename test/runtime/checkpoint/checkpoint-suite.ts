@@ -11,9 +11,9 @@ import {
   UnsupportedCheckpointVersionError,
   writeCheckpoint,
 } from "../../../runtime/checkpoint/index.js";
+import type { WindowSpec } from "../../../runtime/contract/spec/schema.js";
 import { keyGroupRange } from "../../../runtime/kernels/hash.js";
 import type { GatheredSnapshot } from "../../../runtime/operators/operator.js";
-import type { WindowSpec } from "../../../runtime/contract/spec/schema.js";
 import { seededRng } from "../../helpers/random.js";
 import { gathered } from "../../helpers/snapshots.js";
 import { expectSameOutputs, randomScript } from "../operators/window/window-data.js";
@@ -61,7 +61,12 @@ export function checkpointStoreSuite(makeStorage: () => CheckpointStorage): void
       const cut = 12 + i * 5;
       const expected = () => runSubtasks([windowOperator(window, keys)], steps, keys, seed);
 
-      for (const [from, to] of [[1, 1], [1, 2], [2, 1], [2, 3]]) {
+      for (const [from, to] of [
+        [1, 1],
+        [1, 2],
+        [2, 1],
+        [2, 3],
+      ]) {
         it(`${label} [${keys.join(", ")}]: parallelism ${from} → ${to} through a checkpoint finishes like an uninterrupted run`, async () => {
           const storage = makeStorage();
           const job = jobName(label);
@@ -99,7 +104,13 @@ export function checkpointStoreSuite(makeStorage: () => CheckpointStorage): void
     const job = jobName("range");
     const snapshot = smallState(7);
     const manifest = await checkpoint(storage, job, 3, 7);
-    expect(manifest).toMatchObject({ formatVersion: 1, job, checkpointId: 3, maxParallelism: MAX_PARALLELISM, parallelism: 1 });
+    expect(manifest).toMatchObject({
+      formatVersion: 1,
+      job,
+      checkpointId: 3,
+      maxParallelism: MAX_PARALLELISM,
+      parallelism: 1,
+    });
     const files = manifest.operators[OP].subtasks[0].files;
     expect(files.map((f) => f.keyGroup)).toEqual([...snapshot.keyGroups.keys()].sort((a, b) => a - b));
     expect(files.every((f) => f.bytes > 0 && f.rows === snapshot.keyGroups.get(f.keyGroup)?.numRows)).toBe(true);
@@ -151,7 +162,11 @@ export function checkpointStoreSuite(makeStorage: () => CheckpointStorage): void
       await storage.delete([await firstFile(storage, job, 2)]);
       expect((await findLatestCompleted(storage, job))?.checkpointId).toBe(1);
       const statuses = await listCheckpoints(storage, job);
-      expect(statuses.map((s) => [s.id, s.complete])).toEqual([[3, false], [2, false], [1, true]]);
+      expect(statuses.map((s) => [s.id, s.complete])).toEqual([
+        [3, false],
+        [2, false],
+        [1, true],
+      ]);
       expect(statuses[0].problem).toMatch(/bytes, the manifest says/);
       expect(statuses[1].problem).toMatch(/is missing/);
     });

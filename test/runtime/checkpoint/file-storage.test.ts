@@ -4,8 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
-import { CheckpointConfigError, openCheckpointStorage } from "../../../runtime/checkpoint/index.js";
 import { FileCheckpointStorage } from "../../../runtime/checkpoint/file-storage.js";
+import { CheckpointConfigError, openCheckpointStorage } from "../../../runtime/checkpoint/index.js";
 import { S3CheckpointStorage } from "../../../runtime/checkpoint/s3-storage.js";
 import { checkpointStoreSuite } from "./checkpoint-suite.js";
 import { storageSuite } from "./storage-suite.js";
@@ -49,7 +49,9 @@ describe("openCheckpointStorage", () => {
 
   it("refuses other schemes and relative file URLs, saying what to write", () => {
     expect(() => openCheckpointStorage("/tmp/checkpoints")).toThrow(CheckpointConfigError);
-    expect(() => openCheckpointStorage("gs://bucket/x")).toThrow(/must be s3:\/\/bucket\/prefix or file:\/\/\/absolute\/path/);
+    expect(() => openCheckpointStorage("gs://bucket/x")).toThrow(
+      /must be s3:\/\/bucket\/prefix or file:\/\/\/absolute\/path/,
+    );
     expect(() => openCheckpointStorage("file://host/x")).toThrow(/file:\/\/\/absolute\/path/);
   });
 });

@@ -19,7 +19,10 @@ const tempStorage = () => {
 /** `select a, a AS b`-like state: two columns on the same buffers (arrow-js' IPC writer trap). */
 function sharedBuffers(batch: RecordBatch): RecordBatch {
   const cols = columnsOf(batch);
-  const fields = [...batch.schema.fields, ...batch.schema.fields.map((f) => new Field(`${f.name}_again`, f.type, f.nullable))];
+  const fields = [
+    ...batch.schema.fields,
+    ...batch.schema.fields.map((f) => new Field(`${f.name}_again`, f.type, f.nullable)),
+  ];
   return makeBatch(new Schema(fields), [...cols, ...cols], batch.numRows);
 }
 
@@ -34,7 +37,10 @@ describe("checkpoint state files", () => {
       [6, whole.slice(37, 120)],
       [9, whole.slice(0, 0)],
     ]);
-    const snapshot: OperatorSnapshot = { meta: { version: 3, watermark: "-Infinity", nested: { a: [1, "x"] } }, keyGroups };
+    const snapshot: OperatorSnapshot = {
+      meta: { version: 3, watermark: "-Infinity", nested: { a: [1, "x"] } },
+      keyGroups,
+    };
     const manifest = await writeCheckpoint(storage, "types", 1, {
       operators: new Map([["pipeline[0].op", snapshot]]),
       sources: {},
@@ -42,7 +48,12 @@ describe("checkpoint state files", () => {
       parallelism: 1,
     });
     const files = manifest.operators["pipeline[0].op"].subtasks[0].files;
-    expect(files.map((f) => [f.keyGroup, f.rows])).toEqual([[0, 300], [5, 50], [6, 83], [9, 0]]);
+    expect(files.map((f) => [f.keyGroup, f.rows])).toEqual([
+      [0, 300],
+      [5, 50],
+      [6, 83],
+      [9, 0],
+    ]);
     // Arrow IPC files (not streams): they start and end with the "ARROW1" magic.
     const first = await readFile(join(root, "types", "chk-1", files[0].path));
     expect(first.subarray(0, 6).toString()).toBe("ARROW1");
@@ -52,7 +63,9 @@ describe("checkpoint state files", () => {
     expect(got.meta).toEqual(snapshot.meta);
     for (const [kg, batch] of keyGroups) {
       const back = got.keyGroups.get(kg)!;
-      expect(back.schema.fields.map((f) => `${f.name}:${String(f.type)}`)).toEqual(batch.schema.fields.map((f) => `${f.name}:${String(f.type)}`));
+      expect(back.schema.fields.map((f) => `${f.name}:${String(f.type)}`)).toEqual(
+        batch.schema.fields.map((f) => `${f.name}:${String(f.type)}`),
+      );
       expect(batchRows(back)).toEqual(batchRows(batch));
     }
   });
@@ -97,9 +110,9 @@ describe("checkpoint state files", () => {
     await expect(writeCheckpoint(storage, "a/b", 1, empty)).rejects.toThrow(/cannot name a checkpoint folder/);
     await expect(writeCheckpoint(storage, "job", 0, empty)).rejects.toThrow(/positive integer/);
     const outside: OperatorSnapshot = { meta: {}, keyGroups: new Map([[8, randomBatch(seededRng(1), ALL_TYPES, 2)]]) };
-    await expect(writeCheckpoint(storage, "job", 1, { ...empty, operators: new Map([["op", outside]]) })).rejects.toThrow(
-      /op snapshotted key group 8, outside 0\.\.7/,
-    );
+    await expect(
+      writeCheckpoint(storage, "job", 1, { ...empty, operators: new Map([["op", outside]]) }),
+    ).rejects.toThrow(/op snapshotted key group 8, outside 0\.\.7/);
     const bad: OperatorSnapshot = { meta: { n: 1n }, keyGroups: new Map() };
     await expect(writeCheckpoint(storage, "job", 1, { ...empty, operators: new Map([["op", bad]]) })).rejects.toThrow(
       /snapshot metadata of op is not JSON/,

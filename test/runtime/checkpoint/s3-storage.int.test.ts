@@ -55,7 +55,12 @@ describe("checkpoints in S3 (MinIO)", () => {
     });
     try {
       const fromEnv = openCheckpointStorage(`s3://${bucket}/from-env`);
-      const m = await writeCheckpoint(fromEnv, "job", 1, { operators: new Map(), sources: { s: { "0": "5" } }, maxParallelism: MAX_PARALLELISM, parallelism: 1 });
+      const m = await writeCheckpoint(fromEnv, "job", 1, {
+        operators: new Map(),
+        sources: { s: { "0": "5" } },
+        maxParallelism: MAX_PARALLELISM,
+        parallelism: 1,
+      });
       expect(m.sources).toEqual({ s: { "0": "5" } });
       expect((await fromEnv.list("job/")).map((o) => o.key)).toEqual(["job/chk-1/manifest.json"]);
     } finally {

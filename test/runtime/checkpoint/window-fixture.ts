@@ -1,8 +1,8 @@
-import { hashRows, keyGroups, subtaskForKeyGroup } from "../../../runtime/kernels/hash.js";
-import { WindowAggregateOperator } from "../../../runtime/operators/window/window-aggregate.js";
 import type { WindowSpec } from "../../../runtime/contract/spec/schema.js";
-import { columnsOf } from "../../../runtime/types/column.js";
+import { hashRows, keyGroups, subtaskForKeyGroup } from "../../../runtime/kernels/hash.js";
 import { takeBatch } from "../../../runtime/kernels/take.js";
+import { WindowAggregateOperator } from "../../../runtime/operators/window/window-aggregate.js";
+import { columnsOf } from "../../../runtime/types/column.js";
 import { batchRows } from "../../helpers/collecting-sink.js";
 import { seededRng } from "../../helpers/random.js";
 import { AGGREGATES, type Step, toBatch } from "../operators/window/window-data.js";
@@ -42,7 +42,8 @@ export function runSubtasks(ops: WindowAggregateOperator[], steps: Step[], keys:
     const kgs = keyGroups(hashRows(keyCols, batch.numRows), MAX_PARALLELISM);
     ops.forEach((op, subtask) => {
       const rows: number[] = [];
-      for (let i = 0; i < kgs.length; i++) if (subtaskForKeyGroup(kgs[i], ops.length, MAX_PARALLELISM) === subtask) rows.push(i);
+      for (let i = 0; i < kgs.length; i++)
+        if (subtaskForKeyGroup(kgs[i], ops.length, MAX_PARALLELISM) === subtask) rows.push(i);
       op.processBatch(takeBatch(batch, Int32Array.from(rows)), 0);
     });
   }

@@ -7,8 +7,8 @@ import { GeneratorSource } from "../../../runtime/connectors/generator/source.js
 import { KafkaSink } from "../../../runtime/connectors/kafka/sink.js";
 import { KafkaSource } from "../../../runtime/connectors/kafka/source.js";
 import { checkSink, createSink, createSource, sourceStreamInfo } from "../../../runtime/connectors/registry.js";
-import { EngineMetrics } from "../../../runtime/metrics/metrics.js";
 import type { FieldSpec } from "../../../runtime/contract/spec/schema.js";
+import { EngineMetrics } from "../../../runtime/metrics/metrics.js";
 import { arrowSchema } from "../../../runtime/types/arrow-types.js";
 
 const ctx: ConnectorContext = {
@@ -30,10 +30,22 @@ const FIELDS: FieldSpec[] = [
 describe("sourceStreamInfo", () => {
   it("gives a generator's built-in schema, and event time once the source declares it", () => {
     const info = sourceStreamInfo("bids", { generator: { kind: "nexmark-bid" } });
-    expect(info.schema.fields.map((f) => f.name)).toEqual(["auction", "bidder", "price", "channel", "url", "dateTime", "extra"]);
+    expect(info.schema.fields.map((f) => f.name)).toEqual([
+      "auction",
+      "bidder",
+      "price",
+      "channel",
+      "url",
+      "dateTime",
+      "extra",
+    ]);
     expect(info.timeField).toBeUndefined();
-    expect(sourceStreamInfo("bids", { generator: { kind: "nexmark-bid" }, eventTime: { field: "dateTime" } }).timeField).toBe("dateTime");
-    expect(sourceStreamInfo("tx", { generator: { kind: "card-transactions" }, eventTime: { field: "ts" } }).timeField).toBe("ts");
+    expect(
+      sourceStreamInfo("bids", { generator: { kind: "nexmark-bid" }, eventTime: { field: "dateTime" } }).timeField,
+    ).toBe("dateTime");
+    expect(
+      sourceStreamInfo("tx", { generator: { kind: "card-transactions" }, eventTime: { field: "ts" } }).timeField,
+    ).toBe("ts");
   });
 
   it("gives a kafka source's declared schema and event time", () => {
@@ -48,14 +60,20 @@ describe("sourceStreamInfo", () => {
     expect(() => sourceStreamInfo("in", { kafka, schema: FIELDS, eventTime: { field: "label" } })).toThrow(
       /eventTime.field: "label" must be timestamp\[ms\] or int64/,
     );
-    expect(() => sourceStreamInfo("in", { kafka, schema: FIELDS, eventTime: { field: "nope" } })).toThrow(/not a column/);
-    expect(() => sourceStreamInfo("in", { kafka: { ...kafka, table: { key: ["x"] } }, schema: FIELDS })).toThrow(/kafka.table.key: "x"/);
-    expect(() => sourceStreamInfo("in", { kafka: { ...kafka, format: "avro" }, schema: [{ name: "a b", type: "utf8" }] })).toThrow(
-      /not a valid Avro field name/,
+    expect(() => sourceStreamInfo("in", { kafka, schema: FIELDS, eventTime: { field: "nope" } })).toThrow(
+      /not a column/,
     );
+    expect(() => sourceStreamInfo("in", { kafka: { ...kafka, table: { key: ["x"] } }, schema: FIELDS })).toThrow(
+      /kafka.table.key: "x"/,
+    );
+    expect(() =>
+      sourceStreamInfo("in", { kafka: { ...kafka, format: "avro" }, schema: [{ name: "a b", type: "utf8" }] }),
+    ).toThrow(/not a valid Avro field name/);
     expect(() => sourceStreamInfo("in", {})).toThrow(/exactly one of kafka, generator/);
     expect(() => sourceStreamInfo("in", { kafka, generator: { kind: "nexmark-bid" } })).toThrow(/exactly one/);
-    expect(() => sourceStreamInfo("g", { generator: { kind: "nexmark-bid" }, schema: FIELDS })).toThrow(/built-in schema/);
+    expect(() => sourceStreamInfo("g", { generator: { kind: "nexmark-bid" }, schema: FIELDS })).toThrow(
+      /built-in schema/,
+    );
     expect(() => sourceStreamInfo("g", { generator: { kind: "nexmark-bid" }, eventTime: { field: "price" } })).toThrow(
       /eventTime.field: "price" is not a timestamp column/,
     );
@@ -75,14 +93,16 @@ describe("createSource and createSink", () => {
   it("check sink settings against the input", () => {
     const input = { schema: arrowSchema(FIELDS) };
     expect(() => checkSink({ kafka: { ...kafka, key: ["nope"] } }, input)).toThrow(/kafka.key: "nope" is not a column/);
-    expect(() => checkSink({ kafka: { ...kafka, format: "arrow", key: ["id"] } }, input)).toThrow(/use format json or avro/);
+    expect(() => checkSink({ kafka: { ...kafka, format: "arrow", key: ["id"] } }, input)).toThrow(
+      /use format json or avro/,
+    );
     expect(() => checkSink({ files: { path: "s3://" } }, input)).toThrow(/files.path/);
     expect(() => checkSink({}, input)).toThrow(/exactly one of kafka, files, console/);
   });
 
   it("refuse a table source with startingOffsets other than earliest", () => {
-    expect(() => createSource({ kafka: { ...kafka, table: { key: ["id"] }, startingOffsets: "latest" }, schema: FIELDS }, ctx)).toThrow(
-      /a table is read from the start/,
-    );
+    expect(() =>
+      createSource({ kafka: { ...kafka, table: { key: ["id"] }, startingOffsets: "latest" }, schema: FIELDS }, ctx),
+    ).toThrow(/a table is read from the start/);
   });
 });

@@ -26,9 +26,16 @@ const k = useTestKafka();
 const brokers = () => testEnv().kafka.brokers;
 const newCluster = useTestClusters();
 
-const produce = (topic: string, from: number, to: number) => produceNumbered(k.kafka, topic, { from, to }, { partitions: PARTITIONS, t0: T0 });
+const produce = (topic: string, from: number, to: number) =>
+  produceNumbered(k.kafka, topic, { from, to }, { partitions: PARTITIONS, t0: T0 });
 
-function job(name: string, input: string, output: string, mode: "exactly-once" | "at-least-once", storage: string): StreamJobManifest {
+function job(
+  name: string,
+  input: string,
+  output: string,
+  mode: "exactly-once" | "at-least-once",
+  storage: string,
+): StreamJobManifest {
   return {
     name,
     spec: {
@@ -81,7 +88,8 @@ async function caughtUp(c: TestCluster, jobName: string, topic: string, total: n
     const offsets = await k.admin.fetchOffsets({ groupId: `sabot-${jobName}-nums`, topics: [topic] });
     committed = offsets[0].partitions.reduce((s, p) => s + Math.max(0, Number(p.offset)), 0);
     if (committed === total) return;
-    if (Date.now() > deadline) throw new Error(`the job did not catch up: ${committed} of ${total} offsets committed\n${c.logTail()}`);
+    if (Date.now() > deadline)
+      throw new Error(`the job did not catch up: ${committed} of ${total} offsets committed\n${c.logTail()}`);
     await sleep(250);
   }
 }
@@ -107,7 +115,11 @@ async function killingRun(mode: "exactly-once" | "at-least-once", seed: number) 
   const rng = seededRng(seed);
   const kills: string[] = [];
   for (let k = 0; k < 3; k++) {
-    await c.waitForStatus((s) => s.state === "RUNNING" && s.checkpointsCompleted > 0, 60_000, "running with a checkpoint");
+    await c.waitForStatus(
+      (s) => s.state === "RUNNING" && s.checkpointsCompleted > 0,
+      60_000,
+      "running with a checkpoint",
+    );
     await sleep(700 + rng.int(0, 1500));
     const id = `worker-${rng.int(0, 1)}`;
     const victim = c.workers.get(id)!;
@@ -124,7 +136,9 @@ async function killingRun(mode: "exactly-once" | "at-least-once", seed: number) 
   const final = await c.waitForStatus((s) => s.state === "STOPPED", 60_000, "STOPPED");
   const expected = reference(N);
   const got = readCommitted(output);
-  console.info(`${mode}: ${kills.length} kills, ${final.restarts} restarts, ${final.checkpointsCompleted} checkpoints in the last attempt; ${got.length} rows for ${expected.length} expected`);
+  console.info(
+    `${mode}: ${kills.length} kills, ${final.restarts} restarts, ${final.checkpointsCompleted} checkpoints in the last attempt; ${got.length} rows for ${expected.length} expected`,
+  );
   return { final, expected, got };
 }
 
@@ -194,7 +208,11 @@ describe("distributed checkpoints with real processes", () => {
       for (let i = 0; i < p; i++) c.startWorker(`p${p}-worker-${i}`);
       await c.waitForStatus((s) => s.state === "RUNNING", 60_000, `RUNNING with ${p}`);
       await c.waitForMetrics((m) => m.total.recordsIn >= 10_000, 60_000, "10,000 records read");
-      const cli = spawnSync(process.execPath, [join(ROOT, "bin/sabot.js"), "savepoint", c.client!.address, "--stop", "--timeout", "60s"], { encoding: "utf8", timeout: 90_000 });
+      const cli = spawnSync(
+        process.execPath,
+        [join(ROOT, "bin/sabot.js"), "savepoint", c.client!.address, "--stop", "--timeout", "60s"],
+        { encoding: "utf8", timeout: 90_000 },
+      );
       expect(cli.status, cli.stderr).toBe(0);
       restoreFrom = cli.stdout.trim();
       savepoints.push(restoreFrom);
@@ -236,7 +254,11 @@ describe("distributed checkpoints with real processes", () => {
       for (const w of workers) await c.exitOf(w);
       await c.startCoordinator(file, 2);
       for (let i = 0; i < 2; i++) c.startWorker(`worker-${i}`);
-      const restored = await c.waitForStatus((s) => s.state === "RUNNING", 60_000, "RUNNING after the coordinator restart");
+      const restored = await c.waitForStatus(
+        (s) => s.state === "RUNNING",
+        60_000,
+        "RUNNING after the coordinator restart",
+      );
       expect(restored.restoredFrom).toMatch(/\/chk-\d+$/);
     });
     expect(final.delivery).toBe("exactly-once");

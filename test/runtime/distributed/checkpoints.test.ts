@@ -54,7 +54,8 @@ describe("checkpoints of distributed jobs", () => {
     expect(sorted(rows("out"))).toEqual(sorted(local.rows.out));
     expect(sorted(rows("totals"))).toEqual(sorted(local.rows.totals));
     // Retention (after each completion, in the background) keeps the newest two checkpoints.
-    const completeOnes = async () => (await listCheckpoints(openCheckpointStorage(`file://${dir}`), "chk-align")).filter((x) => x.complete);
+    const completeOnes = async () =>
+      (await listCheckpoints(openCheckpointStorage(`file://${dir}`), "chk-align")).filter((x) => x.complete);
     let kept = await completeOnes();
     for (let i = 0; i < 40 && kept.length > 2; i++) {
       await new Promise((r) => setTimeout(r, 50));

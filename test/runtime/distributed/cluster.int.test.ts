@@ -3,16 +3,16 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { tableFromIPC } from "apache-arrow";
 import { describe, expect, it } from "vitest";
-import { hashRows, keyGroups, subtaskForKeyGroup } from "../../../runtime/kernels/hash.js";
 import type { StreamJobManifest } from "../../../runtime/contract/spec/manifest.js";
 import type { FieldSpec, StepSpec } from "../../../runtime/contract/spec/schema.js";
+import { hashRows, keyGroups, subtaskForKeyGroup } from "../../../runtime/kernels/hash.js";
 import { columnsOf } from "../../../runtime/types/column.js";
 import { batchRows, type Row } from "../../helpers/collecting-sink.js";
 import { testEnv } from "../../helpers/env.js";
 import { createTopic, useTestKafka } from "../../helpers/kafka.js";
-import { runJob } from "../../helpers/run-job.js";
 import { uniqueName } from "../../helpers/names.js";
 import { seededRng } from "../../helpers/random.js";
+import { runJob } from "../../helpers/run-job.js";
 import { HEARTBEAT_TIMEOUT_MS, rssBytes, sleep, type TestCluster, useTestClusters } from "./cluster.js";
 
 /**
@@ -64,13 +64,25 @@ async function produceInput(prefix: string, count: number, seed: number): Promis
   return { topic, count, rows };
 }
 
-function manifest(name: string, input: Input, groupId: string, pipeline: StepSpec[], outDir: string): StreamJobManifest {
+function manifest(
+  name: string,
+  input: Input,
+  groupId: string,
+  pipeline: StepSpec[],
+  outDir: string,
+): StreamJobManifest {
   return {
     name,
     spec: {
       sources: {
         events: {
-          kafka: { bootstrapServers: brokers(), topic: input.topic, groupId, startingOffsets: "committed", format: "json" },
+          kafka: {
+            bootstrapServers: brokers(),
+            topic: input.topic,
+            groupId,
+            startingOffsets: "committed",
+            format: "json",
+          },
           schema: FIELDS,
           eventTime: { field: "ts", maxOutOfOrderness: "1s", idleTimeout: "1s" },
         },
@@ -92,7 +104,9 @@ function readOutput(dir: string): (Row & { subtask: number })[] {
   }
   return names.flatMap((f) => {
     const subtask = Number(/^part-(\d+)-/.exec(f)![1]);
-    return tableFromIPC(readFileSync(join(dir, f))).batches.flatMap((b) => batchRows(b).map((r) => ({ ...r, subtask })));
+    return tableFromIPC(readFileSync(join(dir, f))).batches.flatMap((b) =>
+      batchRows(b).map((r) => ({ ...r, subtask })),
+    );
   });
 }
 
@@ -113,7 +127,10 @@ describe("distributed execution on loopback", () => {
     const input = await produceInput("dist-agg", 20_000, 5);
     const pipeline: StepSpec[] = [
       { keyBy: ["key"] },
-      { window: { type: "tumbling", size: "10s" }, aggregate: ["count(*) AS n", "sum(v) AS total", "min(v) AS lo", "max(v) AS hi"] },
+      {
+        window: { type: "tumbling", size: "10s" },
+        aggregate: ["count(*) AS n", "sum(v) AS total", "min(v) AS lo", "max(v) AS hi"],
+      },
       { select: ["key", "window_start", "n", "total", "lo", "hi"] },
     ];
     const results: (Row & { subtask: number })[][] = [];
@@ -122,7 +139,12 @@ describe("distributed execution on loopback", () => {
       const c = newCluster();
       const out = join(c.dir, "out");
       lastOut = out;
-      await runToCompletion(c, c.writeManifest("agg", manifest(`agg-p${p}`, input, uniqueName("agg"), pipeline, out)), p, input.count);
+      await runToCompletion(
+        c,
+        c.writeManifest("agg", manifest(`agg-p${p}`, input, uniqueName("agg"), pipeline, out)),
+        p,
+        input.count,
+      );
       results.push(readOutput(out));
       c.killAll();
     }
@@ -162,7 +184,10 @@ describe("distributed execution on loopback", () => {
     const input = await produceInput("dist-kill", 40_000, 6);
     const c = newCluster({ SABOT_TEST_SINK_ROWS_PER_SEC: "3000" });
     const out = join(c.dir, "out");
-    const file = c.writeManifest("kill", manifest("kill", input, uniqueName("kill"), [{ keyBy: ["key"] }, { select: ["id", "key"] }], out));
+    const file = c.writeManifest(
+      "kill",
+      manifest("kill", input, uniqueName("kill"), [{ keyBy: ["key"] }, { select: ["id", "key"] }], out),
+    );
     await c.startCoordinator(file, 4);
     for (let i = 0; i < 4; i++) c.startWorker(`worker-${i}`);
     await c.waitForStatus((s) => s.state === "RUNNING", 60_000, "RUNNING");
@@ -170,7 +195,11 @@ describe("distributed execution on loopback", () => {
     const victim = c.workers.get("worker-2")!;
     const killedAt = Date.now();
     victim.kill("SIGKILL");
-    const noticed = await c.waitForStatus((s) => s.attempt >= 2 || s.state === "RESTARTING" || s.state === "WAITING_FOR_WORKERS", 30_000, "the failure to be noticed");
+    const noticed = await c.waitForStatus(
+      (s) => s.attempt >= 2 || s.state === "RESTARTING" || s.state === "WAITING_FOR_WORKERS",
+      30_000,
+      "the failure to be noticed",
+    );
     const noticedAfter = Date.now() - killedAt;
     expect(noticedAfter).toBeLessThan(HEARTBEAT_TIMEOUT_MS + 1000);
     console.info(`kill -9: restart noticed after ${noticedAfter} ms`);
@@ -179,7 +208,11 @@ describe("distributed execution on loopback", () => {
     await c.exitOf(victim);
     c.startWorker("worker-2");
     await c.waitForStatus((s) => s.attempt === 2 && s.state === "RUNNING", 60_000, "attempt 2 running");
-    await c.waitForMetrics((m) => m.attempt === 2 && m.total.recordsIn >= input.count, 60_000, "attempt 2 read everything");
+    await c.waitForMetrics(
+      (m) => m.attempt === 2 && m.total.recordsIn >= input.count,
+      60_000,
+      "attempt 2 read everything",
+    );
     await c.client!.stopJob("test: input consumed");
     const final = await c.waitForStatus((s) => s.state === "STOPPED", 90_000, "STOPPED");
     expect(final.restarts).toBe(1);
@@ -195,7 +228,10 @@ describe("distributed execution on loopback", () => {
     const c = newCluster({ SABOT_TEST_SINK_ROWS_PER_SEC: "10000" });
     const out = join(c.dir, "out");
     const groupId = uniqueName("term");
-    const file = c.writeManifest("term", manifest("term", input, groupId, [{ keyBy: ["key"] }, { select: ["id", "key"] }], out));
+    const file = c.writeManifest(
+      "term",
+      manifest("term", input, groupId, [{ keyBy: ["key"] }, { select: ["id", "key"] }], out),
+    );
     await c.startCoordinator(file, 4);
     for (let i = 0; i < 4; i++) c.startWorker(`worker-${i}`);
     await c.waitForMetrics((m) => m.total.recordsOut >= 20_000, 60_000, "some output");
@@ -218,18 +254,29 @@ describe("distributed execution on loopback", () => {
     const covered = input.rows.filter((r) => Math.floor(r.id / PARTITIONS) < committed.get(r.id % PARTITIONS)!);
     expect(covered.filter((r) => !seen.has(r.id)).length).toBe(0);
     const slowest = Math.max(...exits.map((e) => e.at - termAt));
-    console.info(`SIGTERM: all ${exits.length} processes exited 0 within ${slowest} ms; ${seen.size} of ${input.count} records written, offsets committed up to ${covered.length}`);
+    console.info(
+      `SIGTERM: all ${exits.length} processes exited 0 within ${slowest} ms; ${seen.size} of ${input.count} records written, offsets committed up to ${covered.length}`,
+    );
   });
 
   it("backpressure: with a sink throttled to 20,000 rows/s per worker and a fast generator, every worker stays under 256 MiB RSS", async () => {
     const RSS_CAP = 256 * 2 ** 20;
     // A heap limit as a pod's memory limit would set; without one V8 grows the heap lazily
     // (garbage, not data: RSS is flat with forced GCs) towards a limit derived from host memory.
-    const c = newCluster({ SABOT_TEST_SINK: "discard", SABOT_TEST_SINK_ROWS_PER_SEC: "20000", NODE_OPTIONS: "--max-old-space-size=128" });
+    const c = newCluster({
+      SABOT_TEST_SINK: "discard",
+      SABOT_TEST_SINK_ROWS_PER_SEC: "20000",
+      NODE_OPTIONS: "--max-old-space-size=128",
+    });
     const job: StreamJobManifest = {
       name: "pressure",
       spec: {
-        sources: { bids: { generator: { kind: "nexmark-bid", seed: 3, count: 50_000_000, partitions: 4 }, eventTime: { field: "dateTime" } } },
+        sources: {
+          bids: {
+            generator: { kind: "nexmark-bid", seed: 3, count: 50_000_000, partitions: 4 },
+            eventTime: { field: "dateTime" },
+          },
+        },
         pipeline: [{ from: "bids", keyBy: ["auction"] }, { select: ["auction", "price", "dateTime"] }, { to: "out" }],
         sinks: { out: { console: { maxRows: 0 } } },
       },
@@ -253,7 +300,9 @@ describe("distributed execution on loopback", () => {
     expect(m.total.recordsOut).toBeGreaterThan(0);
     expect(m.total.recordsIn - m.total.recordsOut).toBeLessThan(4 * 50_000);
     for (const w of m.workers) expect(w.metrics.backpressuredSeconds).toBeGreaterThan(1);
-    console.info(`backpressure: worker RSS ${series.join(" ")} MiB; read ${m.total.recordsIn}, written ${m.total.recordsOut}, backpressured ${m.total.backpressuredSeconds.toFixed(1)} s`);
+    console.info(
+      `backpressure: worker RSS ${series.join(" ")} MiB; read ${m.total.recordsIn}, written ${m.total.recordsOut}, backpressured ${m.total.backpressuredSeconds.toFixed(1)} s`,
+    );
   });
 
   it("a worker that stops heartbeating (SIGSTOP) is declared lost after the heartbeat timeout and the job restarts without it", async () => {
@@ -261,7 +310,12 @@ describe("distributed execution on loopback", () => {
     const job: StreamJobManifest = {
       name: "hang",
       spec: {
-        sources: { bids: { generator: { kind: "nexmark-bid", seed: 3, ratePerSecond: 2000, partitions: 2 }, eventTime: { field: "dateTime" } } },
+        sources: {
+          bids: {
+            generator: { kind: "nexmark-bid", seed: 3, ratePerSecond: 2000, partitions: 2 },
+            eventTime: { field: "dateTime" },
+          },
+        },
         pipeline: [{ from: "bids", keyBy: ["auction"] }, { to: "out" }],
         sinks: { out: { console: { maxRows: 0 } } },
         restartStrategy: { initialBackoff: "100ms" },
@@ -281,7 +335,11 @@ describe("distributed execution on loopback", () => {
       // Dropped for silence alone: its connections are still open (a stopped process keeps them).
       expect(s.workers.map((w) => w.workerId)).toEqual(["worker-1"]);
       c.startWorker("worker-2");
-      await c.waitForStatus((x) => x.attempt === 2 && x.state === "RUNNING", 60_000, "attempt 2 running on the spare worker");
+      await c.waitForStatus(
+        (x) => x.attempt === 2 && x.state === "RUNNING",
+        60_000,
+        "attempt 2 running on the spare worker",
+      );
     } finally {
       hung.kill("SIGKILL");
     }
@@ -294,7 +352,12 @@ describe("distributed execution on loopback", () => {
     const job: StreamJobManifest = {
       name: "cli",
       spec: {
-        sources: { bids: { generator: { kind: "nexmark-bid", seed: 8, count: 200_000, partitions: 4 }, eventTime: { field: "dateTime", maxOutOfOrderness: "1s" } } },
+        sources: {
+          bids: {
+            generator: { kind: "nexmark-bid", seed: 8, count: 200_000, partitions: 4 },
+            eventTime: { field: "dateTime", maxOutOfOrderness: "1s" },
+          },
+        },
         pipeline: [
           { from: "bids", keyBy: ["auction"] },
           { window: { type: "tumbling", size: "2s" }, aggregate: ["max(price) AS top", "count(*) AS n"] },

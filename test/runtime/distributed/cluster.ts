@@ -1,10 +1,10 @@
-import { afterAll } from "vitest";
 import { type ChildProcess, spawn } from "node:child_process";
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import yaml from "js-yaml";
+import { afterAll } from "vitest";
 import { ControlClient } from "../../../runtime/contract/rpc/loader.js";
 import type { JobStatus, MetricsSummary } from "../../../runtime/contract/rpc/messages.js";
 import type { StreamJobManifest } from "../../../runtime/contract/spec/manifest.js";
@@ -49,24 +49,40 @@ export class TestCluster {
 
   writeManifest(name: string, manifest: StreamJobManifest): string {
     const file = join(this.dir, `${name}.yaml`);
-    const doc = { apiVersion: "sabot.dev/v1alpha1", kind: "StreamJob", metadata: { name: manifest.name }, spec: manifest.spec };
+    const doc = {
+      apiVersion: "sabot.dev/v1alpha1",
+      kind: "StreamJob",
+      metadata: { name: manifest.name },
+      spec: manifest.spec,
+    };
     writeFileSync(file, yaml.dump(doc));
     return file;
   }
 
   private start(name: string, args: string[], env: Record<string, string>): ChildProcess {
     const out = openSync(join(this.dir, `${name}.log`), "a");
-    const child = spawn(process.execPath, args, { cwd: root, env: { ...process.env, ...TEST_ENV, ...this.env, ...env }, stdio: ["ignore", out, out] });
+    const child = spawn(process.execPath, args, {
+      cwd: root,
+      env: { ...process.env, ...TEST_ENV, ...this.env, ...env },
+      stdio: ["ignore", out, out],
+    });
     closeSync(out);
     this.processes.push(child);
-    this.exits.set(child, new Promise((r) => child.once("exit", (code, signal) => r({ code, signal, at: Date.now() }))));
+    this.exits.set(
+      child,
+      new Promise((r) => child.once("exit", (code, signal) => r({ code, signal, at: Date.now() }))),
+    );
     return child;
   }
 
   /** Starts `sabot coordinator` on a free port; resolves once it listens. */
   async startCoordinator(manifestFile: string, parallelism: number, args: string[] = []): Promise<string> {
     const name = `coordinator-${this.processes.length}`;
-    const child = this.start(name, [bin, "coordinator", manifestFile, "--parallelism", String(parallelism), "--port", "0", ...args], {});
+    const child = this.start(
+      name,
+      [bin, "coordinator", manifestFile, "--parallelism", String(parallelism), "--port", "0", ...args],
+      {},
+    );
     this.coordinator = child;
     const log = join(this.dir, `${name}.log`);
     const deadline = Date.now() + 30_000;
@@ -77,7 +93,8 @@ export class TestCluster {
         this.client = new ControlClient(m[1]);
         return m[1];
       }
-      if (child.exitCode !== null) throw new Error(`coordinator exited (${child.exitCode}):\n${readFileSync(log, "utf8")}`);
+      if (child.exitCode !== null)
+        throw new Error(`coordinator exited (${child.exitCode}):\n${readFileSync(log, "utf8")}`);
       if (Date.now() > deadline) throw new Error(`coordinator did not start:\n${readFileSync(log, "utf8")}`);
       await sleep(100);
     }
@@ -119,7 +136,8 @@ export class TestCluster {
       } catch {
         // the coordinator may be starting or gone; retry until the deadline
       }
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(last)}\n${this.logTail()}`);
+      if (Date.now() > deadline)
+        throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(last)}\n${this.logTail()}`);
       await sleep(100);
     }
   }
@@ -132,7 +150,9 @@ export class TestCluster {
     const name = this.coordinator ? this.processes.indexOf(this.coordinator) : -1;
     if (name < 0) return "";
     try {
-      const text = readFileSync(join(this.dir, `coordinator-${name}.log`), "utf8").trim().split("\n");
+      const text = readFileSync(join(this.dir, `coordinator-${name}.log`), "utf8")
+        .trim()
+        .split("\n");
       return text.slice(-lines).join("\n");
     } catch {
       return "";

@@ -4,8 +4,21 @@ import { RestartStrategy } from "../../../runtime/distributed/coordinator/restar
 
 describe("distributed settings", () => {
   it("reads a worker's settings from SABOT_* variables, flags winning", () => {
-    const env = { SABOT_COORDINATOR_ADDRESS: "10.0.0.5:7070", SABOT_WORKER_ID: "job-worker-3", SABOT_BIND_ADDRESS: "0.0.0.0", SABOT_WORKER_PORT: "7071", SABOT_ADVERTISED_ADDRESS: "10.0.0.9:7071" };
-    expect(workerConfig({}, env)).toMatchObject({ coordinatorAddress: "10.0.0.5:7070", workerId: "job-worker-3", bindAddress: "0.0.0.0", port: 7071, advertisedAddress: "10.0.0.9:7071", credits: 4 });
+    const env = {
+      SABOT_COORDINATOR_ADDRESS: "10.0.0.5:7070",
+      SABOT_WORKER_ID: "job-worker-3",
+      SABOT_BIND_ADDRESS: "0.0.0.0",
+      SABOT_WORKER_PORT: "7071",
+      SABOT_ADVERTISED_ADDRESS: "10.0.0.9:7071",
+    };
+    expect(workerConfig({}, env)).toMatchObject({
+      coordinatorAddress: "10.0.0.5:7070",
+      workerId: "job-worker-3",
+      bindAddress: "0.0.0.0",
+      port: 7071,
+      advertisedAddress: "10.0.0.9:7071",
+      credits: 4,
+    });
     expect(workerConfig({ id: "w", port: "0" }, env)).toMatchObject({ workerId: "w", port: 0 });
     expect(workerConfig({ coordinator: "127.0.0.1:1" }, {})).toMatchObject({ bindAddress: "127.0.0.1", port: 0 });
   });
@@ -13,10 +26,19 @@ describe("distributed settings", () => {
   it("says which setting is wrong", () => {
     expect(() => workerConfig({}, {})).toThrow(/SABOT_COORDINATOR_ADDRESS/);
     expect(() => workerConfig({}, { SABOT_COORDINATOR_ADDRESS: "nohost" })).toThrow(/host:port/);
-    expect(() => workerConfig({}, { SABOT_COORDINATOR_ADDRESS: "a:1", SABOT_EXCHANGE_CREDITS: "0" })).toThrow(DistributedConfigError);
-    expect(() => coordinatorConfig({}, { SABOT_HEARTBEAT_INTERVAL: "5s", SABOT_HEARTBEAT_TIMEOUT: "6s" })).toThrow(/at least twice/);
+    expect(() => workerConfig({}, { SABOT_COORDINATOR_ADDRESS: "a:1", SABOT_EXCHANGE_CREDITS: "0" })).toThrow(
+      DistributedConfigError,
+    );
+    expect(() => coordinatorConfig({}, { SABOT_HEARTBEAT_INTERVAL: "5s", SABOT_HEARTBEAT_TIMEOUT: "6s" })).toThrow(
+      /at least twice/,
+    );
     expect(() => coordinatorConfig({}, { SABOT_SHUTDOWN_TIMEOUT: "soon" })).toThrow(/SABOT_SHUTDOWN_TIMEOUT/);
-    expect(coordinatorConfig({ parallelism: "4" }, {})).toMatchObject({ port: 7070, bindAddress: "127.0.0.1", parallelism: 4, heartbeatTimeoutMs: 10_000 });
+    expect(coordinatorConfig({ parallelism: "4" }, {})).toMatchObject({
+      port: 7070,
+      bindAddress: "127.0.0.1",
+      parallelism: 4,
+      heartbeatTimeoutMs: 10_000,
+    });
   });
 });
 

@@ -1,13 +1,19 @@
 import type { RecordBatch } from "apache-arrow";
 import pino from "pino";
 import { afterEach, describe, expect, it } from "vitest";
-import type { StreamConsumer } from "../../../runtime/engine/dataflow.js";
+import {
+  addExchangeService,
+  exchangeClient,
+  type grpc,
+  startServer,
+  stopServer,
+} from "../../../runtime/contract/rpc/loader.js";
 import { ExchangeReceiver, Inbox } from "../../../runtime/distributed/exchange/inbound.js";
 import { InboundConnection, LocalLink, ServedLink } from "../../../runtime/distributed/exchange/links.js";
 import { ExchangeSender, type Link, OutboundChannel } from "../../../runtime/distributed/exchange/outbound.js";
 import { Partitioner } from "../../../runtime/distributed/exchange/partitioner.js";
 import { ExchangeServer, type Outbox } from "../../../runtime/distributed/exchange/server.js";
-import { addExchangeService, exchangeClient, type grpc, startServer, stopServer } from "../../../runtime/contract/rpc/loader.js";
+import type { StreamConsumer } from "../../../runtime/engine/dataflow.js";
 import { batchRows } from "../../helpers/collecting-sink.js";
 import { ALL_TYPES, randomBatch, seededRng } from "../../helpers/random.js";
 
@@ -30,10 +36,20 @@ function gate() {
   let open: () => void = () => {};
   let opened = false;
   const p = new Promise<void>((r) => (open = r));
-  return { wait: () => (opened ? Promise.resolve() : p), open: () => ((opened = true), open()) };
+  return {
+    wait: () => (opened ? Promise.resolve() : p),
+    open: () => {
+      opened = true;
+      open();
+    },
+  };
 }
 
-const sortedRows = (bs: RecordBatch[]) => bs.flatMap(batchRows).map((r) => JSON.stringify(r)).sort();
+const sortedRows = (bs: RecordBatch[]) =>
+  bs
+    .flatMap(batchRows)
+    .map((r) => JSON.stringify(r))
+    .sort();
 const servers: grpc.Server[] = [];
 const clients: grpc.Client[] = [];
 afterEach(async () => {
@@ -43,7 +59,13 @@ afterEach(async () => {
 
 function setup(senders: number, credits: number, waitForRoom: () => Promise<void> = async () => {}) {
   const port = new Collect();
-  const receiver = new ExchangeReceiver(0, schema, senders, port, { waitForRoom, busy: () => {}, backpressured: () => {}, barrier: () => {}, ended: () => {} });
+  const receiver = new ExchangeReceiver(0, schema, senders, port, {
+    waitForRoom,
+    busy: () => {},
+    backpressured: () => {},
+    barrier: () => {},
+    ended: () => {},
+  });
   const failures: Error[] = [];
   const inbox = new Inbox("job", 1, new Map([[0, receiver]]), credits, (e) => failures.push(e));
   return { port, receiver, inbox, failures };
@@ -55,7 +77,12 @@ describe("exchange", () => {
     // Subtask 0 sends to itself in memory; subtask 1 runs in "another worker" behind gRPC.
     const channels: OutboundChannel[] = [];
     const local = new LocalLink(inbox, 0, () => channels[0]);
-    const remote = new ServedLink(0, 1, () => channels[1], (e) => failures.push(e));
+    const remote = new ServedLink(
+      0,
+      1,
+      () => channels[1],
+      (e) => failures.push(e),
+    );
     channels.push(new OutboundChannel(0, local, 10_000), new OutboundChannel(0, remote, 10_000));
     channels[0].grant(4);
     const p = await serve({ jobName: "job", attempt: 1, links: new Map([[0, remote]]) });
@@ -66,7 +93,7 @@ describe("exchange", () => {
     const sent = Array.from({ length: 12 }, () => randomBatch(rng, ALL_TYPES, 300, { nullRate: 0.2 }));
     // Slices travel too (frames are cut from larger batches).
     sent.push(randomBatch(rng, ALL_TYPES, 500).slice(123, 321));
-    sent.forEach((b, i) => channels[i % 2].pushBatch(b));
+    for (const [i, b] of sent.entries()) channels[i % 2].pushBatch(b);
     channels[0].pushWatermark(100);
     channels[1].pushWatermark(50);
     await until(() => port.watermarks.includes(50));
@@ -123,7 +150,12 @@ describe("exchange", () => {
     const { receiver, inbox, failures } = setup(2, 4);
     const senderFailures: Error[] = [];
     const channels: OutboundChannel[] = [];
-    const link = new ServedLink(0, 1, () => channels[0], (e) => senderFailures.push(e));
+    const link = new ServedLink(
+      0,
+      1,
+      () => channels[0],
+      (e) => senderFailures.push(e),
+    );
     channels.push(new OutboundChannel(0, link, 1000));
     const p = await serve({ jobName: "job", attempt: 1, links: new Map([[0, link]]) });
     connectFrom(p, 1, 1, inbox, failures);
@@ -132,7 +164,12 @@ describe("exchange", () => {
     link.abort();
     await until(() => failures.length > 0);
     expect(failures[0].message).toMatch(/from subtask 1/);
-    const again = new ServedLink(0, 1, () => channels[0], (e) => senderFailures.push(e));
+    const again = new ServedLink(
+      0,
+      1,
+      () => channels[0],
+      (e) => senderFailures.push(e),
+    );
     const p2 = await serve({ jobName: "job", attempt: 1, links: new Map([[0, again]]) });
     const conn2 = connectFrom(p2, 1, 1, setup(2, 4).inbox, []);
     await until(() => again.ready);
@@ -167,7 +204,14 @@ async function serve(outbox: Outbox): Promise<number> {
 function connectFrom(port: number, attempt: number, from: number, inbox: Inbox, failures: Error[]): InboundConnection {
   const client = exchangeClient(`127.0.0.1:${port}`);
   clients.push(client);
-  const conn = new InboundConnection(client, `127.0.0.1:${port}`, { jobName: "job", attempt, toSubtask: 0 }, from, inbox, (e) => failures.push(e));
+  const conn = new InboundConnection(
+    client,
+    `127.0.0.1:${port}`,
+    { jobName: "job", attempt, toSubtask: 0 },
+    from,
+    inbox,
+    (e) => failures.push(e),
+  );
   conn.open();
   return conn;
 }

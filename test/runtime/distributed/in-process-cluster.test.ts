@@ -26,7 +26,13 @@ const manifest = (extra = "") =>
 async function runDistributed(parallelism: number) {
   const c = await startInProcessCluster(manifest(), parallelism);
   const { status, rows } = await c.done;
-  return { status, out: rows("out"), totals: rows("totals"), exits: c.exits, summary: c.service.coordinator.metricsSummary() };
+  return {
+    status,
+    out: rows("out"),
+    totals: rows("totals"),
+    exits: c.exits,
+    summary: c.service.coordinator.metricsSummary(),
+  };
 }
 
 const key = (r: Record<string, unknown>) => JSON.stringify(r);
@@ -40,7 +46,13 @@ describe("coordinator and workers in one process", () => {
     expect(totals.length).toBeGreaterThan(3);
     for (const p of [1, 3]) {
       const { status, out, totals: gotTotals, exits, summary } = await runDistributed(p);
-      expect(status).toMatchObject({ state: "FINISHED", attempt: 1, restarts: 0, delivery: "at-least-once", parallelism: p });
+      expect(status).toMatchObject({
+        state: "FINISHED",
+        attempt: 1,
+        restarts: 0,
+        delivery: "at-least-once",
+        parallelism: p,
+      });
       expect(status.vertices.map((v) => v.name)).toEqual([
         "Source: bids -> pipeline[0].filter",
         // The select drops the key, so the second window is global: its input goes to subtask 0.

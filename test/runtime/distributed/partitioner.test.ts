@@ -1,8 +1,8 @@
 import { type Data, Int32, Int64, makeData, type RecordBatch } from "apache-arrow";
 import { describe, expect, it } from "vitest";
+import type { FieldSpec } from "../../../runtime/contract/spec/schema.js";
 import { Partitioner } from "../../../runtime/distributed/exchange/partitioner.js";
 import { hashRows, keyGroups, subtaskForKeyGroup } from "../../../runtime/kernels/hash.js";
-import type { FieldSpec } from "../../../runtime/contract/spec/schema.js";
 import { columnsOf } from "../../../runtime/types/column.js";
 import { batchRows } from "../../helpers/collecting-sink.js";
 import { batchFromColumns, dictionaryData, randomBatch, seededRng } from "../../helpers/random.js";
@@ -16,7 +16,11 @@ const FIELDS: FieldSpec[] = [
   { name: "ts", type: "timestamp[ms]" },
 ];
 
-const rowsOf = (bs: RecordBatch[]) => bs.flatMap(batchRows).map((r) => JSON.stringify(r)).sort();
+const rowsOf = (bs: RecordBatch[]) =>
+  bs
+    .flatMap(batchRows)
+    .map((r) => JSON.stringify(r))
+    .sort();
 
 describe("partitioner", () => {
   for (const keys of [["k64"], ["s"], ["d"], ["s", "k64"]]) {
@@ -29,7 +33,13 @@ describe("partitioner", () => {
       parts.forEach((part, j) => {
         if (!part) return;
         const idx = keys.map((k) => FIELDS.findIndex((f) => f.name === k));
-        const groups = keyGroups(hashRows(idx.map((i) => columnsOf(part)[i]), part.numRows), 128);
+        const groups = keyGroups(
+          hashRows(
+            idx.map((i) => columnsOf(part)[i]),
+            part.numRows,
+          ),
+          128,
+        );
         for (const g of groups) expect(subtaskForKeyGroup(g, 4, 128)).toBe(j);
       });
     });
@@ -39,7 +49,9 @@ describe("partitioner", () => {
     const plainBatch = randomBatch(seededRng(3), [{ name: "s", type: "utf8" }], 500, { nullRate: 0.1 });
     const values = batchRows(plainBatch).map((r) => r.s as string | null);
     const dictBatch = batchFromColumns([{ name: "s", type: "utf8", dictionary: true }], [dictionaryData(values)]);
-    const route = (b: RecordBatch) => [...new Partitioner({ kind: "hash", columns: ["s"], widths: [null] }, b.schema, 8, 128).destinations(b)];
+    const route = (b: RecordBatch) => [
+      ...new Partitioner({ kind: "hash", columns: ["s"], widths: [null] }, b.schema, 8, 128).destinations(b),
+    ];
     expect(route(dictBatch)).toEqual(route(plainBatch));
   });
 
@@ -47,8 +59,14 @@ describe("partitioner", () => {
     const n = 1000;
     const v32 = new Int32Array(n).map((_, i) => i * 7919 - 3000);
     const v64 = new BigInt64Array(n).map((_, i) => BigInt(i * 7919 - 3000));
-    const a = batchFromColumns([{ name: "k", type: "int32" }], [makeData({ type: new Int32(), length: n, data: v32 }) as Data]);
-    const b = batchFromColumns([{ name: "k", type: "int64" }], [makeData({ type: new Int64(), length: n, data: v64 }) as Data]);
+    const a = batchFromColumns(
+      [{ name: "k", type: "int32" }],
+      [makeData({ type: new Int32(), length: n, data: v32 }) as Data],
+    );
+    const b = batchFromColumns(
+      [{ name: "k", type: "int64" }],
+      [makeData({ type: new Int64(), length: n, data: v64 }) as Data],
+    );
     const left = new Partitioner({ kind: "hash", columns: ["k"], widths: [64] }, a.schema, 4, 128).destinations(a);
     const right = new Partitioner({ kind: "hash", columns: ["k"], widths: [64] }, b.schema, 4, 128).destinations(b);
     expect([...left]).toEqual([...right]);

@@ -1,14 +1,14 @@
 import { CreateBucketCommand } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { s3ClientFromEnv } from "../../../runtime/contract/storage/s3-client.js";
 import type { StreamJobManifest } from "../../../runtime/contract/spec/manifest.js";
+import { s3ClientFromEnv } from "../../../runtime/contract/storage/s3-client.js";
 import type { Row } from "../../helpers/collecting-sink.js";
 import { setS3Env, testEnv } from "../../helpers/env.js";
 import { closeClusters, startInProcessCluster, waitFor } from "../../helpers/in-process-cluster.js";
 import { uniqueName } from "../../helpers/names.js";
 import { runJob } from "../../helpers/run-job.js";
-import { auctionWindowJob } from "../../helpers/test-jobs.js";
 import { TcpProxy } from "../../helpers/tcp-proxy.js";
+import { auctionWindowJob } from "../../helpers/test-jobs.js";
 
 /**
  * The checkpoint store (real MinIO, behind a TCP proxy the test cuts) becomes unreachable while a
@@ -58,11 +58,17 @@ describe("checkpoint storage outage", () => {
     proxy.cut();
     await waitFor(() => co.checkpoints.failed >= 1, "a failed checkpoint", 30_000);
     await new Promise((r) => setTimeout(r, 1500));
-    const during = { completed: co.checkpoints.completed, read: co.metricsSummary().total.recordsIn, state: co.jobState };
+    const during = {
+      completed: co.checkpoints.completed,
+      read: co.metricsSummary().total.recordsIn,
+      state: co.jobState,
+    };
     proxy.restore();
     await waitFor(() => co.checkpoints.completed > during.completed, "a checkpoint after the outage", 30_000);
     const { status, rows } = await c.done;
-    console.info(`outage: ${status.checkpointsFailed} checkpoints failed, ${status.checkpointsCompleted} completed; read ${before.read} → ${during.read} records during the outage`);
+    console.info(
+      `outage: ${status.checkpointsFailed} checkpoints failed, ${status.checkpointsCompleted} completed; read ${before.read} → ${during.read} records during the outage`,
+    );
     expect(during.state).toBe("RUNNING");
     expect(during.read).toBeGreaterThan(before.read);
     expect(status.state).toBe("FINISHED");

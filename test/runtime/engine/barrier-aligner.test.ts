@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import type { Barrier } from "../../../runtime/engine/exchange-ports.js";
 import { BarrierAligner, type Channel } from "../../../runtime/engine/barrier-aligner.js";
+import type { Barrier } from "../../../runtime/engine/exchange-ports.js";
 
 const b = (checkpointId: number, stop = false): Barrier => ({ checkpointId, stop });
 

@@ -30,7 +30,13 @@ describe("execution graph", () => {
     - to: out
 `);
     expect(g.edges).toEqual([
-      { id: 0, stream: "pipeline[0]", target: "pipeline[1].keyBy", input: 0, partitioning: { kind: "hash", columns: ["auction"], widths: [null] } },
+      {
+        id: 0,
+        stream: "pipeline[0]",
+        target: "pipeline[1].keyBy",
+        input: 0,
+        partitioning: { kind: "hash", columns: ["auction"], widths: [null] },
+      },
     ]);
     // The second window is keyed by the renamed key (still placed by it): chained, no exchange.
     expect(g.vertices.map((v) => v.name)).toEqual([

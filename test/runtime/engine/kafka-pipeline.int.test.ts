@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { testEnv } from "../../helpers/env.js";
-import { createTopic, readTopic, useTestKafka } from "../../helpers/kafka.js";
-import { parseManifest, runJob } from "../../helpers/run-job.js";
 import { LocalJob } from "../../../runtime/engine/local-job.js";
 import { planManifest } from "../../../runtime/planner/validate.js";
 import { CollectingSink } from "../../helpers/collecting-sink.js";
+import { testEnv } from "../../helpers/env.js";
+import { createTopic, readTopic, useTestKafka } from "../../helpers/kafka.js";
+import { parseManifest, runJob } from "../../helpers/run-job.js";
 
 /** Deterministic card payments spread over 4 partitions, with some out-of-order timestamps. */
 function payments(n: number) {
@@ -28,7 +28,10 @@ describe("Kafka → pipeline → Kafka", () => {
     await producer.connect();
     await producer.send({
       topic: input,
-      messages: rows.map((r) => ({ key: String(r.card_id), value: JSON.stringify({ ...r, ts: new Date(r.ts).toISOString() }) })),
+      messages: rows.map((r) => ({
+        key: String(r.card_id),
+        value: JSON.stringify({ ...r, ts: new Date(r.ts).toISOString() }),
+      })),
     });
     await producer.disconnect();
 
@@ -75,7 +78,12 @@ spec:
     const messages = await readTopic(k.kafka, output, expected.size);
     const got = new Map<string, { n: number; total: number }>();
     for (const m of messages) {
-      const v = JSON.parse(m.value!.toString()) as { card_id: number; window_start: string | number; n: number; total: number };
+      const v = JSON.parse(m.value!.toString()) as {
+        card_id: number;
+        window_start: string | number;
+        n: number;
+        total: number;
+      };
       got.set(`${v.card_id}/${new Date(v.window_start).getTime()}`, { n: v.n, total: v.total });
     }
     expect(got.size).toBe(expected.size);

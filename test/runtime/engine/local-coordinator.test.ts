@@ -1,13 +1,19 @@
 import { readdir, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
+import type { RecordBatch } from "apache-arrow";
 import pino from "pino";
 import { describe, expect, it } from "vitest";
-import { findLatestCompleted, listCheckpoints, MANIFEST_NAME, type Manifest, openCheckpointStorage } from "../../../runtime/checkpoint/index.js";
+import {
+  findLatestCompleted,
+  listCheckpoints,
+  MANIFEST_NAME,
+  type Manifest,
+  openCheckpointStorage,
+} from "../../../runtime/checkpoint/index.js";
 import { LocalJob, type RunSummary } from "../../../runtime/engine/local-job.js";
 import type { JobPlan } from "../../../runtime/planner/plan.js";
 import { planManifest } from "../../../runtime/planner/validate.js";
-import type { RecordBatch } from "apache-arrow";
 import { batchRows, CollectingSink, type Row } from "../../helpers/collecting-sink.js";
 import { tempDirEach } from "../../helpers/temp-dir.js";
 import { cardWindowJob } from "../../helpers/test-jobs.js";
@@ -27,7 +33,13 @@ const silent = pino({ level: "silent" });
 let dir: string;
 tempDirEach("sabot-local-chk-", (d) => (dir = d));
 
-function plan(opts: { count?: number; rate?: number; interval?: string; retain?: number; checkpoints?: boolean }): JobPlan {
+function plan(opts: {
+  count?: number;
+  rate?: number;
+  interval?: string;
+  retain?: number;
+  checkpoints?: boolean;
+}): JobPlan {
   const checkpointing = { interval: opts.interval ?? "150ms", storage: pathToFileURL(dir).href, retain: opts.retain };
   return planManifest(
     cardWindowJob({

@@ -2,8 +2,8 @@ import { pathToFileURL } from "node:url";
 import type { RecordBatch } from "apache-arrow";
 import pino from "pino";
 import { describe, expect, it } from "vitest";
-import type { Sink } from "../../../runtime/connectors/connector.js";
 import { findLatestCompleted, openCheckpointStorage } from "../../../runtime/checkpoint/index.js";
+import type { Sink } from "../../../runtime/connectors/connector.js";
 import { LocalJob } from "../../../runtime/engine/local-job.js";
 import type { JobPlan } from "../../../runtime/planner/plan.js";
 import { planManifest } from "../../../runtime/planner/validate.js";
@@ -26,7 +26,16 @@ tempDirEach("sabot-2pc-", (d) => (dir = d));
 
 function plan(count: number, rate?: number, checkpoints = true): JobPlan {
   const checkpointing = { interval: "100ms", storage: pathToFileURL(dir).href, mode: "exactly-once" as const };
-  return planManifest(cardWindowJob({ name: JOB, seed: 5, batchSize: 500, count, rate, checkpointing: checkpoints ? checkpointing : undefined }));
+  return planManifest(
+    cardWindowJob({
+      name: JOB,
+      seed: 5,
+      batchSize: 500,
+      count,
+      rate,
+      checkpointing: checkpoints ? checkpointing : undefined,
+    }),
+  );
 }
 
 /** What Kafka keeps across runs: the visible (committed) rows and the last committed checkpoint. */
@@ -84,7 +93,11 @@ class TxnSink implements Sink {
 }
 
 const key = (r: Row) => JSON.stringify([r.country, r.window_start, r.window_end, r.n, r.top]);
-const visibleRows = (b: Broker) => b.visible.flatMap((x) => batchRows(x)).map(key).sort();
+const visibleRows = (b: Broker) =>
+  b.visible
+    .flatMap((x) => batchRows(x))
+    .map(key)
+    .sort();
 
 describe("two-phase-commit sinks with local checkpoints", () => {
   it("a crash between a checkpoint's manifest and its commit restores the previous checkpoint: output exactly once", async () => {
@@ -118,7 +131,10 @@ describe("two-phase-commit sinks with local checkpoints", () => {
     const reference = new CollectingSink();
     await new LocalJob(plan(count, undefined, false), { sinks: { out: reference }, log: silent }).run();
     const broker: Broker = { visible: [], marker: null, commits: [] };
-    const s = await new LocalJob(plan(count, 20_000), { sinks: { out: new TxnSink(broker, undefined, 2) }, log: silent }).run();
+    const s = await new LocalJob(plan(count, 20_000), {
+      sinks: { out: new TxnSink(broker, undefined, 2) },
+      log: silent,
+    }).run();
     expect(s.reason).toBe("end-of-input");
     expect(broker.commits[0]).toBe(1);
     expect(broker.commits).not.toContain(2);

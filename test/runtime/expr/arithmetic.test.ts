@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { compileExpression } from "../../../runtime/expr/index.js";
 import { arrowSchema } from "../../../runtime/types/arrow-types.js";
-import { checkExpr, div, mod, roundRef, type Row, strict, type V } from "./harness.js";
+import { checkExpr, div, mod, type Row, roundRef, strict, type V } from "./harness.js";
 
 const n = (v: V) => Number(v);
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { compileExpression } from "../../../runtime/expr/index.js";
 import type { FieldType } from "../../../runtime/contract/spec/schema.js";
+import { compileExpression } from "../../../runtime/expr/index.js";
 import { arrowSchema } from "../../../runtime/types/arrow-types.js";
 import { valueAt } from "../../../runtime/types/column.js";
 import { batchFromRows } from "../../helpers/random.js";
@@ -16,7 +16,10 @@ describe("CAST matches a row-at-a-time reference", () => {
   const cases: [string, (r: Row) => V][] = [
     ["CAST(x AS BIGINT)", (r) => strict((a) => Math.trunc(Number(a)))(r.x)],
     ["CAST(x AS INT)", (r) => strict((a) => Math.trunc(Number(a)))(r.x)],
-    ["CAST(l * 10000 AS INTEGER)", (r) => strict((a) => (Math.abs(Number(a) * 10000) > 2147483647 ? null : Number(a) * 10000))(r.l)],
+    [
+      "CAST(l * 10000 AS INTEGER)",
+      (r) => strict((a) => (Math.abs(Number(a) * 10000) > 2147483647 ? null : Number(a) * 10000))(r.l),
+    ],
     ["CAST(i AS DOUBLE)", (r) => r.i],
     ["CAST(l AS FLOAT)", (r) => r.l],
     ["CAST(i AS VARCHAR)", (r) => strict((a) => String(a))(r.i)],
@@ -32,13 +35,22 @@ describe("CAST matches a row-at-a-time reference", () => {
     ["CAST(num_text AS BIGINT)", (r) => intText(r.num_text, -(2 ** 53 - 1), 2 ** 53 - 1)],
     [
       "CAST(num_text AS DOUBLE)",
-      (r) => (r.num_text !== null && /^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$/.test(String(r.num_text)) ? Number(r.num_text) : null),
+      (r) =>
+        r.num_text !== null && /^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$/.test(String(r.num_text))
+          ? Number(r.num_text)
+          : null,
     ],
     [
       "CAST(num_text AS BOOLEAN)",
       (r) => {
         const t = String(r.num_text).trim().toLowerCase();
-        return r.num_text === null ? null : ["true", "t", "yes", "y", "on", "1"].includes(t) ? true : ["false", "f", "no", "n", "off", "0"].includes(t) ? false : null;
+        return r.num_text === null
+          ? null
+          : ["true", "t", "yes", "y", "on", "1"].includes(t)
+            ? true
+            : ["false", "f", "no", "n", "off", "0"].includes(t)
+              ? false
+              : null;
       },
     ],
     ["CAST(s AS INT)", (r) => intText(r.s, -2147483648, 2147483647)],
@@ -88,7 +100,8 @@ describe("CAST result types", () => {
     ["TIMESTAMP", "timestamp[ms]"],
   ];
   for (const [target, type] of cases) {
-    it(`CAST(x AS ${target}) is ${type}`, () => expect(compileExpression(`CAST(x AS ${target})`, { schema }).type).toBe(type));
+    it(`CAST(x AS ${target}) is ${type}`, () =>
+      expect(compileExpression(`CAST(x AS ${target})`, { schema }).type).toBe(type));
   }
   it("x::BIGINT is a cast too", () => expect(compileExpression("x::BIGINT", { schema }).type).toBe("int64"));
 });

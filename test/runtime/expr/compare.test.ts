@@ -31,27 +31,81 @@ describe("comparisons match a row-at-a-time reference", () => {
     ["ts >= '2023-11-14 22:30:00'", (r) => test(cmp(r.ts, Date.UTC(2023, 10, 14, 22, 30)), (c) => c >= 0)],
     ["ts < l", (r) => test(cmp(r.ts, r.l), (c) => c < 0)],
     ["i = NULL", () => null],
-    ["i BETWEEN -10 AND 10", (r) => and3(test(cmp(r.i, -10), (c) => c >= 0), test(cmp(r.i, 10), (c) => c <= 0))],
-    ["x NOT BETWEEN y AND 100", (r) => not3(and3(test(cmp(r.x, r.y), (c) => c >= 0), test(cmp(r.x, 100), (c) => c <= 0)))],
-    ["s BETWEEN 'a' AND 'm'", (r) => and3(test(cmp(r.s, "a"), (c) => c >= 0), test(cmp(r.s, "m"), (c) => c <= 0))],
+    [
+      "i BETWEEN -10 AND 10",
+      (r) =>
+        and3(
+          test(cmp(r.i, -10), (c) => c >= 0),
+          test(cmp(r.i, 10), (c) => c <= 0),
+        ),
+    ],
+    [
+      "x NOT BETWEEN y AND 100",
+      (r) =>
+        not3(
+          and3(
+            test(cmp(r.x, r.y), (c) => c >= 0),
+            test(cmp(r.x, 100), (c) => c <= 0),
+          ),
+        ),
+    ],
+    [
+      "s BETWEEN 'a' AND 'm'",
+      (r) =>
+        and3(
+          test(cmp(r.s, "a"), (c) => c >= 0),
+          test(cmp(r.s, "m"), (c) => c <= 0),
+        ),
+    ],
     ["i IN (1, 2, 3, -5)", (r) => (r.i === null ? null : [1, 2, 3, -5].includes(Number(r.i)))],
     ["i IN (1, NULL)", (r) => (r.i === null ? null : r.i === 1 ? true : null)],
     ["i NOT IN (1, 2)", (r) => (r.i === null ? null : ![1, 2].includes(Number(r.i)))],
     ["i NOT IN (1, NULL)", (r) => not3(r.i === null ? null : r.i === 1 ? true : null)],
-    ["i IN (j, 3)", (r) => or3(test(cmp(r.i, r.j), (c) => c === 0), test(cmp(r.i, 3), (c) => c === 0))],
-    ["x IN (0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10)", (r) => (r.x === null ? null : Number.isInteger(r.x) && Number(r.x) >= 0 && Number(r.x) <= 10)],
+    [
+      "i IN (j, 3)",
+      (r) =>
+        or3(
+          test(cmp(r.i, r.j), (c) => c === 0),
+          test(cmp(r.i, 3), (c) => c === 0),
+        ),
+    ],
+    [
+      "x IN (0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10)",
+      (r) => (r.x === null ? null : Number.isInteger(r.x) && Number(r.x) >= 0 && Number(r.x) <= 10),
+    ],
     ["s IN ('Google', 'abc', '')", (r) => (r.s === null ? null : ["Google", "abc", ""].includes(String(r.s)))],
     ["d IN ('Google', 'abc')", (r) => (r.d === null ? null : ["Google", "abc"].includes(String(r.d)))],
     ["d NOT IN ('Google', NULL)", (r) => not3(r.d === null ? null : r.d === "Google" ? true : null)],
-    ["s IN (t, 'a')", (r) => or3(test(cmp(r.s, r.t), (c) => c === 0), test(cmp(r.s, "a"), (c) => c === 0))],
+    [
+      "s IN (t, 'a')",
+      (r) =>
+        or3(
+          test(cmp(r.s, r.t), (c) => c === 0),
+          test(cmp(r.s, "a"), (c) => c === 0),
+        ),
+    ],
   ];
   for (const [sql, ref] of cases) it(sql, () => checkExpr(sql, ref));
 });
 
 describe("predicates select exactly the TRUE rows (NULL is dropped)", () => {
   const cases: [string, (r: Row) => V][] = [
-    ["x > 100 AND d <> 'Google'", (r) => and3(test(cmp(r.x, 100), (c) => c > 0), test(cmp(r.d, "Google"), (c) => c !== 0))],
-    ["i = 1 OR s = 'abc'", (r) => or3(test(cmp(r.i, 1), (c) => c === 0), test(cmp(r.s, "abc"), (c) => c === 0))],
+    [
+      "x > 100 AND d <> 'Google'",
+      (r) =>
+        and3(
+          test(cmp(r.x, 100), (c) => c > 0),
+          test(cmp(r.d, "Google"), (c) => c !== 0),
+        ),
+    ],
+    [
+      "i = 1 OR s = 'abc'",
+      (r) =>
+        or3(
+          test(cmp(r.i, 1), (c) => c === 0),
+          test(cmp(r.s, "abc"), (c) => c === 0),
+        ),
+    ],
     ["NOT (i > 0)", (r) => not3(test(cmp(r.i, 0), (c) => c > 0))],
     ["b", (r) => r.b],
     ["TRUE", () => true],

@@ -7,14 +7,20 @@ const gt = (a: V, b: V) => cmp(a, b) === 1;
 
 describe("CASE, COALESCE and NULLIF match a row-at-a-time reference", () => {
   const cases: [string, (r: Row) => V][] = [
-    ["CASE WHEN x > 100 THEN 'big' WHEN x > 0 THEN 'small' ELSE 'neg' END", (r) => (gt(r.x, 100) ? "big" : gt(r.x, 0) ? "small" : "neg")],
+    [
+      "CASE WHEN x > 100 THEN 'big' WHEN x > 0 THEN 'small' ELSE 'neg' END",
+      (r) => (gt(r.x, 100) ? "big" : gt(r.x, 0) ? "small" : "neg"),
+    ],
     ["CASE WHEN b THEN i END", (r) => (r.b === true ? r.i : null)],
     ["CASE WHEN b THEN i ELSE x END", (r) => (r.b === true ? r.i : r.x)],
     ["CASE WHEN b THEN s WHEN c THEN d ELSE NULL END", (r) => (r.b === true ? r.s : r.c === true ? r.d : null)],
     ["CASE WHEN b THEN NULL ELSE TRUE END", (r) => (r.b === true ? null : true)],
     ["CASE WHEN c THEN b ELSE NOT b END", (r) => (r.c === true ? r.b : r.b === null ? null : !r.b)],
     ["CASE d WHEN 'Google' THEN 1 WHEN 'abc' THEN 2 ELSE 3 END", (r) => (r.d === "Google" ? 1 : r.d === "abc" ? 2 : 3)],
-    ["CASE i WHEN j THEN 'same' WHEN 0 THEN 'zero' END", (r) => (r.i !== null && r.i === r.j ? "same" : r.i === 0 ? "zero" : null)],
+    [
+      "CASE i WHEN j THEN 'same' WHEN 0 THEN 'zero' END",
+      (r) => (r.i !== null && r.i === r.j ? "same" : r.i === 0 ? "zero" : null),
+    ],
     ["CASE WHEN ts > 1700000001000 THEN ts ELSE 0 END", (r) => (gt(r.ts, 1700000001000) ? r.ts : 0)],
     ["CASE WHEN d IS NULL THEN 'none' ELSE d END", (r) => r.d ?? "none"],
     ["COALESCE(s, t, 'none')", (r) => r.s ?? r.t ?? "none"],

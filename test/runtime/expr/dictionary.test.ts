@@ -1,11 +1,11 @@
 import { DataType } from "apache-arrow";
 import { describe, expect, it } from "vitest";
-import { compileExpression, compilePredicate } from "../../../runtime/expr/index.js";
 import type { FieldSpec } from "../../../runtime/contract/spec/schema.js";
+import { compileExpression, compilePredicate } from "../../../runtime/expr/index.js";
+import { concatData } from "../../../runtime/kernels/take.js";
 import { arrowSchema } from "../../../runtime/types/arrow-types.js";
 import { valueAt } from "../../../runtime/types/column.js";
-import { concatData } from "../../../runtime/kernels/take.js";
-import { batchFromRows, randomBatch, Rng } from "../../helpers/random.js";
+import { batchFromRows, Rng, randomBatch } from "../../helpers/random.js";
 
 const FIELDS: FieldSpec[] = [
   { name: "channel", type: "utf8", dictionary: true },
@@ -15,7 +15,12 @@ const values = (d: { length: number }, f: (i: number) => unknown) => Array.from(
 
 describe("expressions over one dictionary column", () => {
   it("keep string results dictionary-encoded, with NULL rows NULL", () => {
-    const batch = batchFromRows(FIELDS, [{ channel: "Google" }, { channel: null }, { channel: "Apple" }, { channel: "Google" }]);
+    const batch = batchFromRows(FIELDS, [
+      { channel: "Google" },
+      { channel: null },
+      { channel: "Apple" },
+      { channel: "Google" },
+    ]);
     const e = compileExpression("LOWER(channel)", { schema: batch.schema });
     expect(e.dictionary).toBe(true);
     const out = e.evaluate(batch);
@@ -52,13 +57,25 @@ describe("expressions over one dictionary column", () => {
     expect(a.dictionary).not.toBe(b.dictionary);
     const both = concatData([a, b, a]);
     expect(DataType.isDictionary(both.type)).toBe(true);
-    expect(values(both, (i) => valueAt(both, i))).toEqual(["Google", null, "Apple", "Baidu", "Google", "Google", null, "Apple"]);
+    expect(values(both, (i) => valueAt(both, i))).toEqual([
+      "Google",
+      null,
+      "Apple",
+      "Baidu",
+      "Google",
+      "Google",
+      null,
+      "Apple",
+    ]);
     expect(both.nullCount).toBe(2);
   });
 
   it("still work when a batch carries the column as plain utf8", () => {
     const dictBatch = batchFromRows(FIELDS, [{ channel: "Google" }]);
-    const plainBatch = batchFromRows([{ name: "channel", type: "utf8" }, FIELDS[1]], [{ channel: "Google" }, { channel: "x" }]);
+    const plainBatch = batchFromRows(
+      [{ name: "channel", type: "utf8" }, FIELDS[1]],
+      [{ channel: "Google" }, { channel: "x" }],
+    );
     const p = compilePredicate("channel = 'Google'", { schema: dictBatch.schema });
     expect(p.selection(plainBatch).count).toBe(1);
   });

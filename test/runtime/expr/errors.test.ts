@@ -74,7 +74,9 @@ describe("error messages name the problem", () => {
   });
 
   it("non-boolean filters", () => {
-    expect(message(() => compilePredicate("amount * 2", input))).toBe("filter `amount * 2` must be a boolean condition, but it is float64");
+    expect(message(() => compilePredicate("amount * 2", input))).toBe(
+      "filter `amount * 2` must be a boolean condition, but it is float64",
+    );
   });
 
   it("subqueries and statements", () => {

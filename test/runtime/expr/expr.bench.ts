@@ -3,11 +3,11 @@
  * Run: npx tsx test/runtime/expr/expr.bench.ts [rows] [batchSize]
  */
 import type { RecordBatch } from "apache-arrow";
+import type { FieldSpec } from "../../../runtime/contract/spec/schema.js";
 import { compileExpression, compilePredicate } from "../../../runtime/expr/index.js";
 import { FilterOperator } from "../../../runtime/operators/filter.js";
 import { SelectOperator } from "../../../runtime/operators/select.js";
-import type { FieldSpec } from "../../../runtime/contract/spec/schema.js";
-import { randomBatch, Rng } from "../../helpers/random.js";
+import { Rng, randomBatch } from "../../helpers/random.js";
 
 const ROWS = Number(process.argv[2] ?? 1_000_000);
 const BATCH = Number(process.argv[3] ?? 8192);
@@ -51,7 +51,15 @@ function bench(label: string, run: (b: RecordBatch) => unknown): void {
 }
 
 console.log(`${ROWS} rows in batches of ${BATCH}, 2% NULLs, node ${process.version}`);
-for (const sql of ["price * 0.908", "bidder % 100 + 1", "ts + 60000", "UPPER(channel)", "UPPER(channel_plain)", "CASE WHEN price > 1000 THEN 'high' ELSE 'low' END", "CAST(bidder AS VARCHAR)"]) {
+for (const sql of [
+  "price * 0.908",
+  "bidder % 100 + 1",
+  "ts + 60000",
+  "UPPER(channel)",
+  "UPPER(channel_plain)",
+  "CASE WHEN price > 1000 THEN 'high' ELSE 'low' END",
+  "CAST(bidder AS VARCHAR)",
+]) {
   const e = compileExpression(sql, info);
   bench(`project  ${sql}`, (b) => e.evaluate(b));
 }

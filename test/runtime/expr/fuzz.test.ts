@@ -1,6 +1,20 @@
 import { describe, it } from "vitest";
 import { Rng } from "../../helpers/random.js";
-import { and3, chars, checkExpr, cmp, div, like, mod, not3, or3, roundRef, type Row, substring, type V } from "./harness.js";
+import {
+  and3,
+  chars,
+  checkExpr,
+  cmp,
+  div,
+  like,
+  mod,
+  not3,
+  or3,
+  type Row,
+  roundRef,
+  substring,
+  type V,
+} from "./harness.js";
 
 /**
  * Random nested expressions: the generator writes the SQL text and, alongside, a plain JS
@@ -28,7 +42,19 @@ const PATTERNS = ["G%", "%a%", "_b%", "%e", "abc"];
 const CMP = ["=", "<>", "<", "<=", ">", ">="] as const;
 
 const holds = (op: (typeof CMP)[number], c: number | null): V =>
-  c === null ? null : op === "=" ? c === 0 : op === "<>" ? c !== 0 : op === "<" ? c < 0 : op === "<=" ? c <= 0 : op === ">" ? c > 0 : c >= 0;
+  c === null
+    ? null
+    : op === "="
+      ? c === 0
+      : op === "<>"
+        ? c !== 0
+        : op === "<"
+          ? c < 0
+          : op === "<="
+            ? c <= 0
+            : op === ">"
+              ? c > 0
+              : c >= 0;
 
 function num(rng: Rng, depth: number): Gen {
   const k = depth <= 0 ? rng.int(0, 1) : rng.int(0, 9);
@@ -81,13 +107,21 @@ function num(rng: Rng, depth: number): Gen {
     }
     case 6: {
       const s = str(rng, depth - 1);
-      return { sql: `LENGTH(${s.sql})`, ref: (r) => (s.ref(r) === null ? null : chars(String(s.ref(r))).length), int: true };
+      return {
+        sql: `LENGTH(${s.sql})`,
+        ref: (r) => (s.ref(r) === null ? null : chars(String(s.ref(r))).length),
+        int: true,
+      };
     }
     case 7: {
       const c = bool(rng, depth - 1);
       const a = num(rng, depth - 1);
       const b = num(rng, depth - 1);
-      return { sql: `CASE WHEN ${c.sql} THEN ${a.sql} ELSE ${b.sql} END`, ref: (r) => (c.ref(r) === true ? a.ref(r) : b.ref(r)), int: a.int && b.int };
+      return {
+        sql: `CASE WHEN ${c.sql} THEN ${a.sql} ELSE ${b.sql} END`,
+        ref: (r) => (c.ref(r) === true ? a.ref(r) : b.ref(r)),
+        int: a.int && b.int,
+      };
     }
     case 8: {
       const a = num(rng, depth - 1);
@@ -120,7 +154,10 @@ function str(rng: Rng, depth: number): Gen {
     case 2: {
       const a = str(rng, depth - 1);
       const up = rng.chance(0.5);
-      return { sql: `${up ? "UPPER" : "LOWER"}(${a.sql})`, ref: (r) => (a.ref(r) === null ? null : up ? String(a.ref(r)).toUpperCase() : String(a.ref(r)).toLowerCase()) };
+      return {
+        sql: `${up ? "UPPER" : "LOWER"}(${a.sql})`,
+        ref: (r) => (a.ref(r) === null ? null : up ? String(a.ref(r)).toUpperCase() : String(a.ref(r)).toLowerCase()),
+      };
     }
     case 3: {
       const a = str(rng, depth - 1);
@@ -132,14 +169,20 @@ function str(rng: Rng, depth: number): Gen {
       const a = str(rng, depth - 1);
       const b = str(rng, depth - 1);
       return rng.chance(0.5)
-        ? { sql: `(${a.sql} || ${b.sql})`, ref: (r) => (a.ref(r) === null || b.ref(r) === null ? null : String(a.ref(r)) + String(b.ref(r))) }
+        ? {
+            sql: `(${a.sql} || ${b.sql})`,
+            ref: (r) => (a.ref(r) === null || b.ref(r) === null ? null : String(a.ref(r)) + String(b.ref(r))),
+          }
         : { sql: `CONCAT(${a.sql}, ${b.sql})`, ref: (r) => String(a.ref(r) ?? "") + String(b.ref(r) ?? "") };
     }
     case 5: {
       const c = bool(rng, depth - 1);
       const a = str(rng, depth - 1);
       const b = str(rng, depth - 1);
-      return { sql: `CASE WHEN ${c.sql} THEN ${a.sql} ELSE ${b.sql} END`, ref: (r) => (c.ref(r) === true ? a.ref(r) : b.ref(r)) };
+      return {
+        sql: `CASE WHEN ${c.sql} THEN ${a.sql} ELSE ${b.sql} END`,
+        ref: (r) => (c.ref(r) === true ? a.ref(r) : b.ref(r)),
+      };
     }
     case 6: {
       const a = str(rng, depth - 1);
@@ -148,7 +191,10 @@ function str(rng: Rng, depth: number): Gen {
     }
     default: {
       const a = str(rng, depth - 1);
-      return { sql: `TRIM(${a.sql})`, ref: (r) => (a.ref(r) === null ? null : String(a.ref(r)).replace(/^ +| +$/g, "")) };
+      return {
+        sql: `TRIM(${a.sql})`,
+        ref: (r) => (a.ref(r) === null ? null : String(a.ref(r)).replace(/^ +| +$/g, "")),
+      };
     }
   }
 }
@@ -179,7 +225,11 @@ function bool(rng: Rng, depth: number, flat = false): Gen {
       const a = bool(rng, depth - 1);
       const b = bool(rng, depth - 1);
       const and = k === 3;
-      return { sql: `(${a.sql}) ${and ? "AND" : "OR"} (${b.sql})`, ref: (r) => (and ? and3(a.ref(r), b.ref(r)) : or3(a.ref(r), b.ref(r))), int: false };
+      return {
+        sql: `(${a.sql}) ${and ? "AND" : "OR"} (${b.sql})`,
+        ref: (r) => (and ? and3(a.ref(r), b.ref(r)) : or3(a.ref(r), b.ref(r))),
+        int: false,
+      };
     }
     case 5: {
       const a = bool(rng, depth - 1);
@@ -199,7 +249,10 @@ function bool(rng: Rng, depth: number, flat = false): Gen {
       const a = num(rng, depth - 1);
       const lo = rng.int(-20, 0);
       const hi = rng.int(0, 20);
-      return { sql: `${a.sql} BETWEEN ${lo} AND ${hi}`, ref: (r) => and3(holds(">=", cmp(a.ref(r), lo)), holds("<=", cmp(a.ref(r), hi))) };
+      return {
+        sql: `${a.sql} BETWEEN ${lo} AND ${hi}`,
+        ref: (r) => and3(holds(">=", cmp(a.ref(r), lo)), holds("<=", cmp(a.ref(r), hi))),
+      };
     }
   }
 }

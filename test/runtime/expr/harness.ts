@@ -1,9 +1,9 @@
 import type { RecordBatch } from "apache-arrow";
 import { expect } from "vitest";
-import { compileExpression, compilePredicate } from "../../../runtime/expr/index.js";
 import type { FieldSpec } from "../../../runtime/contract/spec/schema.js";
+import { compileExpression, compilePredicate } from "../../../runtime/expr/index.js";
 import { valueAt } from "../../../runtime/types/column.js";
-import { batchFromColumns, randomColumn, Rng } from "../../helpers/random.js";
+import { batchFromColumns, Rng, randomColumn } from "../../helpers/random.js";
 
 /**
  * Shared fixtures for the expression tests: randomized batches over every column type (with
@@ -31,7 +31,28 @@ export const FIELDS: FieldSpec[] = [
 ];
 
 /** Text that CAST should (or should not) read as a number, boolean or timestamp. */
-export const NUMERIC_TEXT = ["12", " -7 ", "+3", "3.5", "-0.25", "1e3", ".5", "abc", "", "2147483648", "9007199254740993", "true", "F", "yes", "off", "2024-01-01", "2024-01-01 10:00:00", "2024-01-01T10:00:00.250Z", "2024-02-30", "1704067200000"];
+export const NUMERIC_TEXT = [
+  "12",
+  " -7 ",
+  "+3",
+  "3.5",
+  "-0.25",
+  "1e3",
+  ".5",
+  "abc",
+  "",
+  "2147483648",
+  "9007199254740993",
+  "true",
+  "F",
+  "yes",
+  "off",
+  "2024-01-01",
+  "2024-01-01 10:00:00",
+  "2024-01-01T10:00:00.250Z",
+  "2024-02-30",
+  "1704067200000",
+];
 
 /** Small ints so that products stay exact; zeros appear often enough to test x/0. */
 const INTS: [number, number] = [-50, 50];
@@ -62,7 +83,9 @@ export function testBatches(seed: number): { name: string; batch: RecordBatch }[
 export function rowsOf(batch: RecordBatch): Row[] {
   const cols = batch.data.children;
   const names = batch.schema.fields.map((f) => f.name);
-  return Array.from({ length: batch.numRows }, (_, i) => Object.fromEntries(names.map((n, c) => [n, valueAt(cols[c], i)])));
+  return Array.from({ length: batch.numRows }, (_, i) =>
+    Object.fromEntries(names.map((n, c) => [n, valueAt(cols[c], i)])),
+  );
 }
 
 /** Equal as SQL values: both NULL, or equal (numbers beyond 2^53 compared approximately). */
@@ -88,7 +111,9 @@ export function checkExpr(sql: string, ref: (r: Row) => V, seed = 1): void {
       if (typeof want === "number" && Math.abs(want) >= 2 ** 62) return; // beyond int64: not representable
       const got = valueAt(out, i);
       if (!same(got, want)) {
-        expect.fail(`${sql} on ${name}, row ${i} ${JSON.stringify(row)}: got ${JSON.stringify(got)}, want ${JSON.stringify(want)}`);
+        expect.fail(
+          `${sql} on ${name}, row ${i} ${JSON.stringify(row)}: got ${JSON.stringify(got)}, want ${JSON.stringify(want)}`,
+        );
       }
     });
   }

@@ -9,7 +9,10 @@ describe("parseSelectItem", () => {
     expect(parseSelectItem("price * 0.908 AS price_eur")).toEqual({ expr: "price * 0.908", alias: "price_eur" });
     expect(parseSelectItem("price * 0.908 as price_eur")).toEqual({ expr: "price * 0.908", alias: "price_eur" });
     expect(parseSelectItem('UPPER(name) AS "Upper Name"')).toEqual({ expr: "UPPER(name)", alias: "Upper Name" });
-    expect(parseSelectItem("CASE WHEN a > 1 THEN 'x' ELSE 'y' END AS kind")).toEqual({ expr: "CASE WHEN a > 1 THEN 'x' ELSE 'y' END", alias: "kind" });
+    expect(parseSelectItem("CASE WHEN a > 1 THEN 'x' ELSE 'y' END AS kind")).toEqual({
+      expr: "CASE WHEN a > 1 THEN 'x' ELSE 'y' END",
+      alias: "kind",
+    });
   });
 
   it("keeps a bare column's name (quoted or not)", () => {
@@ -20,7 +23,9 @@ describe("parseSelectItem", () => {
 
   it("asks for a name when an expression has none", () => {
     expect(() => parseSelectItem("price * 2")).toThrow(ExprError);
-    expect(() => parseSelectItem("price * 2")).toThrow("select item `price * 2` needs a name: write `price * 2 AS <name>`");
+    expect(() => parseSelectItem("price * 2")).toThrow(
+      "select item `price * 2` needs a name: write `price * 2 AS <name>`",
+    );
   });
 
   it("rejects several expressions in one item", () => {

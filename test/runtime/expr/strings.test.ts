@@ -22,7 +22,7 @@ describe("string functions match a row-at-a-time reference", () => {
     ["SUBSTRING(s, i, j)", (r) => substring(r.s, r.i, r.j)],
     ["SUBSTRING(s FROM 2 FOR 4)", (r) => substring(r.s, 2, 4)],
     ["SUBSTRING(d, 1, 1)", (r) => substring(r.d, 1, 1)],
-    ["CONCAT(s, '-', t)", (r) => (r.s ?? "") + "-" + (r.t ?? "")],
+    ["CONCAT(s, '-', t)", (r) => `${r.s ?? ""}-${r.t ?? ""}`],
     ["CONCAT(d, i, x)", (r) => str(r.d ?? "") + (r.i === null ? "" : str(r.i)) + (r.x === null ? "" : str(r.x))],
     ["s || t", (r) => strict((a, b) => str(a) + str(b))(r.s, r.t)],
     ["s || '/' || d || '/' || i", (r) => strict((a, b, c) => `${str(a)}/${str(b)}/${str(c)}`)(r.s, r.d, r.i)],
@@ -37,7 +37,25 @@ describe("string functions match a row-at-a-time reference", () => {
 });
 
 describe("LIKE matches a regular-expression reference", () => {
-  const patterns = ["Google", "G%", "%e", "%oo%", "%", "", "_", "a_c", "%a%b%", "_%_", "%é%", "x\\_y\\%z", "x_y%", "日%", "%🚀%", "__%__", "%abc"];
+  const patterns = [
+    "Google",
+    "G%",
+    "%e",
+    "%oo%",
+    "%",
+    "",
+    "_",
+    "a_c",
+    "%a%b%",
+    "_%_",
+    "%é%",
+    "x\\_y\\%z",
+    "x_y%",
+    "日%",
+    "%🚀%",
+    "__%__",
+    "%abc",
+  ];
   for (const p of patterns) {
     it(`s LIKE '${p}'`, () => checkExpr(`s LIKE '${p}'`, (r) => like(r.s, p)));
     it(`d NOT LIKE '${p}'`, () => checkExpr(`d NOT LIKE '${p}'`, (r) => not3(like(r.d, p))));

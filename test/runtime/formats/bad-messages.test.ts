@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
+import type { FieldSpec } from "../../../runtime/contract/spec/schema.js";
 import { createDecoder, createEncoder } from "../../../runtime/formats/index.js";
 import { arrowSchema } from "../../../runtime/types/arrow-types.js";
 import { batchRows } from "../../helpers/collecting-sink.js";
 import { RECORD_FIELDS, randomBatch, seededRng } from "../../helpers/random.js";
 import { expectSchema } from "./expect-schema.js";
-import type { FieldSpec } from "../../../runtime/contract/spec/schema.js";
 
 const FIELDS: FieldSpec[] = RECORD_FIELDS;
 const schema = arrowSchema(FIELDS);
@@ -84,7 +84,8 @@ describe("arrow decoder with bad messages", () => {
     const wrongType: FieldSpec[] = [{ name: "id", type: "utf8", nullable: false }];
     const missing: FieldSpec[] = [{ name: "name", type: "utf8" }];
     const rng = seededRng(9);
-    const encode = (fields: FieldSpec[], n: number) => createEncoder("arrow", arrowSchema(fields)).encode(randomBatch(rng, fields, n));
+    const encode = (fields: FieldSpec[], n: number) =>
+      createEncoder("arrow", arrowSchema(fields)).encode(randomBatch(rng, fields, n));
     const messages = [...encode(wrongType, 3), ...encode(missing, 3), ...encode(FIELDS, 5)];
     const { batches, bad } = createDecoder("arrow", schema).decode(messages);
     expect(bad.map((b) => [b.index, b.reason, b.detail])).toEqual([

@@ -3,8 +3,8 @@
  * strings, a timestamp, an empty string). Run: npx tsx test/runtime/formats/formats.bench.ts
  */
 import { BidGenerator } from "../../../runtime/connectors/generator/nexmark-bid.js";
-import { createDecoder, createEncoder } from "../../../runtime/formats/index.js";
 import type { Format } from "../../../runtime/contract/spec/schema.js";
+import { createDecoder, createEncoder } from "../../../runtime/formats/index.js";
 
 const BATCH = 8192;
 const BATCHES = Number(process.env.BATCHES ?? 40);

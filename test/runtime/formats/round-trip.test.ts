@@ -1,18 +1,17 @@
 import { Field, Schema } from "apache-arrow";
 import { describe, expect, it } from "vitest";
-import { makeBatch } from "../../../runtime/types/column.js";
-import { createDecoder, createEncoder } from "../../../runtime/formats/index.js";
 import type { FieldSpec, Format } from "../../../runtime/contract/spec/schema.js";
+import { createDecoder, createEncoder } from "../../../runtime/formats/index.js";
 import { arrowSchema } from "../../../runtime/types/arrow-types.js";
-import { expectSchema } from "./expect-schema.js";
+import { makeBatch } from "../../../runtime/types/column.js";
 import { batchRows } from "../../helpers/collecting-sink.js";
 import { EACH_TYPE, randomBatch, SAMPLE_STRINGS, seededRng } from "../../helpers/random.js";
+import { expectSchema } from "./expect-schema.js";
 
 const FORMATS: Format[] = ["json", "avro", "arrow"];
 
-
 /** Every column type, nullable and not, plain and dictionary utf8. */
-export const ALL_TYPES: FieldSpec[] = [
+const ALL_TYPES: FieldSpec[] = [
   ...EACH_TYPE.filter((f) => f.name !== "ts"),
   { name: "ts", type: "timestamp[ms]", nullable: false },
   { name: "req", type: "utf8", nullable: false },
@@ -76,7 +75,10 @@ describe("json format", () => {
       { name: "f", type: "float64" },
     ]);
     const dec = createDecoder("json", schema);
-    const { batches } = dec.decode([Buffer.from('{"t":"2024-01-01T00:00:01.500Z","f":"NaN"}'), Buffer.from('{"t":1,"f":"-Infinity"}')]);
+    const { batches } = dec.decode([
+      Buffer.from('{"t":"2024-01-01T00:00:01.500Z","f":"NaN"}'),
+      Buffer.from('{"t":1,"f":"-Infinity"}'),
+    ]);
     expect(batchRows(batches[0])).toEqual([
       { t: 1_704_067_201_500, f: Number.NaN },
       { t: 1, f: Number.NEGATIVE_INFINITY },
@@ -109,7 +111,11 @@ describe("arrow IPC writing", () => {
     const [a, b] = batch.data.children;
     // Each column twice in a row, as `select a, a AS a2` produces.
     const [fa, fb] = batch.schema.fields;
-    const twice = makeBatch(new Schema([fa, new Field("a2", a.type, true), fb, new Field("b2", b.type, true)]), [a, a, b, b], 100);
+    const twice = makeBatch(
+      new Schema([fa, new Field("a2", a.type, true), fb, new Field("b2", b.type, true)]),
+      [a, a, b, b],
+      100,
+    );
     for (const input of [twice, twice.slice(10, 50)]) {
       const schema = input.schema;
       const { batches, bad } = createDecoder("arrow", schema).decode(createEncoder("arrow", schema).encode(input));

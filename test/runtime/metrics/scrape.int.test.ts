@@ -15,12 +15,19 @@ describe("engine metrics", () => {
     const manifest = join(mkdtempSync(join(tmpdir(), "sabot-metrics-")), "job.yaml");
     writeFileSync(
       manifest,
-      readFileSync(new URL("../../../examples/nexmark/q7.yaml", import.meta.url), "utf8").replace("count: 1000000", "ratePerSecond: 50000"),
+      readFileSync(new URL("../../../examples/nexmark/q7.yaml", import.meta.url), "utf8").replace(
+        "count: 1000000",
+        "ratePerSecond: 50000",
+      ),
     );
-    const child = spawn(process.execPath, [bin, "run", "-q", manifest, "--duration", "20s", "--metrics-port", String(port)], {
-      stdio: "ignore",
-      env: { ...process.env, SABOT_LOG_LEVEL: "warn" },
-    });
+    const child = spawn(
+      process.execPath,
+      [bin, "run", "-q", manifest, "--duration", "20s", "--metrics-port", String(port)],
+      {
+        stdio: "ignore",
+        env: { ...process.env, SABOT_LOG_LEVEL: "warn" },
+      },
+    );
     const target = `127.0.0.1:${port}`;
     try {
       await addScrapeTarget(testEnv(), target);

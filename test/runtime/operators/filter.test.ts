@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
+import type { FieldSpec } from "../../../runtime/contract/spec/schema.js";
 import { ExprError } from "../../../runtime/expr/index.js";
 import { FilterOperator } from "../../../runtime/operators/filter.js";
-import type { FieldSpec } from "../../../runtime/contract/spec/schema.js";
 import { arrowSchema } from "../../../runtime/types/arrow-types.js";
 import { batchFromRows, Rng, randomBatch } from "../../helpers/random.js";
 import { rowsOf } from "../expr/harness.js";
@@ -19,10 +19,15 @@ describe("FilterOperator", () => {
   it("keeps exactly the rows a row-at-a-time reference keeps, in order, with all columns", () => {
     const rng = new Rng(11);
     for (let k = 0; k < 10; k++) {
-      const batch = randomBatch(rng, FIELDS, rng.int(0, 500), { nullRate: [0, 0.1, 0.5][k % 3], strings: ["Google", "Apple", "Facebook", ""] });
+      const batch = randomBatch(rng, FIELDS, rng.int(0, 500), {
+        nullRate: [0, 0.1, 0.5][k % 3],
+        strings: ["Google", "Apple", "Facebook", ""],
+      });
       const op = new FilterOperator("f", { ...input, schema: batch.schema }, "price > 100 AND channel <> 'Google'");
       const out = op.processBatch(batch, 0);
-      const want = rowsOf(batch).filter((r) => r.price !== null && Number(r.price) > 100 && r.channel !== null && r.channel !== "Google");
+      const want = rowsOf(batch).filter(
+        (r) => r.price !== null && Number(r.price) > 100 && r.channel !== null && r.channel !== "Google",
+      );
       expect(out.flatMap(rowsOf)).toEqual(want);
       for (const b of out) expect(b.schema.fields).toEqual(batch.schema.fields);
     }
@@ -32,7 +37,9 @@ describe("FilterOperator", () => {
     const batch = batchFromRows(FIELDS, [{ price: 5 }, { price: 7 }]);
     const op = new FilterOperator("f", { ...input, schema: batch.schema }, "price > 1");
     expect(op.processBatch(batch, 0)[0]).toBe(batch);
-    expect(new FilterOperator("f", { ...input, schema: batch.schema }, "price > 10").processBatch(batch, 0)).toEqual([]);
+    expect(new FilterOperator("f", { ...input, schema: batch.schema }, "price > 10").processBatch(batch, 0)).toEqual(
+      [],
+    );
     expect(op.processBatch(batch.slice(0, 0), 0)).toEqual([]);
   });
 
@@ -45,7 +52,11 @@ describe("FilterOperator", () => {
   it("filters sliced batches (non-zero column offsets)", () => {
     const batch = randomBatch(new Rng(2), FIELDS, 300, { strings: ["Google", "x"] });
     const sliced = batch.slice(50, 250);
-    const out = new FilterOperator("f", { ...input, schema: batch.schema }, "channel = 'x' OR url = 'Google'").processBatch(sliced, 0);
+    const out = new FilterOperator(
+      "f",
+      { ...input, schema: batch.schema },
+      "channel = 'x' OR url = 'Google'",
+    ).processBatch(sliced, 0);
     const want = rowsOf(sliced).filter((r) => r.channel === "x" || r.url === "Google");
     expect(out.flatMap(rowsOf)).toEqual(want);
   });

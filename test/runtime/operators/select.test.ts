@@ -1,8 +1,8 @@
 import { DataType } from "apache-arrow";
 import { describe, expect, it } from "vitest";
+import type { FieldSpec } from "../../../runtime/contract/spec/schema.js";
 import { ExprError } from "../../../runtime/expr/index.js";
 import { SelectOperator } from "../../../runtime/operators/select.js";
-import type { FieldSpec } from "../../../runtime/contract/spec/schema.js";
 import { arrowSchema } from "../../../runtime/types/arrow-types.js";
 import { Rng, randomBatch } from "../../helpers/random.js";
 import { roundRef, rowsOf } from "../expr/harness.js";
@@ -42,7 +42,10 @@ describe("SelectOperator", () => {
 
   it("passes bare columns through without copying", () => {
     const batch = randomBatch(new Rng(1), FIELDS, 50);
-    const out = new SelectOperator("s", { ...input, schema: batch.schema }, ["price", "channel AS c"]).processBatch(batch, 0)[0];
+    const out = new SelectOperator("s", { ...input, schema: batch.schema }, ["price", "channel AS c"]).processBatch(
+      batch,
+      0,
+    )[0];
     expect(out.data.children[0]).toBe(batch.data.children[1]);
     expect(out.data.children[1]).toBe(batch.data.children[2]);
     expect(DataType.isDictionary(out.schema.fields[1].type)).toBe(true);
@@ -58,13 +61,21 @@ describe("SelectOperator", () => {
   });
 
   it("describes output column types", () => {
-    const op = new SelectOperator("s", input, ["price * 2 AS p2", "bidder / 2 AS half", "channel = 'x' AS is_x", "LENGTH(channel) AS len"]);
+    const op = new SelectOperator("s", input, [
+      "price * 2 AS p2",
+      "bidder / 2 AS half",
+      "channel = 'x' AS is_x",
+      "LENGTH(channel) AS len",
+    ]);
     expect(op.output.schema.fields.map((f) => String(f.type))).toEqual(["Float64", "Int64", "Bool", "Int32"]);
   });
 
   it("handles empty batches", () => {
     const batch = randomBatch(new Rng(1), FIELDS, 0);
-    const out = new SelectOperator("s", { ...input, schema: batch.schema }, ["price * 2 AS p", "channel"]).processBatch(batch, 0);
+    const out = new SelectOperator("s", { ...input, schema: batch.schema }, ["price * 2 AS p", "channel"]).processBatch(
+      batch,
+      0,
+    );
     expect(out[0].numRows).toBe(0);
   });
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { buildPlan } from "../../../runtime/planner/build-plan.js";
 import { SpecError } from "../../../runtime/contract/spec/errors.js";
 import type { StreamJobSpec } from "../../../runtime/contract/spec/schema.js";
+import { buildPlan } from "../../../runtime/planner/build-plan.js";
 
 const bids = { generator: { kind: "nexmark-bid" as const, count: 10 }, eventTime: { field: "dateTime" } };
 const out = { console: {} };
@@ -28,8 +28,17 @@ describe("buildPlan", () => {
       ],
       sinks: { out },
     });
-    expect(plan.streams.get("priced")!.schema.fields.map((f) => f.name)).toEqual(["auction", "double_price", "dateTime"]);
-    expect(plan.sinks[0].info.schema.fields.map((f) => f.name)).toEqual(["auction", "window_start", "window_end", "top"]);
+    expect(plan.streams.get("priced")!.schema.fields.map((f) => f.name)).toEqual([
+      "auction",
+      "double_price",
+      "dateTime",
+    ]);
+    expect(plan.sinks[0].info.schema.fields.map((f) => f.name)).toEqual([
+      "auction",
+      "window_start",
+      "window_end",
+      "top",
+    ]);
   });
 
   it("reports an unknown column and a type error in expressions by step path", () => {
@@ -66,7 +75,11 @@ describe("buildPlan", () => {
       ],
       sinks: { out },
     });
-    expect(issues.map((i) => i.path)).toEqual(["spec.pipeline[0].from", "spec.pipeline[1].window", "spec.pipeline[2].to"]);
+    expect(issues.map((i) => i.path)).toEqual([
+      "spec.pipeline[0].from",
+      "spec.pipeline[1].window",
+      "spec.pipeline[2].to",
+    ]);
     expect(issues[1].message).toContain("eventTime");
   });
 

@@ -1,9 +1,9 @@
-import { type Data, DataType, Field, Float64, Int32, Dictionary, Utf8 } from "apache-arrow";
+import { type Data, DataType, Dictionary, Field, Float64, Int32, Utf8 } from "apache-arrow";
 import { describe, expect, it } from "vitest";
+import type { FieldSpec } from "../../../runtime/contract/spec/schema.js";
 import { hashRows, keyGroups } from "../../../runtime/kernels/hash.js";
 import { bucketByKeyGroup } from "../../../runtime/state/key-groups.js";
 import { KeyTable } from "../../../runtime/state/key-table.js";
-import type { FieldSpec } from "../../../runtime/contract/spec/schema.js";
 import { float64Data, int64Data, utf8Data } from "../../../runtime/types/builders.js";
 import { columnsOf, valueAt } from "../../../runtime/types/column.js";
 import { batchFromRows, dictionaryData, EACH_TYPE, type Rng, seededRng } from "../../helpers/random.js";
@@ -98,8 +98,18 @@ describe("KeyTable", () => {
   it.each([
     ["utf8", (i: number) => `key-${i}`, (v: Value[]) => utf8Data(v as string[]), { name: "k", type: "utf8" }],
     // (A lone int32 key cannot collide: the hash is a bijection of 32-bit values.)
-    ["int64", (i: number) => spread(i), (v: Value[]) => int64Data(Float64Array.from(v as number[])), { name: "k", type: "int64" }],
-    ["float64", (i: number) => spread(i) / 1024, (v: Value[]) => float64Data(Float64Array.from(v as number[])), { name: "k", type: "float64" }],
+    [
+      "int64",
+      (i: number) => spread(i),
+      (v: Value[]) => int64Data(Float64Array.from(v as number[])),
+      { name: "k", type: "int64" },
+    ],
+    [
+      "float64",
+      (i: number) => spread(i) / 1024,
+      (v: Value[]) => float64Data(Float64Array.from(v as number[])),
+      { name: "k", type: "float64" },
+    ],
   ] as const)("tells apart different %s keys with the same 32-bit hash", (_, value, column, field) => {
     const candidates = [...new Set(Array.from({ length: 200_000 }, (_, i) => value(i)))];
     const hashes = hashRows([column(candidates)], candidates.length);
@@ -120,7 +130,9 @@ describe("KeyTable", () => {
 
   it("compares 64-bit values by bits, like the hash: 0 and -0 differ, NaN equals NaN", () => {
     const table = new KeyTable([new Field("f", new Float64(), true)], 128);
-    expect([...table.insert([float64Data(Float64Array.of(0, -0, Number.NaN, Number.NaN, 0))], 5)]).toEqual([0, 1, 2, 2, 0]);
+    expect([...table.insert([float64Data(Float64Array.of(0, -0, Number.NaN, Number.NaN, 0))], 5)]).toEqual([
+      0, 1, 2, 2, 0,
+    ]);
   });
 
   it("puts every row in one group when there are no key columns", () => {
@@ -142,7 +154,10 @@ describe("KeyTable", () => {
 
   it("drops groups on compaction and renumbers the rest in order", () => {
     const rng = seededRng(8);
-    const fields: FieldSpec[] = [{ name: "s", type: "utf8" }, { name: "i64", type: "int64" }];
+    const fields: FieldSpec[] = [
+      { name: "s", type: "utf8" },
+      { name: "i64", type: "int64" },
+    ];
     const rows = randomRows(rng, fields, 300);
     const batch = batchFromRows(fields, rows);
     const table = tableFor(fields);

@@ -1,5 +1,14 @@
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
-import { assertNodeFree, createOwner, readOwner, RealNodeBusyError, running, thisProcess, type NodeOwner, type ProcessId } from "./owner.js";
+import {
+  assertNodeFree,
+  createOwner,
+  type NodeOwner,
+  type ProcessId,
+  RealNodeBusyError,
+  readOwner,
+  running,
+  thisProcess,
+} from "./owner.js";
 
 /**
  * Serializes taking the node: "is it free, clean what a dead run left, record ourselves" must not
@@ -65,7 +74,9 @@ export async function claimNode(
       if (!(err instanceof RealNodeBusyError) || err.standalone || Date.now() > deadline) throw err;
       if (!told) {
         const s = Math.round((deadline - Date.now()) / 1000);
-        console.warn(`test environment: the real node is held by the test run in ${err.runDir}; waiting up to ${s} s for it`);
+        console.warn(
+          `test environment: the real node is held by the test run in ${err.runDir}; waiting up to ${s} s for it`,
+        );
       }
       told = true;
     } finally {

@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { existsSync, readFileSync, readdirSync, readlinkSync, rmSync, rmdirSync, unlinkSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, readlinkSync, rmdirSync, rmSync, unlinkSync } from "node:fs";
 import { join } from "node:path";
 import { CNI_NETWORK_NAME, REAL_POD_CIDR } from "../node-network.js";
 import { host, hostQuiet, processMatches } from "./host.js";
@@ -35,7 +35,8 @@ export async function scrubRealNode(
   await step("kill pod processes", killPodCgroups);
   await step("delete pod network namespaces", deletePodNetns);
   await step("unmount", unmountUnder([NODE_PATHS.lib, NODE_PATHS.run]));
-  if (kubeProxyBin && existsSync(kubeProxyBin)) await step("kube-proxy --cleanup", () => kubeProxyCleanup(kubeProxyBin));
+  if (kubeProxyBin && existsSync(kubeProxyBin))
+    await step("kube-proxy --cleanup", () => kubeProxyCleanup(kubeProxyBin));
   await step("iptables chains", () => removeChains(["iptables", "ip6tables"]));
   await step("pod bridge", deleteCniBridge);
   if (!opts.keepHost) await step("host network", () => teardownNodeNetwork(owner?.previousSysctls ?? {}));
@@ -118,7 +119,7 @@ function removePodCgroups(): void {
 
 /** Whether an address of the real node's pod range is configured in a network namespace. */
 async function holdsPodAddress(netns: string): Promise<boolean> {
-  const prefix = REAL_POD_CIDR.split(".").slice(0, 3).join(".") + ".";
+  const prefix = `${REAL_POD_CIDR.split(".").slice(0, 3).join(".")}.`;
   const out = await host("ip", ["-n", netns, "-4", "-o", "addr", "show"]).catch(() => "");
   return out.includes(` ${prefix}`);
 }
@@ -200,7 +201,9 @@ function restore(tool: string, script: string): Promise<void> {
     let stderr = "";
     child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
     child.on("error", reject);
-    child.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`${tool} failed (${code}): ${stderr.trim()}`))));
+    child.on("exit", (code) =>
+      code === 0 ? resolve() : reject(new Error(`${tool} failed (${code}): ${stderr.trim()}`)),
+    );
     child.stdin.end(script);
   });
 }

@@ -36,6 +36,6 @@ export function writeCniConfig(): string {
   };
   mkdirSync(nodePaths.cniConfDir, { recursive: true });
   const file = join(nodePaths.cniConfDir, `10-${CNI_NETWORK_NAME}.conflist`);
-  writeFileSync(file, JSON.stringify(conflist, null, 2) + "\n");
+  writeFileSync(file, `${JSON.stringify(conflist, null, 2)}\n`);
   return file;
 }

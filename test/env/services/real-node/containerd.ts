@@ -1,8 +1,8 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { startServer, type ServerProcess } from "../../lib/process.js";
+import { type ServerProcess, startServer } from "../../lib/process.js";
 import { host } from "./host.js";
-import { CNI_BIN_DIR, nodePaths, type LocalImage, type NodeBinaries } from "./paths.js";
+import { CNI_BIN_DIR, type LocalImage, type NodeBinaries, nodePaths } from "./paths.js";
 
 /** The Kubernetes namespace of containerd: where the CRI plugin looks for images. */
 export const CRI_NAMESPACE = "k8s.io";
@@ -106,6 +106,8 @@ export async function importLocalImages(bin: NodeBinaries, images: LocalImage[])
   const listed = (await host(bin.ctr, [...ctrArgs(), "images", "list", "--quiet"])).split("\n");
   const missing = images.filter((i) => !listed.includes(normalizedRef(i.ref)));
   if (missing.length > 0) {
-    throw new Error(`containerd did not list ${missing.map((i) => i.ref).join(", ")} after importing it; listed:\n${listed}`);
+    throw new Error(
+      `containerd did not list ${missing.map((i) => i.ref).join(", ")} after importing it; listed:\n${listed}`,
+    );
   }
 }

@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { KubeConfig, RbacAuthorizationV1Api } from "@kubernetes/client-node";
 import { freePort } from "../../lib/ports.js";
-import { startServer, type ServerProcess } from "../../lib/process.js";
+import { type ServerProcess, startServer } from "../../lib/process.js";
 import { CLUSTER_DNS_IP, CLUSTER_DOMAIN } from "../node-network.js";
 import type { NodeBinaries } from "./paths.js";
 

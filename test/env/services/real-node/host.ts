@@ -18,7 +18,11 @@ export class HostCommandError extends Error {
 }
 
 /** Runs a host command and returns its stdout; throws HostCommandError with its stderr. */
-export async function host(command: string, args: readonly string[], opts: { timeoutMs?: number } = {}): Promise<string> {
+export async function host(
+  command: string,
+  args: readonly string[],
+  opts: { timeoutMs?: number } = {},
+): Promise<string> {
   try {
     const { stdout } = await execFileAsync(command, args, {
       timeout: opts.timeoutMs ?? 60_000,

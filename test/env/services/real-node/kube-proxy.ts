@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { freePort } from "../../lib/ports.js";
-import { startServer, type ServerProcess } from "../../lib/process.js";
+import { type ServerProcess, startServer } from "../../lib/process.js";
 import { NODE_IP, REAL_NODE_NAME, REAL_POD_CIDR } from "../node-network.js";
 import { hostQuiet } from "./host.js";
 import type { NodeBinaries } from "./paths.js";
@@ -37,14 +37,18 @@ export async function startKubeProxy(
   mkdirSync(dir, { recursive: true });
   const [healthzPort, metricsPort] = [await freePort(), await freePort()];
   const config = join(dir, "kube-proxy.yaml");
-  writeFileSync(config, JSON.stringify(kubeProxyConfig({ kubeconfig: o.kubeconfig, healthzPort, metricsPort }), null, 2));
+  writeFileSync(
+    config,
+    JSON.stringify(kubeProxyConfig({ kubeconfig: o.kubeconfig, healthzPort, metricsPort }), null, 2),
+  );
   return startServer({
     name: "kube-proxy",
     cmd: bin.kubeProxy,
     args: [`--config=${config}`, "--v=1"],
     logDir: o.logDir,
     // /healthz answers 200 once the first full sync of the rules is done.
-    ready: async () => (await fetch(`http://127.0.0.1:${healthzPort}/healthz`, { signal: AbortSignal.timeout(5_000) })).ok,
+    ready: async () =>
+      (await fetch(`http://127.0.0.1:${healthzPort}/healthz`, { signal: AbortSignal.timeout(5_000) })).ok,
     timeoutMs: 60_000,
   });
 }

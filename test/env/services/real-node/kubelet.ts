@@ -1,9 +1,16 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { freePort } from "../../lib/ports.js";
-import { startServer, type ServerProcess } from "../../lib/process.js";
-import { CLUSTER_DNS_IP, CLUSTER_DOMAIN, NODE_IP, REAL_NODE_LABEL, REAL_NODE_NAME, REAL_NODE_TAINT } from "../node-network.js";
-import { nodePaths, type NodeBinaries } from "./paths.js";
+import { type ServerProcess, startServer } from "../../lib/process.js";
+import {
+  CLUSTER_DNS_IP,
+  CLUSTER_DOMAIN,
+  NODE_IP,
+  REAL_NODE_LABEL,
+  REAL_NODE_NAME,
+  REAL_NODE_TAINT,
+} from "../node-network.js";
+import { type NodeBinaries, nodePaths } from "./paths.js";
 
 /**
  * The real node's kubelet. Set up as kubeadm would, with what this machine needs: cgroup v1 (so
@@ -41,7 +48,12 @@ function kubeletConfig(o: { clientCa: string; port: number; healthzPort: number;
     // The disk is shared with image builds: a disk-pressure taint or image garbage collection
     // (which would delete the imported images, with no registry to pull them back from) must not
     // depend on what else is on it.
-    evictionHard: { "memory.available": "50Mi", "nodefs.available": "1%", "imagefs.available": "1%", "nodefs.inodesFree": "1%" },
+    evictionHard: {
+      "memory.available": "50Mi",
+      "nodefs.available": "1%",
+      "imagefs.available": "1%",
+      "nodefs.inodesFree": "1%",
+    },
     imageGCHighThresholdPercent: 100,
     imageGCLowThresholdPercent: 99,
     failSwapOn: false,
@@ -62,7 +74,10 @@ export async function startKubelet(
   writeFileSync(resolvConf, "");
   const config = join(dir, "kubelet.yaml");
   // JSON is valid YAML; the kubelet reads either.
-  writeFileSync(config, JSON.stringify(kubeletConfig({ clientCa: o.clientCa, port, healthzPort, resolvConf }), null, 2));
+  writeFileSync(
+    config,
+    JSON.stringify(kubeletConfig({ clientCa: o.clientCa, port, healthzPort, resolvConf }), null, 2),
+  );
   return startServer({
     name: "kubelet",
     cmd: bin.kubelet,
@@ -77,7 +92,8 @@ export async function startKubelet(
       "--v=1",
     ],
     logDir: o.logDir,
-    ready: async () => (await fetch(`http://127.0.0.1:${healthzPort}/healthz`, { signal: AbortSignal.timeout(5_000) })).ok,
+    ready: async () =>
+      (await fetch(`http://127.0.0.1:${healthzPort}/healthz`, { signal: AbortSignal.timeout(5_000) })).ok,
     timeoutMs: 60_000,
   });
 }

@@ -38,7 +38,8 @@ const SAFETY_METRIC = "4242";
 const SAFETY_RANGES = [NODE_SUBNET, REAL_POD_CIDR, SERVICE_CIDR];
 
 async function addSafetyRoutes(): Promise<void> {
-  for (const range of SAFETY_RANGES) await host("ip", ["route", "replace", "unreachable", range, "metric", SAFETY_METRIC]);
+  for (const range of SAFETY_RANGES)
+    await host("ip", ["route", "replace", "unreachable", range, "metric", SAFETY_METRIC]);
 }
 
 /** Creates the node bridge and routes, turns on forwarding; returns the sysctls' previous values. */

@@ -67,8 +67,12 @@ export function nodeBinaries(): NodeBinaries {
   if (missingBuilt.length > 0 || missingSystem.length > 0) {
     throw new Error(
       "the real node's binaries are missing:" +
-        (missingBuilt.length ? `\n  ${missingBuilt.join(", ")}: run \`npm run env:build\` (test/env/build/kube.sh)` : "") +
-        (missingSystem.length ? `\n  ${missingSystem.join(", ")}: run .ci/system-packages.sh (Debian's docker.io)` : ""),
+        (missingBuilt.length
+          ? `\n  ${missingBuilt.join(", ")}: run \`npm run env:build\` (test/env/build/kube.sh)`
+          : "") +
+        (missingSystem.length
+          ? `\n  ${missingSystem.join(", ")}: run .ci/system-packages.sh (Debian's docker.io)`
+          : ""),
     );
   }
   return { ...built, ...system };

@@ -1,14 +1,14 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { CoreV1Api, KubeConfig } from "@kubernetes/client-node";
-import { stopServer, type ServerProcess } from "../../lib/process.js";
+import { type ServerProcess, stopServer } from "../../lib/process.js";
 import { waitFor } from "../../lib/wait.js";
+import type { TestEnv } from "../../types.js";
 import { REAL_NODE_NAME } from "../node-network.js";
 import { removeIfEmpty, scrubRealNode } from "./cleanup.js";
-import { teardownNodeNetwork } from "./network.js";
-import type { TestEnv } from "../../types.js";
 import { processMatches } from "./host.js";
-import { readOwner, removeOwner, type NodeOwner } from "./owner.js";
+import { teardownNodeNetwork } from "./network.js";
+import { type NodeOwner, readOwner, removeOwner } from "./owner.js";
 import { NODE_PATHS, nodeBinaries } from "./paths.js";
 
 /** Names of the node's processes in TestEnv.processes, in the order teardown stops them. */

@@ -1,32 +1,32 @@
+import { execFile } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
+import { promisify } from "node:util";
 import {
   ApiException,
   ApiextensionsV1Api,
   CoreV1Api,
   CustomObjectsApi,
   KubeConfig,
+  type KubernetesObject,
   KubernetesObjectApi,
   loadYaml,
   PatchStrategy,
-  type KubernetesObject,
   type V1CustomResourceDefinition,
   type V1Pod,
 } from "@kubernetes/client-node";
-import { execFile } from "node:child_process";
-import { readdirSync, readFileSync } from "node:fs";
 import yaml from "js-yaml";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CRD_FILES, renderCrd } from "../../../../operator/crd/write-crds.js";
-import type { CheckpointStatus } from "../../../../runtime/contract/status/checkpoint.js";
-import type { StreamJobStatus } from "../../../../runtime/contract/status/streamjob.js";
-import { buildChildren } from "../../../../operator/streamjob/resources/children.js";
 import { asStreamJob, type StreamJob } from "../../../../operator/streamjob/job.js";
+import { buildChildren } from "../../../../operator/streamjob/resources/children.js";
 import { operatorSettings } from "../../../../operator/streamjob/resources/settings.js";
 import { API_GROUP, API_VERSION } from "../../../../runtime/contract/spec/manifest.js";
 import type { StreamJobSpec } from "../../../../runtime/contract/spec/schema.js";
+import type { CheckpointStatus } from "../../../../runtime/contract/status/checkpoint.js";
+import type { StreamJobStatus } from "../../../../runtime/contract/status/streamjob.js";
+import { waitFor } from "../../../env/lib/wait.js";
 import { kubectlPath } from "../../../env/services/kube.js";
 import { CPU_NODE_NAME, GPU_NODE_NAME } from "../../../env/services/kube-nodes.js";
-import { waitFor } from "../../../env/lib/wait.js";
 import { testEnv } from "../../../helpers/env.js";
 import { uniqueName } from "../../../helpers/names.js";
 import { jobSpec } from "./fixtures.js";
@@ -57,7 +57,8 @@ describe("operator resources on a real API server", () => {
     // `enum`, `default` and `x-kubernetes-*` written as plain JSON.
     const crds = CRD_FILES.map(({ file }) => loadYaml<V1CustomResourceDefinition>(renderCrd(file)));
     // Server-side apply: idempotent against an environment where an earlier run installed them.
-    for (const crd of crds) await objects.patch(crd, undefined, undefined, "sabot-tests", true, PatchStrategy.ServerSideApply);
+    for (const crd of crds)
+      await objects.patch(crd, undefined, undefined, "sabot-tests", true, PatchStrategy.ServerSideApply);
     for (const crd of crds) {
       const name = crd.metadata!.name!;
       await waitFor(
@@ -81,7 +82,13 @@ describe("operator resources on a real API server", () => {
   });
 
   async function kubectl(...args: string[]): Promise<string> {
-    const { stdout } = await promisify(execFile)(kubectlPath(), ["--kubeconfig", testEnv().kube.kubeconfig, "-n", ns, ...args]);
+    const { stdout } = await promisify(execFile)(kubectlPath(), [
+      "--kubeconfig",
+      testEnv().kube.kubeconfig,
+      "-n",
+      ns,
+      ...args,
+    ]);
     return stdout;
   }
 
@@ -159,17 +166,36 @@ describe("operator resources on a real API server", () => {
       observedGeneration: job.metadata.generation,
       parallelism: 3,
       desiredParallelism: 3,
-      conditions: [{ type: "Ready", status: "True", lastTransitionTime: now, reason: "JobRunning", message: "3 of 3 workers running" }],
+      conditions: [
+        {
+          type: "Ready",
+          status: "True",
+          lastTransitionTime: now,
+          reason: "JobRunning",
+          message: "3 of 3 workers running",
+        },
+      ],
       lastCheckpoint: { path: "s3://bucket/cpu-job/chk-7", time: now },
       metrics: { recordsInPerSecond: 1000.5, recordsOutPerSecond: 10, consumerLag: 42 },
       autoscaler: { dryRun: false, history: [] },
     };
-    const updated = (await custom.replaceNamespacedCustomObjectStatus({ ...jobs(), name: "cpu-job", body: { ...job, status } })) as StreamJob;
+    const updated = (await custom.replaceNamespacedCustomObjectStatus({
+      ...jobs(),
+      name: "cpu-job",
+      body: { ...job, status },
+    })) as StreamJob;
     expect(updated.status).toEqual(status);
 
     const bad = await custom
-      .replaceNamespacedCustomObjectStatus({ ...jobs(), name: "cpu-job", body: { ...updated, status: { phase: "Dancing" } } })
-      .then(() => undefined, (e: unknown) => e as ApiException<unknown>);
+      .replaceNamespacedCustomObjectStatus({
+        ...jobs(),
+        name: "cpu-job",
+        body: { ...updated, status: { phase: "Dancing" } },
+      })
+      .then(
+        () => undefined,
+        (e: unknown) => e as ApiException<unknown>,
+      );
     expect(bad?.code).toBe(422);
     expect(JSON.stringify(bad?.body)).toContain("status.phase");
 
@@ -195,27 +221,58 @@ describe("operator resources on a real API server", () => {
         kind: "Checkpoint",
         metadata: {
           name: "before-upgrade",
-          ownerReferences: [{ apiVersion: API_VERSION, kind: "StreamJob", name: job.metadata.name, uid: job.metadata.uid }],
+          ownerReferences: [
+            { apiVersion: API_VERSION, kind: "StreamJob", name: job.metadata.name, uid: job.metadata.uid },
+          ],
         },
         spec: { jobRef: { name: "gpu-job" }, type: "savepoint" },
       },
     })) as KubernetesObject & { spec: Record<string, unknown> };
     // Defaults from the schema, applied by the API server.
-    expect(created.spec).toEqual({ jobRef: { name: "gpu-job" }, type: "savepoint", disposeOnDelete: false, backoffLimit: 3 });
+    expect(created.spec).toEqual({
+      jobRef: { name: "gpu-job" },
+      type: "savepoint",
+      disposeOnDelete: false,
+      backoffLimit: 3,
+    });
 
-    const status: CheckpointStatus = { phase: "Completed", path: "s3://b/gpu-job/sp-1", sizeBytes: 1234, durationMs: 250, checkpointId: 1, jobGeneration: 1, failedAttempts: 0 };
-    const done = (await custom.replaceNamespacedCustomObjectStatus({ ...ref, name: "before-upgrade", body: { ...created, status } })) as { status?: unknown };
+    const status: CheckpointStatus = {
+      phase: "Completed",
+      path: "s3://b/gpu-job/sp-1",
+      sizeBytes: 1234,
+      durationMs: 250,
+      checkpointId: 1,
+      jobGeneration: 1,
+      failedAttempts: 0,
+    };
+    const done = (await custom.replaceNamespacedCustomObjectStatus({
+      ...ref,
+      name: "before-upgrade",
+      body: { ...created, status },
+    })) as { status?: unknown };
     expect(done.status).toEqual(status);
 
     const changed = await custom
-      .replaceNamespacedCustomObject({ ...ref, name: "before-upgrade", body: { ...done, spec: { ...created.spec, jobRef: { name: "cpu-job" } } } })
-      .then(() => undefined, (e: unknown) => e as ApiException<unknown>);
+      .replaceNamespacedCustomObject({
+        ...ref,
+        name: "before-upgrade",
+        body: { ...done, spec: { ...created.spec, jobRef: { name: "cpu-job" } } },
+      })
+      .then(
+        () => undefined,
+        (e: unknown) => e as ApiException<unknown>,
+      );
     expect(changed?.code).toBe(422);
     expect(JSON.stringify(changed?.body)).toContain("a Checkpoint's spec cannot be changed");
   });
 
   it("refuses invalid StreamJobs with messages naming the field and the rule", async () => {
-    const manifest = (name: string, spec: object) => ({ apiVersion: API_VERSION, kind: "StreamJob", metadata: { name }, spec });
+    const manifest = (name: string, spec: object) => ({
+      apiVersion: API_VERSION,
+      kind: "StreamJob",
+      metadata: { name },
+      spec,
+    });
 
     const schema = await refusal(manifest("bad-schema", { ...jobSpec(), parallelism: 0, upgradeMode: "yolo" }));
     expect(schema.code).toBe(422);
@@ -248,7 +305,10 @@ describe("operator resources on a real API server", () => {
     for (const m of manifests) {
       const stored = await custom
         .createNamespacedCustomObject({ ...jobs(), body: m.doc, dryRun: "All" })
-        .catch((e: unknown) => new Error(`examples/${m.file} was refused: ${e instanceof ApiException ? String(e.body) : String(e)}`));
+        .catch(
+          (e: unknown) =>
+            new Error(`examples/${m.file} was refused: ${e instanceof ApiException ? String(e.body) : String(e)}`),
+        );
       expect(stored).not.toBeInstanceOf(Error);
     }
   });
@@ -271,7 +331,10 @@ describe("operator resources on a real API server", () => {
     );
     const gone = await objects
       .read({ apiVersion: "apps/v1", kind: "StatefulSet", metadata: { name: "cpu-job-worker", namespace: ns } })
-      .then(() => false, (e: unknown) => e instanceof ApiException && e.code === 404);
+      .then(
+        () => false,
+        (e: unknown) => e instanceof ApiException && e.code === 404,
+      );
     expect(gone).toBe(true);
   });
 });

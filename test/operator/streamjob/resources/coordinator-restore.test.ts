@@ -5,7 +5,8 @@ import { buildWorkerStatefulSet } from "../../../../operator/streamjob/resources
 import { streamJob } from "./fixtures.js";
 
 const settings = operatorSettings();
-const hash = (o: { spec?: { template: { metadata?: { annotations?: Record<string, string> } } } }) => o.spec!.template.metadata!.annotations!["sabot.dev/spec-hash"];
+const hash = (o: { spec?: { template: { metadata?: { annotations?: Record<string, string> } } } }) =>
+  o.spec!.template.metadata!.annotations!["sabot.dev/spec-hash"];
 const env = (d: ReturnType<typeof buildCoordinatorDeployment>) => d.spec!.template.spec!.containers[0]!.env!;
 
 describe("the coordinator's restore source", () => {
@@ -16,7 +17,9 @@ describe("the coordinator's restore source", () => {
     expect(env(plain).find((e) => e.name === "SABOT_RESTORE_FROM")).toBeUndefined();
     expect(env(restoring)).toContainEqual({ name: "SABOT_RESTORE_FROM", value: "s3://b/state/orders/sp-3" });
     expect(hash(restoring)).not.toBe(hash(plain));
-    expect(hash(buildCoordinatorDeployment(job, settings, { restoreFrom: "s3://b/state/orders/sp-4" }))).not.toBe(hash(restoring));
+    expect(hash(buildCoordinatorDeployment(job, settings, { restoreFrom: "s3://b/state/orders/sp-4" }))).not.toBe(
+      hash(restoring),
+    );
   });
 
   it.each([

@@ -1,5 +1,5 @@
-import type { StreamJobSpec } from "../../../../runtime/contract/spec/schema.js";
 import type { StreamJob } from "../../../../operator/streamjob/job.js";
+import type { StreamJobSpec } from "../../../../runtime/contract/spec/schema.js";
 
 /** A small valid job spec (a generator into the console), for builder and API-server tests. */
 export function jobSpec(extra: Partial<StreamJobSpec> = {}): StreamJobSpec {

@@ -1,8 +1,11 @@
 import type { V1Container, V1PodSpec, V1PodTemplateSpec } from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
-import { buildCoordinatorDeployment } from "../../../../operator/streamjob/resources/coordinator.js";
 import { selectorLabels, workerSelector } from "../../../../operator/streamjob/job.js";
-import { applyPodTemplate, DEFAULT_CONTAINER_ANNOTATION } from "../../../../operator/streamjob/resources/pod-template.js";
+import { buildCoordinatorDeployment } from "../../../../operator/streamjob/resources/coordinator.js";
+import {
+  applyPodTemplate,
+  DEFAULT_CONTAINER_ANNOTATION,
+} from "../../../../operator/streamjob/resources/pod-template.js";
 import { operatorSettings } from "../../../../operator/streamjob/resources/settings.js";
 import { buildWorkerStatefulSet } from "../../../../operator/streamjob/resources/workers.js";
 import type { PodTemplateSpec } from "../../../../runtime/contract/spec/pod-template.js";
@@ -34,7 +37,9 @@ const full: PodTemplateSpec = {
     affinity: {
       nodeAffinity: {
         requiredDuringSchedulingIgnoredDuringExecution: {
-          nodeSelectorTerms: [{ matchExpressions: [{ key: "topology.kubernetes.io/zone", operator: "In", values: ["a", "b"] }] }],
+          nodeSelectorTerms: [
+            { matchExpressions: [{ key: "topology.kubernetes.io/zone", operator: "In", values: ["a", "b"] }] },
+          ],
         },
       },
     },
@@ -69,16 +74,30 @@ describe("spec.podTemplate", () => {
   it("reaches the coordinator and the worker pods: labels, annotations, placement, identity, volumes, sidecars", () => {
     for (const [role, t] of Object.entries(pods({ podTemplate: full, storageSecret: "s3-creds" }))) {
       const pod = specOf(t);
-      expect(t.metadata?.labels, role).toMatchObject({ team: "payments", "sabot.dev/job": "tpl", "app.kubernetes.io/component": role });
-      expect(t.metadata?.annotations).toMatchObject({ "example.com/owner": "payments", [DEFAULT_CONTAINER_ANNOTATION]: role });
+      expect(t.metadata?.labels, role).toMatchObject({
+        team: "payments",
+        "sabot.dev/job": "tpl",
+        "app.kubernetes.io/component": role,
+      });
+      expect(t.metadata?.annotations).toMatchObject({
+        "example.com/owner": "payments",
+        [DEFAULT_CONTAINER_ANNOTATION]: role,
+      });
       expect(t.metadata?.annotations?.["sabot.dev/spec-hash"]).toMatch(/^[0-9a-f]{16}$/);
       expect(pod.serviceAccountName).toBe("payments-jobs");
       expect(pod.imagePullSecrets).toEqual([{ name: "registry-creds" }]);
       expect(pod.nodeSelector).toEqual({ "sabot.dev/real-node": "true" });
-      expect(pod.tolerations).toEqual([{ key: "sabot.dev/real-node", operator: "Equal", value: "true", effect: "NoSchedule" }]);
+      expect(pod.tolerations).toEqual([
+        { key: "sabot.dev/real-node", operator: "Equal", value: "true", effect: "NoSchedule" },
+      ]);
       expect(pod.priorityClassName).toBe("streaming");
       // Field by field over the operator's defaults: non-root and seccomp stay.
-      expect(pod.securityContext).toMatchObject({ fsGroup: 2000, supplementalGroups: [3000], runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } });
+      expect(pod.securityContext).toMatchObject({
+        fsGroup: 2000,
+        supplementalGroups: [3000],
+        runAsNonRoot: true,
+        seccompProfile: { type: "RuntimeDefault" },
+      });
       expect(pod.volumes?.map((v) => v.name)).toEqual([...(role === "coordinator" ? ["spec"] : []), "tmp", "certs"]);
       expect(pod.initContainers?.map((c) => c.name)).toEqual(["wait-for-kafka"]);
       expect(pod.containers.map((c) => c.name)).toEqual([role, "log-shipper"]);
@@ -89,21 +108,33 @@ describe("spec.podTemplate", () => {
       expect(c.args?.[0]).toBe(role);
       // The operator's variables first (the user's may refer to them), the user's added after.
       const names = envNames(c);
-      expect(names.indexOf("AWS_ACCESS_KEY_ID")).toBeGreaterThan(Math.max(...names.filter((n) => n.startsWith("SABOT_")).map((n) => names.indexOf(n))));
+      expect(names.indexOf("AWS_ACCESS_KEY_ID")).toBeGreaterThan(
+        Math.max(...names.filter((n) => n.startsWith("SABOT_")).map((n) => names.indexOf(n))),
+      );
       // The user's NODE_OPTIONS replaces the operator's heap cap in place.
-      expect(c.env?.filter((e) => e.name === "NODE_OPTIONS")).toEqual([{ name: "NODE_OPTIONS", value: "--enable-source-maps" }]);
+      expect(c.env?.filter((e) => e.name === "NODE_OPTIONS")).toEqual([
+        { name: "NODE_OPTIONS", value: "--enable-source-maps" },
+      ]);
       expect(envNames(c).filter((n) => n.startsWith("SABOT_")).length).toBeGreaterThan(3);
       expect(c.envFrom).toEqual([{ secretRef: { name: "s3-creds" } }, { configMapRef: { name: "job-env" } }]);
       expect(c.volumeMounts).toContainEqual({ name: "certs", mountPath: "/etc/kafka-tls", readOnly: true });
       expect(c.volumeMounts).toContainEqual({ name: "tmp", mountPath: "/tmp" });
-      expect(c.securityContext).toMatchObject({ runAsUser: 1001, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false });
+      expect(c.securityContext).toMatchObject({
+        runAsUser: 1001,
+        readOnlyRootFilesystem: true,
+        allowPrivilegeEscalation: false,
+      });
       expect(c.resources?.requests?.["ephemeral-storage"]).toBe("2Gi");
       expect(c.resources?.limits?.["ephemeral-storage"]).toBe("4Gi");
     }
   });
 
   it("keeps the operator's resources per key, and sets the coordinator's from spec.coordinator.resources", () => {
-    const { coordinator, worker } = pods({ podTemplate: full, resources: { cpu: "2", memory: "4Gi" }, coordinator: { resources: { memory: "1Gi" } } });
+    const { coordinator, worker } = pods({
+      podTemplate: full,
+      resources: { cpu: "2", memory: "4Gi" },
+      coordinator: { resources: { memory: "1Gi" } },
+    });
     expect(main(worker).resources).toEqual({
       requests: { "ephemeral-storage": "2Gi", cpu: "2", memory: "4Gi" },
       limits: { "ephemeral-storage": "4Gi", memory: "4Gi" },
@@ -120,7 +151,18 @@ describe("spec.podTemplate", () => {
     const { coordinator, worker } = pods({
       podTemplate: {
         metadata: { labels: { team: "a", tier: "stream" } },
-        spec: { nodeSelector: { pool: "general", disk: "ssd" }, containers: [{ name: "sabot-main-container", env: [{ name: "MODE", value: "common" }, { name: "KEEP", value: "1" }] }] },
+        spec: {
+          nodeSelector: { pool: "general", disk: "ssd" },
+          containers: [
+            {
+              name: "sabot-main-container",
+              env: [
+                { name: "MODE", value: "common" },
+                { name: "KEEP", value: "1" },
+              ],
+            },
+          ],
+        },
       },
       worker: {
         podTemplate: {
@@ -128,7 +170,10 @@ describe("spec.podTemplate", () => {
           spec: {
             nodeSelector: { pool: "workers" },
             serviceAccountName: "workers",
-            containers: [{ name: "sabot-main-container", env: [{ name: "MODE", value: "worker" }] }, { name: "profiler", image: "p:1" }],
+            containers: [
+              { name: "sabot-main-container", env: [{ name: "MODE", value: "worker" }] },
+              { name: "profiler", image: "p:1" },
+            ],
           },
         },
       },
@@ -137,7 +182,10 @@ describe("spec.podTemplate", () => {
     expect(worker.metadata?.labels).toMatchObject({ team: "b", tier: "stream" });
     expect(specOf(worker).nodeSelector).toEqual({ pool: "workers", disk: "ssd" });
     expect(specOf(worker).serviceAccountName).toBe("workers");
-    expect(main(worker).env?.filter((e) => ["MODE", "KEEP"].includes(e.name))).toEqual([{ name: "MODE", value: "worker" }, { name: "KEEP", value: "1" }]);
+    expect(main(worker).env?.filter((e) => ["MODE", "KEEP"].includes(e.name))).toEqual([
+      { name: "MODE", value: "worker" },
+      { name: "KEEP", value: "1" },
+    ]);
     expect(specOf(worker).containers.map((c) => c.name)).toEqual(["worker", "profiler"]);
 
     expect(coordinator.metadata?.labels).toMatchObject({ team: "a" });
@@ -149,17 +197,25 @@ describe("spec.podTemplate", () => {
 
   it("a role's mount at a path replaces the common template's mount there (one mount per path)", () => {
     const mount = (volume: string) => ({
-      spec: { volumes: [{ name: volume, emptyDir: {} }], containers: [{ name: "sabot-main-container", volumeMounts: [{ name: volume, mountPath: "/data" }] }] },
+      spec: {
+        volumes: [{ name: volume, emptyDir: {} }],
+        containers: [{ name: "sabot-main-container", volumeMounts: [{ name: volume, mountPath: "/data" }] }],
+      },
     });
     const { worker, coordinator } = pods({ podTemplate: mount("common"), worker: { podTemplate: mount("own") } });
-    expect(main(worker).volumeMounts?.filter((m) => m.mountPath === "/data")).toEqual([{ name: "own", mountPath: "/data" }]);
+    expect(main(worker).volumeMounts?.filter((m) => m.mountPath === "/data")).toEqual([
+      { name: "own", mountPath: "/data" },
+    ]);
     expect(specOf(worker).volumes?.map((v) => v.name)).toEqual(["tmp", "common", "own"]);
-    expect(main(coordinator).volumeMounts?.filter((m) => m.mountPath === "/data")).toEqual([{ name: "common", mountPath: "/data" }]);
+    expect(main(coordinator).volumeMounts?.filter((m) => m.mountPath === "/data")).toEqual([
+      { name: "common", mountPath: "/data" },
+    ]);
   });
 
   it("GPU workers: the user's node requirements and the GPU node's must both hold; both tolerations stay", () => {
     const { worker } = pods({ gpu: { count: 1 }, podTemplate: full });
-    const terms = specOf(worker).affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms;
+    const terms =
+      specOf(worker).affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms;
     expect(terms).toEqual([
       {
         matchExpressions: [
@@ -177,7 +233,13 @@ describe("spec.podTemplate", () => {
       spec: {
         volumes: [{ name: "tmp", hostPath: { path: "/" } }],
         containers: [
-          { name: "sabot-main-container", image: "evil", args: ["run"], env: [{ name: "SABOT_COORDINATOR_ADDRESS", value: "x" }], volumeMounts: [{ name: "x", mountPath: "/tmp" }] },
+          {
+            name: "sabot-main-container",
+            image: "evil",
+            args: ["run"],
+            env: [{ name: "SABOT_COORDINATOR_ADDRESS", value: "x" }],
+            volumeMounts: [{ name: "x", mountPath: "/tmp" }],
+          },
           { name: "worker", image: "evil" },
         ],
       },
@@ -187,7 +249,11 @@ describe("spec.podTemplate", () => {
     expect(specOf(worker).volumes).toEqual([{ name: "tmp", emptyDir: { sizeLimit: "1Gi" } }]);
     expect(specOf(worker).containers.map((c) => [c.name, c.image])).toEqual([["worker", "sabot:test"]]);
     expect(main(worker).args).toEqual(["worker"]);
-    expect(main(worker).env?.filter((e) => e.name === "SABOT_COORDINATOR_ADDRESS").map((e) => e.value)).toEqual(["tpl-coordinator.team-a.svc:7070"]);
+    expect(
+      main(worker)
+        .env?.filter((e) => e.name === "SABOT_COORDINATOR_ADDRESS")
+        .map((e) => e.value),
+    ).toEqual(["tpl-coordinator.team-a.svc:7070"]);
     expect(main(worker).volumeMounts).toEqual([{ name: "tmp", mountPath: "/tmp" }]);
   });
 });
@@ -196,7 +262,11 @@ describe("status.selector", () => {
   it("is the worker StatefulSet's selector as a label-selector string", () => {
     const job = streamJob("tpl");
     const matchLabels = buildWorkerStatefulSet(job, settings).spec!.selector.matchLabels!;
-    expect(workerSelector(job)).toBe(Object.entries(matchLabels).map(([k, v]) => `${k}=${v}`).join(","));
+    expect(workerSelector(job)).toBe(
+      Object.entries(matchLabels)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(","),
+    );
     expect(workerSelector(job)).toBe("sabot.dev/job=tpl,app.kubernetes.io/component=worker");
   });
 });

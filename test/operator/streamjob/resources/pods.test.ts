@@ -1,15 +1,19 @@
 import type { V1Container, V1EnvVar, V1PodSpec } from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
+import { asStreamJob } from "../../../../operator/streamjob/job.js";
 import { buildChildren } from "../../../../operator/streamjob/resources/children.js";
 import { buildConfigMap } from "../../../../operator/streamjob/resources/configmap.js";
-import { buildCoordinatorDeployment, buildCoordinatorService, coordinatorWebUrl } from "../../../../operator/streamjob/resources/coordinator.js";
-import { asStreamJob } from "../../../../operator/streamjob/job.js";
+import {
+  buildCoordinatorDeployment,
+  buildCoordinatorService,
+  coordinatorWebUrl,
+} from "../../../../operator/streamjob/resources/coordinator.js";
 import { nodeOptions, quantityBytes } from "../../../../operator/streamjob/resources/pod.js";
-import { operatorSettings, type OperatorSettings } from "../../../../operator/streamjob/resources/settings.js";
-import { buildWorkersService, buildWorkerStatefulSet } from "../../../../operator/streamjob/resources/workers.js";
-import { coordinatorConfig, workerConfig } from "../../../../runtime/distributed/config.js";
+import { type OperatorSettings, operatorSettings } from "../../../../operator/streamjob/resources/settings.js";
+import { buildWorkerStatefulSet, buildWorkersService } from "../../../../operator/streamjob/resources/workers.js";
 import { parseManifest } from "../../../../runtime/contract/spec/manifest.js";
 import type { StreamJobSpec } from "../../../../runtime/contract/spec/schema.js";
+import { coordinatorConfig, workerConfig } from "../../../../runtime/distributed/config.js";
 import { streamJob } from "./fixtures.js";
 
 const podOf = (obj: { spec?: { template: { spec?: V1PodSpec } } }): V1PodSpec => obj.spec!.template.spec!;
@@ -99,7 +103,9 @@ describe("worker StatefulSet", () => {
     const terms = pod.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms;
     expect(terms?.[0]?.matchExpressions?.[0]).toEqual(c.nodeRequirement);
     expect(terms?.length ?? 1).toBe(1);
-    expect(pod.tolerations).toEqual(c.tolerates ? [{ key: "nvidia.com/gpu", operator: "Exists", effect: "NoSchedule" }] : undefined);
+    expect(pod.tolerations).toEqual(
+      c.tolerates ? [{ key: "nvidia.com/gpu", operator: "Exists", effect: "NoSchedule" }] : undefined,
+    );
     // GPU workers look for the CUDA kernels; CPU workers never do.
     expect(container(pod).env!.find((e) => e.name === "SABOT_GPU")?.value).toBe(c.tolerates ? "1" : undefined);
   });
@@ -168,8 +174,13 @@ describe("coordinator Deployment", () => {
   });
 
   it("is kept off GPU nodes with keepCpuJobsOffGpuNodes, even for a GPU job", () => {
-    const dep = buildCoordinatorDeployment(streamJob("g", { gpu: { count: 1 } }), operatorSettings({ keepCpuJobsOffGpuNodes: true }));
-    const req = podOf(dep).affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms[0]?.matchExpressions;
+    const dep = buildCoordinatorDeployment(
+      streamJob("g", { gpu: { count: 1 } }),
+      operatorSettings({ keepCpuJobsOffGpuNodes: true }),
+    );
+    const req =
+      podOf(dep).affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms[0]
+        ?.matchExpressions;
     expect(req).toEqual([{ key: "nvidia.com/gpu.present", operator: "DoesNotExist" }]);
     expect(container(podOf(dep)).resources?.limits?.["nvidia.com/gpu"]).toBeUndefined();
   });
@@ -241,10 +252,20 @@ describe("owned objects", () => {
         "sabot.dev/job": "orders",
       });
       expect(c.metadata!.ownerReferences).toEqual([
-        { apiVersion: "sabot.dev/v1alpha1", kind: "StreamJob", name: "orders", uid: "uid-of-orders", controller: true, blockOwnerDeletion: true },
+        {
+          apiVersion: "sabot.dev/v1alpha1",
+          kind: "StreamJob",
+          name: "orders",
+          uid: "uid-of-orders",
+          controller: true,
+          blockOwnerDeletion: true,
+        },
       ]);
     }
-    expect(buildWorkersService(streamJob("orders")).spec).toMatchObject({ clusterIP: "None", publishNotReadyAddresses: true });
+    expect(buildWorkersService(streamJob("orders")).spec).toMatchObject({
+      clusterIP: "None",
+      publishNotReadyAddresses: true,
+    });
   });
 
   it("the ConfigMap holds the spec with defaults resolved, as a manifest the engine parses", () => {
@@ -252,7 +273,12 @@ describe("owned objects", () => {
     const parsed = parseManifest(cm.data!["job.yaml"]!, "configmap");
     expect(parsed.name).toBe("orders");
     expect(parsed.spec.maxParallelism).toBe(128);
-    expect(parsed.spec.sources.bids!.generator).toMatchObject({ kind: "nexmark-bid", count: 1000, seed: 42, batchSize: 8192 });
+    expect(parsed.spec.sources.bids!.generator).toMatchObject({
+      kind: "nexmark-bid",
+      count: 1000,
+      seed: 42,
+      batchSize: 8192,
+    });
   });
 
   it("a spec change changes the pods' spec-hash annotation, so they roll", () => {
@@ -281,6 +307,8 @@ describe("asStreamJob", () => {
     expect(() => asStreamJob({ kind: "StreamJob", metadata: { name: "x" }, spec: {} })).toThrow(
       "missing: metadata.namespace, metadata.uid",
     );
-    expect(() => asStreamJob({ kind: "Deployment", metadata: { name: "x", namespace: "n", uid: "u" } })).toThrow("missing: kind, spec");
+    expect(() => asStreamJob({ kind: "Deployment", metadata: { name: "x", namespace: "n", uid: "u" } })).toThrow(
+      "missing: kind, spec",
+    );
   });
 });

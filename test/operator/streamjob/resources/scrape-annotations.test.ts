@@ -5,7 +5,8 @@ import { operatorSettings } from "../../../../operator/streamjob/resources/setti
 import { streamJob } from "./fixtures.js";
 
 const SCRAPE = ["prometheus.io/scrape", "prometheus.io/port", "prometheus.io/path"];
-const scrapeKeys = (annotations: Record<string, string> | undefined) => Object.keys(annotations ?? {}).filter((k) => SCRAPE.includes(k));
+const scrapeKeys = (annotations: Record<string, string> | undefined) =>
+  Object.keys(annotations ?? {}).filter((k) => SCRAPE.includes(k));
 
 /**
  * A job is scraped once: through its worker pods' annotations, the same way as the operator's pod

@@ -1,8 +1,13 @@
+import type { StreamJob } from "../../../../operator/streamjob/job.js";
 import { composeStatus } from "../../../../operator/streamjob/job-status.js";
 import { nextStep } from "../../../../operator/streamjob/states/machine.js";
 import { timingFor } from "../../../../operator/streamjob/states/spec.js";
-import type { ClusterView, LifecycleCoordinator, LifecycleTiming, Step } from "../../../../operator/streamjob/states/types.js";
-import type { StreamJob } from "../../../../operator/streamjob/job.js";
+import type {
+  ClusterView,
+  LifecycleCoordinator,
+  LifecycleTiming,
+  Step,
+} from "../../../../operator/streamjob/states/types.js";
 import type { CheckpointInfo, JobStatus } from "../../../../runtime/contract/rpc/messages.js";
 import type { StreamJobSpec } from "../../../../runtime/contract/spec/schema.js";
 import { streamJob } from "../resources/fixtures.js";
@@ -78,11 +83,26 @@ export class FakeCoordinator implements LifecycleCoordinator {
 
   private info(id: number, kind: CheckpointInfo["kind"], state: CheckpointInfo["state"]): CheckpointInfo {
     const folder = kind === "savepoint" ? `sp-${id}` : `chk-${id}`;
-    return { id, kind, state, path: `${STORAGE}/job/${folder}`, bytes: 10, triggeredAtMs: this.clock(), durationMs: 5, error: "", attempt: 1 };
+    return {
+      id,
+      kind,
+      state,
+      path: `${STORAGE}/job/${folder}`,
+      bytes: 10,
+      triggeredAtMs: this.clock(),
+      durationMs: 5,
+      error: "",
+      attempt: 1,
+    };
   }
 }
 
-export const TIMING: LifecycleTiming = { upgradeTimeoutMs: 60_000, savepointTimeoutMs: 30_000, stableAfterMs: 10_000, pollIntervalMs: 1_000 };
+export const TIMING: LifecycleTiming = {
+  upgradeTimeoutMs: 60_000,
+  savepointTimeoutMs: 30_000,
+  stableAfterMs: 10_000,
+  pollIntervalMs: 1_000,
+};
 
 /**
  * One StreamJob driven through the lifecycle without an API server: the status each step writes
@@ -98,17 +118,29 @@ export class Sim {
   last?: Step;
 
   constructor(spec: Partial<StreamJobSpec> = {}, coordinator?: FakeCoordinator) {
-    this.job = { ...streamJob("job", { checkpointing: { storage: STORAGE }, ...spec }), metadata: { name: "job", namespace: "ns", uid: "u", generation: 1 } };
+    this.job = {
+      ...streamJob("job", { checkpointing: { storage: STORAGE }, ...spec }),
+      metadata: { name: "job", namespace: "ns", uid: "u", generation: 1 },
+    };
     this.coordinator = coordinator ?? new FakeCoordinator(() => this.nowMs);
   }
 
   /** The user edits the spec: a new generation. */
   edit(spec: Partial<StreamJobSpec>): void {
-    this.job = { ...this.job, spec: { ...this.job.spec, ...spec }, metadata: { ...this.job.metadata, generation: (this.job.metadata.generation ?? 0) + 1 } };
+    this.job = {
+      ...this.job,
+      spec: { ...this.job.spec, ...spec },
+      metadata: { ...this.job.metadata, generation: (this.job.metadata.generation ?? 0) + 1 },
+    };
   }
 
   ready(ready = true): void {
-    this.cluster = { upToDate: true, ready, scaledDown: false, workersReady: ready ? (this.job.spec.parallelism ?? 1) : 0 };
+    this.cluster = {
+      upToDate: true,
+      ready,
+      scaledDown: false,
+      workersReady: ready ? (this.job.spec.parallelism ?? 1) : 0,
+    };
   }
 
   scaledDown(): void {
@@ -121,7 +153,13 @@ export class Sim {
 
   async step(opts: { deleting?: boolean; timing?: Partial<LifecycleTiming> } = {}): Promise<Step> {
     const now = new Date(this.nowMs);
-    const ctx = { job: this.job, now, cluster: this.cluster, coordinator: this.coordinator, timing: { ...timingFor(this.job.spec, TIMING), ...opts.timing } };
+    const ctx = {
+      job: this.job,
+      now,
+      cluster: this.cluster,
+      coordinator: this.coordinator,
+      timing: { ...timingFor(this.job.spec, TIMING), ...opts.timing },
+    };
     const step = await nextStep(ctx, { deleting: opts.deleting ?? false });
     this.job = { ...this.job, status: composeStatus(this.job, step, {}, now) };
     this.events.push(...step.events.map((e) => e.reason));
@@ -136,7 +174,9 @@ export class Sim {
       if (s.phase === phase && !this.job.status?.upgrade) return s;
       this.advance(opts.tickMs ?? 1_000);
     }
-    throw new Error(`not ${phase} after ${opts.max ?? 10} steps: ${this.job.status?.phase} ${JSON.stringify(this.job.status?.upgrade)}`);
+    throw new Error(
+      `not ${phase} after ${opts.max ?? 10} steps: ${this.job.status?.phase} ${JSON.stringify(this.job.status?.upgrade)}`,
+    );
   }
 
   get status() {

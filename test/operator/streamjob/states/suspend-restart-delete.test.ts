@@ -28,7 +28,9 @@ describe("suspending, suspended and resuming", () => {
     expect(sim.status.restoreFrom).toBe(`${STORAGE}/job/sp-1`);
     sim.ready();
     await sim.until("Running");
-    expect(sim.events).toEqual(expect.arrayContaining(["Suspending", "SavepointTriggered", "SavepointCompleted", "Resuming", "Resumed"]));
+    expect(sim.events).toEqual(
+      expect.arrayContaining(["Suspending", "SavepointTriggered", "SavepointCompleted", "Resuming", "Resumed"]),
+    );
   });
 
   it("without storage suspends without a savepoint and says so", async () => {
@@ -143,7 +145,12 @@ describe("deleting", () => {
 
   it.each([
     ["the coordinator is unreachable", (s: Sim) => void (s.coordinator.reachable = false), "FinalSavepointSkipped", 2],
-    ["there is no storage", (s: Sim) => void (s.job.spec = { ...s.job.spec, checkpointing: undefined }), "FinalSavepointSkipped", 1],
+    [
+      "there is no storage",
+      (s: Sim) => void (s.job.spec = { ...s.job.spec, checkpointing: undefined }),
+      "FinalSavepointSkipped",
+      1,
+    ],
     ["the savepoint fails", (s: Sim) => void (s.coordinator.behaviour = "fail"), "FinalSavepointFailed", 3],
   ])("skips the final savepoint with an Event when %s", async (_n, arrange, reason, steps) => {
     const sim = new Sim({}, undefined);

@@ -9,28 +9,31 @@ describe("upgrading by upgradeMode", () => {
     ["default with storage (savepoint)", {}, 1, /\/sp-\d+$/],
     ["last-state", { upgradeMode: "last-state" }, 0, /\/chk-1$/],
     ["stateless", { upgradeMode: "stateless" }, 0, /^none$/],
-  ] as [string, Partial<StreamJobSpec>, number, RegExp | undefined][])("%s", async (_name, extra, triggers, restore) => {
-    const sim = new Sim(extra);
-    await sim.runningStable();
-    sim.coordinator.completeCheckpoint(); // chk-1
-    sim.edit({ pipeline: [{ from: "bids", filter: "price > 200" }, { to: "out" }] });
-    const first = await sim.step();
-    expect(first.phase).toBe("Upgrading");
-    // The new pods are not ready yet once deployed (the sim does not see templates change).
-    sim.ready(false);
-    for (let i = 0; i < 4 && sim.status.upgrade?.phase !== "Deploying"; i++) await sim.step();
-    expect(sim.status.upgrade).toMatchObject({ phase: "Deploying", kind: "upgrade" });
-    expect(sim.deployed().pipeline[0]!.filter).toBe("price > 200");
-    if (restore) expect(sim.status.restoreFrom).toMatch(restore);
-    else expect(sim.status.restoreFrom).toBeUndefined();
-    expect(sim.status.upgrade?.restoreFrom).toBe(sim.status.restoreFrom);
-    expect(sim.coordinator.triggers).toHaveLength(triggers);
-    if (triggers) expect(sim.coordinator.triggers[0]!.stop).toBe(true);
-    sim.ready();
-    await sim.until("Running");
-    expect(sim.events).toContain("UpgradeCompleted");
-    expect(sim.status.upgrade).toBeUndefined();
-  });
+  ] as [string, Partial<StreamJobSpec>, number, RegExp | undefined][])(
+    "%s",
+    async (_name, extra, triggers, restore) => {
+      const sim = new Sim(extra);
+      await sim.runningStable();
+      sim.coordinator.completeCheckpoint(); // chk-1
+      sim.edit({ pipeline: [{ from: "bids", filter: "price > 200" }, { to: "out" }] });
+      const first = await sim.step();
+      expect(first.phase).toBe("Upgrading");
+      // The new pods are not ready yet once deployed (the sim does not see templates change).
+      sim.ready(false);
+      for (let i = 0; i < 4 && sim.status.upgrade?.phase !== "Deploying"; i++) await sim.step();
+      expect(sim.status.upgrade).toMatchObject({ phase: "Deploying", kind: "upgrade" });
+      expect(sim.deployed().pipeline[0]!.filter).toBe("price > 200");
+      if (restore) expect(sim.status.restoreFrom).toMatch(restore);
+      else expect(sim.status.restoreFrom).toBeUndefined();
+      expect(sim.status.upgrade?.restoreFrom).toBe(sim.status.restoreFrom);
+      expect(sim.coordinator.triggers).toHaveLength(triggers);
+      if (triggers) expect(sim.coordinator.triggers[0]!.stop).toBe(true);
+      sim.ready();
+      await sim.until("Running");
+      expect(sim.events).toContain("UpgradeCompleted");
+      expect(sim.status.upgrade).toBeUndefined();
+    },
+  );
 
   it("keeps the old spec deployed while the savepoint runs, and records the savepoint", async () => {
     const sim = new Sim({ parallelism: 2 });
@@ -79,37 +82,40 @@ describe("savepoint failures: never a silent fallback", () => {
     ["fail", "SavepointFailed"],
     ["no-storage", "SavepointUnavailable"],
     ["unimplemented", "SavepointUnavailable"],
-  ] as const)("a savepoint that does %s abandons the upgrade: old spec keeps running, Degraded %s", async (behaviour, reason) => {
-    const sim = new Sim();
-    await sim.runningStable();
-    sim.coordinator.completeCheckpoint(); // a checkpoint exists, and must not be used
-    const before = sim.status.lastReconciledSpec;
-    sim.coordinator.behaviour = behaviour;
-    sim.edit({ parallelism: 3 });
-    await sim.step();
-    for (let i = 0; i < 40 && sim.status.upgrade; i++) {
-      sim.advance(1_000);
+  ] as const)(
+    "a savepoint that does %s abandons the upgrade: old spec keeps running, Degraded %s",
+    async (behaviour, reason) => {
+      const sim = new Sim();
+      await sim.runningStable();
+      sim.coordinator.completeCheckpoint(); // a checkpoint exists, and must not be used
+      const before = sim.status.lastReconciledSpec;
+      sim.coordinator.behaviour = behaviour;
+      sim.edit({ parallelism: 3 });
       await sim.step();
-    }
-    expect(sim.status.phase).toBe("Running");
-    expect(sim.status.lastReconciledSpec).toBe(before);
-    expect(sim.status.restoreFrom).toBeUndefined();
-    expect(sim.condition("Degraded")).toMatchObject({ status: "True", reason });
-    expect(sim.condition("Ready")).toMatchObject({ status: "True" });
-    expect(sim.status.lastUpgradeFailure).toMatchObject({ generation: 2, reason });
-    expect(sim.events).toContain(reason);
-    expect(sim.events).not.toContain("SavepointFallback");
-    // Not retried for this generation: no new savepoint however often it is reconciled.
-    const triggers = sim.coordinator.triggers.length;
-    for (let i = 0; i < 3; i++) await sim.step();
-    expect(sim.coordinator.triggers).toHaveLength(triggers);
-    expect(sim.condition("Degraded")).toMatchObject({ status: "True", reason });
-    // A new spec retries.
-    sim.coordinator.behaviour = "complete";
-    sim.edit({ parallelism: 4 });
-    await sim.step();
-    expect(sim.status.upgrade?.phase).toBe("Savepointing");
-  });
+      for (let i = 0; i < 40 && sim.status.upgrade; i++) {
+        sim.advance(1_000);
+        await sim.step();
+      }
+      expect(sim.status.phase).toBe("Running");
+      expect(sim.status.lastReconciledSpec).toBe(before);
+      expect(sim.status.restoreFrom).toBeUndefined();
+      expect(sim.condition("Degraded")).toMatchObject({ status: "True", reason });
+      expect(sim.condition("Ready")).toMatchObject({ status: "True" });
+      expect(sim.status.lastUpgradeFailure).toMatchObject({ generation: 2, reason });
+      expect(sim.events).toContain(reason);
+      expect(sim.events).not.toContain("SavepointFallback");
+      // Not retried for this generation: no new savepoint however often it is reconciled.
+      const triggers = sim.coordinator.triggers.length;
+      for (let i = 0; i < 3; i++) await sim.step();
+      expect(sim.coordinator.triggers).toHaveLength(triggers);
+      expect(sim.condition("Degraded")).toMatchObject({ status: "True", reason });
+      // A new spec retries.
+      sim.coordinator.behaviour = "complete";
+      sim.edit({ parallelism: 4 });
+      await sim.step();
+      expect(sim.status.upgrade?.phase).toBe("Savepointing");
+    },
+  );
 
   it("waits for a job that is still deploying instead of abandoning the upgrade, then takes the savepoint", async () => {
     const sim = new Sim();
@@ -243,7 +249,11 @@ describe("restoreFrom", () => {
     await sim.runningStable();
     sim.edit({ restoreFrom: `${STORAGE}/job/chk-2` });
     await sim.step();
-    expect(sim.status.upgrade).toMatchObject({ kind: "restore", phase: "Deploying", restoreFrom: `${STORAGE}/job/chk-2` });
+    expect(sim.status.upgrade).toMatchObject({
+      kind: "restore",
+      phase: "Deploying",
+      restoreFrom: `${STORAGE}/job/chk-2`,
+    });
     expect(sim.status.restoreFrom).toBe(`${STORAGE}/job/chk-2`);
     expect(sim.coordinator.triggers).toHaveLength(0);
     expect(sim.events).toContain("RestoreRequested");

@@ -3,9 +3,9 @@ import pino from "pino";
 import { describe, expect, it } from "vitest";
 import { filesConfig } from "../../../../runtime/connectors/files/config.js";
 import { FilesSink } from "../../../../runtime/connectors/files/sink.js";
+import { parseManifest } from "../../../../runtime/contract/spec/manifest.js";
 import { LocalJob } from "../../../../runtime/engine/local-job.js";
 import { planManifest } from "../../../../runtime/planner/validate.js";
-import { parseManifest } from "../../../../runtime/contract/spec/manifest.js";
 import { batchRows, type Row } from "../../../helpers/collecting-sink.js";
 import { ALL_TYPES, randomBatch, seededRng } from "../../../helpers/random.js";
 import { runJob } from "../../../helpers/run-job.js";
@@ -21,7 +21,11 @@ tempDirEach("sabot-files-eos-", (d) => (dir = d));
 describe("files sink, exactly-once", () => {
   it("makes a checkpoint's rows visible only when it completes, carries a failed checkpoint's rows to the next, and redoes a commit once", async () => {
     const out = join(dir, "out");
-    const sink = new FilesSink(filesConfig({ path: out, format: "arrow" }), { subtask: 2, log: silent, exactlyOnce: true });
+    const sink = new FilesSink(filesConfig({ path: out, format: "arrow" }), {
+      subtask: 2,
+      log: silent,
+      exactlyOnce: true,
+    });
     await sink.open();
     const rng = seededRng(8);
     const b = () => randomBatch(rng, ALL_TYPES, 300, { nullRate: 0.1 });
@@ -45,7 +49,11 @@ describe("files sink, exactly-once", () => {
 
     // A redo after a crash: idempotent by the file name.
     await sink.recommit!(3, [b3]);
-    const again = new FilesSink(filesConfig({ path: out, format: "arrow" }), { subtask: 2, log: silent, exactlyOnce: true });
+    const again = new FilesSink(filesConfig({ path: out, format: "arrow" }), {
+      subtask: 2,
+      log: silent,
+      exactlyOnce: true,
+    });
     await again.open();
     await again.recommit!(4, [b1]);
     await again.recommit!(4, [b1]);

@@ -11,11 +11,13 @@ export function readFileBatches(bytes: Uint8Array, format: "parquet" | "arrow"):
 }
 
 /** The files a reader of folder `out` sees: not the dot-files the sink stages. */
-export const visible = async (out: string) => (await readdir(out).catch(() => [] as string[])).filter((f) => !f.startsWith("."));
+export const visible = async (out: string) =>
+  (await readdir(out).catch(() => [] as string[])).filter((f) => !f.startsWith("."));
 
 /** Every row of the visible Arrow files in `out`. */
 export async function rowsIn(out: string): Promise<Row[]> {
   const rows: Row[] = [];
-  for (const f of await visible(out)) for (const b of readFileBatches(await readFile(join(out, f)), "arrow")) rows.push(...batchRows(b));
+  for (const f of await visible(out))
+    for (const b of readFileBatches(await readFile(join(out, f)), "arrow")) rows.push(...batchRows(b));
   return rows;
 }

@@ -1,11 +1,16 @@
-import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, ListMultipartUploadsCommand } from "@aws-sdk/client-s3";
+import {
+  CreateBucketCommand,
+  GetObjectCommand,
+  ListMultipartUploadsCommand,
+  ListObjectsV2Command,
+} from "@aws-sdk/client-s3";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { filesConfig } from "../../../../runtime/connectors/files/config.js";
-import { s3ClientFromEnv } from "../../../../runtime/contract/storage/s3-client.js";
 import { FilesSink } from "../../../../runtime/connectors/files/sink.js";
 import { S3Store } from "../../../../runtime/connectors/files/storage.js";
 import type { FieldSpec } from "../../../../runtime/contract/spec/schema.js";
+import { s3ClientFromEnv } from "../../../../runtime/contract/storage/s3-client.js";
 import { batchRows } from "../../../helpers/collecting-sink.js";
 import { setS3Env, testEnv } from "../../../helpers/env.js";
 import { uniqueName } from "../../../helpers/names.js";
@@ -30,7 +35,9 @@ async function objects(prefix: string) {
   const listed = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix }));
   const keys = (listed.Contents ?? []).map((o) => o.Key!).sort();
   const bodies = await Promise.all(
-    keys.map(async (Key) => (await client.send(new GetObjectCommand({ Bucket: bucket, Key }))).Body!.transformToByteArray()),
+    keys.map(async (Key) =>
+      (await client.send(new GetObjectCommand({ Bucket: bucket, Key }))).Body!.transformToByteArray(),
+    ),
   );
   return { keys, bodies };
 }

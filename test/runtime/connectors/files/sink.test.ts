@@ -2,11 +2,11 @@ import { existsSync } from "node:fs";
 import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import pino from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { filesConfig } from "../../../../runtime/connectors/files/config.js";
 import { FilesSink } from "../../../../runtime/connectors/files/sink.js";
 import { LocalStore } from "../../../../runtime/connectors/files/storage.js";
-import pino from "pino";
 import type { FieldSpec } from "../../../../runtime/contract/spec/schema.js";
 import { batchRows } from "../../../helpers/collecting-sink.js";
 import { randomBatch, seededRng } from "../../../helpers/random.js";
@@ -51,7 +51,9 @@ describe.each(["parquet", "arrow"] as const)("files sink (%s)", (format) => {
     expect(names[0]).toMatch(new RegExp(`^part-0-[0-9a-z]+-00000\\.${format}$`));
     expect(rows).toEqual(batches.flatMap(batchRows));
     const back = readFileBatches(await readFile(join(dir, names[0])), format)[0].schema;
-    expect(back.fields.map((f) => [f.name, String(f.type)])).toEqual(batches[0].schema.fields.map((f) => [f.name, String(f.type)]));
+    expect(back.fields.map((f) => [f.name, String(f.type)])).toEqual(
+      batches[0].schema.fields.map((f) => [f.name, String(f.type)]),
+    );
   });
 
   it("rolls by size into several files, all complete after flush", async () => {
@@ -101,7 +103,11 @@ describe("files sink config", () => {
       rollBytes: 64 * 1024 * 1024,
       rollIntervalMs: 60_000,
     });
-    expect(filesConfig({ path: "s3://my-bucket/a/b/" }).target).toEqual({ kind: "s3", bucket: "my-bucket", prefix: "a/b" });
+    expect(filesConfig({ path: "s3://my-bucket/a/b/" }).target).toEqual({
+      kind: "s3",
+      bucket: "my-bucket",
+      prefix: "a/b",
+    });
     expect(filesConfig({ path: "file:///tmp/x" }).target).toEqual({ kind: "local", dir: "/tmp/x" });
   });
   it("rejects what cannot work, naming the setting", () => {

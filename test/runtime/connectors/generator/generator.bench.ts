@@ -35,5 +35,7 @@ const kinds: [GeneratorKind, number][] = [
 for (const [kind] of kinds) await run(kind, 200_000); // warm up the JIT
 for (const [kind, count] of kinds) {
   const [cpu, wall] = await run(kind, Math.floor(count));
-  console.log(`${kind.padEnd(18)} ${(cpu / 1e6).toFixed(1)} M events/s per core (wall ${(wall / 1e6).toFixed(1)}; batch ${BATCH})`);
+  console.log(
+    `${kind.padEnd(18)} ${(cpu / 1e6).toFixed(1)} M events/s per core (wall ${(wall / 1e6).toFixed(1)}; batch ${BATCH})`,
+  );
 }

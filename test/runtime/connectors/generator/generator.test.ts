@@ -78,7 +78,9 @@ describe.each(KINDS)("generator %s", (kind) => {
     await resumed.open(first.position());
     const tail: Row[] = [];
     for (let got = await resumed.next(); got; got = await resumed.next()) tail.push(...batchRows(got.batch));
-    expect(new Set([...head, ...tail].map((r) => JSON.stringify(r)))).toEqual(new Set(whole.map((r) => JSON.stringify(r))));
+    expect(new Set([...head, ...tail].map((r) => JSON.stringify(r)))).toEqual(
+      new Set(whole.map((r) => JSON.stringify(r))),
+    );
     expect(head.length + tail.length).toBe(3000);
   });
 });

@@ -1,4 +1,8 @@
 import { describe, expect, it } from "vitest";
+import {
+  BURST_WINDOW_MS,
+  CardTransactionGenerator,
+} from "../../../../runtime/connectors/generator/card-transactions.js";
 import { BASE_TIME_MS, EVENTS_PER_MS, MAX_JITTER_MS } from "../../../../runtime/connectors/generator/kind.js";
 import { AuctionGenerator } from "../../../../runtime/connectors/generator/nexmark-auction.js";
 import { BidGenerator } from "../../../../runtime/connectors/generator/nexmark-bid.js";
@@ -10,7 +14,6 @@ import {
   personEventId,
 } from "../../../../runtime/connectors/generator/nexmark-ids.js";
 import { PersonGenerator } from "../../../../runtime/connectors/generator/nexmark-person.js";
-import { CardTransactionGenerator, BURST_WINDOW_MS } from "../../../../runtime/connectors/generator/card-transactions.js";
 import { batchRows } from "../../../helpers/collecting-sink.js";
 
 const N = 20_000;
@@ -102,7 +105,9 @@ describe("card-transactions", () => {
     const large = rows.filter((r) => (r.amount as number) >= 2000).length / rows.length;
     expect(large).toBeGreaterThan(0.002);
     expect(large).toBeLessThan(0.005);
-    const foreign = rows.filter((r) => ["NG", "RU", "BR", "CN", "RO", "UA", "VN", "ID"].includes(r.country as string)).length;
+    const foreign = rows.filter((r) =>
+      ["NG", "RU", "BR", "CN", "RO", "UA", "VN", "ID"].includes(r.country as string),
+    ).length;
     expect(foreign / rows.length).toBeGreaterThan(0.007);
     expect(foreign / rows.length).toBeLessThan(0.014);
     const cents = (x: number) => Math.abs(Math.round(x * 100) - x * 100) < 1e-6;
@@ -120,7 +125,9 @@ describe("card-transactions", () => {
     const burstCount = rows.filter((r) => r.card_id === burst && (r.tx_id as number) < 100_000).length;
     expect(burstCount).toBeGreaterThan(100);
     const bursting = new Set([gen.burstCard(0), gen.burstCard(100_000)]);
-    const ordinary = [...perCardWindow.entries()].filter(([k]) => !bursting.has(Number(k.split("/")[0]))).map(([, n]) => n);
+    const ordinary = [...perCardWindow.entries()]
+      .filter(([k]) => !bursting.has(Number(k.split("/")[0])))
+      .map(([, n]) => n);
     expect(ordinary.reduce((m, n) => Math.max(m, n), 0)).toBeLessThan(15);
   });
 });

@@ -1,15 +1,15 @@
 import { describe, expect, it } from "vitest";
 import { kafkaSinkConfig, kafkaSourceConfig } from "../../../../runtime/connectors/kafka/config.js";
-import { KafkaSink } from "../../../../runtime/connectors/kafka/sink.js";
-import { arrowSchema } from "../../../../runtime/types/arrow-types.js";
-import { randomBatch, seededRng } from "../../../helpers/random.js";
 import { DLQ_HEADERS } from "../../../../runtime/connectors/kafka/dead-letters.js";
+import { KafkaSink } from "../../../../runtime/connectors/kafka/sink.js";
 import { KafkaSource } from "../../../../runtime/connectors/kafka/source.js";
 import type { FieldSpec, Format } from "../../../../runtime/contract/spec/schema.js";
+import { arrowSchema } from "../../../../runtime/types/arrow-types.js";
 import { batchRows } from "../../../helpers/collecting-sink.js";
 import { testEnv } from "../../../helpers/env.js";
-import { connectorContext, createTopic, readRows, readTopic } from "./kafka-helpers.js";
 import { useTestKafka } from "../../../helpers/kafka.js";
+import { randomBatch, seededRng } from "../../../helpers/random.js";
+import { connectorContext, createTopic, readRows, readTopic } from "./kafka-helpers.js";
 
 const FIELDS: FieldSpec[] = [
   { name: "id", type: "int64", nullable: false },
@@ -38,7 +38,16 @@ async function run(format: Format, deadLetterTopic: string | undefined) {
   await producer.send({ topic, messages });
   await producer.disconnect();
   const ctx = connectorContext("orders");
-  const spec = { kafka: { bootstrapServers: testEnv().kafka.brokers, topic, format, deadLetterTopic, startingOffsets: "earliest" as const }, schema: FIELDS };
+  const spec = {
+    kafka: {
+      bootstrapServers: testEnv().kafka.brokers,
+      topic,
+      format,
+      deadLetterTopic,
+      startingOffsets: "earliest" as const,
+    },
+    schema: FIELDS,
+  };
   const src = new KafkaSource(kafkaSourceConfig("it", "orders", spec), ctx);
   await src.open();
   const rows = (await readRows(src, 3)).flatMap((g) => batchRows(g!.batch));
@@ -114,7 +123,11 @@ describe("kafka source reading avro written by a sabot sink", () => {
       { name: "amount", type: "float64", nullable: false },
     ];
     const input = { schema: arrowSchema(written) };
-    const sink = new KafkaSink(kafkaSinkConfig({ bootstrapServers: brokers, topic, format: "avro" }, input), input, connectorContext("out"));
+    const sink = new KafkaSink(
+      kafkaSinkConfig({ bootstrapServers: brokers, topic, format: "avro" }, input),
+      input,
+      connectorContext("out"),
+    );
     await sink.open();
     const batch = randomBatch(seededRng(1), written, 20);
     await sink.write(batch);
@@ -122,7 +135,16 @@ describe("kafka source reading avro written by a sabot sink", () => {
 
     const read = async (schema: FieldSpec[], dlq?: string) => {
       const ctx = connectorContext("in");
-      const spec = { kafka: { bootstrapServers: brokers, topic, format: "avro" as const, startingOffsets: "earliest" as const, deadLetterTopic: dlq }, schema };
+      const spec = {
+        kafka: {
+          bootstrapServers: brokers,
+          topic,
+          format: "avro" as const,
+          startingOffsets: "earliest" as const,
+          deadLetterTopic: dlq,
+        },
+        schema,
+      };
       const src = new KafkaSource(kafkaSourceConfig("it", "in", spec), ctx);
       await src.open();
       return { src, ctx };

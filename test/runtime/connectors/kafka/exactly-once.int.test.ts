@@ -6,13 +6,13 @@ import type { Admin, Kafka } from "kafkajs";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { listCheckpoints, openCheckpointStorage } from "../../../../runtime/checkpoint/index.js";
+import { parseManifest } from "../../../../runtime/contract/spec/manifest.js";
 import { LocalJob, type RunSummary } from "../../../../runtime/engine/local-job.js";
 import { planManifest } from "../../../../runtime/planner/validate.js";
-import { parseManifest } from "../../../../runtime/contract/spec/manifest.js";
-import { readCommittedValues } from "../../../helpers/read-committed.js";
 import { testEnv } from "../../../helpers/env.js";
 import { uniqueName } from "../../../helpers/names.js";
 import { seededRng } from "../../../helpers/random.js";
+import { readCommittedValues } from "../../../helpers/read-committed.js";
 import { checkpointingYaml, streamJobYaml } from "../../../helpers/test-jobs.js";
 import { createTopic, testKafka } from "./kafka-helpers.js";
 
@@ -48,7 +48,9 @@ describe("exactly-once Kafka sink under crashes", () => {
     const producer = kafka.producer();
     await producer.connect();
     for (let i = 0; i < N; i += 5000) {
-      const messages = Array.from({ length: Math.min(5000, N - i) }, (_, j) => ({ value: JSON.stringify({ id: i + j, payload: `p${i + j}` }) }));
+      const messages = Array.from({ length: Math.min(5000, N - i) }, (_, j) => ({
+        value: JSON.stringify({ id: i + j, payload: `p${i + j}` }),
+      }));
       await producer.send({ topic, messages });
     }
     await producer.disconnect();

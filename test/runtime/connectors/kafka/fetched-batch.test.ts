@@ -5,7 +5,12 @@ import { readableMessages } from "../../../../runtime/connectors/kafka/fetched-b
 type Ctx = NonNullable<FetchedMessage["batchContext"]>;
 
 /** A record batch of consecutive offsets from `first`; control batches carry one marker record. */
-function batch(producerId: string, first: number, count: number, kind: "data" | "txn" | "abort" | "commit"): FetchedMessage[] {
+function batch(
+  producerId: string,
+  first: number,
+  count: number,
+  kind: "data" | "txn" | "abort" | "commit",
+): FetchedMessage[] {
   const ctx: Ctx = {
     firstOffset: String(first),
     lastOffsetDelta: count - 1,
@@ -16,12 +21,25 @@ function batch(producerId: string, first: number, count: number, kind: "data" | 
   return Array.from({ length: count }, (_, i) => {
     const control = ctx.isControlBatch;
     const key = control ? Buffer.from([0, 0, 0, kind === "abort" ? 0 : 1]) : null;
-    return { offset: String(first + i), key, value: control ? null : Buffer.from(`${producerId}@${first + i}`), timestamp: "0", isControlRecord: control, batchContext: ctx };
+    return {
+      offset: String(first + i),
+      key,
+      value: control ? null : Buffer.from(`${producerId}@${first + i}`),
+      timestamp: "0",
+      isControlRecord: control,
+      batchContext: ctx,
+    };
   });
 }
 
 function fetched(messages: FetchedMessage[], aborted: [string, number][] = []): FetchedPartition {
-  return { partition: 0, errorCode: 0, highWatermark: "100", messages, abortedTransactions: aborted.map(([producerId, o]) => ({ producerId, firstOffset: String(o) })) };
+  return {
+    partition: 0,
+    errorCode: 0,
+    highWatermark: "100",
+    messages,
+    abortedTransactions: aborted.map(([producerId, o]) => ({ producerId, firstOffset: String(o) })),
+  };
 }
 
 const offsets = (r: { messages: FetchedMessage[] }) => r.messages.map((m) => Number(m.offset));
@@ -31,8 +49,18 @@ describe("readableMessages (read_committed)", () => {
     // A and B both opened transactions before offset 2 and aborted them; B's record comes first.
     // kafkajs activates one aborted transaction per message, so it let offset 2 through.
     const data = fetched(
-      [...batch("B", 2, 1, "txn"), ...batch("A", 3, 1, "txn"), ...batch("B", 4, 1, "abort"), ...batch("A", 5, 1, "abort"), ...batch("C", 6, 2, "txn"), ...batch("C", 8, 1, "commit")],
-      [["B", 1], ["A", 0]],
+      [
+        ...batch("B", 2, 1, "txn"),
+        ...batch("A", 3, 1, "txn"),
+        ...batch("B", 4, 1, "abort"),
+        ...batch("A", 5, 1, "abort"),
+        ...batch("C", 6, 2, "txn"),
+        ...batch("C", 8, 1, "commit"),
+      ],
+      [
+        ["B", 1],
+        ["A", 0],
+      ],
     );
     const r = readableMessages("2", data);
     expect(offsets(r)).toEqual([6, 7]);
@@ -41,7 +69,13 @@ describe("readableMessages (read_committed)", () => {
 
   it("shows a producer's committed transaction after its aborted one, and non-transactional records always", () => {
     const data = fetched(
-      [...batch("A", 0, 2, "txn"), ...batch("-1", 2, 1, "data"), ...batch("A", 3, 1, "abort"), ...batch("A", 4, 2, "txn"), ...batch("A", 6, 1, "commit")],
+      [
+        ...batch("A", 0, 2, "txn"),
+        ...batch("-1", 2, 1, "data"),
+        ...batch("A", 3, 1, "abort"),
+        ...batch("A", 4, 2, "txn"),
+        ...batch("A", 6, 1, "commit"),
+      ],
       [["A", 0]],
     );
     expect(offsets(readableMessages("0", data))).toEqual([2, 4, 5]);
@@ -58,7 +92,10 @@ describe("readableMessages (read_committed)", () => {
   });
 
   it("moves past a fetch of only aborted records and markers, and says when nothing came back", () => {
-    const onlyAborted = readableMessages("0", fetched([...batch("A", 0, 3, "txn"), ...batch("A", 3, 1, "abort")], [["A", 0]]));
+    const onlyAborted = readableMessages(
+      "0",
+      fetched([...batch("A", 0, 3, "txn"), ...batch("A", 3, 1, "abort")], [["A", 0]]),
+    );
     expect(onlyAborted).toEqual({ messages: [], next: "4" });
     expect(readableMessages("7", fetched([]))).toEqual({ messages: [], next: null });
   });

@@ -1,6 +1,7 @@
 import pino from "pino";
 import type { ConnectorContext } from "../../../../runtime/connectors/connector.js";
 import { EngineMetrics } from "../../../../runtime/metrics/metrics.js";
+
 export { createTopic, readTopic, testKafka } from "../../../helpers/kafka.js";
 
 /** Log lines a connector wrote, as parsed JSON. */
@@ -8,9 +9,16 @@ export interface CapturedLog {
   lines: Record<string, unknown>[];
 }
 
-export function connectorContext(name: string, subtask = 0, parallelism = 1): ConnectorContext & { captured: CapturedLog; metrics: EngineMetrics } {
+export function connectorContext(
+  name: string,
+  subtask = 0,
+  parallelism = 1,
+): ConnectorContext & { captured: CapturedLog; metrics: EngineMetrics } {
   const captured: CapturedLog = { lines: [] };
-  const log = pino({ level: "debug" }, { write: (s: string) => captured.lines.push(JSON.parse(s) as Record<string, unknown>) });
+  const log = pino(
+    { level: "debug" },
+    { write: (s: string) => captured.lines.push(JSON.parse(s) as Record<string, unknown>) },
+  );
   return {
     jobName: "it",
     name,

@@ -17,7 +17,11 @@ describe("kafka source with transactional input", () => {
     const rng = seededRng(5);
     const producers = await Promise.all(
       [0, 1, 2].map(async () => {
-        const p = k.kafka.producer({ transactionalId: uniqueName("txn-writer"), idempotent: true, maxInFlightRequests: 1 });
+        const p = k.kafka.producer({
+          transactionalId: uniqueName("txn-writer"),
+          idempotent: true,
+          maxInFlightRequests: 1,
+        });
         await p.connect();
         return p;
       }),
@@ -46,7 +50,12 @@ describe("kafka source with transactional input", () => {
     for (const p of producers) await p.disconnect();
 
     const spec = {
-      kafka: { bootstrapServers: testEnv().kafka.brokers, topic, format: "json" as const, startingOffsets: "earliest" as const },
+      kafka: {
+        bootstrapServers: testEnv().kafka.brokers,
+        topic,
+        format: "json" as const,
+        startingOffsets: "earliest" as const,
+      },
       schema: [{ name: "id", type: "int64" as const, nullable: false }],
     };
     // Small fetches: many fetch boundaries fall inside open aborted transactions.

@@ -1,14 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { kafkaSinkConfig } from "../../../../runtime/connectors/kafka/config.js";
 import { KafkaSink } from "../../../../runtime/connectors/kafka/sink.js";
-import { createDecoder } from "../../../../runtime/formats/index.js";
 import type { FieldSpec, Format } from "../../../../runtime/contract/spec/schema.js";
+import { createDecoder } from "../../../../runtime/formats/index.js";
 import { arrowSchema } from "../../../../runtime/types/arrow-types.js";
 import { batchRows, type Row } from "../../../helpers/collecting-sink.js";
 import { testEnv } from "../../../helpers/env.js";
+import { useTestKafka } from "../../../helpers/kafka.js";
 import { randomBatch, seededRng } from "../../../helpers/random.js";
 import { connectorContext, createTopic, readTopic } from "./kafka-helpers.js";
-import { useTestKafka } from "../../../helpers/kafka.js";
 
 const FIELDS: FieldSpec[] = [
   { name: "user", type: "utf8", nullable: false },
@@ -28,10 +28,16 @@ describe.each(["json", "avro", "arrow"] as Format[])("kafka sink (%s)", (format)
     const topic = await createTopic(k.admin, `sink-${format}`, 3);
     const key = format === "arrow" ? undefined : ["user"];
     const input = { schema };
-    const sink = new KafkaSink(kafkaSinkConfig({ bootstrapServers: testEnv().kafka.brokers, topic, format, key }, input), input, connectorContext("out"));
+    const sink = new KafkaSink(
+      kafkaSinkConfig({ bootstrapServers: testEnv().kafka.brokers, topic, format, key }, input),
+      input,
+      connectorContext("out"),
+    );
     await sink.open();
     const rng = seededRng(31);
-    const batches = Array.from({ length: 5 }, () => randomBatch(rng, FIELDS, 300, { strings: ["ann", "bob", "cy", "dee"] }));
+    const batches = Array.from({ length: 5 }, () =>
+      randomBatch(rng, FIELDS, 300, { strings: ["ann", "bob", "cy", "dee"] }),
+    );
     for (const b of batches) await sink.write(b);
     await sink.flush();
     const offsets = await k.admin.fetchTopicOffsets(topic);
@@ -62,7 +68,10 @@ describe("kafka sink", () => {
   it("splits an arrow batch that would exceed the message size limit", async () => {
     const topic = await createTopic(k.admin, "sink-big", 1);
     const input = { schema };
-    const config = { ...kafkaSinkConfig({ bootstrapServers: testEnv().kafka.brokers, topic, format: "arrow" }, input), maxMessageBytes: 20_000 };
+    const config = {
+      ...kafkaSinkConfig({ bootstrapServers: testEnv().kafka.brokers, topic, format: "arrow" }, input),
+      maxMessageBytes: 20_000,
+    };
     const sink = new KafkaSink(config, input, connectorContext("out"));
     await sink.open();
     const batch = randomBatch(seededRng(5), FIELDS, 2000);
@@ -72,13 +81,19 @@ describe("kafka sink", () => {
     expect(high).toBeGreaterThan(1);
     const messages = await readTopic(k.kafka, topic, high);
     expect(messages.every((m) => m.value!.length <= 20_000)).toBe(true);
-    const back = createDecoder("arrow", schema).decode(messages.map((m) => m.value)).batches.flatMap(batchRows);
+    const back = createDecoder("arrow", schema)
+      .decode(messages.map((m) => m.value))
+      .batches.flatMap(batchRows);
     expect(back).toEqual(batchRows(batch));
   });
 
   it("refuses a topic that does not exist", async () => {
     const input = { schema };
-    const sink = new KafkaSink(kafkaSinkConfig({ bootstrapServers: testEnv().kafka.brokers, topic: "no-such-topic-x" }, input), input, connectorContext("out"));
+    const sink = new KafkaSink(
+      kafkaSinkConfig({ bootstrapServers: testEnv().kafka.brokers, topic: "no-such-topic-x" }, input),
+      input,
+      connectorContext("out"),
+    );
     await expect(sink.open()).rejects.toThrow(/does not exist/);
   });
 });

@@ -1,9 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Admin, Kafka } from "kafkajs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { kafkaSourceConfig } from "../../../../runtime/connectors/kafka/config.js";
 import { KafkaSource } from "../../../../runtime/connectors/kafka/source.js";
-import { createEncoder } from "../../../../runtime/formats/index.js";
 import type { FieldSpec, Format, SourceSpec } from "../../../../runtime/contract/spec/schema.js";
+import { createEncoder } from "../../../../runtime/formats/index.js";
 import { arrowSchema } from "../../../../runtime/types/arrow-types.js";
 import { batchRows, type Row } from "../../../helpers/collecting-sink.js";
 import { testEnv } from "../../../helpers/env.js";
@@ -56,7 +56,10 @@ describe.each(["json", "avro", "arrow"] as Format[])("kafka source (%s)", (forma
     await producer.disconnect();
 
     const groupId = uniqueName("group");
-    const sources = [0, 1].map((s) => new KafkaSource(kafkaSourceConfig("it", "in", spec(topic, format, { groupId })), connectorContext("in", s, 2)));
+    const sources = [0, 1].map(
+      (s) =>
+        new KafkaSource(kafkaSourceConfig("it", "in", spec(topic, format, { groupId })), connectorContext("in", s, 2)),
+    );
     for (const s of sources) await s.open();
     expect(sources.map((s) => s.splits())).toEqual([[0, 2], [1]]);
     const read = [
@@ -85,7 +88,10 @@ describe("kafka source", () => {
     await producer.send({ topic, messages: enc.encode(batch).map((value, i) => ({ value, partition: i % 2 })) });
     await producer.disconnect();
     await admin.setOffsets({ groupId, topic, partitions: [{ partition: 0, offset: "3" }] });
-    const src = new KafkaSource(kafkaSourceConfig("it", "in", spec(topic, "json", { groupId, startingOffsets: "committed" })), connectorContext("in"));
+    const src = new KafkaSource(
+      kafkaSourceConfig("it", "in", spec(topic, "json", { groupId, startingOffsets: "committed" })),
+      connectorContext("in"),
+    );
     await src.open();
     expect(src.position()).toEqual({ "0": "3", "1": "0" });
     expect(src.caughtUp()).toBe(false);
@@ -100,8 +106,14 @@ describe("kafka source", () => {
     const enc = createEncoder("json", schema);
     const producer = kafka.producer();
     await producer.connect();
-    await producer.send({ topic, messages: enc.encode(randomBatch(seededRng(3), FIELDS, 5)).map((value) => ({ value })) });
-    const src = new KafkaSource(kafkaSourceConfig("it", "in", spec(topic, "json", { startingOffsets: "latest" })), connectorContext("in"));
+    await producer.send({
+      topic,
+      messages: enc.encode(randomBatch(seededRng(3), FIELDS, 5)).map((value) => ({ value })),
+    });
+    const src = new KafkaSource(
+      kafkaSourceConfig("it", "in", spec(topic, "json", { startingOffsets: "latest" })),
+      connectorContext("in"),
+    );
     await src.open();
     expect(src.position()).toEqual({ "0": "5" });
     expect(src.caughtUp()).toBe(true);
@@ -120,10 +132,17 @@ describe("kafka source", () => {
     await producer.connect();
     // Many small requests: every produce request is its own record batch, so each fetch returns a few.
     for (let i = 0; i < 40; i++)
-      await producer.send({ topic, messages: enc.encode(randomBatch(seededRng(i), FIELDS, 50)).map((value) => ({ value, partition: 0 })) });
+      await producer.send({
+        topic,
+        messages: enc.encode(randomBatch(seededRng(i), FIELDS, 50)).map((value) => ({ value, partition: 0 })),
+      });
     await producer.disconnect();
     const ctx = connectorContext("in");
-    const config = { ...kafkaSourceConfig("it", "in", spec(topic, "json")), bufferBatches: 2, partitionMaxBytes: 16 * 1024 };
+    const config = {
+      ...kafkaSourceConfig("it", "in", spec(topic, "json")),
+      bufferBatches: 2,
+      partitionMaxBytes: 16 * 1024,
+    };
     const src = new KafkaSource(config, ctx);
     await src.open();
     await new Promise((r) => setTimeout(r, 1500));
@@ -138,7 +157,10 @@ describe("kafka source", () => {
   });
 
   it("says which topic is missing", async () => {
-    const src = new KafkaSource(kafkaSourceConfig("it", "in", spec(uniqueName("nope"), "json")), connectorContext("in"));
+    const src = new KafkaSource(
+      kafkaSourceConfig("it", "in", spec(uniqueName("nope"), "json")),
+      connectorContext("in"),
+    );
     await expect(src.open()).rejects.toThrow(/does not exist/);
     await src.close();
   });

@@ -44,7 +44,10 @@ describe("pod template checks", () => {
     const issues = issuesOf({
       podTemplate: {
         apiVersion: "apps/v1",
-        metadata: { labels: { "sabot.dev/job": "x", "app.kubernetes.io/component": "y" }, annotations: { "sabot.dev/spec-hash": "z" } },
+        metadata: {
+          labels: { "sabot.dev/job": "x", "app.kubernetes.io/component": "y" },
+          annotations: { "sabot.dev/spec-hash": "z" },
+        },
         spec: {
           volumes: [{ name: "tmp", emptyDir: {} }],
           initContainers: [{ name: "sabot-main-container" }],
@@ -54,7 +57,10 @@ describe("pod template checks", () => {
               name: "sabot-main-container",
               image: "mine",
               command: ["sh"],
-              env: [{ name: "SABOT_PARALLELISM", value: "9" }, { name: "POD_IP", value: "1.2.3.4" }],
+              env: [
+                { name: "SABOT_PARALLELISM", value: "9" },
+                { name: "POD_IP", value: "1.2.3.4" },
+              ],
               volumeMounts: [{ name: "x", mountPath: "/tmp/" }],
             },
           ],
@@ -84,7 +90,10 @@ describe("pod template checks", () => {
 
   it("refuses unknown fields where Sabot reads the template, and wrong types", () => {
     const issues = issuesOf({
-      podTemplate: { metadata: { name: "x", labels: { on: true } }, spec: { tolerations: [{ key: "k", operater: "Exists" }], nodeSelector: { a: 1 } } },
+      podTemplate: {
+        metadata: { name: "x", labels: { on: true } },
+        spec: { tolerations: [{ key: "k", operater: "Exists" }], nodeSelector: { a: 1 } },
+      },
       coordinator: { replicas: 2 },
     });
     expect(issues).toEqual(
@@ -111,23 +120,36 @@ spec:
       containers: [{ name: sabot-main-container, args: [run] }]
 `;
     expect(() => parseManifest(text)).toThrow(SpecError);
-    expect(() => parseManifest(text)).toThrow(/spec\.podTemplate\.spec\.containers\[0\]\.args: cannot be set on sabot-main-container/);
+    expect(() => parseManifest(text)).toThrow(
+      /spec\.podTemplate\.spec\.containers\[0\]\.args: cannot be set on sabot-main-container/,
+    );
   });
 
   it("reserves everything the operator's builders set on the pods", () => {
     const job = streamJob("r", { storageSecret: "s", gpu: { count: 1 }, resources: { memory: "1Gi" } });
     const settings = operatorSettings();
-    for (const template of [buildCoordinatorDeployment(job, settings).spec!.template, buildWorkerStatefulSet(job, settings).spec!.template]) {
+    for (const template of [
+      buildCoordinatorDeployment(job, settings).spec!.template,
+      buildWorkerStatefulSet(job, settings).spec!.template,
+    ]) {
       const reservedKey = (list: string[]) => (k: string) => k.startsWith(RESERVED.prefix) || list.includes(k);
       expect(Object.keys(template.metadata?.labels ?? {}).filter((k) => !reservedKey(RESERVED.labels)(k))).toEqual([]);
-      expect(Object.keys(template.metadata?.annotations ?? {}).filter((k) => !reservedKey(RESERVED.annotations)(k))).toEqual([]);
+      expect(
+        Object.keys(template.metadata?.annotations ?? {}).filter((k) => !reservedKey(RESERVED.annotations)(k)),
+      ).toEqual([]);
       const spec = template.spec!;
       expect(spec.containers.map((c) => c.name).filter((n) => !RESERVED.containers.includes(n))).toEqual([]);
       expect((spec.volumes ?? []).map((v) => v.name).filter((n) => !RESERVED.volumes.includes(n))).toEqual([]);
       const main = spec.containers[0]!;
-      expect((main.volumeMounts ?? []).map((m) => m.mountPath).filter((p) => !RESERVED.mountPaths.includes(p))).toEqual([]);
+      expect((main.volumeMounts ?? []).map((m) => m.mountPath).filter((p) => !RESERVED.mountPaths.includes(p))).toEqual(
+        [],
+      );
       // NODE_OPTIONS is the one variable a template may replace (the heap cap).
-      expect((main.env ?? []).map((e) => e.name).filter((n) => !n.startsWith(RESERVED.envPrefix) && !RESERVED.env.includes(n))).toEqual(["NODE_OPTIONS"]);
+      expect(
+        (main.env ?? [])
+          .map((e) => e.name)
+          .filter((n) => !n.startsWith(RESERVED.envPrefix) && !RESERVED.env.includes(n)),
+      ).toEqual(["NODE_OPTIONS"]);
       for (const field of ["image", "args", "ports", "readinessProbe", "lifecycle"])
         if (main[field as keyof typeof main] !== undefined) expect(RESERVED.mainContainerFields).toHaveProperty(field);
     }

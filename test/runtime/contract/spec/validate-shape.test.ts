@@ -17,9 +17,16 @@ describe("spec shape", () => {
   it("names the path of a malformed duration", () => {
     const spec = {
       ...minimal,
-      pipeline: [{ from: "bids" }, { keyBy: ["auction"] }, { window: { type: "tumbling", size: "ten" }, aggregate: ["count(*)"] }],
+      pipeline: [
+        { from: "bids" },
+        { keyBy: ["auction"] },
+        { window: { type: "tumbling", size: "ten" }, aggregate: ["count(*)"] },
+      ],
     };
-    expect(checkSpecShape(spec)).toContainEqual({ path: "spec.pipeline[2].window.size", message: "expected a duration like 30s" });
+    expect(checkSpecShape(spec)).toContainEqual({
+      path: "spec.pipeline[2].window.size",
+      message: "expected a duration like 30s",
+    });
   });
 
   it("lists every problem, not only the first", () => {

@@ -1,4 +1,3 @@
-import { arrowType } from "../../../../runtime/types/arrow-types.js";
 import {
   Bool,
   type Data,
@@ -14,7 +13,15 @@ import {
   TimestampMillisecond,
   Utf8,
 } from "apache-arrow";
-import { boolData, float64Data, int32Data, int64Data, timestampData, utf8Data } from "../../../../runtime/types/builders.js";
+import { arrowType } from "../../../../runtime/types/arrow-types.js";
+import {
+  boolData,
+  float64Data,
+  int32Data,
+  int64Data,
+  timestampData,
+  utf8Data,
+} from "../../../../runtime/types/builders.js";
 import { columnsOf, makeBatch, valueAt } from "../../../../runtime/types/column.js";
 import { Rng } from "../../../helpers/random.js";
 
@@ -60,10 +67,21 @@ function column(type: DataType, values: Value[], rng: Rng): Data {
     const keys = Int32Array.from(values, (v) => (v === null ? 0 : index.get(v as string)!));
     const dict = makeVector(utf8Data(distinct));
     const base = int32Data(keys, valid);
-    return makeData({ type, length: values.length, data: keys, dictionary: dict, nullBitmap: base.nullBitmap, nullCount: base.nullCount });
+    return makeData({
+      type,
+      length: values.length,
+      data: keys,
+      dictionary: dict,
+      nullBitmap: base.nullBitmap,
+      nullCount: base.nullCount,
+    });
   }
   if (type instanceof Utf8) return utf8Data(values as (string | null)[]);
-  if (type instanceof Bool) return boolData(Uint8Array.from(values, (v) => (v ? 1 : 0)), valid);
+  if (type instanceof Bool)
+    return boolData(
+      Uint8Array.from(values, (v) => (v ? 1 : 0)),
+      valid,
+    );
   if (type instanceof Float64) return float64Data(nums(), valid);
   if (type instanceof TimestampMillisecond) return timestampData(nums(), valid);
   if (type instanceof Int64) return int64Data(nums(), valid);
@@ -72,7 +90,13 @@ function column(type: DataType, values: Value[], rng: Rng): Data {
 
 /** A batch of `schema` holding `rows` (missing fields are null). */
 export function batchOf(schema: Schema, rows: Row[], rng: Rng): RecordBatch {
-  const cols = schema.fields.map((f) => column(f.type, rows.map((r) => r[f.name] ?? null), rng));
+  const cols = schema.fields.map((f) =>
+    column(
+      f.type,
+      rows.map((r) => r[f.name] ?? null),
+      rng,
+    ),
+  );
   return makeBatch(schema, cols, rows.length);
 }
 
@@ -83,7 +107,7 @@ export function rowsOf(batch: RecordBatch): Row[] {
   const out: Row[] = [];
   for (let i = 0; i < batch.numRows; i++) {
     const r: Row = {};
-    names.forEach((n, c) => (r[n] = valueAt(cols[c], i)));
+    for (const [c, n] of names.entries()) r[n] = valueAt(cols[c], i);
     out.push(r);
   }
   return out;
@@ -91,5 +115,13 @@ export function rowsOf(batch: RecordBatch): Row[] {
 
 /** Sorted canonical strings of rows, to compare multisets of rows. */
 export function canonical(rows: Row[]): string[] {
-  return rows.map((r) => JSON.stringify(Object.keys(r).sort().map((k) => [k, r[k]]))).sort();
+  return rows
+    .map((r) =>
+      JSON.stringify(
+        Object.keys(r)
+          .sort()
+          .map((k) => [k, r[k]]),
+      ),
+    )
+    .sort();
 }

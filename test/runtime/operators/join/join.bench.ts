@@ -74,11 +74,14 @@ function generate(total: number): Step[] {
         const seq = Math.floor(a / 3) * 4 + 2 + (a % 3);
         const latest = Math.max(0, Math.floor(seq / 4) - 1);
         ids[i] = a;
-        sellers[i] = 1000 + (rng.chance(0.1) ? (latest - (latest % 100)) : Math.max(0, latest - rng.range(0, 1000)));
+        sellers[i] = 1000 + (rng.chance(0.1) ? latest - (latest % 100) : Math.max(0, latest - rng.range(0, 1000)));
         reserve[i] = 100 + rng.range(0, 10_000);
         times[i] = Math.floor(seq * EVENT_GAP_MS);
       }
-      steps.push({ input: 1, batch: makeBatch(auctions, [int64Data(ids), int64Data(sellers), int64Data(reserve), timestampData(times)], an) });
+      steps.push({
+        input: 1,
+        batch: makeBatch(auctions, [int64Data(ids), int64Data(sellers), int64Data(reserve), timestampData(times)], an),
+      });
       auction += an;
       lastTime = times[an - 1];
     }

@@ -1,9 +1,9 @@
-import { type RecordBatch, type Schema, Table, tableFromIPC, tableToIPC } from "apache-arrow";
+import type { RecordBatch, Schema } from "apache-arrow";
 import { describe, expect, it } from "vitest";
 import { hashRows } from "../../../../runtime/kernels/hash.js";
 import { LookupJoinOperator, type LookupJoinOptions } from "../../../../runtime/operators/join/lookup-join.js";
-import { gathered, throughStorage } from "../../../helpers/snapshots.js";
 import { columnsOf } from "../../../../runtime/types/column.js";
+import { gathered, throughStorage } from "../../../helpers/snapshots.js";
 import { batchOf, canonical, type Kind, Rng, type Row, rowsOf, schemaOf, type Value } from "./join-data.js";
 
 /**
@@ -16,22 +16,47 @@ type Setup = { name: string; stream: [string, Kind][]; table: [string, Kind][]; 
 const SETUPS: Setup[] = [
   {
     name: "int32+dictionary stream key against an int64+utf8 table key",
-    stream: [["uid", "int32"], ["region", "dict"], ["v", "float64"], ["t", "timestamp"]],
-    table: [["id", "int64"], ["region", "utf8"], ["name", "dict"], ["score", "float64"], ["v", "int32"], ["vip", "bool"]],
+    stream: [
+      ["uid", "int32"],
+      ["region", "dict"],
+      ["v", "float64"],
+      ["t", "timestamp"],
+    ],
+    table: [
+      ["id", "int64"],
+      ["region", "utf8"],
+      ["name", "dict"],
+      ["score", "float64"],
+      ["v", "int32"],
+      ["vip", "bool"],
+    ],
     key: ["uid", "region"],
     tableKey: ["id", "region"],
   },
   {
     name: "utf8 stream key against a dictionary table key",
-    stream: [["user", "utf8"], ["n", "int64"]],
-    table: [["name", "dict"], ["city", "utf8"], ["n", "int64"]],
+    stream: [
+      ["user", "utf8"],
+      ["n", "int64"],
+    ],
+    table: [
+      ["name", "dict"],
+      ["city", "utf8"],
+      ["n", "int64"],
+    ],
     key: ["user"],
     tableKey: ["name"],
   },
   {
     name: "int64 stream key against an int32 table key",
-    stream: [["k", "int64"], ["x", "int32"]],
-    table: [["k", "int32"], ["label", "utf8"]],
+    stream: [
+      ["k", "int64"],
+      ["x", "int32"],
+    ],
+    table: [
+      ["k", "int32"],
+      ["label", "utf8"],
+    ],
     key: ["k"],
     tableKey: ["k"],
   },
@@ -78,7 +103,8 @@ function scenario(setup: Setup, seed: number, steps = 150, keyRange = 1): Fed[] 
         const isKey = keys.includes(name);
         row[name] = tombstone && !isKey ? null : value(kind, name, isKey, rng);
         const v = row[name];
-        if (isKey && typeof v === "number" && Math.abs(v) < 1000 && keyRange > 1) row[name] = v + rng.range(0, keyRange) * 10;
+        if (isKey && typeof v === "number" && Math.abs(v) < 1000 && keyRange > 1)
+          row[name] = v + rng.range(0, keyRange) * 10;
       }
       rows.push(row);
     }
@@ -128,7 +154,11 @@ function reference(setup: Setup, table: Schema, fed: Fed[], type: "inner" | "lef
 function options(setup: Setup, type: "inner" | "left", maxParallelism = 8): LookupJoinOptions {
   return {
     name: "test.lookup",
-    input: { schema: schemaOf(setup.stream), timeField: setup.stream.some(([n]) => n === "t") ? "t" : undefined, keys: ["x"] },
+    input: {
+      schema: schemaOf(setup.stream),
+      timeField: setup.stream.some(([n]) => n === "t") ? "t" : undefined,
+      keys: ["x"],
+    },
     table: { schema: schemaOf(setup.table) },
     tableName: "users",
     key: setup.key,
@@ -210,7 +240,16 @@ describe("LookupJoinOperator", { timeout: 60_000 }, () => {
 
   it("outputs stream columns, then table columns without the key, renaming collisions <table>_<col>", () => {
     const left = new LookupJoinOperator(options(SETUPS[0], "left"));
-    expect(left.output.schema.fields.map((f) => f.name)).toEqual(["uid", "region", "v", "t", "name", "score", "users_v", "vip"]);
+    expect(left.output.schema.fields.map((f) => f.name)).toEqual([
+      "uid",
+      "region",
+      "v",
+      "t",
+      "name",
+      "score",
+      "users_v",
+      "vip",
+    ]);
     expect(left.output.schema.fields.slice(4).every((f) => f.nullable)).toBe(true);
     expect(left.output.timeField).toBe("t");
     expect(left.output.keys).toEqual(["x"]);
@@ -218,8 +257,12 @@ describe("LookupJoinOperator", { timeout: 60_000 }, () => {
 
   it("rejects unknown columns and incomparable key types with clear errors", () => {
     const s = SETUPS[0];
-    expect(() => new LookupJoinOperator({ ...options(s, "left"), key: ["uid", "nope"] })).toThrow(/stream has no column "nope"/);
-    expect(() => new LookupJoinOperator({ ...options(s, "left"), tableKey: ["id", "score"] })).toThrow(/cannot be compared/);
+    expect(() => new LookupJoinOperator({ ...options(s, "left"), key: ["uid", "nope"] })).toThrow(
+      /stream has no column "nope"/,
+    );
+    expect(() => new LookupJoinOperator({ ...options(s, "left"), tableKey: ["id", "score"] })).toThrow(
+      /cannot be compared/,
+    );
     expect(() => new LookupJoinOperator({ ...options(s, "left"), tableKey: ["id"] })).toThrow(/differ in length/);
   });
 });

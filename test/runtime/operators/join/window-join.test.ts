@@ -1,36 +1,72 @@
-import { type RecordBatch, Table, tableFromIPC, tableToIPC } from "apache-arrow";
+import type { RecordBatch } from "apache-arrow";
 import { describe, expect, it } from "vitest";
+import type { WindowSpec } from "../../../../runtime/contract/spec/schema.js";
 import { hashRows } from "../../../../runtime/kernels/hash.js";
+import { takeBatch } from "../../../../runtime/kernels/take.js";
 import { hashColumns, hashWidths } from "../../../../runtime/operators/join/keys.js";
 import { WindowJoinOperator, type WindowJoinOptions } from "../../../../runtime/operators/join/window-join.js";
-import { throughStorage } from "../../../helpers/snapshots.js";
-import type { WindowSpec } from "../../../../runtime/contract/spec/schema.js";
 import { columnsOf } from "../../../../runtime/types/column.js";
-import { takeBatch } from "../../../../runtime/kernels/take.js";
+import { throughStorage } from "../../../helpers/snapshots.js";
 import { batchOf, canonical, type Kind, Rng, type Row, rowsOf, schemaOf } from "./join-data.js";
 import { type JoinCase, referenceWindowJoin, type Step } from "./window-join-reference.js";
 
-type KeySetup = { name: string; left: [string, Kind][]; right: [string, Kind][]; leftKey: string[]; rightKey: string[] };
+type KeySetup = {
+  name: string;
+  left: [string, Kind][];
+  right: [string, Kind][];
+  leftKey: string[];
+  rightKey: string[];
+};
 
 const KEY_SETUPS: KeySetup[] = [
   {
     name: "int32+dictionary keys against int64+utf8 keys",
-    left: [["k", "int32"], ["kd", "dict"], ["t", "timestamp"], ["v", "float64"], ["s", "utf8"], ["b", "bool"]],
-    right: [["k", "int64"], ["kd", "utf8"], ["t", "int64"], ["v", "int32"], ["name", "dict"]],
+    left: [
+      ["k", "int32"],
+      ["kd", "dict"],
+      ["t", "timestamp"],
+      ["v", "float64"],
+      ["s", "utf8"],
+      ["b", "bool"],
+    ],
+    right: [
+      ["k", "int64"],
+      ["kd", "utf8"],
+      ["t", "int64"],
+      ["v", "int32"],
+      ["name", "dict"],
+    ],
     leftKey: ["k", "kd"],
     rightKey: ["k", "kd"],
   },
   {
     name: "utf8 key against a dictionary key",
-    left: [["id", "utf8"], ["t", "timestamp"], ["v", "int64"]],
-    right: [["ref", "dict"], ["ts", "timestamp"], ["v", "float64"], ["window_start", "int32"]],
+    left: [
+      ["id", "utf8"],
+      ["t", "timestamp"],
+      ["v", "int64"],
+    ],
+    right: [
+      ["ref", "dict"],
+      ["ts", "timestamp"],
+      ["v", "float64"],
+      ["window_start", "int32"],
+    ],
     leftKey: ["id"],
     rightKey: ["ref"],
   },
   {
     name: "int64 key against an int32 key",
-    left: [["k", "int64"], ["t", "timestamp"], ["note", "dict"]],
-    right: [["k", "int32"], ["t", "timestamp"], ["note", "utf8"]],
+    left: [
+      ["k", "int64"],
+      ["t", "timestamp"],
+      ["note", "dict"],
+    ],
+    right: [
+      ["k", "int32"],
+      ["t", "timestamp"],
+      ["note", "utf8"],
+    ],
     leftKey: ["k"],
     rightKey: ["k"],
   },
@@ -85,7 +121,9 @@ function scenario(setup: KeySetup, seed: number): { c: Omit<JoinCase, "size" | "
       const row: Row = {};
       for (const [name, kind] of cols) row[name] = randomValue(kind, name, rng);
       // Mostly a little out of order, sometimes far behind the watermark, rarely no time at all.
-      row[time] = rng.chance(0.03) ? null : now - (rng.chance(0.07) ? 20_000 + rng.range(0, 20_000) : rng.range(0, 5_000));
+      row[time] = rng.chance(0.03)
+        ? null
+        : now - (rng.chance(0.07) ? 20_000 + rng.range(0, 20_000) : rng.range(0, 5_000));
       rows.push(row);
     }
     const step: Step = { input, rows };
@@ -132,7 +170,8 @@ function run(op: WindowJoinOperator, batches: Fed[], from = 0, to = batches.leng
       for (const b of op.processWatermark(s.watermark)) {
         for (const r of rowsOf(b)) {
           const end = r.window_end as number;
-          if (end > s.watermark || end <= wm) throw new Error(`window ending ${end} emitted at watermark ${s.watermark} (before: ${wm})`);
+          if (end > s.watermark || end <= wm)
+            throw new Error(`window ending ${end} emitted at watermark ${s.watermark} (before: ${wm})`);
           out.push(r);
         }
       }
@@ -209,14 +248,20 @@ describe("WindowJoinOperator", { timeout: 60_000 }, () => {
     const routed = subtasks.map(() => [] as Fed[]);
     for (const s of batches.slice(cut)) {
       if ("watermark" in s) {
-        routed.forEach((r) => r.push(s));
+        for (const r of routed) r.push(s);
         continue;
       }
       const schema = s.input === 0 ? c.left : c.right;
       const unsliced = batchOf(schema, s.rows, new Rng(1));
       const key = (s.input === 0 ? c.leftKey : c.rightKey).map((k) => schema.fields.findIndex((f) => f.name === k));
       const cols = columnsOf(unsliced);
-      const hashes = hashRows(hashColumns(key.map((k) => cols[k]), widths), unsliced.numRows);
+      const hashes = hashRows(
+        hashColumns(
+          key.map((k) => cols[k]),
+          widths,
+        ),
+        unsliced.numRows,
+      );
       for (const t of [0, 1]) {
         const sel = Int32Array.from([...hashes.keys()].filter((i) => owner(hashes[i] % mp) === t));
         routed[t].push({ input: s.input, batch: takeBatch(unsliced, sel), rows: [] });
@@ -251,7 +296,8 @@ describe("WindowJoinOperator", { timeout: 60_000 }, () => {
     const c = scenario(KEY_SETUPS[2], 1).c;
     const op = new WindowJoinOperator(options(c, { type: "tumbling", size: "10s" }));
     const rng = new Rng(1);
-    const feed = (input: 0 | 1, t: number) => op.processBatch(batchOf(input === 0 ? c.left : c.right, [{ k: 1, t }], rng), input);
+    const feed = (input: 0 | 1, t: number) =>
+      op.processBatch(batchOf(input === 0 ? c.left : c.right, [{ k: 1, t }], rng), input);
     feed(0, 9_999);
     feed(1, 0);
     expect(op.processWatermark(9_999)).toEqual([]);
@@ -272,7 +318,8 @@ describe("WindowJoinOperator", { timeout: 60_000 }, () => {
     const c = scenario(KEY_SETUPS[2], 1).c;
     const op = new WindowJoinOperator(options(c, { type: "sliding", size: "10s", slide: "5s" }));
     const rng = new Rng(1);
-    const feed = (input: 0 | 1, t: number) => op.processBatch(batchOf(input === 0 ? c.left : c.right, [{ k: 2, t }], rng), input);
+    const feed = (input: 0 | 1, t: number) =>
+      op.processBatch(batchOf(input === 0 ? c.left : c.right, [{ k: 2, t }], rng), input);
     feed(0, 1_000);
     expect(op.processWatermark(10_000)).toEqual([]);
     feed(1, 7_000); // window [0, 10s) has fired; [5s, 15s) has not
@@ -284,16 +331,18 @@ describe("WindowJoinOperator", { timeout: 60_000 }, () => {
 
   it("rejects session windows, unknown columns and incomparable key types with clear errors", () => {
     const c = scenario(KEY_SETUPS[0], 1).c;
-    expect(() => new WindowJoinOperator(options(c, { type: "session", gap: "5s" }))).toThrow(/session windows are not supported/);
-    expect(() => new WindowJoinOperator({ ...options(c, { type: "tumbling", size: "1s" }), leftKey: ["nope", "kd"] })).toThrow(
-      /left input has no column "nope"/,
+    expect(() => new WindowJoinOperator(options(c, { type: "session", gap: "5s" }))).toThrow(
+      /session windows are not supported/,
     );
-    expect(() => new WindowJoinOperator({ ...options(c, { type: "tumbling", size: "1s" }), rightKey: ["name", "kd"] })).toThrow(
-      /key "k" \(Int32\) cannot be compared with "name"/,
-    );
-    expect(() => new WindowJoinOperator({ ...options(c, { type: "tumbling", size: "1s" }), rightKey: ["k", "name", "t"] })).toThrow(
-      /differ in length/,
-    );
+    expect(
+      () => new WindowJoinOperator({ ...options(c, { type: "tumbling", size: "1s" }), leftKey: ["nope", "kd"] }),
+    ).toThrow(/left input has no column "nope"/);
+    expect(
+      () => new WindowJoinOperator({ ...options(c, { type: "tumbling", size: "1s" }), rightKey: ["name", "kd"] }),
+    ).toThrow(/key "k" \(Int32\) cannot be compared with "name"/);
+    expect(
+      () => new WindowJoinOperator({ ...options(c, { type: "tumbling", size: "1s" }), rightKey: ["k", "name", "t"] }),
+    ).toThrow(/differ in length/);
     expect(() => new WindowJoinOperator({ ...options(c, { type: "sliding", size: "1s" }) })).toThrow(/needs `slide`/);
   });
 
@@ -301,7 +350,19 @@ describe("WindowJoinOperator", { timeout: 60_000 }, () => {
     const c = scenario(KEY_SETUPS[0], 1).c;
     const op = new WindowJoinOperator(options(c, { type: "tumbling", size: "10s" }));
     expect(op.output.schema.fields.map((f) => f.name)).toEqual([
-      "k", "kd", "t", "v", "s", "b", "r_k", "r_kd", "r_t", "r_v", "name", "window_start", "window_end",
+      "k",
+      "kd",
+      "t",
+      "v",
+      "s",
+      "b",
+      "r_k",
+      "r_kd",
+      "r_t",
+      "r_v",
+      "name",
+      "window_start",
+      "window_end",
     ]);
     expect(op.output.timeField).toBe("window_end");
     expect(op.output.keys).toEqual(["k", "kd"]);

@@ -1,7 +1,7 @@
 import { DataType, Schema } from "apache-arrow";
 import { describe, expect, it } from "vitest";
-import { WindowAggregateOperator } from "../../../../runtime/operators/window/window-aggregate.js";
 import type { WindowSpec } from "../../../../runtime/contract/spec/schema.js";
+import { WindowAggregateOperator } from "../../../../runtime/operators/window/window-aggregate.js";
 import { batchRows } from "../../../helpers/collecting-sink.js";
 import { batchFromRows, seededRng } from "../../../helpers/random.js";
 import {
@@ -21,8 +21,16 @@ const schema = toBatch(seededRng(1), []).schema;
 const WINDOWS: [string, WindowSpec, RefWindow][] = [
   ["tumbling 10s", { type: "tumbling", size: "10s" }, { type: "aligned", size: 10_000, slide: 10_000 }],
   ["sliding 9s every 3s", { type: "sliding", size: "9s", slide: "3s" }, { type: "aligned", size: 9_000, slide: 3_000 }],
-  ["sliding 10s every 4s", { type: "sliding", size: "10s", slide: "4s" }, { type: "aligned", size: 10_000, slide: 4_000 }],
-  ["hopping 2s every 5s (gaps)", { type: "sliding", size: "2s", slide: "5s" }, { type: "aligned", size: 2_000, slide: 5_000 }],
+  [
+    "sliding 10s every 4s",
+    { type: "sliding", size: "10s", slide: "4s" },
+    { type: "aligned", size: 10_000, slide: 4_000 },
+  ],
+  [
+    "hopping 2s every 5s (gaps)",
+    { type: "sliding", size: "2s", slide: "5s" },
+    { type: "aligned", size: 2_000, slide: 5_000 },
+  ],
   ["session gap 2s", { type: "session", gap: "2s" }, { type: "session", gap: 2_000 }],
   ["session gap 300ms", { type: "session", gap: "300ms" }, { type: "session", gap: 300 }],
 ];
@@ -52,7 +60,12 @@ describe("WindowAggregateOperator matches a row-at-a-time reference", () => {
           const rng = seededRng(s);
           const steps = randomScript(rng, { batches: 30, interleaving, t0: s % 3 === 0 ? -40_000 : undefined });
           const op = operator(spec, keys, timeField);
-          const reference = new WindowReference(keys, timeField, ref, AGGREGATES.map(([, r]) => r));
+          const reference = new WindowReference(
+            keys,
+            timeField,
+            ref,
+            AGGREGATES.map(([, r]) => r),
+          );
           expectSameOutputs(runOperator(op, steps, rng), runReference(reference, steps), keys);
           expect(op.lateRecords()).toBe(reference.late);
         });
@@ -62,14 +75,22 @@ describe("WindowAggregateOperator matches a row-at-a-time reference", () => {
 });
 
 describe("WindowAggregateOperator semantics", () => {
-  const row = (ts: number | null, ks: string | null, price: number | null = 1): Row => ({ ...blank(), ts, et: ts, ks, price });
+  const row = (ts: number | null, ks: string | null, price: number | null = 1): Row => ({
+    ...blank(),
+    ts,
+    et: ts,
+    ks,
+    price,
+  });
   const blank = (): Row => Object.fromEntries(FIELDS.map((f) => [f.name, null]));
   const feed = (op: WindowAggregateOperator, rows: Row[]) => op.processBatch(batchFromRows(FIELDS, rows), 0);
 
   it("drops rows whose window already fired, and rows without event time, counting them late", () => {
     const op = operator({ type: "tumbling", size: "10s" }, ["ks"], "ts", ["count(*) AS n"]);
     feed(op, [row(1_000, "a"), row(12_000, "a")]);
-    expect(op.processWatermark(10_000).flatMap(batchRows)).toEqual([{ ks: "a", window_start: 0, window_end: 10_000, n: 1 }]);
+    expect(op.processWatermark(10_000).flatMap(batchRows)).toEqual([
+      { ks: "a", window_start: 0, window_end: 10_000, n: 1 },
+    ]);
     feed(op, [row(9_999, "a"), row(5_000, "b"), row(null, "a"), row(10_000, "a")]);
     expect(op.lateRecords()).toBe(3);
     expect(op.processWatermark(Number.POSITIVE_INFINITY).flatMap(batchRows)).toEqual([
@@ -84,11 +105,17 @@ describe("WindowAggregateOperator semantics", () => {
     op.processWatermark(10_000);
     feed(op, [row(7_000, "a"), row(4_000, "a")]); // 7s is in [5s, 15s) still open; 4s only in fired windows
     expect(op.lateRecords()).toBe(1);
-    expect(op.processWatermark(15_000).flatMap(batchRows)).toEqual([{ ks: "a", window_start: 5_000, window_end: 15_000, n: 1 }]);
+    expect(op.processWatermark(15_000).flatMap(batchRows)).toEqual([
+      { ks: "a", window_start: 5_000, window_end: 15_000, n: 1 },
+    ]);
   });
 
   it("merges sessions an out-of-order row bridges, and late-looking rows that touch an open session", () => {
-    const op = operator({ type: "session", gap: "5s" }, ["ks"], "ts", ["count(*) AS n", "min(ts) AS first", "max(ts) AS last"]);
+    const op = operator({ type: "session", gap: "5s" }, ["ks"], "ts", [
+      "count(*) AS n",
+      "min(ts) AS first",
+      "max(ts) AS last",
+    ]);
     feed(op, [row(0, "a"), row(8_000, "a")]); // sessions [0, 5s) and [8s, 13s)
     expect(op.processWatermark(4_000)).toEqual([]);
     feed(op, [row(3_500, "a")]); // [3.5s, 8.5s) touches both: one session [0, 13s)
@@ -113,14 +140,19 @@ describe("WindowAggregateOperator semantics", () => {
   });
 
   it("ignores empty batches and watermarks that do not advance", () => {
-    const op = operator({ type: "tumbling", size: "10s" }, ["ks"], "ts", ["count(*) AS n", "count(distinct name) AS d"]);
+    const op = operator({ type: "tumbling", size: "10s" }, ["ks"], "ts", [
+      "count(*) AS n",
+      "count(distinct name) AS d",
+    ]);
     expect(feed(op, [])).toEqual([]);
     expect(op.processBatch(toBatch(seededRng(2), [row(1, "a")], true).slice(0, 0), 0)).toEqual([]);
     feed(op, [row(1_000, "a")]);
     expect(op.processWatermark(5_000)).toEqual([]);
     expect(op.processWatermark(3_000)).toEqual([]);
     feed(op, []);
-    expect(op.processWatermark(10_000).flatMap(batchRows)).toEqual([{ ks: "a", window_start: 0, window_end: 10_000, n: 1, d: 0 }]);
+    expect(op.processWatermark(10_000).flatMap(batchRows)).toEqual([
+      { ks: "a", window_start: 0, window_end: 10_000, n: 1, d: 0 },
+    ]);
     expect(op.processWatermark(Number.POSITIVE_INFINITY)).toEqual([]);
     expect(op.lateRecords()).toBe(0);
   });
@@ -133,7 +165,14 @@ describe("WindowAggregateOperator semantics", () => {
     const out = op.processWatermark(Number.POSITIVE_INFINITY);
     expect(DataType.isDictionary(out[0].schema.fields[0].type)).toBe(true);
     const rows = out.flatMap(batchRows).map((x) => [x.kd, x.n]);
-    expect(rows.sort()).toEqual([["x", 2], ["y", 2], ["z", 1], [null, 2]].sort());
+    expect(rows.sort()).toEqual(
+      [
+        ["x", 2],
+        ["y", 2],
+        ["z", 1],
+        [null, 2],
+      ].sort(),
+    );
   });
 
   it("emits keys, window bounds and aggregates with the documented types", () => {
@@ -161,15 +200,17 @@ describe("WindowAggregateOperator semantics", () => {
 });
 
 describe("WindowAggregateOperator configuration errors", () => {
-  const build = (aggregates: string[], extra: Partial<{ window: WindowSpec; keys: string[]; timeField: string }> = {}) => () =>
-    new WindowAggregateOperator({
-      name: "pipeline[3].window",
-      input: { schema, timeField: extra.timeField ?? "ts" },
-      keys: extra.keys ?? ["ks"],
-      window: extra.window ?? { type: "tumbling", size: "1m" },
-      aggregates,
-      maxParallelism: 128,
-    });
+  const build =
+    (aggregates: string[], extra: Partial<{ window: WindowSpec; keys: string[]; timeField: string }> = {}) =>
+    () =>
+      new WindowAggregateOperator({
+        name: "pipeline[3].window",
+        input: { schema, timeField: extra.timeField ?? "ts" },
+        keys: extra.keys ?? ["ks"],
+        window: extra.window ?? { type: "tumbling", size: "1m" },
+        aggregates,
+        maxParallelism: 128,
+      });
 
   it.each([
     [["sum(nope)"], /pipeline\[3\]\.window: "sum\(nope\)" uses unknown column "nope" \(columns: ks, kd/],
@@ -190,17 +231,21 @@ describe("WindowAggregateOperator configuration errors", () => {
     try {
       build(aggregates)();
     } catch (err) {
-      expect((err as Error).name).toBe("AggregateError");
+      expect((err as Error).name).toBe("AggregateSpecError");
     }
   });
 
   it("rejects bad windows, keys and event time", () => {
-    expect(build(["count(*)"], { window: { type: "sliding", size: "10s" } })).toThrowError(/a sliding window needs `slide`/);
+    expect(build(["count(*)"], { window: { type: "sliding", size: "10s" } })).toThrowError(
+      /a sliding window needs `slide`/,
+    );
     expect(build(["count(*)"], { window: { type: "session" } })).toThrowError(/a session window needs `gap`/);
     expect(build(["count(*)"], { window: { type: "tumbling", size: "0s" } })).toThrowError(/must be positive/);
     expect(build(["count(*)"], { keys: ["nope"] })).toThrowError(/key "nope" is not a column/);
     expect(build(["count(*)"], { keys: ["ks", "ks"] })).toThrowError(/key column "ks" is listed twice/);
-    expect(build(["count(*)"], { timeField: "name" })).toThrowError(/event time column "name" is Utf8; it must be timestamp\[ms\] or int64/);
+    expect(build(["count(*)"], { timeField: "name" })).toThrowError(
+      /event time column "name" is Utf8; it must be timestamp\[ms\] or int64/,
+    );
     expect(
       () =>
         new WindowAggregateOperator({

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { WindowAggregateOperator } from "../../../../runtime/operators/window/window-aggregate.js";
 import type { WindowSpec } from "../../../../runtime/contract/spec/schema.js";
+import { WindowAggregateOperator } from "../../../../runtime/operators/window/window-aggregate.js";
 import { seededRng } from "../../../helpers/random.js";
 import { gathered } from "../../../helpers/snapshots.js";
 import { expectSameOutputs, randomRow, runOperator, runReference, type Step, toBatch } from "./window-data.js";
@@ -40,7 +40,11 @@ function churningSteps(seed: number): Step[] {
 
 const CASES: [string, WindowSpec, RefWindow][] = [
   ["tumbling 1s", { type: "tumbling", size: "1s" }, { type: "aligned", size: 1000, slide: 1000 }],
-  ["sliding 1s every 500ms", { type: "sliding", size: "1s", slide: "500ms" }, { type: "aligned", size: 1000, slide: 500 }],
+  [
+    "sliding 1s every 500ms",
+    { type: "sliding", size: "1s", slide: "500ms" },
+    { type: "aligned", size: 1000, slide: 500 },
+  ],
   ["session 40ms", { type: "session", gap: "40ms" }, { type: "session", gap: 40 }],
 ];
 
@@ -57,7 +61,12 @@ describe("WindowAggregateOperator with churning keys and values", () => {
           aggregates: AGGS.map(([t]) => t),
           maxParallelism: 128,
         });
-      const reference = new WindowReference(["ki"], "ts", refWindow, AGGS.map(([, r]) => r));
+      const reference = new WindowReference(
+        ["ki"],
+        "ts",
+        refWindow,
+        AGGS.map(([, r]) => r),
+      );
       const expected = runReference(reference, steps);
       const rng = seededRng(9);
       const first = make();

@@ -1,7 +1,7 @@
 import type { RecordBatch } from "apache-arrow";
 import { expect } from "vitest";
-import type { Operator } from "../../../../runtime/operators/operator.js";
 import type { FieldSpec } from "../../../../runtime/contract/spec/schema.js";
+import type { Operator } from "../../../../runtime/operators/operator.js";
 import { batchRows } from "../../../helpers/collecting-sink.js";
 import { batchFromRows, type Rng } from "../../../helpers/random.js";
 import type { RefAggregate, Row, WindowReference } from "./window-reference.js";
@@ -176,7 +176,10 @@ export function expectSameOutputs(actual: Row[][], expected: Row[][], keys: stri
   for (let step = 0; step < expected.length; step++) {
     const a = [...actual[step]].sort((x, y) => rowId(x, keys).localeCompare(rowId(y, keys)));
     const e = [...expected[step]].sort((x, y) => rowId(x, keys).localeCompare(rowId(y, keys)));
-    expect(a.map((r) => rowId(r, keys)), `windows fired at watermark step ${step}`).toEqual(e.map((r) => rowId(r, keys)));
+    expect(
+      a.map((r) => rowId(r, keys)),
+      `windows fired at watermark step ${step}`,
+    ).toEqual(e.map((r) => rowId(r, keys)));
     for (let i = 0; i < e.length; i++) {
       for (const [name, want] of Object.entries(e[i])) {
         const got = a[i][name];

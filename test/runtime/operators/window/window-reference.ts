@@ -96,7 +96,8 @@ export class WindowReference {
       this.aligned.delete(id);
     }
     for (const entry of this.sessions.values()) {
-      for (const s of entry.list) if (s.end <= watermark) out.push(this.result(entry.keyValues, s.start, s.end, s.rows));
+      for (const s of entry.list)
+        if (s.end <= watermark) out.push(this.result(entry.keyValues, s.start, s.end, s.rows));
       entry.list = entry.list.filter((s) => s.end > watermark);
     }
     return out;
@@ -104,7 +105,7 @@ export class WindowReference {
 
   private result(keyValues: Value[], start: number, end: number, rows: Row[]): Row {
     const out: Row = {};
-    this.keys.forEach((k, i) => (out[k] = keyValues[i]));
+    for (const [i, k] of this.keys.entries()) out[k] = keyValues[i];
     out.window_start = start;
     out.window_end = end;
     for (const a of this.aggregates) out[a.name] = aggregate(a, rows);

@@ -1,13 +1,12 @@
-import { type RecordBatch, Table, tableFromIPC, tableToIPC } from "apache-arrow";
 import { describe, expect, it } from "vitest";
-import { hashRows, keyGroups, subtaskForKeyGroup } from "../../../../runtime/kernels/hash.js";
-import { gathered, throughStorage } from "../../../helpers/snapshots.js";
-import { WindowAggregateOperator } from "../../../../runtime/operators/window/window-aggregate.js";
 import type { WindowSpec } from "../../../../runtime/contract/spec/schema.js";
-import { columnsOf } from "../../../../runtime/types/column.js";
+import { hashRows, keyGroups, subtaskForKeyGroup } from "../../../../runtime/kernels/hash.js";
 import { takeBatch } from "../../../../runtime/kernels/take.js";
+import { WindowAggregateOperator } from "../../../../runtime/operators/window/window-aggregate.js";
+import { columnsOf } from "../../../../runtime/types/column.js";
 import { batchRows } from "../../../helpers/collecting-sink.js";
 import { seededRng } from "../../../helpers/random.js";
+import { gathered, throughStorage } from "../../../helpers/snapshots.js";
 import { AGGREGATES, expectSameOutputs, randomScript, type Step, toBatch } from "./window-data.js";
 import type { Row } from "./window-reference.js";
 
@@ -21,7 +20,12 @@ const WINDOWS: [string, WindowSpec][] = [
 ];
 const KEYS = [["kd", "ki"], ["ks"], []];
 
-function operator(window: WindowSpec, keys: string[], aggregates = AGGREGATES.map(([t]) => t), maxParallelism = MAX_PARALLELISM) {
+function operator(
+  window: WindowSpec,
+  keys: string[],
+  aggregates = AGGREGATES.map(([t]) => t),
+  maxParallelism = MAX_PARALLELISM,
+) {
   return new WindowAggregateOperator({
     name: "pipeline[2].window",
     input: { schema, timeField: "ts", keys },
@@ -47,9 +51,17 @@ function run(ops: WindowAggregateOperator[], steps: Step[], keys: string[], seed
         continue;
       }
       const cols = columnsOf(batch);
-      const kgs = keyGroups(hashRows(keys.map((k) => cols[schema.fields.findIndex((f) => f.name === k)]), batch.numRows), MAX_PARALLELISM);
+      const kgs = keyGroups(
+        hashRows(
+          keys.map((k) => cols[schema.fields.findIndex((f) => f.name === k)]),
+          batch.numRows,
+        ),
+        MAX_PARALLELISM,
+      );
       ops.forEach((op, subtask) => {
-        const rows = Int32Array.from([...kgs.keys()].filter((i) => subtaskForKeyGroup(kgs[i], ops.length, MAX_PARALLELISM) === subtask));
+        const rows = Int32Array.from(
+          [...kgs.keys()].filter((i) => subtaskForKeyGroup(kgs[i], ops.length, MAX_PARALLELISM) === subtask),
+        );
         op.processBatch(takeBatch(batch, rows), 0);
       });
     } else outputs.push(ops.flatMap((op) => op.processWatermark(step.watermark).flatMap(batchRows)));
@@ -118,7 +130,11 @@ describe("WindowAggregateOperator snapshot and restore", () => {
   }
 
   it("snapshots one Arrow batch per key group, dictionary keys as plain utf8", () => {
-    const op = operator({ type: "tumbling", size: "10s" }, ["kd"], ["count(*) AS n", "count(distinct name) AS d", "max(name)"]);
+    const op = operator(
+      { type: "tumbling", size: "10s" },
+      ["kd"],
+      ["count(*) AS n", "count(distinct name) AS d", "max(name)"],
+    );
     const steps = randomScript(seededRng(3), { batches: 5, interleaving: "at-end" });
     run([op], steps.slice(0, -1), ["kd"], 3);
     const snapshot = gathered(op.snapshot());
@@ -144,10 +160,14 @@ describe("WindowAggregateOperator snapshot and restore", () => {
     expect(() => operator({ type: "tumbling", size: "10s" }, ["ks"], ["count(*) AS m"]).restore(snapshot)).toThrowError(
       /cannot restore the state of pipeline\[2\]\.window: the state was written with aggregates \["count\(\*\) AS n"\]/,
     );
-    expect(() => operator({ type: "tumbling", size: "5s" }, ["ks"], ["count(*) AS n"]).restore(snapshot)).toThrowError(/with window/);
-    expect(() => operator({ type: "tumbling", size: "10s" }, ["kd"], ["count(*) AS n"]).restore(snapshot)).toThrowError(/with keys/);
-    expect(() => operator({ type: "tumbling", size: "10s" }, ["ks"], ["count(*) AS n"], 7).restore(snapshot)).toThrowError(
-      /maxParallelism must not change/,
+    expect(() => operator({ type: "tumbling", size: "5s" }, ["ks"], ["count(*) AS n"]).restore(snapshot)).toThrowError(
+      /with window/,
     );
+    expect(() => operator({ type: "tumbling", size: "10s" }, ["kd"], ["count(*) AS n"]).restore(snapshot)).toThrowError(
+      /with keys/,
+    );
+    expect(() =>
+      operator({ type: "tumbling", size: "10s" }, ["ks"], ["count(*) AS n"], 7).restore(snapshot),
+    ).toThrowError(/maxParallelism must not change/);
   });
 });

@@ -6,8 +6,8 @@
  *   npx tsx test/runtime/operators/window/window.bench.ts [rows=5000000] [keys=1000]
  */
 import { Field, Int64, type RecordBatch, Schema, TimestampMillisecond } from "apache-arrow";
-import { WindowAggregateOperator } from "../../../../runtime/operators/window/window-aggregate.js";
 import type { WindowSpec } from "../../../../runtime/contract/spec/schema.js";
+import { WindowAggregateOperator } from "../../../../runtime/operators/window/window-aggregate.js";
 import { int64Data, timestampData } from "../../../../runtime/types/builders.js";
 import { makeBatch } from "../../../../runtime/types/column.js";
 
@@ -43,7 +43,8 @@ function bids(): { batches: RecordBatch[]; watermarks: number[] } {
       // Skewed like Nexmark: a few hot auctions.
       auction[i] = 1000 + Math.floor(KEYS * rand() ** 2);
       price[i] = Math.floor(100 + rand() * 100_000);
-      time[i] = 1_700_000_000_000 + Math.floor(((row + i) * 1000) / EVENTS_PER_SECOND) - Math.floor(rand() * OUT_OF_ORDER_MS);
+      time[i] =
+        1_700_000_000_000 + Math.floor(((row + i) * 1000) / EVENTS_PER_SECOND) - Math.floor(rand() * OUT_OF_ORDER_MS);
       if (time[i] > maxTime) maxTime = time[i];
     }
     batches.push(makeBatch(schema, [int64Data(auction), int64Data(price), timestampData(time)], n));
@@ -81,7 +82,12 @@ const input = bids();
 console.log(`${ROWS} bids, ${KEYS} auctions, batches of ${BATCH}; best of 3 runs, one core`);
 run("q7-like: tumbling 10s max(price)", { type: "tumbling", size: "10s" }, ["max(price) AS max_price"], input);
 run("q5-like: tumbling 10s count(*)", { type: "tumbling", size: "10s" }, ["count(*) AS bids"], input);
-run("tumbling 10s count, max, sum, avg", { type: "tumbling", size: "10s" }, ["count(*) AS bids", "max(price)", "sum(price)", "avg(price)"], input);
+run(
+  "tumbling 10s count, max, sum, avg",
+  { type: "tumbling", size: "10s" },
+  ["count(*) AS bids", "max(price)", "sum(price)", "avg(price)"],
+  input,
+);
 run("q5: sliding 10s/2s count(*)", { type: "sliding", size: "10s", slide: "2s" }, ["count(*) AS bids"], input);
 run("session 30ms count(*), max(price)", { type: "session", gap: "30ms" }, ["count(*) AS bids", "max(price)"], input);
 run("tumbling 10s count(distinct price)", { type: "tumbling", size: "10s" }, ["count(distinct price) AS n"], input);
