@@ -7,7 +7,7 @@ import {
   type V1ObjectMeta,
 } from "@kubernetes/client-node";
 import type { Logger } from "pino";
-import type { CheckpointInfo } from "../../runtime/contract/rpc/messages.js";
+import { NO_CHECKPOINT } from "../../runtime/contract/rpc/messages.js";
 import { parseDuration } from "../../runtime/contract/spec/duration.js";
 import { type CheckpointSpec, CheckpointStatus } from "../../runtime/contract/status/checkpoint.js";
 import { EventRecorder } from "../kube/events.js";
@@ -79,17 +79,6 @@ interface Attempt {
   client: CoordinatorApi;
   common: { backoff: BackoffPolicy; pollMs: number; timeoutMs: number };
 }
-const NONE: CheckpointInfo = {
-  id: 0,
-  kind: "",
-  state: "NONE",
-  path: "",
-  bytes: 0,
-  triggeredAtMs: 0,
-  durationMs: 0,
-  error: "",
-  attempt: 0,
-};
 
 /**
  * One Checkpoint: trigger a savepoint on the job's coordinator (or record its latest checkpoint),
@@ -221,7 +210,7 @@ export class CheckpointReconciler {
       this.clients.unavailable(job, err);
       // NOT_FOUND: a coordinator that restarted has forgotten the savepoint it was taking.
       if (grpcCode(err) === GRPC_NOT_FOUND)
-        return progressed(cp.spec, s, { ...NONE, id: s.checkpointId ?? 0 }, now, common);
+        return progressed(cp.spec, s, { ...NO_CHECKPOINT, id: s.checkpointId ?? 0 }, now, common);
       return progressed(cp.spec, s, undefined, now, { ...common, pollError: grpcMessage(err) });
     }
   }

@@ -114,6 +114,18 @@ export interface CheckpointInfo {
   error: string;
   attempt: number;
 }
+/** GetCheckpoint's answer for id 0 ("none yet"): a value, not an error, on both sides of the wire. */
+export const NO_CHECKPOINT: Readonly<CheckpointInfo> = Object.freeze({
+  id: 0,
+  kind: "",
+  state: "NONE",
+  path: "",
+  bytes: 0,
+  triggeredAtMs: 0,
+  durationMs: 0,
+  error: "",
+  attempt: 0,
+});
 export interface TriggerSavepointRequest {
   stop: boolean;
   reason: string;

@@ -1,4 +1,5 @@
 import { addControlService, type ControlHandlers, grpc, startServer, stopServer } from "../../contract/rpc/loader.js";
+import { NO_CHECKPOINT } from "../../contract/rpc/messages.js";
 import type { Logger } from "../../log.js";
 import { SavepointRefused } from "./checkpoints.js";
 import type { Coordinator } from "./coordinator.js";
@@ -127,17 +128,7 @@ export class ControlServer {
     if (info) return cb(null, info);
     if (call.request.id !== 0)
       return cb(fail(grpc.status.NOT_FOUND, `no checkpoint ${call.request.id} is known to this coordinator`));
-    cb(null, {
-      id: 0,
-      kind: "",
-      state: "NONE",
-      path: "",
-      bytes: 0,
-      triggeredAtMs: 0,
-      durationMs: 0,
-      error: "",
-      attempt: 0,
-    });
+    cb(null, NO_CHECKPOINT);
   };
 
   private readonly cancelJob: ControlHandlers["CancelJob"] = (call, cb) => {
