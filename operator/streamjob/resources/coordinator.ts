@@ -15,6 +15,7 @@ import {
   terminationGracePeriodSeconds,
 } from "./pod.js";
 import { applyPodTemplate, roleTemplate } from "./pod-template.js";
+import { roleService, servicePort } from "./service.js";
 import type { OperatorSettings } from "./settings.js";
 
 /** Desired workers: none while suspended (the reconciler takes the savepoint before that). */
@@ -137,19 +138,10 @@ export function buildCoordinatorDeployment(
 
 /** The Control API's stable address: workers, the CLI and the operator reach the coordinator here. */
 export function buildCoordinatorService(job: StreamJob): V1Service {
-  return {
-    apiVersion: "v1",
-    kind: "Service",
-    metadata: childMeta(job, childNames(job).coordinator, "coordinator"),
-    spec: {
-      type: "ClusterIP",
-      selector: selectorLabels(job, "coordinator"),
-      ports: [
-        { name: "control", port: PORTS.control, targetPort: "control", protocol: "TCP", appProtocol: "grpc" },
-        { name: "ui", port: PORTS.ui, targetPort: "ui", protocol: "TCP", appProtocol: "http" },
-      ],
-    },
-  };
+  return roleService(job, childNames(job).coordinator, "coordinator", { type: "ClusterIP" }, [
+    servicePort("control", "grpc"),
+    servicePort("ui", "http"),
+  ]);
 }
 
 /** The web UI inside the cluster (status.webUrl); `sabot ui <job>` port-forwards to it. */

@@ -23,6 +23,7 @@ import {
   tolerations,
 } from "./pod.js";
 import { applyPodTemplate, roleTemplate } from "./pod-template.js";
+import { roleService, servicePort } from "./service.js";
 import type { OperatorSettings } from "./settings.js";
 
 /** Environment of `sabot worker` (see runtime/distributed/config.ts and docs/distributed.md). */
@@ -136,18 +137,11 @@ function workerContainer(job: StreamJob, settings: OperatorSettings): V1Containe
 
 /** Headless: gives the StatefulSet's pods stable DNS names; not-ready pods too, so peers find a starting worker. */
 export function buildWorkersService(job: StreamJob): V1Service {
-  return {
-    apiVersion: "v1",
-    kind: "Service",
-    metadata: childMeta(job, childNames(job).workersService, "worker"),
-    spec: {
-      clusterIP: "None",
-      publishNotReadyAddresses: true,
-      selector: selectorLabels(job, "worker"),
-      ports: [
-        { name: "exchange", port: PORTS.exchange, targetPort: "exchange", protocol: "TCP", appProtocol: "grpc" },
-        { name: "metrics", port: PORTS.metrics, targetPort: "metrics", protocol: "TCP" },
-      ],
-    },
-  };
+  return roleService(
+    job,
+    childNames(job).workersService,
+    "worker",
+    { clusterIP: "None", publishNotReadyAddresses: true },
+    [servicePort("exchange", "grpc"), servicePort("metrics")],
+  );
 }
