@@ -101,3 +101,8 @@ export function childMeta(
     ownerReferences: [ownerReference(job)],
   };
 }
+
+/** How every child object starts: its type, then metadata that names it and ties it to the job. */
+export function childHead(job: StreamJob, apiVersion: string, kind: string, name: string, component: Component) {
+  return { apiVersion, kind, metadata: childMeta(job, name, component) };
+}

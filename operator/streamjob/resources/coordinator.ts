@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import type { V1Deployment, V1EnvVar, V1Service } from "@kubernetes/client-node";
-import { childMeta, childNames, labels, type StreamJob, selectorLabels } from "../job.js";
+import { childHead, childNames, labels, type StreamJob, selectorLabels } from "../job.js";
 import { specHash } from "./configmap.js";
 import {
   affinity,
@@ -81,9 +81,7 @@ export function buildCoordinatorDeployment(
   const names = childNames(job);
   const { cpu, memory } = coordinatorResources(job, settings);
   return {
-    apiVersion: "apps/v1",
-    kind: "Deployment",
-    metadata: childMeta(job, names.coordinator, "coordinator"),
+    ...childHead(job, "apps/v1", "Deployment", names.coordinator, "coordinator"),
     spec: {
       replicas: desiredParallelism(job) === 0 ? 0 : 1,
       // Never two coordinators of one job, not even during a rollout.

@@ -1,5 +1,5 @@
 import type { V1Ingress } from "@kubernetes/client-node";
-import { childMeta, childNames, type StreamJob } from "../job.js";
+import { childHead, childNames, type StreamJob } from "../job.js";
 import { coordinatorWebUrl } from "./coordinator.js";
 import { PORTS } from "./pod.js";
 
@@ -9,9 +9,7 @@ export function buildIngress(job: StreamJob): V1Ingress | null {
   if (!ingress) return null;
   const names = childNames(job);
   return {
-    apiVersion: "networking.k8s.io/v1",
-    kind: "Ingress",
-    metadata: childMeta(job, names.coordinator, "coordinator"),
+    ...childHead(job, "networking.k8s.io/v1", "Ingress", names.coordinator, "coordinator"),
     spec: {
       ingressClassName: ingress.className,
       tls: ingress.tlsSecret ? [{ hosts: [ingress.host], secretName: ingress.tlsSecret }] : undefined,

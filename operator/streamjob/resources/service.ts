@@ -1,5 +1,5 @@
 import type { V1Service, V1ServicePort, V1ServiceSpec } from "@kubernetes/client-node";
-import { type Component, childMeta, type StreamJob, selectorLabels } from "../job.js";
+import { type Component, childHead, type StreamJob, selectorLabels } from "../job.js";
 import { PORTS } from "./pod.js";
 
 /** One of PORTS under its own name: the container port of that name is the target. */
@@ -19,9 +19,7 @@ export function roleService(
   ports: V1ServicePort[],
 ): V1Service {
   return {
-    apiVersion: "v1",
-    kind: "Service",
-    metadata: childMeta(job, name, role),
+    ...childHead(job, "v1", "Service", name, role),
     spec: { ...addressing, selector: selectorLabels(job, role), ports },
   };
 }

@@ -6,7 +6,7 @@ import type {
   V1Service,
   V1StatefulSet,
 } from "@kubernetes/client-node";
-import { childMeta, childNames, labels, type StreamJob, selectorLabels } from "../job.js";
+import { childHead, childNames, labels, type StreamJob, selectorLabels } from "../job.js";
 import { specHash } from "./configmap.js";
 import { coordinatorAddress, desiredParallelism } from "./coordinator.js";
 import {
@@ -69,9 +69,7 @@ export function workerResources(job: StreamJob): V1ResourceRequirements | undefi
 export function buildWorkerStatefulSet(job: StreamJob, settings: OperatorSettings): V1StatefulSet {
   const names = childNames(job);
   return {
-    apiVersion: "apps/v1",
-    kind: "StatefulSet",
-    metadata: childMeta(job, names.workers, "worker"),
+    ...childHead(job, "apps/v1", "StatefulSet", names.workers, "worker"),
     spec: {
       replicas: desiredParallelism(job),
       serviceName: names.workersService,
