@@ -65,6 +65,9 @@ function input(over: Partial<DecisionInput> = {}, metrics: Partial<ObservedMetri
   };
 }
 
+/** A scale-down to `parallelism` recommended without a break for the last `seconds`. */
+const pendingSince = (seconds: number, parallelism: number) => ({ sinceMs: ago(seconds), parallelism });
+
 interface Case {
   name: string;
   in: DecisionInput;
@@ -105,20 +108,14 @@ const cases: Case[] = [
   },
   {
     name: "a scale-down recommended for the whole stabilization window is applied, limited per step",
-    in: input(
-      { current: 4, pendingScaleDown: { sinceMs: ago(301), parallelism: 2 } },
-      { sourceRate: 0, busySum: 0, busyMax: 0 },
-    ),
+    in: input({ current: 4, pendingScaleDown: pendingSince(301, 2) }, { sourceRate: 0, busySum: 0, busyMax: 0 }),
     reason: "ScaleDown",
     recommended: 2,
     change: true,
   },
   {
     name: "scale-down keeps the highest recommendation of the window",
-    in: input(
-      { current: 8, pendingScaleDown: { sinceMs: ago(400), parallelism: 4 } },
-      { subtasks: 8, sourceRate: 1000, busySum: 0.8 },
-    ),
+    in: input({ current: 8, pendingScaleDown: pendingSince(400, 4) }, { subtasks: 8, sourceRate: 1000, busySum: 0.8 }),
     // needed: 1.2K / (1.25K × 0.7) = 1.4 → 2, step limit 4; pending said 4.
     reason: "ScaleDown",
     recommended: 4,
@@ -127,7 +124,7 @@ const cases: Case[] = [
   {
     name: "no scale-down within the stabilization window after the last rescale",
     in: input(
-      { current: 4, parallelismSinceMs: ago(120), pendingScaleDown: { sinceMs: ago(400), parallelism: 2 } },
+      { current: 4, parallelismSinceMs: ago(120), pendingScaleDown: pendingSince(400, 2) },
       { sourceRate: 0, busySum: 0 },
     ),
     reason: "ScaleDownPending",
@@ -204,7 +201,7 @@ const cases: Case[] = [
   },
   {
     name: "a scale-down rounds up to an even split of the partitions",
-    in: input({ current: 4, pendingScaleDown: { sinceMs: ago(400), parallelism: 3 } }, { sourceRate: 0, busySum: 0 }),
+    in: input({ current: 4, pendingScaleDown: pendingSince(400, 3) }, { sourceRate: 0, busySum: 0 }),
     settings: { minParallelism: 3, scaleDownMaxFactor: 1 },
     reason: "Steady",
     recommended: 4,
@@ -237,16 +234,39 @@ const cases: Case[] = [
   },
   {
     name: "never below minParallelism",
-    in: input(
-      { current: 4, pendingScaleDown: { sinceMs: ago(400), parallelism: 3 } },
-      { sourceRate: 0, busySum: 0, partitions: 12 },
-    ),
+    in: input({ current: 4, pendingScaleDown: pendingSince(400, 3) }, { sourceRate: 0, busySum: 0, partitions: 12 }),
     settings: { minParallelism: 3, scaleDownMaxFactor: 1 },
     reason: "ScaleDown",
     recommended: 3,
     change: true,
   },
 ];
+
+/** A rescale by the autoscaler, begun `startedSecondsAgo`. */
+function autoscaled(from: number, to: number, startedSecondsAgo: number, more: Partial<RescaleRecord>): RescaleRecord {
+  return { time: iso(ago(startedSecondsAgo)), from, to, trigger: "autoscaler", ...more };
+}
+
+/** A 2 → 4 autoscaler scale-up begun 5 minutes ago and done 4 minutes ago, expected to take 20K/s to 40K/s. */
+function scaledUpTo4(more: Partial<RescaleRecord> = {}): RescaleRecord[] {
+  return [
+    autoscaled(2, 4, 300, { completedAt: iso(ago(240)), capacityBefore: 20_000, expectedCapacity: 40_000, ...more }),
+  ];
+}
+
+/** Four subtasks fully busy reading only 20K/s while the lag grows: the scale-up gained nothing. */
+const SATURATED_AT_4: Partial<ObservedMetrics> = {
+  subtasks: 4,
+  sourceRate: 20_000,
+  busySum: 4,
+  lag: 1_000_000,
+  lagGrowth: 5000,
+};
+
+/** A decision at parallelism 4, which the job has run at since that scale-up completed. */
+function decideAtFour(history: RescaleRecord[], metrics: Partial<ObservedMetrics>, nowMs = NOW): Decision {
+  return decide(input({ current: 4, nowMs, parallelismSinceMs: ago(240), history }, metrics), SETTINGS);
+}
 
 describe("decide", () => {
   it.each(cases)("$name", (c) => {
@@ -280,10 +300,7 @@ describe("decide", () => {
 
   it("clears a pending scale-down when the load comes back", () => {
     const d = decide(
-      input(
-        { current: 4, pendingScaleDown: { sinceMs: ago(100), parallelism: 2 } },
-        { subtasks: 4, busySum: 2, sourceRate: 20_000 },
-      ),
+      input({ current: 4, pendingScaleDown: pendingSince(100, 2) }, { subtasks: 4, busySum: 2, sourceRate: 20_000 }),
       SETTINGS,
     );
     // 20K × 1.2 / 7K = 3.4 → 4.
@@ -292,9 +309,7 @@ describe("decide", () => {
   });
 
   it("completes a rescale once the job runs at the new parallelism, measuring its restart time, then warms up", () => {
-    const history: RescaleRecord[] = [
-      { time: iso(ago(45)), from: 2, to: 4, trigger: "autoscaler", capacityBefore: 20_000, expectedCapacity: 40_000 },
-    ];
+    const history: RescaleRecord[] = [autoscaled(2, 4, 45, { capacityBefore: 20_000, expectedCapacity: 40_000 })];
     const inProgress = decide(input({ current: 4, ready: 2, history }), SETTINGS);
     expect(inProgress.reason).toBe("RescaleInProgress");
     const done = decide(input({ current: 4, history }), SETTINGS);
@@ -304,17 +319,8 @@ describe("decide", () => {
   });
 
   it("uses the observed restart time of earlier rescales in the catch-up target", () => {
-    const history: RescaleRecord[] = [
-      {
-        time: iso(ago(7200)),
-        from: 1,
-        to: 2,
-        trigger: "autoscaler",
-        completedAt: iso(ago(7000)),
-        restartSeconds: 150,
-        effectiveness: 1,
-        effective: true,
-      },
+    const history = [
+      autoscaled(1, 2, 7200, { completedAt: iso(ago(7000)), restartSeconds: 150, effectiveness: 1, effective: true }),
     ];
     const d = decide(input({ history }), SETTINGS);
     expect(d.inputs.restartSeconds).toBe(150);
@@ -324,84 +330,26 @@ describe("decide", () => {
 
   it("measures a scale-up one window later, and blocks further scale-ups when it fell short", () => {
     // 2 → 4 expected 20K → 40K; now 4 subtasks fully busy read only 20K/s: capacity 20K, no gain.
-    const history: RescaleRecord[] = [
-      {
-        time: iso(ago(300)),
-        from: 2,
-        to: 4,
-        trigger: "autoscaler",
-        completedAt: iso(ago(240)),
-        restartSeconds: 60,
-        capacityBefore: 20_000,
-        expectedCapacity: 40_000,
-      },
-    ];
-    const d = decide(
-      input(
-        { current: 4, parallelismSinceMs: ago(240), history },
-        { subtasks: 4, sourceRate: 20_000, busySum: 4, lag: 1_000_000, lagGrowth: 5000 },
-      ),
-      SETTINGS,
-    );
+    const d = decideAtFour(scaledUpTo4({ restartSeconds: 60 }), SATURATED_AT_4);
     expect(d.history[0]).toMatchObject({ observedCapacity: 20_000, effectiveness: 0, effective: false });
     expect(d.reason).toBe("IneffectiveScaling");
     expect(d.recommended).toBe(4);
     expect(d.message).toMatch(/2 → 4/);
     // The next evaluation still knows.
-    const again = decide(
-      input(
-        { current: 4, parallelismSinceMs: ago(240), history: d.history },
-        { subtasks: 4, sourceRate: 20_000, busySum: 4, lag: 1_000_000, lagGrowth: 5000 },
-      ),
-      SETTINGS,
-    );
+    const again = decideAtFour(d.history, SATURATED_AT_4);
     expect(again.reason).toBe("IneffectiveScaling");
     // An hour later the block expires.
-    const later = decide(
-      input(
-        { current: 4, nowMs: NOW + 3_600_000, parallelismSinceMs: ago(240), history: d.history },
-        { subtasks: 4, sourceRate: 20_000, busySum: 4, lag: 1_000_000, lagGrowth: 5000 },
-      ),
-      SETTINGS,
-    );
+    const later = decideAtFour(d.history, SATURATED_AT_4, NOW + 3_600_000);
     expect(later.reason).toBe("ScaleUp");
   });
 
   it("does not assess a scale-up while the job is nearly idle", () => {
-    const history: RescaleRecord[] = [
-      {
-        time: iso(ago(300)),
-        from: 2,
-        to: 4,
-        trigger: "autoscaler",
-        completedAt: iso(ago(240)),
-        capacityBefore: 20_000,
-        expectedCapacity: 40_000,
-      },
-    ];
-    const d = decide(
-      input({ current: 4, parallelismSinceMs: ago(240), history }, { subtasks: 4, sourceRate: 2_000, busySum: 0.2 }),
-      SETTINGS,
-    );
+    const d = decideAtFour(scaledUpTo4(), { subtasks: 4, sourceRate: 2_000, busySum: 0.2 });
     expect(d.history[0].effectiveness).toBeUndefined();
   });
 
   it("records an effective scale-up as such", () => {
-    const history: RescaleRecord[] = [
-      {
-        time: iso(ago(300)),
-        from: 2,
-        to: 4,
-        trigger: "autoscaler",
-        completedAt: iso(ago(240)),
-        capacityBefore: 20_000,
-        expectedCapacity: 40_000,
-      },
-    ];
-    const d = decide(
-      input({ current: 4, parallelismSinceMs: ago(240), history }, { subtasks: 4, sourceRate: 19_000, busySum: 2 }),
-      SETTINGS,
-    );
+    const d = decideAtFour(scaledUpTo4(), { subtasks: 4, sourceRate: 19_000, busySum: 2 });
     expect(d.history[0]).toMatchObject({ observedCapacity: 38_000, effectiveness: 0.9, effective: true });
   });
 
