@@ -2,6 +2,17 @@ import { describe, expect, it } from "vitest";
 import { SUSPENDED_WITHOUT_SAVEPOINT } from "../../../../operator/streamjob/states/steps.js";
 import { FakeCoordinator, Sim, STORAGE } from "./fakes.js";
 
+/** A running job without checkpoint storage, suspended: no savepoint, scaled to zero. */
+async function suspendedWithoutStorage(): Promise<Sim> {
+  const sim = new Sim({ checkpointing: undefined });
+  await sim.runningStable();
+  sim.edit({ state: "suspended" });
+  await sim.step();
+  sim.scaledDown();
+  await sim.step();
+  return sim;
+}
+
 describe("suspending, suspended and resuming", () => {
   it("suspends with a stop-with-savepoint, scales to zero, and resumes restoring it", async () => {
     const sim = new Sim();
@@ -34,12 +45,7 @@ describe("suspending, suspended and resuming", () => {
   });
 
   it("without storage suspends without a savepoint and says so", async () => {
-    const sim = new Sim({ checkpointing: undefined });
-    await sim.runningStable();
-    sim.edit({ state: "suspended" });
-    await sim.step();
-    sim.scaledDown();
-    await sim.step();
+    const sim = await suspendedWithoutStorage();
     expect(sim.status.phase).toBe("Suspended");
     expect(sim.condition("Ready")!.message).toBe(SUSPENDED_WITHOUT_SAVEPOINT);
     expect(sim.coordinator.triggers).toHaveLength(0);
@@ -58,12 +64,7 @@ describe("suspending, suspended and resuming", () => {
   });
 
   it("a restoreFrom set while suspended is what the resume restores", async () => {
-    const sim = new Sim({ checkpointing: undefined });
-    await sim.runningStable();
-    sim.edit({ state: "suspended" });
-    await sim.step();
-    sim.scaledDown();
-    await sim.step();
+    const sim = await suspendedWithoutStorage();
     sim.edit({ restoreFrom: "s3://b/other/chk-9" });
     await sim.step();
     expect(sim.status.phase).toBe("Suspended");
