@@ -221,30 +221,30 @@ export function dictionaryData(
   values: readonly (string | null)[],
   type: Dictionary = new Dictionary(new Utf8(), new Int32()),
 ): Data {
-  const entries: string[] = [];
-  const index = new Map<string, number>();
-  const keys = new Int32Array(values.length);
-  const valid = new Uint8Array(values.length);
-  values.forEach((v, i) => {
-    if (v === null) return;
-    let k = index.get(v);
-    if (k === undefined) {
-      k = entries.length;
-      entries.push(v);
-      index.set(v, k);
-    }
-    keys[i] = k;
-    valid[i] = 1;
+  const firstSeen = [...new Set(values.filter((v): v is string => v !== null))];
+  return dictionaryOver(firstSeen, values, type);
+}
+
+/** A dictionary column of `values` over the given entries, in their order (entries no value uses are kept). */
+export function dictionaryOver(entries: readonly string[], values: readonly (string | null)[], type: Dictionary): Data {
+  const index = new Map(entries.map((s, i) => [s, i]));
+  const keys = Int32Array.from(values, (v) => {
+    if (v === null) return 0;
+    const k = index.get(v);
+    if (k === undefined) throw new Error(`dictionaryOver: "${v}" is not among the entries; add it to them`);
+    return k;
   });
-  const dictionary = makeVector(utf8Data(entries));
-  const base = int32Data(keys, valid);
+  const base = int32Data(
+    keys,
+    Uint8Array.from(values, (v) => (v === null ? 0 : 1)),
+  );
   return makeData({
     type,
     length: values.length,
     data: keys,
     nullBitmap: base.nullBitmap,
     nullCount: base.nullCount,
-    dictionary,
+    dictionary: makeVector(utf8Data(entries)),
   });
 }
 

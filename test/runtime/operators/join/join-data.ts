@@ -6,8 +6,6 @@ import {
   Field,
   Float64,
   Int64,
-  makeData,
-  makeVector,
   type RecordBatch,
   Schema,
   TimestampMillisecond,
@@ -23,7 +21,7 @@ import {
   utf8Data,
 } from "../../../../runtime/types/builders.js";
 import { columnsOf, makeBatch, valueAt } from "../../../../runtime/types/column.js";
-import { Rng } from "../../../helpers/random.js";
+import { dictionaryOver, Rng } from "../../../helpers/random.js";
 
 export { Rng };
 
@@ -63,18 +61,7 @@ function column(type: DataType, values: Value[], rng: Rng): Data {
       const j = rng.range(0, i + 1);
       [distinct[i], distinct[j]] = [distinct[j], distinct[i]];
     }
-    const index = new Map(distinct.map((s, i) => [s, i]));
-    const keys = Int32Array.from(values, (v) => (v === null ? 0 : index.get(v as string)!));
-    const dict = makeVector(utf8Data(distinct));
-    const base = int32Data(keys, valid);
-    return makeData({
-      type,
-      length: values.length,
-      data: keys,
-      dictionary: dict,
-      nullBitmap: base.nullBitmap,
-      nullCount: base.nullCount,
-    });
+    return dictionaryOver(distinct, values as (string | null)[], type);
   }
   if (type instanceof Utf8) return utf8Data(values as (string | null)[]);
   if (type instanceof Bool)
