@@ -25,6 +25,9 @@ export default defineConfig({
           name: "integration",
           include: ["test/**/*.int.test.ts"],
           globalSetup: ["test/env/global-setup.ts"],
+          // Tests also make kafkajs clients of their own (producers, admin): the same timer fix as
+          // Sabot's clients, so no test prints kafkajs's TimeoutNegativeWarning.
+          setupFiles: ["runtime/connectors/kafka/kafkajs-timers.ts"],
           testTimeout: 120_000,
           hookTimeout: 180_000,
           // Real brokers and processes on a shared 2-core machine: CI retries a failed test once,

@@ -35,8 +35,8 @@ import { CHART, find, helm, type Rendered, renderChart, setArgs } from "./helm.j
 /**
  * Every permission the operator needs where its jobs live, as [apiGroup, resource, verbs]: the
  * chart's Role (or ClusterRole) must grant exactly these. Where each is used: the informers
- * (get/list/watch), server-side apply of children (create+patch), status writes, finalizers,
- * Events, Checkpoints created and pruned, the autoscaler's scale patches, and the object-storage
+ * (get/list/watch), server-side apply of children and the UI's Ingress (create+patch), status
+ * writes, finalizers, Events (created, and their count raised), Checkpoints created and pruned, the autoscaler's scale patches, and the object-storage
  * Secret of a Checkpoint disposal.
  */
 const JOB_RULES: [string, string, string[]][] = [
@@ -51,8 +51,9 @@ const JOB_RULES: [string, string, string[]][] = [
   ["", "services", ["create", "patch"]],
   ["apps", "deployments", ["get", "list", "watch", "create", "patch"]],
   ["apps", "statefulsets", ["get", "list", "watch", "create", "patch"]],
+  ["networking.k8s.io", "ingresses", ["create", "patch"]],
   ["", "pods", ["get", "list", "watch"]],
-  ["", "events", ["create"]],
+  ["", "events", ["create", "patch"]],
   ["", "secrets", ["get"]],
 ];
 
