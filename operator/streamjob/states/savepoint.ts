@@ -26,6 +26,14 @@ export function isUnreachable(err: unknown): boolean {
   return code === undefined || code === GRPC_UNAVAILABLE || code === GRPC_DEADLINE_EXCEEDED;
 }
 
+/** What every part of one savepoint step shares. */
+interface SavepointStep {
+  ctx: StateContext;
+  upgrade: UpgradeStatus;
+  timedOut: () => boolean;
+  timeout: (what: string) => SavepointProgress;
+}
+
 /**
  * One step of a stop-with-savepoint whose progress lives in `upgrade` (status.upgrade): trigger it
  * once, then follow it with GetCheckpoint until it completes, fails or outlasts savepointTimeout.
@@ -38,73 +46,94 @@ export async function advanceSavepoint(
   reason: string,
 ): Promise<SavepointProgress> {
   const timeoutMs = ctx.timing.savepointTimeoutMs;
-  const timedOut = () => elapsedMs(upgrade.phaseStartedAt, ctx.now) > timeoutMs;
-  const timeout = (what: string): SavepointProgress => ({
-    state: "failed",
-    reason: "SavepointTimeout",
-    message: `${what} did not complete within savepointTimeout (${describeMs(timeoutMs)})`,
-  });
+  const step: SavepointStep = {
+    ctx,
+    upgrade,
+    timedOut: () => elapsedMs(upgrade.phaseStartedAt, ctx.now) > timeoutMs,
+    timeout: (what) => ({
+      state: "failed",
+      reason: "SavepointTimeout",
+      message: `${what} did not complete within savepointTimeout (${describeMs(timeoutMs)})`,
+    }),
+  };
   try {
-    let id = upgrade.savepointId;
-    if (id === undefined) {
-      const newest = await ctx.coordinator.getCheckpoint(0);
-      if (
-        newest.kind === "savepoint" &&
-        newest.id > 0 &&
-        newest.triggeredAtMs >= Date.parse(upgrade.startedAt) &&
-        newest.state !== "FAILED"
-      ) {
-        id = newest.id;
-      } else {
-        if (timedOut()) return timeout("the savepoint could not be triggered and");
-        const info = await ctx.coordinator.triggerSavepoint({ stop: true, reason });
-        const followed = await follow(ctx, info.id);
-        if (!followed)
-          return {
-            state: "pending",
-            upgrade: { ...upgrade, savepointId: info.id },
-            message: `savepoint ${info.id} triggered (stop with savepoint)`,
-          };
-        return followed.state === "COMPLETED"
-          ? { state: "completed", info: followed }
-          : {
-              state: "failed",
-              reason: "SavepointFailed",
-              message: `savepoint ${info.id} failed: ${followed.error || "no reason given"}`,
-            };
-      }
-    }
-    const info = await ctx.coordinator.getCheckpoint(id);
-    if (info.state === "COMPLETED") return { state: "completed", info };
-    if (info.state === "FAILED")
-      return {
+    const id = upgrade.savepointId ?? (await adoptedSavepoint(step));
+    if (id === undefined) return await triggerSavepoint(step, reason);
+    return await pollSavepoint(step, id);
+  } catch (err) {
+    return await progressAfterError(step, err);
+  }
+}
+
+/** The id of a savepoint an earlier operator triggered for this operation, if any. */
+async function adoptedSavepoint({ ctx, upgrade }: SavepointStep): Promise<number | undefined> {
+  const newest = await ctx.coordinator.getCheckpoint(0);
+  const adoptable =
+    newest.kind === "savepoint" &&
+    newest.id > 0 &&
+    newest.triggeredAtMs >= Date.parse(upgrade.startedAt) &&
+    newest.state !== "FAILED";
+  return adoptable ? newest.id : undefined;
+}
+
+/** Triggers the stop-with-savepoint and follows it briefly. */
+async function triggerSavepoint(step: SavepointStep, reason: string): Promise<SavepointProgress> {
+  if (step.timedOut()) return step.timeout("the savepoint could not be triggered and");
+  const info = await step.ctx.coordinator.triggerSavepoint({ stop: true, reason });
+  const followed = await follow(step.ctx, info.id);
+  if (!followed)
+    return {
+      state: "pending",
+      upgrade: { ...step.upgrade, savepointId: info.id },
+      message: `savepoint ${info.id} triggered (stop with savepoint)`,
+    };
+  return followed.state === "COMPLETED"
+    ? { state: "completed", info: followed }
+    : {
         state: "failed",
         reason: "SavepointFailed",
-        message: `savepoint ${id} failed: ${info.error || "no reason given"}`,
+        message: `savepoint ${info.id} failed: ${followed.error || "no reason given"}`,
       };
-    if (timedOut()) return timeout(`savepoint ${id}`);
-    return { state: "pending", upgrade: { ...upgrade, savepointId: id }, message: `savepoint ${id} in progress` };
-  } catch (err) {
-    const code = grpcCode(err);
-    const starting =
-      code === GRPC_FAILED_PRECONDITION && !timedOut() ? await coordinatorStarting(ctx.coordinator) : undefined;
-    if (starting)
-      return {
-        state: "pending",
-        upgrade,
-        message: `waiting for the job to run (${starting}) before its savepoint: ${grpcMessage(err)}`,
-      };
-    if (code === GRPC_FAILED_PRECONDITION || code === GRPC_UNIMPLEMENTED)
-      return {
-        state: "failed",
-        reason: "SavepointUnavailable",
-        message: `the coordinator cannot take a savepoint: ${grpcMessage(err)}`,
-      };
-    if (!isUnreachable(err))
-      return { state: "failed", reason: "SavepointFailed", message: `savepoint call failed: ${grpcMessage(err)}` };
-    if (timedOut()) return timeout(`the coordinator was unreachable (${grpcMessage(err)}) and the savepoint`);
-    return { state: "unreachable", upgrade, message: `coordinator unreachable: ${grpcMessage(err)}` };
-  }
+}
+
+/** Where savepoint `id` stands now. */
+async function pollSavepoint(step: SavepointStep, id: number): Promise<SavepointProgress> {
+  const info = await step.ctx.coordinator.getCheckpoint(id);
+  if (info.state === "COMPLETED") return { state: "completed", info };
+  if (info.state === "FAILED")
+    return {
+      state: "failed",
+      reason: "SavepointFailed",
+      message: `savepoint ${id} failed: ${info.error || "no reason given"}`,
+    };
+  if (step.timedOut()) return step.timeout(`savepoint ${id}`);
+  return { state: "pending", upgrade: { ...step.upgrade, savepointId: id }, message: `savepoint ${id} in progress` };
+}
+
+/** A failed coordinator call: wait for a starting job, give up on a refusal, retry when unreachable. */
+async function progressAfterError(
+  { ctx, upgrade, timedOut, timeout }: SavepointStep,
+  err: unknown,
+): Promise<SavepointProgress> {
+  const code = grpcCode(err);
+  const starting =
+    code === GRPC_FAILED_PRECONDITION && !timedOut() ? await coordinatorStarting(ctx.coordinator) : undefined;
+  if (starting)
+    return {
+      state: "pending",
+      upgrade,
+      message: `waiting for the job to run (${starting}) before its savepoint: ${grpcMessage(err)}`,
+    };
+  if (code === GRPC_FAILED_PRECONDITION || code === GRPC_UNIMPLEMENTED)
+    return {
+      state: "failed",
+      reason: "SavepointUnavailable",
+      message: `the coordinator cannot take a savepoint: ${grpcMessage(err)}`,
+    };
+  if (!isUnreachable(err))
+    return { state: "failed", reason: "SavepointFailed", message: `savepoint call failed: ${grpcMessage(err)}` };
+  if (timedOut()) return timeout(`the coordinator was unreachable (${grpcMessage(err)}) and the savepoint`);
+  return { state: "unreachable", upgrade, message: `coordinator unreachable: ${grpcMessage(err)}` };
 }
 
 /**
