@@ -17,7 +17,7 @@ import { testEnv } from "../../helpers/env.js";
 import { createTopic, useTestKafka } from "../../helpers/kafka.js";
 import { uniqueName } from "../../helpers/names.js";
 import { PodRunner } from "../../helpers/pod-runner.js";
-import { addScrapeTarget, removeScrapeTarget } from "../../helpers/prometheus.js";
+import { followScrapeTargets, type ScrapeSync } from "../../helpers/scrape-sync.js";
 import { SECRET, s3Client } from "../checkpoint/checkpoint-fixture.js";
 import { freshNamespace, installCrds, kubeConfig } from "../kube/kube.js";
 
@@ -86,8 +86,7 @@ describe("autoscaler end to end", () => {
   let input = "";
   let output = "";
   const procs: ChildProcess[] = [];
-  const scraped = new Set<string>();
-  let syncTimer: NodeJS.Timeout | undefined;
+  let scrapeSync: ScrapeSync | undefined;
   const t0 = Date.now();
   const timeline: string[] = [];
   const note = (s: string) => timeline.push(`[${((Date.now() - t0) / 1000).toFixed(0).padStart(4)}s] ${s}`);
@@ -152,19 +151,7 @@ describe("autoscaler end to end", () => {
     await waitFor(async () => operator.isLeader, { what: "the operator to lead", timeoutMs: 15_000 });
 
     // Prometheus scrapes whichever worker processes the pods currently are.
-    syncTimer = setInterval(() => {
-      const now = new Set(runner.workerMetricsTargets(JOB));
-      for (const t of now) {
-        if (scraped.has(t)) continue;
-        scraped.add(t);
-        void addScrapeTarget(testEnv(), t);
-      }
-      for (const t of [...scraped]) {
-        if (now.has(t)) continue;
-        scraped.delete(t);
-        void removeScrapeTarget(testEnv(), t);
-      }
-    }, 500);
+    scrapeSync = followScrapeTargets(testEnv(), () => runner.workerMetricsTargets(JOB));
 
     const brokers = testEnv().kafka.brokers;
     input = await createTopic(k.admin, "e2e-in", 4);
@@ -206,9 +193,8 @@ describe("autoscaler end to end", () => {
   }, 120_000);
 
   afterAll(async () => {
-    if (syncTimer) clearInterval(syncTimer);
     for (const p of procs) p.kill("SIGKILL");
-    for (const t of scraped) await removeScrapeTarget(testEnv(), t);
+    await scrapeSync?.stop();
     await custom
       ?.deleteCollectionNamespacedCustomObject({
         group: API_GROUP,
