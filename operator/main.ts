@@ -19,7 +19,8 @@
  *   SABOT_OPERATOR_SHUTDOWN_TIMEOUT_SECONDS, SABOT_OPERATOR_PRESTOP_SLEEP_SECONDS,
  *   SABOT_OPERATOR_COORDINATOR_CPU, SABOT_OPERATOR_COORDINATOR_MEMORY (Kubernetes quantities),
  *   SABOT_OPERATOR_CHECKPOINT_STORAGE (s3://bucket/prefix or file:///path: storage of jobs that name
- *   none) and SABOT_OPERATOR_CHECKPOINT_STORAGE_SECRET (its credentials Secret in the jobs' namespaces)
+ *   none) and SABOT_OPERATOR_CHECKPOINT_STORAGE_SECRET (its credentials Secret in the jobs' namespaces),
+ *   SABOT_OPERATOR_NETWORK_POLICY (JSON: {"enabled","operatorFrom","metricsFrom","uiFrom"}, the chart's networkPolicy)
  */
 
 import type { AddressInfo } from "node:net";
@@ -28,6 +29,7 @@ import { KubeConfig } from "@kubernetes/client-node";
 import pino from "pino";
 import { serveOperatorHttp } from "./kube/http.js";
 import { OperatorManager } from "./manager.js";
+import { parseNetworkPolicySettings } from "./streamjob/resources/network-policy.js";
 import { operatorSettings } from "./streamjob/resources/settings.js";
 
 const env = process.env;
@@ -68,6 +70,13 @@ const storageUrl = env.SABOT_OPERATOR_CHECKPOINT_STORAGE ?? "";
 if (storageUrl && !/^(s3:\/\/[^/]+|file:\/\/\/)/.test(storageUrl))
   fatal(`SABOT_OPERATOR_CHECKPOINT_STORAGE=${storageUrl} is not s3://bucket/prefix or file:///path`);
 const defaults = operatorSettings();
+let networkPolicy = defaults.networkPolicy;
+try {
+  if (env.SABOT_OPERATOR_NETWORK_POLICY)
+    networkPolicy = parseNetworkPolicySettings(env.SABOT_OPERATOR_NETWORK_POLICY, defaults.networkPolicy);
+} catch (err) {
+  fatal((err as Error).message);
+}
 const settings = operatorSettings({
   ...(env.SABOT_OPERATOR_IMAGE ? { image: env.SABOT_OPERATOR_IMAGE } : {}),
   ...(jobLogLevel ? { logLevel: jobLogLevel } : {}),
@@ -81,6 +90,7 @@ const settings = operatorSettings({
     memory: env.SABOT_OPERATOR_COORDINATOR_MEMORY || defaults.coordinatorResources.memory,
   },
   checkpointStorage: { url: storageUrl, secret: env.SABOT_OPERATOR_CHECKPOINT_STORAGE_SECRET ?? "" },
+  networkPolicy,
 });
 const port = Number(env.SABOT_OPERATOR_PORT ?? 8080);
 if (!Number.isInteger(port) || port < 0 || port > 65535) {

@@ -47,7 +47,7 @@ export function childNames(job: StreamJob) {
   };
 }
 
-export type Component = "coordinator" | "worker" | "config";
+export type Component = "coordinator" | "worker" | "config" | "network";
 
 export const JOB_LABEL = "sabot.dev/job";
 export const MANAGED_BY = "sabot-operator";

@@ -52,6 +52,7 @@ const JOB_RULES: [string, string, string[]][] = [
   ["apps", "deployments", ["get", "list", "watch", "create", "patch"]],
   ["apps", "statefulsets", ["get", "list", "watch", "create", "patch"]],
   ["networking.k8s.io", "ingresses", ["create", "patch"]],
+  ["networking.k8s.io", "networkpolicies", ["create", "patch"]],
   ["", "pods", ["get", "list", "watch"]],
   ["", "events", ["create", "patch"]],
   ["", "secrets", ["get"]],
@@ -192,6 +193,25 @@ describe("helm/sabot: lint and template", () => {
       SABOT_OPERATOR_COORDINATOR_CPU: "250m",
       SABOT_OPERATOR_COORDINATOR_MEMORY: "512Mi",
       SABOT_OPERATOR_JOB_LOG_LEVEL: "info",
+      SABOT_OPERATOR_NETWORK_POLICY: expect.any(String),
+    });
+    // The jobs' control ports admit this release's operator pods: its namespace and its selector labels.
+    expect(JSON.parse(env(d).SABOT_OPERATOR_NETWORK_POLICY!)).toEqual({
+      enabled: true,
+      operatorFrom: [
+        {
+          namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "sabot-system" } },
+          podSelector: {
+            matchLabels: {
+              "app.kubernetes.io/name": "sabot",
+              "app.kubernetes.io/instance": "sabot",
+              "app.kubernetes.io/component": "operator",
+            },
+          },
+        },
+      ],
+      metricsFrom: [],
+      uiFrom: [],
     });
   });
 

@@ -54,3 +54,13 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- define "sabot.hasMonitoringApi" -}}
 {{- if .Capabilities.APIVersions.Has "monitoring.coreos.com/v1" }}true{{ end }}
 {{- end }}
+
+{{/*
+The networkPolicy values as the operator reads them (SABOT_OPERATOR_NETWORK_POLICY, JSON); an
+empty operatorFrom becomes this release's operator pods: its namespace and selector labels.
+*/}}
+{{- define "sabot.networkPolicyJson" -}}
+{{- $v := .Values.networkPolicy }}
+{{- $self := dict "namespaceSelector" (dict "matchLabels" (dict "kubernetes.io/metadata.name" .Release.Namespace)) "podSelector" (dict "matchLabels" (include "sabot.selectorLabels" . | fromYaml)) }}
+{{- dict "enabled" $v.enabled "operatorFrom" (default (list $self) $v.operatorFrom) "metricsFrom" $v.metricsFrom "uiFrom" $v.uiFrom | toJson }}
+{{- end }}

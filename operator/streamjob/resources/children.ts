@@ -4,6 +4,7 @@ import type { StreamJob } from "../job.js";
 import { buildConfigMap } from "./configmap.js";
 import { buildCoordinatorDeployment, buildCoordinatorService, type DeployOptions } from "./coordinator.js";
 import { buildIngress } from "./ingress.js";
+import { buildNetworkPolicy } from "./network-policy.js";
 import type { OperatorSettings } from "./settings.js";
 import { buildWorkerStatefulSet, buildWorkersService } from "./workers.js";
 
@@ -21,10 +22,13 @@ export function buildChildren(
   opts: DeployOptions = {},
 ): KubernetesObject[] {
   const ingress = buildIngress(job);
+  const policy = buildNetworkPolicy(job, settings.networkPolicy);
   const children: KubernetesObject[] = [
     buildConfigMap(job),
     buildCoordinatorService(job),
     buildWorkersService(job),
+    // Before the pods, so none of them is ever reachable from outside the job.
+    ...(policy ? [policy] : []),
     ...(ingress ? [ingress] : []),
     buildCoordinatorDeployment(job, settings, opts),
     buildWorkerStatefulSet(job, settings),

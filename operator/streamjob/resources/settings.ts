@@ -1,3 +1,20 @@
+import type { V1NetworkPolicyPeer } from "@kubernetes/client-node";
+
+/**
+ * Who may reach a job's pods besides the job's own pods (network-policy.ts). A rule whose `from`
+ * list is empty admits every source, as in a NetworkPolicy itself.
+ */
+export interface NetworkPolicySettings {
+  /** Render a NetworkPolicy per job (the chart's networkPolicy.enabled). */
+  enabled: boolean;
+  /** The operator's pods: they call the coordinator's control port (savepoints, status). */
+  operatorFrom: V1NetworkPolicyPeer[];
+  /** Who scrapes the workers' metrics port; empty: anyone. */
+  metricsFrom: V1NetworkPolicyPeer[];
+  /** Who opens the coordinator's web UI port (an ingress controller, port-forward); empty: anyone. */
+  uiFrom: V1NetworkPolicyPeer[];
+}
+
 /**
  * The operator's own settings (from its Helm values), which shape every job's pods. A job's spec
  * may override the image; the rest is cluster policy.
@@ -21,6 +38,7 @@ export interface OperatorSettings {
    */
   checkpointStorage: { url: string; secret: string };
   logLevel: "trace" | "debug" | "info" | "warn" | "error";
+  networkPolicy: NetworkPolicySettings;
   /** Lifecycle timing; a job's spec.upgradeTimeout / spec.savepointTimeout override the first two. */
   lifecycle: {
     /** A (re)deployment not Running within this counts as failed (rollback when spec.rollback). */
@@ -46,6 +64,18 @@ export const DEFAULT_SETTINGS: OperatorSettings = {
   coordinatorResources: { cpu: "250m", memory: "512Mi" },
   checkpointStorage: { url: "", secret: "" },
   logLevel: "info",
+  networkPolicy: {
+    enabled: true,
+    // The chart narrows this to its release namespace; a bare operator only knows its pods' labels.
+    operatorFrom: [
+      {
+        namespaceSelector: {},
+        podSelector: { matchLabels: { "app.kubernetes.io/name": "sabot", "app.kubernetes.io/component": "operator" } },
+      },
+    ],
+    metricsFrom: [],
+    uiFrom: [],
+  },
   lifecycle: {
     upgradeTimeoutMs: 5 * 60_000,
     savepointTimeoutMs: 5 * 60_000,

@@ -158,6 +158,27 @@ describe("operator resources on a real API server", () => {
     expect(gpuWorkers[0]!.metadata?.ownerReferences?.[0]?.kind).toBe("StatefulSet");
   });
 
+  it("stores the job's NetworkPolicy with its sources: the gRPC ports are not open to everyone", async () => {
+    // kubectl's JSON is the wire form: client-node writes `from` from `_from` and would drop a plain one.
+    const policy = JSON.parse(await kubectl("get", "networkpolicy", "cpu-job-pods", "-o", "json")) as {
+      metadata: { ownerReferences: { kind: string; name: string }[] };
+      spec: { podSelector: unknown; policyTypes: string[]; ingress: { ports: { port: number }[]; from?: unknown[] }[] };
+    };
+    expect(policy.metadata.ownerReferences).toMatchObject([{ kind: "StreamJob", name: "cpu-job" }]);
+    expect(policy.spec.podSelector).toEqual({ matchLabels: { "sabot.dev/job": "cpu-job" } });
+    expect(policy.spec.policyTypes).toEqual(["Ingress"]);
+    const sources = (port: number) =>
+      policy.spec.ingress.filter((r) => r.ports.some((p) => p.port === port)).map((r) => r.from);
+    expect(sources(7071)).toEqual([[{ podSelector: { matchLabels: { "sabot.dev/job": "cpu-job" } } }]]);
+    expect(sources(7070)).toEqual([
+      [{ podSelector: { matchLabels: { "sabot.dev/job": "cpu-job" } } }],
+      settings.networkPolicy.operatorFrom,
+    ]);
+    // Metrics and UI: no `from`, every source (the settings' default).
+    expect(sources(9090)).toEqual([undefined]);
+    expect(sources(8081)).toEqual([undefined]);
+  });
+
   it("accepts the operator's status on the status subresource and refuses an unknown phase", async () => {
     const job = asStreamJob((await custom.getNamespacedCustomObject({ ...jobs(), name: "cpu-job" })) as StreamJob);
     const now = new Date().toISOString().replace(/\.\d+Z$/, "Z");

@@ -240,6 +240,7 @@ describe("owned objects", () => {
       "ConfigMap/orders-spec",
       "Service/orders-coordinator",
       "Service/orders-workers",
+      "NetworkPolicy/orders-pods",
       "Deployment/orders-coordinator",
       "StatefulSet/orders-worker",
     ]);
