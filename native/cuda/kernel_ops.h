@@ -1,7 +1,8 @@
 // Row-level operations shared by the CUDA kernels (gpu_kernels.cu) and their CPU reference
-// (harness/reference.cc), so both read validity and compare exactly alike.
+// (harness/reference.cc), so both read validity, compare and order values exactly alike.
 #pragma once
 #include <cstdint>
+#include <cstring>
 
 #ifdef __CUDACC__
 #define SABOT_HD __host__ __device__
@@ -24,6 +25,26 @@ SABOT_HD inline bool compare(double v, int op, double c) {
     case 4: return v > c;
     default: return v >= c;
   }
+}
+
+constexpr uint64_t kCanonicalNaN = 0x7FF8000000000000ull;
+constexpr uint64_t kSign = 0x8000000000000000ull;
+
+// min/max order (the engine's, runtime/operators/window/numeric-accumulators.ts): -0.0 < +0.0 and
+// every NaN above +inf, as one canonical NaN. As unsigned keys that order is plain integer order,
+// so the GPU folds with native 64-bit atomicMin/atomicMax and the result is the same whatever
+// order the rows arrive in.
+SABOT_HD inline uint64_t orderedKey(double v) {
+  uint64_t b = kCanonicalNaN;
+  if (v == v) std::memcpy(&b, &v, sizeof b);
+  return (b & kSign) ? ~b : (b | kSign);
+}
+
+SABOT_HD inline double fromOrderedKey(uint64_t k) {
+  const uint64_t b = (k & kSign) ? (k & ~kSign) : ~k;
+  double v;
+  std::memcpy(&v, &b, sizeof v);
+  return v;
 }
 
 }  // namespace sabot_ops

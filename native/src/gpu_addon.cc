@@ -1,5 +1,7 @@
 // Node-API wrappers of the CUDA kernels (cuda/gpu_kernels.cu); compiled only in CUDA builds.
-// Arguments are the same typed arrays the CPU kernels take; results are written in place.
+// Arguments are typed arrays over Arrow buffers (zero-copy); results are written in place into
+// the caller's arrays, and only when the whole call succeeded (gpu_kernels.h), so on an error
+// (a JS Error with code SABOT_GPU) the caller reruns the batch on the CPU kernels.
 #include <string>
 
 #include "../cuda/gpu_kernels.h"
@@ -10,9 +12,23 @@ namespace sabot {
 namespace {
 
 napi_value cudaError(napi_env env, int code) {
-  const std::string msg = "CUDA error " + std::to_string(code) + " (see cudaError_t); the CPU kernels still work: unset SABOT_GPU";
+  const std::string msg = "CUDA error " + std::to_string(code) + " (see cudaError_t); the batch reruns on the CPU kernels, and unsetting SABOT_GPU keeps every batch there";
   napi_throw_error(env, "SABOT_GPU", msg.c_str());
   return nullptr;
+}
+
+
+// A typed-array argument of `width`-byte elements, or null/undefined when `optional`.
+bool arrayArg(napi_env env, napi_value v, View& out, size_t width, bool optional, const char* msg) {
+  if (!typedArg(env, v, out, msg)) return false;
+  if ((!out.present && optional) || (out.present && out.bytes == out.length * width)) return true;
+  napi_throw_type_error(env, "SABOT_NATIVE", msg);
+  return false;
+}
+
+template <typename T>
+T* ptr(const View& v) {
+  return v.present ? static_cast<T*>(v.data) : nullptr;
 }
 
 }  // namespace
@@ -37,45 +53,49 @@ napi_value GpuInfo(napi_env env, napi_callback_info) {
   return out;
 }
 
-// gpuGroupAggregate(groups Int32Array, values Float64Array, validity, bitOffset, groupCount, sums, counts, mins, maxs)
+// gpuGroupAggregate(groups Int32Array, values Float64Array|null, validity Uint8Array|null, bitOffset, groupCount,
+//                   sums, counts, mins, maxs: Float64Array|null). Outputs are accumulated into; null ones are skipped.
 napi_value GpuGroupAggregate(napi_env env, napi_callback_info info) {
   ARGS(9);
-  View g, v, valid, s, c, mn, mx;
+  View g, v, valid, out[4];
   int64_t off = 0, groups = 0;
-  if (!typedArg(env, argv[0], g, "groups must be an Int32Array") || !typedArg(env, argv[1], v, "values must be a Float64Array") ||
-      !typedArg(env, argv[2], valid, "validity must be a Uint8Array or null") || !intArg(env, argv[3], off) || !intArg(env, argv[4], groups) ||
-      !typedArg(env, argv[5], s, "sums must be a Float64Array") || !typedArg(env, argv[6], c, "counts must be a Float64Array") ||
-      !typedArg(env, argv[7], mn, "mins must be a Float64Array") || !typedArg(env, argv[8], mx, "maxs must be a Float64Array"))
+  const char* outMsg = "sums, counts, mins and maxs must each be a Float64Array or null";
+  if (!arrayArg(env, argv[0], g, 4, false, "groups must be an Int32Array") ||
+      !arrayArg(env, argv[1], v, 8, true, "values must be a Float64Array or null") ||
+      !arrayArg(env, argv[2], valid, 1, true, "validity must be a Uint8Array or null") || !intArg(env, argv[3], off) ||
+      !intArg(env, argv[4], groups))
     return nullptr;
+  for (int k = 0; k < 4; k++)
+    if (!arrayArg(env, argv[5 + k], out[k], 8, true, outMsg)) return nullptr;
   const size_t n = g.length;
-  if (v.length < n) return rangeError(env, "values shorter than groups");
+  if (v.present && v.length < n) return rangeError(env, "values shorter than groups");
+  if (!v.present && (out[0].present || out[2].present || out[3].present)) return rangeError(env, "sums, mins and maxs need values");
   if (off < 0 || (valid.present && n > 0 && size_t((off + int64_t(n) + 7) >> 3) > valid.bytes)) return rangeError(env, "validity bitmap shorter than the column");
-  if (groups < 0 || s.length < size_t(groups) || c.length < size_t(groups) || mn.length < size_t(groups) || mx.length < size_t(groups))
-    return rangeError(env, "aggregate outputs shorter than the group count");
-  int rc = sabot_gpu_group_aggregate(static_cast<const int32_t*>(g.data), static_cast<const double*>(v.data),
-                                     valid.present ? static_cast<const uint8_t*>(valid.data) : nullptr, off, n, size_t(groups),
-                                     static_cast<double*>(s.data), static_cast<double*>(c.data), static_cast<double*>(mn.data),
-                                     static_cast<double*>(mx.data));
+  for (const View& o : out)
+    if (groups < 0 || (o.present && o.length < size_t(groups))) return rangeError(env, "aggregate outputs shorter than the group count");
+  int rc = sabot_gpu_group_aggregate(ptr<const int32_t>(g), ptr<const double>(v), ptr<const uint8_t>(valid), off, n, size_t(groups),
+                                     ptr<double>(out[0]), ptr<double>(out[1]), ptr<double>(out[2]), ptr<double>(out[3]));
   return rc == 0 ? nullptr : cudaError(env, rc);
 }
 
-// gpuFilterCompare(values Float64Array, validity, bitOffset, op 0..5, constant, selection Uint8Array) -> selected rows
+// gpuFilterCompare(values Float64Array, validity, bitOffset, op 0..5, constant, selection Uint8Array of >= ceil(n/8)
+// bytes, written as an Arrow bitmap) -> selected rows
 napi_value GpuFilterCompare(napi_env env, napi_callback_info info) {
   ARGS(6);
   View v, valid, sel;
   int64_t off = 0, op = 0;
   double constant = 0;
-  if (!typedArg(env, argv[0], v, "values must be a Float64Array") || !typedArg(env, argv[1], valid, "validity must be a Uint8Array or null") ||
-      !intArg(env, argv[2], off) || !intArg(env, argv[3], op) || napi_get_value_double(env, argv[4], &constant) != napi_ok ||
-      !typedArg(env, argv[5], sel, "selection must be a Uint8Array"))
+  if (!arrayArg(env, argv[0], v, 8, false, "values must be a Float64Array") ||
+      !arrayArg(env, argv[1], valid, 1, true, "validity must be a Uint8Array or null") || !intArg(env, argv[2], off) ||
+      !intArg(env, argv[3], op) || napi_get_value_double(env, argv[4], &constant) != napi_ok ||
+      !arrayArg(env, argv[5], sel, 1, false, "selection must be a Uint8Array"))
     return nullptr;
   const size_t n = v.length;
   if (op < 0 || op > 5) return rangeError(env, "op must be 0..5 (=, <>, <, <=, >, >=)");
-  if (sel.bytes < n) return rangeError(env, "selection shorter than values");
+  if (sel.bytes < (n + 7) / 8) return rangeError(env, "selection bitmap shorter than ceil(values / 8) bytes");
   if (off < 0 || (valid.present && n > 0 && size_t((off + int64_t(n) + 7) >> 3) > valid.bytes)) return rangeError(env, "validity bitmap shorter than the column");
   size_t selected = 0;
-  int rc = sabot_gpu_filter_compare(static_cast<const double*>(v.data), valid.present ? static_cast<const uint8_t*>(valid.data) : nullptr, off, n,
-                                    int(op), constant, static_cast<uint8_t*>(sel.data), &selected);
+  int rc = sabot_gpu_filter_compare(ptr<const double>(v), ptr<const uint8_t>(valid), off, n, int(op), constant, ptr<uint8_t>(sel), &selected);
   return rc == 0 ? num(env, double(selected)) : cudaError(env, rc);
 }
 

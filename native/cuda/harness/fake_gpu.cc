@@ -8,6 +8,7 @@
 #include "kernel_ops.h"
 #include "reference.h"
 
+using sabot_ops::orderedKey;
 using sabot_ops::validAt;
 
 extern "C" void sabot_gpu_info(SabotGpuInfo* info) {
@@ -21,10 +22,12 @@ extern "C" int sabot_gpu_group_aggregate(const int32_t* groups, const double* va
   for (size_t k = n; k-- > 0;) {
     const int32_t g = groups[k];
     if (g < 0 || size_t(g) >= groupCount || !validAt(validity, bitOffset + int64_t(k))) continue;
-    sums[g] += values[k];
-    counts[g] += 1;
-    if (values[k] < mins[g]) mins[g] = values[k];
-    if (values[k] > maxs[g]) maxs[g] = values[k];
+    if (counts) counts[g] += 1;
+    if (!values) continue;
+    const double v = values[k];
+    if (sums) sums[g] += v;
+    if (mins && orderedKey(v) < orderedKey(mins[g])) mins[g] = sabot_ops::fromOrderedKey(orderedKey(v));
+    if (maxs && orderedKey(v) > orderedKey(maxs[g])) maxs[g] = sabot_ops::fromOrderedKey(orderedKey(v));
   }
   return 0;
 }
@@ -34,3 +37,6 @@ extern "C" int sabot_gpu_filter_compare(const double* values, const uint8_t* val
   *selected = sabot_check::filterCompare(values, validity, bitOffset, n, op, constant, selection);
   return 0;
 }
+
+// The stand-in has no chunks; the harness still calls it.
+extern "C" void sabot_gpu_set_chunk_rows(size_t) {}

@@ -1,7 +1,9 @@
 // Device check: the CUDA kernels (gpu_kernels.h) against the CPU reference (reference.h) on
-// randomized batches (nulls, bit offsets, skewed and out-of-range keys, empty batches), compared
-// bit for bit, then both timed at 16K..4M rows in one table. Needs no Node: device-check.sh
-// builds and runs it on a GPU machine.
+// randomized batches (nulls, bit offsets, skewed and out-of-range keys, empty batches, NaN and
+// signed zeros for min/max and the filter), compared bit for bit, once with the default chunk
+// size and once with small chunks so every batch crosses many chunk boundaries of the pipelined
+// copies; then both timed at 16K..4M rows in one table. Needs no Node: device-check.sh builds and
+// runs it on a GPU machine.
 //
 // Exit: 0 all results exact; 1 a mismatch (printed); 2 bad arguments; 3 no CUDA device (the
 // reason from cudaGetDeviceCount is printed): on a machine without a GPU that is the expected end.
@@ -42,8 +44,9 @@ struct Shape {
 };
 
 // Values are multiples of 1/4 below 2^20 in magnitude: every sum of up to 4M of them is exact in
-// a double, so the GPU's atomic (unordered) sums must equal the CPU's bit for bit. No -0.0 and no
-// NaN in aggregated values: their min/max would depend on the order rows are seen.
+// a double, so the GPU's atomic (unordered) sums must equal the CPU's bit for bit. NaN and -0.0
+// are added only where sums are not computed (spiceMinMaxValues): a sum with NaN is NaN, but
+// which NaN bits depends on the hardware.
 Batch makeBatch(std::mt19937_64& rng, const Shape& s) {
   Batch b;
   b.groupCount = s.groups;
@@ -74,7 +77,7 @@ Batch makeBatch(std::mt19937_64& rng, const Shape& s) {
 struct Aggregates {
   std::vector<double> sums, counts, mins, maxs;
   explicit Aggregates(size_t g)
-      : sums(g, 0.0), counts(g, 0.0), mins(g, std::numeric_limits<double>::infinity()), maxs(g, -std::numeric_limits<double>::infinity()) {}
+      : sums(g, 0.0), counts(g, 0.0), mins(g, std::nan("")), maxs(g, -std::numeric_limits<double>::infinity()) {}
 };
 
 std::string cudaFailure(int rc) {
@@ -88,13 +91,20 @@ long firstDiff(const std::vector<double>& a, const std::vector<double>& b) {
   return -1;
 }
 
-bool checkAggregate(const Batch& b, const char* label) {
+// Which outputs a case asks for, as the engine's accumulators do: all four, count only (count(*)
+// or count(x): no values), or min and max only (values with NaN and signed zeros).
+enum class Outputs { All, CountOnly, MinMax };
+
+bool checkAggregate(const Batch& b, Outputs want, const char* label) {
   Aggregates cpu(b.groupCount), gpu(b.groupCount);
   const size_t n = b.groups.size();
-  sabot_check::groupAggregate(b.groups.data(), b.values.data(), b.bits(), b.bitOffset, n, b.groupCount, cpu.sums.data(),
-                              cpu.counts.data(), cpu.mins.data(), cpu.maxs.data());
-  const int rc = sabot_gpu_group_aggregate(b.groups.data(), b.values.data(), b.bits(), b.bitOffset, n, b.groupCount,
-                                           gpu.sums.data(), gpu.counts.data(), gpu.mins.data(), gpu.maxs.data());
+  const bool all = want == Outputs::All, minmax = want != Outputs::CountOnly;
+  const double* values = want == Outputs::CountOnly ? nullptr : b.values.data();
+  auto pick = [](bool on, std::vector<double>& v) { return on ? v.data() : nullptr; };
+  sabot_check::groupAggregate(b.groups.data(), values, b.bits(), b.bitOffset, n, b.groupCount, pick(all, cpu.sums),
+                              pick(want != Outputs::MinMax, cpu.counts), pick(minmax, cpu.mins), pick(minmax, cpu.maxs));
+  const int rc = sabot_gpu_group_aggregate(b.groups.data(), values, b.bits(), b.bitOffset, n, b.groupCount, pick(all, gpu.sums),
+                                           pick(want != Outputs::MinMax, gpu.counts), pick(minmax, gpu.mins), pick(minmax, gpu.maxs));
   if (rc != 0) {
     std::printf("MISMATCH %s: group aggregate failed on the GPU: %s\n", label, cudaFailure(rc).c_str());
     return false;
@@ -119,9 +129,16 @@ void spiceFilterValues(std::mt19937_64& rng, std::vector<double>& v, double cons
   for (size_t i = 0; i < v.size(); i += 7) v[i] = specials[pick(rng)];
 }
 
+// Min/max values with NaN, infinities and both zeros, which the total order must place alike.
+void spiceMinMaxValues(std::mt19937_64& rng, std::vector<double>& v) {
+  const double specials[] = {std::nan(""), std::numeric_limits<double>::infinity(), -std::numeric_limits<double>::infinity(), -0.0, 0.0};
+  std::uniform_int_distribution<size_t> pick(0, std::size(specials) - 1);
+  for (size_t i = 0; i < v.size(); i += 3) v[i] = specials[pick(rng)];
+}
+
 bool checkFilter(const Batch& b, int op, double constant, const char* label) {
   const size_t n = b.values.size();
-  std::vector<uint8_t> cpu(n + 1, 7), gpu(n + 1, 7);
+  std::vector<uint8_t> cpu((n + 7) / 8 + 1, 7), gpu((n + 7) / 8 + 1, 7);
   const size_t cpuCount = sabot_check::filterCompare(b.values.data(), b.bits(), b.bitOffset, n, op, constant, cpu.data());
   size_t gpuCount = 0;
   const int rc = sabot_gpu_filter_compare(b.values.data(), b.bits(), b.bitOffset, n, op, constant, gpu.data(), &gpuCount);
@@ -131,7 +148,7 @@ bool checkFilter(const Batch& b, int op, double constant, const char* label) {
   }
   if (cpuCount != gpuCount || cpu != gpu) {
     size_t at = 0;
-    while (at < n && cpu[at] == gpu[at]) at++;
+    while (at < n && ((cpu[at >> 3] ^ gpu[at >> 3]) >> (at & 7) & 1) == 0) at++;
     std::printf("MISMATCH %s: filter op %d constant %g: cpu selected %zu, gpu %zu; first differing row %zu\n", label, op, constant,
                 cpuCount, gpuCount, at);
     return false;
@@ -140,7 +157,7 @@ bool checkFilter(const Batch& b, int op, double constant, const char* label) {
 }
 
 // Randomized correctness cases; returns the number that failed.
-int verify(std::mt19937_64& rng) {
+int verify(std::mt19937_64& rng, const char* chunking) {
   const Shape shapes[] = {
       {0, 1, -1, false, 0},          {0, 16, 0.5, false, 3},      {1, 1, -1, false, 0},         {7, 3, 0.3, false, 5},
       {1000, 1, 0.1, false, 0},      {1000, 1000, 0.0, false, 1}, {65537, 17, 0.2, true, 7},    {65536, 4096, 1.0, false, 0},
@@ -152,16 +169,21 @@ int verify(std::mt19937_64& rng) {
     char label[160];
     std::snprintf(label, sizeof(label), "rows=%zu groups=%zu nulls=%g skewed=%d bitOffset=%lld", s.rows, s.groups, s.nullFraction,
                   int(s.skewed), static_cast<long long>(s.bitOffset));
-    cases++;
-    if (!checkAggregate(b, label)) failed++;
+    cases += 2;
+    if (!checkAggregate(b, Outputs::All, label)) failed++;
+    if (!checkAggregate(b, Outputs::CountOnly, label)) failed++;
     const double constant = b.values.empty() ? 0.0 : b.values[b.values.size() / 2];
     spiceFilterValues(rng, b.values, constant);
     for (int op = 0; op <= 5; op++) {
       cases++;
       if (!checkFilter(b, op, constant, label)) failed++;
     }
+    spiceMinMaxValues(rng, b.values);
+    cases++;
+    if (!checkAggregate(b, Outputs::MinMax, label)) failed++;
   }
-  std::printf("verify: %d cases (group aggregate count/sum/min/max, filter =,<>,<,<=,>,>=), %d mismatches\n", cases, failed);
+  std::printf("verify (%s): %d cases (group aggregate count/sum/min/max, count only, min/max with NaN and -0; filter =,<>,<,<=,>,>=), %d mismatches\n",
+              chunking, cases, failed);
   return failed;
 }
 
@@ -224,7 +246,7 @@ std::vector<Row> timeKernels(std::mt19937_64& rng, bool quick) {
     const auto aggCopy = copySeconds(aggBytes, reps);
     rows.push_back({"group aggregate (1024 keys, skewed)", n, cpuAgg, gpuAgg, aggCopy.first, aggCopy.second});
 
-    std::vector<uint8_t> sel(n);
+    std::vector<uint8_t> sel((n + 7) / 8);
     size_t count = 0;
     const double cpuFilter = bestSeconds(reps, [&] { count += sabot_check::filterCompare(b.values.data(), b.bits(), 0, n, 4, 0.0, sel.data()); });
     const double gpuFilter = bestSeconds(reps, [&] { sabot_gpu_filter_compare(b.values.data(), b.bits(), 0, n, 4, 0.0, sel.data(), &count); });
@@ -247,8 +269,9 @@ void printTable(std::vector<Row> rows) {
   for (const Row& r : rows)
     std::printf("%-36s %9zu %12s %12s %8.2fx %13s %13s\n", r.kernel, r.rows, rate(double(r.rows), r.cpu).c_str(),
                 rate(double(r.rows), r.gpu).c_str(), r.cpu / r.gpu, millis(r.copyPageable).c_str(), millis(r.copyPinned).c_str());
-  std::printf("(CPU: the single-thread C++ reference, -O3. CUDA: one call end to end - device allocation, host->device copies of\n"
-              " pageable input, kernel, copy back - as the engine would make it. H2D: copying just the input bytes.)\n");
+  std::printf("(CPU: the single-thread C++ reference, -O3. CUDA: one call end to end as the engine makes it - staging into reused\n"
+              " pinned buffers, chunked host->device copies overlapping the kernels on two streams, copy back. H2D: copying\n"
+              " just the input bytes once, from pageable and from pinned memory.)\n");
   for (const char* kernel : {rows.front().kernel, rows.back().kernel}) {
     size_t from = 0;
     for (auto it = rows.rbegin(); it != rows.rend(); ++it) {
@@ -283,7 +306,10 @@ int main(int argc, char** argv) {
   std::printf("device 0 of %d: %s\n", info.devices, info.name);
   std::mt19937_64 rng(20);  // fixed seed: a mismatch reproduces
   const auto t0 = Clock::now();
-  const int failed = verify(rng);
+  int failed = verify(rng, "1M-row chunks");
+  sabot_gpu_set_chunk_rows(4000);  // a multiple of 32: up to 263 chunks per batch, crossing bit offsets
+  failed += verify(rng, "4000-row chunks");
+  sabot_gpu_set_chunk_rows(0);
   printTable(timeKernels(rng, quick));
   std::printf("done in %.1f s\n", std::chrono::duration<double>(Clock::now() - t0).count());
   return failed == 0 ? 0 : 1;

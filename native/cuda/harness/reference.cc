@@ -1,9 +1,12 @@
 #include "reference.h"
 
+#include <cstring>
+
 #include "kernel_ops.h"
 
 namespace sabot_check {
 
+using sabot_ops::orderedKey;
 using sabot_ops::validAt;
 
 void groupAggregate(const int32_t* groups, const double* values, const uint8_t* validity, int64_t bitOffset, size_t n,
@@ -11,21 +14,23 @@ void groupAggregate(const int32_t* groups, const double* values, const uint8_t* 
   for (size_t i = 0; i < n; i++) {
     const int32_t g = groups[i];
     if (g < 0 || size_t(g) >= groupCount || !validAt(validity, bitOffset + int64_t(i))) continue;
+    if (counts) counts[g] += 1;
+    if (!values) continue;
     const double v = values[i];
-    sums[g] += v;
-    counts[g] += 1;
-    if (v < mins[g]) mins[g] = v;
-    if (v > maxs[g]) maxs[g] = v;
+    if (sums) sums[g] += v;
+    if (mins && orderedKey(v) < orderedKey(mins[g])) mins[g] = sabot_ops::fromOrderedKey(orderedKey(v));
+    if (maxs && orderedKey(v) > orderedKey(maxs[g])) maxs[g] = sabot_ops::fromOrderedKey(orderedKey(v));
   }
 }
 
 size_t filterCompare(const double* values, const uint8_t* validity, int64_t bitOffset, size_t n, int op, double c,
                      uint8_t* selection) {
+  std::memset(selection, 0, (n + 7) / 8);
   size_t selected = 0;
   for (size_t i = 0; i < n; i++) {
-    const bool keep = validAt(validity, bitOffset + int64_t(i)) && sabot_ops::compare(values[i], op, c);
-    selection[i] = keep ? 1 : 0;
-    selected += keep ? 1 : 0;
+    if (!validAt(validity, bitOffset + int64_t(i)) || !sabot_ops::compare(values[i], op, c)) continue;
+    selection[i >> 3] |= uint8_t(1u << (i & 7));
+    selected++;
   }
   return selected;
 }
