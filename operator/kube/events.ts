@@ -10,6 +10,7 @@ import type { Logger } from "pino";
 import { API_VERSION } from "../../runtime/contract/spec/manifest.js";
 import { kubeTime } from "./conditions.js";
 import { DEFAULT_EVENT_LIMITS, type EventLimits, LruMap, PerObjectBuckets } from "./event-limits.js";
+import { eventObjectKey, type RecentEvents, recentEvents } from "./recent-events.js";
 
 export type EventType = "Normal" | "Warning";
 
@@ -49,6 +50,8 @@ export class EventRecorder {
     private readonly log: Logger,
     private readonly limits: EventLimits = DEFAULT_EVENT_LIMITS,
     private readonly clock: () => number = Date.now,
+    /** Where recorded Events are also kept for the web UI (operator/streamjob/operator-view.ts). */
+    private readonly recent: RecentEvents = recentEvents,
   ) {
     this.buckets = new PerObjectBuckets(limits);
     this.recorded = new LruMap(limits.maxTracked);
@@ -68,13 +71,14 @@ export class EventRecorder {
     const key = `${object}\n${type}\n${reason}\n${message}`;
     try {
       const seen = this.recorded.get(key);
-      if (seen && nowMs - seen.createdMs < this.limits.dedupWindowMs && (await this.bump(namespace, seen, nowMs)))
-        return;
-      this.recorded.set(key, {
-        name: await this.create(subject, type, reason, message, nowMs),
-        count: 1,
-        createdMs: nowMs,
-      });
+      const repeat =
+        seen && nowMs - seen.createdMs < this.limits.dedupWindowMs && (await this.bump(namespace, seen, nowMs));
+      const kept = repeat
+        ? seen
+        : { name: await this.create(subject, type, reason, message, nowMs), count: 1, createdMs: nowMs };
+      if (!repeat) this.recorded.set(key, kept);
+      const e = { name: kept.name, timeMs: nowMs, type, reason, message, count: kept.count, component: this.component };
+      this.recent.add(eventObjectKey(subject.kind, subject.metadata), e);
     } catch (err) {
       this.log.warn({ err, ...who }, "could not record an Event");
     }

@@ -12,6 +12,7 @@ import {
   sampleOf,
 } from "./coordinator-client.js";
 import { JOB_LABEL, ownerReference, type StreamJob } from "./job.js";
+import { OperatorViewFeed } from "./operator-view.js";
 import { PERIODIC_LABEL, type PeriodicCheckpoint, periodicName, planPeriodic } from "./periodic-savepoints.js";
 
 /** What the schedule reads of a Checkpoint (the informer's objects). */
@@ -32,6 +33,8 @@ export class JobObserver {
   /** Periodic Checkpoints created but maybe not yet in the informer's cache, so none is created twice. */
   private readonly created = new Map<string, { name: string; createdMs: number }>();
   private readonly status: StatusWriter;
+  /** Autoscaler decisions and Events for the coordinator's web UI. */
+  private readonly operatorView = new OperatorViewFeed();
 
   constructor(
     private readonly custom: CustomObjectsApi,
@@ -51,6 +54,7 @@ export class JobObserver {
       this.samples.delete(key);
       this.observedAt.delete(key);
       this.created.delete(key);
+      this.operatorView.forget(key);
       this.clients.forget(key);
       return undefined;
     }
@@ -82,6 +86,10 @@ export class JobObserver {
         metrics.total.consumerLag,
       );
       this.samples.set(key, sample);
+      // Best effort, and never in the way of the status patch (a coordinator older than the RPC refuses it).
+      await this.operatorView
+        .send(job, client, status.operatorViewDigest)
+        .catch((err: unknown) => this.log.debug({ job: key, err: (err as Error).message }, "operator view not sent"));
     } catch (err) {
       // A coordinator that is starting or moving: the next round tries again.
       this.clients.unavailable(job, err);

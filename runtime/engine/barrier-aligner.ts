@@ -17,13 +17,15 @@ export interface Channel {
  * released. A barrier older than the open one (or one that was aborted) is stale and ignored.
  */
 export class BarrierAligner {
-  private open: { barrier: Barrier; got: Set<string> } | null = null;
+  /** `since`: when its first barrier arrived (performance.now()), for the alignment time. */
+  private open: { barrier: Barrier; got: Set<string>; since: number } | null = null;
   private readonly ended = new Set<string>();
   private lastDone = 0;
 
   constructor(
     private readonly channels: Channel[],
-    private readonly onAligned: (barrier: Barrier) => void,
+    /** `alignmentMs`: from the first of its barriers received to the last. */
+    private readonly onAligned: (barrier: Barrier, alignmentMs: number) => void,
     private readonly release: (channel: Channel) => void,
     private readonly onAbandoned: (checkpointId: number) => void = () => {},
   ) {}
@@ -33,7 +35,7 @@ export class BarrierAligner {
     if (barrier.checkpointId <= this.lastDone) return this.release({ edge, from });
     if (this.open && barrier.checkpointId > this.open.barrier.checkpointId)
       this.abandon(this.open.barrier.checkpointId);
-    this.open ??= { barrier, got: new Set() };
+    this.open ??= { barrier, got: new Set(), since: performance.now() };
     if (barrier.checkpointId < this.open.barrier.checkpointId) return this.release({ edge, from });
     this.open.got.add(key);
     this.check();
@@ -71,7 +73,7 @@ export class BarrierAligner {
     }
     this.open = null;
     this.lastDone = open.barrier.checkpointId;
-    this.onAligned(open.barrier);
+    this.onAligned(open.barrier, performance.now() - open.since);
     this.releaseAll();
   }
 

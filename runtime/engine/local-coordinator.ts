@@ -161,7 +161,7 @@ export class LocalCheckpointCoordinator {
     const at = Date.now();
     this.onEvent({ type: "triggered", id, kind: "checkpoint", at });
     const done = this.complete(id, at)
-      .then(({ bytes: sizeBytes, operatorBytes }) => {
+      .then(({ bytes: sizeBytes, operatorBytes, alignmentMs }) => {
         const durationMs = performance.now() - started;
         this.count("completed", { checkpoint: id, ms: Math.round(durationMs) });
         this.onEvent({
@@ -170,6 +170,7 @@ export class LocalCheckpointCoordinator {
           durationMs,
           sizeBytes,
           operatorBytes,
+          alignmentMs,
           path: this.storage.describe(checkpointDir(this.job, id)),
         });
       })
@@ -244,7 +245,7 @@ export class LocalCheckpointCoordinator {
     const operatorBytes: Record<string, number> = {};
     for (const [op, { subtasks }] of Object.entries(manifest.operators))
       operatorBytes[op] = subtasks.reduce((sum, s) => sum + s.files.reduce((n, f) => n + f.bytes, 0), 0);
-    return { bytes, operatorBytes };
+    return { bytes, operatorBytes, alignmentMs: ack.alignmentMs ?? 0 };
   }
 
   /** Stops taking new checkpoints and waits for the one in flight (normal end of the job). */
@@ -273,6 +274,7 @@ export class LocalCheckpointCoordinator {
 interface Written {
   bytes: number;
   operatorBytes: Record<string, number>;
+  alignmentMs: number;
 }
 
 /** The storage, refusing writes once `stopped()` (a timed-out or aborted checkpoint). */

@@ -16,7 +16,7 @@ export function localJobView(job: LocalJob, checkpoints: CheckpointLog): JobView
     job: () => ({ name: job.plan.jobName, state: job.state, parallelism: 1, startTime: job.startTime, restarts: [] }),
     shape: () => shape,
     counters: () => registryCounters(job.metrics, shape),
-    watermarks: () => registryWatermarks(job.metrics),
+    watermarks: () => registryWatermarks(job.metrics, { "0": job.splitWatermarks() }),
     checkpoints: () => checkpoints.snapshot(),
     stateBytes: () => checkpoints.stateBytes(),
     stop: async () => job.stop(),

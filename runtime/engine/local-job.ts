@@ -67,6 +67,11 @@ export class LocalJob {
   }
 
   /** When the sources opened (null before). */
+  /** Each source split's own watermark while the task runs (the web UI). */
+  splitWatermarks(): ReturnType<Task["splitWatermarks"]> {
+    return this.task?.splitWatermarks() ?? [];
+  }
+
   get startTime(): number | null {
     return this.startedAt || null;
   }

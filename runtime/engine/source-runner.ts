@@ -56,6 +56,11 @@ export class SourceRunner {
     return got;
   }
 
+  /** Each split's own watermark; none without event time, for tables, or once the source ended. */
+  splitWatermarks(nowMs: number): { split: number; watermark: number; idle: boolean }[] {
+    return this.ended || !this.watermarks ? [] : this.watermarks.splits(nowMs);
+  }
+
   /** The source's watermark: +Infinity once ended or for tables; -Infinity without event time. */
   watermark(nowMs: number): number {
     if (this.ended || this.node.isTable) return Number.POSITIVE_INFINITY;

@@ -19,6 +19,8 @@ export interface SubtaskAck {
   error: string;
   state: Record<string, SubtaskState>;
   sources: Record<string, SourcePosition>;
+  /** Longest barrier alignment of this task's chains, ms (0 when none has exchange inputs). */
+  alignmentMs?: number;
 }
 
 /** A checkpoint the coordinator starts (TriggerCheckpoint on the wire). */
@@ -73,6 +75,7 @@ interface InProgress {
   sources: Record<string, SourcePosition>;
   sinksDone: Promise<void>[];
   writing: boolean;
+  alignmentMs: number;
 }
 
 /**
@@ -131,7 +134,11 @@ export class TaskCheckpoints {
     const channels = inEdges.flatMap((e) => Array.from({ length: parallelism }, (_, from) => ({ edge: e.id, from })));
     const aligner = new BarrierAligner(
       channels,
-      (b) => this.cut(this.entry(b.checkpointId), v.id, b),
+      (b, ms) => {
+        const entry = this.entry(b.checkpointId);
+        entry.alignmentMs = Math.max(entry.alignmentMs, ms);
+        this.cut(entry, v.id, b);
+      },
       (c) => receivers.get(c.edge)?.release(c.from),
     );
     this.aligners.set(v.id, aligner);
@@ -175,7 +182,16 @@ export class TaskCheckpoints {
   private entry(id: number): InProgress {
     let e = this.pending.get(id);
     if (!e) {
-      e = { id, trigger: null, cut: new Set(), snapshots: new Map(), sources: {}, sinksDone: [], writing: false };
+      e = {
+        id,
+        trigger: null,
+        cut: new Set(),
+        snapshots: new Map(),
+        sources: {},
+        sinksDone: [],
+        writing: false,
+        alignmentMs: 0,
+      };
       this.pending.set(id, e);
     }
     return e;
@@ -213,7 +229,17 @@ export class TaskCheckpoints {
     entry.writing = true;
     const t = entry.trigger;
     void this.write(entry, t).then(
-      (state) => this.transport.ack({ checkpointId: t.checkpointId, error: "", state, sources: entry.sources }),
+      (state) => {
+        const { metrics, labels } = this.task.flow;
+        metrics.checkpointAlignment.set(labels, entry.alignmentMs / 1000);
+        this.transport.ack({
+          checkpointId: t.checkpointId,
+          error: "",
+          state,
+          sources: entry.sources,
+          alignmentMs: entry.alignmentMs,
+        });
+      },
       (err: unknown) => {
         this.task.log.warn({ checkpoint: t.checkpointId, err }, "writing this subtask's part of the checkpoint failed");
         this.transport.ack({ checkpointId: t.checkpointId, error: (err as Error).message, state: {}, sources: {} });

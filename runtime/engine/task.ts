@@ -272,6 +272,14 @@ export class Task {
     return this.reader.watermark();
   }
 
+  /** Each source split's own watermark (the web UI's per-split view). */
+  splitWatermarks(): { source: string; split: string; watermark: number; idle: boolean }[] {
+    const now = Date.now();
+    return this.reader.runners.flatMap((r) =>
+      r.splitWatermarks(now).map((w) => ({ ...w, source: r.node.name, split: String(w.split) })),
+    );
+  }
+
   lateRecords(): number {
     return this.flow.runners.reduce((s, r) => s + r.operator.lateRecords(), 0);
   }

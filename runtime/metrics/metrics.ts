@@ -99,6 +99,12 @@ export class EngineMetrics {
     labelNames: ["job_name", "subtask", "result"],
     registers: [this.registry],
   });
+  readonly checkpointAlignment = new Gauge({
+    name: "sabot_checkpoint_alignment_seconds",
+    help: "Barrier alignment of the subtask's last checkpoint: seconds from the first barrier received on an exchange input to the last (0 without exchange inputs).",
+    labelNames: ["job_name", "subtask"],
+    registers: [this.registry],
+  });
   readonly kernelInfo = new Gauge({
     name: "sabot_kernels_info",
     // No "cuda" value yet: operators do not route batches to the CUDA kernels (runtime/kernels/cuda.ts).

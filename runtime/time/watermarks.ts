@@ -35,14 +35,26 @@ export class SplitWatermarks {
     this.ended.add(split);
   }
 
+  /** Each split's own watermark (the UI's per-split view); idle: left out of the minimum now. */
+  splits(nowMs: number): { split: number; watermark: number; idle: boolean }[] {
+    return [...this.maxTs].map(([split, ts]) => ({
+      split,
+      watermark: ts - this.outOfOrdernessMs - 1,
+      idle: this.ended.has(split) || this.isIdle(split, nowMs),
+    }));
+  }
+
+  private isIdle(split: number, nowMs: number): boolean {
+    return this.idleTimeoutMs !== undefined && nowMs - (this.lastSeen.get(split) ?? nowMs) > this.idleTimeoutMs;
+  }
+
   /** The watermark now; never moves backwards. +Infinity once every split has ended. */
   watermark(nowMs: number): number {
     let min = Number.POSITIVE_INFINITY;
     let active = 0;
     for (const [split, ts] of this.maxTs) {
       if (this.ended.has(split)) continue;
-      const idle = this.idleTimeoutMs !== undefined && nowMs - (this.lastSeen.get(split) ?? nowMs) > this.idleTimeoutMs;
-      if (idle) continue;
+      if (this.isIdle(split, nowMs)) continue;
       active++;
       const wm = ts - this.outOfOrdernessMs - 1;
       if (wm < min) min = wm;

@@ -110,6 +110,7 @@ export class ControlClient {
   }
   heartbeat(req: m.HeartbeatRequest, timeoutMs = 5000): Promise<m.HeartbeatResponse> {
     return unary(this.client, C.heartbeat, req, timeoutMs);
+  reportOperatorView: method<m.OperatorViewReport, m.Ack>(controlService, "ReportOperatorView"),
   }
   reportTaskState(req: m.TaskStateReport, timeoutMs = 5000): Promise<m.Ack> {
     return unary(this.client, C.reportTaskState, req, timeoutMs);
@@ -165,6 +166,10 @@ export interface ControlHandlers {
   WatchCommands: grpc.handleServerStreamingCall<m.WatchCommandsRequest, m.WorkerCommand>;
   Heartbeat: grpc.handleUnaryCall<m.HeartbeatRequest, m.HeartbeatResponse>;
   ReportTaskState: grpc.handleUnaryCall<m.TaskStateReport, m.Ack>;
+  /** The operator's autoscaler decisions and the job's Events, for the coordinator's web UI. */
+  reportOperatorView(req: m.OperatorViewReport, timeoutMs = 5000): Promise<m.Ack> {
+    return unary(this.client, C.reportOperatorView, req, timeoutMs);
+  }
   GetJobStatus: grpc.handleUnaryCall<Record<string, never>, m.JobStatus>;
   GetMetricsSummary: grpc.handleUnaryCall<Record<string, never>, m.MetricsSummary>;
   StopJob: grpc.handleUnaryCall<m.StopJobRequest, m.JobStatus>;
@@ -202,6 +207,7 @@ export function addControlService(server: grpc.Server, handlers: ControlHandlers
 }
 
 export function addExchangeService(server: grpc.Server, handlers: ExchangeHandlers): void {
+  ReportOperatorView: grpc.handleUnaryCall<m.OperatorViewReport, m.Ack>;
   server.addService(exchangeService, handlers as unknown as grpc.UntypedServiceImplementation);
 }
 

@@ -101,6 +101,8 @@ export interface CheckpointAck {
   error: string;
   stateJson: string;
   sourcesJson: string;
+  /** Longest barrier alignment of the subtask's chains, ms (absent from older workers). */
+  alignmentMs?: number;
 }
 export type CheckpointState = "NONE" | "IN_PROGRESS" | "COMPLETED" | "FAILED";
 export interface CheckpointInfo {
@@ -113,6 +115,8 @@ export interface CheckpointInfo {
   durationMs: number;
   error: string;
   attempt: number;
+  /** Longest barrier alignment over the subtasks, ms (0 until complete, or where none was needed). */
+  alignmentMs?: number;
 }
 /** GetCheckpoint's answer for id 0 ("none yet"): a value, not an error, on both sides of the wire. */
 export const NO_CHECKPOINT: Readonly<CheckpointInfo> = Object.freeze({
@@ -145,6 +149,27 @@ export interface WorkerMetrics {
   exchangeBytesSent: number;
   lateRecords: number;
   consumerLag: number;
+  /** Per graph node (web UI ids), per Kafka partition, per source split; absent from older workers. */
+  nodes?: NodeRecords[];
+  partitionLag?: PartitionLag[];
+  splitWatermarks?: SplitWatermark[];
+}
+export interface NodeRecords {
+  id: string;
+  recordsIn: number;
+  recordsOut: number;
+}
+export interface PartitionLag {
+  source: string;
+  topic: string;
+  partition: string;
+  lag: number;
+}
+export interface SplitWatermark {
+  source: string;
+  split: string;
+  watermark: number;
+  idle: boolean;
 }
 export interface HeartbeatRequest {
   workerId: string;
@@ -207,6 +232,8 @@ export interface JobStatus {
   checkpointsCompleted: number;
   checkpointsFailed: number;
   restoredFrom: string;
+  /** Digest of the OperatorViewReport the coordinator holds ("" or absent: none). */
+  operatorViewDigest?: string;
 }
 export interface WorkerMetricsEntry {
   workerId: string;
@@ -224,6 +251,41 @@ export interface StopJobRequest {
 }
 export interface CancelJobRequest {
   reason: string;
+}
+
+export interface AutoscalerDecisionEntry {
+  timeMs: number;
+  current: number;
+  recommended: number;
+  applied: boolean;
+  reason: string;
+  message: string;
+  inputs: Record<string, number>;
+}
+export interface RescaleEntry {
+  timeMs: number;
+  from: number;
+  to: number;
+  trigger: string;
+  reason: string;
+  /** -1: not assessed. */
+  effectiveness: number;
+}
+export interface JobEvent {
+  timeMs: number;
+  type: string;
+  reason: string;
+  message: string;
+  count: number;
+  component: string;
+}
+/** ReportOperatorView: what the operator knows of a job, for the web UI. */
+export interface OperatorViewReport {
+  digest: string;
+  decisions: AutoscalerDecisionEntry[];
+  rescales: RescaleEntry[];
+  events: JobEvent[];
+  reportedAtMs: number;
 }
 
 export function emptyMetrics(): WorkerMetrics {

@@ -182,6 +182,7 @@ export class CheckpointCoordinator {
       durationMs: 0,
       error: "",
       attempt: this.host.attempt(),
+      alignmentMs: 0,
     };
     this.infos.set(id, info);
     for (const old of [...this.infos.keys()].sort((a, b) => a - b).slice(0, Math.max(0, this.infos.size - KEEP_INFOS)))
@@ -217,6 +218,7 @@ export class CheckpointCoordinator {
     const p = this.current;
     if (!p || p.info.id !== ack.checkpointId || p.info.attempt !== attempt || p.info.state !== "IN_PROGRESS") return;
     if (ack.error) return this.fail(p, `subtask ${subtask}: ${ack.error}`);
+    p.info.alignmentMs = Math.max(p.info.alignmentMs ?? 0, ack.alignmentMs ?? 0);
     try {
       p.acks.set(subtask, { state: JSON.parse(ack.stateJson || "{}"), sources: JSON.parse(ack.sourcesJson || "{}") });
     } catch (err) {

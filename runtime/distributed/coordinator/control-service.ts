@@ -47,6 +47,7 @@ export class ControlServer {
       GetCheckpoint: this.getCheckpoint,
       CancelJob: this.cancelJob,
     };
+      ReportOperatorView: this.reportOperatorView,
   }
 
   /** The registered worker, if this is its current session. */
@@ -132,12 +133,27 @@ export class ControlServer {
   };
 
   private readonly cancelJob: ControlHandlers["CancelJob"] = (call, cb) => {
+  /** Kept in memory only: the operator sends it again when JobStatus shows another digest. */
+  private readonly reportOperatorView: ControlHandlers["ReportOperatorView"] = (call, cb) => {
+    const r = call.request;
+    this.coordinator.operatorView = {
+      ...r,
+      decisions: r.decisions.slice(-OPERATOR_VIEW_KEEP),
+      rescales: r.rescales.slice(-OPERATOR_VIEW_KEEP),
+      events: r.events.slice(-OPERATOR_VIEW_KEEP),
+    };
+    cb(null, {});
+  };
+
     this.coordinator.cancel(call.request.reason || "cancel requested");
     cb(null, this.coordinator.status());
   };
 }
 
 /** A gRPC error with the given status; `details` is what the client sees. */
+/** Entries of each list of an operator view kept; the operator sends at most 50. */
+const OPERATOR_VIEW_KEEP = 100;
+
 function fail(code: grpc.status, details: string) {
   return { code, details, name: "Error", message: details, metadata: new grpc.Metadata() };
 }

@@ -5,6 +5,7 @@ import {
   type JobState,
   type JobStatus,
   type MetricsSummary,
+  type OperatorViewReport,
   type TaskState,
   type WorkerCommand,
   type WorkerMetrics,
@@ -71,6 +72,8 @@ export class Coordinator {
   /** When this coordinator started, and every failed attempt with its cause (the web UI). */
   readonly startedAt = Date.now();
   readonly failures: { at: number; cause: string }[] = [];
+  /** The Kubernetes operator's last ReportOperatorView (autoscaler decisions, Events), for the web UI. */
+  operatorView: OperatorViewReport | null = null;
   /** Stop-with-savepoint: the savepoint completed (COMMITTING waits for it). */
   private stopSavepoint: CheckpointInfo | null = null;
   /** Resolves with the final status once the job is FINISHED, STOPPED, CANCELED or FAILED. */
@@ -473,6 +476,7 @@ export class Coordinator {
       checkpointsCompleted: this.checkpoints.completed,
       checkpointsFailed: this.checkpoints.failed,
       restoredFrom: this.restoredFrom,
+      operatorViewDigest: this.operatorView?.digest ?? "",
     });
   }
 

@@ -20,6 +20,7 @@ export function jobStatus(j: {
   checkpointsCompleted: number;
   checkpointsFailed: number;
   restoredFrom: string;
+  operatorViewDigest: string;
 }): JobStatus {
   const now = Date.now();
   return {
@@ -47,6 +48,7 @@ export function jobStatus(j: {
     checkpointsCompleted: j.checkpointsCompleted,
     checkpointsFailed: j.checkpointsFailed,
     restoredFrom: j.restoredFrom,
+    operatorViewDigest: j.operatorViewDigest,
   };
 }
 

@@ -1,18 +1,19 @@
-import type { CheckpointInfo } from "../../contract/rpc/messages.js";
+import type { CheckpointInfo, OperatorViewReport, WorkerMetrics } from "../../contract/rpc/messages.js";
 import { graphShape } from "../../engine/graph-shape.js";
 import type { Counters, JobView } from "../../metrics/web/job-view.js";
-import type { CheckpointEntry } from "../../metrics/web/schemas.js";
+import { nodeCounters, sourceSplits } from "../../metrics/web/registry-view.js";
+import type { CheckpointEntry, OperatorView, Watermarks } from "../../metrics/web/schemas.js";
 import type { Coordinator } from "./coordinator.js";
 
 /**
  * The web UI's view of a distributed job, from what the coordinator knows: its state, restarts,
- * checkpoints, and the totals every worker's heartbeat carries. Per-operator rates and per-partition
- * Kafka lag are only in the workers' /metrics (Prometheus); a single source or sink gets the totals.
+ * checkpoints, what every worker's heartbeat carries (totals, records per graph node, Kafka lag per
+ * partition, watermarks per source split), and what the Kubernetes operator reported (autoscaler
+ * decisions, Events).
  */
 export function coordinatorJobView(c: Coordinator): JobView {
   const shape = graphShape(c.graph);
-  const sources = shape.nodes.filter((n) => n.kind === "source");
-  const sinks = shape.nodes.filter((n) => n.kind === "sink");
+  const running = () => [...c.workers.values()].filter((w) => w.subtask >= 0);
   return {
     job: () => ({
       name: c.manifest.name,
@@ -28,12 +29,14 @@ export function coordinatorJobView(c: Coordinator): JobView {
       const lag = workers
         .filter((w) => Number.isFinite(w.metrics.watermark))
         .map((w) => (Date.now() - w.metrics.watermark) / 1000);
-      const one = (nodes: typeof sources, v: number) => (nodes.length === 1 ? { [nodes[0].id]: v } : {});
       return {
+        ...nodeCounters(
+          shape,
+          running().flatMap((w) => w.metrics.nodes ?? []),
+        ),
+        // The heartbeat totals count since the attempt started; the per-node counts since each worker did.
         recordsIn: t.recordsIn,
         recordsOut: t.recordsOut,
-        nodeIn: { ...one(sources, t.recordsIn), ...one(sinks, t.recordsOut) },
-        nodeOut: { ...one(sources, t.recordsIn), ...one(sinks, t.recordsOut) },
         busySeconds: t.busySeconds,
         backpressuredSeconds: t.backpressuredSeconds,
         subtasks: Math.max(1, workers.length),
@@ -41,24 +44,32 @@ export function coordinatorJobView(c: Coordinator): JobView {
         kafkaLag: t.consumerLag,
       };
     },
-    watermarks: async () => {
-      const workers = [...c.workers.values()].filter((w) => w.subtask >= 0);
-      return {
-        splits: workers
-          .filter((w) => Number.isFinite(w.metrics.watermark))
-          .map((w) => ({ subtask: String(w.subtask), watermarkLagSeconds: (Date.now() - w.metrics.watermark) / 1000 })),
-        // Heartbeats carry one late-record count per worker: "*" stands for all its operators.
-        lateRecords: [{ operator: "*", count: workers.reduce((sum, w) => sum + w.metrics.lateRecords, 0) }],
-        kafkaLag: [],
-      };
-    },
+    watermarks: async () => watermarks(running().map((w) => ({ subtask: w.subtask, metrics: w.metrics }))),
     checkpoints: () => ({
       completed: c.checkpoints.completed,
       failed: c.checkpoints.failed,
       history: c.checkpoints.history().map(entry),
     }),
+    operatorView: () => operatorView(c.operatorView),
     savepoint: async () => c.triggerSavepoint(false, "requested from the web UI").path,
     stop: async () => c.requestStop("user", "stopped from the web UI"),
+  };
+}
+
+function watermarks(workers: { subtask: number; metrics: WorkerMetrics }[]): Watermarks {
+  const now = Date.now();
+  // Workers of one process (tests) share a registry without a subtask label on Kafka lag: one row per partition.
+  const kafkaLag = new Map<string, Watermarks["kafkaLag"][number]>();
+  for (const w of workers)
+    for (const p of w.metrics.partitionLag ?? []) kafkaLag.set(`${p.source}\n${p.topic}\n${p.partition}`, { ...p });
+  return {
+    splits: workers
+      .filter((w) => Number.isFinite(w.metrics.watermark))
+      .map((w) => ({ subtask: String(w.subtask), watermarkLagSeconds: (now - w.metrics.watermark) / 1000 })),
+    sourceSplits: workers.flatMap((w) => sourceSplits(String(w.subtask), w.metrics.splitWatermarks ?? [], now)),
+    // Heartbeats carry one late-record count per worker: "*" stands for all its operators.
+    lateRecords: [{ operator: "*", count: workers.reduce((sum, w) => sum + w.metrics.lateRecords, 0) }],
+    kafkaLag: [...kafkaLag.values()],
   };
 }
 
@@ -71,8 +82,47 @@ function entry(i: CheckpointInfo): CheckpointEntry {
     triggeredAt: i.triggeredAtMs,
     durationMs: done ? i.durationMs : null,
     sizeBytes: i.state === "COMPLETED" ? i.bytes : null,
-    alignmentMs: null,
+    alignmentMs: i.state === "COMPLETED" ? (i.alignmentMs ?? 0) : null,
     failure: i.error || null,
     path: i.path || null,
+  };
+}
+
+/** The operator's report as the API shows it: newest first. */
+export function operatorView(r: OperatorViewReport | null): OperatorView {
+  if (!r) return { reportedAt: null, decisions: [], rescales: [], events: [] };
+  return {
+    reportedAt: r.reportedAtMs,
+    decisions: r.decisions
+      .map((d) => ({
+        at: d.timeMs,
+        current: d.current,
+        recommended: d.recommended,
+        applied: d.applied,
+        reason: d.reason,
+        message: d.message,
+        inputs: { ...d.inputs },
+      }))
+      .reverse(),
+    rescales: r.rescales
+      .map((x) => ({
+        at: x.timeMs,
+        from: x.from,
+        to: x.to,
+        trigger: x.trigger,
+        reason: x.reason,
+        effectiveness: x.effectiveness < 0 ? null : x.effectiveness,
+      }))
+      .reverse(),
+    events: r.events
+      .map((e) => ({
+        at: e.timeMs,
+        type: e.type,
+        reason: e.reason,
+        message: e.message,
+        count: Math.max(1, e.count),
+        component: e.component,
+      }))
+      .reverse(),
   };
 }

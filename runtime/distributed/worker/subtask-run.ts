@@ -1,12 +1,14 @@
 import { openCheckpointStorage } from "../../checkpoint/index.js";
 import type { ConnectorContext, Sink, SourcePosition } from "../../connectors/connector.js";
 import type { TriggerCheckpoint, WorkerMetrics } from "../../contract/rpc/messages.js";
+import type { TlsSetting } from "../../contract/tls/files.js";
 import { buildExecutionGraph } from "../../engine/graph.js";
 import { Task } from "../../engine/task.js";
 import type { SubtaskAck } from "../../engine/task-checkpoints.js";
 import { restoreTask } from "../../engine/task-restore.js";
 import type { Logger } from "../../log.js";
 import type { EngineMetrics } from "../../metrics/metrics.js";
+import { registryNodeRecords, registryPartitionLag } from "../../metrics/web/registry-view.js";
 import type { JobPlan, SinkNode } from "../../planner/plan.js";
 import type { ExchangeServer } from "../exchange/server.js";
 import { SubtaskExchanges } from "./exchanges.js";
@@ -29,6 +31,8 @@ export interface SubtaskRunOptions {
   exchange: ExchangeServer;
   /** Batches each exchange channel may have in flight (credits granted up front). */
   credits: number;
+  /** Credentials of the exchange clients this subtask opens to the other workers. */
+  tls: TlsSetting;
   /** Rows an exchange channel may queue before producers wait. */
   channelBufferRows: number;
   /** Rows per exchange frame (larger batches are sliced). */
@@ -68,6 +72,7 @@ export class SubtaskRun {
       peers,
       maxParallelism: plan.maxParallelism,
       credits: opts.credits,
+      tls: opts.tls,
       channelBufferRows: opts.channelBufferRows,
       frameRows: opts.frameRows,
     };
@@ -182,6 +187,15 @@ export class SubtaskRun {
 
   watermark(): number {
     return this.task.watermark();
+  }
+
+  /** The summary with what the web UI shows per node, per Kafka partition and per source split. */
+  async detailedSummary(metrics: EngineMetrics): Promise<WorkerMetrics> {
+    const [nodes, partitionLag] = await Promise.all([
+      registryNodeRecords(metrics, String(this.deployment.subtask)),
+      registryPartitionLag(metrics),
+    ]);
+    return { ...this.summary(), nodes, partitionLag, splitWatermarks: this.task.splitWatermarks() };
   }
 
   summary(): WorkerMetrics {

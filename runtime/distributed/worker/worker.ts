@@ -278,6 +278,7 @@ export class Worker {
       // The coordinator times the checkpoint out; the job goes on.
       this.log.warn({ err: (err as Error).message, checkpoint: a.checkpointId }, "acknowledging a checkpoint failed");
     }
+      alignmentMs: a.alignmentMs ?? 0,
   }
 
   private async report(attempt: number, state: TaskState, message: string, restoreBelow = 0): Promise<void> {
@@ -298,7 +299,9 @@ export class Worker {
 
   private async heartbeat(): Promise<void> {
     const run = this.run;
-    const metrics = run?.summary() ?? { ...this.lastMetrics, rssBytes: process.memoryUsage.rss() };
+    const metrics = run
+      ? await run.detailedSummary(this.metrics)
+      : { ...this.lastMetrics, rssBytes: process.memoryUsage.rss() };
     try {
       const res = await this.control.heartbeat(
         { workerId: this.config.workerId, session: this.session, attempt: run?.deployment.attempt ?? 0, metrics },

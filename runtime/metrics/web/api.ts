@@ -2,7 +2,7 @@ import { timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { JobView } from "./job-view.js";
 import { Sampler } from "./sampler.js";
-import type { ActionResult, Graph, JobInfo, MetricsHistory } from "./schemas.js";
+import type { ActionResult, Graph, JobInfo, MetricsHistory, OperatorView } from "./schemas.js";
 
 /** Actions (savepoint, stop) need both: SABOT_UI_ACTIONS=true and a request bearing SABOT_UI_TOKEN. */
 export interface ActionPolicy {
@@ -32,6 +32,7 @@ export function createApi(view: JobView, policy: ActionPolicy): WebApi {
     "/api/v1/watermarks": () => view.watermarks(),
     "/api/v1/checkpoints": () => view.checkpoints(),
     "/api/v1/metrics/history": (): MetricsHistory => ({ intervalMs: sampler.intervalMs, samples: sampler.history() }),
+    "/api/v1/operator": (): OperatorView => view.operatorView?.() ?? NO_OPERATOR,
   };
   const posts: Record<string, (() => Promise<string>) | undefined> = {
     "/api/v1/savepoint": view.savepoint && (() => view.savepoint!()),
@@ -62,6 +63,9 @@ export function createApi(view: JobView, policy: ActionPolicy): WebApi {
   };
   return { route, close: () => sampler.close() };
 }
+
+/** A job not run by the Kubernetes operator: nothing reported. */
+const NO_OPERATOR: OperatorView = { reportedAt: null, decisions: [], rescales: [], events: [] };
 
 async function graph(view: JobView, sampler: Sampler): Promise<Graph> {
   const shape = view.shape();

@@ -1,4 +1,4 @@
-import type { Checkpoints, Graph, JobInfo, Watermarks } from "./schemas.js";
+import type { Checkpoints, Graph, JobInfo, OperatorView, Watermarks } from "./schemas.js";
 
 /** Running totals the sampler turns into rates. */
 export interface Counters {
@@ -33,6 +33,8 @@ export interface JobView {
   counters(): Promise<Counters>;
   watermarks(): Promise<Watermarks>;
   checkpoints(): Checkpoints;
+  /** What the Kubernetes operator reported (autoscaler decisions, Events); absent outside Kubernetes. */
+  operatorView?(): OperatorView;
   /** State bytes per node id, from the latest checkpoint; absent where the runner cannot tell. */
   stateBytes?(): Record<string, number>;
   /** Takes a savepoint; resolves with where it was written. */

@@ -55,9 +55,22 @@ export const Graph = Type.Object({
   exchanges: Type.Array(Exchange),
 });
 
+export const SourceSplit = Type.Object({
+  subtask: Type.String(),
+  source: Type.String(),
+  /** Kafka partition or generator split number. */
+  split: Type.String(),
+  /** Null before the split's first event. */
+  watermarkLagSeconds: Nullable(Type.Number()),
+  /** Left out of the source's watermark: idle past eventTime.idleTimeout, or ended. */
+  idle: Type.Boolean(),
+});
+
 export const Watermarks = Type.Object({
-  /** Per subtask: the engine tracks one watermark per task, the minimum over its source splits. */
+  /** Per subtask: the watermark a task publishes, the minimum over its source splits. */
   splits: Type.Array(Type.Object({ subtask: Type.String(), watermarkLagSeconds: Type.Number() })),
+  /** Per source split (with event time), each split's own watermark. */
+  sourceSplits: Type.Array(SourceSplit),
   lateRecords: Type.Array(Type.Object({ operator: Type.String(), count: Type.Number({ minimum: 0 }) })),
   kafkaLag: Type.Array(
     Type.Object({ source: Type.String(), topic: Type.String(), partition: Type.String(), lag: Type.Number() }),
@@ -71,6 +84,7 @@ export const CheckpointEntry = Type.Object({
   triggeredAt: Type.Number(),
   durationMs: Nullable(Type.Number({ minimum: 0 })),
   sizeBytes: Nullable(Type.Integer({ minimum: 0 })),
+  /** Longest barrier alignment of any subtask: first barrier received to last aligned (0: no exchange inputs). */
   alignmentMs: Nullable(Type.Number({ minimum: 0 })),
   failure: Nullable(Type.String()),
   /** Where a savepoint (or checkpoint) was written. */
@@ -96,6 +110,45 @@ export const Sample = Type.Object({
 
 export const MetricsHistory = Type.Object({ intervalMs: Type.Integer({ minimum: 1 }), samples: Type.Array(Sample) });
 
+export const AutoscalerDecision = Type.Object({
+  at: Type.Number(),
+  current: Type.Integer({ minimum: 0 }),
+  recommended: Type.Integer({ minimum: 0 }),
+  applied: Type.Boolean(),
+  reason: Type.String(),
+  message: Type.String(),
+  /** What the autoscaler measured and derived (docs/autoscaler.md), by name. */
+  inputs: Type.Record(Type.String(), Type.Number()),
+});
+
+export const Rescale = Type.Object({
+  at: Type.Number(),
+  from: Type.Integer({ minimum: 0 }),
+  to: Type.Integer({ minimum: 0 }),
+  trigger: Type.String({ description: "autoscaler, dry-run or manual" }),
+  reason: Type.String(),
+  /** Observed gain / expected gain; null until assessed. */
+  effectiveness: Nullable(Type.Number()),
+});
+
+export const JobEvent = Type.Object({
+  at: Type.Number(),
+  type: Type.String({ description: "Normal or Warning" }),
+  reason: Type.String(),
+  message: Type.String(),
+  count: Type.Integer({ minimum: 1 }),
+  component: Type.String(),
+});
+
+export const OperatorView = Type.Object({
+  /** When the Kubernetes operator last reported; null when the job does not run under the operator. */
+  reportedAt: Nullable(Type.Number()),
+  /** Newest first. */
+  decisions: Type.Array(AutoscalerDecision),
+  rescales: Type.Array(Rescale),
+  events: Type.Array(JobEvent),
+});
+
 export const ActionResult = Type.Object({ ok: Type.Boolean(), message: Type.String() });
 
 export type JobInfo = Static<typeof JobInfo>;
@@ -107,6 +160,8 @@ export type Checkpoints = Static<typeof Checkpoints>;
 export type Sample = Static<typeof Sample>;
 export type MetricsHistory = Static<typeof MetricsHistory>;
 export type ActionResult = Static<typeof ActionResult>;
+export type SourceSplit = Static<typeof SourceSplit>;
+export type OperatorView = Static<typeof OperatorView>;
 
 /** Route -> schema of its GET response (the test validates each against a running job). */
 export const routes = {
@@ -115,4 +170,5 @@ export const routes = {
   "/api/v1/watermarks": Watermarks,
   "/api/v1/checkpoints": Checkpoints,
   "/api/v1/metrics/history": MetricsHistory,
+  "/api/v1/operator": OperatorView,
 } as const;
