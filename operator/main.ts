@@ -6,6 +6,7 @@
  *   SABOT_OPERATOR_BIND            address of /metrics and /healthz (default 127.0.0.1; 0.0.0.0 in a pod)
  *   SABOT_OPERATOR_PORT            their port (default 8080; 0 picks a free one, logged)
  *   SABOT_OPERATOR_WATCH_NAMESPACE reconcile StreamJobs of this namespace only (default: all)
+ *   SABOT_OPERATOR_WATCH_NAMESPACES comma-separated namespaces to reconcile, each watched on its own (wins over the above)
  *   SABOT_OPERATOR_LEASE_NAMESPACE namespace of the leader-election Lease (default POD_NAMESPACE or "default")
  *   SABOT_OPERATOR_LEASE_NAME      its name (default sabot-operator-leader)
  *   POD_NAME                       this replica's identity in the Lease (default host name and pid)
@@ -92,6 +93,13 @@ const settings = operatorSettings({
   checkpointStorage: { url: storageUrl, secret: env.SABOT_OPERATOR_CHECKPOINT_STORAGE_SECRET ?? "" },
   networkPolicy,
 });
+const watchNamespaces = (env.SABOT_OPERATOR_WATCH_NAMESPACES ?? "")
+  .split(",")
+  .map((n) => n.trim())
+  .filter((n) => n !== "");
+const badNamespace = watchNamespaces.find((n) => !/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(n));
+if (badNamespace !== undefined)
+  fatal(`SABOT_OPERATOR_WATCH_NAMESPACES: "${badNamespace}" is not a namespace name (lowercase letters, digits, -)`);
 const port = Number(env.SABOT_OPERATOR_PORT ?? 8080);
 if (!Number.isInteger(port) || port < 0 || port > 65535) {
   log.fatal(`SABOT_OPERATOR_PORT=${env.SABOT_OPERATOR_PORT} is not a port number (0-65535)`);
@@ -104,6 +112,7 @@ const manager = new OperatorManager(
     settings,
     ...(workers ? { workers: Number(workers) } : {}),
     ...(env.SABOT_OPERATOR_WATCH_NAMESPACE ? { namespace: env.SABOT_OPERATOR_WATCH_NAMESPACE } : {}),
+    ...(watchNamespaces.length > 0 ? { namespaces: watchNamespaces } : {}),
     identity: env.POD_NAME ?? `${hostname()}-${process.pid}`,
     lease: {
       namespace: env.SABOT_OPERATOR_LEASE_NAMESPACE ?? env.POD_NAMESPACE ?? "default",

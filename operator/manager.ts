@@ -8,6 +8,12 @@ import { OperatorMetrics } from "./kube/metrics.js";
 import { type ControllerOptions, StreamJobController } from "./streamjob/controller.js";
 
 export interface ManagerOptions extends Omit<ControllerOptions, "metrics"> {
+  /**
+   * Several namespaces to watch (the chart's watchNamespaces): one controller, Checkpoint
+   * controller and autoscaler loop per namespace, each listing and watching only its own, so the
+   * operator needs no permission outside them. Wins over `namespace` when not empty.
+   */
+  namespaces?: string[];
   identity: string;
   lease: { namespace: string; name: string; durationMs?: number; retryPeriodMs?: number };
   /** Checkpoint objects, periodic savepoints and status from coordinators (checkpoint-controller.ts). */
@@ -24,9 +30,7 @@ export interface ManagerOptions extends Omit<ControllerOptions, "metrics"> {
 export class OperatorManager {
   readonly metrics = new OperatorMetrics();
   readonly autoscalerMetrics = new AutoscalerMetrics(this.metrics.registry);
-  private controller?: StreamJobController;
-  private autoscaler?: AutoscalerLoop;
-  private checkpointController?: CheckpointController;
+  private controllers: NamespaceControllers[] = [];
   private readonly elector: LeaderElector;
   /** Serializes start/stop of the controller across leadership flaps. */
   private transition: Promise<void> = Promise.resolve();
@@ -72,42 +76,59 @@ export class OperatorManager {
     return this.transition;
   }
 
+  /** One entry per watched namespace; `undefined` stands for all of them. */
+  private scopes(): (string | undefined)[] {
+    return this.opts.namespaces?.length ? this.opts.namespaces : [this.opts.namespace];
+  }
+
   private async startController(): Promise<void> {
-    if (!this.elector.isLeader || this.controller) return;
+    if (!this.elector.isLeader || this.controllers.length > 0) return;
     this.metrics.leader.set(1);
-    this.controller = new StreamJobController(this.kc, { ...this.opts, metrics: this.metrics }, this.log);
-    await this.controller.start();
-    this.checkpointController = new CheckpointController(
+    this.controllers = this.scopes().map((ns) => this.makeControllers(ns));
+    const all = this.controllers;
+    this.metrics.queueDepth = () => all.reduce((sum, c) => sum + c.queueDepth(), 0);
+    for (const c of this.controllers) {
+      await c.controller.start();
+      await c.checkpoints.start();
+      c.autoscaler.start();
+    }
+  }
+
+  private makeControllers(namespace: string | undefined): NamespaceControllers {
+    const scope = namespace ? { namespace } : {};
+    const controller = new StreamJobController(this.kc, { ...this.opts, ...scope, metrics: this.metrics }, this.log);
+    // A controller points the queue-depth gauge at its own queue; the manager sums them all.
+    const queueDepth = this.metrics.queueDepth;
+    const checkpoints = new CheckpointController(
       this.kc,
       {
         coordinatorResolver: this.opts.coordinatorResolver,
         checkpointStorage: this.opts.settings.checkpointStorage,
         ...this.opts.checkpoints,
-        namespace: this.opts.namespace,
+        namespace,
       },
       this.log,
     );
-    await this.checkpointController.start();
-    this.autoscaler = new AutoscalerLoop(
+    const autoscaler = new AutoscalerLoop(
       this.kc,
-      {
-        ...this.opts.autoscaler,
-        ...(this.opts.namespace ? { namespace: this.opts.namespace } : {}),
-        metrics: this.autoscalerMetrics,
-      },
+      { ...this.opts.autoscaler, ...scope, metrics: this.autoscalerMetrics },
       this.log.child({ component: "autoscaler" }),
     );
-    this.autoscaler.start();
+    return { controller, checkpoints, autoscaler, queueDepth };
   }
 
   private async stopController(): Promise<void> {
     this.metrics.leader.set(0);
-    const c = this.controller;
-    this.controller = undefined;
-    const cc = this.checkpointController;
-    this.checkpointController = undefined;
-    const a = this.autoscaler;
-    this.autoscaler = undefined;
-    await Promise.all([c?.stop(), cc?.stop(), a?.stop()]);
+    const running = this.controllers;
+    this.controllers = [];
+    await Promise.all(running.flatMap((c) => [c.controller.stop(), c.checkpoints.stop(), c.autoscaler.stop()]));
   }
+}
+
+/** What reconciles one watched namespace (or all of them). */
+interface NamespaceControllers {
+  controller: StreamJobController;
+  checkpoints: CheckpointController;
+  autoscaler: AutoscalerLoop;
+  queueDepth: () => number;
 }

@@ -248,6 +248,28 @@ describe("helm/sabot: lint and template", () => {
     });
   });
 
+  it("puts a Role and RoleBinding with the same rules in each of watchNamespaces, and nothing cluster-wide", async () => {
+    const r = await renderChart("sabot", "ops", {
+      "watchNamespaces[0]": "team-a",
+      "watchNamespaces[1]": "team-b",
+      watchNamespace: "ignored",
+    });
+    for (const kind of ["Role", "RoleBinding"]) {
+      const own = r.objects.filter((o) => o.kind === kind && o.metadata?.name === "sabot");
+      expect(own.map((o) => o.metadata?.namespace)).toEqual(["team-a", "team-b"]);
+    }
+    for (const role of r.objects.filter((o): o is V1Role => o.kind === "Role" && o.metadata?.name === "sabot"))
+      expect(flatten(role.rules!)).toEqual(EXPECTED_JOB_RULES);
+    expect(r.objects.filter((o) => o.kind?.startsWith("Cluster"))).toEqual([]);
+    expect(find<V1Role>(r, "Role", "sabot-leader-election").metadata!.namespace).toBe("ops");
+    const e = env(find<V1Deployment>(r, "Deployment"));
+    expect(e.SABOT_OPERATOR_WATCH_NAMESPACES).toBe("team-a,team-b");
+    expect(e.SABOT_OPERATOR_WATCH_NAMESPACE).toBeUndefined();
+    await expect(helm("template", "x", CHART, ...setArgs({ "watchNamespaces[0]": "Team_A" }))).rejects.toThrow(
+      "/watchNamespaces/0",
+    );
+  });
+
   it("watches every namespace with a ClusterRole of the same rules when watchAllNamespaces is set", async () => {
     const r = await renderChart("sabot", "ops", { watchAllNamespaces: true, replicaCount: 2 });
     expect(r.objects.some((o) => o.kind === "Role" && o.metadata?.name === "sabot")).toBe(false);
@@ -456,6 +478,61 @@ describe("helm/sabot on a real API server", () => {
     }
   });
 
+  /**
+   * The operator as the chart runs it: `bin/sabot.js` with the rendered container's args and env
+   * (the downward API filled in as the kubelet would) and nothing but a TokenRequest token of the
+   * chart's ServiceAccount `sa`, in a kubeconfig of its own.
+   */
+  async function startChartOperator(r: Rendered, sa: string): Promise<{ proc: ChildProcess; port: number }> {
+    const token = await core.createNamespacedServiceAccountToken({
+      name: sa,
+      namespace: ns,
+      body: { spec: { audiences: [], expirationSeconds: 3600 } },
+    });
+    const cluster = kc.getCurrentCluster()!;
+    const kubeconfig = join(tmp, `${sa}.kubeconfig`);
+    writeFileSync(
+      kubeconfig,
+      yaml.dump({
+        apiVersion: "v1",
+        kind: "Config",
+        clusters: [
+          {
+            name: "test",
+            cluster: {
+              server: cluster.server,
+              "certificate-authority-data": cluster.caData ?? readFileSync(cluster.caFile!).toString("base64"),
+            },
+          },
+        ],
+        users: [{ name: sa, user: { token: token.status!.token } }],
+        contexts: [{ name: sa, context: { cluster: "test", user: sa, namespace: ns } }],
+        "current-context": sa,
+      }),
+    );
+    const container = find<V1Deployment>(r, "Deployment").spec!.template.spec!.containers[0];
+    const fromChart = Object.fromEntries(
+      (container.env ?? []).map((e: V1EnvVar) => [
+        e.name,
+        e.value ?? (e.valueFrom?.fieldRef?.fieldPath === "metadata.namespace" ? ns : "sabot-0123456789-abcde"),
+      ]),
+    );
+    const port = await freePort();
+    const { KUBECONFIG: _admin, ...parentEnv } = process.env;
+    // bin/sabot.js is the image's entrypoint run from source; the chart's args pick `operator`.
+    const proc = spawn(process.execPath, ["bin/sabot.js", ...container.args!], {
+      env: {
+        ...parentEnv,
+        ...fromChart,
+        KUBECONFIG: kubeconfig,
+        SABOT_OPERATOR_BIND: "127.0.0.1",
+        SABOT_OPERATOR_PORT: String(port),
+      },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    return { proc, port };
+  }
+
   describe("the real operator with only the chart's ServiceAccount and env", () => {
     let proc: ChildProcess | undefined;
     let output = "";
@@ -463,54 +540,9 @@ describe("helm/sabot on a real API server", () => {
     const ref = () => ({ group: API_GROUP, version: "v1alpha1", namespace: ns, plural: "streamjobs" });
 
     beforeAll(async () => {
-      // A short-lived token for the ServiceAccount (TokenRequest), in a kubeconfig of its own.
-      const token = await core.createNamespacedServiceAccountToken({
-        name: "sabot",
-        namespace: ns,
-        body: { spec: { audiences: [], expirationSeconds: 3600 } },
-      });
-      const cluster = kc.getCurrentCluster()!;
-      const kubeconfig = join(tmp, "operator.kubeconfig");
-      writeFileSync(
-        kubeconfig,
-        yaml.dump({
-          apiVersion: "v1",
-          kind: "Config",
-          clusters: [
-            {
-              name: "test",
-              cluster: {
-                server: cluster.server,
-                "certificate-authority-data": cluster.caData ?? readFileSync(cluster.caFile!).toString("base64"),
-              },
-            },
-          ],
-          users: [{ name: "sabot", user: { token: token.status!.token } }],
-          contexts: [{ name: "sabot", context: { cluster: "test", user: "sabot", namespace: ns } }],
-          "current-context": "sabot",
-        }),
-      );
-      // The container's env from the rendered Deployment, with the downward API filled in as the kubelet would.
-      const container = find<V1Deployment>(rendered, "Deployment").spec!.template.spec!.containers[0];
-      const fromChart = Object.fromEntries(
-        (container.env ?? []).map((e: V1EnvVar) => [
-          e.name,
-          e.value ?? (e.valueFrom?.fieldRef?.fieldPath === "metadata.namespace" ? ns : "sabot-0123456789-abcde"),
-        ]),
-      );
-      port = await freePort();
-      const { KUBECONFIG: _admin, ...parentEnv } = process.env;
-      // bin/sabot.js is the image's entrypoint run from source; the chart's args pick `operator`.
-      proc = spawn(process.execPath, ["bin/sabot.js", ...container.args!], {
-        env: {
-          ...parentEnv,
-          ...fromChart,
-          KUBECONFIG: kubeconfig,
-          SABOT_OPERATOR_BIND: "127.0.0.1",
-          SABOT_OPERATOR_PORT: String(port),
-        },
-        stdio: ["ignore", "pipe", "pipe"],
-      });
+      const started = await startChartOperator(rendered, "sabot");
+      proc = started.proc;
+      port = started.port;
       proc.stdout!.on("data", (d: Buffer) => (output += d.toString()));
       proc.stderr!.on("data", (d: Buffer) => (output += d.toString()));
     });
@@ -588,5 +620,65 @@ describe("helm/sabot on a real API server", () => {
       })) as KubernetesObject & { spec: { holderIdentity?: string } };
       expect(lease.spec.holderIdentity ?? "").toBe("");
     });
+  });
+
+  it("with watchNamespaces, the operator holds rights in those namespaces only and reconciles jobs there, nowhere else", async () => {
+    const [a, b, c] = await Promise.all(["helm-wa", "helm-wb", "helm-wc"].map((p) => freshNamespace(kc, p)));
+    let proc: ChildProcess | undefined;
+    let output = "";
+    try {
+      const r = await renderChart("sabot-multi", ns, {
+        "watchNamespaces[0]": a,
+        "watchNamespaces[1]": b,
+        "serviceAccount.name": "sabot-multi",
+        "leaderElection.leaseName": "multi-leader",
+        "jobs.imagePullPolicy": "Never",
+      });
+      await apply(r);
+      await waitFor(async () => (await can("sabot-multi", b, API_GROUP, "streamjobs", "watch")) || undefined, {
+        what: "the RoleBindings to take effect",
+        timeoutMs: 10_000,
+      });
+      for (const n of [a, b]) expect(await can("sabot-multi", n, "apps", "statefulsets", "patch")).toBe(true);
+      expect(await can("sabot-multi", c, API_GROUP, "streamjobs", "list")).toBe(false);
+      expect(await can("sabot-multi", "", API_GROUP, "streamjobs", "list")).toBe(false);
+      expect(await can("sabot-multi", a, "", "secrets", "list")).toBe(false);
+
+      const started = await startChartOperator(r, "sabot-multi");
+      proc = started.proc;
+      proc.stdout!.on("data", (d: Buffer) => (output += d.toString()));
+      proc.stderr!.on("data", (d: Buffer) => (output += d.toString()));
+      const jobRef = (namespace: string) => ({
+        group: API_GROUP,
+        version: "v1alpha1",
+        namespace,
+        plural: "streamjobs",
+      });
+      for (const n of [a, b, c])
+        await custom.createNamespacedCustomObject({
+          ...jobRef(n),
+          body: { apiVersion: API_VERSION, kind: "StreamJob", metadata: { name: "multi-job" }, spec: jobSpec() },
+        });
+      const phase = async (n: string) =>
+        ((await custom.getNamespacedCustomObject({ ...jobRef(n), name: "multi-job" })) as { status?: StreamJobStatus })
+          .status?.phase;
+      const refused = /forbidden|"code":403|statusCode":403/i;
+      await waitFor(
+        async () => {
+          if (refused.test(output)) throw new Error(`the operator was refused a request:\n${output.slice(-3000)}`);
+          return (await phase(a)) === "Running" && (await phase(b)) === "Running";
+        },
+        { what: "multi-job to be Running in both watched namespaces", timeoutMs: 60_000, intervalMs: 250 },
+      ).catch((err: Error) => {
+        throw new Error(`${err.message}\noperator output:\n${output.slice(-3000)}`);
+      });
+      // The unwatched namespace's job was never touched: no status, no children.
+      expect(await phase(c)).toBeUndefined();
+      expect((await apps.listNamespacedStatefulSet({ namespace: c })).items).toEqual([]);
+      expect(output).not.toMatch(refused);
+    } finally {
+      if (proc && proc.exitCode === null) proc.kill("SIGKILL");
+      await Promise.all([a, b, c].map((n) => core.deleteNamespace({ name: n })));
+    }
   });
 });

@@ -43,10 +43,18 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) }}
 {{- end }}
 
-{{/* The namespace whose StreamJobs the operator reconciles; empty when it watches all of them. */}}
+{{/*
+The namespaces whose StreamJobs the operator reconciles, comma-separated; empty when it watches
+all of them. watchAllNamespaces wins, then the watchNamespaces list, then watchNamespace, then
+the release namespace.
+*/}}
 {{- define "sabot.watchNamespace" -}}
 {{- if not .Values.watchAllNamespaces }}
+{{- if .Values.watchNamespaces }}
+{{- .Values.watchNamespaces | uniq | join "," }}
+{{- else }}
 {{- default .Release.Namespace .Values.watchNamespace }}
+{{- end }}
 {{- end }}
 {{- end }}
 

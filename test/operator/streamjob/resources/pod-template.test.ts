@@ -258,6 +258,25 @@ describe("spec.podTemplate", () => {
   });
 });
 
+describe("service account token (least privilege)", () => {
+  it("job pods mount no token, even under a template's service account, unless the template asks for one", () => {
+    const named = pods({
+      podTemplate: { apiVersion: "v1", kind: "Pod", spec: { serviceAccountName: "payments-jobs" } },
+    });
+    for (const t of [named.coordinator, named.worker]) {
+      expect(specOf(t).serviceAccountName).toBe("payments-jobs");
+      expect(specOf(t).automountServiceAccountToken).toBe(false);
+    }
+    const asked = pods({
+      worker: {
+        podTemplate: { apiVersion: "v1", kind: "Pod", spec: { automountServiceAccountToken: true } },
+      },
+    });
+    expect(specOf(asked.worker).automountServiceAccountToken).toBe(true);
+    expect(specOf(asked.coordinator).automountServiceAccountToken).toBe(false);
+  });
+});
+
 describe("status.selector", () => {
   it("is the worker StatefulSet's selector as a label-selector string", () => {
     const job = streamJob("tpl");
