@@ -1,8 +1,11 @@
 import { createRequire } from "node:module";
-import { Kafka, type LogEntry, logLevel } from "kafkajs";
+import { type Admin, Kafka, type LogEntry, logLevel, type Producer } from "kafkajs";
 import type { Logger } from "../../log.js";
-// Every kafkajs client is made here: its RequestQueue timer fix applies before the first one.
+// Every kafkajs client is made here: its RequestQueue timer fix and the compression codecs apply
+// before the first one.
 import "./kafkajs-timers.js";
+import "./codecs.js";
+import { connectionError, type KafkaConnectionConfig, kafkaClientOptions } from "./security.js";
 
 /**
  * kafkajs clients. Producers and admin use the public API. The source reads with kafkajs' own
@@ -26,9 +29,39 @@ function logCreator(log: Logger) {
     };
 }
 
-export function kafkaClient(brokers: string[], clientId: string, log: Logger): Kafka {
-  return new Kafka({
-    brokers,
+/** A failed connect() names the connection and says what to check (credentials, CA, protocol). */
+function namedConnect<T extends { connect(): Promise<void> }>(client: T, conn: KafkaConnectionConfig): T {
+  const connect = client.connect.bind(client);
+  client.connect = async () => {
+    try {
+      await connect();
+    } catch (err) {
+      throw connectionError(err, conn);
+    }
+  };
+  return client;
+}
+
+/** kafkajs' Kafka, whose producers and admins name the connection when they cannot connect. */
+class NamedKafka extends Kafka {
+  constructor(
+    readonly conn: KafkaConnectionConfig,
+    config: ConstructorParameters<typeof Kafka>[0],
+  ) {
+    super(config);
+  }
+  override producer(config?: Parameters<Kafka["producer"]>[0]): Producer {
+    return namedConnect(super.producer(config), this.conn);
+  }
+  override admin(config?: Parameters<Kafka["admin"]>[0]): Admin {
+    return namedConnect(super.admin(config), this.conn);
+  }
+}
+
+/** Secrets are read here, into options that only kafkajs holds (see security.ts). */
+export function kafkaClient(conn: KafkaConnectionConfig, clientId: string, log: Logger): Kafka {
+  return new NamedKafka(conn, {
+    ...kafkaClientOptions(conn),
     clientId,
     logLevel: logLevel.WARN,
     logCreator: logCreator(log),
@@ -115,9 +148,9 @@ const { createLogger } = require("kafkajs/src/loggers/index.js") as {
 };
 const socketFactory = require("kafkajs/src/network/socketFactory.js") as () => unknown;
 
-export function internalCluster(brokers: string[], clientId: string, log: Logger): InternalCluster {
-  return new Cluster({
-    brokers,
+export function internalCluster(conn: KafkaConnectionConfig, clientId: string, log: Logger): InternalCluster {
+  const cluster = new Cluster({
+    ...kafkaClientOptions(conn),
     clientId,
     logger: createLogger({ level: logLevel.WARN, logCreator: logCreator(log) }),
     socketFactory: socketFactory(),
@@ -129,4 +162,5 @@ export function internalCluster(brokers: string[], clientId: string, log: Logger
     isolationLevel: READ_COMMITTED,
     retry: { retries: 5, initialRetryTime: 200, maxRetryTime: 5000 },
   });
+  return namedConnect(cluster, conn);
 }

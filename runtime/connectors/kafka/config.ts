@@ -5,9 +5,12 @@ import { avroSchema } from "../../formats/avro.js";
 import { arrowSchema } from "../../types/arrow-types.js";
 import type { StreamInfo } from "../../types/stream-info.js";
 import { ConnectorConfigError } from "../errors.js";
+import type { Compression } from "./codecs.js";
+import { connectionConfig, type KafkaConnectionConfig } from "./security.js";
 
 export interface KafkaSourceConfig {
-  brokers: string[];
+  /** Brokers and security (secret references only; values are read when a client is made). */
+  connection: KafkaConnectionConfig;
   topic: string;
   groupId: string;
   startingOffsets: "earliest" | "latest" | "committed";
@@ -99,7 +102,7 @@ export function kafkaSourceConfig(jobName: string, sourceName: string, spec: Sou
   if (k.deadLetterTopic === k.topic)
     throw new ConnectorConfigError(`kafka.deadLetterTopic must differ from kafka.topic ("${k.topic}")`);
   return {
-    brokers: k.bootstrapServers,
+    connection: connectionConfig(k, "kafka"),
     topic: k.topic,
     groupId: k.groupId ?? `sabot-${jobName}-${sourceName}`,
     startingOffsets: k.table ? "earliest" : (k.startingOffsets ?? KAFKA_SOURCE_DEFAULTS.startingOffsets),
@@ -118,9 +121,11 @@ export function kafkaSourceConfig(jobName: string, sourceName: string, spec: Sou
 }
 
 export interface KafkaSinkConfig {
-  brokers: string[];
+  connection: KafkaConnectionConfig;
   topic: string;
   format: Format;
+  /** Codec of the record batches written; readers need nothing set (the codec is in each batch). */
+  compression: Compression;
   /** Indexes of the key columns in the input schema (empty: messages have no key). */
   keyColumns: string[];
   /** Largest message the sink sends; larger arrow batches are split (Kafka's default max.message.bytes). */
@@ -144,9 +149,10 @@ export function kafkaSinkConfig(spec: KafkaSinkSpec, input: StreamInfo): KafkaSi
     );
   checkFormatSchema(format, input.schema, "kafka.format");
   return {
-    brokers: spec.bootstrapServers,
+    connection: connectionConfig(spec, "kafka"),
     topic: spec.topic,
     format,
+    compression: spec.compression ?? "none",
     keyColumns,
     maxMessageBytes: 1_000_000,
     maxInFlight: 8,

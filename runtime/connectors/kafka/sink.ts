@@ -5,6 +5,7 @@ import type { StreamInfo } from "../../types/stream-info.js";
 import type { ConnectorContext, Sink } from "../connector.js";
 import { TwoPhaseSink } from "../two-phase-sink.js";
 import { kafkaClient } from "./client.js";
+import { COMPRESSION } from "./codecs.js";
 import type { KafkaSinkConfig } from "./config.js";
 
 /** Rows per produce request: big enough to batch well, small enough to stay under request limits. */
@@ -47,7 +48,7 @@ export class KafkaSink extends TwoPhaseSink implements Sink {
 
   async open(): Promise<void> {
     const kafka: Kafka = kafkaClient(
-      this.config.brokers,
+      this.config.connection,
       `sabot-${this.ctx.jobName}-${this.ctx.name}-${this.ctx.subtask}`,
       this.ctx.log,
     );
@@ -57,7 +58,7 @@ export class KafkaSink extends TwoPhaseSink implements Sink {
       const topics = await admin.listTopics();
       if (!topics.includes(this.config.topic))
         throw new Error(
-          `kafka topic "${this.config.topic}" does not exist on ${this.config.brokers.join(",")}: create it first`,
+          `kafka topic "${this.config.topic}" does not exist on ${this.config.connection.brokers.join(",")}: create it first`,
         );
     } finally {
       await admin.disconnect();
@@ -146,17 +147,27 @@ export class KafkaSink extends TwoPhaseSink implements Sink {
   }
 
   private send(messages: Message[]): void {
-    const p = (this.eos?.txn ?? this.producer!).send({ topic: this.config.topic, messages, acks: -1 }).then(
-      () => {
-        this.inFlight.delete(p);
-      },
-      (err: unknown) => {
-        this.inFlight.delete(p);
-        this.failure ??= new Error(`writing to kafka topic "${this.config.topic}" failed: ${(err as Error).message}`, {
-          cause: err,
-        });
-      },
-    );
+    const p = (this.eos?.txn ?? this.producer!)
+      .send({
+        topic: this.config.topic,
+        messages,
+        acks: -1,
+        compression: COMPRESSION[this.config.compression],
+      })
+      .then(
+        () => {
+          this.inFlight.delete(p);
+        },
+        (err: unknown) => {
+          this.inFlight.delete(p);
+          this.failure ??= new Error(
+            `writing to kafka topic "${this.config.topic}" failed: ${(err as Error).message}`,
+            {
+              cause: err,
+            },
+          );
+        },
+      );
     this.inFlight.add(p);
   }
 

@@ -92,12 +92,12 @@ export class KafkaSource implements Source {
   ) {
     this.output = { schema: config.schema, timeField: config.timeField };
     const clientId = `sabot-${ctx.jobName}-${ctx.name}-${ctx.subtask}`;
-    this.cluster = internalCluster(config.brokers, clientId, ctx.log);
+    this.cluster = internalCluster(config.connection, clientId, ctx.log);
     this.offsets = new PartitionOffsets(this.cluster, config.topic, config.groupId);
     this.deadLetters = new DeadLetters(
       ctx,
       config.deadLetterTopic,
-      kafkaClient(config.brokers, `${clientId}-dlq`, ctx.log),
+      kafkaClient(config.connection, `${clientId}-dlq`, ctx.log),
     );
     this.decoder = createDecoder(config.format, config.schema);
     this.tombstones = config.tableKey ? new TombstoneDecoder(config.schema, config.tableKey, config.format) : null;
@@ -107,7 +107,7 @@ export class KafkaSource implements Source {
 
   async open(from?: SourcePosition): Promise<void> {
     await this.cluster.connect();
-    const all = await this.offsets.partitions(this.config.brokers);
+    const all = await this.offsets.partitions(this.config.connection.brokers);
     this.mine = all.filter((p) => p % this.ctx.parallelism === this.ctx.subtask);
     this.ctx.metrics.kafkaPartitions.set(
       { job_name: this.ctx.jobName, source: this.ctx.name, topic: this.config.topic },

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import yaml from "js-yaml";
 import { SpecError } from "./errors.js";
+import { resolveKafkaConnections } from "./kafka-connection-rules.js";
 import { MANIFEST_LIMITS } from "./limits.js";
 import type { StreamJobSpec } from "./schema.js";
 import { checkSpecShape } from "./validate-shape.js";
@@ -71,7 +72,8 @@ export function parseManifest(text: string, source = "manifest"): StreamJobManif
   return {
     name: d.metadata!.name as string,
     namespace: typeof d.metadata?.namespace === "string" ? d.metadata.namespace : undefined,
-    spec: d.spec as StreamJobSpec,
+    // Kafka sources and sinks carry their connection's brokers and security from here on.
+    spec: resolveKafkaConnections(d.spec as StreamJobSpec),
   };
 }
 

@@ -1,4 +1,5 @@
 import { type Static, type TSchema, Type } from "@sinclair/typebox";
+import { KafkaConnectionSpec, kafkaConnectionFields } from "./kafka-connection.js";
 import { PodTemplateSpec } from "./pod-template.js";
 
 /**
@@ -54,7 +55,7 @@ export const Format = StringEnum(["json", "avro", "arrow"], "Wire format of Kafk
 
 export const KafkaSourceSpec = Type.Object(
   {
-    bootstrapServers: Type.Array(Type.String(), { minItems: 1, description: "host:port of brokers." }),
+    ...kafkaConnectionFields,
     topic: Type.String({ minLength: 1, description: "Topic to read." }),
     groupId: Optional(Type.String({ description: "Consumer group; default sabot-<job>-<source>." })),
     startingOffsets: Optional(StringEnum(["earliest", "latest", "committed"], "Where a new group starts.")),
@@ -159,9 +160,15 @@ export const StepSpec = Type.Object(
 
 export const KafkaSinkSpec = Type.Object(
   {
-    bootstrapServers: Type.Array(Type.String(), { minItems: 1, description: "host:port of brokers." }),
+    ...kafkaConnectionFields,
     topic: Type.String({ minLength: 1, description: "Topic to write." }),
     format: Optional(Format),
+    compression: Optional(
+      StringEnum(
+        ["none", "gzip", "snappy", "lz4", "zstd"],
+        "Compression of the record batches written (default none).",
+      ),
+    ),
     key: Optional(Type.Array(Type.String(), { description: "Columns forming the message key." })),
   },
   {
@@ -370,6 +377,13 @@ export const StreamJobSpecSchema = Type.Object(
     ),
     maxParallelism: Optional(
       Type.Integer({ minimum: 1, maximum: 32768, default: 128, description: "Number of key groups." }),
+    ),
+    connections: Optional(
+      Type.Record(Name, KafkaConnectionSpec, {
+        maxProperties: 64,
+        additionalProperties: false,
+        description: "Named Kafka connections that kafka sources and sinks refer to with `connection: <name>`.",
+      }),
     ),
     checkpointing: Optional(CheckpointingSpec),
     restartStrategy: Optional(RestartStrategySpec),

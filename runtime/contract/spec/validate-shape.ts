@@ -2,6 +2,7 @@ import { Ajv, type ErrorObject } from "ajv";
 import { checkBounds, shownKey } from "./bounds.js";
 import { byteSizeProblem, durationProblem, isByteSize, isDuration } from "./duration.js";
 import type { SpecIssue } from "./errors.js";
+import { kafkaConnectionIssues } from "./kafka-connection-rules.js";
 import { checkPodTemplates } from "./pod-template-rules.js";
 import { type StreamJobSpec, StreamJobSpecSchema } from "./schema.js";
 
@@ -77,6 +78,7 @@ function checkKinds(spec: StreamJobSpec): SpecIssue[] {
   if ((spec.parallelism ?? 1) > (spec.maxParallelism ?? 128))
     issues.push({ path: "spec.parallelism", message: "must be <= spec.maxParallelism (the number of key groups)" });
   issues.push(...checkPodTemplates(spec));
+  issues.push(...kafkaConnectionIssues(spec));
   return issues;
 }
 
