@@ -61,6 +61,7 @@ export interface DistributedRunFlags {
   parallelism: number;
   duration?: string;
   quiet?: boolean;
+  insecure?: boolean;
 }
 
 /** `sabot run --parallelism N`: coordinator here, N worker processes on loopback. */
@@ -71,6 +72,7 @@ export async function distributedRun(file: string, flags: DistributedRunFlags): 
   let prevAt = started;
   const cluster = new LocalCluster(manifest, {
     parallelism: flags.parallelism,
+    insecure: flags.insecure,
     durationMs: flags.duration !== undefined ? parseDuration(flags.duration) : undefined,
     onProgress: flags.quiet
       ? undefined

@@ -30,6 +30,7 @@ program
   .option("--duration <d>", "stop reading after this long (e.g. 30s), then drain")
   .option("-q, --quiet", "no progress lines")
   .option("-p, --parallelism <n>", "run as a coordinator and n worker processes on loopback", positiveInt)
+  .option("--insecure", "with --parallelism: plaintext between the processes instead of mTLS with an ephemeral CA")
   .option("--metrics-port <port>", "serve Prometheus metrics on 127.0.0.1:<port>/metrics (one process only)")
   .option(
     "--ui-port <port>",
@@ -45,6 +46,11 @@ program
   .option("--port <port>", "Control API port (default 7070; 0 for any free port)")
   .option("--bind <address>", "address to listen on (default 127.0.0.1)")
   .option("--restore-from <url>", "checkpoint or savepoint folder to start from (also SABOT_RESTORE_FROM)")
+  .option(
+    "--tls-dir <dir>",
+    "certificates for mTLS: ca.crt, tls.crt, tls.key (also SABOT_TLS_DIR; docs/distributed.md)",
+  )
+  .option("--insecure", "no TLS (also SABOT_TLS=off): for local development only")
   .action(coordinatorCommand);
 
 program
@@ -53,6 +59,11 @@ program
   .argument("<coordinator>", "host:port of the job's coordinator")
   .option("--stop", "stop the job at the savepoint (its open windows stay in the savepoint)")
   .option("--timeout <d>", "how long to wait for it (default 10m)")
+  .option(
+    "--tls-dir <dir>",
+    "certificates for mTLS: ca.crt, tls.crt, tls.key of a client certificate (also SABOT_TLS_DIR; docs/distributed.md)",
+  )
+  .option("--insecure", "no TLS (also SABOT_TLS=off): for local development only")
   .action(savepointCommand);
 
 program
@@ -62,6 +73,11 @@ program
   .option("--id <id>", "this worker's id (default hostname-pid)")
   .option("--port <port>", "exchange port (default: any free port)")
   .option("--bind <address>", "address to listen on (default 127.0.0.1)")
+  .option(
+    "--tls-dir <dir>",
+    "certificates for mTLS: ca.crt, tls.crt, tls.key (also SABOT_TLS_DIR; docs/distributed.md)",
+  )
+  .option("--insecure", "no TLS (also SABOT_TLS=off): for local development only")
   .action(workerCommand);
 
 program

@@ -16,6 +16,8 @@ export interface RunFlags {
   duration?: string;
   quiet?: boolean;
   parallelism?: string;
+  /** With --parallelism: plaintext between the processes. */
+  insecure?: boolean;
   metricsPort?: string;
   /** Port of the web UI (and /metrics) on 127.0.0.1; 0 picks a free one; "off" serves nothing. */
   uiPort?: string;
@@ -29,7 +31,12 @@ export async function runCommand(file: string, flags: RunFlags): Promise<void> {
       throw new DistributedConfigError(
         "--max-records works in one process only; with --parallelism use --duration or a bounded source",
       );
-    return distributedRun(file, { parallelism, duration: flags.duration, quiet: flags.quiet });
+    return distributedRun(file, {
+      parallelism,
+      duration: flags.duration,
+      quiet: flags.quiet,
+      insecure: flags.insecure,
+    });
   }
   const { plan } = planFile(file);
   let prev: Progress | null = null;

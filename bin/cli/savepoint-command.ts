@@ -1,9 +1,12 @@
 import { ControlClient } from "../../runtime/contract/rpc/loader.js";
 import { parseDuration } from "../../runtime/contract/spec/duration.js";
+import { requireTls, tlsSetting } from "../../runtime/contract/tls/files.js";
 
 export interface SavepointFlags {
   stop?: boolean;
   timeout?: string;
+  tlsDir?: string;
+  insecure?: boolean;
 }
 
 /**
@@ -12,7 +15,7 @@ export interface SavepointFlags {
  * completed, 1 failed or timed out, 2 refused (no storage, job not running).
  */
 export async function savepointCommand(address: string, flags: SavepointFlags): Promise<void> {
-  const client = new ControlClient(address);
+  const client = new ControlClient(address, requireTls(tlsSetting(flags, process.env), "sabot savepoint"));
   const timeoutMs = parseDuration(flags.timeout ?? "10m");
   try {
     let info: Awaited<ReturnType<ControlClient["triggerSavepoint"]>>;

@@ -1,4 +1,10 @@
-import { CoreV1Api, CustomObjectsApi, type KubeConfig, type KubernetesListObject } from "@kubernetes/client-node";
+import {
+  CoreV1Api,
+  CustomObjectsApi,
+  type KubeConfig,
+  type KubernetesListObject,
+  KubernetesObjectApi,
+} from "@kubernetes/client-node";
 import type { Logger } from "pino";
 import { API_GROUP } from "../../runtime/contract/spec/manifest.js";
 import { ResilientInformer } from "../kube/informer.js";
@@ -9,6 +15,7 @@ import { cachedStreamJob } from "../streamjob/cached.js";
 import { CoordinatorClients, type CoordinatorResolver } from "../streamjob/coordinator-client.js";
 import { asStreamJob, JOB_LABEL, type StreamJob } from "../streamjob/job.js";
 import { JobObserver } from "../streamjob/job-observer.js";
+import { JobTlsSecrets } from "../streamjob/job-tls.js";
 import { PERIODIC_LABEL } from "../streamjob/periodic-savepoints.js";
 import { withOperatorDefaults } from "../streamjob/resources/job-defaults.js";
 import { DEFAULT_SETTINGS, type OperatorSettings } from "../streamjob/resources/settings.js";
@@ -96,7 +103,10 @@ export class CheckpointController {
       },
       log,
     );
-    this.clients = new CoordinatorClients(opts.coordinatorResolver);
+    this.clients = new CoordinatorClients(
+      new JobTlsSecrets(KubernetesObjectApi.makeApiClient(kc)),
+      opts.coordinatorResolver,
+    );
     const caches = {
       checkpoint: (n: string, name: string) => this.checkpoints.get(name, n),
       job: (n: string, name: string) => {

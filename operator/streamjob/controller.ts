@@ -19,6 +19,7 @@ import { WorkQueue } from "../kube/workqueue.js";
 import { cachedStreamJob, cachedWorkload, type Workload } from "./cached.js";
 import { CoordinatorClients, type CoordinatorResolver } from "./coordinator-client.js";
 import { JOB_LABEL, MANAGED_BY, type StreamJob } from "./job.js";
+import { JobTlsSecrets } from "./job-tls.js";
 import { isConflict, StreamJobReconciler } from "./reconciler.js";
 import { withOperatorDefaults } from "./resources/job-defaults.js";
 import type { OperatorSettings } from "./resources/settings.js";
@@ -50,6 +51,7 @@ export class StreamJobController {
   private readonly deployments: ResilientInformer<Workload, V1Deployment>;
   private readonly reconciler: StreamJobReconciler;
   private readonly coordinators: CoordinatorClients;
+  private readonly tls: JobTlsSecrets;
   private running = false;
   private loops: Promise<void>[] = [];
 
@@ -61,7 +63,8 @@ export class StreamJobController {
     this.queue = new WorkQueue(opts.backoff ?? { baseDelayMs: 100, maxDelayMs: 60_000 });
     this.metrics = opts.metrics ?? new OperatorMetrics();
     this.metrics.queueDepth = () => this.queue.depth;
-    this.coordinators = new CoordinatorClients(opts.coordinatorResolver);
+    this.tls = new JobTlsSecrets(KubernetesObjectApi.makeApiClient(kc));
+    this.coordinators = new CoordinatorClients(this.tls, opts.coordinatorResolver);
     const custom = kc.makeApiClient(CustomObjectsApi);
     const apps = kc.makeApiClient(AppsV1Api);
     const ns = opts.namespace;
@@ -105,6 +108,7 @@ export class StreamJobController {
       this.log,
       {
         coordinators: this.coordinators,
+        tls: this.tls,
         requeue: (key, ms) => this.queue.addAfter(key, ms),
         applied: (applied) => this.metrics.childApplies.inc({ result: applied ? "applied" : "skipped" }),
         statusWritten: (written) => this.metrics.statusWrites.inc({ result: written ? "written" : "unchanged" }),

@@ -1,6 +1,7 @@
 import { ControlClient } from "../../runtime/contract/rpc/loader.js";
 import type { CheckpointInfo, JobStatus, MetricsSummary } from "../../runtime/contract/rpc/messages.js";
 import type { StreamJobStatus } from "../../runtime/contract/status/streamjob.js";
+import type { TlsSetting } from "../../runtime/contract/tls/files.js";
 import type { StreamJob } from "./job.js";
 import { coordinatorAddress } from "./resources/coordinator.js";
 
@@ -38,19 +39,51 @@ export async function coordinatorStarting(client: Pick<CoordinatorApi, "getJobSt
   }
 }
 
-/** One gRPC client per job, replaced when the job's address changes; closed when done with. */
+/**
+ * Where the operator's credentials for a job's coordinator come from: its client certificate in the
+ * job's TLS Secret (job-tls.ts). `forget` drops what was read, after the coordinator refused it.
+ */
+export interface CoordinatorCredentials {
+  client(job: StreamJob): Promise<TlsSetting>;
+  forget?(key: string): void;
+}
+
+/**
+ * One gRPC client per job, replaced when the job's address or the operator's certificate for it
+ * changes; closed when done with. The certificate is read asynchronously (from the API server the
+ * first time), so `for(job)` hands out a stand-in whose calls wait for the real client.
+ */
 export class CoordinatorClients {
   private readonly clients = new Map<string, ControlClient>();
 
-  constructor(private readonly resolve: CoordinatorResolver = serviceResolver) {}
+  constructor(
+    private readonly credentials: CoordinatorCredentials,
+    private readonly resolve: CoordinatorResolver = serviceResolver,
+  ) {}
 
   for(job: StreamJob): CoordinatorApi {
+    // Every method of the client, each awaiting the client first: a Proxy, so that methods added to
+    // CoordinatorApi need nothing here. The cast is why-safe: every property read yields such a call.
+    return new Proxy({} as CoordinatorApi, {
+      get: (_target, name) =>
+        // Not a promise (`then`), nor anything JS asks of objects by symbol.
+        typeof name !== "string" || name === "then"
+          ? undefined
+          : async (...args: unknown[]) => {
+              const c = (await this.client(job)) as unknown as Record<string, (...a: unknown[]) => unknown>;
+              return c[name].apply(c, args);
+            },
+    });
+  }
+
+  private async client(job: StreamJob): Promise<ControlClient> {
     const key = `${job.metadata.namespace}/${job.metadata.name}`;
     const address = this.resolve(job);
+    const tls = await this.credentials.client(job);
     let c = this.clients.get(key);
-    if (c?.address !== address) {
+    if (c?.address !== address || c.tls !== tls) {
       c?.close();
-      c = new ControlClient(address);
+      c = new ControlClient(address, tls);
       this.clients.set(key, c);
     }
     return c;
@@ -67,6 +100,7 @@ export class CoordinatorClients {
   forget(key: string): void {
     this.clients.get(key)?.close();
     this.clients.delete(key);
+    this.credentials.forget?.(key);
   }
 
   closeAll(): void {

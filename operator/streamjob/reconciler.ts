@@ -17,6 +17,7 @@ import { CoordinatorClients } from "./coordinator-client.js";
 import { DesiredChildrenMemo } from "./desired-children.js";
 import { asStreamJob, childNames, MANAGED_BY, type StreamJob } from "./job.js";
 import { clusterView, composeStatus, type Observed } from "./job-status.js";
+import { JobTlsSecrets } from "./job-tls.js";
 import { CHILDREN_HASH } from "./resources/children.js";
 import type { OperatorSettings } from "./resources/settings.js";
 import { invalidSpec } from "./states/failed.js";
@@ -48,6 +49,8 @@ export interface LifecycleDeps {
   applied?(applied: boolean): void;
   /** Told whether a reconcile wrote the status or found it unchanged (a metric). */
   statusWritten?(written: boolean): void;
+  /** The jobs' TLS Secrets, shared with `coordinators` (default: its own, on `objects`). */
+  tls: Pick<JobTlsSecrets, "ensure" | "forget" | "client">;
 }
 
 const MERGE = setHeaderOptions("Content-Type", PatchStrategy.MergePatch);
@@ -75,9 +78,11 @@ export class StreamJobReconciler {
   ) {
     this.status = new StatusWriter(custom);
     this.desired = new DesiredChildrenMemo(settings);
+    const tls = deps.tls ?? new JobTlsSecrets(objects);
     this.deps = {
       ...deps,
-      coordinators: deps.coordinators ?? new CoordinatorClients(),
+      tls,
+      coordinators: deps.coordinators ?? new CoordinatorClients(tls),
       requeue: deps.requeue ?? (() => undefined),
     };
   }
@@ -87,6 +92,7 @@ export class StreamJobReconciler {
     const cached = this.caches.job(namespace, name);
     if (!cached) {
       this.deps.coordinators.forget?.(key);
+      this.deps.tls.forget(key);
       this.appliedAt.delete(key);
       this.desired.forget(key);
       return "deleted";
@@ -182,6 +188,8 @@ export class StreamJobReconciler {
       this.deps.applied?.(false);
       return;
     }
+    // The certificates before the pods that mount them.
+    await this.deps.tls.ensure(job);
     const children = this.desired.build(job);
     // Independent objects: applied at once (the scale benchmark measured reconcile latency
     // dominated by these round trips when sent one after another).

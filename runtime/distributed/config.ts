@@ -1,5 +1,6 @@
 import { hostname } from "node:os";
 import { parseDuration } from "../contract/spec/duration.js";
+import { type TlsSetting, tlsSetting } from "../contract/tls/files.js";
 
 /**
  * Settings of coordinator and worker processes, from environment variables (how the Kubernetes
@@ -28,6 +29,8 @@ export interface CoordinatorConfig {
   linger: boolean;
   /** Port of the web UI and its API (docs/ui.md) on bindAddress; null: none (SABOT_UI_PORT unset). */
   uiPort: number | null;
+  /** Certificates of the Control API (null: none given; the service then refuses to start). */
+  tls: TlsSetting | null;
 }
 
 export interface WorkerConfig {
@@ -52,16 +55,24 @@ export interface WorkerConfig {
   metricsPort: number | null;
   /** Stay up, idle, after the job ended, until SIGTERM (in a pod, so it is not restarted). */
   linger: boolean;
+  /** Certificates of the exchange server and of every client (null: none given; the worker then refuses to start). */
+  tls: TlsSetting | null;
 }
 
-export interface CoordinatorFlags {
+/** `--tls-dir` (ca.crt, tls.crt, tls.key) or `--insecure`; SABOT_TLS_DIR / SABOT_TLS=off otherwise. */
+export interface TlsFlags {
+  tlsDir?: string;
+  insecure?: boolean;
+}
+
+export interface CoordinatorFlags extends TlsFlags {
   bind?: string;
   port?: string;
   parallelism?: string;
   restoreFrom?: string;
 }
 
-export interface WorkerFlags {
+export interface WorkerFlags extends TlsFlags {
   coordinator?: string;
   id?: string;
   bind?: string;
@@ -119,6 +130,7 @@ export function coordinatorConfig(flags: CoordinatorFlags = {}, env: Env = proce
       env.SABOT_UI_PORT === undefined || env.SABOT_UI_PORT === ""
         ? null
         : int("SABOT_UI_PORT", env.SABOT_UI_PORT, 0, 0),
+    tls: tlsSetting(flags, env),
   };
 }
 
@@ -143,5 +155,6 @@ export function workerConfig(flags: WorkerFlags = {}, env: Env = process.env): W
     coordinatorTimeoutMs: duration("SABOT_COORDINATOR_TIMEOUT", env.SABOT_COORDINATOR_TIMEOUT, 60_000),
     metricsPort: env.SABOT_METRICS_PORT ? int("SABOT_METRICS_PORT", env.SABOT_METRICS_PORT, 0, 0) : null,
     linger: bool("SABOT_LINGER", env.SABOT_LINGER),
+    tls: tlsSetting(flags, env),
   };
 }

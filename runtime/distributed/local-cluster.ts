@@ -1,6 +1,11 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { JobStatus, MetricsSummary } from "../contract/rpc/messages.js";
 import type { StreamJobManifest } from "../contract/spec/manifest.js";
+import { type TlsSetting, tlsFiles, writeJobTlsDirs } from "../contract/tls/files.js";
+import { issueJobCertificates } from "../contract/tls/job-certificates.js";
 import { type Logger, log as rootLog } from "../log.js";
 import { type CoordinatorConfig, coordinatorConfig } from "./config.js";
 import { CoordinatorService } from "./coordinator/service.js";
@@ -17,6 +22,32 @@ export interface LocalClusterOptions {
   durationMs?: number;
   onProgress?: (m: MetricsSummary, status: JobStatus) => void;
   log?: Logger;
+  /** Plaintext between the processes (`sabot run --insecure`); default: mTLS with an ephemeral CA. */
+  insecure?: boolean;
+}
+
+/** Where the workers find their certificates, and the coordinator's; removed when the run ends. */
+interface LocalTls {
+  coordinator: TlsSetting;
+  workerEnv: Record<string, string>;
+  dispose(): void;
+}
+
+/**
+ * A CA and certificates for this run only, in a private temp folder: the workers are separate
+ * processes and read theirs from SABOT_TLS_DIR; the coordinator's stay in memory.
+ */
+function localTls(job: string, insecure: boolean): LocalTls {
+  if (insecure)
+    return { coordinator: "insecure", workerEnv: { SABOT_TLS: "off", SABOT_TLS_DIR: "" }, dispose: () => undefined };
+  const certs = issueJobCertificates(job);
+  const root = mkdtempSync(join(tmpdir(), "sabot-tls-"));
+  const dirs = writeJobTlsDirs(root, certs);
+  return {
+    coordinator: tlsFiles(certs.ca.cert, certs.coordinator),
+    workerEnv: { SABOT_TLS: "on", SABOT_TLS_DIR: dirs.worker },
+    dispose: () => rmSync(root, { recursive: true, force: true }),
+  };
 }
 
 /**
@@ -29,6 +60,7 @@ export class LocalCluster {
   service: CoordinatorService | null = null;
   private done = false;
   private respawns = 0;
+  private tls: LocalTls | null = null;
 
   constructor(
     private readonly manifest: StreamJobManifest,
@@ -37,14 +69,20 @@ export class LocalCluster {
 
   async run(): Promise<JobStatus> {
     const log = this.opts.log ?? rootLog;
+    const tls = localTls(this.manifest.name, this.opts.insecure ?? false);
+    this.tls = tls;
     const config = {
-      ...coordinatorConfig({}),
+      ...coordinatorConfig({}, { ...process.env, SABOT_TLS_DIR: undefined, SABOT_TLS: undefined }),
       port: 0,
       bindAddress: "127.0.0.1",
+      tls: tls.coordinator,
       ...this.opts.config,
       parallelism: this.opts.parallelism,
     };
-    const service = await CoordinatorService.start(this.manifest, config, log);
+    const service = await CoordinatorService.start(this.manifest, config, log).catch((err: unknown) => {
+      tls.dispose();
+      throw err;
+    });
     this.service = service;
     for (let i = 0; i < this.opts.parallelism; i++) this.spawnWorker(`worker-${i}`, service.address, log);
     const progress = this.opts.onProgress
@@ -65,6 +103,7 @@ export class LocalCluster {
       this.done = true;
       for (const c of this.children.values()) if (c.exitCode === null) c.kill("SIGKILL");
       await service.close();
+      tls.dispose();
     }
   }
 
@@ -93,6 +132,7 @@ export class LocalCluster {
       env: {
         ...process.env,
         ...this.opts.env,
+        ...this.tls?.workerEnv,
         SABOT_COORDINATOR_ADDRESS: coordinator,
         SABOT_WORKER_ID: id,
         SABOT_BIND_ADDRESS: "127.0.0.1",

@@ -165,7 +165,7 @@ async function recoveryCase() {
     extra: "  restartStrategy: { initialBackoff: 100ms }\n",
   });
   const config = {
-    ...coordinatorConfig({}, {}),
+    ...coordinatorConfig({}, { SABOT_TLS: "off" }),
     port: 0,
     parallelism: 2,
     heartbeatIntervalMs: 250,
@@ -183,6 +183,7 @@ async function recoveryCase() {
           SABOT_COORDINATOR_ADDRESS: service.address,
           SABOT_WORKER_ID: id,
           SABOT_LOG_LEVEL: "warn",
+          SABOT_TLS: "off",
         },
         stdio: "ignore",
       }),

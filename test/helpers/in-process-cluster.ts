@@ -30,7 +30,7 @@ export async function startInProcessCluster(
   restoreFrom?: string,
 ): Promise<InProcessCluster> {
   const config = {
-    ...coordinatorConfig({}, {}),
+    ...coordinatorConfig({}, { SABOT_TLS: "off" }),
     port: 0,
     parallelism,
     heartbeatIntervalMs: 200,
@@ -45,7 +45,7 @@ export async function startInProcessCluster(
   const workers = Array.from(
     { length: parallelism },
     (_, i) =>
-      new Worker(workerConfig({ coordinator: service.address, id: `w${i}` }, {}), {
+      new Worker(workerConfig({ coordinator: service.address, id: `w${i}` }, { SABOT_TLS: "off" }), {
         log: quiet,
         metrics,
         sinkFactory: (node) => {

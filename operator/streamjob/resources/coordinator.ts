@@ -17,6 +17,7 @@ import {
 import { applyPodTemplate, roleTemplate } from "./pod-template.js";
 import { roleService, servicePort } from "./service.js";
 import type { OperatorSettings } from "./settings.js";
+import { TLS_ARGS, tlsVolume, tlsVolumeMount } from "./tls-secret.js";
 
 /** Desired workers: none while suspended (the reconciler takes the savepoint before that). */
 export function desiredParallelism(job: StreamJob): number {
@@ -104,7 +105,7 @@ export function buildCoordinatorDeployment(
                 name: "coordinator",
                 image: image(job, settings),
                 imagePullPolicy: settings.imagePullPolicy,
-                args: ["coordinator", `${SPEC_DIR}/${SPEC_FILE}`],
+                args: ["coordinator", `${SPEC_DIR}/${SPEC_FILE}`, ...TLS_ARGS],
                 env: coordinatorEnv(job, settings, opts),
                 envFrom: job.spec.storageSecret ? [{ secretRef: { name: job.spec.storageSecret } }] : undefined,
                 ports: [
@@ -119,12 +120,14 @@ export function buildCoordinatorDeployment(
                 volumeMounts: [
                   { name: "spec", mountPath: SPEC_DIR, readOnly: true },
                   { name: "tmp", mountPath: "/tmp" },
+                  tlsVolumeMount,
                 ],
               },
             ],
             volumes: [
               { name: "spec", configMap: { name: names.configMap } },
               { name: "tmp", emptyDir: { sizeLimit: "1Gi" } },
+              tlsVolume(job, "coordinator"),
             ],
           },
         },

@@ -25,6 +25,7 @@ import {
 import { applyPodTemplate, roleTemplate } from "./pod-template.js";
 import { roleService, servicePort } from "./service.js";
 import type { OperatorSettings } from "./settings.js";
+import { TLS_ARGS, tlsVolume, tlsVolumeMount } from "./tls-secret.js";
 
 /** Environment of `sabot worker` (see runtime/distributed/config.ts and docs/distributed.md). */
 export function workerEnv(job: StreamJob, settings: OperatorSettings): V1EnvVar[] {
@@ -102,7 +103,7 @@ function workerPod(job: StreamJob, settings: OperatorSettings): V1PodTemplateSpe
       affinity: affinity(job, settings, gpu),
       tolerations: tolerations(gpu),
       containers: [workerContainer(job, settings)],
-      volumes: [{ name: "tmp", emptyDir: { sizeLimit: "1Gi" } }],
+      volumes: [{ name: "tmp", emptyDir: { sizeLimit: "1Gi" } }, tlsVolume(job, "worker")],
     },
   };
 }
@@ -112,7 +113,7 @@ function workerContainer(job: StreamJob, settings: OperatorSettings): V1Containe
     name: "worker",
     image: image(job, settings),
     imagePullPolicy: settings.imagePullPolicy,
-    args: ["worker"],
+    args: ["worker", ...TLS_ARGS],
     env: workerEnv(job, settings),
     envFrom: job.spec.storageSecret ? [{ secretRef: { name: job.spec.storageSecret } }] : undefined,
     ports: [
@@ -129,7 +130,7 @@ function workerContainer(job: StreamJob, settings: OperatorSettings): V1Containe
     resources: workerResources(job),
     securityContext: containerSecurityContext(),
     lifecycle: lifecycle(settings),
-    volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
+    volumeMounts: [{ name: "tmp", mountPath: "/tmp" }, tlsVolumeMount],
   };
 }
 

@@ -2,6 +2,8 @@ import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import * as grpc from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";
+import type { TlsSetting } from "../tls/files.js";
+import { ROLE_NAMES } from "../tls/job-certificates.js";
 import type * as m from "./messages.js";
 
 /**
@@ -50,6 +52,28 @@ const SERVER_OPTIONS: grpc.ChannelOptions = {
   "grpc.http2.min_ping_interval_without_data_ms": 5_000,
 };
 
+/**
+ * Client credentials: present this process's certificate and accept only a server whose
+ * certificate the job CA signed for `role` (checked by role name, not by the dialled address;
+ * see runtime/contract/tls/job-certificates.ts). Returns the channel options that name the role.
+ */
+function clientCredentials(
+  tls: TlsSetting,
+  role: "coordinator" | "worker",
+): { credentials: grpc.ChannelCredentials; options: grpc.ChannelOptions } {
+  if (tls === "insecure") return { credentials: grpc.credentials.createInsecure(), options: {} };
+  return {
+    credentials: grpc.credentials.createSsl(tls.ca, tls.key, tls.cert),
+    options: { "grpc.ssl_target_name_override": ROLE_NAMES[role], "grpc.default_authority": ROLE_NAMES[role] },
+  };
+}
+
+/** Server credentials: the TLS handshake requires a client certificate signed by the job CA. */
+function serverCredentials(tls: TlsSetting): grpc.ServerCredentials {
+  if (tls === "insecure") return grpc.ServerCredentials.createInsecure();
+  return grpc.ServerCredentials.createSsl(tls.ca, [{ private_key: tls.key, cert_chain: tls.cert }], true);
+}
+
 function method<Req, Res>(service: grpc.ServiceDefinition, name: string): grpc.MethodDefinition<Req, Res> {
   const def = service[name];
   if (!def) throw new Error(`the loaded proto has no method ${name}`);
@@ -86,6 +110,7 @@ const C = {
   acknowledgeCheckpoint: method<m.CheckpointAck, m.Ack>(controlService, "AcknowledgeCheckpoint"),
   triggerSavepoint: method<m.TriggerSavepointRequest, m.CheckpointInfo>(controlService, "TriggerSavepoint"),
   getCheckpoint: method<m.GetCheckpointRequest, m.CheckpointInfo>(controlService, "GetCheckpoint"),
+  reportOperatorView: method<m.OperatorViewReport, m.Ack>(controlService, "ReportOperatorView"),
 };
 const X = { connect: method<m.ExchangeRequest, m.ExchangeFrame>(exchangeService, "Connect") };
 
@@ -93,8 +118,12 @@ const X = { connect: method<m.ExchangeRequest, m.ExchangeFrame>(exchangeService,
 export class ControlClient {
   private readonly client: grpc.Client;
 
-  constructor(readonly address: string) {
-    this.client = new grpc.Client(address, grpc.credentials.createInsecure(), CHANNEL_OPTIONS);
+  constructor(
+    readonly address: string,
+    readonly tls: TlsSetting,
+  ) {
+    const { credentials, options } = clientCredentials(tls, "coordinator");
+    this.client = new grpc.Client(address, credentials, { ...CHANNEL_OPTIONS, ...options });
   }
 
   registerWorker(req: m.RegisterWorkerRequest, timeoutMs = 5000): Promise<m.RegisterWorkerResponse> {
@@ -110,7 +139,6 @@ export class ControlClient {
   }
   heartbeat(req: m.HeartbeatRequest, timeoutMs = 5000): Promise<m.HeartbeatResponse> {
     return unary(this.client, C.heartbeat, req, timeoutMs);
-  reportOperatorView: method<m.OperatorViewReport, m.Ack>(controlService, "ReportOperatorView"),
   }
   reportTaskState(req: m.TaskStateReport, timeoutMs = 5000): Promise<m.Ack> {
     return unary(this.client, C.reportTaskState, req, timeoutMs);
@@ -138,6 +166,10 @@ export class ControlClient {
   getCheckpoint(id: number, timeoutMs = 5000): Promise<m.CheckpointInfo> {
     return unary(this.client, C.getCheckpoint, { id }, timeoutMs);
   }
+  /** The operator's autoscaler decisions and the job's Events, for the coordinator's web UI. */
+  reportOperatorView(req: m.OperatorViewReport, timeoutMs = 5000): Promise<m.Ack> {
+    return unary(this.client, C.reportOperatorView, req, timeoutMs);
+  }
   close(): void {
     this.client.close();
   }
@@ -153,9 +185,11 @@ export function openExchangeStream(client: grpc.Client): grpc.ClientDuplexStream
  * bound what is in flight): with the 64 KiB default a frame of a few hundred KiB would need
  * several window updates, each waiting for the sender's busy event loop.
  */
-export function exchangeClient(address: string): grpc.Client {
-  return new grpc.Client(address, grpc.credentials.createInsecure(), {
+export function exchangeClient(address: string, tls: TlsSetting): grpc.Client {
+  const { credentials, options } = clientCredentials(tls, "worker");
+  return new grpc.Client(address, credentials, {
     ...CHANNEL_OPTIONS,
+    ...options,
     "grpc-node.flow_control_window": 64 * 2 ** 20,
   });
 }
@@ -166,10 +200,6 @@ export interface ControlHandlers {
   WatchCommands: grpc.handleServerStreamingCall<m.WatchCommandsRequest, m.WorkerCommand>;
   Heartbeat: grpc.handleUnaryCall<m.HeartbeatRequest, m.HeartbeatResponse>;
   ReportTaskState: grpc.handleUnaryCall<m.TaskStateReport, m.Ack>;
-  /** The operator's autoscaler decisions and the job's Events, for the coordinator's web UI. */
-  reportOperatorView(req: m.OperatorViewReport, timeoutMs = 5000): Promise<m.Ack> {
-    return unary(this.client, C.reportOperatorView, req, timeoutMs);
-  }
   GetJobStatus: grpc.handleUnaryCall<Record<string, never>, m.JobStatus>;
   GetMetricsSummary: grpc.handleUnaryCall<Record<string, never>, m.MetricsSummary>;
   StopJob: grpc.handleUnaryCall<m.StopJobRequest, m.JobStatus>;
@@ -177,26 +207,28 @@ export interface ControlHandlers {
   AcknowledgeCheckpoint: grpc.handleUnaryCall<m.CheckpointAck, m.Ack>;
   TriggerSavepoint: grpc.handleUnaryCall<m.TriggerSavepointRequest, m.CheckpointInfo>;
   GetCheckpoint: grpc.handleUnaryCall<m.GetCheckpointRequest, m.CheckpointInfo>;
+  ReportOperatorView: grpc.handleUnaryCall<m.OperatorViewReport, m.Ack>;
 }
 
 export interface ExchangeHandlers {
   Connect: grpc.handleBidiStreamingCall<m.ExchangeRequest, m.ExchangeFrame>;
 }
 
-/** Starts a gRPC server on host:port (port 0: any free port); resolves with the bound port. */
+/**
+ * Starts a gRPC server on host:port (port 0: any free port); resolves with the bound port. With
+ * TLS, a peer without a certificate of the job CA fails the handshake: no message of it is read.
+ */
 export async function startServer(
   host: string,
   port: number,
+  tls: TlsSetting,
   add: (server: grpc.Server) => void,
 ): Promise<{ server: grpc.Server; port: number }> {
   const server = new grpc.Server(SERVER_OPTIONS);
   add(server);
   const bound = await new Promise<number>((resolve, reject) =>
-    server.bindAsync(
-      `${host.includes(":") ? `[${host}]` : host}:${port}`,
-      grpc.ServerCredentials.createInsecure(),
-      (err, p) =>
-        err ? reject(new Error(`cannot listen on ${host}:${port}: ${err.message}`, { cause: err })) : resolve(p),
+    server.bindAsync(`${host.includes(":") ? `[${host}]` : host}:${port}`, serverCredentials(tls), (err, p) =>
+      err ? reject(new Error(`cannot listen on ${host}:${port}: ${err.message}`, { cause: err })) : resolve(p),
     ),
   );
   return { server, port: bound };
@@ -207,7 +239,6 @@ export function addControlService(server: grpc.Server, handlers: ControlHandlers
 }
 
 export function addExchangeService(server: grpc.Server, handlers: ExchangeHandlers): void {
-  ReportOperatorView: grpc.handleUnaryCall<m.OperatorViewReport, m.Ack>;
   server.addService(exchangeService, handlers as unknown as grpc.UntypedServiceImplementation);
 }
 

@@ -1,5 +1,6 @@
 import { addControlService, type ControlHandlers, grpc, startServer, stopServer } from "../../contract/rpc/loader.js";
 import { NO_CHECKPOINT } from "../../contract/rpc/messages.js";
+import { describeTls, type TlsSetting } from "../../contract/tls/files.js";
 import type { Logger } from "../../log.js";
 import { SavepointRefused } from "./checkpoints.js";
 import type { Coordinator } from "./coordinator.js";
@@ -19,11 +20,11 @@ export class ControlServer {
     private readonly log: Logger,
   ) {}
 
-  async start(host: string, port: number): Promise<number> {
-    const started = await startServer(host, port, (s) => addControlService(s, this.handlers()));
+  async start(host: string, port: number, tls: TlsSetting): Promise<number> {
+    const started = await startServer(host, port, tls, (s) => addControlService(s, this.handlers()));
     this.server = started.server;
     this.port = started.port;
-    this.log.info({ address: `${host}:${this.port}` }, "coordinator listening");
+    this.log.info({ address: `${host}:${this.port}`, transport: describeTls(tls) }, "coordinator listening");
     return this.port;
   }
 
@@ -46,8 +47,8 @@ export class ControlServer {
       TriggerSavepoint: this.triggerSavepoint,
       GetCheckpoint: this.getCheckpoint,
       CancelJob: this.cancelJob,
-    };
       ReportOperatorView: this.reportOperatorView,
+    };
   }
 
   /** The registered worker, if this is its current session. */
@@ -132,7 +133,6 @@ export class ControlServer {
     cb(null, NO_CHECKPOINT);
   };
 
-  private readonly cancelJob: ControlHandlers["CancelJob"] = (call, cb) => {
   /** Kept in memory only: the operator sends it again when JobStatus shows another digest. */
   private readonly reportOperatorView: ControlHandlers["ReportOperatorView"] = (call, cb) => {
     const r = call.request;
@@ -145,15 +145,16 @@ export class ControlServer {
     cb(null, {});
   };
 
+  private readonly cancelJob: ControlHandlers["CancelJob"] = (call, cb) => {
     this.coordinator.cancel(call.request.reason || "cancel requested");
     cb(null, this.coordinator.status());
   };
 }
 
-/** A gRPC error with the given status; `details` is what the client sees. */
 /** Entries of each list of an operator view kept; the operator sends at most 50. */
 const OPERATOR_VIEW_KEEP = 100;
 
+/** A gRPC error with the given status; `details` is what the client sees. */
 function fail(code: grpc.status, details: string) {
   return { code, details, name: "Error", message: details, metadata: new grpc.Metadata() };
 }

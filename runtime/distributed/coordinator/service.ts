@@ -1,6 +1,7 @@
 import { Registry } from "prom-client";
 import type { JobStatus } from "../../contract/rpc/messages.js";
 import type { StreamJobManifest } from "../../contract/spec/manifest.js";
+import { requireTls } from "../../contract/tls/files.js";
 import { type Logger, log as rootLog } from "../../log.js";
 import { type MetricsServer, startMetricsServer } from "../../metrics/server.js";
 import { actionPolicyFromEnv, createApi, type WebApi } from "../../metrics/web/api.js";
@@ -30,10 +31,11 @@ export class CoordinatorService {
     config: CoordinatorConfig,
     log: Logger = rootLog,
   ): Promise<CoordinatorService> {
+    const tls = requireTls(config.tls, "the coordinator");
     const coordinator = new Coordinator(manifest, config, log);
     await coordinator.init();
     const control = new ControlServer(coordinator, log.child({ job: manifest.name, role: "coordinator" }));
-    const port = await control.start(config.bindAddress, config.port);
+    const port = await control.start(config.bindAddress, config.port, tls);
     const host = config.bindAddress === "0.0.0.0" || config.bindAddress === "::" ? "127.0.0.1" : config.bindAddress;
     const web = config.uiPort === null ? null : await startWeb(coordinator, config.bindAddress, config.uiPort);
     return new CoordinatorService(coordinator, control, `${host}:${port}`, log, web);

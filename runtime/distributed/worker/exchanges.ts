@@ -1,4 +1,5 @@
 import { exchangeClient, type grpc } from "../../contract/rpc/loader.js";
+import type { TlsSetting } from "../../contract/tls/files.js";
 import type { Dataflow } from "../../engine/dataflow.js";
 import type { InputHooks, TaskExchanges } from "../../engine/exchange-ports.js";
 import type { ExecutionGraph, Outputs } from "../../engine/graph.js";
@@ -18,6 +19,7 @@ export interface ExchangeSettings {
   credits: number;
   channelBufferRows: number;
   frameRows: number;
+  tls: TlsSetting;
 }
 
 /**
@@ -81,7 +83,7 @@ export class SubtaskExchanges implements TaskExchanges {
     if (graph.edges.length === 0) return;
     s.peers.forEach((address, from) => {
       if (from === s.subtask) return;
-      const client = exchangeClient(address);
+      const client = exchangeClient(address, s.tls);
       this.clients.push(client);
       this.inbound.push(
         new InboundConnection(

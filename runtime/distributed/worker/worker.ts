@@ -7,6 +7,7 @@ import {
   type WorkerMetrics,
 } from "../../contract/rpc/messages.js";
 import { parseManifest } from "../../contract/spec/manifest.js";
+import { describeTls, requireTls, type TlsSetting } from "../../contract/tls/files.js";
 import type { SubtaskAck } from "../../engine/task-checkpoints.js";
 import { RestoreBoundError } from "../../engine/task-restore.js";
 import { type Logger, log as rootLog } from "../../log.js";
@@ -40,6 +41,7 @@ export class Worker {
   private readonly metrics: EngineMetrics;
   private readonly exchange: ExchangeServer;
   private readonly control: ControlClient;
+  private readonly tls: TlsSetting;
   private server: grpc.Server | null = null;
   private address = "";
   private session = "";
@@ -62,16 +64,20 @@ export class Worker {
     this.log = (opts.log ?? rootLog).child({ worker: config.workerId });
     this.metrics = opts.metrics ?? new EngineMetrics();
     this.exchange = new ExchangeServer(this.log);
-    this.control = new ControlClient(config.coordinatorAddress);
+    this.tls = requireTls(config.tls, "the worker");
+    this.control = new ControlClient(config.coordinatorAddress, this.tls);
   }
 
   async start(): Promise<void> {
-    const { server, port } = await startServer(this.config.bindAddress, this.config.port, (s) =>
+    const { server, port } = await startServer(this.config.bindAddress, this.config.port, this.tls, (s) =>
       addExchangeService(s, this.exchange.handlers),
     );
     this.server = server;
     this.address = this.config.advertisedAddress ?? `${this.config.bindAddress}:${port}`;
-    this.log.info({ address: this.address, coordinator: this.config.coordinatorAddress }, "worker exchange listening");
+    this.log.info(
+      { address: this.address, coordinator: this.config.coordinatorAddress, transport: describeTls(this.tls) },
+      "worker exchange listening",
+    );
     await this.connect();
   }
 
@@ -227,6 +233,7 @@ export class Worker {
           log,
           exchange: this.exchange,
           credits: this.config.credits,
+          tls: this.tls,
           channelBufferRows: this.config.channelBufferRows,
           frameRows: this.config.frameRows,
           sinkBufferRows: this.config.sinkBufferRows,
@@ -271,6 +278,7 @@ export class Worker {
       error: a.error,
       stateJson: JSON.stringify(a.state),
       sourcesJson: JSON.stringify(a.sources),
+      alignmentMs: a.alignmentMs ?? 0,
     };
     try {
       await this.control.acknowledgeCheckpoint(req);
@@ -278,7 +286,6 @@ export class Worker {
       // The coordinator times the checkpoint out; the job goes on.
       this.log.warn({ err: (err as Error).message, checkpoint: a.checkpointId }, "acknowledging a checkpoint failed");
     }
-      alignmentMs: a.alignmentMs ?? 0,
   }
 
   private async report(attempt: number, state: TaskState, message: string, restoreBelow = 0): Promise<void> {

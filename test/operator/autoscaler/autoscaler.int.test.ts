@@ -148,6 +148,7 @@ describe("autoscaler on real metrics", () => {
           SABOT_LOG_LEVEL: "warn",
           SABOT_COORDINATOR_ADDRESS: address,
           SABOT_WORKER_ID: `${job}-worker-0`,
+          SABOT_TLS_DIR: cluster.tlsDirs.worker,
           SABOT_METRICS_PORT: String(port),
         },
       }),

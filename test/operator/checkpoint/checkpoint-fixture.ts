@@ -5,13 +5,13 @@ import { afterEach } from "vitest";
 import type { CheckpointControllerOptions } from "../../../operator/checkpoint/checkpoint-controller.js";
 import { OperatorManager } from "../../../operator/manager.js";
 import { operatorSettings } from "../../../operator/streamjob/resources/settings.js";
-import { ControlClient } from "../../../runtime/contract/rpc/loader.js";
 import { API_GROUP, API_VERSION } from "../../../runtime/contract/spec/manifest.js";
 import type { StreamJobSpec } from "../../../runtime/contract/spec/schema.js";
 import type { CheckpointSpec, CheckpointStatus } from "../../../runtime/contract/status/checkpoint.js";
 import type { StreamJobStatus } from "../../../runtime/contract/status/streamjob.js";
 import { waitFor } from "../../env/lib/wait.js";
 import { testEnv } from "../../helpers/env.js";
+import { jobControlClient } from "../../helpers/job-tls.js";
 import { uniqueName } from "../../helpers/names.js";
 import { PodRunner } from "../../helpers/pod-runner.js";
 import { freshNamespace, installCrds, kubeConfig } from "../kube/kube.js";
@@ -227,7 +227,7 @@ export async function eventReasons(w: CheckpointWorld, kind: string, name: strin
 
 /** Waits until the job's coordinator runs it, failing at once if one of its processes exited. */
 export async function waitForCoordinatorRunning(w: CheckpointWorld, job: string, timeoutMs = 90_000): Promise<void> {
-  const client = new ControlClient(await w.runner.coordinatorAddress(job));
+  const client = await jobControlClient(w.core, w.ns, job, await w.runner.coordinatorAddress(job));
   try {
     const outcome = await waitFor(
       async () => {

@@ -5,10 +5,10 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { OperatorManager } from "../../../operator/manager.js";
 import { FINALIZER } from "../../../operator/streamjob/reconciler.js";
 import { DEFAULT_SETTINGS, operatorSettings } from "../../../operator/streamjob/resources/settings.js";
-import { ControlClient } from "../../../runtime/contract/rpc/loader.js";
 import type { StreamJobSpec } from "../../../runtime/contract/spec/schema.js";
 import type { StreamJobStatus } from "../../../runtime/contract/status/streamjob.js";
 import { waitFor } from "../../env/lib/wait.js";
+import { jobControlClient } from "../../helpers/job-tls.js";
 import {
   type CheckpointWorld,
   createJob,
@@ -116,7 +116,7 @@ describe("StreamJob lifecycle with real coordinator and worker processes", () =>
   }
   /** The coordinator runs the job (processes of earlier deployments have exited on purpose: not checked). */
   async function waitForCoordinatorRunning(_w: CheckpointWorld, job: string): Promise<void> {
-    const c = new ControlClient(await w.runner.coordinatorAddress(job));
+    const c = await jobControlClient(w.core, w.ns, job, await w.runner.coordinatorAddress(job));
     try {
       await waitFor(async () => ((await c.getJobStatus()).state === "RUNNING" ? true : undefined), {
         what: `the coordinator of ${job} to run it`,
@@ -128,7 +128,7 @@ describe("StreamJob lifecycle with real coordinator and worker processes", () =>
     }
   }
   async function coordinator() {
-    const c = new ControlClient(await w.runner.coordinatorAddress(JOB));
+    const c = await jobControlClient(w.core, w.ns, JOB, await w.runner.coordinatorAddress(JOB));
     try {
       return await c.getJobStatus();
     } finally {
@@ -316,7 +316,7 @@ describe("StreamJob lifecycle with real coordinator and worker processes", () =>
     for (const pod of items)
       if (!live.has(pod.metadata?.uid ?? "") && w.runner.exits.some((p) => p.uid === pod.metadata?.uid))
         await w.core.deleteNamespacedPod({ namespace: w.ns, name: pod.metadata!.name!, gracePeriodSeconds: 0 });
-    const c = new ControlClient(await w.runner.coordinatorAddress(RB));
+    const c = await jobControlClient(w.core, w.ns, RB, await w.runner.coordinatorAddress(RB));
     try {
       await waitFor(async () => ((await c.getJobStatus()).state === "RUNNING" ? true : undefined), {
         what: "the rolled-back job to run",

@@ -8,6 +8,8 @@ import { afterAll } from "vitest";
 import { ControlClient } from "../../../runtime/contract/rpc/loader.js";
 import type { JobStatus, MetricsSummary } from "../../../runtime/contract/rpc/messages.js";
 import type { StreamJobManifest } from "../../../runtime/contract/spec/manifest.js";
+import { readTlsDir, writeJobTlsDirs } from "../../../runtime/contract/tls/files.js";
+import { issueJobCertificates } from "../../../runtime/contract/tls/job-certificates.js";
 
 const root = fileURLToPath(new URL("../../../", import.meta.url));
 const bin = join(root, "bin/sabot.js");
@@ -34,7 +36,8 @@ export interface Exit {
 }
 
 /**
- * A coordinator and workers as separate processes on 127.0.0.1, as pods would run them. Each
+ * A coordinator and workers as separate processes on 127.0.0.1, as pods would run them, with mTLS
+ * as the operator sets it up (a CA for this cluster; SABOT_TLS=off in `env` turns it off). Each
  * process logs to a file in `dir`; dispose() (call it in afterAll) SIGKILLs whatever still runs.
  */
 export class TestCluster {
@@ -44,8 +47,14 @@ export class TestCluster {
   coordinator: ChildProcess | null = null;
   readonly workers = new Map<string, ChildProcess>();
   client: ControlClient | null = null;
+  /** Folders of the coordinator's, the workers' and the clients' certificates. */
+  readonly tlsDirs = writeJobTlsDirs(join(this.dir, "tls"), issueJobCertificates("test-cluster"));
 
   constructor(private readonly env: Record<string, string> = {}) {}
+
+  private get insecure(): boolean {
+    return this.env.SABOT_TLS === "off";
+  }
 
   writeManifest(name: string, manifest: StreamJobManifest): string {
     const file = join(this.dir, `${name}.yaml`);
@@ -81,7 +90,7 @@ export class TestCluster {
     const child = this.start(
       name,
       [bin, "coordinator", manifestFile, "--parallelism", String(parallelism), "--port", "0", ...args],
-      {},
+      this.insecure ? {} : { SABOT_TLS_DIR: this.tlsDirs.coordinator },
     );
     this.coordinator = child;
     const log = join(this.dir, `${name}.log`);
@@ -90,7 +99,7 @@ export class TestCluster {
       const m = /listening on (\S+)/.exec(readFileSync(log, "utf8"));
       if (m) {
         this.client?.close();
-        this.client = new ControlClient(m[1]);
+        this.client = new ControlClient(m[1], this.insecure ? "insecure" : readTlsDir(this.tlsDirs.client));
         return m[1];
       }
       if (child.exitCode !== null)
@@ -105,6 +114,7 @@ export class TestCluster {
     const child = this.start(`${id}-${this.processes.length}`, ["--import", "tsx", testWorker], {
       SABOT_COORDINATOR_ADDRESS: this.client!.address,
       SABOT_WORKER_ID: id,
+      ...(this.insecure ? {} : { SABOT_TLS_DIR: this.tlsDirs.worker }),
       ...env,
     });
     this.workers.set(id, child);

@@ -180,7 +180,9 @@ describe("exchange", () => {
 
   it("refuses a connection for an attempt older than the one running", async () => {
     const server = new ExchangeServer(quiet, 2000);
-    const { server: s, port } = await startServer("127.0.0.1", 0, (x) => addExchangeService(x, server.handlers));
+    const { server: s, port } = await startServer("127.0.0.1", 0, "insecure", (x) =>
+      addExchangeService(x, server.handlers),
+    );
     servers.push(s);
     server.setOutbox({ jobName: "job", attempt: 1, links: new Map() });
     server.setOutbox({ jobName: "job", attempt: 2, links: new Map() });
@@ -194,7 +196,9 @@ describe("exchange", () => {
 /** A worker's Exchange service on a free port, serving `outbox`. */
 async function serve(outbox: Outbox): Promise<number> {
   const server = new ExchangeServer(quiet);
-  const { server: s, port } = await startServer("127.0.0.1", 0, (x) => addExchangeService(x, server.handlers));
+  const { server: s, port } = await startServer("127.0.0.1", 0, "insecure", (x) =>
+    addExchangeService(x, server.handlers),
+  );
   servers.push(s);
   server.setOutbox(outbox);
   return port;
@@ -202,7 +206,7 @@ async function serve(outbox: Outbox): Promise<number> {
 
 /** Receiving subtask `to` pulls from the sending subtask `from` served on `port`. */
 function connectFrom(port: number, attempt: number, from: number, inbox: Inbox, failures: Error[]): InboundConnection {
-  const client = exchangeClient(`127.0.0.1:${port}`);
+  const client = exchangeClient(`127.0.0.1:${port}`, "insecure");
   clients.push(client);
   const conn = new InboundConnection(
     client,

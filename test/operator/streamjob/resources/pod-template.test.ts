@@ -7,6 +7,7 @@ import {
   DEFAULT_CONTAINER_ANNOTATION,
 } from "../../../../operator/streamjob/resources/pod-template.js";
 import { operatorSettings } from "../../../../operator/streamjob/resources/settings.js";
+import { tlsVolume } from "../../../../operator/streamjob/resources/tls-secret.js";
 import { buildWorkerStatefulSet } from "../../../../operator/streamjob/resources/workers.js";
 import type { PodTemplateSpec } from "../../../../runtime/contract/spec/pod-template.js";
 import type { StreamJobSpec } from "../../../../runtime/contract/spec/schema.js";
@@ -246,9 +247,12 @@ describe("spec.podTemplate", () => {
     } as PodTemplateSpec;
     const { worker } = pods({ podTemplate: sneaky });
     expect(worker.metadata?.labels).toMatchObject(selectorLabels(streamJob("tpl"), "worker"));
-    expect(specOf(worker).volumes).toEqual([{ name: "tmp", emptyDir: { sizeLimit: "1Gi" } }]);
+    expect(specOf(worker).volumes).toEqual([
+      { name: "tmp", emptyDir: { sizeLimit: "1Gi" } },
+      tlsVolume(streamJob("tpl"), "worker"),
+    ]);
     expect(specOf(worker).containers.map((c) => [c.name, c.image])).toEqual([["worker", "sabot:test"]]);
-    expect(main(worker).args).toEqual(["worker"]);
+    expect(main(worker).args).toEqual(["worker", "--tls-dir", "/etc/sabot-tls"]);
     expect(
       main(worker)
         .env?.filter((e) => e.name === "SABOT_COORDINATOR_ADDRESS")

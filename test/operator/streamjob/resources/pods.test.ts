@@ -125,7 +125,7 @@ describe("worker StatefulSet", () => {
       linger: true,
     });
     expect(env.NODE_OPTIONS).toBe("--max-old-space-size=1536");
-    expect(container(podOf(sts)).args).toEqual(["worker"]);
+    expect(container(podOf(sts)).args).toEqual(["worker", "--tls-dir", "/etc/sabot-tls"]);
   });
 
   it("serves exchange and metrics ports, probes /healthz, and is annotated for Prometheus", () => {
@@ -159,7 +159,7 @@ describe("coordinator Deployment", () => {
     const dep = buildCoordinatorDeployment(job, operatorSettings());
     const pod = podOf(dep);
     const c = container(pod);
-    expect(c.args).toEqual(["coordinator", "/etc/sabot/job.yaml"]);
+    expect(c.args).toEqual(["coordinator", "/etc/sabot/job.yaml", "--tls-dir", "/etc/sabot-tls"]);
     expect(coordinatorConfig({}, processEnv(c.env!, { name: "x", ip: "10.244.0.9" }))).toMatchObject({
       bindAddress: "0.0.0.0",
       port: 7070,

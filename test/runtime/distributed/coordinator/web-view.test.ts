@@ -63,7 +63,7 @@ describe("coordinator web view", () => {
   }, 30_000);
 
   it("serves the UI on SABOT_UI_PORT next to the Control API", async () => {
-    const config = { ...coordinatorConfig({}, { SABOT_UI_PORT: "0" }), port: 0, parallelism: 1 };
+    const config = { ...coordinatorConfig({}, { SABOT_UI_PORT: "0", SABOT_TLS: "off" }), port: 0, parallelism: 1 };
     const service = await CoordinatorService.start(manifest(), config, pino({ level: "silent" }));
     try {
       expect(service.webUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
