@@ -89,6 +89,18 @@
       ["", s.subtask],
       ["", num(s.watermarkLagSeconds, 3)],
     ]);
+    rows(
+      "split-watermarks",
+      w.sourceSplits,
+      (s) => [
+        ["", s.subtask],
+        ["", s.source],
+        ["", s.split],
+        ["lag", num(s.watermarkLagSeconds, 3)],
+        ["", s.idle ? "idle" : ""],
+      ],
+      (s) => (s.idle ? "idle" : ""),
+    );
     rows("late", w.lateRecords, (l) => [
       ["", l.operator],
       ["", l.count],
@@ -113,10 +125,50 @@
         ["", time(e.triggeredAt)],
         ["", e.durationMs === null ? "–" : `${num(e.durationMs, 0)} ms`],
         ["", bytes(e.sizeBytes)],
-        ["", e.alignmentMs === null ? "–" : `${num(e.alignmentMs, 0)} ms`],
+        ["alignment", e.alignmentMs === null ? "–" : `${num(e.alignmentMs, 1)} ms`],
         ["detail", e.failure ?? e.path ?? ""],
       ],
       (e) => e.status,
+    );
+  }
+
+  const inputs = (o) =>
+    Object.entries(o)
+      .map(([k, v]) => `${k}=${Number.isInteger(v) ? v : Number(v).toFixed(3)}`)
+      .join(" ");
+
+  function renderOperator(o) {
+    $("operator-reported").textContent =
+      o.reportedAt === null
+        ? "This job does not run under the Sabot operator: no autoscaler decisions or Events."
+        : `Reported by the Sabot operator at ${time(o.reportedAt)}.`;
+    rows("decisions", o.decisions, (d) => [
+      ["", time(d.at)],
+      ["", `${d.current} → ${d.recommended}`],
+      ["", d.applied ? "yes" : "no"],
+      ["reason", d.reason],
+      ["", d.message],
+      ["inputs", inputs(d.inputs)],
+    ]);
+    rows("rescales", o.rescales, (r) => [
+      ["", time(r.at)],
+      ["", `${r.from} → ${r.to}`],
+      ["", r.trigger],
+      ["reason", r.reason],
+      ["", r.effectiveness === null ? "–" : num(r.effectiveness, 2)],
+    ]);
+    rows(
+      "events",
+      o.events,
+      (e) => [
+        ["", time(e.at)],
+        ["", e.type],
+        ["reason", e.reason],
+        ["", e.message],
+        ["", e.count],
+        ["", e.component],
+      ],
+      (e) => e.type,
     );
   }
 
@@ -182,14 +234,15 @@
 
   async function poll() {
     try {
-      const [job, graph, wm, cps, hist] = await Promise.all(
-        ["job", "graph", "watermarks", "checkpoints", "metrics/history"].map((p) => get(`/api/v1/${p}`)),
+      const [job, graph, wm, cps, hist, op] = await Promise.all(
+        ["job", "graph", "watermarks", "checkpoints", "metrics/history", "operator"].map((p) => get(`/api/v1/${p}`)),
       );
       renderJob(job);
       renderGraph(graph);
       renderWatermarks(wm);
       renderCheckpoints(cps);
       renderHistory(hist);
+      renderOperator(op);
       $("error").textContent = "";
     } catch (err) {
       $("error").textContent = `cannot reach the job: ${err.message}`;

@@ -8,7 +8,13 @@ import { CoordinatorService } from "../../../../runtime/distributed/coordinator/
 import { coordinatorJobView } from "../../../../runtime/distributed/coordinator/web-view.js";
 import { startMetricsServer } from "../../../../runtime/metrics/server.js";
 import { createApi } from "../../../../runtime/metrics/web/api.js";
-import { type Checkpoints, type JobInfo, routes } from "../../../../runtime/metrics/web/schemas.js";
+import {
+  type Checkpoints,
+  type Graph,
+  type JobInfo,
+  routes,
+  type Watermarks,
+} from "../../../../runtime/metrics/web/schemas.js";
 import { closeClusters, startInProcessCluster, waitFor } from "../../../helpers/in-process-cluster.js";
 import { tempDirEach } from "../../../helpers/temp-dir.js";
 import { auctionWindowJob } from "../../../helpers/test-jobs.js";
@@ -52,7 +58,24 @@ describe("coordinator web view", () => {
         restarts: [],
       });
       const cps = await get<Checkpoints>("/api/v1/checkpoints");
-      expect(cps.history.find((e) => e.status === "completed")?.path).toMatch(/^file:\/\/.*chk-\d+$/);
+      const completed = cps.history.find((e) => e.status === "completed");
+      expect(completed?.path).toMatch(/^file:\/\/.*chk-\d+$/);
+      // The window's chain is fed by a keyed exchange from both subtasks: its barriers are aligned.
+      expect(completed?.alignmentMs).toBeGreaterThan(0);
+      const aligned = (await c.metrics.checkpointAlignment.get()).values;
+      expect(aligned.map((v) => v.labels.subtask).sort()).toEqual(["0", "1"]);
+      // Every node has its own rates, from the records per node each worker's heartbeat carries.
+      const graph = await get<Graph>("/api/v1/graph");
+      for (const n of graph.nodes) expect(n.recordsInPerSecond, n.id).toBeGreaterThan(0);
+      // Four generator splits, two per subtask, each with its own watermark.
+      const wm = await get<Watermarks>("/api/v1/watermarks");
+      expect(wm.sourceSplits.map((s) => `${s.subtask}/${s.source}/${s.split}`).sort()).toEqual([
+        "0/bids/0",
+        "0/bids/2",
+        "1/bids/1",
+        "1/bids/3",
+      ]);
+      for (const s of wm.sourceSplits) expect(s.watermarkLagSeconds).toBeGreaterThan(0);
       const stop = await fetch(`${url}/api/v1/stop`, { method: "POST", headers: { authorization: "Bearer t" } });
       expect(stop.status).toBe(200);
       expect((await c.done).status.state).toBe("STOPPED");
