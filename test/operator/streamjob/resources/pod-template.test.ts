@@ -7,7 +7,7 @@ import {
   DEFAULT_CONTAINER_ANNOTATION,
 } from "../../../../operator/streamjob/resources/pod-template.js";
 import { operatorSettings } from "../../../../operator/streamjob/resources/settings.js";
-import { tlsVolume } from "../../../../operator/streamjob/resources/tls-secret.js";
+import { tlsVolume, tlsVolumeMount } from "../../../../operator/streamjob/resources/tls-secret.js";
 import { buildWorkerStatefulSet } from "../../../../operator/streamjob/resources/workers.js";
 import type { PodTemplateSpec } from "../../../../runtime/contract/spec/pod-template.js";
 import type { StreamJobSpec } from "../../../../runtime/contract/spec/schema.js";
@@ -99,7 +99,7 @@ describe("spec.podTemplate", () => {
         runAsNonRoot: true,
         seccompProfile: { type: "RuntimeDefault" },
       });
-      expect(pod.volumes?.map((v) => v.name)).toEqual([...(role === "coordinator" ? ["spec"] : []), "tmp", "certs"]);
+      expect(pod.volumes?.map((v) => v.name)).toEqual([...(role === "coordinator" ? ["spec"] : []), "tmp", "tls", "certs"]);
       expect(pod.initContainers?.map((c) => c.name)).toEqual(["wait-for-kafka"]);
       expect(pod.containers.map((c) => c.name)).toEqual([role, "log-shipper"]);
 
@@ -207,7 +207,7 @@ describe("spec.podTemplate", () => {
     expect(main(worker).volumeMounts?.filter((m) => m.mountPath === "/data")).toEqual([
       { name: "own", mountPath: "/data" },
     ]);
-    expect(specOf(worker).volumes?.map((v) => v.name)).toEqual(["tmp", "common", "own"]);
+    expect(specOf(worker).volumes?.map((v) => v.name)).toEqual(["tmp", "tls", "common", "own"]);
     expect(main(coordinator).volumeMounts?.filter((m) => m.mountPath === "/data")).toEqual([
       { name: "common", mountPath: "/data" },
     ]);
@@ -258,7 +258,7 @@ describe("spec.podTemplate", () => {
         .env?.filter((e) => e.name === "SABOT_COORDINATOR_ADDRESS")
         .map((e) => e.value),
     ).toEqual(["tpl-coordinator.team-a.svc:7070"]);
-    expect(main(worker).volumeMounts).toEqual([{ name: "tmp", mountPath: "/tmp" }]);
+    expect(main(worker).volumeMounts).toEqual([{ name: "tmp", mountPath: "/tmp" }, tlsVolumeMount]);
   });
 });
 
