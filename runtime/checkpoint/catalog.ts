@@ -55,7 +55,7 @@ export async function inspectCheckpoint(
   if (bytes === null) return { complete: false, problem: "no manifest" };
   let manifest: Manifest;
   try {
-    manifest = parseManifest(bytes, storage.describe(dir), { job, id: folder.id });
+    manifest = parseManifest(bytes, storage.describe(dir), { job, id: folder.id, key: storage.manifestKey });
   } catch (err) {
     if (err instanceof CorruptCheckpointError) return { complete: false, problem: err.message };
     throw err;

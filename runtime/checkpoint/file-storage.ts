@@ -13,6 +13,7 @@ const isMissing = (err: unknown) => (err as NodeJS.ErrnoException).code === "ENO
  * object, so retention deletes them with their checkpoint.
  */
 export class FileCheckpointStorage implements CheckpointStorage {
+  manifestKey?: Uint8Array;
   readonly root: string;
 
   constructor(root: string) {

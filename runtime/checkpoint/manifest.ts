@@ -1,6 +1,7 @@
 import { type Static, Type } from "@sinclair/typebox";
 import { Value } from "@sinclair/typebox/value";
 import { CheckpointConfigError, CorruptCheckpointError, UnsupportedCheckpointVersionError } from "./errors.js";
+import { DIGEST_PATTERN, verifyManifest } from "./manifest-digest.js";
 
 /**
  * The checkpoint format: where objects live and what the manifest says. Documented in docs/checkpoints.md
@@ -63,6 +64,8 @@ export const ManifestSchema = Type.Object({
   operators: Type.Record(Type.String(), Type.Object({ subtasks: Type.Array(SubtaskStateSchema) })),
   /** Source name → split → next offset to read (SourcePosition), merged over subtasks. */
   sources: Type.Record(Type.String(), Type.Record(Type.String(), Type.String())),
+  /** HMAC-SHA-256 of the rest with the job's key (manifest-digest.ts); absent when written without one. */
+  digest: Type.Optional(Type.String({ pattern: DIGEST_PATTERN })),
 });
 
 export type StateFile = Static<typeof StateFileSchema>;
@@ -117,11 +120,15 @@ export function stateFilePath(operatorId: string, subtask: number, keyGroup: num
 }
 
 /**
- * Parses and checks a manifest. Unreadable JSON or a wrong shape is corruption; a newer format
- * version is refused with its own error, because falling back to an older checkpoint would
- * silently rewind the job.
+ * Parses and checks a manifest. Unreadable JSON, a wrong shape or a digest that does not match the
+ * key (see manifest-digest.ts) is corruption; a newer format version is refused with its own
+ * error, because falling back to an older checkpoint would silently rewind the job.
  */
-export function parseManifest(bytes: Uint8Array, location: string, expect: { job: string; id: number }): Manifest {
+export function parseManifest(
+  bytes: Uint8Array,
+  location: string,
+  expect: { job: string; id: number; key?: Uint8Array },
+): Manifest {
   let json: unknown;
   try {
     json = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes));
@@ -138,6 +145,7 @@ export function parseManifest(bytes: Uint8Array, location: string, expect: { job
       `the manifest is malformed at ${first?.path || "/"}: ${first?.message ?? "?"}`,
     );
   }
+  verifyManifest(json, expect.key, location);
   if (json.job !== expect.job || json.checkpointId !== expect.id)
     throw new CorruptCheckpointError(location, `the manifest is for job ${json.job}, checkpoint ${json.checkpointId}`);
   return json;

@@ -53,7 +53,7 @@ export async function readCheckpoint(
   const location = storage.describe(dir);
   const bytes = await storage.get(`${dir}/${MANIFEST_NAME}`);
   if (bytes === null) throw new CheckpointNotFoundError(location, "it has no manifest, so it never completed");
-  const manifest = parseManifest(bytes, location, { job, id: checkpointId });
+  const manifest = parseManifest(bytes, location, { job, id: checkpointId, key: storage.manifestKey });
   if (opts.maxParallelism !== undefined && opts.maxParallelism !== manifest.maxParallelism)
     throw new CheckpointConfigError(
       `checkpoint ${location} was written with maxParallelism ${manifest.maxParallelism} and the job has ${opts.maxParallelism}: ` +

@@ -18,6 +18,7 @@ const DELETE_BATCH = 1000;
  * multipart uploads, which S3 shows only once completed, so every put is atomic.
  */
 export class S3CheckpointStorage implements CheckpointStorage {
+  manifestKey?: Uint8Array;
   constructor(
     private readonly client: S3Client,
     readonly bucket: string,

@@ -13,6 +13,11 @@ export interface StoredObject {
  * completes), which is what lets the manifest mark a checkpoint complete.
  */
 export interface CheckpointStorage {
+  /**
+   * The job's key for manifest digests (SABOT_CHECKPOINT_KEY, set by openCheckpointStorage):
+   * manifests are signed when written and refused when read unless they match. None: unsigned.
+   */
+  manifestKey?: Uint8Array;
   /** Human-readable location of a key, for messages and logs (`s3://bucket/prefix/key`). */
   describe(key: string): string;
   put(key: string, bytes: Uint8Array): Promise<void>;

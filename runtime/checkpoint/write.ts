@@ -15,6 +15,7 @@ import {
   type SubtaskState,
   stateFilePath,
 } from "./manifest.js";
+import { signManifest } from "./manifest-digest.js";
 import type { CheckpointStorage } from "./storage.js";
 
 /**
@@ -56,8 +57,8 @@ export async function writeOperatorState(
 
 /**
  * Writes the manifest, the last object of a checkpoint: from this moment the checkpoint exists.
- * Refuses to replace the manifest of a completed checkpoint (ids are never reused; see
- * nextCheckpointId).
+ * Signed with the storage's manifest key when it has one. Refuses to replace the manifest of a
+ * completed checkpoint (ids are never reused; see nextCheckpointId).
  */
 export async function writeManifest(storage: CheckpointStorage, manifest: Manifest): Promise<void> {
   const key = `${checkpointDir(manifest.job, manifest.checkpointId, manifest.kind)}/${MANIFEST_NAME}`;
@@ -65,7 +66,8 @@ export async function writeManifest(storage: CheckpointStorage, manifest: Manife
     throw new CheckpointConfigError(
       `checkpoint ${storage.describe(key)} already exists: checkpoint ids must not be reused`,
     );
-  await storage.put(key, new TextEncoder().encode(`${JSON.stringify(manifest, null, 2)}\n`));
+  const signed = signManifest(manifest, storage.manifestKey);
+  await storage.put(key, new TextEncoder().encode(`${JSON.stringify(signed, null, 2)}\n`));
 }
 
 export interface CheckpointContents {

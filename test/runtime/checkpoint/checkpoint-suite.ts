@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { type RecordBatch, Table } from "apache-arrow";
 import { describe, expect, it } from "vitest";
 import {
@@ -6,6 +7,7 @@ import {
   CorruptCheckpointError,
   findLatestCompleted,
   listCheckpoints,
+  type Manifest,
   nextCheckpointId,
   readCheckpoint,
   UnsupportedCheckpointVersionError,
@@ -202,6 +204,82 @@ export function checkpointStoreSuite(makeStorage: () => CheckpointStorage): void
     });
   });
 
+  describe("tampered checkpoints: the manifest's keyed digest (SABOT_CHECKPOINT_KEY)", () => {
+    const KEY = new TextEncoder().encode("a-test-key-of-32-bytes-0123456789");
+    const OTHER_KEY = new TextEncoder().encode("another-jobs-key-0123456789abcdef");
+    const keyed = (key: Uint8Array | undefined) => {
+      const storage = makeStorage();
+      storage.manifestKey = key;
+      return storage;
+    };
+    const manifestPath = (job: string, id: number) => `${job}/chk-${id}/manifest.json`;
+    const readJson = async (storage: CheckpointStorage, key: string) =>
+      JSON.parse(new TextDecoder().decode((await storage.get(key))!)) as Manifest;
+    const writeJson = (storage: CheckpointStorage, key: string, m: unknown) =>
+      storage.put(key, new TextEncoder().encode(`${JSON.stringify(m, null, 2)}\n`));
+
+    it("signs the manifest and restores it with the same key", async () => {
+      const storage = keyed(KEY);
+      const job = jobName("signed");
+      await checkpoint(storage, job, 1);
+      const stored = await readJson(storage, manifestPath(job, 1));
+      expect(stored.digest).toMatch(/^hmac-sha256:[0-9a-f]{64}$/);
+      const restored = await readCheckpoint(storage, job, 1);
+      expect(restored.sources).toEqual({ bids: { "0": "100", "1": "107" } });
+    });
+
+    it("a manifest whose bytes were changed (a source offset) is never restored: recovery takes the previous one", async () => {
+      const storage = keyed(KEY);
+      const job = jobName("tampered-manifest");
+      await checkpoint(storage, job, 1);
+      await checkpoint(storage, job, 2);
+      const m = await readJson(storage, manifestPath(job, 2));
+      m.sources.bids!["0"] = "999999";
+      await writeJson(storage, manifestPath(job, 2), m);
+      await expect(readCheckpoint(storage, job, 2)).rejects.toThrow(/digest does not match SABOT_CHECKPOINT_KEY/);
+      expect((await findLatestCompleted(storage, job))?.checkpointId).toBe(1);
+      const [status] = await listCheckpoints(storage, job);
+      expect(status).toMatchObject({ id: 2, complete: false });
+      expect(status!.problem).toMatch(/changed after it was written/);
+    });
+
+    it("a state file changed together with its SHA-256 in the manifest is refused with a key; accepted without one", async () => {
+      for (const key of [KEY, undefined]) {
+        const storage = keyed(key);
+        const job = jobName("forged-state");
+        await checkpoint(storage, job, 1);
+        const m = await readJson(storage, manifestPath(job, 1));
+        const file = m.operators[OP]!.subtasks[0]!.files[0]!;
+        // A forger who knows the format: other state of the same size, and its checksum in the manifest.
+        const forged = (await readCheckpointFile(storage, `${job}/chk-1/${file.path}`)).slice();
+        forged[forged.length - 1] ^= 0xff;
+        await storage.put(`${job}/chk-1/${file.path}`, forged);
+        file.sha256 = createHash("sha256").update(forged).digest("hex");
+        await writeJson(storage, manifestPath(job, 1), m);
+        if (key) await expect(readCheckpoint(storage, job, 1)).rejects.toThrow(CorruptCheckpointError);
+        // Without a key the forgery is consistent and restores: what the key adds to the SHA-256 sums.
+        else expect((await readCheckpoint(storage, job, 1)).manifest.checkpointId).toBe(1);
+      }
+    });
+
+    it("refuses a manifest with its digest removed, one signed with another job's key, and a signed one read without a key", async () => {
+      const storage = keyed(KEY);
+      const job = jobName("stripped");
+      await checkpoint(storage, job, 1);
+      const { digest: _removed, ...stripped } = await readJson(storage, manifestPath(job, 1));
+      await writeJson(storage, manifestPath(job, 1), stripped);
+      await expect(readCheckpoint(storage, job, 1)).rejects.toThrow(/has no digest but SABOT_CHECKPOINT_KEY is set/);
+
+      const other = jobName("other-key");
+      storage.manifestKey = OTHER_KEY;
+      await checkpoint(storage, other, 1);
+      storage.manifestKey = KEY;
+      await expect(readCheckpoint(storage, other, 1)).rejects.toThrow(/written with another key/);
+      storage.manifestKey = undefined;
+      await expect(readCheckpoint(storage, other, 1)).rejects.toThrow(/signed and SABOT_CHECKPOINT_KEY is not set/);
+    });
+  });
+
   it("retention keeps the newest complete checkpoints, deletes older and abandoned ones, leaves in-progress ones", async () => {
     const storage = makeStorage();
     const job = jobName("retain");
@@ -218,4 +296,10 @@ export function checkpointStoreSuite(makeStorage: () => CheckpointStorage): void
     expect((await readCheckpoint(storage, job, 3)).sources.bids).toEqual({ "0": "300", "1": "307" });
     expect(await applyRetention(storage, job, 2)).toEqual({ kept: [5, 3], deleted: [] });
   });
+}
+
+async function readCheckpointFile(storage: CheckpointStorage, key: string): Promise<Uint8Array> {
+  const bytes = await storage.get(key);
+  if (bytes === null) throw new Error(`${storage.describe(key)} is missing`);
+  return bytes;
 }
