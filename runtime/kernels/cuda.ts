@@ -1,12 +1,13 @@
 import type { Logger } from "../log.js";
 
 /**
- * Whether a worker could run the CUDA kernels (native/cuda/, in CUDA builds of the addon), and
- * why its batches run on the CPU kernels instead. SABOT_GPU=1 (the operator sets it on GPU jobs)
- * asks for the GPU. Today every answer ends on the CPU: without a device the reason is the CUDA
- * runtime's own (cudaGetDeviceCount's error), and with one it is that operators do not route
- * batches to the CUDA kernels yet (issue 20). `native.ts` makes the choice once per process and
- * logs it; the metrics registry exports it (sabot_kernels_gpu_devices, sabot_kernels_gpu_fallback_info).
+ * Whether a worker runs the CUDA kernels (native/cuda/, in CUDA builds of the addon), or why its
+ * batches run on the CPU kernels instead. SABOT_GPU=1 (the operator sets it on GPU jobs) asks for
+ * the GPU; with a device and an addon that has the CUDA kernels, the answer is yes, and then each
+ * batch is routed by size (gpu-routing.ts, gpu-kernels.ts). Without a device the reason is the
+ * CUDA runtime's own (cudaGetDeviceCount's error). `native.ts` makes the choice once per process
+ * and logs it; the metrics registry exports it (sabot_kernels_info{impl="cuda"},
+ * sabot_kernels_gpu_devices, sabot_kernels_gpu_fallback_info).
  */
 
 /** What the addon's gpuInfo() reports (native/src/gpu_addon.cc). */
@@ -26,12 +27,14 @@ export interface GpuInfo {
 export interface GpuAddon {
   readonly cuda: boolean;
   gpuInfo?(): GpuInfo;
+  gpuGroupAggregate?: unknown;
+  gpuFilterCompare?: unknown;
 }
 
 export interface GpuChoice {
   /** SABOT_GPU=1. */
   requested: boolean;
-  /** Always false until operators route batches to the CUDA kernels. */
+  /** A device is there and the addon has the CUDA kernels: batches may go to the GPU. */
   useGpu: boolean;
   /** CUDA devices the addon sees (0 when it has no CUDA kernels). */
   devices: number;
@@ -39,9 +42,6 @@ export interface GpuChoice {
   reason: string;
   info: GpuInfo | null;
 }
-
-/** Not yet: the per-batch choice exists (gpu-routing.ts), but no operator calls the CUDA kernels. */
-const NOT_ROUTED = "operators do not route batches to the CUDA kernels yet (issue 20)";
 
 /** Decides from SABOT_GPU and what the addon reports; never throws. */
 export function chooseGpu(addon: GpuAddon | null, env: NodeJS.ProcessEnv = process.env): GpuChoice {
@@ -63,7 +63,15 @@ export function chooseGpu(addon: GpuAddon | null, env: NodeJS.ProcessEnv = proce
     return cpu(`querying CUDA devices failed: ${err instanceof Error ? err.message : String(err)}`);
   }
   if (info.devices === 0) return cpu(`no CUDA device: ${info.reason || "cudaGetDeviceCount found none"}`, info);
-  return cpu(`${info.devices} CUDA device(s), ${info.name}, but ${NOT_ROUTED}`, info);
+  if (typeof addon.gpuGroupAggregate !== "function" || typeof addon.gpuFilterCompare !== "function")
+    return cpu("the native addon lacks gpuGroupAggregate/gpuFilterCompare (rebuild it with SABOT_CUDA=ON)", info);
+  return {
+    requested: true,
+    useGpu: true,
+    devices: info.devices,
+    reason: `using CUDA kernels on ${info.name} (${info.devices} device(s)) for batches of at least SABOT_GPU_MIN_ROWS rows`,
+    info,
+  };
 }
 
 /** The start-up line: a warning when SABOT_GPU=1 asked for a GPU that is not used. */

@@ -1,22 +1,28 @@
 import type { Logger } from "../log.js";
 
 /**
- * The per-batch choice between the CUDA kernels and the CPU kernels, for when operators call the
- * CUDA kernels (not yet: nothing in runtime/operators uses this module). A batch goes to the GPU
+ * The per-batch choice between the CUDA kernels and the CPU kernels, made for every batch the
+ * window accumulators and the numeric filter hand to GpuKernels (gpu-kernels.ts). A batch goes to the GPU
  * when a device is usable and the batch has at least SABOT_GPU_MIN_ROWS rows, because below that
  * the host<->device copies cost more than the kernel saves. Each (kernel, choice) is logged once,
  * and every batch is counted, so the choice is visible without a log line per batch.
  */
 
 /**
- * Until the device check (native/cuda/device-check.sh) measures the crossover on a GPU, the
- * default is where a PCIe copy of one batch's input (~12 bytes a row) outweighs a CPU pass: a
- * guess to replace with the measured figure.
+ * A guess, never measured: no GPU has run the device check (native/cuda/device-check.sh) yet.
+ * It is where a PCIe copy of one batch's input (~12 bytes a row) should stop outweighing a CPU
+ * pass; replace it with the crossover the device check prints ("GPU pays from N rows").
  */
 export const DEFAULT_GPU_MIN_ROWS = 1 << 20;
 
 export type GpuKernel = "groupAggregate" | "filterCompare";
 export type KernelPlace = "cuda" | "cpu";
+/** Batches of one kernel at one place ("fallback": CUDA calls that failed and reran on the CPU). */
+export interface GpuBatchCount {
+  kernel: GpuKernel;
+  place: KernelPlace | "fallback";
+  batches: number;
+}
 
 export class GpuMinRowsError extends Error {
   constructor(value: string) {
@@ -83,7 +89,7 @@ export class GpuRouter {
   }
 
   /** Batches per kernel and place ("cuda", "cpu", and "fallback": CUDA failures rerun on the CPU). */
-  counts(): { kernel: GpuKernel; place: KernelPlace | "fallback"; batches: number }[] {
+  counts(): GpuBatchCount[] {
     return [...this.batches].map(([key, batches]) => {
       const [kernel, place] = key.split("/") as [GpuKernel, KernelPlace | "fallback"];
       return { kernel, place, batches };

@@ -64,19 +64,26 @@ export interface NativeAddon {
   takeFixed(src: ArrayBufferView, indices: Int32Array, count: number, out: ArrayBufferView, width: number): void;
   /** CUDA builds only (`cuda` true): devices, device 0's name, why there are none (runtime/kernels/cuda.ts). */
   gpuInfo?(): { devices: number; name: string; reason: string; runtimeVersion: number; driverVersion: number };
-  /** CUDA builds only: sums/counts/mins/maxs per dense group id, accumulated into the outputs. */
+  /**
+   * CUDA builds only: sums/counts/mins/maxs per dense slot id, accumulated into the outputs (null
+   * ones are skipped; values null for counts only). Throws (code SABOT_GPU) on a CUDA error, with
+   * the outputs untouched. Semantics: native/cuda/gpu_kernels.h.
+   */
   gpuGroupAggregate?(
     groups: Int32Array,
-    values: Float64Array,
+    values: Float64Array | null,
     validity: Uint8Array | null,
     bitOffset: number,
     groupCount: number,
-    sums: Float64Array,
-    counts: Float64Array,
-    mins: Float64Array,
-    maxs: Float64Array,
+    sums: Float64Array | null,
+    counts: Float64Array | null,
+    mins: Float64Array | null,
+    maxs: Float64Array | null,
   ): void;
-  /** CUDA builds only: selection[i] = values[i] <op> constant (op 0..5: =, <>, <, <=, >, >=); returns the count. */
+  /**
+   * CUDA builds only: bit i of `selection` (an Arrow bitmap of >= ceil(n / 8) bytes) = values[i]
+   * <op> constant on a valid row (op 0..5: =, <>, <, <=, >, >=); returns the number of set bits.
+   */
   gpuFilterCompare?(
     values: Float64Array,
     validity: Uint8Array | null,

@@ -28,8 +28,9 @@ export const NATIVE_MIN_ROWS = 64;
 
 /**
  * SABOT_GPU=1 (the operator sets it on GPU jobs): whether the CUDA kernels (CUDA builds of the
- * addon, native/cuda/) and a GPU are present, logged once with the reason batches still run on
- * the CPU kernels: operators do not call the CUDA kernels yet (see cuda.ts).
+ * addon, native/cuda/) and a GPU are present, logged once (cuda.ts). When they are, the window
+ * accumulators and the numeric filter send batches of at least SABOT_GPU_MIN_ROWS rows to them
+ * (gpu-kernels.ts); otherwise the log line says why every batch stays on the CPU kernels.
  */
 export const gpuChoice: GpuChoice = chooseGpu(native);
 logGpuChoice(gpuChoice, log, kernelChoice.path);

@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import { type GpuBatchSource, processGpuBatches } from "../kernels/gpu-kernels.js";
 import { gpuChoice, kernelChoice } from "../kernels/native.js";
 
 /**
@@ -107,8 +108,7 @@ export class EngineMetrics {
   });
   readonly kernelInfo = new Gauge({
     name: "sabot_kernels_info",
-    // No "cuda" value yet: operators do not route batches to the CUDA kernels (runtime/kernels/cuda.ts).
-    help: "1 for the kernel implementation in use (label impl: typescript or native).",
+    help: "1 for each kernel implementation in use (label impl: typescript or native; also cuda when SABOT_GPU=1 found a device and the CUDA kernels, which then take batches of at least SABOT_GPU_MIN_ROWS rows).",
     labelNames: ["impl"],
     registers: [this.registry],
   });
@@ -124,8 +124,22 @@ export class EngineMetrics {
     registers: [this.registry],
   });
 
-  constructor() {
+  readonly gpuBatches: Counter<"kernel" | "place">;
+
+  /** gpu: where the GPU routing counts come from (tests pass their own GpuKernels). */
+  constructor(gpu: GpuBatchSource = processGpuBatches) {
+    this.gpuBatches = new Counter({
+      name: "sabot_kernels_gpu_batches_total",
+      help: "With SABOT_GPU=1: kernel calls (one per aggregate, window pass and batch; one per filtered batch) by kernel (groupAggregate, filterCompare) and place: cuda, cpu (below SABOT_GPU_MIN_ROWS or no GPU), fallback (a CUDA call failed and the batch reran on the CPU, also counted under cpu).",
+      labelNames: ["kernel", "place"],
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const c of gpu.counts()) this.inc({ kernel: c.kernel, place: c.place }, c.batches);
+      },
+    });
     this.kernelInfo.set({ impl: kernelChoice.impl }, 1);
+    if (gpu.inUse) this.kernelInfo.set({ impl: "cuda" }, 1);
     if (gpuChoice.requested) this.gpuDevices.set(gpuChoice.devices);
     if (gpuChoice.requested && !gpuChoice.useGpu) this.gpuFallback.set({ reason: gpuChoice.reason }, 1);
   }

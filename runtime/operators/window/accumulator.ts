@@ -1,4 +1,5 @@
 import type { Data, Field } from "apache-arrow";
+import type { ValidityBits } from "../../kernels/gpu-kernels.js";
 import { toFloat64, validityBytes } from "../../types/column.js";
 import type { AggregateSpec } from "./aggregate-spec.js";
 
@@ -67,6 +68,12 @@ export class BatchInput {
       this.numbers.set(i, v);
     }
     return v;
+  }
+  /** Column i's Arrow validity bitmap as is (what the CUDA kernels read); null when it has no nulls. */
+  bitsOf(i: number): ValidityBits | null {
+    const c = this.columns[i];
+    if (c.nullCount === 0 || !c.nullBitmap || c.nullBitmap.length === 0) return null;
+    return { bitmap: c.nullBitmap, offset: c.offset };
   }
   /** One byte per row, 1 = value; null when the column has no nulls. */
   validityOf(i: number): Uint8Array | null {

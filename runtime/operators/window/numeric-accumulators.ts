@@ -1,4 +1,5 @@
 import { type Data, DataType, Field, Float64, Int64 } from "apache-arrow";
+import type { GpuKernels } from "../../kernels/gpu-kernels.js";
 import { copyWith } from "../../state/freeze.js";
 import { boolData, float64Data, int32Data, int64Data } from "../../types/builders.js";
 import { toFloat64, validityBytes } from "../../types/column.js";
@@ -9,6 +10,12 @@ import type { AggregateSpec } from "./aggregate-spec.js";
  * count, sum, avg and min/max of numbers, timestamps and bools: Float64Array state per slot.
  * Integers go through float64, so int64 sums and extremes are exact while they stay below 2^53
  * in magnitude (epoch millis, counters and prices do); beyond that they round.
+ *
+ * With a GpuKernels that wants the batch (SABOT_GPU=1, a device, a large batch), count, min, max
+ * and the sum/avg of integer columns fold on the GPU, with results identical to these loops:
+ * counts and integer sums are exact in any order (below 2^53), and min/max use a total order.
+ * Sums of float64 columns always fold here: atomic GPU adds come in no fixed order, so their
+ * last bits could differ from this left-to-right sum.
  */
 
 function gather(src: Float64Array, slots: Int32Array, count: number): Float64Array {
@@ -45,7 +52,10 @@ abstract class NumericAccumulator {
 export class CountAccumulator extends NumericAccumulator implements Accumulator {
   private counts: Float64Array = new Float64Array(0);
 
-  constructor(spec: AggregateSpec) {
+  constructor(
+    spec: AggregateSpec,
+    private readonly gpu: GpuKernels | null = null,
+  ) {
     super(spec, new Int64(), false, { count: false });
   }
   grow(capacity: number): void {
@@ -56,7 +66,14 @@ export class CountAccumulator extends NumericAccumulator implements Accumulator 
   }
   update(input: BatchInput, rowSlots: Int32Array, n: number): void {
     const counts = this.counts;
-    const valid = this.spec.column < 0 ? null : input.validityOf(this.spec.column);
+    const col = this.spec.column;
+    const bits = col < 0 ? null : input.bitsOf(col);
+    if (
+      this.gpu?.wants("groupAggregate", n) &&
+      this.gpu.groupAggregate(rowSlots, n, null, bits, counts.length, { counts })
+    )
+      return;
+    const valid = col < 0 ? null : input.validityOf(col);
     if (valid === null) {
       for (let i = 0; i < n; i++) {
         const s = rowSlots[i];
@@ -93,7 +110,11 @@ export class SumAccumulator extends NumericAccumulator implements Accumulator {
   private ns: Float64Array = new Float64Array(0);
   private readonly integral: boolean;
 
-  constructor(spec: AggregateSpec, input: Field) {
+  constructor(
+    spec: AggregateSpec,
+    input: Field,
+    private readonly gpu: GpuKernels | null = null,
+  ) {
     const integral = DataType.isInt(input.type);
     super(spec, spec.fn === "sum" && integral ? new Int64() : new Float64(), true, { sum: false, n: false });
     this.integral = integral;
@@ -108,8 +129,14 @@ export class SumAccumulator extends NumericAccumulator implements Accumulator {
   }
   update(input: BatchInput, rowSlots: Int32Array, n: number): void {
     const x = input.numbersOf(this.spec.column);
-    const valid = input.validityOf(this.spec.column);
     const { sums, ns } = this;
+    if (
+      this.integral &&
+      this.gpu?.wants("groupAggregate", n) &&
+      this.gpu.groupAggregate(rowSlots, n, x, input.bitsOf(this.spec.column), sums.length, { sums, counts: ns })
+    )
+      return;
+    const valid = input.validityOf(this.spec.column);
     for (let i = 0; i < n; i++) {
       const s = rowSlots[i];
       if (s < 0 || (valid !== null && valid[i] === 0)) continue;
@@ -151,6 +178,8 @@ export class SumAccumulator extends NumericAccumulator implements Accumulator {
 /**
  * min(x) / max(x) of int32, int64, float64, timestamp and bool, keeping the input type. NaN sorts
  * above every number (as in PostgreSQL): max returns NaN if any input is NaN, min only if all are.
+ * -0 sorts below +0, so with both the result does not depend on the order rows arrive in (the
+ * GPU's folds have no order). A NaN from the GPU is the canonical NaN, whatever its input bits.
  */
 export class MinMaxAccumulator extends NumericAccumulator implements Accumulator {
   private values: Float64Array = new Float64Array(0);
@@ -160,6 +189,7 @@ export class MinMaxAccumulator extends NumericAccumulator implements Accumulator
   constructor(
     spec: AggregateSpec,
     private readonly input: Field,
+    private readonly gpu: GpuKernels | null = null,
   ) {
     super(spec, input.type, true, { value: true });
     this.isMax = spec.fn === "max";
@@ -172,7 +202,26 @@ export class MinMaxAccumulator extends NumericAccumulator implements Accumulator
     this.has[slot] = 0;
   }
   update(input: BatchInput, rowSlots: Int32Array, n: number): void {
-    this.fold(input.numbersOf(this.spec.column), input.validityOf(this.spec.column), rowSlots, n);
+    const x = input.numbersOf(this.spec.column);
+    if (this.gpu?.wants("groupAggregate", n) && this.gpuFold(x, input, rowSlots, n)) return;
+    this.fold(x, input.validityOf(this.spec.column), rowSlots, n);
+  }
+  /** Slots without a value start at the order's identity; the counts say which slots got one. */
+  private gpuFold(x: Float64Array, input: BatchInput, rowSlots: Int32Array, n: number): boolean {
+    const { values, has } = this;
+    const cap = values.length;
+    const state = new Float64Array(cap);
+    const identity = this.isMax ? Number.NEGATIVE_INFINITY : Number.NaN;
+    for (let s = 0; s < cap; s++) state[s] = has[s] === 1 ? values[s] : identity;
+    const seen = new Float64Array(cap);
+    const out = this.isMax ? { maxs: state, counts: seen } : { mins: state, counts: seen };
+    if (!this.gpu!.groupAggregate(rowSlots, n, x, input.bitsOf(this.spec.column), cap, out)) return false;
+    for (let s = 0; s < cap; s++) {
+      if (seen[s] === 0 && has[s] === 0) continue;
+      values[s] = state[s];
+      has[s] = 1;
+    }
+    return true;
   }
   private fold(x: Float64Array, valid: Uint8Array | null, rowSlots: Int32Array, n: number): void {
     const { values, has } = this;
@@ -182,7 +231,12 @@ export class MinMaxAccumulator extends NumericAccumulator implements Accumulator
         if (s < 0 || (valid !== null && valid[i] === 0)) continue;
         const v = x[i];
         const cur = values[s];
-        if (has[s] === 0 || v > cur || (Number.isNaN(v) && !Number.isNaN(cur))) {
+        if (
+          has[s] === 0 ||
+          v > cur ||
+          (Number.isNaN(v) && !Number.isNaN(cur)) ||
+          (v === 0 && cur === 0 && 1 / v > 1 / cur)
+        ) {
           values[s] = v;
           has[s] = 1;
         }
@@ -193,7 +247,12 @@ export class MinMaxAccumulator extends NumericAccumulator implements Accumulator
         if (s < 0 || (valid !== null && valid[i] === 0)) continue;
         const v = x[i];
         const cur = values[s];
-        if (has[s] === 0 || v < cur || (Number.isNaN(cur) && !Number.isNaN(v))) {
+        if (
+          has[s] === 0 ||
+          v < cur ||
+          (Number.isNaN(cur) && !Number.isNaN(v)) ||
+          (v === 0 && cur === 0 && 1 / v < 1 / cur)
+        ) {
           values[s] = v;
           has[s] = 1;
         }

@@ -1,4 +1,5 @@
 import { type Data, Field, type RecordBatch, Schema, TimestampMillisecond } from "apache-arrow";
+import { processGpuKernels } from "../../kernels/gpu-kernels.js";
 import { KeyTable } from "../../state/key-table.js";
 import { timestampData } from "../../types/builders.js";
 import { columnsOf, makeBatch, toFloat64, validityBytes } from "../../types/column.js";
@@ -72,7 +73,8 @@ export class WindowAggregateOperator implements Operator {
         );
     this.keys = new KeyTable(keyFields, maxParallelism);
     const specs = parseAggregates(name, options.aggregates, schema, [...keys, "window_start", "window_end"]);
-    this.accumulators = specs.map((s) => createAccumulator(s, schema));
+    const gpu = options.gpu ?? processGpuKernels();
+    this.accumulators = specs.map((s) => createAccumulator(s, schema, gpu));
     this.slots = new SlotStore(this.accumulators);
     const shape = windowShape(name, options.window);
     if (shape.kind === "aligned") this.aligned = new AlignedWindows(shape.size, shape.slide);

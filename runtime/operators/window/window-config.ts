@@ -1,6 +1,7 @@
 import { DataType, type Field, type Schema, TimeUnit } from "apache-arrow";
 import { isDuration, parseDuration } from "../../contract/spec/duration.js";
 import type { WindowSpec } from "../../contract/spec/schema.js";
+import type { GpuKernels } from "../../kernels/gpu-kernels.js";
 import type { StreamInfo } from "../../types/stream-info.js";
 import type { Accumulator } from "./accumulator.js";
 import { type AggregateSpec, AggregateSpecError } from "./aggregate-spec.js";
@@ -19,6 +20,8 @@ export interface WindowAggregateOptions {
   aggregates: string[];
   /** Number of key groups (the job's maxParallelism). */
   maxParallelism: number;
+  /** Where large batches may fold on the GPU; default: the process's (processGpuKernels). */
+  gpu?: GpuKernels;
 }
 
 /** A window spec in milliseconds: aligned (tumbling: slide = size) or session. */
@@ -74,14 +77,14 @@ export function checkTimeField(operator: string, field: Field): void {
   );
 }
 
-export function createAccumulator(spec: AggregateSpec, schema: Schema): Accumulator {
+export function createAccumulator(spec: AggregateSpec, schema: Schema, gpu: GpuKernels | null = null): Accumulator {
   const field = spec.column >= 0 ? schema.fields[spec.column] : null;
   switch (spec.fn) {
     case "count":
-      return new CountAccumulator(spec);
+      return new CountAccumulator(spec, gpu);
     case "sum":
     case "avg":
-      return new SumAccumulator(spec, field!);
+      return new SumAccumulator(spec, field!, gpu);
     case "count_distinct":
       return new CountDistinctAccumulator(spec, field!);
     case "min":
@@ -89,7 +92,7 @@ export function createAccumulator(spec: AggregateSpec, schema: Schema): Accumula
       const t = field!.type;
       return DataType.isUtf8(t) || DataType.isDictionary(t)
         ? new Utf8MinMaxAccumulator(spec)
-        : new MinMaxAccumulator(spec, field!);
+        : new MinMaxAccumulator(spec, field!, gpu);
     }
   }
 }

@@ -2,7 +2,7 @@ import { describe, expect, it, vi } from "vitest";
 import { chooseGpu, type GpuAddon, type GpuInfo, logGpuChoice } from "../../../runtime/kernels/cuda.js";
 import type { Logger } from "../../../runtime/log.js";
 
-/** The GPU choice: with SABOT_GPU=1 it always says why batches run on the CPU kernels. */
+/** The GPU choice: with SABOT_GPU=1, the CUDA kernels when a device and they are there, else why not. */
 const info = (over: Partial<GpuInfo>): GpuInfo => ({
   devices: 0,
   name: "",
@@ -60,11 +60,20 @@ describe("chooseGpu", () => {
     expect(c.reason).toBe("using CPU kernels: querying CUDA devices failed: CUDA error 999");
   });
 
-  it("with a device: still CPU kernels, because operators do not route to the CUDA kernels yet", () => {
-    const c = chooseGpu(addon(info({ devices: 2, name: "NVIDIA H100 80GB HBM3 (sm_90)" })), on);
-    expect(c).toMatchObject({ useGpu: false, devices: 2 });
+  it("with a device and the CUDA kernels: uses them, naming the device", () => {
+    const gpu = addon(info({ devices: 2, name: "NVIDIA H100 80GB HBM3 (sm_90)" }));
+    const c = chooseGpu({ ...gpu, gpuGroupAggregate: () => {}, gpuFilterCompare: () => 0 }, on);
+    expect(c).toMatchObject({ requested: true, useGpu: true, devices: 2 });
     expect(c.reason).toBe(
-      "using CPU kernels: 2 CUDA device(s), NVIDIA H100 80GB HBM3 (sm_90), but operators do not route batches to the CUDA kernels yet (issue 20)",
+      "using CUDA kernels on NVIDIA H100 80GB HBM3 (sm_90) (2 device(s)) for batches of at least SABOT_GPU_MIN_ROWS rows",
+    );
+  });
+
+  it("with a device but an addon without the kernel functions: CPU kernels, saying to rebuild", () => {
+    const c = chooseGpu(addon(info({ devices: 1, name: "NVIDIA H100 80GB HBM3 (sm_90)" })), on);
+    expect(c).toMatchObject({ useGpu: false, devices: 1 });
+    expect(c.reason).toBe(
+      "using CPU kernels: the native addon lacks gpuGroupAggregate/gpuFilterCompare (rebuild it with SABOT_CUDA=ON)",
     );
   });
 });
