@@ -1,9 +1,12 @@
 import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { chooseGpu } from "../../runtime/kernels/cuda.js";
+import { cudaAddonOf, GpuKernels } from "../../runtime/kernels/gpu-kernels.js";
+import { GpuRouter } from "../../runtime/kernels/gpu-routing.js";
 import { loadAddon } from "../../runtime/kernels/native-loader.js";
+import type { Logger } from "../../runtime/log.js";
 
 /**
  * The CUDA build of the addon (native/build-cuda, built by CI with the PyPI nvcc:
@@ -33,6 +36,47 @@ describe.skipIf(!built && !process.env.CI)("CUDA build of the native addon", () 
     expect(info?.reason).toMatch(/^cudaError\w+: \S/);
     expect(chooseGpu(loadAddon(path), { SABOT_GPU: "1" }).reason).toBe(
       `using CPU kernels: no CUDA device: ${info?.reason}`,
+    );
+  });
+
+  it.skipIf(gpuHere)("a kernel call without a device throws a SABOT_GPU error and leaves its outputs untouched", () => {
+    const addon = loadAddon(path);
+    const counts = Float64Array.of(4, 5);
+    let err: unknown;
+    try {
+      addon.gpuGroupAggregate?.(Int32Array.of(0, 1, 1), null, null, 0, 2, null, counts, null, null);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toMatchObject({
+      code: "SABOT_GPU",
+      message: expect.stringMatching(/^CUDA error \d+ .*reruns on the CPU/),
+    });
+    expect([...counts]).toEqual([4, 5]);
+    // Routed as if a device were there, the real addon's error becomes a CPU rerun of the batch.
+    const warn = vi.fn();
+    const log = { info: () => {}, warn } as unknown as Logger;
+    const gpu = new GpuKernels(cudaAddonOf(addon), new GpuRouter({ available: true, minRows: 1, log }), true, true);
+    expect(gpu.wants("filterCompare", 3)).toBe(true);
+    expect(gpu.filterCompare(Float64Array.of(1, 2, 3), null, ">", 1)).toBeNull();
+    expect(gpu.counts()).toContainEqual({ kernel: "filterCompare", place: "fallback", batches: 1 });
+    expect(warn).toHaveBeenCalledTimes(1);
+  });
+
+  it("checks its arguments before any CUDA call", () => {
+    const addon = loadAddon(path);
+    const f64 = new Float64Array(2);
+    expect(() => addon.gpuGroupAggregate?.(Int32Array.of(0), f64, null, 0, 1, f64, null, null, null)).not.toThrow(
+      TypeError,
+    );
+    expect(() =>
+      addon.gpuGroupAggregate?.(Float64Array.of(0) as unknown as Int32Array, null, null, 0, 1, null, f64, null, null),
+    ).toThrow(/groups must be an Int32Array/);
+    expect(() => addon.gpuGroupAggregate?.(Int32Array.of(0), null, null, 0, 1, f64, null, null, null)).toThrow(
+      /sums, mins and maxs need values/,
+    );
+    expect(() => addon.gpuFilterCompare?.(new Float64Array(17), null, 0, 4, 0, new Uint8Array(2))).toThrow(
+      /selection bitmap shorter/,
     );
   });
 
