@@ -66,8 +66,9 @@ describe.skipIf(!built && !process.env.CI)("CUDA build of the native addon", () 
   it("checks its arguments before any CUDA call", () => {
     const addon = loadAddon(path);
     const f64 = new Float64Array(2);
+    // Well-formed: no argument error (without a device it throws the SABOT_GPU error instead).
     expect(() => addon.gpuGroupAggregate?.(Int32Array.of(0), f64, null, 0, 1, f64, null, null, null)).not.toThrow(
-      TypeError,
+      /must be|need|shorter/,
     );
     expect(() =>
       addon.gpuGroupAggregate?.(Float64Array.of(0) as unknown as Int32Array, null, null, 0, 1, null, f64, null, null),
