@@ -55,7 +55,7 @@ const JOB_RULES: [string, string, string[]][] = [
   ["networking.k8s.io", "networkpolicies", ["create", "patch"]],
   ["", "pods", ["get", "list", "watch"]],
   ["", "events", ["create", "patch"]],
-  ["", "secrets", ["get"]],
+  ["", "secrets", ["get", "create", "patch"]],
 ];
 
 /** What the operator must not be able to do anywhere: a compromised operator is contained. */

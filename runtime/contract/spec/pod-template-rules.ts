@@ -26,8 +26,8 @@ export const RESERVED = {
   /** Labels and annotations under this prefix are the operator's. */
   prefix: "sabot.dev/",
   containers: ["coordinator", "worker"],
-  volumes: ["spec", "tmp"],
-  mountPaths: ["/etc/sabot", "/tmp"],
+  volumes: ["spec", "tmp", "tls"],
+  mountPaths: ["/etc/sabot", "/etc/sabot-tls", "/tmp"],
   /** The main container's environment: SABOT_* configures the runtime; POD_IP feeds the advertised address. */
   envPrefix: "SABOT_",
   env: ["POD_IP"],
