@@ -1,9 +1,19 @@
 import { mkdir, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { eventObjectKey, RecentEvents } from "../../../../operator/kube/recent-events.js";
+import type { StreamJob } from "../../../../operator/streamjob/job.js";
+import { OperatorViewFeed } from "../../../../operator/streamjob/operator-view.js";
+import { ControlClient } from "../../../../runtime/contract/rpc/loader.js";
+import { coordinatorJobView } from "../../../../runtime/distributed/coordinator/web-view.js";
+import { startMetricsServer } from "../../../../runtime/metrics/server.js";
+import { createApi } from "../../../../runtime/metrics/web/api.js";
+import { staticRoute } from "../../../../runtime/metrics/web/static-files.js";
+import { closeClusters, startInProcessCluster, waitFor } from "../../../helpers/in-process-cluster.js";
 import { tempDirEach } from "../../../helpers/temp-dir.js";
+import { auctionWindowJob } from "../../../helpers/test-jobs.js";
 import { startUiJob, UI_JOB, type UiJob } from "./ui-job.js";
 
 /**
@@ -26,6 +36,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await browser?.close();
+  await closeClusters();
 });
 
 async function shoot(page: Page, name: string): Promise<void> {
@@ -61,18 +72,122 @@ describe("web UI in Chromium", () => {
 
       await page.goto(`${ui.url}/#watermarks`);
       await textOf(page, "#watermarks tbody tr", /\d/);
+      // The generator's split, with its own watermark lag (one second of allowed lateness, at least).
+      const split = await textOf(page, "#split-watermarks tbody tr", /bids/);
+      expect(split).toMatch(/^0bids0\d+\.\d{3}$/);
       await shoot(page, "watermarks");
 
       await page.goto(`${ui.url}/#checkpoints`);
       await textOf(page, "#checkpoints tbody tr.completed", /completed/);
+      // One chain, no exchange: nothing to align, measured as such.
+      expect(await textOf(page, "#checkpoints tbody tr.completed td.alignment", /ms/)).toMatch(/^\d+\.\d ms$/);
       // Checkpoint storage becomes unwritable: the job's folder is replaced by a file.
       await rename(join(dir, "chk", UI_JOB), join(dir, "chk-old"));
       await writeFile(join(dir, "chk", UI_JOB), "not a folder");
       const failed = await textOf(page, "#checkpoints tbody tr.failed td.detail", /ENOTDIR|not a directory/);
       expect(failed).toContain(join(dir, "chk", UI_JOB));
       await shoot(page, "checkpoints");
+
+      await page.goto(`${ui.url}/#operator`);
+      await textOf(page, "#operator-reported", /does not run under the Sabot operator/);
+      await shoot(page, "operator");
     } finally {
       await ui?.close();
     }
   }, 60_000);
+
+  it("shows a distributed job's per-split watermarks, alignment time, and the operator's decisions and Events", async () => {
+    const manifest = auctionWindowJob({
+      name: "ui-cluster",
+      seed: 4,
+      partitions: 4,
+      batchSize: 500,
+      rate: 20_000,
+      maxOutOfOrderness: "1s",
+      aggregate: ["count(*) AS bids"],
+      checkpointing: { interval: "300ms", storage: pathToFileURL(dir).href },
+    });
+    const c = await startInProcessCluster(manifest, 2);
+    const api = createApi(coordinatorJobView(c.service.coordinator), { enabled: false, token: null });
+    const server = await startMetricsServer(c.metrics.registry, "127.0.0.1", 0, [api.route, staticRoute]);
+    const url = `http://127.0.0.1:${server.port}`;
+    const client = new ControlClient(c.service.address, "insecure");
+    try {
+      await reportOperatorView(client);
+      await waitFor(() => c.service.coordinator.checkpoints.completed > 0, "a completed checkpoint");
+      const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+      await page.goto(`${url}/#overview`);
+      await textOf(page, `.node[data-node-id="pipeline[1].window"] .rate.in`, /in [1-9][\d.]*\/s/);
+      await shoot(page, "cluster-overview");
+
+      await page.goto(`${url}/#watermarks`);
+      await expect.poll(() => page.locator("#split-watermarks tbody tr").count(), { timeout: 10_000 }).toBe(4);
+      await shoot(page, "cluster-watermarks");
+
+      await page.goto(`${url}/#checkpoints`);
+      // Two subtasks send into the window's keyed exchange: alignment takes some time.
+      const aligned = await textOf(page, "#checkpoints tbody tr.completed td.alignment", /ms/);
+      expect(Number.parseFloat(aligned)).toBeGreaterThan(0);
+      await shoot(page, "cluster-checkpoints");
+
+      await page.goto(`${url}/#operator`);
+      await textOf(page, "#operator-reported", /Reported by the Sabot operator/);
+      expect(await textOf(page, "#decisions tbody tr", /ScaleUp/)).toContain("inputRate=5200.500");
+      expect(await textOf(page, "#rescales tbody tr", /autoscaler/)).toContain("1 → 2");
+      expect(await textOf(page, "#events tbody tr.Warning", /CheckpointFailed/)).toContain("storage unreachable");
+      await shoot(page, "cluster-operator");
+    } finally {
+      client.close();
+      api.close();
+      await server.close();
+      // Before the temp folder goes: the workers write checkpoints into it until the job has stopped.
+      c.service.coordinator.requestStop("user", "test over");
+      await c.done;
+      await closeClusters();
+    }
+  }, 60_000);
 });
+
+/** What the operator would hand this job's coordinator: one autoscaler decision, one rescale, two Events. */
+async function reportOperatorView(client: ControlClient): Promise<void> {
+  const job = {
+    kind: "StreamJob",
+    metadata: { name: "ui-cluster", namespace: "ns", uid: "u1" },
+    status: {
+      autoscaler: {
+        lastDecision: {
+          time: new Date().toISOString(),
+          current: 2,
+          recommended: 4,
+          applied: true,
+          reason: "ScaleUp",
+          message: "scale up to 4: the lag grows",
+          inputs: { inputRate: 5200.5, lag: 12_000 },
+        },
+        history: [{ time: new Date().toISOString(), from: 1, to: 2, trigger: "autoscaler", reason: "ScaleUp" }],
+      },
+    },
+  } as unknown as StreamJob;
+  const events = new RecentEvents();
+  const key = eventObjectKey("StreamJob", job.metadata);
+  const at = Date.now();
+  events.add(key, {
+    name: "e1",
+    timeMs: at,
+    type: "Normal",
+    reason: "Running",
+    message: "all workers ready",
+    count: 1,
+    component: "sabot-operator",
+  });
+  events.add(key, {
+    name: "e2",
+    timeMs: at,
+    type: "Warning",
+    reason: "CheckpointFailed",
+    message: "storage unreachable",
+    count: 2,
+    component: "sabot-operator",
+  });
+  expect(await new OperatorViewFeed(events).send(job, client, "")).toBe(true);
+}
