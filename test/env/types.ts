@@ -5,7 +5,8 @@ export interface TestEnv {
   /** Folder of this run: server logs, data dirs, generated configs. */
   runDir: string;
   logDir: string;
-  kafka: { brokers: string[] };
+  /** brokers: the plaintext listener, on the node IP; secured: listeners with TLS and SASL, on 127.0.0.1. */
+  kafka: { brokers: string[]; secured: KafkaSecurityEnv };
   s3: { endpoint: string; region: string; accessKeyId: string; secretAccessKey: string };
   prometheus: {
     url: string;
@@ -17,6 +18,20 @@ export interface TestEnv {
   };
   kube: KubeControlPlane & { realNode: RealNodeEnv };
   processes: ServerProcess[];
+}
+
+/** The test broker's secured listeners (services/kafka-security.ts); users and passwords are made per run. */
+export interface KafkaSecurityEnv {
+  /** TLS (a certificate signed by caFile) then SASL PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 or OAUTHBEARER. */
+  saslSsl: string[];
+  /** The same SASL mechanisms without TLS. */
+  saslPlaintext: string[];
+  /** TLS requiring a client certificate signed by caFile (client.certFile and client.keyFile are one). */
+  ssl: string[];
+  /** PEM of the CA that signed the broker's certificate (for 127.0.0.1 and localhost) and the client's. */
+  caFile: string;
+  client: { certFile: string; keyFile: string };
+  users: Record<"plain" | "scram256" | "scram512", { username: string; password: string }>;
 }
 
 /** The control plane and its kwok nodes (services/kube.ts). */

@@ -1,6 +1,6 @@
 import { promisify } from "node:util";
 import { zstdCompress, zstdDecompress } from "node:zlib";
-import { CompressionCodecs, CompressionTypes } from "kafkajs";
+import kafkajs from "kafkajs";
 import { compressFrame, decompressFrame } from "lz4-napi";
 import { compress as snappyCompress, uncompress as snappyUncompress } from "snappy";
 
@@ -16,6 +16,10 @@ import { compress as snappyCompress, uncompress as snappyUncompress } from "snap
  * - lz4: the standard LZ4 frame format with independent blocks (KafkaLZ4BlockOutputStream);
  * - zstd: a standard zstd frame (Node's own zlib binding of libzstd).
  */
+
+// A default import: Node's CommonJS export detection does not see these two (kafkajs assigns them
+// from another module's fields), so named imports fail outside of bundlers and vitest.
+const { CompressionCodecs, CompressionTypes } = kafkajs;
 
 /** What kafkajs hands a codec to compress: its request encoder. */
 interface Encoder {
@@ -68,7 +72,8 @@ async function snappyDecode(data: Buffer): Promise<Buffer> {
 const zstdEncode = promisify(zstdCompress);
 const zstdDecode = promisify(zstdDecompress);
 
-const codecs: Record<CompressionTypes.Snappy | CompressionTypes.LZ4 | CompressionTypes.ZSTD, Codec> = {
+type Added = typeof CompressionTypes.Snappy | typeof CompressionTypes.LZ4 | typeof CompressionTypes.ZSTD;
+const codecs: Record<Added, Codec> = {
   [CompressionTypes.Snappy]: {
     compress: (e) => snappyEncode(e.buffer),
     decompress: snappyDecode,

@@ -11,6 +11,7 @@ import { freePort } from "../lib/ports.js";
 import { type ServerProcess, startServer } from "../lib/process.js";
 import { version } from "../lib/versions.js";
 import type { TestEnv } from "../types.js";
+import { securedListeners } from "./kafka-security.js";
 import { NODE_IP } from "./node-network.js";
 
 const run = promisify(execFile);
@@ -39,7 +40,13 @@ function clusterId(): string {
   }
 }
 
-function serverProperties(o: { brokerPort: number; controllerPort: number; dataDir: string }): string {
+function serverProperties(o: {
+  brokerPort: number;
+  controllerPort: number;
+  dataDir: string;
+  secured: { listeners: string[]; protocolMap: string[]; properties: string };
+}): string {
+  const secured = o.secured.listeners.map((l) => `,${l}`).join("");
   return `# Generated per test run by test/env/services/kafka.ts.
 # One process is both the KRaft controller and the broker: the smallest real Kafka cluster.
 process.roles=broker,controller
@@ -48,10 +55,10 @@ controller.quorum.voters=1@127.0.0.1:${o.controllerPort}
 controller.listener.names=CONTROLLER
 # Clients connect on the node IP, which pods of the real node reach as well as this machine; the
 # controller listener only serves the broker itself.
-listeners=PLAINTEXT://${NODE_IP}:${o.brokerPort},CONTROLLER://127.0.0.1:${o.controllerPort}
-advertised.listeners=PLAINTEXT://${NODE_IP}:${o.brokerPort}
+listeners=PLAINTEXT://${NODE_IP}:${o.brokerPort},CONTROLLER://127.0.0.1:${o.controllerPort}${secured}
+advertised.listeners=PLAINTEXT://${NODE_IP}:${o.brokerPort}${secured}
 inter.broker.listener.name=PLAINTEXT
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT${o.secured.protocolMap.map((m) => `,${m}`).join("")}
 log.dirs=${o.dataDir}
 
 # A single broker can only hold one replica; the internal topics default to 3 and would never
@@ -78,7 +85,7 @@ group.initial.rebalance.delay.ms=0
 # The compaction buffer (128 MiB by default) is allocated on the heap; the internal compacted
 # topics of a test run are tiny.
 log.cleaner.dedupe.buffer.size=16777216
-`;
+${o.secured.properties}`;
 }
 
 /** Broker logs go to stdout, which startServer captures into <logDir>/kafka.log. */
@@ -151,16 +158,18 @@ export async function startKafka(ctx: {
   const dataDir = join(dir, "data");
   mkdirSync(dir, { recursive: true });
   const [brokerPort, controllerPort] = [await freePort(), await freePort()];
+  const ports = { saslSsl: await freePort(), saslPlaintext: await freePort(), ssl: await freePort() };
+  const secured = await securedListeners(dir, ports);
   const propsFile = join(dir, "server.properties");
   const log4jFile = join(dir, "log4j.properties");
-  writeFileSync(propsFile, serverProperties({ brokerPort, controllerPort, dataDir }));
+  writeFileSync(propsFile, serverProperties({ brokerPort, controllerPort, dataDir, secured }));
   writeFileSync(log4jFile, log4jProperties);
   const jvm = [`-Dlog4j.configuration=file:${log4jFile}`, "-Djava.awt.headless=true", "-cp", classPath];
 
   // KRaft refuses to start on unformatted storage; formatting per run gives every run an empty
   // cluster with a fresh id.
   try {
-    const format = ["kafka.tools.StorageTool", "format", "-t", clusterId(), "-c", propsFile];
+    const format = ["kafka.tools.StorageTool", "format", "-t", clusterId(), "-c", propsFile, ...secured.formatArgs];
     await run("java", [...shortLivedJvm, ...jvm, ...format], { timeout: 60_000 });
   } catch (err) {
     const e = err as { message: string; stdout?: string; stderr?: string };
@@ -177,5 +186,5 @@ export async function startKafka(ctx: {
     ready: () => brokerReady(broker),
     timeoutMs: startTimeoutMs,
   });
-  return { kafka: { brokers: [broker] }, processes: [proc] };
+  return { kafka: { brokers: [broker], secured: secured.env }, processes: [proc] };
 }

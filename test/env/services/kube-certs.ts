@@ -73,7 +73,7 @@ async function openssl(args: string[], cwd: string): Promise<void> {
 const serial = () => `0x${randomBytes(16).toString("hex")}`;
 
 /** A self-signed CA certificate `<name>.crt` and its key `<name>.key` in `dir`. */
-async function selfSignedCa(dir: string, name: string, subject: string): Promise<CertPair> {
+export async function selfSignedCa(dir: string, name: string, subject: string): Promise<CertPair> {
   const pair = { cert: join(dir, `${name}.crt`), key: join(dir, `${name}.key`) };
   await openssl(
     ["req", "-x509", ...ecKey, "-keyout", pair.key, "-out", pair.cert, "-days", days, "-subj", subject]
@@ -85,7 +85,13 @@ async function selfSignedCa(dir: string, name: string, subject: string): Promise
 }
 
 /** A key pair and a certificate for it signed by `ca`; `ext` are X.509v3 extensions. */
-async function issue(dir: string, ca: CertPair, name: string, subject: string, ext: string[]): Promise<CertPair> {
+export async function issue(
+  dir: string,
+  ca: CertPair,
+  name: string,
+  subject: string,
+  ext: string[],
+): Promise<CertPair> {
   const pair = { cert: join(dir, `${name}.crt`), key: join(dir, `${name}.key`) };
   writeFileSync(join(dir, `${name}.ext`), `${ext.join("\n")}\n`);
   await openssl(["req", "-new", ...ecKey, "-keyout", pair.key, "-subj", subject, "-out", `${name}.csr`], dir);
