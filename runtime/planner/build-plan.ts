@@ -10,6 +10,8 @@ import { SelectOperator } from "../operators/select.js";
 import { WindowAggregateOperator } from "../operators/window/window-aggregate.js";
 import type { StreamInfo } from "../types/stream-info.js";
 import type { JobPlan, OperatorNode, SinkNode, SourceNode } from "./plan.js";
+import { recoverStep } from "./step-recovery.js";
+import { checkWindowShape } from "./window-rules.js";
 
 const OPS = ["filter", "select", "keyBy", "window", "join", "lookupJoin", "to"] as const;
 type OpName = (typeof OPS)[number];
@@ -21,8 +23,9 @@ function opOf(step: StepSpec): OpName {
 /**
  * Turns a shape-checked spec into a typed plan: resolves stream names, derives every stream's
  * schema and type-checks every expression by building each operator once. Collects every problem
- * (by spec path) instead of stopping at the first; steps downstream of a broken one are skipped so
- * one mistake is reported once.
+ * (by spec path) instead of stopping at the first: a step's items are checked one by one when it
+ * fails (step-recovery.ts), and later steps are checked against what its good items define; a
+ * later step that only repeats an earlier mistake is skipped, so one mistake is reported once.
  */
 export function buildPlan(jobName: string, spec: StreamJobSpec): JobPlan {
   const plan = new PlanBuilder(spec);
@@ -49,6 +52,8 @@ class PlanBuilder {
   readonly streams = new Map<string, StreamInfo>();
   /** Streams whose definition failed: steps reading them are skipped, not reported again. */
   readonly broken = new Set<string>();
+  /** Column names a failed item defines or misses: later reads of them are not reported again. */
+  readonly tainted = new Set<string>();
   readonly sources: SourceNode[] = [];
   readonly operators: OperatorNode[] = [];
   readonly sinks: SinkNode[] = [];
@@ -100,22 +105,32 @@ class PlanBuilder {
     const output = step.as ?? (op === "to" ? from : `pipeline[${i}]`);
     if (from === undefined) {
       this.issues.push({ path: `${path}.from`, message: "the first step must name its input stream with `from`" });
-      return null;
+      return this.unwired(output);
     }
     if (!this.known(from)) {
       this.issues.push({
         path: `${path}.from`,
         message: `unknown stream "${from}" (known: ${[...this.streams.keys()].join(", ")})`,
       });
-      return null;
+      return this.unwired(output);
     }
     const rightName = step.join?.with ?? step.lookupJoin?.table;
     const inputs = rightName ? [from, rightName] : [from];
     if (rightName && !this.known(rightName)) {
       this.issues.push({ path: `${path}.${op}`, message: `unknown stream "${rightName}"` });
-      return null;
+      return this.unwired(output);
     }
     return { op, path, from, inputs, output };
+  }
+
+  /**
+   * A step that could not be wired still defines its output stream, as broken: the next step
+   * reads it (and is skipped) instead of being told it lacks a `from`.
+   */
+  private unwired(output: string | undefined): null {
+    if (output !== undefined) this.broken.add(output);
+    this.previous = output;
+    return null;
   }
 
   /** Defined, or broken (already reported). */
@@ -146,25 +161,35 @@ class PlanBuilder {
   private addOperator(step: StepSpec, i: number, w: StepWiring, op: Exclude<OpName, "to">): void {
     const { inputs, output } = w;
     const id = `pipeline[${i}].${op}`;
+    const input = this.streams.get(w.from)!;
+    const right = inputs[1] ? this.streams.get(inputs[1])! : undefined;
+    const context = { id, step, input, right, spec: this.spec, maxParallelism: this.maxParallelism };
+    // The issue's path already names the step: drop the operator name messages start with.
+    const clean = (err: unknown) => withoutPrefix((err as Error).message, id);
     try {
-      const input = this.streams.get(w.from)!;
-      const right = inputs[1] ? this.streams.get(inputs[1])! : undefined;
-      const create = OPERATOR_FACTORIES[op]({
-        id,
-        step,
-        input,
-        right,
-        spec: this.spec,
-        maxParallelism: this.maxParallelism,
-      });
+      const create = OPERATOR_FACTORIES[op](context);
       const info = create().output;
       this.streams.set(output!, info);
       this.operators.push({ id, stepIndex: i, inputs, output: output!, info, keyBy: step.keyBy, create });
     } catch (err) {
-      this.issues.push({ path: `${w.path}.${op}`, message: (err as Error).message });
-      this.broken.add(output!);
+      const { messages, output: partial } = recoverStep({
+        op,
+        step,
+        input,
+        message: clean(err),
+        tainted: this.tainted,
+        build: (s) => OPERATOR_FACTORIES[op]({ ...context, step: s }),
+        clean,
+      });
+      for (const message of messages) this.issues.push({ path: `${w.path}.${op}`, message });
+      if (partial) this.streams.set(output!, partial);
+      else this.broken.add(output!);
     }
   }
+}
+
+function withoutPrefix(message: string, id: string): string {
+  return message.startsWith(`${id}: `) ? message.slice(id.length + 2) : message;
 }
 
 /** What an operator factory needs to check a step and build its operator. */
@@ -206,6 +231,7 @@ function keyByFactory({ id, input, step }: StepContext): () => Operator {
 function windowFactory({ id, input, step, maxParallelism }: StepContext): () => Operator {
   if (!step.aggregate) throw new Error('a window step needs `aggregate` (e.g. ["count(*) AS n"])');
   if (!input.timeField) throw new Error("the input stream has no event time: declare `eventTime` on its source");
+  checkWindowShape(step.window!);
   return () =>
     new WindowAggregateOperator({
       name: id,
@@ -221,6 +247,7 @@ function windowJoinFactory({ id, input, right, step, maxParallelism }: StepConte
   const j = step.join!;
   if (!input.timeField || !right!.timeField)
     throw new Error("both sides of a windowed join need event time: declare `eventTime` on their sources");
+  checkWindowShape(j.window);
   return () =>
     new WindowJoinOperator({
       name: id,
