@@ -1,5 +1,6 @@
 import { chooseKernels } from "../../runtime/kernels/native-loader.js";
 import type { DuckDbResult } from "./duckdb-case.js";
+import { cudaBench } from "./kernels-cuda.js";
 import type { E2eResult } from "./kernels-e2e-case.js";
 import { KERNEL_CASES, type KernelFigure } from "./kernels-micro.js";
 import { fmt, runCase, table } from "./run-case.js";
@@ -8,9 +9,11 @@ import { fmt, runCase, table } from "./run-case.js";
  * Native kernels (native/, issue 9): each kernel with TypeScript vs native on the same batches,
  * then Nexmark q5/q7/q8 end to end with SABOT_NATIVE=0 vs 1 (each in its own process, one core),
  * then the q7 aggregation in DuckDB as a reference. A kernel is used natively only when it
- * measures >= 2x here. No CUDA figures: operators do not call the CUDA kernels yet; the device check
- * (native/cuda/device-check.sh, C++, on a GPU machine) compares and times them against a CPU
- * reference. `npm run bench:kernels` runs just this part.
+ * measures >= 2x here. Then, where a GPU and the CUDA build are present, the CUDA column
+ * (kernels-cuda.ts: window accumulators and the numeric filter, CPU path vs routed to CUDA, per
+ * batch size, bytes moved, crossover); elsewhere one line saying why there is none. The device
+ * check (native/cuda/device-check.sh, C++, on a GPU machine) adds the C++ reference and raw copy
+ * timings. `npm run bench:kernels` runs just this part.
  */
 export function kernelsBench(events: number): void {
   const choice = chooseKernels({ env: { ...process.env, SABOT_NATIVE: "1" } });
@@ -34,11 +37,8 @@ export function kernelsBench(events: number): void {
       ]),
     ),
   );
-  const gpu = addon?.cuda && addon.gpuInfo ? addon.gpuInfo() : null;
   console.log("(engine uses: what jobs run with native kernels on; native only where it measured >= 2x)");
-  const where =
-    gpu && gpu.devices > 0 ? `GPU here: ${gpu.name}` : gpu ? `no GPU here (${gpu.reason})` : "addon built without CUDA";
-  console.log(`CUDA: ${where}; CUDA figures come from native/cuda/device-check.sh on a GPU machine`);
+  cudaBench();
 
   // Events per CPU-second, best of two runs each, so a busy moment on a shared machine hits both alike.
   const best = (q: string, mode: string) => {
