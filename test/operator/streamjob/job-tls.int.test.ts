@@ -1,0 +1,98 @@
+import { X509Certificate } from "node:crypto";
+import {
+  CoreV1Api,
+  CustomObjectsApi,
+  type KubeConfig,
+  KubernetesObjectApi,
+  type V1Secret,
+} from "@kubernetes/client-node";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { StreamJob } from "../../../operator/streamjob/job.js";
+import { JobTlsSecrets } from "../../../operator/streamjob/job-tls.js";
+import { TLS_SPEC_HASH } from "../../../operator/streamjob/resources/tls-secret.js";
+import { API_GROUP, API_VERSION } from "../../../runtime/contract/spec/manifest.js";
+import { waitFor } from "../../env/lib/wait.js";
+import { freshNamespace, installCrds, kubeConfig } from "../kube/kube.js";
+import { jobSpec } from "./resources/fixtures.js";
+
+/**
+ * The operator's TLS Secret of a job on a real API server: created with the job's certificates and
+ * owned by it, kept while the deployed spec stays, rotated (same CA) for a new one, issued anew
+ * when deleted, and the source of the operator's client certificate.
+ */
+describe("a job's TLS Secret on a real API server", () => {
+  let kc: KubeConfig;
+  let core: CoreV1Api;
+  let ns = "";
+  let job: StreamJob;
+
+  beforeAll(async () => {
+    kc = kubeConfig();
+    core = kc.makeApiClient(CoreV1Api);
+    await installCrds(kc);
+    ns = await freshNamespace(kc, "job-tls");
+    const custom = kc.makeApiClient(CustomObjectsApi);
+    const created = await waitFor(
+      () =>
+        custom.createNamespacedCustomObject({
+          group: API_GROUP,
+          version: "v1alpha1",
+          namespace: ns,
+          plural: "streamjobs",
+          body: { apiVersion: API_VERSION, kind: "StreamJob", metadata: { name: "secure" }, spec: jobSpec() },
+        }),
+      { what: "StreamJob secure to be created", timeoutMs: 30_000 },
+    );
+    job = created as StreamJob;
+  });
+
+  afterAll(async () => {
+    if (ns) await core.deleteNamespace({ name: ns });
+  });
+
+  const secrets = () => new JobTlsSecrets(KubernetesObjectApi.makeApiClient(kc));
+  const read = () => core.readNamespacedSecret({ name: "secure-tls", namespace: ns });
+  const pem = (s: V1Secret, key: string) => Buffer.from(s.data?.[key] ?? "", "base64").toString("utf8");
+
+  it("is created owned by the job, and gives the operator a client certificate of the job CA", async () => {
+    const tls = secrets();
+    await tls.ensure(job);
+    const s = await read();
+    expect(s.metadata?.ownerReferences?.[0]).toMatchObject({
+      kind: "StreamJob",
+      name: "secure",
+      uid: job.metadata.uid,
+    });
+    const ca = new X509Certificate(pem(s, "ca.crt"));
+    for (const role of ["coordinator", "worker", "client"])
+      expect(new X509Certificate(pem(s, `${role}.crt`)).verify(ca.publicKey), role).toBe(true);
+    const client = await secrets().client(job);
+    expect(client.cert.toString()).toBe(pem(s, "client.crt"));
+    expect(client.ca.toString()).toBe(pem(s, "ca.crt"));
+  });
+
+  it("is left alone while the deployed spec stays the same", async () => {
+    const before = await read();
+    await secrets().ensure(job);
+    expect((await read()).metadata?.resourceVersion).toBe(before.metadata?.resourceVersion);
+  });
+
+  it("gets new leaves signed by the same CA for a new deployed spec", async () => {
+    const before = await read();
+    await secrets().ensure({ ...job, spec: { ...job.spec, parallelism: 3 } });
+    const after = await read();
+    expect(pem(after, "ca.crt")).toBe(pem(before, "ca.crt"));
+    expect(pem(after, "worker.crt")).not.toBe(pem(before, "worker.crt"));
+    expect(after.metadata?.annotations?.[TLS_SPEC_HASH]).not.toBe(before.metadata?.annotations?.[TLS_SPEC_HASH]);
+    const ca = new X509Certificate(pem(after, "ca.crt"));
+    expect(new X509Certificate(pem(after, "worker.crt")).verify(ca.publicKey)).toBe(true);
+  });
+
+  it("is issued anew, with a new CA, after someone deleted it", async () => {
+    const before = await read();
+    await core.deleteNamespacedSecret({ name: "secure-tls", namespace: ns });
+    await secrets().ensure(job);
+    const after = await read();
+    expect(pem(after, "ca.crt")).not.toBe(pem(before, "ca.crt"));
+  });
+});
