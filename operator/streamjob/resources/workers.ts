@@ -9,6 +9,7 @@ import type {
 import { childHead, childNames, labels, type StreamJob, selectorLabels } from "../job.js";
 import { specHash } from "./configmap.js";
 import { coordinatorAddress, desiredParallelism } from "./coordinator.js";
+import { kafkaSecretVolumes } from "./kafka-secrets.js";
 import {
   affinity,
   containerSecurityContext,
@@ -103,7 +104,11 @@ function workerPod(job: StreamJob, settings: OperatorSettings): V1PodTemplateSpe
       affinity: affinity(job, settings, gpu),
       tolerations: tolerations(gpu),
       containers: [workerContainer(job, settings)],
-      volumes: [{ name: "tmp", emptyDir: { sizeLimit: "1Gi" } }, tlsVolume(job, "worker")],
+      volumes: [
+        { name: "tmp", emptyDir: { sizeLimit: "1Gi" } },
+        tlsVolume(job, "worker"),
+        ...kafkaSecretVolumes(job).volumes,
+      ],
     },
   };
 }
@@ -130,7 +135,7 @@ function workerContainer(job: StreamJob, settings: OperatorSettings): V1Containe
     resources: workerResources(job),
     securityContext: containerSecurityContext(),
     lifecycle: lifecycle(settings),
-    volumeMounts: [{ name: "tmp", mountPath: "/tmp" }, tlsVolumeMount],
+    volumeMounts: [{ name: "tmp", mountPath: "/tmp" }, tlsVolumeMount, ...kafkaSecretVolumes(job).mounts],
   };
 }
 
