@@ -1,16 +1,8 @@
+import type { JobEvent } from "../../runtime/contract/rpc/messages.js";
 import { LruMap } from "./event-limits.js";
 
-/** One Event as the web UI shows it (the fields of core/v1 Event it needs). */
-export interface RecentEvent {
-  /** The Event object's name: a repeat raises this one's count. */
-  name: string;
-  timeMs: number;
-  type: string;
-  reason: string;
-  message: string;
-  count: number;
-  component: string;
-}
+/** One Event as the web UI shows it, and the Event object's name: a repeat raises that one's count. */
+export type RecentEvent = JobEvent & { name: string };
 
 /** Events kept per object: the web UI shows the last ones, as `kubectl describe` does. */
 export const EVENTS_PER_OBJECT = 50;

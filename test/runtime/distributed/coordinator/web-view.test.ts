@@ -1,4 +1,3 @@
-import { pathToFileURL } from "node:url";
 import { Value } from "@sinclair/typebox/value";
 import pino from "pino";
 import { Registry } from "prom-client";
@@ -17,7 +16,7 @@ import {
 } from "../../../../runtime/metrics/web/schemas.js";
 import { closeClusters, startInProcessCluster, waitFor } from "../../../helpers/in-process-cluster.js";
 import { tempDirEach } from "../../../helpers/temp-dir.js";
-import { auctionWindowJob } from "../../../helpers/test-jobs.js";
+import { clusterUiJob } from "../../metrics/web/ui-job.js";
 
 /** The web API of a distributed job, from what its coordinator knows. */
 afterAll(closeClusters);
@@ -25,17 +24,7 @@ afterAll(closeClusters);
 let dir: string;
 tempDirEach("sabot-web-view-", (d) => (dir = d));
 
-const manifest = () =>
-  auctionWindowJob({
-    name: "webview",
-    seed: 4,
-    partitions: 4,
-    batchSize: 500,
-    rate: 20_000,
-    maxOutOfOrderness: "1s",
-    aggregate: ["count(*) AS bids"],
-    checkpointing: { interval: "300ms", storage: pathToFileURL(dir).href },
-  });
+const manifest = () => clusterUiJob("webview", dir);
 
 describe("coordinator web view", () => {
   it("serves the job, its graph, watermarks, checkpoints and history in their schemas; stop is an action", async () => {

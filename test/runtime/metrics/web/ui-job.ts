@@ -1,5 +1,6 @@
 import { pathToFileURL } from "node:url";
 import pino from "pino";
+import type { StreamJobManifest } from "../../../../runtime/contract/spec/manifest.js";
 import { LocalJob, type RunSummary } from "../../../../runtime/engine/local-job.js";
 import { localJobView } from "../../../../runtime/engine/local-job-view.js";
 import { type MetricsServer, startMetricsServer } from "../../../../runtime/metrics/server.js";
@@ -7,6 +8,7 @@ import { type ActionPolicy, createApi } from "../../../../runtime/metrics/web/ap
 import { CheckpointLog } from "../../../../runtime/metrics/web/checkpoint-log.js";
 import { staticRoute } from "../../../../runtime/metrics/web/static-files.js";
 import { planText } from "../../../../runtime/planner/validate.js";
+import { auctionWindowJob } from "../../../helpers/test-jobs.js";
 
 export const UI_JOB = "ui-job";
 
@@ -31,6 +33,20 @@ spec:
       files: { path: ${JSON.stringify(outDir)}, format: arrow }
   checkpointing: { interval: 300ms, storage: ${JSON.stringify(pathToFileURL(checkpoints).href)} }
 `;
+}
+
+/** Nexmark bids over 4 generator splits, keyed into 1 s windows, checkpointing every 300 ms into `dir`: for clusters. */
+export function clusterUiJob(name: string, dir: string): StreamJobManifest {
+  return auctionWindowJob({
+    name,
+    seed: 4,
+    partitions: 4,
+    batchSize: 500,
+    rate: 20_000,
+    maxOutOfOrderness: "1s",
+    aggregate: ["count(*) AS bids"],
+    checkpointing: { interval: "300ms", storage: pathToFileURL(dir).href },
+  });
 }
 
 export interface UiJob {

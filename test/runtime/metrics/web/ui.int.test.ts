@@ -1,6 +1,6 @@
 import { mkdir, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { fileURLToPath } from "node:url";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventObjectKey, RecentEvents } from "../../../../operator/kube/recent-events.js";
@@ -13,8 +13,7 @@ import { createApi } from "../../../../runtime/metrics/web/api.js";
 import { staticRoute } from "../../../../runtime/metrics/web/static-files.js";
 import { closeClusters, startInProcessCluster, waitFor } from "../../../helpers/in-process-cluster.js";
 import { tempDirEach } from "../../../helpers/temp-dir.js";
-import { auctionWindowJob } from "../../../helpers/test-jobs.js";
-import { startUiJob, UI_JOB, type UiJob } from "./ui-job.js";
+import { clusterUiJob, startUiJob, UI_JOB, type UiJob } from "./ui-job.js";
 
 /**
  * The web UI in a real browser (Debian's chromium, .ci/system-packages.sh; playwright-core drives
@@ -97,16 +96,7 @@ describe("web UI in Chromium", () => {
   }, 60_000);
 
   it("shows a distributed job's per-split watermarks, alignment time, and the operator's decisions and Events", async () => {
-    const manifest = auctionWindowJob({
-      name: "ui-cluster",
-      seed: 4,
-      partitions: 4,
-      batchSize: 500,
-      rate: 20_000,
-      maxOutOfOrderness: "1s",
-      aggregate: ["count(*) AS bids"],
-      checkpointing: { interval: "300ms", storage: pathToFileURL(dir).href },
-    });
+    const manifest = clusterUiJob("ui-cluster", dir);
     const c = await startInProcessCluster(manifest, 2);
     const api = createApi(coordinatorJobView(c.service.coordinator), { enabled: false, token: null });
     const server = await startMetricsServer(c.metrics.registry, "127.0.0.1", 0, [api.route, staticRoute]);
