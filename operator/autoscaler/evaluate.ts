@@ -154,7 +154,7 @@ function decisionInput(
   nowMs: number,
   observed: Observed,
 ): Omit<DecisionInput, "metrics"> {
-  const streams = Object.entries(job.spec.sources);
+  const streams = Object.entries(job.spec.sources ?? {}); // a sql job's sources are in its SQL
   return {
     nowMs,
     current,

@@ -1,6 +1,6 @@
 import { checkSink, sourceStreamInfo } from "../connectors/registry.js";
 import { SpecError, type SpecIssue } from "../contract/spec/errors.js";
-import type { StepSpec, StreamJobSpec } from "../contract/spec/schema.js";
+import type { PipelineJobSpec, StepSpec } from "../contract/spec/schema.js";
 import { FilterOperator } from "../operators/filter.js";
 import { LookupJoinOperator } from "../operators/join/lookup-join.js";
 import { WindowJoinOperator } from "../operators/join/window-join.js";
@@ -27,7 +27,7 @@ function opOf(step: StepSpec): OpName {
  * fails (step-recovery.ts), and later steps are checked against what its good items define; a
  * later step that only repeats an earlier mistake is skipped, so one mistake is reported once.
  */
-export function buildPlan(jobName: string, spec: StreamJobSpec): JobPlan {
+export function buildPlan(jobName: string, spec: PipelineJobSpec): JobPlan {
   const plan = new PlanBuilder(spec);
   plan.addSources();
   spec.pipeline.forEach((step, i) => {
@@ -60,7 +60,7 @@ class PlanBuilder {
   /** The stream the previous step wrote: a step without `from` reads it. */
   private previous: string | undefined;
 
-  constructor(private readonly spec: StreamJobSpec) {
+  constructor(private readonly spec: PipelineJobSpec) {
     this.maxParallelism = spec.maxParallelism ?? 128;
   }
 
@@ -199,7 +199,7 @@ interface StepContext {
   input: StreamInfo;
   /** The right-hand stream of a join or lookup join. */
   right: StreamInfo | undefined;
-  spec: StreamJobSpec;
+  spec: PipelineJobSpec;
   maxParallelism: number;
 }
 

@@ -1,4 +1,4 @@
-import type { SinkSpec, SourceSpec, StreamJobSpec } from "../contract/spec/schema.js";
+import type { SinkSpec, SourceSpec, PipelineJobSpec } from "../contract/spec/schema.js";
 import type { Operator } from "../operators/operator.js";
 import type { StreamInfo } from "../types/stream-info.js";
 
@@ -39,7 +39,7 @@ export interface SinkNode {
 /** The validated, typed form of a StreamJob: every stream's schema is known. */
 export interface JobPlan {
   jobName: string;
-  spec: StreamJobSpec;
+  spec: PipelineJobSpec;
   maxParallelism: number;
   sources: SourceNode[];
   operators: OperatorNode[];

@@ -1,13 +1,21 @@
+import { SpecError } from "../contract/spec/errors.js";
 import { loadManifest, parseManifest, type StreamJobManifest } from "../contract/spec/manifest.js";
 import { buildPlan } from "./build-plan.js";
 import type { JobPlan } from "./plan.js";
+import { pipelineSpecOf, sqlIssues } from "./sql/plan-sql.js";
 
 /**
  * Everything that can be known about a manifest before running it: shape, names, columns and
- * expression types. Throws SpecError listing every problem by path.
+ * expression types. A `spec.sql` job is compiled into the pipeline form first, so SQL and YAML
+ * jobs have one planner. Throws SpecError listing every problem by path.
  */
 export function planManifest(manifest: StreamJobManifest): JobPlan {
-  return buildPlan(manifest.name, manifest.spec);
+  const { spec, origins } = pipelineSpecOf(manifest.spec);
+  try {
+    return buildPlan(manifest.name, spec);
+  } catch (err) {
+    throw origins && err instanceof SpecError ? sqlIssues(err, origins) : err;
+  }
 }
 
 export function planFile(file: string): { manifest: StreamJobManifest; plan: JobPlan } {

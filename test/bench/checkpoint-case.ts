@@ -138,7 +138,7 @@ async function windowSizeCase(events: number) {
 async function throughputCase(events: number) {
   const run = async (checkpoints: boolean) => {
     const m = loadManifest(fileURLToPath(new URL("../../examples/nexmark/q7.yaml", import.meta.url)));
-    m.spec.sources.bids.generator!.count = events;
+    m.spec.sources!.bids.generator!.count = events;
     if (checkpoints) m.spec.checkpointing = { interval: "1s", storage: `${storageUrl}/${Date.now()}`, retain: 2 };
     const plan = planManifest(m);
     const t0 = performance.now();

@@ -32,7 +32,7 @@ const events = Number(eventsArg);
 process.env.SABOT_LOG_LEVEL ??= "warn";
 
 const manifest = loadManifest(fileURLToPath(new URL("../../examples/nexmark/q7.yaml", import.meta.url)));
-const gen = manifest.spec.sources.bids.generator!;
+const gen = manifest.spec.sources!.bids.generator!;
 gen.count = events;
 gen.partitions = 4;
 gen.batchSize = 16_384;

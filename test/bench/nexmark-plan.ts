@@ -6,7 +6,7 @@ import { planManifest } from "../../runtime/planner/validate.js";
 /** examples/nexmark/<query>.yaml sized to `events` (q8: a quarter persons, the rest auctions), 16K-row batches. */
 export function nexmarkPlan(query: string, events: number): JobPlan {
   const manifest = loadManifest(fileURLToPath(new URL(`../../examples/nexmark/${query}.yaml`, import.meta.url)));
-  const sources = manifest.spec.sources;
+  const sources = manifest.spec.sources!;
   if (query === "q8") {
     sources.persons.generator!.count = Math.floor(events / 4);
     sources.auctions.generator!.count = events - Math.floor(events / 4);

@@ -23,7 +23,7 @@ describe("examples that need nothing installed", () => {
   for (const q of ["q0", "q1", "q2", "q7", "q8"]) {
     it(`nexmark ${q} runs to completion with output`, async () => {
       const m = exampleManifest(`nexmark/${q}.yaml`);
-      for (const s of Object.values(m.spec.sources)) s.generator!.count = Math.min(s.generator!.count ?? 0, 50_000);
+      for (const s of Object.values(m.spec.sources!)) s.generator!.count = Math.min(s.generator!.count ?? 0, 50_000);
       const { rows } = await runJob(m);
       expect(rows.out.length).toBeGreaterThan(0);
     });

@@ -21,7 +21,7 @@ describe("examples/production/streamjob.yaml", () => {
 
   it("addresses Kafka by a Service name, checkpoints exactly once to S3 with a Secret, autoscales", () => {
     const spec = manifest.spec;
-    const brokers = [...Object.values(spec.sources), ...Object.values(spec.sinks)].flatMap(
+    const brokers = [...Object.values(spec.sources!), ...Object.values(spec.sinks!)].flatMap(
       (s) => s.kafka?.bootstrapServers ?? [],
     );
     expect(brokers.length).toBeGreaterThan(0);

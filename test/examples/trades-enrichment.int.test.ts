@@ -43,18 +43,18 @@ describe("examples/trades-enrichment.yaml against real Kafka", () => {
 
     const m = exampleManifest("trades-enrichment.yaml");
     const brokers = testEnv().kafka.brokers;
-    m.spec.sources.trades.kafka = {
-      ...m.spec.sources.trades.kafka!,
+    m.spec.sources!.trades.kafka = {
+      ...m.spec.sources!.trades.kafka!,
       bootstrapServers: brokers,
       topic: trades,
       deadLetterTopic: dlq,
     };
-    m.spec.sources.securities.kafka = {
-      ...m.spec.sources.securities.kafka!,
+    m.spec.sources!.securities.kafka = {
+      ...m.spec.sources!.securities.kafka!,
       bootstrapServers: brokers,
       topic: securities,
     };
-    m.spec.sinks.enriched.kafka = { ...m.spec.sinks.enriched.kafka!, bootstrapServers: brokers, topic: enriched };
+    m.spec.sinks!.enriched.kafka = { ...m.spec.sinks!.enriched.kafka!, bootstrapServers: brokers, topic: enriched };
     await runJob(m, { maxRecords: tradeRows.length, realSinks: ["enriched"] });
 
     const out = (await readTopic(k.kafka, enriched, tradeRows.length)).map(

@@ -19,7 +19,7 @@ export async function runJob(
 ): Promise<JobOutput> {
   const plan = planManifest(manifest);
   const sinks: Record<string, CollectingSink> = {};
-  for (const name of Object.keys(manifest.spec.sinks))
+  for (const name of Object.keys(plan.spec.sinks))
     if (!opts.realSinks?.includes(name)) sinks[name] = new CollectingSink();
   const summary = await new LocalJob(plan, { ...opts, sinks }).run();
   return { summary, rows: Object.fromEntries(Object.entries(sinks).map(([n, s]) => [n, s.toRows()])) };

@@ -16,10 +16,10 @@ import { SPEC_FILE } from "./pod.js";
 export function resolvedSpec(job: StreamJob): StreamJobSpec {
   const spec = Value.Default(StreamJobSpecSchema, structuredClone(job.spec)) as StreamJobSpec;
   // TypeBox does not descend into Record values whose schema has no default of its own.
-  for (const [name, source] of Object.entries(spec.sources))
-    spec.sources[name] = Value.Default(SourceSpec, source) as typeof source;
-  for (const [name, sink] of Object.entries(spec.sinks))
-    spec.sinks[name] = Value.Default(SinkSpec, sink) as typeof sink;
+  const { sources = {}, sinks = {} } = spec; // a sql job has neither
+  for (const [name, source] of Object.entries(sources))
+    sources[name] = Value.Default(SourceSpec, source) as typeof source;
+  for (const [name, sink] of Object.entries(sinks)) sinks[name] = Value.Default(SinkSpec, sink) as typeof sink;
   return spec;
 }
 

@@ -118,12 +118,13 @@ export function resolveKafkaConnections(spec: StreamJobSpec): StreamJobSpec {
     return { ...k, bootstrapServers: k.bootstrapServers ?? c.bootstrapServers, ...(security ? { security } : {}) };
   };
   const sources = Object.fromEntries(
-    Object.entries(spec.sources).map(([n, s]) => [n, s.kafka ? { ...s, kafka: resolve(s.kafka) } : s]),
+    Object.entries(spec.sources ?? {}).map(([n, s]) => [n, s.kafka ? { ...s, kafka: resolve(s.kafka) } : s]),
   );
   const sinks = Object.fromEntries(
-    Object.entries(spec.sinks).map(([n, s]) => [n, s.kafka ? { ...s, kafka: resolve(s.kafka) } : s]),
+    Object.entries(spec.sinks ?? {}).map(([n, s]) => [n, s.kafka ? { ...s, kafka: resolve(s.kafka) } : s]),
   );
-  return { ...spec, sources, sinks };
+  // A sql job has neither: its kafka tables carry their own settings.
+  return spec.sql === undefined ? { ...spec, sources, sinks } : spec;
 }
 
 /** Every Secret key the job's Kafka security refers to (the operator mounts these into the workers). */

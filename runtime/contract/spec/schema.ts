@@ -357,17 +357,36 @@ export const StreamJobSpecSchema = Type.Object(
   {
     // The size bounds keep the CRD's per-element CEL rules within the API server's cost budget.
     // additionalProperties: a key that is not a Name is refused, not left unchecked (the CRD drops it: no patternProperties there).
-    sources: Type.Record(Name, SourceSpec, {
-      maxProperties: 64,
-      additionalProperties: false,
-      description: "Named inputs.",
-    }),
-    pipeline: Type.Array(StepSpec, { minItems: 1, maxItems: 256, description: "Ordered steps over named streams." }),
-    sinks: Type.Record(Name, SinkSpec, {
-      maxProperties: 64,
-      additionalProperties: false,
-      description: "Named outputs.",
-    }),
+    // Either sources, pipeline and sinks, or sql: runtime/planner/sql compiles sql into the first form.
+    sources: Optional(
+      Type.Record(Name, SourceSpec, {
+        maxProperties: 64,
+        additionalProperties: false,
+        description: "Named inputs (required unless sql is given).",
+      }),
+    ),
+    pipeline: Optional(
+      Type.Array(StepSpec, {
+        minItems: 1,
+        maxItems: 256,
+        description: "Ordered steps over named streams (required unless sql is given).",
+      }),
+    ),
+    sinks: Optional(
+      Type.Record(Name, SinkSpec, {
+        maxProperties: 64,
+        additionalProperties: false,
+        description: "Named outputs (required unless sql is given).",
+      }),
+    ),
+    sql: Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 262_144,
+        description:
+          "The job in Flink SQL (CREATE TABLE, CREATE VIEW, INSERT INTO ... SELECT), instead of sources, pipeline and sinks (docs/sql.md).",
+      }),
+    ),
     parallelism: Optional(
       Type.Integer({
         minimum: 1,
@@ -472,6 +491,8 @@ export const StreamJobSpecSchema = Type.Object(
 );
 
 export type StreamJobSpec = Static<typeof StreamJobSpecSchema>;
+/** A spec in the pipeline form, which the planner plans: a YAML spec, or a SQL spec once compiled. */
+export type PipelineJobSpec = StreamJobSpec & Required<Pick<StreamJobSpec, "sources" | "pipeline" | "sinks">>;
 export type SourceSpec = Static<typeof SourceSpec>;
 export type FieldSpec = Static<typeof FieldSpec>;
 export type FieldType = Static<typeof FieldType>;

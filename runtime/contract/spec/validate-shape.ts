@@ -61,13 +61,30 @@ function exactlyOne(obj: object, keys: readonly string[], path: string): SpecIss
   return [{ path, message: `expected exactly one of ${keys.join(", ")}, found ${what}` }];
 }
 
+/** A job is either sources, pipeline and sinks, or sql (compiled into them by the planner). */
+function jobForm(spec: StreamJobSpec): SpecIssue[] {
+  const pipelineForm = (["sources", "pipeline", "sinks"] as const).filter((k) => spec[k] !== undefined);
+  if (spec.sql !== undefined && pipelineForm.length > 0)
+    return [
+      {
+        path: "spec.sql",
+        message: `give either sql or sources, pipeline and sinks, not both (found ${pipelineForm.join(", ")})`,
+      },
+    ];
+  if (spec.sql !== undefined) return [];
+  return (["sources", "pipeline", "sinks"] as const)
+    .filter((k) => spec[k] === undefined)
+    .map((k) => ({ path: `spec.${k}`, message: "required field is missing" }));
+}
+
 /** Field-level checks of what a schema cannot express: one kind per source, sink and step. */
 function checkKinds(spec: StreamJobSpec): SpecIssue[] {
-  const issues: SpecIssue[] = [];
-  for (const [name, s] of Object.entries(spec.sources))
+  const issues: SpecIssue[] = jobForm(spec);
+  for (const [name, s] of Object.entries(spec.sources ?? {}))
     issues.push(...exactlyOne(s, ONE_OF.source, `spec.sources.${name}`));
-  for (const [name, s] of Object.entries(spec.sinks)) issues.push(...exactlyOne(s, ONE_OF.sink, `spec.sinks.${name}`));
-  spec.pipeline.forEach((step, i) => {
+  for (const [name, s] of Object.entries(spec.sinks ?? {}))
+    issues.push(...exactlyOne(s, ONE_OF.sink, `spec.sinks.${name}`));
+  (spec.pipeline ?? []).forEach((step, i) => {
     issues.push(...exactlyOne(step, ONE_OF.step, `spec.pipeline[${i}]`));
     if (step.aggregate && !step.window)
       issues.push({ path: `spec.pipeline[${i}].aggregate`, message: "aggregate needs a window in the same step" });

@@ -1,12 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { SpecError } from "../../../runtime/contract/spec/errors.js";
-import type { StreamJobSpec } from "../../../runtime/contract/spec/schema.js";
+import type { PipelineJobSpec } from "../../../runtime/contract/spec/schema.js";
 import { buildPlan } from "../../../runtime/planner/build-plan.js";
 
 const bids = { generator: { kind: "nexmark-bid" as const, count: 10 }, eventTime: { field: "dateTime" } };
 const out = { console: {} };
 
-function issuesOf(spec: StreamJobSpec): { path: string; message: string }[] {
+function issuesOf(spec: PipelineJobSpec): { path: string; message: string }[] {
   try {
     buildPlan("t", spec);
   } catch (err) {

@@ -274,7 +274,7 @@ describe("owned objects", () => {
     const parsed = parseManifest(cm.data!["job.yaml"]!, "configmap");
     expect(parsed.name).toBe("orders");
     expect(parsed.spec.maxParallelism).toBe(128);
-    expect(parsed.spec.sources.bids!.generator).toMatchObject({
+    expect(parsed.spec.sources!.bids!.generator).toMatchObject({
       kind: "nexmark-bid",
       count: 1000,
       seed: 42,

@@ -22,7 +22,7 @@ describe("upgrading by upgradeMode", () => {
       sim.ready(false);
       for (let i = 0; i < 4 && sim.status.upgrade?.phase !== "Deploying"; i++) await sim.step();
       expect(sim.status.upgrade).toMatchObject({ phase: "Deploying", kind: "upgrade" });
-      expect(sim.deployed().pipeline[0]!.filter).toBe("price > 200");
+      expect(sim.deployed().pipeline![0]!.filter).toBe("price > 200");
       if (restore) expect(sim.status.restoreFrom).toMatch(restore);
       else expect(sim.status.restoreFrom).toBeUndefined();
       expect(sim.status.upgrade?.restoreFrom).toBe(sim.status.restoreFrom);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { SpecError, type SpecIssue } from "../../../../runtime/contract/spec/errors.js";
 import { EXPRESSION_LIMITS, MANIFEST_LIMITS } from "../../../../runtime/contract/spec/limits.js";
-import type { StreamJobSpec } from "../../../../runtime/contract/spec/schema.js";
+import type { PipelineJobSpec } from "../../../../runtime/contract/spec/schema.js";
 import { checkSpecShape } from "../../../../runtime/contract/spec/validate-shape.js";
 import { buildPlan } from "../../../../runtime/planner/build-plan.js";
 import { planText } from "../../../../runtime/planner/validate.js";
@@ -42,7 +42,7 @@ function validate(c: HostileManifest): Outcome {
     else {
       const issues = checkSpecShape(c.spec);
       if (issues.length > 0) return { issues };
-      buildPlan("fuzz", c.spec as StreamJobSpec);
+      buildPlan("fuzz", c.spec as PipelineJobSpec);
     }
     return { accepted: true };
   } catch (err) {

@@ -38,7 +38,7 @@ describe("kafka connections in the spec", () => {
   it("a named connection gives its brokers and security to the sources and sinks that refer to it", () => {
     expect(checkSpecShape(spec())).toEqual([]);
     const { spec: resolved } = parseManifest(manifest(spec()));
-    for (const k of [resolved.sources.in.kafka!, resolved.sinks.out.kafka!]) {
+    for (const k of [resolved.sources!.in.kafka!, resolved.sinks!.out.kafka!]) {
       expect(k.bootstrapServers).toEqual(secure.bootstrapServers);
       expect(k.security).toEqual(secure.security);
       expect(k.connection).toBe("main");
@@ -53,9 +53,9 @@ describe("kafka connections in the spec", () => {
       sources: { in: { kafka: { connection: "main", topic: "in", bootstrapServers: ["b:1"], security: own }, schema } },
     });
     const { spec: resolved } = parseManifest(manifest(s));
-    expect(resolved.sources.in.kafka!.bootstrapServers).toEqual(["b:1"]);
-    expect(resolved.sources.in.kafka!.security).toEqual(own);
-    expect(resolved.sinks.out.kafka!.bootstrapServers).toEqual(secure.bootstrapServers);
+    expect(resolved.sources!.in.kafka!.bootstrapServers).toEqual(["b:1"]);
+    expect(resolved.sources!.in.kafka!.security).toEqual(own);
+    expect(resolved.sinks!.out.kafka!.bootstrapServers).toEqual(secure.bootstrapServers);
   });
 
   it("refuses an unknown connection, and a source with neither connection nor brokers", () => {

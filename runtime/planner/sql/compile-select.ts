@@ -1,0 +1,184 @@
+import { type AggregateCall, aggregateCall, aliasOf, findAggregateCalls } from "./aggregates.js";
+import { bareColumn, expressionText, resolveColumn } from "./expression-text.js";
+import { project } from "./projection.js";
+import type { QueryContext } from "./query-context.js";
+import type { Relation } from "./relation.js";
+import { SqlError } from "./sql-error.js";
+import { childOf, childrenOf, pathOf, positionOf, ruleOf, type SqlNode, tokensOf } from "./tree.js";
+import { findUnsupported } from "./unsupported.js";
+import { readWindowTvf, type WindowTvf } from "./window-tvf.js";
+
+const BOUNDS = ["window_start", "window_end"];
+
+/**
+ * One SELECT as steps: WHERE → filter; GROUP BY over a window TVF → keyBy + window (+ HAVING →
+ * filter); the select list → select. Anything else is refused at its position.
+ */
+export function compileSelect(ctx: QueryContext, sel: SqlNode, label: string, target?: string[]): Relation {
+  const refused = findUnsupported(sel);
+  if (refused) throw refused;
+  const { input: from, tvf } = fromRelation(ctx, sel);
+  let input = from;
+  const where = childOf(sel, "whereClause");
+  if (where) {
+    const cond = lastRule(where);
+    const stream = ctx.addStep(
+      { from: input.stream, filter: expressionText(cond, { relation: input }) },
+      `${label}.where`,
+      positionOf(cond),
+    );
+    input = { ...input, stream };
+  }
+  const selectList = childOf(childOf(sel, "selectClause")!, "selectList")!;
+  const groupBy = childOf(sel, "groupByClause");
+  const having = childOf(sel, "havingClause");
+  const calls = [...findAggregateCalls(selectList), ...(having ? findAggregateCalls(having) : [])];
+  if (!groupBy && calls.length === 0 && !tvf) return project(ctx, { relation: input }, selectList, label, target);
+  const { relation, replaced } = windowAggregate(ctx, { input, tvf, groupBy, calls, selectList, label });
+  let out = relation;
+  if (having) {
+    const cond = lastRule(having);
+    const stream = ctx.addStep(
+      { from: out.stream, filter: expressionText(cond, { relation: out, replaced }) },
+      `${label}.having`,
+      positionOf(cond),
+    );
+    out = { ...out, stream };
+  }
+  return project(ctx, { relation: out, replaced }, selectList, label, target);
+}
+
+function lastRule(n: SqlNode): SqlNode {
+  return childrenOf(n)
+    .filter((c) => ruleOf(c) !== undefined)
+    .pop()!;
+}
+
+function fromRelation(ctx: QueryContext, sel: SqlNode): { input: Relation; tvf?: WindowTvf } {
+  const from = childOf(sel, "fromClause");
+  if (!from) throw new SqlError(positionOf(sel), "a SELECT needs FROM: a streaming query reads a table or a view");
+  const items = childrenOf(from, "tableExpression");
+  // A join or a comma list: more than one FROM item under the one tableExpression.
+  const nested = items.length === 1 ? childrenOf(items[0]).filter((c) => ruleOf(c) !== undefined) : [];
+  if (items.length > 1 || nested.length > 1)
+    throw new SqlError(
+      positionOf(items[1] ?? nested[1] ?? from),
+      "joins are not supported yet (window joins, interval joins and lookup joins are planned)",
+    );
+  const te = items[0];
+  const tvfClause = childOf(te, "windowTVFClause");
+  if (tvfClause) {
+    const tvf = readWindowTvf(tvfClause);
+    return { input: ctx.relationOfName(tvf.table, positionOf(tvf.tableNode)), tvf };
+  }
+  return { input: tableRelation(ctx, te) };
+}
+
+function tableRelation(ctx: QueryContext, te: SqlNode): Relation {
+  const ref = childOf(te, "tableReference");
+  const primary = ref && childOf(ref, "tablePrimary");
+  const aliasNode = ref && childOf(ref, "tableAlias");
+  const alias = aliasNode ? pathOf(aliasNode)[0] : undefined;
+  const path = primary && childOf(primary, "tablePath");
+  if (path) return ctx.relationOfName(pathOf(path).join("."), positionOf(path), alias);
+  const atom = primary && childOf(primary, "atomExpressionTable");
+  const query = atom && childOf(atom, "queryStatement");
+  if (query) {
+    const rel = ctx.compileQuery(query, alias ? `subquery.${alias}` : "subquery");
+    return { ...rel, qualifiers: alias ? [alias] : [] };
+  }
+  throw new SqlError(positionOf(te), "this kind of FROM item is not supported", "read a table, a view or (SELECT ...)");
+}
+
+interface WindowQuery {
+  input: Relation;
+  tvf: WindowTvf | undefined;
+  groupBy: SqlNode | undefined;
+  calls: SqlNode[];
+  selectList: SqlNode;
+  label: string;
+}
+
+/** GROUP BY keys, window_start, window_end over a window TVF: keyBy (with keys) + window. */
+function windowAggregate(ctx: QueryContext, q: WindowQuery): { relation: Relation; replaced: Map<SqlNode, string> } {
+  const { input, tvf } = q;
+  const at = positionOf(q.groupBy ?? q.calls[0] ?? q.selectList);
+  if (!tvf)
+    throw new SqlError(
+      at,
+      "GROUP BY without a window is an updating aggregate, which Sabot does not support yet",
+      "group by window_start, window_end of FROM TABLE(TUMBLE(TABLE t, DESCRIPTOR(ts), INTERVAL '10' SECOND))",
+    );
+  if (!q.groupBy) throw new SqlError(tvf.at, "a window table function needs GROUP BY ..., window_start, window_end");
+  checkEventTime(tvf, input);
+  const scope: Relation = { ...input, columns: [...input.columns, ...BOUNDS] };
+  const grouped = childrenOf(q.groupBy, "groupItemDefinition").map((g) => {
+    const col = bareColumn(g);
+    if (!col)
+      throw new SqlError(
+        positionOf(g),
+        "GROUP BY an expression is not supported yet",
+        "compute it as a column in a VIEW",
+      );
+    return resolveColumn(col, scope);
+  });
+  const missing = BOUNDS.filter((b) => !grouped.includes(b));
+  if (missing.length > 0)
+    throw new SqlError(
+      positionOf(q.groupBy),
+      `GROUP BY over ${tvf.window.type} windows needs ${missing.join(" and ")}`,
+    );
+  const keys = grouped.filter((k) => !BOUNDS.includes(k));
+  const aggs = q.calls.map((call, i) => aggregateCall(call, aggregateName(call, q.selectList, i), input));
+  if (aggs.length === 0) throw new SqlError(at, "a window query needs at least one aggregate (e.g. COUNT(*))");
+  let stream = input.stream;
+  if (keys.length > 0) stream = ctx.addStep({ from: stream, keyBy: keys }, `${q.label}.keyBy`, positionOf(q.groupBy));
+  stream = ctx.addStep(
+    { from: stream, window: tvf.window, aggregate: aggs.map((a) => a.text) },
+    `${q.label}.window`,
+    tvf.at,
+  );
+  const relation: Relation = {
+    stream,
+    columns: [...keys, ...BOUNDS, ...aggs.map((a) => a.name)],
+    qualifiers: input.qualifiers,
+    virtual: { window_time: '"window_end" - 1' },
+    windowed: true,
+  };
+  return { relation, replaced: new Map(aggs.map((a: AggregateCall) => [a.node, a.name])) };
+}
+
+/** The window's time column must be the table's watermarked column. */
+function checkEventTime(tvf: WindowTvf, input: Relation): void {
+  const fn = tvf.window.type;
+  if (input.windowed)
+    throw new SqlError(
+      tvf.at,
+      "a window over the output of another window is not supported yet",
+      "Sabot's window output carries window_end as its event time, not Flink's window_time",
+    );
+  if (!input.timeColumn)
+    throw new SqlError(
+      positionOf(tvf.timeNode),
+      `${tvf.table} has no watermark, so its ${fn} windows have no event time to close on`,
+      `declare WATERMARK FOR ${tvf.timeColumn} AS ${tvf.timeColumn} - INTERVAL '5' SECOND in CREATE TABLE ${tvf.table}`,
+    );
+  if (tvf.timeColumn !== input.timeColumn)
+    throw new SqlError(
+      positionOf(tvf.timeNode),
+      `DESCRIPTOR(${tvf.timeColumn}): the event time of ${tvf.table} is ${input.timeColumn}`,
+      `write DESCRIPTOR(${input.timeColumn})`,
+    );
+}
+
+/** An aggregate selected on its own keeps its alias; others get a column of their own. */
+function aggregateName(call: SqlNode, selectList: SqlNode, i: number): string {
+  const callText = tokensOf(call).join(" ");
+  for (const item of childrenOf(selectList, "columnProjectItem")) {
+    const inner = item.children?.[0] ?? item;
+    const expr = childOf(inner, "expression");
+    if (expr && findAggregateCalls(expr).includes(call) && tokensOf(expr).join(" ") === callText)
+      return aliasOf(item) ?? `EXPR$agg${i}`;
+  }
+  return `EXPR$agg${i}`;
+}

@@ -1,0 +1,21 @@
+/**
+ * A named stream of the pipeline as SQL sees it: its columns (for `*`, unknown-column errors and
+ * positional INSERTs), the names it can be qualified with, and its event-time column.
+ */
+export interface Relation {
+  stream: string;
+  columns: string[];
+  /** Table names and aliases that may qualify a column (`B.price`). */
+  qualifiers: string[];
+  /** The watermarked column, kept while a query passes it through unchanged. */
+  timeColumn?: string;
+  /** Columns computed on use: a window's `window_time` is `window_end - 1` ms, as in Flink. */
+  virtual?: Record<string, string>;
+  /** The output of a window aggregate, whose event time is not yet window_time (see docs/sql.md). */
+  windowed?: boolean;
+}
+
+/** A SQL identifier as runtime/expr reads it: quoted, so case and odd characters survive. */
+export function quoteName(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
