@@ -61,8 +61,10 @@ export async function securedListeners(
   const tls = join(dir, "tls");
   mkdirSync(tls, { recursive: true });
   const ca = await selfSignedCa(tls, "ca", "/CN=sabot-test-kafka-ca");
-  const broker = await issue(tls, ca, "broker", "/CN=localhost", serverExt);
-  const client = await issue(tls, ca, "client", "/CN=sabot-test-client", clientExt);
+  const [broker, client] = await Promise.all([
+    issue(tls, ca, "broker", "/CN=localhost", serverExt),
+    issue(tls, ca, "client", "/CN=sabot-test-client", clientExt),
+  ]);
   // Kafka's PEM key store: the private key (unencrypted PKCS#8) followed by its certificate.
   const keystore = join(tls, "broker-keystore.pem");
   writeFileSync(keystore, readFileSync(broker.key, "utf8") + readFileSync(broker.cert, "utf8"));
