@@ -87,35 +87,28 @@ int blocksFor(size_t n) { return int(std::max<size_t>(1, std::min<size_t>((n + k
 // ---------------------------------------------------------------------------------------------
 // Reused buffers.
 
-struct PinnedBuffer {
+cudaError_t hostAlloc(void** p, size_t bytes) { return cudaHostAlloc(p, bytes, cudaHostAllocDefault); }
+cudaError_t deviceAlloc(void** p, size_t bytes) { return cudaMalloc(p, bytes); }
+
+// A buffer kept between calls and grown (at least doubled) when a call needs more.
+template <cudaError_t (*Alloc)(void**, size_t), cudaError_t (*Free)(void*)>
+struct GrownBuffer {
   char* p = nullptr;
   size_t cap = 0;
   cudaError_t reserve(size_t bytes) {
     if (bytes <= cap) return cudaSuccess;
     const size_t want = std::max(bytes, cap * 2);
-    if (p) cudaFreeHost(p);
+    if (p) Free(p);
     p = nullptr;
     cap = 0;
-    TRY(cudaHostAlloc(reinterpret_cast<void**>(&p), want, cudaHostAllocDefault));
+    TRY(Alloc(reinterpret_cast<void**>(&p), want));
     cap = want;
     return cudaSuccess;
   }
 };
 
-struct DeviceBuffer {
-  char* p = nullptr;
-  size_t cap = 0;
-  cudaError_t reserve(size_t bytes) {
-    if (bytes <= cap) return cudaSuccess;
-    const size_t want = std::max(bytes, cap * 2);
-    if (p) cudaFree(p);
-    p = nullptr;
-    cap = 0;
-    TRY(cudaMalloc(reinterpret_cast<void**>(&p), want));
-    cap = want;
-    return cudaSuccess;
-  }
-};
+using PinnedBuffer = GrownBuffer<hostAlloc, cudaFreeHost>;
+using DeviceBuffer = GrownBuffer<deviceAlloc, cudaFree>;
 
 // One stream with its own staging: `staged` marks when its pinned input may be overwritten.
 struct Lane {

@@ -5,11 +5,7 @@
 #include <cstring>
 
 #include "gpu_kernels.h"
-#include "kernel_ops.h"
 #include "reference.h"
-
-using sabot_ops::orderedKey;
-using sabot_ops::validAt;
 
 extern "C" void sabot_gpu_info(SabotGpuInfo* info) {
   std::memset(info, 0, sizeof(*info));
@@ -19,16 +15,7 @@ extern "C" void sabot_gpu_info(SabotGpuInfo* info) {
 
 extern "C" int sabot_gpu_group_aggregate(const int32_t* groups, const double* values, const uint8_t* validity, int64_t bitOffset,
                                          size_t n, size_t groupCount, double* sums, double* counts, double* mins, double* maxs) {
-  for (size_t k = n; k-- > 0;) {
-    const int32_t g = groups[k];
-    if (g < 0 || size_t(g) >= groupCount || !validAt(validity, bitOffset + int64_t(k))) continue;
-    if (counts) counts[g] += 1;
-    if (!values) continue;
-    const double v = values[k];
-    if (sums) sums[g] += v;
-    if (mins && orderedKey(v) < orderedKey(mins[g])) mins[g] = sabot_ops::fromOrderedKey(orderedKey(v));
-    if (maxs && orderedKey(v) > orderedKey(maxs[g])) maxs[g] = sabot_ops::fromOrderedKey(orderedKey(v));
-  }
+  sabot_check::groupAggregate(groups, values, validity, bitOffset, n, groupCount, sums, counts, mins, maxs, true);
   return 0;
 }
 

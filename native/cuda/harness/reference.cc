@@ -10,8 +10,9 @@ using sabot_ops::orderedKey;
 using sabot_ops::validAt;
 
 void groupAggregate(const int32_t* groups, const double* values, const uint8_t* validity, int64_t bitOffset, size_t n,
-                    size_t groupCount, double* sums, double* counts, double* mins, double* maxs) {
-  for (size_t i = 0; i < n; i++) {
+                    size_t groupCount, double* sums, double* counts, double* mins, double* maxs, bool reverse) {
+  for (size_t k = 0; k < n; k++) {
+    const size_t i = reverse ? n - 1 - k : k;
     const int32_t g = groups[i];
     if (g < 0 || size_t(g) >= groupCount || !validAt(validity, bitOffset + int64_t(i))) continue;
     if (counts) counts[g] += 1;

@@ -10,9 +10,10 @@
 
 namespace sabot_check {
 
-// Outputs may be null (not computed), as in sabot_gpu_group_aggregate.
+// Outputs may be null (not computed), as in sabot_gpu_group_aggregate. reverse: visit rows last
+// to first (the harness's CPU stand-in for the GPU, fake_gpu.cc, folds in another order).
 void groupAggregate(const int32_t* groups, const double* values, const uint8_t* validity, int64_t bitOffset, size_t n,
-                    size_t groupCount, double* sums, double* counts, double* mins, double* maxs);
+                    size_t groupCount, double* sums, double* counts, double* mins, double* maxs, bool reverse = false);
 
 // selection: (n + 7) / 8 bytes, Arrow bitmap layout; returns the number of selected rows.
 size_t filterCompare(const double* values, const uint8_t* validity, int64_t bitOffset, size_t n, int op, double constant,

@@ -1,4 +1,4 @@
-import { GpuKernels } from "../../../runtime/kernels/gpu-kernels.js";
+import { type CudaAddon, GpuKernels } from "../../../runtime/kernels/gpu-kernels.js";
 import { GpuRouter } from "../../../runtime/kernels/gpu-routing.js";
 import type { Logger } from "../../../runtime/log.js";
 
@@ -16,17 +16,17 @@ export class FakeCudaAddon {
   /** Set to make every call throw, as the addon does on a CUDA error. */
   failWith: string | null = null;
 
-  readonly gpuGroupAggregate = (
-    groups: Int32Array,
-    values: Float64Array | null,
-    validity: Uint8Array | null,
-    bitOffset: number,
-    groupCount: number,
-    sums: Float64Array | null,
-    counts: Float64Array | null,
-    mins: Float64Array | null,
-    maxs: Float64Array | null,
-  ): void => {
+  readonly gpuGroupAggregate: CudaAddon["gpuGroupAggregate"] = (
+    groups,
+    values,
+    validity,
+    bitOffset,
+    groupCount,
+    sums,
+    counts,
+    mins,
+    maxs,
+  ) => {
     this.calls.groupAggregate++;
     this.maybeFail();
     if (values === null && (sums || mins || maxs)) throw new RangeError("sums, mins and maxs need values");
@@ -51,14 +51,7 @@ export class FakeCudaAddon {
       if (out && done) out.set(done);
   };
 
-  readonly gpuFilterCompare = (
-    values: Float64Array,
-    validity: Uint8Array | null,
-    bitOffset: number,
-    op: number,
-    constant: number,
-    selection: Uint8Array,
-  ): number => {
+  readonly gpuFilterCompare: CudaAddon["gpuFilterCompare"] = (values, validity, bitOffset, op, constant, selection) => {
     this.calls.filterCompare++;
     this.maybeFail();
     selection.fill(0, 0, (values.length + 7) >> 3);
