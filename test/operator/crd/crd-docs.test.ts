@@ -41,6 +41,6 @@ describe("generated CRD reference", () => {
     expect(renderCrdDocs()).toMatch(
       /\| `spec\.parallelism` \| integer; ≥ 1 \| {2}\| `1` \| Subtasks per operator[^\n]*\|\n/,
     );
-    expect(renderCrdDocs()).toMatch(/\| `spec\.sources` \| map of object[^|]*\| yes \|/);
+    expect(renderCrdDocs()).toMatch(/\| `spec\.sources\.<name>\.kafka\.topic` \| string[^|]*\| yes \|/);
   });
 });
