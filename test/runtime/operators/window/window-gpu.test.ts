@@ -140,6 +140,35 @@ describe("WindowAggregateOperator on the CUDA kernels (fake addon)", () => {
     ]);
   });
 
+  it("min/max of ±0 and NaN do not depend on row order or place: -0 < +0 < NaN", () => {
+    const rows = [
+      ...[-0, 0, -0].map((x) => ({ ks: "a", x })),
+      ...[0, -0, 0].map((x) => ({ ks: "b", x })),
+      ...[Number.NaN, 1, -1].map((x) => ({ ks: "c", x })),
+      ...[1, Number.NaN].map((x) => ({ ks: "d", x })),
+    ].map((r, i) => ({ ...r, ts: 1000 + i }));
+    const results = [fakeGpuKernels(1), fakeGpuKernels(1000), cpuOnlyKernels()].map((gpu) => {
+      const op = new WindowAggregateOperator({
+        name: "w",
+        input: { schema, timeField: "ts", keys: ["ks"] },
+        keys: ["ks"],
+        window: { type: "tumbling", size: "10s" },
+        aggregates: ["min(x)", "max(x)"],
+        maxParallelism: 128,
+        gpu,
+      });
+      op.processBatch(toBatch(seededRng(1), rows), 0);
+      const out = op.processWatermark(Number.POSITIVE_INFINITY).flatMap((b) => b.toArray().map((r) => r.toJSON()));
+      return Object.fromEntries(out.map((r) => [r.ks, [r.min_x, r.max_x]]));
+    });
+    for (const r of results) {
+      expect(Object.is(r.a[0], -0) && Object.is(r.a[1], 0), `a: ${r.a}`).toBe(true);
+      expect(Object.is(r.b[0], -0) && Object.is(r.b[1], 0), `b: ${r.b}`).toBe(true);
+      expect(r.c).toEqual([-1, Number.NaN]);
+      expect(r.d).toEqual([1, Number.NaN]);
+    }
+  });
+
   it("a failing CUDA call reruns that batch on the CPU: same output, counted as fallback, warned once", () => {
     const steps = script(8);
     const fake = new FakeCudaAddon();
