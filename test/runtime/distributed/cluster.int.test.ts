@@ -3,6 +3,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { tableFromIPC } from "apache-arrow";
 import { describe, expect, it } from "vitest";
+import type { MetricsSummary } from "../../../runtime/contract/rpc/messages.js";
 import type { StreamJobManifest } from "../../../runtime/contract/spec/manifest.js";
 import type { FieldSpec, StepSpec } from "../../../runtime/contract/spec/schema.js";
 import { hashRows, keyGroups, subtaskForKeyGroup } from "../../../runtime/kernels/hash.js";
@@ -110,14 +111,30 @@ function readOutput(dir: string): (Row & { subtask: number })[] {
   });
 }
 
-/** Starts coordinator + workers, waits until `count` records were read, stops gracefully. */
-async function runToCompletion(c: TestCluster, file: string, parallelism: number, count: number): Promise<void> {
+/** Kafka lag per partition as the workers' heartbeats carry it (the coordinator's web UI shows it). */
+const partitionLag = (m: MetricsSummary) => m.workers.flatMap((w) => w.metrics.partitionLag ?? []);
+
+/**
+ * Starts coordinator + workers, waits until `count` records were read and every partition's lag
+ * is reported, stops gracefully; returns the metrics summary of that moment.
+ */
+async function runToCompletion(
+  c: TestCluster,
+  file: string,
+  parallelism: number,
+  count: number,
+): Promise<MetricsSummary> {
   await c.startCoordinator(file, parallelism);
   for (let i = 0; i < parallelism; i++) c.startWorker(`worker-${i}`);
-  await c.waitForMetrics((m) => m.total.recordsIn >= count, 60_000, `${count} records read`);
+  const m = await c.waitForMetrics(
+    (x) => x.total.recordsIn >= count && partitionLag(x).length >= PARTITIONS,
+    60_000,
+    `${count} records read`,
+  );
   await c.client!.stopJob("test: input consumed");
   const s = await c.waitForStatus((x) => x.state === "STOPPED", 60_000, "STOPPED");
   expect(s.delivery).toBe("at-least-once");
+  return m;
 }
 
 const sortKey = (r: Row) => JSON.stringify([r.key, r.window_start, r.n, r.total, r.lo, r.hi]);
@@ -139,12 +156,16 @@ describe("distributed execution on loopback", () => {
       const c = newCluster();
       const out = join(c.dir, "out");
       lastOut = out;
-      await runToCompletion(
+      const m = await runToCompletion(
         c,
         c.writeManifest("agg", manifest(`agg-p${p}`, input, uniqueName("agg"), pipeline, out)),
         p,
         input.count,
       );
+      // Each partition's lag once, from the worker reading it.
+      const lag = partitionLag(m);
+      expect(lag.map((l) => l.partition).sort()).toEqual(["0", "1", "2", "3"]);
+      for (const l of lag) expect(l).toMatchObject({ source: "events", topic: input.topic, lag: expect.any(Number) });
       results.push(readOutput(out));
       c.killAll();
     }
