@@ -214,7 +214,7 @@ cudaError_t uploadState(Context& c, const AggregateCall& a, AggregateOut& d) {
   return cudaStreamWaitEvent(c.lanes[1].stream, c.stateReady, 0);
 }
 
-cudaError_t aggregateChunk(Context& c, const AggregateCall& a, const AggregateOut& d, Lane& l, const Chunk& ch) {
+cudaError_t aggregateChunk(const AggregateCall& a, const AggregateOut& d, Lane& l, const Chunk& ch) {
   const size_t gBytes = align256(ch.rows * sizeof(int32_t));
   const size_t vBytes = a.values ? align256(ch.rows * sizeof(double)) : 0;
   const size_t bytes = gBytes + vBytes + ch.validityBytes;
@@ -260,7 +260,7 @@ cudaError_t runAggregate(Context& c, const AggregateCall& a) {
   size_t k = 0;
   for (size_t first = 0; first < a.n; first += c.chunkRows, k++) {
     const Chunk ch = chunkAt(first, std::min(c.chunkRows, a.n - first), a.bitOffset, a.validity != nullptr);
-    TRY(aggregateChunk(c, a, d, c.lanes[k & 1], ch));
+    TRY(aggregateChunk(a, d, c.lanes[k & 1], ch));
   }
   return downloadState(c, a, d);
 }
@@ -349,7 +349,7 @@ extern "C" void sabot_gpu_info(SabotGpuInfo* info) {
     std::snprintf(info->name, sizeof(info->name), "(cudaGetDeviceProperties: %s)", cudaGetErrorName(p));
     return;
   }
-  std::snprintf(info->name, sizeof(info->name), "%s (sm_%d%d)", prop.name, prop.major, prop.minor);
+  std::snprintf(info->name, sizeof(info->name), "%.240s (sm_%d%d)", prop.name, prop.major, prop.minor);
 }
 
 extern "C" int sabot_gpu_group_aggregate(const int32_t* groups, const double* values, const uint8_t* validity, int64_t bitOffset,
