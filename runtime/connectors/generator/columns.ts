@@ -11,6 +11,7 @@ import {
 } from "apache-arrow";
 import { utf8Data } from "../../types/builders.js";
 import { textEncoder } from "../../types/column.js";
+import { mix32 } from "./rng.js";
 
 /**
  * Column plumbing shared by the generators: int64 columns written through Int32 views (no BigInt per
@@ -111,16 +112,51 @@ export function encodeAll(values: readonly string[]): Uint8Array[] {
 }
 
 const LETTER_A = 97;
+const SPACE = 32;
 
 /**
- * Appends `count` random lower-case letters to the writer's current row, drawing from successive
- * hashes of h (6 letters per 32-bit hash).
+ * Nexmark's random string (StringsGenerator.nextString): 3 to maxLength - 1 characters, each the
+ * `special` character with probability about 1/13 and otherwise a lower-case letter; with a space
+ * as special the result is trimmed. 16 bits of hash per character: the low byte picks special or
+ * letter, the high byte the letter.
  */
-export function writeLetters(w: Utf8Writer, h: number, count: number, next: (h: number, s: number) => number): void {
-  let bits = h;
-  for (let i = 0, s = 1; i < count; i++) {
-    if (i % 6 === 0) bits = next(h, s++);
-    w.byte(LETTER_A + ((bits & 31) % 26));
-    bits >>>= 5;
+export function nexmarkChar(bits16: number, special: number): number {
+  return (bits16 & 0xff) % 13 === 0 ? special : LETTER_A + ((bits16 >>> 8) % 26);
+}
+
+/** The length nextString(maxLength) draws: 3 to maxLength - 1. */
+export function nexmarkLength(h: number, maxLength: number): number {
+  return 3 + (h % (maxLength - 3));
+}
+
+/**
+ * Appends a Nexmark random string (see nexmarkChar) to the writer's current row, its length and
+ * characters drawn from successive hashes of h; leading and trailing spaces are left out, as
+ * Java's trim() does.
+ */
+export function writeNexmarkString(
+  w: Utf8Writer,
+  h: number,
+  maxLength: number,
+  next: (h: number, s: number) => number,
+): void {
+  const start = w.pos;
+  const length = nexmarkLength(h, maxLength);
+  let bits = 0;
+  for (let i = 0, s = 1; i < length; i++) {
+    if ((i & 1) === 0) bits = next(h, s++);
+    const c = nexmarkChar(bits & 0xffff, SPACE);
+    bits >>>= 16;
+    if (c !== SPACE || w.pos > start) w.byte(c);
   }
+  while (w.pos > start && w.bytes[w.pos - 1] === SPACE) w.pos--;
+}
+
+/** The same string as a JS string (for dictionaries made once, such as Nexmark's urls). */
+export function nexmarkString(h: number, maxLength: number, special: string): string {
+  const code = special.charCodeAt(0);
+  let out = "";
+  const length = nexmarkLength(h, maxLength);
+  for (let i = 0; i < length; i++) out += String.fromCharCode(nexmarkChar(mix32(h + i + 1) & 0xffff, code));
+  return code === SPACE ? out.trim() : out;
 }

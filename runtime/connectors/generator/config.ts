@@ -4,6 +4,7 @@ import { CardTransactionGenerator } from "./card-transactions.js";
 import type { KindGenerator } from "./kind.js";
 import { AuctionGenerator } from "./nexmark-auction.js";
 import { BidGenerator } from "./nexmark-bid.js";
+import { NexmarkEventGenerator } from "./nexmark-events.js";
 import { PersonGenerator } from "./nexmark-person.js";
 
 /** A generator spec with every default filled in. */
@@ -49,6 +50,8 @@ export function kindGenerator(kind: GeneratorKind, seed: number): KindGenerator 
       return new AuctionGenerator(seed);
     case "nexmark-bid":
       return new BidGenerator(seed);
+    case "nexmark":
+      return new NexmarkEventGenerator(seed);
     case "card-transactions":
       return new CardTransactionGenerator(seed);
   }

@@ -1,7 +1,6 @@
 import type { RecordBatch } from "apache-arrow";
-import { emptyUtf8, Int64Writer, setInt64, Utf8Writer, writeLetters } from "./columns.js";
-import { EventGenerator } from "./event-generator.js";
-import { BASE_TIME_MS, EVENTS_PER_MS, MAX_JITTER_MS } from "./kind.js";
+import { emptyUtf8, Int64Writer, setInt64, Utf8Writer, writeNexmarkString } from "./columns.js";
+import { BASE_TIME_MS, EVENTS_PER_MS } from "./kind.js";
 import {
   AUCTION_PROPORTION,
   auctionEventId,
@@ -17,10 +16,12 @@ import {
   PRICE_TABLE,
   TOTAL_PROPORTION,
 } from "./nexmark-ids.js";
+import { NexmarkKindGenerator } from "./nexmark-kind.js";
 import { eventHash, nextHash, unit } from "./rng.js";
 
+/** nextString(20) and nextString(100): up to 19 and 99 characters. */
 const ITEM_NAME_MAX = 20;
-const DESCRIPTION_MAX = 40;
+const DESCRIPTION_MAX = 100;
 /**
  * Nexmark's auction length: uniform in [1, 2 × the event time it takes for the in-flight auctions
  * to turn over], so about NUM_IN_FLIGHT_AUCTIONS auctions are open at any time.
@@ -28,7 +29,7 @@ const DESCRIPTION_MAX = 40;
 const AUCTION_HORIZON_MS = Math.floor((NUM_IN_FLIGHT_AUCTIONS * TOTAL_PROPORTION) / AUCTION_PROPORTION / EVENTS_PER_MS);
 
 /** `nexmark-auction`: id, itemName, description, initialBid, reserve, dateTime, expires, seller, category, extra. */
-export class AuctionGenerator extends EventGenerator {
+export class AuctionGenerator extends NexmarkKindGenerator {
   constructor(seed: number) {
     super(seed, "dateTime", {
       id: "int64",
@@ -44,7 +45,8 @@ export class AuctionGenerator extends EventGenerator {
     });
   }
 
-  generate(first: number, step: number, n: number): RecordBatch {
+  generateAt(ks: Float64Array): RecordBatch {
+    const n = ks.length;
     const id = new Int64Writer(n);
     const initialBid = new Int64Writer(n);
     const reserve = new Int64Writer(n);
@@ -55,21 +57,20 @@ export class AuctionGenerator extends EventGenerator {
     const itemName = new Utf8Writer(n, ITEM_NAME_MAX);
     const description = new Utf8Writer(n, DESCRIPTION_MAX);
     for (let j = 0; j < n; j++) {
-      const k = first + j * step;
+      const k = ks[j];
       const e = auctionEventId(k);
       const h = eventHash(this.key, k);
-      const h1 = nextHash(h, 1);
       setInt64(id.v32, j, k + FIRST_AUCTION_ID);
-      writeLetters(itemName, nextHash(h, 2), 3 + ((h1 & 0xff) % (ITEM_NAME_MAX - 2)), nextHash);
+      writeNexmarkString(itemName, nextHash(h, 2), ITEM_NAME_MAX, nextHash);
       itemName.endRow();
-      writeLetters(description, nextHash(h, 3), 10 + ((h1 >>> 8) % (DESCRIPTION_MAX - 9)), nextHash);
+      writeNexmarkString(description, nextHash(h, 3), DESCRIPTION_MAX, nextHash);
       description.endRow();
       const h4 = nextHash(h, 4);
       const bid = PRICE_TABLE[h4 >>> 16];
       setInt64(initialBid.v32, j, bid);
       setInt64(reserve.v32, j, bid + PRICE_TABLE[h4 & 0xffff]);
       const nominal = BASE_TIME_MS + Math.floor(e / EVENTS_PER_MS);
-      setInt64(time.v32, j, nominal - ((h >>> 20) % MAX_JITTER_MS));
+      setInt64(time.v32, j, nominal);
       setInt64(expires.v32, j, nominal + 1 + (nextHash(h, 5) % (2 * AUCTION_HORIZON_MS)));
       const s =
         // HOT_SELLER_RATIO = 4: 3 in 4 auctions come from a hot seller.

@@ -1,7 +1,6 @@
 import type { RecordBatch } from "apache-arrow";
-import { emptyUtf8, FixedDictionary, Int64Writer, setInt64 } from "./columns.js";
-import { EventGenerator } from "./event-generator.js";
-import { BASE_TIME_MS, EVENTS_PER_MS, MAX_JITTER_MS } from "./kind.js";
+import { emptyUtf8, FixedDictionary, Int64Writer, nexmarkString, setInt64 } from "./columns.js";
+import { BASE_TIME_MS, EVENTS_PER_MS } from "./kind.js";
 import {
   bidEventId,
   FIRST_AUCTION_ID,
@@ -13,33 +12,50 @@ import {
   nextBase0PersonId,
   PRICE_TABLE,
 } from "./nexmark-ids.js";
-import { eventHash, nextHash, unit } from "./rng.js";
+import { NexmarkKindGenerator } from "./nexmark-kind.js";
+import { below, eventHash, mix32, nextHash, unit } from "./rng.js";
 
 const HOT_CHANNELS = ["Google", "Facebook", "Baidu", "Apple"];
-/** Nexmark has 10,000 cold channels; a small set keeps channel/url low-cardinality dictionaries. */
-const COLD_CHANNELS = 100;
-/** 99 in 100 bids come through a hot channel. */
-const HOT_CHANNEL_RATIO = 100;
+/** Nexmark's cold channels, `channel-0` to `channel-9999`; half the bids come through a hot one. */
+const COLD_CHANNELS = 10_000;
 
-function channelValues(): { channels: string[]; urls: string[] } {
-  const channels = [...HOT_CHANNELS];
-  const urls = HOT_CHANNELS.map((_, i) => `https://www.nexmark.com/hot/item${i}/item.htm?query=1`);
-  for (let i = 0; i < COLD_CHANNELS; i++) {
-    channels.push(`channel-${i}`);
-    urls.push(`https://www.nexmark.com/cold/item${i}/item.htm?query=1&channel_id=${i}`);
-  }
-  return { channels, urls };
+/** A Nexmark item url: three random path parts of 3 or 4 characters (`_` as the odd character). */
+function baseUrl(h: number): string {
+  const part = (s: number) => nexmarkString(nextHash(h, s), 5, "_");
+  return `https://www.nexmark.com/${part(1)}/${part(2)}/${part(3)}/item.htm?query=1`;
 }
 
+/** Java's Integer.reverse (bit order of a 32-bit int reversed), as Nexmark numbers its channel ids. */
+function reverseBits(x: number): number {
+  let r = 0;
+  for (let i = 0; i < 32; i++) r = (r << 1) | ((x >>> i) & 1);
+  return r | 0;
+}
+
+/**
+ * Every channel and its url, made once (the same for every seed, like Nexmark's cache): hot
+ * channels have a plain url; 9 in 10 cold channels carry `&channel_id=` (q21 extracts it).
+ */
+const CHANNELS = (() => {
+  const channels = [...HOT_CHANNELS];
+  const urls = HOT_CHANNELS.map((_, i) => baseUrl(mix32(0x7f4a7c15 + i)));
+  for (let i = 0; i < COLD_CHANNELS; i++) {
+    const h = mix32(0x2545f491 ^ i);
+    channels.push(`channel-${i}`);
+    const id = (h & 0xffff) % 10 !== 0 ? `&channel_id=${Math.abs(reverseBits(i))}` : "";
+    urls.push(`${baseUrl(h)}${id}`);
+  }
+  return { channels, urls };
+})();
+
 /** `nexmark-bid`: auction, bidder, price, channel, url, dateTime, extra. */
-export class BidGenerator extends EventGenerator {
+export class BidGenerator extends NexmarkKindGenerator {
   private readonly channel: FixedDictionary;
   private readonly url: FixedDictionary;
 
   constructor(seed: number) {
-    const { channels, urls } = channelValues();
-    const channel = new FixedDictionary(channels);
-    const url = new FixedDictionary(urls);
+    const channel = new FixedDictionary(CHANNELS.channels);
+    const url = new FixedDictionary(CHANNELS.urls);
     super(seed, "dateTime", {
       auction: "int64",
       bidder: "int64",
@@ -53,7 +69,8 @@ export class BidGenerator extends EventGenerator {
     this.url = url;
   }
 
-  generate(first: number, step: number, n: number): RecordBatch {
+  generateAt(ks: Float64Array): RecordBatch {
+    const n = ks.length;
     const auction = new Int64Writer(n);
     const bidder = new Int64Writer(n);
     const price = new Int64Writer(n);
@@ -65,7 +82,7 @@ export class BidGenerator extends EventGenerator {
     const t32 = time.v32;
     const key = this.key;
     for (let j = 0; j < n; j++) {
-      const k = first + j * step;
+      const k = ks[j];
       const e = bidEventId(k);
       const h = eventHash(key, k);
       // Low bits of the root hash make the small choices; h1 gives the price (high half) and the
@@ -82,9 +99,10 @@ export class BidGenerator extends EventGenerator {
           : nextBase0PersonId(e, unit(nextHash(h, 2)));
       setInt64(b32, j, b + FIRST_PERSON_ID);
       setInt64(p32, j, PRICE_TABLE[h1 >>> 16]);
+      // Bit 3 picks a hot channel (1 in 2, HOT_CHANNELS_RATIO = 2), bits 4-5 which one.
       channelKeys[j] =
-        (h >>> 3) % HOT_CHANNEL_RATIO !== 0 ? (h >>> 10) & 3 : HOT_CHANNELS.length + ((h >>> 12) % COLD_CHANNELS);
-      setInt64(t32, j, BASE_TIME_MS + Math.floor(e / EVENTS_PER_MS) - ((h >>> 20) % MAX_JITTER_MS));
+        ((h >>> 3) & 1) !== 0 ? (h >>> 4) & 3 : HOT_CHANNELS.length + below(nextHash(h, 3), COLD_CHANNELS);
+      setInt64(t32, j, BASE_TIME_MS + Math.floor(e / EVENTS_PER_MS));
     }
     return this.batch(
       [

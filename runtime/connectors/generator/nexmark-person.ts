@@ -1,8 +1,16 @@
 import type { RecordBatch } from "apache-arrow";
-import { emptyUtf8, encodeAll, FixedDictionary, Int64Writer, setInt64, Utf8Writer, writeLetters } from "./columns.js";
-import { EventGenerator } from "./event-generator.js";
-import { BASE_TIME_MS, EVENTS_PER_MS, MAX_JITTER_MS } from "./kind.js";
+import {
+  emptyUtf8,
+  encodeAll,
+  FixedDictionary,
+  Int64Writer,
+  setInt64,
+  Utf8Writer,
+  writeNexmarkString,
+} from "./columns.js";
+import { BASE_TIME_MS, EVENTS_PER_MS } from "./kind.js";
 import { FIRST_PERSON_ID, personEventId } from "./nexmark-ids.js";
+import { NexmarkKindGenerator } from "./nexmark-kind.js";
 import { eventHash, nextHash } from "./rng.js";
 
 const FIRST_NAMES = ["Peter", "Paul", "Luke", "John", "Saul", "Vicky", "Kate", "Julie", "Sarah", "Deiter", "Walter"];
@@ -25,9 +33,11 @@ const AT = 64;
 const DOT_COM = encodeAll([".com"])[0];
 const SPACE = 32;
 const DIGIT_0 = 48;
+/** At most 6 + 1 + 4 + 4 bytes: name@domain.com. */
+const EMAIL_MAX_BYTES = 15;
 
 /** `nexmark-person`: id, name, emailAddress, creditCard, city, state, dateTime, extra. */
-export class PersonGenerator extends EventGenerator {
+export class PersonGenerator extends NexmarkKindGenerator {
   private readonly name: FixedDictionary;
   private readonly city: FixedDictionary;
   private readonly state: FixedDictionary;
@@ -51,16 +61,17 @@ export class PersonGenerator extends EventGenerator {
     this.state = state;
   }
 
-  generate(first: number, step: number, n: number): RecordBatch {
+  generateAt(ks: Float64Array): RecordBatch {
+    const n = ks.length;
     const id = new Int64Writer(n);
     const time = new Int64Writer(n, "timestamp[ms]");
     const nameKeys = new Int32Array(n);
     const cityKeys = new Int32Array(n);
     const stateKeys = new Int32Array(n);
-    const email = new Utf8Writer(n, 17);
+    const email = new Utf8Writer(n, EMAIL_MAX_BYTES);
     const card = new Utf8Writer(n, 19);
     for (let j = 0; j < n; j++) {
-      const k = first + j * step;
+      const k = ks[j];
       const e = personEventId(k);
       const h = eventHash(this.key, k);
       setInt64(id.v32, j, k + FIRST_PERSON_ID);
@@ -68,10 +79,10 @@ export class PersonGenerator extends EventGenerator {
       const h1 = nextHash(h, 1);
       cityKeys[j] = h1 % this.city.size;
       stateKeys[j] = (h1 >>> 8) % this.state.size;
-      // name@domain.com: 7 + 1 + 5 + 4 bytes, written in place.
-      writeLetters(email, nextHash(h, 2), 7, nextHash);
+      // Nexmark's nextString(7) + "@" + nextString(5) + ".com", written in place.
+      writeNexmarkString(email, nextHash(h, 2), 7, nextHash);
       email.byte(AT);
-      writeLetters(email, nextHash(h, 3), 5, nextHash);
+      writeNexmarkString(email, nextHash(h, 3), 5, nextHash);
       email.put(DOT_COM);
       email.endRow();
       // "dddd dddd dddd dddd"
@@ -85,7 +96,7 @@ export class PersonGenerator extends EventGenerator {
         }
       }
       card.endRow();
-      setInt64(time.v32, j, BASE_TIME_MS + Math.floor(e / EVENTS_PER_MS) - ((h >>> 20) % MAX_JITTER_MS));
+      setInt64(time.v32, j, BASE_TIME_MS + Math.floor(e / EVENTS_PER_MS));
     }
     return this.batch(
       [

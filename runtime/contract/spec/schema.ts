@@ -72,8 +72,8 @@ export const KafkaSourceSpec = Type.Object(
 );
 
 export const GeneratorKind = StringEnum(
-  ["nexmark-person", "nexmark-auction", "nexmark-bid", "card-transactions"],
-  "Built-in deterministic stream.",
+  ["nexmark", "nexmark-person", "nexmark-auction", "nexmark-bid", "card-transactions"],
+  "Built-in deterministic stream (nexmark: persons, auctions and bids in one stream, by event_type).",
 );
 export const GeneratorSourceSpec = Type.Object(
   {

@@ -30,6 +30,7 @@ const kinds: [GeneratorKind, number][] = [
   ["nexmark-bid", EVENTS],
   ["nexmark-auction", EVENTS / 4],
   ["nexmark-person", EVENTS / 4],
+  ["nexmark", EVENTS / 4],
   ["card-transactions", EVENTS / 4],
 ];
 for (const [kind] of kinds) await run(kind, 200_000); // warm up the JIT

@@ -3,7 +3,7 @@ import {
   BURST_WINDOW_MS,
   CardTransactionGenerator,
 } from "../../../../runtime/connectors/generator/card-transactions.js";
-import { BASE_TIME_MS, EVENTS_PER_MS, MAX_JITTER_MS } from "../../../../runtime/connectors/generator/kind.js";
+import { BASE_TIME_MS, EVENTS_PER_MS } from "../../../../runtime/connectors/generator/kind.js";
 import { AuctionGenerator } from "../../../../runtime/connectors/generator/nexmark-auction.js";
 import { BidGenerator } from "../../../../runtime/connectors/generator/nexmark-bid.js";
 import {
@@ -42,11 +42,10 @@ describe("nexmark-bid", () => {
     });
   });
 
-  it("has event times that advance with the event index, jittered by less than MAX_JITTER_MS", () => {
+  it("has the event time of its event id: 10 events per ms, never going back", () => {
     rows.forEach((r, k) => {
-      const nominal = BASE_TIME_MS + Math.floor(bidEventId(k) / EVENTS_PER_MS);
-      expect(nominal - (r.dateTime as number)).toBeGreaterThanOrEqual(0);
-      expect(nominal - (r.dateTime as number)).toBeLessThan(MAX_JITTER_MS);
+      expect(r.dateTime).toBe(BASE_TIME_MS + Math.floor(bidEventId(k) / EVENTS_PER_MS));
+      if (k > 0) expect(r.dateTime as number).toBeGreaterThanOrEqual(rows[k - 1].dateTime as number);
     });
   });
 
@@ -60,17 +59,34 @@ describe("nexmark-bid", () => {
     }
   });
 
-  it("takes channel and url from small dictionaries, matching each other", () => {
+  it("takes channel and url from dictionaries of Nexmark's 4 hot and 10,000 cold channels, matching each other", () => {
     const batch = new BidGenerator(1).generate(0, 1, 100);
     expect(String(batch.schema.fields[3].type)).toBe("Dictionary<Int32, Utf8>");
     const channels = new Set(rows.map((r) => r.channel));
-    expect(channels.size).toBeLessThanOrEqual(104);
+    expect(channels.size).toBeLessThanOrEqual(10_004);
     const hot = rows.filter((r) => ["Google", "Facebook", "Baidu", "Apple"].includes(r.channel as string)).length;
-    expect(hot / N).toBeGreaterThan(0.97);
-    for (const r of rows.slice(0, 500)) {
-      const cold = /^channel-(\d+)$/.exec(r.channel as string);
-      if (cold) expect(r.url).toMatch(new RegExp(`channel_id=${cold[1]}$`));
+    expect(hot / N).toBeGreaterThan(0.48);
+    expect(hot / N).toBeLessThan(0.52);
+    const reverse = (x: number) => {
+      let r = 0;
+      for (let i = 0; i < 32; i++) r = (r << 1) | ((x >>> i) & 1);
+      return Math.abs(r | 0);
+    };
+    let withId = 0;
+    let cold = 0;
+    for (const r of rows) {
+      expect(r.url).toMatch(/^https:\/\/www\.nexmark\.com\/[a-z_]{3,4}\/[a-z_]{3,4}\/[a-z_]{3,4}\/item\.htm\?query=1/);
+      const c = /^channel-(\d+)$/.exec(r.channel as string);
+      if (!c) continue;
+      cold++;
+      const id = /&channel_id=(\d+)$/.exec(r.url as string);
+      if (id) {
+        withId++;
+        expect(Number(id[1])).toBe(reverse(Number(c[1])));
+      }
     }
+    expect(withId / cold).toBeGreaterThan(0.85);
+    expect(withId / cold).toBeLessThan(0.95);
     expect(rows.every((r) => r.extra === "")).toBe(true);
   });
 });
@@ -80,11 +96,13 @@ describe("nexmark-person and nexmark-auction", () => {
     const people = batchRows(new PersonGenerator(1).generate(0, 1, 100));
     expect(people.map((p) => p.id)).toEqual(Array.from({ length: 100 }, (_, k) => 1000 + k));
     for (const p of people) {
-      expect(p.emailAddress).toMatch(/^[a-z]{7}@[a-z]{5}\.com$/);
+      // Nexmark's nextString(7) and nextString(5): 3 to 6 and 3 to 4 characters, a few spaces inside.
+      expect(p.emailAddress).toMatch(/^[a-z]([a-z ]{0,4}[a-z])?@[a-z]([a-z ]{0,2}[a-z])?\.com$/);
       expect(p.creditCard).toMatch(/^\d{4} \d{4} \d{4} \d{4}$/);
       expect(p.name).toMatch(/^[A-Z][a-z]+ [A-Z][a-z]+$/);
     }
     const auctions = batchRows(new AuctionGenerator(1).generate(0, 1, 100));
+    expect(auctions.filter((a) => (a.itemName as string).length >= 3).length).toBeGreaterThanOrEqual(90);
     expect(auctions.map((a) => a.id)).toEqual(Array.from({ length: 100 }, (_, k) => 1000 + k));
     auctions.forEach((a, k) => {
       expect(a.expires as number).toBeGreaterThan(a.dateTime as number);
@@ -92,7 +110,9 @@ describe("nexmark-person and nexmark-auction", () => {
       expect(a.category as number).toBeGreaterThanOrEqual(10);
       expect(a.category as number).toBeLessThan(15);
       expect(a.seller as number).toBeLessThanOrEqual(1000 + lastBase0PersonId(auctionEventId(k)) + 10);
-      expect((a.itemName as string).length).toBeGreaterThanOrEqual(3);
+      // nextString(20) and nextString(100): 3 to 19 and 99 characters before Java's trim().
+      expect(a.itemName).toMatch(/^[a-z]([a-z ]{0,17}[a-z])?$/);
+      expect(a.description).toMatch(/^[a-z]([a-z ]{0,97}[a-z])?$/);
     });
   });
 });
