@@ -81,7 +81,7 @@ export class CoordinatorClients {
     const address = this.resolve(job);
     const tls = await this.credentials.client(job);
     let c = this.clients.get(key);
-    if (c?.address !== address || c.tls !== tls) {
+    if (c?.address !== address || !sameTls(c.tls, tls)) {
       c?.close();
       c = new ControlClient(address, tls);
       this.clients.set(key, c);
@@ -107,6 +107,16 @@ export class CoordinatorClients {
     for (const c of this.clients.values()) c.close();
     this.clients.clear();
   }
+}
+
+/**
+ * The same credentials: equal content, not the same object. The source hands out a new object when
+ * it reads the Secret again (two calls at once both read it): comparing objects, each call would
+ * close the other's channel ("Channel has been shut down").
+ */
+function sameTls(a: TlsSetting, b: TlsSetting): boolean {
+  if (a === "insecure" || b === "insecure") return a === b;
+  return a.ca.equals(b.ca) && a.cert.equals(b.cert) && a.key.equals(b.key);
 }
 
 /** A gRPC error's status code (see @grpc/grpc-js `status`), or undefined for other errors. */

@@ -156,6 +156,13 @@ describe("StreamJob lifecycle with real coordinator and worker processes", () =>
       metadata: { finalizers?: string[] };
     };
     expect(job.metadata.finalizers).toContain(FINALIZER);
+    // The operator's job observer hands the coordinator its view of the job (Events, autoscaler
+    // decisions) for the web UI, over the Control API: the coordinator then reports its digest.
+    await waitFor(async () => ((await coordinator()).operatorViewDigest ? true : undefined), {
+      what: "the operator's view of the job at the coordinator",
+      timeoutMs: 20_000,
+      intervalMs: 500,
+    });
   });
 
   it("suspends with a savepoint in storage, and resumes restoring it", async () => {
