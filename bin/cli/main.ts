@@ -13,6 +13,7 @@ const runCommand = lazy(async () => (await import("./run-command.js")).runComman
 const uiCommand = lazy(async () => (await import("./ui-command.js")).uiCommand);
 const coordinatorCommand = lazy(async () => (await import("./cluster-commands.js")).coordinatorCommand);
 const workerCommand = lazy(async () => (await import("./cluster-commands.js")).workerCommand);
+const explainCommand = lazy(async () => (await import("./explain-command.js")).explainCommand);
 const savepointCommand = lazy(async () => (await import("./savepoint-command.js")).savepointCommand);
 
 function positiveInt(v: string): string {
@@ -108,6 +109,12 @@ program
       console.log(`${name}: ${info.schema.fields.map((f) => `${f.name} ${String(f.type)}`).join(", ")}`);
     console.log(`${file}: valid`);
   });
+
+program
+  .command("explain")
+  .description("print the plan of a StreamJob (YAML or spec.sql): chains, exchanges, state per operator")
+  .argument("<manifest>", "StreamJob YAML file, or a .sql file (read as spec.sql)")
+  .action(explainCommand);
 
 try {
   await program.parseAsync(process.argv);

@@ -63,12 +63,23 @@ function outputColumns(item: SqlNode, i: number, scope: ExprScope): OutputColumn
   }
   const expr = childOf(inner, "columnName") ?? childOf(inner, "expression") ?? inner;
   const column = bareColumn(expr);
-  const bare = column && !scope.replaced?.has(column) ? resolveColumn(column, rel) : undefined;
+  const bare = column ? resolveColumn(column, rel) : replacedColumn(expr, scope);
   const passes = bare !== undefined && rel.columns.includes(bare);
   const text = expressionText(expr, scope);
   const alias = aliasOf(item);
   const name = alias ?? bare ?? `EXPR$${i}`;
   return [{ text, name, bare: passes ? bare : undefined }];
+}
+
+/** The window column an aggregate selected on its own passes through. */
+function replacedColumn(expr: SqlNode, scope: ExprScope): string | undefined {
+  for (let cur: SqlNode | undefined = expr; cur; ) {
+    const hit = scope.replaced?.get(cur);
+    if (hit !== undefined) return hit;
+    const kids = childrenOf(cur);
+    cur = kids.length === 1 ? kids[0] : undefined;
+  }
+  return undefined;
 }
 
 function rename(outputs: OutputColumn[], target: string[], at: SqlPosition): void {

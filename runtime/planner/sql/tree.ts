@@ -1,4 +1,4 @@
-import { RULE_NAMES } from "./grammar.js";
+import { RULE_NAMES } from "./flink-grammar.js";
 import type { SqlPosition } from "./sql-error.js";
 
 /** What the compiler reads of an ANTLR token. */

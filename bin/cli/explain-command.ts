@@ -1,0 +1,107 @@
+import { readFileSync } from "node:fs";
+import { basename } from "node:path";
+import { SpecError } from "../../runtime/contract/spec/errors.js";
+import type { StreamJobManifest } from "../../runtime/contract/spec/manifest.js";
+import type { StepSpec } from "../../runtime/contract/spec/schema.js";
+import { buildExecutionGraph, type ExecutionGraph } from "../../runtime/engine/graph.js";
+import type { JobPlan, OperatorNode } from "../../runtime/planner/plan.js";
+import { pipelineSpecOf } from "../../runtime/planner/sql/plan-sql.js";
+import { sqlPath } from "../../runtime/planner/sql/sql-error.js";
+import { planFile, planManifest } from "../../runtime/planner/validate.js";
+
+/**
+ * `sabot explain job.yaml`: the plan of a YAML or SQL job, without running it. A `.sql` file is
+ * read as the `spec.sql` of a job named after the file (examples/nexmark/q1.sql).
+ */
+export function explainCommand(file: string): void {
+  const { manifest, plan } = file.endsWith(".sql") ? planSqlFile(file) : planFile(file);
+  const origins = pipelineSpecOf(manifest.spec).origins?.stepOrigins;
+  console.log(explainText(plan, origins ? (i) => sqlPath(origins[i]).replace(/^spec\./, "") : undefined));
+}
+
+function planSqlFile(file: string): { manifest: StreamJobManifest; plan: JobPlan } {
+  let sql: string;
+  try {
+    sql = readFileSync(file, "utf8");
+  } catch (err) {
+    throw new SpecError([{ path: file, message: `cannot read the SQL: ${(err as Error).message}` }]);
+  }
+  const manifest: StreamJobManifest = { name: basename(file, ".sql"), spec: { sql } };
+  return { manifest, plan: planManifest(manifest) };
+}
+
+/**
+ * The plan as text: chains (what runs together in one subtask, between exchanges), the exchanges
+ * (which stream is repartitioned, how, into which operator), then per operator what it does, the
+ * state it keeps and its output columns. `origin` names where a step came from (a SQL position).
+ */
+export function explainText(plan: JobPlan, origin?: (stepIndex: number) => string): string {
+  const graph = buildExecutionGraph(plan);
+  const lines = [
+    `job ${plan.jobName}: ${plan.sources.length} source(s), ${plan.operators.length} operator(s), ${plan.sinks.length} sink(s); ${plan.maxParallelism} key groups`,
+    "",
+    "chains (each runs as one task per subtask; exchanges between them):",
+    ...graph.vertices.map((v) => `  [${v.id}] ${v.name}`),
+    "",
+    "exchanges:",
+    ...exchangeLines(graph),
+    "",
+    "operators:",
+  ];
+  for (const node of plan.operators) {
+    const step = plan.spec.pipeline[node.stepIndex];
+    const from = origin ? ` (${origin(node.stepIndex)})` : "";
+    lines.push(`  ${node.id}${from}: ${what(step)}`);
+    lines.push(`    state: ${stateOf(step, node, plan)}`);
+    lines.push(`    output ${node.output}: ${columns(plan, node.output)}`);
+  }
+  lines.push("", "sources:");
+  for (const s of plan.sources) lines.push(`  ${s.name}: ${columns(plan, s.name)}`);
+  lines.push("", "sinks:");
+  for (const k of plan.sinks) lines.push(`  ${k.name} <- ${k.input} (${Object.keys(k.spec).join("")})`);
+  return lines.join("\n");
+}
+
+function exchangeLines(graph: ExecutionGraph): string[] {
+  if (graph.edges.length === 0) return ["  none: every operator runs chained to its sources"];
+  return graph.edges.map((e) => {
+    const how = e.partitioning.kind === "hash" ? `hash(${e.partitioning.columns.join(", ")})` : "all to subtask 0";
+    return `  #${e.id}: ${e.stream} -> ${e.target} (input ${e.input}), ${how}`;
+  });
+}
+
+function columns(plan: JobPlan, stream: string): string {
+  const info = plan.streams.get(stream);
+  if (!info) return "?";
+  const cols = info.schema.fields.map((f) => `${f.name} ${String(f.type)}`).join(", ");
+  const time = info.timeField ? `; event time ${info.timeField}` : "; no event time";
+  const keys = info.keys?.length ? `; keyed by ${info.keys.join(", ")}` : "";
+  return `${cols}${time}${keys}`;
+}
+
+function what(step: StepSpec): string {
+  if (step.filter !== undefined) return `filter ${step.filter}`;
+  if (step.select) return `select ${step.select.join(", ")}`;
+  if (step.keyBy) return `keyBy ${step.keyBy.join(", ")}`;
+  if (step.window) return `window ${windowText(step.window)}: ${step.aggregate?.join(", ") ?? ""}`;
+  if (step.join)
+    return `window join with ${step.join.with} on ${step.join.leftKey.join(", ")} = ${step.join.rightKey.join(", ")}, ${windowText(step.join.window)}`;
+  if (step.lookupJoin) return `lookup join ${step.lookupJoin.table} on ${step.lookupJoin.key.join(", ")}`;
+  return "?";
+}
+
+function windowText(w: NonNullable<StepSpec["window"]>): string {
+  if (w.type === "session") return `session gap ${w.gap}`;
+  return w.type === "sliding" ? `sliding size ${w.size} slide ${w.slide}` : `tumbling ${w.size}`;
+}
+
+/** What an operator keeps between batches (and so in checkpoints). */
+function stateOf(step: StepSpec, node: OperatorNode, plan: JobPlan): string {
+  const keys = plan.streams.get(node.inputs[0])?.keys ?? [];
+  const perKey = keys.length ? `per (${keys.join(", ")}, window)` : "per window (one global key)";
+  if (step.window)
+    return `keyed window state: ${perKey}, one accumulator per aggregate until the watermark passes the window end`;
+  if (step.join) return "keyed buffers of both sides' rows per window until the watermark passes its end";
+  if (step.lookupJoin) return `the latest ${step.lookupJoin.table} row per key`;
+  return "none (stateless)";
+}
