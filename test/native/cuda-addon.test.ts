@@ -101,6 +101,10 @@ describe.skipIf(!built && !process.env.CI)("CUDA build of the native addon", () 
       expect(result).toMatchObject({ impl: "native", rows: 1000 });
       expect(result.metrics).toContain('sabot_kernels_info{impl="native"} 1');
       expect(result.metrics).toContain("sabot_kernels_gpu_devices 0");
+      // The operators' batches were routed, and counted on the CPU: two aggregates, one filter.
+      expect(result.metrics).toContain('sabot_kernels_gpu_batches_total{kernel="groupAggregate",place="cpu"} 2');
+      expect(result.metrics).toContain('sabot_kernels_gpu_batches_total{kernel="filterCompare",place="cpu"} 1');
+      expect(result.metrics.filter((m) => m.includes('impl="cuda"'))).toEqual([]);
       expect(result.metrics.find((m) => m.startsWith("sabot_kernels_gpu_fallback_info"))).toMatch(
         /^sabot_kernels_gpu_fallback_info\{reason="using CPU kernels: no CUDA device: cudaError\w+: [^"]+"\} 1$/,
       );
