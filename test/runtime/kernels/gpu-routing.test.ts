@@ -2,7 +2,7 @@ import { describe, expect, it, vi } from "vitest";
 import { DEFAULT_GPU_MIN_ROWS, GpuMinRowsError, GpuRouter, gpuMinRows } from "../../../runtime/kernels/gpu-routing.js";
 import type { Logger } from "../../../runtime/log.js";
 
-/** The per-batch GPU/CPU choice (not yet used by operators): threshold, log once, counters. */
+/** The per-batch GPU/CPU choice (used by GpuKernels for the window and filter operators): threshold, log once, counters. */
 const fakeLog = () => ({ info: vi.fn(), warn: vi.fn() });
 const router = (available: boolean, log = fakeLog()) =>
   new GpuRouter({
