@@ -3,8 +3,10 @@ import { grpc, openExchangeStream } from "../../contract/rpc/loader.js";
 import type { ExchangeFrame, ExchangeHello, ExchangeRequest } from "../../contract/rpc/messages.js";
 import type { Barrier } from "../../engine/exchange-ports.js";
 import { decodeBatch, encodeBatch } from "./codec.js";
+import { ChannelCheck, RejectedFrameError } from "./frame-check.js";
 import type { Inbox } from "./inbound.js";
 import type { Link, OutboundChannel } from "./outbound.js";
+import { countRejected } from "./rejections.js";
 
 /**
  * Connections between subtasks. To itself, a subtask hands batches over in memory (no encoding).
@@ -53,7 +55,7 @@ export class ServedLink implements Link {
 
   constructor(
     readonly toSubtask: number,
-    private readonly edgeCount: number,
+    readonly edgeCount: number,
     private readonly channel: (edge: number) => OutboundChannel,
     private readonly onError: (err: Error) => void,
   ) {}
@@ -118,6 +120,8 @@ export class InboundConnection {
   private closed = false;
   private readonly grants = new Map<number, number>();
   private flushing = false;
+  /** What this sender may send next (exchange.proto's rules), checked before anything is delivered. */
+  private readonly check: ChannelCheck;
 
   constructor(
     private readonly client: grpc.Client,
@@ -126,15 +130,20 @@ export class InboundConnection {
     readonly from: number,
     private readonly inbox: Inbox,
     private readonly onError: (err: Error) => void,
-  ) {}
+  ) {
+    this.check = new ChannelCheck(inbox.receivers.keys(), inbox.credits);
+  }
 
   open(): void {
     const call = openExchangeStream(this.client);
     this.call = call;
     call.on("data", (f: ExchangeFrame) => {
+      if (this.closed) return;
       try {
         this.handle(f);
       } catch (err) {
+        // Refused and counted: the attempt fails and the job restarts from its last checkpoint.
+        if (err instanceof RejectedFrameError) countRejected(err.reason);
         this.fail(`a bad frame: ${(err as Error).message}`);
         call.cancel();
       }
@@ -150,14 +159,14 @@ export class InboundConnection {
 
   private handle(f: ExchangeFrame): void {
     const from = this.from;
+    this.check.accept(f);
     if ("data" in f && f.frame === "data") {
-      const { edge, ipc } = f.data;
-      const r = this.inbox.receivers.get(edge);
-      if (!r) throw new Error(`unknown edge ${edge}: workers run different job versions`);
+      const { edge, ipc, rows } = f.data;
+      const r = this.inbox.receivers.get(edge)!;
       this.inbox.deliver(edge, {
         kind: "batch",
         from,
-        batch: decodeBatch(ipc, r.schema),
+        batch: decodeBatch(ipc, r.schema, rows),
         grant: () => this.grant(edge),
       });
     } else if ("watermark" in f && f.frame === "watermark") {
@@ -183,7 +192,10 @@ export class InboundConnection {
     setImmediate(() => {
       this.flushing = false;
       if (this.closed) return;
-      for (const [e, credits] of this.grants) this.call!.write({ credit: { edge: e, credits } });
+      for (const [e, credits] of this.grants) {
+        this.check.granted(e, credits);
+        this.call!.write({ credit: { edge: e, credits } });
+      }
       this.grants.clear();
     });
   }

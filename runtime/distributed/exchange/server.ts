@@ -1,9 +1,34 @@
 import { type ExchangeHandlers, grpc } from "../../contract/rpc/loader.js";
-import type { ExchangeFrame, ExchangeRequest } from "../../contract/rpc/messages.js";
+import type { ExchangeFrame, ExchangeHello, ExchangeRequest } from "../../contract/rpc/messages.js";
 import type { Logger } from "../../log.js";
 import type { ServedLink } from "./links.js";
+import { countRejected } from "./rejections.js";
 
 type Call = grpc.ServerDuplexStream<ExchangeRequest, ExchangeFrame>;
+
+/** Requests a receiver may send before its attempt is deployed here: its credits, one per edge. */
+const MAX_EARLY_REQUESTS = 1024;
+/** More credits than any receiver grants at once (it grants `credits` per edge, then one per batch). */
+const MAX_CREDITS = 2 ** 20;
+
+/** Why a request breaks the protocol (exchange.proto), or null when it does not. */
+function requestProblem(req: ExchangeRequest, link: ServedLink | null): string | null {
+  if ("hello" in req && req.request === "hello") {
+    const h = req.hello;
+    if (link) return "a second hello on one exchange stream";
+    if (!h || typeof h.jobName !== "string" || h.jobName === "") return "a hello without a job name";
+    return null;
+  }
+  if ("credit" in req && req.request === "credit") {
+    const { edge, credits } = req.credit ?? {};
+    if (!Number.isInteger(credits) || credits < 1 || credits > MAX_CREDITS)
+      return `a credit of ${String(credits)} (1 to ${MAX_CREDITS})`;
+    if (link && (!Number.isInteger(edge) || edge < 0 || edge >= link.edgeCount))
+      return `a credit for edge ${String(edge)} of ${link.edgeCount}`;
+    return null;
+  }
+  return "an exchange request that is neither a hello nor a credit";
+}
 
 /** The sending side of one attempt in one worker: a link per remote receiving subtask. */
 export interface Outbox {
@@ -48,6 +73,31 @@ export class ExchangeServer {
     this.latestAttempt = -1;
   }
 
+  /** The link a hello names, attached to `call`; null (the call refused) when there is none to attach. */
+  private async attach(
+    h: ExchangeHello,
+    call: Call,
+    refuse: (code: grpc.status, details: string) => void,
+    gone: () => boolean,
+  ): Promise<ServedLink | null> {
+    const ob = await this.outboxFor(h.jobName, h.attempt);
+    if (gone()) return null;
+    if (!ob) {
+      refuse(grpc.status.FAILED_PRECONDITION, `attempt ${h.attempt} of ${h.jobName} is not running here`);
+      return null;
+    }
+    const l = ob.links.get(h.toSubtask);
+    if (!l) {
+      refuse(grpc.status.NOT_FOUND, `no data for subtask ${h.toSubtask} in attempt ${h.attempt}`);
+      return null;
+    }
+    if (!l.attach(call)) {
+      refuse(grpc.status.ALREADY_EXISTS, `subtask ${h.toSubtask} is already connected`);
+      return null;
+    }
+    return l;
+  }
+
   private async outboxFor(jobName: string, attempt: number): Promise<Outbox | null> {
     const deadline = Date.now() + this.attachTimeoutMs;
     for (;;) {
@@ -70,24 +120,35 @@ export class ExchangeServer {
       gone = true;
       call.emit("error", { code, details });
     };
+    // Whatever a client sends, the worker neither throws nor queues without bound: a request
+    // against the protocol ends that stream alone (counted), and the attempt is left to its own.
+    const reject = (details: string) => {
+      countRejected("bad_request");
+      this.log.warn({ details }, "exchange request refused");
+      refuse(grpc.status.INVALID_ARGUMENT, details);
+    };
     call.on("data", (req: ExchangeRequest) => {
+      if (gone) return;
+      const problem = requestProblem(req, link);
+      if (problem) return reject(problem);
       if (link) return link.onRequest(req);
-      if (hello || !("hello" in req) || req.request !== "hello") {
-        early.push(req);
+      if (!hello) {
+        if (!("hello" in req) || req.request !== "hello") return reject("the first exchange request must be a hello");
+        hello = true;
+        void this.attach(req.hello, call, refuse, () => gone).then((l) => {
+          if (!l) return;
+          link = l;
+          for (const r of early.splice(0)) {
+            const p = requestProblem(r, l);
+            if (p) return reject(p);
+            l.onRequest(r);
+          }
+        });
         return;
       }
-      hello = true;
-      const h = req.hello;
-      void this.outboxFor(h.jobName, h.attempt).then((ob) => {
-        if (gone) return;
-        if (!ob)
-          return refuse(grpc.status.FAILED_PRECONDITION, `attempt ${h.attempt} of ${h.jobName} is not running here`);
-        const l = ob.links.get(h.toSubtask);
-        if (!l) return refuse(grpc.status.NOT_FOUND, `no data for subtask ${h.toSubtask} in attempt ${h.attempt}`);
-        if (!l.attach(call)) return refuse(grpc.status.ALREADY_EXISTS, `subtask ${h.toSubtask} is already connected`);
-        link = l;
-        for (const r of early.splice(0)) l.onRequest(r);
-      });
+      if (early.length >= MAX_EARLY_REQUESTS)
+        return reject(`over ${MAX_EARLY_REQUESTS} requests before the attempt was deployed`);
+      early.push(req);
     });
     call.on("end", () => {
       gone = true;

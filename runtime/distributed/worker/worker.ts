@@ -14,6 +14,7 @@ import { type Logger, log as rootLog } from "../../log.js";
 import { EngineMetrics } from "../../metrics/metrics.js";
 import { planManifest } from "../../planner/validate.js";
 import type { WorkerConfig } from "../config.js";
+import { registerRejectedFrames } from "../exchange/rejections.js";
 import { ExchangeServer } from "../exchange/server.js";
 import { CancelledError, SubtaskRun, type SubtaskRunOptions } from "./subtask-run.js";
 
@@ -64,6 +65,7 @@ export class Worker {
     this.log = (opts.log ?? rootLog).child({ worker: config.workerId });
     this.metrics = opts.metrics ?? new EngineMetrics();
     this.exchange = new ExchangeServer(this.log);
+    registerRejectedFrames(this.metrics.registry);
     this.tls = requireTls(config.tls, "the worker");
     this.control = new ControlClient(config.coordinatorAddress, this.tls);
   }
