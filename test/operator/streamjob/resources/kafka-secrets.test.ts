@@ -3,6 +3,7 @@ import { buildCoordinatorDeployment } from "../../../../operator/streamjob/resou
 import { operatorSettings } from "../../../../operator/streamjob/resources/settings.js";
 import { buildWorkerStatefulSet } from "../../../../operator/streamjob/resources/workers.js";
 import type { StreamJobSpec } from "../../../../runtime/contract/spec/schema.js";
+import { planFile } from "../../../../runtime/planner/validate.js";
 import { streamJob } from "./fixtures.js";
 
 const settings = operatorSettings({});
@@ -73,5 +74,12 @@ describe("Kafka Secrets in the pods", () => {
     expect(coordinator.volumes!.some((v) => v.name.startsWith("kafka-secret-"))).toBe(false);
     const plain = buildWorkerStatefulSet(streamJob("plain"), settings).spec!.template.spec!;
     expect(plain.volumes!.some((v) => v.name.startsWith("kafka-secret-"))).toBe(false);
+  });
+
+  it("examples/production/streamjob.yaml: its workers mount the Strimzi user's and the cluster CA's Secrets", () => {
+    const { manifest } = planFile("examples/production/streamjob.yaml");
+    const pod = buildWorkerStatefulSet(streamJob(manifest.name, manifest.spec), settings).spec!.template.spec!;
+    const mounted = pod.volumes!.flatMap((v) => (v.name.startsWith("kafka-secret-") ? [v.secret!.secretName] : []));
+    expect(mounted).toEqual(["kafka-cluster-ca-cert", "merchant-revenue"]);
   });
 });
