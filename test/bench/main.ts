@@ -1,3 +1,4 @@
+import { aggBench } from "./agg.bench.js";
 import { checkpointsBench } from "./checkpoints.bench.js";
 import { distributedBench } from "./distributed.bench.js";
 import { kafkaBench } from "./kafka.bench.js";
@@ -11,6 +12,7 @@ import { nexmarkBench } from "./nexmark.bench.js";
 const events = Number(process.env.SABOT_BENCH_EVENTS ?? 5_000_000);
 nexmarkBench(events);
 kernelsBench(events);
+aggBench(events);
 distributedBench(Math.min(events, 3_000_000));
 checkpointsBench(events);
 if (process.env.SABOT_BENCH_KAFKA !== "0") await kafkaBench({ json: 500_000, arrow: 2_000_000 });
