@@ -3,6 +3,7 @@ import { loadManifest, parseManifest, type StreamJobManifest } from "../contract
 import { buildPlan } from "./build-plan.js";
 import type { JobPlan } from "./plan.js";
 import { pipelineSpecOf, sqlIssues } from "./sql/plan-sql.js";
+import { sinkTypeIssues } from "./sql/sink-types.js";
 
 /**
  * Everything that can be known about a manifest before running it: shape, names, columns and
@@ -11,11 +12,15 @@ import { pipelineSpecOf, sqlIssues } from "./sql/plan-sql.js";
  */
 export function planManifest(manifest: StreamJobManifest): JobPlan {
   const { spec, origins } = pipelineSpecOf(manifest.spec);
+  let plan: JobPlan;
   try {
-    return buildPlan(manifest.name, spec);
+    plan = buildPlan(manifest.name, spec);
   } catch (err) {
     throw origins && err instanceof SpecError ? sqlIssues(err, origins) : err;
   }
+  const sinkIssues = origins ? sinkTypeIssues(plan, origins) : [];
+  if (sinkIssues.length > 0) throw new SpecError(sinkIssues);
+  return plan;
 }
 
 export function planFile(file: string): { manifest: StreamJobManifest; plan: JobPlan } {

@@ -1,6 +1,6 @@
 import type { SinkSpec, SourceSpec, StepSpec } from "../../contract/spec/schema.js";
 import { compileSelect } from "./compile-select.js";
-import { readCreateTable } from "./create-table.js";
+import { type ColumnDef, readCreateTable } from "./create-table.js";
 import { parseFlinkSql } from "./grammar.js";
 import type { QueryContext } from "./query-context.js";
 import type { Relation } from "./relation.js";
@@ -28,6 +28,8 @@ export interface CompiledSql {
   stepOrigins: SqlPosition[];
   /** Per source and sink name, its CREATE TABLE. */
   tableOrigins: Record<string, SqlPosition>;
+  /** Per sink, its declared columns: the planner's output types are checked against them. */
+  sinkColumns: Record<string, ColumnDef[]>;
 }
 
 /**
@@ -46,7 +48,14 @@ class SqlJob implements QueryContext {
   /** CREATE TABLE statements by name; read as a source or a sink when a query uses them. */
   private readonly tables = new Map<string, SqlNode>();
   private readonly views = new Map<string, { query: SqlNode; compiled?: Relation }>();
-  private readonly out: CompiledSql = { sources: {}, pipeline: [], sinks: {}, stepOrigins: [], tableOrigins: {} };
+  private readonly out: CompiledSql = {
+    sources: {},
+    pipeline: [],
+    sinks: {},
+    stepOrigins: [],
+    tableOrigins: {},
+    sinkColumns: {},
+  };
   private readonly names = new Set<string>();
   private inserts = 0;
 
@@ -164,6 +173,7 @@ class SqlJob implements QueryContext {
     );
     this.out.sinks[name] = sinkSpecOf(sink);
     this.out.tableOrigins[name] = sink.at;
+    this.out.sinkColumns[name] = sink.columns;
     this.out.pipeline.push({ from: rel.stream, to: name });
     this.out.stepOrigins.push(positionOf(n));
   }

@@ -1,0 +1,32 @@
+import { SpecError } from "../../../../runtime/contract/spec/errors.js";
+import { parseManifest, type StreamJobManifest } from "../../../../runtime/contract/spec/manifest.js";
+import { planManifest } from "../../../../runtime/planner/validate.js";
+
+/** A Nexmark bid table with a watermark, 20,000 seeded events. */
+export const BID = `CREATE TABLE bid (
+  auction BIGINT, bidder BIGINT, price BIGINT, channel VARCHAR, url VARCHAR, \`dateTime\` TIMESTAMP(3), extra VARCHAR,
+  WATERMARK FOR \`dateTime\` AS \`dateTime\` - INTERVAL '1' SECOND
+) WITH ('connector' = 'datagen-nexmark', 'kind' = 'bid', 'seed' = '7', 'count' = '20000');
+`;
+
+/** A print table named results with these columns. */
+export const RESULTS = (cols: string) => `CREATE TABLE results (${cols}) WITH ('connector' = 'print');\n`;
+
+/** The SpecIssues of planning a SQL job (empty when it plans). */
+export function sqlIssues(sql: string): { path: string; message: string }[] {
+  try {
+    planManifest({ name: "t", spec: { sql } });
+  } catch (err) {
+    if (err instanceof SpecError) return err.issues;
+    throw err;
+  }
+  return [];
+}
+
+/** A StreamJob manifest whose spec.sql is this text. */
+export function sqlManifest(sql: string): StreamJobManifest {
+  const indented = sql.replace(/^/gm, "    ");
+  return parseManifest(
+    `apiVersion: sabot.dev/v1alpha1\nkind: StreamJob\nmetadata: {name: t}\nspec:\n  sql: |\n${indented}`,
+  );
+}
