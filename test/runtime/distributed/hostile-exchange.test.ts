@@ -1,0 +1,132 @@
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { tableFromIPC } from "apache-arrow";
+import { describe, expect, it } from "vitest";
+import { exchangeClient, grpc, openExchangeStream } from "../../../runtime/contract/rpc/loader.js";
+import type { ExchangeRequest } from "../../../runtime/contract/rpc/messages.js";
+import type { StreamJobManifest } from "../../../runtime/contract/spec/manifest.js";
+import { batchRows, type Row } from "../../helpers/collecting-sink.js";
+import { seededRng } from "../../helpers/random.js";
+import { runJob } from "../../helpers/run-job.js";
+import { sleep, type TestCluster, useTestClusters } from "./cluster.js";
+
+/**
+ * Real coordinator and worker processes; while the job runs, a rogue gRPC client keeps sending
+ * the workers' exchange ports garbage: bytes that are no protobuf, credits before a hello, hellos
+ * for other jobs and attempts, absurd credits. TLS is off for this test: with mTLS on (the
+ * default) the rogue has no certificate and is refused in the handshake, before any of this is
+ * read (test/runtime/distributed/mtls.test.ts). The workers must neither crash nor stall, and the
+ * job's output must be what one process computes.
+ */
+const newCluster = useTestClusters();
+
+const job = (out: string): StreamJobManifest => ({
+  name: "hostile",
+  spec: {
+    sources: {
+      bids: {
+        generator: { kind: "nexmark-bid", seed: 18, count: 150_000, partitions: 4 },
+        eventTime: { field: "dateTime", maxOutOfOrderness: "1s" },
+      },
+    },
+    pipeline: [
+      { from: "bids", keyBy: ["auction"] },
+      { window: { type: "tumbling", size: "2s" }, aggregate: ["max(price) AS top", "count(*) AS n"] },
+      { to: "out" },
+    ],
+    sinks: { out: { files: { path: out, format: "arrow" } } },
+  },
+});
+
+/** The exchange addresses the workers logged ("worker exchange listening"). */
+function exchangeAddresses(c: TestCluster): string[] {
+  return readdirSync(c.dir)
+    .filter((f) => f.startsWith("worker-") && f.endsWith(".log"))
+    .flatMap((f) =>
+      readFileSync(join(c.dir, f), "utf8")
+        .split("\n")
+        .filter((l) => l.includes("worker exchange listening"))
+        .map((l) => (JSON.parse(l) as { address: string }).address),
+    );
+}
+
+/** How the worker ended one stream after `requests`: its gRPC status code, or -1 if it left it open. */
+function ending<Req, Res>(call: grpc.ClientDuplexStream<Req, Res>, requests: Req[]): Promise<number> {
+  return new Promise<number>((resolve) => {
+    const timer = setTimeout(() => {
+      call.cancel();
+      resolve(-1);
+    }, 2000);
+    call.on("error", (err: grpc.ServiceError) => {
+      clearTimeout(timer);
+      resolve(err.code);
+    });
+    call.on("data", () => {});
+    for (const r of requests) call.write(r);
+  });
+}
+
+/** One round of garbage at one worker; resolves with the gRPC status codes it got back. */
+async function attack(address: string, round: number): Promise<number[]> {
+  const rng = seededRng(round);
+  const client = exchangeClient(address, "insecure");
+  const raw = client.makeBidiStreamRequest<Buffer, Buffer>(
+    "/sabot.v1.Exchange/Connect",
+    (b) => b,
+    (b) => b,
+  );
+  const typed = (requests: ExchangeRequest[]) => ending(openExchangeStream(client), requests);
+  const codes = await Promise.all([
+    ending(raw, [Buffer.from(Array.from({ length: 64 }, () => rng.int(0, 255)))]),
+    typed([{ credit: { edge: 0, credits: 3 } }]),
+    typed([{ hello: { jobName: "someone-else", attempt: 0, toSubtask: 0 } }]),
+    typed([{ hello: { jobName: "hostile", attempt: 0, toSubtask: 1 } }]),
+    typed([{ hello: { jobName: "", attempt: 1, toSubtask: 0 } }]),
+    typed([{ hello: { jobName: "hostile", attempt: 0, toSubtask: 0 } }, { credit: { edge: 99, credits: 2 ** 31 } }]),
+  ]);
+  client.close();
+  return codes;
+}
+
+function readOutput(dir: string): Row[] {
+  return readdirSync(dir)
+    .filter((f) => f.endsWith(".arrow"))
+    .flatMap((f) => tableFromIPC(readFileSync(join(dir, f))).batches.flatMap(batchRows));
+}
+
+describe("a rogue gRPC client at the workers' exchange ports", () => {
+  it("is refused on every stream; the workers keep running and the job's output is exact", async () => {
+    const c = newCluster({ SABOT_TLS: "off" });
+    const out = join(c.dir, "out");
+    const manifest = job(out);
+    await c.startCoordinator(c.writeManifest("hostile", manifest), 2);
+    const workers = [c.startWorker("worker-0"), c.startWorker("worker-1")];
+    let addresses: string[] = [];
+    while (addresses.length < 2) {
+      await sleep(50);
+      addresses = exchangeAddresses(c);
+    }
+    const codes = new Map<number, number>();
+    let rounds = 0;
+    let state = "";
+    while (state !== "FINISHED" && state !== "FAILED" && rounds < 400) {
+      for (const a of addresses)
+        for (const code of await attack(a, rounds)) codes.set(code, (codes.get(code) ?? 0) + 1);
+      rounds++;
+      state = (await c.status()).state;
+    }
+    const final = await c.waitForStatus((s) => s.state === "FINISHED" || s.state === "FAILED", 120_000, "the end");
+    // Printed for docs/development.md ("Reliability figures").
+    console.log(`rogue exchange client: ${rounds} rounds, status codes ${JSON.stringify(Object.fromEntries(codes))}`);
+    expect(final.state).toBe("FINISHED");
+    expect(rounds).toBeGreaterThan(0);
+    // Every garbage stream was ended by the worker: none hung (-1) and none was served (0).
+    expect(codes.has(-1)).toBe(false);
+    expect(codes.has(grpc.status.OK)).toBe(false);
+    expect(codes.get(grpc.status.INVALID_ARGUMENT)).toBeGreaterThan(0);
+    for (const w of workers) expect(w.exitCode === null || w.exitCode === 0).toBe(true);
+    const key = (r: Row) => JSON.stringify([r.auction, r.window_start, r.top, r.n]);
+    const single = await runJob({ ...manifest, spec: { ...manifest.spec, sinks: { out: { console: {} } } } });
+    expect(readOutput(out).map(key).sort()).toEqual(single.rows.out!.map(key).sort());
+  }, 180_000);
+});
