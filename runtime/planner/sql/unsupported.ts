@@ -21,6 +21,12 @@ const REFUSED_LABELS: Record<string, string> = {
 
 export function unsupportedHint(n: SqlNode): SqlError | undefined {
   const rule = ruleOf(n) ?? "";
+  if (rule === "functionCallExpression" && keywordOf(n) === "PROCTIME")
+    return new SqlError(
+      positionOf(n),
+      "PROCTIME(): processing-time attributes are not supported",
+      "Sabot's windows run on event time: window on the table's WATERMARK column",
+    );
   const why = REFUSED[rule] ?? REFUSED_LABELS[labelOf(n)];
   return why ? new SqlError(positionOf(n), `${keywordOf(n) || rule}: ${why}`) : undefined;
 }
