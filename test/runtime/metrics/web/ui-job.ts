@@ -46,6 +46,8 @@ export function clusterUiJob(name: string, dir: string): StreamJobManifest {
     maxOutOfOrderness: "1s",
     aggregate: ["count(*) AS bids"],
     checkpointing: { interval: "300ms", storage: pathToFileURL(dir).href },
+    // A failed attempt restarts at once (tests inject one).
+    extra: "  restartStrategy: { maxRestarts: 3, initialBackoff: 100ms, maxBackoff: 1s }\n",
   });
 }
 

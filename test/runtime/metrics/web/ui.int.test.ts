@@ -7,6 +7,7 @@ import { eventObjectKey, RecentEvents } from "../../../../operator/kube/recent-e
 import type { StreamJob } from "../../../../operator/streamjob/job.js";
 import { OperatorViewFeed } from "../../../../operator/streamjob/operator-view.js";
 import { ControlClient } from "../../../../runtime/contract/rpc/loader.js";
+import type { Coordinator } from "../../../../runtime/distributed/coordinator/coordinator.js";
 import { coordinatorJobView } from "../../../../runtime/distributed/coordinator/web-view.js";
 import { startMetricsServer } from "../../../../runtime/metrics/server.js";
 import { createApi } from "../../../../runtime/metrics/web/api.js";
@@ -95,7 +96,7 @@ describe("web UI in Chromium", () => {
     }
   }, 60_000);
 
-  it("shows a distributed job's per-split watermarks, alignment time, and the operator's decisions and Events", async () => {
+  it("shows a distributed job's restart with its cause, per-split watermarks, alignment time, and the operator's decisions and Events", async () => {
     const manifest = clusterUiJob("ui-cluster", dir);
     const c = await startInProcessCluster(manifest, 2);
     const api = createApi(coordinatorJobView(c.service.coordinator), { enabled: false, token: null });
@@ -104,10 +105,12 @@ describe("web UI in Chromium", () => {
     const client = new ControlClient(c.service.address, "insecure");
     try {
       await reportOperatorView(client);
+      await failSubtask(client, c.service.coordinator);
       await waitFor(() => c.service.coordinator.checkpoints.completed > 0, "a completed checkpoint");
       const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
       await page.goto(`${url}/#overview`);
       await textOf(page, `.node[data-node-id="pipeline[1].window"] .rate.in`, /in [1-9][\d.]*\/s/);
+      expect(await textOf(page, "#restarts li", /failed/)).toMatch(/subtask 1 on worker w1 failed: disk full \(test\)/);
       await shoot(page, "cluster-overview");
 
       await page.goto(`${url}/#watermarks`);
@@ -137,6 +140,22 @@ describe("web UI in Chromium", () => {
     }
   }, 60_000);
 });
+
+/** Subtask 1 reports a failure, as its worker would (same RPC, its registration); the job restarts. */
+async function failSubtask(client: ControlClient, coordinator: Coordinator): Promise<void> {
+  await waitFor(() => coordinator.jobState === "RUNNING", "the job running");
+  const w = [...coordinator.workers.values()].find((x) => x.subtask === 1)!;
+  const attempt = coordinator.status().attempt;
+  await client.reportTaskState({
+    workerId: w.id,
+    session: w.session,
+    attempt,
+    state: "TASK_FAILED",
+    message: "disk full (test)",
+    metrics: null,
+  });
+  await waitFor(() => coordinator.status().attempt > attempt && coordinator.jobState === "RUNNING", "the restart");
+}
 
 /** What the operator would hand this job's coordinator: one autoscaler decision, one rescale, two Events. */
 async function reportOperatorView(client: ControlClient): Promise<void> {
