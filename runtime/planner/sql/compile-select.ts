@@ -129,7 +129,8 @@ function windowAggregate(ctx: QueryContext, q: WindowQuery): { relation: Relatio
       `GROUP BY over ${tvf.window.type} windows needs ${missing.join(" and ")}`,
     );
   const keys = grouped.filter((k) => !BOUNDS.includes(k));
-  const aggs = q.calls.map((call, i) => aggregateCall(call, aggregateName(call, q.selectList, i), input));
+  const calls = q.calls.map((call, i) => aggregateCall(call, aggregateName(call, q.selectList, i), input));
+  const aggs = distinctAggregates(calls);
   if (aggs.length === 0) throw new SqlError(at, "a window query needs at least one aggregate (e.g. COUNT(*))");
   let stream = input.stream;
   if (keys.length > 0) stream = ctx.addStep({ from: stream, keyBy: keys }, `${q.label}.keyBy`, positionOf(q.groupBy));
@@ -145,7 +146,24 @@ function windowAggregate(ctx: QueryContext, q: WindowQuery): { relation: Relatio
     virtual: { window_time: '"window_end" - 1' },
     windowed: true,
   };
-  return { relation, replaced: new Map(aggs.map((a: AggregateCall) => [a.node, a.name])) };
+  return { relation, replaced: new Map(calls.map((a: AggregateCall) => [a.node, a.name])) };
+}
+
+/**
+ * One window column per distinct aggregate: `COUNT(*) AS n ... HAVING COUNT(*) > 1` computes the
+ * count once. Later repeats take the first one's name (the calls are renamed in place).
+ */
+function distinctAggregates(calls: AggregateCall[]): AggregateCall[] {
+  const first = new Map<string, AggregateCall>();
+  for (const c of calls) {
+    const what = c.text.slice(0, c.text.lastIndexOf(" AS "));
+    const seen = first.get(what);
+    if (seen) {
+      c.name = seen.name;
+      c.text = seen.text;
+    } else first.set(what, c);
+  }
+  return [...first.values()];
 }
 
 /** The window's time column must be the table's watermarked column. */

@@ -42,8 +42,8 @@ describe("compileSql", () => {
         `${BID}${OUT("auction BIGINT, n BIGINT, ws TIMESTAMP(3)")}INSERT INTO results SELECT auction, COUNT(*) AS n, window_start FROM TABLE(${tvf}) GROUP BY auction, window_start, window_end HAVING COUNT(*) > 1;`,
       );
       expect(c.pipeline[0]).toMatchObject({ from: "bid", keyBy: ["auction"] });
-      expect(c.pipeline[1]).toMatchObject({ window, aggregate: ["count(*) AS `n`", "count(*) AS `EXPR$agg1`"] });
-      expect(c.pipeline[2].filter).toBe('"EXPR$agg1" > 1');
+      expect(c.pipeline[1]).toMatchObject({ window, aggregate: ["count(*) AS `n`"] });
+      expect(c.pipeline[2].filter).toBe('"n" > 1');
       expect(c.pipeline[3].select).toEqual(['"auction" AS "auction"', '"n" AS "n"', '"window_start" AS "ws"']);
     }
   });
