@@ -7,7 +7,7 @@ import { BidGenerator } from "./nexmark-bid.js";
 import { AUCTION_PROPORTION, BID_PROPORTION, PERSON_PROPORTION, TOTAL_PROPORTION } from "./nexmark-ids.js";
 import type { NexmarkKindGenerator } from "./nexmark-kind.js";
 import { PersonGenerator } from "./nexmark-person.js";
-import { spread } from "./spread.js";
+import { placement, spread } from "./spread.js";
 
 /** `event_type` values, as in Flink's Nexmark source. */
 export const PERSON_EVENT = 0;
@@ -71,9 +71,9 @@ export class NexmarkEventGenerator implements KindGenerator {
     const columns: Data[] = [makeData({ type: new Int32(), length: n, data: eventType, nullCount: 0 }), time.finish()];
     this.kinds.forEach(({ gen }, kind) => {
       const batch = gen.generateAt(ks[kind].subarray(0, counts[kind]));
-      const at = rows[kind].subarray(0, counts[kind]);
+      const at = placement(rows[kind].subarray(0, counts[kind]), n);
       gen.schema.fields.forEach((f, i) => {
-        if (f.name !== gen.timeField) columns.push(spread(batch.data.children[i], at, n));
+        if (f.name !== gen.timeField) columns.push(spread(batch.data.children[i], at));
       });
     });
     return makeBatch(this.schema, columns, n);
