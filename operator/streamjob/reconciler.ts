@@ -24,6 +24,7 @@ import { invalidSpec } from "./states/failed.js";
 import { nextStep } from "./states/machine.js";
 import { hasStorage, timingFor } from "./states/spec.js";
 import type { LifecycleCoordinator, LifecycleTiming, Step } from "./states/types.js";
+import { INVALID_STATUS, invalidStatus, statusProblem } from "./status-check.js";
 
 export const FIELD_MANAGER = MANAGED_BY;
 /** Children are applied again after this long even when unchanged (see apply). */
@@ -103,6 +104,8 @@ export class StreamJobReconciler {
     if (deleting && !job.metadata.finalizers?.includes(FINALIZER)) return "deleted";
 
     const now = new Date();
+    const corrupt = deleting ? null : statusProblem(job);
+    if (corrupt) return this.holdInvalidStatus(job, corrupt, now);
     const issues = deleting ? [] : checkSpecShape(job.spec);
     const observed = this.observe(job);
     const timing: LifecycleTiming =
@@ -129,6 +132,24 @@ export class StreamJobReconciler {
     ]);
     if (step.requeueAfterMs !== undefined) this.deps.requeue(key, Math.max(step.requeueAfterMs, 0));
     return deleting && step.releaseFinalizer ? "deleted" : "success";
+  }
+
+  /** A status edited into nonsense: Degraded with the reason and the repair, nothing applied (status-check.ts). */
+  private async holdInvalidStatus(job: StreamJob, problem: string, now: Date): Promise<ReconcileResult> {
+    const { namespace, name } = job.metadata;
+    const before = job.status?.conditions?.find((c) => c.type === "Degraded");
+    const write = await this.status.replaceIfChanged(
+      sabotObject("streamjobs", namespace, name),
+      job,
+      StreamJobStatus,
+      invalidStatus(job, problem, now),
+    );
+    if (write === "gone") return "deleted";
+    if (before?.reason !== INVALID_STATUS) {
+      this.log.warn({ job: `${namespace}/${name}` }, problem);
+      await this.events.record(job, "Warning", INVALID_STATUS, problem);
+    }
+    return "success";
   }
 
   /** After the status: the finalizer released, or the children applied and the finalizer added. */

@@ -222,6 +222,62 @@ describe("StreamJob reconciler on a real API server", () => {
     expect(fixed.error).toBeUndefined();
   });
 
+  it("a status edited into nonsense by hand: the job is Degraded (InvalidStatus) with the repair, the operator goes on, removing the field redeploys", async () => {
+    await createJob("hand-edited", jobSpec({ parallelism: 1 }));
+    await phase("hand-edited", "Running", 90_000);
+    const patchStatus = (status: object) =>
+      kubectl(
+        ns,
+        "patch",
+        "streamjob/hand-edited",
+        "--subresource=status",
+        "--type=merge",
+        "-p",
+        JSON.stringify({ status }),
+      );
+    const degraded = (reason: string) =>
+      waitFor(
+        async () => {
+          const s = (await status("hand-edited")).status;
+          const d = s && cond(s, "Degraded");
+          return d?.status === "True" && d.reason === reason ? s : undefined;
+        },
+        { what: `hand-edited to be Degraded (${reason})`, timeoutMs: 30_000, intervalMs: 250 },
+      );
+
+    await patchStatus({ lastReconciledSpec: "{not json" });
+    const notJson = await degraded("InvalidStatus");
+    expect(notJson.error).toMatch(/^status\.lastReconciledSpec is not JSON/);
+    expect(notJson.error).toContain(`kubectl patch streamjob hand-edited --subresource=status`);
+    await waitFor(async () => (await eventReasons("hand-edited")).includes("InvalidStatus"), {
+      what: "an InvalidStatus Event",
+      timeoutMs: 10_000,
+    });
+    await patchStatus({ lastReconciledSpec: JSON.stringify({ parallelism: "many", sources: 7 }) });
+    await waitFor(
+      async () => (await status("hand-edited")).status?.error?.includes("lastReconciledSpec is not a valid spec"),
+      { what: "the second edit to be reported", timeoutMs: 30_000, intervalMs: 250 },
+    );
+    // Nothing was built from it: the workers are as they were.
+    const sts = await apps.readNamespacedStatefulSet({ name: "hand-edited-worker", namespace: ns });
+    expect(sts.spec?.replicas).toBe(1);
+
+    // The operator goes on with other jobs meanwhile.
+    await createJob("bystander", jobSpec({ parallelism: 1 }));
+    await phase("bystander", "Running", 90_000);
+
+    // Removing the field, as the message says, redeploys from spec and clears the condition.
+    await patchStatus({ lastReconciledSpec: null });
+    await waitFor(
+      async () => {
+        const s = (await status("hand-edited")).status;
+        return s?.phase === "Running" && cond(s, "Degraded")?.status === "False" ? s : undefined;
+      },
+      { what: "hand-edited to be redeployed and Running", timeoutMs: 90_000, intervalMs: 250 },
+    );
+    for (const name of ["hand-edited", "bystander"]) await custom.deleteNamespacedCustomObject({ ...ref(), name });
+  });
+
   it("deleting a StreamJob removes its children (owner references)", async () => {
     await custom.deleteNamespacedCustomObject({ ...ref(), name: "bad-agg" });
     await waitFor(
