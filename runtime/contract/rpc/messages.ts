@@ -158,6 +158,7 @@ export interface NodeRecords {
   id: string;
   recordsIn: number;
   recordsOut: number;
+  lateRecords?: number;
 }
 export interface PartitionLag {
   source: string;

@@ -67,10 +67,23 @@ function watermarks(workers: { subtask: number; metrics: WorkerMetrics }[]): Wat
       .filter((w) => Number.isFinite(w.metrics.watermark))
       .map((w) => ({ subtask: String(w.subtask), watermarkLagSeconds: (now - w.metrics.watermark) / 1000 })),
     sourceSplits: workers.flatMap((w) => sourceSplits(String(w.subtask), w.metrics.splitWatermarks ?? [], now)),
-    // Heartbeats carry one late-record count per worker: "*" stands for all its operators.
-    lateRecords: [{ operator: "*", count: workers.reduce((sum, w) => sum + w.metrics.lateRecords, 0) }],
+    lateRecords: lateRecords(workers),
     kafkaLag: [...kafkaLag.values()],
   };
+}
+
+/**
+ * Late records per operator that dropped any (as `sabot run` lists them), from the heartbeats'
+ * node counts; "*" (all operators) for a worker that sends no node counts.
+ */
+export function lateRecords(workers: { metrics: WorkerMetrics }[]): Watermarks["lateRecords"] {
+  const byOperator = new Map<string, number>();
+  for (const w of workers) {
+    const nodes = w.metrics.nodes ?? [];
+    if (nodes.length === 0) byOperator.set("*", (byOperator.get("*") ?? 0) + w.metrics.lateRecords);
+    for (const n of nodes) if (n.lateRecords) byOperator.set(n.id, (byOperator.get(n.id) ?? 0) + n.lateRecords);
+  }
+  return [...byOperator].map(([operator, count]) => ({ operator, count }));
 }
 
 function entry(i: CheckpointInfo): CheckpointEntry {

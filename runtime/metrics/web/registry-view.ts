@@ -47,7 +47,7 @@ export async function registryCounters(m: EngineMetrics, shape: GraphShape): Pro
   return c;
 }
 
-export type NodeRecords = { id: string; recordsIn: number; recordsOut: number };
+export type NodeRecords = { id: string; recordsIn: number; recordsOut: number; lateRecords?: number };
 
 /**
  * Each graph node's records in/out, summed over the given reports (one per subtask, or one per
@@ -114,15 +114,21 @@ export async function registryPartitionLag(m: EngineMetrics): Promise<Watermarks
  * only one subtask's when given (workers in one process share a registry in tests).
  */
 export async function registryNodeRecords(m: EngineMetrics, subtask?: string): Promise<NodeRecords[]> {
-  const [opIn, opOut, src, sink] = await Promise.all([
+  const [opIn, opOut, late, src, sink] = await Promise.all([
     byLabel(m.recordsIn, "operator", subtask),
     byLabel(m.recordsOut, "operator", subtask),
+    byLabel(m.lateRecords, "operator", subtask),
     byLabel(m.sourceRecords, "source", subtask),
     byLabel(m.sinkRecords, "sink", subtask),
   ]);
   return [
     ...[...src].map(([name, n]) => ({ id: `source:${name}`, recordsIn: n, recordsOut: n })),
-    ...[...opIn].map(([id, n]) => ({ id, recordsIn: n, recordsOut: opOut.get(id) ?? 0 })),
+    ...[...opIn].map(([id, n]) => ({
+      id,
+      recordsIn: n,
+      recordsOut: opOut.get(id) ?? 0,
+      lateRecords: late.get(id) ?? 0,
+    })),
     ...[...sink].map(([name, n]) => ({ id: `sink:${name}`, recordsIn: n, recordsOut: n })),
   ];
 }

@@ -2,9 +2,10 @@ import { Value } from "@sinclair/typebox/value";
 import pino from "pino";
 import { Registry } from "prom-client";
 import { afterAll, describe, expect, it } from "vitest";
+import { emptyMetrics } from "../../../../runtime/contract/rpc/messages.js";
 import { coordinatorConfig } from "../../../../runtime/distributed/config.js";
 import { CoordinatorService } from "../../../../runtime/distributed/coordinator/service.js";
-import { coordinatorJobView } from "../../../../runtime/distributed/coordinator/web-view.js";
+import { coordinatorJobView, lateRecords } from "../../../../runtime/distributed/coordinator/web-view.js";
 import { startMetricsServer } from "../../../../runtime/metrics/server.js";
 import { createApi } from "../../../../runtime/metrics/web/api.js";
 import {
@@ -65,6 +66,9 @@ describe("coordinator web view", () => {
         "1/bids/3",
       ]);
       for (const s of wm.sourceSplits) expect(s.watermarkLagSeconds).toBeGreaterThan(0);
+      // Late records by operator (the heartbeats' node counts), never lumped together as "*".
+      const operators = graph.nodes.filter((n) => n.kind === "operator").map((n) => n.id);
+      for (const l of wm.lateRecords) expect(operators).toContain(l.operator);
       const stop = await fetch(`${url}/api/v1/stop`, { method: "POST", headers: { authorization: "Bearer t" } });
       expect(stop.status).toBe(200);
       expect((await c.done).status.state).toBe("STOPPED");
@@ -73,6 +77,23 @@ describe("coordinator web view", () => {
       await server.close();
     }
   }, 30_000);
+
+  it("sums late records per operator over the workers' node counts; a worker without them counts under *", () => {
+    const node = (id: string, late: number) => ({ id, recordsIn: 10, recordsOut: 9, lateRecords: late });
+    const worker = (nodes: ReturnType<typeof node>[], late = 0) => ({
+      metrics: { ...emptyMetrics(), lateRecords: late, nodes },
+    });
+    expect(
+      lateRecords([
+        worker([node("source:bids", 0), node("pipeline[1].window", 3), node("pipeline[2].window", 0)]),
+        worker([node("pipeline[1].window", 4)]),
+        worker([], 2),
+      ]),
+    ).toEqual([
+      { operator: "pipeline[1].window", count: 7 },
+      { operator: "*", count: 2 },
+    ]);
+  });
 
   it("serves the UI on SABOT_UI_PORT next to the Control API", async () => {
     const config = { ...coordinatorConfig({}, { SABOT_UI_PORT: "0", SABOT_TLS: "off" }), port: 0, parallelism: 1 };
