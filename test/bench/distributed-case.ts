@@ -7,11 +7,13 @@ import { CollectingSink } from "../helpers/collecting-sink.js";
 import { peakRssMiB } from "./peak-memory.js";
 
 /**
- * One distributed benchmark case in a fresh process: `distributed-case.ts <chained|cluster>
- * <workers> <events>`; prints one JSON line. q7-style (max price and count per auction in
- * 10-second windows) on the Nexmark generator with 4 splits, output discarded. `chained` runs the
- * job in this process (no exchange); `cluster` runs a coordinator here and `workers` worker
- * processes on loopback, and times deploy → every subtask drained (process start-up excluded).
+ * One distributed benchmark case in a fresh process: `distributed-case.ts
+ * <chained|cluster|cluster-plaintext> <workers> <events>`; prints one JSON line. q7-style (max
+ * price and count per auction in 10-second windows) on the Nexmark generator with 4 splits, output
+ * discarded. `chained` runs the job in this process (no exchange); `cluster` runs a coordinator
+ * here and `workers` worker processes on loopback with mTLS (as `sabot run --parallelism`),
+ * `cluster-plaintext` the same without TLS (`--insecure`); both time deploy → every subtask
+ * drained (process start-up excluded).
  */
 export interface DistributedResult {
   mode: string;
@@ -59,6 +61,7 @@ if (mode === "chained") {
   const worker = fileURLToPath(new URL("../runtime/distributed/test-worker.ts", import.meta.url));
   const cluster = new LocalCluster(manifest, {
     parallelism: workers,
+    insecure: mode === "cluster-plaintext",
     workerCommand: [process.execPath, "--import", "tsx", worker],
     env: { SABOT_TEST_SINK: "discard", SABOT_LOG_LEVEL: "warn" },
   });

@@ -5,38 +5,41 @@ import { fmt, runCase, table } from "./run-case.js";
  * The shuffle's cost: q7-style keyed aggregation chained in one process (no exchange) versus a
  * coordinator and 1, 2 and 4 worker processes on loopback exchanging Arrow batches over gRPC.
  * With 1 worker the exchange is in memory (partitioning only); from 2 workers on, (n-1)/n of the
- * rows are encoded as Arrow IPC and cross a gRPC stream. Worker processes share this machine's
- * cores, so on a 2-core machine 4 workers measure overhead, not scaling.
+ * rows are encoded as Arrow IPC and cross a gRPC stream, with mTLS as `sabot run --parallelism`
+ * sets it up; one more 2-worker run without TLS prices the encryption. Worker processes share this
+ * machine's cores, so on a 2-core machine 4 workers measure overhead, not scaling.
  */
 export function distributedBench(events: number): void {
   const chained = runCase<DistributedResult>("./distributed-case.ts", ["chained", "1", String(events)]);
-  const rows: (string | number)[][] = [
-    [
-      "chained (1 process)",
-      fmt(chained.eventsPerSec),
-      "1.00x",
-      "-",
-      "-",
-      chained.outputRows,
-      chained.peakRssMiB.toFixed(0),
-    ],
+  const row = (name: string, r: DistributedResult) => [
+    name,
+    fmt(r.eventsPerSec),
+    r === chained ? "1.00x" : `${(r.eventsPerSec / chained.eventsPerSec).toFixed(2)}x`,
+    r === chained ? "-" : fmt(r.exchangedRows),
+    r === chained ? "-" : r.exchangedMiB.toFixed(0),
+    r.outputRows,
+    r.peakRssMiB.toFixed(0),
   ];
+  const rows: (string | number)[][] = [row("chained (1 process)", chained)];
+  const tls = new Map<number, DistributedResult>();
   for (const workers of [1, 2, 4]) {
     const r = runCase<DistributedResult>("./distributed-case.ts", ["cluster", String(workers), String(events)]);
-    rows.push([
-      `${workers} worker${workers > 1 ? "s" : ""} + exchange`,
-      fmt(r.eventsPerSec),
-      `${(r.eventsPerSec / chained.eventsPerSec).toFixed(2)}x`,
-      fmt(r.exchangedRows),
-      r.exchangedMiB.toFixed(0),
-      r.outputRows,
-      r.peakRssMiB.toFixed(0),
-    ]);
+    tls.set(workers, r);
+    rows.push(row(`${workers} worker${workers > 1 ? "s" : ""} + exchange`, r));
   }
+  // The price of mTLS on the exchange: the same 2-worker run without TLS (`sabot run --insecure`).
+  const plain = runCase<DistributedResult>("./distributed-case.ts", ["cluster-plaintext", "2", String(events)]);
+  rows.push(row("2 workers + exchange, plaintext", plain));
   console.log(
-    `\nDistributed q7 on loopback, ${fmt(events)} Nexmark bids (4 splits), events/s (deploy to drained; process start excluded)`,
+    `\nDistributed q7 on loopback, ${fmt(events)} Nexmark bids (4 splits), events/s (deploy to drained; process start excluded); worker runs use mTLS unless marked plaintext`,
   );
   console.log(
     table(["run", "events/s", "vs chained", "exchanged rows", "gRPC MiB", "out rows", "peak MiB/worker"], rows),
+  );
+  const secure = tls.get(2)!;
+  const rate = (r: DistributedResult) => r.exchangedRows / r.seconds;
+  console.log(
+    `Exchange mTLS vs plaintext (2 workers): ${fmt(rate(secure))} vs ${fmt(rate(plain))} exchanged rows/s, ` +
+      `events/s ratio mTLS/plaintext ${(secure.eventsPerSec / plain.eventsPerSec).toFixed(2)}x`,
   );
 }
