@@ -4,6 +4,7 @@ import { API_GROUP, API_VERSION } from "../../runtime/contract/spec/manifest.js"
 import type { CheckpointPhase } from "../../runtime/contract/status/checkpoint.js";
 import { sabotObject } from "../kube/object-ref.js";
 import { StatusWriter } from "../kube/status-writer.js";
+import { coordinatorAnswerProblem } from "./coordinator-answer.js";
 import {
   type CoordinatorClients,
   coordinatorStatusPatch,
@@ -77,6 +78,12 @@ export class JobObserver {
     try {
       const client = this.clients.for(job);
       const [status, metrics] = await Promise.all([client.getJobStatus(), client.getMetricsSummary()]);
+      const problem = coordinatorAnswerProblem(status, metrics);
+      if (problem) {
+        // Nothing of it reaches the status; the next round asks again.
+        this.log.warn({ job: key, problem }, "the coordinator answered nonsense; its answers are not copied");
+        return;
+      }
       const sample = sampleOf(metrics, now);
       patch = coordinatorStatusPatch(
         job.status,
