@@ -1,4 +1,4 @@
-import { flink } from "./flink-grammar.js";
+import { flinkSql } from "./flink-grammar.js";
 import { SqlError, type SqlPosition } from "./sql-error.js";
 import type { SqlNode } from "./tree.js";
 
@@ -14,7 +14,7 @@ const GRAMMAR_GAPS: Record<string, string> = {
 /** The parse tree of a SQL text, or SqlErrors (every syntax error, in order) with line and column. */
 export function parseFlinkSql(text: string): SqlNode {
   const errors: SqlError[] = [];
-  const tree = flink.parse(text, (e) => {
+  const tree = flinkSql().parse(text, (e) => {
     const at: SqlPosition = { line: e.startLine, column: e.startColumn };
     if (!errors.some((x) => x.at.line === at.line && x.at.column === at.column))
       errors.push(new SqlError(at, `syntax error: ${e.message}`, gapHint(e.message)));

@@ -1,4 +1,4 @@
-import { RULE_NAMES } from "./flink-grammar.js";
+import { ruleNames } from "./flink-grammar.js";
 import type { SqlPosition } from "./sql-error.js";
 
 /** What the compiler reads of an ANTLR token. */
@@ -23,7 +23,7 @@ export interface SqlNode {
 }
 
 export function ruleOf(n: SqlNode): string | undefined {
-  return n.symbol || n.ruleIndex === undefined ? undefined : RULE_NAMES[n.ruleIndex];
+  return n.symbol || n.ruleIndex === undefined ? undefined : ruleNames()[n.ruleIndex];
 }
 
 /** The labelled alternative of a context (SubqueryExpression), or its rule's own class name. */
