@@ -21,6 +21,8 @@ import {
   eachValue,
 } from "./format.js";
 import { batchToIPCStream } from "./ipc.js";
+import { prescanIpcStream } from "./ipc-prescan.js";
+import { validateData } from "./validate-data.js";
 
 /**
  * `arrow`: one message per record batch, each a complete Arrow IPC stream (schema, dictionaries,
@@ -48,9 +50,12 @@ export class ArrowDecoder implements Decoder {
     eachValue(messages, bad, (m, index) => {
       let got: RecordBatch[];
       try {
+        // Bounds first: a hostile count field would have arrow-js allocate until the process dies.
+        prescanIpcStream(m);
         const table = tableFromIPC(m);
         if (table.schema.fields.length === 0) throw new Error("no Arrow IPC stream found");
         got = table.batches;
+        for (const b of got) columnsOf(b).forEach((c, i) => validateData(c, b.schema.fields[i]!.name));
       } catch (err) {
         bad.push({ index, reason: "malformed", detail: `not an Arrow IPC stream: ${(err as Error).message}` });
         return;

@@ -1,3 +1,4 @@
+import { isUtf8 } from "node:buffer";
 import { type Data, DataType, type RecordBatch, type Schema } from "apache-arrow";
 import { columnsOf, isValid } from "../types/column.js";
 import { asBuffer, type DecodeResult, type Decoder, type Encoder, messageText } from "./format.js";
@@ -10,6 +11,8 @@ import { decodeRows } from "./row-filler.js";
  * also accepts ISO-8601 strings); NaN and ±Infinity are the strings "NaN", "Infinity", "-Infinity".
  */
 function jsonRow(m: Uint8Array): Record<string, unknown> | string {
+  // Invalid UTF-8 would decode to U+FFFD and parse: wrong strings, silently. simdutf checks it fast.
+  if (!isUtf8(m)) return "not valid UTF-8";
   let row: unknown;
   try {
     row = JSON.parse(messageText(m));
