@@ -34,6 +34,8 @@ const RECHECK_MS = 86_400_000;
  */
 export class JobTlsSecrets {
   private readonly known = new Map<string, Known>();
+  /** Reads in flight, so calls made together (status and metrics) read the Secret once. */
+  private readonly reading = new Map<string, Promise<TlsFiles>>();
 
   constructor(
     private readonly objects: KubernetesObjectApi,
@@ -64,8 +66,18 @@ export class JobTlsSecrets {
 
   /** The operator's credentials for the job's coordinator. */
   async client(job: StreamJob): Promise<TlsFiles> {
-    const k = this.known.get(keyOf(job));
+    const key = keyOf(job);
+    const k = this.known.get(key);
     if (k?.uid === job.metadata.uid) return k.client;
+    let pending = this.reading.get(key);
+    if (!pending) {
+      pending = this.readClient(job).finally(() => this.reading.delete(key));
+      this.reading.set(key, pending);
+    }
+    return pending;
+  }
+
+  private async readClient(job: StreamJob): Promise<TlsFiles> {
     const secret = await this.read(job);
     if (!secret)
       throw new JobTlsError(
