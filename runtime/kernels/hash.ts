@@ -91,10 +91,17 @@ function combineColumn(col: Data, acc: Uint32Array): void {
 
 /**
  * One 32-bit hash per row over the given key columns. `addon` picks the implementation (default:
- * the process-wide choice, see native.ts; null = TypeScript); both give identical hashes.
+ * the process-wide choice, see native.ts; null = TypeScript); both give identical hashes. `into`
+ * (at least `length` long, reused by callers from batch to batch) receives them: the result is
+ * its first `length` entries.
  */
-export function hashRows(columns: Data[], length: number, addon: NativeAddon | null = native): Uint32Array {
-  const acc = new Uint32Array(length);
+export function hashRows(
+  columns: Data[],
+  length: number,
+  addon: NativeAddon | null = native,
+  into?: Uint32Array,
+): Uint32Array {
+  const acc = into && into.length >= length ? into.subarray(0, length).fill(0) : new Uint32Array(length);
   if (addon !== null && length >= NATIVE_MIN_ROWS) {
     for (const [k, col] of columns.entries()) {
       if (!combineColumnNative(addon, col, acc, k === 0)) combineColumn(col, acc);

@@ -6,11 +6,20 @@ import { Utf8Store } from "./utf8-key-store.js";
 
 /** Key stores for fixed-width columns, and the store for a key field by type. */
 
-/** int64, timestamp and float64 keys: two 32-bit halves per group (bit equality, like the hash). */
-class Fixed64Store extends BaseStore implements KeyStore {
+/**
+ * int64, timestamp and float64 keys: two 32-bit halves per group (bit equality, like the hash).
+ * A null key is stored as 0/0 with valid 0. KeyTable reads the arrays directly (`raw`) for its
+ * one-pass lookup of a single 64-bit key column, the common case (auction, user or account ids).
+ */
+export class Fixed64Store extends BaseStore implements KeyStore {
   private lo = new Int32Array(16);
   private hi = new Int32Array(16);
   private in32: Int32Array = new Int32Array(0);
+
+  /** The stored halves and validity, and the bound column's; arrays are replaced when they grow. */
+  raw(): { lo: Int32Array; hi: Int32Array; valid: Uint8Array; in32: Int32Array; inValid: Uint8Array | null } {
+    return { lo: this.lo, hi: this.hi, valid: this.valid, in32: this.in32, inValid: this.inValid };
+  }
 
   bind(col: Data): void {
     const v = col.values as unknown;

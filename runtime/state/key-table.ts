@@ -1,7 +1,8 @@
 import { type Data, DataType, Field, Utf8 } from "apache-arrow";
 import { hashRows } from "../kernels/hash.js";
+import { native } from "../kernels/native.js";
 import type { KeyStore } from "./key-store.js";
-import { keyStoreFor } from "./key-stores.js";
+import { Fixed64Store, keyStoreFor } from "./key-stores.js";
 
 /**
  * KeyTable: the keyed-state index shared by stateful operators (window aggregation, joins).
@@ -45,6 +46,7 @@ export class KeyTable {
   private groupKeyGroups = new Uint16Array(16);
   private count = 0;
   private slots: Int32Array; // open addressing: group id, or -1 when empty
+  private hashScratch = new Uint32Array(0); // row hashes of the batch being looked up
   private mask: number;
 
   constructor(fields: readonly Field[], maxParallelism: number) {
@@ -69,9 +71,12 @@ export class KeyTable {
     return this.groupKeyGroups[group];
   }
 
-  /** Group id of every row, adding keys not seen before. */
-  insert(columns: readonly Data[], length: number): Int32Array {
-    return this.lookup(columns, length, true);
+  /**
+   * Group id of every row, adding keys not seen before. `out` (at least `length` long) receives
+   * them, so a caller can reuse one array from batch to batch; the result is out[0..length).
+   */
+  insert(columns: readonly Data[], length: number, out?: Int32Array): Int32Array {
+    return this.lookup(columns, length, true, out);
   }
 
   /** Group id of every row, or -1 where the key is not in the table. */
@@ -79,15 +84,21 @@ export class KeyTable {
     return this.lookup(columns, length, false);
   }
 
-  private lookup(columns: readonly Data[], n: number, add: boolean): Int32Array {
+  private lookup(columns: readonly Data[], n: number, add: boolean, into?: Int32Array): Int32Array {
     if (columns.length !== this.stores.length)
       throw new Error(
         `expected ${this.stores.length} key columns (${this.fields.map((f) => f.name).join(", ")}), got ${columns.length}`,
       );
-    const out = new Int32Array(n);
+    const out = into && into.length >= n ? into : new Int32Array(n);
     if (n === 0) return out;
-    const hashes = hashRows(columns as Data[], n);
+    if (this.hashScratch.length < n) this.hashScratch = new Uint32Array(n);
+    const hashes = hashRows(columns as Data[], n, native, this.hashScratch);
     for (let k = 0; k < this.stores.length; k++) this.stores[k].bind(columns[k]);
+    const only = this.stores.length === 1 ? this.stores[0] : null;
+    if (only instanceof Fixed64Store) {
+      this.lookup64(only, hashes, n, add, out);
+      return out;
+    }
     // Pass 1: the first group with the row's full 32-bit hash is almost always the row's group.
     const { slots, mask } = this;
     const gh = this.hashes;
@@ -107,6 +118,37 @@ export class KeyTable {
     // Pass 3: new keys and hash collisions, row at a time.
     for (let i = 0; i < n; i++) if (out[i] < 0 || ok[i] === 0) out[i] = this.probe(hashes[i], i, add);
     return out;
+  }
+
+  /**
+   * One 64-bit key column: hash, slot and key compared in one pass (no candidate array to verify
+   * afterwards); only a key not in the table goes to `probe`, which adds it.
+   */
+  private lookup64(store: Fixed64Store, hashes: Uint32Array, n: number, add: boolean, out: Int32Array): void {
+    let { lo, hi, valid } = store.raw();
+    const { in32, inValid } = store.raw();
+    let { slots, mask } = this;
+    let gh = this.hashes;
+    for (let i = 0; i < n; i++) {
+      const h = hashes[i];
+      const isNull = inValid !== null && inValid[i] === 0;
+      const a = isNull ? 0 : in32[2 * i];
+      const b = isNull ? 0 : in32[2 * i + 1];
+      const v = isNull ? 0 : 1;
+      let p = h & mask;
+      let g = slots[p];
+      while (g >= 0 && (gh[g] !== h || lo[g] !== a || hi[g] !== b || valid[g] !== v)) {
+        p = (p + 1) & mask;
+        g = slots[p];
+      }
+      if (g < 0 && add) {
+        g = this.probe(h, i, true);
+        ({ lo, hi, valid } = store.raw());
+        ({ slots, mask } = this);
+        gh = this.hashes;
+      }
+      out[i] = g;
+    }
   }
 
   private probe(h: number, row: number, add: boolean): number {

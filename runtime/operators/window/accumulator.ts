@@ -55,6 +55,8 @@ export class BatchInput {
   constructor(
     readonly columns: readonly Data[],
     readonly length: number,
+    /** Where int64 columns are converted; valid until the next batch's conversions. */
+    private readonly scratch: NumberScratch = new NumberScratch(),
   ) {}
 
   column(i: number): Data {
@@ -64,7 +66,7 @@ export class BatchInput {
   numbersOf(i: number): Float64Array {
     let v = this.numbers.get(i);
     if (!v) {
-      v = toFloat64(this.columns[i]);
+      v = this.scratch.numbers(i, this.columns[i]);
       this.numbers.set(i, v);
     }
     return v;
@@ -83,6 +85,32 @@ export class BatchInput {
       this.valids.set(i, v);
     }
     return v;
+  }
+}
+
+const TWO_32 = 2 ** 32;
+
+/**
+ * Float64 buffers reused from batch to batch, one per input column: converting each batch's int64
+ * columns (times, prices) into fresh arrays made most of the operator's garbage. Callers read a
+ * result only while processing its batch.
+ */
+export class NumberScratch {
+  private readonly buffers = new Map<number, Float64Array>();
+
+  /** Column `col` (input column `index`) as float64; layouts other than int64 go through toFloat64. */
+  numbers(index: number, col: Data): Float64Array {
+    const v = col.values as unknown;
+    if (!(v instanceof BigInt64Array)) return toFloat64(col);
+    const n = col.length;
+    let out = this.buffers.get(index);
+    if (out === undefined || out.length < n) {
+      out = new Float64Array(Math.max(n, 1024));
+      this.buffers.set(index, out);
+    }
+    const v32 = new Int32Array(v.buffer, v.byteOffset, n * 2);
+    for (let i = 0, j = 0; i < n; i++, j += 2) out[i] = v32[j + 1] * TWO_32 + (v32[j] >>> 0);
+    return out.subarray(0, n);
   }
 }
 

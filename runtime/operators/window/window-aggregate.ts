@@ -2,10 +2,10 @@ import { type Data, Field, type RecordBatch, Schema, TimestampMillisecond } from
 import { processGpuKernels } from "../../kernels/gpu-kernels.js";
 import { KeyTable } from "../../state/key-table.js";
 import { timestampData } from "../../types/builders.js";
-import { columnsOf, makeBatch, toFloat64, validityBytes } from "../../types/column.js";
+import { columnsOf, makeBatch, validityBytes } from "../../types/column.js";
 import type { StreamInfo } from "../../types/stream-info.js";
 import type { GatheredSnapshot, Operator, OperatorSnapshot } from "../operator.js";
-import { type Accumulator, BatchInput } from "./accumulator.js";
+import { type Accumulator, BatchInput, NumberScratch } from "./accumulator.js";
 import { AggregateSpecError, parseAggregates } from "./aggregate-spec.js";
 import { AlignedWindows } from "./aligned-windows.js";
 import { SessionWindows } from "./session-windows.js";
@@ -50,6 +50,11 @@ export class WindowAggregateOperator implements Operator {
   private readonly snapshotSchema: Schema;
   private watermark = Number.NEGATIVE_INFINITY;
   private late = 0;
+  // Per-batch arrays reused from batch to batch: fresh ones per batch were most of the garbage.
+  private readonly scratch = new NumberScratch();
+  private groupIds = new Int32Array(0);
+  private rowSlots = new Int32Array(0);
+  private accepted = new Uint8Array(0);
   private restored = false;
 
   constructor(readonly options: WindowAggregateOptions) {
@@ -97,13 +102,17 @@ export class WindowAggregateOperator implements Operator {
     const n = batch.numRows;
     if (n === 0) return [];
     const cols = columnsOf(batch);
-    const timeCol = cols[this.timeIndex];
-    const times = toFloat64(timeCol);
-    const timeValid = validityBytes(timeCol);
+    const input = new BatchInput(cols, n, this.scratch);
+    const times = input.numbersOf(this.timeIndex);
+    const timeValid = validityBytes(cols[this.timeIndex]);
+    if (this.rowSlots.length < n) {
+      this.groupIds = new Int32Array(n);
+      this.rowSlots = new Int32Array(n);
+      this.accepted = new Uint8Array(n);
+    }
     const groups = this.groupsOf(cols, n);
-    const input = new BatchInput(cols, n);
-    const rowSlots = new Int32Array(n);
-    const accepted = new Uint8Array(n);
+    const { rowSlots, accepted } = this;
+    accepted.fill(0, 0, n);
     if (this.aligned) {
       for (let pass = 0; pass < this.aligned.passes; pass++) {
         this.aligned.assign(
@@ -138,10 +147,11 @@ export class WindowAggregateOperator implements Operator {
       return this.keys.insert(
         this.keyIndexes.map((i) => cols[i]),
         n,
+        this.groupIds,
       );
     // One global group: look it up once instead of hashing every row.
     if (this.keys.size === 0) this.keys.insert([], 1);
-    return new Int32Array(n);
+    return this.groupIds.fill(0, 0, n);
   }
 
   processWatermark(watermark: number): RecordBatch[] {
