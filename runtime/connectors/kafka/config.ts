@@ -8,7 +8,21 @@ import { ConnectorConfigError } from "../errors.js";
 import type { Compression } from "./codecs.js";
 import { connectionConfig, type KafkaConnectionConfig } from "./security.js";
 
+/**
+ * Which client moves the data: kafkajs (the default until the librdkafka path passes every Kafka
+ * test) or librdkafka (@confluentinc/kafka-javascript). Chosen per worker by SABOT_KAFKA_CLIENT.
+ */
+export type KafkaClientKind = "kafkajs" | "librdkafka";
+
+export function kafkaClientKind(env: NodeJS.ProcessEnv = process.env): KafkaClientKind {
+  const v = env.SABOT_KAFKA_CLIENT ?? "kafkajs";
+  if (v !== "kafkajs" && v !== "librdkafka")
+    throw new ConnectorConfigError(`SABOT_KAFKA_CLIENT must be kafkajs or librdkafka, got "${v}"`);
+  return v;
+}
+
 export interface KafkaSourceConfig {
+  client: KafkaClientKind;
   /** Brokers and security (secret references only; values are read when a client is made). */
   connection: KafkaConnectionConfig;
   topic: string;
@@ -102,6 +116,7 @@ export function kafkaSourceConfig(jobName: string, sourceName: string, spec: Sou
   if (k.deadLetterTopic === k.topic)
     throw new ConnectorConfigError(`kafka.deadLetterTopic must differ from kafka.topic ("${k.topic}")`);
   return {
+    client: kafkaClientKind(),
     connection: connectionConfig(k, "kafka"),
     topic: k.topic,
     groupId: k.groupId ?? `sabot-${jobName}-${sourceName}`,
@@ -121,6 +136,7 @@ export function kafkaSourceConfig(jobName: string, sourceName: string, spec: Sou
 }
 
 export interface KafkaSinkConfig {
+  client: KafkaClientKind;
   connection: KafkaConnectionConfig;
   topic: string;
   format: Format;
@@ -149,6 +165,7 @@ export function kafkaSinkConfig(spec: KafkaSinkSpec, input: StreamInfo): KafkaSi
     );
   checkFormatSchema(format, input.schema, "kafka.format");
   return {
+    client: kafkaClientKind(),
     connection: connectionConfig(spec, "kafka"),
     topic: spec.topic,
     format,

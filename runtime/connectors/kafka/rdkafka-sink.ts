@@ -1,0 +1,338 @@
+import type { RecordBatch } from "apache-arrow";
+import { createEncoder, createKeyEncoder, type Encoder } from "../../formats/index.js";
+import type { StreamInfo } from "../../types/stream-info.js";
+import type { ConnectorContext, Sink } from "../connector.js";
+import { TwoPhaseSink } from "../two-phase-sink.js";
+import type { KafkaSinkConfig } from "./config.js";
+import {
+  call,
+  connectClient,
+  forwardLogs,
+  type KafkaConsumer,
+  type Producer,
+  rdkafka,
+  rdkafkaConnectionConf,
+} from "./rdkafka-client.js";
+
+const QUEUE_FULL = -184;
+const TIMED_OUT = -185;
+const TIMEOUT_MS = 30_000;
+
+type Ctx = Pick<ConnectorContext, "jobName" | "name" | "subtask" | "log" | "exactlyOnce">;
+
+/**
+ * The Kafka sink on librdkafka: json/avro one message per row (keyed by the key columns;
+ * partitioner murmur2_random, the Java client's and kafkajs' choice, so equal keys land where they
+ * did), arrow one message per batch (split in halves until each fits maxMessageBytes). produce()
+ * only queues in librdkafka, which batches, compresses (all four codecs natively) and sends in its
+ * own threads; flush() waits until all is acknowledged. Only failed deliveries are reported back
+ * (delivery.report.only.error), so a successful message costs JavaScript nothing after produce().
+ *
+ * Exactly-once (ctx.exactlyOnce) is the kafkajs sink's protocol (sink.ts, ExactlyOnce) on
+ * librdkafka's transactions: one open transaction since the last committed checkpoint; at commit,
+ * the offset marker (group `<transactionalId>-checkpoint`, partition 0, offset = checkpoint id)
+ * goes into the same transaction; after a crash initTransactions() fences the old producer and
+ * aborts its transaction, and the marker names the last checkpoint whose output is visible.
+ */
+export class RdkafkaSink extends TwoPhaseSink implements Sink {
+  private producer: Producer | null = null;
+  private readonly encoder: Encoder;
+  private readonly keys: ((batch: RecordBatch) => Buffer[]) | null;
+  private failure: Error | null = null;
+  private readonly eos: RdkafkaTransactions | null;
+  private txnRows: RecordBatch[] = [];
+  private preparedRows: RecordBatch[] = [];
+
+  constructor(
+    private readonly config: KafkaSinkConfig,
+    input: StreamInfo,
+    private readonly ctx: Ctx,
+  ) {
+    super();
+    rdkafka(); // a missing binary fails the job at start, not at its first row
+    this.eos = ctx.exactlyOnce ? new RdkafkaTransactions(config, this.clientId) : null;
+    if (this.eos) this.twoPhase(this.eos);
+    this.encoder = createEncoder(config.format, input.schema);
+    this.keys =
+      config.keyColumns.length > 0 && config.format !== "arrow"
+        ? createKeyEncoder(config.format, input.schema, config.keyColumns)
+        : null;
+  }
+
+  private get clientId(): string {
+    return `sabot-${this.ctx.jobName}-${this.ctx.name}-${this.ctx.subtask}`;
+  }
+
+  async open(): Promise<void> {
+    const { Producer } = rdkafka();
+    const producer = new Producer({
+      ...rdkafkaConnectionConf(this.config.connection),
+      "client.id": this.clientId,
+      "compression.codec": this.config.compression,
+      partitioner: "murmur2_random",
+      acks: -1,
+      "enable.idempotence": true,
+      "linger.ms": 5,
+      "batch.num.messages": 10_000,
+      "queue.buffering.max.messages": 1_000_000,
+      "message.max.bytes": this.config.maxMessageBytes + 64 * 1024,
+      dr_cb: true,
+      "delivery.report.only.error": true,
+      event_cb: true,
+      ...(this.eos ? { "transactional.id": this.clientId } : {}),
+    } as never);
+    forwardLogs(producer as never, this.ctx.log);
+    producer.on("delivery-report", (err) => {
+      if (err)
+        this.fail(new Error(`writing to kafka topic "${this.config.topic}" failed: ${err.message}`, { cause: err }));
+    });
+    await connectClient(producer, this.config.connection);
+    producer.setPollInBackground(true);
+    this.producer = producer;
+    await this.checkTopic(producer);
+    if (this.eos) await this.eos.open(producer, this.ctx);
+  }
+
+  private async checkTopic(producer: Producer): Promise<void> {
+    const meta = await call<{ topics: { name: string; partitions: unknown[] }[] }>((cb) =>
+      producer.getMetadata({ topic: this.config.topic, timeout: TIMEOUT_MS }, cb as never),
+    );
+    const t = meta.topics.find((x) => x.name === this.config.topic);
+    if (!t || t.partitions.length === 0)
+      throw new Error(
+        `kafka topic "${this.config.topic}" does not exist on ${this.config.connection.brokers.join(",")}: create it first`,
+      );
+  }
+
+  private fail(err: Error): void {
+    this.failure ??= err;
+  }
+
+  private twoPhase(eos: RdkafkaTransactions): void {
+    this.prepareCheckpoint = async (id) => {
+      await this.flush();
+      eos.prepare(id);
+      this.preparedRows = this.txnRows;
+    };
+    this.preparedOutput = () => this.preparedRows;
+    this.recommit = async (id, rows) => {
+      for (const b of rows) await this.write(b);
+      await this.prepareCheckpoint!(id);
+      await this.commitCheckpoint!(id);
+    };
+    this.commitCheckpoint = async (id) => {
+      try {
+        await eos.commit(id);
+        this.ctx.log.info(
+          { checkpoint: id, rows: this.txnRows.reduce((s, b) => s + b.numRows, 0) },
+          "kafka transaction committed",
+        );
+        this.txnRows = [];
+        this.preparedRows = [];
+      } catch (err) {
+        const msg = `committing checkpoint ${id}'s transaction to kafka topic "${this.config.topic}" failed`;
+        this.fail(new Error(`${msg}: ${(err as Error).message}`, { cause: err }));
+        throw this.failure;
+      }
+    };
+    this.checkpointFailed = (id) => eos.failed(id);
+    this.committedCheckpoint = async () => (eos.committed = await eos.readMarker());
+  }
+
+  async write(batch: RecordBatch): Promise<void> {
+    if (this.failure) throw this.failure;
+    if (batch.numRows === 0) return;
+    await this.eos?.gate;
+    if (this.eos) this.txnRows.push(batch);
+    const headers = this.encoder.headers
+      ? Object.entries(this.encoder.headers).map(([k, v]) => ({ [k]: v }))
+      : undefined;
+    if (this.config.format === "arrow") {
+      const values = this.arrowMessages(batch);
+      return this.produceAll(values, null, headers);
+    }
+    return this.produceAll(this.encoder.encode(batch), this.keys?.(batch) ?? null, headers);
+  }
+
+  /**
+   * Queues messages in librdkafka, synchronously while it has room; a full queue waits for
+   * deliveries (backpressure) and goes on where it stopped.
+   */
+  private async produceAll(
+    values: Buffer[],
+    keys: Buffer[] | null,
+    headers: { [k: string]: string }[] | undefined,
+  ): Promise<void> {
+    const producer = this.producer!;
+    for (let i = 0; i < values.length; ) {
+      try {
+        for (; i < values.length; i++)
+          producer.produce(this.config.topic, null, values[i], keys ? keys[i] : null, null, undefined, headers);
+      } catch (err) {
+        if ((err as { code?: number }).code !== QUEUE_FULL) throw this.wrap(err);
+        await this.flushFor(100);
+        if (this.failure) throw this.failure;
+      }
+    }
+  }
+
+  private arrowMessages(batch: RecordBatch): Buffer[] {
+    const [m] = this.encoder.encode(batch);
+    if (m.length <= this.config.maxMessageBytes || batch.numRows === 1) return [m];
+    const half = Math.ceil(batch.numRows / 2);
+    return [...this.arrowMessages(batch.slice(0, half)), ...this.arrowMessages(batch.slice(half))];
+  }
+
+  private wrap(err: unknown): Error {
+    return new Error(`writing to kafka topic "${this.config.topic}" failed: ${(err as Error).message}`, { cause: err });
+  }
+
+  /** Flushes for up to ms; false when messages are still queued then. */
+  private async flushFor(ms: number): Promise<boolean> {
+    try {
+      await call((cb) => this.producer!.flush(ms, cb as never));
+      return true;
+    } catch (err) {
+      if ((err as { code?: number }).code === TIMED_OUT) return false;
+      throw this.wrap(err);
+    }
+  }
+
+  async flush(): Promise<void> {
+    if (this.failure) throw this.failure;
+    while (this.producer && !(await this.flushFor(1000))) if (this.failure) throw this.failure;
+    // Failed deliveries are reported by the poll thread right after the flush returns.
+    await new Promise((r) => setImmediate(r));
+    if (this.failure) throw this.failure;
+  }
+
+  async abort(): Promise<void> {
+    this.ctx.log.info("kafka sink aborted: its open transaction is left to be fenced");
+    const producer = this.producer;
+    this.producer = null;
+    this.fail(new Error("the sink was aborted"));
+    await this.eos?.close();
+    if (producer) await call((cb) => producer.disconnect(0, cb as never)).catch(() => {});
+  }
+
+  async close(): Promise<void> {
+    try {
+      await this.eos?.gate;
+      await this.flush();
+      // Output after the last checkpoint of a job that ends normally is committed without a checkpoint.
+      if (this.eos?.inTxn) {
+        await this.eos.commitOpen();
+        this.ctx.log.info(
+          { rows: this.txnRows.reduce((s, b) => s + b.numRows, 0) },
+          "kafka transaction committed at close",
+        );
+      }
+    } finally {
+      await this.eos?.close();
+      const producer = this.producer;
+      this.producer = null;
+      if (producer) await call((cb) => producer.disconnect(TIMEOUT_MS, cb as never));
+    }
+  }
+}
+
+/** librdkafka's transactions with the checkpoint marker (see RdkafkaSink). */
+class RdkafkaTransactions {
+  private producer: Producer | null = null;
+  /** Holds the marker group's metadata for sendOffsetsToTransaction, and reads the marker. */
+  private marker: KafkaConsumer | null = null;
+  inTxn = false;
+  gate: Promise<void> | null = null;
+  private release: (() => void) | null = null;
+  private prepared: number | null = null;
+  private failedUpTo = 0;
+  committed: number | null = null;
+
+  constructor(
+    private readonly config: KafkaSinkConfig,
+    private readonly transactionalId: string,
+  ) {}
+
+  async open(producer: Producer, ctx: Ctx): Promise<void> {
+    this.producer = producer;
+    const { KafkaConsumer } = rdkafka();
+    this.marker = new KafkaConsumer(
+      {
+        ...rdkafkaConnectionConf(this.config.connection),
+        "client.id": `${this.transactionalId}-marker`,
+        "group.id": `${this.transactionalId}-checkpoint`,
+        "enable.auto.commit": false,
+        "isolation.level": "read_committed",
+        event_cb: true,
+      } as never,
+      {},
+    );
+    forwardLogs(this.marker as never, ctx.log);
+    await connectClient(this.marker, this.config.connection);
+    // Fences a crashed run's producer and aborts its open transaction.
+    await call((cb) => producer.initTransactions(TIMEOUT_MS, cb as never));
+    await this.begin();
+    this.committed = await this.readMarker();
+  }
+
+  private async begin(): Promise<void> {
+    await call((cb) => this.producer!.beginTransaction(cb as never));
+    this.inTxn = true;
+  }
+
+  async readMarker(): Promise<number | null> {
+    const got = await call<{ partition: number; offset: number }[]>((cb) =>
+      this.marker!.committed([{ topic: this.config.topic, partition: 0 }], TIMEOUT_MS, cb as never),
+    );
+    const p0 = got.find((p) => p.partition === 0);
+    return p0 && p0.offset >= 0 ? p0.offset : null;
+  }
+
+  prepare(id: number): void {
+    if (id <= this.failedUpTo) return;
+    this.prepared = id;
+    this.gate = new Promise<void>((r) => (this.release = r));
+  }
+
+  async commit(id: number): Promise<void> {
+    if (this.prepared !== id) throw new Error(`checkpoint ${id} was not prepared (prepared: ${this.prepared})`);
+    try {
+      await call((cb) =>
+        this.producer!.sendOffsetsToTransaction(
+          [{ topic: this.config.topic, partition: 0, offset: id }],
+          this.marker!,
+          TIMEOUT_MS,
+          cb as never,
+        ),
+      );
+      await this.commitOpen();
+      this.committed = id;
+      await this.begin();
+    } finally {
+      this.unblock();
+    }
+  }
+
+  async commitOpen(): Promise<void> {
+    this.inTxn = false;
+    await call((cb) => this.producer!.commitTransaction(TIMEOUT_MS, cb as never));
+  }
+
+  failed(id: number): void {
+    this.failedUpTo = Math.max(this.failedUpTo, id);
+    if (this.prepared === id) this.unblock();
+  }
+
+  private unblock(): void {
+    this.prepared = null;
+    this.gate = null;
+    this.release?.();
+    this.release = null;
+  }
+
+  async close(): Promise<void> {
+    const m = this.marker;
+    this.marker = null;
+    if (m) await call((cb) => m.disconnect(cb as never)).catch(() => {});
+  }
+}
