@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -116,6 +116,18 @@ describe("mTLS between a job's processes", () => {
   it("a worker's exchange takes a stream from a client with the job's certificate", async () => {
     // The hello names an attempt not deployed yet: the server reads it and waits for that attempt.
     expect(await exchangeOutcome(tls(job.worker), 3000)).toEqual({ code: -1, details: "open after 3000 ms" });
+  });
+
+  it("a worker given neither certificates nor --insecure refuses to start and says what to give", () => {
+    const r = spawnSync(process.execPath, [bin, "worker", "--coordinator", coordinator], {
+      cwd: root,
+      encoding: "utf8",
+      timeout: 60_000,
+      env: { ...process.env, SABOT_TLS: "", SABOT_TLS_DIR: "" },
+    });
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(/the worker needs certificates: pass --tls-dir DIR or set SABOT_TLS_DIR/);
+    expect(r.stderr).toMatch(/--insecure or SABOT_TLS=off/);
   });
 
   it("a client refuses a server whose certificate is not the role it dialled", async () => {
