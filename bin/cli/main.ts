@@ -13,6 +13,7 @@ const runCommand = lazy(async () => (await import("./run-command.js")).runComman
 const uiCommand = lazy(async () => (await import("./ui-command.js")).uiCommand);
 const coordinatorCommand = lazy(async () => (await import("./cluster-commands.js")).coordinatorCommand);
 const workerCommand = lazy(async () => (await import("./cluster-commands.js")).workerCommand);
+const sqlCommand = lazy(async () => (await import("./sql-command.js")).sqlCommand);
 const explainCommand = lazy(async () => (await import("./explain-command.js")).explainCommand);
 const savepointCommand = lazy(async () => (await import("./savepoint-command.js")).savepointCommand);
 
@@ -115,6 +116,16 @@ program
   .description("print the plan of a StreamJob (YAML or spec.sql): chains, exchanges, state per operator")
   .argument("<manifest>", "StreamJob YAML file, or a .sql file (read as spec.sql)")
   .action(explainCommand);
+
+program
+  .command("sql")
+  .description("run one SELECT over the tables of a SQL job (spec.sql or a .sql file) and print its rows")
+  .argument("<tables>", "StreamJob YAML file with spec.sql, or a .sql file")
+  .argument("<query>", 'a SELECT, e.g. "SELECT auction, price FROM bid WHERE price > 100"')
+  .option("--max-records <n>", "stop reading after n source records, then drain", positiveInt)
+  .option("--duration <d>", "stop reading after this long (e.g. 30s), then drain")
+  .option("-q, --quiet", "no progress lines")
+  .action(sqlCommand);
 
 try {
   await program.parseAsync(process.argv);

@@ -1,4 +1,4 @@
-import type { SinkSpec, SourceSpec, PipelineJobSpec } from "../contract/spec/schema.js";
+import type { PipelineJobSpec, SinkSpec, SourceSpec } from "../contract/spec/schema.js";
 import type { Operator } from "../operators/operator.js";
 import type { StreamInfo } from "../types/stream-info.js";
 

@@ -1,9 +1,6 @@
-import { SpecError } from "../contract/spec/errors.js";
 import { loadManifest, parseManifest, type StreamJobManifest } from "../contract/spec/manifest.js";
-import { buildPlan } from "./build-plan.js";
 import type { JobPlan } from "./plan.js";
-import { pipelineSpecOf, sqlIssues } from "./sql/plan-sql.js";
-import { sinkTypeIssues } from "./sql/sink-types.js";
+import { pipelineSpecOf, planPipeline } from "./sql/plan-sql.js";
 
 /**
  * Everything that can be known about a manifest before running it: shape, names, columns and
@@ -12,15 +9,7 @@ import { sinkTypeIssues } from "./sql/sink-types.js";
  */
 export function planManifest(manifest: StreamJobManifest): JobPlan {
   const { spec, origins } = pipelineSpecOf(manifest.spec);
-  let plan: JobPlan;
-  try {
-    plan = buildPlan(manifest.name, spec);
-  } catch (err) {
-    throw origins && err instanceof SpecError ? sqlIssues(err, origins) : err;
-  }
-  const sinkIssues = origins ? sinkTypeIssues(plan, origins) : [];
-  if (sinkIssues.length > 0) throw new SpecError(sinkIssues);
-  return plan;
+  return planPipeline(manifest.name, spec, origins);
 }
 
 export function planFile(file: string): { manifest: StreamJobManifest; plan: JobPlan } {

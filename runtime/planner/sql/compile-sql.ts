@@ -44,6 +44,29 @@ export function compileSql(text: string): CompiledSql {
   return job.finish(statements.length > 0 ? positionOf(statements[statements.length - 1]) : { line: 1, column: 1 });
 }
 
+/** The sink an ad-hoc query prints to. */
+export const AD_HOC_SINK = "result";
+
+/**
+ * An ad-hoc `SELECT` over the tables and views of a job's SQL (`sabot sql`): the job's own INSERTs
+ * are left out, and the query's rows go to a console sink named `result`. Positions in errors are
+ * in `query` for the query, in `text` for the tables.
+ */
+export function compileAdHocQuery(text: string, query: string): CompiledSql {
+  const job = new SqlJob();
+  for (const s of findRules(parseFlinkSql(text), "sqlStatement")) if (!findRule(s, "insertStatement")) job.statement(s);
+  const selects = findRules(parseFlinkSql(query), "sqlStatement");
+  const select = selects.length === 1 ? findRule(selects[0], "queryStatement") : undefined;
+  if (!select || findRule(selects[0], "insertStatement") || findRule(selects[0], "ddlStatement"))
+    throw new SqlError(
+      selects[0] ? positionOf(selects[0]) : { line: 1, column: 1 },
+      "an ad-hoc query is one SELECT",
+      "e.g. SELECT auction, price FROM bid WHERE price > 100",
+    );
+  job.adHoc(select);
+  return job.finish({ line: 1, column: 1 });
+}
+
 class SqlJob implements QueryContext {
   /** CREATE TABLE statements by name; read as a source or a sink when a query uses them. */
   private readonly tables = new Map<string, SqlNode>();
@@ -126,6 +149,15 @@ class SqlJob implements QueryContext {
       `${keywordOf(extra)}: only SELECT ... FROM ... [WHERE] [GROUP BY] [HAVING] is supported on streams yet`,
       "ORDER BY, LIMIT, UNION, VALUES and WITH are not supported yet",
     );
+  }
+
+  /** A bare SELECT whose rows are printed (`sabot sql`). */
+  adHoc(query: SqlNode): void {
+    const rel = this.compileQuery(query, "query");
+    this.inserts++;
+    this.out.sinks[AD_HOC_SINK] = { console: {} };
+    this.out.pipeline.push({ from: rel.stream, to: AD_HOC_SINK });
+    this.out.stepOrigins.push(positionOf(query));
   }
 
   private createTable(n: SqlNode): void {
