@@ -14,7 +14,7 @@ import { uniqueName } from "../../../helpers/names.js";
 import { seededRng } from "../../../helpers/random.js";
 import { readCommittedValues } from "../../../helpers/read-committed.js";
 import { checkpointingYaml, streamJobYaml } from "../../../helpers/test-jobs.js";
-import { createTopic, testKafka } from "./kafka-helpers.js";
+import { createTopic, KAFKA_CLIENTS, testKafka, useKafkaClient } from "./kafka-helpers.js";
 
 /**
  * Exactly-once Kafka output across crashes: a job copies N uniquely numbered records from one
@@ -27,7 +27,8 @@ const N = 40_000;
 const ABORTS = 3;
 const silent = pino({ level: "silent" });
 
-describe("exactly-once Kafka sink under crashes", () => {
+describe.each(KAFKA_CLIENTS)("exactly-once Kafka sink under crashes (%s)", (client) => {
+  useKafkaClient(client);
   let kafka: Kafka;
   let admin: Admin;
   let dir: string;

@@ -1,5 +1,7 @@
 import pino from "pino";
+import { afterAll, beforeAll } from "vitest";
 import type { ConnectorContext } from "../../../../runtime/connectors/connector.js";
+import type { KafkaClientKind } from "../../../../runtime/connectors/kafka/config.js";
 import { EngineMetrics } from "../../../../runtime/metrics/metrics.js";
 
 export { createTopic, readTopic, testKafka } from "../../../helpers/kafka.js";
@@ -51,4 +53,20 @@ export async function readRows<S extends { next(): Promise<{ batch: { numRows: n
     n += next.batch.numRows;
   }
   return got;
+}
+
+/** Both Kafka clients, for tests that must hold on each (describe.each). */
+export const KAFKA_CLIENTS: KafkaClientKind[] = ["kafkajs", "librdkafka"];
+
+/** Within a describe block: configs made there name `client` (SABOT_KAFKA_CLIENT, as a worker reads it). */
+export function useKafkaClient(client: KafkaClientKind): void {
+  let before: string | undefined;
+  beforeAll(() => {
+    before = process.env.SABOT_KAFKA_CLIENT;
+    process.env.SABOT_KAFKA_CLIENT = client;
+  });
+  afterAll(() => {
+    if (before === undefined) delete process.env.SABOT_KAFKA_CLIENT;
+    else process.env.SABOT_KAFKA_CLIENT = before;
+  });
 }

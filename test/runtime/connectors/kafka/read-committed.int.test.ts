@@ -1,16 +1,17 @@
 import { describe, expect, it } from "vitest";
 import { kafkaSourceConfig } from "../../../../runtime/connectors/kafka/config.js";
-import { KafkaSource } from "../../../../runtime/connectors/kafka/source.js";
+import { kafkaSource } from "../../../../runtime/connectors/kafka/index.js";
 import { batchRows } from "../../../helpers/collecting-sink.js";
 import { testEnv } from "../../../helpers/env.js";
 import { createTopic, useTestKafka } from "../../../helpers/kafka.js";
 import { uniqueName } from "../../../helpers/names.js";
 import { seededRng } from "../../../helpers/random.js";
 import { readCommittedValues } from "../../../helpers/read-committed.js";
-import { connectorContext, readRows } from "./kafka-helpers.js";
+import { connectorContext, KAFKA_CLIENTS, readRows, useKafkaClient } from "./kafka-helpers.js";
 
-describe("kafka source with transactional input", () => {
+describe.each(KAFKA_CLIENTS)("kafka source with transactional input (%s)", (client) => {
   const k = useTestKafka();
+  useKafkaClient(client);
 
   it("reads exactly the committed records when several producers' transactions interleave and some abort", async () => {
     const topic = await createTopic(k.admin, "txn-in", 1);
@@ -60,7 +61,7 @@ describe("kafka source with transactional input", () => {
     };
     // Small fetches: many fetch boundaries fall inside open aborted transactions.
     const config = { ...kafkaSourceConfig("it", "in", spec), partitionMaxBytes: 2048 };
-    const source = new KafkaSource(config, connectorContext("in"));
+    const source = kafkaSource(config, connectorContext("in"));
     await source.open();
     try {
       const rows = (await readRows(source, committed.length)).flatMap((g) => batchRows(g!.batch));
