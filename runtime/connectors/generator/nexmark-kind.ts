@@ -10,8 +10,12 @@ import { EventGenerator } from "./event-generator.js";
  * BASE_TIME_MS, so it never decreases along a split (no out-of-order events).
  */
 export abstract class NexmarkKindGenerator extends EventGenerator {
+  /** Reused between batches: a new one per batch made the garbage collector run mark-compacts. */
+  private indices = new Float64Array(0);
+
   generate(first: number, step: number, n: number): RecordBatch {
-    const ks = new Float64Array(n);
+    if (this.indices.length < n) this.indices = new Float64Array(n);
+    const ks = this.indices.subarray(0, n);
     for (let j = 0; j < n; j++) ks[j] = first + j * step;
     return this.generateAt(ks);
   }
