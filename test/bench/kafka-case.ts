@@ -5,12 +5,16 @@ import { uniqueName } from "../helpers/names.js";
 import { peakRssMiB } from "./peak-memory.js";
 
 /**
- * Nexmark q1 through a real broker: `kafka-case.ts <json|arrow|avro> <events> <brokers>`.
+ * Nexmark q1 through a real broker: `kafka-case.ts <json|arrow|avro> <events> <brokers> [kafkajs|librdkafka]`.
  * First loads the input topic (generator → Kafka sink, timed as the produce rate), then times
  * Kafka source → q1 projection → Kafka sink until every input event has been read and written.
+ * Both phases also report events per CPU-second of this process (all its threads: librdkafka's
+ * fetch, compression and send threads count too), the "per core" figure the targets are set in.
  */
-const [format, eventsArg, brokersArg] = process.argv.slice(2);
+const [format, eventsArg, brokersArg, clientArg] = process.argv.slice(2);
 const events = Number(eventsArg);
+// The connectors read the client from the environment when a job makes them (config.ts).
+process.env.SABOT_KAFKA_CLIENT = clientArg ?? "kafkajs";
 const brokers = JSON.stringify(brokersArg.split(","));
 
 const kafka = new Kafka({ brokers: brokersArg.split(","), logLevel: logLevel.NOTHING });
@@ -33,14 +37,17 @@ const BID_SCHEMA = `
         - { name: dateTime, type: "timestamp[ms]" }
         - { name: extra, type: utf8 }`;
 
-async function timed(yaml: string, maxRecords?: number): Promise<number> {
+/** Wall seconds and CPU seconds (user + system, every thread of this process) of one job. */
+async function timed(yaml: string, maxRecords?: number): Promise<{ wall: number; cpu: number }> {
   const { plan } = planText(yaml);
   const t0 = performance.now();
+  const c0 = process.cpuUsage();
   await new LocalJob(plan, { maxRecords }).run();
-  return (performance.now() - t0) / 1000;
+  const c = process.cpuUsage(c0);
+  return { wall: (performance.now() - t0) / 1000, cpu: (c.user + c.system) / 1e6 };
 }
 
-const loadSeconds = await timed(`
+const load = await timed(`
 apiVersion: sabot.dev/v1alpha1
 kind: StreamJob
 metadata: { name: bench-load }
@@ -52,7 +59,7 @@ spec:
     out: { kafka: { bootstrapServers: ${brokers}, topic: ${input}, format: ${format} } }
 `);
 
-const pipelineSeconds = await timed(
+const pipeline = await timed(
   `
 apiVersion: sabot.dev/v1alpha1
 kind: StreamJob
@@ -75,9 +82,12 @@ spec:
 console.log(
   JSON.stringify({
     format,
+    client: process.env.SABOT_KAFKA_CLIENT,
     events,
-    producePerSec: events / loadSeconds,
-    pipelinePerSec: events / pipelineSeconds,
+    producePerSec: events / load.wall,
+    producePerCpuSec: events / load.cpu,
+    pipelinePerSec: events / pipeline.wall,
+    pipelinePerCpuSec: events / pipeline.cpu,
     peakRssMiB: peakRssMiB(),
   }),
 );

@@ -7,25 +7,57 @@ import { fmt, runCase, table } from "./run-case.js";
 
 interface KafkaResult {
   format: string;
+  client: string;
   events: number;
   producePerSec: number;
+  producePerCpuSec: number;
   pipelinePerSec: number;
+  pipelinePerCpuSec: number;
   peakRssMiB: number;
 }
 
-/** q1 with a real Kafka source and sink (the test environment's broker), json vs. arrow. */
+/** Issue 15's targets for end-to-end q1, events per second per core. */
+const TARGETS: Record<string, number> = { json: 500_000, avro: 500_000, arrow: 3_000_000 };
+const CLIENTS = ["kafkajs", "librdkafka"];
+
+/**
+ * q1 with a real Kafka source and sink (a broker of the test environment's kind), per format and
+ * per client side by side: wall rate, rate per CPU-second of the job's process (its "core"), and
+ * the ratio of the latter to the target. SABOT_BENCH_KAFKA_CLIENTS=kafkajs|librdkafka runs one.
+ */
 export async function kafkaBench(events: Record<string, number>): Promise<void> {
+  const clients = process.env.SABOT_BENCH_KAFKA_CLIENTS?.split(",") ?? CLIENTS;
   const runDir = mkdtempSync(join(cacheDir("runs"), "bench-"));
   const logDir = join(runDir, "logs");
   mkdirSync(logDir);
   const { kafka, processes } = await startKafka({ runDir, logDir });
   try {
-    const rows = Object.entries(events).map(([format, n]) => {
-      const r = runCase<KafkaResult>("./kafka-case.ts", [format, String(n), kafka.brokers.join(",")]);
-      return [format, fmt(r.events), fmt(r.producePerSec), fmt(r.pipelinePerSec), r.peakRssMiB.toFixed(0)];
-    });
-    console.log("\nNexmark q1 through Kafka (one broker on loopback, 4 partitions), events/s on one core");
-    console.log(table(["format", "events", "load (gen→kafka)", "kafka→q1→kafka", "peak MiB"], rows));
+    const rows = Object.entries(events).flatMap(([format, n]) =>
+      clients.map((client) => {
+        const r = runCase<KafkaResult>("./kafka-case.ts", [format, String(n), kafka.brokers.join(","), client]);
+        const ratio = r.pipelinePerCpuSec / TARGETS[format];
+        return [
+          format,
+          client,
+          fmt(r.events),
+          fmt(r.producePerSec),
+          fmt(r.producePerCpuSec),
+          fmt(r.pipelinePerSec),
+          fmt(r.pipelinePerCpuSec),
+          `${ratio.toFixed(2)}× of ${fmt(TARGETS[format])}`,
+          r.peakRssMiB.toFixed(0),
+        ];
+      }),
+    );
+    console.log(
+      "\nNexmark q1 through Kafka (one broker on loopback, 4 partitions): events/s wall and per CPU-second of the job's process",
+    );
+    console.log(
+      table(
+        ["format", "client", "events", "load/s", "load/cpu-s", "q1/s", "q1/cpu-s", "q1 per core vs target", "peak MiB"],
+        rows,
+      ),
+    );
   } finally {
     for (const p of processes) await stopServer(p);
     rmSync(runDir, { recursive: true, force: true });

@@ -15,4 +15,4 @@ kernelsBench(events);
 aggBench(events);
 distributedBench(Math.min(events, 3_000_000));
 checkpointsBench(events);
-if (process.env.SABOT_BENCH_KAFKA !== "0") await kafkaBench({ json: 500_000, arrow: 2_000_000 });
+if (process.env.SABOT_BENCH_KAFKA !== "0") await kafkaBench({ json: 500_000, avro: 500_000, arrow: 2_000_000 });
