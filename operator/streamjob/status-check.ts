@@ -24,8 +24,10 @@ function specProblem(json: string): string | null {
     return `is not JSON (${(err as Error).message})`;
   }
   if (typeof spec !== "object" || spec === null || Array.isArray(spec)) return "is not a JSON object";
-  const issues = checkSpecShape(spec as StreamJob["spec"]);
-  return issues.length > 0 ? `is not a valid spec (${issues.slice(0, 3).join("; ")})` : null;
+  const issues = checkSpecShape(spec)
+    .slice(0, 3)
+    .map((i) => `${i.path}: ${i.message}`);
+  return issues.length > 0 ? `is not a valid spec (${issues.join("; ")})` : null;
 }
 
 /** What is wrong with the job's status, as a message that says how to repair it; null when nothing. */
