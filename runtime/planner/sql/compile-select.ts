@@ -4,7 +4,7 @@ import { project } from "./projection.js";
 import type { QueryContext } from "./query-context.js";
 import type { Relation } from "./relation.js";
 import { SqlError } from "./sql-error.js";
-import { childOf, childrenOf, pathOf, positionOf, ruleOf, type SqlNode, tokensOf } from "./tree.js";
+import { childOf, childrenOf, keywordOf, pathOf, positionOf, ruleOf, type SqlNode, tokensOf } from "./tree.js";
 import { findUnsupported } from "./unsupported.js";
 import { readWindowTvf, type WindowTvf } from "./window-tvf.js";
 
@@ -29,11 +29,23 @@ export function compileSelect(ctx: QueryContext, sel: SqlNode, label: string, ta
     );
     input = { ...input, stream };
   }
-  const selectList = childOf(childOf(sel, "selectClause")!, "selectList")!;
+  const selectClause = childOf(sel, "selectClause")!;
+  const distinct = childOf(selectClause, "setQuantifier");
+  if (distinct && keywordOf(distinct) === "DISTINCT")
+    throw new SqlError(
+      positionOf(distinct),
+      "SELECT DISTINCT is not supported yet",
+      "deduplication needs state Sabot has no operator for",
+    );
+  const selectList = childOf(selectClause, "selectList")!;
   const groupBy = childOf(sel, "groupByClause");
   const having = childOf(sel, "havingClause");
   const calls = [...findAggregateCalls(selectList), ...(having ? findAggregateCalls(having) : [])];
-  if (!groupBy && calls.length === 0 && !tvf) return project(ctx, { relation: input }, selectList, label, target);
+  if (!groupBy && calls.length === 0 && !tvf) {
+    if (having)
+      throw new SqlError(positionOf(having), "HAVING needs a GROUP BY over a window", "use WHERE to filter rows");
+    return project(ctx, { relation: input }, selectList, label, target);
+  }
   const { relation, replaced } = windowAggregate(ctx, { input, tvf, groupBy, calls, selectList, label });
   let out = relation;
   if (having) {
@@ -78,6 +90,13 @@ function tableRelation(ctx: QueryContext, te: SqlNode): Relation {
   const ref = childOf(te, "tableReference");
   const primary = ref && childOf(ref, "tablePrimary");
   const aliasNode = ref && childOf(ref, "tableAlias");
+  const renamed = aliasNode && childOf(aliasNode, "identifierList");
+  if (renamed)
+    throw new SqlError(
+      positionOf(renamed),
+      "renaming columns in an alias (AS t (a, b)) is not supported",
+      "rename them in the SELECT list",
+    );
   const alias = aliasNode ? pathOf(aliasNode)[0] : undefined;
   const path = primary && childOf(primary, "tablePath");
   if (path) return ctx.relationOfName(pathOf(path).join("."), positionOf(path), alias);

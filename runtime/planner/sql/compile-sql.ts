@@ -17,6 +17,7 @@ import {
   positionOf,
   ruleOf,
   type SqlNode,
+  tokensOf,
 } from "./tree.js";
 
 /** A SQL job as the pipeline spec the YAML form writes, with where each step came from. */
@@ -177,6 +178,8 @@ class SqlJob implements QueryContext {
   }
 
   private insert(n: SqlNode): void {
+    if (tokensOf(n)[1]?.toUpperCase() === "OVERWRITE")
+      throw new SqlError(positionOf(n), "INSERT OVERWRITE is not supported on streams", "write INSERT INTO");
     const pathNode = childOf(n, "tablePath")!;
     const name = pathOf(pathNode).join(".");
     const node = this.tables.get(name);

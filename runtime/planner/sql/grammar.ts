@@ -13,6 +13,7 @@ const GRAMMAR_GAPS: Record<string, string> = {
 
 /** The parse tree of a SQL text, or SqlErrors (every syntax error, in order) with line and column. */
 export function parseFlinkSql(text: string): SqlNode {
+  refuseHints(text);
   const errors: SqlError[] = [];
   const tree = flinkSql().parse(text, (e) => {
     const at: SqlPosition = { line: e.startLine, column: e.startColumn };
@@ -34,4 +35,22 @@ export class SqlSyntaxErrors extends Error {
 function gapHint(message: string): string | undefined {
   const word = /^'([^']*)'/.exec(message)?.[1]?.toUpperCase();
   return word === undefined ? undefined : GRAMMAR_GAPS[word];
+}
+
+/**
+ * `/*+ OPTIONS(...) *\/` hints change what a query does, and the grammar reads them as comments:
+ * refused, so none is ignored silently.
+ */
+function refuseHints(text: string): void {
+  const masked = text.replace(/'(?:[^']|'')*'/g, (s) => " ".repeat(s.length));
+  const at = masked.indexOf("/*+");
+  if (at < 0) return;
+  const before = text.slice(0, at).split("\n");
+  throw new SqlSyntaxErrors([
+    new SqlError(
+      { line: before.length, column: before[before.length - 1].length + 1 },
+      "SQL hints (/*+ ... */) are not supported",
+      "put table options in CREATE TABLE ... WITH (...)",
+    ),
+  ]);
 }

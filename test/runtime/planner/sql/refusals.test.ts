@@ -97,4 +97,23 @@ describe("SQL refusals carry line and column", () => {
       )[0].message,
     ).toMatch(/DESCRIPTOR\(price\): the event time of bid is dateTime/);
   });
+
+  it("clauses that would change the answer are refused, never ignored", () => {
+    const cases = {
+      "SELECT DISTINCT auction FROM bid": /SELECT DISTINCT is not supported yet/,
+      "SELECT auction FROM bid HAVING auction > 1": /HAVING needs a GROUP BY over a window/,
+      "SELECT a FROM bid AS b (a)": /renaming columns in an alias/,
+      "SELECT auction FROM bid /*+ OPTIONS('scan.startup.mode'='latest-offset') */": /SQL hints .* are not supported/,
+      "SELECT auction FROM bid ORDER BY auction": /ORDER: only SELECT/,
+      "SELECT auction FROM bid UNION ALL SELECT auction FROM bid": /only SELECT/,
+    };
+    for (const [query, message] of Object.entries(cases)) {
+      const [issue] = sqlIssues(`${insert}INSERT INTO results ${query};`);
+      expect(issue.path).toMatch(new RegExp(`^spec\\.sql:${line}:\\d+$`));
+      expect(issue.message).toMatch(message);
+    }
+    expect(sqlIssues(`${insert}INSERT OVERWRITE results SELECT auction FROM bid;`)[0].message).toMatch(
+      /INSERT OVERWRITE is not supported/,
+    );
+  });
 });
