@@ -1,33 +1,34 @@
-import { readFileSync } from "node:fs";
-import { basename } from "node:path";
 import { SpecError } from "../../runtime/contract/spec/errors.js";
-import type { StreamJobManifest } from "../../runtime/contract/spec/manifest.js";
 import type { StepSpec } from "../../runtime/contract/spec/schema.js";
 import { buildExecutionGraph, type ExecutionGraph } from "../../runtime/engine/graph.js";
 import type { JobPlan, OperatorNode } from "../../runtime/planner/plan.js";
 import { pipelineSpecOf } from "../../runtime/planner/sql/plan-sql.js";
 import { sqlPath } from "../../runtime/planner/sql/sql-error.js";
 import { planFile, planManifest } from "../../runtime/planner/validate.js";
+import { inFiles, readSqlFiles } from "./sql-files.js";
 
 /**
- * `sabot explain job.yaml`: the plan of a YAML or SQL job, without running it. A `.sql` file is
- * read as the `spec.sql` of a job named after the file (examples/nexmark/q1.sql).
+ * `sabot explain job.yaml`, or `sabot explain tables.sql q1.sql`: the plan of a YAML or SQL job,
+ * without running it. .sql files are read, in order, as the `spec.sql` of a job named after the
+ * last one; SQL positions then name the file they are in.
  */
-export function explainCommand(file: string): void {
-  const { manifest, plan } = file.endsWith(".sql") ? planSqlFile(file) : planFile(file);
+export function explainCommand(files: string[]): void {
+  if (files.every((f) => f.endsWith(".sql"))) {
+    const sql = readSqlFiles(files);
+    try {
+      const plan = planManifest({ name: sql.name, spec: { sql: sql.sql } });
+      const origins = pipelineSpecOf({ sql: sql.sql }).origins!.stepOrigins;
+      console.log(explainText(plan, (i) => sql.where(sqlPath(origins[i]))));
+    } catch (err) {
+      throw inFiles(err, sql);
+    }
+    return;
+  }
+  if (files.length !== 1)
+    throw new SpecError([{ path: files.join(" "), message: "give one manifest, or .sql files only (tables first)" }]);
+  const { manifest, plan } = planFile(files[0]);
   const origins = pipelineSpecOf(manifest.spec).origins?.stepOrigins;
   console.log(explainText(plan, origins ? (i) => sqlPath(origins[i]).replace(/^spec\./, "") : undefined));
-}
-
-function planSqlFile(file: string): { manifest: StreamJobManifest; plan: JobPlan } {
-  let sql: string;
-  try {
-    sql = readFileSync(file, "utf8");
-  } catch (err) {
-    throw new SpecError([{ path: file, message: `cannot read the SQL: ${(err as Error).message}` }]);
-  }
-  const manifest: StreamJobManifest = { name: basename(file, ".sql"), spec: { sql } };
-  return { manifest, plan: planManifest(manifest) };
 }
 
 /**

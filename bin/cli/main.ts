@@ -114,7 +114,7 @@ program
 program
   .command("explain")
   .description("print the plan of a StreamJob (YAML or spec.sql): chains, exchanges, state per operator")
-  .argument("<manifest>", "StreamJob YAML file, or a .sql file (read as spec.sql)")
+  .argument("<manifest...>", "StreamJob YAML file, or .sql files read in order as one spec.sql (tables first)")
   .action(explainCommand);
 
 program

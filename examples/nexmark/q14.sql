@@ -1,22 +1,6 @@
 -- Nexmark q14: Calculation. Bids in a price range, converted to euros, labelled by time of day, with a count of a character in extra (a user-defined function in the suite).
 -- Source: the Nexmark suite's Flink SQL text (github.com/nexmark/nexmark), rewritten for Sabot's tables;
--- docs/sql.md lists whether Sabot runs it and, if not, the missing feature.
-
-CREATE TABLE bid (
-  auction  BIGINT,
-  bidder  BIGINT,
-  price  BIGINT,
-  channel  VARCHAR,
-  url  VARCHAR,
-  `dateTime`  TIMESTAMP(3),
-  extra  VARCHAR,
-  WATERMARK FOR `dateTime` AS `dateTime` - INTERVAL '4' SECOND
-) WITH (
-  'connector' = 'datagen-nexmark',
-  'kind' = 'bid',
-  'seed' = '1',
-  'count' = '1000000'
-);
+-- docs/sql.md lists whether Sabot runs it and, if not, the missing feature. Reads tables.sql.
 
 CREATE TABLE nexmark_q14 (
     auction BIGINT,

@@ -1,22 +1,6 @@
 -- Nexmark q15: Bidding Statistics Report. Per day: bids, bidders and auctions, in total and by price rank (filtered and distinct aggregates).
 -- Source: the Nexmark suite's Flink SQL text (github.com/nexmark/nexmark), rewritten for Sabot's tables;
--- docs/sql.md lists whether Sabot runs it and, if not, the missing feature.
-
-CREATE TABLE bid (
-  auction  BIGINT,
-  bidder  BIGINT,
-  price  BIGINT,
-  channel  VARCHAR,
-  url  VARCHAR,
-  `dateTime`  TIMESTAMP(3),
-  extra  VARCHAR,
-  WATERMARK FOR `dateTime` AS `dateTime` - INTERVAL '4' SECOND
-) WITH (
-  'connector' = 'datagen-nexmark',
-  'kind' = 'bid',
-  'seed' = '1',
-  'count' = '1000000'
-);
+-- docs/sql.md lists whether Sabot runs it and, if not, the missing feature. Reads tables.sql.
 
 CREATE TABLE nexmark_q15 (
   `day` VARCHAR,

@@ -1,41 +1,6 @@
 -- Nexmark q6: Average Selling Price by Seller. Per seller, the average closing price of its last 10 closed auctions.
 -- Source: the Nexmark suite's Flink SQL text (github.com/nexmark/nexmark), rewritten for Sabot's tables;
--- docs/sql.md lists whether Sabot runs it and, if not, the missing feature.
-
-CREATE TABLE bid (
-  auction  BIGINT,
-  bidder  BIGINT,
-  price  BIGINT,
-  channel  VARCHAR,
-  url  VARCHAR,
-  `dateTime`  TIMESTAMP(3),
-  extra  VARCHAR,
-  WATERMARK FOR `dateTime` AS `dateTime` - INTERVAL '4' SECOND
-) WITH (
-  'connector' = 'datagen-nexmark',
-  'kind' = 'bid',
-  'seed' = '1',
-  'count' = '1000000'
-);
-
-CREATE TABLE auction (
-  id  BIGINT,
-  itemName  VARCHAR,
-  description  VARCHAR,
-  initialBid  BIGINT,
-  reserve  BIGINT,
-  `dateTime`  TIMESTAMP(3),
-  expires  TIMESTAMP(3),
-  seller  BIGINT,
-  category  BIGINT,
-  extra  VARCHAR,
-  WATERMARK FOR `dateTime` AS `dateTime` - INTERVAL '4' SECOND
-) WITH (
-  'connector' = 'datagen-nexmark',
-  'kind' = 'auction',
-  'seed' = '1',
-  'count' = '60000'
-);
+-- docs/sql.md lists whether Sabot runs it and, if not, the missing feature. Reads tables.sql.
 
 CREATE TABLE nexmark_q6 (
   seller  VARCHAR,

@@ -1,42 +1,6 @@
 -- Nexmark q8: Monitor New Users. Persons who opened an account and created an auction in the same 10-second window.
 -- Source: the Nexmark suite's Flink SQL text (github.com/nexmark/nexmark), rewritten for Sabot's tables;
--- docs/sql.md lists whether Sabot runs it and, if not, the missing feature.
-
-CREATE TABLE auction (
-  id  BIGINT,
-  itemName  VARCHAR,
-  description  VARCHAR,
-  initialBid  BIGINT,
-  reserve  BIGINT,
-  `dateTime`  TIMESTAMP(3),
-  expires  TIMESTAMP(3),
-  seller  BIGINT,
-  category  BIGINT,
-  extra  VARCHAR,
-  WATERMARK FOR `dateTime` AS `dateTime` - INTERVAL '4' SECOND
-) WITH (
-  'connector' = 'datagen-nexmark',
-  'kind' = 'auction',
-  'seed' = '1',
-  'count' = '60000'
-);
-
-CREATE TABLE person (
-  id  BIGINT,
-  name  VARCHAR,
-  emailAddress  VARCHAR,
-  creditCard  VARCHAR,
-  city  VARCHAR,
-  state  VARCHAR,
-  `dateTime`  TIMESTAMP(3),
-  extra  VARCHAR,
-  WATERMARK FOR `dateTime` AS `dateTime` - INTERVAL '4' SECOND
-) WITH (
-  'connector' = 'datagen-nexmark',
-  'kind' = 'person',
-  'seed' = '1',
-  'count' = '20000'
-);
+-- docs/sql.md lists whether Sabot runs it and, if not, the missing feature. Reads tables.sql.
 
 CREATE TABLE nexmark_q8 (
   id  BIGINT,
