@@ -20,7 +20,18 @@ export function findAggregateCalls(n: SqlNode): SqlNode[] {
 }
 
 /** An aggregate as the window step's text: `count(*) AS name`, `count(DISTINCT bidder) AS name`. */
-export function aggregateCall(call: SqlNode, name: string, input: Relation): AggregateCall {
+/** The argument of an aggregate that is an expression (not `*`, not a column), if it is one. */
+export function expressionArgument(call: SqlNode): SqlNode | undefined {
+  const params = childrenOf(call, "functionParam");
+  if (params.length !== 1 || params[0].getText() === "*" || bareColumn(params[0])) return undefined;
+  return params[0];
+}
+
+/**
+ * An aggregate as the window step's text. `argColumn` names the column an expression argument was
+ * computed into by a select step before the window (`SUM(price * 2)`).
+ */
+export function aggregateCall(call: SqlNode, name: string, input: Relation, argColumn?: string): AggregateCall {
   const fn = keywordOf(call).toLowerCase();
   const distinct = childOf(call, "setQuantifier") ? "DISTINCT " : "";
   const params = childrenOf(call, "functionParam");
@@ -29,13 +40,7 @@ export function aggregateCall(call: SqlNode, name: string, input: Relation): Agg
     throw new SqlError(positionOf(params[0]), "an aggregate inside an aggregate is not allowed");
   const star = params[0].getText() === "*";
   const column = star ? undefined : bareColumn(params[0]);
-  if (!star && !column)
-    throw new SqlError(
-      positionOf(params[0]),
-      `${fn}() of an expression is not supported yet`,
-      "compute the expression as a column in a VIEW, then aggregate the column",
-    );
-  const arg = column ? backquote(resolveColumn(column, input)) : "*";
+  const arg = argColumn ? backquote(argColumn) : column ? backquote(resolveColumn(column, input)) : "*";
   return { node: call, name, text: `${fn}(${distinct}${arg}) AS ${backquote(name)}` };
 }
 

@@ -1,8 +1,8 @@
-import { type AggregateCall, aggregateCall, aliasOf, findAggregateCalls } from "./aggregates.js";
+import { type AggregateCall, aggregateCall, aliasOf, expressionArgument, findAggregateCalls } from "./aggregates.js";
 import { bareColumn, expressionText, resolveColumn } from "./expression-text.js";
 import { project } from "./projection.js";
 import type { QueryContext } from "./query-context.js";
-import type { Relation } from "./relation.js";
+import { quoteName, type Relation } from "./relation.js";
 import { SqlError } from "./sql-error.js";
 import { childOf, childrenOf, keywordOf, pathOf, positionOf, ruleOf, type SqlNode, tokensOf } from "./tree.js";
 import { findUnsupported } from "./unsupported.js";
@@ -148,10 +148,13 @@ function windowAggregate(ctx: QueryContext, q: WindowQuery): { relation: Relatio
       `GROUP BY over ${tvf.window.type} windows needs ${missing.join(" and ")}`,
     );
   const keys = grouped.filter((k) => !BOUNDS.includes(k));
-  const calls = q.calls.map((call, i) => aggregateCall(call, aggregateName(call, q.selectList, i), input));
+  const args = expressionArguments(ctx, q, input);
+  const calls = q.calls.map((call, i) =>
+    aggregateCall(call, aggregateName(call, q.selectList, i), args.relation, args.columns.get(call)),
+  );
   const aggs = distinctAggregates(calls);
   if (aggs.length === 0) throw new SqlError(at, "a window query needs at least one aggregate (e.g. COUNT(*))");
-  let stream = input.stream;
+  let stream = args.relation.stream;
   if (keys.length > 0) stream = ctx.addStep({ from: stream, keyBy: keys }, `${q.label}.keyBy`, positionOf(q.groupBy));
   stream = ctx.addStep(
     { from: stream, window: tvf.window, aggregate: aggs.map((a) => a.text) },
@@ -183,6 +186,31 @@ function distinctAggregates(calls: AggregateCall[]): AggregateCall[] {
     } else first.set(what, c);
   }
   return [...first.values()];
+}
+
+/**
+ * Aggregates of expressions (`SUM(price * 2)`) aggregate a column computed by a select step before
+ * the window, which passes every column through (so keys and event time stay).
+ */
+function expressionArguments(
+  ctx: QueryContext,
+  q: WindowQuery,
+  input: Relation,
+): { relation: Relation; columns: Map<SqlNode, string> } {
+  const columns = new Map<SqlNode, string>();
+  const items = input.columns.map((c) => `${quoteName(c)} AS ${quoteName(c)}`);
+  q.calls.forEach((call, i) => {
+    const arg = expressionArgument(call);
+    if (!arg) return;
+    if (findAggregateCalls(arg).length > 0)
+      throw new SqlError(positionOf(arg), "an aggregate inside an aggregate is not allowed");
+    const name = `EXPR$arg${i}`;
+    columns.set(call, name);
+    items.push(`${expressionText(arg, { relation: input })} AS ${quoteName(name)}`);
+  });
+  if (columns.size === 0) return { relation: input, columns };
+  const stream = ctx.addStep({ from: input.stream, select: items }, `${q.label}.arguments`, positionOf(q.calls[0]));
+  return { relation: { ...input, stream, columns: [...input.columns, ...columns.values()] }, columns };
 }
 
 /** The window's time column must be the table's watermarked column. */

@@ -1,7 +1,8 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { compileSql } from "../../../../runtime/planner/sql/compile-sql.js";
-import { BID, RESULTS as OUT, sqlIssues } from "./sql-fixtures.js";
+import { runJob } from "../../../helpers/run-job.js";
+import { BID, RESULTS as OUT, sqlIssues, sqlManifest } from "./sql-fixtures.js";
 
 describe("compileSql", () => {
   it("compiles CREATE TABLE onto a generator source with its watermark", () => {
@@ -54,6 +55,15 @@ describe("compileSql", () => {
     );
     expect(c.pipeline[0]).toMatchObject({ from: "bid", window: { type: "tumbling", size: "10s" } });
     expect(c.pipeline[1].select).toEqual(['"EXPR$agg0" AS "n"', '("window_end" - 1) AS "t"']);
+  });
+
+  it("aggregates of expressions aggregate a column computed before the window", async () => {
+    const sql = `${BID}${OUT("a BIGINT, doubled BIGINT, total BIGINT")}INSERT INTO results SELECT auction, SUM(price * 2), SUM(price) FROM TABLE(TUMBLE(TABLE bid, DESCRIPTOR(\`dateTime\`), INTERVAL '10' SECOND)) GROUP BY auction, window_start, window_end;`;
+    const c = compileSql(sql);
+    expect(c.pipeline[0].select?.at(-1)).toBe('"price" * 2 AS "EXPR$arg0"');
+    const rows = (await runJob(sqlManifest(sql))).rows.results;
+    expect(rows.length).toBeGreaterThan(0);
+    for (const r of rows) expect(Number(r.doubled)).toBe(2 * Number(r.total));
   });
 
   it("views and several INSERTs make one job with several sinks", () => {
