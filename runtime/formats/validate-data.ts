@@ -14,20 +14,38 @@ const bad = (path: string, what: string) => new InvalidArrowDataError(`column ${
 
 /** Whether an offsets buffer covers `count` rows from `offset`, never decreases and stays within `limit`. */
 function checkOffsets(
-  offsets: ArrayLike<number | bigint> | undefined,
+  offsets: Int32Array | BigInt64Array | undefined,
   offset: number,
   count: number,
   limit: number,
   path: string,
 ): void {
   if (!offsets || offsets.length < offset + count + 1) throw bad(path, "its offsets buffer is shorter than its rows");
-  let prev = Number(offsets[offset]);
+  const end = offset + count;
+  // One tight loop over the common 32-bit offsets; 64-bit ones (large utf8) go through Number.
+  const at = offsets instanceof Int32Array ? (i: number) => offsets[i]! : (i: number) => Number(offsets[i]);
+  let prev = at(offset);
   if (prev < 0) throw bad(path, "a negative offset");
-  for (let i = offset + 1; i <= offset + count; i++) {
-    const o = Number(offsets[i]);
-    if (o < prev) throw bad(path, `offsets decrease at row ${i - offset}`);
-    prev = o;
-  }
+  let decreasing = -1;
+  if (offsets instanceof Int32Array) {
+    for (let i = offset + 1; i <= end; i++) {
+      const o = offsets[i]!;
+      if (o < prev) {
+        decreasing = i;
+        break;
+      }
+      prev = o;
+    }
+  } else
+    for (let i = offset + 1; i <= end; i++) {
+      const o = at(i);
+      if (o < prev) {
+        decreasing = i;
+        break;
+      }
+      prev = o;
+    }
+  if (decreasing >= 0) throw bad(path, `offsets decrease at row ${decreasing - offset}`);
   if (prev > limit) throw bad(path, `an offset (${prev}) past the end of its ${limit} values`);
 }
 
@@ -69,14 +87,20 @@ function checkBuffers(d: Data, path: string): void {
   }
 }
 
-/** Dictionary indices must point into the dictionary (only non-null rows are looked up). */
+/**
+ * Dictionary indices must point into the dictionary. One pass over every slot (null ones too hold
+ * some index, and kernels that hash keys read them); only an out-of-range slot is asked whether it
+ * is null, in which case its index is never looked up.
+ */
 function checkIndices(d: Data, path: string): void {
   const size = d.dictionary?.length ?? 0;
-  const values = d.values as ArrayLike<number | bigint>;
-  for (let i = d.offset; i < d.offset + d.length; i++) {
+  const keys = d.values as Int8Array | Int16Array | Int32Array | Uint8Array | Uint16Array | Uint32Array;
+  const end = d.offset + d.length;
+  for (let i = d.offset; i < end; i++) {
+    const k = keys[i]!;
+    if (k >= 0 && k < size) continue;
     if (d.nullCount > 0 && !d.getValid(i - d.offset)) continue;
-    const k = Number(values[i]);
-    if (k < 0 || k >= size) throw bad(path, `row ${i - d.offset} refers to dictionary entry ${k} of ${size}`);
+    throw bad(path, `row ${i - d.offset} refers to dictionary entry ${k} of ${size}`);
   }
 }
 
