@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import * as grpc from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";
-import type { TlsSetting } from "../tls/files.js";
+import type { TlsFiles, TlsSetting } from "../tls/files.js";
 import { ROLE_NAMES } from "../tls/job-certificates.js";
 import type * as m from "./messages.js";
 
@@ -63,9 +63,23 @@ function clientCredentials(
 ): { credentials: grpc.ChannelCredentials; options: grpc.ChannelOptions } {
   if (tls === "insecure") return { credentials: grpc.credentials.createInsecure(), options: {} };
   return {
-    credentials: grpc.credentials.createSsl(tls.ca, tls.key, tls.cert),
+    credentials: sslCredentials(tls),
     options: { "grpc.ssl_target_name_override": ROLE_NAMES[role], "grpc.default_authority": ROLE_NAMES[role] },
   };
+}
+
+/**
+ * One TLS context per set of certificates, however many channels use it: a worker opens a channel
+ * to every other worker for each attempt, and each new context parses the keys again.
+ */
+const sslContexts = new WeakMap<TlsFiles, grpc.ChannelCredentials>();
+function sslCredentials(tls: TlsFiles): grpc.ChannelCredentials {
+  let c = sslContexts.get(tls);
+  if (!c) {
+    c = grpc.credentials.createSsl(tls.ca, tls.key, tls.cert);
+    sslContexts.set(tls, c);
+  }
+  return c;
 }
 
 /** Server credentials: the TLS handshake requires a client certificate signed by the job CA. */
