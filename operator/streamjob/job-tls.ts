@@ -19,13 +19,8 @@ export class JobTlsError extends Error {
 
 interface Known {
   uid: string;
-  specHash: string;
   client: TlsFiles;
-  /** When the Secret was last checked against the spec (renewal is checked again after a day). */
-  checkedAt: number;
 }
-
-const RECHECK_MS = 86_400_000;
 
 /**
  * Each job's TLS Secret (resources/tls-secret.ts): issued before the job's pods first start,
@@ -42,15 +37,16 @@ export class JobTlsSecrets {
     private readonly now: () => Date = () => new Date(),
   ) {}
 
-  /** Makes the Secret what the job's deployed spec needs (before its pods are applied). */
+  /**
+   * Makes the Secret what the job's deployed spec needs (before its pods are applied). Read each
+   * time the children are applied (on a change, else every few minutes), so a Secret deleted by
+   * hand comes back before a pod that mounts it is started again.
+   */
   async ensure(job: StreamJob): Promise<void> {
-    const deployed = deployedJob(job);
-    const hash = specHash(deployed);
-    const k = this.known.get(keyOf(job));
-    if (k?.uid === job.metadata.uid && k.specHash === hash && this.now().getTime() - k.checkedAt < RECHECK_MS) return;
+    const hash = specHash(deployedJob(job));
     const existing = await this.read(job);
     const action = tlsSecretAction(existing, hash, this.now());
-    if (existing && action === "keep") return this.remember(job, existing, hash);
+    if (existing && action === "keep") return this.remember(job, existing);
     const ca = existing && action === "rotate" ? secretCa(existing) : undefined;
     const certs = issueJobCertificates(job.metadata.name, { ...jobHosts(job), ...(ca ? { ca } : {}) });
     const applied = await this.objects.patch(
@@ -61,7 +57,7 @@ export class JobTlsSecrets {
       true,
       PatchStrategy.ServerSideApply,
     );
-    this.remember(job, applied, hash);
+    this.remember(job, applied);
   }
 
   /** The operator's credentials for the job's coordinator. */
@@ -83,8 +79,7 @@ export class JobTlsSecrets {
       throw new JobTlsError(
         `job ${keyOf(job)} has no Secret ${tlsSecretName(job)} yet: the operator creates it when it deploys the job`,
       );
-    // Read for its client certificate only: no spec hash, so the next ensure() checks it in full.
-    this.remember(job, secret, "");
+    this.remember(job, secret);
     return this.known.get(keyOf(job))!.client;
   }
 
@@ -92,13 +87,13 @@ export class JobTlsSecrets {
     this.known.delete(key);
   }
 
-  private remember(job: StreamJob, secret: V1Secret, hash: string): void {
+  private remember(job: StreamJob, secret: V1Secret): void {
     const client = clientTlsOf(secret);
     if (!client)
       throw new JobTlsError(
         `Secret ${tlsSecretName(job)} has no client certificate: delete it and the operator issues a new one`,
       );
-    this.known.set(keyOf(job), { uid: job.metadata.uid, specHash: hash, client, checkedAt: this.now().getTime() });
+    this.known.set(keyOf(job), { uid: job.metadata.uid, client });
   }
 
   private async read(job: StreamJob): Promise<V1Secret | undefined> {
