@@ -9,8 +9,8 @@ import { childHead, childNames, type StreamJob } from "../job.js";
  * A job's certificates (runtime/contract/tls) in one Secret owned by the StreamJob. Each pod
  * mounts only its own role's certificate and the CA certificate, projected into the layout of a
  * Kubernetes TLS Secret (ca.crt, tls.crt, tls.key) that `--tls-dir` reads; the CA key and the
- * operator's client key stay in the API server, which job pods cannot reach (they run without a
- * service account token).
+ * operator's client key stay in the API server, out of the pods' reach: pods run without a service
+ * account token unless their pod template asks for one, and the operator's RBAC is not theirs.
  */
 
 /**
