@@ -55,7 +55,10 @@ export class ArrowDecoder implements Decoder {
         const table = tableFromIPC(m);
         if (table.schema.fields.length === 0) throw new Error("no Arrow IPC stream found");
         got = table.batches;
-        for (const b of got) columnsOf(b).forEach((c, i) => validateData(c, b.schema.fields[i]!.name));
+        for (const b of got)
+          columnsOf(b).forEach((c, i) => {
+            validateData(c, b.schema.fields[i]!.name);
+          });
       } catch (err) {
         bad.push({ index, reason: "malformed", detail: `not an Arrow IPC stream: ${(err as Error).message}` });
         return;

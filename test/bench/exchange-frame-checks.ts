@@ -33,7 +33,13 @@ const validate: number[] = [];
 for (let r = 0; r < ROUNDS; r++) {
   decode.push(perFrame(() => tableFromIPC(bytes)));
   prescan.push(perFrame(() => prescanIpcStream(bytes)));
-  validate.push(perFrame(() => columnsOf(decoded).forEach((c, i) => validateData(c, String(i)))));
+  validate.push(
+    perFrame(() =>
+      columnsOf(decoded).forEach((c, i) => {
+        validateData(c, String(i));
+      }),
+    ),
+  );
 }
 const [d, p, v] = [median(decode), median(prescan), median(validate)];
 console.log(`frame: ${bytes.byteLength} bytes, ${ROWS} rows of ${ALL_TYPES.length} column types`);
