@@ -2,7 +2,7 @@ import { createRequire } from "node:module";
 import type * as Rdkafka from "@confluentinc/kafka-javascript";
 import type { Logger } from "../../log.js";
 import type { Compression } from "./codecs.js";
-import { type KafkaConnectionConfig, KafkaConnectionError, readSecret } from "./security.js";
+import { describeRef, type KafkaConnectionConfig, KafkaConnectionError, readSecret } from "./security.js";
 
 /**
  * The librdkafka client (`@confluentinc/kafka-javascript`). Its install downloads a prebuilt
@@ -106,11 +106,17 @@ export function rdkafkaConnectionError(err: unknown, conn: KafkaConnectionConfig
   const protocol = conn.security?.protocol ?? "PLAINTEXT";
   const s = conn.security?.sasl;
   let hint = `check bootstrapServers and security.protocol (${protocol})`;
-  if (/authenticat|SASL/i.test(text))
-    hint = `SASL ${s?.mechanism ?? ""} authentication${s?.username === undefined ? "" : ` as "${s.username}"`} was refused: check the user, the password or token Secret, and that the brokers enable ${s?.mechanism ?? "this mechanism"}`;
-  else if (/certificate|SSL|TLS|handshake/i.test(text))
+  if (/SSL handshake|certificate/i.test(text))
     hint = `the TLS handshake failed: check tls.caFrom (the CA that signed the brokers' certificates) and, where brokers require one, tls.certFrom/keyFrom`;
-  else if (/disconnect|closed|transport/i.test(text))
+  else if (/authenticat/i.test(text)) {
+    const where = s?.passwordFrom
+      ? `the password in ${describeRef(s.passwordFrom)}`
+      : s?.tokenFrom
+        ? `the token in ${describeRef(s.tokenFrom)}`
+        : "the credentials";
+    const who = s?.username === undefined ? "" : ` as "${s.username}"`;
+    hint = `SASL ${s?.mechanism ?? ""} authentication${who} was refused: check the user, ${where}, and that the brokers enable ${s?.mechanism ?? "this mechanism"}`;
+  } else if (/disconnect|closed|transport/i.test(text))
     hint = `the brokers closed the connection: is security.protocol (${protocol}) the protocol of the listener at ${conn.brokers.join(",")}?`;
   return new KafkaConnectionError(`${conn.label}: ${hint} (librdkafka: ${text})`, { cause: e });
 }
@@ -120,32 +126,47 @@ export function call<T = void>(f: (cb: (err: unknown, value?: T) => void) => voi
   return new Promise<T>((resolve, reject) => f((err, value) => (err ? reject(err) : resolve(value as T))));
 }
 
+/** Failures librdkafka would retry forever, though no retry can fix them: give up at the first. */
+const FATAL_AT_CONNECT = /SSL handshake|certificate|authenticat/i;
+
+type Events = {
+  connect(o: { timeout: number }, cb: (err: unknown) => void): void;
+  on(ev: string, cb: (e: { message: string; severity?: number }) => void): void;
+  removeListener(ev: string, cb: (e: { message: string; severity?: number }) => void): void;
+};
+
 /**
- * Connects a client, failing with a named error on the first fatal or auth error librdkafka
- * reports while connecting (it would otherwise retry forever and the connect time out).
+ * Connects a client. librdkafka reports TLS and SASL failures as error log lines and retries;
+ * the first such line fails the connect at once, and a timeout's error carries the last one, so
+ * the named error says what went wrong rather than only "transport failure".
  */
 export async function connectClient(
   client: Rdkafka.KafkaConsumer | Rdkafka.Producer,
   conn: KafkaConnectionConfig,
   timeoutMs = 20_000,
 ): Promise<void> {
-  const c = client as unknown as {
-    connect(o: { timeout: number }, cb: (err: unknown) => void): void;
-    on(ev: "event.error", cb: (e: Error) => void): void;
-    removeListener(ev: "event.error", cb: (e: Error) => void): void;
-  };
-  let onError: ((e: Error) => void) | null = null;
+  const c = client as unknown as Events;
+  let last = "";
+  let watch: ((e: { message: string; severity?: number }) => void) | null = null;
   try {
     await new Promise<void>((resolve, reject) => {
-      onError = (e: Error) => {
-        if (/authenticat|SSL|certificate|handshake|SASL|disconnected/i.test(e.message)) reject(e);
+      watch = (e) => {
+        if (e.severity !== undefined && e.severity > 4) return;
+        last = e.message;
+        if (FATAL_AT_CONNECT.test(e.message)) reject(new Error(e.message));
       };
-      c.on("event.error", onError);
-      c.connect({ timeout: timeoutMs }, (err) => (err ? reject(err) : resolve()));
+      c.on("event.error", watch);
+      c.on("event.log", watch);
+      c.connect({ timeout: timeoutMs }, (err) =>
+        err ? reject(new Error(`${(err as Error).message}${last ? `; ${last}` : ""}`)) : resolve(),
+      );
     });
   } catch (err) {
     throw rdkafkaConnectionError(err, conn);
   } finally {
-    if (onError) c.removeListener("event.error", onError);
+    if (watch) {
+      c.removeListener("event.error", watch);
+      c.removeListener("event.log", watch);
+    }
   }
 }

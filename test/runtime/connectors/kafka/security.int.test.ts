@@ -4,9 +4,8 @@ import { join } from "node:path";
 import pino from "pino";
 import { beforeAll, describe, expect, it } from "vitest";
 import { kafkaSinkConfig, kafkaSourceConfig } from "../../../../runtime/connectors/kafka/config.js";
+import { kafkaSink, kafkaSource } from "../../../../runtime/connectors/kafka/index.js";
 import { KafkaConnectionError } from "../../../../runtime/connectors/kafka/security.js";
-import { KafkaSink } from "../../../../runtime/connectors/kafka/sink.js";
-import { KafkaSource } from "../../../../runtime/connectors/kafka/source.js";
 import type { KafkaSecurity } from "../../../../runtime/contract/spec/kafka-connection-rules.js";
 import type { FieldSpec } from "../../../../runtime/contract/spec/schema.js";
 import { arrowSchema } from "../../../../runtime/types/arrow-types.js";
@@ -16,7 +15,15 @@ import { testEnv } from "../../../helpers/env.js";
 import { useTestKafka } from "../../../helpers/kafka.js";
 import { randomBatch, seededRng } from "../../../helpers/random.js";
 import { parseManifest, runJob } from "../../../helpers/run-job.js";
-import { type CapturedLog, connectorContext, createTopic, readRows, readTopic } from "./kafka-helpers.js";
+import {
+  type CapturedLog,
+  connectorContext,
+  createTopic,
+  KAFKA_CLIENTS,
+  readRows,
+  readTopic,
+  useKafkaClient,
+} from "./kafka-helpers.js";
 
 /**
  * Sabot's Kafka source and sink against the test broker's secured listeners
@@ -70,7 +77,7 @@ function ctx(name: string) {
 async function roundTrip(brokers: string[], security: KafkaSecurity): Promise<void> {
   const topic = await createTopic(k.admin, "secure", 2);
   const batch = randomBatch(seededRng(7), FIELDS, 200);
-  const sink = new KafkaSink(kafkaSinkConfig({ bootstrapServers: brokers, security, topic }, input), input, ctx("out"));
+  const sink = kafkaSink(kafkaSinkConfig({ bootstrapServers: brokers, security, topic }, input), input, ctx("out"));
   await sink.open();
   await sink.write(batch);
   await sink.flush();
@@ -79,7 +86,7 @@ async function roundTrip(brokers: string[], security: KafkaSecurity): Promise<vo
     kafka: { bootstrapServers: brokers, security, topic, startingOffsets: "earliest" as const },
     schema: FIELDS,
   };
-  const source = new KafkaSource(kafkaSourceConfig("it", "in", spec), ctx("in"));
+  const source = kafkaSource(kafkaSourceConfig("it", "in", spec), ctx("in"));
   await source.open();
   try {
     const got = (await readRows(source, 200)).flatMap((b) => batchRows(b!.batch));
@@ -100,7 +107,8 @@ function unsecuredJwt(sub: string): string {
   return `${b64({ alg: "none" })}.${b64({ sub, iat: now, exp: now + 3600 })}.`;
 }
 
-describe("kafka over secured listeners", () => {
+describe.each(KAFKA_CLIENTS)("kafka over secured listeners (%s)", (client) => {
+  useKafkaClient(client);
   it("SCRAM-SHA-256 over SASL_SSL, password from a file, CA from a file", async () => {
     await roundTrip(sec.saslSsl, scram("scram256", "SCRAM-SHA-256"));
   });
@@ -176,7 +184,7 @@ describe("kafka over secured listeners", () => {
       kafka: { connection: "orders-cluster", bootstrapServers: sec.saslSsl, security, topic },
       schema: FIELDS,
     };
-    const source = new KafkaSource(kafkaSourceConfig("it", "in", spec), ctx("in"));
+    const source = kafkaSource(kafkaSourceConfig("it", "in", spec), ctx("in"));
     const err = await source.open().then(
       () => null,
       (e: unknown) => e as Error,
@@ -196,7 +204,7 @@ describe("kafka over secured listeners", () => {
       [sec.saslSsl, { ...scram("scram256", "SCRAM-SHA-256"), tls: undefined }],
       [sec.ssl, { protocol: "SSL", tls: ca() }],
     ] as [string[], KafkaSecurity][]) {
-      const sink = new KafkaSink(
+      const sink = kafkaSink(
         kafkaSinkConfig({ bootstrapServers: brokers, security, topic: "any" }, input),
         input,
         ctx("out"),
@@ -217,7 +225,7 @@ describe("kafka over secured listeners", () => {
 
   it("a client without TLS is refused by the SASL_SSL listener, with an error saying to check the protocol", async () => {
     const spec = { bootstrapServers: sec.saslSsl, topic: "any" };
-    const sink = new KafkaSink(kafkaSinkConfig(spec, input), input, ctx("out"));
+    const sink = kafkaSink(kafkaSinkConfig(spec, input), input, ctx("out"));
     const t0 = Date.now();
     const err = await sink.open().then(
       () => null,
