@@ -7,6 +7,7 @@ import {
 } from "@kubernetes/client-node";
 import type { Logger } from "pino";
 import { API_GROUP } from "../../runtime/contract/spec/manifest.js";
+import { EventRecorder } from "../kube/events.js";
 import { ResilientInformer } from "../kube/informer.js";
 import { workQueueLoop } from "../kube/queue-worker.js";
 import { trimMetadata } from "../kube/trim.js";
@@ -119,6 +120,7 @@ export class CheckpointController {
     this.reconciler = new CheckpointReconciler(custom, core, caches, this.clients, log, opts);
     this.observer = new JobObserver(custom, caches, () => this.checkpoints.list(), this.clients, log, {
       intervalMs: opts.observeIntervalMs ?? 10_000,
+      events: new EventRecorder(core, "sabot-operator", log),
     });
   }
 

@@ -5,6 +5,9 @@ import type { JobState, JobStatus, MetricsSummary } from "../../runtime/contract
  * protobuf guarantees types, not values, and a coordinator answering garbage (a bug, a rogue
  * process at its address) would otherwise put it in the status, or make every status patch fail.
  */
+/** The reason of the Warning Event that says so on the StreamJob. */
+export const COORDINATOR_NONSENSE = "CoordinatorNonsense";
+
 const STATES: ReadonlySet<JobState> = new Set([
   "WAITING_FOR_WORKERS",
   "DEPLOYING",

@@ -2,9 +2,10 @@ import { ApiException, type CustomObjectsApi, type V1ObjectMeta } from "@kuberne
 import type { Logger } from "pino";
 import { API_GROUP, API_VERSION } from "../../runtime/contract/spec/manifest.js";
 import type { CheckpointPhase } from "../../runtime/contract/status/checkpoint.js";
+import type { EventRecorder } from "../kube/events.js";
 import { sabotObject } from "../kube/object-ref.js";
 import { StatusWriter } from "../kube/status-writer.js";
-import { coordinatorAnswerProblem } from "./coordinator-answer.js";
+import { COORDINATOR_NONSENSE, coordinatorAnswerProblem } from "./coordinator-answer.js";
 import {
   type CoordinatorClients,
   coordinatorStatusPatch,
@@ -43,7 +44,11 @@ export class JobObserver {
     private readonly checkpoints: () => readonly ScheduledCheckpoint[],
     private readonly clients: CoordinatorClients,
     private readonly log: Logger,
-    private readonly o: { intervalMs: number },
+    private readonly o: {
+      intervalMs: number;
+      /** Where a coordinator's nonsense is reported on its StreamJob (kubectl describe); unset in some tests. */
+      events?: Pick<EventRecorder, "record">;
+    },
   ) {
     this.status = new StatusWriter(custom);
   }
@@ -80,8 +85,14 @@ export class JobObserver {
       const [status, metrics] = await Promise.all([client.getJobStatus(), client.getMetricsSummary()]);
       const problem = coordinatorAnswerProblem(status, metrics);
       if (problem) {
-        // Nothing of it reaches the status; the next round asks again.
+        // Nothing of it reaches the status; the next round asks again. A repeat raises the Event's count.
         this.log.warn({ job: key, problem }, "the coordinator answered nonsense; its answers are not copied");
+        await this.o.events?.record(
+          job,
+          "Warning",
+          COORDINATOR_NONSENSE,
+          `the coordinator answered ${problem}; nothing of its answer was copied into the status`,
+        );
         return;
       }
       const sample = sampleOf(metrics, now);
