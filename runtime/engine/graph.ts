@@ -101,8 +101,14 @@ export function buildExecutionGraph(plan: JobPlan): ExecutionGraph {
     let out: Placement = inPlace;
     switch (stepKind(step)) {
       case "keyBy":
-        addEdge(node, 0, plain(step.keyBy!));
-        out = { kind: "hash", keys: step.keyBy! };
+        // keyBy: [] ends keying: a later window is one global group, on one subtask.
+        if (step.keyBy!.length === 0) {
+          if (inPlace.kind !== "single") addEdge(node, 0, { kind: "single" });
+          out = { kind: "single" };
+        } else {
+          addEdge(node, 0, plain(step.keyBy!));
+          out = { kind: "hash", keys: step.keyBy! };
+        }
         break;
       case "window": {
         const keys = inInfo.keys ?? [];

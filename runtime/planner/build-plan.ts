@@ -239,6 +239,7 @@ function windowFactory({ id, input, step, maxParallelism }: StepContext): () => 
       keys: input.keys ?? [],
       window: step.window!,
       aggregates: step.aggregate!,
+      windowTime: step.windowTime,
       maxParallelism,
     });
 }

@@ -143,13 +143,18 @@ export const StepSpec = Type.Object(
     select: Optional(Type.Array(Type.String(), { minItems: 1, description: "SQL expressions, `expr AS name`." })),
     keyBy: Optional(
       Type.Array(Type.String(), {
-        minItems: 1,
-        description: "Columns to partition by; later windows aggregate per key.",
+        description: "Columns to partition by; later windows aggregate per key. [] ends keying: one global group.",
       }),
     ),
     window: Optional(WindowSpec),
     aggregate: Optional(
       Type.Array(Type.String(), { minItems: 1, description: "count(*), sum(x), min, max, avg, count(distinct x)." }),
+    ),
+    windowTime: Optional(
+      Type.Boolean({
+        description:
+          "window steps: add window_time (window_end - 1 ms) and make it the output's event time, so a later window can group this output.",
+      }),
     ),
     join: Optional(JoinSpec),
     lookupJoin: Optional(LookupJoinSpec),

@@ -88,6 +88,8 @@ function checkKinds(spec: StreamJobSpec): SpecIssue[] {
     issues.push(...exactlyOne(step, ONE_OF.step, `spec.pipeline[${i}]`));
     if (step.aggregate && !step.window)
       issues.push({ path: `spec.pipeline[${i}].aggregate`, message: "aggregate needs a window in the same step" });
+    if (step.windowTime !== undefined && !step.window)
+      issues.push({ path: `spec.pipeline[${i}].windowTime`, message: "windowTime needs a window in the same step" });
   });
   const a = spec.autoscaler;
   if (a?.minParallelism !== undefined && a.maxParallelism !== undefined && a.minParallelism > a.maxParallelism)

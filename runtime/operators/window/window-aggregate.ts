@@ -19,12 +19,16 @@ import {
 } from "./window-config.js";
 import { restoreWindowState, snapshotWindowState } from "./window-state.js";
 
+const BOUNDS = ["window_start", "window_end"];
+const WINDOW_TIME_BOUNDS = [...BOUNDS, "window_time"];
+
 /** Largest batch emitted: bounds the memory of one output batch when many windows fire at once. */
 const MAX_OUTPUT_ROWS = 65536;
 
 /**
  * Keyed event-time windows with aggregates. Output: the key columns (input types), `window_start`,
- * `window_end` (timestamp[ms]), then one column per aggregate; a window's row is emitted once,
+ * `window_end` (timestamp[ms]), with `windowTime` `window_time` (the event time of the output: see
+ * WindowAggregateOptions), then one column per aggregate; a window's row is emitted once,
  * by the first watermark >= its end (+Infinity flushes everything), and its state is dropped.
  * Within one watermark's output, rows are ordered by window end.
  *
@@ -70,14 +74,15 @@ export class WindowAggregateOperator implements Operator {
     const repeated = keys.find((k, i) => keys.indexOf(k) !== i);
     if (repeated !== undefined) throw new AggregateSpecError(name, `key column "${repeated}" is listed twice`);
     const keyFields = this.keyIndexes.map((i) => schema.fields[i]);
-    for (const bound of ["window_start", "window_end"])
+    const boundNames = options.windowTime ? WINDOW_TIME_BOUNDS : BOUNDS;
+    for (const bound of boundNames)
       if (keys.includes(bound))
         throw new AggregateSpecError(
           name,
           `key column "${bound}" clashes with the window bound of that name; rename it first`,
         );
     this.keys = new KeyTable(keyFields, maxParallelism);
-    const specs = parseAggregates(name, options.aggregates, schema, [...keys, "window_start", "window_end"]);
+    const specs = parseAggregates(name, options.aggregates, schema, [...keys, ...boundNames]);
     const gpu = options.gpu ?? processGpuKernels();
     this.accumulators = specs.map((s) => createAccumulator(s, schema, gpu));
     this.slots = new SlotStore(this.accumulators);
@@ -85,12 +90,10 @@ export class WindowAggregateOperator implements Operator {
     if (shape.kind === "aligned") this.aligned = new AlignedWindows(shape.size, shape.slide);
     else this.sessions = new SessionWindows(shape.gap, this.slots, this.accumulators);
 
-    const bounds = [
-      new Field("window_start", new TimestampMillisecond(), false),
-      new Field("window_end", new TimestampMillisecond(), false),
-    ];
-    const outSchema = new Schema([...keyFields, ...bounds, ...this.accumulators.map((a) => a.outputField)]);
-    this.output = { schema: outSchema, timeField: "window_end", keys: [...keys] };
+    const bounds = BOUNDS.map((b) => new Field(b, new TimestampMillisecond(), false));
+    const outBounds = boundNames.map((b) => new Field(b, new TimestampMillisecond(), false));
+    const outSchema = new Schema([...keyFields, ...outBounds, ...this.accumulators.map((a) => a.outputField)]);
+    this.output = { schema: outSchema, timeField: boundNames[boundNames.length - 1], keys: [...keys] };
     this.snapshotSchema = new Schema([
       ...this.keys.snapshotFields(),
       ...bounds,
@@ -185,6 +188,7 @@ export class WindowAggregateOperator implements Operator {
       ...(this.keyIndexes.length > 0 ? this.keys.keyColumns(groups, m) : []),
       timestampData(starts),
       timestampData(ends),
+      ...(this.options.windowTime ? [timestampData(ends.map((e) => e - 1))] : []),
       ...this.accumulators.map((a) => a.output(slots, m)),
     ];
     return makeBatch(this.output.schema, columns, m);

@@ -20,6 +20,12 @@ export interface WindowAggregateOptions {
   aggregates: string[];
   /** Number of key groups (the job's maxParallelism). */
   maxParallelism: number;
+  /**
+   * Adds a `window_time` column (window_end - 1 ms, Flink's window_time) after `window_end` and makes
+   * it the output's event time, so a later window groups each row into the window holding its last
+   * instant. Without it the event time is `window_end`, which a later window puts one window late.
+   */
+  windowTime?: boolean;
   /** Where large batches may fold on the GPU; default: the process's (processGpuKernels). */
   gpu?: GpuKernels;
 }

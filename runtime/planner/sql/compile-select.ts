@@ -155,18 +155,21 @@ function windowAggregate(ctx: QueryContext, q: WindowQuery): { relation: Relatio
   const aggs = distinctAggregates(calls);
   if (aggs.length === 0) throw new SqlError(at, "a window query needs at least one aggregate (e.g. COUNT(*))");
   let stream = args.relation.stream;
-  if (keys.length > 0) stream = ctx.addStep({ from: stream, keyBy: keys }, `${q.label}.keyBy`, positionOf(q.groupBy));
+  // keyBy: [] when the input may be keyed already (the output of another window keeps its keys).
+  if (keys.length > 0 || input.keyed)
+    stream = ctx.addStep({ from: stream, keyBy: keys }, `${q.label}.keyBy`, positionOf(q.groupBy));
   stream = ctx.addStep(
-    { from: stream, window: tvf.window, aggregate: aggs.map((a) => a.text) },
+    { from: stream, window: tvf.window, aggregate: aggs.map((a) => a.text), windowTime: true },
     `${q.label}.window`,
     tvf.at,
   );
   const relation: Relation = {
     stream,
-    columns: [...keys, ...BOUNDS, ...aggs.map((a) => a.name)],
+    columns: [...keys, ...BOUNDS, "window_time", ...aggs.map((a) => a.name)],
     qualifiers: input.qualifiers,
-    virtual: { window_time: '"window_end" - 1' },
-    windowed: true,
+    timeColumn: "window_time",
+    hidden: ["window_time"],
+    keyed: true,
   };
   return { relation, replaced: new Map(calls.map((a: AggregateCall) => [a.node, a.name])) };
 }
@@ -216,17 +219,11 @@ function expressionArguments(
 /** The window's time column must be the table's watermarked column. */
 function checkEventTime(tvf: WindowTvf, input: Relation): void {
   const fn = tvf.window.type;
-  if (input.windowed)
-    throw new SqlError(
-      tvf.at,
-      "a window over the output of another window is not supported yet",
-      "Sabot's window output carries window_end as its event time, not Flink's window_time",
-    );
   if (!input.timeColumn)
     throw new SqlError(
       positionOf(tvf.timeNode),
       `${tvf.table} has no watermark, so its ${fn} windows have no event time to close on`,
-      `declare WATERMARK FOR ${tvf.timeColumn} AS ${tvf.timeColumn} - INTERVAL '5' SECOND in CREATE TABLE ${tvf.table}`,
+      `declare WATERMARK FOR ${tvf.timeColumn} AS ${tvf.timeColumn} - INTERVAL '5' SECOND in CREATE TABLE ${tvf.table}, or, for a view over a window, select its window_time`,
     );
   if (tvf.timeColumn !== input.timeColumn)
     throw new SqlError(

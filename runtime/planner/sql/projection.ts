@@ -36,14 +36,16 @@ export function project(
   }
   const timeColumn = outputs.find((o) => o.bare !== undefined && o.bare === rel.timeColumn)?.name;
   const identity =
-    outputs.length === rel.columns.length && outputs.every((o, i) => o.bare === rel.columns[i] && o.name === o.bare);
+    !rel.hidden?.length &&
+    outputs.length === rel.columns.length &&
+    outputs.every((o, i) => o.bare === rel.columns[i] && o.name === o.bare);
   if (identity) return rel;
   const stream = ctx.addStep(
     { from: rel.stream, select: outputs.map((o) => `${o.text} AS ${quoteName(o.name)}`) },
     `${label}.select`,
     at,
   );
-  return { stream, columns: outputs.map((o) => o.name), qualifiers: [], timeColumn, windowed: rel.windowed };
+  return { stream, columns: outputs.map((o) => o.name), qualifiers: [], timeColumn, keyed: rel.keyed };
 }
 
 function outputColumns(item: SqlNode, i: number, scope: ExprScope): OutputColumn[] {
@@ -53,7 +55,7 @@ function outputColumns(item: SqlNode, i: number, scope: ExprScope): OutputColumn
     const q = pathOf(inner);
     if (q.length > 0 && !rel.qualifiers.includes(q[0]))
       throw new SqlError(positionOf(inner), `unknown table or alias ${q[0]}`);
-    return rel.columns.map((c) => ({ text: quoteName(c), name: c, bare: c }));
+    return rel.columns.filter((c) => !rel.hidden?.includes(c)).map((c) => ({ text: quoteName(c), name: c, bare: c }));
   }
   // The grammar reads `col - INTERVAL ...` as a column item followed by the rest of the expression.
   const parts = childrenOf(item).filter((c) => ruleOf(c) !== undefined && ruleOf(c) !== "columnAlias");

@@ -11,8 +11,10 @@ export interface Relation {
   timeColumn?: string;
   /** Columns computed on use: a window's `window_time` is `window_end - 1` ms, as in Flink. */
   virtual?: Record<string, string>;
-  /** The output of a window aggregate, whose event time is not yet window_time (see docs/sql.md). */
-  windowed?: boolean;
+  /** The stream may be keyed (a window's output keeps its keys): a global window re-keys it with []. */
+  keyed?: boolean;
+  /** Columns of the stream that `*` leaves out (a window's `window_time`, as in Flink). */
+  hidden?: string[];
 }
 
 /** A SQL identifier as runtime/expr reads it: quoted, so case and odd characters survive. */
