@@ -99,7 +99,12 @@ describe("spec.podTemplate", () => {
         runAsNonRoot: true,
         seccompProfile: { type: "RuntimeDefault" },
       });
-      expect(pod.volumes?.map((v) => v.name)).toEqual([...(role === "coordinator" ? ["spec"] : []), "tmp", "tls", "certs"]);
+      expect(pod.volumes?.map((v) => v.name)).toEqual([
+        ...(role === "coordinator" ? ["spec"] : []),
+        "tmp",
+        "tls",
+        "certs",
+      ]);
       expect(pod.initContainers?.map((c) => c.name)).toEqual(["wait-for-kafka"]);
       expect(pod.containers.map((c) => c.name)).toEqual([role, "log-shipper"]);
 
