@@ -210,7 +210,17 @@ describe("distributed checkpoints with real processes", () => {
       await c.waitForMetrics((m) => m.total.recordsIn >= 10_000, 60_000, "10,000 records read");
       const cli = spawnSync(
         process.execPath,
-        [join(ROOT, "bin/sabot.js"), "savepoint", c.client!.address, "--stop", "--timeout", "60s"],
+        // The job's client certificate, as an operator or a user with the job's client Secret holds it.
+        [
+          join(ROOT, "bin/sabot.js"),
+          "savepoint",
+          c.client!.address,
+          "--stop",
+          "--timeout",
+          "60s",
+          "--tls-dir",
+          c.tlsDirs.client,
+        ],
         { encoding: "utf8", timeout: 90_000 },
       );
       expect(cli.status, cli.stderr).toBe(0);
