@@ -13,6 +13,7 @@ import {
   rates,
   sampleOf,
 } from "./coordinator-client.js";
+import { coordinatorConditions } from "./coordinator-condition.js";
 import { JOB_LABEL, ownerReference, type StreamJob } from "./job.js";
 import { OperatorViewFeed } from "./operator-view.js";
 import { PERIODIC_LABEL, type PeriodicCheckpoint, periodicName, planPeriodic } from "./periodic-savepoints.js";
@@ -84,17 +85,9 @@ export class JobObserver {
       const client = this.clients.for(job);
       const [status, metrics] = await Promise.all([client.getJobStatus(), client.getMetricsSummary()]);
       const problem = coordinatorAnswerProblem(status, metrics);
-      if (problem) {
-        // Nothing of it reaches the status; the next round asks again. A repeat raises the Event's count.
-        this.log.warn({ job: key, problem }, "the coordinator answered nonsense; its answers are not copied");
-        await this.o.events?.record(
-          job,
-          "Warning",
-          COORDINATOR_NONSENSE,
-          `the coordinator answered ${problem}; nothing of its answer was copied into the status`,
-        );
-        return;
-      }
+      await this.reportAnswer(key, job, problem, now);
+      // Nothing of a nonsense answer reaches the status; the next round asks again.
+      if (problem) return;
       const sample = sampleOf(metrics, now);
       patch = coordinatorStatusPatch(
         job.status,
@@ -116,6 +109,31 @@ export class JobObserver {
     }
     if (Object.keys(patch).length === 0) return;
     await this.status.merge(sabotObject("streamjobs", job.metadata.namespace, job.metadata.name), patch);
+  }
+
+  /**
+   * The Degraded condition CoordinatorNonsense while the answers make no sense, cleared by a sane
+   * one; a Warning Event per nonsense answer (a repeat raises its count). The conditions are
+   * written from the cached status: should that be stale, the reconciler's next write restores its
+   * own conditions and keeps this one (job-status.ts), and this round repeats until it sticks.
+   */
+  private async reportAnswer(key: string, job: StreamJob, problem: string | null, now: number): Promise<void> {
+    const conditions = coordinatorConditions(
+      job.status?.conditions,
+      problem,
+      job.metadata.generation ?? 0,
+      new Date(now),
+    );
+    if (conditions)
+      await this.status.merge(sabotObject("streamjobs", job.metadata.namespace, job.metadata.name), { conditions });
+    if (!problem) return;
+    this.log.warn({ job: key, problem }, "the coordinator answered nonsense; its answers are not copied");
+    await this.o.events?.record(
+      job,
+      "Warning",
+      COORDINATOR_NONSENSE,
+      `the coordinator answered ${problem}; nothing of its answer was copied into the status`,
+    );
   }
 
   private async schedule(job: StreamJob, now: number): Promise<number | undefined> {

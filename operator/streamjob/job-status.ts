@@ -2,6 +2,7 @@ import type { Condition } from "../../runtime/contract/status/condition.js";
 import type { StreamJobStatus } from "../../runtime/contract/status/streamjob.js";
 import { mergeConditions } from "../kube/conditions.js";
 import { SPEC_HASH, type Workload } from "./cached.js";
+import { keepsCoordinatorCondition } from "./coordinator-condition.js";
 import { type StreamJob, workerSelector } from "./job.js";
 import { desiredParallelism } from "./resources/coordinator.js";
 import { webUrl } from "./resources/ingress.js";
@@ -86,7 +87,10 @@ export function composeStatus(job: StreamJob, step: Step, o: Observed, now: Date
     conditions: [
       ...mergeConditions(
         conditions,
-        [step.ready, step.progressing, step.degraded].map((c) => ({ ...c, observedGeneration: generation })),
+        [step.ready, step.progressing, degradedOf(step, conditions)].map((c) => ({
+          ...c,
+          observedGeneration: generation,
+        })),
         now,
       ),
       ...autoscalerCondition(job, others.autoscaler),
@@ -97,6 +101,16 @@ export function composeStatus(job: StreamJob, step: Step, o: Observed, now: Date
     webUrl: webUrl(job),
     ...(step.error ? { error: step.error } : {}),
   };
+}
+
+/**
+ * A running job whose step is healthy keeps the job observer's Degraded CoordinatorNonsense: the
+ * observer alone knows when the coordinator's answers make sense again and clears it then.
+ */
+function degradedOf(step: Step, previous: Condition[] | undefined): Step["degraded"] {
+  if (step.phase !== "Running" || step.degraded.status !== "False") return step.degraded;
+  const kept = keepsCoordinatorCondition(previous);
+  return kept ? { type: "Degraded", status: "True", reason: kept.reason, message: kept.message } : step.degraded;
 }
 
 /**

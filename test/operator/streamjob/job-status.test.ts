@@ -180,6 +180,26 @@ describe("composeStatus", () => {
     ]);
   });
 
+  it("keeps the job observer's Degraded CoordinatorNonsense while its healthy step runs, not once the step is degraded or not running", () => {
+    const nonsense = {
+      type: "Degraded",
+      status: "True" as const,
+      reason: "CoordinatorNonsense",
+      message: "the coordinator answered nonsense",
+      lastTransitionTime: "2026-01-01T00:00:00Z",
+    };
+    const observed = { ...job, status: { phase: "Running" as const, conditions: [nonsense] } };
+    const degradedOf = (s: Step) => composeStatus(observed, s, {}, T1).conditions?.find((c) => c.type === "Degraded");
+    expect(degradedOf(step)).toMatchObject({
+      status: "True",
+      reason: "CoordinatorNonsense",
+      lastTransitionTime: "2026-01-01T00:00:00Z",
+    });
+    const timeout = cond("Degraded", "True", "DeployTimeout", "too slow");
+    expect(degradedOf({ ...step, degraded: timeout })).toMatchObject({ reason: "DeployTimeout" });
+    expect(degradedOf({ ...step, phase: "Upgrading" })).toMatchObject({ status: "False", reason: "AsExpected" });
+  });
+
   it("keeps what other writers put in status and drops lifecycle fields the step left out", () => {
     const withStatus = {
       ...job,
