@@ -62,9 +62,10 @@ export function decodeMessages(
     else end = used.length;
     const part = used.slice(start, end);
     const after = end < used.length ? used[end].offset : run.next;
-    if (isTombstone) pushResult(run, tombstones!.decode(part.map((m) => m.key)), part, after, bad);
-    else if (decoder.format === "arrow") for (const m of part) pushArrow(run, decoder, m, bad);
-    else pushResult(run, decoder.decode(part.map((m) => m.value)), part, after, bad);
+    const decode = (ms: FetchedMessage[]) =>
+      isTombstone ? tombstones!.decode(ms.map((m) => m.key)) : decoder.decode(ms.map((m) => m.value));
+    if (decoder.format === "arrow") for (const m of part) pushArrow(run, decode([m]), m, bad);
+    else pushResult(run, decode(part), part, after, bad);
     start = end;
   }
 }
@@ -80,8 +81,12 @@ function pushResult(
   for (const b of res.bad) bad.push({ message: part[b.index], bad: b });
 }
 
-function pushArrow(run: DecodedRun, decoder: Decoder, m: FetchedMessage, bad: BadItem[]): void {
-  const res = decoder.decode([m.value]);
+function pushArrow(
+  run: DecodedRun,
+  res: { batches: RecordBatch[]; bad: BadMessage[] },
+  m: FetchedMessage,
+  bad: BadItem[],
+): void {
   const after = (BigInt(m.offset) + 1n).toString();
   res.batches.forEach((b, i) => {
     run.batches.push({ batch: b, next: i === res.batches.length - 1 ? after : m.offset });
