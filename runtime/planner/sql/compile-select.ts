@@ -1,5 +1,7 @@
 import { type AggregateCall, aggregateCall, aliasOf, expressionArgument, findAggregateCalls } from "./aggregates.js";
 import { bareColumn, expressionText, resolveColumn } from "./expression-text.js";
+import { compileJoin, isJoin } from "./join.js";
+import { INTERVAL_JOIN_HINT } from "./join-condition.js";
 import { project } from "./projection.js";
 import type { QueryContext } from "./query-context.js";
 import { quoteName, type Relation } from "./relation.js";
@@ -9,6 +11,8 @@ import { findUnsupported } from "./unsupported.js";
 import { readWindowTvf, type WindowTvf } from "./window-tvf.js";
 
 const BOUNDS = ["window_start", "window_end"];
+/** The row count a window without aggregates computes (the engine's window needs one). */
+const ROWS = "EXPR$rows";
 
 /**
  * One SELECT as steps: WHERE → filter; GROUP BY over a window TVF → keyBy + window (+ HAVING →
@@ -17,7 +21,7 @@ const BOUNDS = ["window_start", "window_end"];
 export function compileSelect(ctx: QueryContext, sel: SqlNode, label: string, target?: string[]): Relation {
   const refused = findUnsupported(sel);
   if (refused) throw refused;
-  const { input: from, tvf } = fromRelation(ctx, sel);
+  const { input: from, tvf } = fromRelation(ctx, sel, label);
   let input = from;
   const where = childOf(sel, "whereClause");
   if (where) {
@@ -66,16 +70,18 @@ function lastRule(n: SqlNode): SqlNode {
     .pop()!;
 }
 
-function fromRelation(ctx: QueryContext, sel: SqlNode): { input: Relation; tvf?: WindowTvf } {
+function fromRelation(ctx: QueryContext, sel: SqlNode, label: string): { input: Relation; tvf?: WindowTvf } {
   const from = childOf(sel, "fromClause");
   if (!from) throw new SqlError(positionOf(sel), "a SELECT needs FROM: a streaming query reads a table or a view");
   const items = childrenOf(from, "tableExpression");
-  // A join or a comma list: more than one FROM item under the one tableExpression.
+  if (items.length === 1 && isJoin(items[0])) return { input: compileJoin(ctx, items[0], label) };
+  // A comma list: more than one FROM item under the one tableExpression.
   const nested = items.length === 1 ? childrenOf(items[0]).filter((c) => ruleOf(c) !== undefined) : [];
   if (items.length > 1 || nested.length > 1)
     throw new SqlError(
       positionOf(items[1] ?? nested[1] ?? from),
-      "joins are not supported yet (window joins, interval joins and lookup joins are planned)",
+      "FROM a, b: a join is written JOIN ... ON",
+      INTERVAL_JOIN_HINT,
     );
   const te = items[0];
   const tvfClause = childOf(te, "windowTVFClause");
@@ -153,22 +159,25 @@ function windowAggregate(ctx: QueryContext, q: WindowQuery): { relation: Relatio
     aggregateCall(call, aggregateName(call, q.selectList, i), args.relation, args.columns.get(call)),
   );
   const aggs = distinctAggregates(calls);
-  if (aggs.length === 0) throw new SqlError(at, "a window query needs at least one aggregate (e.g. COUNT(*))");
+  // GROUP BY without aggregates (one row per key and window, as q8's inputs): the window step
+  // counts rows, a column that `*` leaves out.
+  const counted = aggs.length === 0 ? [ROWS] : [];
+  const texts = counted.length > 0 ? [`count(*) AS ${quoteName(ROWS)}`] : aggs.map((a) => a.text);
   let stream = args.relation.stream;
   // keyBy: [] when the input may be keyed already (the output of another window keeps its keys).
   if (keys.length > 0 || input.keyed)
     stream = ctx.addStep({ from: stream, keyBy: keys }, `${q.label}.keyBy`, positionOf(q.groupBy));
   stream = ctx.addStep(
-    { from: stream, window: tvf.window, aggregate: aggs.map((a) => a.text), windowTime: true },
+    { from: stream, window: tvf.window, aggregate: texts, windowTime: true },
     `${q.label}.window`,
     tvf.at,
   );
   const relation: Relation = {
     stream,
-    columns: [...keys, ...BOUNDS, "window_time", ...aggs.map((a) => a.name)],
+    columns: [...keys, ...BOUNDS, "window_time", ...aggs.map((a) => a.name), ...counted],
     qualifiers: input.qualifiers,
     timeColumn: "window_time",
-    hidden: ["window_time"],
+    hidden: ["window_time", ...counted],
     keyed: true,
   };
   return { relation, replaced: new Map(calls.map((a: AggregateCall) => [a.node, a.name])) };

@@ -135,7 +135,14 @@ class SqlJob implements QueryContext {
       this.out.tableOrigins[name] = table.at;
       this.names.add(name);
     }
-    return { stream: name, columns: table.columns.map((c) => c.name), qualifiers, timeColumn: table.watermark?.column };
+    const tableKey = this.out.sources[name].kafka?.table?.key;
+    return {
+      stream: name,
+      columns: table.columns.map((c) => c.name),
+      qualifiers,
+      timeColumn: table.watermark?.column,
+      tableKey,
+    };
   }
 
   compileQuery(query: SqlNode, label: string, target?: string[]): Relation {

@@ -1,4 +1,5 @@
 import { intervalMillis } from "./interval.js";
+import { resolveJoinColumn } from "./join-scope.js";
 import { quoteName, type Relation } from "./relation.js";
 import { SqlError } from "./sql-error.js";
 import { childrenOf, pathOf, positionOf, ruleOf, type SqlNode, tokensOf } from "./tree.js";
@@ -38,6 +39,7 @@ export function expressionText(n: SqlNode, scope: ExprScope): string {
 
 /** A column reference, checked against the relation. */
 export function resolveColumn(n: SqlNode, relation: Relation): string {
+  if (relation.scoped) return resolveJoinColumn(n, relation.scoped);
   const parts = pathOf(n);
   const name = parts[parts.length - 1];
   if (parts.length > 2 || (parts.length === 2 && !relation.qualifiers.includes(parts[0])))

@@ -40,11 +40,25 @@ export function project(
     outputs.length === rel.columns.length &&
     outputs.every((o, i) => o.bare === rel.columns[i] && o.name === o.bare);
   if (identity) return rel;
+  // A subquery over a window's output that leaves window_time out keeps it hidden: the engine still
+  // has its rows' event time (q8 joins two such subqueries), while SQL sees no time attribute, as
+  // in Flink (a window over it is refused). An INSERT writes only the table's columns.
+  const time = rel.timeColumn;
+  const keep = !target && !timeColumn && time !== undefined && rel.hidden?.includes(time) && !seen.has(time);
+  const kept = keep ? [{ text: quoteName(time), name: time }] : [];
   const stream = ctx.addStep(
-    { from: rel.stream, select: outputs.map((o) => `${o.text} AS ${quoteName(o.name)}`) },
+    { from: rel.stream, select: [...outputs, ...kept].map((o) => `${o.text} AS ${quoteName(o.name)}`) },
     `${label}.select`,
     at,
   );
+  if (keep)
+    return {
+      stream,
+      columns: [...outputs, ...kept].map((o) => o.name),
+      qualifiers: [],
+      hidden: [time],
+      keyed: rel.keyed,
+    };
   return { stream, columns: outputs.map((o) => o.name), qualifiers: [], timeColumn, keyed: rel.keyed };
 }
 

@@ -15,6 +15,10 @@ export interface Relation {
   keyed?: boolean;
   /** Columns of the stream that `*` leaves out (a window's `window_time`, as in Flink). */
   hidden?: string[];
+  /** A join's columns per table alias (alias -> column -> output column); see join-scope.ts. */
+  scoped?: Record<string, Record<string, string>>;
+  /** An upsert-kafka table's PRIMARY KEY: the key a lookup join matches. */
+  tableKey?: string[];
 }
 
 /** A SQL identifier as runtime/expr reads it: quoted, so case and odd characters survive. */

@@ -9,8 +9,6 @@ const REFUSED: Record<string, string> = {
   windowSpec: "OVER windows (ROW_NUMBER() OVER for Top-N or deduplication, OVER aggregates) are not supported yet",
   overWindowItem: "OVER windows (ROW_NUMBER() OVER for Top-N or deduplication, OVER aggregates) are not supported yet",
   filterClause: "aggregate FILTER (WHERE ...) is not supported yet; filter in a VIEW before the window",
-  joinCondition: "joins are not supported yet (window joins, interval joins and lookup joins are planned)",
-  systemTimePeriod: "lookup joins (FOR SYSTEM_TIME AS OF) are not supported yet",
 };
 
 /** The same, by labelled alternative. */

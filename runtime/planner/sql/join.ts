@@ -1,0 +1,154 @@
+import type { WindowSpec } from "../../contract/spec/schema.js";
+import { type Equality, equalities, INTERVAL_JOIN_HINT } from "./join-condition.js";
+import { compileLookupJoin } from "./join-lookup.js";
+import { type AliasColumns, joinRelation } from "./join-scope.js";
+import { type JoinSide, readJoinSide } from "./join-side.js";
+import type { QueryContext } from "./query-context.js";
+import { quoteName, type Relation } from "./relation.js";
+import { SqlError } from "./sql-error.js";
+import { childOf, childrenOf, positionOf, type SqlNode, tokensOf } from "./tree.js";
+
+const REGULAR_JOIN_HINT =
+  "a regular join keeps every row of both inputs forever, which Sabot does not do; join windows: (SELECT * FROM TABLE(TUMBLE(TABLE a, ...))) L JOIN (SELECT * FROM TABLE(TUMBLE(TABLE b, ...))) R ON L.k = R.k AND L.window_start = R.window_start AND L.window_end = R.window_end, or look rows up in an upsert-kafka table: JOIN t FOR SYSTEM_TIME AS OF L.ts";
+
+/** Whether a FROM item is a join (`a JOIN b ON ...`), which compileJoin reads. */
+export function isJoin(te: SqlNode): boolean {
+  return childrenOf(te, "tableExpression").length > 1;
+}
+
+/**
+ * `L JOIN R ON ...` onto the engine's joins: a window join when both inputs are windowed alike
+ * (window TVF rows, or window aggregates joined on their window bounds as q8 does), a lookup join
+ * when R is read `FOR SYSTEM_TIME AS OF`. Regular and interval joins are refused with a hint.
+ */
+export function compileJoin(ctx: QueryContext, te: SqlNode, label: string): Relation {
+  const [leftNode, rightNode] = childrenOf(te, "tableExpression");
+  const cond = childOf(te, "joinCondition");
+  const words = childrenOf(te)
+    .filter((c) => c.symbol)
+    .map((c) => c.symbol!.text!.toUpperCase());
+  const at = positionOf(rightNode);
+  if (!cond)
+    throw new SqlError(
+      childOf(te, "usingClause") ? positionOf(childOf(te, "usingClause")!) : at,
+      `${words.join(" ") || "a comma-separated FROM"}: only JOIN ... ON is supported`,
+      "write the join condition as ON L.k = R.k",
+    );
+  const left = readJoinSide(ctx, leftNode, label);
+  const right = readJoinSide(ctx, rightNode, label);
+  if (left.kind === "lookup") throw new SqlError(left.at, "FOR SYSTEM_TIME AS OF belongs on the right input of a join");
+  if (left.alias === right.alias)
+    throw new SqlError(at, `both inputs of the join are named ${left.alias}`, "give one an alias: JOIN t AS other");
+  const sides: [JoinSide, JoinSide] = [left, right];
+  const eqs = equalities(cond, sides);
+  if (right.kind === "lookup") return compileLookupJoin(ctx, { left, right, eqs, words, label, at });
+  if (words.some((w) => w !== "JOIN" && w !== "INNER"))
+    throw new SqlError(at, `${words.join(" ")}: only inner window joins are supported yet`);
+  if (left.kind === "plain" || right.kind === "plain")
+    throw new SqlError(
+      positionOf(cond),
+      "a join of inputs that are not windowed is a regular join",
+      tokensOf(cond).some((t) => t.toUpperCase() === "BETWEEN") ? INTERVAL_JOIN_HINT : REGULAR_JOIN_HINT,
+    );
+  if (left.kind !== right.kind || JSON.stringify(left.window) !== JSON.stringify(right.window))
+    throw new SqlError(
+      at,
+      "a window join needs both inputs windowed by the same window table function",
+      "use the same TUMBLE or HOP (and intervals) on both sides, and either both aggregated or neither",
+    );
+  return windowJoin(ctx, sides, eqs, label, positionOf(cond));
+}
+
+function windowJoin(
+  ctx: QueryContext,
+  sides: [JoinSide, JoinSide],
+  eqs: Equality[],
+  label: string,
+  at: { line: number; column: number },
+): Relation {
+  const [left, right] = sides;
+  const isBound = (which: "start" | "end", side: JoinSide, name: string) => (side.bounds?.[which] ?? []).includes(name);
+  const bound = (which: "start" | "end") =>
+    eqs.some((e) => isBound(which, left, e.left.name) && isBound(which, right, e.right.name));
+  for (const which of ["start", "end"] as const)
+    if (!bound(which))
+      throw new SqlError(
+        at,
+        `a window join's condition equates both inputs' window_${which}`,
+        `add AND ${left.alias}.window_${which} = ${right.alias}.window_${which} (or the names the inputs give them)`,
+      );
+  const windowed = left.kind === "windowed";
+  // Window TVF rows: the bounds are the join window's own, so they are not keys.
+  const keys = eqs.filter(
+    (e) =>
+      windowed || !((left.bounds?.start ?? []).includes(e.left.name) || (left.bounds?.end ?? []).includes(e.left.name)),
+  );
+  if (keys.length === 0)
+    throw new SqlError(
+      at,
+      "a window join needs a key: an equality besides the window bounds",
+      "e.g. ON L.id = R.seller AND ...",
+    );
+  const inputs = windowed ? sides.map((s) => renameBounds(ctx, s, label)) : sides;
+  const [l, r] = inputs;
+  const stream = ctx.addStep(
+    {
+      from: l.relation.stream,
+      join: {
+        with: r.relation.stream,
+        leftKey: keys.map((e) => l.columns[e.left.name]),
+        rightKey: keys.map((e) => r.columns[e.right.name]),
+        window: windowed ? joinWindowOf(left.window!) : left.window!,
+      },
+    },
+    `${label}.join`,
+    at,
+  );
+  return joinRelation(ctx, stream, joinedColumns(l, r), label, at, "window_end");
+}
+
+/**
+ * Window aggregates joined on their bounds: the window bounds are keys, so any tumbling join
+ * window that puts rows of equal bounds together is exact. Rows of one window share one event
+ * time, so a join window as long as the windows' spacing holds each window's rows once.
+ */
+function joinWindowOf(w: WindowSpec): WindowSpec {
+  const size = w.type === "sliding" ? w.slide! : w.type === "session" ? w.gap! : w.size!;
+  return { type: "tumbling", size };
+}
+
+/** The engine's join adds window_start/window_end: an input's own are renamed before it. */
+function renameBounds(ctx: QueryContext, side: JoinSide, label: string): JoinSide {
+  const { relation } = side;
+  const clash: string[] = relation.columns.filter((c) => c === "window_start" || c === "window_end");
+  if (clash.length === 0) return side;
+  const renamed = (c: string) => (clash.includes(c) ? `${side.alias}$${c}` : c);
+  const stream = ctx.addStep(
+    { from: relation.stream, select: relation.columns.map((c) => `${quoteName(c)} AS ${quoteName(renamed(c))}`) },
+    `${label}.${side.alias}.bounds`,
+    side.at,
+  );
+  const columns = Object.fromEntries(Object.entries(side.columns).map(([k, v]) => [k, renamed(v)]));
+  const timeColumn = relation.timeColumn && renamed(relation.timeColumn);
+  const hidden = relation.hidden?.map(renamed);
+  return {
+    ...side,
+    columns,
+    relation: { ...relation, stream, columns: relation.columns.map(renamed), timeColumn, hidden },
+  };
+}
+
+/** What each input shows, as columns of the engine join's output (see runtime/operators/join/output-schema.ts). */
+function joinedColumns(l: JoinSide, r: JoinSide): Record<string, AliasColumns> {
+  const taken = new Set([...l.relation.columns, "window_start", "window_end"]);
+  const rightName = (c: string) => (taken.has(c) ? `${r.relation.stream}_${c}` : c);
+  const shown = (side: JoinSide, to: (c: string) => string): AliasColumns => {
+    const out: AliasColumns = Object.fromEntries(Object.entries(side.columns).map(([k, v]) => [k, to(v)]));
+    if (side.kind === "tvf") {
+      for (const n of side.bounds!.start) out[n] = "window_start";
+      for (const n of side.bounds!.end) out[n] = "window_end";
+    }
+    return out;
+  };
+  return { [l.alias]: shown(l, (c) => c), [r.alias]: shown(r, rightName) };
+}

@@ -1,0 +1,183 @@
+import { readFileSync } from "node:fs";
+import type { RecordBatch } from "apache-arrow";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { kindGenerator } from "../../../../runtime/connectors/generator/config.js";
+import type { GeneratorKind } from "../../../../runtime/contract/spec/schema.js";
+import { compileSql } from "../../../../runtime/planner/sql/compile-sql.js";
+import { DuckDbReference, rowDifference } from "../../../helpers/duckdb-reference.js";
+import { parseManifest, runJob } from "../../../helpers/run-job.js";
+import { sqlIssues, sqlManifest } from "./sql-fixtures.js";
+
+const PERSONS = 5000;
+const AUCTIONS = 15_000;
+const TEN_S = "INTERVAL '10 seconds'";
+
+/** examples/nexmark/tables.sql with fewer events: enough for a few 10 s windows. */
+const TABLES = readFileSync(new URL("../../../../examples/nexmark/tables.sql", import.meta.url), "utf8")
+  .replace(
+    "'kind' = 'person',\n  'seed' = '1',\n  'count' = '20000'",
+    `'kind' = 'person', 'seed' = '1', 'count' = '${PERSONS}'`,
+  )
+  .replace(
+    "'kind' = 'auction',\n  'seed' = '1',\n  'count' = '60000'",
+    `'kind' = 'auction', 'seed' = '1', 'count' = '${AUCTIONS}'`,
+  );
+
+const example = (name: string) =>
+  readFileSync(new URL(`../../../../examples/nexmark/${name}`, import.meta.url), "utf8");
+
+/** Flink's window join form: both inputs as window TVF rows, joined on a key and the window bounds. */
+const TVF_JOIN = `CREATE TABLE results (id BIGINT, name VARCHAR, window_start TIMESTAMP(3)) WITH ('connector' = 'print');
+INSERT INTO results
+SELECT P.id, P.name, P.window_start
+FROM (SELECT * FROM TABLE(TUMBLE(TABLE person, DESCRIPTOR(\`dateTime\`), INTERVAL '10' SECOND))) P
+JOIN (SELECT * FROM TABLE(TUMBLE(TABLE auction, DESCRIPTOR(\`dateTime\`), INTERVAL '10' SECOND))) A
+ON P.id = A.seller AND P.window_start = A.window_start AND P.window_end = A.window_end;`;
+
+/** A generator's events, as the reference's input. */
+function generated(kind: GeneratorKind, count: number): RecordBatch[] {
+  const gen = kindGenerator(kind, 1);
+  const batches: RecordBatch[] = [];
+  for (let first = 0; first < count; first += 8192) batches.push(gen.generate(first, 1, Math.min(8192, count - first)));
+  return batches;
+}
+
+const key = (r: Record<string, unknown>) => JSON.stringify(r, (_k, v) => (typeof v === "bigint" ? String(v) : v));
+
+describe("SQL window joins match DuckDB on the same events", () => {
+  let duck: DuckDbReference;
+  beforeAll(async () => {
+    duck = await DuckDbReference.open();
+    await duck.load("persons", generated("nexmark-person", PERSONS));
+    await duck.load("auctions", generated("nexmark-auction", AUCTIONS));
+  });
+  afterAll(() => duck.close());
+
+  it("q8 as the Nexmark suite writes it (a join of two window aggregates on their bounds)", async () => {
+    const { rows } = await runJob(sqlManifest(`${TABLES}${example("q8.sql").replace("'blackhole'", "'print'")}`));
+    const expected = await duck.query(`
+      SELECT p.id, p.name, epoch_ms(p.w) AS stime
+      FROM (SELECT DISTINCT id, name, time_bucket(${TEN_S}, "dateTime") AS w FROM persons) p
+      JOIN (SELECT DISTINCT seller, time_bucket(${TEN_S}, "dateTime") AS w FROM auctions) a
+        ON p.id = a.seller AND p.w = a.w`);
+    expect(expected.length).toBeGreaterThan(0);
+    expect(rowDifference(rows.nexmark_q8, expected)).toEqual({ only: [[], []] });
+    expect(rows.nexmark_q8.length).toBe(expected.length);
+  });
+
+  it("a window join of window TVF rows (one output row per matching pair)", async () => {
+    const { rows } = await runJob(sqlManifest(`${TABLES}${TVF_JOIN}`));
+    const expected = await duck.query(`
+      SELECT p.id, p.name, epoch_ms(time_bucket(${TEN_S}, p."dateTime")) AS window_start
+      FROM persons p JOIN auctions a
+        ON p.id = a.seller AND time_bucket(${TEN_S}, p."dateTime") = time_bucket(${TEN_S}, a."dateTime")`);
+    expect(expected.length).toBeGreaterThan(0);
+    expect(rowDifference(rows.results, expected)).toEqual({ only: [[], []] });
+  });
+
+  it("the YAML join and the SQL window join give identical output", async () => {
+    const yaml = parseManifest(`apiVersion: sabot.dev/v1alpha1
+kind: StreamJob
+metadata: {name: t}
+spec:
+  sources:
+    person:
+      generator: {kind: nexmark-person, seed: 1, count: ${PERSONS}}
+      eventTime: {field: dateTime, maxOutOfOrderness: 4s}
+    auction:
+      generator: {kind: nexmark-auction, seed: 1, count: ${AUCTIONS}}
+      eventTime: {field: dateTime, maxOutOfOrderness: 4s}
+  pipeline:
+    - from: person
+      join: {with: auction, leftKey: [id], rightKey: [seller], window: {type: tumbling, size: 10s}}
+    - select: [id, name, window_start]
+    - to: results
+  sinks:
+    results: {console: {}}
+`);
+    const a = (await runJob(yaml)).rows.results;
+    const b = (await runJob(sqlManifest(`${TABLES}${TVF_JOIN}`))).rows.results;
+    expect(a.length).toBeGreaterThan(0);
+    expect(b.map(key).sort()).toEqual(a.map(key).sort());
+  });
+});
+
+const RATES = `CREATE TABLE rates (
+  currency VARCHAR, rate DOUBLE, \`dateTime\` TIMESTAMP(3),
+  PRIMARY KEY (currency) NOT ENFORCED
+) WITH ('connector' = 'upsert-kafka', 'topic' = 'rates', 'properties.bootstrap.servers' = '127.0.0.1:9092', 'value.format' = 'json');
+CREATE TABLE orders (
+  id BIGINT, currency VARCHAR, amount DOUBLE, \`dateTime\` TIMESTAMP(3),
+  WATERMARK FOR \`dateTime\` AS \`dateTime\` - INTERVAL '1' SECOND
+) WITH ('connector' = 'kafka', 'topic' = 'orders', 'properties.bootstrap.servers' = '127.0.0.1:9092', 'format' = 'json');
+`;
+
+describe("SQL lookup joins", () => {
+  it("compile FOR SYSTEM_TIME AS OF onto the lookup join, keyed by the table's PRIMARY KEY", () => {
+    const sql = `${RATES}CREATE TABLE results (id BIGINT, currency VARCHAR, converted DOUBLE, rate_time TIMESTAMP(3)) WITH ('connector' = 'print');
+INSERT INTO results
+SELECT o.id, r.currency, o.amount * r.rate, r.\`dateTime\`
+FROM orders AS o LEFT JOIN rates FOR SYSTEM_TIME AS OF o.\`dateTime\` AS r ON o.currency = r.currency;`;
+    expect(sqlIssues(sql.replace("r.currency, o.amount", "o.currency, o.amount"))).toEqual([]);
+    const steps = compileSql(sql.replace("r.currency, o.amount", "o.currency, o.amount")).pipeline;
+    expect(steps[0]).toMatchObject({ from: "orders", lookupJoin: { table: "rates", key: ["currency"], type: "left" } });
+    // The right dateTime clashes with the stream's: the engine calls it rates_dateTime.
+    expect(steps[1].select).toContain('"rates_dateTime" AS "r_dateTime"');
+    // A left join's key column is null without a match, which the engine does not give: refused.
+    expect(sqlIssues(sql)[0].message).toMatch(/unknown column r\.currency/);
+    const inner = sql.replace("LEFT JOIN", "JOIN");
+    expect(sqlIssues(inner)).toEqual([]);
+    expect(compileSql(inner).pipeline[0]).toMatchObject({ lookupJoin: { type: "inner" } });
+  });
+
+  it("refuse a table that is not upsert-kafka, and a condition off the PRIMARY KEY", () => {
+    const q = (from: string) =>
+      `${RATES}CREATE TABLE results (id BIGINT) WITH ('connector' = 'print');\nINSERT INTO results SELECT o.id FROM ${from};`;
+    const line = RATES.split("\n").length + 1;
+    const notTable = sqlIssues(q("orders AS o JOIN orders FOR SYSTEM_TIME AS OF o.`dateTime` AS x ON o.id = x.id"));
+    expect(notTable[0].path).toMatch(new RegExp(`^spec\\.sql:${line}:\\d+$`));
+    expect(notTable[0].message).toMatch(/orders is not a table a lookup join can read.*upsert-kafka/);
+    expect(
+      sqlIssues(q("orders AS o JOIN rates FOR SYSTEM_TIME AS OF o.`dateTime` AS r ON o.amount = r.rate"))[0].message,
+    ).toMatch(/r\.rate is not in the PRIMARY KEY of rates/);
+  });
+});
+
+describe("SQL join refusals carry line and column and say what to write", () => {
+  const out = "CREATE TABLE results (id BIGINT) WITH ('connector' = 'print');\n";
+  const line = (TABLES + out).split("\n").length;
+  const issue = (query: string) => sqlIssues(`${TABLES}${out}INSERT INTO results ${query};`)[0];
+  const tvf = (t: string, a: string) =>
+    `(SELECT * FROM TABLE(TUMBLE(TABLE ${t}, DESCRIPTOR(\`dateTime\`), INTERVAL '10' SECOND))) ${a}`;
+
+  it("a regular join, an interval join, a comma join", () => {
+    const regular = issue("SELECT P.id FROM person P JOIN auction A ON P.id = A.seller");
+    expect(regular.path).toBe(`spec.sql:${line}:62`); // at ON
+    expect(regular.message).toMatch(/regular join .*join windows: .*FOR SYSTEM_TIME AS OF/);
+    const interval = issue(
+      "SELECT P.id FROM person P JOIN auction A ON P.id = A.seller AND A.`dateTime` BETWEEN P.`dateTime` AND P.`dateTime` + INTERVAL '10' SECOND",
+    );
+    expect(interval.message).toMatch(/interval join.*no interval-join operator/);
+    expect(issue("SELECT P.id FROM person P, auction A WHERE P.id = A.seller").message).toMatch(
+      /JOIN \.\.\. ON.*interval joins/,
+    );
+  });
+
+  it("a window join without the window bounds, with another window, an outer window join, an ambiguous column", () => {
+    const noBounds = issue(`SELECT P.id FROM ${tvf("person", "P")} JOIN ${tvf("auction", "A")} ON P.id = A.seller`);
+    expect(noBounds.message).toMatch(/equates both inputs' window_start .*P\.window_start = A\.window_start/);
+    const other = issue(
+      `SELECT P.id FROM ${tvf("person", "P")} JOIN ${tvf("auction", "A").replace("'10'", "'5'")} ON P.id = A.seller AND P.window_start = A.window_start AND P.window_end = A.window_end`,
+    );
+    expect(other.message).toMatch(/same window table function/);
+    const outer = issue(
+      `SELECT P.id FROM ${tvf("person", "P")} LEFT JOIN ${tvf("auction", "A")} ON P.id = A.seller AND P.window_start = A.window_start AND P.window_end = A.window_end`,
+    );
+    expect(outer.message).toMatch(/LEFT JOIN: only inner window joins/);
+    const ambiguous = issue(
+      `SELECT id FROM ${tvf("person", "P")} JOIN ${tvf("auction", "A")} ON P.id = A.seller AND P.window_start = A.window_start AND P.window_end = A.window_end`,
+    );
+    expect(ambiguous.path).toBe(`spec.sql:${line}:28`);
+    expect(ambiguous.message).toMatch(/column id is ambiguous.*qualify it: P\.id or A\.id/);
+  });
+});
