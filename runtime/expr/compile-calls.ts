@@ -5,6 +5,14 @@ import { choose, pickRest, pickValid, UNSET } from "./eval-choose.js";
 import { compare } from "./eval-compare.js";
 import { mathFn, round } from "./eval-math.js";
 import { changeCase, charLength, concat, substring, trim } from "./eval-strings.js";
+import {
+  compileDateFormat,
+  dateFormat,
+  regexpExtract,
+  splitIndex,
+  type TIME_PARTS,
+  timePart,
+} from "./eval-text-time.js";
 import { constantNode, kernelNode, type Node } from "./node.js";
 import { arithmeticType, commonType, comparisonDomain, isInteger, isNumeric, kindOf, requireType } from "./types.js";
 import { type Operand, scalar } from "./vec.js";
@@ -51,6 +59,12 @@ const FUNCTIONS: Record<
   CEIL: { min: 1, max: 1, compile: (c, [x]) => numFn(c, "CEIL", x, "CEIL") },
   CEILING: { min: 1, max: 1, compile: (c, [x]) => numFn(c, "CEILING", x, "CEIL") },
   ROUND: { min: 1, max: 2, compile: roundFn },
+  HOUR: { min: 1, max: 1, compile: (c, [t], name) => timePartFn(c, t, name as keyof typeof TIME_PARTS) },
+  MINUTE: { min: 1, max: 1, compile: (c, [t], name) => timePartFn(c, t, name as keyof typeof TIME_PARTS) },
+  SECOND: { min: 1, max: 1, compile: (c, [t], name) => timePartFn(c, t, name as keyof typeof TIME_PARTS) },
+  DATE_FORMAT: { min: 2, max: 2, compile: dateFormatFn },
+  REGEXP_EXTRACT: { min: 2, max: 3, compile: regexpExtractFn },
+  SPLIT_INDEX: { min: 3, max: 3, compile: splitIndexFn },
   MOD: {
     min: 2,
     max: 2,
@@ -162,4 +176,51 @@ function nullif(c: CallScope, [a, b]: Node[]): Node {
     for (let i = 0; i < n; i++) pick[i] = eq.values[i] && (!eq.valid || eq.valid[i]) ? -1 : 0;
     return choose([v], pick, kindOf(type), n);
   });
+}
+
+function timePartFn(c: CallScope, t: Node, name: keyof typeof TIME_PARTS): Node {
+  requireType(t.type, (x) => x === "timestamp[ms]", `${name}() needs a timestamp`, c.where);
+  return kernelNode(t.type === "null" ? "null" : "int64", [t], ([v], n) => timePart(name, v, n));
+}
+
+/** A literal argument's value, or a failure naming the function and what it must be. */
+function literal<T extends "string" | "number">(
+  c: CallScope,
+  a: Node,
+  type: T,
+  what: string,
+): T extends "string" ? string : number {
+  const v = a.constant?.value;
+  if (typeof v !== type || (type === "number" && !(Number.isInteger(v) && (v as number) >= 0))) c.fail(what);
+  return v as T extends "string" ? string : number;
+}
+
+function dateFormatFn(c: CallScope, [t, f]: Node[]): Node {
+  requireType(t.type, (x) => x === "timestamp[ms]", "DATE_FORMAT() needs a timestamp", c.where);
+  const pattern = literal(c, f, "string", "DATE_FORMAT() format must be a string literal, e.g. 'yyyy-MM-dd HH:mm'");
+  const pieces = compileDateFormat(pattern);
+  if ("unsupported" in pieces)
+    c.fail(`DATE_FORMAT(): pattern letter '${pieces.unsupported}' is not supported (use y, M, d, H, m, s, S)`);
+  return kernelNode("utf8", [t], ([v], n) => dateFormat(v, pieces, n));
+}
+
+function regexpExtractFn(c: CallScope, [s, r, g]: Node[]): Node {
+  requireType(s.type, (x) => x === "utf8", "REGEXP_EXTRACT() needs a string", c.where);
+  const source = literal(c, r, "string", "REGEXP_EXTRACT() regex must be a string literal");
+  const group = g ? literal(c, g, "number", "REGEXP_EXTRACT() group must be a non-negative integer literal") : 0;
+  let re: RegExp;
+  try {
+    re = new RegExp(source, "u");
+  } catch (err) {
+    c.fail(`REGEXP_EXTRACT(): ${(err as Error).message}`);
+  }
+  return kernelNode("utf8", [s], ([v], n) => regexpExtract(v, re, group, n));
+}
+
+function splitIndexFn(c: CallScope, [s, sep, i]: Node[]): Node {
+  requireType(s.type, (x) => x === "utf8", "SPLIT_INDEX() needs a string", c.where);
+  const by = literal(c, sep, "string", "SPLIT_INDEX() separator must be a string literal");
+  if (by === "") c.fail("SPLIT_INDEX() separator must not be empty");
+  const index = literal(c, i, "number", "SPLIT_INDEX() index must be a non-negative integer literal");
+  return kernelNode("utf8", [s], ([v], n) => splitIndex(v, by, index, n));
 }
