@@ -36,6 +36,10 @@ function withRules(spec: JsonSchema): JsonSchema {
     message: "autoscaler.minParallelism must be <= autoscaler.maxParallelism",
   });
   rule(spec, {
+    rule: "has(self.sql) ? !has(self.sources) && !has(self.pipeline) && !has(self.sinks) : has(self.sources) && has(self.pipeline) && has(self.sinks)",
+    message: "give either sql or sources, pipeline and sinks, not both",
+  });
+  rule(spec, {
     rule: "!has(self.parallelism) || self.parallelism <= (has(self.maxParallelism) ? self.maxParallelism : 128)",
     message: "parallelism must be <= maxParallelism (the number of key groups)",
   });
