@@ -36,8 +36,12 @@ function withRules(spec: JsonSchema): JsonSchema {
     message: "autoscaler.minParallelism must be <= autoscaler.maxParallelism",
   });
   rule(spec, {
-    rule: "has(self.sql) ? !has(self.sources) && !has(self.pipeline) && !has(self.sinks) : has(self.sources) && has(self.pipeline) && has(self.sinks)",
+    rule: "!has(self.sql) || (!has(self.sources) && !has(self.pipeline) && !has(self.sinks))",
     message: "give either sql or sources, pipeline and sinks, not both",
+  });
+  rule(spec, {
+    rule: "has(self.sql) || (has(self.sources) && has(self.pipeline) && has(self.sinks))",
+    message: "a job without sql needs sources, pipeline and sinks",
   });
   rule(spec, {
     rule: "!has(self.parallelism) || self.parallelism <= (has(self.maxParallelism) ? self.maxParallelism : 128)",
