@@ -34,7 +34,17 @@ export async function kafkaBench(events: Record<string, number>): Promise<void> 
   try {
     const rows = Object.entries(events).flatMap(([format, n]) =>
       clients.map((client) => {
-        const r = runCase<KafkaResult>("./kafka-case.ts", [format, String(n), kafka.brokers.join(","), client]);
+        let r: KafkaResult;
+        try {
+          r = runCase<KafkaResult>("./kafka-case.ts", [format, String(n), kafka.brokers.join(","), client]);
+        } catch (err) {
+          // One client failing a format (kafkajs: arrow batches over the broker's message limit) leaves the other rows.
+          const why =
+            String((err as Error).message)
+              .split("\n")
+              .find((l) => /Error:/.test(l)) ?? "failed";
+          return [format, client, fmt(n), "failed", "", "", "", why.trim().slice(0, 100), ""];
+        }
         const ratio = r.pipelinePerCpuSec / TARGETS[format];
         return [
           format,
