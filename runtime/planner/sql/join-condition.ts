@@ -19,7 +19,7 @@ export interface Equality {
 }
 
 export const INTERVAL_JOIN_HINT =
-  "interval joins (a.ts BETWEEN b.ts - INTERVAL ... AND b.ts + INTERVAL ...) are not supported yet: the engine has no interval-join operator; a window join (both inputs as (SELECT * FROM TABLE(TUMBLE(...))) joined ON keys AND L.window_start = R.window_start AND L.window_end = R.window_end) or a lookup join (FOR SYSTEM_TIME AS OF) is";
+  "interval joins (a.ts BETWEEN b.ts - INTERVAL ... AND b.ts + INTERVAL ...) are not supported yet: the engine has no interval-join operator; write a window join (both inputs as (SELECT * FROM TABLE(TUMBLE(...))) joined ON keys AND L.window_start = R.window_start AND L.window_end = R.window_end) or a lookup join (FOR SYSTEM_TIME AS OF)";
 
 /**
  * The ON condition as equalities of one column of each input, joined by AND: the only conditions
