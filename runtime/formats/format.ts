@@ -8,7 +8,8 @@ import type { Format } from "../contract/spec/schema.js";
  */
 
 /** Low-cardinality reason, used as a metric label (`sabot_source_bad_records_total{reason}`). */
-export type BadReason = "malformed" | "missing-field" | "wrong-type" | "schema-mismatch";
+/** `oversized`: a Kafka record over the source's maxRecordBytes, refused before any decoding. */
+export type BadReason = "malformed" | "missing-field" | "wrong-type" | "schema-mismatch" | "oversized";
 
 export interface BadMessage {
   /** Index of the message in the list given to decode(). */

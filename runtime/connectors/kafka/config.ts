@@ -30,6 +30,8 @@ export interface KafkaSourceConfig {
   startingOffsets: "earliest" | "latest" | "committed";
   format: Format;
   deadLetterTopic: string | null;
+  /** Records whose key + value exceed this are dead letters (reason oversized), never decoded. */
+  maxRecordBytes: number;
   /** Key columns when the topic is read as a table (lookup join). */
   tableKey: string[] | null;
   schema: Schema;
@@ -53,6 +55,8 @@ export const KAFKA_SOURCE_DEFAULTS = {
   bufferBatches: 8,
   fetchMaxBytes: 8 * 1024 * 1024,
   partitionMaxBytes: 1024 * 1024,
+  // The broker's default message.max.bytes (1 MiB + 12 bytes of batch overhead), rounded down.
+  maxRecordBytes: 1024 * 1024,
   fetchMaxWaitMs: 500,
   lagIntervalMs: 5000,
 } as const;
@@ -123,6 +127,7 @@ export function kafkaSourceConfig(jobName: string, sourceName: string, spec: Sou
     startingOffsets: k.table ? "earliest" : (k.startingOffsets ?? KAFKA_SOURCE_DEFAULTS.startingOffsets),
     format: k.format ?? KAFKA_SOURCE_DEFAULTS.format,
     deadLetterTopic: k.deadLetterTopic ?? null,
+    maxRecordBytes: k.maxRecordBytes ?? KAFKA_SOURCE_DEFAULTS.maxRecordBytes,
     tableKey: k.table?.key ?? null,
     schema,
     timeField,

@@ -16,6 +16,27 @@ export const DLQ_HEADERS = {
   source: "sabot.source",
 } as const;
 
+/**
+ * Messages of at most `maxBytes` (key + value); each larger one goes to `bad` as oversized, so a
+ * record of hundreds of megabytes is never handed to a decoder (a JSON parse or an Arrow read of
+ * it would hold the subtask and its memory).
+ */
+export function withinSize(
+  messages: FetchedMessage[],
+  maxBytes: number,
+  bad: { message: FetchedMessage; bad: BadMessage }[],
+): FetchedMessage[] {
+  const sizeOf = (m: FetchedMessage) => (m.key?.length ?? 0) + (m.value?.length ?? 0);
+  if (!messages.some((m) => sizeOf(m) > maxBytes)) return messages;
+  return messages.filter((m, index) => {
+    const size = sizeOf(m);
+    if (size <= maxBytes) return true;
+    const detail = `record of ${size} bytes (key + value) is over the source's maxRecordBytes of ${maxBytes}`;
+    bad.push({ message: m, bad: { index, reason: "oversized", detail } });
+    return false;
+  });
+}
+
 /** Individually logged bad messages per window; beyond that one summary line per window. */
 const LOG_LIMIT = 100;
 const LOG_WINDOW_MS = 10_000;

@@ -12,7 +12,7 @@ import {
   READ_COMMITTED,
 } from "./client.js";
 import type { KafkaSourceConfig } from "./config.js";
-import { DeadLetters } from "./dead-letters.js";
+import { DeadLetters, withinSize } from "./dead-letters.js";
 import { readableMessages } from "./fetched-batch.js";
 import { PartitionOffsets } from "./offsets.js";
 import { TombstoneDecoder } from "./tombstones.js";
@@ -244,7 +244,7 @@ export class KafkaSource implements Source {
   private async decode(split: number, messages: FetchedMessage[], next: string): Promise<Entry> {
     const entry: Entry = { split, batches: [], next };
     const bad: Bad[] = [];
-    const used = this.checkHeaders(messages, bad);
+    const used = this.checkHeaders(withinSize(messages, this.config.maxRecordBytes, bad), bad);
     // A table's values and tombstones are decoded in runs, in offset order: a key's delete must
     // land after the rows before it and before the rows after it.
     const runs = this.tombstones ? runsOf(used) : [used];

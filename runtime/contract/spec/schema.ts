@@ -61,6 +61,15 @@ export const KafkaSourceSpec = Type.Object(
     startingOffsets: Optional(StringEnum(["earliest", "latest", "committed"], "Where a new group starts.")),
     format: Optional(Format),
     deadLetterTopic: Optional(Type.String({ description: "Topic that receives messages that cannot be decoded." })),
+    maxRecordBytes: Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: 2_147_483_647,
+        default: 1_048_576,
+        description:
+          "Largest record (key + value bytes) decoded; a larger one goes to the dead-letter topic as oversized, undecoded.",
+      }),
+    ),
     table: Optional(
       Type.Object(
         { key: Type.Array(Type.String(), { minItems: 1, description: "Key columns of the table." }) },

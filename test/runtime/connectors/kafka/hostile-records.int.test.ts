@@ -37,7 +37,13 @@ function blownUpCount(good: Buffer): Buffer {
 }
 
 /** Produces `values`, reads `goodRows` rows through the source, and the `deadCount` dead letters. */
-async function deadLettered(format: Format, values: Buffer[], goodRows: number, deadCount: number) {
+async function deadLettered(
+  format: Format,
+  values: Buffer[],
+  goodRows: number,
+  deadCount: number,
+  options: { maxRecordBytes?: number } = {},
+) {
   const topic = await createTopic(k.admin, `hostile-${format}`, 1);
   const dlq = await createTopic(k.admin, `hostile-${format}-dlq`, 1);
   const producer = k.kafka.producer();
@@ -51,6 +57,7 @@ async function deadLettered(format: Format, values: Buffer[], goodRows: number, 
       format,
       deadLetterTopic: dlq,
       startingOffsets: "earliest" as const,
+      ...options,
     },
     schema: FIELDS,
   };
@@ -91,5 +98,19 @@ describe("hostile Kafka records", () => {
     expect(rows).toEqual([{ id: 1, name: "ok" }]);
     expect(dead).toEqual([["1", "malformed"]]);
     expect(detail).toEqual(["not valid UTF-8"]);
+  });
+
+  it("json: a record over maxRecordBytes is an oversized dead letter before any decoding; the records around it flow", async () => {
+    const huge = Buffer.from(`{"id":2,"name":"${"x".repeat(200_000)}"}`);
+    const small = (id: number) => Buffer.from(`{"id":${id},"name":"ok"}`);
+    const { rows, dead, detail } = await deadLettered("json", [small(1), huge, small(3)], 2, 1, {
+      maxRecordBytes: 64,
+    });
+    expect(rows).toEqual([
+      { id: 1, name: "ok" },
+      { id: 3, name: "ok" },
+    ]);
+    expect(dead).toEqual([["1", "oversized"]]);
+    expect(detail).toEqual([`record of ${huge.length} bytes (key + value) is over the source's maxRecordBytes of 64`]);
   });
 });
