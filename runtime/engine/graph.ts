@@ -70,8 +70,9 @@ export interface ExecutionGraph {
 /** How a stream's rows are spread over subtasks, as far as the planner can tell. */
 type Placement = { kind: "hash"; keys: string[] } | { kind: "single" } | { kind: "any" };
 
-function stepKind(step: StepSpec): "keyBy" | "window" | "join" | "lookupJoin" | "other" {
+function stepKind(step: StepSpec): "keyBy" | "window" | "join" | "lookupJoin" | "topN" | "other" {
   if (step.keyBy) return "keyBy";
+  if (step.topN) return "topN";
   if (step.window) return "window";
   if (step.join) return "join";
   if (step.lookupJoin) return "lookupJoin";
@@ -118,6 +119,15 @@ export function buildExecutionGraph(plan: JobPlan): ExecutionGraph {
         } else {
           if (!(inPlace.kind === "hash" && sameList(inPlace.keys, keys))) addEdge(node, 0, plain(keys));
           out = { kind: "hash", keys };
+        }
+        break;
+      }
+      case "topN": {
+        // A partition's rows (one window's, per partition key) must meet on one subtask.
+        const cols = ["window_start", "window_end", ...(step.topN!.partitionBy ?? [])];
+        if (!(inPlace.kind === "single" || (inPlace.kind === "hash" && inPlace.keys.every((k) => cols.includes(k))))) {
+          addEdge(node, 0, plain(cols));
+          out = { kind: "hash", keys: cols };
         }
         break;
       }

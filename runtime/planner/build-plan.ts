@@ -7,13 +7,14 @@ import { WindowJoinOperator } from "../operators/join/window-join.js";
 import { KeyByOperator } from "../operators/key-by.js";
 import type { Operator } from "../operators/operator.js";
 import { SelectOperator } from "../operators/select.js";
+import { TopNOperator } from "../operators/window/top-n.js";
 import { WindowAggregateOperator } from "../operators/window/window-aggregate.js";
 import type { StreamInfo } from "../types/stream-info.js";
 import type { JobPlan, OperatorNode, SinkNode, SourceNode } from "./plan.js";
 import { recoverStep } from "./step-recovery.js";
 import { checkWindowShape } from "./window-rules.js";
 
-const OPS = ["filter", "select", "keyBy", "window", "join", "lookupJoin", "to"] as const;
+const OPS = ["filter", "select", "keyBy", "window", "join", "lookupJoin", "topN", "to"] as const;
 type OpName = (typeof OPS)[number];
 
 function opOf(step: StepSpec): OpName {
@@ -217,6 +218,10 @@ const OPERATOR_FACTORIES: Record<Exclude<OpName, "to">, (c: StepContext) => () =
   window: windowFactory,
   join: windowJoinFactory,
   lookupJoin: lookupJoinFactory,
+  topN:
+    ({ id, input, step, maxParallelism }) =>
+    () =>
+      new TopNOperator({ name: id, input, ...step.topN!, partitionBy: step.topN!.partitionBy ?? [], maxParallelism }),
 };
 
 function keyByFactory({ id, input, step }: StepContext): () => Operator {

@@ -144,6 +144,26 @@ export const LookupJoinSpec = Type.Object(
   },
 );
 
+export const TopNSpec = Type.Object(
+  {
+    partitionBy: Optional(
+      Type.Array(Type.String(), {
+        description: "Columns that partition besides window_start and window_end (which always do).",
+      }),
+    ),
+    orderBy: Type.Array(Type.String(), {
+      minItems: 1,
+      description: 'Order of the rows kept: "price DESC", "auction".',
+    }),
+    limit: Type.Integer({ minimum: 1, description: "Rows kept per partition (1 with a time order: deduplication)." }),
+    rowNumber: Optional(Type.String({ description: "Adds this column with each row's place, 1..limit." })),
+  },
+  {
+    additionalProperties: false,
+    description: "Window Top-N over a window's output: the first `limit` rows of each window (and partition).",
+  },
+);
+
 export const StepSpec = Type.Object(
   {
     from: Optional(Type.String({ description: "Input stream: a source or an earlier step's `as`." })),
@@ -167,9 +187,13 @@ export const StepSpec = Type.Object(
     ),
     join: Optional(JoinSpec),
     lookupJoin: Optional(LookupJoinSpec),
+    topN: Optional(TopNSpec),
     to: Optional(Type.String({ description: "A sink name." })),
   },
-  { additionalProperties: false, description: "Exactly one of filter, select, keyBy, window, join, lookupJoin, to." },
+  {
+    additionalProperties: false,
+    description: "Exactly one of filter, select, keyBy, window, join, lookupJoin, topN, to.",
+  },
 );
 
 export const KafkaSinkSpec = Type.Object(
@@ -367,6 +391,25 @@ export const RestartStrategySpec = Type.Object(
   { additionalProperties: false, description: "Restart backoff of a distributed job after a failure." },
 );
 
+export const TlsSpec = Type.Object(
+  {
+    issuerRef: Optional(
+      Type.Object(
+        {
+          name: Type.String({ minLength: 1, maxLength: 253, description: "The cert-manager Issuer or ClusterIssuer." }),
+          kind: Optional(StringEnum(["Issuer", "ClusterIssuer"], "Its kind (default Issuer, in the job's namespace).")),
+        },
+        {
+          additionalProperties: false,
+          description:
+            "cert-manager issues the job's certificates (a Certificate per role) instead of the operator's own CA.",
+        },
+      ),
+    ),
+  },
+  { additionalProperties: false, description: "Where the job's mTLS certificates come from." },
+);
+
 export const StreamJobSpecSchema = Type.Object(
   {
     // The size bounds keep the CRD's per-element CEL rules within the API server's cost budget.
@@ -426,6 +469,7 @@ export const StreamJobSpecSchema = Type.Object(
     coordinator: Optional(CoordinatorSpec),
     worker: Optional(WorkerSpec),
     ingress: Optional(IngressSpec),
+    tls: Optional(TlsSpec),
     autoscaler: Optional(AutoscalerSpec),
     upgradeMode: Optional(
       StringEnum(
@@ -514,6 +558,7 @@ export type StepSpec = Static<typeof StepSpec>;
 export type SinkSpec = Static<typeof SinkSpec>;
 export type WindowSpec = Static<typeof WindowSpec>;
 export type JoinSpec = Static<typeof JoinSpec>;
+export type TopNSpec = Static<typeof TopNSpec>;
 export type LookupJoinSpec = Static<typeof LookupJoinSpec>;
 export type KafkaSourceSpec = Static<typeof KafkaSourceSpec>;
 export type GeneratorSourceSpec = Static<typeof GeneratorSourceSpec>;
