@@ -21,6 +21,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"finalize", Finalize},
       {"keyGroups", KeyGroups},
       {"probeHash", ProbeHash},
+      {"lookupInsert64", LookupInsert64},
       {"takeValidity", TakeValidity},
       {"takeUtf8Offsets", TakeUtf8Offsets},
       {"takeUtf8Bytes", TakeUtf8Bytes},

@@ -25,6 +25,7 @@ napi_value Hash32(napi_env env, napi_callback_info info);
 napi_value Finalize(napi_env env, napi_callback_info info);
 napi_value KeyGroups(napi_env env, napi_callback_info info);
 napi_value ProbeHash(napi_env env, napi_callback_info info);
+napi_value LookupInsert64(napi_env env, napi_callback_info info);
 napi_value TakeValidity(napi_env env, napi_callback_info info);
 napi_value TakeUtf8Offsets(napi_env env, napi_callback_info info);
 napi_value TakeUtf8Bytes(napi_env env, napi_callback_info info);

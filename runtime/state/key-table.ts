@@ -1,6 +1,7 @@
 import { type Data, DataType, Field, Utf8 } from "apache-arrow";
 import { hashRows } from "../kernels/hash.js";
-import { native } from "../kernels/native.js";
+import { NATIVE_MIN_ROWS, native } from "../kernels/native.js";
+import { lookupInsert64Of } from "../kernels/probe.js";
 import type { KeyStore } from "./key-store.js";
 import { Fixed64Store, keyStoreFor } from "./key-stores.js";
 
@@ -38,6 +39,8 @@ import { Fixed64Store, keyStoreFor } from "./key-stores.js";
  * key-groups.ts splits entries by key group), and restores by feeding those key columns back to
  * `insert` — which accepts plain utf8 for dictionary keys, so snapshots need no dictionaries.
  */
+const lookupNative = lookupInsert64Of(native);
+
 export class KeyTable {
   readonly fields: readonly Field[];
   readonly maxParallelism: number;
@@ -45,7 +48,9 @@ export class KeyTable {
   private hashes = new Uint32Array(16);
   private groupKeyGroups = new Uint16Array(16);
   private count = 0;
-  private slots: Int32Array; // open addressing: group id, or -1 when empty
+  // Open addressing, two entries per slot: the group id (-1 when empty) and its hash, so a probe
+  // compares hashes on the slot's own cache line (and the native lookup reads the same layout).
+  private slots: Int32Array;
   private hashScratch = new Uint32Array(0); // row hashes of the batch being looked up
   private mask: number;
 
@@ -56,7 +61,7 @@ export class KeyTable {
     this.maxParallelism = maxParallelism;
     this.stores = fields.map(keyStoreFor);
     for (const s of this.stores) s.grow(16);
-    this.slots = new Int32Array(64).fill(-1);
+    this.slots = new Int32Array(128).fill(-1);
     this.mask = 63;
   }
 
@@ -101,14 +106,13 @@ export class KeyTable {
     }
     // Pass 1: the first group with the row's full 32-bit hash is almost always the row's group.
     const { slots, mask } = this;
-    const gh = this.hashes;
     for (let i = 0; i < n; i++) {
-      const h = hashes[i];
+      const h = hashes[i] | 0;
       let p = h & mask;
-      let g = slots[p];
-      while (g >= 0 && gh[g] !== h) {
+      let g = slots[2 * p];
+      while (g >= 0 && slots[2 * p + 1] !== h) {
         p = (p + 1) & mask;
-        g = slots[p];
+        g = slots[2 * p];
       }
       out[i] = g;
     }
@@ -125,38 +129,73 @@ export class KeyTable {
    * afterwards); only a key not in the table goes to `probe`, which adds it.
    */
   private lookup64(store: Fixed64Store, hashes: Uint32Array, n: number, add: boolean, out: Int32Array): void {
+    if (lookupNative !== null && n >= NATIVE_MIN_ROWS) {
+      this.reserve(add ? n : 0);
+      const { lo, hi, valid, in32, inValid } = store.raw();
+      const { slots, mask, count, maxParallelism } = this;
+      const gh = this.hashes;
+      const kg = this.groupKeyGroups;
+      this.count = lookupNative(
+        hashes,
+        in32,
+        inValid,
+        slots,
+        mask,
+        gh,
+        kg,
+        lo,
+        hi,
+        valid,
+        count,
+        maxParallelism,
+        add ? 1 : 0,
+        out,
+      );
+      return;
+    }
     let { lo, hi, valid } = store.raw();
     const { in32, inValid } = store.raw();
     let { slots, mask } = this;
-    let gh = this.hashes;
     for (let i = 0; i < n; i++) {
-      const h = hashes[i];
+      const h = hashes[i] | 0;
       const isNull = inValid !== null && inValid[i] === 0;
       const a = isNull ? 0 : in32[2 * i];
       const b = isNull ? 0 : in32[2 * i + 1];
       const v = isNull ? 0 : 1;
       let p = h & mask;
-      let g = slots[p];
-      while (g >= 0 && (gh[g] !== h || lo[g] !== a || hi[g] !== b || valid[g] !== v)) {
+      let g = slots[2 * p];
+      while (g >= 0 && (slots[2 * p + 1] !== h || lo[g] !== a || hi[g] !== b || valid[g] !== v)) {
         p = (p + 1) & mask;
-        g = slots[p];
+        g = slots[2 * p];
       }
       if (g < 0 && add) {
-        g = this.probe(h, i, true);
+        g = this.probe(hashes[i], i, true);
         ({ lo, hi, valid } = store.raw());
         ({ slots, mask } = this);
-        gh = this.hashes;
       }
       out[i] = g;
     }
   }
 
+  /** Room for `more` new groups without growing: group arrays, and a table at most half full. */
+  private reserve(more: number): void {
+    const need = this.count + more;
+    if (need > this.hashes.length) {
+      let c = this.hashes.length;
+      while (c < need) c *= 2;
+      this.growGroups(c);
+    }
+    let capacity = this.mask + 1;
+    while (need * 2 > capacity) capacity *= 2;
+    if (capacity > this.mask + 1) this.rehash(capacity);
+  }
+
   private probe(h: number, row: number, add: boolean): number {
     let p = h & this.mask;
     for (;;) {
-      const g = this.slots[p];
+      const g = this.slots[2 * p];
       if (g < 0) break;
-      if (this.hashes[g] === h && this.rowEquals(g, row)) return g;
+      if (this.slots[2 * p + 1] === (h | 0) && this.rowEquals(g, row)) return g;
       p = (p + 1) & this.mask;
     }
     if (!add) return -1;
@@ -165,8 +204,9 @@ export class KeyTable {
     this.hashes[g] = h;
     this.groupKeyGroups[g] = h % this.maxParallelism;
     for (const s of this.stores) s.append(g, row);
-    this.slots[p] = g;
-    if (this.count * 2 > this.slots.length) this.rehash(this.slots.length * 2);
+    this.slots[2 * p] = g;
+    this.slots[2 * p + 1] = h | 0;
+    if (this.count * 2 > this.mask + 1) this.rehash((this.mask + 1) * 2);
     return g;
   }
 
@@ -186,12 +226,13 @@ export class KeyTable {
   }
 
   private rehash(capacity: number): void {
-    const slots = new Int32Array(capacity).fill(-1);
+    const slots = new Int32Array(2 * capacity).fill(-1);
     const mask = capacity - 1;
     for (let g = 0; g < this.count; g++) {
       let p = this.hashes[g] & mask;
-      while (slots[p] >= 0) p = (p + 1) & mask;
-      slots[p] = g;
+      while (slots[2 * p] >= 0) p = (p + 1) & mask;
+      slots[2 * p] = g;
+      slots[2 * p + 1] = this.hashes[g] | 0;
     }
     this.slots = slots;
     this.mask = mask;

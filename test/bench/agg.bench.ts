@@ -1,4 +1,5 @@
 import type { AggResult } from "./agg-case.js";
+import type { LookupResult } from "./agg-lookup-case.js";
 import { fmt, runCase, table } from "./run-case.js";
 
 /**
@@ -30,4 +31,18 @@ export function aggBench(events: number): void {
     `\nAggregation only, ${fmt(events)} pre-generated bids, events per CPU-second (q7: max+count per auction, 10 s tumbling; q5: count per auction, 10 s sliding by 2 s; q8: count per bidder, 10 s tumbling)`,
   );
   console.log(table(["query", "Sabot TS", "Sabot native", "DuckDB 1 thread", "Sabot/DuckDB", "out rows"], rows));
+  lookupBench(events);
+}
+
+/** The key-table lookup of one int64 key column, TypeScript vs the native one-pass kernel. */
+function lookupBench(events: number): void {
+  const lines = ["auction", "bidder"].map((key) => {
+    const [ts, nat] = ["0", "1"].map((mode) =>
+      runCase<LookupResult>("./agg-lookup-case.ts", [key, String(Math.min(events, 3_000_000))], { SABOT_NATIVE: mode }),
+    );
+    const ratio = `${(nat.lookupRowsPerCpuSec / ts.lookupRowsPerCpuSec).toFixed(2)}x`;
+    return [key, fmt(ts.lookupRowsPerCpuSec), `${fmt(nat.lookupRowsPerCpuSec)} (${nat.impl})`, ratio];
+  });
+  console.log("\nKey-table lookup (int64 key, hashing excluded), rows per CPU-second");
+  console.log(table(["key", "TypeScript", "native", "native/TS"], lines));
 }

@@ -1,4 +1,4 @@
-import { type Data, DataType, Dictionary, Field, Float64, Int32, Utf8 } from "apache-arrow";
+import { type Data, DataType, Dictionary, Field, Float64, Int32, Int64, Utf8 } from "apache-arrow";
 import { describe, expect, it } from "vitest";
 import type { FieldSpec } from "../../../runtime/contract/spec/schema.js";
 import { hashRows, keyGroups } from "../../../runtime/kernels/hash.js";
@@ -133,6 +133,41 @@ describe("KeyTable", () => {
     expect([...table.insert([float64Data(Float64Array.of(0, -0, Number.NaN, Number.NaN, 0))], 5)]).toEqual([
       0, 1, 2, 2, 0,
     ]);
+  });
+
+  it("one 64-bit key column (one-pass lookup, native when built) gives first-seen ids, bitwise equality, nulls and key groups, across compactions", () => {
+    const rng = seededRng(11);
+    const pool = [0, -0, Number.NaN, 1.5, -(2 ** 40), 2 ** 52, 7, null];
+    for (const type of [new Float64(), new Int64()]) {
+      const table = new KeyTable([new Field("k", type, true)], 97);
+      let reference = new Map<string, number>();
+      for (let b = 0; b < 12; b++) {
+        const n = rng.int(64, 3000);
+        const values = Array.from({ length: n }, () =>
+          rng.chance(0.5) ? spread(rng.int(0, 5000)) : (pool[rng.int(0, pool.length - 1)] ?? null),
+        );
+        const ints = values.map((v) => (v === null ? 0 : DataType.isInt(type) ? Math.trunc(v) || 0 : v));
+        const valid = Uint8Array.from(values, (v) => (v === null ? 0 : 1));
+        const col = DataType.isInt(type)
+          ? int64Data(Float64Array.from(ints), valid)
+          : float64Data(Float64Array.from(ints), valid);
+        const ids = table.insert([col], n);
+        const keyOf = (i: number) => (values[i] === null ? "null" : Object.is(ints[i], -0) ? "-0" : String(ints[i]));
+        const expected = Array.from({ length: n }, (_, i) => {
+          const k = keyOf(i);
+          if (!reference.has(k)) reference.set(k, reference.size);
+          return reference.get(k)!;
+        });
+        expect([...ids.subarray(0, n)]).toEqual(expected);
+        const groups = keyGroups(hashRows([col], n), 97);
+        for (let i = 0; i < n; i++) expect(table.keyGroupOf(ids[i])).toBe(groups[i]);
+        if (b % 4 === 3) {
+          // Keep every other group, as the window operator drops keys without open windows.
+          const remap = table.compact(Uint8Array.from({ length: table.size }, (_, g) => (g + 1) % 2));
+          reference = new Map([...reference].filter(([, g]) => remap[g] >= 0).map(([k, g]) => [k, remap[g]]));
+        }
+      }
+    }
   });
 
   it("puts every row in one group when there are no key columns", () => {
