@@ -72,9 +72,11 @@ export function joinRelation(
     }
   }
   if (time !== undefined && !outputOf.has(time)) {
-    if (taken.has(time)) throw new SqlError(at, `the join's output has column ${time} twice`, "rename it with AS");
-    outputOf.set(time, time);
-    items.push(`${quoteName(time)} AS ${quoteName(time)}`);
+    // Kept for its event time only, under a name no input shows.
+    let name = time;
+    while (taken.has(name)) name = `$${name}`;
+    outputOf.set(time, name);
+    items.push(`${quoteName(time)} AS ${quoteName(name)}`);
   }
   const stream = ctx.addStep({ from: joined, select: items }, `${label}.join.select`, at);
   const columns = [...outputOf.values()];
