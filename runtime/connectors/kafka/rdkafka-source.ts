@@ -3,7 +3,7 @@ import type { StreamInfo } from "../../types/stream-info.js";
 import type { ConnectorContext, Source, SourceBatch, SourcePosition } from "../connector.js";
 import { kafkaClient } from "./client.js";
 import type { KafkaSourceConfig } from "./config.js";
-import { DeadLetters } from "./dead-letters.js";
+import { DeadLetters, withinSize } from "./dead-letters.js";
 import {
   call,
   connectClient,
@@ -285,7 +285,9 @@ export class RdkafkaSource implements Source {
     const run: DecodedRun = { split, batches: [], next };
     if (messages.length === 0) return run;
     const bad: BadItem[] = [];
-    decodeMessages(this.decoder, this.tombstones, run, messages.map(asFetched), bad);
+    // Oversized records never reach a decoder (maxRecordBytes; see withinSize).
+    const fetched = withinSize(messages.map(asFetched), this.config.maxRecordBytes, bad);
+    decodeMessages(this.decoder, this.tombstones, run, fetched, bad);
     bad.sort((a, b) => Number(a.message.offset) - Number(b.message.offset));
     await this.deadLetters.report(this.config.topic, split, bad);
     return run;
