@@ -89,5 +89,8 @@ export function joinRelation(
     scoped,
     timeColumn,
     hidden: hidden ? [timeColumn!] : undefined,
+    // The engine's joins key their output (by the left keys, or the stream's keys): a later
+    // window without GROUP BY keys must re-key it, or it would aggregate per join key.
+    keyed: true,
   };
 }

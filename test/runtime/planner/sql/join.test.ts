@@ -122,6 +122,25 @@ describe("SQL window joins match DuckDB on the same events", () => {
     }
   });
 
+  it("a window over a window join's output counts all its rows per window, not per join key", async () => {
+    const view = TVF_JOIN.replace(/^CREATE TABLE results[^\n]*\nINSERT INTO results\n/, "CREATE VIEW j AS\n").replace(
+      "SELECT P.id, P.name, P.window_start",
+      "SELECT P.id, P.window_start AS ws, P.window_end AS we",
+    );
+    const counts = `${TABLES}${view}
+CREATE TABLE results (window_start TIMESTAMP(3), n BIGINT) WITH ('connector' = 'print');
+INSERT INTO results SELECT window_start, COUNT(*) FROM TABLE(TUMBLE(TABLE j, DESCRIPTOR(we), INTERVAL '10' SECOND))
+GROUP BY window_start, window_end;`;
+    const pairs = (await runJob(sqlManifest(`${TABLES}${TVF_JOIN}`))).rows.results;
+    // A pair of the join window [s, s + 10 s) has event time s + 10 s, so the next window counts it.
+    const expected = new Map<number, number>();
+    for (const p of pairs)
+      expected.set(Number(p.window_start) + 10_000, (expected.get(Number(p.window_start) + 10_000) ?? 0) + 1);
+    const rows = (await runJob(sqlManifest(counts))).rows.results;
+    expect(rows.length).toBeGreaterThan(1);
+    expect(new Map(rows.map((r) => [Number(r.window_start), Number(r.n)]))).toEqual(expected);
+  });
+
   it("q8 with the window bounds not renamed gives q8's rows (the join renames them before it)", async () => {
     const q8 = `${TABLES}${example("q8.sql").replace("'blackhole'", "'print'")}`;
     const plain = q8
