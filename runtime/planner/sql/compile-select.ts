@@ -6,6 +6,7 @@ import { project } from "./projection.js";
 import type { QueryContext } from "./query-context.js";
 import { quoteName, type Relation } from "./relation.js";
 import { SqlError } from "./sql-error.js";
+import { topNRelation } from "./top-n.js";
 import { childOf, childrenOf, keywordOf, pathOf, positionOf, ruleOf, type SqlNode, tokensOf } from "./tree.js";
 import { findUnsupported } from "./unsupported.js";
 import { readWindowTvf, type WindowTvf } from "./window-tvf.js";
@@ -19,6 +20,8 @@ const ROWS = "EXPR$rows";
  * filter); the select list → select. Anything else is refused at its position.
  */
 export function compileSelect(ctx: QueryContext, sel: SqlNode, label: string, target?: string[]): Relation {
+  const topN = topNRelation(ctx, sel, label, (inner) => fromRelation(ctx, inner, label).input);
+  if (topN) return topNOutput(ctx, sel, topN, label, target);
   const refused = findUnsupported(sel);
   if (refused) throw refused;
   const { input: from, tvf } = fromRelation(ctx, sel, label);
@@ -62,6 +65,21 @@ export function compileSelect(ctx: QueryContext, sel: SqlNode, label: string, ta
     out = { ...out, stream };
   }
   return project(ctx, { relation: out, replaced }, selectList, label, target);
+}
+
+/** The outer SELECT of a window Top-N: its list over the topN step's rows, nothing else. */
+function topNOutput(ctx: QueryContext, sel: SqlNode, topN: Relation, label: string, target?: string[]): Relation {
+  const selectList = childOf(childOf(sel, "selectClause")!, "selectList")!;
+  const extra = childOf(sel, "groupByClause") ?? childOf(sel, "havingClause");
+  if (extra)
+    throw new SqlError(
+      positionOf(extra),
+      "a Top-N query's outer SELECT has only WHERE rownum <= N",
+      "aggregate in a query over it",
+    );
+  const refused = findUnsupported(selectList);
+  if (refused) throw refused;
+  return project(ctx, { relation: topN }, selectList, label, target);
 }
 
 function lastRule(n: SqlNode): SqlNode {

@@ -14,7 +14,7 @@ describe("SQL refusals carry line and column", () => {
     const cases = {
       "SELECT b.auction FROM bid b JOIN bid c ON b.auction = c.auction": /regular join .*join windows/,
       "SELECT auction FROM (SELECT auction, ROW_NUMBER() OVER (PARTITION BY auction ORDER BY price DESC) AS r FROM bid) WHERE r <= 1":
-        /OVER windows .* not supported yet/,
+        /ROW_NUMBER\(\) runs over a window's output .*without a window, is not supported/,
       "SELECT auction FROM bid GROUP BY auction": /updating aggregate/,
     };
     for (const [query, message] of Object.entries(cases)) {
