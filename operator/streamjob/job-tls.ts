@@ -1,7 +1,15 @@
 import { ApiException, type KubernetesObjectApi, PatchStrategy, type V1Secret } from "@kubernetes/client-node";
-import type { TlsFiles } from "../../runtime/contract/tls/files.js";
+import { TLS_FILES, type TlsFiles } from "../../runtime/contract/tls/files.js";
 import { issueJobCertificates } from "../../runtime/contract/tls/job-certificates.js";
 import { MANAGED_BY, type StreamJob } from "./job.js";
+import {
+  buildCertificates,
+  CERTIFICATE_ROLES,
+  certificateSecretName,
+  certificateSecretReady,
+  type IssuerRef,
+  issuerRefOf,
+} from "./resources/certificate.js";
 import { specHash } from "./resources/configmap.js";
 import {
   buildTlsSecret,
@@ -43,6 +51,8 @@ export class JobTlsSecrets {
    * hand comes back before a pod that mounts it is started again.
    */
   async ensure(job: StreamJob): Promise<void> {
+    const issuer = issuerRefOf(job);
+    if (issuer) return this.ensureIssued(job, issuer);
     const hash = specHash(deployedJob(job));
     const existing = await this.read(job);
     const action = tlsSecretAction(existing, hash, this.now());
@@ -60,6 +70,27 @@ export class JobTlsSecrets {
     this.remember(job, applied);
   }
 
+  /**
+   * With spec.tls.issuerRef: the job's Certificates applied, and a JobTlsError (the reconcile is
+   * retried with backoff, no pod is applied) until cert-manager has written all three Secrets.
+   */
+  private async ensureIssued(job: StreamJob, issuer: IssuerRef): Promise<void> {
+    for (const certificate of buildCertificates(job, issuer, jobHosts(job)))
+      await this.objects.patch(certificate, undefined, undefined, MANAGED_BY, true, PatchStrategy.ServerSideApply);
+    const secrets = await Promise.all(
+      CERTIFICATE_ROLES.map((role) => this.read(job, certificateSecretName(job, role))),
+    );
+    const pending = CERTIFICATE_ROLES.filter((_, i) => !certificateSecretReady(secrets[i]));
+    if (pending.length > 0) {
+      const names = pending.map((role) => certificateSecretName(job, role)).join(", ");
+      throw new JobTlsError(
+        `job ${keyOf(job)} waits for cert-manager (${issuer.kind ?? "Issuer"} ${issuer.name}) to issue Secret ${names}; ` +
+          `kubectl describe certificate ${certificateSecretName(job, pending[0]!)} -n ${job.metadata.namespace} says why not yet`,
+      );
+    }
+    this.remember(job, secrets[CERTIFICATE_ROLES.indexOf("client")]!);
+  }
+
   /** The operator's credentials for the job's coordinator. */
   async client(job: StreamJob): Promise<TlsFiles> {
     const key = keyOf(job);
@@ -74,10 +105,11 @@ export class JobTlsSecrets {
   }
 
   private async readClient(job: StreamJob): Promise<TlsFiles> {
-    const secret = await this.read(job);
+    const name = secretOf(job);
+    const secret = await this.read(job, name);
     if (!secret)
       throw new JobTlsError(
-        `job ${keyOf(job)} has no Secret ${tlsSecretName(job)} yet: the operator creates it when it deploys the job`,
+        `job ${keyOf(job)} has no Secret ${name} yet: ${issuerRefOf(job) ? "cert-manager writes" : "the operator creates"} it when the job is deployed`,
       );
     this.remember(job, secret);
     return this.known.get(keyOf(job))!.client;
@@ -88,20 +120,20 @@ export class JobTlsSecrets {
   }
 
   private remember(job: StreamJob, secret: V1Secret): void {
-    const client = clientTlsOf(secret);
+    const client = issuerRefOf(job) ? issuedTlsOf(secret) : clientTlsOf(secret);
     if (!client)
       throw new JobTlsError(
-        `Secret ${tlsSecretName(job)} has no client certificate: delete it and the operator issues a new one`,
+        `Secret ${secretOf(job)} has no client certificate: delete it and ${issuerRefOf(job) ? "cert-manager" : "the operator"} issues a new one`,
       );
     this.known.set(keyOf(job), { uid: job.metadata.uid, client });
   }
 
-  private async read(job: StreamJob): Promise<V1Secret | undefined> {
+  private async read(job: StreamJob, name = tlsSecretName(job)): Promise<V1Secret | undefined> {
     try {
       return await this.objects.read<V1Secret>({
         apiVersion: "v1",
         kind: "Secret",
-        metadata: { name: tlsSecretName(job), namespace: job.metadata.namespace },
+        metadata: { name, namespace: job.metadata.namespace },
       });
     } catch (err) {
       if (err instanceof ApiException && err.code === 404) return undefined;
@@ -111,3 +143,14 @@ export class JobTlsSecrets {
 }
 
 const keyOf = (job: StreamJob) => `${job.metadata.namespace}/${job.metadata.name}`;
+
+/** The Secret with the operator's client certificate: the job's own, or cert-manager's client one. */
+const secretOf = (job: StreamJob) => (issuerRefOf(job) ? certificateSecretName(job, "client") : tlsSecretName(job));
+
+/** A Secret cert-manager wrote (ca.crt, tls.crt, tls.key) as gRPC credentials take it. */
+function issuedTlsOf(secret: V1Secret): TlsFiles | undefined {
+  const d = secret.data;
+  if (!certificateSecretReady(secret) || !d) return undefined;
+  const file = (name: string) => Buffer.from(d[name]!, "base64");
+  return { ca: file(TLS_FILES.ca), cert: file(TLS_FILES.cert), key: file(TLS_FILES.key) };
+}

@@ -4,6 +4,7 @@ import type { KeyPair } from "../../../runtime/contract/tls/certificates.js";
 import { TLS_FILES, type TlsFiles } from "../../../runtime/contract/tls/files.js";
 import type { JobCertificates } from "../../../runtime/contract/tls/job-certificates.js";
 import { childHead, childNames, type StreamJob } from "../job.js";
+import { certificateVolume, issuerRefOf } from "./certificate.js";
 
 /**
  * A job's certificates (runtime/contract/tls) in one Secret owned by the StreamJob. Each pod
@@ -104,6 +105,7 @@ export function clientTlsOf(secret: V1Secret): TlsFiles | undefined {
 
 /** The volume of one role: the CA certificate and that role's pair, as ca.crt, tls.crt and tls.key. */
 export function tlsVolume(job: StreamJob, role: "coordinator" | "worker"): V1Volume {
+  if (issuerRefOf(job)) return certificateVolume(job, role, VOLUME);
   return {
     name: VOLUME,
     secret: {

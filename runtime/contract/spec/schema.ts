@@ -570,4 +570,5 @@ export type GeneratorKind = Static<typeof GeneratorKind>;
 export type Format = Static<typeof Format>;
 export type CoordinatorSpec = Static<typeof CoordinatorSpec>;
 export type WorkerSpec = Static<typeof WorkerSpec>;
+export type TlsSpec = Static<typeof TlsSpec>;
 export type AnySchema = TSchema;
