@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { StreamJobSpec } from "../../runtime/contract/spec/schema.js";
 import { waitFor } from "../env/lib/wait.js";
 import { testEnv } from "../helpers/env.js";
@@ -58,48 +58,63 @@ describe("a SQL StreamJob through the operator, on real pods", () => {
     output = await createTopic(k.admin, "e2e-sql-out", 1);
   }, 300_000);
 
-  afterEach(async (ctx) => {
-    if (ctx.task.result?.state === "fail") console.error(await diagnostics(c));
-  });
+  afterAll(() => uninstall(c), 180_000);
 
-  afterAll(async () => {
-    await uninstall(c);
-  }, 180_000);
+  /** Runs a test's body; on failure prints the namespace's pods, events and logs first. */
+  const explained = async (body: () => Promise<void>) => {
+    try {
+      await body();
+    } catch (err) {
+      console.error(await diagnostics(c));
+      throw err;
+    }
+  };
 
-  it("refuses a spec with both sql and sources at the API server (the CRD's rule)", async () => {
-    const both = { sql: sql(output), sources: { b: { generator: { kind: "nexmark-bid" } } } };
-    await expect(
-      applyJson(c.ns, { apiVersion: "sabot.dev/v1alpha1", kind: "StreamJob", metadata: { name: "both" }, spec: both }),
-    ).rejects.toThrow(/give either sql or sources, pipeline and sinks, not both/);
-  });
+  it("refuses a spec with both sql and sources at the API server (the CRD's rule)", () =>
+    explained(async () => {
+      const both = { sql: sql(output), sources: { b: { generator: { kind: "nexmark-bid" } } } };
+      await expect(
+        applyJson(c.ns, {
+          apiVersion: "sabot.dev/v1alpha1",
+          kind: "StreamJob",
+          metadata: { name: "both" },
+          spec: both,
+        }),
+      ).rejects.toThrow(/give either sql or sources, pipeline and sinks, not both/);
+    }));
 
-  it("reaches Running, suspends with a savepoint, resumes from it and writes the in-process answer exactly once", async () => {
-    const spec = {
-      sql: sql(output),
-      parallelism: 1,
-      checkpointing: { interval: "1s", storage: `s3://${c.bucket}/state`, mode: "exactly-once" },
-      storageSecret: STORAGE_SECRET,
-      podTemplate: { spec: onRealNode() },
-    } as StreamJobSpec;
-    await applyJson(c.ns, { apiVersion: "sabot.dev/v1alpha1", kind: "StreamJob", metadata: { name: JOB }, spec });
-    await waitForPhase(c, JOB, "Running", (s) => s.lastCheckpoint !== undefined);
-    await patchSpec({ state: "suspended" });
-    const suspended = await waitForPhase(c, JOB, "Suspended");
-    expect(suspended.lastSavepoint?.path).toMatch(/^s3:\/\//);
-    await patchSpec({ state: "running" });
-    const resumed = await waitForPhase(c, JOB, "Running");
-    expect(resumed.restoreFrom).toBe(suspended.lastSavepoint!.path);
+  it(
+    "reaches Running, suspends with a savepoint, resumes from it and writes the in-process answer exactly once",
+    () =>
+      explained(async () => {
+        const spec = {
+          sql: sql(output),
+          parallelism: 1,
+          checkpointing: { interval: "1s", storage: `s3://${c.bucket}/state`, mode: "exactly-once" },
+          storageSecret: STORAGE_SECRET,
+          podTemplate: { spec: onRealNode() },
+        } as StreamJobSpec;
+        await applyJson(c.ns, { apiVersion: "sabot.dev/v1alpha1", kind: "StreamJob", metadata: { name: JOB }, spec });
+        await waitForPhase(c, JOB, "Running", (s) => s.lastCheckpoint !== undefined);
+        await patchSpec({ state: "suspended" });
+        const suspended = await waitForPhase(c, JOB, "Suspended");
+        expect(suspended.lastSavepoint?.path).toMatch(/^s3:\/\//);
+        await patchSpec({ state: "running" });
+        const resumed = await waitForPhase(c, JOB, "Running");
+        expect(resumed.restoreFrom).toBe(suspended.lastSavepoint!.path);
 
-    const local = await runJob(sqlManifest(sql(output).replace("'rows-per-second' = '2000', ", "")));
-    const expected = local.rows.counts.map(row).sort();
-    expect(expected.length).toBeGreaterThan(0);
-    const got = await waitFor(
-      async () => {
-        const rows = readCommittedValues(brokers(), output).map((v) => row(JSON.parse(v)));
-        return rows.length >= expected.length ? rows.sort() : undefined;
-      },
-      { what: `${expected.length} committed rows`, timeoutMs: 120_000, intervalMs: 2_000 },
-    );
-    expect(got).toEqual(expected);
-  }, 420_000);
+        const local = await runJob(sqlManifest(sql(output).replace("'rows-per-second' = '2000', ", "")));
+        const expected = local.rows.counts.map(row).sort();
+        expect(expected.length).toBeGreaterThan(0);
+        const got = await waitFor(
+          async () => {
+            const rows = readCommittedValues(brokers(), output).map((v) => row(JSON.parse(v)));
+            return rows.length >= expected.length ? rows.sort() : undefined;
+          },
+          { what: `${expected.length} committed rows`, timeoutMs: 120_000, intervalMs: 2_000 },
+        );
+        expect(got).toEqual(expected);
+      }),
+    420_000,
+  );
 });

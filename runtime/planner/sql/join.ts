@@ -78,11 +78,16 @@ function windowJoin(
         `add AND ${left.alias}.window_${which} = ${right.alias}.window_${which} (or the names the inputs give them)`,
       );
   const windowed = left.kind === "windowed";
+  const boundOf = (side: JoinSide, name: string) =>
+    isBound("start", side, name) ? "start" : isBound("end", side, name) ? "end" : undefined;
+  for (const e of eqs)
+    if (boundOf(left, e.left.name) !== boundOf(right, e.right.name))
+      throw new SqlError(
+        e.at,
+        "a window join compares window_start with window_start, window_end with window_end, and other columns with each other",
+      );
   // Window TVF rows: the bounds are the join window's own, so they are not keys.
-  const keys = eqs.filter(
-    (e) =>
-      windowed || !((left.bounds?.start ?? []).includes(e.left.name) || (left.bounds?.end ?? []).includes(e.left.name)),
-  );
+  const keys = eqs.filter((e) => windowed || boundOf(left, e.left.name) === undefined);
   if (keys.length === 0)
     throw new SqlError(
       at,

@@ -231,6 +231,10 @@ describe("SQL join refusals carry line and column and say what to write", () => 
       `SELECT P.id FROM ${tvf("person", "P")} LEFT JOIN ${tvf("auction", "A")} ON P.id = A.seller AND P.window_start = A.window_start AND P.window_end = A.window_end`,
     );
     expect(outer.message).toMatch(/LEFT JOIN: only inner window joins/);
+    const crossed = issue(
+      `SELECT P.id FROM ${tvf("person", "P")} JOIN ${tvf("auction", "A")} ON P.id = A.seller AND P.window_start = A.window_start AND P.window_end = A.window_end AND P.window_start = A.\`dateTime\``,
+    );
+    expect(crossed.message).toMatch(/compares window_start with window_start/);
     const ambiguous = issue(
       `SELECT id FROM ${tvf("person", "P")} JOIN ${tvf("auction", "A")} ON P.id = A.seller AND P.window_start = A.window_start AND P.window_end = A.window_end`,
     );
