@@ -151,6 +151,12 @@ export interface KafkaSinkConfig {
   keyColumns: string[];
   /** Largest message the sink sends; larger arrow batches are split (Kafka's default max.message.bytes). */
   maxMessageBytes: number;
+  /**
+   * Bytes of records (before compression) in one produce request of the kafkajs sink: its records
+   * for a partition form one record batch, which the broker refuses over its message.max.bytes
+   * (default 1 MiB + 12). librdkafka bounds its batches itself (batch.size).
+   */
+  maxRequestBytes: number;
   /** Produce requests awaiting acks before write() waits. */
   maxInFlight: number;
 }
@@ -177,6 +183,7 @@ export function kafkaSinkConfig(spec: KafkaSinkSpec, input: StreamInfo): KafkaSi
     compression: spec.compression ?? "none",
     keyColumns,
     maxMessageBytes: 1_000_000,
+    maxRequestBytes: 1_000_000,
     maxInFlight: 8,
   };
 }

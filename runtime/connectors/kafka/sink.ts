@@ -7,8 +7,9 @@ import { TwoPhaseSink } from "../two-phase-sink.js";
 import { kafkaClient } from "./client.js";
 import { COMPRESSION } from "./codecs.js";
 import type { KafkaSinkConfig } from "./config.js";
+import { produceRequests } from "./produce-requests.js";
 
-/** Rows per produce request: big enough to batch well, small enough to stay under request limits. */
+/** Rows per produce request at most: big enough to batch well (maxRequestBytes bounds its size). */
 const MESSAGES_PER_REQUEST = 1000;
 
 /**
@@ -124,10 +125,10 @@ export class KafkaSink extends TwoPhaseSink implements Sink {
     const messages = this.messages(batch);
     // kafkajs' idempotent sends are safe only one at a time (sequence numbers).
     const maxInFlight = this.eos ? 1 : this.config.maxInFlight;
-    for (let i = 0; i < messages.length; i += MESSAGES_PER_REQUEST) {
+    for (const request of produceRequests(messages, MESSAGES_PER_REQUEST, this.config.maxRequestBytes)) {
       while (this.inFlight.size >= maxInFlight) await Promise.race(this.inFlight);
       if (this.failure) throw this.failure;
-      this.send(messages.slice(i, i + MESSAGES_PER_REQUEST));
+      this.send(request);
     }
   }
 

@@ -90,6 +90,33 @@ describe.each(KAFKA_CLIENTS)("on %s", (client) => {
       expect(back).toEqual(batchRows(batch));
     });
 
+    it("writes arrow batches whose messages together exceed the broker's message.max.bytes", async () => {
+      // Each batch splits into several messages under maxMessageBytes (1 MB); a produce request
+      // holding all of them would be one record batch over the broker's 1 MiB: MESSAGE_TOO_LARGE.
+      const topic = await createTopic(k.admin, "sink-large-arrow", 1);
+      const input = { schema };
+      const sink = kafkaSink(
+        kafkaSinkConfig({ bootstrapServers: testEnv().kafka.brokers, topic, format: "arrow" }, input),
+        input,
+        connectorContext("out"),
+      );
+      await sink.open();
+      const rng = seededRng(77);
+      const strings = ["a", "b", "c"].map((c) => c.repeat(40_000));
+      const batches = Array.from({ length: 3 }, () => randomBatch(rng, FIELDS, 100, { strings }));
+      for (const b of batches) await sink.write(b);
+      await sink.close();
+      const high = Number((await k.admin.fetchTopicOffsets(topic))[0].high);
+      expect(high).toBeGreaterThanOrEqual(9);
+      const messages = await readTopic(k.kafka, topic, high);
+      expect(messages.every((m) => m.value!.length <= 1_000_000)).toBe(true);
+      const back = createDecoder("arrow", schema)
+        .decode(messages.map((m) => m.value))
+        .batches.flatMap(batchRows);
+      // Rows as a multiset: kafkajs' concurrent requests (maxInFlight) may land out of order.
+      expect(canon(back)).toEqual(canon(batches.flatMap(batchRows)));
+    });
+
     it("refuses a topic that does not exist", async () => {
       const input = { schema };
       const sink = kafkaSink(
