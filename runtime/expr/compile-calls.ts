@@ -7,6 +7,7 @@ import { mathFn, round } from "./eval-math.js";
 import { changeCase, charLength, concat, substring, trim } from "./eval-strings.js";
 import {
   compileDateFormat,
+  countChar,
   dateFormat,
   regexpExtract,
   splitIndex,
@@ -65,6 +66,7 @@ const FUNCTIONS: Record<
   DATE_FORMAT: { min: 2, max: 2, compile: dateFormatFn },
   REGEXP_EXTRACT: { min: 2, max: 3, compile: regexpExtractFn },
   SPLIT_INDEX: { min: 3, max: 3, compile: splitIndexFn },
+  COUNT_CHAR: { min: 2, max: 2, compile: countCharFn },
   MOD: {
     min: 2,
     max: 2,
@@ -223,4 +225,11 @@ function splitIndexFn(c: CallScope, [s, sep, i]: Node[]): Node {
   if (by === "") c.fail("SPLIT_INDEX() separator must not be empty");
   const index = literal(c, i, "number", "SPLIT_INDEX() index must be a non-negative integer literal");
   return kernelNode("utf8", [s], ([v], n) => splitIndex(v, by, index, n));
+}
+
+function countCharFn(c: CallScope, [s, ch]: Node[]): Node {
+  requireType(s.type, (x) => x === "utf8", "COUNT_CHAR() needs a string", c.where);
+  const what = literal(c, ch, "string", "COUNT_CHAR() character must be a string literal");
+  if (what === "") c.fail("COUNT_CHAR() character must not be empty");
+  return kernelNode("int64", [s], ([v], n) => countChar(v, what, n));
 }

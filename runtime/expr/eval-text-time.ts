@@ -111,6 +111,14 @@ export function splitIndex(s: Operand, sep: string, index: number, n: number): S
   });
 }
 
+/** COUNT_CHAR(s, c): how many times c occurs in s (the Nexmark suite's UDF, q14). */
+export function countChar(s: Operand, c: string, n: number): NumVec {
+  const v = strs(s, n);
+  const values = new Float64Array(n);
+  for (let i = 0; i < n; i++) if (!v.valid || v.valid[i]) values[i] = textAt(v, i).split(c).length - 1;
+  return { kind: "num", length: n, values, valid: v.valid };
+}
+
 const decoder = new TextDecoder();
 
 function textAt(v: StrVec, i: number): string {

@@ -42,7 +42,7 @@ export function topNRelation(
     if (childOf(inner, clause))
       throw new SqlError(
         positionOf(childOf(inner, clause)!),
-        `${clause}: the ROW_NUMBER() query reads its input as is`,
+        `${keywordOf(childOf(inner, clause)!)} in the ROW_NUMBER() query is not supported: it reads its input as is`,
         "filter or aggregate in a view it reads",
       );
   for (const part of [childOf(inner, "fromClause"), ...items.filter((i) => i !== rowItem)]) {

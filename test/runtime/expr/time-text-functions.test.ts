@@ -27,6 +27,8 @@ describe("time and text functions match a row-at-a-time reference (nulls give nu
     ],
     ["REGEXP_EXTRACT(d, '[a-z]+')", (r) => strict((s) => /[a-z]+/u.exec(String(s))?.[0] ?? null)(r.d)],
     ["REGEXP_EXTRACT(s, '(a)', 2)", (r) => (r.s === null ? null : null)],
+    ["COUNT_CHAR(s, 'a')", (r) => strict((s) => String(s).split("a").length - 1)(r.s)],
+    ["COUNT_CHAR(d, 'e')", (r) => strict((s) => String(s).split("e").length - 1)(r.d)],
     ["SPLIT_INDEX(s, 'a', 0)", (r) => strict((s) => String(s).split("a")[0])(r.s)],
     ["SPLIT_INDEX(d, 'e', 1)", (r) => strict((s) => String(s).split("e")[1] ?? null)(r.d)],
     ["SPLIT_INDEX(s, 'ab', 2)", (r) => strict((s) => String(s).split("ab")[2] ?? null)(r.s)],
