@@ -1,36 +1,23 @@
 import type { RecordBatch } from "apache-arrow";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { kindGenerator } from "../../../../runtime/connectors/generator/config.js";
-import { parseManifest } from "../../../../runtime/contract/spec/manifest.js";
 import type { FieldSpec } from "../../../../runtime/contract/spec/schema.js";
 import { keyGroupBatch } from "../../../../runtime/operators/operator.js";
 import { TopNOperator } from "../../../../runtime/operators/window/top-n.js";
 import { arrowSchema } from "../../../../runtime/types/arrow-types.js";
 import { batchRows } from "../../../helpers/collecting-sink.js";
-import { DuckDbReference, rowDifference } from "../../../helpers/duckdb-reference.js";
+import { type DuckDbReference, rowDifference } from "../../../helpers/duckdb-reference.js";
 import { batchFromRows } from "../../../helpers/random.js";
 import { runJob } from "../../../helpers/run-job.js";
+import { bidsReference, bidYamlJob } from "../../planner/sql/sql-fixtures.js";
 
 /** Bids per auction in 500 ms windows, then a topN step: the YAML form, on 20,000 seeded bids. */
 const job = (topN: string) =>
-  parseManifest(`apiVersion: sabot.dev/v1alpha1
-kind: StreamJob
-metadata: {name: t}
-spec:
-  sources:
-    bid:
-      generator: {kind: nexmark-bid, seed: 7, count: 20000}
-      eventTime: {field: dateTime, maxOutOfOrderness: 1s}
-  pipeline:
-    - from: bid
+  bidYamlJob(`    - from: bid
       keyBy: [auction]
     - window: {type: tumbling, size: 500ms}
       aggregate: ["count(*) AS num", "max(price) AS top"]
       windowTime: true
     - topN: ${topN}
-    - to: results
-  sinks:
-    results: {console: {}}
 `);
 
 const COUNTS = `SELECT auction, epoch_ms(ws) AS window_start, epoch_ms(ws + INTERVAL '500 milliseconds') AS window_end,
@@ -40,8 +27,7 @@ const COUNTS = `SELECT auction, epoch_ms(ws) AS window_start, epoch_ms(ws + INTE
 describe("window Top-N over a window's output (topN step)", () => {
   let duck: DuckDbReference;
   beforeAll(async () => {
-    duck = await DuckDbReference.open();
-    await duck.load("bids", [kindGenerator("nexmark-bid", 7).generate(0, 1, 20_000)]);
+    duck = await bidsReference();
   });
   afterAll(() => duck.close());
 

@@ -1,14 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { kindGenerator } from "../../../../runtime/connectors/generator/config.js";
-import { DuckDbReference, rowDifference } from "../../../helpers/duckdb-reference.js";
+import { type DuckDbReference, rowDifference } from "../../../helpers/duckdb-reference.js";
 import { runJob } from "../../../helpers/run-job.js";
-import { BID, RESULTS, sqlManifest } from "./sql-fixtures.js";
+import { BID, bidsReference, RESULTS, sqlManifest } from "./sql-fixtures.js";
 
 describe("SQL COUNT(DISTINCT)", () => {
   let duck: DuckDbReference;
   beforeAll(async () => {
-    duck = await DuckDbReference.open();
-    await duck.load("bids", [kindGenerator("nexmark-bid", 7).generate(0, 1, 20_000)]);
+    duck = await bidsReference();
   });
   afterAll(() => duck.close());
 

@@ -1,9 +1,8 @@
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { kindGenerator } from "../../../../runtime/connectors/generator/config.js";
-import { DuckDbReference, rowDifference } from "../../../helpers/duckdb-reference.js";
+import { type DuckDbReference, rowDifference } from "../../../helpers/duckdb-reference.js";
 import { runJob } from "../../../helpers/run-job.js";
-import { BID, sqlManifest } from "./sql-fixtures.js";
+import { BID, bidsReference, sqlManifest } from "./sql-fixtures.js";
 
 /**
  * Nexmark q21 and q22 as examples/nexmark writes them (REGEXP_EXTRACT, SPLIT_INDEX), run on BID's
@@ -20,8 +19,7 @@ function example(q: string): string {
 describe("Nexmark queries with string functions equal DuckDB's answer", () => {
   let duck: DuckDbReference;
   beforeAll(async () => {
-    duck = await DuckDbReference.open();
-    await duck.load("bids", [kindGenerator("nexmark-bid", 7).generate(0, 1, 20_000)]);
+    duck = await bidsReference();
   });
   afterAll(() => duck.close());
 

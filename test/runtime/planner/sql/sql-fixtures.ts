@@ -1,6 +1,8 @@
+import { kindGenerator } from "../../../../runtime/connectors/generator/config.js";
 import { SpecError } from "../../../../runtime/contract/spec/errors.js";
 import { parseManifest, type StreamJobManifest } from "../../../../runtime/contract/spec/manifest.js";
 import { planManifest } from "../../../../runtime/planner/validate.js";
+import { DuckDbReference } from "../../../helpers/duckdb-reference.js";
 
 /** A Nexmark bid table with a watermark, 20,000 seeded events. */
 export const BID = `CREATE TABLE bid (
@@ -29,4 +31,28 @@ export function sqlManifest(sql: string): StreamJobManifest {
   return parseManifest(
     `apiVersion: sabot.dev/v1alpha1\nkind: StreamJob\nmetadata: {name: t}\nspec:\n  sql: |\n${indented}`,
   );
+}
+
+/** The YAML form over the same seeded bids as BID: these pipeline steps (indented 4), then `results`. */
+export const bidYamlJob = (pipeline: string): StreamJobManifest =>
+  parseManifest(`apiVersion: sabot.dev/v1alpha1
+kind: StreamJob
+metadata: {name: t}
+spec:
+  sources:
+    bid:
+      generator: {kind: nexmark-bid, seed: 7, count: 20000}
+      eventTime: {field: dateTime, maxOutOfOrderness: 1s}
+  pipeline:
+${pipeline}
+    - to: results
+  sinks:
+    results: {console: {}}
+`);
+
+/** DuckDB with BID's events (nexmark-bid, seed 7, 20,000, one split) loaded as table `bids`. */
+export async function bidsReference(): Promise<DuckDbReference> {
+  const duck = await DuckDbReference.open();
+  await duck.load("bids", [kindGenerator("nexmark-bid", 7).generate(0, 1, 20_000)]);
+  return duck;
 }

@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { kindGenerator } from "../../../../runtime/connectors/generator/config.js";
-import { DuckDbReference, rowDifference } from "../../../helpers/duckdb-reference.js";
+import { type DuckDbReference, rowDifference } from "../../../helpers/duckdb-reference.js";
 import { runJob } from "../../../helpers/run-job.js";
-import { BID, RESULTS, sqlIssues, sqlManifest } from "./sql-fixtures.js";
+import { BID, bidsReference, RESULTS, sqlIssues, sqlManifest } from "./sql-fixtures.js";
 
 /** Bids and top price per auction in 1 s windows, the input of each Top-N below. */
 const COUNTS = `CREATE VIEW counts AS
@@ -18,8 +17,7 @@ const OUT = RESULTS("auction BIGINT, window_end TIMESTAMP(3), num BIGINT, rownum
 describe("SQL window Top-N and deduplication", () => {
   let duck: DuckDbReference;
   beforeAll(async () => {
-    duck = await DuckDbReference.open();
-    await duck.load("bids", [kindGenerator("nexmark-bid", 7).generate(0, 1, 20_000)]);
+    duck = await bidsReference();
   });
   afterAll(() => duck.close());
 

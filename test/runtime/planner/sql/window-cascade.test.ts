@@ -1,9 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { kindGenerator } from "../../../../runtime/connectors/generator/config.js";
-import { parseManifest } from "../../../../runtime/contract/spec/manifest.js";
-import { DuckDbReference, rowDifference } from "../../../helpers/duckdb-reference.js";
+import { type DuckDbReference, rowDifference } from "../../../helpers/duckdb-reference.js";
 import { runJob } from "../../../helpers/run-job.js";
-import { BID, RESULTS, sqlManifest } from "./sql-fixtures.js";
+import { BID, bidsReference, bidYamlJob, RESULTS, sqlManifest } from "./sql-fixtures.js";
 
 /**
  * A window over window output (Flink's cascading windows): the first window's rows carry
@@ -23,9 +21,7 @@ const TWO_S = "INTERVAL '2 seconds'";
 describe("windows over window output (window_time)", () => {
   let duck: DuckDbReference;
   beforeAll(async () => {
-    duck = await DuckDbReference.open();
-    // BID's table: nexmark-bid, seed 7, 20,000 events, one split.
-    await duck.load("bids", [kindGenerator("nexmark-bid", 7).generate(0, 1, 20_000)]);
+    duck = await bidsReference();
   });
   afterAll(() => duck.close());
 
@@ -60,16 +56,7 @@ SELECT endtime, rowtime, num FROM counts WHERE num > 2;`;
 
 describe("the YAML form of a window over window output", () => {
   it("windowTime and keyBy: [] give what the SQL form gives", async () => {
-    const yaml = parseManifest(`apiVersion: sabot.dev/v1alpha1
-kind: StreamJob
-metadata: {name: t}
-spec:
-  sources:
-    bid:
-      generator: {kind: nexmark-bid, seed: 7, count: 20000}
-      eventTime: {field: dateTime, maxOutOfOrderness: 1s}
-  pipeline:
-    - from: bid
+    const yaml = bidYamlJob(`    - from: bid
       keyBy: [auction]
     - window: {type: sliding, slide: 2s, size: 10s}
       aggregate: ["count(*) AS num"]
@@ -78,9 +65,6 @@ spec:
     - window: {type: tumbling, size: 2s}
       aggregate: ["max(num) AS maxn", "count(*) AS auctions"]
     - select: [window_start, window_end, maxn, auctions]
-    - to: results
-  sinks:
-    results: {console: {}}
 `);
     const sql = `${BID}${COUNTS}${RESULTS("window_start TIMESTAMP(3), window_end TIMESTAMP(3), maxn BIGINT, auctions BIGINT")}
 INSERT INTO results SELECT window_start, window_end, MAX(num), COUNT(*)

@@ -1,31 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { parseManifest } from "../../../../runtime/contract/spec/manifest.js";
 import { runJob } from "../../../helpers/run-job.js";
-import { BID, sqlManifest } from "./sql-fixtures.js";
+import { BID, bidYamlJob, sqlManifest } from "./sql-fixtures.js";
 
 /** A row as comparable text (bigints as decimal strings). */
 const key = (r: Record<string, unknown>) => JSON.stringify(r, (_k, v) => (typeof v === "bigint" ? String(v) : v));
 
-/** The YAML form over the same seeded bids as BID: these pipeline steps, then results. */
-const yamlJob = (pipeline: string) =>
-  parseManifest(`apiVersion: sabot.dev/v1alpha1
-kind: StreamJob
-metadata: {name: t}
-spec:
-  sources:
-    bid:
-      generator: {kind: nexmark-bid, seed: 7, count: 20000}
-      eventTime: {field: dateTime, maxOutOfOrderness: 1s}
-  pipeline:
-${pipeline}
-    - to: results
-  sinks:
-    results: {console: {}}
-`);
-
 /** Runs both forms; their rows (in any order) must be the same, and not none. */
 async function expectSameRows(yaml: string, sql: string): Promise<void> {
-  const a = (await runJob(yamlJob(yaml))).rows.results;
+  const a = (await runJob(bidYamlJob(yaml))).rows.results;
   const b = (await runJob(sqlManifest(`${BID}${sql}`))).rows.results;
   expect(a.length).toBeGreaterThan(0);
   expect(b.map(key).sort()).toEqual(a.map(key).sort());
