@@ -270,6 +270,16 @@ describe("helm/sabot: lint and template", () => {
     );
   });
 
+  it("grants cert-manager Certificates (get, create, patch) only with certManager.enabled", async () => {
+    const on = await renderChart("sabot", "ops", { "watchNamespaces[0]": "team-a", "certManager.enabled": true });
+    const rules = flatten(find<V1Role>(on, "Role", "sabot").rules!);
+    expect(rules).toEqual(
+      [...EXPECTED_JOB_RULES, ...["get", "create", "patch"].map((v) => `cert-manager.io/certificates:${v}`)].sort(),
+    );
+    const off = await renderChart("sabot", "ops", { "watchNamespaces[0]": "team-a" });
+    expect(flatten(find<V1Role>(off, "Role", "sabot").rules!)).toEqual(EXPECTED_JOB_RULES);
+  });
+
   it("watches every namespace with a ClusterRole of the same rules when watchAllNamespaces is set", async () => {
     const r = await renderChart("sabot", "ops", { watchAllNamespaces: true, replicaCount: 2 });
     expect(r.objects.some((o) => o.kind === "Role" && o.metadata?.name === "sabot")).toBe(false);
