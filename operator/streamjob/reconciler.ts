@@ -17,7 +17,7 @@ import { CoordinatorClients } from "./coordinator-client.js";
 import { DesiredChildrenMemo } from "./desired-children.js";
 import { asStreamJob, childNames, MANAGED_BY, type StreamJob } from "./job.js";
 import { clusterView, composeStatus, type Observed } from "./job-status.js";
-import { JobTlsSecrets } from "./job-tls.js";
+import { JobTlsError, JobTlsSecrets } from "./job-tls.js";
 import { CHILDREN_HASH } from "./resources/children.js";
 import type { OperatorSettings } from "./resources/settings.js";
 import { invalidSpec } from "./states/failed.js";
@@ -210,7 +210,13 @@ export class StreamJobReconciler {
       return;
     }
     // The certificates before the pods that mount them.
-    await this.deps.tls.ensure(job);
+    try {
+      await this.deps.tls.ensure(job);
+    } catch (err) {
+      // cert-manager has not written the Secrets yet: say so where users look (the queue retries).
+      if (err instanceof JobTlsError) await this.events.record(job, "Warning", "CertificatesPending", err.message);
+      throw err;
+    }
     const children = this.desired.build(job);
     // Independent objects: applied at once (the scale benchmark measured reconcile latency
     // dominated by these round trips when sent one after another).

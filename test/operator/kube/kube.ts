@@ -1,4 +1,5 @@
 import { execFile } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { promisify } from "node:util";
 import {
   ApiextensionsV1Api,
@@ -23,10 +24,26 @@ export function kubeConfig(): KubeConfig {
 
 /** Installs the CRDs (server-side apply, idempotent) from the rendered YAML and waits until established. */
 export async function installCrds(kc: KubeConfig): Promise<void> {
+  // Through loadYaml: client-node drops enum/default/x-kubernetes-* written as plain JSON.
+  await applyCrds(
+    kc,
+    CRD_FILES.map(({ file }) => renderCrd(file)),
+  );
+}
+
+/**
+ * cert-manager's own Certificate CRD (v1.16.2, vendored from its Go module), for spec.tls.issuerRef;
+ * cert-manager's controller does not run in the test environment.
+ */
+export async function installCertificateCrd(kc: KubeConfig): Promise<void> {
+  const file = new URL("../streamjob/resources/cert-manager-certificates.crd.yaml", import.meta.url);
+  await applyCrds(kc, [readFileSync(file, "utf8")]);
+}
+
+async function applyCrds(kc: KubeConfig, yamls: string[]): Promise<void> {
   const objects = KubernetesObjectApi.makeApiClient(kc);
   const ext = kc.makeApiClient(ApiextensionsV1Api);
-  // Through loadYaml: client-node drops enum/default/x-kubernetes-* written as plain JSON.
-  const crds = CRD_FILES.map(({ file }) => loadYaml<V1CustomResourceDefinition>(renderCrd(file)));
+  const crds = yamls.map((y) => loadYaml<V1CustomResourceDefinition>(y));
   for (const crd of crds)
     await objects.patch(crd, undefined, undefined, "sabot-tests", true, PatchStrategy.ServerSideApply);
   for (const crd of crds) {

@@ -1,23 +1,11 @@
-import { readFileSync } from "node:fs";
-import {
-  ApiextensionsV1Api,
-  CoreV1Api,
-  CustomObjectsApi,
-  KubernetesObjectApi,
-  loadYaml,
-  PatchStrategy,
-  type V1CustomResourceDefinition,
-} from "@kubernetes/client-node";
+import { CoreV1Api, CustomObjectsApi, KubernetesObjectApi } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { StreamJob } from "../../../operator/streamjob/job.js";
 import { JobTlsSecrets } from "../../../operator/streamjob/job-tls.js";
 import { API_GROUP, API_VERSION } from "../../../runtime/contract/spec/manifest.js";
 import { issueJobCertificates } from "../../../runtime/contract/tls/job-certificates.js";
-import { waitFor } from "../../env/lib/wait.js";
-import { freshNamespace, installCrds, kubeConfig } from "../kube/kube.js";
+import { freshNamespace, installCertificateCrd, installCrds, kubeConfig } from "../kube/kube.js";
 import { jobSpec } from "./resources/fixtures.js";
-
-const CRD = new URL("./resources/cert-manager-certificates.crd.yaml", import.meta.url);
 
 type Certificate = { metadata: { name: string }; spec: { secretName: string; issuerRef: object; usages: string[] } };
 
@@ -37,16 +25,7 @@ describe("cert-manager Certificates on the real API server", () => {
 
   beforeAll(async () => {
     await installCrds(kc);
-    const crd = loadYaml<V1CustomResourceDefinition>(readFileSync(CRD, "utf8"));
-    await objects.patch(crd, undefined, undefined, "sabot-tests", true, PatchStrategy.ServerSideApply);
-    const ext = kc.makeApiClient(ApiextensionsV1Api);
-    await waitFor(
-      async () =>
-        (await ext.readCustomResourceDefinition({ name: crd.metadata!.name! })).status?.conditions?.some(
-          (c) => c.type === "Established" && c.status === "True",
-        ),
-      { what: "the Certificate CRD to be Established", timeoutMs: 30_000 },
-    );
+    await installCertificateCrd(kc);
     ns = await freshNamespace(kc, "certmgr");
   });
   afterAll(async () => {

@@ -7,7 +7,7 @@ import { API_GROUP, API_VERSION } from "../../../runtime/contract/spec/manifest.
 import type { StreamJobSpec } from "../../../runtime/contract/spec/schema.js";
 import type { StreamJobStatus } from "../../../runtime/contract/status/streamjob.js";
 import { waitFor } from "../../env/lib/wait.js";
-import { freshNamespace, installCrds, kubeConfig, kubectl } from "../kube/kube.js";
+import { freshNamespace, installCertificateCrd, installCrds, kubeConfig, kubectl } from "../kube/kube.js";
 import { jobSpec } from "./resources/fixtures.js";
 
 /**
@@ -220,6 +220,25 @@ describe("StreamJob reconciler on a real API server", () => {
     );
     const fixed = await phase("bad-agg", "Running", 90_000);
     expect(fixed.error).toBeUndefined();
+  });
+
+  it("with spec.tls.issuerRef and no Secrets from cert-manager yet, deploys no pods and says CertificatesPending", async () => {
+    await installCertificateCrd(kc);
+    await createJob("cm-wait", jobSpec({ tls: { issuerRef: { name: "team-ca", kind: "ClusterIssuer" } } }));
+    const pending = await waitFor(
+      async () =>
+        (
+          await core.listNamespacedEvent({
+            namespace: ns,
+            fieldSelector: "involvedObject.name=cm-wait,reason=CertificatesPending",
+          })
+        ).items[0],
+      { what: "a CertificatesPending Event", timeoutMs: 30_000 },
+    );
+    expect(pending.type).toBe("Warning");
+    expect(pending.message).toContain("cm-wait");
+    const sets = await apps.listNamespacedStatefulSet({ namespace: ns, labelSelector: "sabot.dev/job=cm-wait" });
+    expect(sets.items).toHaveLength(0);
   });
 
   it("a status edited into nonsense by hand: the job is Degraded (InvalidStatus) with the repair, the operator goes on, removing the field redeploys", async () => {
