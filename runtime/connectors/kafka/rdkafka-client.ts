@@ -1,6 +1,8 @@
 import { createRequire } from "node:module";
 import type * as Rdkafka from "@confluentinc/kafka-javascript";
+import type { Message } from "@confluentinc/kafka-javascript";
 import type { Logger } from "../../log.js";
+import type { FetchedMessage } from "./client.js";
 import type { Compression } from "./codecs.js";
 import { describeRef, type KafkaConnectionConfig, KafkaConnectionError, readSecret } from "./security.js";
 
@@ -169,4 +171,23 @@ export async function connectClient(
       c.removeListener("event.log", watch);
     }
   }
+}
+
+/**
+ * librdkafka's message in the shape the dead-letter topic and header checks take (the kafkajs
+ * path's): offsets and timestamps as strings, headers as one record.
+ */
+export function asFetched(m: Message): FetchedMessage {
+  let headers: FetchedMessage["headers"];
+  if (m.headers && m.headers.length > 0) {
+    headers = {};
+    for (const h of m.headers) Object.assign(headers, h);
+  }
+  return {
+    offset: String(m.offset),
+    key: m.key === undefined || m.key === null ? null : Buffer.isBuffer(m.key) ? m.key : Buffer.from(String(m.key)),
+    value: m.value,
+    timestamp: String(m.timestamp ?? -1),
+    headers,
+  };
 }

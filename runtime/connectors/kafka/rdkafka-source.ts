@@ -1,10 +1,8 @@
-import { createDecoder, type Decoder } from "../../formats/index.js";
-import type { StreamInfo } from "../../types/stream-info.js";
-import type { ConnectorContext, Source, SourceBatch, SourcePosition } from "../connector.js";
-import { kafkaClient } from "./client.js";
+import type { ConnectorContext, SourcePosition } from "../connector.js";
 import type { KafkaSourceConfig } from "./config.js";
-import { DeadLetters, withinSize } from "./dead-letters.js";
+import { QueuedKafkaSource } from "./queued-source.js";
 import {
+  asFetched,
   call,
   connectClient,
   forwardLogs,
@@ -13,8 +11,6 @@ import {
   rdkafka,
   rdkafkaConnectionConf,
 } from "./rdkafka-client.js";
-import { asFetched, type BadItem, type DecodedRun, decodeMessages } from "./rdkafka-decode.js";
-import { TombstoneDecoder } from "./tombstones.js";
 
 /** Methods the binding has but its type declarations lack. */
 interface Untyped {
@@ -37,37 +33,15 @@ const TIMEOUT_MS = 10_000;
  * fewer than bufferBatches decoded batches wait, so backpressure stops the calls and librdkafka's
  * own prefetch queue (queued.max.messages.kbytes) bounds what it holds.
  */
-export class RdkafkaSource implements Source {
-  readonly output: StreamInfo;
+export class RdkafkaSource extends QueuedKafkaSource {
   private readonly consumer: KafkaConsumer;
-  private readonly deadLetters: DeadLetters;
-  private readonly decoder: Decoder;
-  private readonly tombstones: TombstoneDecoder | null;
-  private mine: number[] = [];
   private readonly taken = new Map<number, number>();
-  private readonly delivered = new Map<number, string>();
-  private readonly highWatermark = new Map<number, number>();
-  private readonly lastData = new Map<number, number>();
-  private endAtOpen = new Map<number, number>();
-  private readonly queue: DecodedRun[] = [];
-  private current: { run: DecodedRun; i: number } | null = null;
-  private dataWaiter: (() => void) | null = null;
-  private roomWaiter: (() => void) | null = null;
-  private closed = false;
-  private loop: Promise<void> | null = null;
-  private lagTimer: NodeJS.Timeout | null = null;
-  private openedAt = 0;
   /** Mean message size seen (bytes), for consumeCount; a guess until the first messages come. */
   private messageBytes = 1024;
-  private readonly decodeSeconds: { inc(seconds: number): void };
-  private readonly messagesRead: { inc(messages: number): void };
 
-  constructor(
-    private readonly config: KafkaSourceConfig,
-    private readonly ctx: ConnectorContext,
-  ) {
-    this.output = { schema: config.schema, timeField: config.timeField };
-    const clientId = `sabot-${ctx.jobName}-${ctx.name}-${ctx.subtask}`;
+  constructor(config: KafkaSourceConfig, ctx: ConnectorContext) {
+    super(config, ctx);
+    const clientId = this.clientId;
     const { KafkaConsumer } = rdkafka();
     this.consumer = new KafkaConsumer(
       {
@@ -87,15 +61,6 @@ export class RdkafkaSource implements Source {
       { "auto.offset.reset": config.startingOffsets === "latest" ? "latest" : "earliest" },
     );
     forwardLogs(this.consumer as never, ctx.log);
-    this.deadLetters = new DeadLetters(
-      ctx,
-      config.deadLetterTopic,
-      kafkaClient(config.connection, `${clientId}-dlq`, ctx.log),
-    );
-    this.decoder = createDecoder(config.format, config.schema);
-    this.tombstones = config.tableKey ? new TombstoneDecoder(config.schema, config.tableKey, config.format) : null;
-    this.decodeSeconds = ctx.metrics.sourceBusySeconds.labels({ ...ctx.labels, source: ctx.name });
-    this.messagesRead = ctx.metrics.kafkaMessages.labels({ ...ctx.labels, source: ctx.name });
   }
 
   async open(from?: SourcePosition): Promise<void> {
@@ -106,22 +71,18 @@ export class RdkafkaSource implements Source {
       { job_name: this.ctx.jobName, source: this.ctx.name, topic: this.config.topic },
       all.length,
     );
-    await this.deadLetters.open();
+    await this.decoder.open();
     const marks = await this.watermarks();
     const start = await this.startOffsets(marks, from);
-    for (const p of this.mine) {
-      this.taken.set(p, start.get(p)!);
-      this.delivered.set(p, String(start.get(p)!));
-      this.highWatermark.set(p, marks.get(p)!.high);
-      this.updateLag(p);
-    }
-    this.endAtOpen = new Map([...marks].map(([p, m]) => [p, m.high]));
+    for (const p of this.mine) this.taken.set(p, start.get(p)!);
+    const ends = new Map([...marks].map(([p, m]) => [p, BigInt(m.high)]));
+    this.queue.start(this.mine, new Map([...start].map(([p, o]) => [p, String(o)])), ends);
+    for (const [p, high] of ends) this.queue.setHighWatermark(p, high);
     this.consumer.assign(
       this.mine.map((partition) => ({ topic: this.config.topic, partition, offset: start.get(partition)! })),
     );
     this.consumer.setDefaultConsumeTimeout(this.config.fetchMaxWaitMs);
     (this.consumer as unknown as Untyped).setDefaultIsTimeoutOnlyForFirstMessage(true);
-    this.openedAt = Date.now();
     this.ctx.log.info(
       {
         topic: this.config.topic,
@@ -132,9 +93,7 @@ export class RdkafkaSource implements Source {
       },
       "kafka source opened",
     );
-    this.lagTimer = setInterval(() => void this.refreshLag(), this.config.lagIntervalMs);
-    this.lagTimer.unref();
-    this.loop = this.consumeLoop();
+    this.startLoops();
   }
 
   private async partitions(): Promise<number[]> {
@@ -180,53 +139,9 @@ export class RdkafkaSource implements Source {
     return new Map(this.mine.map((p) => [p, (at.get(p) ?? -1) >= 0 ? at.get(p)! : low(p)]));
   }
 
-  async next(): Promise<SourceBatch | null> {
-    for (;;) {
-      const cur = this.current;
-      if (cur) {
-        const item = cur.run.batches[cur.i++];
-        const last = cur.i >= cur.run.batches.length;
-        this.deliver(cur.run.split, last ? cur.run.next : item.next);
-        if (last) this.current = null;
-        return { batch: item.batch, split: cur.run.split };
-      }
-      const run = this.queue.shift();
-      if (run) {
-        this.roomWaiter?.();
-        if (run.batches.length > 0) this.current = { run, i: 0 };
-        else this.deliver(run.split, run.next);
-        continue;
-      }
-      if (this.closed || this.mine.length === 0) return null;
-      await new Promise<void>((r) => (this.dataWaiter = r));
-      this.dataWaiter = null;
-    }
-  }
-
-  /** Moves a partition's position; the offsets passed count as messages consumed (lag's unit). */
-  private deliver(split: number, next: string): void {
-    const before = Number(this.delivered.get(split) ?? next);
-    if (Number(next) > before) this.messagesRead.inc(Number(next) - before);
-    this.delivered.set(split, next);
-    this.updateLag(split);
-  }
-
-  private updateLag(p: number): void {
-    const hw = this.highWatermark.get(p) ?? 0;
-    this.ctx.metrics.consumerLag.set(
-      { job_name: this.ctx.jobName, source: this.ctx.name, topic: this.config.topic, partition: String(p) },
-      Math.max(0, hw - Number(this.delivered.get(p) ?? hw)),
-    );
-  }
-
-  private async consumeLoop(): Promise<void> {
+  protected async fetchLoop(): Promise<void> {
     let failures = 0;
-    while (!this.closed) {
-      if (this.queue.length >= this.config.bufferBatches) {
-        await new Promise<void>((r) => (this.roomWaiter = r));
-        this.roomWaiter = null;
-        continue;
-      }
+    while (await this.queue.room(this.config.bufferBatches)) {
       try {
         const messages = await call<Message[]>((cb) => this.consumer.consume(this.consumeCount(), cb as never));
         if (this.closed) break;
@@ -272,70 +187,22 @@ export class RdkafkaSource implements Source {
       const next = Math.max(lastOffset, Number.isFinite(offset) && offset !== INVALID ? offset : -1);
       if (next <= this.taken.get(p)!) continue;
       this.taken.set(p, next);
-      const t0 = performance.now();
-      const run = await this.decode(p, got ?? [], String(next));
-      this.decodeSeconds.inc((performance.now() - t0) / 1000);
-      this.queue.push(run);
-      if (run.batches.length > 0) this.lastData.set(p, Date.now());
-      this.dataWaiter?.();
+      this.queue.push(await this.decoder.decode(p, (got ?? []).map(asFetched), String(next)));
     }
   }
 
-  private async decode(split: number, messages: Message[], next: string): Promise<DecodedRun> {
-    const run: DecodedRun = { split, batches: [], next };
-    if (messages.length === 0) return run;
-    const bad: BadItem[] = [];
-    // Oversized records never reach a decoder (maxRecordBytes; see withinSize).
-    const fetched = withinSize(messages.map(asFetched), this.config.maxRecordBytes, bad);
-    decodeMessages(this.decoder, this.tombstones, run, fetched, bad);
-    bad.sort((a, b) => Number(a.message.offset) - Number(b.message.offset));
-    await this.deadLetters.report(this.config.topic, split, bad);
-    return run;
-  }
-
-  lag(): number {
-    let total = 0;
-    for (const [p, hw] of this.highWatermark) total += Math.max(0, hw - Number(this.delivered.get(p) ?? hw));
-    return total;
-  }
-
   /** High watermarks from the brokers (what fetches cached, else a query), for the lag metric. */
-  private async refreshLag(): Promise<void> {
+  protected async refreshLag(): Promise<void> {
     try {
       for (const p of this.mine) {
         const w = await call<{ highOffset: number }>((cb) =>
           this.consumer.queryWatermarkOffsets(this.config.topic, p, TIMEOUT_MS, cb as never),
         );
-        this.highWatermark.set(p, w.highOffset);
-        this.updateLag(p);
+        this.queue.setHighWatermark(p, BigInt(w.highOffset));
       }
     } catch (err) {
       this.ctx.log.debug({ err }, "reading high watermarks failed");
     }
-  }
-
-  caughtUp(): boolean {
-    return this.mine.every((p) => Number(this.delivered.get(p) ?? 0) >= (this.endAtOpen.get(p) ?? 0));
-  }
-
-  bufferedEntries(): number {
-    return this.queue.length;
-  }
-
-  idleSplits(nowMs: number): number[] {
-    const idle = this.config.idleTimeoutMs;
-    if (idle === null) return [];
-    const queued = new Set(this.queue.map((e) => e.split));
-    if (this.current) queued.add(this.current.run.split);
-    return this.mine.filter((p) => !queued.has(p) && nowMs - (this.lastData.get(p) ?? this.openedAt) > idle);
-  }
-
-  splits(): number[] {
-    return [...this.mine];
-  }
-
-  position(): SourcePosition {
-    return Object.fromEntries([...this.delivered].map(([p, o]) => [String(p), o]));
   }
 
   async commit(position: SourcePosition): Promise<void> {
@@ -347,13 +214,7 @@ export class RdkafkaSource implements Source {
     await call((cb) => (this.consumer as unknown as Untyped).commitCb(offsets, cb));
   }
 
-  async close(): Promise<void> {
-    this.closed = true;
-    if (this.lagTimer) clearInterval(this.lagTimer);
-    this.roomWaiter?.();
-    this.dataWaiter?.();
-    await this.loop?.catch(() => {});
-    await this.deadLetters.close();
+  protected async disconnect(): Promise<void> {
     await call((cb) => this.consumer.disconnect(cb as never)).catch(() => {});
   }
 }

@@ -1,42 +1,9 @@
-import type { RecordBatch } from "apache-arrow";
-import type { BadMessage } from "../../formats/format.js";
-import { createDecoder, type Decoder } from "../../formats/index.js";
-import type { StreamInfo } from "../../types/stream-info.js";
-import type { ConnectorContext, Source, SourceBatch, SourcePosition } from "../connector.js";
-import {
-  type FetchedMessage,
-  type FetchedPartition,
-  type InternalCluster,
-  internalCluster,
-  kafkaClient,
-  READ_COMMITTED,
-} from "./client.js";
+import type { ConnectorContext, SourcePosition } from "../connector.js";
+import { type FetchedPartition, type InternalCluster, internalCluster, READ_COMMITTED } from "./client.js";
 import type { KafkaSourceConfig } from "./config.js";
-import { DeadLetters, withinSize } from "./dead-letters.js";
 import { readableMessages } from "./fetched-batch.js";
 import { PartitionOffsets } from "./offsets.js";
-import { TombstoneDecoder } from "./tombstones.js";
-
-type Bad = { message: FetchedMessage; bad: BadMessage };
-
-/** Consecutive messages with values and consecutive tombstones (null values), in order. */
-function runsOf(messages: FetchedMessage[]): FetchedMessage[][] {
-  const runs: FetchedMessage[][] = [];
-  for (const m of messages) {
-    const last = runs.at(-1);
-    if (last && (last[0].value === null) === (m.value === null)) last.push(m);
-    else runs.push([m]);
-  }
-  return runs;
-}
-
-/** Decoded messages of one fetch of one partition, each batch with the position after it. */
-interface Entry {
-  split: number;
-  batches: { batch: RecordBatch; next: string }[];
-  /** Position once the whole entry is consumed (past trailing bad or filtered messages too). */
-  next: string;
-}
+import { QueuedKafkaSource } from "./queued-source.js";
 
 const STALE_METADATA = new Set([
   "LEADER_NOT_AVAILABLE",
@@ -55,54 +22,22 @@ const RECONNECT = new Set([
 
 /**
  * Reads a topic's partitions p with p % parallelism == subtask. A background loop fetches only
- * while fewer than `bufferBatches` decoded batches wait (pull-based backpressure: a full buffer
- * means no fetch is in flight, so memory stays at about bufferBatches + one fetch response), and
- * decodes each partition's messages as they arrive. Offsets are committed only by commit(), which
- * the executor calls once a checkpoint holds them. A subtask that gets no partition ends at once.
+ * while fewer than `bufferBatches` decoded runs wait (pull-based backpressure, PartitionQueue: a
+ * full queue means no fetch is in flight, so memory stays at about bufferBatches + one fetch
+ * response), and decodes each partition's messages as they arrive (PartitionDecoder). Offsets are
+ * committed only by commit(), which the executor calls once a checkpoint holds them. A subtask
+ * that gets no partition ends at once.
  */
-export class KafkaSource implements Source {
-  readonly output: StreamInfo;
+export class KafkaSource extends QueuedKafkaSource {
   private readonly cluster: InternalCluster;
   private readonly offsets: PartitionOffsets;
-  private readonly deadLetters: DeadLetters;
-  private readonly decoder: Decoder;
-  /** A table's tombstones (null values) become deletes of their keys; null when not a table. */
-  private readonly tombstones: TombstoneDecoder | null;
-  private mine: number[] = [];
   private readonly fetchAt = new Map<number, string>();
-  private readonly delivered = new Map<number, string>();
-  private readonly highWatermark = new Map<number, bigint>();
-  private readonly lastData = new Map<number, number>();
-  private readonly queue: Entry[] = [];
-  private current: { entry: Entry; i: number } | null = null;
-  private dataWaiter: (() => void) | null = null;
-  private roomWaiter: (() => void) | null = null;
-  private closed = false;
-  private loop: Promise<void> | null = null;
-  private lagTimer: NodeJS.Timeout | null = null;
-  private openedAt = 0;
-  /** Each partition's end when the source opened: a table is loaded once it has read this far. */
-  private endAtOpen = new Map<number, bigint>();
-  private readonly decodeSeconds: { inc(seconds: number): void };
-  private readonly messagesRead: { inc(messages: number): void };
 
-  constructor(
-    private readonly config: KafkaSourceConfig,
-    private readonly ctx: ConnectorContext,
-  ) {
-    this.output = { schema: config.schema, timeField: config.timeField };
-    const clientId = `sabot-${ctx.jobName}-${ctx.name}-${ctx.subtask}`;
+  constructor(config: KafkaSourceConfig, ctx: ConnectorContext) {
+    super(config, ctx);
+    const clientId = this.clientId;
     this.cluster = internalCluster(config.connection, clientId, ctx.log);
     this.offsets = new PartitionOffsets(this.cluster, config.topic, config.groupId);
-    this.deadLetters = new DeadLetters(
-      ctx,
-      config.deadLetterTopic,
-      kafkaClient(config.connection, `${clientId}-dlq`, ctx.log),
-    );
-    this.decoder = createDecoder(config.format, config.schema);
-    this.tombstones = config.tableKey ? new TombstoneDecoder(config.schema, config.tableKey, config.format) : null;
-    this.decodeSeconds = ctx.metrics.sourceBusySeconds.labels({ ...ctx.labels, source: ctx.name });
-    this.messagesRead = ctx.metrics.kafkaMessages.labels({ ...ctx.labels, source: ctx.name });
   }
 
   async open(from?: SourcePosition): Promise<void> {
@@ -113,14 +48,11 @@ export class KafkaSource implements Source {
       { job_name: this.ctx.jobName, source: this.ctx.name, topic: this.config.topic },
       all.length,
     );
-    await this.deadLetters.open();
+    await this.decoder.open();
     const start = await this.startOffsets(from);
-    for (const p of this.mine) {
-      this.fetchAt.set(p, start.get(p)!);
-      this.delivered.set(p, start.get(p)!);
-    }
-    this.endAtOpen = new Map([...(await this.offsets.list(this.mine, "latest"))].map(([p, o]) => [p, BigInt(o)]));
-    this.openedAt = Date.now();
+    for (const p of this.mine) this.fetchAt.set(p, start.get(p)!);
+    const end = await this.offsets.list(this.mine, "latest");
+    this.queue.start(this.mine, start, new Map([...end].map(([p, o]) => [p, BigInt(o)])));
     this.ctx.log.info(
       {
         topic: this.config.topic,
@@ -131,9 +63,7 @@ export class KafkaSource implements Source {
       "kafka source opened",
     );
     await this.refreshLag();
-    this.lagTimer = setInterval(() => void this.refreshLag(), this.config.lagIntervalMs);
-    this.lagTimer.unref();
-    this.loop = this.fetchLoop();
+    this.startLoops();
   }
 
   /** From a checkpoint where there is one (new partitions: earliest), else by startingOffsets. */
@@ -146,50 +76,9 @@ export class KafkaSource implements Source {
     return new Map(this.mine.map((p) => [p, committed.get(p) ?? earliest.get(p)!]));
   }
 
-  async next(): Promise<SourceBatch | null> {
-    for (;;) {
-      const cur = this.current;
-      if (cur) {
-        const { entry } = cur;
-        const item = entry.batches[cur.i++];
-        const last = cur.i >= entry.batches.length;
-        this.deliver(entry.split, last ? entry.next : item.next);
-        if (last) this.current = null;
-        this.updateLag(entry.split);
-        return { batch: item.batch, split: entry.split };
-      }
-      const entry = this.queue.shift();
-      if (entry) {
-        this.roomWaiter?.();
-        if (entry.batches.length > 0) this.current = { entry, i: 0 };
-        else {
-          this.deliver(entry.split, entry.next);
-          this.updateLag(entry.split);
-        }
-        continue;
-      }
-      if (this.closed || this.mine.length === 0) return null;
-      await new Promise<void>((r) => (this.dataWaiter = r));
-      this.dataWaiter = null;
-    }
-  }
-
-  /** Moves a partition's position; the offsets passed count as messages consumed (lag's unit). */
-  private deliver(split: number, next: string): void {
-    const before = this.delivered.get(split);
-    if (before !== undefined && BigInt(next) > BigInt(before))
-      this.messagesRead.inc(Number(BigInt(next) - BigInt(before)));
-    this.delivered.set(split, next);
-  }
-
-  private async fetchLoop(): Promise<void> {
+  protected async fetchLoop(): Promise<void> {
     let failures = 0;
-    while (!this.closed) {
-      if (this.queue.length >= this.config.bufferBatches) {
-        await new Promise<void>((r) => (this.roomWaiter = r));
-        this.roomWaiter = null;
-        continue;
-      }
+    while (await this.queue.room(this.config.bufferBatches)) {
       try {
         await this.cluster.refreshMetadataIfNecessary();
         const byLeader = this.cluster.findLeaderForPartitions(this.config.topic, this.mine);
@@ -228,72 +117,13 @@ export class KafkaSource implements Source {
   private async take(data: FetchedPartition): Promise<void> {
     const p = data.partition;
     const { messages, next } = readableMessages(this.fetchAt.get(p)!, data);
-    this.highWatermark.set(p, BigInt(data.highWatermark));
+    this.queue.setHighWatermark(p, BigInt(data.highWatermark));
     // Nothing at all: caught up. Only aborted messages or control records: move past them.
     if (next === null) return;
-    // Decoding runs on the subtask's event loop but outside its busy time: the autoscaler adds it.
-    const t0 = performance.now();
-    const entry = await this.decode(p, messages, next);
-    this.decodeSeconds.inc((performance.now() - t0) / 1000);
+    const run = await this.decoder.decode(p, messages, next);
     this.fetchAt.set(p, next);
-    this.queue.push(entry);
-    if (entry.batches.length > 0) this.lastData.set(p, Date.now());
-    this.dataWaiter?.();
+    this.queue.push(run);
   }
-
-  private async decode(split: number, messages: FetchedMessage[], next: string): Promise<Entry> {
-    const entry: Entry = { split, batches: [], next };
-    const bad: Bad[] = [];
-    const used = this.checkHeaders(withinSize(messages, this.config.maxRecordBytes, bad), bad);
-    // A table's values and tombstones are decoded in runs, in offset order: a key's delete must
-    // land after the rows before it and before the rows after it.
-    const runs = this.tombstones ? runsOf(used) : [used];
-    for (let r = 0; r < runs.length; r++) {
-      const end = r + 1 < runs.length ? runs[r + 1][0].offset : next;
-      this.decodeRun(entry, runs[r], end, bad);
-    }
-    bad.sort((a, b) => (BigInt(a.message.offset) < BigInt(b.message.offset) ? -1 : 1));
-    await this.deadLetters.report(this.config.topic, split, bad);
-    return entry;
-  }
-
-  /** Messages whose headers the decoder accepts (a tombstone has no value for headers to describe). */
-  private checkHeaders(messages: FetchedMessage[], bad: Bad[]): FetchedMessage[] {
-    const check = this.decoder.checkHeaders?.bind(this.decoder);
-    if (!check) return messages;
-    return messages.filter((m, index) => {
-      const problem = m.value === null && this.tombstones ? null : check(m.headers);
-      if (problem) bad.push({ message: m, bad: { index, ...problem } });
-      return !problem;
-    });
-  }
-
-  /**
-   * Decodes messages that are all values or (of a table) all tombstones; `end` is the position
-   * after the run. A batch's position must not pass a message whose rows come in a later batch:
-   * a checkpoint taken between the two would skip them on restore.
-   */
-  private decodeRun(entry: Entry, run: FetchedMessage[], end: string, bad: Bad[]): void {
-    const tombstones = this.tombstones && run[0].value === null ? this.tombstones : null;
-    const decode = (ms: FetchedMessage[]) =>
-      tombstones ? tombstones.decode(ms.map((m) => m.key)) : this.decoder.decode(ms.map((m) => m.value));
-    if (this.config.format === "arrow") {
-      // One message can hold several batches: each batch's position is exact per message.
-      for (const m of run) {
-        const res = decode([m]);
-        const after = (BigInt(m.offset) + 1n).toString();
-        res.batches.forEach((b, i) => {
-          entry.batches.push({ batch: b, next: i === res.batches.length - 1 ? after : m.offset });
-        });
-        for (const b of res.bad) bad.push({ message: m, bad: b });
-      }
-    } else {
-      const res = decode(run);
-      for (const b of res.batches) entry.batches.push({ batch: b, next: end });
-      for (const b of res.bad) bad.push({ message: run[b.index], bad: b });
-    }
-  }
-
   private async recover(err: Error & { type?: string; partition?: number }): Promise<void> {
     const log = this.ctx.log;
     if (err.name === "KafkaJSOffsetOutOfRange" && err.partition !== undefined) {
@@ -315,67 +145,14 @@ export class KafkaSource implements Source {
     log.error({ err }, "kafka fetch failed; retrying");
   }
 
-  lag(): number {
-    let total = 0;
-    for (const [p, hw] of this.highWatermark) {
-      const at = this.delivered.get(p);
-      if (at !== undefined && hw > BigInt(at)) total += Number(hw - BigInt(at));
-    }
-    return total;
-  }
-
-  private updateLag(p: number): void {
-    const hw = this.highWatermark.get(p);
-    const at = this.delivered.get(p);
-    if (hw === undefined || at === undefined) return;
-    const lag = hw > BigInt(at) ? Number(hw - BigInt(at)) : 0;
-    this.ctx.metrics.consumerLag.set(
-      { job_name: this.ctx.jobName, source: this.ctx.name, topic: this.config.topic, partition: String(p) },
-      lag,
-    );
-  }
-
   /** High watermarks from the brokers: fetch responses carry them too, but not while we are backpressured. */
-  private async refreshLag(): Promise<void> {
+  protected async refreshLag(): Promise<void> {
     try {
       const latest = await this.offsets.list(this.mine, "latest");
-      for (const [p, hw] of latest) {
-        this.highWatermark.set(p, BigInt(hw));
-        this.updateLag(p);
-      }
+      for (const [p, hw] of latest) this.queue.setHighWatermark(p, BigInt(hw));
     } catch (err) {
       this.ctx.log.debug({ err }, "reading high watermarks failed");
     }
-  }
-
-  /**
-   * True once next() has returned everything that was in the topic when the source opened. A
-   * lookup join's table is complete then: an executor can load it this far before it starts the
-   * stream it enriches.
-   */
-  caughtUp(): boolean {
-    return this.mine.every((p) => BigInt(this.delivered.get(p) ?? "0") >= (this.endAtOpen.get(p) ?? 0n));
-  }
-
-  /** Decoded fetch results waiting for next() (for tests and diagnostics). */
-  bufferedEntries(): number {
-    return this.queue.length;
-  }
-
-  idleSplits(nowMs: number): number[] {
-    const idle = this.config.idleTimeoutMs;
-    if (idle === null) return [];
-    const queued = new Set(this.queue.map((e) => e.split));
-    if (this.current) queued.add(this.current.entry.split);
-    return this.mine.filter((p) => !queued.has(p) && nowMs - (this.lastData.get(p) ?? this.openedAt) > idle);
-  }
-
-  splits(): number[] {
-    return [...this.mine];
-  }
-
-  position(): SourcePosition {
-    return Object.fromEntries([...this.delivered].map(([p, o]) => [String(p), o]));
   }
 
   async commit(position: SourcePosition): Promise<void> {
@@ -385,13 +162,7 @@ export class KafkaSource implements Source {
     );
   }
 
-  async close(): Promise<void> {
-    this.closed = true;
-    if (this.lagTimer) clearInterval(this.lagTimer);
-    this.roomWaiter?.();
-    this.dataWaiter?.();
-    await this.loop?.catch(() => {});
-    await this.deadLetters.close();
+  protected async disconnect(): Promise<void> {
     await this.cluster.disconnect();
   }
 }

@@ -1,7 +1,6 @@
 import type { RecordBatch } from "apache-arrow";
 import type { BadMessage, Decoder } from "../../formats/format.js";
 import type { FetchedMessage } from "./client.js";
-import type { Message } from "./rdkafka-client.js";
 import type { TombstoneDecoder } from "./tombstones.js";
 
 /** One partition's decoded messages, each batch with the position after it. */
@@ -13,25 +12,6 @@ export interface DecodedRun {
 }
 
 export type BadItem = { message: FetchedMessage; bad: BadMessage };
-
-/**
- * librdkafka's message in the shape the dead-letter topic and header checks take (the kafkajs
- * path's): offsets and timestamps as strings, headers as one record.
- */
-export function asFetched(m: Message): FetchedMessage {
-  let headers: FetchedMessage["headers"];
-  if (m.headers && m.headers.length > 0) {
-    headers = {};
-    for (const h of m.headers) Object.assign(headers, h);
-  }
-  return {
-    offset: String(m.offset),
-    key: m.key === undefined || m.key === null ? null : Buffer.isBuffer(m.key) ? m.key : Buffer.from(String(m.key)),
-    value: m.value,
-    timestamp: String(m.timestamp ?? -1),
-    headers,
-  };
-}
 
 /**
  * Decodes one partition's messages in offset order. A table's values and tombstones are decoded
