@@ -53,7 +53,12 @@ export function compileSelect(ctx: QueryContext, sel: SqlNode, label: string, ta
       throw new SqlError(positionOf(having), "HAVING needs a GROUP BY over a window", "use WHERE to filter rows");
     return project(ctx, { relation: input }, selectList, label, target);
   }
-  const { relation, replaced } = windowAggregate(ctx, { input, tvf, groupBy, calls, selectList, label });
+  // An INSERT's own query that never names window_time needs no window_time column (nothing reads it).
+  const timeRead = [selectList, having].some(
+    (n) => n && tokensOf(n).some((t) => t.replace(/`/g, "") === "window_time"),
+  );
+  const windowTime = !target || timeRead;
+  const { relation, replaced } = windowAggregate(ctx, { input, tvf, groupBy, calls, selectList, label, windowTime });
   let out = relation;
   if (having) {
     const cond = lastRule(having);
@@ -140,6 +145,8 @@ interface WindowQuery {
   calls: SqlNode[];
   selectList: SqlNode;
   label: string;
+  /** Whether the window step emits window_time (as its event time). */
+  windowTime: boolean;
 }
 
 /** GROUP BY keys, window_start, window_end over a window TVF: keyBy (with keys) + window. */
@@ -186,16 +193,16 @@ function windowAggregate(ctx: QueryContext, q: WindowQuery): { relation: Relatio
   if (keys.length > 0 || input.keyed)
     stream = ctx.addStep({ from: stream, keyBy: keys }, `${q.label}.keyBy`, positionOf(q.groupBy));
   stream = ctx.addStep(
-    { from: stream, window: tvf.window, aggregate: texts, windowTime: true },
+    { from: stream, window: tvf.window, aggregate: texts, ...(q.windowTime ? { windowTime: true } : {}) },
     `${q.label}.window`,
     tvf.at,
   );
   const relation: Relation = {
     stream,
-    columns: [...keys, ...BOUNDS, "window_time", ...aggs.map((a) => a.name), ...counted],
+    columns: [...keys, ...BOUNDS, ...(q.windowTime ? ["window_time"] : []), ...aggs.map((a) => a.name), ...counted],
     qualifiers: input.qualifiers,
-    timeColumn: "window_time",
-    hidden: ["window_time", ...counted],
+    timeColumn: q.windowTime ? "window_time" : undefined,
+    hidden: [...(q.windowTime ? ["window_time"] : []), ...counted],
     keyed: true,
   };
   return { relation, replaced: new Map(calls.map((a: AggregateCall) => [a.node, a.name])) };
