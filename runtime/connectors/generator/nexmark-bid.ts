@@ -2,15 +2,18 @@ import type { RecordBatch } from "apache-arrow";
 import { emptyUtf8, FixedDictionary, Int64Writer, nexmarkString, setInt64 } from "./columns.js";
 import { BASE_TIME_MS, EVENTS_PER_MS } from "./kind.js";
 import {
-  bidEventId,
+  AUCTION_ID_LEAD,
+  AUCTION_PROPORTION,
+  BID_PROPORTION,
   FIRST_AUCTION_ID,
   FIRST_PERSON_ID,
   HOT_ID_RATIO,
-  lastBase0AuctionId,
-  lastBase0PersonId,
-  nextBase0AuctionId,
-  nextBase0PersonId,
+  NUM_ACTIVE_PEOPLE,
+  NUM_IN_FLIGHT_AUCTIONS,
+  PERSON_ID_LEAD,
+  PERSON_PROPORTION,
   PRICE_TABLE,
+  TOTAL_PROPORTION,
 } from "./nexmark-ids.js";
 import { NexmarkKindGenerator } from "./nexmark-kind.js";
 import { eventHash, mix32, nextHash, unit } from "./rng.js";
@@ -18,6 +21,8 @@ import { eventHash, mix32, nextHash, unit } from "./rng.js";
 const HOT_CHANNELS = ["Google", "Facebook", "Baidu", "Apple"];
 /** Nexmark's cold channels, `channel-0` to `channel-9999`; half the bids come through a hot one. */
 const COLD_CHANNELS = 10_000;
+/** Where an epoch's bids start among its 50 event ids. */
+const BID_OFFSET = PERSON_PROPORTION + AUCTION_PROPORTION;
 
 /** A Nexmark item url: three random path parts of 3 or 4 characters (`_` as the odd character). */
 function baseUrl(h: number): string {
@@ -83,20 +88,30 @@ export class BidGenerator extends NexmarkKindGenerator {
     const key = this.key;
     for (let j = 0; j < n; j++) {
       const k = ks[j];
-      const e = bidEventId(k);
+      // bidEventId, lastBase0AuctionId and lastBase0PersonId written out for a bid: every bid of
+      // epoch (46 bids) comes after the epoch's person and 3 auctions, so the newest auction is
+      // 3 × epoch + 2 and the newest person is epoch.
+      const epoch = Math.floor(k / BID_PROPORTION);
+      const e = epoch * TOTAL_PROPORTION + BID_OFFSET + (k - epoch * BID_PROPORTION);
       const h = eventHash(key, k);
       // Low bits of the root hash make the small choices; h1 gives the price (high half) and the
       // cold auction draw (low half); the rarer cold bidder draw gets its own hash.
       const h1 = nextHash(h, 1);
-      const a =
-        (h & 1) !== 0
-          ? Math.floor(lastBase0AuctionId(e) / HOT_ID_RATIO) * HOT_ID_RATIO
-          : nextBase0AuctionId(e, (h1 & 0xffff) / 65536);
+      const maxAuction = epoch * AUCTION_PROPORTION + AUCTION_PROPORTION - 1;
+      let a: number;
+      if ((h & 1) !== 0) a = Math.floor(maxAuction / HOT_ID_RATIO) * HOT_ID_RATIO;
+      else {
+        const minAuction = Math.max(maxAuction - NUM_IN_FLIGHT_AUCTIONS, 0);
+        a = minAuction + Math.floor(((h1 & 0xffff) / 65536) * (maxAuction - minAuction + 1 + AUCTION_ID_LEAD));
+      }
       setInt64(a32, j, a + FIRST_AUCTION_ID);
-      const b =
-        ((h >>> 1) & 3) !== 0
-          ? Math.floor(lastBase0PersonId(e) / HOT_ID_RATIO) * HOT_ID_RATIO + 1
-          : nextBase0PersonId(e, unit(nextHash(h, 2)));
+      let b: number;
+      if (((h >>> 1) & 3) !== 0) b = Math.floor(epoch / HOT_ID_RATIO) * HOT_ID_RATIO + 1;
+      else {
+        const numPeople = epoch + 1;
+        const active = Math.min(numPeople, NUM_ACTIVE_PEOPLE);
+        b = numPeople - active + Math.floor(unit(nextHash(h, 2)) * (active + PERSON_ID_LEAD));
+      }
       setInt64(b32, j, b + FIRST_PERSON_ID);
       setInt64(p32, j, PRICE_TABLE[h1 >>> 16]);
       // Bit 3 picks a hot channel (1 in 2, HOT_CHANNELS_RATIO = 2), bits 4-5 which one, and the
