@@ -1,6 +1,7 @@
 import { aggBench } from "./agg.bench.js";
 import { checkpointsBench } from "./checkpoints.bench.js";
 import { distributedBench } from "./distributed.bench.js";
+import { exchangeBench } from "./exchange.bench.js";
 import { kafkaBench } from "./kafka.bench.js";
 import { kernelsBench } from "./kernels.bench.js";
 import { nexmarkBench } from "./nexmark.bench.js";
@@ -14,5 +15,6 @@ nexmarkBench(events);
 kernelsBench(events);
 aggBench(events);
 distributedBench(Math.min(events, 3_000_000));
+exchangeBench();
 checkpointsBench(events);
 if (process.env.SABOT_BENCH_KAFKA !== "0") await kafkaBench({ json: 500_000, avro: 500_000, arrow: 2_000_000 });

@@ -1,0 +1,46 @@
+/**
+ * The sending worker of the exchange benchmark (a child process): an Exchange service on
+ * 127.0.0.1 serving one channel of one edge to subtask 1, fed with pre-generated frames as fast as
+ * credits and the channel's buffer allow. Prints `{"port": N}` once listening; exits when the
+ * end of the stream went out.
+ * SABOT_BENCH_CPU_PROF=DIR: writes DIR/sender.cpuprofile of the sending part.
+ * Args: shape frameRows rows tlsDir|insecure bufferRows
+ */
+import { addExchangeService, startServer } from "../../runtime/contract/rpc/loader.js";
+import { readTlsDir, type TlsSetting } from "../../runtime/contract/tls/files.js";
+import { ServedLink } from "../../runtime/distributed/exchange/links.js";
+import { OutboundChannel } from "../../runtime/distributed/exchange/outbound.js";
+import { ExchangeServer } from "../../runtime/distributed/exchange/server.js";
+import { log } from "../../runtime/log.js";
+import { type BatchShape, benchFrames } from "./exchange-batches.js";
+import { startProfile } from "./exchange-profile.js";
+
+const [shape, frameRows, rows, tlsArg, bufferRows] = process.argv.slice(2);
+const frames = benchFrames(shape as BatchShape, Number(frameRows), Number(rows));
+const tls: TlsSetting = tlsArg === "insecure" ? "insecure" : readTlsDir(tlsArg!);
+const exchange = new ExchangeServer(log);
+const { port } = await startServer("127.0.0.1", 0, tls, (s) => addExchangeService(s, exchange.handlers));
+let channel: OutboundChannel | null = null;
+const link = new ServedLink(
+  1,
+  1,
+  () => channel!,
+  (err) => {
+    console.error(err.message);
+    process.exit(1);
+  },
+);
+channel = new OutboundChannel(0, link, Number(bufferRows));
+exchange.setOutbox({ jobName: "bench", attempt: 0, links: new Map([[1, link]]) });
+const prof = process.env.SABOT_BENCH_CPU_PROF;
+const stopProfile = prof ? await startProfile(`${prof}/sender.cpuprofile`) : null;
+console.log(JSON.stringify({ port }));
+for (const f of frames) {
+  channel.pushBatch(f);
+  await channel.waitForRoom();
+}
+channel.pushEnd();
+// The end is queued behind the data; once it went out, give grpc-js a moment to flush the stream.
+while (!channel.flushed()) await new Promise((r) => setTimeout(r, 10));
+await stopProfile?.();
+setTimeout(() => process.exit(0), 200);
