@@ -1,9 +1,8 @@
 import type { RecordBatch } from "apache-arrow";
-import { createEncoder, createKeyEncoder, type Encoder } from "../../formats/index.js";
 import type { StreamInfo } from "../../types/stream-info.js";
-import type { ConnectorContext, Sink } from "../connector.js";
-import { TwoPhaseSink } from "../two-phase-sink.js";
+import { CheckpointTransactions } from "./checkpoint-transactions.js";
 import type { KafkaSinkConfig } from "./config.js";
+import { KafkaSinkBase, type KafkaSinkContext, sinkClientId } from "./kafka-sink-base.js";
 import {
   call,
   connectClient,
@@ -18,8 +17,6 @@ const QUEUE_FULL = -184;
 const TIMED_OUT = -185;
 const TIMEOUT_MS = 30_000;
 
-type Ctx = Pick<ConnectorContext, "jobName" | "name" | "subtask" | "log" | "exactlyOnce">;
-
 /**
  * The Kafka sink on librdkafka: json/avro one message per row (keyed by the key columns;
  * partitioner murmur2_random, the Java client's and kafkajs' choice, so equal keys land where they
@@ -30,37 +27,20 @@ type Ctx = Pick<ConnectorContext, "jobName" | "name" | "subtask" | "log" | "exac
  *
  * Exactly-once (ctx.exactlyOnce) is the kafkajs sink's protocol (sink.ts, ExactlyOnce) on
  * librdkafka's transactions: one open transaction since the last committed checkpoint; at commit,
- * the offset marker (group `<transactionalId>-checkpoint`, partition 0, offset = checkpoint id)
- * goes into the same transaction; after a crash initTransactions() fences the old producer and
- * aborts its transaction, and the marker names the last checkpoint whose output is visible.
+ * the offset marker goes into the same transaction (CheckpointTransactions); after a crash
+ * initTransactions() fences the old producer and aborts its transaction, and the marker names the
+ * last checkpoint whose output is visible.
  */
-export class RdkafkaSink extends TwoPhaseSink implements Sink {
+export class RdkafkaSink extends KafkaSinkBase<RdkafkaTransactions> {
   private producer: Producer | null = null;
-  private readonly encoder: Encoder;
-  private readonly keys: ((batch: RecordBatch) => Buffer[]) | null;
-  private failure: Error | null = null;
-  private readonly eos: RdkafkaTransactions | null;
-  private txnRows: RecordBatch[] = [];
-  private preparedRows: RecordBatch[] = [];
 
-  constructor(
-    private readonly config: KafkaSinkConfig,
-    input: StreamInfo,
-    private readonly ctx: Ctx,
-  ) {
-    super();
+  constructor(config: KafkaSinkConfig, input: StreamInfo, ctx: KafkaSinkContext) {
     rdkafka(); // a missing binary fails the job at start, not at its first row
-    this.eos = ctx.exactlyOnce ? new RdkafkaTransactions(config, this.clientId) : null;
-    if (this.eos) this.twoPhase(this.eos);
-    this.encoder = createEncoder(config.format, input.schema);
-    this.keys =
-      config.keyColumns.length > 0 && config.format !== "arrow"
-        ? createKeyEncoder(config.format, input.schema, config.keyColumns)
-        : null;
+    super(config, input, ctx, ctx.exactlyOnce ? new RdkafkaTransactions(config, sinkClientId(ctx)) : null);
   }
 
   private get clientId(): string {
-    return `sabot-${this.ctx.jobName}-${this.ctx.name}-${this.ctx.subtask}`;
+    return sinkClientId(this.ctx);
   }
 
   async open(): Promise<void> {
@@ -104,46 +84,8 @@ export class RdkafkaSink extends TwoPhaseSink implements Sink {
       );
   }
 
-  private fail(err: Error): void {
-    this.failure ??= err;
-  }
-
-  private twoPhase(eos: RdkafkaTransactions): void {
-    this.prepareCheckpoint = async (id) => {
-      await this.flush();
-      eos.prepare(id);
-      this.preparedRows = this.txnRows;
-    };
-    this.preparedOutput = () => this.preparedRows;
-    this.recommit = async (id, rows) => {
-      for (const b of rows) await this.write(b);
-      await this.prepareCheckpoint!(id);
-      await this.commitCheckpoint!(id);
-    };
-    this.commitCheckpoint = async (id) => {
-      try {
-        await eos.commit(id);
-        this.ctx.log.info(
-          { checkpoint: id, rows: this.txnRows.reduce((s, b) => s + b.numRows, 0) },
-          "kafka transaction committed",
-        );
-        this.txnRows = [];
-        this.preparedRows = [];
-      } catch (err) {
-        const msg = `committing checkpoint ${id}'s transaction to kafka topic "${this.config.topic}" failed`;
-        this.fail(new Error(`${msg}: ${(err as Error).message}`, { cause: err }));
-        throw this.failure;
-      }
-    };
-    this.checkpointFailed = (id) => eos.failed(id);
-    this.committedCheckpoint = async () => (eos.committed = await eos.readMarker());
-  }
-
   async write(batch: RecordBatch): Promise<void> {
-    if (this.failure) throw this.failure;
-    if (batch.numRows === 0) return;
-    await this.eos?.gate;
-    if (this.eos) this.txnRows.push(batch);
+    if (!(await this.admit(batch))) return;
     const headers = this.encoder.headers
       ? Object.entries(this.encoder.headers).map(([k, v]) => ({ [k]: v }))
       : undefined;
@@ -176,13 +118,6 @@ export class RdkafkaSink extends TwoPhaseSink implements Sink {
     }
   }
 
-  private arrowMessages(batch: RecordBatch): Buffer[] {
-    const [m] = this.encoder.encode(batch);
-    if (m.length <= this.config.maxMessageBytes || batch.numRows === 1) return [m];
-    const half = Math.ceil(batch.numRows / 2);
-    return [...this.arrowMessages(batch.slice(0, half)), ...this.arrowMessages(batch.slice(half))];
-  }
-
   private wrap(err: unknown): Error {
     return new Error(`writing to kafka topic "${this.config.topic}" failed: ${(err as Error).message}`, { cause: err });
   }
@@ -207,10 +142,9 @@ export class RdkafkaSink extends TwoPhaseSink implements Sink {
   }
 
   async abort(): Promise<void> {
-    this.ctx.log.info("kafka sink aborted: its open transaction is left to be fenced");
+    this.markAborted();
     const producer = this.producer;
     this.producer = null;
-    this.fail(new Error("the sink was aborted"));
     await this.eos?.close();
     if (producer) await call((cb) => producer.disconnect(0, cb as never)).catch(() => {});
   }
@@ -222,10 +156,7 @@ export class RdkafkaSink extends TwoPhaseSink implements Sink {
       // Output after the last checkpoint of a job that ends normally is committed without a checkpoint.
       if (this.eos?.inTxn) {
         await this.eos.commitOpen();
-        this.ctx.log.info(
-          { rows: this.txnRows.reduce((s, b) => s + b.numRows, 0) },
-          "kafka transaction committed at close",
-        );
+        this.ctx.log.info({ rows: this.txnRowCount() }, "kafka transaction committed at close");
       }
     } finally {
       await this.eos?.close();
@@ -236,31 +167,28 @@ export class RdkafkaSink extends TwoPhaseSink implements Sink {
   }
 }
 
-/** librdkafka's transactions with the checkpoint marker (see RdkafkaSink). */
-class RdkafkaTransactions {
+/** CheckpointTransactions on librdkafka's transactions (see RdkafkaSink). */
+class RdkafkaTransactions extends CheckpointTransactions {
   private producer: Producer | null = null;
   /** Holds the marker group's metadata for sendOffsetsToTransaction, and reads the marker. */
   private marker: KafkaConsumer | null = null;
   inTxn = false;
-  gate: Promise<void> | null = null;
-  private release: (() => void) | null = null;
-  private prepared: number | null = null;
-  private failedUpTo = 0;
-  committed: number | null = null;
 
   constructor(
     private readonly config: KafkaSinkConfig,
-    private readonly transactionalId: string,
-  ) {}
+    transactionalId: string,
+  ) {
+    super(config.topic, transactionalId);
+  }
 
-  async open(producer: Producer, ctx: Ctx): Promise<void> {
+  async open(producer: Producer, ctx: KafkaSinkContext): Promise<void> {
     this.producer = producer;
     const { KafkaConsumer } = rdkafka();
     this.marker = new KafkaConsumer(
       {
         ...rdkafkaConnectionConf(this.config.connection),
         "client.id": `${this.transactionalId}-marker`,
-        "group.id": `${this.transactionalId}-checkpoint`,
+        "group.id": this.group,
         "enable.auto.commit": false,
         "isolation.level": "read_committed",
         event_cb: true,
@@ -282,52 +210,29 @@ class RdkafkaTransactions {
 
   async readMarker(): Promise<number | null> {
     const got = await call<{ partition: number; offset: number }[]>((cb) =>
-      this.marker!.committed([{ topic: this.config.topic, partition: 0 }], TIMEOUT_MS, cb as never),
+      this.marker!.committed([{ topic: this.topic, partition: 0 }], TIMEOUT_MS, cb as never),
     );
     const p0 = got.find((p) => p.partition === 0);
     return p0 && p0.offset >= 0 ? p0.offset : null;
   }
 
-  prepare(id: number): void {
-    if (id <= this.failedUpTo) return;
-    this.prepared = id;
-    this.gate = new Promise<void>((r) => (this.release = r));
-  }
-
-  async commit(id: number): Promise<void> {
-    if (this.prepared !== id) throw new Error(`checkpoint ${id} was not prepared (prepared: ${this.prepared})`);
-    try {
-      await call((cb) =>
-        this.producer!.sendOffsetsToTransaction(
-          [{ topic: this.config.topic, partition: 0, offset: id }],
-          this.marker!,
-          TIMEOUT_MS,
-          cb as never,
-        ),
-      );
-      await this.commitOpen();
-      this.committed = id;
-      await this.begin();
-    } finally {
-      this.unblock();
-    }
+  protected async commitWithMarker(id: number): Promise<void> {
+    await call((cb) =>
+      this.producer!.sendOffsetsToTransaction(
+        [{ topic: this.topic, partition: 0, offset: id }],
+        this.marker!,
+        TIMEOUT_MS,
+        cb as never,
+      ),
+    );
+    await this.commitOpen();
+    this.committed = id;
+    await this.begin();
   }
 
   async commitOpen(): Promise<void> {
     this.inTxn = false;
     await call((cb) => this.producer!.commitTransaction(TIMEOUT_MS, cb as never));
-  }
-
-  failed(id: number): void {
-    this.failedUpTo = Math.max(this.failedUpTo, id);
-    if (this.prepared === id) this.unblock();
-  }
-
-  private unblock(): void {
-    this.prepared = null;
-    this.gate = null;
-    this.release?.();
-    this.release = null;
   }
 
   async close(): Promise<void> {
