@@ -10,11 +10,16 @@ import { connectionConfig, type KafkaConnectionConfig } from "./security.js";
 
 /**
  * Which client moves the data: kafkajs (the default until the librdkafka path passes every Kafka
- * test) or librdkafka (@confluentinc/kafka-javascript). Chosen per worker by SABOT_KAFKA_CLIENT.
+ * test) or librdkafka (@confluentinc/kafka-javascript). A source's or sink's `client` field names
+ * it; without one, the worker's SABOT_KAFKA_CLIENT; without that, kafkajs.
  */
 export type KafkaClientKind = "kafkajs" | "librdkafka";
 
-export function kafkaClientKind(env: NodeJS.ProcessEnv = process.env): KafkaClientKind {
+export function kafkaClientKind(
+  env: NodeJS.ProcessEnv = process.env,
+  field: KafkaClientKind | undefined = undefined,
+): KafkaClientKind {
+  if (field) return field;
   const v = env.SABOT_KAFKA_CLIENT ?? "kafkajs";
   if (v !== "kafkajs" && v !== "librdkafka")
     throw new ConnectorConfigError(`SABOT_KAFKA_CLIENT must be kafkajs or librdkafka, got "${v}"`);
@@ -120,7 +125,7 @@ export function kafkaSourceConfig(jobName: string, sourceName: string, spec: Sou
   if (k.deadLetterTopic === k.topic)
     throw new ConnectorConfigError(`kafka.deadLetterTopic must differ from kafka.topic ("${k.topic}")`);
   return {
-    client: kafkaClientKind(),
+    client: kafkaClientKind(process.env, k.client),
     connection: connectionConfig(k, "kafka"),
     topic: k.topic,
     groupId: k.groupId ?? `sabot-${jobName}-${sourceName}`,
@@ -176,7 +181,7 @@ export function kafkaSinkConfig(spec: KafkaSinkSpec, input: StreamInfo): KafkaSi
     );
   checkFormatSchema(format, input.schema, "kafka.format");
   return {
-    client: kafkaClientKind(),
+    client: kafkaClientKind(process.env, spec.client),
     connection: connectionConfig(spec, "kafka"),
     topic: spec.topic,
     format,

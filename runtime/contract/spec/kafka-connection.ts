@@ -110,4 +110,10 @@ export const kafkaConnectionFields = {
     }),
   ),
   security: Optional(KafkaSecuritySpec),
+  client: Optional(
+    StringEnum(
+      ["kafkajs", "librdkafka"],
+      "Kafka client library of this source or sink; default the worker's SABOT_KAFKA_CLIENT, else kafkajs.",
+    ),
+  ),
 };
