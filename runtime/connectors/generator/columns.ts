@@ -63,19 +63,6 @@ export class FixedDictionary {
   }
 }
 
-/** An all-empty utf8 column (Nexmark's `extra`): one shared zero offsets buffer per length. */
-export function emptyUtf8(n: number): Data {
-  let offsets = emptyOffsets.get(n);
-  if (!offsets) {
-    offsets = new Int32Array(n + 1);
-    if (emptyOffsets.size > 16) emptyOffsets.clear();
-    emptyOffsets.set(n, offsets);
-  }
-  return makeData({ type: new Utf8(), length: n, valueOffsets: offsets, data: EMPTY, nullCount: 0 });
-}
-const emptyOffsets = new Map<number, Int32Array>();
-const EMPTY = new Uint8Array(0);
-
 /** Builds a utf8 column byte by byte; the caller knows an upper bound of the bytes per row. */
 export class Utf8Writer {
   readonly offsets: Int32Array;

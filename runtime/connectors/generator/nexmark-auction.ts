@@ -1,6 +1,7 @@
 import type { RecordBatch } from "apache-arrow";
-import { emptyUtf8, Int64Writer, setInt64, Utf8Writer, writeNexmarkString } from "./columns.js";
+import { Int64Writer, setInt64, Utf8Writer, writeNexmarkString } from "./columns.js";
 import { BASE_TIME_MS, EVENTS_PER_MS } from "./kind.js";
+import { ExtraPadding } from "./nexmark-extra.js";
 import {
   AUCTION_PROPORTION,
   auctionEventId,
@@ -17,7 +18,7 @@ import {
   TOTAL_PROPORTION,
 } from "./nexmark-ids.js";
 import { NexmarkKindGenerator } from "./nexmark-kind.js";
-import { eventHash, nextHash, unit } from "./rng.js";
+import { eventHash, nextHash, seedKey, unit } from "./rng.js";
 
 /** nextString(20) and nextString(100): up to 19 and 99 characters. */
 const ITEM_NAME_MAX = 20;
@@ -26,11 +27,21 @@ const DESCRIPTION_MAX = 100;
  * Nexmark's auction length: uniform in [1, 2 × the event time it takes for the in-flight auctions
  * to turn over], so about NUM_IN_FLIGHT_AUCTIONS auctions are open at any time.
  */
+/** Beam's average auction size, and its fixed fields' bytes (id, initialBid, reserve, dateTime, expires, seller). */
+const AUCTION_BYTES = 500;
+const AUCTION_FIELD_BYTES = 48;
 const AUCTION_HORIZON_MS = Math.floor((NUM_IN_FLIGHT_AUCTIONS * TOTAL_PROPORTION) / AUCTION_PROPORTION / EVENTS_PER_MS);
 
 /** `nexmark-auction`: id, itemName, description, initialBid, reserve, dateTime, expires, seller, category, extra. */
 export class AuctionGenerator extends NexmarkKindGenerator {
+  private readonly extra: ExtraPadding;
+
   constructor(seed: number) {
+    const extra = new ExtraPadding(
+      AUCTION_BYTES,
+      { min: AUCTION_FIELD_BYTES, max: AUCTION_FIELD_BYTES + ITEM_NAME_MAX + DESCRIPTION_MAX },
+      seedKey(seed),
+    );
     super(seed, "dateTime", {
       id: "int64",
       itemName: "utf8",
@@ -41,8 +52,9 @@ export class AuctionGenerator extends NexmarkKindGenerator {
       expires: "timestamp[ms]",
       seller: "int64",
       category: "int64",
-      extra: "utf8",
+      extra: extra.dictionary,
     });
+    this.extra = extra;
   }
 
   generateAt(ks: Float64Array): RecordBatch {
@@ -56,6 +68,7 @@ export class AuctionGenerator extends NexmarkKindGenerator {
     const category = new Int64Writer(n);
     const itemName = new Utf8Writer(n, ITEM_NAME_MAX);
     const description = new Utf8Writer(n, DESCRIPTION_MAX);
+    const extraKeys = new Int32Array(n);
     for (let j = 0; j < n; j++) {
       const k = ks[j];
       const e = auctionEventId(k);
@@ -79,6 +92,9 @@ export class AuctionGenerator extends NexmarkKindGenerator {
           : nextBase0PersonId(e, unit(nextHash(h, 6)));
       setInt64(seller.v32, j, s + FIRST_PERSON_ID);
       setInt64(category.v32, j, FIRST_CATEGORY_ID + ((h >>> 2) % NUM_CATEGORIES));
+      // The item name and description just written are the variable part of the event's size.
+      const bytes = AUCTION_FIELD_BYTES + itemName.pos + description.pos - itemName.offsets[j] - description.offsets[j];
+      extraKeys[j] = this.extra.key(bytes, nextHash(h, 7));
     }
     return this.batch(
       [
@@ -91,7 +107,7 @@ export class AuctionGenerator extends NexmarkKindGenerator {
         expires.finish(),
         seller.finish(),
         category.finish(),
-        emptyUtf8(n),
+        this.extra.dictionary.column(extraKeys),
       ],
       n,
     );

@@ -1,6 +1,7 @@
 import type { RecordBatch } from "apache-arrow";
-import { emptyUtf8, FixedDictionary, Int64Writer, nexmarkString, setInt64 } from "./columns.js";
+import { FixedDictionary, Int64Writer, nexmarkString, setInt64 } from "./columns.js";
 import { BASE_TIME_MS, EVENTS_PER_MS } from "./kind.js";
+import { ExtraPadding, extraKeyTable } from "./nexmark-extra.js";
 import {
   AUCTION_ID_LEAD,
   AUCTION_PROPORTION,
@@ -16,13 +17,16 @@ import {
   TOTAL_PROPORTION,
 } from "./nexmark-ids.js";
 import { NexmarkKindGenerator } from "./nexmark-kind.js";
-import { eventHash, mix32, nextHash, unit } from "./rng.js";
+import { eventHash, mix32, nextHash, seedKey, unit } from "./rng.js";
 
 const HOT_CHANNELS = ["Google", "Facebook", "Baidu", "Apple"];
 /** Nexmark's cold channels, `channel-0` to `channel-9999`; half the bids come through a hot one. */
 const COLD_CHANNELS = 10_000;
 /** Where an epoch's bids start among its 50 event ids. */
 const BID_OFFSET = PERSON_PROPORTION + AUCTION_PROPORTION;
+/** Beam's average bid size, and a bid's size before padding (auction, bidder, price, dateTime). */
+const BID_BYTES = 100;
+const BID_FIELD_BYTES = 32;
 
 /** A Nexmark item url: three random path parts of 3 or 4 characters (`_` as the odd character). */
 function baseUrl(h: number): string {
@@ -57,10 +61,13 @@ const CHANNELS = (() => {
 export class BidGenerator extends NexmarkKindGenerator {
   private readonly channel: FixedDictionary;
   private readonly url: FixedDictionary;
+  private readonly extra: ExtraPadding;
+  private readonly extraKeys: Int32Array;
 
   constructor(seed: number) {
     const channel = new FixedDictionary(CHANNELS.channels);
     const url = new FixedDictionary(CHANNELS.urls);
+    const extra = new ExtraPadding(BID_BYTES, { min: BID_FIELD_BYTES, max: BID_FIELD_BYTES }, seedKey(seed));
     super(seed, "dateTime", {
       auction: "int64",
       bidder: "int64",
@@ -68,10 +75,12 @@ export class BidGenerator extends NexmarkKindGenerator {
       channel,
       url,
       dateTime: "timestamp[ms]",
-      extra: "utf8",
+      extra: extra.dictionary,
     });
     this.channel = channel;
     this.url = url;
+    this.extra = extra;
+    this.extraKeys = extraKeyTable(extra, BID_FIELD_BYTES);
   }
 
   generateAt(ks: Float64Array): RecordBatch {
@@ -81,6 +90,8 @@ export class BidGenerator extends NexmarkKindGenerator {
     const price = new Int64Writer(n);
     const time = new Int64Writer(n, "timestamp[ms]");
     const channelKeys = new Int32Array(n);
+    const extraKeys = new Int32Array(n);
+    const extraTable = this.extraKeys;
     const a32 = auction.v32;
     const b32 = bidder.v32;
     const p32 = price.v32;
@@ -118,6 +129,7 @@ export class BidGenerator extends NexmarkKindGenerator {
       // 26 bits above them a cold one (the bias of % 10,000 on 2^26 is below 0.02%).
       channelKeys[j] = ((h >>> 3) & 1) !== 0 ? (h >>> 4) & 3 : HOT_CHANNELS.length + ((h >>> 6) % COLD_CHANNELS);
       setInt64(t32, j, BASE_TIME_MS + Math.floor(e / EVENTS_PER_MS));
+      extraKeys[j] = extraTable[nextHash(h, 3) >>> 16];
     }
     return this.batch(
       [
@@ -128,7 +140,7 @@ export class BidGenerator extends NexmarkKindGenerator {
         // Channel i's url is url i: the two columns share their keys.
         this.url.column(channelKeys),
         time.finish(),
-        emptyUtf8(n),
+        this.extra.dictionary.column(extraKeys),
       ],
       n,
     );

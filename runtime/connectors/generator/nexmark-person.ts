@@ -1,17 +1,10 @@
 import type { RecordBatch } from "apache-arrow";
-import {
-  emptyUtf8,
-  encodeAll,
-  FixedDictionary,
-  Int64Writer,
-  setInt64,
-  Utf8Writer,
-  writeNexmarkString,
-} from "./columns.js";
+import { encodeAll, FixedDictionary, Int64Writer, setInt64, Utf8Writer, writeNexmarkString } from "./columns.js";
 import { BASE_TIME_MS, EVENTS_PER_MS } from "./kind.js";
+import { ExtraPadding } from "./nexmark-extra.js";
 import { FIRST_PERSON_ID, personEventId } from "./nexmark-ids.js";
 import { NexmarkKindGenerator } from "./nexmark-kind.js";
-import { eventHash, nextHash } from "./rng.js";
+import { eventHash, nextHash, seedKey } from "./rng.js";
 
 const FIRST_NAMES = ["Peter", "Paul", "Luke", "John", "Saul", "Vicky", "Kate", "Julie", "Sarah", "Deiter", "Walter"];
 const LAST_NAMES = ["Shultz", "Abrams", "Spencer", "White", "Bartels", "Walton", "Smith", "Jones", "Noris"];
@@ -35,17 +28,41 @@ const SPACE = 32;
 const DIGIT_0 = 48;
 /** At most 6 + 1 + 4 + 4 bytes: name@domain.com. */
 const EMAIL_MAX_BYTES = 15;
+const CARD_BYTES = 19;
+/** Beam's average person size; the id is its only fixed-size field (8 bytes). */
+const PERSON_BYTES = 200;
+const ID_BYTES = 8;
+const byteLengths = (values: readonly string[]) => Int32Array.from(encodeAll(values), (b) => b.length);
 
 /** `nexmark-person`: id, name, emailAddress, creditCard, city, state, dateTime, extra. */
 export class PersonGenerator extends NexmarkKindGenerator {
   private readonly name: FixedDictionary;
   private readonly city: FixedDictionary;
   private readonly state: FixedDictionary;
+  private readonly extra: ExtraPadding;
+  /** Byte lengths of the name, city and state dictionaries' values: part of an event's size. */
+  private readonly lengths: { name: Int32Array; city: Int32Array; state: Int32Array };
 
   constructor(seed: number) {
     const name = new FixedDictionary(FIRST_NAMES.flatMap((f) => LAST_NAMES.map((l) => `${f} ${l}`)));
     const city = new FixedDictionary(US_CITIES);
     const state = new FixedDictionary(US_STATES);
+    const lengths = { name: byteLengths(name.values), city: byteLengths(US_CITIES), state: byteLengths(US_STATES) };
+    const fixed = ID_BYTES + CARD_BYTES;
+    const span = (l: Int32Array, pick: (a: number, b: number) => number) => l.reduce((a, b) => pick(a, b));
+    const extra = new ExtraPadding(
+      PERSON_BYTES,
+      {
+        min: fixed + span(lengths.name, Math.min) + span(lengths.city, Math.min) + span(lengths.state, Math.min),
+        max:
+          fixed +
+          EMAIL_MAX_BYTES +
+          span(lengths.name, Math.max) +
+          span(lengths.city, Math.max) +
+          span(lengths.state, Math.max),
+      },
+      seedKey(seed),
+    );
     super(seed, "dateTime", {
       id: "int64",
       name,
@@ -54,8 +71,10 @@ export class PersonGenerator extends NexmarkKindGenerator {
       city,
       state,
       dateTime: "timestamp[ms]",
-      extra: "utf8",
+      extra: extra.dictionary,
     });
+    this.extra = extra;
+    this.lengths = lengths;
     this.name = name;
     this.city = city;
     this.state = state;
@@ -69,7 +88,9 @@ export class PersonGenerator extends NexmarkKindGenerator {
     const cityKeys = new Int32Array(n);
     const stateKeys = new Int32Array(n);
     const email = new Utf8Writer(n, EMAIL_MAX_BYTES);
-    const card = new Utf8Writer(n, 19);
+    const card = new Utf8Writer(n, CARD_BYTES);
+    const extraKeys = new Int32Array(n);
+    const { lengths } = this;
     for (let j = 0; j < n; j++) {
       const k = ks[j];
       const e = personEventId(k);
@@ -97,6 +118,14 @@ export class PersonGenerator extends NexmarkKindGenerator {
       }
       card.endRow();
       setInt64(time.v32, j, BASE_TIME_MS + Math.floor(e / EVENTS_PER_MS));
+      const bytes =
+        ID_BYTES +
+        CARD_BYTES +
+        lengths.name[nameKeys[j]] +
+        (email.pos - email.offsets[j]) +
+        lengths.city[cityKeys[j]] +
+        lengths.state[stateKeys[j]];
+      extraKeys[j] = this.extra.key(bytes, nextHash(h, 8));
     }
     return this.batch(
       [
@@ -107,7 +136,7 @@ export class PersonGenerator extends NexmarkKindGenerator {
         this.city.column(cityKeys),
         this.state.column(stateKeys),
         time.finish(),
-        emptyUtf8(n),
+        this.extra.dictionary.column(extraKeys),
       ],
       n,
     );
