@@ -1,3 +1,4 @@
+import { parseDuration } from "../../runtime/contract/spec/duration.js";
 import type { Progress, RunSummary } from "../../runtime/engine/local-job.js";
 
 function rate(n: number, ms: number): string {
@@ -32,4 +33,23 @@ export function summaryText(s: RunSummary): string {
     `  records out:  ${s.recordsOut}`,
     `  late dropped: ${s.lateRecords}`,
   ].join("\n");
+}
+
+/** The options that `sabot run` and `sabot sql` share: record and time limits, progress lines on stderr. */
+export function localRunOptions(flags: { maxRecords?: string; duration?: string; quiet?: boolean }): {
+  maxRecords?: number;
+  durationMs?: number;
+  onProgress?: (p: Progress) => void;
+} {
+  let prev: Progress | null = null;
+  return {
+    maxRecords: flags.maxRecords !== undefined ? Number(flags.maxRecords) : undefined,
+    durationMs: flags.duration !== undefined ? parseDuration(flags.duration) : undefined,
+    onProgress: flags.quiet
+      ? undefined
+      : (p) => {
+          process.stderr.write(`${progressLine(p, prev)}\n`);
+          prev = p;
+        },
+  };
 }

@@ -1,6 +1,4 @@
-import { parseDuration } from "../../runtime/contract/spec/duration.js";
 import { DistributedConfigError } from "../../runtime/distributed/config.js";
-import type { Progress } from "../../runtime/engine/local-job.js";
 import { LocalJob } from "../../runtime/engine/local-job.js";
 import { localJobView } from "../../runtime/engine/local-job-view.js";
 import { startMetricsServer } from "../../runtime/metrics/server.js";
@@ -9,7 +7,7 @@ import { CheckpointLog } from "../../runtime/metrics/web/checkpoint-log.js";
 import { staticRoute } from "../../runtime/metrics/web/static-files.js";
 import { planFile } from "../../runtime/planner/validate.js";
 import { distributedRun } from "./cluster-commands.js";
-import { progressLine, summaryText } from "./progress.js";
+import { localRunOptions, summaryText } from "./progress.js";
 
 export interface RunFlags {
   maxRecords?: string;
@@ -39,19 +37,8 @@ export async function runCommand(file: string, flags: RunFlags): Promise<void> {
     });
   }
   const { plan } = planFile(file);
-  let prev: Progress | null = null;
   const checkpoints = new CheckpointLog();
-  const job = new LocalJob(plan, {
-    onCheckpoint: checkpoints.record,
-    maxRecords: flags.maxRecords !== undefined ? Number(flags.maxRecords) : undefined,
-    durationMs: flags.duration !== undefined ? parseDuration(flags.duration) : undefined,
-    onProgress: flags.quiet
-      ? undefined
-      : (p) => {
-          process.stderr.write(`${progressLine(p, prev)}\n`);
-          prev = p;
-        },
-  });
+  const job = new LocalJob(plan, { onCheckpoint: checkpoints.record, ...localRunOptions(flags) });
   const ui = flags.uiPort === "off" ? null : createApi(localJobView(job, checkpoints), actionPolicyFromEnv());
   const metrics = await serve(job, flags, ui ? [ui.route, staticRoute] : []);
   // Not job.stop(): with exactly-once sinks a signal must not commit what the next start replays.

@@ -1,11 +1,10 @@
 import { readFileSync } from "node:fs";
 import { basename } from "node:path";
-import { parseDuration } from "../../runtime/contract/spec/duration.js";
 import { SpecError } from "../../runtime/contract/spec/errors.js";
 import { loadManifest } from "../../runtime/contract/spec/manifest.js";
-import { LocalJob, type Progress } from "../../runtime/engine/local-job.js";
+import { LocalJob } from "../../runtime/engine/local-job.js";
 import { planAdHocQuery } from "../../runtime/planner/sql/plan-sql.js";
-import { progressLine, summaryText } from "./progress.js";
+import { localRunOptions, summaryText } from "./progress.js";
 
 export interface SqlFlags {
   maxRecords?: string;
@@ -19,17 +18,7 @@ export interface SqlFlags {
  */
 export async function sqlCommand(source: string, query: string, flags: SqlFlags): Promise<void> {
   const plan = planAdHocQuery(basename(source).replace(/\.(sql|ya?ml)$/, ""), tablesOf(source), query);
-  let prev: Progress | null = null;
-  const job = new LocalJob(plan, {
-    maxRecords: flags.maxRecords !== undefined ? Number(flags.maxRecords) : undefined,
-    durationMs: flags.duration !== undefined ? parseDuration(flags.duration) : undefined,
-    onProgress: flags.quiet
-      ? undefined
-      : (p) => {
-          process.stderr.write(`${progressLine(p, prev)}\n`);
-          prev = p;
-        },
-  });
+  const job = new LocalJob(plan, localRunOptions(flags));
   const stop = () => job.stop();
   process.once("SIGINT", stop);
   const summary = await job.run();
