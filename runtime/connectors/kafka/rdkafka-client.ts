@@ -1,9 +1,8 @@
 import { createRequire } from "node:module";
-import type * as Rdkafka from "@confluentinc/kafka-javascript";
-import type { Message } from "@confluentinc/kafka-javascript";
 import type { Logger } from "../../log.js";
 import type { FetchedMessage } from "./client.js";
 import type { Compression } from "./codecs.js";
+import type { KafkaConsumer, Message, Producer, RdkafkaModule } from "./rdkafka-types.js";
 import { describeRef, type KafkaConnectionConfig, KafkaConnectionError, readSecret } from "./security.js";
 
 /**
@@ -13,8 +12,7 @@ import { describeRef, type KafkaConnectionConfig, KafkaConnectionError, readSecr
  * present without its binary, and loading it throws. Jobs that choose this client load it when
  * their sources and sinks are made, at job start, and fail there with RdkafkaUnavailableError.
  */
-export type RdkafkaModule = typeof Rdkafka;
-export type { KafkaConsumer, Message, Producer } from "@confluentinc/kafka-javascript";
+export type { KafkaConsumer, Message, Producer, RdkafkaModule } from "./rdkafka-types.js";
 
 /** The job chose client librdkafka but its binary is missing or does not load. */
 export class RdkafkaUnavailableError extends Error {
@@ -143,7 +141,7 @@ type Events = {
  * the named error says what went wrong rather than only "transport failure".
  */
 export async function connectClient(
-  client: Rdkafka.KafkaConsumer | Rdkafka.Producer,
+  client: KafkaConsumer | Producer,
   conn: KafkaConnectionConfig,
   timeoutMs = 20_000,
 ): Promise<void> {
