@@ -87,82 +87,87 @@ function fieldsOf(plan: JobPlan, stream: string, names: string[]): Field[] {
   return names.map((n) => fields.find((f) => f.name === n)!);
 }
 
+type AddEdge = (node: OperatorNode, input: number, partitioning: Partitioning) => void;
+
+const plain = (columns: string[]): Partitioning => ({ kind: "hash", columns, widths: columns.map(() => null) });
+
+/** Rows with equal `keys` meet on one subtask (all rows on one subtask when there are no keys). */
+function gatherByKeys(node: OperatorNode, inPlace: Placement, keys: string[], addEdge: AddEdge): Placement {
+  if (keys.length === 0) {
+    if (inPlace.kind !== "single") addEdge(node, 0, { kind: "single" });
+    return { kind: "single" };
+  }
+  if (!(inPlace.kind === "hash" && sameList(inPlace.keys, keys))) addEdge(node, 0, plain(keys));
+  return { kind: "hash", keys };
+}
+
+function placeJoin(plan: JobPlan, node: OperatorNode, step: StepSpec, addEdge: AddEdge): Placement {
+  const j = step.join!;
+  const lf = fieldsOf(plan, node.inputs[0], j.leftKey);
+  const widths = hashWidths(lf, fieldsOf(plan, node.inputs[1], j.rightKey));
+  addEdge(node, 0, { kind: "hash", columns: j.leftKey, widths });
+  addEdge(node, 1, { kind: "hash", columns: j.rightKey, widths });
+  // Output rows sit where their left key hashes; that is plain key placement only when
+  // the join hashed the left keys as declared.
+  return sameList(
+    widths.map((w, i) => w ?? declaredWidths(lf)[i]),
+    declaredWidths(lf),
+  )
+    ? { kind: "hash", keys: j.leftKey }
+    : { kind: "any" };
+}
+
+function placeLookupJoin(plan: JobPlan, node: OperatorNode, step: StepSpec, addEdge: AddEdge): Placement {
+  const l = step.lookupJoin!;
+  const tableKey = plan.spec.sources[l.table].kafka!.table!.key;
+  const widths = declaredWidths(fieldsOf(plan, node.inputs[1], tableKey));
+  addEdge(node, 0, { kind: "hash", columns: l.key, widths });
+  addEdge(node, 1, plain(tableKey));
+  return { kind: "any" };
+}
+
+/** A window's Top-N: a partition's rows (one window's, per partition key) must meet on one subtask. */
+function placeTopN(node: OperatorNode, step: StepSpec, inPlace: Placement, addEdge: AddEdge): Placement {
+  const cols = ["window_start", "window_end", ...(step.topN!.partitionBy ?? [])];
+  if (inPlace.kind === "single" || (inPlace.kind === "hash" && inPlace.keys.every((k) => cols.includes(k))))
+    return inPlace;
+  addEdge(node, 0, plain(cols));
+  return { kind: "hash", keys: cols };
+}
+
+function placeStep(plan: JobPlan, node: OperatorNode, inPlace: Placement, addEdge: AddEdge): Placement {
+  const step = plan.spec.pipeline[node.stepIndex];
+  switch (stepKind(step)) {
+    case "keyBy":
+      // keyBy: [] ends keying: a later window is one global group, on one subtask.
+      if (step.keyBy!.length === 0) return gatherByKeys(node, inPlace, [], addEdge);
+      addEdge(node, 0, plain(step.keyBy!));
+      return { kind: "hash", keys: step.keyBy! };
+    case "window":
+      return gatherByKeys(node, inPlace, plan.streams.get(node.inputs[0])!.keys ?? [], addEdge);
+    case "topN":
+      return placeTopN(node, step, inPlace, addEdge);
+    case "join":
+      return placeJoin(plan, node, step, addEdge);
+    case "lookupJoin":
+      return placeLookupJoin(plan, node, step, addEdge);
+    default:
+      // filter keeps rows where they are; select keeps key placement while it passes the key
+      // columns through (renamed or not), which is exactly when its output is still keyed.
+      if (inPlace.kind !== "hash") return inPlace;
+      return node.info.keys ? { kind: "hash", keys: node.info.keys } : { kind: "any" };
+  }
+}
+
 export function buildExecutionGraph(plan: JobPlan): ExecutionGraph {
   const placement = new Map<string, Placement>();
   for (const s of plan.sources) placement.set(s.name, { kind: "any" });
   const edges: ExchangeEdge[] = [];
-  const addEdge = (node: OperatorNode, input: number, partitioning: Partitioning) =>
+  const addEdge: AddEdge = (node, input, partitioning) => {
     edges.push({ id: edges.length, stream: node.inputs[input], target: node.id, input, partitioning });
-  const plain = (columns: string[]): Partitioning => ({ kind: "hash", columns, widths: columns.map(() => null) });
-
-  for (const node of plan.operators) {
-    const step = plan.spec.pipeline[node.stepIndex];
-    const inPlace = placement.get(node.inputs[0]) ?? { kind: "any" };
-    const inInfo = plan.streams.get(node.inputs[0])!;
-    let out: Placement = inPlace;
-    switch (stepKind(step)) {
-      case "keyBy":
-        // keyBy: [] ends keying: a later window is one global group, on one subtask.
-        if (step.keyBy!.length === 0) {
-          if (inPlace.kind !== "single") addEdge(node, 0, { kind: "single" });
-          out = { kind: "single" };
-        } else {
-          addEdge(node, 0, plain(step.keyBy!));
-          out = { kind: "hash", keys: step.keyBy! };
-        }
-        break;
-      case "window": {
-        const keys = inInfo.keys ?? [];
-        if (keys.length === 0) {
-          if (inPlace.kind !== "single") addEdge(node, 0, { kind: "single" });
-          out = { kind: "single" };
-        } else {
-          if (!(inPlace.kind === "hash" && sameList(inPlace.keys, keys))) addEdge(node, 0, plain(keys));
-          out = { kind: "hash", keys };
-        }
-        break;
-      }
-      case "topN": {
-        // A partition's rows (one window's, per partition key) must meet on one subtask.
-        const cols = ["window_start", "window_end", ...(step.topN!.partitionBy ?? [])];
-        if (!(inPlace.kind === "single" || (inPlace.kind === "hash" && inPlace.keys.every((k) => cols.includes(k))))) {
-          addEdge(node, 0, plain(cols));
-          out = { kind: "hash", keys: cols };
-        }
-        break;
-      }
-      case "join": {
-        const j = step.join!;
-        const lf = fieldsOf(plan, node.inputs[0], j.leftKey);
-        const widths = hashWidths(lf, fieldsOf(plan, node.inputs[1], j.rightKey));
-        addEdge(node, 0, { kind: "hash", columns: j.leftKey, widths });
-        addEdge(node, 1, { kind: "hash", columns: j.rightKey, widths });
-        // Output rows sit where their left key hashes; that is plain key placement only when
-        // the join hashed the left keys as declared.
-        out = sameList(
-          widths.map((w, i) => w ?? declaredWidths(lf)[i]),
-          declaredWidths(lf),
-        )
-          ? { kind: "hash", keys: j.leftKey }
-          : { kind: "any" };
-        break;
-      }
-      case "lookupJoin": {
-        const l = step.lookupJoin!;
-        const tableKey = plan.spec.sources[l.table].kafka!.table!.key;
-        const widths = declaredWidths(fieldsOf(plan, node.inputs[1], tableKey));
-        addEdge(node, 0, { kind: "hash", columns: l.key, widths });
-        addEdge(node, 1, plain(tableKey));
-        out = { kind: "any" };
-        break;
-      }
-      default:
-        // filter keeps rows where they are; select keeps key placement while it passes the key
-        // columns through (renamed or not), which is exactly when its output is still keyed.
-        if (inPlace.kind === "hash") out = node.info.keys ? { kind: "hash", keys: node.info.keys } : { kind: "any" };
-    }
-    placement.set(node.output, out);
-  }
+  };
+  for (const node of plan.operators)
+    placement.set(node.output, placeStep(plan, node, placement.get(node.inputs[0]) ?? { kind: "any" }, addEdge));
   return assemble(plan, edges);
 }
 
