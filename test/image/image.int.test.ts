@@ -68,6 +68,10 @@ describe("the Sabot image", () => {
       "--name",
       `${name}-coordinator`,
       ...LOCKED_DOWN,
+      // Plaintext, said explicitly (the processes refuse to start otherwise): this test is about the
+      // image itself; mTLS from the image is exercised by the e2e tests on the real node.
+      "-e",
+      "SABOT_TLS=off",
       "-p",
       `127.0.0.1:${port}:9464`,
       "--entrypoint",
@@ -99,6 +103,8 @@ describe("the Sabot image", () => {
       "SABOT_METRICS_PORT=9464",
       "-e",
       "SABOT_COORDINATOR_ADDRESS=127.0.0.1:7070",
+      "-e",
+      "SABOT_TLS=off",
       image.ref,
       "worker",
     );
