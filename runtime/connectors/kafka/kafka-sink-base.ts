@@ -86,7 +86,8 @@ export abstract class KafkaSinkBase<T extends CheckpointTransactions> extends Tw
     this.prepareCheckpoint = async (id) => {
       await this.flush();
       eos.prepare(id);
-      this.preparedRows = this.txnRows;
+      // A copy: rows admitted once the commit opens the gate belong to the next transaction.
+      this.preparedRows = this.txnRows.slice();
     };
     this.preparedOutput = () => this.preparedRows;
     this.recommit = async (id, rows) => {
@@ -97,8 +98,12 @@ export abstract class KafkaSinkBase<T extends CheckpointTransactions> extends Tw
     this.commitCheckpoint = async (id) => {
       try {
         await eos.commit(id);
-        this.ctx.log.info({ checkpoint: id, rows: this.txnRowCount() }, "kafka transaction committed");
-        this.txnRows = [];
+        const rows = this.preparedRows.reduce((n, b) => n + b.numRows, 0);
+        this.ctx.log.info({ checkpoint: id, rows }, "kafka transaction committed");
+        // A write waiting at the gate may have run before this line (the gate opens inside
+        // commit()): its rows are the next transaction's and must stay listed for the next cut,
+        // or a recommit after a crash would leave them out.
+        this.txnRows = this.txnRows.slice(this.preparedRows.length);
         this.preparedRows = [];
       } catch (err) {
         const msg = `committing checkpoint ${id}'s transaction to kafka topic "${this.config.topic}" failed`;
