@@ -5,7 +5,7 @@ import { runJob } from "../../../helpers/run-job.js";
 import { BID, bidsReference, sqlManifest } from "./sql-fixtures.js";
 
 /**
- * Nexmark q21 and q22 as examples/nexmark writes them (REGEXP_EXTRACT, SPLIT_INDEX), run on BID's
+ * Nexmark q14, q21 and q22 as examples/nexmark writes them (HOUR, COUNT_CHAR, REGEXP_EXTRACT, SPLIT_INDEX), run on BID's
  * seeded events into a print table instead of blackhole, against DuckDB's regexp_extract and
  * split_part (1-based where SPLIT_INDEX counts from 0).
  */
@@ -22,6 +22,20 @@ describe("Nexmark queries with string functions equal DuckDB's answer", () => {
     duck = await bidsReference();
   });
   afterAll(() => duck.close());
+
+  it("q14: prices in euros in a range, time of day and a character count", async () => {
+    const { rows } = await runJob(sqlManifest(`${BID}${example("q14")}`));
+    // 0.908 as a DOUBLE, as the engine multiplies (DuckDB would multiply exact decimals).
+    const euros = "0.908::DOUBLE * price";
+    const hour = 'hour("dateTime")';
+    const expected = await duck.query(`SELECT auction, bidder, ${euros} AS price,
+      CASE WHEN ${hour} >= 8 AND ${hour} <= 18 THEN 'dayTime'
+           WHEN ${hour} <= 6 OR ${hour} >= 20 THEN 'nightTime' ELSE 'otherTime' END AS bidTimeType,
+      "dateTime", extra, CAST(length(extra) - length(replace(extra, 'c', '')) AS BIGINT) AS c_counts
+      FROM bids WHERE ${euros} > 1000000 AND ${euros} < 50000000`);
+    expect(expected.length).toBeGreaterThan(1000);
+    expect(rowDifference(rows.results, expected)).toEqual({ only: [[], []] });
+  });
 
   it("q21: channel ids from the url", async () => {
     const { rows } = await runJob(sqlManifest(`${BID}${example("q21")}`));
