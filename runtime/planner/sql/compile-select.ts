@@ -9,7 +9,7 @@ import { SqlError } from "./sql-error.js";
 import { topNRelation } from "./top-n.js";
 import { childOf, childrenOf, keywordOf, pathOf, positionOf, ruleOf, type SqlNode, tokensOf } from "./tree.js";
 import { findUnsupported } from "./unsupported.js";
-import { readWindowTvf, type WindowTvf } from "./window-tvf.js";
+import { checkSessionKeys, readWindowTvf, type WindowTvf } from "./window-tvf.js";
 
 const BOUNDS = ["window_start", "window_end"];
 /** The row count a window without aggregates computes (the engine's window needs one). */
@@ -179,6 +179,7 @@ function windowAggregate(ctx: QueryContext, q: WindowQuery): { relation: Relatio
       `GROUP BY over ${tvf.window.type} windows needs ${missing.join(" and ")}`,
     );
   const keys = grouped.filter((k) => !BOUNDS.includes(k));
+  checkSessionKeys(tvf, keys, positionOf(q.groupBy));
   const args = expressionArguments(ctx, q, input);
   const calls = q.calls.map((call, i) =>
     aggregateCall(call, aggregateName(call, q.selectList, i), args.relation, args.columns.get(call)),

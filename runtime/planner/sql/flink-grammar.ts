@@ -9,9 +9,16 @@ import type { FlinkSQL } from "dt-sql-parser";
  * inside that package only, so the compiled image runs it with plain Node. Node loads these ES
  * files through require() synchronously, which keeps planning synchronous.
  */
-let grammar: { flink: FlinkSQL; ruleNames: readonly string[] } | undefined;
+interface Grammar {
+  flink: FlinkSQL;
+  ruleNames: readonly string[];
+  /** The package's own error recovery, which `FlinkSQL.parse` installs (it reports every error). */
+  errorStrategy: new () => unknown;
+}
 
-function load(): { flink: FlinkSQL; ruleNames: readonly string[] } {
+let grammar: Grammar | undefined;
+
+function load(): Grammar {
   if (grammar) return grammar;
   registerHooks({
     resolve(specifier, context, next) {
@@ -24,12 +31,49 @@ function load(): { flink: FlinkSQL; ruleNames: readonly string[] } {
       }
     },
   });
-  const { FlinkSQL: FlinkSqlClass } = createRequire(import.meta.url)("dt-sql-parser/dist/parser/flink/index.js") as {
+  const require = createRequire(import.meta.url);
+  const { FlinkSQL: FlinkSqlClass } = require("dt-sql-parser/dist/parser/flink/index.js") as {
     FlinkSQL: new () => FlinkSQL;
   };
+  const { ErrorStrategy } = require("dt-sql-parser/dist/parser/common/errorStrategy.js") as {
+    ErrorStrategy: new () => unknown;
+  };
   const flink = new FlinkSqlClass();
-  grammar = { flink, ruleNames: flink.createParser("").ruleNames };
+  grammar = { flink, ruleNames: flink.createParser("").ruleNames, errorStrategy: ErrorStrategy };
   return grammar;
+}
+
+/** What a token rewrite may change of a lexed token: its type and channel (its text and position stay). */
+export interface LexedToken {
+  type: number;
+  channel: number;
+  readonly line: number;
+  /** 0-based. */
+  readonly column: number;
+  readonly text: string | null;
+}
+
+type ErrorListener = Parameters<FlinkSQL["parse"]>[1];
+
+/**
+ * `FlinkSQL.parse`, with a look at the lexed tokens before the parser reads them: `rewrite` may
+ * retype a token or move it off the parser's channel (grammar gaps, see session-tvf.ts). Tokens
+ * keep their text, line and column, so the tree and every error still point into the source.
+ */
+export function parseRewritten(text: string, onError: ErrorListener, rewrite: (tokens: LexedToken[]) => void): unknown {
+  const g = load();
+  const parser = g.flink.createParser(text, onError);
+  const stream = parser.tokenStream as unknown as { getTokens(): LexedToken[] };
+  rewrite(stream.getTokens());
+  parser.buildParseTrees = true;
+  // The parser's field is typed as antlr4ng's strategy, which this package does not import.
+  (parser as unknown as { errorHandler: unknown }).errorHandler = new g.errorStrategy();
+  return parser.program();
+}
+
+/** A token type of the Flink lexer, by a keyword's text (TUMBLE). */
+export function tokenTypeOf(keyword: string): number {
+  return load().flink.createLexer(keyword).nextToken().type;
 }
 
 export function flinkSql(): FlinkSQL {

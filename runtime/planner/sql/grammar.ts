@@ -1,4 +1,5 @@
-import { flinkSql } from "./flink-grammar.js";
+import { parseRewritten } from "./flink-grammar.js";
+import { rewriteSessionWindows } from "./session-tvf.js";
 import { SqlError, type SqlPosition } from "./sql-error.js";
 import type { SqlNode } from "./tree.js";
 
@@ -7,7 +8,8 @@ import type { SqlNode } from "./tree.js";
  * syntax error then says so, instead of only that the word is unexpected.
  */
 const GRAMMAR_GAPS: Record<string, string> = {
-  SESSION: "the grammar has no SESSION window table function yet; a YAML window {type: session} has it",
+  SESSION:
+    "write the SESSION window table function as TABLE(SESSION(TABLE t [PARTITION BY k], DESCRIPTOR(ts), INTERVAL ...))",
   FILTER: "the grammar has no aggregate FILTER (WHERE ...) yet; filter in a VIEW before the window",
 };
 
@@ -15,11 +17,12 @@ const GRAMMAR_GAPS: Record<string, string> = {
 export function parseFlinkSql(text: string): SqlNode {
   refuseHints(text);
   const errors: SqlError[] = [];
-  const tree = flinkSql().parse(text, (e) => {
+  const onError = (e: { startLine: number; startColumn: number; message: string }) => {
     const at: SqlPosition = { line: e.startLine, column: e.startColumn };
     if (!errors.some((x) => x.at.line === at.line && x.at.column === at.column))
       errors.push(new SqlError(at, `syntax error: ${e.message}`, gapHint(e.message)));
-  });
+  };
+  const tree = parseRewritten(text, onError, rewriteSessionWindows);
   if (errors.length > 0) throw new SqlSyntaxErrors(errors);
   return tree as unknown as SqlNode;
 }

@@ -1,5 +1,6 @@
 import type { WindowSpec } from "../../contract/spec/schema.js";
 import { durationText, intervalMillis } from "./interval.js";
+import { type PartitionKey, sessionPartitionOf } from "./session-tvf.js";
 import { SqlError } from "./sql-error.js";
 import { childOf, childrenOf, findRule, keywordOf, nameOf, positionOf, type SqlNode } from "./tree.js";
 
@@ -11,6 +12,8 @@ export interface WindowTvf {
   timeColumn: string;
   timeNode: SqlNode;
   window: WindowSpec;
+  /** SESSION's `PARTITION BY` columns: sessions are per value of these (empty: one session stream). */
+  partitionBy: PartitionKey[];
   at: { line: number; column: number };
 }
 
@@ -18,7 +21,8 @@ export interface WindowTvf {
 export function readWindowTvf(clause: SqlNode): WindowTvf {
   const expr = findRule(clause, "windowTVFExpression")!;
   const at = positionOf(expr);
-  const fn = keywordOf(childOf(expr, "windowTVFName")!);
+  const nameNode = childOf(expr, "windowTVFName")!;
+  const fn = keywordOf(nameNode);
   const params = childrenOf(expr, "windowTVFParam");
   const tableNode = params[0] && findRule(params[0], "timeAttrColumn");
   const descriptor = params[1] && findRule(params[1], "columnDescriptor");
@@ -36,8 +40,30 @@ export function readWindowTvf(clause: SqlNode): WindowTvf {
     timeColumn: nameOf(timeNode),
     timeNode,
     window: windowSpec(fn, ms, at),
+    partitionBy: sessionPartitionOf(nameNode),
     at,
   };
+}
+
+/**
+ * A session is per PARTITION BY value, and the engine's session window is per key of the step
+ * before it: so the GROUP BY keys must be exactly the partition keys. (Grouping by more columns
+ * within a session, or sessions over the whole stream split by key afterwards, would need sessions
+ * on other keys than the aggregate's, which the engine has no operator for.)
+ */
+export function checkSessionKeys(tvf: WindowTvf, keys: string[], at: { line: number; column: number }): void {
+  if (tvf.window.type !== "session") return;
+  const partition = tvf.partitionBy.map((k) => k.name);
+  const same = partition.length === keys.length && partition.every((k) => keys.includes(k));
+  if (same) return;
+  const want = keys.length > 0 ? keys.join(", ") : undefined;
+  throw new SqlError(
+    tvf.partitionBy[0]?.at ?? at,
+    `SESSION windows here are per ${partition.length > 0 ? `PARTITION BY ${partition.join(", ")}` : "whole table (no PARTITION BY)"} but the GROUP BY keys are ${want ?? "none"}`,
+    want
+      ? `write SESSION(TABLE ${tvf.table} PARTITION BY ${want}, DESCRIPTOR(${tvf.timeColumn}), ...)`
+      : `GROUP BY ${partition.join(", ")}, window_start, window_end`,
+  );
 }
 
 function windowSpec(fn: string, ms: number[], at: { line: number; column: number }): WindowSpec {
