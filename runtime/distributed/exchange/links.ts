@@ -2,7 +2,8 @@ import type { RecordBatch } from "apache-arrow";
 import { grpc, openExchangeStream } from "../../contract/rpc/loader.js";
 import type { ExchangeFrame, ExchangeHello, ExchangeRequest } from "../../contract/rpc/messages.js";
 import type { Barrier } from "../../engine/exchange-ports.js";
-import { decodeBatch, encodeBatch } from "./codec.js";
+import { ChannelDecoder } from "./channel-decoder.js";
+import { ChannelEncoder } from "./channel-encoder.js";
 import { ChannelCheck, RejectedFrameError } from "./frame-check.js";
 import type { Inbox } from "./inbound.js";
 import type { Link, OutboundChannel } from "./outbound.js";
@@ -52,13 +53,17 @@ export class ServedLink implements Link {
   private call: ServerCall | null = null;
   private endsSent = 0;
   private closed = false;
+  /** Each edge's IPC stream state on this connection: a dictionary crosses once per channel. */
+  private readonly encoders: ChannelEncoder[];
 
   constructor(
     readonly toSubtask: number,
     readonly edgeCount: number,
     private readonly channel: (edge: number) => OutboundChannel,
     private readonly onError: (err: Error) => void,
-  ) {}
+  ) {
+    this.encoders = Array.from({ length: edgeCount }, () => new ChannelEncoder());
+  }
 
   /** The receiver connected: start sending what the channels hold (credits permitting). */
   attach(call: ServerCall): boolean {
@@ -84,7 +89,7 @@ export class ServedLink implements Link {
   }
 
   sendData(edge: number, batch: RecordBatch): void {
-    const ipc = encodeBatch(batch);
+    const ipc = this.encoders[edge]!.encode(batch);
     this.bytesSent += ipc.byteLength;
     this.call!.write({ data: { edge, ipc, rows: batch.numRows } });
   }
@@ -120,6 +125,8 @@ export class InboundConnection {
   private closed = false;
   private readonly grants = new Map<number, number>();
   private flushing = false;
+  /** Each edge's IPC stream state (schema, dictionaries) as this sender sent it on this connection. */
+  private readonly decoders = new Map<number, ChannelDecoder>();
   /** What this sender may send next (exchange.proto's rules), checked before anything is delivered. */
   private readonly check: ChannelCheck;
 
@@ -162,11 +169,15 @@ export class InboundConnection {
     this.check.accept(f);
     if ("data" in f && f.frame === "data") {
       const { edge, ipc, rows } = f.data;
-      const r = this.inbox.receivers.get(edge)!;
+      let decoder = this.decoders.get(edge);
+      if (!decoder) {
+        decoder = new ChannelDecoder(this.inbox.receivers.get(edge)!.schema);
+        this.decoders.set(edge, decoder);
+      }
       this.inbox.deliver(edge, {
         kind: "batch",
         from,
-        batch: decodeBatch(ipc, r.schema, rows),
+        batch: decoder.decode(ipc, rows),
         grant: () => this.grant(edge),
       });
     } else if ("watermark" in f && f.frame === "watermark") {
