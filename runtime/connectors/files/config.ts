@@ -12,6 +12,8 @@ export interface FilesConfig {
   rollBytes: number;
   /** ... or once it has been open this long. */
   rollIntervalMs: number;
+  /** Columns whose values name Hive-style partition directories (empty: none). */
+  partitionBy: string[];
 }
 
 /**
@@ -51,5 +53,11 @@ export function filesConfig(spec: FilesSinkSpec): FilesConfig {
     if (dir === "") throw new ConnectorConfigError("files.path is empty: give a folder or an s3://bucket/prefix URL");
     target = { kind: "local", dir };
   }
-  return { target, format: spec.format ?? FILES_DEFAULTS.format, rollBytes, rollIntervalMs };
+  return {
+    target,
+    format: spec.format ?? FILES_DEFAULTS.format,
+    rollBytes,
+    rollIntervalMs,
+    partitionBy: spec.partitionBy ?? [],
+  };
 }

@@ -6,6 +6,7 @@ import type { ConnectorContext, Sink } from "../connector.js";
 import { TwoPhaseSink } from "../two-phase-sink.js";
 import type { FilesConfig } from "./config.js";
 import { batchBytes, encodeFile } from "./file-format.js";
+import { groupByPartition } from "./partitions.js";
 import { type FileStore, LocalStore, S3Store, type StagedFile } from "./storage.js";
 
 /**
@@ -23,7 +24,17 @@ import { type FileStore, LocalStore, S3Store, type StagedFile } from "./storage.
  * visible (committedCheckpoint), so a redo after a crash (recommit) is idempotent. When a
  * checkpoint fails, its staged file is dropped and its rows go with the next checkpoint's file.
  * Rolling by size and time does not apply in this mode: a file holds one checkpoint interval.
+ *
+ * Partitioned (config.partitionBy): each file's rows go to Hive-style directories by the values of
+ * those columns (`dt=2026-12-06/hm=13%3A30/part-...`), without the columns themselves, one file per
+ * directory per roll (or per checkpoint). A checkpoint's files in several directories cannot be
+ * committed in one step, so exactly-once adds a marker, `_committed/part-<subtask>-chk-<id>.committed`,
+ * committed after them: it is what committedCheckpoint reads, and a redo commits only the files of
+ * that checkpoint that are not there yet.
  */
+/** Where a partitioned exactly-once sink's checkpoint markers go (readers skip `_` folders). */
+const MARKERS = "_committed";
+
 export class FilesSink extends TwoPhaseSink implements Sink {
   private batches: RecordBatch[] = [];
   private bytes = 0;
@@ -51,13 +62,42 @@ export class FilesSink extends TwoPhaseSink implements Sink {
   }
 
   // ---- exactly-once (see the class comment): the two-phase methods come from TwoPhaseSink ----
-  private prepared: { id: number; file: StagedFile; rows: RecordBatch[] } | null = null;
+  private prepared: { id: number; files: StagedFile[]; rows: RecordBatch[] } | null = null;
   /** Resolves when the prepared file is committed or dropped. */
   private settled: Promise<void> = Promise.resolve();
   private settle: () => void = () => {};
 
   private checkpointFile(id: number): string {
     return `part-${this.ctx.subtask}-chk-${String(id).padStart(10, "0")}.${this.config.format === "parquet" ? "parquet" : "arrow"}`;
+  }
+
+  private get partitioned(): boolean {
+    return this.config.partitionBy.length > 0;
+  }
+
+  /**
+   * A checkpoint's files, staged: one file, or one per partition directory and the marker last.
+   * `redo`: files of this checkpoint already committed (before a crash) are not staged again.
+   */
+  private async stageCheckpoint(id: number, rows: RecordBatch[], redo = false): Promise<StagedFile[]> {
+    const name = this.checkpointFile(id);
+    if (!this.partitioned) return [await this.store!.stage(name, encodeFile(rows, this.config.format))];
+    const files: StagedFile[] = [];
+    for (const [dir, part] of groupByPartition(rows, this.config.partitionBy)) {
+      const path = `${dir}/${name}`;
+      if (redo && (await this.store!.list(path)).includes(path)) continue;
+      files.push(await this.store!.stage(path, encodeFile(part, this.config.format)));
+    }
+    files.push(await this.store!.stage(`${MARKERS}/${name.replace(/\.\w+$/, ".committed")}`, new Uint8Array(0)));
+    return files;
+  }
+
+  /** Commits staged files in order (a checkpoint's marker is last). */
+  private async commitFiles(files: StagedFile[]): Promise<void> {
+    for (const f of files) {
+      await f.commit();
+      this.committed.push(f.name);
+    }
   }
 
   private twoPhase(): void {
@@ -67,42 +107,43 @@ export class FilesSink extends TwoPhaseSink implements Sink {
         const rows = this.batches;
         this.batches = [];
         this.bytes = 0;
-        const name = this.checkpointFile(id);
-        const file = await this.store!.stage(name, encodeFile(rows, this.config.format));
-        this.prepared = { id, file, rows };
+        const files = await this.stageCheckpoint(id, rows);
+        this.prepared = { id, files, rows };
         this.settled = new Promise((r) => (this.settle = r));
       });
     this.commitCheckpoint = (id) =>
       this.serial(async () => {
         const p = this.prepared;
         if (!p || p.id !== id) throw new Error(`checkpoint ${id} was not prepared (prepared: ${p?.id ?? "none"})`);
-        await p.file.commit();
+        await this.commitFiles(p.files);
         this.prepared = null;
         this.settle();
-        this.committed.push(p.file.name);
-        this.log.info({ file: this.store!.describe(p.file.name), checkpoint: id }, "file committed");
+        const last = p.files[p.files.length - 1].name;
+        this.log.info({ file: this.store!.describe(last), files: p.files.length, checkpoint: id }, "file committed");
       });
+    // Behind a prepare still in flight (a slow commit before it), so that the failed checkpoint's
+    // prepare cannot land after this and be left waiting for a commit that never comes.
     this.checkpointFailed = (id) => {
-      const p = this.prepared;
-      if (!p || p.id !== id) return;
-      this.prepared = null;
-      this.settle();
-      this.batches = [...p.rows, ...this.batches];
-      p.file.abort().catch((err: unknown) => this.log.warn({ err }, "dropping a staged file failed"));
+      this.serial(async () => {
+        const p = this.prepared;
+        if (!p || p.id !== id) return;
+        this.prepared = null;
+        this.settle();
+        this.batches = [...p.rows, ...this.batches];
+        await Promise.all(p.files.map((f) => f.abort()));
+      }).catch((err: unknown) => this.log.warn({ err }, "dropping a staged file failed"));
     };
     this.committedCheckpoint = async () => {
-      const prefix = `part-${this.ctx.subtask}-chk-`;
+      const prefix = `${this.partitioned ? `${MARKERS}/` : ""}part-${this.ctx.subtask}-chk-`;
       const ids = (await this.store!.list(prefix))
-        .map((n) => Number(/^part-\d+-chk-(\d+)\./.exec(n)?.[1] ?? Number.NaN))
+        .map((n) => Number(/(?:^|\/)part-\d+-chk-(\d+)\./.exec(n)?.[1] ?? Number.NaN))
         .filter(Number.isFinite);
       return ids.length ? Math.max(...ids) : null;
     };
     this.preparedOutput = () => this.prepared?.rows ?? [];
     this.recommit = async (id, rows) => {
       if (((await this.committedCheckpoint!()) ?? 0) >= id) return;
-      const file = await this.store!.stage(this.checkpointFile(id), encodeFile(rows, this.config.format));
-      await file.commit();
-      this.committed.push(file.name);
+      await this.commitFiles(await this.stageCheckpoint(id, rows, true));
     };
   }
 
@@ -146,7 +187,7 @@ export class FilesSink extends TwoPhaseSink implements Sink {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     this.batches = [];
-    await this.prepared?.file.abort().catch(() => {});
+    await Promise.all(this.prepared?.files.map((f) => f.abort().catch(() => {})) ?? []);
     this.prepared = null;
   }
 
@@ -170,12 +211,15 @@ export class FilesSink extends TwoPhaseSink implements Sink {
     if (batches.length > 0) {
       this.batches = [];
       this.bytes = 0;
-      const rows = batches.reduce((s, b) => s + b.numRows, 0);
       const ext = this.config.format === "parquet" ? "parquet" : "arrow";
-      const name = `part-${this.ctx.subtask}-${this.runId}-${String(this.seq++).padStart(5, "0")}.${ext}`;
-      const bytes = encodeFile(batches, this.config.format);
-      this.staged.push(await this.store!.stage(name, bytes));
-      this.log.debug({ file: this.store!.describe(name), rows, bytes: bytes.length }, "file staged");
+      const file = `part-${this.ctx.subtask}-${this.runId}-${String(this.seq++).padStart(5, "0")}.${ext}`;
+      for (const [dir, part] of groupByPartition(batches, this.config.partitionBy)) {
+        const name = dir === "" ? file : `${dir}/${file}`;
+        const rows = part.reduce((s, b) => s + b.numRows, 0);
+        const bytes = encodeFile(part, this.config.format);
+        this.staged.push(await this.store!.stage(name, bytes));
+        this.log.debug({ file: this.store!.describe(name), rows, bytes: bytes.length }, "file staged");
+      }
     }
     // At-least-once: staged files are committed right away. An exactly-once sink would keep them
     // staged until the checkpoint that covers them completes.

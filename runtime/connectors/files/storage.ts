@@ -37,9 +37,12 @@ export class LocalStore implements FileStore {
     return join(this.dir, name);
   }
 
+  /** As S3 lists keys: `prefix` may name folders (`dt=x/part-`), and names come back with them. */
   async list(prefix: string): Promise<string[]> {
-    const names = await readdir(this.dir).catch(() => [] as string[]);
-    return names.filter((n) => n.startsWith(prefix));
+    const slash = prefix.lastIndexOf("/");
+    const folder = prefix.slice(0, slash + 1);
+    const names = await readdir(join(this.dir, folder)).catch(() => [] as string[]);
+    return names.filter((n) => n.startsWith(prefix.slice(slash + 1))).map((n) => folder + n);
   }
 
   async stage(name: string, bytes: Uint8Array): Promise<StagedFile> {

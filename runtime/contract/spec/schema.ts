@@ -220,6 +220,12 @@ export const FilesSinkSpec = Type.Object(
     format: Optional(StringEnum(["parquet", "arrow"], "File format.")),
     rollSize: Optional(ByteSize("Start a new file after this many bytes")),
     rollInterval: Optional(Duration("Start a new file after this long")),
+    partitionBy: Optional(
+      Type.Array(Type.String(), {
+        minItems: 1,
+        description: "Columns whose values name Hive-style partition directories (dt=.../hm=...).",
+      }),
+    ),
   },
   { additionalProperties: false, description: "Write Parquet or Arrow files to a folder or S3." },
 );

@@ -34,6 +34,8 @@ export interface TableDef {
   /** `WATERMARK FOR ts AS ts - INTERVAL '5' SECOND`: the column and the delay. */
   watermark?: { column: string; delayMs: number; at: SqlPosition };
   primaryKey?: string[];
+  /** `PARTITIONED BY (a, b)`: the columns, each where it is named. */
+  partitionBy?: { columns: string[]; at: SqlPosition };
   options: Map<string, TableOption>;
 }
 
@@ -52,8 +54,6 @@ export function readCreateTable(n: SqlNode, side: "source" | "sink"): TableDef {
       "no AS SELECT or LIKE",
     );
   const name = pathOf(childOf(create, "tablePathCreate")!).join(".");
-  const partition = childOf(create, "partitionDefinition");
-  if (partition) throw new SqlError(positionOf(partition), "PARTITIONED BY is not supported yet");
   const columns: ColumnDef[] = [];
   for (const def of childrenOf(create, "columnOptionDefinition")) {
     const col = def.children?.[0] ?? def;
@@ -68,9 +68,31 @@ export function readCreateTable(n: SqlNode, side: "source" | "sink"): TableDef {
   const table: TableDef = { name, at: positionOf(create), columns, options: readOptions(create) };
   const wm = childOf(create, "watermarkDefinition");
   if (wm) table.watermark = readWatermark(wm, table);
+  const partition = childOf(create, "partitionDefinition");
+  if (partition) table.partitionBy = readPartitionBy(partition, table, side);
   const pk = childOf(create, "tableConstraint");
   if (pk) table.primaryKey = findRules(pk, "columnName").map((c) => nameOf(findRule(c, "identifier")!));
   return table;
+}
+
+/** `PARTITIONED BY (a, b)` of a sink: declared columns, each named once. */
+function readPartitionBy(n: SqlNode, table: TableDef, side: "source" | "sink"): TableDef["partitionBy"] {
+  const at = positionOf(n);
+  if (side === "source")
+    throw new SqlError(at, `PARTITIONED BY: table ${table.name} is read, and only a filesystem sink writes partitions`);
+  const columns = findRules(n, "columnName").map((c) => {
+    const name = nameOf(findRule(c, "identifier")!);
+    if (!table.columns.some((x) => x.name === name))
+      throw new SqlError(positionOf(c), `PARTITIONED BY ${name}: table ${table.name} has no column ${name}`);
+    return name;
+  });
+  if (findRules(n, "transform").length !== columns.length)
+    throw new SqlError(
+      at,
+      "PARTITIONED BY takes column names only",
+      "compute the value as a column in the INSERT's SELECT",
+    );
+  return { columns, at };
 }
 
 function readOptions(create: SqlNode): Map<string, TableOption> {

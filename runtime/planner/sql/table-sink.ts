@@ -11,6 +11,12 @@ export function sinkSpecOf(table: TableDef): SinkSpec {
   const o = new TableOptions(table);
   const spec = connectorSink(o, table);
   o.done();
+  if (table.partitionBy && !spec.files)
+    throw new SqlError(
+      table.partitionBy.at,
+      `PARTITIONED BY: the '${o.connector}' connector writes no partitions`,
+      "partitions are directories of a 'filesystem' table",
+    );
   return spec;
 }
 
@@ -27,6 +33,7 @@ function connectorSink(o: TableOptions, table: TableDef): SinkSpec {
           format: o.oneOf("format", FILE_FORMATS),
           rollSize: o.optional("sink.rolling-policy.file-size"),
           rollInterval: o.optional("sink.rolling-policy.rollover-interval"),
+          ...(table.partitionBy ? { partitionBy: table.partitionBy.columns } : {}),
         },
       };
     case "kafka":

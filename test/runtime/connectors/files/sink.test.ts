@@ -102,6 +102,7 @@ describe("files sink config", () => {
       format: "parquet",
       rollBytes: 64 * 1024 * 1024,
       rollIntervalMs: 60_000,
+      partitionBy: [],
     });
     expect(filesConfig({ path: "s3://my-bucket/a/b/" }).target).toEqual({
       kind: "s3",
