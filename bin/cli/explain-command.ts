@@ -85,10 +85,18 @@ function what(step: StepSpec): string {
   if (step.select) return `select ${step.select.join(", ")}`;
   if (step.keyBy) return `keyBy ${step.keyBy.join(", ")}`;
   if (step.window) return `window ${windowText(step.window)}: ${step.aggregate?.join(", ") ?? ""}`;
-  if (step.join)
-    return `window join with ${step.join.with} on ${step.join.leftKey.join(", ")} = ${step.join.rightKey.join(", ")}, ${windowText(step.join.window)}`;
+  if (step.join) return joinText(step.join);
   if (step.lookupJoin) return `lookup join ${step.lookupJoin.table} on ${step.lookupJoin.key.join(", ")}`;
   return "?";
+}
+
+function joinText(j: NonNullable<StepSpec["join"]>): string {
+  const on = `with ${j.with} on ${j.leftKey.join(", ")} = ${j.rightKey.join(", ")}`;
+  if (j.window) return `window join ${on}, ${windowText(j.window)}`;
+  const plus = (d: string) => (d.startsWith("-") ? `- ${d.slice(1)}` : `+ ${d}`);
+  if (j.between)
+    return `interval join ${on}, left time in [right time ${plus(j.between.lower)}, right time ${plus(j.between.upper)}]`;
+  return `regular join ${on}${j.stateTtl ? `, state TTL ${j.stateTtl}` : ""}`;
 }
 
 function windowText(w: NonNullable<StepSpec["window"]>): string {
@@ -102,7 +110,13 @@ function stateOf(step: StepSpec, node: OperatorNode, plan: JobPlan): string {
   const perKey = keys.length ? `per (${keys.join(", ")}, window)` : "per window (one global key)";
   if (step.window)
     return `keyed window state: ${perKey}, one accumulator per aggregate until the watermark passes the window end`;
-  if (step.join) return "keyed buffers of both sides' rows per window until the watermark passes its end";
+  if (step.join?.window) return "keyed buffers of both sides' rows per window until the watermark passes its end";
+  if (step.join?.between)
+    return "keyed rows of both sides until the watermark passes the interval they can still match in";
+  if (step.join)
+    return step.join.stateTtl
+      ? `keyed rows of both sides until the watermark passes their event time + ${step.join.stateTtl}`
+      : "keyed rows of both sides, kept forever (grows with the inputs; set stateTtl to bound it)";
   if (step.lookupJoin) return `the latest ${step.lookupJoin.table} row per key`;
   return "none (stateless)";
 }

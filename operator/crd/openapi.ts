@@ -10,6 +10,7 @@ export type JsonSchema = { [key: string]: unknown };
 const FORMAT_PATTERNS: Record<string, string> = {
   duration: "^[0-9]+(ms|s|m|h|d)$",
   bytesize: "^[0-9]+(B|KiB|MiB|GiB)$",
+  "signed-duration": "^-?[0-9]+(ms|s|m|h|d)$",
 };
 
 const DROP = new Set(["$id", "$schema", "[Kind]", "[OptionalKind]"]);

@@ -50,7 +50,7 @@ class OperatorRunner {
     if (min <= this.watermark) return;
     this.watermark = min;
     for (const out of this.operator.processWatermark(min)) this.emit(out);
-    this.flow.watermark(this.node.output, min);
+    this.flow.watermark(this.node.output, min - (this.operator.watermarkDelay ?? 0));
   }
 
   private emit(batch: RecordBatch): void {

@@ -20,7 +20,10 @@ export function combineColumnNative(addon: NativeAddon, col: Data, all: Uint32Ar
   if (DataType.isDictionary(t)) {
     const dict = col.dictionary?.data[0];
     if (!(col.values instanceof Int32Array) || dict === undefined || !DataType.isUtf8(dict.type)) return false;
-    addon.hashDict(acc, col.values, dict.valueOffsets as Int32Array, dict.values as Uint8Array, validity, off, first);
+    // Only the dictionary's own offsets: one read back from Arrow IPC carries padding entries
+    // (zeros) after them, which the addon's monotonic check would refuse.
+    const offsets = (dict.valueOffsets as Int32Array).subarray(0, dict.length + 1);
+    addon.hashDict(acc, col.values, offsets, dict.values as Uint8Array, validity, off, first);
     return true;
   }
   if (DataType.isBool(t)) {

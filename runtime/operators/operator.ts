@@ -51,4 +51,10 @@ export interface Operator {
   restore(snapshot: GatheredSnapshot): void;
   /** Records dropped because they arrived after the watermark passed their window (metric). */
   lateRecords(): number;
+  /**
+   * How far (ms) the watermark this operator passes on trails its input watermark: set by an
+   * operator that emits rows on arrival whose event time may be behind the input watermark (an
+   * interval join), so that they are not late downstream. Absent: 0.
+   */
+  readonly watermarkDelay?: number;
 }

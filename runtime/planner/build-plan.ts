@@ -1,8 +1,11 @@
 import { checkSink, sourceStreamInfo } from "../connectors/registry.js";
+import { parseDuration, parseSignedDuration } from "../contract/spec/duration.js";
 import { SpecError, type SpecIssue } from "../contract/spec/errors.js";
 import type { PipelineJobSpec, StepSpec } from "../contract/spec/schema.js";
 import { FilterOperator } from "../operators/filter.js";
+import { IntervalJoinOperator } from "../operators/join/interval-join.js";
 import { LookupJoinOperator } from "../operators/join/lookup-join.js";
+import { RegularJoinOperator } from "../operators/join/regular-join.js";
 import { WindowJoinOperator } from "../operators/join/window-join.js";
 import { KeyByOperator } from "../operators/key-by.js";
 import type { Operator } from "../operators/operator.js";
@@ -216,7 +219,7 @@ const OPERATOR_FACTORIES: Record<Exclude<OpName, "to">, (c: StepContext) => () =
       new SelectOperator(id, input, step.select!),
   keyBy: keyByFactory,
   window: windowFactory,
-  join: windowJoinFactory,
+  join: joinFactory,
   lookupJoin: lookupJoinFactory,
   topN:
     ({ id, input, step, maxParallelism }) =>
@@ -249,22 +252,35 @@ function windowFactory({ id, input, step, maxParallelism }: StepContext): () => 
     });
 }
 
-function windowJoinFactory({ id, input, right, step, maxParallelism }: StepContext): () => Operator {
+/** A join step: a window join (window), an interval join (between) or a regular join (neither). */
+function joinFactory({ id, input, right, step, maxParallelism }: StepContext): () => Operator {
   const j = step.join!;
+  const common = {
+    name: id,
+    left: input,
+    right: right!,
+    rightName: j.with,
+    leftKey: j.leftKey,
+    rightKey: j.rightKey,
+    maxParallelism,
+  };
+  if (!j.window && !j.between) {
+    if (j.stateTtl && (!input.timeField || !right!.timeField))
+      throw new Error("stateTtl is on event time: declare `eventTime` on the sources of both sides");
+    const stateTtl = j.stateTtl === undefined ? undefined : parseDuration(j.stateTtl);
+    return () => new RegularJoinOperator({ ...common, stateTtl });
+  }
   if (!input.timeField || !right!.timeField)
-    throw new Error("both sides of a windowed join need event time: declare `eventTime` on their sources");
-  checkWindowShape(j.window);
-  return () =>
-    new WindowJoinOperator({
-      name: id,
-      left: input,
-      right: right!,
-      rightName: j.with,
-      leftKey: j.leftKey,
-      rightKey: j.rightKey,
-      window: j.window,
-      maxParallelism,
-    });
+    throw new Error(
+      `both sides of ${j.window ? "a windowed" : "an interval"} join need event time: declare \`eventTime\` on their sources`,
+    );
+  if (j.between) {
+    const lower = parseSignedDuration(j.between.lower);
+    const upper = parseSignedDuration(j.between.upper);
+    return () => new IntervalJoinOperator({ ...common, lower, upper });
+  }
+  checkWindowShape(j.window!);
+  return () => new WindowJoinOperator({ ...common, window: j.window! });
 }
 
 function lookupJoinFactory({ id, input, right, step, spec, maxParallelism }: StepContext): () => Operator {

@@ -28,6 +28,23 @@ export function parseDuration(s: string): number {
   return Number(m[1]) * UNIT_MS[m[2] as keyof typeof UNIT_MS];
 }
 
+const SIGNED = /^-?\d+(ms|s|m|h|d)$/;
+
+/** What is wrong with a signed duration (an interval join's bound: -10s, 0s, 1ms), or null. */
+export function signedDurationProblem(s: unknown): string | null {
+  if (typeof s !== "string" || !SIGNED.test(s)) return "expected a duration like 10s or -10s";
+  return durationProblem(s.replace(/^-/, ""));
+}
+
+export function isSignedDuration(s: string): boolean {
+  return signedDurationProblem(s) === null;
+}
+
+/** "-10s" → -10000. Throws on a malformed string; specs are validated before this runs. */
+export function parseSignedDuration(s: string): number {
+  return s.startsWith("-") ? -parseDuration(s.slice(1)) : parseDuration(s);
+}
+
 /** What is wrong with a size, or null. */
 export function byteSizeProblem(s: unknown): string | null {
   const m = typeof s === "string" ? BYTES.exec(s) : null;

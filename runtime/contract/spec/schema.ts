@@ -114,8 +114,30 @@ export const WindowSpec = Type.Object(
     size: Optional(Duration("tumbling and sliding: window length")),
     slide: Optional(Duration("sliding: how often a window starts")),
     gap: Optional(Duration("session: inactivity that closes a session")),
+    time: Optional(
+      StringEnum(
+        ["event", "processing"],
+        "event (default): windows of the rows' event time, closed by the watermark; processing: windows of the wall-clock time rows arrive at (not deterministic)",
+      ),
+    ),
   },
   { additionalProperties: false, description: "tumbling: size; sliding: size and slide; session: gap." },
+);
+
+/** A signed duration (-10s, 0s, 1ms): an interval join's bound relative to the right row's time. */
+const SignedDuration = (description: string) =>
+  Type.String({ format: "signed-duration", description: `${description} (a duration, may be negative, e.g. -10s)` });
+
+export const IntervalSpec = Type.Object(
+  {
+    lower: SignedDuration("Earliest left event time, relative to the right row's event time"),
+    upper: SignedDuration("Latest left event time, relative to the right row's event time"),
+  },
+  {
+    additionalProperties: false,
+    description:
+      "Interval join: a left row matches a right row of its key when right time + lower <= left time <= right time + upper (both inclusive).",
+  },
 );
 
 export const JoinSpec = Type.Object(
@@ -126,10 +148,20 @@ export const JoinSpec = Type.Object(
       minItems: 1,
       description: "Key columns of the `with` stream, in the same order.",
     }),
-    window: WindowSpec,
+    window: Optional(WindowSpec),
+    between: Optional(IntervalSpec),
+    stateTtl: Optional(
+      Duration(
+        "Regular join (no window, no between): keep a row until the watermark passes its event time plus this; without it rows are kept forever",
+      ),
+    ),
     type: Optional(StringEnum(["inner"], "Join type.")),
   },
-  { additionalProperties: false, description: "Windowed join of two streams on equal keys." },
+  {
+    additionalProperties: false,
+    description:
+      "Inner join of two streams on equal keys: windowed (window), interval (between), or regular (neither: every matching pair once).",
+  },
 );
 
 export const LookupJoinSpec = Type.Object(
@@ -564,6 +596,7 @@ export type StepSpec = Static<typeof StepSpec>;
 export type SinkSpec = Static<typeof SinkSpec>;
 export type WindowSpec = Static<typeof WindowSpec>;
 export type JoinSpec = Static<typeof JoinSpec>;
+export type IntervalSpec = Static<typeof IntervalSpec>;
 export type TopNSpec = Static<typeof TopNSpec>;
 export type LookupJoinSpec = Static<typeof LookupJoinSpec>;
 export type KafkaSourceSpec = Static<typeof KafkaSourceSpec>;

@@ -1,7 +1,15 @@
 import { Ajv, type ErrorObject } from "ajv";
 import { checkBounds, shownKey } from "./bounds.js";
-import { byteSizeProblem, durationProblem, isByteSize, isDuration } from "./duration.js";
+import {
+  byteSizeProblem,
+  durationProblem,
+  isByteSize,
+  isDuration,
+  isSignedDuration,
+  signedDurationProblem,
+} from "./duration.js";
 import type { SpecIssue } from "./errors.js";
+import { joinIssues } from "./join-rules.js";
 import { kafkaConnectionIssues } from "./kafka-connection-rules.js";
 import { checkPodTemplates } from "./pod-template-rules.js";
 import { type StreamJobSpec, StreamJobSpecSchema } from "./schema.js";
@@ -10,6 +18,7 @@ import { type StreamJobSpec, StreamJobSpecSchema } from "./schema.js";
 const ajv = new Ajv({ allErrors: true, strict: false, useDefaults: false, verbose: true });
 ajv.addFormat("duration", isDuration);
 ajv.addFormat("bytesize", isByteSize);
+ajv.addFormat("signed-duration", isSignedDuration);
 const validate = ajv.compile<StreamJobSpec>(StreamJobSpecSchema);
 
 const NOT_A_NAME = "is not a valid name (a lower-case letter, then lower-case letters, digits, - and _; at most 63)";
@@ -22,13 +31,19 @@ export function toSpecPath(pointer: string, root = "spec"): string {
     .reduce((acc, part) => (/^\d+$/.test(part) ? `${acc}[${part}]` : `${acc}.${part.replace(/~1/g, "/")}`), root);
 }
 
+const FORMAT_PROBLEMS: Record<string, (s: unknown) => string | null> = {
+  duration: durationProblem,
+  bytesize: byteSizeProblem,
+  "signed-duration": signedDurationProblem,
+};
+
 function describe(e: ErrorObject): SpecIssue {
   const path = toSpecPath(e.instancePath);
   switch (e.keyword) {
     case "format":
       return {
         path,
-        message: (e.params.format === "duration" ? durationProblem(e.data) : byteSizeProblem(e.data)) ?? "invalid",
+        message: FORMAT_PROBLEMS[String(e.params.format)]?.(e.data) ?? "invalid",
       };
     case "additionalProperties": {
       const key = shownKey(String(e.params.additionalProperty));
@@ -90,6 +105,7 @@ function checkKinds(spec: StreamJobSpec): SpecIssue[] {
       issues.push({ path: `spec.pipeline[${i}].aggregate`, message: "aggregate needs a window in the same step" });
     if (step.windowTime !== undefined && !step.window)
       issues.push({ path: `spec.pipeline[${i}].windowTime`, message: "windowTime needs a window in the same step" });
+    if (step.join) issues.push(...joinIssues(step.join, `spec.pipeline[${i}].join`));
   });
   const a = spec.autoscaler;
   if (a?.minParallelism !== undefined && a.maxParallelism !== undefined && a.minParallelism > a.maxParallelism)

@@ -65,3 +65,28 @@ export class PairBuffer {
     this.right.length = 0;
   }
 }
+
+/** Event times (ms) of buffered rows, appended like GrowableUint32. */
+export class GrowableFloat64 {
+  data: Float64Array;
+  length = 0;
+  constructor(capacity = 1024) {
+    this.data = new Float64Array(capacity);
+  }
+  /** Appends `src[sel[k]]` for k < count, or the first `count` values when sel is null. */
+  appendSelected(src: Float64Array, sel: Int32Array | null, count: number): void {
+    if (this.length + count > this.data.length) {
+      let cap = Math.max(16, this.data.length * 2);
+      while (cap < this.length + count) cap *= 2;
+      const d = new Float64Array(cap);
+      d.set(this.data.subarray(0, this.length));
+      this.data = d;
+    }
+    if (sel === null) this.data.set(src.subarray(0, count), this.length);
+    else for (let k = 0; k < count; k++) this.data[this.length + k] = src[sel[k]];
+    this.length += count;
+  }
+  view(): Float64Array {
+    return this.data.subarray(0, this.length);
+  }
+}

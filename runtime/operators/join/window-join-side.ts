@@ -203,6 +203,20 @@ export class JoinSide {
     }
   }
 
+  /** The panes' rows as of now (for a snapshot: views later appends leave alone). */
+  buffers(): { columns: Data[]; length: number; hashes: Uint32Array }[] {
+    return [...this.panes.values()].map((p) => ({
+      columns: [...p.store.columns()],
+      length: p.store.length,
+      hashes: p.hashes.view(),
+    }));
+  }
+
+  /** Re-buffers restored rows: those of windows that have fired are dropped, as on arrival. */
+  restoreRows(cols: Data[], n: number, watermark: number): void {
+    this.add(cols, n, watermark);
+  }
+
   rowCount(): number {
     let n = 0;
     for (const pane of this.panes.values()) n += pane.store.length;

@@ -5,17 +5,30 @@ import { int32Data } from "../../types/builders.js";
 import { makeBatch } from "../../types/column.js";
 import { ColumnStore } from "./column-store.js";
 import { unslicedColumns } from "./columns.js";
-import type { JoinSide } from "./window-join-side.js";
 
 /**
- * Checkpoint format of a windowed join's buffers: one batch per key group holding the rows of both
+ * One input of a two-input join, as its snapshot sees it: the window join's panes (JoinSide) or
+ * the regular and interval joins' keyed rows (JoinState).
+ */
+export interface SnapshotSide {
+  readonly fields: Field[];
+  /** Buffered rows as of now, as views that later appends leave alone, with each row's key hash. */
+  buffers(): Iterable<{ columns: Data[]; length: number; hashes: Uint32Array }>;
+  /** Re-buffers restored rows (their columns from row 0) without dropping any as late. */
+  restoreRows(cols: Data[], n: number, watermark: number): void;
+}
+
+/**
+ * Checkpoint format of a two-input join's buffers: one batch per key group holding the rows of both
  * sides, as `__side` (0 left, 1 right), then every left column (`l.<name>`), then every right
  * column (`r.<name>`); a row's columns of the other side are null. A row's key group is its key
  * hash (the width-normalised hash both sides share) modulo maxParallelism, so equal keys of the
- * two sides land in the same group. Panes are not stored: they follow from the event time.
+ * two sides land in the same group. Panes are not stored: they follow from the event time. The
+ * window, interval and regular joins share the format (not each other's snapshots: restoring one
+ * join's state into another kind is refused by the checkpoint's operator ids, not here).
  */
 
-function snapshotFields(sides: [JoinSide, JoinSide]): Field[] {
+function snapshotFields(sides: [SnapshotSide, SnapshotSide]): Field[] {
   return [
     new Field("__side", new Int32(), false),
     ...sides[0].fields.map((f) => new Field(`l.${f.name}`, f.type, true)),
@@ -41,15 +54,18 @@ interface CapturedPane {
  * The sides' rows per key group. Only the pane views and key groups are taken now; each key
  * group's batch is gathered when the checkpoint writes it (see KeyGroupState).
  */
-export function snapshotSides(sides: [JoinSide, JoinSide], maxParallelism: number): Map<number, () => RecordBatch> {
+export function snapshotSides(
+  sides: [SnapshotSide, SnapshotSide],
+  maxParallelism: number,
+): Map<number, () => RecordBatch> {
   const fields = snapshotFields(sides);
   const panes: CapturedPane[] = [];
   const present = new Uint8Array(maxParallelism);
   sides.forEach((side, s) => {
-    for (const pane of side.panes.values()) {
-      const length = pane.store.length;
+    for (const pane of side.buffers()) {
+      const length = pane.length;
       if (length === 0) continue;
-      const groups = keyGroups(pane.hashes.view(), maxParallelism);
+      const groups = keyGroups(pane.hashes, maxParallelism);
       const starts = new Int32Array(maxParallelism + 1);
       for (let i = 0; i < length; i++) starts[groups[i] + 1]++;
       for (let g = 0; g < maxParallelism; g++) {
@@ -58,7 +74,7 @@ export function snapshotSides(sides: [JoinSide, JoinSide], maxParallelism: numbe
       }
       panes.push({
         side: s,
-        columns: [...pane.store.columns()],
+        columns: pane.columns,
         length,
         groups,
         order: null,
@@ -102,7 +118,7 @@ function sortByGroup(p: CapturedPane): Int32Array {
 
 /** Re-buffers the rows of a snapshot (from any number of subtasks' key groups). */
 export function restoreSides(
-  sides: [JoinSide, JoinSide],
+  sides: [SnapshotSide, SnapshotSide],
   keyGroups: Map<number, RecordBatch>,
   watermark: number,
 ): void {
@@ -114,7 +130,7 @@ export function restoreSides(
     const cols = unslicedColumns(batch);
     if (cols.length !== 1 + nl + nr)
       throw new Error(
-        `window join snapshot has ${cols.length} columns, expected ${1 + nl + nr}: was it taken with other input schemas?`,
+        `join snapshot has ${cols.length} columns, expected ${1 + nl + nr}: was it taken with other input schemas?`,
       );
     const side = cols[0].values as Int32Array;
     for (let s = 0; s < 2; s++) {
@@ -124,7 +140,7 @@ export function restoreSides(
       if (count === 0) continue;
       const own = s === 0 ? cols.slice(1, 1 + nl) : cols.slice(1 + nl);
       const picked = count === n ? own : own.map((c) => takeData(c, sel, count));
-      sides[s].add(picked, count, watermark);
+      sides[s].restoreRows(picked, count, watermark);
     }
   }
 }
