@@ -10,10 +10,12 @@ import { connectionConfig, type KafkaConnectionConfig } from "./security.js";
 
 /**
  * Which client moves the data: kafkajs (the default until the librdkafka path passes every Kafka
- * test) or librdkafka (@confluentinc/kafka-javascript). A source's or sink's `client` field names
- * it; without one, the worker's SABOT_KAFKA_CLIENT; without that, kafkajs.
+ * test), librdkafka (@confluentinc/kafka-javascript), or native (sources: sabot_kafka.node's
+ * librdkafka consumer decoding json into Arrow buffers; sinks: the librdkafka sink). A source's or
+ * sink's `client` field names it; without one, the worker's SABOT_KAFKA_CLIENT; without that, kafkajs.
  */
-export type KafkaClientKind = "kafkajs" | "librdkafka";
+export type KafkaClientKind = "kafkajs" | "librdkafka" | "native";
+const CLIENT_KINDS: readonly string[] = ["kafkajs", "librdkafka", "native"];
 
 export function kafkaClientKind(
   env: NodeJS.ProcessEnv = process.env,
@@ -21,9 +23,9 @@ export function kafkaClientKind(
 ): KafkaClientKind {
   if (field) return field;
   const v = env.SABOT_KAFKA_CLIENT ?? "kafkajs";
-  if (v !== "kafkajs" && v !== "librdkafka")
-    throw new ConnectorConfigError(`SABOT_KAFKA_CLIENT must be kafkajs or librdkafka, got "${v}"`);
-  return v;
+  if (!CLIENT_KINDS.includes(v))
+    throw new ConnectorConfigError(`SABOT_KAFKA_CLIENT must be kafkajs, librdkafka or native, got "${v}"`);
+  return v as KafkaClientKind;
 }
 
 export interface KafkaSourceConfig {

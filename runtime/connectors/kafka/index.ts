@@ -7,19 +7,28 @@ import {
   kafkaSourceConfig,
   kafkaStreamInfo,
 } from "./config.js";
+import { NativeKafkaSource, nativeUnsupported } from "./native-source.js";
 import { RdkafkaSink } from "./rdkafka-sink.js";
 import { RdkafkaSource } from "./rdkafka-source.js";
 import { KafkaSink } from "./sink.js";
 import { KafkaSource } from "./source.js";
 
-/** A source on the client the config names. */
+/**
+ * A source on the client the config names. `native` reads json streams; for other formats, tables
+ * and dictionary columns it runs the librdkafka source and says so in the log.
+ */
 export function kafkaSource(config: KafkaSourceConfig, ctx: ConnectorContext): KafkaSource | RdkafkaSource {
-  return config.client === "librdkafka" ? new RdkafkaSource(config, ctx) : new KafkaSource(config, ctx);
+  if (config.client === "native") {
+    const why = nativeUnsupported(config);
+    if (why === null) return new NativeKafkaSource(config, ctx);
+    ctx.log.info({ topic: config.topic, reason: why }, "kafka client native: this source runs on librdkafka");
+  }
+  return config.client === "kafkajs" ? new KafkaSource(config, ctx) : new RdkafkaSource(config, ctx);
 }
 
-/** A sink on the client the config names. */
+/** A sink on the client the config names (`native` sinks are the librdkafka sink for now). */
 export function kafkaSink(config: KafkaSinkConfig, input: StreamInfo, ctx: ConnectorContext): Sink {
-  return config.client === "librdkafka" ? new RdkafkaSink(config, input, ctx) : new KafkaSink(config, input, ctx);
+  return config.client === "kafkajs" ? new KafkaSink(config, input, ctx) : new RdkafkaSink(config, input, ctx);
 }
 
 /** The Kafka connector: topics as sources (streams or tables) and as sinks, on the configured client. */

@@ -12,6 +12,29 @@ import {
   rdkafkaConnectionConf,
 } from "./rdkafka-client.js";
 
+/**
+ * librdkafka consumer properties of a source (the connection's, secrets read now): shared by this
+ * source and the native one (native-source.ts), which runs its own consumer on the same librdkafka.
+ */
+export function rdkafkaConsumerConf(
+  config: KafkaSourceConfig,
+  clientId: string,
+): ReturnType<typeof rdkafkaConnectionConf> {
+  return {
+    ...rdkafkaConnectionConf(config.connection),
+    "client.id": clientId,
+    "group.id": config.groupId,
+    "enable.auto.commit": false,
+    "enable.auto.offset.store": false,
+    "enable.partition.eof": false,
+    "isolation.level": "read_committed",
+    "allow.auto.create.topics": false,
+    "fetch.max.bytes": config.fetchMaxBytes,
+    "max.partition.fetch.bytes": config.partitionMaxBytes,
+    "fetch.wait.max.ms": config.fetchMaxWaitMs,
+  };
+}
+
 /** Methods the binding has but its type declarations lack. */
 interface Untyped {
   setDefaultIsTimeoutOnlyForFirstMessage(only: boolean): void;
@@ -22,6 +45,16 @@ interface Untyped {
 const CONSUME_BATCH = 20_000;
 /** librdkafka's "no offset" (OFFSET_INVALID). */
 const INVALID = -1001;
+
+/**
+ * A partition's position after a consume: past its last message taken, or librdkafka's position
+ * where that is further (past control records and aborted transactions); -1 when neither is known.
+ */
+export function partitionNext(lastOffset: number | undefined, position: number | undefined): number {
+  const last = lastOffset === undefined ? -1 : lastOffset + 1;
+  // No position yet (nothing consumed from it): OFFSET_INVALID, or no number at all.
+  return Math.max(last, position !== undefined && Number.isFinite(position) && position !== INVALID ? position : -1);
+}
 const TIMEOUT_MS = 10_000;
 
 /**
@@ -35,7 +68,8 @@ const TIMEOUT_MS = 10_000;
  */
 export class RdkafkaSource extends QueuedKafkaSource {
   private readonly consumer: KafkaConsumer;
-  private readonly taken = new Map<number, number>();
+  /** Each partition's position after what was taken from the client. */
+  protected readonly taken = new Map<number, number>();
   /** Mean message size seen (bytes), for consumeCount; a guess until the first messages come. */
   private messageBytes = 1024;
 
@@ -43,23 +77,9 @@ export class RdkafkaSource extends QueuedKafkaSource {
     super(config, ctx);
     const clientId = this.clientId;
     const { KafkaConsumer } = rdkafka();
-    this.consumer = new KafkaConsumer(
-      {
-        ...rdkafkaConnectionConf(config.connection),
-        "client.id": clientId,
-        "group.id": config.groupId,
-        "enable.auto.commit": false,
-        "enable.auto.offset.store": false,
-        "enable.partition.eof": false,
-        "isolation.level": "read_committed",
-        "allow.auto.create.topics": false,
-        "fetch.max.bytes": config.fetchMaxBytes,
-        "max.partition.fetch.bytes": config.partitionMaxBytes,
-        "fetch.wait.max.ms": config.fetchMaxWaitMs,
-        event_cb: true,
-      } as never,
-      { "auto.offset.reset": config.startingOffsets === "latest" ? "latest" : "earliest" },
-    );
+    this.consumer = new KafkaConsumer({ ...rdkafkaConsumerConf(config, clientId), event_cb: true } as never, {
+      "auto.offset.reset": config.startingOffsets === "latest" ? "latest" : "earliest",
+    });
     forwardLogs(this.consumer as never, ctx.log);
   }
 
@@ -78,22 +98,31 @@ export class RdkafkaSource extends QueuedKafkaSource {
     const ends = new Map([...marks].map(([p, m]) => [p, BigInt(m.high)]));
     this.queue.start(this.mine, new Map([...start].map(([p, o]) => [p, String(o)])), ends);
     for (const [p, high] of ends) this.queue.setHighWatermark(p, high);
-    this.consumer.assign(
-      this.mine.map((partition) => ({ topic: this.config.topic, partition, offset: start.get(partition)! })),
-    );
-    this.consumer.setDefaultConsumeTimeout(this.config.fetchMaxWaitMs);
-    (this.consumer as unknown as Untyped).setDefaultIsTimeoutOnlyForFirstMessage(true);
+    this.assignPartitions(start);
     this.ctx.log.info(
       {
         topic: this.config.topic,
         partitions: this.mine,
         start: Object.fromEntries(start),
         groupId: this.config.groupId,
-        client: "librdkafka",
+        client: this.clientName,
       },
       "kafka source opened",
     );
     this.startLoops();
+  }
+
+  protected get clientName(): string {
+    return "librdkafka";
+  }
+
+  /** Assigns this subtask's partitions at their start offsets to the client that fetches. */
+  protected assignPartitions(start: Map<number, number>): void {
+    this.consumer.assign(
+      this.mine.map((partition) => ({ topic: this.config.topic, partition, offset: start.get(partition)! })),
+    );
+    this.consumer.setDefaultConsumeTimeout(this.config.fetchMaxWaitMs);
+    (this.consumer as unknown as Untyped).setDefaultIsTimeoutOnlyForFirstMessage(true);
   }
 
   private async partitions(): Promise<number[]> {
@@ -182,9 +211,7 @@ export class RdkafkaSource extends QueuedKafkaSource {
     const positions = this.consumer.position(this.mine.map((partition) => ({ topic: this.config.topic, partition })));
     for (const { partition: p, offset } of positions) {
       const got = byPartition.get(p);
-      const lastOffset = got ? got[got.length - 1].offset + 1 : -1;
-      // No position yet (nothing consumed from it): OFFSET_INVALID, or no number at all.
-      const next = Math.max(lastOffset, Number.isFinite(offset) && offset !== INVALID ? offset : -1);
+      const next = partitionNext(got ? got[got.length - 1].offset : undefined, offset);
       if (next <= this.taken.get(p)!) continue;
       this.taken.set(p, next);
       this.queue.push(await this.decoder.decode(p, (got ?? []).map(asFetched), String(next)));

@@ -112,8 +112,8 @@ export const kafkaConnectionFields = {
   security: Optional(KafkaSecuritySpec),
   client: Optional(
     StringEnum(
-      ["kafkajs", "librdkafka"],
-      "Kafka client library of this source or sink; default the worker's SABOT_KAFKA_CLIENT, else kafkajs.",
+      ["kafkajs", "librdkafka", "native"],
+      "Kafka client library of this source or sink; default the worker's SABOT_KAFKA_CLIENT, else kafkajs. native: json sources decoded by Sabot's own librdkafka consumer (docs/kafka.md).",
     ),
   ),
 };

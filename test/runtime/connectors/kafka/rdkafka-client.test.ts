@@ -21,7 +21,7 @@ describe("librdkafka client settings", () => {
     expect(kafkaClientKind({})).toBe("kafkajs");
     expect(kafkaClientKind({ SABOT_KAFKA_CLIENT: "librdkafka" })).toBe("librdkafka");
     expect(() => kafkaClientKind({ SABOT_KAFKA_CLIENT: "rdkafka" })).toThrow(
-      /must be kafkajs or librdkafka, got "rdkafka"/,
+      /must be kafkajs, librdkafka or native, got "rdkafka"/,
     );
   });
 

@@ -1,0 +1,407 @@
+// sabot_kafka.node: the native Kafka consumer and JSON decoder for runtime/connectors/kafka/native-*.ts.
+// Column buffers cross to JavaScript as external ArrayBuffers (no copy); polls and closes run on
+// libuv's thread pool, never on the event loop.
+#include <node_api.h>
+
+#include <cstring>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "consumer.h"
+
+namespace sabot_kafka {
+namespace {
+
+// Bumped whenever a function's arguments or results change (native-addon.ts checks it).
+constexpr int32_t kAbi = 1;
+
+napi_value fail(napi_env env, const std::string& message) {
+  napi_throw_error(env, "SABOT_KAFKA", message.c_str());
+  return nullptr;
+}
+
+bool str(napi_env env, napi_value v, std::string& out) {
+  size_t n;
+  if (napi_get_value_string_utf8(env, v, nullptr, 0, &n) != napi_ok) return false;
+  out.resize(n);
+  return napi_get_value_string_utf8(env, v, out.data(), n + 1, &n) == napi_ok;
+}
+
+napi_value prop(napi_env env, napi_value o, const char* name) {
+  napi_value v = nullptr;
+  napi_get_named_property(env, o, name, &v);
+  return v;
+}
+
+bool element(napi_env env, napi_value arr, uint32_t i, napi_value& out) {
+  return napi_get_element(env, arr, i, &out) == napi_ok;
+}
+
+uint32_t length(napi_env env, napi_value arr) {
+  uint32_t n = 0;
+  napi_get_array_length(env, arr, &n);
+  return n;
+}
+
+int64_t int64(napi_env env, napi_value v) {
+  int64_t x = 0;
+  napi_get_value_int64(env, v, &x);
+  return x;
+}
+
+// A decode plan {names: string[], types: number[], nullable: boolean[], inherited: boolean[]}.
+bool plan(napi_env env, napi_value o, std::vector<ColumnSpec>& out) {
+  napi_value names = prop(env, o, "names"), types = prop(env, o, "types");
+  napi_value nullable = prop(env, o, "nullable"), inherited = prop(env, o, "inherited");
+  uint32_t n = length(env, names);
+  for (uint32_t i = 0; i < n; i++) {
+    napi_value name, type, nul, inh;
+    ColumnSpec c;
+    bool a = false, b = false;
+    if (!element(env, names, i, name) || !str(env, name, c.name) || !element(env, types, i, type) ||
+        !element(env, nullable, i, nul) || !element(env, inherited, i, inh) ||
+        napi_get_value_bool(env, nul, &a) != napi_ok || napi_get_value_bool(env, inh, &b) != napi_ok)
+      return false;
+    int64_t t = int64(env, type);
+    if (t < 0 || t > 5) return false;
+    c.type = static_cast<ColType>(t);
+    c.nullable = a;
+    c.inherited = b;
+    out.push_back(std::move(c));
+  }
+  return true;
+}
+
+// A vector's memory as an ArrayBuffer that frees it when collected (copied where Node refuses
+// external buffers).
+template <typename T>
+napi_value arrayBuffer(napi_env env, std::vector<T>&& v) {
+  napi_value ab;
+  size_t bytes = v.size() * sizeof(T);
+  if (bytes == 0) {
+    void* d;
+    napi_create_arraybuffer(env, 0, &d, &ab);
+    return ab;
+  }
+  auto* owned = new std::vector<T>(std::move(v));
+  napi_status s = napi_create_external_arraybuffer(
+      env, owned->data(), bytes, [](napi_env, void*, void* hint) { delete static_cast<std::vector<T>*>(hint); }, owned,
+      &ab);
+  if (s == napi_ok) return ab;
+  void* d;
+  napi_create_arraybuffer(env, bytes, &d, &ab);
+  std::memcpy(d, owned->data(), bytes);
+  delete owned;
+  return ab;
+}
+
+napi_value num(napi_env env, double x) {
+  napi_value r;
+  napi_create_double(env, x, &r);
+  return r;
+}
+
+napi_value text(napi_env env, const std::string& s) {
+  napi_value r;
+  napi_create_string_utf8(env, s.data(), s.size(), &r);
+  return r;
+}
+
+napi_value bytes(napi_env env, const std::string& s) {
+  napi_value r;
+  void* d;
+  napi_create_buffer_copy(env, s.size(), s.data(), &d, &r);
+  return r;
+}
+
+napi_value nul(napi_env env) {
+  napi_value r;
+  napi_get_null(env, &r);
+  return r;
+}
+
+void set(napi_env env, napi_value o, const char* name, napi_value v) { napi_set_named_property(env, o, name, v); }
+
+// Column buffers as {values, offsets, validity, nullCount} with bitmaps sized to the rows.
+napi_value columnsValue(napi_env env, std::vector<ColumnBuffers>& cols, const std::vector<ColumnSpec>& spec) {
+  napi_value arr;
+  napi_create_array_with_length(env, cols.size(), &arr);
+  for (size_t c = 0; c < cols.size(); c++) {
+    ColumnBuffers& b = cols[c];
+    size_t bitmapBytes = static_cast<size_t>((b.rows + 7) / 8);
+    napi_value o;
+    napi_create_object(env, &o);
+    if (spec[c].type == ColType::Bool) b.values.resize(bitmapBytes, 0);
+    if (spec[c].type == ColType::Utf8) {
+      if (b.offsets.empty()) b.offsets.push_back(0);
+      set(env, o, "offsets", arrayBuffer(env, std::move(b.offsets)));
+    }
+    set(env, o, "values", arrayBuffer(env, std::move(b.values)));
+    if (b.nullCount > 0) {
+      b.validity.resize(bitmapBytes, 0);
+      set(env, o, "validity", arrayBuffer(env, std::move(b.validity)));
+    }
+    set(env, o, "nullCount", num(env, static_cast<double>(b.nullCount)));
+    napi_set_element(env, arr, static_cast<uint32_t>(c), o);
+  }
+  return arr;
+}
+
+napi_value rejectedValue(napi_env env, const Rejected& r) {
+  napi_value o, headers;
+  napi_create_object(env, &o);
+  set(env, o, "offset", num(env, static_cast<double>(r.offset)));
+  set(env, o, "row", num(env, static_cast<double>(r.row)));
+  set(env, o, "timestamp", num(env, static_cast<double>(r.timestamp)));
+  set(env, o, "key", r.hasKey ? bytes(env, r.key) : nul(env));
+  set(env, o, "value", r.hasValue ? bytes(env, r.value) : nul(env));
+  napi_create_array_with_length(env, r.headers.size(), &headers);
+  for (size_t i = 0; i < r.headers.size(); i++) {
+    napi_value pair;
+    napi_create_array_with_length(env, 2, &pair);
+    napi_set_element(env, pair, 0, text(env, r.headers[i].first));
+    napi_set_element(env, pair, 1, bytes(env, r.headers[i].second));
+    napi_set_element(env, headers, static_cast<uint32_t>(i), pair);
+  }
+  set(env, o, "headers", headers);
+  return o;
+}
+
+struct Handle {
+  std::unique_ptr<Consumer> consumer;
+  std::vector<ColumnSpec> spec;
+  bool busy = false;
+};
+
+struct PollWork {
+  Handle* handle;
+  int64_t maxMessages, maxBytes;
+  int timeoutMs;
+  bool close = false;
+  PollResult result;
+  napi_deferred deferred;
+  napi_async_work work;
+  napi_ref keep;  // the handle's external, alive while the work runs
+};
+
+napi_value pollValue(napi_env env, PollWork& w) {
+  napi_value o, parts, positions, logs, errors;
+  napi_create_object(env, &o);
+  PollResult& r = w.result;
+  napi_create_array_with_length(env, r.parts.size(), &parts);
+  for (size_t i = 0; i < r.parts.size(); i++) {
+    PartitionBatch& p = r.parts[i];
+    napi_value po, rej;
+    napi_create_object(env, &po);
+    set(env, po, "partition", num(env, p.partition));
+    set(env, po, "lastOffset", num(env, static_cast<double>(p.lastOffset)));
+    set(env, po, "rows", num(env, static_cast<double>(p.columns.empty() ? 0 : p.columns[0].rows)));
+    set(env, po, "columns", columnsValue(env, p.columns, w.handle->spec));
+    napi_create_array_with_length(env, p.rejected.size(), &rej);
+    for (size_t k = 0; k < p.rejected.size(); k++)
+      napi_set_element(env, rej, static_cast<uint32_t>(k), rejectedValue(env, p.rejected[k]));
+    set(env, po, "rejected", rej);
+    napi_set_element(env, parts, static_cast<uint32_t>(i), po);
+  }
+  napi_create_array_with_length(env, r.positions.size() * 2, &positions);
+  for (size_t i = 0; i < r.positions.size(); i++) {
+    napi_set_element(env, positions, static_cast<uint32_t>(2 * i), num(env, r.positions[i].first));
+    napi_set_element(env, positions, static_cast<uint32_t>(2 * i + 1), num(env, static_cast<double>(r.positions[i].second)));
+  }
+  napi_create_array_with_length(env, r.logs.size(), &logs);
+  for (size_t i = 0; i < r.logs.size(); i++) {
+    napi_value l;
+    napi_create_object(env, &l);
+    set(env, l, "level", num(env, r.logs[i].level));
+    set(env, l, "facility", text(env, r.logs[i].facility));
+    set(env, l, "message", text(env, r.logs[i].message));
+    napi_set_element(env, logs, static_cast<uint32_t>(i), l);
+  }
+  napi_create_array_with_length(env, r.errors.size(), &errors);
+  for (size_t i = 0; i < r.errors.size(); i++) napi_set_element(env, errors, static_cast<uint32_t>(i), text(env, r.errors[i]));
+  set(env, o, "parts", parts);
+  set(env, o, "positions", positions);
+  set(env, o, "logs", logs);
+  set(env, o, "errors", errors);
+  set(env, o, "messages", num(env, static_cast<double>(r.messages)));
+  set(env, o, "bytes", num(env, static_cast<double>(r.bytes)));
+  return o;
+}
+
+Handle* handleArg(napi_env env, napi_value v) {
+  void* h = nullptr;
+  if (napi_get_value_external(env, v, &h) != napi_ok || !h) return nullptr;
+  return static_cast<Handle*>(h);
+}
+
+// consumerNew(conf: string[] (name, value, ...), topic, plan, maxRecordBytes) -> handle
+napi_value ConsumerNew(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value a[4];
+  napi_get_cb_info(env, info, &argc, a, nullptr, nullptr);
+  std::vector<std::pair<std::string, std::string>> conf;
+  uint32_t n = length(env, a[0]);
+  for (uint32_t i = 0; i + 1 < n; i += 2) {
+    napi_value k, v;
+    std::string ks, vs;
+    if (!element(env, a[0], i, k) || !element(env, a[0], i + 1, v) || !str(env, k, ks) || !str(env, v, vs))
+      return fail(env, "consumerNew: conf must be a flat array of name, value strings");
+    conf.emplace_back(std::move(ks), std::move(vs));
+  }
+  std::string topic;
+  auto h = std::make_unique<Handle>();
+  if (!str(env, a[1], topic) || !plan(env, a[2], h->spec)) return fail(env, "consumerNew: bad topic or plan");
+  try {
+    h->consumer = std::make_unique<Consumer>(conf, topic, h->spec, int64(env, a[3]));
+  } catch (const std::exception& e) {
+    return fail(env, e.what());
+  }
+  napi_value out;
+  napi_create_external(
+      env, h.release(), [](napi_env, void* d, void*) { delete static_cast<Handle*>(d); }, nullptr, &out);
+  return out;
+}
+
+// consumerAssign(handle, [partition, offset, ...])
+napi_value ConsumerAssign(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value a[2];
+  napi_get_cb_info(env, info, &argc, a, nullptr, nullptr);
+  Handle* h = handleArg(env, a[0]);
+  if (!h || !h->consumer || h->busy) return fail(env, "consumerAssign: consumer closed or polling");
+  std::vector<std::pair<int32_t, int64_t>> at;
+  uint32_t n = length(env, a[1]);
+  for (uint32_t i = 0; i + 1 < n; i += 2) {
+    napi_value p, o;
+    element(env, a[1], i, p);
+    element(env, a[1], i + 1, o);
+    at.emplace_back(static_cast<int32_t>(int64(env, p)), int64(env, o));
+  }
+  std::string err = h->consumer->assign(at);
+  if (!err.empty()) return fail(env, "assigning partitions failed: " + err);
+  return nullptr;
+}
+
+void execute(napi_env, void* data) {
+  auto* w = static_cast<PollWork*>(data);
+  if (w->close) w->handle->consumer->close();
+  else w->handle->consumer->poll(w->maxMessages, w->maxBytes, w->timeoutMs, w->result);
+}
+
+void complete(napi_env env, napi_status status, void* data) {
+  auto* w = static_cast<PollWork*>(data);
+  w->handle->busy = false;
+  if (status != napi_ok) {
+    napi_value e, m;
+    napi_create_string_utf8(env, "native kafka poll was cancelled", NAPI_AUTO_LENGTH, &m);
+    napi_create_error(env, nullptr, m, &e);
+    napi_reject_deferred(env, w->deferred, e);
+  } else {
+    napi_resolve_deferred(env, w->deferred, w->close ? nul(env) : pollValue(env, *w));
+  }
+  napi_delete_async_work(env, w->work);
+  napi_delete_reference(env, w->keep);
+  delete w;
+}
+
+napi_value queueWork(napi_env env, napi_value handle, Handle* h, PollWork* w) {
+  napi_value promise, name;
+  w->handle = h;
+  h->busy = true;
+  napi_create_promise(env, &w->deferred, &promise);
+  napi_create_reference(env, handle, 1, &w->keep);
+  napi_create_string_utf8(env, "sabot_kafka", NAPI_AUTO_LENGTH, &name);
+  napi_create_async_work(env, nullptr, name, execute, complete, w, &w->work);
+  napi_queue_async_work(env, w->work);
+  return promise;
+}
+
+// consumerPoll(handle, maxMessages, maxBytes, timeoutMs) -> Promise<PollResult>
+napi_value ConsumerPoll(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value a[4];
+  napi_get_cb_info(env, info, &argc, a, nullptr, nullptr);
+  Handle* h = handleArg(env, a[0]);
+  if (!h || !h->consumer || h->busy) return fail(env, "consumerPoll: consumer closed or already polling");
+  auto* w = new PollWork();
+  w->maxMessages = int64(env, a[1]);
+  w->maxBytes = int64(env, a[2]);
+  w->timeoutMs = static_cast<int>(int64(env, a[3]));
+  return queueWork(env, a[0], h, w);
+}
+
+// consumerClose(handle) -> Promise<null>: leaves nothing assigned and frees librdkafka's threads.
+napi_value ConsumerClose(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value a[1];
+  napi_get_cb_info(env, info, &argc, a, nullptr, nullptr);
+  Handle* h = handleArg(env, a[0]);
+  if (!h || !h->consumer || h->busy) return fail(env, "consumerClose: consumer closed or polling");
+  auto* w = new PollWork();
+  w->close = true;
+  return queueWork(env, a[0], h, w);
+}
+
+// decodeJson(plan, data: Uint8Array, offsets: Int32Array) -> {rows, columns, rejected: number[]}:
+// the decoder alone, for tests against the reference and the decode benchmark.
+napi_value DecodeJson(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value a[3];
+  napi_get_cb_info(env, info, &argc, a, nullptr, nullptr);
+  std::vector<ColumnSpec> spec;
+  if (!plan(env, a[0], spec)) return fail(env, "decodeJson: bad plan");
+  napi_typedarray_type t1, t2;
+  size_t n1, n2, o1, o2;
+  void *d1, *d2;
+  napi_value ab;
+  if (napi_get_typedarray_info(env, a[1], &t1, &n1, &d1, &ab, &o1) != napi_ok || t1 != napi_uint8_array ||
+      napi_get_typedarray_info(env, a[2], &t2, &n2, &d2, &ab, &o2) != napi_ok || t2 != napi_int32_array || n2 < 1)
+    return fail(env, "decodeJson: data must be a Uint8Array and offsets an Int32Array");
+  const auto* data = static_cast<const uint8_t*>(d1);
+  const auto* off = static_cast<const int32_t*>(d2);
+  JsonDecoder decoder(spec);
+  std::vector<ColumnBuffers> cols(spec.size());
+  napi_value rejected, out;
+  napi_create_array(env, &rejected);
+  uint32_t bad = 0;
+  for (size_t i = 0; i + 1 < n2; i++) {
+    if (off[i] < 0 || off[i + 1] < off[i] || static_cast<size_t>(off[i + 1]) > n1) return fail(env, "decodeJson: bad offsets");
+    if (!decoder.add(data + off[i], static_cast<size_t>(off[i + 1] - off[i]), cols))
+      napi_set_element(env, rejected, bad++, num(env, static_cast<double>(i)));
+  }
+  int64_t rows = cols.empty() ? static_cast<int64_t>(n2 - 1 - bad) : cols[0].rows;
+  napi_create_object(env, &out);
+  set(env, out, "rows", num(env, static_cast<double>(rows)));
+  set(env, out, "columns", columnsValue(env, cols, spec));
+  set(env, out, "rejected", rejected);
+  return out;
+}
+
+napi_value Init(napi_env env, napi_value exports) {
+  struct Fn {
+    const char* name;
+    napi_callback cb;
+  };
+  const Fn fns[] = {{"consumerNew", ConsumerNew},     {"consumerAssign", ConsumerAssign},
+                    {"consumerPoll", ConsumerPoll},   {"consumerClose", ConsumerClose},
+                    {"decodeJson", DecodeJson}};
+  for (const Fn& f : fns) {
+    napi_value fn;
+    if (napi_create_function(env, f.name, NAPI_AUTO_LENGTH, f.cb, nullptr, &fn) != napi_ok ||
+        napi_set_named_property(env, exports, f.name, fn) != napi_ok)
+      return nullptr;
+  }
+  napi_value abi, version;
+  napi_create_int32(env, kAbi, &abi);
+  napi_set_named_property(env, exports, "abi", abi);
+  napi_create_string_utf8(env, rd_kafka_version_str(), NAPI_AUTO_LENGTH, &version);
+  napi_set_named_property(env, exports, "librdkafkaVersion", version);
+  return exports;
+}
+
+}  // namespace
+}  // namespace sabot_kafka
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, sabot_kafka::Init)

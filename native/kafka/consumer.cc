@@ -1,0 +1,145 @@
+#include "consumer.h"
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace sabot_kafka {
+namespace {
+
+// librdkafka calls this from its own threads; lines wait for the next poll to reach the job's log.
+void logCallback(const rd_kafka_t* rk, int level, const char* fac, const char* buf) {
+  auto* self = static_cast<Consumer*>(rd_kafka_opaque(rk));
+  if (self) self->log(level, fac, buf);
+}
+
+constexpr size_t kMaxLogLines = 1000;
+constexpr size_t kBatchTake = 4096;
+
+}  // namespace
+
+Consumer::Consumer(const std::vector<std::pair<std::string, std::string>>& conf, std::string topic,
+                   std::vector<ColumnSpec> columns, int64_t maxRecordBytes)
+    : topic_(std::move(topic)), decoder_(std::move(columns)), maxRecordBytes_(maxRecordBytes) {
+  char err[512];
+  rd_kafka_conf_t* c = rd_kafka_conf_new();
+  for (const auto& [name, value] : conf) {
+    if (rd_kafka_conf_set(c, name.c_str(), value.c_str(), err, sizeof err) != RD_KAFKA_CONF_OK) {
+      rd_kafka_conf_destroy(c);
+      throw std::runtime_error("librdkafka property \"" + name + "\": " + err);
+    }
+  }
+  rd_kafka_conf_set_opaque(c, this);
+  rd_kafka_conf_set_log_cb(c, logCallback);
+  rk_ = rd_kafka_new(RD_KAFKA_CONSUMER, c, err, sizeof err);
+  if (!rk_) {
+    rd_kafka_conf_destroy(c);
+    throw std::runtime_error(std::string("librdkafka consumer: ") + err);
+  }
+  rd_kafka_poll_set_consumer(rk_);
+  queue_ = rd_kafka_queue_get_consumer(rk_);
+}
+
+Consumer::~Consumer() { close(); }
+
+void Consumer::log(int level, const char* fac, const char* buf) {
+  std::lock_guard<std::mutex> lock(logMutex_);
+  if (logs_.size() < kMaxLogLines) logs_.push_back({level, fac ? fac : "", buf ? buf : ""});
+}
+
+std::string Consumer::assign(const std::vector<std::pair<int32_t, int64_t>>& at) {
+  rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(static_cast<int>(at.size()));
+  assigned_.clear();
+  for (const auto& [p, offset] : at) {
+    rd_kafka_topic_partition_list_add(list, topic_.c_str(), p)->offset = offset;
+    assigned_.push_back(p);
+  }
+  rd_kafka_resp_err_t e = rd_kafka_assign(rk_, list);
+  rd_kafka_topic_partition_list_destroy(list);
+  return e ? rd_kafka_err2str(e) : "";
+}
+
+void Consumer::reject(rd_kafka_message_t* m, PartitionBatch& part) {
+  Rejected r;
+  r.offset = m->offset;
+  r.row = part.columns.empty() ? 0 : part.columns[0].rows;
+  r.timestamp = rd_kafka_message_timestamp(m, nullptr);
+  if (m->key) {
+    r.hasKey = true;
+    r.key.assign(static_cast<const char*>(m->key), m->key_len);
+  }
+  if (m->payload) {
+    r.hasValue = true;
+    r.value.assign(static_cast<const char*>(m->payload), m->len);
+  }
+  rd_kafka_headers_t* hdrs = nullptr;
+  if (rd_kafka_message_headers(m, &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR && hdrs) {
+    const char* name;
+    const void* value;
+    size_t size;
+    for (size_t i = 0; rd_kafka_header_get_all(hdrs, i, &name, &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR; i++)
+      r.headers.emplace_back(name, value ? std::string(static_cast<const char*>(value), size) : std::string());
+  }
+  part.rejected.push_back(std::move(r));
+}
+
+void Consumer::take(rd_kafka_message_t* m, PollResult& out, std::unordered_map<int32_t, size_t>& index) {
+  if (m->err) {
+    if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) out.errors.push_back(rd_kafka_message_errstr(m));
+    return;
+  }
+  auto it = index.find(m->partition);
+  if (it == index.end()) {
+    it = index.emplace(m->partition, out.parts.size()).first;
+    out.parts.emplace_back();
+    out.parts.back().partition = m->partition;
+    out.parts.back().columns.resize(decoder_.columns().size());
+  }
+  PartitionBatch& part = out.parts[it->second];
+  part.lastOffset = m->offset;
+  out.messages++;
+  out.bytes += static_cast<int64_t>(m->len + m->key_len);
+  bool fits = static_cast<int64_t>(m->len + m->key_len) <= maxRecordBytes_;
+  if (!fits || !m->payload || !decoder_.add(static_cast<const uint8_t*>(m->payload), m->len, part.columns))
+    reject(m, part);
+}
+
+void Consumer::poll(int64_t maxMessages, int64_t maxBytes, int timeoutMs, PollResult& out) {
+  std::unordered_map<int32_t, size_t> index;
+  rd_kafka_message_t* first = rd_kafka_consumer_poll(rk_, timeoutMs);
+  if (first) {
+    take(first, out, index);
+    rd_kafka_message_destroy(first);
+    std::vector<rd_kafka_message_t*> batch(kBatchTake);
+    while (out.messages < maxMessages && out.bytes < maxBytes) {
+      size_t want = static_cast<size_t>(std::min<int64_t>(kBatchTake, maxMessages - out.messages));
+      ssize_t n = rd_kafka_consume_batch_queue(queue_, 0, batch.data(), want);
+      if (n <= 0) break;
+      for (ssize_t i = 0; i < n; i++) {
+        take(batch[static_cast<size_t>(i)], out, index);
+        rd_kafka_message_destroy(batch[static_cast<size_t>(i)]);
+      }
+    }
+  }
+  // Positions move past control records and aborted transactions, which never arrive as messages.
+  rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(static_cast<int>(assigned_.size()));
+  for (int32_t p : assigned_) rd_kafka_topic_partition_list_add(list, topic_.c_str(), p);
+  if (rd_kafka_position(rk_, list) == RD_KAFKA_RESP_ERR_NO_ERROR)
+    for (int i = 0; i < list->cnt; i++) out.positions.emplace_back(list->elems[i].partition, list->elems[i].offset);
+  rd_kafka_topic_partition_list_destroy(list);
+  std::lock_guard<std::mutex> lock(logMutex_);
+  out.logs.swap(logs_);
+}
+
+void Consumer::close() {
+  if (closed_) return;
+  closed_ = true;
+  if (queue_) rd_kafka_queue_destroy(queue_);
+  if (rk_) {
+    rd_kafka_consumer_close(rk_);
+    rd_kafka_destroy(rk_);
+  }
+  queue_ = nullptr;
+  rk_ = nullptr;
+}
+
+}  // namespace sabot_kafka

@@ -1,0 +1,128 @@
+import { existsSync } from "node:fs";
+import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
+
+/**
+ * sabot_kafka.node (native/kafka): a librdkafka consumer that decodes json messages into Arrow
+ * column buffers on a worker thread, and the decoder alone. `npm run build:native` builds it where
+ * the librdkafka client (@confluentinc/kafka-javascript) built at npm ci and simdjson is installed;
+ * elsewhere a job choosing `client: native` fails at start with NativeKafkaUnavailableError.
+ */
+
+/** Bumped with native/kafka/addon.cc's kAbi. */
+export const NATIVE_KAFKA_ABI = 1;
+
+/** Column types of a decode plan (native/kafka/columns.h, ColType). */
+export const NativeColType = { Int32: 0, Int64: 1, Float64: 2, Bool: 3, Utf8: 4, TimestampMs: 5 } as const;
+export type NativeColType = (typeof NativeColType)[keyof typeof NativeColType];
+
+export interface DecodePlan {
+  names: string[];
+  types: NativeColType[];
+  nullable: boolean[];
+  /** The name is an Object.prototype property: the reference decoder reads it when the field is missing. */
+  inherited: boolean[];
+}
+
+/** One column's buffers: values (bool: a bitmap), utf8 offsets, and a validity bitmap when it has nulls. */
+export interface NativeColumn {
+  values: ArrayBuffer;
+  offsets?: ArrayBuffer;
+  validity?: ArrayBuffer;
+  nullCount: number;
+}
+
+/** A message the native decoder did not turn into a row: the reference decoder gives its verdict. */
+export interface NativeRejected {
+  offset: number;
+  /** Rows of its partition's batch before it. */
+  row: number;
+  timestamp: number;
+  key: Buffer | null;
+  value: Buffer | null;
+  headers: [string, Buffer][];
+}
+
+export interface NativePart {
+  partition: number;
+  lastOffset: number;
+  rows: number;
+  columns: NativeColumn[];
+  rejected: NativeRejected[];
+}
+
+export interface NativePoll {
+  parts: NativePart[];
+  /** partition, position, partition, position, ...: librdkafka's positions after this poll. */
+  positions: number[];
+  logs: { level: number; facility: string; message: string }[];
+  errors: string[];
+  messages: number;
+  bytes: number;
+}
+
+/** An opaque consumer handle. */
+export type NativeConsumerHandle = { readonly __nativeConsumer: unique symbol };
+
+export interface NativeKafkaAddon {
+  abi: number;
+  librdkafkaVersion: string;
+  consumerNew(conf: string[], topic: string, plan: DecodePlan, maxRecordBytes: number): NativeConsumerHandle;
+  consumerAssign(handle: NativeConsumerHandle, at: number[]): void;
+  consumerPoll(
+    handle: NativeConsumerHandle,
+    maxMessages: number,
+    maxBytes: number,
+    timeoutMs: number,
+  ): Promise<NativePoll>;
+  consumerClose(handle: NativeConsumerHandle): Promise<null>;
+  decodeJson(
+    plan: DecodePlan,
+    data: Uint8Array,
+    offsets: Int32Array,
+  ): { rows: number; columns: NativeColumn[]; rejected: number[] };
+}
+
+/** A job chose `client: native` but sabot_kafka.node is missing, stale or does not load. */
+export class NativeKafkaUnavailableError extends Error {
+  constructor(why: string) {
+    super(
+      `kafka client "native" is not available on this machine: ${why}. It is built by \`npm run build:native\` where the ` +
+        `librdkafka client built at npm ci (@confluentinc/kafka-javascript; see docs/kafka.md) and simdjson is installed ` +
+        `(apt-get install libsimdjson-dev); or set kafka.client (or SABOT_KAFKA_CLIENT) to librdkafka or kafkajs`,
+    );
+    this.name = "NativeKafkaUnavailableError";
+  }
+}
+
+/** Where build:native puts it, from the repository (tsx) or from dist/. */
+export function nativeKafkaPath(): string {
+  const candidates = ["../../../native/build/sabot_kafka.node", "../../../../native/build/sabot_kafka.node"].map((p) =>
+    fileURLToPath(new URL(p, import.meta.url)),
+  );
+  return candidates.find((p) => existsSync(p)) ?? candidates[0];
+}
+
+let loaded: NativeKafkaAddon | Error | null = null;
+
+/** The addon, loaded once; throws NativeKafkaUnavailableError saying what to do. */
+export function nativeKafka(): NativeKafkaAddon {
+  if (loaded === null) loaded = load(process.env.SABOT_KAFKA_NATIVE_PATH ?? nativeKafkaPath());
+  if (loaded instanceof Error) throw loaded;
+  return loaded;
+}
+
+function load(path: string): NativeKafkaAddon | Error {
+  if (!existsSync(path)) return new NativeKafkaUnavailableError(`${path} does not exist`);
+  let addon: Partial<NativeKafkaAddon>;
+  try {
+    addon = createRequire(import.meta.url)(path) as Partial<NativeKafkaAddon>;
+  } catch (err) {
+    return new NativeKafkaUnavailableError(`${path} does not load (${(err as Error).message.split("\n")[0]})`);
+  }
+  if (addon.abi !== NATIVE_KAFKA_ABI)
+    return new NativeKafkaUnavailableError(
+      `${path} has ABI ${String(addon.abi)}, this engine needs ${NATIVE_KAFKA_ABI}`,
+    );
+  return addon as NativeKafkaAddon;
+}
