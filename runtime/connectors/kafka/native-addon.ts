@@ -103,6 +103,11 @@ export function nativeKafkaPath(): string {
   return candidates.find((p) => existsSync(p)) ?? candidates[0];
 }
 
+/** Whether build:native made the addon (tests skip the native client where it did not). */
+export function nativeKafkaBuilt(): boolean {
+  return existsSync(process.env.SABOT_KAFKA_NATIVE_PATH ?? nativeKafkaPath());
+}
+
 let loaded: NativeKafkaAddon | Error | null = null;
 
 /** The addon, loaded once; throws NativeKafkaUnavailableError saying what to do. */
