@@ -14,6 +14,7 @@ import { TopNOperator } from "../operators/window/top-n.js";
 import { WindowAggregateOperator } from "../operators/window/window-aggregate.js";
 import type { StreamInfo } from "../types/stream-info.js";
 import type { JobPlan, OperatorNode, SinkNode, SourceNode } from "./plan.js";
+import { ColumnPruning } from "./prune-columns.js";
 import { recoverStep } from "./step-recovery.js";
 import { checkWindowShape } from "./window-rules.js";
 
@@ -63,9 +64,11 @@ class PlanBuilder {
   readonly sinks: SinkNode[] = [];
   /** The stream the previous step wrote: a step without `from` reads it. */
   private previous: string | undefined;
+  private readonly pruning: ColumnPruning;
 
   constructor(private readonly spec: PipelineJobSpec) {
     this.maxParallelism = spec.maxParallelism ?? 128;
+    this.pruning = new ColumnPruning(spec);
   }
 
   addSources(): void {
@@ -90,15 +93,24 @@ class PlanBuilder {
       return;
     }
     if (w.op === "to") this.addSink(step, i, w);
-    else this.addOperator(step, i, w, w.op);
+    else this.addOperator(step, i, w.op === "keyBy" ? this.pruned(i, w) : w, w.op);
+  }
+
+  /** A keyBy's input crosses the network: first drop the columns no later step reads (prune-columns.ts). */
+  private pruned(i: number, w: StepWiring): StepWiring {
+    const p = this.pruning.projectionBefore(i, w.from, this.streams.get(w.from)!, (s) => this.known(s));
+    if (!p) return w;
+    this.operators.push(p.node);
+    this.streams.set(p.stream, p.node.info);
+    return { ...w, from: p.stream, inputs: [p.stream] };
   }
 
   finish(jobName: string): JobPlan {
-    const { issues, spec, maxParallelism, sources, operators, sinks, streams } = this;
+    const { issues, maxParallelism, sources, operators, sinks, streams } = this;
     if (sinks.length === 0 && issues.length === 0)
       issues.push({ path: "spec.pipeline", message: "no step writes to a sink: add a step like `- to: <sink name>`" });
     if (issues.length > 0) throw new SpecError(issues);
-    return { jobName, spec, maxParallelism, sources, operators, sinks, streams };
+    return { jobName, spec: this.pruning.finalSpec(), maxParallelism, sources, operators, sinks, streams };
   }
 
   /** Resolves the step's input streams; null (with an issue) when one is missing or unknown. */
@@ -238,7 +250,8 @@ function keyByFactory({ id, input, step }: StepContext): () => Operator {
 
 function windowFactory({ id, input, step, maxParallelism }: StepContext): () => Operator {
   if (!step.aggregate) throw new Error('a window step needs `aggregate` (e.g. ["count(*) AS n"])');
-  if (!input.timeField) throw new Error("the input stream has no event time: declare `eventTime` on its source");
+  if (!input.timeField && step.window?.time !== "processing")
+    throw new Error("the input stream has no event time: declare `eventTime` on its source");
   checkWindowShape(step.window!);
   return () =>
     new WindowAggregateOperator({

@@ -1,6 +1,7 @@
 import { type Data, Field, type RecordBatch, Schema, TimestampMillisecond } from "apache-arrow";
 import { processGpuKernels } from "../../kernels/gpu-kernels.js";
 import { KeyTable } from "../../state/key-table.js";
+import { type Clock, wallClock } from "../../time/processing-time.js";
 import { timestampData } from "../../types/builders.js";
 import { columnsOf, makeBatch, validityBytes } from "../../types/column.js";
 import type { StreamInfo } from "../../types/stream-info.js";
@@ -37,6 +38,11 @@ const MAX_OUTPUT_ROWS = 65536;
  * by slot. Rows with a null event time, or whose windows all fired already, are dropped and
  * counted in lateRecords(). Aggregates skip nulls as in SQL; count(*) counts rows.
  *
+ * Processing time (`window.time: processing`): a row belongs to the window of the wall-clock time
+ * it arrives at (every row of a batch the same instant), and windows fire when a batch or a
+ * watermark arrives after their end (+Infinity, the end of input, fires all). The output then has
+ * no event time: its windows follow arrival, not the rows' times.
+ *
  * Batches must have the input schema's columns in its order. Integers are aggregated as float64:
  * int64 sums, min and max are exact while they stay within ±2^53.
  */
@@ -46,6 +52,9 @@ export class WindowAggregateOperator implements Operator {
   readonly maxParallelism: number;
   private readonly keyIndexes: number[];
   private readonly timeIndex: number;
+  /** Processing-time windows: the clock rows are stamped with; null for event time. */
+  private readonly clock: Clock | null;
+  private arrivals = new Float64Array(0);
   private readonly keys: KeyTable;
   private readonly accumulators: Accumulator[];
   private readonly slots: SlotStore;
@@ -66,10 +75,14 @@ export class WindowAggregateOperator implements Operator {
     this.name = name;
     this.maxParallelism = maxParallelism;
     const schema = input.schema;
-    if (!input.timeField)
-      throw new AggregateSpecError(name, "the input stream has no event time: declare `eventTime` on its source");
-    this.timeIndex = columnIndex(name, schema, input.timeField, "event time column");
-    checkTimeField(name, schema.fields[this.timeIndex]);
+    this.clock = options.window.time === "processing" ? (options.clock ?? wallClock) : null;
+    if (this.clock) this.timeIndex = -1;
+    else {
+      if (!input.timeField)
+        throw new AggregateSpecError(name, "the input stream has no event time: declare `eventTime` on its source");
+      this.timeIndex = columnIndex(name, schema, input.timeField, "event time column");
+      checkTimeField(name, schema.fields[this.timeIndex]);
+    }
     this.keyIndexes = keys.map((k) => columnIndex(name, schema, k, "key"));
     const repeated = keys.find((k, i) => keys.indexOf(k) !== i);
     if (repeated !== undefined) throw new AggregateSpecError(name, `key column "${repeated}" is listed twice`);
@@ -93,7 +106,8 @@ export class WindowAggregateOperator implements Operator {
     const bounds = BOUNDS.map((b) => new Field(b, new TimestampMillisecond(), false));
     const outBounds = boundNames.map((b) => new Field(b, new TimestampMillisecond(), false));
     const outSchema = new Schema([...keyFields, ...outBounds, ...this.accumulators.map((a) => a.outputField)]);
-    this.output = { schema: outSchema, timeField: boundNames[boundNames.length - 1], keys: [...keys] };
+    const timeField = this.clock ? undefined : boundNames[boundNames.length - 1];
+    this.output = { schema: outSchema, timeField, keys: [...keys] };
     this.snapshotSchema = new Schema([
       ...this.keys.snapshotFields(),
       ...bounds,
@@ -106,8 +120,8 @@ export class WindowAggregateOperator implements Operator {
     if (n === 0) return [];
     const cols = columnsOf(batch);
     const input = new BatchInput(cols, n, this.scratch);
-    const times = input.numbersOf(this.timeIndex);
-    const timeValid = validityBytes(cols[this.timeIndex]);
+    const times = this.clock ? this.arrivalTimes(n, this.clock()) : input.numbersOf(this.timeIndex);
+    const timeValid = this.clock ? null : validityBytes(cols[this.timeIndex]);
     if (this.rowSlots.length < n) {
       this.groupIds = new Int32Array(n);
       this.rowSlots = new Int32Array(n);
@@ -142,7 +156,12 @@ export class WindowAggregateOperator implements Operator {
     let dropped = 0;
     for (let i = 0; i < n; i++) dropped += accepted[i] ^ 1;
     this.late += dropped;
-    return [];
+    return this.clock ? this.fire(this.clock()) : [];
+  }
+
+  private arrivalTimes(n: number, now: number): Float64Array {
+    if (this.arrivals.length < n) this.arrivals = new Float64Array(n);
+    return this.arrivals.fill(now, 0, n);
   }
 
   private groupsOf(cols: Data[], n: number): Int32Array {
@@ -158,6 +177,12 @@ export class WindowAggregateOperator implements Operator {
   }
 
   processWatermark(watermark: number): RecordBatch[] {
+    if (!this.clock) return this.fire(watermark);
+    return this.fire(watermark === Number.POSITIVE_INFINITY ? watermark : this.clock());
+  }
+
+  /** Emits and drops the windows that end at or before `watermark` (event or processing time). */
+  private fire(watermark: number): RecordBatch[] {
     if (!(watermark > this.watermark)) return [];
     this.watermark = watermark;
     const fired = this.aligned ? this.aligned.fire(watermark) : this.sessions!.fire(watermark);

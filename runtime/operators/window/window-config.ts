@@ -2,6 +2,7 @@ import { DataType, type Field, type Schema, TimeUnit } from "apache-arrow";
 import { isDuration, parseDuration } from "../../contract/spec/duration.js";
 import type { WindowSpec } from "../../contract/spec/schema.js";
 import type { GpuKernels } from "../../kernels/gpu-kernels.js";
+import type { Clock } from "../../time/processing-time.js";
 import type { StreamInfo } from "../../types/stream-info.js";
 import type { Accumulator } from "./accumulator.js";
 import { type AggregateSpec, AggregateSpecError } from "./aggregate-spec.js";
@@ -28,6 +29,8 @@ export interface WindowAggregateOptions {
   windowTime?: boolean;
   /** Where large batches may fold on the GPU; default: the process's (processGpuKernels). */
   gpu?: GpuKernels;
+  /** Processing-time windows' clock (tests drive it); default: the wall clock. */
+  clock?: Clock;
 }
 
 /** A window spec in milliseconds: aligned (tumbling: slide = size) or session. */

@@ -97,7 +97,8 @@ function fromRelation(ctx: QueryContext, sel: SqlNode, label: string): { input: 
   const from = childOf(sel, "fromClause");
   if (!from) throw new SqlError(positionOf(sel), "a SELECT needs FROM: a streaming query reads a table or a view");
   const items = childrenOf(from, "tableExpression");
-  if (items.length === 1 && isJoin(items[0])) return { input: compileJoin(ctx, items[0], label) };
+  if (items.length === 1 && isJoin(items[0]))
+    return { input: compileJoin(ctx, items[0], label, childOf(sel, "whereClause")) };
   // A comma list: more than one FROM item under the one tableExpression.
   const nested = items.length === 1 ? childrenOf(items[0]).filter((c) => ruleOf(c) !== undefined) : [];
   if (items.length > 1 || nested.length > 1)
@@ -160,7 +161,10 @@ function windowAggregate(ctx: QueryContext, q: WindowQuery): { relation: Relatio
       "group by window_start, window_end of FROM TABLE(TUMBLE(TABLE t, DESCRIPTOR(ts), INTERVAL '10' SECOND))",
     );
   if (!q.groupBy) throw new SqlError(tvf.at, "a window table function needs GROUP BY ..., window_start, window_end");
-  checkEventTime(tvf, input);
+  // A window on a PROCTIME() attribute runs on processing time, and its output has no event time.
+  const processing = input.procTime !== undefined && tvf.timeColumn === input.procTime;
+  if (!processing) checkEventTime(tvf, input);
+  const windowTime = q.windowTime && !processing;
   const scope: Relation = { ...input, columns: [...input.columns, ...BOUNDS] };
   const grouped = childrenOf(q.groupBy, "groupItemDefinition").map((g) => {
     const col = bareColumn(g);
@@ -193,17 +197,18 @@ function windowAggregate(ctx: QueryContext, q: WindowQuery): { relation: Relatio
   // keyBy: [] when the input may be keyed already (the output of another window keeps its keys).
   if (keys.length > 0 || input.keyed)
     stream = ctx.addStep({ from: stream, keyBy: keys }, `${q.label}.keyBy`, positionOf(q.groupBy));
+  const window = processing ? { ...tvf.window, time: "processing" as const } : tvf.window;
   stream = ctx.addStep(
-    { from: stream, window: tvf.window, aggregate: texts, ...(q.windowTime ? { windowTime: true } : {}) },
+    { from: stream, window, aggregate: texts, ...(windowTime ? { windowTime: true } : {}) },
     `${q.label}.window`,
     tvf.at,
   );
   const relation: Relation = {
     stream,
-    columns: [...keys, ...BOUNDS, ...(q.windowTime ? ["window_time"] : []), ...aggs.map((a) => a.name), ...counted],
+    columns: [...keys, ...BOUNDS, ...(windowTime ? ["window_time"] : []), ...aggs.map((a) => a.name), ...counted],
     qualifiers: input.qualifiers,
-    timeColumn: q.windowTime ? "window_time" : undefined,
-    hidden: [...(q.windowTime ? ["window_time"] : []), ...counted],
+    timeColumn: windowTime ? "window_time" : undefined,
+    hidden: [...(windowTime ? ["window_time"] : []), ...counted],
     keyed: true,
   };
   return { relation, replaced: new Map(calls.map((a: AggregateCall) => [a.node, a.name])) };

@@ -1,5 +1,6 @@
 import { aliasOf } from "./aggregates.js";
 import { bareColumn, type ExprScope, expressionText, resolveColumn } from "./expression-text.js";
+import { splitProcTime } from "./proc-time.js";
 import type { QueryContext } from "./query-context.js";
 import { quoteName, type Relation } from "./relation.js";
 import { SqlError, type SqlPosition } from "./sql-error.js";
@@ -25,7 +26,8 @@ export function project(
   target?: string[],
 ): Relation {
   const rel = scope.relation;
-  const outputs = childrenOf(selectList, "columnProjectItem").flatMap((item, i) => outputColumns(item, i, scope));
+  const { procTime, rest } = splitProcTime(childrenOf(selectList, "columnProjectItem"), rel, target);
+  const outputs = rest.flatMap((item, i) => outputColumns(item, i, scope));
   const at = positionOf(selectList);
   if (target) rename(outputs, target, at);
   const seen = new Set<string>();
@@ -39,7 +41,7 @@ export function project(
     !rel.hidden?.length &&
     outputs.length === rel.columns.length &&
     outputs.every((o, i) => o.bare === rel.columns[i] && o.name === o.bare);
-  if (identity) return rel;
+  if (identity) return { ...rel, procTime };
   // A subquery over a window's output that leaves window_time out keeps it hidden: the engine still
   // has its rows' event time (q8 joins two such subqueries), while SQL sees no time attribute, as
   // in Flink (a window over it is refused). An INSERT writes only the table's columns.
@@ -58,8 +60,9 @@ export function project(
       qualifiers: [],
       hidden: [time],
       keyed: rel.keyed,
+      procTime,
     };
-  return { stream, columns: outputs.map((o) => o.name), qualifiers: [], timeColumn, keyed: rel.keyed };
+  return { stream, columns: outputs.map((o) => o.name), qualifiers: [], timeColumn, keyed: rel.keyed, procTime };
 }
 
 function outputColumns(item: SqlNode, i: number, scope: ExprScope): OutputColumn[] {

@@ -19,6 +19,8 @@ export interface Relation {
   scoped?: Record<string, Record<string, string>>;
   /** An upsert-kafka table's PRIMARY KEY: the key a lookup join matches. */
   tableKey?: string[];
+  /** A `PROCTIME() AS p` attribute: a name, not a column (see proc-time.ts). */
+  procTime?: string;
 }
 
 /** A SQL identifier as runtime/expr reads it: quoted, so case and odd characters survive. */

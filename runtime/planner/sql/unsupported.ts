@@ -1,3 +1,4 @@
+import { isProcTimeItem } from "./proc-time.js";
 import { SqlError } from "./sql-error.js";
 import { keywordOf, labelOf, positionOf, ruleOf, type SqlNode } from "./tree.js";
 
@@ -22,15 +23,16 @@ export function unsupportedHint(n: SqlNode): SqlError | undefined {
   if (rule === "functionCallExpression" && keywordOf(n) === "PROCTIME")
     return new SqlError(
       positionOf(n),
-      "PROCTIME(): processing-time attributes are not supported",
-      "Sabot's windows run on event time: window on the table's WATERMARK column",
+      "PROCTIME() is supported only as a select item, PROCTIME() AS p",
+      "then window on it, TUMBLE(TABLE v, DESCRIPTOR(p), ...), in a query over that view",
     );
   const why = REFUSED[rule] ?? REFUSED_LABELS[labelOf(n)];
   return why ? new SqlError(positionOf(n), `${keywordOf(n) || rule}: ${why}`) : undefined;
 }
 
-/** The first refused construct at or below n, if any. */
+/** The first refused construct at or below n, if any (`PROCTIME() AS p` select items are allowed). */
 export function findUnsupported(n: SqlNode): SqlError | undefined {
+  if (ruleOf(n) === "columnProjectItem" && isProcTimeItem(n)) return undefined;
   const own = unsupportedHint(n);
   if (own) return own;
   for (const c of n.children ?? []) {
