@@ -49,7 +49,7 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY runtime ./runtime
 COPY operator ./operator
 COPY bin ./bin
-RUN npx tsc -p tsconfig.build.json
+RUN npx tsc -p tsconfig.build.json && npm run build:operator
 
 # Production dependencies, derived from the cached `deps` layer, so a source change reruns only tsc.
 # Source maps and node-sql-parser's browser bundles (umd/; Node loads index.js and build/) are

@@ -1,12 +1,24 @@
-import { generateKeyPairSync, randomBytes } from "node:crypto";
+import {
+  createHash,
+  createPrivateKey,
+  generateKeyPairSync,
+  type KeyObject,
+  randomBytes,
+  sign,
+  X509Certificate,
+} from "node:crypto";
 import { isIP } from "node:net";
 import forge from "node-forge";
 
 /**
  * A small certificate authority for one job: a self-signed CA and the leaf certificates it signs.
- * Node's crypto parses X.509 but cannot create it, so certificates are assembled and signed with
- * node-forge (pure JS, no native code, no global polyfills); keys are RSA 2048 made by Node's
- * crypto (forge's own key generation is pure JS and slower).
+ * Node's crypto parses X.509 but cannot create it, so the certificate's fields are encoded with
+ * node-forge (pure JS, no global polyfills) and signed with Node's crypto. Keys are ECDSA P-256:
+ * an RSA 2048 key took 0.3 s of the operator's main thread, and RSA signing in forge's JS as long
+ * again, about 1 s per job on these machines, which left 500 new jobs waiting minutes in the queue
+ * (docs/benchmarks.md). forge encodes RSA public keys only, so the key's SubjectPublicKeyInfo and
+ * the signature algorithm are written into forge's structure by hand; a CA made by earlier
+ * versions (RSA) still signs new leaves (a rotation keeps the CA).
  */
 
 /** A certificate and its private key, both PEM. */
@@ -37,12 +49,9 @@ const SKEW_MS = 60_000;
 export const DEFAULT_CA_DAYS = 3650;
 export const DEFAULT_LEAF_DAYS = 365;
 
-function rsaKeys(): { publicKey: string; privateKey: string } {
-  return generateKeyPairSync("rsa", {
-    modulusLength: 2048,
-    publicKeyEncoding: { type: "spki", format: "pem" },
-    privateKeyEncoding: { type: "pkcs8", format: "pem" },
-  });
+function ecKeys(): { publicKey: KeyObject; privateKey: string } {
+  const { publicKey, privateKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
+  return { publicKey, privateKey: privateKey.export({ type: "pkcs8", format: "pem" }).toString() };
 }
 
 /** A positive 128-bit serial (the top bit cleared, so DER does not read it as negative). */
@@ -63,21 +72,23 @@ function validity(cert: forge.pki.Certificate, notBefore: Date | undefined, notA
 
 /** A self-signed CA that may sign leaves only (path length 0). */
 export function createCa(commonName: string, opts: { days?: number; notBefore?: Date; notAfter?: Date } = {}): KeyPair {
-  const { publicKey, privateKey } = rsaKeys();
-  const cert = forge.pki.createCertificate();
-  cert.publicKey = forge.pki.publicKeyFromPem(publicKey);
-  cert.serialNumber = serial();
-  validity(cert, opts.notBefore, opts.notAfter, opts.days ?? DEFAULT_CA_DAYS);
-  const subject = [{ name: "commonName", value: commonName }];
-  cert.setSubject(subject);
-  cert.setIssuer(subject);
-  cert.setExtensions([
-    { name: "basicConstraints", cA: true, pathLenConstraint: 0, critical: true },
-    { name: "keyUsage", keyCertSign: true, cRLSign: true, critical: true },
-    { name: "subjectKeyIdentifier" },
-  ]);
-  cert.sign(forge.pki.privateKeyFromPem(privateKey), forge.md.sha256.create());
-  return { cert: forge.pki.certificateToPem(cert), key: privateKey };
+  const { publicKey, privateKey } = ecKeys();
+  const subject = nameAsn1(commonName);
+  const ski = keyIdentifier(publicKey);
+  const tbs = tbsCertificate({
+    issuer: subject,
+    subject,
+    publicKey,
+    notBefore: opts.notBefore,
+    notAfter: opts.notAfter,
+    days: opts.days ?? DEFAULT_CA_DAYS,
+    extensions: [
+      { name: "basicConstraints", cA: true, pathLenConstraint: 0, critical: true },
+      { name: "keyUsage", keyCertSign: true, cRLSign: true, critical: true },
+      octetExtension("subjectKeyIdentifier", ski),
+    ],
+  });
+  return { cert: signed(tbs, createPrivateKey(privateKey)), key: privateKey };
 }
 
 /** A leaf certificate for `req.hosts`, signed by `ca`. */
@@ -85,23 +96,131 @@ export function issueCertificate(ca: KeyPair, req: LeafRequest, days = DEFAULT_L
   if (req.hosts.length === 0) throw new CertificateError(`certificate ${req.commonName}: give at least one host name`);
   if (req.usage.length === 0)
     throw new CertificateError(`certificate ${req.commonName}: give its usage (server, client)`);
-  const caCert = forge.pki.certificateFromPem(ca.cert);
-  const { publicKey, privateKey } = rsaKeys();
+  const caCert = new X509Certificate(ca.cert);
+  const { publicKey, privateKey } = ecKeys();
+  const tbs = tbsCertificate({
+    issuer: subjectOf(caCert),
+    subject: nameAsn1(req.commonName),
+    publicKey,
+    notBefore: req.notBefore,
+    notAfter: req.notAfter,
+    days,
+    extensions: [
+      { name: "basicConstraints", cA: false, critical: true },
+      { name: "keyUsage", digitalSignature: true, critical: true },
+      { name: "extKeyUsage", serverAuth: req.usage.includes("server"), clientAuth: req.usage.includes("client") },
+      // forge types altNames loosely; type 2 is dNSName, 7 is iPAddress (RFC 5280).
+      {
+        name: "subjectAltName",
+        altNames: req.hosts.map((h) => (isIP(h) ? { type: 7, ip: h } : { type: 2, value: h })),
+      },
+      octetExtension("subjectKeyIdentifier", keyIdentifier(publicKey)),
+      authorityKeyIdentifier(keyIdentifier(caCert.publicKey)),
+    ],
+  });
+  return { cert: signed(tbs, createPrivateKey(ca.key)), key: privateKey };
+}
+
+const { asn1 } = forge;
+const SEQUENCE = (items: forge.asn1.Asn1[]) => asn1.create(asn1.Class.UNIVERSAL, asn1.Type.SEQUENCE, true, items);
+const OID = (oid: string) => asn1.create(asn1.Class.UNIVERSAL, asn1.Type.OID, false, asn1.oidToDer(oid).getBytes());
+const derOf = (node: forge.asn1.Asn1) => Buffer.from(asn1.toDer(node).getBytes(), "binary");
+/**
+ * DER to forge's ASN.1, leaving BIT STRINGs as bytes: by default forge parses one that happens to
+ * hold DER (an RSA key does) into nodes, and the key identifier needs the raw bits. The option
+ * exists in forge's parser; its type declarations only know the older boolean argument.
+ */
+const fromDer = (der: Buffer) =>
+  (
+    asn1.fromDer as unknown as (
+      bytes: forge.util.ByteStringBuffer,
+      options: { decodeBitStrings: boolean },
+    ) => forge.asn1.Asn1
+  )(forge.util.createBuffer(der.toString("binary")), { decodeBitStrings: false });
+
+/** RFC 5280's key identifier (method 1): SHA-1 of the subjectPublicKey bits. */
+function keyIdentifier(key: KeyObject): Buffer {
+  const spki = fromDer(key.export({ type: "spki", format: "der" }));
+  const bits = (spki.value as forge.asn1.Asn1[])[1].value as string;
+  // A BIT STRING's first byte counts unused bits (0 for keys); the key is the rest.
+  return createHash("sha1").update(Buffer.from(bits, "binary").subarray(1)).digest();
+}
+
+function octetExtension(name: string, bytes: Buffer): Record<string, unknown> {
+  return { name, value: asn1.create(asn1.Class.UNIVERSAL, asn1.Type.OCTETSTRING, false, bytes.toString("binary")) };
+}
+
+function authorityKeyIdentifier(id: Buffer): Record<string, unknown> {
+  const keyId = asn1.create(asn1.Class.CONTEXT_SPECIFIC, 0, false, id.toString("binary"));
+  return { name: "authorityKeyIdentifier", value: SEQUENCE([keyId]) };
+}
+
+function nameAsn1(commonName: string): forge.asn1.Asn1 {
   const cert = forge.pki.createCertificate();
-  cert.publicKey = forge.pki.publicKeyFromPem(publicKey);
+  cert.setSubject([{ name: "commonName", value: commonName }]);
+  return forge.pki.distinguishedNameToAsn1(cert.subject);
+}
+
+/** The CA's subject exactly as encoded in its certificate (the leaf's issuer must match it byte for byte). */
+function subjectOf(caCert: X509Certificate): forge.asn1.Asn1 {
+  const tbs = (fromDer(caCert.raw).value as forge.asn1.Asn1[])[0];
+  return (tbs.value as forge.asn1.Asn1[])[5];
+}
+
+interface TbsFields {
+  issuer: forge.asn1.Asn1;
+  subject: forge.asn1.Asn1;
+  publicKey: KeyObject;
+  notBefore?: Date;
+  notAfter?: Date;
+  days: number;
+  extensions: Record<string, unknown>[];
+}
+
+/** Slots of a v3 TBSCertificate (RFC 5280 4.1): replaced after forge has encoded the rest. */
+const TBS = { signature: 2, issuer: 3, subject: 5, publicKey: 6 } as const;
+
+/**
+ * The TBSCertificate: forge encodes version, serial, validity and extensions from a certificate
+ * object that carries a placeholder RSA key; the names, the real key and the signature algorithm
+ * (which must equal the signer's) are then put into their slots.
+ */
+function tbsCertificate(f: TbsFields): forge.asn1.Asn1 {
+  const cert = forge.pki.createCertificate();
+  cert.publicKey = PLACEHOLDER_KEY;
+  cert.siginfo.algorithmOid = forge.pki.oids.sha256WithRSAEncryption;
   cert.serialNumber = serial();
-  validity(cert, req.notBefore, req.notAfter, days);
-  cert.setSubject([{ name: "commonName", value: req.commonName }]);
-  cert.setIssuer(caCert.subject.attributes);
-  cert.setExtensions([
-    { name: "basicConstraints", cA: false, critical: true },
-    { name: "keyUsage", digitalSignature: true, keyEncipherment: true, critical: true },
-    { name: "extKeyUsage", serverAuth: req.usage.includes("server"), clientAuth: req.usage.includes("client") },
-    // forge types altNames loosely; type 2 is dNSName, 7 is iPAddress (RFC 5280).
-    { name: "subjectAltName", altNames: req.hosts.map((h) => (isIP(h) ? { type: 7, ip: h } : { type: 2, value: h })) },
-    { name: "subjectKeyIdentifier" },
-    { name: "authorityKeyIdentifier", keyIdentifier: caCert.generateSubjectKeyIdentifier().getBytes() },
-  ]);
-  cert.sign(forge.pki.privateKeyFromPem(ca.key), forge.md.sha256.create());
-  return { cert: forge.pki.certificateToPem(cert), key: privateKey };
+  validity(cert, f.notBefore, f.notAfter, f.days);
+  cert.setExtensions(f.extensions);
+  const tbs = (forge.pki as unknown as ForgeTbs).getTBSCertificate(cert);
+  const slots = tbs.value as forge.asn1.Asn1[];
+  slots[TBS.issuer] = f.issuer;
+  slots[TBS.subject] = f.subject;
+  slots[TBS.publicKey] = fromDer(f.publicKey.export({ type: "spki", format: "der" }));
+  return tbs;
+}
+
+/** forge exports getTBSCertificate, but its type declarations omit it. */
+interface ForgeTbs {
+  getTBSCertificate(cert: forge.pki.Certificate): forge.asn1.Asn1;
+}
+
+const PLACEHOLDER_KEY = forge.pki.setRsaPublicKey(new forge.jsbn.BigInteger("3"), new forge.jsbn.BigInteger("3"));
+
+/** AlgorithmIdentifier of a SHA-256 signature by `key`: ECDSA has no parameters, RSA a NULL. */
+function signatureAlgorithm(key: KeyObject): forge.asn1.Asn1 {
+  if (key.asymmetricKeyType === "ec") return SEQUENCE([OID("1.2.840.10045.4.3.2")]);
+  if (key.asymmetricKeyType === "rsa")
+    return SEQUENCE([OID("1.2.840.113549.1.1.11"), asn1.create(asn1.Class.UNIVERSAL, asn1.Type.NULL, false, "")]);
+  throw new CertificateError(`cannot sign with a ${key.asymmetricKeyType} key: give the CA an EC or RSA key`);
+}
+
+/** The certificate PEM: the TBS, the algorithm and the signature over the TBS's DER. */
+function signed(tbs: forge.asn1.Asn1, signer: KeyObject): string {
+  const algorithm = signatureAlgorithm(signer);
+  (tbs.value as forge.asn1.Asn1[])[TBS.signature] = algorithm;
+  const signature = sign("sha256", derOf(tbs), signer);
+  const bits = asn1.create(asn1.Class.UNIVERSAL, asn1.Type.BITSTRING, false, `\0${signature.toString("binary")}`);
+  const der = derOf(SEQUENCE([tbs, algorithm, bits]));
+  return forge.pem.encode({ type: "CERTIFICATE", body: der.toString("binary") }, { maxline: 64 });
 }

@@ -1,9 +1,15 @@
-import { createPrivateKey, X509Certificate } from "node:crypto";
+import { createPrivateKey, generateKeyPairSync, X509Certificate } from "node:crypto";
 import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import forge from "node-forge";
 import { afterAll, describe, expect, it } from "vitest";
-import { CertificateError, createCa, issueCertificate } from "../../../../runtime/contract/tls/certificates.js";
+import {
+  CertificateError,
+  createCa,
+  issueCertificate,
+  type KeyPair,
+} from "../../../../runtime/contract/tls/certificates.js";
 import {
   readTlsDir,
   requireTls,
@@ -97,6 +103,54 @@ describe("job certificates", () => {
         notAfter: new Date(2030, 0, 1),
       }),
     ).toThrow(/must be after notBefore/);
+  });
+});
+
+/** A CA as Sabot made them before ECDSA: an RSA key, the certificate encoded and signed by node-forge. */
+function rsaCaOfEarlierVersions(): KeyPair {
+  const { publicKey, privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
+  const cert = forge.pki.createCertificate();
+  cert.publicKey = forge.pki.publicKeyFromPem(publicKey.export({ type: "spki", format: "pem" }).toString());
+  cert.serialNumber = "01";
+  cert.validity.notBefore = new Date(Date.now() - 60_000);
+  cert.validity.notAfter = new Date(Date.now() + 86_400_000);
+  cert.setSubject([{ name: "commonName", value: "sabot job legacy CA" }]);
+  cert.setIssuer(cert.subject.attributes);
+  cert.setExtensions([{ name: "basicConstraints", cA: true, critical: true }, { name: "subjectKeyIdentifier" }]);
+  const key = privateKey.export({ type: "pkcs8", format: "pem" }).toString();
+  cert.sign(forge.pki.privateKeyFromPem(key), forge.md.sha256.create());
+  return { cert: forge.pki.certificateToPem(cert), key };
+}
+
+describe("certificate keys and signatures", () => {
+  it("keys are ECDSA P-256 and certificates are signed with ECDSA SHA-256", () => {
+    for (const pair of [certs.ca, certs.worker]) {
+      const key = createPrivateKey(pair.key);
+      expect(key.asymmetricKeyType).toBe("ec");
+      expect(key.asymmetricKeyDetails?.namedCurve).toBe("prime256v1");
+    }
+    // ecdsa-with-SHA256 (1.2.840.10045.4.3.2) as DER, right after the TBS in the certificate.
+    expect(x509(certs.worker.cert).raw.includes(Buffer.from("06082a8648ce3d040302", "hex"))).toBe(true);
+  });
+
+  it("the leaf's issuer and authority key id match the CA's subject and key id", () => {
+    const ca = x509(certs.ca.cert);
+    const leaf = x509(certs.coordinator.cert);
+    expect(leaf.issuer).toBe(ca.subject);
+    // subjectKeyIdentifier: its OID, then OCTET STRING { OCTET STRING (20 bytes) }; the leaf's
+    // authorityKeyIdentifier holds the same 20 bytes as [0].
+    const ski = ca.raw.subarray(ca.raw.indexOf(Buffer.from("0603551d0e", "hex")));
+    const id = ski.subarray(9, 29);
+    expect(leaf.raw.includes(Buffer.concat([Buffer.from("80", "hex"), Buffer.from([20]), id]))).toBe(true);
+  });
+
+  it("a CA made by earlier versions (RSA, signed by forge) still signs new leaves", () => {
+    const legacy = rsaCaOfEarlierVersions();
+    const leaf = issueCertificate(legacy, { commonName: "rotated", hosts: ["sabot-worker"], usage: ["server"] });
+    expect(x509(leaf.cert).checkIssued(x509(legacy.cert))).toBe(true);
+    expect(x509(leaf.cert).verify(x509(legacy.cert).publicKey)).toBe(true);
+    // sha256WithRSAEncryption (1.2.840.113549.1.1.11)
+    expect(x509(leaf.cert).raw.includes(Buffer.from("06092a864886f70d01010b", "hex"))).toBe(true);
   });
 });
 
