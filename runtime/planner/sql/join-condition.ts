@@ -19,34 +19,57 @@ export interface Equality {
 }
 
 export const INTERVAL_JOIN_HINT =
-  "interval joins (a.ts BETWEEN b.ts - INTERVAL ... AND b.ts + INTERVAL ...) are not supported yet: the engine has no interval-join operator; write a window join (both inputs as (SELECT * FROM TABLE(TUMBLE(...))) joined ON keys AND L.window_start = R.window_start AND L.window_end = R.window_end) or a lookup join (FOR SYSTEM_TIME AS OF)";
+  "write the join as FROM a JOIN b ON a.k = b.k, adding AND a.ts BETWEEN b.ts - INTERVAL 'n' SECOND AND b.ts + INTERVAL 'm' SECOND for an interval join (ts: each input's watermarked column)";
 
 /**
  * The ON condition as equalities of one column of each input, joined by AND: the only conditions
- * the engine's joins evaluate. Anything else is refused where it is, with the interval-join hint
- * when it bounds times against each other.
+ * the window and lookup joins evaluate. Anything else is refused where it is.
  */
 export function equalities(cond: SqlNode, sides: [JoinSide, JoinSide]): Equality[] {
-  const body = childrenOf(cond).find((c) => ruleOf(c) !== undefined) ?? cond;
-  return conjuncts(body).map((c) => {
-    const at = positionOf(c);
-    const cmp = findComparison(c);
-    const parts = cmp ? childrenOf(cmp).filter((x) => ruleOf(x) !== undefined) : [];
-    const op = parts.find((x) => ruleOf(x) === "comparisonOperator");
-    const [a, b] = parts.filter((x) => x !== op).map((x) => bareColumn(x));
-    if (!op || tokensOf(op).join("") !== "=" || !a || !b) throw refusal(c, at);
-    const x = sideColumn(a, sides);
-    const y = sideColumn(b, sides);
-    if (x.side === y.side)
-      throw new SqlError(at, "a join condition compares a column of each input", "filter one input in WHERE");
-    return x.side === 0 ? { left: x, right: y, at } : { left: y, right: x, at };
-  });
+  const { eqs, others } = splitCondition(cond, sides);
+  if (others.length > 0) throw refusal(others[0], positionOf(others[0]));
+  return eqs;
 }
 
-function refusal(c: SqlNode, at: SqlPosition): SqlError {
+/** The ON condition's AND-ed parts: equalities of a column of each input, and the other parts. */
+export function splitCondition(cond: SqlNode, sides: [JoinSide, JoinSide]): { eqs: Equality[]; others: SqlNode[] } {
+  const eqs: Equality[] = [];
+  const others: SqlNode[] = [];
+  for (const c of conjuncts(conditionBody(cond))) {
+    const e = equality(c, sides);
+    if (e) eqs.push(e);
+    else others.push(c);
+  }
+  return { eqs, others };
+}
+
+/** The expression under ON (or WHERE). */
+export function conditionBody(cond: SqlNode): SqlNode {
+  return childrenOf(cond).find((c) => ruleOf(c) !== undefined) ?? cond;
+}
+
+function equality(c: SqlNode, sides: [JoinSide, JoinSide]): Equality | null {
+  const at = positionOf(c);
+  const cmp = findComparison(c);
+  const parts = cmp ? childrenOf(cmp).filter((x) => ruleOf(x) !== undefined) : [];
+  const op = parts.find((x) => ruleOf(x) === "comparisonOperator");
+  const [a, b] = parts.filter((x) => x !== op).map((x) => bareColumn(x));
+  if (!op || tokensOf(op).join("") !== "=" || !a || !b) return null;
+  const x = sideColumn(a, sides);
+  const y = sideColumn(b, sides);
+  if (x.side === y.side)
+    throw new SqlError(at, "a join condition compares a column of each input", "filter one input in WHERE");
+  return x.side === 0 ? { left: x, right: y, at } : { left: y, right: x, at };
+}
+
+export function refusal(c: SqlNode, at: SqlPosition): SqlError {
   const words = tokensOf(c).map((t) => t.toUpperCase());
   if (words.includes("BETWEEN") || words.includes("INTERVAL") || words.some((w) => w === "<" || w === ">"))
-    return new SqlError(at, "this join condition is an interval join", INTERVAL_JOIN_HINT);
+    return new SqlError(
+      at,
+      "an interval join bounds the two inputs' event times, which this join's inputs do not both have",
+      "join two tables (or views) with watermarks, not window TVF inputs or a lookup table; bound their watermarked columns",
+    );
   return new SqlError(
     at,
     "a join condition is equalities of a column of each input, joined by AND",
@@ -55,7 +78,7 @@ function refusal(c: SqlNode, at: SqlPosition): SqlError {
 }
 
 /** The AND-ed parts of a condition (a part in parentheses stays one part). */
-function conjuncts(n: SqlNode): SqlNode[] {
+export function conjuncts(n: SqlNode): SqlNode[] {
   const kids = childrenOf(n);
   if (labelOf(n) === "LogicalBinary" && kids.some((c) => c.symbol?.text?.toUpperCase() === "AND"))
     return kids.filter((c) => ruleOf(c) !== undefined).flatMap(conjuncts);

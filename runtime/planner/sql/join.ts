@@ -1,15 +1,13 @@
 import type { WindowSpec } from "../../contract/spec/schema.js";
-import { type Equality, equalities, INTERVAL_JOIN_HINT } from "./join-condition.js";
+import { type Equality, refusal, splitCondition } from "./join-condition.js";
 import { compileLookupJoin } from "./join-lookup.js";
+import { compileStreamJoin } from "./join-regular.js";
 import { type AliasColumns, joinRelation } from "./join-scope.js";
 import { type JoinSide, readJoinSide } from "./join-side.js";
 import type { QueryContext } from "./query-context.js";
 import { quoteName, type Relation } from "./relation.js";
 import { SqlError } from "./sql-error.js";
-import { childOf, childrenOf, positionOf, type SqlNode, tokensOf } from "./tree.js";
-
-const REGULAR_JOIN_HINT =
-  "a regular join keeps every row of both inputs forever, which Sabot does not do; join windows: (SELECT * FROM TABLE(TUMBLE(TABLE a, ...))) L JOIN (SELECT * FROM TABLE(TUMBLE(TABLE b, ...))) R ON L.k = R.k AND L.window_start = R.window_start AND L.window_end = R.window_end, or look rows up in an upsert-kafka table: JOIN t FOR SYSTEM_TIME AS OF L.ts";
+import { childOf, childrenOf, positionOf, type SqlNode } from "./tree.js";
 
 /** Whether a FROM item is a join (`a JOIN b ON ...`), which compileJoin reads. */
 export function isJoin(te: SqlNode): boolean {
@@ -19,9 +17,10 @@ export function isJoin(te: SqlNode): boolean {
 /**
  * `L JOIN R ON ...` onto the engine's joins: a window join when both inputs are windowed alike
  * (window TVF rows, or window aggregates joined on their window bounds as q8 does), a lookup join
- * when R is read `FOR SYSTEM_TIME AS OF`. Regular and interval joins are refused with a hint.
+ * when R is read `FOR SYSTEM_TIME AS OF`, else a regular join, or an interval join when ON (or the
+ * query's `where`) bounds the inputs' event times against each other (join-regular.ts).
  */
-export function compileJoin(ctx: QueryContext, te: SqlNode, label: string): Relation {
+export function compileJoin(ctx: QueryContext, te: SqlNode, label: string, where?: SqlNode): Relation {
   const [leftNode, rightNode] = childrenOf(te, "tableExpression");
   const cond = childOf(te, "joinCondition");
   const words = childrenOf(te)
@@ -40,16 +39,14 @@ export function compileJoin(ctx: QueryContext, te: SqlNode, label: string): Rela
   if (left.alias === right.alias)
     throw new SqlError(at, `both inputs of the join are named ${left.alias}`, "give one an alias: JOIN t AS other");
   const sides: [JoinSide, JoinSide] = [left, right];
-  const eqs = equalities(cond, sides);
+  const { eqs, others } = splitCondition(cond, sides);
+  const windowed = left.kind === "tvf" || right.kind === "tvf" || equatesBounds(sides, eqs);
+  if (right.kind !== "lookup" && !windowed)
+    return compileStreamJoin(ctx, { left, right, eqs, others, where, words, label, at, condAt: positionOf(cond) });
+  if (others.length > 0) throw refusal(others[0], positionOf(others[0]));
   if (right.kind === "lookup") return compileLookupJoin(ctx, { left, right, eqs, words, label, at });
   if (words.some((w) => w !== "JOIN" && w !== "INNER"))
     throw new SqlError(at, `${words.join(" ")}: only inner window joins are supported yet`);
-  if (left.kind === "plain" || right.kind === "plain")
-    throw new SqlError(
-      positionOf(cond),
-      "a join of inputs that are not windowed is a regular join",
-      tokensOf(cond).some((t) => t.toUpperCase() === "BETWEEN") ? INTERVAL_JOIN_HINT : REGULAR_JOIN_HINT,
-    );
   if (left.kind !== right.kind || JSON.stringify(left.window) !== JSON.stringify(right.window))
     throw new SqlError(
       at,
@@ -57,6 +54,16 @@ export function compileJoin(ctx: QueryContext, te: SqlNode, label: string): Rela
       "use the same TUMBLE or HOP (and intervals) on both sides, and either both aggregated or neither",
     );
   return windowJoin(ctx, sides, eqs, label, positionOf(cond));
+}
+
+/** Two window aggregates with an equality of window bounds: a join of windows (q8), not a regular join. */
+function equatesBounds(sides: [JoinSide, JoinSide], eqs: Equality[]): boolean {
+  const isBound = (s: JoinSide, name: string) =>
+    (s.bounds?.start.includes(name) ?? false) || (s.bounds?.end.includes(name) ?? false);
+  return (
+    sides.every((s) => s.kind === "windowed") &&
+    eqs.some((e) => isBound(sides[0], e.left.name) && isBound(sides[1], e.right.name))
+  );
 }
 
 function windowJoin(

@@ -7,9 +7,9 @@ const sources = {
   bids: { generator: { kind: "nexmark-bid" }, eventTime: { field: "dateTime" } },
   auctions: { generator: { kind: "nexmark-auction" }, eventTime: { field: "dateTime" } },
 };
-const spec = (join: object) =>
+const spec = (join: object, from: object = sources) =>
   ({
-    sources,
+    sources: from,
     pipeline: [
       { from: "bids", join: { with: "auctions", leftKey: ["auction"], rightKey: ["id"], ...join } },
       { to: "out" },
@@ -66,8 +66,7 @@ describe("join steps in the spec shape: window, between (interval) or neither (r
     expect(plan({ window: { type: "tumbling", size: "1s" } }).operators[0].create().constructor.name).toBe(
       "WindowJoinOperator",
     );
-    const untimed = spec({ stateTtl: "1h" });
-    untimed.sources = { ...sources, auctions: { generator: { kind: "nexmark-auction" } } };
+    const untimed = spec({ stateTtl: "1h" }, { ...sources, auctions: { generator: { kind: "nexmark-auction" } } });
     expect(() => planManifest({ name: "t", spec: untimed })).toThrow(
       /spec\.pipeline\[0\]\.join: stateTtl is on event time: declare `eventTime` on the sources of both sides/,
     );

@@ -1,0 +1,82 @@
+import { describe, expect, it } from "vitest";
+import type { PipelineJobSpec, StepSpec } from "../../../runtime/contract/spec/schema.js";
+import { buildExecutionGraph } from "../../../runtime/engine/graph.js";
+import { LocalJob } from "../../../runtime/engine/local-job.js";
+import { buildPlan } from "../../../runtime/planner/build-plan.js";
+import type { JobPlan } from "../../../runtime/planner/plan.js";
+import { CollectingSink } from "../../helpers/collecting-sink.js";
+
+const bids = { generator: { kind: "nexmark-bid" as const, count: 20_000, seed: 3 }, eventTime: { field: "dateTime" } };
+const spec = (pipeline: StepSpec[]): PipelineJobSpec => ({
+  sources: { bids },
+  pipeline,
+  sinks: { out: { console: {} } },
+});
+const names = (plan: JobPlan, stream: string) => plan.streams.get(stream)!.schema.fields.map((f) => f.name);
+/** The columns that cross each exchange of the plan. */
+const exchanged = (plan: JobPlan) => buildExecutionGraph(plan).edges.map((e) => names(plan, e.stream));
+
+const q7: StepSpec[] = [
+  { from: "bids", keyBy: ["auction"] },
+  { window: { type: "tumbling", size: "10s" }, aggregate: ["max(price) AS max_price", "count(*) AS bids"] },
+  { to: "out" },
+];
+
+describe("column pruning before exchanges", () => {
+  it("q7's shuffle carries the key, the event time and the aggregated column only", () => {
+    const plan = buildPlan("t", spec(q7));
+    expect(exchanged(plan)).toEqual([["auction", "price", "dateTime"]]);
+    // The user's steps keep their indices and ids; the projection is a step appended to the spec.
+    expect(plan.operators.map((o) => o.id)).toEqual(["pipeline[0].prune", "pipeline[0].keyBy", "pipeline[1].window"]);
+    expect(plan.spec.pipeline.slice(0, 3)).toEqual(q7);
+    expect(plan.spec.pipeline[3]).toEqual({
+      from: "bids",
+      select: ["auction", "price", "dateTime"],
+      as: "pipeline[0].pruned",
+    });
+  });
+
+  it("keeps what filters and selects after the keyBy read, and everything a sink or a join reads", () => {
+    const filtered = buildPlan(
+      "t",
+      spec([{ from: "bids", keyBy: ["auction"] }, { filter: "bidder > 3" }, ...q7.slice(1)]),
+    );
+    expect(exchanged(filtered)).toEqual([["auction", "bidder", "price", "dateTime"]]);
+    const selected = buildPlan(
+      "t",
+      spec([{ from: "bids", keyBy: ["auction"] }, { select: ["auction", "channel", "dateTime"] }, { to: "out" }]),
+    );
+    expect(exchanged(selected)).toEqual([["auction", "channel", "dateTime"]]);
+    const toSink = buildPlan("t", spec([{ from: "bids", keyBy: ["auction"] }, { to: "out" }]));
+    expect(exchanged(toSink)).toEqual([names(toSink, "bids")]);
+    expect(toSink.spec.pipeline).toHaveLength(2);
+  });
+
+  it("leaves a spec with mistakes to the planner's messages, about the whole stream", () => {
+    expect(() =>
+      buildPlan("t", spec([{ from: "bids", keyBy: ["auction"] }, { filter: "nope > 1" }, ...q7.slice(1)])),
+    ).toThrow(/nope.*columns: auction, bidder, price, channel, url, dateTime, extra/s);
+  });
+
+  it("changes no result: q7's rows and the sink's schema are those of an unpruned plan", async () => {
+    const run = async (pipeline: StepSpec[]) => {
+      const plan = buildPlan("t", { ...spec(pipeline), sinks: { out: { console: {} }, raw: { console: {} } } });
+      const out = new CollectingSink();
+      await new LocalJob(plan, { sinks: { out, raw: new CollectingSink(false) } }).run();
+      return { plan, fields: plan.sinks[0]!.info.schema.fields.map(String), rows: out.toRows() };
+    };
+    const pruned = await run(q7);
+    // The keyed stream also goes to a sink, which reads every column: nothing is pruned.
+    const whole = await run([
+      { ...q7[0]!, as: "keyed" },
+      { ...q7[1]!, from: "keyed" },
+      q7[2]!,
+      { from: "keyed", to: "raw" },
+    ]);
+    expect(exchanged(pruned.plan)).toEqual([["auction", "price", "dateTime"]]);
+    expect(exchanged(whole.plan)).toEqual([names(whole.plan, "bids")]);
+    expect(pruned.rows.length).toBeGreaterThan(0);
+    expect(pruned.fields).toEqual(whole.fields);
+    expect(pruned.rows).toEqual(whole.rows);
+  });
+});
