@@ -1,13 +1,18 @@
 import { Kafka, logLevel } from "kafkajs";
+import pino from "pino";
+import { kafkaSourceConfig } from "../../runtime/connectors/kafka/config.js";
+import { kafkaSource } from "../../runtime/connectors/kafka/index.js";
 import { LocalJob } from "../../runtime/engine/local-job.js";
+import { EngineMetrics } from "../../runtime/metrics/metrics.js";
 import { planText } from "../../runtime/planner/validate.js";
 import { uniqueName } from "../helpers/names.js";
 import { peakRssMiB } from "./peak-memory.js";
 
 /**
- * Nexmark q1 through a real broker: `kafka-case.ts <json|arrow|avro> <events> <brokers> [kafkajs|librdkafka]`.
- * First loads the input topic (generator → Kafka sink, timed as the produce rate), then times
- * Kafka source → q1 projection → Kafka sink until every input event has been read and written.
+ * Nexmark q1 through a real broker: `kafka-case.ts <json|arrow|avro> <events> <brokers> [kafkajs|librdkafka|native]`.
+ * First loads the input topic (generator → Kafka sink, timed as the produce rate), then times the
+ * Kafka source alone (open, then next() until every event is a row of a record batch: fetch and
+ * decode), then Kafka source → q1 projection → Kafka sink until every input event has been read and written.
  * Both phases also report events per CPU-second of this process (all its threads: librdkafka's
  * fetch, compression and send threads count too), the "per core" figure the targets are set in.
  */
@@ -59,6 +64,53 @@ spec:
     out: { kafka: { bootstrapServers: ${brokers}, topic: ${input}, format: ${format} } }
 `);
 
+/** The source alone: every event fetched and decoded into record batches, nothing downstream. */
+async function readOnly(): Promise<{ wall: number; cpu: number }> {
+  const spec = {
+    kafka: {
+      bootstrapServers: brokersArg.split(","),
+      topic: input,
+      startingOffsets: "earliest" as const,
+      format: format as "json",
+    },
+    schema: BID_FIELDS,
+  };
+  const ctx = {
+    jobName: "bench",
+    name: "bids",
+    subtask: 0,
+    parallelism: 1,
+    metrics: new EngineMetrics(),
+    labels: { job_name: "bench", subtask: "0" },
+    log: pino({ level: "warn" }),
+  };
+  const t0 = performance.now();
+  const c0 = process.cpuUsage();
+  const source = kafkaSource(kafkaSourceConfig("bench", "bids", spec), ctx);
+  await source.open();
+  for (let rows = 0; rows < events; ) {
+    const b = await source.next();
+    if (!b) throw new Error(`the source ended after ${rows} of ${events} rows`);
+    rows += b.batch.numRows;
+  }
+  await source.close();
+  const c = process.cpuUsage(c0);
+  return { wall: (performance.now() - t0) / 1000, cpu: (c.user + c.system) / 1e6 };
+}
+
+const BID_FIELDS = (
+  [
+    ["auction", "int64"],
+    ["bidder", "int64"],
+    ["price", "int64"],
+    ["channel", "utf8"],
+    ["url", "utf8"],
+    ["dateTime", "timestamp[ms]"],
+    ["extra", "utf8"],
+  ] as const
+).map(([name, type]) => ({ name, type }));
+const read = await readOnly();
+
 const pipeline = await timed(
   `
 apiVersion: sabot.dev/v1alpha1
@@ -86,6 +138,8 @@ console.log(
     events,
     producePerSec: events / load.wall,
     producePerCpuSec: events / load.cpu,
+    readPerSec: events / read.wall,
+    readPerCpuSec: events / read.cpu,
     pipelinePerSec: events / pipeline.wall,
     pipelinePerCpuSec: events / pipeline.cpu,
     peakRssMiB: peakRssMiB(),
