@@ -9,11 +9,17 @@
  *
  * Lookup join: the same auctions enriched with a table of persons (left join).
  *
+ * Interval join: the same persons and auctions, an auction matching its seller when it opened at
+ * most 10 s after the person (person time - auction time in [-10 s, 0]); regular join: every
+ * auction with its seller, with a 10 s state TTL and without one (all rows kept).
+ *
  * Prints events/s (input rows of both sides per second of operator time, output included).
  * Optional arguments: total events (default 1,000,000) and runs (default 5).
  */
 import { Field, Int64, type RecordBatch, Schema, TimestampMillisecond, Utf8 } from "apache-arrow";
+import { IntervalJoinOperator } from "../../../../runtime/operators/join/interval-join.js";
 import { LookupJoinOperator } from "../../../../runtime/operators/join/lookup-join.js";
+import { RegularJoinOperator, type StreamJoin } from "../../../../runtime/operators/join/regular-join.js";
 import { WindowJoinOperator } from "../../../../runtime/operators/join/window-join.js";
 import { int64Data, timestampData, utf8Data } from "../../../../runtime/types/builders.js";
 import { makeBatch } from "../../../../runtime/types/column.js";
@@ -133,6 +139,27 @@ function lookupJoin(steps: Step[]): { seconds: number; out: number } {
   return { seconds: Number(process.hrtime.bigint() - t0) / 1e9, out };
 }
 
+const STREAM_JOIN = {
+  name: "bench.stream",
+  left: { schema: persons, timeField: "dateTime" },
+  right: { schema: auctions, timeField: "dateTime" },
+  rightName: "auction",
+  leftKey: ["id"],
+  rightKey: ["seller"],
+  maxParallelism: 128,
+};
+
+function streamJoin(steps: Step[], make: () => StreamJoin): { seconds: number; out: number; late: number } {
+  const op = make();
+  let out = 0;
+  const t0 = process.hrtime.bigint();
+  for (const s of steps) {
+    const result = "watermark" in s ? op.processWatermark(s.watermark) : op.processBatch(s.batch, s.input);
+    for (const b of result) out += b.numRows;
+  }
+  return { seconds: Number(process.hrtime.bigint() - t0) / 1e9, out, late: op.lateRecords() };
+}
+
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)];
@@ -154,3 +181,17 @@ console.log(
   `lookup join (auctions x persons table, left): ${TOTAL} events -> ${lj[0].out} rows; ` +
     `median ${fmt(median(lrates))} events/s, best ${fmt(Math.max(...lrates))} events/s over ${RUNS} runs`,
 );
+
+for (const [name, make] of [
+  ["interval join [-10s, 0]", () => new IntervalJoinOperator({ ...STREAM_JOIN, lower: -10_000, upper: 0 })],
+  ["regular join, stateTtl 10s", () => new RegularJoinOperator({ ...STREAM_JOIN, stateTtl: 10_000 })],
+  ["regular join, no TTL", () => new RegularJoinOperator(STREAM_JOIN)],
+] as const) {
+  streamJoin(steps, make);
+  const runs = Array.from({ length: RUNS }, () => streamJoin(steps, make));
+  const r = runs.map((x) => TOTAL / x.seconds);
+  console.log(
+    `${name} (persons x auctions): ${TOTAL} events -> ${runs[0].out} rows (late ${runs[0].late}); ` +
+      `median ${fmt(median(r))} events/s, best ${fmt(Math.max(...r))} events/s over ${RUNS} runs`,
+  );
+}
