@@ -5,6 +5,7 @@ import { exchangeBench } from "./exchange.bench.js";
 import { kafkaBench } from "./kafka.bench.js";
 import { kernelsBench } from "./kernels.bench.js";
 import { nexmarkBench } from "./nexmark.bench.js";
+import { nexmarkSqlBench } from "./nexmark-sql.bench.js";
 
 /**
  * `npm run bench`: every benchmark, printing figures and ratios (no pass/fail thresholds).
@@ -12,6 +13,7 @@ import { nexmarkBench } from "./nexmark.bench.js";
  */
 const events = Number(process.env.SABOT_BENCH_EVENTS ?? 5_000_000);
 nexmarkBench(events);
+nexmarkSqlBench(Math.min(events, 1_000_000));
 kernelsBench(events);
 aggBench(events);
 distributedBench(Math.min(events, 3_000_000));

@@ -1,0 +1,53 @@
+import { SpecError } from "../../runtime/contract/spec/errors.js";
+import { planManifest } from "../../runtime/planner/validate.js";
+import { ROW_QUERIES } from "./baseline/row-queries.js";
+import type { CaseResult } from "./nexmark-case.js";
+import { NEXMARK_QUERIES, nexmarkSql } from "./nexmark-sql.js";
+import type { SqlCaseResult } from "./nexmark-sql-case.js";
+import { fmt, runCase, table } from "./run-case.js";
+
+/**
+ * Every Nexmark query of examples/nexmark as SQL (q0 to q22) on the generator, `bids` bids (and
+ * the persons and auctions a query reads), in process, one core: events/s, peak RSS and output
+ * rows per query, each in its own process; the row-at-a-time baseline where it has the query
+ * (q0, q1, q2, q7 and q8, the YAML shapes); for a query Sabot refuses, the planner's reason.
+ */
+export function nexmarkSqlBench(bids: number): void {
+  const rows: (string | number)[][] = [];
+  const refused: string[] = [];
+  for (const q of NEXMARK_QUERIES) {
+    const why = refusal(q, bids);
+    if (why !== undefined) {
+      rows.push([q, "refused", "", "", "", "", ""]);
+      refused.push(`  ${q}: ${why}`);
+      continue;
+    }
+    const col = runCase<SqlCaseResult>("./nexmark-sql-case.ts", [q, String(bids)]);
+    // The baseline reads as many events (q8: persons and auctions) as the SQL job did.
+    const row = ROW_QUERIES[q] ? runCase<CaseResult>("./nexmark-case.ts", [q, "row", String(col.events)]) : undefined;
+    rows.push([
+      q,
+      fmt(col.events),
+      fmt(col.eventsPerSec),
+      col.peakRssMiB.toFixed(0),
+      row ? fmt(row.eventsPerSec) : "",
+      row ? `${(col.eventsPerSec / row.eventsPerSec).toFixed(1)}x` : "",
+      col.outputRows,
+    ]);
+  }
+  console.log(`\nNexmark SQL (examples/nexmark), ${fmt(bids)} bids, events/s on one core (peak RSS MiB)`);
+  console.log(table(["query", "events", "columnar ev/s", "MiB", "row ev/s", "vs row", "out rows"], rows));
+  if (refused.length > 0) console.log(`refused (the missing feature, as the planner says):\n${refused.join("\n")}`);
+}
+
+/** Why the planner refuses a query (its first issue), or undefined when it plans. */
+function refusal(query: string, bids: number): string | undefined {
+  try {
+    planManifest({ name: `nexmark-${query}`, spec: { sql: nexmarkSql(query, bids, "/tmp/sabot-bench-plan") } });
+    return undefined;
+  } catch (err) {
+    if (!(err instanceof SpecError)) throw err;
+    const first = err.issues[0];
+    return `${first.message} (${first.path.replace(/^spec\.sql/, `${query}.sql`)})`;
+  }
+}
