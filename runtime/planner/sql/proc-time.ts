@@ -1,24 +1,16 @@
 import { aliasOf } from "./aggregates.js";
 import { bareColumn } from "./expression-text.js";
+import { isProcTimeItem } from "./proc-time-item.js";
 import type { Relation } from "./relation.js";
 import { SqlError } from "./sql-error.js";
-import { childOf, childrenOf, pathOf, positionOf, ruleOf, type SqlNode, tokensOf } from "./tree.js";
+import { childOf, pathOf, positionOf, type SqlNode } from "./tree.js";
 
 /**
  * `PROCTIME() AS p` in a select list declares a processing-time attribute, as in Flink: not a
  * column of the stream (no value is computed), but a name that a window's DESCRIPTOR(p) (a
  * processing-time window) or a lookup join's FOR SYSTEM_TIME AS OF may use. Anywhere else PROCTIME()
  * is refused (unsupported.ts), and so is writing the attribute into a table.
- */
-export function isProcTimeItem(item: SqlNode): boolean {
-  const parts = childrenOf(item).filter((c) => ruleOf(c) !== undefined && ruleOf(c) !== "columnAlias");
-  const alias = aliasOf(item);
-  const words = (parts.length === 1 ? tokensOf(parts[0]) : []).map((t) => t.toUpperCase());
-  if (alias !== undefined && words.length === 4 && words[3] === alias.toUpperCase()) words.pop();
-  return words.join(" ") === "PROCTIME ( )";
-}
-
-/**
+ *
  * The select items that carry the processing-time attribute (`PROCTIME() AS p`, or `p` passed on
  * from the input), left out of the columns: the attribute's name, if any, and the other items.
  */

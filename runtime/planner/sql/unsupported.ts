@@ -1,4 +1,4 @@
-import { isProcTimeItem } from "./proc-time.js";
+import { isProcTimeItem } from "./proc-time-item.js";
 import { SqlError } from "./sql-error.js";
 import { keywordOf, labelOf, positionOf, ruleOf, type SqlNode } from "./tree.js";
 
