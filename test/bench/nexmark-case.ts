@@ -14,6 +14,8 @@ export interface CaseResult {
   events: number;
   seconds: number;
   eventsPerSec: number;
+  /** Events per second of this process's CPU time (user + system). */
+  eventsPerCpuSec: number;
   outputRows: number;
   peakRssMiB: number;
 }
@@ -30,7 +32,9 @@ async function main(): Promise<void> {
   const events = Number(eventsArg);
   process.env.SABOT_LOG_LEVEL ??= "warn";
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   const outputRows = impl === "row" ? ROW_QUERIES[query](events) : await columnar(query, events);
+  const cpu = process.cpuUsage(cpu0);
   const seconds = (performance.now() - t0) / 1000;
   const result: CaseResult = {
     query,
@@ -38,6 +42,7 @@ async function main(): Promise<void> {
     events,
     seconds,
     eventsPerSec: events / seconds,
+    eventsPerCpuSec: events / ((cpu.user + cpu.system) / 1e6),
     outputRows,
     peakRssMiB: peakRssMiB(),
   };

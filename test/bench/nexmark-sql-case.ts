@@ -18,6 +18,8 @@ export interface SqlCaseResult {
   events: number;
   seconds: number;
   eventsPerSec: number;
+  /** Events per second of this process's CPU time (user + system): what one core does, whatever the load. */
+  eventsPerCpuSec: number;
   outputRows: number;
   peakRssMiB: number;
 }
@@ -35,13 +37,16 @@ async function main(): Promise<void> {
         .map(([name]) => [name, new CollectingSink(false)]),
     );
     const t0 = performance.now();
+    const cpu0 = process.cpuUsage();
     const summary = await new LocalJob(plan, { sinks }).run();
+    const cpu = process.cpuUsage(cpu0);
     const seconds = (performance.now() - t0) / 1000;
     const result: SqlCaseResult = {
       query,
       events: summary.recordsIn,
       seconds,
       eventsPerSec: summary.recordsIn / seconds,
+      eventsPerCpuSec: summary.recordsIn / ((cpu.user + cpu.system) / 1e6),
       outputRows: summary.recordsOut,
       peakRssMiB: peakRssMiB(),
     };
