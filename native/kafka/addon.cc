@@ -10,12 +10,13 @@
 #include <vector>
 
 #include "consumer.h"
+#include "producer.h"
 
 namespace sabot_kafka {
 namespace {
 
 // Bumped whenever a function's arguments or results change (native-addon.ts checks it).
-constexpr int32_t kAbi = 1;
+constexpr int32_t kAbi = 2;
 
 napi_value fail(napi_env env, const std::string& message) {
   napi_throw_error(env, "SABOT_KAFKA", message.c_str());
@@ -49,6 +50,26 @@ int64_t int64(napi_env env, napi_value v) {
   int64_t x = 0;
   napi_get_value_int64(env, v, &x);
   return x;
+}
+
+// A flat array of librdkafka properties: name, value, name, value...
+bool confArg(napi_env env, napi_value arr, std::vector<std::pair<std::string, std::string>>& out) {
+  uint32_t n = length(env, arr);
+  for (uint32_t i = 0; i + 1 < n; i += 2) {
+    napi_value k, v;
+    std::string ks, vs;
+    if (!element(env, arr, i, k) || !element(env, arr, i + 1, v) || !str(env, k, ks) || !str(env, v, vs)) return false;
+    out.emplace_back(std::move(ks), std::move(vs));
+  }
+  return true;
+}
+
+// A handle JavaScript holds; the object is deleted when the handle is collected.
+template <typename T>
+napi_value external(napi_env env, std::unique_ptr<T> h) {
+  napi_value out;
+  napi_create_external(env, h.release(), [](napi_env, void* d, void*) { delete static_cast<T*>(d); }, nullptr, &out);
+  return out;
 }
 
 // A decode plan {names: string[], types: number[], nullable: boolean[], inherited: boolean[]}.
@@ -169,6 +190,20 @@ napi_value rejectedValue(napi_env env, const Rejected& r) {
   return o;
 }
 
+napi_value logsValue(napi_env env, const std::vector<LogLine>& logs) {
+  napi_value arr;
+  napi_create_array_with_length(env, logs.size(), &arr);
+  for (size_t i = 0; i < logs.size(); i++) {
+    napi_value l;
+    napi_create_object(env, &l);
+    set(env, l, "level", num(env, logs[i].level));
+    set(env, l, "facility", text(env, logs[i].facility));
+    set(env, l, "message", text(env, logs[i].message));
+    napi_set_element(env, arr, static_cast<uint32_t>(i), l);
+  }
+  return arr;
+}
+
 struct Handle {
   std::unique_ptr<Consumer> consumer;
   std::vector<ColumnSpec> spec;
@@ -210,15 +245,7 @@ napi_value pollValue(napi_env env, PollWork& w) {
     napi_set_element(env, positions, static_cast<uint32_t>(2 * i), num(env, r.positions[i].first));
     napi_set_element(env, positions, static_cast<uint32_t>(2 * i + 1), num(env, static_cast<double>(r.positions[i].second)));
   }
-  napi_create_array_with_length(env, r.logs.size(), &logs);
-  for (size_t i = 0; i < r.logs.size(); i++) {
-    napi_value l;
-    napi_create_object(env, &l);
-    set(env, l, "level", num(env, r.logs[i].level));
-    set(env, l, "facility", text(env, r.logs[i].facility));
-    set(env, l, "message", text(env, r.logs[i].message));
-    napi_set_element(env, logs, static_cast<uint32_t>(i), l);
-  }
+  logs = logsValue(env, r.logs);
   napi_create_array_with_length(env, r.errors.size(), &errors);
   for (size_t i = 0; i < r.errors.size(); i++) napi_set_element(env, errors, static_cast<uint32_t>(i), text(env, r.errors[i]));
   set(env, o, "parts", parts);
@@ -242,14 +269,7 @@ napi_value ConsumerNew(napi_env env, napi_callback_info info) {
   napi_value a[4];
   napi_get_cb_info(env, info, &argc, a, nullptr, nullptr);
   std::vector<std::pair<std::string, std::string>> conf;
-  uint32_t n = length(env, a[0]);
-  for (uint32_t i = 0; i + 1 < n; i += 2) {
-    napi_value k, v;
-    std::string ks, vs;
-    if (!element(env, a[0], i, k) || !element(env, a[0], i + 1, v) || !str(env, k, ks) || !str(env, v, vs))
-      return fail(env, "consumerNew: conf must be a flat array of name, value strings");
-    conf.emplace_back(std::move(ks), std::move(vs));
-  }
+  if (!confArg(env, a[0], conf)) return fail(env, "consumerNew: conf must be a flat array of name, value strings");
   std::string topic;
   auto h = std::make_unique<Handle>();
   if (!str(env, a[1], topic) || !plan(env, a[2], h->spec)) return fail(env, "consumerNew: bad topic or plan");
@@ -258,10 +278,7 @@ napi_value ConsumerNew(napi_env env, napi_callback_info info) {
   } catch (const std::exception& e) {
     return fail(env, e.what());
   }
-  napi_value out;
-  napi_create_external(
-      env, h.release(), [](napi_env, void* d, void*) { delete static_cast<Handle*>(d); }, nullptr, &out);
-  return out;
+  return external(env, std::move(h));
 }
 
 // consumerAssign(handle, [partition, offset, ...])
@@ -293,6 +310,7 @@ void execute(napi_env, void* data) {
 void complete(napi_env env, napi_status status, void* data) {
   auto* w = static_cast<PollWork*>(data);
   w->handle->busy = false;
+  if (w->close) w->handle->consumer.reset();
   if (status != napi_ok) {
     napi_value e, m;
     napi_create_string_utf8(env, "native kafka poll was cancelled", NAPI_AUTO_LENGTH, &m);
@@ -379,6 +397,235 @@ napi_value DecodeJson(napi_env env, napi_callback_info info) {
   return out;
 }
 
+
+// ---- producer ----
+
+struct ProducerHandle {
+  std::unique_ptr<Producer> producer;
+  bool busy = false;
+};
+
+struct SendWork {
+  ProducerHandle* handle;
+  enum Kind { Columns, Encoded, Flush, Close } kind;
+  std::vector<EncColumn> cols, keyCols;
+  int64_t rows = 0;
+  // Encoded: messages [offsets[i], offsets[i+1]) of data (keys likewise, when given).
+  const uint8_t *data = nullptr, *keyData = nullptr;
+  const int32_t *offsets = nullptr, *keyOffsets = nullptr;
+  int timeoutMs = 0;
+  bool timedOut = false;
+  std::string error;
+  std::vector<LogLine> logs;
+  napi_deferred deferred;
+  napi_async_work work;
+  napi_ref keep, args;  // the handle, and the JS values whose buffers the work reads
+};
+
+bool typed(napi_env env, napi_value v, const void*& data, size_t* length = nullptr) {
+  napi_valuetype t;
+  napi_typeof(env, v, &t);
+  if (t == napi_undefined || t == napi_null) {
+    data = nullptr;
+    return true;
+  }
+  napi_typedarray_type type;
+  size_t n, off;
+  void* d;
+  napi_value ab;
+  if (napi_get_typedarray_info(env, v, &type, &n, &d, &ab, &off) != napi_ok) return false;
+  data = d;
+  if (length) *length = n;
+  return true;
+}
+
+// [{type, prefix, offset, validity?, values, offsets?, data?, dictLength}] as encoder columns.
+bool encColumns(napi_env env, napi_value arr, std::vector<EncColumn>& out) {
+  uint32_t n = length(env, arr);
+  for (uint32_t i = 0; i < n; i++) {
+    napi_value o;
+    EncColumn c;
+    const void *validity, *values, *offsets, *data;
+    if (!element(env, arr, i, o) || !str(env, prop(env, o, "prefix"), c.prefix) ||
+        !typed(env, prop(env, o, "validity"), validity) || !typed(env, prop(env, o, "values"), values) ||
+        !typed(env, prop(env, o, "offsets"), offsets) || !typed(env, prop(env, o, "data"), data))
+      return false;
+    int64_t t = int64(env, prop(env, o, "type"));
+    if (t < 0 || t > 6 || t == 5 || !values) return false;
+    c.type = static_cast<EncType>(t);
+    c.offset = int64(env, prop(env, o, "offset"));
+    c.dictLength = int64(env, prop(env, o, "dictLength"));
+    c.validity = static_cast<const uint8_t*>(validity);
+    c.values = values;
+    c.offsets = static_cast<const int32_t*>(offsets);
+    c.data = static_cast<const uint8_t*>(data);
+    if ((c.type == EncType::Utf8 || c.type == EncType::DictUtf8) && (!c.offsets || !c.data)) return false;
+    out.push_back(std::move(c));
+  }
+  return true;
+}
+
+void sendExecute(napi_env, void* data) {
+  auto* w = static_cast<SendWork*>(data);
+  Producer& p = *w->handle->producer;
+  switch (w->kind) {
+    case SendWork::Columns:
+      if (!checkUtf8(w->cols, w->rows) || !checkUtf8(w->keyCols, w->rows)) w->error = "utf8";
+      else w->error = p.send(w->cols, w->keyCols, w->rows);
+      break;
+    case SendWork::Encoded: {
+      // The JS encoder's messages: one column of ready bytes, produced as they are.
+      w->error = p.sendEncoded(w->data, w->offsets, w->keyData, w->keyOffsets, w->rows);
+      break;
+    }
+    case SendWork::Flush: w->error = p.flush(w->timeoutMs, w->timedOut); break;
+    case SendWork::Close: p.close(); break;
+  }
+  w->logs = p.logs.take();
+}
+
+void sendComplete(napi_env env, napi_status status, void* data) {
+  auto* w = static_cast<SendWork*>(data);
+  w->handle->busy = false;
+  if (w->kind == SendWork::Close) w->handle->producer.reset();
+  napi_value o;
+  napi_create_object(env, &o);
+  set(env, o, "error", status != napi_ok ? text(env, "cancelled") : w->error.empty() ? nul(env) : text(env, w->error));
+  napi_value b;
+  napi_get_boolean(env, w->timedOut, &b);
+  set(env, o, "timedOut", b);
+  set(env, o, "logs", logsValue(env, w->logs));
+  napi_resolve_deferred(env, w->deferred, o);
+  napi_delete_async_work(env, w->work);
+  napi_delete_reference(env, w->keep);
+  if (w->args) napi_delete_reference(env, w->args);
+  delete w;
+}
+
+napi_value queueSend(napi_env env, napi_value handle, napi_value args, ProducerHandle* h, SendWork* w) {
+  napi_value promise, name;
+  w->handle = h;
+  h->busy = true;
+  napi_create_promise(env, &w->deferred, &promise);
+  napi_create_reference(env, handle, 1, &w->keep);
+  w->args = nullptr;
+  if (args) napi_create_reference(env, args, 1, &w->args);
+  napi_create_string_utf8(env, "sabot_kafka_produce", NAPI_AUTO_LENGTH, &name);
+  napi_create_async_work(env, nullptr, name, sendExecute, sendComplete, w, &w->work);
+  napi_queue_async_work(env, w->work);
+  return promise;
+}
+
+ProducerHandle* producerArg(napi_env env, napi_value v) {
+  void* h = nullptr;
+  if (napi_get_value_external(env, v, &h) != napi_ok || !h) return nullptr;
+  auto* p = static_cast<ProducerHandle*>(h);
+  return p->producer && !p->busy ? p : nullptr;
+}
+
+// producerNew(conf: string[] (name, value, ...), topic) -> handle
+napi_value ProducerNew(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value a[2];
+  napi_get_cb_info(env, info, &argc, a, nullptr, nullptr);
+  std::vector<std::pair<std::string, std::string>> conf;
+  if (!confArg(env, a[0], conf)) return fail(env, "producerNew: conf must be a flat array of name, value strings");
+  std::string topic;
+  if (!str(env, a[1], topic)) return fail(env, "producerNew: bad topic");
+  auto h = std::make_unique<ProducerHandle>();
+  try {
+    h->producer = std::make_unique<Producer>(conf, topic);
+  } catch (const std::exception& e) {
+    return fail(env, e.what());
+  }
+  return external(env, std::move(h));
+}
+
+// producerSend(handle, args: {columns, keys, rows}) -> Promise<{error, logs}>; error "utf8": a string
+// is not valid UTF-8 and nothing was sent (the caller encodes that batch in JavaScript).
+napi_value ProducerSend(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value a[2];
+  napi_get_cb_info(env, info, &argc, a, nullptr, nullptr);
+  ProducerHandle* h = producerArg(env, a[0]);
+  if (!h) return fail(env, "producerSend: producer closed or busy");
+  auto w = std::make_unique<SendWork>();
+  w->kind = SendWork::Columns;
+  w->rows = int64(env, prop(env, a[1], "rows"));
+  if (!encColumns(env, prop(env, a[1], "columns"), w->cols) || !encColumns(env, prop(env, a[1], "keys"), w->keyCols))
+    return fail(env, "producerSend: bad columns");
+  return queueSend(env, a[0], a[1], h, w.release());
+}
+
+// producerSendEncoded(handle, args: {data, offsets, keyData?, keyOffsets?, rows}) -> Promise<{error, logs}>
+napi_value ProducerSendEncoded(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value a[2];
+  napi_get_cb_info(env, info, &argc, a, nullptr, nullptr);
+  ProducerHandle* h = producerArg(env, a[0]);
+  if (!h) return fail(env, "producerSendEncoded: producer closed or busy");
+  auto w = std::make_unique<SendWork>();
+  w->kind = SendWork::Encoded;
+  w->rows = int64(env, prop(env, a[1], "rows"));
+  const void *d, *o, *kd, *ko;
+  if (!typed(env, prop(env, a[1], "data"), d) || !typed(env, prop(env, a[1], "offsets"), o) ||
+      !typed(env, prop(env, a[1], "keyData"), kd) || !typed(env, prop(env, a[1], "keyOffsets"), ko) || !d || !o)
+    return fail(env, "producerSendEncoded: bad buffers");
+  w->data = static_cast<const uint8_t*>(d);
+  w->offsets = static_cast<const int32_t*>(o);
+  w->keyData = static_cast<const uint8_t*>(kd);
+  w->keyOffsets = static_cast<const int32_t*>(ko);
+  return queueSend(env, a[0], a[1], h, w.release());
+}
+
+// producerFlush(handle, timeoutMs) -> Promise<{error, timedOut, logs}>
+napi_value ProducerFlush(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value a[2];
+  napi_get_cb_info(env, info, &argc, a, nullptr, nullptr);
+  ProducerHandle* h = producerArg(env, a[0]);
+  if (!h) return fail(env, "producerFlush: producer closed or busy");
+  auto w = std::make_unique<SendWork>();
+  w->kind = SendWork::Flush;
+  w->timeoutMs = static_cast<int>(int64(env, a[1]));
+  return queueSend(env, a[0], nullptr, h, w.release());
+}
+
+// producerClose(handle) -> Promise<{error, logs}>: flushes (up to 30 s) and frees the producer.
+napi_value ProducerClose(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value a[1];
+  napi_get_cb_info(env, info, &argc, a, nullptr, nullptr);
+  ProducerHandle* h = producerArg(env, a[0]);
+  if (!h) return fail(env, "producerClose: producer closed or busy");
+  auto w = std::make_unique<SendWork>();
+  w->kind = SendWork::Close;
+  return queueSend(env, a[0], nullptr, h, w.release());
+}
+
+// encodeJson(args: {columns, rows}) -> {data: Buffer, offsets: Int32Array} | null (not valid UTF-8):
+// the encoder alone, for tests against JsonEncoder.
+napi_value EncodeJson(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value a[1];
+  napi_get_cb_info(env, info, &argc, a, nullptr, nullptr);
+  std::vector<EncColumn> cols;
+  if (!encColumns(env, prop(env, a[0], "columns"), cols)) return fail(env, "encodeJson: bad columns");
+  int64_t rows = int64(env, prop(env, a[0], "rows"));
+  if (!checkUtf8(cols, rows)) return nul(env);
+  std::string out;
+  std::vector<int32_t> offsets{0};
+  for (int64_t i = 0; i < rows; i++) {
+    encodeRow(cols, i, out);
+    offsets.push_back(static_cast<int32_t>(out.size()));
+  }
+  napi_value o;
+  napi_create_object(env, &o);
+  set(env, o, "data", bytes(env, out));
+  set(env, o, "offsets", arrayBuffer(env, std::move(offsets)));
+  return o;
+}
+
 napi_value Init(napi_env env, napi_value exports) {
   struct Fn {
     const char* name;
@@ -386,7 +633,10 @@ napi_value Init(napi_env env, napi_value exports) {
   };
   const Fn fns[] = {{"consumerNew", ConsumerNew},     {"consumerAssign", ConsumerAssign},
                     {"consumerPoll", ConsumerPoll},   {"consumerClose", ConsumerClose},
-                    {"decodeJson", DecodeJson}};
+                    {"decodeJson", DecodeJson},       {"producerNew", ProducerNew},
+                    {"producerSend", ProducerSend},   {"producerSendEncoded", ProducerSendEncoded},
+                    {"producerFlush", ProducerFlush}, {"producerClose", ProducerClose},
+                    {"encodeJson", EncodeJson}};
   for (const Fn& f : fns) {
     napi_value fn;
     if (napi_create_function(env, f.name, NAPI_AUTO_LENGTH, f.cb, nullptr, &fn) != napi_ok ||

@@ -6,13 +6,6 @@
 namespace sabot_kafka {
 namespace {
 
-// librdkafka calls this from its own threads; lines wait for the next poll to reach the job's log.
-void logCallback(const rd_kafka_t* rk, int level, const char* fac, const char* buf) {
-  auto* self = static_cast<Consumer*>(rd_kafka_opaque(rk));
-  if (self) self->log(level, fac, buf);
-}
-
-constexpr size_t kMaxLogLines = 1000;
 constexpr size_t kBatchTake = 4096;
 
 }  // namespace
@@ -20,31 +13,12 @@ constexpr size_t kBatchTake = 4096;
 Consumer::Consumer(const std::vector<std::pair<std::string, std::string>>& conf, std::string topic,
                    std::vector<ColumnSpec> columns, int64_t maxRecordBytes)
     : topic_(std::move(topic)), decoder_(std::move(columns)), maxRecordBytes_(maxRecordBytes) {
-  char err[512];
-  rd_kafka_conf_t* c = rd_kafka_conf_new();
-  for (const auto& [name, value] : conf) {
-    if (rd_kafka_conf_set(c, name.c_str(), value.c_str(), err, sizeof err) != RD_KAFKA_CONF_OK) {
-      rd_kafka_conf_destroy(c);
-      throw std::runtime_error("librdkafka property \"" + name + "\": " + err);
-    }
-  }
-  rd_kafka_conf_set_opaque(c, this);
-  rd_kafka_conf_set_log_cb(c, logCallback);
-  rk_ = rd_kafka_new(RD_KAFKA_CONSUMER, c, err, sizeof err);
-  if (!rk_) {
-    rd_kafka_conf_destroy(c);
-    throw std::runtime_error(std::string("librdkafka consumer: ") + err);
-  }
+  rk_ = newClient(RD_KAFKA_CONSUMER, conf, this, nullptr);
   rd_kafka_poll_set_consumer(rk_);
   queue_ = rd_kafka_queue_get_consumer(rk_);
 }
 
 Consumer::~Consumer() { close(); }
-
-void Consumer::log(int level, const char* fac, const char* buf) {
-  std::lock_guard<std::mutex> lock(logMutex_);
-  if (logs_.size() < kMaxLogLines) logs_.push_back({level, fac ? fac : "", buf ? buf : ""});
-}
 
 std::string Consumer::assign(const std::vector<std::pair<int32_t, int64_t>>& at) {
   rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(static_cast<int>(at.size()));
@@ -126,8 +100,7 @@ void Consumer::poll(int64_t maxMessages, int64_t maxBytes, int timeoutMs, PollRe
   if (rd_kafka_position(rk_, list) == RD_KAFKA_RESP_ERR_NO_ERROR)
     for (int i = 0; i < list->cnt; i++) out.positions.emplace_back(list->elems[i].partition, list->elems[i].offset);
   rd_kafka_topic_partition_list_destroy(list);
-  std::lock_guard<std::mutex> lock(logMutex_);
-  out.logs.swap(logs_);
+  out.logs = logs.take();
 }
 
 void Consumer::close() {

@@ -6,12 +6,12 @@
 
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <unordered_map>
 #include <utility>
 #include <vector>
 
+#include "client_common.h"
 #include "json_decoder.h"
 
 namespace sabot_kafka {
@@ -34,11 +34,6 @@ struct PartitionBatch {
   std::vector<Rejected> rejected;
 };
 
-struct LogLine {
-  int level;
-  std::string facility, message;
-};
-
 struct PollResult {
   std::vector<PartitionBatch> parts;
   std::vector<std::pair<int32_t, int64_t>> positions;
@@ -59,7 +54,7 @@ class Consumer {
   // Waits up to timeoutMs for a first message, then takes what is already fetched, up to the limits.
   void poll(int64_t maxMessages, int64_t maxBytes, int timeoutMs, PollResult& out);
   void close();
-  void log(int level, const char* fac, const char* buf);
+  LogBuffer logs;  // librdkafka's lines, handed over by poll
 
  private:
   void take(rd_kafka_message_t* m, PollResult& out, std::unordered_map<int32_t, size_t>& index);
@@ -71,8 +66,6 @@ class Consumer {
   JsonDecoder decoder_;
   int64_t maxRecordBytes_;
   std::vector<int32_t> assigned_;
-  std::mutex logMutex_;
-  std::vector<LogLine> logs_;
   bool closed_ = false;
 };
 

@@ -7,6 +7,7 @@ import {
   kafkaSourceConfig,
   kafkaStreamInfo,
 } from "./config.js";
+import { NativeKafkaSink, nativeSinkUnsupported } from "./native-sink.js";
 import { NativeKafkaSource, nativeUnsupported } from "./native-source.js";
 import { RdkafkaSink } from "./rdkafka-sink.js";
 import { RdkafkaSource } from "./rdkafka-source.js";
@@ -26,8 +27,16 @@ export function kafkaSource(config: KafkaSourceConfig, ctx: ConnectorContext): K
   return config.client === "kafkajs" ? new KafkaSource(config, ctx) : new RdkafkaSource(config, ctx);
 }
 
-/** A sink on the client the config names (`native` sinks are the librdkafka sink for now). */
+/**
+ * A sink on the client the config names. `native` writes json at least once; exactly-once sinks
+ * and other formats run on the librdkafka sink, and the log says so.
+ */
 export function kafkaSink(config: KafkaSinkConfig, input: StreamInfo, ctx: ConnectorContext): Sink {
+  if (config.client === "native") {
+    const why = nativeSinkUnsupported(config, input, ctx.exactlyOnce === true);
+    if (why === null) return new NativeKafkaSink(config, input, ctx);
+    ctx.log.info({ topic: config.topic, reason: why }, "kafka client native: this sink runs on librdkafka");
+  }
   return config.client === "kafkajs" ? new KafkaSink(config, input, ctx) : new RdkafkaSink(config, input, ctx);
 }
 

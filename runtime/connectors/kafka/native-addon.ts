@@ -1,6 +1,8 @@
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
+import type { Logger } from "../../log.js";
+import { ConnectorConfigError } from "../errors.js";
 
 /**
  * sabot_kafka.node (native/kafka): a librdkafka consumer that decodes json messages into Arrow
@@ -10,7 +12,7 @@ import { fileURLToPath } from "node:url";
  */
 
 /** Bumped with native/kafka/addon.cc's kAbi. */
-export const NATIVE_KAFKA_ABI = 1;
+export const NATIVE_KAFKA_ABI = 2;
 
 /** Column types of a decode plan (native/kafka/columns.h, ColType). */
 export const NativeColType = { Int32: 0, Int64: 1, Float64: 2, Bool: 3, Utf8: 4, TimestampMs: 5 } as const;
@@ -63,6 +65,35 @@ export interface NativePoll {
 
 /** An opaque consumer handle. */
 export type NativeConsumerHandle = { readonly __nativeConsumer: unique symbol };
+/** An opaque producer handle. */
+export type NativeProducerHandle = { readonly __nativeProducer: unique symbol };
+
+/** Column kinds of the encoder (native/kafka/json_encoder.h, EncType). */
+export const NativeEncType = { Int32: 0, Int64: 1, Float64: 2, Bool: 3, Utf8: 4, DictUtf8: 6 } as const;
+export type NativeEncType = (typeof NativeEncType)[keyof typeof NativeEncType];
+
+/** One column of a batch for the encoder: its Arrow buffers as arrow-js holds them. */
+export interface NativeEncColumn {
+  type: NativeEncType;
+  /** `{"name":` for the first column, `,"name":` after. */
+  prefix: string;
+  /** Bit offset of the bitmaps (validity, bool values). */
+  offset: number;
+  /** Only when the column has nulls. */
+  validity?: Uint8Array;
+  values: Int32Array | BigInt64Array | Float64Array | Uint8Array;
+  /** utf8: the column's offsets; dictionary: the dictionary's. */
+  offsets?: Int32Array;
+  data?: Uint8Array;
+  dictLength: number;
+}
+
+/** The outcome of a producer call: the first error (delivery or produce), and librdkafka's log lines. */
+export interface NativeSendResult {
+  error: string | null;
+  timedOut: boolean;
+  logs: NativePoll["logs"];
+}
 
 export interface NativeKafkaAddon {
   abi: number;
@@ -76,11 +107,53 @@ export interface NativeKafkaAddon {
     timeoutMs: number,
   ): Promise<NativePoll>;
   consumerClose(handle: NativeConsumerHandle): Promise<null>;
+  producerNew(conf: string[], topic: string): NativeProducerHandle;
+  /** error "utf8": a string is not valid UTF-8 and nothing was sent. */
+  producerSend(
+    handle: NativeProducerHandle,
+    args: { columns: NativeEncColumn[]; keys: NativeEncColumn[]; rows: number },
+  ): Promise<NativeSendResult>;
+  producerSendEncoded(
+    handle: NativeProducerHandle,
+    args: { data: Uint8Array; offsets: Int32Array; keyData?: Uint8Array; keyOffsets?: Int32Array; rows: number },
+  ): Promise<NativeSendResult>;
+  producerFlush(handle: NativeProducerHandle, timeoutMs: number): Promise<NativeSendResult>;
+  producerClose(handle: NativeProducerHandle): Promise<NativeSendResult>;
+  /** The encoder alone (tests): null when a string is not valid UTF-8. */
+  encodeJson(args: { columns: NativeEncColumn[]; rows: number }): { data: Buffer; offsets: ArrayBuffer } | null;
   decodeJson(
     plan: DecodePlan,
     data: Uint8Array,
     offsets: Int32Array,
   ): { rows: number; columns: NativeColumn[]; rejected: number[] };
+}
+
+/** librdkafka's log lines the addon handed over, into the job's log (syslog severities: 0-3 error, 4 warning). */
+export function logNative(log: Logger, lines: NativePoll["logs"]): void {
+  for (const e of lines) {
+    if (e.level <= 3) log.error({ librdkafka: e.facility }, e.message);
+    else if (e.level === 4) log.warn({ librdkafka: e.facility }, e.message);
+    else log.debug({ librdkafka: e.facility }, e.message);
+  }
+}
+
+/**
+ * librdkafka properties as the addon takes them (name, value, name, value...). OAUTHBEARER's token
+ * callback has no native counterpart yet: such a connection is refused at start.
+ */
+export function nativeConfList(
+  conf: Record<string, string | number | boolean | ((...args: never[]) => unknown)>,
+  label: string,
+): string[] {
+  const out: string[] = [];
+  for (const [k, v] of Object.entries(conf)) {
+    if (typeof v === "function")
+      throw new ConnectorConfigError(
+        `${label}: kafka client "native" does not support SASL OAUTHBEARER yet; use client librdkafka for this source or sink`,
+      );
+    out.push(k, String(v));
+  }
+  return out;
 }
 
 /** A job chose `client: native` but sabot_kafka.node is missing, stale or does not load. */

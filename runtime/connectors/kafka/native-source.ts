@@ -9,11 +9,13 @@ import type { KafkaSourceConfig } from "./config.js";
 import type { DecodedRun } from "./decode-messages.js";
 import {
   type DecodePlan,
+  logNative,
   type NativeConsumerHandle,
   type NativeKafkaAddon,
   type NativePart,
   type NativePoll,
   type NativeRejected,
+  nativeConfList,
   nativeKafka,
 } from "./native-addon.js";
 import { decodePlan, nativeBatch } from "./native-plan.js";
@@ -30,21 +32,15 @@ export function nativeUnsupported(config: KafkaSourceConfig): string | null {
   return typeof plan === "string" ? plan : null;
 }
 
-/** The consumer properties as the addon takes them: name, value, name, value... */
+/** The consumer properties as the addon takes them. */
 function nativeConf(config: KafkaSourceConfig, clientId: string): string[] {
-  const conf = {
-    ...rdkafkaConsumerConf(config, clientId),
-    "auto.offset.reset": config.startingOffsets === "latest" ? "latest" : "earliest",
-  };
-  const out: string[] = [];
-  for (const [k, v] of Object.entries(conf)) {
-    if (typeof v === "function")
-      throw new ConnectorConfigError(
-        `${config.connection.label}: kafka client "native" does not support SASL OAUTHBEARER yet; use client librdkafka for this source`,
-      );
-    out.push(k, String(v));
-  }
-  return out;
+  return nativeConfList(
+    {
+      ...rdkafkaConsumerConf(config, clientId),
+      "auto.offset.reset": config.startingOffsets === "latest" ? "latest" : "earliest",
+    },
+    config.connection.label,
+  );
 }
 
 /**
@@ -107,12 +103,7 @@ export class NativeKafkaSource extends RdkafkaSource {
 
   /** librdkafka's log lines and consume errors of the poll, into the job's log. */
   private forward(res: NativePoll): void {
-    for (const e of res.logs) {
-      // syslog severities: 0-3 error, 4 warning, the rest debug.
-      if (e.level <= 3) this.ctx.log.error({ librdkafka: e.facility }, e.message);
-      else if (e.level === 4) this.ctx.log.warn({ librdkafka: e.facility }, e.message);
-      else this.ctx.log.debug({ librdkafka: e.facility }, e.message);
-    }
+    logNative(this.ctx.log, res.logs);
     for (const e of res.errors) this.ctx.log.warn({ error: e }, "kafka consume error");
   }
 

@@ -18,6 +18,29 @@ const TIMED_OUT = -185;
 const TIMEOUT_MS = 30_000;
 
 /**
+ * librdkafka producer properties of a sink (the connection's, secrets read now): shared with the
+ * native sink (native-sink.ts), whose producer runs on the same librdkafka.
+ */
+export function rdkafkaProducerConf(
+  config: KafkaSinkConfig,
+  clientId: string,
+): ReturnType<typeof rdkafkaConnectionConf> {
+  return {
+    ...rdkafkaConnectionConf(config.connection),
+    "client.id": clientId,
+    "compression.codec": config.compression,
+    partitioner: "murmur2_random",
+    acks: -1,
+    "enable.idempotence": true,
+    "linger.ms": 5,
+    "batch.num.messages": 10_000,
+    "queue.buffering.max.messages": 1_000_000,
+    "message.max.bytes": config.maxMessageBytes + 64 * 1024,
+    "delivery.report.only.error": true,
+  };
+}
+
+/**
  * The Kafka sink on librdkafka: json/avro one message per row (keyed by the key columns;
  * partitioner murmur2_random, the Java client's and kafkajs' choice, so equal keys land where they
  * did), arrow one message per batch (split in halves until each fits maxMessageBytes). produce()
@@ -46,18 +69,8 @@ export class RdkafkaSink extends KafkaSinkBase<RdkafkaTransactions> {
   async open(): Promise<void> {
     const { Producer } = rdkafka();
     const producer = new Producer({
-      ...rdkafkaConnectionConf(this.config.connection),
-      "client.id": this.clientId,
-      "compression.codec": this.config.compression,
-      partitioner: "murmur2_random",
-      acks: -1,
-      "enable.idempotence": true,
-      "linger.ms": 5,
-      "batch.num.messages": 10_000,
-      "queue.buffering.max.messages": 1_000_000,
-      "message.max.bytes": this.config.maxMessageBytes + 64 * 1024,
+      ...rdkafkaProducerConf(this.config, this.clientId),
       dr_cb: true,
-      "delivery.report.only.error": true,
       event_cb: true,
       ...(this.eos ? { "transactional.id": this.clientId } : {}),
     } as never);
