@@ -1,12 +1,13 @@
 import type { IntervalSpec } from "../../contract/spec/schema.js";
-import { conditionBody, conjuncts, type Equality, refusal } from "./join-condition.js";
+import { expressionText } from "./expression-text.js";
+import { conditionBody, conjuncts, type Equality, refusal, sideColumn } from "./join-condition.js";
 import { eventTimeOf, intersect, type TimeBounds, timeBound } from "./join-interval.js";
 import { type AliasColumns, joinRelation } from "./join-scope.js";
 import type { JoinSide } from "./join-side.js";
 import type { QueryContext } from "./query-context.js";
 import type { Relation } from "./relation.js";
 import { SqlError, type SqlPosition } from "./sql-error.js";
-import { positionOf, type SqlNode } from "./tree.js";
+import { findRules, positionOf, type SqlNode } from "./tree.js";
 
 export interface StreamJoinQuery {
   left: JoinSide;
@@ -30,9 +31,12 @@ const UNBOUNDED: TimeBounds = { lower: -Infinity, upper: Infinity };
  * engine's regular join, or, when the ON condition (or the query's WHERE) bounds the inputs' event
  * times against each other from both sides, onto the interval join (`between`). The WHERE clause
  * is still applied after the join as written: its time bounds are then always true, so nothing
- * changes but the state the join keeps. Outer joins and upsert (changelog) inputs are refused.
+ * changes but the state the join keeps; and its parts that read one input only also filter that
+ * input before the join (an inner join: the same rows, fewer of them kept). Outer joins and
+ * upsert (changelog) inputs are refused.
  */
-export function compileStreamJoin(ctx: QueryContext, j: StreamJoinQuery): Relation {
+export function compileStreamJoin(ctx: QueryContext, query: StreamJoinQuery): Relation {
+  const j = pushDown(ctx, query);
   const { left, right, eqs, words } = j;
   const outer = words.filter((w) => w !== "JOIN" && w !== "INNER");
   if (outer.length > 0)
@@ -74,6 +78,51 @@ export function compileStreamJoin(ctx: QueryContext, j: StreamJoinQuery): Relati
     j.at,
     between ? eventTimeOf(left) : undefined,
   );
+}
+
+/**
+ * Each input filtered by the WHERE parts that read only its columns, so the join keeps (and
+ * emits) only rows the WHERE would keep. A part that does not compile against the input alone is
+ * left to the WHERE after the join, which reports its problems.
+ */
+function pushDown(ctx: QueryContext, j: StreamJoinQuery): StreamJoinQuery {
+  if (!j.where) return j;
+  const sides: [JoinSide, JoinSide] = [j.left, j.right];
+  const parts: [string[], string[]] = [[], []];
+  const at: [SqlNode[], SqlNode[]] = [[], []];
+  for (const c of conjuncts(conditionBody(j.where))) {
+    const side = onlySide(c, sides);
+    if (side === null) continue;
+    try {
+      parts[side].push(`(${expressionText(c, { relation: sides[side].relation })})`);
+      at[side].push(c);
+    } catch (err) {
+      if (!(err instanceof SqlError)) throw err;
+    }
+  }
+  const filtered = sides.map((s, i) => {
+    if (parts[i].length === 0) return s;
+    const stream = ctx.addStep(
+      { from: s.relation.stream, filter: parts[i].join(" AND ") },
+      `${j.label}.${s.alias}.where`,
+      positionOf(at[i][0]),
+    );
+    return { ...s, relation: { ...s.relation, stream } };
+  });
+  return { ...j, left: filtered[0], right: filtered[1] };
+}
+
+/** The one input whose columns a condition part reads, or null (both, none, or unresolved). */
+function onlySide(c: SqlNode, sides: [JoinSide, JoinSide]): 0 | 1 | null {
+  const cols = findRules(c, "columnNamePath");
+  if (cols.length === 0) return null;
+  try {
+    const found = new Set(cols.map((n) => sideColumn(n, sides).side));
+    return found.size === 1 ? [...found][0] : null;
+  } catch (err) {
+    if (err instanceof SqlError) return null;
+    throw err;
+  }
 }
 
 /** The interval's bounds (from ON, narrowed by WHERE), or null for a regular join. */

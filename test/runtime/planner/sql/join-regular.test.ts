@@ -84,9 +84,14 @@ describe("SQL regular and interval joins match DuckDB on the same events", { tim
 
   it("q3 as the Nexmark suite writes it (a regular join of auctions and persons)", async () => {
     const sql = `${TABLES}${example("q3")}`;
-    expect(compileSql(sql).pipeline[0]).toMatchObject({
-      from: "auction",
-      join: { with: "person", leftKey: ["seller"], rightKey: ["id"] },
+    const steps = compileSql(sql).pipeline;
+    const join = steps.find((s) => s.join)!;
+    expect(join.join).toMatchObject({ leftKey: ["seller"], rightKey: ["id"] });
+    // The WHERE parts that read one input filter it before the join, so the join keeps fewer rows.
+    expect(steps.find((s) => s.as === join.from)).toMatchObject({ from: "auction", filter: '("category" = 10)' });
+    expect(steps.find((s) => s.as === join.join!.with)).toMatchObject({
+      from: "person",
+      filter: `(( "state" = 'OR' OR "state" = 'ID' OR "state" = 'CA' ))`,
     });
     const { rows } = await runJob(sqlManifest(sql));
     const expected = await duck.query(`
