@@ -53,6 +53,12 @@ class OperatorRunner {
     this.flow.watermark(this.node.output, min - (this.operator.watermarkDelay ?? 0));
   }
 
+  /** The operator's processing-time timers (the task's ticker). */
+  onProcessingTime(): void {
+    if (!this.operator.onProcessingTime) return;
+    for (const out of this.operator.onProcessingTime()) this.emit(out);
+  }
+
   private emit(batch: RecordBatch): void {
     if (batch.numRows === 0) return;
     this.flow.metrics.recordsOut.inc({ ...this.flow.labels, operator: this.node.id }, batch.numRows);
@@ -124,6 +130,11 @@ export class Dataflow {
   watermark(stream: string, wm: number): void {
     const list = this.consumers.get(stream);
     if (list) for (const c of list) c.onWatermark(wm);
+  }
+
+  /** Fires the operators' processing-time timers (called about once a second). */
+  processingTime(): void {
+    for (const r of this.runners) r.onProcessingTime();
   }
 
   operator(id: string): Operator | undefined {

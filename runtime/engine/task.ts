@@ -203,6 +203,7 @@ export class Task {
 
   private tick(): void {
     this.reader.publishWatermarks(); // lets idle splits release the watermark
+    this.flow.processingTime(); // processing-time windows close on the wall clock, rows or not
     this.meter.watermark(this.reader.watermark());
     this.settings.onTick?.();
   }

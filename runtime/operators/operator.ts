@@ -52,6 +52,11 @@ export interface Operator {
   /** Records dropped because they arrived after the watermark passed their window (metric). */
   lateRecords(): number;
   /**
+   * Processing-time timers: called about once a second, whether or not rows arrive (the task's
+   * ticker); returns what became final by the wall clock (processing-time windows). Absent: none.
+   */
+  onProcessingTime?(): RecordBatch[];
+  /**
    * How far (ms) the watermark this operator passes on trails its input watermark: set by an
    * operator that emits rows on arrival whose event time may be behind the input watermark (an
    * interval join), so that they are not late downstream. Absent: 0.

@@ -39,8 +39,9 @@ const MAX_OUTPUT_ROWS = 65536;
  * counted in lateRecords(). Aggregates skip nulls as in SQL; count(*) counts rows.
  *
  * Processing time (`window.time: processing`): a row belongs to the window of the wall-clock time
- * it arrives at (every row of a batch the same instant), and windows fire when a batch or a
- * watermark arrives after their end (+Infinity, the end of input, fires all). The output then has
+ * it arrives at (every row of a batch the same instant), and windows fire on the task's
+ * once-a-second processing-time tick after their end, or earlier when a batch or a watermark comes
+ * after it (+Infinity, the end of input, fires all). The output then has
  * no event time: its windows follow arrival, not the rows' times.
  *
  * Batches must have the input schema's columns in its order. Integers are aggregated as float64:
@@ -179,6 +180,11 @@ export class WindowAggregateOperator implements Operator {
   processWatermark(watermark: number): RecordBatch[] {
     if (!this.clock) return this.fire(watermark);
     return this.fire(watermark === Number.POSITIVE_INFINITY ? watermark : this.clock());
+  }
+
+  /** Processing-time windows that the wall clock has passed, fired without waiting for rows. */
+  onProcessingTime(): RecordBatch[] {
+    return this.clock ? this.fire(this.clock()) : [];
   }
 
   /** Emits and drops the windows that end at or before `watermark` (event or processing time). */

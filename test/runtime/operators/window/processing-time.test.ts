@@ -21,7 +21,7 @@ function operator(clock: () => number) {
 }
 
 describe("processing-time windows", () => {
-  it("put rows in the window of their arrival and fire when a batch or watermark comes after its end", () => {
+  it("put rows in the window of their arrival and fire when the clock, a batch or a watermark passes its end", () => {
     let now = 1_000;
     const op = operator(() => now);
     expect(op.output.timeField).toBeUndefined();
@@ -36,10 +36,13 @@ describe("processing-time windows", () => {
       { bidder: 2, window_start: 0, window_end: 10_000, n: 1 },
     ]);
     now = 25_000;
-    expect(op.processWatermark(6).flatMap(batchRows)).toEqual([
+    expect(op.onProcessingTime().flatMap(batchRows)).toEqual([
       { bidder: 2, window_start: 10_000, window_end: 20_000, n: 1 },
     ]);
+    expect(op.onProcessingTime()).toEqual([]);
     op.processBatch(bids([3]), 0);
+    now = 29_000;
+    expect(op.processWatermark(7)).toEqual([]);
     expect(op.processWatermark(Number.POSITIVE_INFINITY).flatMap(batchRows)).toEqual([
       { bidder: 3, window_start: 20_000, window_end: 30_000, n: 1 },
     ]);
