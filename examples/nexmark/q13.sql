@@ -1,14 +1,16 @@
 -- Nexmark q13: Bounded Side Input Join. Every bid joined with a static side table looked up by the auction id modulo 10000.
 -- Source: the Nexmark suite's Flink SQL text (github.com/nexmark/nexmark), rewritten for Sabot's tables;
 -- docs/sql.md lists whether Sabot runs it and, if not, the missing feature. Reads tables.sql.
+-- The side table is declared with Flink's current filesystem options (the suite writes the legacy
+-- 'connector.type', 'connector.path' and 'format.type').
 
 CREATE TABLE side_input (
   key BIGINT,
   `value` VARCHAR
 ) WITH (
-  'connector.type' = 'filesystem',
-  'connector.path' = 'file:///tmp/sabot-nexmark-side-input.txt',
-  'format.type' = 'csv'
+  'connector' = 'filesystem',
+  'path' = 'file:///tmp/sabot-nexmark-side-input.txt',
+  'format' = 'csv'
 );
 
 CREATE TABLE nexmark_q13 (

@@ -54,6 +54,12 @@ function connectorSource(o: TableOptions, table: TableDef): SourceSpec {
         schema: table.columns.map((c) => ({ name: c.name, type: c.type })),
       };
     }
+    case "filesystem":
+      throw new SqlError(
+        table.options.get("connector")!.at,
+        "'connector' = 'filesystem' is written as a sink only: Sabot has no filesystem source yet (a bounded side table for a lookup join, Nexmark q13, needs one)",
+        "a lookup join reads an 'upsert-kafka' table: load the side table into a compacted topic",
+      );
     default:
       throw new SqlError(
         table.options.get("connector")!.at,

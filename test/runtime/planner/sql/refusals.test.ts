@@ -84,6 +84,14 @@ describe("SQL refusals carry line and column", () => {
     );
   });
 
+  it("a filesystem table read as a source (q13's side table) names the missing source", () => {
+    const side =
+      "CREATE TABLE side (k BIGINT, v VARCHAR) WITH ('connector' = 'filesystem', 'path' = '/tmp/s', 'format' = 'csv');\n";
+    expect(sqlIssues(`${insert}${side}INSERT INTO results SELECT k FROM side;`)[0].message).toMatch(
+      /'filesystem' is written as a sink only: Sabot has no filesystem source yet/,
+    );
+  });
+
   it("a window over window output that dropped window_time, and a DESCRIPTOR that is not the watermark column", () => {
     const tumble = (t: string, ts: string) => `TABLE(TUMBLE(TABLE ${t}, DESCRIPTOR(${ts}), INTERVAL '10' SECOND))`;
     const view = `CREATE VIEW w AS SELECT auction, COUNT(*) AS n, window_start, window_end FROM ${tumble("bid", "`dateTime`")} GROUP BY auction, window_start, window_end;\n`;
