@@ -19,7 +19,7 @@ export function nexmarkSqlBench(bids: number): void {
   for (const q of NEXMARK_QUERIES) {
     const why = refusal(q, bids);
     if (why !== undefined) {
-      rows.push([q, "refused", "", "", "", "", ""]);
+      rows.push([q, "refused", "", "", "", "", "", ""]);
       refused.push(`  ${q}: ${why}`);
       continue;
     }
