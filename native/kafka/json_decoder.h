@@ -36,13 +36,14 @@ class JsonDecoder {
   bool parseObject(const char* p, const char* end);
   const char* parseCell(size_t c, const char* p, const char* end);
   const char* stringCell(size_t c, const char* p, const char* end);
-  int column(const char* key, size_t length) const;
+  int column(const char* key, size_t length);
   void commit(std::vector<ColumnBuffers>& out);
 
   std::vector<ColumnSpec> columns_;
   std::vector<Cell> cells_;
   std::string scratch_;  // unescaped strings of the current message
   std::string text_;  // one unescaped key or non-utf8 string value
+  size_t next_ = 0;  // the column expected after the last key found
 };
 
 // Epoch milliseconds of a strict ISO-8601 time ("YYYY-MM-DD", or "YYYY-MM-DDTHH:MM:SS[.sss]"

@@ -2,6 +2,8 @@
 
 #include <simdjson.h>
 
+#include <emmintrin.h>
+
 #include <charconv>
 #include <cmath>
 #include <cstring>
@@ -16,7 +18,21 @@ void appendString(std::string& out, const uint8_t* s, size_t n) {
   static const char* hex = "0123456789abcdef";
   out += '"';
   size_t run = 0;
+  const __m128i quote = _mm_set1_epi8('"'), slash = _mm_set1_epi8('\\'), ctl = _mm_set1_epi8(0x1F);
   for (size_t i = 0; i < n; i++) {
+    // 16 bytes at a time (SSE2) past bytes that need no escape.
+    while (n - i >= 16) {
+      __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s + i));
+      __m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, slash)),
+                                 _mm_cmpeq_epi8(_mm_max_epu8(v, ctl), ctl));
+      int mask = _mm_movemask_epi8(hit);
+      if (mask != 0) {
+        i += static_cast<size_t>(__builtin_ctz(static_cast<unsigned>(mask)));
+        break;
+      }
+      i += 16;
+    }
+    if (i >= n) break;
     uint8_t c = s[i];
     if (c >= 0x20 && c != '"' && c != '\\') continue;
     out.append(reinterpret_cast<const char*>(s + run), i - run);

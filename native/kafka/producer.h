@@ -35,12 +35,15 @@ class Producer {
 
  private:
   std::string produce(const void* value, size_t valueLen, const void* key, size_t keyLen);
+  std::string produceChunk();
 
   rd_kafka_t* rk_ = nullptr;
   rd_kafka_topic_t* topic_ = nullptr;
   std::mutex mutex_;  // guards firstError_ (set by delivery reports)
   std::string firstError_;
-  std::string value_, key_;
+  std::string value_, key_;  // a chunk's encoded values and keys
+  std::vector<size_t> valueEnds_, keyEnds_;
+  std::vector<rd_kafka_message_t> batch_;
 };
 
 }  // namespace sabot_kafka

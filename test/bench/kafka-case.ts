@@ -7,6 +7,7 @@ import { EngineMetrics } from "../../runtime/metrics/metrics.js";
 import { planText } from "../../runtime/planner/validate.js";
 import { uniqueName } from "../helpers/names.js";
 import { peakRssMiB } from "./peak-memory.js";
+import { ThreadCpu } from "./thread-cpu.js";
 
 /**
  * Nexmark q1 through a real broker: `kafka-case.ts <json|arrow|avro> <events> <brokers> [kafkajs|librdkafka|native]`.
@@ -111,6 +112,7 @@ const BID_FIELDS = (
 ).map(([name, type]) => ({ name, type }));
 const read = await readOnly();
 
+const threadCpu = new ThreadCpu();
 const pipeline = await timed(
   `
 apiVersion: sabot.dev/v1alpha1
@@ -130,6 +132,10 @@ spec:
 `,
   events,
 );
+
+// Where the q1 phase's CPU went, by thread (stderr: the JSON line stays the last of stdout).
+const threads = threadCpu.stop();
+console.error(`q1 CPU by thread: ${threads.map(([n, s]) => `${n} ${s.toFixed(2)}s`).join(", ")}`);
 
 console.log(
   JSON.stringify({
