@@ -19,6 +19,8 @@ export interface WatchOptions<T extends KubernetesObject, Raw extends Kubernetes
   transform?: (obj: Raw) => T;
   /** Called for every add, update and delete, and for every cached object on each resync. */
   onChange: (obj: T) => void;
+  /** Also called for a delete, before onChange. */
+  onDelete?: (obj: T) => void;
   /** Re-delivers every cached object this often, so a missed event heals. */
   resyncMs: number;
   /** Delay before restarting after an error (410 Gone, connection loss), doubled up to 30 s. */
@@ -53,6 +55,7 @@ export class ResilientInformer<T extends KubernetesObject, Raw extends Kubernete
       this.informer.on(verb, (obj) => {
         // Events flow again: the next failure starts from the short delay.
         this.delayMs = opts.restartDelayMs ?? 500;
+        if (verb === "delete") opts.onDelete?.(obj);
         opts.onChange(obj);
       });
     this.informer.on("error", (err: unknown) => {

@@ -71,17 +71,28 @@ export class StreamJobController {
     const scope: WatchScope = { kc, ns, resyncMs: opts.resyncMs ?? 5 * 60_000, log };
     const enqueueJob = (o: StreamJob) => this.queue.add(`${o.metadata.namespace}/${o.metadata.name}`);
     // A child's change wakes its job (by label: children are named after it and carry sabot.dev/job).
-    const enqueueOwner = (o: Workload) => {
+    const ownerOf = (o: Workload) => {
       const job = o.metadata?.labels?.[JOB_LABEL];
-      if (job && o.metadata?.namespace) this.queue.add(`${o.metadata.namespace}/${job}`);
+      return job && o.metadata?.namespace ? `${o.metadata.namespace}/${job}` : undefined;
+    };
+    const owner = {
+      changed: (o: Workload) => {
+        const key = ownerOf(o);
+        if (key) this.queue.add(key);
+      },
+      // A child deleted (by hand, or by a cascade) must be applied again at the next reconcile.
+      deleted: (o: Workload) => {
+        const key = ownerOf(o);
+        if (key) this.reconciler.childDeleted(key);
+      },
     };
     this.jobs = streamJobInformer(scope, custom, enqueueJob);
-    this.statefulSets = workloadInformer<V1StatefulSet>(scope, "statefulsets", enqueueOwner, () =>
+    this.statefulSets = workloadInformer<V1StatefulSet>(scope, "statefulsets", owner, () =>
       ns
         ? apps.listNamespacedStatefulSet({ namespace: ns, labelSelector: OWNED })
         : apps.listStatefulSetForAllNamespaces({ labelSelector: OWNED }),
     );
-    this.deployments = workloadInformer<V1Deployment>(scope, "deployments", enqueueOwner, () =>
+    this.deployments = workloadInformer<V1Deployment>(scope, "deployments", owner, () =>
       ns
         ? apps.listNamespacedDeployment({ namespace: ns, labelSelector: OWNED })
         : apps.listDeploymentForAllNamespaces({ labelSelector: OWNED }),
@@ -199,7 +210,7 @@ function streamJobInformer(
 function workloadInformer<Raw extends V1StatefulSet | V1Deployment>(
   scope: WatchScope,
   plural: "statefulsets" | "deployments",
-  onChange: (o: Workload) => void,
+  owner: { changed: (o: Workload) => void; deleted: (o: Workload) => void },
   list: ListPromise<Raw>,
 ): ResilientInformer<Workload, Raw> {
   return new ResilientInformer<Workload, Raw>(
@@ -209,7 +220,8 @@ function workloadInformer<Raw extends V1StatefulSet | V1Deployment>(
       list,
       labelSelector: OWNED,
       transform: cachedWorkload,
-      onChange,
+      onChange: owner.changed,
+      onDelete: owner.deleted,
       resyncMs: scope.resyncMs,
     },
     scope.log,

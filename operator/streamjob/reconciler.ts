@@ -184,12 +184,19 @@ export class StreamJobReconciler {
     };
   }
 
+  /** The informers saw one of the job's workloads deleted: the next reconcile applies them again. */
+  childDeleted(key: string): void {
+    this.appliedAt.delete(key);
+  }
+
   /**
-   * Server-side applies the children, unless the informers show the Deployment and StatefulSet
-   * already carrying this build's CHILDREN_HASH and this operator applied them all less than
-   * REAPPLY_MS ago: most reconciles are for status changes and would send five no-op requests.
-   * The re-apply after REAPPLY_MS repairs what the operator does not watch (the ConfigMap and the
-   * Services, deleted or edited by hand).
+   * Server-side applies the children, unless this operator applied this build (CHILDREN_HASH)
+   * less than REAPPLY_MS ago and the informers show the Deployment and StatefulSet carrying it or
+   * not yet at all: most reconciles are for status changes and would send five no-op requests.
+   * A workload the informers have not seen yet is on its way (the status write's own watch event
+   * often wakes the job first); one deleted since clears appliedAt (childDeleted). The re-apply
+   * after REAPPLY_MS repairs what the operator does not watch (the ConfigMap, the Services and the
+   * NetworkPolicy, deleted or edited by hand).
    */
   private async apply(job: StreamJob): Promise<void> {
     const hash = this.desired.of(job)?.hash;
@@ -204,7 +211,7 @@ export class StreamJobReconciler {
     if (
       appliedAt?.hash === hash &&
       Date.now() - appliedAt.time < REAPPLY_MS &&
-      current.every((c) => c?.metadata?.annotations?.[CHILDREN_HASH] === hash)
+      current.every((c) => c === undefined || c.metadata?.annotations?.[CHILDREN_HASH] === hash)
     ) {
       this.deps.applied?.(false);
       return;
