@@ -43,14 +43,18 @@ function load(): Grammar {
   return grammar;
 }
 
-/** What a token rewrite may change of a lexed token: its type and channel (its text and position stay). */
+/**
+ * What a token rewrite reads and changes of a lexed token: its type and channel, and its index in
+ * the stream when tokens are added (see filter-clause.ts); a source token's text and position stay.
+ */
 export interface LexedToken {
   type: number;
   channel: number;
+  tokenIndex: number;
   readonly line: number;
   /** 0-based. */
   readonly column: number;
-  readonly text: string | null;
+  text: string | null;
 }
 
 type ErrorListener = Parameters<FlinkSQL["parse"]>[1];

@@ -1,3 +1,4 @@
+import { rewriteAggregateFilters } from "./filter-clause.js";
 import { parseRewritten } from "./flink-grammar.js";
 import { rewriteSessionWindows } from "./session-tvf.js";
 import { SqlError, type SqlPosition } from "./sql-error.js";
@@ -10,7 +11,7 @@ import type { SqlNode } from "./tree.js";
 const GRAMMAR_GAPS: Record<string, string> = {
   SESSION:
     "write the SESSION window table function as TABLE(SESSION(TABLE t [PARTITION BY k], DESCRIPTOR(ts), INTERVAL ...))",
-  FILTER: "the grammar has no aggregate FILTER (WHERE ...) yet; filter in a VIEW before the window",
+  FILTER: "FILTER (WHERE ...) follows an aggregate call: COUNT(*) FILTER (WHERE price < 10000)",
 };
 
 /** The parse tree of a SQL text, or SqlErrors (every syntax error, in order) with line and column. */
@@ -22,7 +23,10 @@ export function parseFlinkSql(text: string): SqlNode {
     if (!errors.some((x) => x.at.line === at.line && x.at.column === at.column))
       errors.push(new SqlError(at, `syntax error: ${e.message}`, gapHint(e.message)));
   };
-  const tree = parseRewritten(text, onError, rewriteSessionWindows);
+  const tree = parseRewritten(text, onError, (tokens) => {
+    rewriteSessionWindows(tokens);
+    rewriteAggregateFilters(tokens);
+  });
   if (errors.length > 0) throw new SqlSyntaxErrors(errors);
   return tree as unknown as SqlNode;
 }

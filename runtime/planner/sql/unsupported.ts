@@ -9,7 +9,7 @@ import { keywordOf, labelOf, positionOf, ruleOf, type SqlNode } from "./tree.js"
 const REFUSED: Record<string, string> = {
   windowSpec: "OVER windows (ROW_NUMBER() OVER for Top-N or deduplication, OVER aggregates) are not supported yet",
   overWindowItem: "OVER windows (ROW_NUMBER() OVER for Top-N or deduplication, OVER aggregates) are not supported yet",
-  filterClause: "aggregate FILTER (WHERE ...) is not supported yet; filter in a VIEW before the window",
+  filterClause: "this FILTER form is not supported; write it right after an aggregate: COUNT(*) FILTER (WHERE cond)",
 };
 
 /** The same, by labelled alternative. */
