@@ -145,8 +145,11 @@ export class JoinState {
     const cols = this.store.columns();
     const hashes = this.hashes.view();
     const times = this.times.view();
-    // A fresh store also drops dictionary strings only dead rows used.
-    this.store = new ColumnStore(this.fields);
+    // The live rows keep their dictionaries (remaps of the inputs' dictionaries stay cached),
+    // unless those hold far more strings than the live rows could use: fresh ones drop the rest.
+    const dicts = this.store.dictionaries();
+    const strings = dicts.reduce((n, d) => n + (d?.size ?? 0), 0);
+    this.store = new ColumnStore(this.fields, strings > 2 * live.length + 65_536 ? undefined : dicts);
     this.hashes = new GrowableUint32(Math.max(256, live.length));
     this.times = new GrowableFloat64(Math.max(256, live.length));
     this.next = new GrowableInt32(Math.max(256, live.length));

@@ -14,6 +14,8 @@ export class SharedDictionary {
   private count = 0;
   private readonly ids = new Map<string, number>();
   private readonly remaps = new WeakMap<Vector, Int32Array>();
+  /** Vectors this dictionary handed out: entry i of one is entry i here (rows copied store to store). */
+  private readonly own = new WeakSet<Vector>();
   private cached: Vector<Utf8> | null = null;
 
   get size(): number {
@@ -25,6 +27,11 @@ export class SharedDictionary {
     let ids = this.remaps.get(dictionary);
     if (ids) return ids;
     ids = new Int32Array(dictionary.length);
+    if (this.own.has(dictionary)) {
+      for (let i = 0; i < ids.length; i++) ids[i] = i;
+      this.remaps.set(dictionary, ids);
+      return ids;
+    }
     let base = 0;
     for (const chunk of dictionary.data as Data[]) {
       // Arrow slices a utf8 chunk by its offsets buffer: entry i spans offsets[i]..offsets[i + 1].
@@ -54,6 +61,7 @@ export class SharedDictionary {
         nullCount: 0,
       });
       this.cached = makeVector(data);
+      this.own.add(this.cached);
     }
     return this.cached;
   }
