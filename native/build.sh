@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# `npm run build:native`: configures (once) and builds native/<build dir>/sabot_native.node.
+# `npm run build:native`: configures (once) and builds native/<build dir>/sabot_native.node, and
+# sabot_kafka.node (native/kafka) where librdkafka (npm ci's) and simdjson are found.
 # Repeat runs reuse the CMake cache and rebuild only changed sources (about a second).
 # Env:
 #   NODE_INCLUDE_DIR        default: the running node's include/node
@@ -38,3 +39,5 @@ cmake --build "$dir" -j "$jobs" >&2
 # The device check shares the kernels' objects: building it here keeps it compiling in CI.
 if [[ "$cuda" == ON ]]; then cmake --build "$dir" -j "$jobs" --target sabot_gpu_check sabot_gpu_check_fake >&2; fi
 echo "build:native: built native/$dir/sabot_native.node" >&2
+# The native Kafka client (native/kafka) builds only where its libraries are; CMake said why not.
+if [[ -f "$dir/sabot_kafka.node" ]]; then echo "build:native: built native/$dir/sabot_kafka.node" >&2; fi

@@ -73,7 +73,7 @@ function joined(messages: Buffer[]): { data: Uint8Array; offsets: Int32Array } {
  */
 export class NativeKafkaSink extends RdkafkaSink {
   private readonly addon: NativeKafkaAddon;
-  private handle: NativeProducerHandle | null = null;
+  private handle: NativeProducerHandle | null;
   private readonly all: number[];
   private readonly keyIdx: number[];
 
@@ -82,8 +82,11 @@ export class NativeKafkaSink extends RdkafkaSink {
     private readonly input: StreamInfo,
     ctx: KafkaSinkContext,
   ) {
+    // A missing or stale addon fails the job here, at start, before any client is made.
+    const addon = nativeKafka();
     super(config, input, ctx);
-    this.addon = nativeKafka();
+    this.addon = addon;
+    this.handle = null;
     this.all = input.schema.fields.map((_, i) => i);
     this.keyIdx = config.keyColumns.map((k) => input.schema.fields.findIndex((f) => f.name === k));
   }

@@ -55,11 +55,14 @@ export class NativeKafkaSource extends RdkafkaSource {
   private readonly addon: NativeKafkaAddon;
   private readonly plan: DecodePlan;
   private readonly reference: Decoder;
-  private handle: NativeConsumerHandle | null = null;
+  private handle: NativeConsumerHandle | null;
 
   constructor(config: KafkaSourceConfig, ctx: ConnectorContext) {
+    // A missing or stale addon fails the job here, at start, before any client is made.
+    const addon = nativeKafka();
     super(config, ctx);
-    this.addon = nativeKafka();
+    this.addon = addon;
+    this.handle = null;
     const plan = decodePlan(config.schema);
     if (typeof plan === "string") throw new ConnectorConfigError(`kafka client "native": ${plan}`);
     this.plan = plan;
