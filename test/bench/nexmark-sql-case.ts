@@ -9,7 +9,7 @@ import { peakRssMiB } from "./peak-memory.js";
 
 /**
  * One Nexmark query from examples/nexmark as SQL, in a fresh process (peak memory is the case's
- * own): `nexmark-sql-case.ts <qN> <bids>`; prints one JSON line. Planning (the SQL grammar's load
+ * own): `nexmark-sql-case.ts <qN> <scale>` (see nexmarkSql); prints one JSON line. Planning (the SQL grammar's load
  * and parse) is not timed; the run is, into rows counted in memory (or files, for q10).
  */
 export interface SqlCaseResult {
@@ -25,11 +25,11 @@ export interface SqlCaseResult {
 }
 
 async function main(): Promise<void> {
-  const [query, bidsArg] = process.argv.slice(2);
+  const [query, scale] = process.argv.slice(2);
   process.env.SABOT_LOG_LEVEL ??= "warn";
   const dir = mkdtempSync(join(tmpdir(), `sabot-bench-${query}-`));
   try {
-    const plan = planManifest({ name: `nexmark-${query}`, spec: { sql: nexmarkSql(query, Number(bidsArg), dir) } });
+    const plan = planManifest({ name: `nexmark-${query}`, spec: { sql: nexmarkSql(query, Number(scale), dir) } });
     // Blackhole and print tables count rows instead of printing them; a filesystem table writes.
     const sinks = Object.fromEntries(
       Object.entries(plan.spec.sinks)

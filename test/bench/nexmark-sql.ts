@@ -8,12 +8,11 @@ const read = (file: string) =>
   readFileSync(fileURLToPath(new URL(`../../examples/nexmark/${file}.sql`, import.meta.url)), "utf8");
 
 /**
- * A query's job as examples/nexmark writes it (tables.sql, then qN.sql), sized to `bids` bids:
- * the tables' counts are scaled from their 1,000,000 bids (persons and auctions with them, the
- * suite's proportions), generator batches are 16K rows, and a filesystem sink writes under `dir`.
+ * A query's job as examples/nexmark writes it (tables.sql, then qN.sql), with the tables' counts
+ * (20,000 persons, 60,000 auctions, 1,000,000 bids: the suite's proportions) times `scale`,
+ * generator batches of 16K rows, and a filesystem sink writing under `dir`.
  */
-export function nexmarkSql(query: string, bids: number, dir: string): string {
-  const scale = bids / 1_000_000;
+export function nexmarkSql(query: string, scale: number, dir: string): string {
   const tables = read("tables").replace(
     /'count' = '(\d+)'/g,
     (_, n: string) => `'batch-size' = '16384', 'count' = '${Math.max(1, Math.round(Number(n) * scale))}'`,
