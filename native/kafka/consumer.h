@@ -54,6 +54,7 @@ class Consumer {
   // Waits up to timeoutMs for a first message, then takes what is already fetched, up to the limits.
   void poll(int64_t maxMessages, int64_t maxBytes, int timeoutMs, PollResult& out);
   void close();
+  OAuthToken token;  // SASL OAUTHBEARER's token source, when the connection uses it
   LogBuffer logs;  // librdkafka's lines, handed over by poll
 
  private:

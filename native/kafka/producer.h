@@ -31,6 +31,7 @@ class Producer {
   std::string flush(int timeoutMs, bool& timedOut);
   void close();
   void delivered(const rd_kafka_message_t* m);
+  OAuthToken token;  // SASL OAUTHBEARER's token source, when the connection uses it
   LogBuffer logs;  // librdkafka's lines, handed over by each call
 
  private:

@@ -1,8 +1,9 @@
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
+import { SECRETS_DIR, secretKeyPath } from "../../contract/spec/kafka-connection-rules.js";
 import type { Logger } from "../../log.js";
-import { ConnectorConfigError } from "../errors.js";
+import { type KafkaConnectionConfig, readSecret } from "./security.js";
 
 /**
  * sabot_kafka.node (native/kafka): a librdkafka consumer that decodes json messages into Arrow
@@ -139,21 +140,31 @@ export function logNative(log: Logger, lines: NativePoll["logs"]): void {
 
 /**
  * librdkafka properties as the addon takes them (name, value, name, value...). OAUTHBEARER's token
- * callback has no native counterpart yet: such a connection is refused at start.
+ * callback becomes where the addon reads the token: the variable's value, or the file (a mounted
+ * Secret key or a file), read again at every refresh as the librdkafka path does.
  */
 export function nativeConfList(
   conf: Record<string, string | number | boolean | ((...args: never[]) => unknown)>,
-  label: string,
+  connection: KafkaConnectionConfig,
 ): string[] {
   const out: string[] = [];
   for (const [k, v] of Object.entries(conf)) {
-    if (typeof v === "function")
-      throw new ConnectorConfigError(
-        `${label}: kafka client "native" does not support SASL OAUTHBEARER yet; use client librdkafka for this source or sink`,
-      );
-    out.push(k, String(v));
+    if (typeof v !== "function") out.push(k, String(v));
+    else if (k === "oauthbearer_token_refresh_cb") out.push(...oauthToken(connection));
+    else throw new Error(`${connection.label}: librdkafka property ${k} has no native counterpart`);
   }
   return out;
+}
+
+function oauthToken(connection: KafkaConnectionConfig): [string, string] {
+  const ref = connection.security!.sasl!.tokenFrom!;
+  // Read once now, so that a missing token fails at start with the librdkafka path's message.
+  const token = readSecret(ref, "sasl.tokenFrom", connection.label, true);
+  if (ref.env !== undefined) return ["sabot.oauthbearer.token", token];
+  const path = ref.secretKeyRef
+    ? secretKeyPath(ref.secretKeyRef, process.env.SABOT_SECRETS_DIR ?? SECRETS_DIR)
+    : ref.file!;
+  return ["sabot.oauthbearer.token.file", path];
 }
 
 /** A job chose `client: native` but sabot_kafka.node is missing, stale or does not load. */

@@ -95,7 +95,7 @@ export class NativeKafkaSink extends RdkafkaSink {
     await super.open();
     const id = `sabot-${this.ctx.jobName}-${this.ctx.name}-${this.ctx.subtask}`;
     this.handle = this.addon.producerNew(
-      nativeConfList(rdkafkaProducerConf(this.config, id), this.config.connection.label),
+      nativeConfList(rdkafkaProducerConf(this.config, id), this.config.connection),
       this.config.topic,
     );
   }

@@ -39,7 +39,7 @@ function nativeConf(config: KafkaSourceConfig, clientId: string): string[] {
       ...rdkafkaConsumerConf(config, clientId),
       "auto.offset.reset": config.startingOffsets === "latest" ? "latest" : "earliest",
     },
-    config.connection.label,
+    config.connection,
   );
 }
 
