@@ -6,6 +6,8 @@ import { kafkaSink } from "../../../../runtime/connectors/kafka/index.js";
 import { nativeKafka, nativeKafkaBuilt, nativeKafkaPath } from "../../../../runtime/connectors/kafka/native-addon.js";
 import { encColumns, NativeKafkaSink } from "../../../../runtime/connectors/kafka/native-sink.js";
 import { arrowSchema } from "../../../../runtime/types/arrow-types.js";
+import { utf8Data } from "../../../../runtime/types/builders.js";
+import { makeBatch } from "../../../../runtime/types/column.js";
 import { testEnv } from "../../../helpers/env.js";
 import { useTestKafka } from "../../../helpers/kafka.js";
 import { ALL_TYPES, randomBatch, seededRng } from "../../../helpers/random.js";
@@ -52,6 +54,23 @@ describe.skipIf(!built)("kafka sink on the native client", () => {
     expect(native.messages).toHaveLength(rows);
     expect(native.messages).toEqual(reference.messages);
   }, 120_000);
+
+  it("a message the producer refuses fails the write with the topic and librdkafka's reason", async () => {
+    const topic = await createTopic(k.admin, "native-sink-big", 1);
+    const fields = [{ name: "s", type: "utf8" as const }];
+    const input = { schema: arrowSchema(fields) };
+    const config = kafkaSinkConfig(
+      { bootstrapServers: testEnv().kafka.brokers, topic, format: "json", client: "native" },
+      input,
+    );
+    const sink = kafkaSink(config, input, connectorContext("big"));
+    await sink.open();
+    const big = makeBatch(input.schema, [utf8Data(["ok", "x".repeat(3_000_000)])], 2);
+    await expect(sink.write(big)).rejects.toThrow(
+      new RegExp(`writing to kafka topic "${topic}" failed: .*(too large|size)`, "i"),
+    );
+    await sink.abort();
+  });
 
   it("an exactly-once sink chosen native runs on librdkafka's transactions and says so", () => {
     const ctx = { ...connectorContext("eos"), exactlyOnce: true };
