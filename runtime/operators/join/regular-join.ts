@@ -9,7 +9,7 @@ import { PairBuffer } from "./growable.js";
 import { checkKeyTypes, hashWidths, keyEquals, keyFields } from "./keys.js";
 import { joinedFields } from "./output-schema.js";
 import { JoinState, type ProbeRows } from "./regular-join-state.js";
-import { restoreSides, snapshotSides } from "./window-join-snapshot.js";
+import { restoreSides, snapshotSides, watermarkMeta, watermarkOf } from "./window-join-snapshot.js";
 
 /** Rows per output batch: a hot key's matches are cut into batches of at most this many rows. */
 const MAX_OUTPUT_ROWS = 1 << 16;
@@ -169,19 +169,11 @@ export class StreamJoin implements Operator {
   }
 
   snapshot(): OperatorSnapshot {
-    return {
-      meta: {
-        watermark: Number.isFinite(this.watermark) ? this.watermark : null,
-        watermarkInfinite: this.watermark === Infinity,
-      },
-      keyGroups: snapshotSides(this.sides, this.maxParallelism),
-    };
+    return { meta: watermarkMeta(this.watermark), keyGroups: snapshotSides(this.sides, this.maxParallelism) };
   }
 
   restore(snapshot: GatheredSnapshot): void {
-    const m = snapshot.meta;
-    this.watermark =
-      typeof m.watermark === "number" ? m.watermark : m.watermarkInfinite === true ? Infinity : -Infinity;
+    this.watermark = watermarkOf(snapshot.meta);
     for (const side of this.sides) side.clear();
     restoreSides(this.sides, snapshot.keyGroups, this.watermark);
     this.prune();

@@ -116,6 +116,17 @@ function sortByGroup(p: CapturedPane): Int32Array {
   return order;
 }
 
+/** A join's watermark as snapshot metadata (JSON has no infinities). */
+export function watermarkMeta(watermark: number): Record<string, unknown> {
+  return { watermark: Number.isFinite(watermark) ? watermark : null, watermarkInfinite: watermark === Infinity };
+}
+
+/** The watermark of a join snapshot's metadata (see watermarkMeta). */
+export function watermarkOf(meta: Record<string, unknown>): number {
+  if (typeof meta.watermark === "number") return meta.watermark;
+  return meta.watermarkInfinite === true ? Infinity : -Infinity;
+}
+
 /** Re-buffers the rows of a snapshot (from any number of subtasks' key groups). */
 export function restoreSides(
   sides: [SnapshotSide, SnapshotSide],

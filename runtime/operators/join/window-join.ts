@@ -12,7 +12,7 @@ import { checkKeyTypes, hashWidths, keyEquals, keyFields } from "./keys.js";
 import { joinedFields } from "./output-schema.js";
 import { Panes } from "./panes.js";
 import { JoinSide, type WindowRows } from "./window-join-side.js";
-import { restoreSides, snapshotSides } from "./window-join-snapshot.js";
+import { restoreSides, snapshotSides, watermarkMeta, watermarkOf } from "./window-join-snapshot.js";
 
 export interface WindowJoinOptions {
   name: string;
@@ -164,19 +164,11 @@ export class WindowJoinOperator implements Operator {
   }
 
   snapshot(): OperatorSnapshot {
-    return {
-      meta: {
-        watermark: Number.isFinite(this.watermark) ? this.watermark : null,
-        watermarkInfinite: this.watermark === Infinity,
-      },
-      keyGroups: snapshotSides(this.sides, this.maxParallelism),
-    };
+    return { meta: watermarkMeta(this.watermark), keyGroups: snapshotSides(this.sides, this.maxParallelism) };
   }
 
   restore(snapshot: GatheredSnapshot): void {
-    const m = snapshot.meta;
-    this.watermark =
-      typeof m.watermark === "number" ? m.watermark : m.watermarkInfinite === true ? Infinity : -Infinity;
+    this.watermark = watermarkOf(snapshot.meta);
     for (const side of this.sides) side.clear();
     restoreSides(this.sides, snapshot.keyGroups, this.watermark);
   }

@@ -1,13 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { IntervalJoinOperator } from "../../../../runtime/operators/join/interval-join.js";
-import { throughStorage } from "../../../helpers/snapshots.js";
 import { batchOf, canonical, Rng, rowsOf } from "./join-data.js";
 import {
   type Case,
+  expectReference,
+  expectSameAfterRestore,
   joinOptions,
   materialize,
   type Rule,
-  referenceJoin,
   rescaled,
   run,
   SETUPS,
@@ -33,18 +33,8 @@ describe("IntervalJoinOperator", { timeout: 60_000 }, () => {
   for (const setup of SETUPS)
     for (const b of BOUNDS) {
       it(`matches a nested-loop reference: ${setup.name}, ${b.name}`, () => {
-        for (const seed of [1, 2, 3]) {
-          const { c, steps } = scenario(setup, seed);
-          const expected = referenceJoin(c, steps, intervalRule(b.lower, b.upper));
-          const op = make(c, b.lower, b.upper);
-          const rows = run(op, materialize(c, steps, seed));
-          expect(expected.rows.length).toBeGreaterThan(0);
-          expect(expected.late).toBeGreaterThan(0);
-          expect(canonical(rows)).toEqual(canonical(expected.rows));
-          expect(op.lateRecords()).toBe(expected.late);
-          // The final watermark (+Infinity) prunes everything.
-          expect(op.bufferedRows()).toEqual([0, 0]);
-        }
+        for (const seed of [1, 2, 3])
+          expectReference(setup, seed, intervalRule(b.lower, b.upper), (c) => make(c, b.lower, b.upper));
       });
     }
 
@@ -52,22 +42,7 @@ describe("IntervalJoinOperator", { timeout: 60_000 }, () => {
     for (const setup of SETUPS) {
       const { c, steps } = scenario(setup, 7);
       const fed = materialize(c, steps, 7);
-      const whole = make(c, -3_000, 1_000);
-      const expected = run(whole, fed);
-      for (const cut of [0, 40, 80, fed.length - 1]) {
-        const first = make(c, -3_000, 1_000);
-        const before = run(first, fed, 0, cut);
-        const lateBefore = first.lateRecords();
-        const snapshot = first.snapshot();
-        // Key groups are gathered while processing goes on: later appends and compactions must not show.
-        const continued = run(first, fed, cut);
-        const second = make(c, -3_000, 1_000);
-        second.restore(throughStorage(snapshot));
-        const after = run(second, fed, cut);
-        expect(canonical([...before, ...after])).toEqual(canonical(expected));
-        expect(canonical(after)).toEqual(canonical(continued));
-        expect(lateBefore + second.lateRecords()).toBe(whole.lateRecords());
-      }
+      expectSameAfterRestore(fed, [0, 40, 80, fed.length - 1], () => make(c, -3_000, 1_000));
     }
   });
 

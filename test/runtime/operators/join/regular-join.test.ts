@@ -1,13 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { RegularJoinOperator } from "../../../../runtime/operators/join/regular-join.js";
-import { throughStorage } from "../../../helpers/snapshots.js";
 import { batchOf, canonical, Rng, rowsOf } from "./join-data.js";
 import {
   type Case,
+  expectReference,
+  expectSameAfterRestore,
   joinOptions,
   materialize,
   type Rule,
-  referenceJoin,
   rescaled,
   run,
   SETUPS,
@@ -25,30 +25,14 @@ describe("RegularJoinOperator", { timeout: 60_000 }, () => {
   for (const setup of SETUPS) {
     it(`emits every matching pair once, as a nested-loop reference: ${setup.name}`, () => {
       for (const seed of [1, 2]) {
-        const { c, steps } = scenario(setup, seed);
-        const expected = referenceJoin(c, steps, null);
-        const op = make(c);
-        const rows = run(op, materialize(c, steps, seed));
-        expect(expected.rows.length).toBeGreaterThan(0);
-        expect(canonical(rows)).toEqual(canonical(expected.rows));
-        expect(op.lateRecords()).toBe(0);
+        const op = expectReference(setup, seed, null, (c) => make(c));
         // Without a TTL nothing is ever dropped, even at the end of input.
         expect(op.bufferedRows().reduce((a, b) => a + b)).toBeGreaterThan(0);
       }
     });
 
     it(`with stateTtl, drops rows once the watermark passes time + TTL: ${setup.name}`, () => {
-      for (const seed of [1, 2]) {
-        const { c, steps } = scenario(setup, seed);
-        const expected = referenceJoin(c, steps, ttlRule(3_000));
-        const op = make(c, 3_000);
-        const rows = run(op, materialize(c, steps, seed));
-        expect(expected.rows.length).toBeGreaterThan(0);
-        expect(expected.late).toBeGreaterThan(0);
-        expect(canonical(rows)).toEqual(canonical(expected.rows));
-        expect(op.lateRecords()).toBe(expected.late);
-        expect(op.bufferedRows()).toEqual([0, 0]);
-      }
+      for (const seed of [1, 2]) expectReference(setup, seed, ttlRule(3_000), (c) => make(c, 3_000));
     });
   }
 
@@ -56,18 +40,7 @@ describe("RegularJoinOperator", { timeout: 60_000 }, () => {
     for (const ttl of [undefined, 3_000]) {
       const { c, steps } = scenario(SETUPS[0], 7);
       const fed = materialize(c, steps, 7);
-      const expected = run(make(c, ttl), fed);
-      for (const cut of [0, 50, fed.length - 1]) {
-        const first = make(c, ttl);
-        const before = run(first, fed, 0, cut);
-        const snapshot = first.snapshot();
-        const continued = run(first, fed, cut);
-        const second = make(c, ttl);
-        second.restore(throughStorage(snapshot));
-        const after = run(second, fed, cut);
-        expect(canonical([...before, ...after])).toEqual(canonical(expected));
-        expect(canonical(after)).toEqual(canonical(continued));
-      }
+      expectSameAfterRestore(fed, [0, 50, fed.length - 1], () => make(c, ttl));
     }
   });
 

@@ -1,13 +1,10 @@
 import type { RecordBatch } from "apache-arrow";
 import { describe, expect, it } from "vitest";
 import type { WindowSpec } from "../../../../runtime/contract/spec/schema.js";
-import { hashRows } from "../../../../runtime/kernels/hash.js";
-import { takeBatch } from "../../../../runtime/kernels/take.js";
-import { hashColumns, hashWidths } from "../../../../runtime/operators/join/keys.js";
 import { WindowJoinOperator, type WindowJoinOptions } from "../../../../runtime/operators/join/window-join.js";
-import { columnsOf } from "../../../../runtime/types/column.js";
 import { throughStorage } from "../../../helpers/snapshots.js";
 import { batchOf, canonical, type Kind, Rng, type Row, rowsOf, schemaOf } from "./join-data.js";
+import { splitInTwo } from "./regular-join-reference.js";
 import { type JoinCase, referenceWindowJoin, type Step } from "./window-join-reference.js";
 
 type KeySetup = {
@@ -233,41 +230,9 @@ describe("WindowJoinOperator", { timeout: 60_000 }, () => {
     const cut = 60;
     const first = new WindowJoinOperator(options(c, w.spec, mp));
     const before = run(first, batches, 0, cut);
-    const snap = throughStorage(first.snapshot());
-    const widths = hashWidths(
-      c.leftKey.map((k) => c.left.fields.find((f) => f.name === k)!),
-      c.rightKey.map((k) => c.right.fields.find((f) => f.name === k)!),
-    );
-    const owner = (g: number) => (g < mp / 2 ? 0 : 1);
-    const subtasks = [0, 1].map((t) => {
-      const op = new WindowJoinOperator(options(c, w.spec, mp));
-      op.restore({ meta: snap.meta, keyGroups: new Map([...snap.keyGroups].filter(([g]) => owner(g) === t)) });
-      return op;
-    });
-    // Route each later row to the subtask owning its key group, as the exchange would.
-    const routed = subtasks.map(() => [] as Fed[]);
-    for (const s of batches.slice(cut)) {
-      if ("watermark" in s) {
-        for (const r of routed) r.push(s);
-        continue;
-      }
-      const schema = s.input === 0 ? c.left : c.right;
-      const unsliced = batchOf(schema, s.rows, new Rng(1));
-      const key = (s.input === 0 ? c.leftKey : c.rightKey).map((k) => schema.fields.findIndex((f) => f.name === k));
-      const cols = columnsOf(unsliced);
-      const hashes = hashRows(
-        hashColumns(
-          key.map((k) => cols[k]),
-          widths,
-        ),
-        unsliced.numRows,
-      );
-      for (const t of [0, 1]) {
-        const sel = Int32Array.from([...hashes.keys()].filter((i) => owner(hashes[i] % mp) === t));
-        routed[t].push({ input: s.input, batch: takeBatch(unsliced, sel), rows: [] });
-      }
-    }
-    const after = subtasks.flatMap((op, t) => run(op, routed[t]));
+    // Restored into two subtasks, each fed the rows of its key groups, as the exchange would.
+    const subtasks = splitInTwo(c, batches, cut, () => new WindowJoinOperator(options(c, w.spec, mp)), first, mp);
+    const after = subtasks.flatMap((t) => run(t.op, t.fed));
     expect(canonical([...before, ...after])).toEqual(canonical(expected));
   });
 
