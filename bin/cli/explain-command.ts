@@ -18,8 +18,7 @@ export function explainCommand(files: string[]): void {
     try {
       const plan = planManifest({ name: sql.name, spec: { sql: sql.sql } });
       const origins = pipelineSpecOf({ sql: sql.sql }).origins!.stepOrigins;
-      // Steps past the compiled ones are the planner's own (column pruning): they have no SQL position.
-      console.log(explainText(plan, (i) => (origins[i] ? sql.where(sqlPath(origins[i])) : "added by the planner")));
+      console.log(explainText(plan, (i) => sql.where(sqlPath(origins[i]))));
     } catch (err) {
       throw inFiles(err, sql);
     }
@@ -29,8 +28,7 @@ export function explainCommand(files: string[]): void {
     throw new SpecError([{ path: files.join(" "), message: "give one manifest, or .sql files only (tables first)" }]);
   const { manifest, plan } = planFile(files[0]);
   const origins = pipelineSpecOf(manifest.spec).origins?.stepOrigins;
-  const at = (i: number) => (origins?.[i] ? sqlPath(origins[i]).replace(/^spec\./, "") : "added by the planner");
-  console.log(explainText(plan, origins ? at : undefined));
+  console.log(explainText(plan, origins ? (i) => sqlPath(origins[i]).replace(/^spec\./, "") : undefined));
 }
 
 /**

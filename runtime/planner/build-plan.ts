@@ -93,24 +93,24 @@ class PlanBuilder {
       return;
     }
     if (w.op === "to") this.addSink(step, i, w);
-    else this.addOperator(step, i, w.op === "keyBy" ? this.pruned(i, w) : w, w.op);
+    else if (!(w.op === "keyBy" && this.addPrunedKeyBy(i, w))) this.addOperator(step, i, w, w.op);
   }
 
-  /** A keyBy's input crosses the network: first drop the columns no later step reads (prune-columns.ts). */
-  private pruned(i: number, w: StepWiring): StepWiring {
-    const p = this.pruning.projectionBefore(i, w.from, this.streams.get(w.from)!, (s) => this.known(s));
-    if (!p) return w;
-    this.operators.push(p.node);
-    this.streams.set(p.stream, p.node.info);
-    return { ...w, from: p.stream, inputs: [p.stream] };
+  /** A keyBy's input crosses the network: it carries only the columns later steps read (prune-columns.ts). */
+  private addPrunedKeyBy(i: number, w: StepWiring): boolean {
+    const node = this.pruning.keyBy(i, w.inputs, w.output!, this.streams.get(w.from)!);
+    if (!node) return false;
+    this.streams.set(node.output, node.info);
+    this.operators.push(node);
+    return true;
   }
 
   finish(jobName: string): JobPlan {
-    const { issues, maxParallelism, sources, operators, sinks, streams } = this;
+    const { issues, spec, maxParallelism, sources, operators, sinks, streams } = this;
     if (sinks.length === 0 && issues.length === 0)
       issues.push({ path: "spec.pipeline", message: "no step writes to a sink: add a step like `- to: <sink name>`" });
     if (issues.length > 0) throw new SpecError(issues);
-    return { jobName, spec: this.pruning.finalSpec(), maxParallelism, sources, operators, sinks, streams };
+    return { jobName, spec, maxParallelism, sources, operators, sinks, streams };
   }
 
   /** Resolves the step's input streams; null (with an issue) when one is missing or unknown. */

@@ -1,11 +1,11 @@
 import type { Schema } from "apache-arrow";
-import type { PipelineJobSpec, StepSpec } from "../contract/spec/schema.js";
+import type { PipelineJobSpec } from "../contract/spec/schema.js";
 import { columnNames } from "../expr/ast.js";
 import { parseExpression, parseSelectItem } from "../expr/parse.js";
-import { SelectOperator } from "../operators/select.js";
 import { parseAggregates } from "../operators/window/aggregate-spec.js";
 import type { StreamInfo } from "../types/stream-info.js";
 import type { OperatorNode } from "./plan.js";
+import { PrunedKeyBy } from "./pruned-key-by.js";
 
 /** Columns a reader needs; null: every column (a reader not looked into: a sink, a join, a Top-N). */
 type Needs = Set<string> | null;
@@ -64,13 +64,13 @@ function wiring(spec: PipelineJobSpec): { inputs: (string | undefined)[]; output
  * column on, so what reads their output counts too), a select its expressions, a window its
  * aggregates' columns; a sink, a join or a Top-N reads everything, and so does anything that does
  * not parse (the planner reports it). The stream's event time and keys are always kept. When that
- * leaves columns out, a projection (a select of the kept columns, in their order) goes before the
- * keyBy, as a step appended to the plan's spec so every step keeps its index, id and state. What
- * reaches a sink is unchanged: a stream a sink reads keeps every column.
+ * leaves columns out, the keyBy becomes a PrunedKeyBy of the kept columns (in their order): the
+ * exchange before it sends those only, and the steps after it are planned on them. Step indices,
+ * ids, streams and the graph stay as they are; what reaches a sink is unchanged, since a stream a
+ * sink reads keeps every column.
  */
 export class ColumnPruning {
   private readonly wires: ReturnType<typeof wiring>;
-  private readonly added: StepSpec[] = [];
 
   constructor(private readonly spec: PipelineJobSpec) {
     this.wires = wiring(spec);
@@ -79,6 +79,8 @@ export class ColumnPruning {
   /** What the steps reading `stream` (after step `after`) need of it; `schema` is its schema. */
   private needsOf(stream: string, after: number, schema: Schema, depth = 0): Needs {
     if (depth > this.spec.pipeline.length) return null;
+    // A stream defined twice (an `as` reused) is left alone: which step reads which is unclear.
+    if (this.wires.filter((w) => w.output === stream).length > 1) return null;
     let needs: Needs = new Set();
     this.spec.pipeline.forEach((step, j) => {
       if (j <= after || !needs || !this.wires[j]!.inputs.includes(stream)) return;
@@ -89,44 +91,25 @@ export class ColumnPruning {
       else if (step.window !== undefined) needs = union(needs, aggregateReads(step.aggregate ?? [], schema));
       else needs = null;
     });
-    // A stream defined twice (an `as` reused) is left alone: which step reads which is unclear.
-    if (this.wires.filter((w) => w.output === stream).length > 1) return null;
     return needs;
   }
 
   /**
-   * For keyBy step `i` reading stream `from` (`input`): the projection node to run before its
-   * exchange and the stream it writes, or null when every column is needed.
+   * Keyby step `i` (reading `inputs`, writing `output`) as a PrunedKeyBy node, or null when
+   * every column of its input is needed.
    */
-  projectionBefore(i: number, from: string, input: StreamInfo, taken: (stream: string) => boolean) {
-    const step = this.spec.pipeline[i]!;
-    const needs = this.needsOf(this.wires[i]!.output!, i, input.schema);
+  keyBy(i: number, inputs: string[], output: string, input: StreamInfo): OperatorNode | null {
+    const keys = this.spec.pipeline[i]!.keyBy ?? [];
+    const needs = this.needsOf(output, i, input.schema);
     if (!needs) return null;
-    for (const k of [...(step.keyBy ?? []), ...(input.keys ?? []), input.timeField]) if (k !== undefined) needs.add(k);
+    for (const k of [...keys, ...(input.keys ?? []), input.timeField]) if (k !== undefined) needs.add(k);
     const names = input.schema.fields.map((f) => f.name);
     // A step reading a column the stream lacks is the planner's to report, against the whole stream.
     if ([...needs].some((n) => !names.includes(n))) return null;
     const keep = names.filter((n) => needs.has(n));
-    const stream = `pipeline[${i}].pruned`;
-    if (keep.length === 0 || keep.length === input.schema.fields.length || taken(stream)) return null;
-    const index = this.spec.pipeline.length + this.added.length;
-    // Named after the keyBy it serves; its step (for the graph) is the appended one.
-    const id = `pipeline[${i}].prune`;
-    const create = () => new SelectOperator(id, input, keep);
-    let info: StreamInfo;
-    try {
-      info = create().output;
-    } catch {
-      return null; // a column name the select syntax cannot take as it is: keep everything
-    }
-    if (info.schema.fields.some((f, n) => f.name !== keep[n])) return null;
-    this.added.push({ from, select: keep, as: stream });
-    const node: OperatorNode = { id, stepIndex: index, inputs: [from], output: stream, info, create };
-    return { node, stream };
-  }
-
-  /** The spec the plan carries: the user's steps, then the projections (the graph reads each node's step). */
-  finalSpec(): PipelineJobSpec {
-    return this.added.length === 0 ? this.spec : { ...this.spec, pipeline: [...this.spec.pipeline, ...this.added] };
+    if (keep.length === 0 || keep.length === names.length) return null;
+    const id = `pipeline[${i}].keyBy`;
+    const create = () => new PrunedKeyBy(id, input, keys, keep);
+    return { id, stepIndex: i, inputs, output, info: create().output, keyBy: keys, create };
   }
 }

@@ -1,6 +1,7 @@
 /**
  * One exchange benchmark case in its own process; prints one JSON line (ExchangeResult).
- *   codec SHAPE FRAME_ROWS ROWS        encodeBatch + decodeBatch (the checks included), no transport
+ *   codec SHAPE FRAME_ROWS ROWS        one channel's ChannelEncoder + ChannelDecoder (the checks
+ *                                      included), no transport
  *   link SHAPE FRAME_ROWS ROWS TLS     the full path: OutboundChannel -> ServedLink -> gRPC over
  *                                      loopback -> InboundConnection -> ExchangeReceiver, the sender
  *                                      in a second process (exchange-sender.ts); TLS is mtls|plain
@@ -15,7 +16,8 @@ import { fileURLToPath } from "node:url";
 import { exchangeClient } from "../../runtime/contract/rpc/loader.js";
 import { readTlsDir, type TlsSetting, writeJobTlsDirs } from "../../runtime/contract/tls/files.js";
 import { issueJobCertificates } from "../../runtime/contract/tls/job-certificates.js";
-import { decodeBatch, encodeBatch } from "../../runtime/distributed/exchange/codec.js";
+import { ChannelDecoder } from "../../runtime/distributed/exchange/channel-decoder.js";
+import { ChannelEncoder } from "../../runtime/distributed/exchange/channel-encoder.js";
 import { ExchangeReceiver, Inbox } from "../../runtime/distributed/exchange/inbound.js";
 import { InboundConnection } from "../../runtime/distributed/exchange/links.js";
 import { type BatchShape, benchFrames } from "./exchange-batches.js";
@@ -42,16 +44,20 @@ const BUFFER_ROWS = Number(process.env.SABOT_EXCHANGE_BUFFER_ROWS ?? 8192);
 async function codecCase(): Promise<ExchangeResult> {
   const frames = benchFrames(shape as BatchShape, frameRows, rows);
   const schema = frames[0]!.schema;
-  for (const f of frames.slice(0, 20)) decodeBatch(encodeBatch(f), schema, f.numRows); // warm-up
+  const warm = new ChannelDecoder(schema);
+  const warmEncoder = new ChannelEncoder();
+  for (const f of frames.slice(0, 20)) warm.decode(warmEncoder.encode(f), f.numRows);
   let bytes = 0;
   const prof = process.env.SABOT_BENCH_CPU_PROF;
   const stopProfile = prof ? await startProfile(join(prof, "codec.cpuprofile")) : null;
   const t0 = performance.now();
-  const encoded = frames.map((f) => encodeBatch(f));
+  const encoder = new ChannelEncoder();
+  const encoded = frames.map((f) => encoder.encode(f));
   const t1 = performance.now();
+  const decoder = new ChannelDecoder(schema);
   for (let i = 0; i < frames.length; i++) {
     bytes += encoded[i]!.byteLength;
-    decodeBatch(encoded[i]!, schema, frames[i]!.numRows);
+    decoder.decode(encoded[i]!, frames[i]!.numRows);
   }
   const t2 = performance.now();
   await stopProfile?.();
@@ -119,7 +125,10 @@ async function linkCase(): Promise<ExchangeResult> {
   client.close();
   await new Promise((r) => sender.once("exit", r)); // it exits by itself, so --cpu-prof writes its profile
   const frames = Math.ceil(rows / frameRows);
-  const bytesPerFrame = encodeBatch(benchFrames(shape as BatchShape, frameRows, frameRows)[0]!).byteLength;
+  // A channel's frames after its first (which also carries the schema and the dictionaries).
+  const channel = new ChannelEncoder();
+  const [first, second] = benchFrames(shape as BatchShape, frameRows, 2 * frameRows).map((f) => channel.encode(f));
+  const bytesPerFrame = (second ?? first!).byteLength;
   // From connect to end: the first frame's latency is part of what a channel costs.
   const seconds = (t1 - t0) / 1000;
   return { rows: received, frames, bytesPerFrame, seconds, rowsPerSec: received / seconds };

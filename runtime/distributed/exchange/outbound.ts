@@ -138,10 +138,12 @@ export class ExchangeSender implements StreamConsumer, ExchangeOutput {
     readonly channels: OutboundChannel[],
     /** Largest frame: a credit stands for at most this many rows, which bounds what is in flight. */
     private readonly frameRows: number,
+    /** The columns the receiving operator reads, taken before partitioning (column pruning). */
+    private readonly project?: (batch: RecordBatch) => RecordBatch,
   ) {}
 
   onBatch(batch: RecordBatch): void {
-    const parts = this.partitioner.split(batch);
+    const parts = this.partitioner.split(this.project ? this.project(batch) : batch);
     const max = this.frameRows;
     for (let j = 0; j < parts.length; j++) {
       const part = parts[j];

@@ -1,8 +1,10 @@
+import type { RecordBatch } from "apache-arrow";
 import { exchangeClient, type grpc } from "../../contract/rpc/loader.js";
 import type { TlsSetting } from "../../contract/tls/files.js";
 import type { Dataflow } from "../../engine/dataflow.js";
 import type { InputHooks, TaskExchanges } from "../../engine/exchange-ports.js";
-import type { ExecutionGraph, Outputs } from "../../engine/graph.js";
+import type { ExchangeEdge, ExecutionGraph, Outputs } from "../../engine/graph.js";
+import { PrunedKeyBy } from "../../planner/pruned-key-by.js";
 import { ExchangeReceiver, Inbox } from "../exchange/inbound.js";
 import { InboundConnection, LocalLink, ServedLink } from "../exchange/links.js";
 import { ExchangeSender, type Link, OutboundChannel } from "../exchange/outbound.js";
@@ -46,9 +48,15 @@ export class SubtaskExchanges implements TaskExchanges {
   ) {
     const plan = graph.plan;
     const parallelism = s.peers.length;
+    // An edge into a PrunedKeyBy carries only the columns it passes on: projected before sending.
+    const pruned = graph.edges.map((edge) => {
+      const op = flow.operator(edge.target);
+      return op instanceof PrunedKeyBy ? op : null;
+    });
+    const edgeSchema = (edge: ExchangeEdge) => pruned[edge.id]?.output.schema ?? plan.streams.get(edge.stream)!.schema;
     for (const edge of graph.edges) {
       const target = plan.operators.find((o) => o.id === edge.target)!;
-      const schema = plan.streams.get(edge.stream)!.schema;
+      const schema = edgeSchema(edge);
       const port = flow.inputPort(edge.target, edge.input);
       this.receivers.set(
         edge.id,
@@ -67,13 +75,10 @@ export class SubtaskExchanges implements TaskExchanges {
     this.senders = graph.edges.map((edge) => {
       const chans = links.map((link) => new OutboundChannel(edge.id, link, s.channelBufferRows));
       channels[edge.id] = chans;
-      const partitioner = new Partitioner(
-        edge.partitioning,
-        plan.streams.get(edge.stream)!.schema,
-        parallelism,
-        s.maxParallelism,
-      );
-      const sender = new ExchangeSender(edge.id, partitioner, chans, s.frameRows);
+      const partitioner = new Partitioner(edge.partitioning, edgeSchema(edge), parallelism, s.maxParallelism);
+      const keyBy = pruned[edge.id];
+      const project = keyBy ? (b: RecordBatch) => keyBy.project(b) : undefined;
+      const sender = new ExchangeSender(edge.id, partitioner, chans, s.frameRows, project);
       flow.connect(edge.stream, sender);
       chans[s.subtask].grant(s.credits);
       return sender;

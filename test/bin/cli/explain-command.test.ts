@@ -42,9 +42,7 @@ describe("sabot explain", () => {
     const text = explainText(planManifest(parseManifest(YAML)));
     expect(text).toContain("[0] Source: bid");
     expect(text).toContain("[1] pipeline[0].keyBy -> pipeline[1].window -> Sink: results");
-    // The shuffle carries only the columns the window reads (column pruning, prune-columns.ts).
-    expect(text).toContain("[0] Source: bid -> pipeline[0].prune");
-    expect(text).toMatch(/#0: pipeline\[0\]\.pruned -> pipeline\[0\]\.keyBy \(input 0\), hash\(auction\)/);
+    expect(text).toMatch(/#0: bid -> pipeline\[0\]\.keyBy \(input 0\), hash\(auction\)/);
     expect(text).toMatch(
       /pipeline\[1\]\.window: window tumbling 10s: max\(price\) AS max_price\n {4}state: keyed window state: per \(auction, window\)/,
     );

@@ -32,7 +32,7 @@ describe("execution graph", () => {
     expect(g.edges).toEqual([
       {
         id: 0,
-        stream: "pipeline[1].pruned",
+        stream: "pipeline[0]",
         target: "pipeline[1].keyBy",
         input: 0,
         partitioning: { kind: "hash", columns: ["auction"], widths: [null] },
@@ -40,8 +40,7 @@ describe("execution graph", () => {
     ]);
     // The second window is keyed by the renamed key (still placed by it): chained, no exchange.
     expect(g.vertices.map((v) => v.name)).toEqual([
-      // The projection before the keyBy drops the columns no later step reads (prune-columns.ts).
-      "Source: bids -> pipeline[0].filter -> pipeline[1].prune",
+      "Source: bids -> pipeline[0].filter",
       "pipeline[1].keyBy -> pipeline[2].window -> pipeline[3].select -> pipeline[4].window -> Sink: out",
     ]);
     expect(g.outputsOf("bids")).toEqual({ edges: [0], sinks: [] });
