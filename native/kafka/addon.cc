@@ -106,6 +106,8 @@ napi_value arrayBuffer(napi_env env, std::vector<T>&& v) {
     napi_create_arraybuffer(env, 0, &d, &ab);
     return ab;
   }
+  // A poll reserves room for thousands of rows; a small one gives the rest back before JavaScript holds it.
+  if (v.capacity() > 2 * v.size() + 4096 / sizeof(T)) v.shrink_to_fit();
   auto* owned = new std::vector<T>(std::move(v));
   napi_status s = napi_create_external_arraybuffer(
       env, owned->data(), bytes, [](napi_env, void*, void* hint) { delete static_cast<std::vector<T>*>(hint); }, owned,
