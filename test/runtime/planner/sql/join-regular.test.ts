@@ -137,6 +137,24 @@ describe("SQL regular and interval joins match DuckDB on the same events", { tim
     expect(summary.lateRecords).toBe(0);
   });
 
+  it("a window over an interval join's output (whose event time is the left input's) equals DuckDB's counts", async () => {
+    const sql = `${TABLES}CREATE VIEW j AS
+SELECT A.id, A.\`dateTime\` FROM auction AS A JOIN bid AS B
+  ON A.id = B.auction AND A.\`dateTime\` BETWEEN B.\`dateTime\` - INTERVAL '6' SECOND AND B.\`dateTime\`;
+CREATE TABLE results (window_start TIMESTAMP(3), n BIGINT) WITH ('connector' = 'print');
+INSERT INTO results SELECT window_start, COUNT(*) FROM TABLE(TUMBLE(TABLE j, DESCRIPTOR(\`dateTime\`), INTERVAL '1' SECOND))
+GROUP BY window_start, window_end;`;
+    const { rows, summary } = await runJob(sqlManifest(sql));
+    const expected = await duck.query(`
+      SELECT epoch_ms(time_bucket(INTERVAL '1 second', A."dateTime")) AS window_start, count(*) AS n
+      FROM auctions A JOIN bids B ON A.id = B.auction
+        AND A."dateTime" BETWEEN B."dateTime" - INTERVAL '6 seconds' AND B."dateTime"
+      GROUP BY 1`);
+    expect(expected.length).toBeGreaterThan(1);
+    expect(rowDifference(rows.results, expected)).toEqual({ only: [[], []] });
+    expect(summary.lateRecords).toBe(0);
+  });
+
   it("an interval join in SQL and in YAML gives identical rows, equal to DuckDB's", async () => {
     const sql = `${TABLES}${INTERVAL_SQL}`;
     expect(compileSql(sql).pipeline[0].join).toMatchObject({ between: { lower: "0ms", upper: "10000ms" } });
