@@ -31,6 +31,15 @@ function withRules(spec: JsonSchema): JsonSchema {
     rule: exactlyOne(["filter", "select", "keyBy", "window", "join", "lookupJoin", "to"]),
     message: "a step needs exactly one of filter, select, keyBy, window, join, lookupJoin or to",
   });
+  const join = ((props.pipeline as JsonSchema).items as JsonSchema).properties as Record<string, JsonSchema>;
+  rule(join.join, {
+    rule: "!has(self.window) || !has(self.between)",
+    message: "a join has window (a window join) or between (an interval join), not both",
+  });
+  rule(join.join, {
+    rule: "!has(self.stateTtl) || (!has(self.window) && !has(self.between))",
+    message: "stateTtl is for a regular join (no window, no between)",
+  });
   rule(props.autoscaler as JsonSchema, {
     rule: "!has(self.minParallelism) || !has(self.maxParallelism) || self.minParallelism <= self.maxParallelism",
     message: "autoscaler.minParallelism must be <= autoscaler.maxParallelism",
