@@ -54,14 +54,20 @@ export function checkPartitionColumns(columns: readonly string[], schema: Schema
  */
 export function splitByPartition(batch: RecordBatch, columns: readonly string[]): Map<string, RecordBatch> {
   const vectors = columns.map((c) => batch.getChild(c)!);
+  // Partition values repeat (a day, a minute): each distinct value is escaped once.
+  const texts = columns.map(() => new Map<unknown, string>());
+  const textOf = (c: number, v: unknown): string => {
+    let t = texts[c].get(v);
+    if (t === undefined) {
+      t = `${columns[c]}=${v === null || v === undefined ? NULL_PARTITION : escapePartitionValue(String(v))}`;
+      texts[c].set(v, t);
+    }
+    return t;
+  };
   const rowsOf = new Map<string, number[]>();
   for (let i = 0; i < batch.numRows; i++) {
-    let path = "";
-    for (let c = 0; c < columns.length; c++) {
-      const v: unknown = vectors[c].get(i);
-      const text = v === null || v === undefined ? NULL_PARTITION : escapePartitionValue(String(v));
-      path += `${c > 0 ? "/" : ""}${columns[c]}=${text}`;
-    }
+    let path = textOf(0, vectors[0].get(i));
+    for (let c = 1; c < columns.length; c++) path += `/${textOf(c, vectors[c].get(i))}`;
     const rows = rowsOf.get(path);
     if (rows) rows.push(i);
     else rowsOf.set(path, [i]);
