@@ -4,25 +4,17 @@ import { join } from "node:path";
 import { LocalJob } from "../../runtime/engine/local-job.js";
 import { planManifest } from "../../runtime/planner/validate.js";
 import { CollectingSink } from "../helpers/collecting-sink.js";
+import type { CaseResult } from "./nexmark-case.js";
 import { nexmarkSql } from "./nexmark-sql.js";
 import { peakRssMiB } from "./peak-memory.js";
 
 /**
  * One Nexmark query from examples/nexmark as SQL, in a fresh process (peak memory is the case's
- * own): `nexmark-sql-case.ts <qN> <scale>` (see nexmarkSql); prints one JSON line. Planning (the SQL grammar's load
- * and parse) is not timed; the run is, into rows counted in memory (or files, for q10).
+ * own): `nexmark-sql-case.ts <qN> <scale>` (see nexmarkSql); prints one JSON line, as the YAML
+ * cases do (`events` counts every source record read: bids, persons, auctions). Planning (the SQL
+ * grammar's load and parse) is not timed; the run is, into rows counted in memory (or files, q10).
  */
-export interface SqlCaseResult {
-  query: string;
-  /** Source records read (bids, and the persons and auctions the query reads). */
-  events: number;
-  seconds: number;
-  eventsPerSec: number;
-  /** Events per second of this process's CPU time (user + system): what one core does, whatever the load. */
-  eventsPerCpuSec: number;
-  outputRows: number;
-  peakRssMiB: number;
-}
+export type SqlCaseResult = Omit<CaseResult, "impl">;
 
 async function main(): Promise<void> {
   const [query, scale] = process.argv.slice(2);
