@@ -4,6 +4,7 @@ import {
   ListMultipartUploadsCommand,
   ListObjectsV2Command,
 } from "@aws-sdk/client-s3";
+import { tableFromArrays } from "apache-arrow";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { filesConfig } from "../../../../runtime/connectors/files/config.js";
@@ -57,6 +58,30 @@ describe.each(["parquet", "arrow"] as const)("files sink to S3 (%s)", (format) =
     const rows = bodies.flatMap((b) => readFileBatches(b, format).flatMap(batchRows));
     expect(rows).toEqual(batches.flatMap(batchRows));
     await sink.close();
+  });
+});
+
+describe("partitioned files sink to S3, exactly-once", () => {
+  it("commits a checkpoint's file per partition directory and its marker, which a new sink reads back", async () => {
+    const prefix = "parts";
+    const config = filesConfig({ path: `s3://${bucket}/${prefix}`, format: "arrow", partitionBy: ["day"] });
+    const sink = new FilesSink(config, { ...ctx, exactlyOnce: true });
+    await sink.open();
+    const batch = tableFromArrays({ day: ["d1", "d2:x", "d1"], n: Float64Array.from([1, 2, 3]) }).batches[0];
+    await sink.write(batch);
+    await sink.prepareCheckpoint!(7);
+    expect((await objects(prefix)).keys).toEqual([]);
+    await sink.commitCheckpoint!(7);
+    const { keys, bodies } = await objects(prefix);
+    expect(keys).toEqual([
+      `${prefix}/_committed/part-3-chk-0000000007.committed`,
+      `${prefix}/day=d1/part-3-chk-0000000007.arrow`,
+      `${prefix}/day=d2%3Ax/part-3-chk-0000000007.arrow`,
+    ]);
+    expect(readFileBatches(bodies[1], "arrow").flatMap(batchRows)).toEqual([{ n: 1 }, { n: 3 }]);
+    const again = new FilesSink(config, { ...ctx, exactlyOnce: true });
+    await again.open();
+    expect(await again.committedCheckpoint!()).toBe(7);
   });
 });
 
