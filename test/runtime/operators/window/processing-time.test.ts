@@ -2,6 +2,7 @@ import { tableFromArrays } from "apache-arrow";
 import { describe, expect, it } from "vitest";
 import { WindowAggregateOperator } from "../../../../runtime/operators/window/window-aggregate.js";
 import { batchRows } from "../../../helpers/collecting-sink.js";
+import { parseManifest, runJob } from "../../../helpers/run-job.js";
 
 /** Rows of bidder k, with an event time that processing-time windows must ignore. */
 const bids = (bidders: number[]) =>
@@ -63,5 +64,27 @@ describe("processing-time windows", () => {
     expect(op.processWatermark(Number.POSITIVE_INFINITY).flatMap(batchRows)).toEqual([
       { window_start: 0, window_end: 1_000, n: 2 },
     ]);
+  });
+
+  it("run in a YAML job whose source has no event time: every row counted once", async () => {
+    const { rows } = await runJob(
+      parseManifest(`apiVersion: sabot.dev/v1alpha1
+kind: StreamJob
+metadata: {name: t}
+spec:
+  sources:
+    bids: {generator: {kind: nexmark-bid, seed: 3, count: 5000}}
+  pipeline:
+    - from: bids
+      keyBy: [channel]
+    - window: {type: tumbling, size: 10s, time: processing}
+      aggregate: ["count(*) AS n"]
+    - to: out
+  sinks:
+    out: {console: {}}
+`),
+    );
+    expect(rows.out.reduce((n, r) => n + Number(r.n), 0)).toBe(5000);
+    for (const r of rows.out) expect(Number(r.window_end) - Number(r.window_start)).toBe(10_000);
   });
 });
