@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { compileSql } from "../../../../runtime/planner/sql/compile-sql.js";
 import { type DuckDbReference, rowDifference } from "../../../helpers/duckdb-reference.js";
 import { runJob } from "../../../helpers/run-job.js";
-import { BID, bidsReference, RESULTS, sqlIssues, sqlManifest } from "./sql-fixtures.js";
+import { BID, bidsReference, bidYamlJob, RESULTS, sqlIssues, sqlManifest } from "./sql-fixtures.js";
 
 /** examples/nexmark/q11.sql as written, into a print table named results. */
 const Q11 = readFileSync(new URL("../../../../examples/nexmark/q11.sql", import.meta.url), "utf8")
@@ -49,6 +49,18 @@ describe("SESSION window table function (Nexmark q11)", () => {
       { from: "bid", keyBy: ["bidder"] },
       { from: "insert.results.keyBy", window: { type: "session", gap: "10s" }, aggregate: ["count(*) AS `bid_count`"] },
     ]);
+  });
+
+  it("gives the same rows as the YAML form (keyBy bidder, a session window)", async () => {
+    const yaml = bidYamlJob(`    - from: bid
+      keyBy: [bidder]
+    - window: {type: session, gap: 10s}
+      aggregate: ["count(*) AS bid_count"]
+    - select: [bidder, bid_count, window_start AS starttime, window_end AS endtime]`);
+    const fromYaml = (await runJob(yaml)).rows.results;
+    const fromSql = (await runJob(sqlManifest(`${BID}${Q11}`))).rows.results;
+    expect(fromYaml.length).toBeGreaterThan(100);
+    expect(rowDifference(fromSql, fromYaml)).toEqual({ only: [[], []] });
   });
 
   it("a syntax error after a rewritten SESSION is still at its own line and column", () => {
