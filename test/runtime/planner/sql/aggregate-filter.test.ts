@@ -40,6 +40,16 @@ describe("aggregate FILTER (WHERE ...)", () => {
     expect(sqlIssues(bad)[0].message).toMatch(/unknown column pryce/);
   });
 
+  it("FILTER that does not follow an aggregate call is a syntax error at FILTER, with the form to write", () => {
+    const [issue] = sqlIssues(
+      `${BID}${RESULTS("a BIGINT")}INSERT INTO results SELECT price FILTER (WHERE price > 1) FROM bid;`,
+    );
+    expect(issue.path).toBe(`spec.sql:${BID.split("\n").length + 1}:34`);
+    expect(issue.message).toMatch(
+      /FILTER \(WHERE \.\.\.\) follows an aggregate call: COUNT\(\*\) FILTER \(WHERE price < 10000\)/,
+    );
+  });
+
   it("q15-q17 as the suite writes them (a GROUP BY without a window) stay refused at GROUP BY, with the windowed form", () => {
     const tables = readFileSync(new URL("../../../../examples/nexmark/tables.sql", import.meta.url), "utf8");
     for (const q of ["q15", "q16", "q17"]) {
