@@ -104,14 +104,19 @@ function checkIndices(d: Data, path: string): void {
   }
 }
 
-/** Throws InvalidArrowDataError when `data` (and its children and dictionary) is not self-consistent. */
-export function validateData(d: Data, path: string): void {
+/**
+ * Throws InvalidArrowDataError when `data` (and its children and dictionary) is not self-consistent.
+ * `checked`: dictionary chunks validated before (an exchange channel checks a dictionary once, when
+ * it arrives, not with every batch that uses it).
+ */
+export function validateData(d: Data, path: string, checked?: WeakSet<Data>): void {
   checkBuffers(d, path);
   if (d.type.typeId === Type.Dictionary) {
     checkIndices(d, path);
-    for (const chunk of d.dictionary?.data ?? []) validateData(chunk, `${path}.dictionary`);
+    for (const chunk of d.dictionary?.data ?? [])
+      if (!checked?.has(chunk)) validateData(chunk, `${path}.dictionary`, checked);
   }
   d.children.forEach((c, i) => {
-    validateData(c, `${path}.${(d.type as DataType).children?.[i]?.name ?? i}`);
+    validateData(c, `${path}.${(d.type as DataType).children?.[i]?.name ?? i}`, checked);
   });
 }

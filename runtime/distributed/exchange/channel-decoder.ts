@@ -38,6 +38,8 @@ export class ChannelDecoder {
   private schema: Schema | null = null;
   private dictionaries = new Map<number, Vector>();
   private readonly dictionaryBytes = new Map<number, number>();
+  /** Dictionary chunks checked on arrival: batches that use them do not check them again. */
+  private readonly checked = new WeakSet<Data>();
 
   constructor(private readonly edgeSchema: Schema) {}
 
@@ -120,6 +122,7 @@ export class ChannelDecoder {
     const [data] = this.loader(header.data, body, schema).visitMany([type]);
     if (!data || data.length !== header.data.length) throw corrupt(` has a short dictionary ${header.id}`);
     validateOrRefuse(data, `dictionary ${header.id}`);
+    this.checked.add(data);
     const previous = this.dictionaries.get(header.id);
     const grown = previous && header.isDelta;
     this.dictionaries.set(header.id, (grown ? previous.concat(new Vector([data])) : new Vector([data])).memoize());
@@ -155,15 +158,15 @@ export class ChannelDecoder {
     columns.forEach((c, i) => {
       const name = names[i]!.name;
       if (c.length !== header.length) throw corrupt(`'s column ${name} is not ${header.length} rows long`);
-      validateOrRefuse(c, name);
+      validateOrRefuse(c, name, this.checked);
     });
     return makeBatch(this.edgeSchema, columns, header.length);
   }
 }
 
-function validateOrRefuse(d: Data, path: string): void {
+function validateOrRefuse(d: Data, path: string, checked?: WeakSet<Data>): void {
   try {
-    validateData(d, path);
+    validateData(d, path, checked);
   } catch (err) {
     if (err instanceof InvalidArrowDataError) throw corrupt(`'s ${err.message}`);
     throw err;
