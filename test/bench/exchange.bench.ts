@@ -7,9 +7,10 @@ import { fmt, runCase, table } from "./run-case.js";
 
 /**
  * Rows per second through one exchange channel (issue 17's target: 10 M rows/s for bid batches):
- * (a) encode + decode alone, (b) the whole path between two processes over loopback gRPC,
+ * (a) one channel's encode + decode alone (ChannelEncoder/ChannelDecoder: the dictionaries cross
+ * with the first frame only), (b) the whole path between two processes over loopback gRPC,
  * plaintext and mTLS, for q7's 3 columns and the generator's full 7-column bid batch (and the bid
- * batch without its dictionaries, as a frame would be if they crossed once per channel).
+ * batch with its dictionary columns as bare Int32 indices, for reference).
  * Each case runs `rounds` times, interleaved so that the machine's load hits every case alike;
  * the table shows the median and the range. Then one profiled q7 run splits each side's CPU
  * time by stage, per frame and per row.
@@ -29,7 +30,7 @@ const CASES: Case[] = [
   { name: "gRPC q7, mTLS", args: ["link", "q7", String(FRAME_ROWS), "4000000", "mtls"] },
   { name: "gRPC bid, plaintext", args: ["link", "bid", String(FRAME_ROWS), "400000", "plain"] },
   { name: "gRPC bid, mTLS", args: ["link", "bid", String(FRAME_ROWS), "400000", "mtls"] },
-  // What bid frames would cost with dictionaries sent once per channel (today: in every frame).
+  // The bid batch with its dictionary columns as bare indices: a channel's frames after the first.
   { name: "codec bid, indices only", args: ["codec", "bid-indices", String(FRAME_ROWS), "1000000"] },
   { name: "gRPC bid, indices only, plaintext", args: ["link", "bid-indices", String(FRAME_ROWS), "2000000", "plain"] },
 ];
