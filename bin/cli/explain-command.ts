@@ -100,8 +100,9 @@ function joinText(j: NonNullable<StepSpec["join"]>): string {
 }
 
 function windowText(w: NonNullable<StepSpec["window"]>): string {
-  if (w.type === "session") return `session gap ${w.gap}`;
-  return w.type === "sliding" ? `sliding size ${w.size} slide ${w.slide}` : `tumbling ${w.size}`;
+  const clock = w.time === "processing" ? " on processing time" : "";
+  if (w.type === "session") return `session gap ${w.gap}${clock}`;
+  return `${w.type === "sliding" ? `sliding size ${w.size} slide ${w.slide}` : `tumbling ${w.size}`}${clock}`;
 }
 
 /** What an operator keeps between batches (and so in checkpoints). */
@@ -109,7 +110,7 @@ function stateOf(step: StepSpec, node: OperatorNode, plan: JobPlan): string {
   const keys = plan.streams.get(node.inputs[0])?.keys ?? [];
   const perKey = keys.length ? `per (${keys.join(", ")}, window)` : "per window (one global key)";
   if (step.window)
-    return `keyed window state: ${perKey}, one accumulator per aggregate until the watermark passes the window end`;
+    return `keyed window state: ${perKey}, one accumulator per aggregate until ${step.window.time === "processing" ? "the wall clock" : "the watermark"} passes the window end`;
   if (step.join?.window) return "keyed buffers of both sides' rows per window until the watermark passes its end";
   if (step.join?.between)
     return "keyed rows of both sides until the watermark passes the interval they can still match in";

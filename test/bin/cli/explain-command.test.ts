@@ -48,6 +48,17 @@ describe("sabot explain", () => {
     );
   });
 
+  it("says a processing-time window closes on the wall clock, not the watermark", () => {
+    const yaml = YAML.replace(
+      "window: {type: tumbling, size: 10s}",
+      "window: {type: tumbling, size: 10s, time: processing}",
+    );
+    const text = explainText(planManifest(parseManifest(yaml)));
+    expect(text).toContain("window tumbling 10s on processing time");
+    expect(text).toContain("until the wall clock passes the window end");
+    expect(text).not.toContain("until the watermark passes the window end");
+  });
+
   it("gives a SQL job the same chains, exchanges and state as its YAML form", () => {
     const section = (t: string, from: string, to: string) => t.slice(t.indexOf(from), t.indexOf(to));
     const yaml = explainText(planManifest(parseManifest(YAML)));
