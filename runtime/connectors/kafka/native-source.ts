@@ -74,7 +74,7 @@ export class NativeKafkaSource extends RdkafkaSource {
   }
 
   protected override assignPartitions(start: Map<number, number>): void {
-    this.handle = this.addon.consumerNew(
+    this.handle ??= this.addon.consumerNew(
       nativeConf(this.config, this.clientId),
       this.config.topic,
       this.plan,
@@ -98,7 +98,8 @@ export class NativeKafkaSource extends RdkafkaSource {
         failures = 0;
       } catch (err) {
         if (this.closed) break;
-        this.ctx.log.error({ err }, "kafka native poll failed; retrying");
+        this.ctx.log.error({ err }, "kafka native poll failed; reading again from the positions queued");
+        this.reassignTaken();
         await new Promise((r) => setTimeout(r, Math.min(5000, 100 * 2 ** failures++)));
       }
     }
@@ -119,8 +120,8 @@ export class NativeKafkaSource extends RdkafkaSource {
       const part = parts.get(p);
       const next = partitionNext(part?.lastOffset, positions.get(p));
       if (next <= this.taken.get(p)!) continue;
-      this.taken.set(p, next);
       this.queue.push(await this.run(p, part, String(next)));
+      this.taken.set(p, next);
     }
   }
 

@@ -178,9 +178,22 @@ export class RdkafkaSource extends QueuedKafkaSource {
         failures = 0;
       } catch (err) {
         if (this.closed) break;
-        this.ctx.log.error({ err }, "kafka consume failed; retrying");
+        this.ctx.log.error({ err }, "kafka consume failed; reading again from the positions queued");
+        this.reassignTaken();
         await new Promise((r) => setTimeout(r, Math.min(5000, 100 * 2 ** failures++)));
       }
+    }
+  }
+
+  /**
+   * After a failed take (the dead-letter topic refused, say): the client fetches again from each
+   * partition's position queued, since what it had consumed past that was never queued.
+   */
+  protected reassignTaken(): void {
+    try {
+      this.assignPartitions(new Map(this.mine.map((p) => [p, this.taken.get(p)!])));
+    } catch (err) {
+      this.ctx.log.error({ err }, "kafka source: assigning the positions queued again failed");
     }
   }
 
@@ -213,8 +226,8 @@ export class RdkafkaSource extends QueuedKafkaSource {
       const got = byPartition.get(p);
       const next = partitionNext(got ? got[got.length - 1].offset : undefined, offset);
       if (next <= this.taken.get(p)!) continue;
-      this.taken.set(p, next);
       this.queue.push(await this.decoder.decode(p, (got ?? []).map(asFetched), String(next)));
+      this.taken.set(p, next);
     }
   }
 

@@ -16,6 +16,8 @@ import { connectorContext, createTopic, readTopic } from "./kafka-helpers.js";
 import { edgeJson, NATIVE_CASE_FIELDS, randomJson, rows } from "./native-json-cases.js";
 
 const built = nativeKafkaBuilt();
+/** kafkajs' ConfigResourceTypes.TOPIC (the CommonJS module's named export does not reach ESM). */
+const TOPIC_RESOURCE = 2;
 if (!built) console.warn(`native-source.int.test: ${nativeKafkaPath()} is not built (npm run build:native); skipped`);
 
 type Source = ReturnType<typeof kafkaSource>;
@@ -179,6 +181,47 @@ describe.skipIf(!built)("kafka source on the native client", () => {
     expect(ids.length).toBe(n);
     expect(new Set(ids).size).toBe(n);
   }, 120_000);
+
+  it.each(["native", "librdkafka"] as const)(
+    "(%s) a poll whose dead letter cannot be written is read again: rows exactly once, in order, once the topic takes it",
+    async (client) => {
+      const topic = await createTopic(k.admin, "native-dlq-retry", 1);
+      // A dead-letter topic that refuses every record until its limit is raised.
+      const dlq = await createTopic(k.admin, "native-dlq-later", 1, { "max.message.bytes": "16" });
+      const values = ["1", "2", "3", "not json", "4", "5", "6"].map((v) => (v.length === 1 ? `{"id":${v}}` : v));
+      const producer = k.kafka.producer();
+      await producer.connect();
+      await producer.send({ topic, messages: values.map((value) => ({ value })) });
+      await producer.disconnect();
+      const fields: FieldSpec[] = [{ name: "id", type: "int64", nullable: false }];
+      const ctx = connectorContext("retry");
+      const source = kafkaSource(
+        kafkaSourceConfig("it", "retry", spec(topic, client, { deadLetterTopic: dlq }, fields)),
+        ctx,
+      );
+      await source.open();
+      try {
+        // The first polls fail at the dead-letter topic; then it takes records.
+        await new Promise((r) => setTimeout(r, 2000));
+        await k.admin.alterConfigs({
+          validateOnly: false,
+          resources: [
+            { type: TOPIC_RESOURCE, name: dlq, configEntries: [{ name: "max.message.bytes", value: "1048588" }] },
+          ],
+        });
+        const ids = (await readAll(source, { "0": "7" })).flatMap((b) => batchRows(b.batch).map((r) => Number(r.id)));
+        expect(ids).toEqual([1, 2, 3, 4, 5, 6]);
+        expect(ctx.captured.lines.some((l) => String(l.msg).includes("reading again from the positions queued"))).toBe(
+          true,
+        );
+        const [dead] = await readTopic(k.kafka, dlq, 1);
+        expect(dead.value?.toString()).toBe("not json");
+      } finally {
+        await source.close();
+      }
+    },
+    120_000,
+  );
 
   it("a job choosing native for a format it does not decode runs on librdkafka and says so", async () => {
     const ctx = connectorContext("avro");
