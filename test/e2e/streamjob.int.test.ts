@@ -43,10 +43,16 @@ const k = useTestKafka();
 const produce = (topic: string, from: number, to: number) =>
   produceNumbered(k.kafka, topic, { from, to }, { partitions: PARTITIONS, t0: T0 });
 
+function withClient<S extends { kafka: object }>(source: S, client: "native" | "librdkafka"): S {
+  return { ...source, kafka: { ...source.kafka, client } };
+}
+
 function spec(input: string, output: string, bucket: string): StreamJobSpec {
   return {
+    // The clients built from source into the image (test/image): json read by the native client,
+    // the exactly-once sink on librdkafka's transactions.
     sources: {
-      nums: numberedKafkaSource(brokers(), input),
+      nums: withClient(numberedKafkaSource(brokers(), input), "native"),
     },
     pipeline: [
       { from: "nums", select: [`id % ${BUCKETS} AS bucket`, "id", "ts"] },
@@ -55,7 +61,7 @@ function spec(input: string, output: string, bucket: string): StreamJobSpec {
       { select: ["bucket", "window_start", "n", "total"] },
       { to: "out" },
     ],
-    sinks: { out: { kafka: { bootstrapServers: brokers(), topic: output, format: "json" } } },
+    sinks: { out: { kafka: { bootstrapServers: brokers(), topic: output, format: "json", client: "librdkafka" } } },
     parallelism: 1,
     checkpointing: { interval: "1s", storage: `s3://${bucket}/state`, mode: "exactly-once", retain: 3 },
     storageSecret: STORAGE_SECRET,

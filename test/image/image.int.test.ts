@@ -52,6 +52,37 @@ describe("the Sabot image", () => {
     expect(await docker("image", "inspect", "-f", "{{.Config.User}}", image.ref)).toBe("65532:65532");
   });
 
+  it("carries both Kafka clients built from source: librdkafka (with ssl, sasl and zstd) and the native json client", async () => {
+    // The engine's own loader finds sabot_kafka.node; librdkafka reports the features it was built with.
+    const script = [
+      "const { nativeKafka } = await import('/app/dist/runtime/connectors/kafka/native-addon.js');",
+      "nativeKafka();",
+      "const { librdkafkaVersion, features } = (await import('@confluentinc/kafka-javascript')).default;",
+      "console.log(JSON.stringify({ librdkafkaVersion, features }));",
+    ].join(" ");
+    const out = await docker(
+      "run",
+      "--rm",
+      "--network",
+      "none",
+      ...LOCKED_DOWN,
+      "--entrypoint",
+      "node",
+      image.ref,
+      "--input-type=module",
+      "-e",
+      script,
+    );
+    const { librdkafkaVersion, features } = JSON.parse(out.split("\n").pop()!) as {
+      librdkafkaVersion: string;
+      features: string[];
+    };
+    expect(librdkafkaVersion).toBe("2.15.1");
+    expect(features).toEqual(
+      expect.arrayContaining(["ssl", "sasl_scram", "sasl_oauthbearer", "zstd", "lz4", "snappy", "gzip"]),
+    );
+  });
+
   it("runs a job whose worker loads the native addon, on a read-only root filesystem as uid 65532", async () => {
     const port = await freePort();
     // The coordinator's container owns the network namespace; the worker joins it, so the two

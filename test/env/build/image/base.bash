@@ -6,7 +6,8 @@
 #
 #   runtime base: debootstrap --variant=minbase, node at /usr/local/bin/node (where the official
 #                 image has it), no npm, no headers, apt lists and docs removed
-#   build base:   the runtime base plus g++ cmake make python3 (apt), npm, and Node's headers at
+#   build base:   the runtime base plus g++ cmake make python3 and the Kafka clients' -dev
+#                 libraries (apt), npm, and Node's headers at
 #                 /usr/local/include/node (native/build.sh finds them next to the node binary)
 
 # A mirror from this machine's apt configuration (deb822 .sources or one-line .list), so the
@@ -43,7 +44,11 @@ build_runtime_base() {
   mirror="${SABOT_DEBIAN_MIRROR:-$(apt_mirror_for "$DEBIAN_SUITE" http://deb.debian.org/debian)}"
   security="${SABOT_DEBIAN_SECURITY_MIRROR:-$(apt_mirror_for "$DEBIAN_SUITE-security" http://deb.debian.org/debian-security)}"
   log "runtime base: debootstrap --variant=minbase $DEBIAN_SUITE from $mirror"
-  debootstrap --variant=minbase --components=main "$DEBIAN_SUITE" "$root" "$mirror" >&2
+  # --include: the shared libraries the Kafka clients link (librdkafka's ssl, sasl, compression and
+  # curl; simdjson for native/kafka), so the image's own apt step finds nothing missing.
+  debootstrap --variant=minbase --components=main \
+    --include=libssl3,zlib1g,libzstd1,liblz4-1,libsasl2-2,libcurl4,libsimdjson14 \
+    "$DEBIAN_SUITE" "$root" "$mirror" >&2
   # The build base installs its toolchain with apt from inside the image: give it the updates and
   # security suites too, not only the point release debootstrap installed from.
   cat > "$root/etc/apt/sources.list" <<SOURCES
@@ -83,6 +88,7 @@ ARG RUNTIME
 FROM ${RUNTIME}
 RUN apt-get update \
     && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends g++ cmake make python3 \
+       libssl-dev zlib1g-dev libzstd-dev liblz4-dev libsasl2-dev libcurl4-openssl-dev libsimdjson-dev \
     && rm -rf /var/lib/apt/lists/* /var/cache/apt/archives/*.deb
 COPY include/node /usr/local/include/node
 COPY npm/package /usr/local/lib/node_modules/npm
