@@ -14,17 +14,17 @@ class FrameSink extends AsyncByteQueue {
     this.bytes += chunk.byteLength;
   }
 
-  /** What was written since the last take, as one buffer with `headroom` free bytes before it. */
-  take(headroom: number): Uint8Array {
-    const out = Buffer.allocUnsafe(headroom + this.bytes);
-    let at = headroom;
+  /** What was written since the last take, as one buffer. */
+  take(): Uint8Array {
+    const out = Buffer.allocUnsafe(this.bytes);
+    let at = 0;
     for (const c of this.chunks) {
       out.set(c, at);
       at += c.byteLength;
     }
     this.chunks = [];
     this.bytes = 0;
-    return out.subarray(headroom);
+    return out;
   }
 }
 
@@ -42,15 +42,12 @@ export class ChannelEncoder {
   // again) instead of closing the writer.
   private readonly writer = new RecordBatchStreamWriter({ autoDestroy: false });
 
-  constructor(
-    /** Free bytes left before each frame (for a transport header written in place). */
-    private readonly headroom = 0,
-  ) {
+  constructor() {
     this.writer.reset(this.sink);
   }
 
   encode(batch: RecordBatch): Uint8Array {
     this.writer.write(batch);
-    return this.sink.take(this.headroom);
+    return this.sink.take();
   }
 }
