@@ -2,6 +2,7 @@ import { checkSink, sourceStreamInfo } from "../connectors/registry.js";
 import { parseDuration, parseSignedDuration } from "../contract/spec/duration.js";
 import { SpecError, type SpecIssue } from "../contract/spec/errors.js";
 import type { PipelineJobSpec, StepSpec } from "../contract/spec/schema.js";
+import { UpsertAggregateOperator } from "../operators/aggregate/upsert-aggregate.js";
 import { FilterOperator } from "../operators/filter.js";
 import { IntervalJoinOperator } from "../operators/join/interval-join.js";
 import { LookupJoinOperator } from "../operators/join/lookup-join.js";
@@ -16,9 +17,10 @@ import type { StreamInfo } from "../types/stream-info.js";
 import type { JobPlan, OperatorNode, SinkNode, SourceNode } from "./plan.js";
 import { ColumnPruning } from "./prune-columns.js";
 import { recoverStep } from "./step-recovery.js";
+import { checkUpsertSink, upsertOutput } from "./upsert-rules.js";
 import { checkWindowShape } from "./window-rules.js";
 
-const OPS = ["filter", "select", "keyBy", "window", "join", "lookupJoin", "topN", "to"] as const;
+const OPS = ["filter", "select", "keyBy", "window", "upsertAggregate", "join", "lookupJoin", "topN", "to"] as const;
 type OpName = (typeof OPS)[number];
 
 function opOf(step: StepSpec): OpName {
@@ -98,6 +100,8 @@ class PlanBuilder {
 
   /** A keyBy's input crosses the network: it carries only the columns later steps read (prune-columns.ts). */
   private addPrunedKeyBy(i: number, w: StepWiring): boolean {
+    // Over an upsert stream the keyBy goes the plain way, which refuses it (upsert-rules.ts).
+    if (this.streams.get(w.from)!.upsertKey) return false;
     const node = this.pruning.keyBy(i, w.inputs, w.output!, this.streams.get(w.from)!);
     if (!node) return false;
     this.streams.set(node.output, node.info);
@@ -166,6 +170,7 @@ class PlanBuilder {
       return;
     }
     try {
+      checkUpsertSink(sink, input);
       checkSink(sink, input);
       this.sinks.push({ id: `${w.path}.to`, name: step.to!, stepIndex: i, spec: sink, input: w.from, info: input });
     } catch (err) {
@@ -184,7 +189,7 @@ class PlanBuilder {
     const clean = (err: unknown) => withoutPrefix((err as Error).message, id);
     try {
       const create = OPERATOR_FACTORIES[op](context);
-      const info = create().output;
+      const info = upsertOutput(op, [input, right], create().output);
       this.streams.set(output!, info);
       this.operators.push({ id, stepIndex: i, inputs, output: output!, info, keyBy: step.keyBy, create });
     } catch (err) {
@@ -231,6 +236,16 @@ const OPERATOR_FACTORIES: Record<Exclude<OpName, "to">, (c: StepContext) => () =
       new SelectOperator(id, input, step.select!),
   keyBy: keyByFactory,
   window: windowFactory,
+  upsertAggregate:
+    ({ id, input, step, maxParallelism }) =>
+    () =>
+      new UpsertAggregateOperator({
+        name: id,
+        input,
+        keys: input.keys ?? [],
+        aggregates: step.upsertAggregate!,
+        maxParallelism,
+      }),
   join: joinFactory,
   lookupJoin: lookupJoinFactory,
   topN:

@@ -211,6 +211,13 @@ export const StepSpec = Type.Object(
     aggregate: Optional(
       Type.Array(Type.String(), { minItems: 1, description: "count(*), sum(x), min, max, avg, count(distinct x)." }),
     ),
+    upsertAggregate: Optional(
+      Type.Array(Type.String(), {
+        minItems: 1,
+        description:
+          "Unbounded GROUP BY over the keyBy keys (no window): emits each changed key's new row per batch, an upsert stream on those keys; same aggregates as window.",
+      }),
+    ),
     windowTime: Optional(
       Type.Boolean({
         description:
@@ -224,7 +231,7 @@ export const StepSpec = Type.Object(
   },
   {
     additionalProperties: false,
-    description: "Exactly one of filter, select, keyBy, window, join, lookupJoin, topN, to.",
+    description: "Exactly one of filter, select, keyBy, window, upsertAggregate, join, lookupJoin, topN, to.",
   },
 );
 
