@@ -16,7 +16,7 @@ namespace sabot_kafka {
 namespace {
 
 // Bumped whenever a function's arguments or results change (native-addon.ts checks it).
-constexpr int32_t kAbi = 2;
+constexpr int32_t kAbi = 3;
 
 napi_value fail(napi_env env, const std::string& message) {
   napi_throw_error(env, "SABOT_KAFKA", message.c_str());
@@ -209,6 +209,7 @@ napi_value logsValue(napi_env env, const std::vector<LogLine>& logs) {
 struct Handle {
   std::unique_ptr<Consumer> consumer;
   std::vector<ColumnSpec> spec;
+  std::string avroFingerprint;  // format avro; empty for json
   bool busy = false;
 };
 
@@ -275,8 +276,12 @@ napi_value ConsumerNew(napi_env env, napi_callback_info info) {
   std::string topic;
   auto h = std::make_unique<Handle>();
   if (!str(env, a[1], topic) || !plan(env, a[2], h->spec)) return fail(env, "consumerNew: bad topic or plan");
+  napi_value fp = prop(env, a[2], "avroFingerprint");
+  napi_valuetype fpType = napi_undefined;
+  if (fp) napi_typeof(env, fp, &fpType);
+  if (fpType == napi_string && !str(env, fp, h->avroFingerprint)) return fail(env, "consumerNew: bad avroFingerprint");
   try {
-    h->consumer = std::make_unique<Consumer>(conf, topic, h->spec, int64(env, a[3]));
+    h->consumer = std::make_unique<Consumer>(conf, topic, h->spec, int64(env, a[3]), h->avroFingerprint);
   } catch (const std::exception& e) {
     return fail(env, e.what());
   }
@@ -364,30 +369,32 @@ napi_value ConsumerClose(napi_env env, napi_callback_info info) {
   return queueWork(env, a[0], h, w);
 }
 
-// decodeJson(plan, data: Uint8Array, offsets: Int32Array) -> {rows, columns, rejected: number[]}:
-// the decoder alone, for tests against the reference and the decode benchmark.
-napi_value DecodeJson(napi_env env, napi_callback_info info) {
+// decodeJson / decodeAvro (plan, data: Uint8Array, offsets: Int32Array) -> {rows, columns, rejected: number[]}:
+// a decoder alone, for tests against the reference and the decode benchmark.
+template <typename Decoder>
+napi_value decodeAlone(napi_env env, napi_callback_info info, const char* name) {
   size_t argc = 3;
   napi_value a[3];
   napi_get_cb_info(env, info, &argc, a, nullptr, nullptr);
   std::vector<ColumnSpec> spec;
-  if (!plan(env, a[0], spec)) return fail(env, "decodeJson: bad plan");
+  if (!plan(env, a[0], spec)) return fail(env, std::string(name) + ": bad plan");
   napi_typedarray_type t1, t2;
   size_t n1, n2, o1, o2;
   void *d1, *d2;
   napi_value ab;
   if (napi_get_typedarray_info(env, a[1], &t1, &n1, &d1, &ab, &o1) != napi_ok || t1 != napi_uint8_array ||
       napi_get_typedarray_info(env, a[2], &t2, &n2, &d2, &ab, &o2) != napi_ok || t2 != napi_int32_array || n2 < 1)
-    return fail(env, "decodeJson: data must be a Uint8Array and offsets an Int32Array");
+    return fail(env, std::string(name) + ": data must be a Uint8Array and offsets an Int32Array");
   const auto* data = static_cast<const uint8_t*>(d1);
   const auto* off = static_cast<const int32_t*>(d2);
-  JsonDecoder decoder(spec);
+  Decoder decoder(spec);
   std::vector<ColumnBuffers> cols(spec.size());
   napi_value rejected, out;
   napi_create_array(env, &rejected);
   uint32_t bad = 0;
   for (size_t i = 0; i + 1 < n2; i++) {
-    if (off[i] < 0 || off[i + 1] < off[i] || static_cast<size_t>(off[i + 1]) > n1) return fail(env, "decodeJson: bad offsets");
+    if (off[i] < 0 || off[i + 1] < off[i] || static_cast<size_t>(off[i + 1]) > n1)
+      return fail(env, std::string(name) + ": bad offsets");
     if (!decoder.add(data + off[i], static_cast<size_t>(off[i + 1] - off[i]), cols))
       napi_set_element(env, rejected, bad++, num(env, static_cast<double>(i)));
   }
@@ -399,6 +406,8 @@ napi_value DecodeJson(napi_env env, napi_callback_info info) {
   return out;
 }
 
+napi_value DecodeJson(napi_env env, napi_callback_info info) { return decodeAlone<JsonDecoder>(env, info, "decodeJson"); }
+napi_value DecodeAvro(napi_env env, napi_callback_info info) { return decodeAlone<AvroDecoder>(env, info, "decodeAvro"); }
 
 // ---- producer ----
 
@@ -635,7 +644,8 @@ napi_value Init(napi_env env, napi_value exports) {
   };
   const Fn fns[] = {{"consumerNew", ConsumerNew},     {"consumerAssign", ConsumerAssign},
                     {"consumerPoll", ConsumerPoll},   {"consumerClose", ConsumerClose},
-                    {"decodeJson", DecodeJson},       {"producerNew", ProducerNew},
+                    {"decodeJson", DecodeJson},       {"decodeAvro", DecodeAvro},
+                    {"producerNew", ProducerNew},
                     {"producerSend", ProducerSend},   {"producerSendEncoded", ProducerSendEncoded},
                     {"producerFlush", ProducerFlush}, {"producerClose", ProducerClose},
                     {"encodeJson", EncodeJson}};

@@ -1,6 +1,7 @@
 #include "consumer.h"
 
 #include <algorithm>
+#include <cstring>
 #include <stdexcept>
 
 namespace sabot_kafka {
@@ -12,8 +13,12 @@ constexpr size_t kReserveRows = 8192;
 }  // namespace
 
 Consumer::Consumer(const std::vector<std::pair<std::string, std::string>>& conf, std::string topic,
-                   std::vector<ColumnSpec> columns, int64_t maxRecordBytes)
-    : topic_(std::move(topic)), decoder_(std::move(columns)), maxRecordBytes_(maxRecordBytes) {
+                   std::vector<ColumnSpec> columns, int64_t maxRecordBytes, std::string avroFingerprint)
+    : topic_(std::move(topic)),
+      decoder_(columns),
+      avroFingerprint_(std::move(avroFingerprint)),
+      maxRecordBytes_(maxRecordBytes) {
+  if (!avroFingerprint_.empty()) avro_ = std::make_unique<AvroDecoder>(std::move(columns));
   rk_ = newClient(RD_KAFKA_CONSUMER, conf, this, nullptr);
   rd_kafka_poll_set_consumer(rk_);
   queue_ = rd_kafka_queue_get_consumer(rk_);
@@ -57,6 +62,22 @@ void Consumer::reject(rd_kafka_message_t* m, PartitionBatch& part) {
   part.rejected.push_back(std::move(r));
 }
 
+bool Consumer::decode(rd_kafka_message_t* m, std::vector<ColumnBuffers>& out) {
+  const auto* data = static_cast<const uint8_t*>(m->payload);
+  if (!avro_) return decoder_.add(data, m->len, out);
+  // Another writer schema's fingerprint (or several) is the reference's schema-mismatch verdict.
+  rd_kafka_headers_t* hdrs = nullptr;
+  if (rd_kafka_message_headers(m, &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR && hdrs) {
+    const void* value;
+    size_t size;
+    if (rd_kafka_header_get(hdrs, 1, "sabot.avro.schema", &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR) return false;
+    if (rd_kafka_header_get(hdrs, 0, "sabot.avro.schema", &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR &&
+        (!value || size != avroFingerprint_.size() || std::memcmp(value, avroFingerprint_.data(), size) != 0))
+      return false;
+  }
+  return avro_->add(data, m->len, out);
+}
+
 void Consumer::take(rd_kafka_message_t* m, PollResult& out, std::unordered_map<int32_t, size_t>& index) {
   if (m->err) {
     if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) out.errors.push_back(rd_kafka_message_errstr(m));
@@ -79,7 +100,7 @@ void Consumer::take(rd_kafka_message_t* m, PollResult& out, std::unordered_map<i
   out.messages++;
   out.bytes += static_cast<int64_t>(m->len + m->key_len);
   bool fits = static_cast<int64_t>(m->len + m->key_len) <= maxRecordBytes_;
-  if (!fits || !m->payload || !decoder_.add(static_cast<const uint8_t*>(m->payload), m->len, part.columns))
+  if (!fits || !m->payload || !decode(m, part.columns))
     reject(m, part);
 }
 

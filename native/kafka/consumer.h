@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "avro_decoder.h"
 #include "client_common.h"
 #include "json_decoder.h"
 
@@ -46,7 +47,7 @@ class Consumer {
  public:
   // Throws std::runtime_error naming a property librdkafka refused (never its value: it may be a secret).
   Consumer(const std::vector<std::pair<std::string, std::string>>& conf, std::string topic,
-           std::vector<ColumnSpec> columns, int64_t maxRecordBytes);
+           std::vector<ColumnSpec> columns, int64_t maxRecordBytes, std::string avroFingerprint = "");
   ~Consumer();
 
   // Replaces the assignment: partitions at their start offsets.
@@ -60,11 +61,16 @@ class Consumer {
  private:
   void take(rd_kafka_message_t* m, PollResult& out, std::unordered_map<int32_t, size_t>& index);
   void reject(rd_kafka_message_t* m, PartitionBatch& part);
+  bool decode(rd_kafka_message_t* m, std::vector<ColumnBuffers>& out);
 
   rd_kafka_t* rk_ = nullptr;
   rd_kafka_queue_t* queue_ = nullptr;
   std::string topic_;
   JsonDecoder decoder_;
+  // format avro: the decoder, and the schema fingerprint of runtime/formats/avro.ts whose
+  // `sabot.avro.schema` header a message must carry, if it carries one at all.
+  std::unique_ptr<AvroDecoder> avro_;
+  std::string avroFingerprint_;
   int64_t maxRecordBytes_;
   std::vector<int32_t> assigned_;
   bool closed_ = false;

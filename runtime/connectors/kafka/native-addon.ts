@@ -6,14 +6,14 @@ import type { Logger } from "../../log.js";
 import { type KafkaConnectionConfig, readSecret } from "./security.js";
 
 /**
- * sabot_kafka.node (native/kafka): a librdkafka consumer that decodes json messages into Arrow
+ * sabot_kafka.node (native/kafka): a librdkafka consumer that decodes json or avro messages into Arrow
  * column buffers on a worker thread, and the decoder alone. `npm run build:native` builds it where
  * the librdkafka client (@confluentinc/kafka-javascript) built at npm ci and simdjson is installed;
  * elsewhere a job choosing `client: native` fails at start with NativeKafkaUnavailableError.
  */
 
 /** Bumped with native/kafka/addon.cc's kAbi. */
-export const NATIVE_KAFKA_ABI = 2;
+export const NATIVE_KAFKA_ABI = 3;
 
 /** Column types of a decode plan (native/kafka/columns.h, ColType). */
 export const NativeColType = { Int32: 0, Int64: 1, Float64: 2, Bool: 3, Utf8: 4, TimestampMs: 5 } as const;
@@ -25,6 +25,8 @@ export interface DecodePlan {
   nullable: boolean[];
   /** The name is an Object.prototype property: the reference decoder reads it when the field is missing. */
   inherited: boolean[];
+  /** format avro: the schema fingerprint of runtime/formats/avro.ts (its messages' `sabot.avro.schema` header); json without. */
+  avroFingerprint?: string;
 }
 
 /** One column's buffers: values (bool: a bitmap), utf8 offsets, and a validity bitmap when it has nulls. */
@@ -123,6 +125,12 @@ export interface NativeKafkaAddon {
   /** The encoder alone (tests): null when a string is not valid UTF-8. */
   encodeJson(args: { columns: NativeEncColumn[]; rows: number }): { data: Buffer; offsets: ArrayBuffer } | null;
   decodeJson(
+    plan: DecodePlan,
+    data: Uint8Array,
+    offsets: Int32Array,
+  ): { rows: number; columns: NativeColumn[]; rejected: number[] };
+  /** The avro decoder alone (tests, benchmark): the plan's avroFingerprint is not used. */
+  decodeAvro(
     plan: DecodePlan,
     data: Uint8Array,
     offsets: Int32Array,

@@ -1,4 +1,5 @@
 import type { RecordBatch } from "apache-arrow";
+import { avroFingerprint } from "../../formats/avro.js";
 import { createDecoder, type Decoder } from "../../formats/index.js";
 import { concatData, takeBatch } from "../../kernels/take.js";
 import { columnsOf, makeBatch } from "../../types/column.js";
@@ -26,7 +27,8 @@ const POLL_MESSAGES = 100_000;
 
 /** Why a source cannot run on the native client (format, table, column types), or null when it can. */
 export function nativeUnsupported(config: KafkaSourceConfig): string | null {
-  if (config.format !== "json") return `format ${config.format} (the native decoder reads json)`;
+  if (config.format !== "json" && config.format !== "avro")
+    return `format ${config.format} (the native decoder reads json and avro)`;
   if (config.tableKey) return "a table (tombstones are deletes; the native decoder reads streams)";
   const plan = decodePlan(config.schema);
   return typeof plan === "string" ? plan : null;
@@ -46,9 +48,9 @@ function nativeConf(config: KafkaSourceConfig, clientId: string): string[] {
 /**
  * The Kafka source on the native client: the librdkafka source's connection, partitions, start
  * offsets, lag and commits (its binding's consumer stays for those), with the fetching and json
- * decoding done by sabot_kafka.node's own consumer on a worker thread. A poll hands back, per
- * partition, Arrow column buffers and the messages the native decoder did not turn into rows;
- * json.ts (the reference) decides each of those, so a row both accept is the only thing that can
+ * decoding (json or avro) done by sabot_kafka.node's own consumer on a worker thread. A poll hands
+ * back, per partition, Arrow column buffers and the messages the native decoder did not turn into
+ * rows; json.ts or avro.ts (the reference) decides each of those, so a row both accept is the only thing that can
  * differ, and the tests compare those values.
  */
 export class NativeKafkaSource extends RdkafkaSource {
@@ -65,8 +67,9 @@ export class NativeKafkaSource extends RdkafkaSource {
     this.handle = null;
     const plan = decodePlan(config.schema);
     if (typeof plan === "string") throw new ConnectorConfigError(`kafka client "native": ${plan}`);
+    if (config.format === "avro") plan.avroFingerprint = avroFingerprint(config.schema);
     this.plan = plan;
-    this.reference = createDecoder("json", config.schema);
+    this.reference = createDecoder(config.format, config.schema);
   }
 
   protected override get clientName(): string {
@@ -160,19 +163,18 @@ export class NativeKafkaSource extends RdkafkaSource {
 
 /**
  * The native batch with the rows the reference decoder makes of the rejected messages put back in
- * their places, and the messages it refuses too (over maxRecordBytes, tombstones, bad json).
+ * their places, and the messages it refuses too (over maxRecordBytes, tombstones, bad json or
+ * avro, avro written with another schema).
  */
-export function settleRejected<R extends Pick<NativeRejected, "row" | "key" | "value">>(
-  batch: RecordBatch,
-  rejected: R[],
-  reference: Decoder,
-  maxRecordBytes: number,
-): { batch: RecordBatch; bad: R[] } {
+export function settleRejected<
+  R extends Pick<NativeRejected, "row" | "key" | "value"> & { headers?: NativeRejected["headers"] },
+>(batch: RecordBatch, rejected: R[], reference: Decoder, maxRecordBytes: number): { batch: RecordBatch; bad: R[] } {
   const rescued: { row: number; batch: RecordBatch }[] = [];
   const bad: R[] = [];
   for (const r of rejected) {
     const size = (r.key?.length ?? 0) + (r.value?.length ?? 0);
-    const res = r.value !== null && size <= maxRecordBytes ? reference.decode([r.value]) : null;
+    const headerOk = !reference.checkHeaders || reference.checkHeaders(headerMap(r.headers)) === null;
+    const res = r.value !== null && size <= maxRecordBytes && headerOk ? reference.decode([r.value]) : null;
     if (res && res.batches.length > 0) rescued.push({ row: r.row, batch: res.batches[0] });
     else bad.push(r);
   }
@@ -181,12 +183,21 @@ export function settleRejected<R extends Pick<NativeRejected, "row" | "key" | "v
 
 /** The message as the dead-letter path and header checks take it. */
 function fetched(r: NativeRejected): FetchedMessage {
-  let headers: FetchedMessage["headers"];
-  if (r.headers.length > 0) {
-    headers = {};
-    for (const [k, v] of r.headers) headers[k] = v;
-  }
-  return { offset: String(r.offset), key: r.key, value: r.value, timestamp: String(r.timestamp), headers };
+  return {
+    offset: String(r.offset),
+    key: r.key,
+    value: r.value,
+    timestamp: String(r.timestamp),
+    headers: headerMap(r.headers),
+  };
+}
+
+/** Headers as the decoders take them (the last of a repeated name wins). */
+function headerMap(list: NativeRejected["headers"] | undefined): FetchedMessage["headers"] {
+  if (!list || list.length === 0) return undefined;
+  const headers: NonNullable<FetchedMessage["headers"]> = {};
+  for (const [k, v] of list) headers[k] = v;
+  return headers;
 }
 
 /** The native rows with the reference's rows inserted before native row `row` (rare: copies). */

@@ -1,0 +1,76 @@
+import { describe, expect, it } from "vitest";
+import { nativeKafka, nativeKafkaBuilt, nativeKafkaPath } from "../../../../runtime/connectors/kafka/native-addon.js";
+import { decodePlan, nativeBatch } from "../../../../runtime/connectors/kafka/native-plan.js";
+import { settleRejected } from "../../../../runtime/connectors/kafka/native-source.js";
+import { AVRO_SCHEMA_HEADER, avroFingerprint } from "../../../../runtime/formats/avro.js";
+import { createDecoder } from "../../../../runtime/formats/index.js";
+import { arrowSchema } from "../../../../runtime/types/arrow-types.js";
+import { avroMessage, edgeAvro, randomAvro } from "./native-avro-cases.js";
+import { NATIVE_CASE_FIELDS, rows } from "./native-json-cases.js";
+
+const built = nativeKafkaBuilt();
+if (!built) console.warn(`native-avro.test: ${nativeKafkaPath()} is not built (npm run build:native); skipped`);
+
+const SCHEMA = arrowSchema(NATIVE_CASE_FIELDS);
+
+/** Native decode + the reference's verdict on what it left, as the source does it. */
+function nativeDecode(messages: Uint8Array[], headers: [string, Buffer][][] = []) {
+  const plan = decodePlan(SCHEMA);
+  if (typeof plan === "string") throw new Error(plan);
+  const offsets = new Int32Array(messages.length + 1);
+  for (let i = 0; i < messages.length; i++) offsets[i + 1] = offsets[i] + messages[i].length;
+  const data = new Uint8Array(offsets[messages.length]);
+  for (let i = 0; i < messages.length; i++) data.set(messages[i], offsets[i]);
+  const res = nativeKafka().decodeAvro(plan, data, offsets);
+  const batch = nativeBatch(SCHEMA, plan, res.columns, res.rows);
+  const rejected = res.rejected.map((index, k) => ({
+    index,
+    row: index - k,
+    key: null,
+    value: Buffer.from(messages[index]),
+    headers: headers[index] ?? [],
+  }));
+  const settled = settleRejected(batch, rejected, createDecoder("avro", SCHEMA), 1 << 20);
+  return { rows: rows(settled.batch), bad: settled.bad.map((r) => r.index), left: rejected.length };
+}
+
+function referenceDecode(messages: Uint8Array[]): { rows: unknown[][]; bad: number[] } {
+  const res = createDecoder("avro", SCHEMA).decode(messages);
+  return { rows: rows(res.batches[0]), bad: res.bad.map((b) => b.index) };
+}
+
+describe.skipIf(!built)("native avro decoder against avro.ts (the reference)", () => {
+  it("decodes edge cases exactly as the reference: values, nulls, and which messages are bad", () => {
+    const messages = edgeAvro();
+    const native = nativeDecode(messages);
+    const ref = referenceDecode(messages);
+    expect(native.rows).toEqual(ref.rows);
+    expect(native.bad).toEqual(ref.bad);
+    expect(ref.rows.length).toBe(10);
+    // Left to the reference and made rows there: a boolean byte of 2, invalid UTF-8 (U+FFFD), the
+    // two non-minimal varints, and the longs ±9007199254740990 (beyond 2^52, where avsc rounds).
+    expect(native.left - ref.bad.length).toBe(6);
+  });
+
+  it("decodes 20,000 random messages exactly as the reference", () => {
+    const messages = randomAvro(20_000, 42);
+    const native = nativeDecode(messages);
+    const ref = referenceDecode(messages);
+    expect(ref.rows.length).toBeGreaterThan(12_000);
+    expect(ref.bad.length).toBeGreaterThan(2_000);
+    expect(native.rows).toEqual(ref.rows);
+    expect(native.bad).toEqual(ref.bad);
+    // The native decoder decides nearly all of them itself; the rest are the edge cases' kinds at
+    // random (longs of ±9007199254740990 alone are in ~6% of the messages).
+    expect(native.left - ref.bad.length).toBeLessThan(messages.length / 10);
+  });
+
+  it("refuses a message it left when its schema header names another writer schema", () => {
+    const good = avroMessage({ req: 1 }, { b: [2, 2] }); // left to the reference by the byte 2
+    const other = Buffer.from("0123456789abcdef");
+    const mine = Buffer.from(avroFingerprint(SCHEMA));
+    const native = nativeDecode([good, good, good], [[[AVRO_SCHEMA_HEADER, other]], [[AVRO_SCHEMA_HEADER, mine]], []]);
+    expect(native.bad).toEqual([0]);
+    expect(native.rows.length).toBe(2);
+  });
+});
