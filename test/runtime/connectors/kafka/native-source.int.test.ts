@@ -1,143 +1,47 @@
-import type { RecordBatch } from "apache-arrow";
-import type { KafkaMessage } from "kafkajs";
 import { describe, expect, it } from "vitest";
-import type { SourceBatch } from "../../../../runtime/connectors/connector.js";
-import { type KafkaClientKind, kafkaSourceConfig } from "../../../../runtime/connectors/kafka/config.js";
-import { DLQ_HEADERS } from "../../../../runtime/connectors/kafka/dead-letters.js";
+import { kafkaSourceConfig } from "../../../../runtime/connectors/kafka/config.js";
 import { kafkaSource } from "../../../../runtime/connectors/kafka/index.js";
 import { nativeKafkaBuilt, nativeKafkaPath } from "../../../../runtime/connectors/kafka/native-addon.js";
 import { NativeKafkaSource } from "../../../../runtime/connectors/kafka/native-source.js";
-import type { FieldSpec, SourceSpec } from "../../../../runtime/contract/spec/schema.js";
+import type { FieldSpec } from "../../../../runtime/contract/spec/schema.js";
 import { batchRows } from "../../../helpers/collecting-sink.js";
-import { testEnv } from "../../../helpers/env.js";
 import { useTestKafka } from "../../../helpers/kafka.js";
 import { uniqueName } from "../../../helpers/names.js";
 import { connectorContext, createTopic, readTopic } from "./kafka-helpers.js";
-import { edgeJson, NATIVE_CASE_FIELDS, randomJson, rows } from "./native-json-cases.js";
+import { readAll, readWithBoth, spec } from "./native-equivalence.js";
+import { edgeJson, NATIVE_CASE_FIELDS, randomJson } from "./native-json-cases.js";
 
 const built = nativeKafkaBuilt();
 /** kafkajs' ConfigResourceTypes.TOPIC (the CommonJS module's named export does not reach ESM). */
 const TOPIC_RESOURCE = 2;
 if (!built) console.warn(`native-source.int.test: ${nativeKafkaPath()} is not built (npm run build:native); skipped`);
 
-type Source = ReturnType<typeof kafkaSource>;
-
-function spec(
-  topic: string,
-  client: KafkaClientKind,
-  extra: Partial<NonNullable<SourceSpec["kafka"]>>,
-  fields: FieldSpec[],
-): SourceSpec {
-  return {
-    kafka: {
-      bootstrapServers: testEnv().kafka.brokers,
-      topic,
-      format: "json",
-      startingOffsets: "earliest",
-      client,
-      ...extra,
-    },
-    schema: fields,
-  };
-}
-
-/** Reads until the source's position reaches `ends` (every partition's end offset). */
-async function readAll(source: Source, ends: Record<string, string>, timeoutMs = 60_000): Promise<SourceBatch[]> {
-  const got: SourceBatch[] = [];
-  const deadline = Date.now() + timeoutMs;
-  const done = () => Object.entries(ends).every(([p, end]) => BigInt(source.position()[p] ?? "0") >= BigInt(end));
-  while (!done()) {
-    if (Date.now() > deadline)
-      throw new Error(`position ${JSON.stringify(source.position())} short of ${JSON.stringify(ends)}`);
-    const next = await Promise.race([source.next(), new Promise<"wait">((r) => setTimeout(() => r("wait"), 1000))]);
-    if (next === null) throw new Error("source ended");
-    if (next !== "wait") got.push(next);
-  }
-  return got;
-}
-
-/** Rows per partition, in the order the source gave them. */
-function byPartition(batches: SourceBatch[]): Record<number, unknown[][]> {
-  const out: Record<number, unknown[][]> = {};
-  for (const b of batches) (out[b.split] ??= []).push(...rows(b.batch as RecordBatch));
-  return out;
-}
-
-/** A dead letter as comparable text: origin, reason, detail, key, value and the original headers. */
-function deadLetter(m: KafkaMessage): string {
-  const h = Object.fromEntries(Object.entries(m.headers ?? {}).map(([k, v]) => [k, String(v)]));
-  return JSON.stringify({
-    partition: h[DLQ_HEADERS.partition],
-    offset: Number(h[DLQ_HEADERS.offset]),
-    reason: h[DLQ_HEADERS.reason],
-    detail: h[DLQ_HEADERS.detail],
-    timestamp: h[DLQ_HEADERS.timestamp],
-    original: h.origin,
-    key: m.key?.toString("hex") ?? null,
-    value: m.value?.toString("hex") ?? null,
-  });
-}
-
 describe.skipIf(!built)("kafka source on the native client", () => {
   const k = useTestKafka();
 
   it("reads random and edge-case json exactly as the librdkafka source (json.ts): rows, positions and dead letters", async () => {
-    const topic = await createTopic(k.admin, "native-eq", 3);
     const values: (Uint8Array | null)[] = [...randomJson(6000, 7), ...edgeJson()];
     // Tombstones and a record over maxRecordBytes among them.
     values.splice(100, 0, null);
     values.splice(2000, 0, null);
     values.splice(3000, 0, new Uint8Array(Buffer.from(`{"req":1,"s":"${"x".repeat(3000)}"}`)));
-    const messages = values.map((v, i) => ({
-      partition: i % 3,
-      key: i % 5 === 0 ? `k${i}` : null,
-      value: v === null ? null : Buffer.from(v),
-      headers: i % 7 === 0 ? { origin: `m${i}` } : undefined,
-    }));
-    const producer = k.kafka.producer();
-    await producer.connect();
-    for (let i = 0; i < messages.length; i += 500) await producer.send({ topic, messages: messages.slice(i, i + 500) });
-    await producer.disconnect();
-    const ends = {
-      "0": String(Math.ceil(values.length / 3)),
-      "1": String(Math.ceil((values.length - 1) / 3)),
-      "2": String(Math.floor(values.length / 3)),
-    };
-
-    const run = async (client: KafkaClientKind) => {
-      const dlq = await createTopic(k.admin, `native-eq-dlq-${client}`, 1);
-      const config = kafkaSourceConfig(
-        "it",
-        "eq",
-        spec(
-          topic,
-          client,
-          { deadLetterTopic: dlq, maxRecordBytes: 1500, groupId: uniqueName("g") },
-          NATIVE_CASE_FIELDS,
-        ),
-      );
-      const source = kafkaSource(config, connectorContext("eq"));
-      await source.open();
-      try {
-        return { source, rows: byPartition(await readAll(source, ends)), position: source.position(), dlq };
-      } finally {
-        await source.close();
-      }
-    };
-    const native = await run("native");
-    const reference = await run("librdkafka");
+    const headers = (i: number) => (i % 7 === 0 ? { origin: `m${i}` } : undefined);
+    const { native, reference, ends, count } = await readWithBoth(
+      k,
+      "native-eq",
+      "json",
+      NATIVE_CASE_FIELDS,
+      values,
+      headers,
+    );
     expect(native.source).toBeInstanceOf(NativeKafkaSource);
     expect(reference.source).not.toBeInstanceOf(NativeKafkaSource);
     expect(native.position).toEqual(ends);
     expect(reference.position).toEqual(ends);
-    const count = (r: Record<number, unknown[][]>) => Object.values(r).reduce((s, x) => s + x.length, 0);
-    expect(count(reference.rows)).toBeGreaterThan(4000);
+    expect(count(reference)).toBeGreaterThan(4000);
     expect(native.rows).toEqual(reference.rows);
-    const bad = values.length - count(reference.rows);
-    const sort = (ms: KafkaMessage[]) => ms.map(deadLetter).sort();
-    const nativeDead = sort(await readTopic(k.kafka, native.dlq, bad));
-    const referenceDead = sort(await readTopic(k.kafka, reference.dlq, bad));
-    expect(nativeDead).toEqual(referenceDead);
+    const nativeDead = native.dead;
+    expect(nativeDead).toEqual(reference.dead);
     expect(nativeDead.filter((d) => d.includes('"reason":"oversized"'))).toHaveLength(1);
     expect(nativeDead.filter((d) => d.includes("a tombstone"))).toHaveLength(2);
   }, 120_000);
@@ -224,9 +128,9 @@ describe.skipIf(!built)("kafka source on the native client", () => {
   );
 
   it("a job choosing native for a format it does not decode runs on librdkafka and says so", async () => {
-    const ctx = connectorContext("avro");
+    const ctx = connectorContext("arrow");
     const source = kafkaSource(
-      kafkaSourceConfig("it", "avro", spec("any", "native", { format: "avro" }, [{ name: "id", type: "int64" }])),
+      kafkaSourceConfig("it", "arrow", spec("any", "native", { format: "arrow" }, [{ name: "id", type: "int64" }])),
       ctx,
     );
     expect(source).not.toBeInstanceOf(NativeKafkaSource);
