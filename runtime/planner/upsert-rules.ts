@@ -37,5 +37,7 @@ export function checkUpsertSink(sink: SinkSpec, input: StreamInfo): void {
       `this stream is an upsert stream on [${key.join(", ")}]: set the kafka sink's key to exactly those columns (key: [${key.join(", ")}]) so a compacted topic keeps the last value per key`,
     );
   }
-  throw new Error(`a files sink is append-only and cannot take the updates of an upsert stream: ${UPSERT_HINT}`);
+  throw new Error(
+    `this stream is an upsert stream on [${key.join(", ")}]; a files sink is append-only and cannot take its updates: ${UPSERT_HINT}`,
+  );
 }

@@ -1,5 +1,7 @@
-import { type AggregateCall, aggregateCall, aliasOf, expressionArgument, findAggregateCalls } from "./aggregates.js";
+import { type AggregateCall, findAggregateCalls } from "./aggregates.js";
 import { bareColumn, expressionText, resolveColumn } from "./expression-text.js";
+import { upsertAggregate } from "./group-by.js";
+import { aggregateInputs } from "./group-by-aggregates.js";
 import { compileJoin, isJoin } from "./join.js";
 import { INTERVAL_JOIN_HINT } from "./join-condition.js";
 import { project } from "./projection.js";
@@ -58,6 +60,11 @@ export function compileSelect(ctx: QueryContext, sel: SqlNode, label: string, ta
     (n) => n && tokensOf(n).some((t) => t.replace(/`/g, "") === "window_time"),
   );
   const windowTime = !target || timeRead;
+  // Without a window table function: an unbounded GROUP BY, an updating (upsert) result.
+  if (!tvf) {
+    const grouped = upsertAggregate(ctx, { input, groupBy, having, calls, selectList, label });
+    return project(ctx, { relation: grouped.relation, replaced: grouped.replaced }, selectList, label, target);
+  }
   const { relation, replaced } = windowAggregate(ctx, { input, tvf, groupBy, calls, selectList, label, windowTime });
   let out = relation;
   if (having) {
@@ -184,11 +191,8 @@ function windowAggregate(ctx: QueryContext, q: WindowQuery): { relation: Relatio
     );
   const keys = grouped.filter((k) => !BOUNDS.includes(k));
   checkSessionKeys(tvf, keys, positionOf(q.groupBy));
-  const args = expressionArguments(ctx, q, input);
-  const calls = q.calls.map((call, i) =>
-    aggregateCall(call, aggregateName(call, q.selectList, i), args.relation, args.columns.get(call)),
-  );
-  const aggs = distinctAggregates(calls);
+  const args = aggregateInputs(ctx, q, input);
+  const { calls, aggs } = args;
   // GROUP BY without aggregates (one row per key and window, as q8's inputs): the window step
   // counts rows, a column that `*` leaves out.
   const counted = aggs.length === 0 ? [ROWS] : [];
@@ -214,48 +218,6 @@ function windowAggregate(ctx: QueryContext, q: WindowQuery): { relation: Relatio
   return { relation, replaced: new Map(calls.map((a: AggregateCall) => [a.node, a.name])) };
 }
 
-/**
- * One window column per distinct aggregate: `COUNT(*) AS n ... HAVING COUNT(*) > 1` computes the
- * count once. Later repeats take the first one's name (the calls are renamed in place).
- */
-function distinctAggregates(calls: AggregateCall[]): AggregateCall[] {
-  const first = new Map<string, AggregateCall>();
-  for (const c of calls) {
-    const what = c.text.slice(0, c.text.lastIndexOf(" AS "));
-    const seen = first.get(what);
-    if (seen) {
-      c.name = seen.name;
-      c.text = seen.text;
-    } else first.set(what, c);
-  }
-  return [...first.values()];
-}
-
-/**
- * Aggregates of expressions (`SUM(price * 2)`) aggregate a column computed by a select step before
- * the window, which passes every column through (so keys and event time stay).
- */
-function expressionArguments(
-  ctx: QueryContext,
-  q: WindowQuery,
-  input: Relation,
-): { relation: Relation; columns: Map<SqlNode, string> } {
-  const columns = new Map<SqlNode, string>();
-  const items = input.columns.map((c) => `${quoteName(c)} AS ${quoteName(c)}`);
-  q.calls.forEach((call, i) => {
-    const arg = expressionArgument(call);
-    if (!arg) return;
-    if (findAggregateCalls(arg).length > 0)
-      throw new SqlError(positionOf(arg), "an aggregate inside an aggregate is not allowed");
-    const name = `EXPR$arg${i}`;
-    columns.set(call, name);
-    items.push(`${expressionText(arg, { relation: input })} AS ${quoteName(name)}`);
-  });
-  if (columns.size === 0) return { relation: input, columns };
-  const stream = ctx.addStep({ from: input.stream, select: items }, `${q.label}.arguments`, positionOf(q.calls[0]));
-  return { relation: { ...input, stream, columns: [...input.columns, ...columns.values()] }, columns };
-}
-
 /** The window's time column must be the table's watermarked column. */
 function checkEventTime(tvf: WindowTvf, input: Relation): void {
   const fn = tvf.window.type;
@@ -271,16 +233,4 @@ function checkEventTime(tvf: WindowTvf, input: Relation): void {
       `DESCRIPTOR(${tvf.timeColumn}): the event time of ${tvf.table} is ${input.timeColumn}`,
       `write DESCRIPTOR(${input.timeColumn})`,
     );
-}
-
-/** An aggregate selected on its own keeps its alias; others get a column of their own. */
-function aggregateName(call: SqlNode, selectList: SqlNode, i: number): string {
-  const callText = tokensOf(call).join(" ");
-  for (const item of childrenOf(selectList, "columnProjectItem")) {
-    const inner = item.children?.[0] ?? item;
-    const expr = childOf(inner, "expression");
-    if (expr && findAggregateCalls(expr).includes(call) && tokensOf(expr).join(" ") === callText)
-      return aliasOf(item) ?? `EXPR$agg${i}`;
-  }
-  return `EXPR$agg${i}`;
 }
