@@ -1,43 +1,19 @@
 import { describe, expect, it } from "vitest";
-import { nativeKafka, nativeKafkaBuilt, nativeKafkaPath } from "../../../../runtime/connectors/kafka/native-addon.js";
-import { decodePlan, nativeBatch } from "../../../../runtime/connectors/kafka/native-plan.js";
-import { settleRejected } from "../../../../runtime/connectors/kafka/native-source.js";
+import { nativeKafkaBuilt, nativeKafkaPath } from "../../../../runtime/connectors/kafka/native-addon.js";
 import { AVRO_SCHEMA_HEADER, avroFingerprint } from "../../../../runtime/formats/avro.js";
-import { createDecoder } from "../../../../runtime/formats/index.js";
 import { arrowSchema } from "../../../../runtime/types/arrow-types.js";
 import { avroMessage, edgeAvro, randomAvro } from "./native-avro-cases.js";
-import { NATIVE_CASE_FIELDS, rows } from "./native-json-cases.js";
+import { nativeDecode as nativeAvro, referenceDecode as referenceAvro } from "./native-decode-check.js";
+import { NATIVE_CASE_FIELDS } from "./native-json-cases.js";
 
 const built = nativeKafkaBuilt();
 if (!built) console.warn(`native-avro.test: ${nativeKafkaPath()} is not built (npm run build:native); skipped`);
 
 const SCHEMA = arrowSchema(NATIVE_CASE_FIELDS);
 
-/** Native decode + the reference's verdict on what it left, as the source does it. */
-function nativeDecode(messages: Uint8Array[], headers: [string, Buffer][][] = []) {
-  const plan = decodePlan(SCHEMA);
-  if (typeof plan === "string") throw new Error(plan);
-  const offsets = new Int32Array(messages.length + 1);
-  for (let i = 0; i < messages.length; i++) offsets[i + 1] = offsets[i] + messages[i].length;
-  const data = new Uint8Array(offsets[messages.length]);
-  for (let i = 0; i < messages.length; i++) data.set(messages[i], offsets[i]);
-  const res = nativeKafka().decodeAvro(plan, data, offsets);
-  const batch = nativeBatch(SCHEMA, plan, res.columns, res.rows);
-  const rejected = res.rejected.map((index, k) => ({
-    index,
-    row: index - k,
-    key: null,
-    value: Buffer.from(messages[index]),
-    headers: headers[index] ?? [],
-  }));
-  const settled = settleRejected(batch, rejected, createDecoder("avro", SCHEMA), 1 << 20);
-  return { rows: rows(settled.batch), bad: settled.bad.map((r) => r.index), left: rejected.length };
-}
-
-function referenceDecode(messages: Uint8Array[]): { rows: unknown[][]; bad: number[] } {
-  const res = createDecoder("avro", SCHEMA).decode(messages);
-  return { rows: rows(res.batches[0]), bad: res.bad.map((b) => b.index) };
-}
+const nativeDecode = (messages: Uint8Array[], headers: [string, Buffer][][] = []) =>
+  nativeAvro("avro", messages, SCHEMA, headers);
+const referenceDecode = (messages: Uint8Array[]) => referenceAvro("avro", messages, SCHEMA);
 
 describe.skipIf(!built)("native avro decoder against avro.ts (the reference)", () => {
   it("decodes edge cases exactly as the reference: values, nulls, and which messages are bad", () => {

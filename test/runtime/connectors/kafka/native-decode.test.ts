@@ -1,40 +1,16 @@
 import { describe, expect, it } from "vitest";
-import { nativeKafka, nativeKafkaBuilt, nativeKafkaPath } from "../../../../runtime/connectors/kafka/native-addon.js";
-import { decodePlan, nativeBatch } from "../../../../runtime/connectors/kafka/native-plan.js";
-import { settleRejected } from "../../../../runtime/connectors/kafka/native-source.js";
-import { createDecoder } from "../../../../runtime/formats/index.js";
+import { nativeKafkaBuilt, nativeKafkaPath } from "../../../../runtime/connectors/kafka/native-addon.js";
 import { arrowSchema } from "../../../../runtime/types/arrow-types.js";
-import { edgeJson, NATIVE_CASE_FIELDS, randomJson, rows } from "./native-json-cases.js";
+import { nativeDecode as nativeJson, referenceDecode as referenceJson } from "./native-decode-check.js";
+import { edgeJson, NATIVE_CASE_FIELDS, randomJson } from "./native-json-cases.js";
 
 const built = nativeKafkaBuilt();
 if (!built) console.warn(`native-decode.test: ${nativeKafkaPath()} is not built (npm run build:native); skipped`);
 
 const SCHEMA = arrowSchema(NATIVE_CASE_FIELDS);
 
-/** Native decode + the reference's verdict on what it left, as the source does it. */
-function nativeDecode(messages: Uint8Array[], schema = SCHEMA): { rows: unknown[][]; bad: number[]; left: number } {
-  const plan = decodePlan(schema);
-  if (typeof plan === "string") throw new Error(plan);
-  const offsets = new Int32Array(messages.length + 1);
-  for (let i = 0; i < messages.length; i++) offsets[i + 1] = offsets[i] + messages[i].length;
-  const data = new Uint8Array(offsets[messages.length]);
-  for (let i = 0; i < messages.length; i++) data.set(messages[i], offsets[i]);
-  const res = nativeKafka().decodeJson(plan, data, offsets);
-  const batch = nativeBatch(schema, plan, res.columns, res.rows);
-  const rejected = res.rejected.map((index, k) => ({
-    index,
-    row: index - k,
-    key: null,
-    value: Buffer.from(messages[index]),
-  }));
-  const settled = settleRejected(batch, rejected, createDecoder("json", schema), 1 << 20);
-  return { rows: rows(settled.batch), bad: settled.bad.map((r) => r.index), left: rejected.length };
-}
-
-function referenceDecode(messages: Uint8Array[], schema = SCHEMA): { rows: unknown[][]; bad: number[] } {
-  const res = createDecoder("json", schema).decode(messages);
-  return { rows: rows(res.batches[0]), bad: res.bad.map((b) => b.index) };
-}
+const nativeDecode = (messages: Uint8Array[], schema = SCHEMA) => nativeJson("json", messages, schema);
+const referenceDecode = (messages: Uint8Array[], schema = SCHEMA) => referenceJson("json", messages, schema);
 
 describe.skipIf(!built)("native json decoder against json.ts (the reference)", () => {
   it("decodes edge cases exactly as the reference: values, nulls, and which messages are bad", () => {

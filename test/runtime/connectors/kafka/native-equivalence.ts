@@ -1,9 +1,11 @@
 import type { RecordBatch } from "apache-arrow";
 import type { Admin, Kafka, KafkaMessage } from "kafkajs";
+import { expect } from "vitest";
 import type { SourceBatch } from "../../../../runtime/connectors/connector.js";
 import { type KafkaClientKind, kafkaSourceConfig } from "../../../../runtime/connectors/kafka/config.js";
 import { DLQ_HEADERS } from "../../../../runtime/connectors/kafka/dead-letters.js";
 import { kafkaSource } from "../../../../runtime/connectors/kafka/index.js";
+import { NativeKafkaSource } from "../../../../runtime/connectors/kafka/native-source.js";
 import type { FieldSpec, Format, SourceSpec } from "../../../../runtime/contract/spec/schema.js";
 import { testEnv } from "../../../helpers/env.js";
 import { uniqueName } from "../../../helpers/names.js";
@@ -135,4 +137,32 @@ export async function readWithBoth(
     return { ...read, dead };
   };
   return { native: await run("native"), reference: await run("librdkafka"), ends, count };
+}
+
+/** `values` with two tombstones and `oversized` (a record over maxRecordBytes) among them. */
+export function withTombstonesAndOversized(values: Uint8Array[], oversized: Uint8Array): (Uint8Array | null)[] {
+  const out: (Uint8Array | null)[] = [...values];
+  out.splice(100, 0, null);
+  out.splice(2000, 0, null);
+  out.splice(3000, 0, oversized);
+  return out;
+}
+
+/**
+ * What readWithBoth read: the native source was native and the reference not, both reached the
+ * ends, more than `minRows` rows, the same rows per partition, the same dead letters, among them
+ * the oversized record and the two tombstones. Returns the dead letters.
+ */
+export function expectSameReads(read: Awaited<ReturnType<typeof readWithBoth>>, minRows: number): string[] {
+  const { native, reference, ends, count } = read;
+  expect(native.source).toBeInstanceOf(NativeKafkaSource);
+  expect(reference.source).not.toBeInstanceOf(NativeKafkaSource);
+  expect(native.position).toEqual(ends);
+  expect(reference.position).toEqual(ends);
+  expect(count(reference)).toBeGreaterThan(minRows);
+  expect(native.rows).toEqual(reference.rows);
+  expect(native.dead).toEqual(reference.dead);
+  expect(native.dead.filter((d) => d.includes('"reason":"oversized"'))).toHaveLength(1);
+  expect(native.dead.filter((d) => d.includes("a tombstone"))).toHaveLength(2);
+  return native.dead;
 }
