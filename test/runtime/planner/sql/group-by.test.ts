@@ -1,10 +1,9 @@
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Row } from "../../../helpers/collecting-sink.js";
 import { type DuckDbReference, rowDifference } from "../../../helpers/duckdb-reference.js";
 import { runJob } from "../../../helpers/run-job.js";
 import { BID, bidsReference, RESULTS, sqlIssues, sqlManifest } from "./sql-fixtures.js";
-
-type Row = Record<string, unknown>;
 
 /** A Nexmark suite query as examples/nexmark writes it, over BID's seeded events, printed. */
 const example = (q: string) =>
