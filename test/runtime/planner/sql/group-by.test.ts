@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Row } from "../../../helpers/collecting-sink.js";
 import { type DuckDbReference, rowDifference } from "../../../helpers/duckdb-reference.js";
 import { runJob } from "../../../helpers/run-job.js";
-import { BID, bidsReference, RESULTS, sqlIssues, sqlManifest } from "./sql-fixtures.js";
+import { BID, bidsReference, bidYamlJob, RESULTS, sqlIssues, sqlManifest } from "./sql-fixtures.js";
 
 /** A Nexmark suite query as examples/nexmark writes it, over BID's seeded events, printed. */
 const example = (q: string) =>
@@ -51,6 +51,17 @@ SELECT channel, COUNT(*) AS bids, COUNT(DISTINCT bidder) AS bidders, MAX(price) 
     expect(rowDifference(finalTable(rows.results, ["channel"]), expected)).toEqual({ only: [[], []] });
   });
 
+  it("the YAML form (keyBy + upsertAggregate, docs/manifest.md) gives the SQL form's rows, in order", async () => {
+    const sql = `${BID}${RESULTS("channel VARCHAR, bids BIGINT, bidders BIGINT, top BIGINT")}
+INSERT INTO results
+SELECT channel, COUNT(*) AS bids, COUNT(DISTINCT bidder) AS bidders, MAX(price) AS top FROM bid GROUP BY channel;`;
+    const yaml = bidYamlJob(`    - {from: bid, keyBy: [channel]}
+    - upsertAggregate: ["count(*) AS bids", "count(distinct bidder) AS bidders", "max(price) AS top"]`);
+    const [a, b] = await Promise.all([runJob(sqlManifest(sql)), runJob(yaml)]);
+    expect(a.rows.results.length).toBeGreaterThan(4);
+    expect(b.rows.results).toEqual(a.rows.results);
+  });
+
   it("Nexmark q15 (per day, FILTER and COUNT(DISTINCT)) as the suite writes it: the final table equals DuckDB's", async () => {
     const { rows } = await runJob(sqlManifest(example("q15")));
     const expected = await duck.query(`SELECT ${DAY} AS day, ${Q15_16} FROM bids GROUP BY day`);
@@ -92,6 +103,14 @@ INSERT INTO sunk ${GROUPED};`;
       expect(issue.path).toMatch(new RegExp(`^spec.sql:${lineOf(sql, "CREATE TABLE sunk")}:`));
       expect(issue.message).toMatch(/upsert stream on \[channel\]/);
     }
+  });
+
+  it("a kafka sink keyed by exactly the GROUP BY columns takes the updates (a compacted topic)", () => {
+    const kafka = (keys: string) =>
+      `${BID}CREATE TABLE sunk (channel VARCHAR, n BIGINT) WITH ('connector' = 'kafka', 'topic' = 't', 'properties.bootstrap.servers' = '127.0.0.1:9092', 'format' = 'json', 'key.fields' = '${keys}');
+INSERT INTO sunk ${GROUPED};`;
+    expect(sqlIssues(kafka("channel"))).toEqual([]);
+    expect(sqlIssues(kafka("channel;n"))[0].message).toMatch(/set the kafka sink's key to exactly those columns/);
   });
 
   it("HAVING, and a window over the updating result", () => {
