@@ -3,6 +3,7 @@ import { parseDuration, parseSignedDuration } from "../contract/spec/duration.js
 import { SpecError, type SpecIssue } from "../contract/spec/errors.js";
 import type { PipelineJobSpec, StepSpec } from "../contract/spec/schema.js";
 import { UpsertAggregateOperator } from "../operators/aggregate/upsert-aggregate.js";
+import { UpsertTopNOperator } from "../operators/aggregate/upsert-top-n.js";
 import { FilterOperator } from "../operators/filter.js";
 import { IntervalJoinOperator } from "../operators/join/interval-join.js";
 import { LookupJoinOperator } from "../operators/join/lookup-join.js";
@@ -20,7 +21,18 @@ import { recoverStep } from "./step-recovery.js";
 import { checkUpsertSink, upsertOutput } from "./upsert-rules.js";
 import { checkWindowShape } from "./window-rules.js";
 
-const OPS = ["filter", "select", "keyBy", "window", "upsertAggregate", "join", "lookupJoin", "topN", "to"] as const;
+const OPS = [
+  "filter",
+  "select",
+  "keyBy",
+  "window",
+  "upsertAggregate",
+  "join",
+  "lookupJoin",
+  "topN",
+  "upsertTopN",
+  "to",
+] as const;
 type OpName = (typeof OPS)[number];
 
 function opOf(step: StepSpec): OpName {
@@ -252,7 +264,18 @@ const OPERATOR_FACTORIES: Record<Exclude<OpName, "to">, (c: StepContext) => () =
     ({ id, input, step, maxParallelism }) =>
     () =>
       new TopNOperator({ name: id, input, ...step.topN!, partitionBy: step.topN!.partitionBy ?? [], maxParallelism }),
+  upsertTopN: upsertTopNFactory,
 };
+
+/** Every row of a partition must reach the same subtask: the stream is keyed by (some of) its columns. */
+function upsertTopNFactory({ id, input, step, maxParallelism }: StepContext): () => Operator {
+  const t = step.upsertTopN!;
+  if (input.keys === undefined || input.keys.some((k) => !t.partitionBy.includes(k)))
+    throw new Error(
+      `an upsertTopN step needs its input keyed by partition columns: add \`keyBy: [${t.partitionBy.join(", ")}]\` before it`,
+    );
+  return () => new UpsertTopNOperator({ name: id, input, ...t, maxParallelism });
+}
 
 function keyByFactory({ id, input, step }: StepContext): () => Operator {
   const missing = step.keyBy!.filter((k) => !input.schema.fields.some((f) => f.name === k));

@@ -227,11 +227,32 @@ export const StepSpec = Type.Object(
     join: Optional(JoinSpec),
     lookupJoin: Optional(LookupJoinSpec),
     topN: Optional(TopNSpec),
+    upsertTopN: Optional(
+      Type.Object(
+        {
+          partitionBy: Type.Array(Type.String(), { description: "Columns that partition the rows." }),
+          orderBy: Type.Array(Type.String(), { minItems: 1, description: 'Order of the rows kept: "price DESC".' }),
+          limit: Type.Integer({
+            minimum: 1,
+            description: "Rows kept per partition (1 with a time order: deduplication).",
+          }),
+          rowNumber: Optional(
+            Type.String({ description: "Adds this column with each row's place, 1..limit (required when limit > 1)." }),
+          ),
+        },
+        {
+          additionalProperties: false,
+          description:
+            "Updating Top-N over rows (no window): after each batch, every place of each partition it changed; an upsert stream on partitionBy (+ rowNumber when limit > 1).",
+        },
+      ),
+    ),
     to: Optional(Type.String({ description: "A sink name." })),
   },
   {
     additionalProperties: false,
-    description: "Exactly one of filter, select, keyBy, window, upsertAggregate, join, lookupJoin, topN, to.",
+    description:
+      "Exactly one of filter, select, keyBy, window, upsertAggregate, join, lookupJoin, topN, upsertTopN, to.",
   },
 );
 

@@ -65,7 +65,7 @@ function describe(e: ErrorObject): SpecIssue {
 const ONE_OF = {
   source: ["kafka", "generator"],
   sink: ["kafka", "files", "console"],
-  step: ["filter", "select", "keyBy", "window", "upsertAggregate", "join", "lookupJoin", "topN", "to"],
+  step: ["filter", "select", "keyBy", "window", "upsertAggregate", "join", "lookupJoin", "topN", "upsertTopN", "to"],
 } as const;
 
 function exactlyOne(obj: object, keys: readonly string[], path: string): SpecIssue[] {

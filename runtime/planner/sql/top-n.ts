@@ -2,6 +2,7 @@ import { bareColumn, resolveColumn } from "./expression-text.js";
 import type { QueryContext } from "./query-context.js";
 import type { Relation } from "./relation.js";
 import { SqlError } from "./sql-error.js";
+import { topNRows } from "./top-n-rows.js";
 import {
   childOf,
   childrenOf,
@@ -51,26 +52,34 @@ export function topNRelation(
   }
   const input = fromOf(inner);
   const missing = BOUNDS.filter((b) => !input.columns.includes(b));
-  if (missing.length > 0)
-    throw new SqlError(
-      positionOf(over),
-      `ROW_NUMBER() runs over a window's output (Top-N per window); its input has no ${missing.join(" or ")}`,
-      "read a GROUP BY window_start, window_end query (Top-N over rows of a table, without a window, is not supported)",
-    );
   const spec = childOf(over, "windowSpec")!;
   const partition = findRules(childOf(spec, "partitionByClause") ?? spec, "columnName").map((c) =>
     resolveColumn(c, input),
   );
+  // Over rows without window bounds: an updating Top-N (top-n-rows.ts).
+  if (missing.length === BOUNDS.length) {
+    const stream = topNRows(ctx, {
+      input,
+      partition,
+      orderBy: orderItems(spec, input),
+      limit: rowLimit(sel, rownum),
+      rownum,
+      label,
+      at: positionOf(over),
+    });
+    const visible = visibleColumns(items, rowItem, input);
+    return { ...input, stream, columns: [...visible, rownum], qualifiers: aliasOf(sel), timeColumn: undefined };
+  }
+  if (missing.length > 0)
+    throw new SqlError(
+      positionOf(over),
+      `ROW_NUMBER() runs over a window's output (Top-N per window) or a table's rows; its input has no ${missing.join(" or ")}`,
+      "read a GROUP BY window_start, window_end query, or a table",
+    );
   const absent = BOUNDS.filter((b) => !partition.includes(b));
   if (absent.length > 0 || !childOf(spec, "partitionByClause"))
     throw new SqlError(positionOf(spec), `ROW_NUMBER() OVER needs PARTITION BY window_start, window_end`, HINT);
-  const orderBy = findRules(childOf(spec, "orderByClause") ?? spec, "orderItemDefinition").map((o) => {
-    const col = bareColumn(o) ?? findRule(o, "columnName");
-    if (!col) throw new SqlError(positionOf(o), "ORDER BY a column in ROW_NUMBER() OVER", "compute it in a view");
-    const desc = tokensOf(o).some((t) => t.toUpperCase() === "DESC");
-    return `${resolveColumn(col, input)} ${desc ? "DESC" : "ASC"}`;
-  });
-  if (orderBy.length === 0) throw new SqlError(positionOf(spec), "ROW_NUMBER() OVER needs ORDER BY", HINT);
+  const orderBy = orderItems(spec, input);
   const limit = rowLimit(sel, rownum);
   const stream = ctx.addStep(
     {
@@ -82,6 +91,18 @@ export function topNRelation(
   );
   const visible = visibleColumns(items, rowItem, input);
   return { ...input, stream, columns: [...visible, rownum], qualifiers: aliasOf(sel) };
+}
+
+/** ROW_NUMBER() OVER's ORDER BY items as `col ASC|DESC`. */
+function orderItems(spec: SqlNode, input: Relation): string[] {
+  const orderBy = findRules(childOf(spec, "orderByClause") ?? spec, "orderItemDefinition").map((o) => {
+    const col = bareColumn(o) ?? findRule(o, "columnName");
+    if (!col) throw new SqlError(positionOf(o), "ORDER BY a column in ROW_NUMBER() OVER", "compute it in a view");
+    const desc = tokensOf(o).some((t) => t.toUpperCase() === "DESC");
+    return `${resolveColumn(col, input)} ${desc ? "DESC" : "ASC"}`;
+  });
+  if (orderBy.length === 0) throw new SqlError(positionOf(spec), "ROW_NUMBER() OVER needs ORDER BY", HINT);
+  return orderBy;
 }
 
 /** `(SELECT ...)` as the only FROM item of sel, if it is. */
