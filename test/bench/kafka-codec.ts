@@ -2,15 +2,17 @@ import type { DecodePlan } from "../../runtime/connectors/kafka/native-addon.js"
 import { nativeKafka } from "../../runtime/connectors/kafka/native-addon.js";
 import { decodePlan, nativeBatch } from "../../runtime/connectors/kafka/native-plan.js";
 import { encColumns } from "../../runtime/connectors/kafka/native-sink.js";
+import { AvroEncoder } from "../../runtime/formats/avro.js";
 import { createDecoder } from "../../runtime/formats/index.js";
 import { JsonEncoder } from "../../runtime/formats/json.js";
 import { arrowSchema } from "../../runtime/types/arrow-types.js";
 import { table } from "./run-case.js";
 
 /**
- * The json codecs alone, without Kafka: `npx tsx test/bench/kafka-codec.ts [messages]`. Nexmark-like
- * bids (7 fields, about 180 bytes) decoded into record batches and encoded back, by json.ts (the
- * reference) and by sabot_kafka.node; CPU nanoseconds per message of this process, best of 5 rounds.
+ * The codecs alone, without Kafka: `npx tsx test/bench/kafka-codec.ts [messages]`. Nexmark-like
+ * bids (7 fields, about 180 bytes of json) decoded into record batches and encoded back, by json.ts
+ * (the reference) and by sabot_kafka.node, and the same bids in avro decoded by avro.ts and by
+ * sabot_kafka.node; CPU nanoseconds per message of this process, best of 5 rounds.
  */
 const n = Number(process.argv[2] ?? 100_000);
 const schema = arrowSchema([
@@ -42,6 +44,10 @@ const plan = decodePlan(schema) as DecodePlan;
 const addon = nativeKafka();
 const batch = nativeBatch(schema, plan, addon.decodeJson(plan, data, offsets).columns, n);
 const all = schema.fields.map((_, i) => i);
+const avroMessages = new AvroEncoder(schema).encode(batch);
+const avroOffsets = new Int32Array(n + 1);
+for (let i = 0; i < n; i++) avroOffsets[i + 1] = avroOffsets[i] + avroMessages[i].length;
+const avroData = new Uint8Array(Buffer.concat(avroMessages));
 
 /** CPU ns per message of `f`, the best of 5 rounds. */
 function nsPerMessage(f: () => unknown): number {
@@ -60,6 +66,14 @@ const rows = [
   ["decode", nsPerMessage(() => addon.decodeJson(plan, data, offsets))],
   ["encode", nsPerMessage(() => new JsonEncoder(schema).encode(batch))],
   ["encode", nsPerMessage(() => addon.encodeJson({ columns: encColumns(schema, batch, all), rows: n }))],
-].map(([what, ns], i) => [what as string, i % 2 ? "native" : "json.ts", (ns as number).toFixed(0)]);
-console.log(`json codecs, ${n} bids of ${(data.length / n).toFixed(0)} bytes: CPU ns per message (best of 5)`);
+  ["decode", nsPerMessage(() => createDecoder("avro", schema).decode(avroMessages))],
+  ["decode", nsPerMessage(() => addon.decodeAvro(plan, avroData, avroOffsets))],
+].map(([what, ns], i) => [
+  what as string,
+  `${i >= 4 ? "avro" : "json"} ${i % 2 ? "native" : i >= 4 ? "avro.ts" : "json.ts"}`,
+  (ns as number).toFixed(0),
+]);
+console.log(
+  `codecs, ${n} bids of ${(data.length / n).toFixed(0)} bytes in json, ${(avroData.length / n).toFixed(0)} in avro: CPU ns per message (best of 5)`,
+);
 console.log(table(["", "codec", "ns/message"], rows));
