@@ -7,7 +7,7 @@ import { columnsOf, makeBatch } from "../../types/column.js";
 import type { StreamInfo } from "../../types/stream-info.js";
 import type { GatheredSnapshot, Operator, OperatorSnapshot } from "../operator.js";
 import { AggregateSpecError } from "../window/aggregate-spec.js";
-import { compareRows, type OrderKey, parseOrderBy } from "../window/top-n-order.js";
+import { compareRows, insertionPoint, type Kept, type OrderKey, parseOrderBy } from "../window/top-n-order.js";
 import { columnIndex } from "../window/window-config.js";
 
 export interface UpsertTopNOptions {
@@ -20,12 +20,6 @@ export interface UpsertTopNOptions {
   /** Adds this int64 column with each row's place (1..limit); required when limit > 1. */
   rowNumber?: string;
   maxParallelism: number;
-}
-
-/** One kept row: the retained batch it sits in and its row there. */
-interface Kept {
-  batch: number;
-  row: number;
 }
 
 const VERSION = 1;
@@ -214,18 +208,6 @@ export class UpsertTopNOperator implements Operator {
   lateRecords(): number {
     return 0;
   }
-}
-
-/** Where `row` goes in `rows` (best first): after every row at least as good, so ties keep arrival order. */
-function insertionPoint(rows: Kept[], row: Kept, better: (a: Kept, b: Kept) => boolean): number {
-  let lo = 0;
-  let hi = rows.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (better(row, rows[mid])) hi = mid;
-    else lo = mid + 1;
-  }
-  return lo;
 }
 
 function concatBatches(parts: RecordBatch[]): RecordBatch {

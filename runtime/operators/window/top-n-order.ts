@@ -39,3 +39,21 @@ export function compareRows(order: OrderKey[], a: Data[], i: number, b: Data[], 
   }
   return 0;
 }
+
+/** One kept row of a Top-N: the retained batch it sits in and its row there. */
+export interface Kept {
+  batch: number;
+  row: number;
+}
+
+/** Where `row` goes in `rows` (best first): after every row at least as good, so ties keep arrival order. */
+export function insertionPoint(rows: Kept[], row: Kept, better: (a: Kept, b: Kept) => boolean): number {
+  let lo = 0;
+  let hi = rows.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (better(row, rows[mid])) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}

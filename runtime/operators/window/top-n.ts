@@ -7,7 +7,7 @@ import { columnsOf, makeBatch, valueAt } from "../../types/column.js";
 import type { StreamInfo } from "../../types/stream-info.js";
 import type { GatheredSnapshot, Operator, OperatorSnapshot } from "../operator.js";
 import { AggregateSpecError } from "./aggregate-spec.js";
-import { compareRows, type OrderKey, parseOrderBy } from "./top-n-order.js";
+import { compareRows, insertionPoint, type Kept, type OrderKey, parseOrderBy } from "./top-n-order.js";
 import { columnIndex } from "./window-config.js";
 
 export interface TopNOptions {
@@ -22,12 +22,6 @@ export interface TopNOptions {
   /** Adds this int64 column holding each row's place (1..limit), as ROW_NUMBER() does. */
   rowNumber?: string;
   maxParallelism: number;
-}
-
-/** One kept row: where it is (a retained batch and row) and its place in the order. */
-interface Kept {
-  batch: number;
-  row: number;
 }
 
 const VERSION = 1;
@@ -216,18 +210,6 @@ export class TopNOperator implements Operator {
   lateRecords(): number {
     return this.late;
   }
-}
-
-/** Where `row` goes in `rows` (best first): after every row at least as good, so ties keep arrival order. */
-function insertionPoint(rows: Kept[], row: Kept, better: (a: Kept, b: Kept) => boolean): number {
-  let lo = 0;
-  let hi = rows.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (better(row, rows[mid])) hi = mid;
-    else lo = mid + 1;
-  }
-  return lo;
 }
 
 function concatBatches(a: RecordBatch, b: RecordBatch): RecordBatch {
