@@ -46,7 +46,8 @@ describe("spec shape", () => {
     const spec = { ...minimal, pipeline: [{ from: "bids", filter: "price > 1", to: "out" }] };
     expect(checkSpecShape(spec)).toContainEqual({
       path: "spec.pipeline[0]",
-      message: "expected exactly one of filter, select, keyBy, window, join, lookupJoin, topN, to, found filter and to",
+      message:
+        "expected exactly one of filter, select, keyBy, window, upsertAggregate, join, lookupJoin, topN, upsertTopN, to, found filter and to",
     });
   });
 
