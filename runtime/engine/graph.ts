@@ -73,7 +73,8 @@ type Placement = { kind: "hash"; keys: string[] } | { kind: "single" } | { kind:
 function stepKind(step: StepSpec): "keyBy" | "window" | "join" | "lookupJoin" | "topN" | "other" {
   if (step.keyBy) return "keyBy";
   if (step.topN) return "topN";
-  if (step.window) return "window";
+  // An unbounded GROUP BY is placed as a window: by the input's keys, on one subtask without.
+  if (step.window || step.upsertAggregate) return "window";
   if (step.join) return "join";
   if (step.lookupJoin) return "lookupJoin";
   return "other";
