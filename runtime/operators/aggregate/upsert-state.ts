@@ -1,6 +1,7 @@
 import type { RecordBatch, Schema } from "apache-arrow";
 import { bucketByKeyGroup, IncompatibleStateError } from "../../state/key-groups.js";
 import type { KeyTable } from "../../state/key-table.js";
+import { checkStateMeta, restoredGroups } from "../../state/restore-checks.js";
 import { columnsOf, makeBatch } from "../../types/column.js";
 import type { GatheredSnapshot, OperatorSnapshot } from "../operator.js";
 import type { Accumulator } from "../window/accumulator.js";
@@ -45,18 +46,7 @@ export function snapshotUpsertState(ctx: UpsertStateContext, live: Int32Array): 
 
 /** Folds a snapshot's key groups into the operator's state; `allocate` gives new keys their slots. */
 export function restoreUpsertState(snapshot: GatheredSnapshot, ctx: UpsertStateContext, allocate: () => void): void {
-  const meta = snapshot.meta;
-  if (meta.version !== VERSION)
-    throw new IncompatibleStateError(
-      ctx.operator,
-      `checkpoint format version ${String(meta.version)}, this build reads ${VERSION}`,
-    );
-  for (const [k, v] of Object.entries(ctx.config))
-    if (JSON.stringify(meta[k]) !== JSON.stringify(v))
-      throw new IncompatibleStateError(
-        ctx.operator,
-        `the state was written with ${k} ${JSON.stringify(meta[k])}, the step now has ${JSON.stringify(v)}`,
-      );
+  checkStateMeta(ctx.operator, snapshot.meta, VERSION, ctx.config);
   const names = ctx.schema.fields.map((f) => f.name).join("\u0000");
   const nk = ctx.keyed ? ctx.keys.fields.length : 0;
   for (const [kg, batch] of snapshot.keyGroups) {
@@ -65,18 +55,7 @@ export function restoreUpsertState(snapshot: GatheredSnapshot, ctx: UpsertStateC
     const n = batch.numRows;
     if (n === 0) continue;
     const cols = columnsOf(batch);
-    let groups: Int32Array;
-    if (ctx.keyed) groups = ctx.keys.insert(cols.slice(0, nk), n);
-    else {
-      if (ctx.keys.size === 0) ctx.keys.insert([], 1);
-      groups = new Int32Array(n);
-    }
-    for (let i = 0; i < n; i++)
-      if (ctx.keys.keyGroupOf(groups[i]) !== kg)
-        throw new IncompatibleStateError(
-          ctx.operator,
-          `a key stored under key group ${kg} hashes to key group ${ctx.keys.keyGroupOf(groups[i])}: maxParallelism must not change between runs`,
-        );
+    const groups = restoredGroups(ctx.operator, ctx.keys, ctx.keyed, kg, cols, n);
     allocate();
     let c = nk;
     for (const a of ctx.accumulators) {

@@ -1,7 +1,8 @@
 import { type Data, Field, Int64, type RecordBatch, Schema } from "apache-arrow";
 import { concatData, takeBatch } from "../../kernels/take.js";
-import { bucketByKeyGroup, IncompatibleStateError } from "../../state/key-groups.js";
+import { bucketByKeyGroup } from "../../state/key-groups.js";
 import { KeyTable } from "../../state/key-table.js";
+import { checkStateMeta } from "../../state/restore-checks.js";
 import { int64Data } from "../../types/builders.js";
 import { columnsOf, makeBatch } from "../../types/column.js";
 import type { StreamInfo } from "../../types/stream-info.js";
@@ -194,14 +195,7 @@ export class UpsertTopNOperator implements Operator {
   /** Adds checkpointed rows (the key groups this subtask now owns), emitting nothing. */
   restore(snapshot: GatheredSnapshot): void {
     const meta = snapshot.meta;
-    if (meta.version !== VERSION)
-      throw new IncompatibleStateError(this.name, `Top-N state version ${String(meta.version)}, expected ${VERSION}`);
-    for (const [k, v] of Object.entries(this.config()))
-      if (JSON.stringify(meta[k]) !== JSON.stringify(v))
-        throw new IncompatibleStateError(
-          this.name,
-          `the state was written with ${k} ${JSON.stringify(meta[k])}, the step now has ${JSON.stringify(v)}`,
-        );
+    checkStateMeta(this.name, meta, VERSION, this.config());
     for (const batch of snapshot.keyGroups.values()) this.ingest(batch);
   }
 

@@ -1,6 +1,7 @@
 import type { RecordBatch, Schema } from "apache-arrow";
 import { bucketByKeyGroup, IncompatibleStateError } from "../../state/key-groups.js";
 import type { KeyTable } from "../../state/key-table.js";
+import { checkStateMeta, restoredGroups } from "../../state/restore-checks.js";
 import { timestampData } from "../../types/builders.js";
 import { columnsOf, makeBatch, toFloat64 } from "../../types/column.js";
 import type { GatheredSnapshot, OperatorSnapshot } from "../operator.js";
@@ -86,18 +87,7 @@ export interface RestoreTarget extends Common {
 /** Folds a snapshot's key groups into the operator's state; returns the snapshot's watermark. */
 export function restoreWindowState(snapshot: GatheredSnapshot, ctx: RestoreTarget): number {
   const meta = snapshot.meta;
-  if (meta.version !== VERSION)
-    throw new IncompatibleStateError(
-      ctx.operator,
-      `checkpoint format version ${String(meta.version)}, this build reads ${VERSION}`,
-    );
-  const expected = configOf(ctx.options);
-  for (const [k, v] of Object.entries(expected))
-    if (JSON.stringify(meta[k]) !== JSON.stringify(v))
-      throw new IncompatibleStateError(
-        ctx.operator,
-        `the state was written with ${k} ${JSON.stringify(meta[k])}, the step now has ${JSON.stringify(v)}`,
-      );
+  checkStateMeta(ctx.operator, meta, VERSION, configOf(ctx.options));
   const names = ctx.schema.fields.map((f) => f.name);
   const nk = ctx.keyed ? ctx.keys.fields.length : 0;
   for (const [kg, batch] of snapshot.keyGroups) {
@@ -110,18 +100,7 @@ export function restoreWindowState(snapshot: GatheredSnapshot, ctx: RestoreTarge
     const n = batch.numRows;
     if (n === 0) continue;
     const cols = columnsOf(batch);
-    let groups: Int32Array;
-    if (ctx.keyed) groups = ctx.keys.insert(cols.slice(0, nk), n);
-    else {
-      if (ctx.keys.size === 0) ctx.keys.insert([], 1);
-      groups = new Int32Array(n);
-    }
-    for (let i = 0; i < n; i++)
-      if (ctx.keys.keyGroupOf(groups[i]) !== kg)
-        throw new IncompatibleStateError(
-          ctx.operator,
-          `a key stored under key group ${kg} hashes to key group ${ctx.keys.keyGroupOf(groups[i])}: maxParallelism must not change between runs`,
-        );
+    const groups = restoredGroups(ctx.operator, ctx.keys, ctx.keyed, kg, cols, n);
     const rowSlots = ctx.assignSlots(groups, toFloat64(cols[nk]), toFloat64(cols[nk + 1]), n);
     let c = nk + 2;
     for (const a of ctx.accumulators) {
