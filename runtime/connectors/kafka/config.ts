@@ -9,27 +9,38 @@ import type { Compression } from "./codecs.js";
 import { connectionConfig, type KafkaConnectionConfig } from "./security.js";
 
 /**
- * Which client moves the data: kafkajs (the default until the librdkafka path passes every Kafka
- * test), librdkafka (@confluentinc/kafka-javascript), or native (sources: sabot_kafka.node's
- * librdkafka consumer decoding json into Arrow buffers; sinks: the librdkafka sink). A source's or
- * sink's `client` field names it; without one, the worker's SABOT_KAFKA_CLIENT; without that, kafkajs.
+ * Which client moves the data: kafkajs, librdkafka (@confluentinc/kafka-javascript), or native
+ * (sabot_kafka.node's librdkafka consumer and producer, json). A source's or sink's `client` field
+ * names it; without one, the worker's SABOT_KAFKA_CLIENT; without that, the fastest client that is
+ * there for that source or sink, picked when it is made (client-choice.ts).
  */
 export type KafkaClientKind = "kafkajs" | "librdkafka" | "native";
 const CLIENT_KINDS: readonly string[] = ["kafkajs", "librdkafka", "native"];
 
-export function kafkaClientKind(
+/** The client field, else SABOT_KAFKA_CLIENT (checked); null when neither chooses one. */
+export function explicitKafkaClient(
   env: NodeJS.ProcessEnv = process.env,
   field: KafkaClientKind | undefined = undefined,
-): KafkaClientKind {
+): KafkaClientKind | null {
   if (field) return field;
-  const v = env.SABOT_KAFKA_CLIENT ?? "kafkajs";
+  const v = env.SABOT_KAFKA_CLIENT;
+  if (v === undefined || v === "") return null;
   if (!CLIENT_KINDS.includes(v))
     throw new ConnectorConfigError(`SABOT_KAFKA_CLIENT must be kafkajs, librdkafka or native, got "${v}"`);
   return v as KafkaClientKind;
 }
 
+/** The explicit choice, or kafkajs: the client of a worker where neither librdkafka client built. */
+export function kafkaClientKind(
+  env: NodeJS.ProcessEnv = process.env,
+  field: KafkaClientKind | undefined = undefined,
+): KafkaClientKind {
+  return explicitKafkaClient(env, field) ?? "kafkajs";
+}
+
 export interface KafkaSourceConfig {
-  client: KafkaClientKind;
+  /** The explicit choice; null: the default, picked when the source is made (client-choice.ts). */
+  client: KafkaClientKind | null;
   /** Brokers and security (secret references only; values are read when a client is made). */
   connection: KafkaConnectionConfig;
   topic: string;
@@ -127,7 +138,7 @@ export function kafkaSourceConfig(jobName: string, sourceName: string, spec: Sou
   if (k.deadLetterTopic === k.topic)
     throw new ConnectorConfigError(`kafka.deadLetterTopic must differ from kafka.topic ("${k.topic}")`);
   return {
-    client: kafkaClientKind(process.env, k.client),
+    client: explicitKafkaClient(process.env, k.client),
     connection: connectionConfig(k, "kafka"),
     topic: k.topic,
     groupId: k.groupId ?? `sabot-${jobName}-${sourceName}`,
@@ -148,7 +159,8 @@ export function kafkaSourceConfig(jobName: string, sourceName: string, spec: Sou
 }
 
 export interface KafkaSinkConfig {
-  client: KafkaClientKind;
+  /** The explicit choice; null: the default, picked when the sink is made (exactly-once is known then). */
+  client: KafkaClientKind | null;
   connection: KafkaConnectionConfig;
   topic: string;
   format: Format;
@@ -183,7 +195,7 @@ export function kafkaSinkConfig(spec: KafkaSinkSpec, input: StreamInfo): KafkaSi
     );
   checkFormatSchema(format, input.schema, "kafka.format");
   return {
-    client: kafkaClientKind(process.env, spec.client),
+    client: explicitKafkaClient(process.env, spec.client),
     connection: connectionConfig(spec, "kafka"),
     topic: spec.topic,
     format,

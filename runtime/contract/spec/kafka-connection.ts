@@ -113,7 +113,7 @@ export const kafkaConnectionFields = {
   client: Optional(
     StringEnum(
       ["kafkajs", "librdkafka", "native"],
-      "Kafka client library of this source or sink; default the worker's SABOT_KAFKA_CLIENT, else kafkajs. native: json sources decoded by Sabot's own librdkafka consumer (docs/kafka.md).",
+      "Kafka client library of this source or sink; default the worker's SABOT_KAFKA_CLIENT, else the fastest client built: native for json and avro sources and at-least-once json sinks, librdkafka for the rest (arrow, avro sinks, tables, exactly-once sinks), kafkajs where neither librdkafka client built (a warning at start says so). native: json decoded and encoded by Sabot's own librdkafka addon (docs/kafka.md).",
     ),
   ),
 };
