@@ -8,20 +8,15 @@ import { columnsOf, makeBatch } from "../../types/column.js";
 import type { StreamInfo } from "../../types/stream-info.js";
 import type { GatheredSnapshot, Operator, OperatorSnapshot } from "../operator.js";
 import { AggregateSpecError } from "../window/aggregate-spec.js";
+import type { TopNOptions } from "../window/top-n.js";
 import { compareRows, insertionPoint, type Kept, type OrderKey, parseOrderBy } from "../window/top-n-order.js";
 import { columnIndex } from "../window/window-config.js";
 
-export interface UpsertTopNOptions {
-  name: string;
-  input: StreamInfo;
-  partitionBy: string[];
-  /** "price DESC", "auction" (ASC): the first `limit` rows of each partition in this order. */
-  orderBy: string[];
-  limit: number;
-  /** Adds this int64 column with each row's place (1..limit); required when limit > 1. */
-  rowNumber?: string;
-  maxParallelism: number;
-}
+/**
+ * As a window Top-N's options, over any stream (no window bounds); `rowNumber` is required when
+ * limit > 1, since the place is part of the upsert key.
+ */
+export type UpsertTopNOptions = TopNOptions;
 
 const VERSION = 1;
 
