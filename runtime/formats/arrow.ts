@@ -10,6 +10,7 @@ import {
 } from "apache-arrow";
 import { utf8DataFromBytes } from "../types/builders.js";
 import { columnsOf, makeBatch, validityBytes } from "../types/column.js";
+import { compactDictionaries } from "./compact-dictionaries.js";
 import { conformBatch } from "./conform.js";
 import {
   asBuffer,
@@ -25,8 +26,8 @@ import { prescanIpcStream } from "./ipc-prescan.js";
 import { validateData } from "./validate-data.js";
 
 /**
- * `arrow`: one message per record batch, each a complete Arrow IPC stream (schema, dictionaries,
- * batch), so any message can be read alone, from any offset. The cheapest format by far for
+ * `arrow`: one message per record batch, each a complete Arrow IPC stream (schema, dictionaries
+ * cut to the entries the batch uses, batch), so any message can be read alone, from any offset. The cheapest format by far for
  * Sabot-to-Sabot topics: no per-row work on either side.
  */
 export class ArrowEncoder implements Encoder {
@@ -35,7 +36,7 @@ export class ArrowEncoder implements Encoder {
 
   encode(batch: RecordBatch): Buffer[] {
     if (batch.numRows === 0) return [];
-    const bytes = batchToIPCStream(batch);
+    const bytes = batchToIPCStream(compactDictionaries(batch));
     return [asBuffer(bytes)];
   }
 }
