@@ -87,6 +87,11 @@ function what(step: StepSpec): string {
   if (step.window) return `window ${windowText(step.window)}: ${step.aggregate?.join(", ") ?? ""}`;
   if (step.join) return joinText(step.join);
   if (step.lookupJoin) return `lookup join ${step.lookupJoin.table} on ${step.lookupJoin.key.join(", ")}`;
+  if (step.upsertAggregate) return `updating aggregate (no window): ${step.upsertAggregate.join(", ")}`;
+  if (step.upsertTopN) {
+    const t = step.upsertTopN;
+    return `updating Top-${t.limit} per (${t.partitionBy.join(", ")}) by ${t.orderBy.join(", ")}`;
+  }
   return "?";
 }
 
@@ -119,5 +124,9 @@ function stateOf(step: StepSpec, node: OperatorNode, plan: JobPlan): string {
       ? `keyed rows of both sides until the watermark passes their event time + ${step.join.stateTtl}`
       : "keyed rows of both sides, kept forever (grows with the inputs; set stateTtl to bound it)";
   if (step.lookupJoin) return `the latest ${step.lookupJoin.table} row per key`;
+  if (step.upsertAggregate)
+    return `keyed: one accumulator per aggregate ${keys.length ? `per (${keys.join(", ")})` : "(one global key)"}, kept forever; emits an upsert stream`;
+  if (step.upsertTopN)
+    return `keyed: the best ${step.upsertTopN.limit} rows per partition, kept forever; emits an upsert stream`;
   return "none (stateless)";
 }

@@ -67,4 +67,24 @@ describe("sabot explain", () => {
     expect(shape(sql)).toBe(shape(yaml));
     expect(sql).toContain("state: keyed window state: per (auction, window)");
   });
+
+  it("names updating results and their state (kept forever)", () => {
+    const yaml = YAML.replace(
+      `    - window: {type: tumbling, size: 10s}
+      aggregate: ["max(price) AS max_price"]`,
+      `    - upsertAggregate: ["max(price) AS max_price"]`,
+    );
+    const text = explainText(planManifest(parseManifest(yaml)));
+    expect(text).toMatch(
+      /pipeline\[1\]\.upsertAggregate: updating aggregate \(no window\): max\(price\) AS max_price\n {4}state: keyed: one accumulator per aggregate per \(auction\), kept forever/,
+    );
+    const topN = YAML.replace(
+      `    - window: {type: tumbling, size: 10s}
+      aggregate: ["max(price) AS max_price"]`,
+      `    - upsertTopN: {partitionBy: [auction], orderBy: ["price DESC"], limit: 3, rowNumber: rn}`,
+    );
+    expect(explainText(planManifest(parseManifest(topN)))).toMatch(
+      /updating Top-3 per \(auction\) by price DESC\n {4}state: keyed: the best 3 rows per partition, kept forever/,
+    );
+  });
 });
