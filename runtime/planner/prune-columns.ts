@@ -89,6 +89,7 @@ export class ColumnPruning {
       else if (step.select !== undefined) needs = union(needs, selectReads(step.select));
       else if (step.keyBy !== undefined) needs = union(union(needs, new Set(step.keyBy)), passOn());
       else if (step.window !== undefined) needs = union(needs, aggregateReads(step.aggregate ?? [], schema));
+      else if (step.upsertAggregate !== undefined) needs = union(needs, aggregateReads(step.upsertAggregate, schema));
       else needs = null;
     });
     return needs;

@@ -45,6 +45,14 @@ describe("column pruning before exchanges", () => {
     expect(batchRows(keyBy.processBatch(batch)[0]!)).toEqual(batchRows(projected));
   });
 
+  it("an unbounded GROUP BY's shuffle carries its keys, the event time and what its aggregates read", () => {
+    const plan = buildPlan(
+      "t",
+      spec([{ from: "bids", keyBy: ["auction"] }, { upsertAggregate: ["max(price) AS max_price"] }, { to: "out" }]),
+    );
+    expect(exchanged(plan)).toEqual([["auction", "price", "dateTime"]]);
+  });
+
   it("keeps what filters and selects after the keyBy read, and everything a sink or a join reads", () => {
     const filtered = buildPlan(
       "t",
