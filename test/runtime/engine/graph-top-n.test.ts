@@ -1,25 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { buildExecutionGraph } from "../../../runtime/engine/graph.js";
-import { planText } from "../../../runtime/planner/validate.js";
+import { bidsGraph } from "./bids-graph.js";
 
 const job = (pipeline: string) =>
-  buildExecutionGraph(
-    planText(`apiVersion: sabot.dev/v1alpha1
-kind: StreamJob
-metadata: { name: g }
-spec:
-  sources:
-    bids: { generator: { kind: nexmark-bid, count: 10 }, eventTime: { field: dateTime } }
-  sinks: { out: { console: {} } }
-  pipeline:
-    - { from: bids, keyBy: [auction] }
+  bidsGraph(`    - { from: bids, keyBy: [auction] }
     - window: { type: tumbling, size: 10s }
       aggregate: ["count(*) AS n"]
       windowTime: true
-${pipeline}
-    - to: out
-`).plan,
-  );
+${pipeline}`);
 
 describe("execution graph: keyBy: [] and topN", () => {
   it("keyBy: [] sends everything to one subtask, so a global window over a keyed window's output sees every row", () => {

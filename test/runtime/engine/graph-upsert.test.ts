@@ -1,21 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { buildExecutionGraph } from "../../../runtime/engine/graph.js";
-import { planText } from "../../../runtime/planner/validate.js";
+import { bidsGraph } from "./bids-graph.js";
 
-const job = (pipeline: string) =>
-  buildExecutionGraph(
-    planText(`apiVersion: sabot.dev/v1alpha1
-kind: StreamJob
-metadata: { name: g }
-spec:
-  sources:
-    bids: { generator: { kind: nexmark-bid, count: 10 }, eventTime: { field: dateTime } }
-  sinks: { out: { console: {} } }
-  pipeline:
-${pipeline}
-    - to: out
-`).plan,
-  );
+const job = bidsGraph;
 
 describe("execution graph: updating results", () => {
   it("upsertAggregate after keyBy stays where the keyBy hashed its rows", () => {
