@@ -5,6 +5,7 @@ import type { StreamInfo } from "../../types/stream-info.js";
 import type { GatheredSnapshot, Operator, OperatorSnapshot } from "../operator.js";
 import { type Accumulator, BatchInput, NumberScratch } from "../window/accumulator.js";
 import { AggregateSpecError, parseAggregates } from "../window/aggregate-spec.js";
+import { groupIdsOf } from "../window/group-ids.js";
 import { SlotStore } from "../window/slots.js";
 import { columnIndex, createAccumulator } from "../window/window-config.js";
 import { restoreUpsertState, snapshotUpsertState } from "./upsert-state.js";
@@ -73,14 +74,7 @@ export class UpsertAggregateOperator implements Operator {
   }
 
   private groupsOf(cols: Data[], n: number): Int32Array {
-    if (this.keyIndexes.length > 0)
-      return this.keys.insert(
-        this.keyIndexes.map((i) => cols[i]),
-        n,
-        this.groupIds,
-      );
-    if (this.keys.size === 0) this.keys.insert([], 1);
-    return this.groupIds.fill(0, 0, n);
+    return groupIdsOf(this.keys, this.keyIndexes, cols, n, this.groupIds);
   }
 
   /** A slot for every new group; slots are never freed, so slot id = group id. */

@@ -9,6 +9,7 @@ import type { GatheredSnapshot, Operator, OperatorSnapshot } from "../operator.j
 import { type Accumulator, BatchInput, NumberScratch } from "./accumulator.js";
 import { AggregateSpecError, parseAggregates } from "./aggregate-spec.js";
 import { AlignedWindows } from "./aligned-windows.js";
+import { groupIdsOf } from "./group-ids.js";
 import { SessionWindows } from "./session-windows.js";
 import { SlotStore } from "./slots.js";
 import {
@@ -166,15 +167,7 @@ export class WindowAggregateOperator implements Operator {
   }
 
   private groupsOf(cols: Data[], n: number): Int32Array {
-    if (this.keyIndexes.length > 0)
-      return this.keys.insert(
-        this.keyIndexes.map((i) => cols[i]),
-        n,
-        this.groupIds,
-      );
-    // One global group: look it up once instead of hashing every row.
-    if (this.keys.size === 0) this.keys.insert([], 1);
-    return this.groupIds.fill(0, 0, n);
+    return groupIdsOf(this.keys, this.keyIndexes, cols, n, this.groupIds);
   }
 
   processWatermark(watermark: number): RecordBatch[] {
