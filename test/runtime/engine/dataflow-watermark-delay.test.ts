@@ -2,29 +2,22 @@ import { describe, expect, it } from "vitest";
 import { Dataflow } from "../../../runtime/engine/dataflow.js";
 import { EngineMetrics } from "../../../runtime/metrics/metrics.js";
 import { planManifest } from "../../../runtime/planner/validate.js";
-import { parseManifest } from "../../helpers/run-job.js";
+import { manifestOf } from "../../helpers/manifest-of.js";
 
 /** bid JOIN auction on auction = id, as an interval join with these bounds, then a sink. */
 const plan = (between: object) =>
   planManifest(
-    parseManifest(
-      JSON.stringify({
-        apiVersion: "sabot.dev/v1alpha1",
-        kind: "StreamJob",
-        metadata: { name: "t" },
-        spec: {
-          sources: {
-            bid: { generator: { kind: "nexmark-bid" }, eventTime: { field: "dateTime" } },
-            auction: { generator: { kind: "nexmark-auction" }, eventTime: { field: "dateTime" } },
-          },
-          pipeline: [
-            { from: "bid", join: { with: "auction", leftKey: ["auction"], rightKey: ["id"], between } },
-            { to: "out" },
-          ],
-          sinks: { out: { console: {} } },
-        },
-      }),
-    ),
+    manifestOf({
+      sources: {
+        bid: { generator: { kind: "nexmark-bid" }, eventTime: { field: "dateTime" } },
+        auction: { generator: { kind: "nexmark-auction" }, eventTime: { field: "dateTime" } },
+      },
+      pipeline: [
+        { from: "bid", join: { with: "auction", leftKey: ["auction"], rightKey: ["id"], between } },
+        { to: "out" },
+      ],
+      sinks: { out: { console: {} } },
+    }),
   );
 
 /** The watermarks the join passes on when both inputs reach each of `inputs`. */

@@ -2,7 +2,8 @@ import { afterAll, describe, expect, it } from "vitest";
 import { buildExecutionGraph } from "../../../../runtime/engine/graph.js";
 import { planManifest } from "../../../../runtime/planner/validate.js";
 import { closeClusters, startInProcessCluster } from "../../../helpers/in-process-cluster.js";
-import { parseManifest, runJob } from "../../../helpers/run-job.js";
+import { manifestOf } from "../../../helpers/manifest-of.js";
+import { runJob } from "../../../helpers/run-job.js";
 
 /**
  * An interval join and a regular join run by a coordinator and 2 workers in this process (gRPC
@@ -13,30 +14,26 @@ import { parseManifest, runJob } from "../../../helpers/run-job.js";
 afterAll(closeClusters);
 
 const manifest = (join: object) =>
-  parseManifest(
-    JSON.stringify({
-      apiVersion: "sabot.dev/v1alpha1",
-      kind: "StreamJob",
-      metadata: { name: "joins" },
-      spec: {
-        sources: {
-          bid: {
-            generator: { kind: "nexmark-bid", seed: 3, count: 40_000, partitions: 3, batchSize: 2000 },
-            eventTime: { field: "dateTime", maxOutOfOrderness: "4s" },
-          },
-          auction: {
-            generator: { kind: "nexmark-auction", seed: 3, count: 3000, partitions: 3, batchSize: 500 },
-            eventTime: { field: "dateTime", maxOutOfOrderness: "4s" },
-          },
+  manifestOf(
+    {
+      sources: {
+        bid: {
+          generator: { kind: "nexmark-bid", seed: 3, count: 40_000, partitions: 3, batchSize: 2000 },
+          eventTime: { field: "dateTime", maxOutOfOrderness: "4s" },
         },
-        pipeline: [
-          { from: "bid", join: { with: "auction", leftKey: ["auction"], rightKey: ["id"], ...join } },
-          { select: ["auction", "bidder", "price", "dateTime", "seller"] },
-          { to: "out" },
-        ],
-        sinks: { out: { console: {} } },
+        auction: {
+          generator: { kind: "nexmark-auction", seed: 3, count: 3000, partitions: 3, batchSize: 500 },
+          eventTime: { field: "dateTime", maxOutOfOrderness: "4s" },
+        },
       },
-    }),
+      pipeline: [
+        { from: "bid", join: { with: "auction", leftKey: ["auction"], rightKey: ["id"], ...join } },
+        { select: ["auction", "bidder", "price", "dateTime", "seller"] },
+        { to: "out" },
+      ],
+      sinks: { out: { console: {} } },
+    },
+    "joins",
   );
 
 const key = (r: Record<string, unknown>) => JSON.stringify(r);

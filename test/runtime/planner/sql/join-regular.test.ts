@@ -5,7 +5,8 @@ import { kindGenerator } from "../../../../runtime/connectors/generator/config.j
 import type { GeneratorKind } from "../../../../runtime/contract/spec/schema.js";
 import { compileSql } from "../../../../runtime/planner/sql/compile-sql.js";
 import { DuckDbReference, rowDifference } from "../../../helpers/duckdb-reference.js";
-import { parseManifest, runJob } from "../../../helpers/run-job.js";
+import { manifestOf } from "../../../helpers/manifest-of.js";
+import { runJob } from "../../../helpers/run-job.js";
 import { sqlIssues, sqlManifest } from "./sql-fixtures.js";
 
 const PERSONS = 5000;
@@ -41,34 +42,27 @@ FROM bid AS B JOIN auction AS A
 
 /** INTERVAL_SQL's YAML form (JSON is YAML). */
 const intervalYaml = () =>
-  parseManifest(
-    JSON.stringify({
-      apiVersion: "sabot.dev/v1alpha1",
-      kind: "StreamJob",
-      metadata: { name: "t" },
-      spec: {
-        sources: {
-          bid: {
-            generator: { kind: "nexmark-bid", seed: 1, count: BIDS },
-            eventTime: { field: "dateTime", maxOutOfOrderness: "4s" },
-          },
-          auction: {
-            generator: { kind: "nexmark-auction", seed: 1, count: AUCTIONS },
-            eventTime: { field: "dateTime", maxOutOfOrderness: "4s" },
-          },
-        },
-        pipeline: [
-          {
-            from: "bid",
-            join: { with: "auction", leftKey: ["auction"], rightKey: ["id"], between: { lower: "0s", upper: "10s" } },
-          },
-          { select: ["auction", "price", "dateTime AS bid_time", "seller"] },
-          { to: "results" },
-        ],
-        sinks: { results: { console: {} } },
+  manifestOf({
+    sources: {
+      bid: {
+        generator: { kind: "nexmark-bid", seed: 1, count: BIDS },
+        eventTime: { field: "dateTime", maxOutOfOrderness: "4s" },
       },
-    }),
-  );
+      auction: {
+        generator: { kind: "nexmark-auction", seed: 1, count: AUCTIONS },
+        eventTime: { field: "dateTime", maxOutOfOrderness: "4s" },
+      },
+    },
+    pipeline: [
+      {
+        from: "bid",
+        join: { with: "auction", leftKey: ["auction"], rightKey: ["id"], between: { lower: "0s", upper: "10s" } },
+      },
+      { select: ["auction", "price", "dateTime AS bid_time", "seller"] },
+      { to: "results" },
+    ],
+    sinks: { results: { console: {} } },
+  });
 
 const key = (r: Record<string, unknown>) => JSON.stringify(r, (_k, v) => (typeof v === "bigint" ? String(v) : v));
 

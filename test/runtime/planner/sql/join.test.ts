@@ -5,7 +5,8 @@ import { kindGenerator } from "../../../../runtime/connectors/generator/config.j
 import type { GeneratorKind } from "../../../../runtime/contract/spec/schema.js";
 import { compileSql } from "../../../../runtime/planner/sql/compile-sql.js";
 import { DuckDbReference, rowDifference } from "../../../helpers/duckdb-reference.js";
-import { parseManifest, runJob } from "../../../helpers/run-job.js";
+import { manifestOf } from "../../../helpers/manifest-of.js";
+import { runJob } from "../../../helpers/run-job.js";
 import { sqlIssues, sqlManifest } from "./sql-fixtures.js";
 
 const PERSONS = 5000;
@@ -44,33 +45,26 @@ function generated(kind: GeneratorKind, count: number): RecordBatch[] {
 
 /** The YAML form of TVF_JOIN with this join window (JSON is YAML). */
 const yamlJoin = (window: object) =>
-  parseManifest(
-    JSON.stringify({
-      apiVersion: "sabot.dev/v1alpha1",
-      kind: "StreamJob",
-      metadata: { name: "t" },
-      spec: {
-        sources: Object.fromEntries(
-          [
-            ["person", PERSONS],
-            ["auction", AUCTIONS],
-          ].map(([kind, count]) => [
-            kind,
-            {
-              generator: { kind: `nexmark-${kind}`, seed: 1, count },
-              eventTime: { field: "dateTime", maxOutOfOrderness: "4s" },
-            },
-          ]),
-        ),
-        pipeline: [
-          { from: "person", join: { with: "auction", leftKey: ["id"], rightKey: ["seller"], window } },
-          { select: ["id", "name", "window_start"] },
-          { to: "results" },
-        ],
-        sinks: { results: { console: {} } },
-      },
-    }),
-  );
+  manifestOf({
+    sources: Object.fromEntries(
+      [
+        ["person", PERSONS],
+        ["auction", AUCTIONS],
+      ].map(([kind, count]) => [
+        kind,
+        {
+          generator: { kind: `nexmark-${kind}`, seed: 1, count },
+          eventTime: { field: "dateTime", maxOutOfOrderness: "4s" },
+        },
+      ]),
+    ),
+    pipeline: [
+      { from: "person", join: { with: "auction", leftKey: ["id"], rightKey: ["seller"], window } },
+      { select: ["id", "name", "window_start"] },
+      { to: "results" },
+    ],
+    sinks: { results: { console: {} } },
+  });
 
 const key = (r: Record<string, unknown>) => JSON.stringify(r, (_k, v) => (typeof v === "bigint" ? String(v) : v));
 
