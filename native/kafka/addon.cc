@@ -16,7 +16,7 @@ namespace sabot_kafka {
 namespace {
 
 // Bumped whenever a function's arguments or results change (native-addon.ts checks it).
-constexpr int32_t kAbi = 3;
+constexpr int32_t kAbi = 4;
 
 napi_value fail(napi_env env, const std::string& message) {
   napi_throw_error(env, "SABOT_KAFKA", message.c_str());
@@ -482,6 +482,8 @@ void sendExecute(napi_env, void* data) {
   switch (w->kind) {
     case SendWork::Columns:
       if (!checkUtf8(w->cols, w->rows) || !checkUtf8(w->keyCols, w->rows)) w->error = "utf8";
+      else if (p.avro() && (!checkAvroLongs(w->cols, w->rows) || !checkAvroLongs(w->keyCols, w->rows)))
+        w->error = "range";
       else w->error = p.send(w->cols, w->keyCols, w->rows);
       break;
     case SendWork::Encoded: {
@@ -534,18 +536,24 @@ ProducerHandle* producerArg(napi_env env, napi_value v) {
   return p->producer && !p->busy ? p : nullptr;
 }
 
-// producerNew(conf: string[] (name, value, ...), topic) -> handle
+// producerNew(conf: string[] (name, value, ...), topic, format?: "json" | "avro", headers?: string[]
+// (name, value, ...)) -> handle
 napi_value ProducerNew(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
-  napi_value a[2];
+  size_t argc = 4;
+  napi_value a[4];
   napi_get_cb_info(env, info, &argc, a, nullptr, nullptr);
   std::vector<std::pair<std::string, std::string>> conf;
   if (!confArg(env, a[0], conf)) return fail(env, "producerNew: conf must be a flat array of name, value strings");
   std::string topic;
   if (!str(env, a[1], topic)) return fail(env, "producerNew: bad topic");
+  std::string format = "json";
+  std::vector<std::pair<std::string, std::string>> headers;
+  if (argc > 2 && !str(env, a[2], format)) return fail(env, "producerNew: format must be json or avro");
+  if (format != "json" && format != "avro") return fail(env, "producerNew: format must be json or avro");
+  if (argc > 3 && !confArg(env, a[3], headers)) return fail(env, "producerNew: headers must be a flat array of name, value strings");
   auto h = std::make_unique<ProducerHandle>();
   try {
-    h->producer = std::make_unique<Producer>(conf, topic);
+    h->producer = std::make_unique<Producer>(conf, topic, format == "avro", std::move(headers));
   } catch (const std::exception& e) {
     return fail(env, e.what());
   }
@@ -553,7 +561,8 @@ napi_value ProducerNew(napi_env env, napi_callback_info info) {
 }
 
 // producerSend(handle, args: {columns, keys, rows}) -> Promise<{error, logs}>; error "utf8": a string
-// is not valid UTF-8 and nothing was sent (the caller encodes that batch in JavaScript).
+// is not valid UTF-8, "range" (avro): a long beyond ±(2^53-2); nothing was sent then (the caller
+// encodes that batch in JavaScript).
 napi_value ProducerSend(napi_env env, napi_callback_info info) {
   size_t argc = 2;
   napi_value a[2];
@@ -614,20 +623,21 @@ napi_value ProducerClose(napi_env env, napi_callback_info info) {
   return queueSend(env, a[0], nullptr, h, w.release());
 }
 
-// encodeJson(args: {columns, rows}) -> {data: Buffer, offsets: Int32Array} | null (not valid UTF-8):
-// the encoder alone, for tests against JsonEncoder.
-napi_value EncodeJson(napi_env env, napi_callback_info info) {
+// The encoders alone, for tests against JsonEncoder and AvroEncoder: {columns, rows} ->
+// {data: Buffer, offsets: Int32Array}, or null where the batch is left to JavaScript.
+napi_value encodeAlone(napi_env env, napi_callback_info info, bool avro) {
   size_t argc = 1;
   napi_value a[1];
   napi_get_cb_info(env, info, &argc, a, nullptr, nullptr);
   std::vector<EncColumn> cols;
-  if (!encColumns(env, prop(env, a[0], "columns"), cols)) return fail(env, "encodeJson: bad columns");
+  if (!encColumns(env, prop(env, a[0], "columns"), cols)) return fail(env, "encode: bad columns");
   int64_t rows = int64(env, prop(env, a[0], "rows"));
-  if (!checkUtf8(cols, rows)) return nul(env);
+  if (!checkUtf8(cols, rows) || (avro && !checkAvroLongs(cols, rows))) return nul(env);
   std::string out;
   std::vector<int32_t> offsets{0};
   for (int64_t i = 0; i < rows; i++) {
-    encodeRow(cols, i, out);
+    if (avro) encodeAvroRow(cols, i, out);
+    else encodeRow(cols, i, out);
     offsets.push_back(static_cast<int32_t>(out.size()));
   }
   napi_value o;
@@ -636,6 +646,10 @@ napi_value EncodeJson(napi_env env, napi_callback_info info) {
   set(env, o, "offsets", arrayBuffer(env, std::move(offsets)));
   return o;
 }
+
+napi_value EncodeJson(napi_env env, napi_callback_info info) { return encodeAlone(env, info, false); }
+// encodeAvro(args): as encodeJson, as AvroEncoder writes; null also for a long avsc refuses.
+napi_value EncodeAvro(napi_env env, napi_callback_info info) { return encodeAlone(env, info, true); }
 
 napi_value Init(napi_env env, napi_value exports) {
   struct Fn {
@@ -648,7 +662,7 @@ napi_value Init(napi_env env, napi_value exports) {
                     {"producerNew", ProducerNew},
                     {"producerSend", ProducerSend},   {"producerSendEncoded", ProducerSendEncoded},
                     {"producerFlush", ProducerFlush}, {"producerClose", ProducerClose},
-                    {"encodeJson", EncodeJson}};
+                    {"encodeJson", EncodeJson},       {"encodeAvro", EncodeAvro}};
   for (const Fn& f : fns) {
     napi_value fn;
     if (napi_create_function(env, f.name, NAPI_AUTO_LENGTH, f.cb, nullptr, &fn) != napi_ok ||

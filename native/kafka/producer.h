@@ -1,5 +1,5 @@
 // A librdkafka producer that takes a whole record batch per call: rows encoded to JSON in C++ and
-// queued one produce each, on a worker thread (one JavaScript call per batch instead of per row).
+// queued one produce each (json, or avro with its schema header), on a worker thread (one JavaScript call per batch instead of per row).
 // At-least-once only: exactly-once sinks stay on the binding's transactional producer.
 #pragma once
 #include <librdkafka/rdkafka.h>
@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "consumer.h"
+#include "avro_encoder.h"
 #include "json_encoder.h"
 
 namespace sabot_kafka {
@@ -18,7 +19,10 @@ namespace sabot_kafka {
 class Producer {
  public:
   // Throws std::runtime_error naming a property librdkafka refused (never its value).
-  Producer(const std::vector<std::pair<std::string, std::string>>& conf, const std::string& topic);
+  // avro: rows (and keys) written as AvroEncoder does instead of JsonEncoder; headers go on every
+  // message (the Avro schema's fingerprint).
+  Producer(const std::vector<std::pair<std::string, std::string>>& conf, const std::string& topic, bool avro = false,
+           std::vector<std::pair<std::string, std::string>> headers = {});
   ~Producer();
 
   // Encodes rows [0, rows) and queues them (keys from keyCols when not empty); waits for room when
@@ -30,6 +34,7 @@ class Producer {
   // Waits until everything queued is delivered (or timeoutMs); returns the first delivery error.
   std::string flush(int timeoutMs, bool& timedOut);
   void close();
+  bool avro() const { return avro_; }
   void delivered(const rd_kafka_message_t* m);
   OAuthToken token;  // SASL OAUTHBEARER's token source, when the connection uses it
   LogBuffer logs;  // librdkafka's lines, handed over by each call
@@ -37,9 +42,13 @@ class Producer {
  private:
   std::string produce(const void* value, size_t valueLen, const void* key, size_t keyLen);
   std::string produceChunk();
+  std::string produceWithHeaders(const rd_kafka_message_t& m);
+  void encode(const std::vector<EncColumn>& cols, int64_t i, std::string& out) const;
 
   rd_kafka_t* rk_ = nullptr;
   rd_kafka_topic_t* topic_ = nullptr;
+  bool avro_ = false;
+  std::vector<std::pair<std::string, std::string>> headers_;
   std::mutex mutex_;  // guards firstError_ (set by delivery reports)
   std::string firstError_;
   std::string value_, key_;  // a chunk's encoded values and keys

@@ -13,7 +13,7 @@ import { type KafkaConnectionConfig, readSecret } from "./security.js";
  */
 
 /** Bumped with native/kafka/addon.cc's kAbi. */
-export const NATIVE_KAFKA_ABI = 3;
+export const NATIVE_KAFKA_ABI = 4;
 
 /** Column types of a decode plan (native/kafka/columns.h, ColType). */
 export const NativeColType = { Int32: 0, Int64: 1, Float64: 2, Bool: 3, Utf8: 4, TimestampMs: 5 } as const;
@@ -110,8 +110,9 @@ export interface NativeKafkaAddon {
     timeoutMs: number,
   ): Promise<NativePoll>;
   consumerClose(handle: NativeConsumerHandle): Promise<null>;
-  producerNew(conf: string[], topic: string): NativeProducerHandle;
-  /** error "utf8": a string is not valid UTF-8 and nothing was sent. */
+  /** format avro: rows and keys as AvroEncoder writes them; headers (name, value, ...) on every message. */
+  producerNew(conf: string[], topic: string, format?: "json" | "avro", headers?: string[]): NativeProducerHandle;
+  /** error "utf8": a string is not valid UTF-8, "range" (avro): a long beyond ±(2^53-2); nothing was sent. */
   producerSend(
     handle: NativeProducerHandle,
     args: { columns: NativeEncColumn[]; keys: NativeEncColumn[]; rows: number },
@@ -124,6 +125,8 @@ export interface NativeKafkaAddon {
   producerClose(handle: NativeProducerHandle): Promise<NativeSendResult>;
   /** The encoder alone (tests): null when a string is not valid UTF-8. */
   encodeJson(args: { columns: NativeEncColumn[]; rows: number }): { data: Buffer; offsets: ArrayBuffer } | null;
+  /** As encodeJson, as AvroEncoder writes; null also when a long is beyond ±(2^53-2). */
+  encodeAvro(args: { columns: NativeEncColumn[]; rows: number }): { data: Buffer; offsets: ArrayBuffer } | null;
   decodeJson(
     plan: DecodePlan,
     data: Uint8Array,

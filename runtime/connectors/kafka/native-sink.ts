@@ -29,7 +29,8 @@ function encType(f: Field, col?: Data): (typeof E)[keyof typeof E] | null {
 
 /** Why a sink cannot run on the native client, or null when it can. */
 export function nativeSinkUnsupported(config: KafkaSinkConfig, input: StreamInfo, exactlyOnce: boolean): string | null {
-  if (config.format !== "json") return `format ${config.format} (the native producer writes json)`;
+  if (config.format !== "json" && config.format !== "avro")
+    return `format ${config.format} (the native producer writes json and avro)`;
   if (exactlyOnce) return "exactly-once (transactions stay on the librdkafka binding's producer)";
   const f = input.schema.fields.find((x) => encType(x) === null);
   return f ? `column "${f.name}" is ${String(f.type)}, which the native encoder does not write` : null;
@@ -65,8 +66,9 @@ function joined(messages: Buffer[]): { data: Uint8Array; offsets: Int32Array } {
 }
 
 /**
- * The Kafka sink on the native client, at least once, json: each batch is one call to
- * sabot_kafka.node, which encodes its rows as JsonEncoder does (tested byte for byte) and queues
+ * The Kafka sink on the native client, at least once, json or avro: each batch is one call to
+ * sabot_kafka.node, which encodes its rows as JsonEncoder or AvroEncoder does (tested byte for
+ * byte), with the encoder's headers (avro's schema fingerprint), and queues
  * them in its own librdkafka producer on a worker thread. The librdkafka sink under it connects
  * first (its error messages, the topic check) and is otherwise idle; exactly-once sinks and other
  * formats use the librdkafka sink itself (index.ts).
@@ -94,9 +96,12 @@ export class NativeKafkaSink extends RdkafkaSink {
   override async open(): Promise<void> {
     await super.open();
     const id = `sabot-${this.ctx.jobName}-${this.ctx.name}-${this.ctx.subtask}`;
+    const format = this.config.format === "avro" ? "avro" : "json";
     this.handle = this.addon.producerNew(
       nativeConfList(rdkafkaProducerConf(this.config, id), this.config.connection),
       this.config.topic,
+      format,
+      Object.entries(this.encoder.headers ?? {}).flat(),
     );
   }
 
@@ -108,8 +113,9 @@ export class NativeKafkaSink extends RdkafkaSink {
       keys: this.keyIdx.length > 0 ? encColumns(schema, batch, this.keyIdx) : [],
       rows: batch.numRows,
     });
-    // A string that is not valid UTF-8: JsonEncoder writes what Buffer.toString makes of it.
-    if (res.error === "utf8") {
+    // A string that is not valid UTF-8: the JS encoder writes what Buffer.toString makes of it; a
+    // long beyond ±(2^53-2) (avro): AvroEncoder throws the error that names the row.
+    if (res.error === "utf8" || res.error === "range") {
       const values = joined(this.encoder.encode(batch));
       const keys = this.keys ? joined(this.keys(batch)) : null;
       res = await this.addon.producerSendEncoded(this.handle!, {
