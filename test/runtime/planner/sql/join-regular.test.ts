@@ -1,13 +1,10 @@
 import { readFileSync } from "node:fs";
-import type { RecordBatch } from "apache-arrow";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { kindGenerator } from "../../../../runtime/connectors/generator/config.js";
-import type { GeneratorKind } from "../../../../runtime/contract/spec/schema.js";
 import { compileSql } from "../../../../runtime/planner/sql/compile-sql.js";
 import { DuckDbReference, rowDifference } from "../../../helpers/duckdb-reference.js";
 import { manifestOf } from "../../../helpers/manifest-of.js";
 import { runJob } from "../../../helpers/run-job.js";
-import { sqlIssues, sqlManifest } from "./sql-fixtures.js";
+import { generated, rowKey as key, sqlIssues, sqlManifest } from "./sql-fixtures.js";
 
 const PERSONS = 5000;
 const AUCTIONS = 15_000;
@@ -25,13 +22,6 @@ const example = (q: string) =>
     "'blackhole'",
     "'print'",
   );
-
-function generated(kind: GeneratorKind, count: number): RecordBatch[] {
-  const gen = kindGenerator(kind, 1);
-  const batches: RecordBatch[] = [];
-  for (let first = 0; first < count; first += 8192) batches.push(gen.generate(first, 1, Math.min(8192, count - first)));
-  return batches;
-}
 
 /** Bids joined to the auction they bid on, when the bid is at most 10 s after the auction opened. */
 const INTERVAL_SQL = `CREATE TABLE results (auction BIGINT, price BIGINT, bid_time TIMESTAMP(3), seller BIGINT) WITH ('connector' = 'print');
@@ -63,8 +53,6 @@ const intervalYaml = () =>
     ],
     sinks: { results: { console: {} } },
   });
-
-const key = (r: Record<string, unknown>) => JSON.stringify(r, (_k, v) => (typeof v === "bigint" ? String(v) : v));
 
 describe("SQL regular and interval joins match DuckDB on the same events", { timeout: 120_000 }, () => {
   let duck: DuckDbReference;

@@ -1,13 +1,10 @@
 import { readFileSync } from "node:fs";
-import type { RecordBatch } from "apache-arrow";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { kindGenerator } from "../../../../runtime/connectors/generator/config.js";
-import type { GeneratorKind } from "../../../../runtime/contract/spec/schema.js";
 import { compileSql } from "../../../../runtime/planner/sql/compile-sql.js";
 import { DuckDbReference, rowDifference } from "../../../helpers/duckdb-reference.js";
 import { manifestOf } from "../../../helpers/manifest-of.js";
 import { runJob } from "../../../helpers/run-job.js";
-import { sqlIssues, sqlManifest } from "./sql-fixtures.js";
+import { generated, rowKey as key, sqlIssues, sqlManifest } from "./sql-fixtures.js";
 
 const PERSONS = 5000;
 const AUCTIONS = 15_000;
@@ -35,14 +32,6 @@ FROM (SELECT * FROM TABLE(TUMBLE(TABLE person, DESCRIPTOR(\`dateTime\`), INTERVA
 JOIN (SELECT * FROM TABLE(TUMBLE(TABLE auction, DESCRIPTOR(\`dateTime\`), INTERVAL '10' SECOND))) A
 ON P.id = A.seller AND P.window_start = A.window_start AND P.window_end = A.window_end;`;
 
-/** A generator's events, as the reference's input. */
-function generated(kind: GeneratorKind, count: number): RecordBatch[] {
-  const gen = kindGenerator(kind, 1);
-  const batches: RecordBatch[] = [];
-  for (let first = 0; first < count; first += 8192) batches.push(gen.generate(first, 1, Math.min(8192, count - first)));
-  return batches;
-}
-
 /** The YAML form of TVF_JOIN with this join window (JSON is YAML). */
 const yamlJoin = (window: object) =>
   manifestOf({
@@ -65,8 +54,6 @@ const yamlJoin = (window: object) =>
     ],
     sinks: { results: { console: {} } },
   });
-
-const key = (r: Record<string, unknown>) => JSON.stringify(r, (_k, v) => (typeof v === "bigint" ? String(v) : v));
 
 describe("SQL window joins match DuckDB on the same events", () => {
   let duck: DuckDbReference;

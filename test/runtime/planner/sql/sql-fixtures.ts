@@ -1,6 +1,8 @@
+import type { RecordBatch } from "apache-arrow";
 import { kindGenerator } from "../../../../runtime/connectors/generator/config.js";
 import { SpecError } from "../../../../runtime/contract/spec/errors.js";
 import { parseManifest, type StreamJobManifest } from "../../../../runtime/contract/spec/manifest.js";
+import type { GeneratorKind } from "../../../../runtime/contract/spec/schema.js";
 import { planManifest } from "../../../../runtime/planner/validate.js";
 import { DuckDbReference } from "../../../helpers/duckdb-reference.js";
 
@@ -56,3 +58,15 @@ export async function bidsReference(): Promise<DuckDbReference> {
   await duck.load("bids", [kindGenerator("nexmark-bid", 7).generate(0, 1, 20_000)]);
   return duck;
 }
+
+/** `count` events of a seeded (seed 1) generator in batches of 8192, as one split produces them. */
+export function generated(kind: GeneratorKind, count: number): RecordBatch[] {
+  const gen = kindGenerator(kind, 1);
+  const batches: RecordBatch[] = [];
+  for (let first = 0; first < count; first += 8192) batches.push(gen.generate(first, 1, Math.min(8192, count - first)));
+  return batches;
+}
+
+/** A row as a comparable string; bigints (DuckDB's BIGINT) as their digits. */
+export const rowKey = (r: Record<string, unknown>) =>
+  JSON.stringify(r, (_k, v) => (typeof v === "bigint" ? String(v) : v));

@@ -1,10 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { runJob } from "../../../helpers/run-job.js";
-import { BID, bidYamlJob, sqlManifest } from "./sql-fixtures.js";
+import { BID, bidYamlJob, rowKey as key, sqlManifest } from "./sql-fixtures.js";
 
 /** A row as comparable text (bigints as decimal strings). */
-const key = (r: Record<string, unknown>) => JSON.stringify(r, (_k, v) => (typeof v === "bigint" ? String(v) : v));
-
 /** Runs both forms; their rows (in any order) must be the same, and not none. */
 async function expectSameRows(yaml: string, sql: string): Promise<void> {
   const a = (await runJob(bidYamlJob(yaml))).rows.results;
