@@ -1,6 +1,5 @@
 import { type Data, Field, Int64, type RecordBatch, Schema } from "apache-arrow";
-import { concatData, takeBatch } from "../../kernels/take.js";
-import { bucketByKeyGroup } from "../../state/key-groups.js";
+import { takeBatch } from "../../kernels/take.js";
 import { KeyTable } from "../../state/key-table.js";
 import { checkStateMeta } from "../../state/restore-checks.js";
 import { int64Data } from "../../types/builders.js";
@@ -10,6 +9,7 @@ import type { GatheredSnapshot, Operator, OperatorSnapshot } from "../operator.j
 import { AggregateSpecError } from "../window/aggregate-spec.js";
 import type { TopNOptions } from "../window/top-n.js";
 import { compareRows, insertionPoint, type Kept, type OrderKey, parseOrderBy } from "../window/top-n-order.js";
+import { concatBatches, keptRowsByKeyGroup, topNStateConfig } from "../window/top-n-state.js";
 import { columnIndex } from "../window/window-config.js";
 
 /**
@@ -168,44 +168,23 @@ export class UpsertTopNOperator implements Operator {
   }
 
   snapshot(): OperatorSnapshot {
-    const entries = [...this.groups].flatMap(([g, rows]) => rows.map((k) => ({ g, k })));
-    const buckets = bucketByKeyGroup((i) => this.keys.keyGroupOf(entries[i].g), entries.length);
     // Retained batches are immutable: gather now, while their rows are kept.
-    const keyGroups = new Map<number, RecordBatch>();
-    for (const [kg, idx] of buckets) {
-      const batch = this.gather(
-        Array.from(idx, (i) => ({ k: entries[i].k, place: 0 })),
-        false,
-      );
-      keyGroups.set(kg, batch);
-    }
-    return { meta: { version: VERSION, ...this.config() }, keyGroups };
-  }
-
-  private config(): Record<string, unknown> {
-    const { partitionBy, orderBy, limit } = this.options;
-    return { partitionBy, orderBy, limit };
+    const keyGroups = keptRowsByKeyGroup(
+      this.groups,
+      (g) => this.keys.keyGroupOf(g),
+      (rows) => this.gather(rows, false),
+    );
+    return { meta: { version: VERSION, ...topNStateConfig(this.options) }, keyGroups };
   }
 
   /** Adds checkpointed rows (the key groups this subtask now owns), emitting nothing. */
   restore(snapshot: GatheredSnapshot): void {
     const meta = snapshot.meta;
-    checkStateMeta(this.name, meta, VERSION, this.config());
+    checkStateMeta(this.name, meta, VERSION, topNStateConfig(this.options));
     for (const batch of snapshot.keyGroups.values()) this.ingest(batch);
   }
 
   lateRecords(): number {
     return 0;
   }
-}
-
-function concatBatches(parts: RecordBatch[]): RecordBatch {
-  if (parts.length === 1) return parts[0];
-  const cols = parts.map(columnsOf);
-  const n = parts.reduce((sum, p) => sum + p.numRows, 0);
-  return makeBatch(
-    parts[0].schema,
-    cols[0].map((_, c) => concatData(cols.map((p) => p[c]))),
-    n,
-  );
 }

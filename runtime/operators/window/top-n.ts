@@ -1,6 +1,5 @@
 import { type Data, Field, Int64, type RecordBatch, Schema } from "apache-arrow";
-import { concatData, takeBatch } from "../../kernels/take.js";
-import { bucketByKeyGroup } from "../../state/key-groups.js";
+import { takeBatch } from "../../kernels/take.js";
 import { KeyTable } from "../../state/key-table.js";
 import { checkStateMeta } from "../../state/restore-checks.js";
 import { int64Data } from "../../types/builders.js";
@@ -9,6 +8,7 @@ import type { StreamInfo } from "../../types/stream-info.js";
 import type { GatheredSnapshot, Operator, OperatorSnapshot } from "../operator.js";
 import { AggregateSpecError } from "./aggregate-spec.js";
 import { compareRows, insertionPoint, type Kept, type OrderKey, parseOrderBy } from "./top-n-order.js";
+import { concatBatches, keptRowsByKeyGroup, topNStateConfig } from "./top-n-state.js";
 import { columnIndex } from "./window-config.js";
 
 export interface TopNOptions {
@@ -171,30 +171,19 @@ export class TopNOperator implements Operator {
   }
 
   snapshot(): OperatorSnapshot {
-    const entries = [...this.groups].flatMap(([g, s]) => s.rows.map((k) => ({ g, k })));
-    const buckets = bucketByKeyGroup((i) => this.keys.keyGroupOf(entries[i].g), entries.length);
     // Batches are immutable and kept rows only move on fire: gather now, while they are retained.
-    const keyGroups = new Map<number, RecordBatch>();
-    for (const [kg, idx] of buckets) {
-      const parts = this.gather(
-        Array.from(idx, (i) => ({ k: entries[i].k, place: 0 })),
-        false,
-      );
-      for (const [j, part] of parts.entries())
-        keyGroups.set(kg, j === 0 ? part : concatBatches(keyGroups.get(kg)!, part));
-    }
-    const meta = { version: VERSION, watermark: String(this.watermark), ...this.config() };
+    const keyGroups = keptRowsByKeyGroup(
+      [...this.groups].map(([g, s]) => [g, s.rows] as const),
+      (g) => this.keys.keyGroupOf(g),
+      (rows) => concatBatches(this.gather(rows, false)),
+    );
+    const meta = { version: VERSION, watermark: String(this.watermark), ...topNStateConfig(this.options) };
     return { meta, keyGroups };
-  }
-
-  private config(): Record<string, unknown> {
-    const { partitionBy, orderBy, limit } = this.options;
-    return { partitionBy, orderBy, limit };
   }
 
   restore(snapshot: GatheredSnapshot): void {
     const meta = snapshot.meta;
-    checkStateMeta(this.name, meta, VERSION, this.config());
+    checkStateMeta(this.name, meta, VERSION, topNStateConfig(this.options));
     for (const batch of snapshot.keyGroups.values()) this.ingest(batch, false);
     const watermark = Number(meta.watermark);
     this.watermark = this.restored ? Math.min(this.watermark, watermark) : watermark;
@@ -204,14 +193,4 @@ export class TopNOperator implements Operator {
   lateRecords(): number {
     return this.late;
   }
-}
-
-function concatBatches(a: RecordBatch, b: RecordBatch): RecordBatch {
-  const x = columnsOf(a);
-  const y = columnsOf(b);
-  return makeBatch(
-    a.schema,
-    x.map((c, i) => concatData([c, y[i]])),
-    a.numRows + b.numRows,
-  );
 }
