@@ -112,3 +112,30 @@ export function canonical(rows: Row[]): string[] {
     )
     .sort();
 }
+
+/** What a join test feeds an operator: a batch of rows on one input (optionally a slice of it), or a watermark. */
+export type Step = { input: 0 | 1; rows: Row[]; slice?: [number, number] } | { watermark: number };
+
+/** The row's values of the key columns, or null when one of them is null (a null key matches nothing). */
+export function keyOf(row: Row, key: string[]): Value[] | null {
+  const k = key.map((c) => row[c]);
+  return k.some((v) => v === null) ? null : k;
+}
+
+/**
+ * Every row `steps` feed, in order, with its input, the watermark when it arrived and `seq`, the
+ * number of the batch it came in (counting batches only, not watermarks).
+ */
+export function* arrivals(steps: Step[]): Generator<{ input: 0 | 1; row: Row; wm: number; seq: number }> {
+  let wm = -Infinity;
+  let seq = 0;
+  for (const step of steps) {
+    if ("watermark" in step) {
+      wm = Math.max(wm, step.watermark);
+      continue;
+    }
+    const rows = step.slice ? step.rows.slice(step.slice[0], step.slice[1]) : step.rows;
+    for (const row of rows) yield { input: step.input, row, wm, seq };
+    seq++;
+  }
+}

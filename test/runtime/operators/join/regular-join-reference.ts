@@ -7,7 +7,19 @@ import type { StreamJoin, StreamJoinOptions } from "../../../../runtime/operator
 import type { Operator } from "../../../../runtime/operators/operator.js";
 import { columnsOf } from "../../../../runtime/types/column.js";
 import { throughStorage } from "../../../helpers/snapshots.js";
-import { batchOf, canonical, type Kind, Rng, type Row, rowsOf, schemaOf, type Value } from "./join-data.js";
+import {
+  arrivals,
+  batchOf,
+  canonical,
+  type Kind,
+  keyOf,
+  Rng,
+  type Row,
+  rowsOf,
+  type Step,
+  schemaOf,
+  type Value,
+} from "./join-data.js";
 
 /**
  * Row-at-a-time reference of the regular and interval joins, independent of the operators, and
@@ -16,7 +28,7 @@ import { batchOf, canonical, type Kind, Rng, type Row, rowsOf, schemaOf, type Va
  * times satisfy the join's rule, given the watermark when the pair's second row arrived.
  */
 
-export type Step = { input: 0 | 1; rows: Row[]; slice?: [number, number] } | { watermark: number };
+export type { Step };
 
 export interface Case {
   left: Schema;
@@ -127,31 +139,16 @@ export function joinOptions(c: Case, maxParallelism = 16): StreamJoinOptions {
   };
 }
 
-function keyOf(row: Row, key: string[]): Value[] | null {
-  const k = key.map((col) => row[col]);
-  return k.some((v) => v === null) ? null : k;
-}
-
 /** Rows the join should emit for `steps` (any order), and how many it should count late. */
 export function referenceJoin(c: Case, steps: Step[], rule: Rule | null): { rows: Row[]; late: number } {
-  let wm = -Infinity;
   let late = 0;
   const kept: [{ row: Row; seq: number; wm: number }[], { row: Row; seq: number; wm: number }[]] = [[], []];
-  let seq = 0;
-  for (const step of steps) {
-    if ("watermark" in step) {
-      wm = Math.max(wm, step.watermark);
-      continue;
-    }
-    const rows = step.slice ? step.rows.slice(step.slice[0], step.slice[1]) : step.rows;
-    for (const row of rows) {
-      const t = row.t;
-      if (keyOf(row, step.input === 0 ? c.leftKey : c.rightKey) === null) continue;
-      if (rule && t === null) continue;
-      if (rule?.late(t as number, wm)) late++;
-      else kept[step.input].push({ row, seq, wm });
-    }
-    seq++;
+  for (const { input, row, wm, seq } of arrivals(steps)) {
+    const t = row.t;
+    if (keyOf(row, input === 0 ? c.leftKey : c.rightKey) === null) continue;
+    if (rule && t === null) continue;
+    if (rule?.late(t as number, wm)) late++;
+    else kept[input].push({ row, seq, wm });
   }
   const taken = new Set(c.left.fields.map((f) => f.name));
   const rightName = (n: string) => (taken.has(n) ? `r_${n}` : n);

@@ -1,5 +1,5 @@
 import type { Schema } from "apache-arrow";
-import type { Row, Value } from "./join-data.js";
+import { arrivals, keyOf, type Row, type Step } from "./join-data.js";
 
 /**
  * Row-at-a-time reference of an inner windowed equi-join, independent of the operator: each row is
@@ -8,7 +8,7 @@ import type { Row, Value } from "./join-data.js";
  * windows. Null keys and null times match nothing (and are not late).
  */
 
-export type Step = { input: 0 | 1; rows: Row[]; slice?: [number, number] } | { watermark: number };
+export type { Step };
 
 export interface JoinCase {
   left: Schema;
@@ -33,31 +33,16 @@ function windowsOf(t: number, size: number, slide: number): number[] {
   return out;
 }
 
-function keyOf(row: Row, key: string[]): Value[] | null {
-  const k = key.map((c) => row[c]);
-  return k.some((v) => v === null) ? null : k;
-}
-
 /** Rows an operator fed `steps` should emit (in any order), and how many rows it should count late. */
 export function referenceWindowJoin(c: JoinCase, steps: Step[]): { rows: Row[]; late: number } {
-  let wm = -Infinity;
   const sides: [Arrived[], Arrived[]] = [[], []];
   let late = 0;
-  for (const step of steps) {
-    if ("watermark" in step) {
-      wm = Math.max(wm, step.watermark);
-      continue;
-    }
-    const rows = step.slice ? step.rows.slice(step.slice[0], step.slice[1]) : step.rows;
-    const time = step.input === 0 ? c.leftTime : c.rightTime;
-    const key = step.input === 0 ? c.leftKey : c.rightKey;
-    for (const row of rows) {
-      const t = row[time];
-      if (t === null || keyOf(row, key) === null) continue;
-      const ws = windowsOf(t as number, c.size, c.slide);
-      if (ws.length > 0 && ws.every((s) => s + c.size <= wm)) late++;
-      else sides[step.input].push({ row, wm });
-    }
+  for (const { input, row, wm } of arrivals(steps)) {
+    const t = row[input === 0 ? c.leftTime : c.rightTime];
+    if (t === null || keyOf(row, input === 0 ? c.leftKey : c.rightKey) === null) continue;
+    const ws = windowsOf(t as number, c.size, c.slide);
+    if (ws.length > 0 && ws.every((s) => s + c.size <= wm)) late++;
+    else sides[input].push({ row, wm });
   }
   const rightNames = new Map<string, string>();
   const taken = new Set([...c.left.fields.map((f) => f.name), "window_start", "window_end"]);
