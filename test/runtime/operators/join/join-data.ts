@@ -139,3 +139,49 @@ export function* arrivals(steps: Step[]): Generator<{ input: 0 | 1; row: Row; wm
     seq++;
   }
 }
+
+/** How `randomSteps` draws batches; times in ms. */
+export interface StepShape {
+  batches: number;
+  /** The clock moves by up to this much before each batch. */
+  gap: number;
+  /** A batch has 1 to this many rows (or, rarely, none). */
+  maxRows: number;
+  /** A row's time is mostly up to `jitter` behind the clock, sometimes `behind` to twice that. */
+  jitter: number;
+  behind: number;
+  /** Watermarks trail the clock by `lag` plus up to `lagSpread`. */
+  lag: number;
+  lagSpread: number;
+  columns: (input: 0 | 1) => [string, Kind][];
+  timeColumn: (input: 0 | 1) => string;
+  value: (kind: Kind, column: string, rng: Rng) => Value;
+}
+
+/** Batches of both sides with out-of-order times, late rows, null times, empty and sliced batches, and watermarks. */
+export function randomSteps(rng: Rng, shape: StepShape): Step[] {
+  const steps: Step[] = [];
+  let now = 1_000_000;
+  for (let i = 0; i < shape.batches; i++) {
+    now += rng.range(0, shape.gap);
+    const input = rng.chance(0.5) ? 0 : 1;
+    const n = rng.chance(0.1) ? 0 : 1 + rng.range(0, shape.maxRows);
+    const rows = Array.from({ length: n }, () => randomRow(rng, shape, input, now));
+    const step: Step = { input, rows };
+    if (n > 4 && rng.chance(0.2)) step.slice = [1 + rng.range(0, 2), n - rng.range(0, 2)];
+    steps.push(step);
+    if (rng.chance(0.3)) steps.push({ watermark: now - shape.lag - rng.range(0, shape.lagSpread) });
+  }
+  steps.push({ watermark: Infinity });
+  return steps;
+}
+
+function randomRow(rng: Rng, shape: StepShape, input: 0 | 1, now: number): Row {
+  const row: Row = {};
+  for (const [name, kind] of shape.columns(input)) row[name] = shape.value(kind, name, rng);
+  // Mostly a little out of order, sometimes far behind the watermark, rarely no time at all.
+  row[shape.timeColumn(input)] = rng.chance(0.03)
+    ? null
+    : now - (rng.chance(0.07) ? shape.behind + rng.range(0, shape.behind) : rng.range(0, shape.jitter));
+  return row;
+}

@@ -15,6 +15,7 @@ import {
   keyOf,
   Rng,
   type Row,
+  randomSteps,
   rowsOf,
   type Step,
   schemaOf,
@@ -104,26 +105,18 @@ export function scenario(setup: (typeof SETUPS)[number], seed: number, batches =
     leftTime: "t",
     rightTime: "t",
   };
-  const steps: Step[] = [];
-  let now = 1_000_000;
-  for (let i = 0; i < batches; i++) {
-    now += rng.range(0, 1_500);
-    const input = rng.chance(0.5) ? 0 : 1;
-    const cols = input === 0 ? setup.left : setup.right;
-    const n = rng.chance(0.1) ? 0 : 1 + rng.range(0, 25);
-    const rows: Row[] = [];
-    for (let r = 0; r < n; r++) {
-      const row: Row = {};
-      for (const [name, kind] of cols) row[name] = randomValue(kind, name, rng);
-      row.t = rng.chance(0.03) ? null : now - (rng.chance(0.07) ? 10_000 + rng.range(0, 10_000) : rng.range(0, 4_000));
-      rows.push(row);
-    }
-    const step: Step = { input, rows };
-    if (n > 4 && rng.chance(0.2)) step.slice = [1 + rng.range(0, 2), n - rng.range(0, 2)];
-    steps.push(step);
-    if (rng.chance(0.3)) steps.push({ watermark: now - 4_000 - rng.range(0, 2_000) });
-  }
-  steps.push({ watermark: Infinity });
+  const steps = randomSteps(rng, {
+    batches,
+    gap: 1_500,
+    maxRows: 25,
+    jitter: 4_000,
+    behind: 10_000,
+    lag: 4_000,
+    lagSpread: 2_000,
+    columns: (input) => (input === 0 ? setup.left : setup.right),
+    timeColumn: () => "t",
+    value: randomValue,
+  });
   return { c, steps };
 }
 

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import type { WindowSpec } from "../../../../runtime/contract/spec/schema.js";
 import { WindowJoinOperator, type WindowJoinOptions } from "../../../../runtime/operators/join/window-join.js";
 import { throughStorage } from "../../../helpers/snapshots.js";
-import { batchOf, canonical, type Kind, Rng, type Row, rowsOf, schemaOf } from "./join-data.js";
+import { batchOf, canonical, type Kind, Rng, type Row, randomSteps, rowsOf, schemaOf } from "./join-data.js";
 import { splitInTwo } from "./regular-join-reference.js";
 import { type JoinCase, referenceWindowJoin, type Step } from "./window-join-reference.js";
 
@@ -105,30 +105,18 @@ function scenario(setup: KeySetup, seed: number): { c: Omit<JoinCase, "size" | "
     leftTime: "t",
     rightTime: setup.right.some(([n]) => n === "ts") ? "ts" : "t",
   };
-  const steps: Step[] = [];
-  let now = 1_000_000;
-  for (let i = 0; i < 120; i++) {
-    now += rng.range(0, 2_000);
-    const input = rng.chance(0.5) ? 0 : 1;
-    const cols = input === 0 ? setup.left : setup.right;
-    const time = input === 0 ? c.leftTime : c.rightTime;
-    const n = rng.chance(0.1) ? 0 : 1 + rng.range(0, 40);
-    const rows: Row[] = [];
-    for (let r = 0; r < n; r++) {
-      const row: Row = {};
-      for (const [name, kind] of cols) row[name] = randomValue(kind, name, rng);
-      // Mostly a little out of order, sometimes far behind the watermark, rarely no time at all.
-      row[time] = rng.chance(0.03)
-        ? null
-        : now - (rng.chance(0.07) ? 20_000 + rng.range(0, 20_000) : rng.range(0, 5_000));
-      rows.push(row);
-    }
-    const step: Step = { input, rows };
-    if (n > 4 && rng.chance(0.2)) step.slice = [1 + rng.range(0, 2), n - rng.range(0, 2)];
-    steps.push(step);
-    if (rng.chance(0.3)) steps.push({ watermark: now - 5_000 - rng.range(0, 3_000) });
-  }
-  steps.push({ watermark: Infinity });
+  const steps = randomSteps(rng, {
+    batches: 120,
+    gap: 2_000,
+    maxRows: 40,
+    jitter: 5_000,
+    behind: 20_000,
+    lag: 5_000,
+    lagSpread: 3_000,
+    columns: (input) => (input === 0 ? setup.left : setup.right),
+    timeColumn: (input) => (input === 0 ? c.leftTime : c.rightTime),
+    value: randomValue,
+  });
   return { c, steps };
 }
 
