@@ -19,8 +19,9 @@
 import { Field, Int64, type RecordBatch, Schema, TimestampMillisecond, Utf8 } from "apache-arrow";
 import { IntervalJoinOperator } from "../../../../runtime/operators/join/interval-join.js";
 import { LookupJoinOperator } from "../../../../runtime/operators/join/lookup-join.js";
-import { RegularJoinOperator, type StreamJoin } from "../../../../runtime/operators/join/regular-join.js";
+import { RegularJoinOperator } from "../../../../runtime/operators/join/regular-join.js";
 import { WindowJoinOperator } from "../../../../runtime/operators/join/window-join.js";
+import type { Operator } from "../../../../runtime/operators/operator.js";
 import { int64Data, timestampData, utf8Data } from "../../../../runtime/types/builders.js";
 import { makeBatch } from "../../../../runtime/types/column.js";
 import { Rng } from "./join-data.js";
@@ -98,24 +99,10 @@ function generate(total: number): Step[] {
 }
 
 function windowJoin(steps: Step[]): { seconds: number; out: number; late: number } {
-  const op = new WindowJoinOperator({
-    name: "bench.q8",
-    left: { schema: persons, timeField: "dateTime" },
-    right: { schema: auctions, timeField: "dateTime" },
-    rightName: "auction",
-    leftKey: ["id"],
-    rightKey: ["seller"],
-    window: { type: "tumbling", size: "10s" },
-    maxParallelism: 128,
-  });
-  let out = 0;
-  const t0 = process.hrtime.bigint();
-  for (const s of steps) {
-    const result = "watermark" in s ? op.processWatermark(s.watermark) : op.processBatch(s.batch, s.input);
-    for (const b of result) out += b.numRows;
-  }
-  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-  return { seconds, out, late: op.lateRecords() };
+  return streamJoin(
+    steps,
+    () => new WindowJoinOperator({ ...STREAM_JOIN, name: "bench.q8", window: { type: "tumbling", size: "10s" } }),
+  );
 }
 
 function lookupJoin(steps: Step[]): { seconds: number; out: number } {
@@ -149,7 +136,7 @@ const STREAM_JOIN = {
   maxParallelism: 128,
 };
 
-function streamJoin(steps: Step[], make: () => StreamJoin): { seconds: number; out: number; late: number } {
+function streamJoin(steps: Step[], make: () => Operator): { seconds: number; out: number; late: number } {
   const op = make();
   let out = 0;
   const t0 = process.hrtime.bigint();
