@@ -3,8 +3,8 @@ import pino from "pino";
 import { kafkaSourceConfig } from "../../runtime/connectors/kafka/config.js";
 import { kafkaSource } from "../../runtime/connectors/kafka/index.js";
 import { LocalJob } from "../../runtime/engine/local-job.js";
-import { EngineMetrics } from "../../runtime/metrics/metrics.js";
 import { planText } from "../../runtime/planner/validate.js";
+import { testConnectorContext } from "../helpers/connector-context.js";
 import { uniqueName } from "../helpers/names.js";
 import { peakRssMiB } from "./peak-memory.js";
 import { ThreadCpu } from "./thread-cpu.js";
@@ -76,15 +76,7 @@ async function readOnly(): Promise<{ wall: number; cpu: number }> {
     },
     schema: BID_FIELDS,
   };
-  const ctx = {
-    jobName: "bench",
-    name: "bids",
-    subtask: 0,
-    parallelism: 1,
-    metrics: new EngineMetrics(),
-    labels: { job_name: "bench", subtask: "0" },
-    log: pino({ level: "warn" }),
-  };
+  const ctx = testConnectorContext("bench", "bids", pino({ level: "warn" }));
   const t0 = performance.now();
   const c0 = process.cpuUsage();
   const source = kafkaSource(kafkaSourceConfig("bench", "bids", spec), ctx);

@@ -8,18 +8,10 @@ import { KafkaSink } from "../../../runtime/connectors/kafka/sink.js";
 import { KafkaSource } from "../../../runtime/connectors/kafka/source.js";
 import { checkSink, createSink, createSource, sourceStreamInfo } from "../../../runtime/connectors/registry.js";
 import type { FieldSpec } from "../../../runtime/contract/spec/schema.js";
-import { EngineMetrics } from "../../../runtime/metrics/metrics.js";
 import { arrowSchema } from "../../../runtime/types/arrow-types.js";
+import { testConnectorContext } from "../../helpers/connector-context.js";
 
-const ctx: ConnectorContext = {
-  jobName: "j",
-  name: "s",
-  subtask: 0,
-  parallelism: 1,
-  metrics: new EngineMetrics(),
-  labels: { job_name: "j", subtask: "0" },
-  log: pino({ level: "silent" }),
-};
+const ctx: ConnectorContext = testConnectorContext("j", "s", pino({ level: "silent" }));
 const kafka = { bootstrapServers: ["127.0.0.1:1"], topic: "t" };
 const FIELDS: FieldSpec[] = [
   { name: "id", type: "int64" },

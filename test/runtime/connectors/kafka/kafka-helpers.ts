@@ -2,7 +2,8 @@ import pino from "pino";
 import { afterAll, beforeAll } from "vitest";
 import type { ConnectorContext } from "../../../../runtime/connectors/connector.js";
 import type { KafkaClientKind } from "../../../../runtime/connectors/kafka/config.js";
-import { EngineMetrics } from "../../../../runtime/metrics/metrics.js";
+import type { EngineMetrics } from "../../../../runtime/metrics/metrics.js";
+import { testConnectorContext } from "../../../helpers/connector-context.js";
 
 export { createTopic, readTopic, testKafka } from "../../../helpers/kafka.js";
 
@@ -21,16 +22,7 @@ export function connectorContext(
     { level: "debug" },
     { write: (s: string) => captured.lines.push(JSON.parse(s) as Record<string, unknown>) },
   );
-  return {
-    jobName: "it",
-    name,
-    subtask,
-    parallelism,
-    metrics: new EngineMetrics(),
-    labels: { job_name: "it", subtask: String(subtask) },
-    log,
-    captured,
-  };
+  return { ...testConnectorContext("it", name, log, subtask, parallelism), captured };
 }
 
 /** Reads `rows` rows from a source (failing after timeoutMs). */
