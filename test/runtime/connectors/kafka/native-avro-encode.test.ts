@@ -1,36 +1,23 @@
 import type { RecordBatch } from "apache-arrow";
 import { describe, expect, it } from "vitest";
-import { nativeKafka, nativeKafkaBuilt, nativeKafkaPath } from "../../../../runtime/connectors/kafka/native-addon.js";
-import { encColumns } from "../../../../runtime/connectors/kafka/native-sink.js";
+import { nativeKafkaBuilt, nativeKafkaPath } from "../../../../runtime/connectors/kafka/native-addon.js";
 import type { FieldSpec } from "../../../../runtime/contract/spec/schema.js";
 import { AvroEncoder } from "../../../../runtime/formats/avro.js";
 import { arrowSchema } from "../../../../runtime/types/arrow-types.js";
 import { makeBatch } from "../../../../runtime/types/column.js";
-import { ALL_TYPES, columnFromValues, randomBatch, seededRng } from "../../../helpers/random.js";
+import { columnFromValues, seededRng } from "../../../helpers/random.js";
+import { expectRandomBatches, nativeEncode } from "./native-encode-cases.js";
 
 const built = nativeKafkaBuilt();
 if (!built) console.warn(`native-avro-encode.test: ${nativeKafkaPath()} is not built (npm run build:native); skipped`);
 
-/** The native encoder's messages for a batch, as hex (null: it left the batch to AvroEncoder). */
-function nativeEncode(batch: RecordBatch): string[] | null {
-  const idx = batch.schema.fields.map((_, i) => i);
-  const res = nativeKafka().encodeAvro({ columns: encColumns(batch.schema, batch, idx), rows: batch.numRows });
-  if (!res) return null;
-  const o = new Int32Array(res.offsets);
-  return Array.from({ length: batch.numRows }, (_, i) => res.data.toString("hex", o[i], o[i + 1]));
-}
+const nativeEncodeAvro = (batch: RecordBatch) => nativeEncode("avro", batch, "hex");
 
 const reference = (batch: RecordBatch) => new AvroEncoder(batch.schema).encode(batch).map((b) => b.toString("hex"));
 
 describe.skipIf(!built)("native avro encoder against AvroEncoder (the reference)", () => {
   it("writes random batches of every type byte for byte as AvroEncoder, sliced ones too", () => {
-    const rng = seededRng(5);
-    for (let round = 0; round < 20; round++) {
-      const batch = randomBatch(rng, ALL_TYPES, 500, { nullRate: round % 2 ? 0.3 : 0 });
-      expect(nativeEncode(batch)).toEqual(reference(batch));
-      const part = batch.slice(37, 411);
-      expect(nativeEncode(part)).toEqual(reference(part));
-    }
+    expectRandomBatches(5, nativeEncodeAvro, reference);
   });
 
   it("writes doubles, ints and longs at their edges as avsc does, and leaves longs avsc refuses to it", () => {
@@ -55,7 +42,7 @@ describe.skipIf(!built)("native avro encoder against AvroEncoder (the reference)
       [columnFromValues(fields[0], doubles), columnFromValues(fields[1], iv)],
       n,
     );
-    expect(nativeEncode(batch)).toEqual(reference(batch));
+    expect(nativeEncodeAvro(batch)).toEqual(reference(batch));
     const longs = arrowSchema([{ name: "l", type: "int64" }]);
     const safe = makeBatch(longs, [columnFromValues({ name: "l", type: "int64" }, [0, 0, 0, 0, 0, 0])], 6);
     (safe.data.children[0].values as BigInt64Array).set([
@@ -66,10 +53,10 @@ describe.skipIf(!built)("native avro encoder against AvroEncoder (the reference)
       -(2n ** 30n) - 1n,
       -(2n ** 31n),
     ]);
-    expect(nativeEncode(safe)).toEqual(reference(safe));
+    expect(nativeEncodeAvro(safe)).toEqual(reference(safe));
     const unsafe = makeBatch(longs, [columnFromValues({ name: "l", type: "int64" }, [0, 0])], 2);
     (unsafe.data.children[0].values as BigInt64Array).set([1n, 2n ** 53n - 1n]);
-    expect(nativeEncode(unsafe)).toBeNull();
+    expect(nativeEncodeAvro(unsafe)).toBeNull();
     expect(() => reference(unsafe)).toThrow(/row 1 cannot be written as Avro/);
   });
 
@@ -77,9 +64,9 @@ describe.skipIf(!built)("native avro encoder against AvroEncoder (the reference)
     const strings = ['q"uote', "\u0000\u007f", "é☃😀\u2028", "", "x".repeat(300)];
     const fields: FieldSpec[] = [{ name: "s", type: "utf8" }];
     const batch = makeBatch(arrowSchema(fields), [columnFromValues(fields[0], strings)], strings.length);
-    expect(nativeEncode(batch)).toEqual(reference(batch));
+    expect(nativeEncodeAvro(batch)).toEqual(reference(batch));
     const bad = columnFromValues(fields[0], ["ok", "x"]);
     (bad.values as Uint8Array)[2] = 0xff;
-    expect(nativeEncode(makeBatch(arrowSchema(fields), [bad], 2))).toBeNull();
+    expect(nativeEncodeAvro(makeBatch(arrowSchema(fields), [bad], 2))).toBeNull();
   });
 });

@@ -16,8 +16,9 @@ import { stringAt } from "../../../../runtime/types/column.js";
 import { testEnv } from "../../../helpers/env.js";
 import { useTestKafka } from "../../../helpers/kafka.js";
 import { uniqueName } from "../../../helpers/names.js";
-import { ALL_TYPES, randomBatch, seededRng } from "../../../helpers/random.js";
+import { ALL_TYPES } from "../../../helpers/random.js";
 import { connectorContext, createTopic, readTopic } from "./kafka-helpers.js";
+import { sinkBatches } from "./native-encode-cases.js";
 import { readAll, spec } from "./native-equivalence.js";
 import { rows } from "./native-json-cases.js";
 
@@ -42,13 +43,8 @@ describe.skipIf(!built)("kafka avro sink on the native client", () => {
   const k = useTestKafka();
 
   it("writes the librdkafka sink's messages (values, keys, partitions, the schema header), which both avro sources read back as the rows written", async () => {
-    const rng = seededRng(91);
-    const batches = Array.from({ length: 6 }, (_, i) =>
-      randomBatch(rng, ALL_TYPES, 700, { nullRate: i % 2 ? 0.2 : 0 }),
-    );
-    // A string that is not valid UTF-8: that batch is encoded by AvroEncoder and sent natively.
-    const s = batches[3].data.children[4];
-    (s.values as Uint8Array)[(s.valueOffsets as Int32Array)[5]] = 0xff;
+    // Batch 3 has a string that is not valid UTF-8: AvroEncoder encodes it, and it is sent natively.
+    const batches = sinkBatches(91);
     const count = batches.reduce((n, b) => n + b.numRows, 0);
     const write = async (client: KafkaClientKind) => {
       const topic = await createTopic(k.admin, `native-avro-sink-${client}`, 3);

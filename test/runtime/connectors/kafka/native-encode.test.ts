@@ -1,36 +1,23 @@
 import type { RecordBatch } from "apache-arrow";
 import { describe, expect, it } from "vitest";
-import { nativeKafka, nativeKafkaBuilt, nativeKafkaPath } from "../../../../runtime/connectors/kafka/native-addon.js";
-import { encColumns } from "../../../../runtime/connectors/kafka/native-sink.js";
+import { nativeKafkaBuilt, nativeKafkaPath } from "../../../../runtime/connectors/kafka/native-addon.js";
 import type { FieldSpec } from "../../../../runtime/contract/spec/schema.js";
 import { JsonEncoder } from "../../../../runtime/formats/json.js";
 import { arrowSchema } from "../../../../runtime/types/arrow-types.js";
 import { makeBatch } from "../../../../runtime/types/column.js";
-import { ALL_TYPES, columnFromValues, randomBatch, seededRng } from "../../../helpers/random.js";
+import { columnFromValues, seededRng } from "../../../helpers/random.js";
+import { expectRandomBatches, nativeEncode } from "./native-encode-cases.js";
 
 const built = nativeKafkaBuilt();
 if (!built) console.warn(`native-encode.test: ${nativeKafkaPath()} is not built (npm run build:native); skipped`);
 
-/** The native encoder's messages for a batch, as strings (null: it left the batch to JsonEncoder). */
-function nativeEncode(batch: RecordBatch): string[] | null {
-  const idx = batch.schema.fields.map((_, i) => i);
-  const res = nativeKafka().encodeJson({ columns: encColumns(batch.schema, batch, idx), rows: batch.numRows });
-  if (!res) return null;
-  const o = new Int32Array(res.offsets);
-  return Array.from({ length: batch.numRows }, (_, i) => res.data.toString("utf8", o[i], o[i + 1]));
-}
+const nativeEncodeJson = (batch: RecordBatch) => nativeEncode("json", batch, "utf8");
 
 const reference = (batch: RecordBatch) => new JsonEncoder(batch.schema).encode(batch).map((b) => b.toString("utf8"));
 
 describe.skipIf(!built)("native json encoder against JsonEncoder (the reference)", () => {
   it("writes random batches of every type byte for byte as JsonEncoder, sliced ones too", () => {
-    const rng = seededRng(3);
-    for (let round = 0; round < 20; round++) {
-      const batch = randomBatch(rng, ALL_TYPES, 500, { nullRate: round % 2 ? 0.3 : 0 });
-      expect(nativeEncode(batch)).toEqual(reference(batch));
-      const part = batch.slice(37, 411);
-      expect(nativeEncode(part)).toEqual(reference(part));
-    }
+    expectRandomBatches(3, nativeEncodeJson, reference);
   });
 
   it("prints numbers as JavaScript does and quotes what JSON numbers cannot hold", () => {
@@ -59,20 +46,20 @@ describe.skipIf(!built)("native json encoder against JsonEncoder (the reference)
     const fields: FieldSpec[] = [{ name: "f", type: "float64" }];
     const f = columnFromValues(fields[0], doubles);
     const batch = makeBatch(arrowSchema(fields), [f], doubles.length);
-    expect(nativeEncode(batch)).toEqual(reference(batch));
+    expect(nativeEncodeJson(batch)).toEqual(reference(batch));
     const big = arrowSchema([{ name: "l", type: "int64" }]);
     const l = makeBatch(big, [columnFromValues({ name: "l", type: "int64" }, ints.map(Number))], ints.length);
     (l.data.children[0].values as BigInt64Array).set([0n, 2n ** 53n - 1n, 2n ** 53n, -(2n ** 53n) + 1n, -(2n ** 63n)]);
-    expect(nativeEncode(l)).toEqual(reference(l));
+    expect(nativeEncodeJson(l)).toEqual(reference(l));
   });
 
   it("escapes strings as JSON.stringify does and leaves invalid UTF-8 to JsonEncoder", () => {
     const strings = ['q"uote', "back\\slash", "\u0000\u0001\u001f\u007f", "\b\f\n\r\t", "é☃😀\u2028", "", "/"];
     const fields: FieldSpec[] = [{ name: 's\n"', type: "utf8" }];
     const batch = makeBatch(arrowSchema(fields), [columnFromValues(fields[0], strings)], strings.length);
-    expect(nativeEncode(batch)).toEqual(reference(batch));
+    expect(nativeEncodeJson(batch)).toEqual(reference(batch));
     const bad = columnFromValues(fields[0], ["ok", "x"]);
     (bad.values as Uint8Array)[2] = 0xff;
-    expect(nativeEncode(makeBatch(arrowSchema(fields), [bad], 2))).toBeNull();
+    expect(nativeEncodeJson(makeBatch(arrowSchema(fields), [bad], 2))).toBeNull();
   });
 });

@@ -10,8 +10,9 @@ import { utf8Data } from "../../../../runtime/types/builders.js";
 import { makeBatch } from "../../../../runtime/types/column.js";
 import { testEnv } from "../../../helpers/env.js";
 import { useTestKafka } from "../../../helpers/kafka.js";
-import { ALL_TYPES, randomBatch, seededRng } from "../../../helpers/random.js";
+import { ALL_TYPES } from "../../../helpers/random.js";
 import { connectorContext, createTopic, readTopic } from "./kafka-helpers.js";
+import { sinkBatches } from "./native-encode-cases.js";
 
 const built = nativeKafkaBuilt();
 if (!built) console.warn(`native-sink.int.test: ${nativeKafkaPath()} is not built (npm run build:native); skipped`);
@@ -26,13 +27,8 @@ describe.skipIf(!built)("kafka sink on the native client", () => {
   const k = useTestKafka();
 
   it("writes the messages the librdkafka sink writes (values, keys, partitions), with zstd, a batch with invalid UTF-8 too", async () => {
-    const rng = seededRng(77);
-    const batches = Array.from({ length: 6 }, (_, i) =>
-      randomBatch(rng, ALL_TYPES, 700, { nullRate: i % 2 ? 0.2 : 0 }),
-    );
-    // A string that is not valid UTF-8: that batch is encoded by JsonEncoder and sent natively.
-    const s = batches[3].data.children[4];
-    (s.values as Uint8Array)[(s.valueOffsets as Int32Array)[5]] = 0xff;
+    // Batch 3 has a string that is not valid UTF-8: that batch is encoded by JsonEncoder and sent natively.
+    const batches = sinkBatches(77);
     const idx = ALL_TYPES.map((_, i) => i);
     expect(nativeKafka().encodeJson({ columns: encColumns(schema, batches[3], idx), rows: 700 })).toBeNull();
     const rows = batches.reduce((n, b) => n + b.numRows, 0);
