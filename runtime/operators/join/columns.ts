@@ -1,6 +1,7 @@
 import {
   type Data,
   DataType,
+  type Field,
   makeData,
   makeVector,
   type RecordBatch,
@@ -10,6 +11,8 @@ import {
 } from "apache-arrow";
 import { takeData } from "../../kernels/take.js";
 import { columnsOf, packValidity, validityBytes } from "../../types/column.js";
+import type { StreamInfo } from "../../types/stream-info.js";
+import { JoinConfigError } from "./errors.js";
 
 /**
  * Column helpers the joins need beyond runtime/types: copies of sliced columns, all-null and
@@ -111,4 +114,12 @@ export function takeOrNull(col: Data, indices: Int32Array, count: number): Data 
   for (let i = 0; i < count; i++) if (indices[i] < 0) valid[i] = 0;
   const { bitmap, nullCount } = packValidity(valid, count);
   return taken.clone(taken.type, 0, count, nullCount, [taken.valueOffsets, taken.values, bitmap] as never);
+}
+
+/** The index of an input's event-time column, which a join that tracks time needs. */
+export function timeColumn(op: string, side: string, info: StreamInfo, fields: Field[]): number {
+  const i = fields.findIndex((f) => f.name === info.timeField);
+  if (info.timeField === undefined || i < 0)
+    throw new JoinConfigError(op, `the ${side} input has no event-time column: declare \`eventTime\` on its source`);
+  return i;
 }

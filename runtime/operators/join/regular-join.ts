@@ -3,7 +3,7 @@ import { takeData } from "../../kernels/take.js";
 import { makeBatch, validityBytes } from "../../types/column.js";
 import type { StreamInfo } from "../../types/stream-info.js";
 import type { GatheredSnapshot, Operator, OperatorSnapshot } from "../operator.js";
-import { unslicedColumns } from "./columns.js";
+import { timeColumn, unslicedColumns } from "./columns.js";
 import { JoinConfigError } from "./errors.js";
 import { PairBuffer } from "./growable.js";
 import { checkKeyTypes, hashWidths, keyEquals, keyFields } from "./keys.js";
@@ -187,13 +187,6 @@ export class StreamJoin implements Operator {
   bufferedRows(): [number, number] {
     return [this.sides[0].liveRows(), this.sides[1].liveRows()];
   }
-}
-
-function timeColumn(op: string, side: string, info: StreamInfo, fields: Field[]): number {
-  const i = fields.findIndex((f) => f.name === info.timeField);
-  if (info.timeField === undefined || i < 0)
-    throw new JoinConfigError(op, `the ${side} input has no event-time column: declare \`eventTime\` on its source`);
-  return i;
 }
 
 export interface RegularJoinOptions extends StreamJoinOptions {

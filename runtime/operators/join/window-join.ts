@@ -4,7 +4,7 @@ import { takeData } from "../../kernels/take.js";
 import { makeBatch } from "../../types/column.js";
 import type { StreamInfo } from "../../types/stream-info.js";
 import type { GatheredSnapshot, Operator, OperatorSnapshot } from "../operator.js";
-import { constantTimestamp, unslicedColumns } from "./columns.js";
+import { constantTimestamp, timeColumn, unslicedColumns } from "./columns.js";
 import { JoinConfigError } from "./errors.js";
 import { PairBuffer } from "./growable.js";
 import { HashIndex } from "./hash-index.js";
@@ -65,18 +65,9 @@ export class WindowJoinOperator implements Operator {
       lk.map((i) => lf[i]),
       rk.map((i) => rf[i]),
     );
-    const time = (info: StreamInfo, side: string, fields: Field[]): number => {
-      const i = fields.findIndex((f) => f.name === info.timeField);
-      if (info.timeField === undefined || i < 0)
-        throw new JoinConfigError(
-          o.name,
-          `the ${side} input has no event-time column: declare \`eventTime\` on its source`,
-        );
-      return i;
-    };
     this.sides = [
-      new JoinSide(lf, time(o.left, "left", lf), lk, widths, this.windows),
-      new JoinSide(rf, time(o.right, `right (${o.rightName})`, rf), rk, widths, this.windows),
+      new JoinSide(lf, timeColumn(o.name, "left", o.left, lf), lk, widths, this.windows),
+      new JoinSide(rf, timeColumn(o.name, `right (${o.rightName})`, o.right, rf), rk, widths, this.windows),
     ];
     const ts = new TimestampMillisecond();
     const fields = [
