@@ -11,12 +11,7 @@ export class GrowableInt32 {
     this.data[this.length++] = v;
   }
   reserve(need: number): void {
-    if (need <= this.data.length) return;
-    let cap = Math.max(16, this.data.length * 2);
-    while (cap < need) cap *= 2;
-    const d = new Int32Array(cap);
-    d.set(this.data.subarray(0, this.length));
-    this.data = d;
+    if (need > this.data.length) this.data = grown(this.data, this.length, need, (n) => new Int32Array(n));
   }
   view(): Int32Array {
     return this.data.subarray(0, this.length);
@@ -37,12 +32,7 @@ export class GrowableUint32 {
     this.length += count;
   }
   reserve(need: number): void {
-    if (need <= this.data.length) return;
-    let cap = Math.max(16, this.data.length * 2);
-    while (cap < need) cap *= 2;
-    const d = new Uint32Array(cap);
-    d.set(this.data.subarray(0, this.length));
-    this.data = d;
+    if (need > this.data.length) this.data = grown(this.data, this.length, need, (n) => new Uint32Array(n));
   }
   view(): Uint32Array {
     return this.data.subarray(0, this.length);
@@ -75,13 +65,8 @@ export class GrowableFloat64 {
   }
   /** Appends `src[sel[k]]` for k < count, or the first `count` values when sel is null. */
   appendSelected(src: Float64Array, sel: Int32Array | null, count: number): void {
-    if (this.length + count > this.data.length) {
-      let cap = Math.max(16, this.data.length * 2);
-      while (cap < this.length + count) cap *= 2;
-      const d = new Float64Array(cap);
-      d.set(this.data.subarray(0, this.length));
-      this.data = d;
-    }
+    const need = this.length + count;
+    if (need > this.data.length) this.data = grown(this.data, this.length, need, (n) => new Float64Array(n));
     if (sel === null) this.data.set(src.subarray(0, count), this.length);
     else for (let k = 0; k < count; k++) this.data[this.length + k] = src[sel[k]];
     this.length += count;
@@ -89,4 +74,18 @@ export class GrowableFloat64 {
   view(): Float64Array {
     return this.data.subarray(0, this.length);
   }
+}
+
+/** A copy of `data`'s first `length` values in an array of at least `need` (doubling, so appends stay amortized O(1)). */
+function grown<T extends Int32Array | Uint32Array | Float64Array>(
+  data: T,
+  length: number,
+  need: number,
+  make: (capacity: number) => T,
+): T {
+  let cap = Math.max(16, data.length * 2);
+  while (cap < need) cap *= 2;
+  const d = make(cap);
+  d.set(data.subarray(0, length));
+  return d;
 }
