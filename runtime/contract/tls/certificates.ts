@@ -182,12 +182,12 @@ const TBS = { signature: 2, issuer: 3, subject: 5, publicKey: 6 } as const;
 
 /**
  * The TBSCertificate: forge encodes version, serial, validity and extensions from a certificate
- * object that carries a placeholder RSA key; the names, the real key and the signature algorithm
+ * object that carries a stand-in RSA key; the names, the real key and the signature algorithm
  * (which must equal the signer's) are then put into their slots.
  */
 function tbsCertificate(f: TbsFields): forge.asn1.Asn1 {
   const cert = forge.pki.createCertificate();
-  cert.publicKey = PLACEHOLDER_KEY;
+  cert.publicKey = STAND_IN_KEY;
   cert.siginfo.algorithmOid = forge.pki.oids.sha256WithRSAEncryption;
   cert.serialNumber = serial();
   validity(cert, f.notBefore, f.notAfter, f.days);
@@ -205,7 +205,7 @@ interface ForgeTbs {
   getTBSCertificate(cert: forge.pki.Certificate): forge.asn1.Asn1;
 }
 
-const PLACEHOLDER_KEY = forge.pki.setRsaPublicKey(new forge.jsbn.BigInteger("3"), new forge.jsbn.BigInteger("3"));
+const STAND_IN_KEY = forge.pki.setRsaPublicKey(new forge.jsbn.BigInteger("3"), new forge.jsbn.BigInteger("3"));
 
 /** AlgorithmIdentifier of a SHA-256 signature by `key`: ECDSA has no parameters, RSA a NULL. */
 function signatureAlgorithm(key: KeyObject): forge.asn1.Asn1 {
