@@ -14,6 +14,7 @@
  *   SABOT_OPERATOR_PROMETHEUS_URL  Prometheus the autoscaler queries when spec.autoscaler.prometheus.url is unset
  *   SABOT_OPERATOR_IMAGE           default runtime image for jobs' pods
  *   SABOT_LOG_LEVEL                pino level (default info); also the jobs' level unless the next is set
+ *   NODE_OPTIONS                   Node's own flags; the chart's `nodeOptions` sets the heap limit there
  * Settings that shape the jobs' pods (operator/streamjob/resources/settings.ts; the Helm chart's `jobs.*` values):
  *   SABOT_OPERATOR_JOB_LOG_LEVEL, SABOT_OPERATOR_IMAGE_PULL_POLICY (Always|IfNotPresent|Never),
  *   SABOT_OPERATOR_KEEP_CPU_JOBS_OFF_GPU_NODES (true|false), SABOT_OPERATOR_GPU_NODE_LABEL,

@@ -194,6 +194,8 @@ describe("helm/sabot: lint and template", () => {
       SABOT_OPERATOR_COORDINATOR_MEMORY: "512Mi",
       SABOT_OPERATOR_JOB_LOG_LEVEL: "info",
       SABOT_OPERATOR_NETWORK_POLICY: expect.any(String),
+      // The chart's nodeOptions: a heap limit under the container's memory limit (docs/operator.md).
+      NODE_OPTIONS: "--max-old-space-size=256 --max-semi-space-size=4",
     });
     // The jobs' control ports admit this release's operator pods: its namespace and its selector labels.
     expect(JSON.parse(env(d).SABOT_OPERATOR_NETWORK_POLICY!)).toEqual({
