@@ -12,6 +12,7 @@ interface ConnectionFields {
   connection?: string;
   bootstrapServers?: string[];
   security?: KafkaSecurity;
+  client?: "kafkajs" | "librdkafka" | "native";
 }
 
 /** Every kafka source and sink of a spec, with its spec path. */
@@ -105,9 +106,9 @@ export function kafkaConnectionIssues(spec: StreamJobSpec): SpecIssue[] {
 }
 
 /**
- * The spec with each kafka source's and sink's `connection` filled in: its bootstrapServers and
- * security, unless the source or sink sets its own (which then win, the security block as a
- * whole). The `connection` name stays, so errors can name it. Idempotent; call after the checks.
+ * The spec with each kafka source's and sink's `connection` filled in: its bootstrapServers,
+ * security and client, unless the source or sink sets its own (which then win, the security block
+ * as a whole). The `connection` name stays, so errors can name it. Idempotent; call after the checks.
  */
 export function resolveKafkaConnections(spec: StreamJobSpec): StreamJobSpec {
   const connections = spec.connections ?? {};
@@ -115,7 +116,13 @@ export function resolveKafkaConnections(spec: StreamJobSpec): StreamJobSpec {
     const c = k.connection === undefined ? undefined : connections[k.connection];
     if (!c) return k;
     const security = k.security ?? c.security;
-    return { ...k, bootstrapServers: k.bootstrapServers ?? c.bootstrapServers, ...(security ? { security } : {}) };
+    const client = k.client ?? c.client;
+    return {
+      ...k,
+      bootstrapServers: k.bootstrapServers ?? c.bootstrapServers,
+      ...(security ? { security } : {}),
+      ...(client ? { client } : {}),
+    };
   };
   const sources = Object.fromEntries(
     Object.entries(spec.sources ?? {}).map(([n, s]) => [n, s.kafka ? { ...s, kafka: resolve(s.kafka) } : s]),

@@ -90,12 +90,22 @@ export const KafkaSecuritySpec = Type.Object(
   { additionalProperties: false, description: "Encryption and authentication towards the brokers." },
 );
 
+const KafkaClient = StringEnum(
+  ["kafkajs", "librdkafka", "native"],
+  "Kafka client library; default the worker's SABOT_KAFKA_CLIENT, else the fastest client built: native for json and avro sources and at-least-once json and avro sinks, librdkafka for the rest (arrow, tables, exactly-once sinks), kafkajs where neither librdkafka client built (a warning at start says so). native: json and avro decoded and encoded by Sabot's own librdkafka addon (docs/kafka.md).",
+);
+
 export const KafkaConnectionSpec = Type.Object(
   {
     bootstrapServers: Type.Array(Type.String({ minLength: 1 }), { minItems: 1, description: "host:port of brokers." }),
     security: Optional(KafkaSecuritySpec),
+    client: Optional(KafkaClient),
   },
-  { additionalProperties: false, description: "A Kafka cluster: brokers and security, shared by sources and sinks." },
+  {
+    additionalProperties: false,
+    description:
+      "A Kafka cluster: brokers, security and client library, shared by the sources and sinks that name it (each may override any of them).",
+  },
 );
 
 /** The fields a kafka source or sink takes to say how to connect (schema.ts spreads them in). */
@@ -110,10 +120,6 @@ export const kafkaConnectionFields = {
     }),
   ),
   security: Optional(KafkaSecuritySpec),
-  client: Optional(
-    StringEnum(
-      ["kafkajs", "librdkafka", "native"],
-      "Kafka client library of this source or sink; default the worker's SABOT_KAFKA_CLIENT, else the fastest client built: native for json and avro sources and at-least-once json sinks, librdkafka for the rest (arrow, avro sinks, tables, exactly-once sinks), kafkajs where neither librdkafka client built (a warning at start says so). native: json decoded and encoded by Sabot's own librdkafka addon (docs/kafka.md).",
-    ),
-  ),
+  // Overrides the connection's client, like bootstrapServers and security.
+  client: Optional(KafkaClient),
 };

@@ -58,6 +58,18 @@ describe("kafka connections in the spec", () => {
     expect(resolved.sinks!.out.kafka!.bootstrapServers).toEqual(secure.bootstrapServers);
   });
 
+  it("a connection's client applies to the sources and sinks that name it, unless they choose their own", () => {
+    const s = spec({
+      connections: { main: { ...secure, client: "librdkafka" } },
+      sinks: { out: { kafka: { connection: "main", topic: "out", client: "native" } } },
+    });
+    expect(checkSpecShape(s)).toEqual([]);
+    const { spec: resolved } = parseManifest(manifest(s));
+    expect(resolved.sources!.in.kafka!.client).toBe("librdkafka");
+    expect(resolved.sinks!.out.kafka!.client).toBe("native");
+    expect(checkSpecShape(spec({ connections: { main: { ...secure, client: "rdkafka" } } }))).not.toEqual([]);
+  });
+
   it("refuses an unknown connection, and a source with neither connection nor brokers", () => {
     const s = spec({
       sources: { in: { kafka: { connection: "mian", topic: "in" }, schema } },
