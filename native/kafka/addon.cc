@@ -7,6 +7,7 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "consumer.h"
@@ -16,7 +17,7 @@ namespace sabot_kafka {
 namespace {
 
 // Bumped whenever a function's arguments or results change (native-addon.ts checks it).
-constexpr int32_t kAbi = 4;
+constexpr int32_t kAbi = 5;
 
 napi_value fail(napi_env env, const std::string& message) {
   napi_throw_error(env, "SABOT_KAFKA", message.c_str());
@@ -209,7 +210,8 @@ napi_value logsValue(napi_env env, const std::vector<LogLine>& logs) {
 struct Handle {
   std::unique_ptr<Consumer> consumer;
   std::vector<ColumnSpec> spec;
-  std::string avroFingerprint;  // format avro; empty for json
+  std::string avroFingerprint;  // format avro (the legacy header's); empty for json
+  std::string avroPrefix;  // format avro: the single-object marker and schema fingerprint
   bool busy = false;
 };
 
@@ -266,6 +268,21 @@ Handle* handleArg(napi_env env, napi_value v) {
   return static_cast<Handle*>(h);
 }
 
+// An optional Uint8Array property's bytes (absent: empty); false when it is something else.
+bool bytesProp(napi_env env, napi_value o, const char* name, std::string& out) {
+  napi_value v = prop(env, o, name);
+  napi_valuetype t = napi_undefined;
+  if (v) napi_typeof(env, v, &t);
+  if (t == napi_undefined || t == napi_null) return true;
+  napi_typedarray_type type;
+  size_t n, off;
+  void* d;
+  napi_value ab;
+  if (napi_get_typedarray_info(env, v, &type, &n, &d, &ab, &off) != napi_ok || type != napi_uint8_array) return false;
+  out.assign(static_cast<const char*>(d), n);
+  return true;
+}
+
 // consumerNew(conf: string[] (name, value, ...), topic, plan, maxRecordBytes) -> handle
 napi_value ConsumerNew(napi_env env, napi_callback_info info) {
   size_t argc = 4;
@@ -280,8 +297,10 @@ napi_value ConsumerNew(napi_env env, napi_callback_info info) {
   napi_valuetype fpType = napi_undefined;
   if (fp) napi_typeof(env, fp, &fpType);
   if (fpType == napi_string && !str(env, fp, h->avroFingerprint)) return fail(env, "consumerNew: bad avroFingerprint");
+  if (!bytesProp(env, a[2], "avroPrefix", h->avroPrefix)) return fail(env, "consumerNew: avroPrefix must be a Uint8Array");
   try {
-    h->consumer = std::make_unique<Consumer>(conf, topic, h->spec, int64(env, a[3]), h->avroFingerprint);
+    h->consumer =
+        std::make_unique<Consumer>(conf, topic, h->spec, int64(env, a[3]), h->avroFingerprint, h->avroPrefix);
   } catch (const std::exception& e) {
     return fail(env, e.what());
   }
@@ -370,7 +389,7 @@ napi_value ConsumerClose(napi_env env, napi_callback_info info) {
 }
 
 // decodeJson / decodeAvro (plan, data: Uint8Array, offsets: Int32Array) -> {rows, columns, rejected: number[]}:
-// a decoder alone, for tests against the reference and the decode benchmark.
+// a decoder alone, for tests against the reference and the decode benchmark (avro: with the plan's avroPrefix).
 template <typename Decoder>
 napi_value decodeAlone(napi_env env, napi_callback_info info, const char* name) {
   size_t argc = 3;
@@ -387,7 +406,12 @@ napi_value decodeAlone(napi_env env, napi_callback_info info, const char* name) 
     return fail(env, std::string(name) + ": data must be a Uint8Array and offsets an Int32Array");
   const auto* data = static_cast<const uint8_t*>(d1);
   const auto* off = static_cast<const int32_t*>(d2);
-  Decoder decoder(spec);
+  std::string prefix;
+  if (!bytesProp(env, a[0], "avroPrefix", prefix)) return fail(env, std::string(name) + ": avroPrefix must be a Uint8Array");
+  Decoder decoder = [&] {
+    if constexpr (std::is_same_v<Decoder, AvroDecoder>) return AvroDecoder(spec, prefix);
+    else return Decoder(spec);
+  }();
   std::vector<ColumnBuffers> cols(spec.size());
   napi_value rejected, out;
   napi_create_array(env, &rejected);
@@ -536,8 +560,8 @@ ProducerHandle* producerArg(napi_env env, napi_value v) {
   return p->producer && !p->busy ? p : nullptr;
 }
 
-// producerNew(conf: string[] (name, value, ...), topic, format?: "json" | "avro", headers?: string[]
-// (name, value, ...)) -> handle
+// producerNew(conf: string[] (name, value, ...), topic, format?: "json" | "avro", options?: {valuePrefix?:
+// Uint8Array (avro: the single-object marker and schema fingerprint, before each row's record)}) -> handle
 napi_value ProducerNew(napi_env env, napi_callback_info info) {
   size_t argc = 4;
   napi_value a[4];
@@ -547,13 +571,14 @@ napi_value ProducerNew(napi_env env, napi_callback_info info) {
   std::string topic;
   if (!str(env, a[1], topic)) return fail(env, "producerNew: bad topic");
   std::string format = "json";
-  std::vector<std::pair<std::string, std::string>> headers;
+  std::string prefix;
   if (argc > 2 && !str(env, a[2], format)) return fail(env, "producerNew: format must be json or avro");
   if (format != "json" && format != "avro") return fail(env, "producerNew: format must be json or avro");
-  if (argc > 3 && !confArg(env, a[3], headers)) return fail(env, "producerNew: headers must be a flat array of name, value strings");
+  if (argc > 3 && !bytesProp(env, a[3], "valuePrefix", prefix))
+    return fail(env, "producerNew: valuePrefix must be a Uint8Array");
   auto h = std::make_unique<ProducerHandle>();
   try {
-    h->producer = std::make_unique<Producer>(conf, topic, format == "avro", std::move(headers));
+    h->producer = std::make_unique<Producer>(conf, topic, format == "avro", std::move(prefix));
   } catch (const std::exception& e) {
     return fail(env, e.what());
   }
@@ -623,7 +648,8 @@ napi_value ProducerClose(napi_env env, napi_callback_info info) {
   return queueSend(env, a[0], nullptr, h, w.release());
 }
 
-// The encoders alone, for tests against JsonEncoder and AvroEncoder: {columns, rows} ->
+// The encoders alone, for tests against JsonEncoder and AvroEncoder: {columns, rows, prefix?} (avro:
+// before each record) ->
 // {data: Buffer, offsets: Int32Array}, or null where the batch is left to JavaScript.
 napi_value encodeAlone(napi_env env, napi_callback_info info, bool avro) {
   size_t argc = 1;
@@ -632,12 +658,18 @@ napi_value encodeAlone(napi_env env, napi_callback_info info, bool avro) {
   std::vector<EncColumn> cols;
   if (!encColumns(env, prop(env, a[0], "columns"), cols)) return fail(env, "encode: bad columns");
   int64_t rows = int64(env, prop(env, a[0], "rows"));
+  std::string prefix;
+  if (!bytesProp(env, a[0], "prefix", prefix)) return fail(env, "encode: prefix must be a Uint8Array");
   if (!checkUtf8(cols, rows) || (avro && !checkAvroLongs(cols, rows))) return nul(env);
   std::string out;
   std::vector<int32_t> offsets{0};
   for (int64_t i = 0; i < rows; i++) {
-    if (avro) encodeAvroRow(cols, i, out);
-    else encodeRow(cols, i, out);
+    if (avro) {
+      out += prefix;
+      encodeAvroRow(cols, i, out);
+    } else {
+      encodeRow(cols, i, out);
+    }
     offsets.push_back(static_cast<int32_t>(out.size()));
   }
   napi_value o;

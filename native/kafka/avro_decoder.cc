@@ -32,13 +32,22 @@ inline const uint8_t* varint(const uint8_t* p, const uint8_t* end, int64_t& out)
 
 }  // namespace
 
-AvroDecoder::AvroDecoder(std::vector<ColumnSpec> columns) : columns_(std::move(columns)), cells_(columns_.size()) {
+AvroDecoder::AvroDecoder(std::vector<ColumnSpec> columns, std::string prefix)
+    : columns_(std::move(columns)), prefix_(std::move(prefix)), cells_(columns_.size()) {
   for (const ColumnSpec& c : columns_)
     if (c.name == "__proto__") protoColumn_ = true;
 }
 
 bool AvroDecoder::add(const uint8_t* data, size_t length, std::vector<ColumnBuffers>& out) {
   if (protoColumn_) return false;
+  // Single-object encoding: this schema's marker and fingerprint, then the record. A plain record of
+  // these schemas starts with a union index (0 or 2), never C3.
+  if (length >= 2 && data[0] == 0xC3 && data[1] == 0x01) {
+    if (prefix_.empty() || length < prefix_.size() || std::memcmp(data, prefix_.data(), prefix_.size()) != 0)
+      return false;  // another writer's schema, or cut short: the reference's verdict
+    data += prefix_.size();
+    length -= prefix_.size();
+  }
   const uint8_t* p = data;
   const uint8_t* end = data + length;
   for (size_t c = 0; c < columns_.size(); c++)

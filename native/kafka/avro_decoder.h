@@ -1,4 +1,5 @@
-// The native `avro` decoder: one Avro binary record per message, of the record schema
+// The native `avro` decoder: one Avro record per message, single-object encoded (C3 01, the schema's
+// 8-byte fingerprint, the binary record: the prefix must be this schema's) or plain binary, of the record schema
 // runtime/formats/avro.ts derives from the source's columns (every field a ["null", T] union, T one
 // of int, long, double, boolean, string, or long with logicalType timestamp-millis), into the columns
 // of a decode plan. Like the json decoder it adds a row only when it is sure avro.ts (the reference,
@@ -9,6 +10,7 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "columns.h"
@@ -17,7 +19,9 @@ namespace sabot_kafka {
 
 class AvroDecoder {
  public:
-  explicit AvroDecoder(std::vector<ColumnSpec> columns);
+  // prefix: the single-object marker and fingerprint of this schema (runtime/formats/avro.ts
+  // avroSingleObjectPrefix); a single-object message with another (or without one given) is left to the reference.
+  explicit AvroDecoder(std::vector<ColumnSpec> columns, std::string prefix = "");
 
   // Appends the message's row to `out` and returns true, or returns false and leaves `out` as it was.
   bool add(const uint8_t* data, size_t length, std::vector<ColumnBuffers>& out);
@@ -35,6 +39,7 @@ class AvroDecoder {
   void commit(std::vector<ColumnBuffers>& out);
 
   std::vector<ColumnSpec> columns_;
+  std::string prefix_;
   std::vector<Cell> cells_;
   // A column named __proto__: avsc's record object sets its prototype instead of a field, so every
   // message is left to the reference.

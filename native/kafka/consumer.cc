@@ -13,12 +13,13 @@ constexpr size_t kReserveRows = 8192;
 }  // namespace
 
 Consumer::Consumer(const std::vector<std::pair<std::string, std::string>>& conf, std::string topic,
-                   std::vector<ColumnSpec> columns, int64_t maxRecordBytes, std::string avroFingerprint)
+                   std::vector<ColumnSpec> columns, int64_t maxRecordBytes, std::string avroFingerprint,
+                   std::string avroPrefix)
     : topic_(std::move(topic)),
       decoder_(columns),
       avroFingerprint_(std::move(avroFingerprint)),
       maxRecordBytes_(maxRecordBytes) {
-  if (!avroFingerprint_.empty()) avro_ = std::make_unique<AvroDecoder>(std::move(columns));
+  if (!avroFingerprint_.empty()) avro_ = std::make_unique<AvroDecoder>(std::move(columns), std::move(avroPrefix));
   rk_ = newClient(RD_KAFKA_CONSUMER, conf, this, nullptr);
   rd_kafka_poll_set_consumer(rk_);
   queue_ = rd_kafka_queue_get_consumer(rk_);

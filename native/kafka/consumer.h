@@ -47,7 +47,8 @@ class Consumer {
  public:
   // Throws std::runtime_error naming a property librdkafka refused (never its value: it may be a secret).
   Consumer(const std::vector<std::pair<std::string, std::string>>& conf, std::string topic,
-           std::vector<ColumnSpec> columns, int64_t maxRecordBytes, std::string avroFingerprint = "");
+           std::vector<ColumnSpec> columns, int64_t maxRecordBytes, std::string avroFingerprint = "",
+           std::string avroPrefix = "");
   ~Consumer();
 
   // Replaces the assignment: partitions at their start offsets.
@@ -67,8 +68,8 @@ class Consumer {
   rd_kafka_queue_t* queue_ = nullptr;
   std::string topic_;
   JsonDecoder decoder_;
-  // format avro: the decoder, and the schema fingerprint of runtime/formats/avro.ts whose
-  // `sabot.avro.schema` header a message must carry, if it carries one at all.
+  // format avro: the decoder (with the single-object prefix), and the schema fingerprint of
+  // runtime/formats/avro.ts whose legacy `sabot.avro.schema` header a message must carry, if it carries one at all.
   std::unique_ptr<AvroDecoder> avro_;
   std::string avroFingerprint_;
   int64_t maxRecordBytes_;

@@ -18,8 +18,8 @@ constexpr int kQueueRoom = 900000;
 }  // namespace
 
 Producer::Producer(const std::vector<std::pair<std::string, std::string>>& conf, const std::string& topic, bool avro,
-                   std::vector<std::pair<std::string, std::string>> headers)
-    : avro_(avro), headers_(std::move(headers)) {
+                   std::string valuePrefix)
+    : avro_(avro), valuePrefix_(std::move(valuePrefix)) {
   rk_ = newClient(RD_KAFKA_PRODUCER, conf, this, [](rd_kafka_conf_t* c) { rd_kafka_conf_set_dr_msg_cb(c, deliveryCallback); });
   topic_ = rd_kafka_topic_new(rk_, topic.c_str(), nullptr);
 }
@@ -34,14 +34,6 @@ void Producer::delivered(const rd_kafka_message_t* m) {
 
 // Queues one message; waits (serving deliveries) while librdkafka's queue is full.
 std::string Producer::produce(const void* value, size_t valueLen, const void* key, size_t keyLen) {
-  if (!headers_.empty()) {
-    rd_kafka_message_t m{};
-    m.payload = const_cast<void*>(value);
-    m.len = valueLen;
-    m.key = const_cast<void*>(key);
-    m.key_len = keyLen;
-    return produceWithHeaders(m);
-  }
   for (;;) {
     if (rd_kafka_produce(topic_, RD_KAFKA_PARTITION_UA, RD_KAFKA_MSG_F_COPY, const_cast<void*>(value), valueLen, key,
                          keyLen, nullptr) == 0)
@@ -60,6 +52,7 @@ std::string Producer::send(const std::vector<EncColumn>& cols, const std::vector
     valueEnds_.clear();
     keyEnds_.clear();
     for (int64_t i = from; i < to; i++) {
+      value_ += valuePrefix_;
       encode(cols, i, value_);
       valueEnds_.push_back(value_.size());
       if (keyCols.empty()) continue;
@@ -79,23 +72,6 @@ void Producer::encode(const std::vector<EncColumn>& cols, int64_t i, std::string
   else encodeRow(cols, i, out);
 }
 
-// produce_batch takes no headers: a message with headers is queued alone by producev.
-std::string Producer::produceWithHeaders(const rd_kafka_message_t& m) {
-  for (;;) {
-    rd_kafka_headers_t* hdrs = rd_kafka_headers_new(headers_.size());
-    for (const auto& [name, value] : headers_)
-      rd_kafka_header_add(hdrs, name.c_str(), static_cast<ssize_t>(name.size()), value.data(),
-                          static_cast<ssize_t>(value.size()));
-    rd_kafka_resp_err_t e = rd_kafka_producev(
-        rk_, RD_KAFKA_V_RKT(topic_), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_VALUE(m.payload, m.len),
-        RD_KAFKA_V_KEY(m.key, m.key_len), RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_END);
-    if (!e) return "";
-    rd_kafka_headers_destroy(hdrs);  // kept by librdkafka only when producev succeeds
-    if (e != RD_KAFKA_RESP_ERR__QUEUE_FULL) return rd_kafka_err2str(e);
-    rd_kafka_poll(rk_, 100);
-  }
-}
-
 // Queues the encoded chunk (value_, key_ cut at valueEnds_, keyEnds_) with one produce_batch call:
 // one pass through librdkafka's topic lock instead of one per row. Room is made first, so the queue
 // does not refuse a message in the middle (which would reorder its retry).
@@ -111,13 +87,6 @@ std::string Producer::produceChunk() {
     batch_[i].key = key_.data() + k;
     batch_[i].key_len = keyEnds_[i] - k;
     k = keyEnds_[i];
-  }
-  if (!headers_.empty()) {
-    for (const rd_kafka_message_t& m : batch_) {
-      std::string err = produceWithHeaders(m);
-      if (!err.empty()) return err;
-    }
-    return "";
   }
   int done = rd_kafka_produce_batch(topic_, RD_KAFKA_PARTITION_UA, RD_KAFKA_MSG_F_COPY, batch_.data(), static_cast<int>(n));
   if (static_cast<size_t>(done) == n) return "";

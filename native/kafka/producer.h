@@ -1,5 +1,5 @@
 // A librdkafka producer that takes a whole record batch per call: rows encoded to JSON in C++ and
-// queued one produce each (json, or avro with its schema header), on a worker thread (one JavaScript call per batch instead of per row).
+// queued with one produce_batch call per chunk (json, or avro single-object encoded), on a worker thread (one JavaScript call per batch instead of per row).
 // At-least-once only: exactly-once sinks stay on the binding's transactional producer.
 #pragma once
 #include <librdkafka/rdkafka.h>
@@ -19,10 +19,10 @@ namespace sabot_kafka {
 class Producer {
  public:
   // Throws std::runtime_error naming a property librdkafka refused (never its value).
-  // avro: rows (and keys) written as AvroEncoder does instead of JsonEncoder; headers go on every
-  // message (the Avro schema's fingerprint).
+  // avro: rows (and keys) written as AvroEncoder does instead of JsonEncoder; each row's value
+  // starts with valuePrefix (the single-object marker and schema fingerprint; keys stay plain).
   Producer(const std::vector<std::pair<std::string, std::string>>& conf, const std::string& topic, bool avro = false,
-           std::vector<std::pair<std::string, std::string>> headers = {});
+           std::string valuePrefix = "");
   ~Producer();
 
   // Encodes rows [0, rows) and queues them (keys from keyCols when not empty); waits for room when
@@ -42,13 +42,12 @@ class Producer {
  private:
   std::string produce(const void* value, size_t valueLen, const void* key, size_t keyLen);
   std::string produceChunk();
-  std::string produceWithHeaders(const rd_kafka_message_t& m);
   void encode(const std::vector<EncColumn>& cols, int64_t i, std::string& out) const;
 
   rd_kafka_t* rk_ = nullptr;
   rd_kafka_topic_t* topic_ = nullptr;
   bool avro_ = false;
-  std::vector<std::pair<std::string, std::string>> headers_;
+  std::string valuePrefix_;
   std::mutex mutex_;  // guards firstError_ (set by delivery reports)
   std::string firstError_;
   std::string value_, key_;  // a chunk's encoded values and keys

@@ -5,6 +5,7 @@ import { columnsOf, isValid, stringAt } from "../types/column.js";
 import {
   asBuffer,
   type BadReason,
+  BadValue,
   type DecodeResult,
   type Decoder,
   type Encoder,
@@ -13,16 +14,21 @@ import {
 import { decodeRows } from "./row-filler.js";
 
 /**
- * `avro`: one Avro binary record per message (no container header, no schema-registry prefix),
- * written and read with the record schema derived from the Arrow schema by `avroSchema`.
+ * `avro`: one Avro record per message in Avro's single-object encoding (spec 1.8+: the bytes C3 01,
+ * the 8-byte little-endian CRC-64-AVRO fingerprint of the writer schema's Parsing Canonical Form,
+ * then the binary record; what Java's BinaryMessageEncoder/Decoder write and read), with the record
+ * schema derived from the Arrow schema by `avroSchema`.
  *
  * Avro's binary form has no field names: writer and reader must agree on the columns, their order
- * and types. Two things keep a mismatch from going unnoticed or failing needlessly:
+ * and types. Three things keep a mismatch from going unnoticed or failing needlessly:
  * - every field is a union with null whatever the column's nullability, so jobs that declare
  *   nullability differently still agree (a null in a non-nullable column is a bad message);
- * - the encoder's messages carry the schema's fingerprint in a `sabot.avro.schema` header, and a
- *   message whose fingerprint differs from the reader's is a bad message (`schema-mismatch`) instead
- *   of garbage rows. Messages without the header (other producers) are read as they are.
+ * - a single-object message whose fingerprint differs from the reader's is a bad message
+ *   (`schema-mismatch`) instead of garbage rows;
+ * - a message without the C3 01 marker (other producers; topics written by Sabot before it wrote
+ *   single objects) is read as a plain binary record; one with the legacy `sabot.avro.schema`
+ *   header naming another schema is a `schema-mismatch` too. A plain record of these schemas never
+ *   starts with C3 (its first byte is a union index, 0 or 2), so the two forms cannot be confused.
  * Avro longs travel as JS numbers in avsc, so int64 values are limited to ±2^53 (a larger one
  * fails to encode, and an incoming one is a bad message).
  */
@@ -66,9 +72,10 @@ export function avroSchema(schema: Schema, name = "Row"): AvroSchema {
   };
 }
 
+/** The header Sabot's encoder wrote before it wrote single objects; still checked when present. */
 export const AVRO_SCHEMA_HEADER = "sabot.avro.schema";
 
-/** A short hash of the Avro schema a message was written with (names, order, types). */
+/** The legacy `sabot.avro.schema` header's value: a short hash of the Avro schema (names, order, types). */
 export function avroFingerprint(schema: Schema, name = "Row"): string {
   return createHash("sha256")
     .update(JSON.stringify(avroSchema(schema, name)))
@@ -76,13 +83,56 @@ export function avroFingerprint(schema: Schema, name = "Row"): string {
     .slice(0, 16);
 }
 
+/** The marker that starts every single-object encoded message. */
+export const AVRO_SINGLE_OBJECT_MARKER = Buffer.from([0xc3, 0x01]);
+/** Marker and fingerprint: the bytes before the record. */
+export const AVRO_SINGLE_OBJECT_PREFIX_BYTES = 10;
+
+const CRC64_EMPTY = 0xc15d213aa4d7a795n;
+const MASK64 = 0xffffffffffffffffn;
+let crc64Table: bigint[] | null = null;
+
+/** The spec's CRC-64-AVRO (Rabin) fingerprint of some bytes, as an unsigned 64-bit integer. */
+export function crc64Avro(bytes: Uint8Array): bigint {
+  crc64Table ??= Array.from({ length: 256 }, (_, i) => {
+    let fp = BigInt(i);
+    for (let j = 0; j < 8; j++) fp = (fp >> 1n) ^ (CRC64_EMPTY & -(fp & 1n) & MASK64);
+    return fp;
+  });
+  let fp = CRC64_EMPTY;
+  for (const b of bytes) fp = (fp >> 8n) ^ crc64Table[Number((fp ^ BigInt(b)) & 0xffn)];
+  return fp;
+}
+
+/** The schema's Parsing Canonical Form (avsc writes it: no defaults, no logical types, fixed key order). */
+export function avroCanonicalForm(schema: Schema, name = "Row"): string {
+  return JSON.stringify(avro.Type.forSchema(avroSchema(schema, name)).schema());
+}
+
+/** The bytes a single-object encoded message of this schema starts with: C3 01 and the fingerprint. */
+export function avroSingleObjectPrefix(schema: Schema, name = "Row"): Buffer {
+  const out = Buffer.alloc(AVRO_SINGLE_OBJECT_PREFIX_BYTES);
+  AVRO_SINGLE_OBJECT_MARKER.copy(out);
+  out.writeBigUInt64LE(crc64Avro(Buffer.from(avroCanonicalForm(schema, name))), 2);
+  return out;
+}
+
+/** Whether a message is single-object encoded (starts with C3 01). */
+export function isAvroSingleObject(m: Uint8Array): boolean {
+  return m.length >= 2 && m[0] === 0xc3 && m[1] === 0x01;
+}
+
+const MISMATCH_HINT = "the source's schema must list the writer's columns in the same order with the same types";
+
 export class AvroDecoder implements Decoder {
   readonly format = "avro" as const;
   private readonly type: avro.Type;
   private readonly fingerprint: string;
+  private readonly prefix: Buffer;
   constructor(readonly schema: Schema) {
     this.type = avro.Type.forSchema(avroSchema(schema));
     this.fingerprint = avroFingerprint(schema);
+    this.prefix = avroSingleObjectPrefix(schema);
   }
 
   checkHeaders(headers: MessageHeaders | undefined): { reason: BadReason; detail: string } | null {
@@ -90,20 +140,38 @@ export class AvroDecoder implements Decoder {
     if (h === undefined || String(h) === this.fingerprint) return null;
     return {
       reason: "schema-mismatch",
-      detail:
-        `written with another Avro schema (fingerprint ${String(h)}, this source's is ${this.fingerprint}): ` +
-        `the source's schema must list the writer's columns in the same order with the same types`,
+      detail: `written with another Avro schema (fingerprint ${String(h)}, this source's is ${this.fingerprint}): ${MISMATCH_HINT}`,
     };
   }
 
   decode(messages: ReadonlyArray<Uint8Array | null>): DecodeResult {
     return decodeRows(this.schema, messages, (m) => {
+      let body = m;
+      if (isAvroSingleObject(m)) {
+        const problem = this.checkPrefix(m);
+        if (problem) return problem;
+        body = m.subarray(AVRO_SINGLE_OBJECT_PREFIX_BYTES);
+      }
       try {
-        return this.type.fromBuffer(asBuffer(m)) as Record<string, unknown>;
+        return this.type.fromBuffer(asBuffer(body)) as Record<string, unknown>;
       } catch (err) {
         return `not an Avro record of this source's schema (same columns, order and types as the writer's?): ${(err as Error).message}`;
       }
     });
+  }
+
+  /** A single-object message's fingerprint against this source's schema. */
+  private checkPrefix(m: Uint8Array): string | BadValue | null {
+    const n = AVRO_SINGLE_OBJECT_PREFIX_BYTES;
+    if (m.length < n)
+      return `an Avro single-object message of ${m.length} bytes: too short for its ${n}-byte marker and schema fingerprint`;
+    if (this.prefix.equals(asBuffer(m).subarray(0, n))) return null;
+    const theirs = asBuffer(m).readBigUInt64LE(2).toString(16).padStart(16, "0");
+    const mine = this.prefix.readBigUInt64LE(2).toString(16).padStart(16, "0");
+    return new BadValue(
+      "schema-mismatch",
+      `written with another Avro schema (single-object fingerprint ${theirs}, this source's is ${mine}): ${MISMATCH_HINT}`,
+    );
   }
 }
 
@@ -136,18 +204,23 @@ function reader(col: Data): (i: number) => unknown {
   return col.nullCount > 0 ? (i) => (isValid(col, i) ? read(i) : null) : read;
 }
 
+/**
+ * Rows as single-object encoded Avro records; `plain` writes bare binary records instead, as message
+ * keys are written: a key's bytes choose its partition, so they stay what Sabot always wrote.
+ */
 export class AvroEncoder implements Encoder {
   readonly format = "avro" as const;
-  readonly headers: Record<string, string>;
   private readonly type: avro.Type;
   private readonly names: string[];
+  private readonly prefix: Buffer;
   constructor(
     readonly schema: Schema,
     recordName = "Row",
+    plain = false,
   ) {
     this.type = avro.Type.forSchema(avroSchema(schema, recordName));
     this.names = schema.fields.map((f) => f.name);
-    this.headers = { [AVRO_SCHEMA_HEADER]: avroFingerprint(schema, recordName) };
+    this.prefix = plain ? Buffer.alloc(0) : avroSingleObjectPrefix(schema, recordName);
   }
 
   encode(batch: RecordBatch): Buffer[] {
@@ -158,11 +231,13 @@ export class AvroEncoder implements Encoder {
     const row: Record<string, unknown> = {};
     for (let i = 0; i < batch.numRows; i++) {
       for (let c = 0; c < cols.length; c++) row[names[c]] = cols[c](i);
+      let body: Buffer;
       try {
-        out[i] = this.type.toBuffer(row);
+        body = this.type.toBuffer(row);
       } catch (err) {
         throw new Error(`row ${i} cannot be written as Avro: ${(err as Error).message}`);
       }
+      out[i] = this.prefix.length === 0 ? body : Buffer.concat([this.prefix, body], this.prefix.length + body.length);
     }
     return out;
   }

@@ -33,7 +33,7 @@ export function createEncoder(format: Format, schema: Schema): Encoder {
 
 /**
  * Message keys from key columns: one key per row, in the value's format over just those columns
- * (json: `{"auction":1007}`; avro: a `Key` record). Arrow messages hold whole batches and have no
+ * (json: `{"auction":1007}`; avro: a plain binary `Key` record, no single-object prefix). Arrow messages hold whole batches and have no
  * per-row key, so a keyed Kafka sink needs json or avro (checked by the sink's config).
  */
 export function createKeyEncoder(
@@ -43,7 +43,7 @@ export function createKeyEncoder(
 ): (batch: RecordBatch) => Buffer[] {
   const idx = keyColumns.map((k) => schema.fields.findIndex((f) => f.name === k));
   const keySchema = new ArrowSchema(idx.map((i) => schema.fields[i]));
-  const enc = format === "json" ? new JsonEncoder(keySchema) : new AvroEncoder(keySchema, "Key");
+  const enc = format === "json" ? new JsonEncoder(keySchema) : new AvroEncoder(keySchema, "Key", true);
   return (batch) => {
     const cols = columnsOf(batch);
     return enc.encode(

@@ -60,18 +60,23 @@ export class RowFiller {
 
 /**
  * The decode loop of the formats with one row per message (json, avro): `parse` returns the
- * message's row, or a string saying why the message is malformed.
+ * message's row, a string saying why the message is malformed, or another problem (a BadValue).
  */
 export function decodeRows(
   schema: Schema,
   messages: ReadonlyArray<Uint8Array | null>,
-  parse: (m: Uint8Array) => Record<string, unknown> | string,
+  parse: (m: Uint8Array) => Record<string, unknown> | string | BadValue,
 ): DecodeResult {
   const filler = new RowFiller(schema);
   const bad: BadMessage[] = [];
   eachValue(messages, bad, (m, index) => {
     const row = parse(m);
-    const problem = typeof row === "string" ? { reason: "malformed" as const, detail: row } : filler.add(row);
+    const problem =
+      typeof row === "string"
+        ? { reason: "malformed" as const, detail: row }
+        : row instanceof BadValue
+          ? { reason: row.reason, detail: row.message }
+          : filler.add(row);
     if (problem) bad.push({ index, ...problem });
   });
   return { batches: filler.rows > 0 ? [filler.finish()] : [], bad };

@@ -13,7 +13,7 @@ import { type KafkaConnectionConfig, readSecret } from "./security.js";
  */
 
 /** Bumped with native/kafka/addon.cc's kAbi. */
-export const NATIVE_KAFKA_ABI = 4;
+export const NATIVE_KAFKA_ABI = 5;
 
 /** Column types of a decode plan (native/kafka/columns.h, ColType). */
 export const NativeColType = { Int32: 0, Int64: 1, Float64: 2, Bool: 3, Utf8: 4, TimestampMs: 5 } as const;
@@ -25,8 +25,10 @@ export interface DecodePlan {
   nullable: boolean[];
   /** The name is an Object.prototype property: the reference decoder reads it when the field is missing. */
   inherited: boolean[];
-  /** format avro: the schema fingerprint of runtime/formats/avro.ts (its messages' `sabot.avro.schema` header); json without. */
+  /** format avro: the schema fingerprint of runtime/formats/avro.ts's legacy `sabot.avro.schema` header; json without. */
   avroFingerprint?: string;
+  /** format avro: the single-object marker and schema fingerprint (avroSingleObjectPrefix). */
+  avroPrefix?: Uint8Array;
 }
 
 /** One column's buffers: values (bool: a bitmap), utf8 offsets, and a validity bitmap when it has nulls. */
@@ -110,8 +112,13 @@ export interface NativeKafkaAddon {
     timeoutMs: number,
   ): Promise<NativePoll>;
   consumerClose(handle: NativeConsumerHandle): Promise<null>;
-  /** format avro: rows and keys as AvroEncoder writes them; headers (name, value, ...) on every message. */
-  producerNew(conf: string[], topic: string, format?: "json" | "avro", headers?: string[]): NativeProducerHandle;
+  /** format avro: rows and keys as AvroEncoder writes them, each value after valuePrefix (the single-object prefix). */
+  producerNew(
+    conf: string[],
+    topic: string,
+    format?: "json" | "avro",
+    options?: { valuePrefix?: Uint8Array },
+  ): NativeProducerHandle;
   /** error "utf8": a string is not valid UTF-8, "range" (avro): a long beyond ±(2^53-2); nothing was sent. */
   producerSend(
     handle: NativeProducerHandle,
@@ -125,14 +132,17 @@ export interface NativeKafkaAddon {
   producerClose(handle: NativeProducerHandle): Promise<NativeSendResult>;
   /** The encoder alone (tests): null when a string is not valid UTF-8. */
   encodeJson(args: { columns: NativeEncColumn[]; rows: number }): { data: Buffer; offsets: ArrayBuffer } | null;
-  /** As encodeJson, as AvroEncoder writes; null also when a long is beyond ±(2^53-2). */
-  encodeAvro(args: { columns: NativeEncColumn[]; rows: number }): { data: Buffer; offsets: ArrayBuffer } | null;
+  /** As encodeJson, as AvroEncoder writes (prefix before each record); null also when a long is beyond ±(2^53-2). */
+  encodeAvro(args: { columns: NativeEncColumn[]; rows: number; prefix?: Uint8Array }): {
+    data: Buffer;
+    offsets: ArrayBuffer;
+  } | null;
   decodeJson(
     plan: DecodePlan,
     data: Uint8Array,
     offsets: Int32Array,
   ): { rows: number; columns: NativeColumn[]; rejected: number[] };
-  /** The avro decoder alone (tests, benchmark): the plan's avroFingerprint is not used. */
+  /** The avro decoder alone (tests, benchmark): the plan's avroPrefix is, its avroFingerprint (a header's) is not. */
   decodeAvro(
     plan: DecodePlan,
     data: Uint8Array,

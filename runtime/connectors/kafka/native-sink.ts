@@ -1,5 +1,6 @@
 import { type Data, DataType, type Field, type RecordBatch, type Schema } from "apache-arrow";
 import { columnsOf } from "../../types/column.js";
+import { avroSingleObjectPrefix } from "../../formats/avro.js";
 import type { StreamInfo } from "../../types/stream-info.js";
 import type { KafkaSinkConfig } from "./config.js";
 import type { KafkaSinkContext } from "./kafka-sink-base.js";
@@ -68,8 +69,8 @@ function joined(messages: Buffer[]): { data: Uint8Array; offsets: Int32Array } {
 /**
  * The Kafka sink on the native client, at least once, json or avro: each batch is one call to
  * sabot_kafka.node, which encodes its rows as JsonEncoder or AvroEncoder does (tested byte for
- * byte), with the encoder's headers (avro's schema fingerprint), and queues
- * them in its own librdkafka producer on a worker thread. The librdkafka sink under it connects
+ * byte; avro single-object encoded), and queues them in its own librdkafka producer on a worker
+ * thread, a chunk of rows per produce_batch call. The librdkafka sink under it connects
  * first (its error messages, the topic check) and is otherwise idle; exactly-once sinks and other
  * formats use the librdkafka sink itself (index.ts).
  */
@@ -101,7 +102,7 @@ export class NativeKafkaSink extends RdkafkaSink {
       nativeConfList(rdkafkaProducerConf(this.config, id), this.config.connection),
       this.config.topic,
       format,
-      Object.entries(this.encoder.headers ?? {}).flat(),
+      format === "avro" ? { valuePrefix: avroSingleObjectPrefix(this.input.schema) } : {},
     );
   }
 

@@ -1,5 +1,5 @@
 import type { RecordBatch } from "apache-arrow";
-import { avroFingerprint } from "../../formats/avro.js";
+import { avroFingerprint, avroSingleObjectPrefix } from "../../formats/avro.js";
 import { createDecoder, type Decoder } from "../../formats/index.js";
 import { concatData, takeBatch } from "../../kernels/take.js";
 import { columnsOf, makeBatch } from "../../types/column.js";
@@ -67,7 +67,10 @@ export class NativeKafkaSource extends RdkafkaSource {
     this.handle = null;
     const plan = decodePlan(config.schema);
     if (typeof plan === "string") throw new ConnectorConfigError(`kafka client "native": ${plan}`);
-    if (config.format === "avro") plan.avroFingerprint = avroFingerprint(config.schema);
+    if (config.format === "avro") {
+      plan.avroFingerprint = avroFingerprint(config.schema);
+      plan.avroPrefix = avroSingleObjectPrefix(config.schema);
+    }
     this.plan = plan;
     this.reference = createDecoder(config.format, config.schema);
   }

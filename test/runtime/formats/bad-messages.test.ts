@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { FieldSpec } from "../../../runtime/contract/spec/schema.js";
+import { AVRO_SCHEMA_HEADER, avroFingerprint } from "../../../runtime/formats/avro.js";
 import { createDecoder, createEncoder } from "../../../runtime/formats/index.js";
 import { arrowSchema } from "../../../runtime/types/arrow-types.js";
 import { batchRows } from "../../helpers/collecting-sink.js";
@@ -121,15 +122,25 @@ describe("avro schema agreement", () => {
 
   it("reads messages written with other nullability (every Avro field is a union with null)", () => {
     const reader = createDecoder("avro", arrowSchema(fields.map((f) => ({ ...f, nullable: !(f.nullable ?? true) }))));
-    expect(reader.checkHeaders?.(writer.headers)).toBeNull();
     const { batches, bad } = reader.decode(writer.encode(batch));
     expect(bad).toEqual([]);
     expect(batchRows(batches[0])).toEqual(batchRows(batch));
   });
 
-  it("spots a message written with columns in another order by its schema header", () => {
+  it("spots a message written with columns in another order by its schema fingerprint", () => {
     const swapped = createDecoder("avro", arrowSchema([fields[1], fields[0]]));
-    expect(swapped.checkHeaders?.(writer.headers)).toMatchObject({ reason: "schema-mismatch" });
+    const { batches, bad } = swapped.decode(writer.encode(batch));
+    expect(batches).toEqual([]);
+    expect(bad.map((b) => b.reason)).toEqual(Array(5).fill("schema-mismatch"));
+    expect(bad[0].detail).toMatch(
+      /written with another Avro schema \(single-object fingerprint [0-9a-f]{16}, this source's is [0-9a-f]{16}\): the source's schema must list the writer's columns in the same order/,
+    );
+  });
+
+  it("spots a message written with columns in another order by its legacy schema header", () => {
+    const swapped = createDecoder("avro", arrowSchema([fields[1], fields[0]]));
+    const legacy = { [AVRO_SCHEMA_HEADER]: avroFingerprint(arrowSchema(fields)) };
+    expect(swapped.checkHeaders?.(legacy)).toMatchObject({ reason: "schema-mismatch" });
     expect(swapped.checkHeaders?.(undefined)).toBeNull();
   });
 });

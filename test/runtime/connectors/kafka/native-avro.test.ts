@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { nativeKafkaBuilt, nativeKafkaPath } from "../../../../runtime/connectors/kafka/native-addon.js";
-import { AVRO_SCHEMA_HEADER, avroFingerprint } from "../../../../runtime/formats/avro.js";
+import { AVRO_SCHEMA_HEADER, avroFingerprint, avroSingleObjectPrefix } from "../../../../runtime/formats/avro.js";
 import { arrowSchema } from "../../../../runtime/types/arrow-types.js";
 import { avroMessage, edgeAvro, randomAvro } from "./native-avro-cases.js";
 import { nativeDecode as nativeAvro, referenceDecode as referenceAvro } from "./native-decode-check.js";
@@ -48,5 +48,35 @@ describe.skipIf(!built)("native avro decoder against avro.ts (the reference)", (
     const native = nativeDecode([good, good, good], [[[AVRO_SCHEMA_HEADER, other]], [[AVRO_SCHEMA_HEADER, mine]], []]);
     expect(native.bad).toEqual([0]);
     expect(native.rows.length).toBe(2);
+  });
+
+  it("decodes single-object messages (this schema's prefix) exactly as the reference, and refuses another writer's", () => {
+    const prefix = avroSingleObjectPrefix(SCHEMA);
+    const other = avroSingleObjectPrefix(arrowSchema([...NATIVE_CASE_FIELDS].reverse()));
+    const plain = [...edgeAvro(), ...randomAvro(2_000, 7)];
+    const framed = plain.map((m, i) => Buffer.concat([i % 9 === 4 ? other : prefix, m]));
+    const native = nativeDecode(framed);
+    const ref = referenceDecode(framed);
+    expect(native.rows).toEqual(ref.rows);
+    expect(native.bad).toEqual(ref.bad);
+    // The same rows as the plain messages they frame, but for the other writer's.
+    const kept = plain.filter((_, i) => i % 9 !== 4);
+    expect(ref.rows).toEqual(referenceDecode(kept).rows);
+    expect(native.left - ref.bad.length).toBeLessThan(plain.length / 10);
+  });
+
+  it("leaves short or cut-off prefixes to the reference, which reports them", () => {
+    const prefix = avroSingleObjectPrefix(SCHEMA);
+    const good = avroMessage({ req: 1 });
+    const messages = [
+      Buffer.from([0xc3]),
+      prefix.subarray(0, 2),
+      prefix.subarray(0, 9),
+      prefix,
+      Buffer.concat([prefix, good]),
+    ];
+    const native = nativeDecode(messages);
+    expect(native).toEqual({ ...referenceDecode(messages), left: 4 });
+    expect(native.bad).toEqual([0, 1, 2, 3]);
   });
 });

@@ -2,6 +2,7 @@ import type { Schema } from "apache-arrow";
 import { nativeKafka } from "../../../../runtime/connectors/kafka/native-addon.js";
 import { decodePlan, nativeBatch } from "../../../../runtime/connectors/kafka/native-plan.js";
 import { settleRejected } from "../../../../runtime/connectors/kafka/native-source.js";
+import { avroSingleObjectPrefix } from "../../../../runtime/formats/avro.js";
 import { createDecoder } from "../../../../runtime/formats/index.js";
 import { rows } from "./native-json-cases.js";
 
@@ -21,6 +22,7 @@ export function nativeDecode(
 ): { rows: unknown[][]; bad: number[]; left: number } {
   const plan = decodePlan(schema);
   if (typeof plan === "string") throw new Error(plan);
+  if (format === "avro") plan.avroPrefix = avroSingleObjectPrefix(schema);
   const offsets = new Int32Array(messages.length + 1);
   for (let i = 0; i < messages.length; i++) offsets[i + 1] = offsets[i] + messages[i].length;
   const data = new Uint8Array(offsets[messages.length]);

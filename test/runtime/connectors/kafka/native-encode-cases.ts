@@ -2,15 +2,22 @@ import type { RecordBatch } from "apache-arrow";
 import { expect } from "vitest";
 import { nativeKafka } from "../../../../runtime/connectors/kafka/native-addon.js";
 import { encColumns } from "../../../../runtime/connectors/kafka/native-sink.js";
+import { avroSingleObjectPrefix } from "../../../../runtime/formats/avro.js";
 import { ALL_TYPES, randomBatch, seededRng } from "../../../helpers/random.js";
 
 /** Shared by the native encoders' unit tests (json, avro) and the native sink's broker tests. */
 
-/** The native encoder's messages for a batch as text (null: it left the batch to the JS encoder). */
+/**
+ * The native encoder's messages for a batch as text (null: it left the batch to the JS encoder);
+ * avro with the single-object prefix, as the native sink writes them.
+ */
 export function nativeEncode(format: "json" | "avro", batch: RecordBatch, as: "utf8" | "hex"): string[] | null {
   const idx = batch.schema.fields.map((_, i) => i);
   const args = { columns: encColumns(batch.schema, batch, idx), rows: batch.numRows };
-  const res = format === "json" ? nativeKafka().encodeJson(args) : nativeKafka().encodeAvro(args);
+  const res =
+    format === "json"
+      ? nativeKafka().encodeJson(args)
+      : nativeKafka().encodeAvro({ ...args, prefix: avroSingleObjectPrefix(batch.schema) });
   if (!res) return null;
   const o = new Int32Array(res.offsets);
   return Array.from({ length: batch.numRows }, (_, i) => res.data.toString(as, o[i], o[i + 1]));
