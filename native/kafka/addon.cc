@@ -17,7 +17,7 @@ namespace sabot_kafka {
 namespace {
 
 // Bumped whenever a function's arguments or results change (native-addon.ts checks it).
-constexpr int32_t kAbi = 5;
+constexpr int32_t kAbi = 6;
 
 napi_value fail(napi_env env, const std::string& message) {
   napi_throw_error(env, "SABOT_KAFKA", message.c_str());
@@ -51,6 +51,12 @@ int64_t int64(napi_env env, napi_value v) {
   int64_t x = 0;
   napi_get_value_int64(env, v, &x);
   return x;
+}
+
+// A boolean property; false when absent or not a boolean.
+bool flag(napi_env env, napi_value v) {
+  bool b = false;
+  return v && napi_get_value_bool(env, v, &b) == napi_ok && b;
 }
 
 // A flat array of librdkafka properties: name, value, name, value...
@@ -140,6 +146,21 @@ napi_value bytes(napi_env env, const std::string& s) {
   return r;
 }
 
+// A string's bytes as a Buffer that frees them when collected: no copy (arrow messages are large);
+// copied where Node refuses external buffers.
+napi_value ownedBytes(napi_env env, std::string&& s) {
+  if (s.empty()) return bytes(env, s);
+  auto* owned = new std::string(std::move(s));
+  napi_value r;
+  if (napi_create_external_buffer(
+          env, owned->size(), owned->data(), [](napi_env, void*, void* hint) { delete static_cast<std::string*>(hint); },
+          owned, &r) == napi_ok)
+    return r;
+  r = bytes(env, *owned);
+  delete owned;
+  return r;
+}
+
 napi_value nul(napi_env env) {
   napi_value r;
   napi_get_null(env, &r);
@@ -173,14 +194,14 @@ napi_value columnsValue(napi_env env, std::vector<ColumnBuffers>& cols, const st
   return arr;
 }
 
-napi_value rejectedValue(napi_env env, const Rejected& r) {
+napi_value rejectedValue(napi_env env, Rejected& r) {
   napi_value o, headers;
   napi_create_object(env, &o);
   set(env, o, "offset", num(env, static_cast<double>(r.offset)));
   set(env, o, "row", num(env, static_cast<double>(r.row)));
   set(env, o, "timestamp", num(env, static_cast<double>(r.timestamp)));
   set(env, o, "key", r.hasKey ? bytes(env, r.key) : nul(env));
-  set(env, o, "value", r.hasValue ? bytes(env, r.value) : nul(env));
+  set(env, o, "value", r.hasValue ? ownedBytes(env, std::move(r.value)) : nul(env));
   napi_create_array_with_length(env, r.headers.size(), &headers);
   for (size_t i = 0; i < r.headers.size(); i++) {
     napi_value pair;
@@ -301,6 +322,7 @@ napi_value ConsumerNew(napi_env env, napi_callback_info info) {
   try {
     h->consumer =
         std::make_unique<Consumer>(conf, topic, h->spec, int64(env, a[3]), h->avroFingerprint, h->avroPrefix);
+    h->consumer->raw = flag(env, prop(env, a[2], "raw"));
   } catch (const std::exception& e) {
     return fail(env, e.what());
   }

@@ -101,7 +101,7 @@ void Consumer::take(rd_kafka_message_t* m, PollResult& out, std::unordered_map<i
   out.messages++;
   out.bytes += static_cast<int64_t>(m->len + m->key_len);
   bool fits = static_cast<int64_t>(m->len + m->key_len) <= maxRecordBytes_;
-  if (!fits || !m->payload || !decode(m, part.columns))
+  if (raw || !fits || !m->payload || !decode(m, part.columns))
     reject(m, part);
 }
 

@@ -58,6 +58,9 @@ class Consumer {
   void close();
   OAuthToken token;  // SASL OAUTHBEARER's token source, when the connection uses it
   LogBuffer logs;  // librdkafka's lines, handed over by poll
+  // format arrow: no decoding here; every message goes back whole (as a Rejected) for arrow-js,
+  // since one message holds a whole IPC stream of many rows, so per-message objects cost little.
+  bool raw = false;
 
  private:
   void take(rd_kafka_message_t* m, PollResult& out, std::unordered_map<int32_t, size_t>& index);

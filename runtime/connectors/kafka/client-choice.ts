@@ -4,9 +4,10 @@ import type { KafkaClientKind } from "./config.js";
  * Which client runs a Kafka source or sink. An explicit choice (the source's or sink's
  * `kafka.client`, else the worker's SABOT_KAFKA_CLIENT) always wins, and a chosen client that did
  * not build fails at start. Without one, the fastest client that is there: native for what
- * sabot_kafka.node handles (json and avro sources, at-least-once json and avro sinks: json q1
- * at 542 K events per CPU-second against librdkafka's 111 K and kafkajs' 98 K, docs/kafka.md),
- * librdkafka for the rest (arrow, tables, exactly-once sinks), kafkajs where neither built. A default that
+ * sabot_kafka.node handles (json, avro and arrow sources, at-least-once json, avro and arrow sinks:
+ * json q1 at 542 K events per CPU-second against librdkafka's 111 K and kafkajs' 98 K; arrow at
+ * least as fast as on librdkafka, docs/kafka.md), librdkafka for the rest (tables, exactly-once
+ * sinks), kafkajs where neither built. A default that
  * falls back because a client did not build says so (warning), so a job never runs on a slower
  * client without the log saying what to install.
  */

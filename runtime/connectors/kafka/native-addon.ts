@@ -13,7 +13,7 @@ import { type KafkaConnectionConfig, readSecret } from "./security.js";
  */
 
 /** Bumped with native/kafka/addon.cc's kAbi. */
-export const NATIVE_KAFKA_ABI = 5;
+export const NATIVE_KAFKA_ABI = 6;
 
 /** Column types of a decode plan (native/kafka/columns.h, ColType). */
 export const NativeColType = { Int32: 0, Int64: 1, Float64: 2, Bool: 3, Utf8: 4, TimestampMs: 5 } as const;
@@ -29,6 +29,11 @@ export interface DecodePlan {
   avroFingerprint?: string;
   /** format avro: the single-object marker and schema fingerprint (avroSingleObjectPrefix). */
   avroPrefix?: Uint8Array;
+  /**
+   * format arrow: no columns; every message comes back whole as a NativeRejected for arrow-js (a
+   * message holds a whole IPC stream of many rows, so a Buffer per message costs little).
+   */
+  raw?: boolean;
 }
 
 /** One column's buffers: values (bool: a bitmap), utf8 offsets, and a validity bitmap when it has nulls. */

@@ -1,6 +1,6 @@
 import { type Data, DataType, type Field, type RecordBatch, type Schema } from "apache-arrow";
-import { columnsOf } from "../../types/column.js";
 import { avroSingleObjectPrefix } from "../../formats/avro.js";
+import { columnsOf } from "../../types/column.js";
 import type { StreamInfo } from "../../types/stream-info.js";
 import type { KafkaSinkConfig } from "./config.js";
 import type { KafkaSinkContext } from "./kafka-sink-base.js";
@@ -30,9 +30,11 @@ function encType(f: Field, col?: Data): (typeof E)[keyof typeof E] | null {
 
 /** Why a sink cannot run on the native client, or null when it can. */
 export function nativeSinkUnsupported(config: KafkaSinkConfig, input: StreamInfo, exactlyOnce: boolean): string | null {
-  if (config.format !== "json" && config.format !== "avro")
-    return `format ${config.format} (the native producer writes json and avro)`;
+  if (config.format !== "json" && config.format !== "avro" && config.format !== "arrow")
+    return `format ${config.format} (the native producer writes json, avro and arrow)`;
   if (exactlyOnce) return "exactly-once (transactions stay on the librdkafka binding's producer)";
+  // arrow-js writes the IPC messages; the producer only queues them.
+  if (config.format === "arrow") return null;
   const f = input.schema.fields.find((x) => encType(x) === null);
   return f ? `column "${f.name}" is ${String(f.type)}, which the native encoder does not write` : null;
 }
@@ -59,15 +61,16 @@ export function encColumns(schema: Schema, batch: RecordBatch, idx: number[]): N
   });
 }
 
-/** Messages as one buffer and offsets. */
+/** Messages as one buffer and offsets (one message, the usual arrow case, without a copy). */
 function joined(messages: Buffer[]): { data: Uint8Array; offsets: Int32Array } {
   const offsets = new Int32Array(messages.length + 1);
   for (let i = 0; i < messages.length; i++) offsets[i + 1] = offsets[i] + messages[i].length;
-  return { data: Buffer.concat(messages), offsets };
+  return { data: messages.length === 1 ? messages[0] : Buffer.concat(messages), offsets };
 }
 
 /**
- * The Kafka sink on the native client, at least once, json or avro: each batch is one call to
+ * The Kafka sink on the native client, at least once, json, avro or arrow (arrow: the IPC messages
+ * of kafka-sink-base.ts's split, queued as they are). json and avro: each batch is one call to
  * sabot_kafka.node, which encodes its rows as JsonEncoder or AvroEncoder does (tested byte for
  * byte; avro single-object encoded), and queues them in its own librdkafka producer on a worker
  * thread, a chunk of rows per produce_batch call. The librdkafka sink under it connects
@@ -108,6 +111,11 @@ export class NativeKafkaSink extends RdkafkaSink {
 
   override async write(batch: RecordBatch): Promise<void> {
     if (!(await this.admit(batch))) return;
+    if (this.config.format === "arrow") {
+      const messages = this.arrowMessages(batch);
+      this.check(await this.addon.producerSendEncoded(this.handle!, { ...joined(messages), rows: messages.length }));
+      return;
+    }
     const schema = this.input.schema;
     let res = await this.addon.producerSend(this.handle!, {
       columns: encColumns(schema, batch, this.all),

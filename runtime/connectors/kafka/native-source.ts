@@ -27,11 +27,22 @@ const POLL_MESSAGES = 100_000;
 
 /** Why a source cannot run on the native client (format, table, column types), or null when it can. */
 export function nativeUnsupported(config: KafkaSourceConfig): string | null {
-  if (config.format !== "json" && config.format !== "avro")
-    return `format ${config.format} (the native decoder reads json and avro)`;
+  if (config.format !== "json" && config.format !== "avro" && config.format !== "arrow")
+    return `format ${config.format} (the native consumer reads json, avro and arrow)`;
   if (config.tableKey) return "a table (tombstones are deletes; the native decoder reads streams)";
-  const plan = decodePlan(config.schema);
+  const plan = sourcePlan(config);
   return typeof plan === "string" ? plan : null;
+}
+
+/** arrow: whole messages for arrow-js (any column type); json and avro: the native decoder's plan. */
+function sourcePlan(config: KafkaSourceConfig): DecodePlan | string {
+  if (config.format === "arrow") return { names: [], types: [], nullable: [], inherited: [], raw: true };
+  const plan = decodePlan(config.schema);
+  if (typeof plan !== "string" && config.format === "avro") {
+    plan.avroFingerprint = avroFingerprint(config.schema);
+    plan.avroPrefix = avroSingleObjectPrefix(config.schema);
+  }
+  return plan;
 }
 
 /** The consumer properties as the addon takes them. */
@@ -65,12 +76,8 @@ export class NativeKafkaSource extends RdkafkaSource {
     super(config, ctx);
     this.addon = addon;
     this.handle = null;
-    const plan = decodePlan(config.schema);
+    const plan = sourcePlan(config);
     if (typeof plan === "string") throw new ConnectorConfigError(`kafka client "native": ${plan}`);
-    if (config.format === "avro") {
-      plan.avroFingerprint = avroFingerprint(config.schema);
-      plan.avroPrefix = avroSingleObjectPrefix(config.schema);
-    }
     this.plan = plan;
     this.reference = createDecoder(config.format, config.schema);
   }
@@ -132,6 +139,8 @@ export class NativeKafkaSource extends RdkafkaSource {
   }
 
   private async run(split: number, part: NativePart | undefined, next: string): Promise<DecodedRun> {
+    // arrow: every message whole, through the librdkafka source's path (size, tombstones, dead letters, arrow.ts).
+    if (this.plan.raw) return this.decoder.decode(split, (part?.rejected ?? []).map(fetched), next);
     const run: DecodedRun = { split, batches: [], next };
     if (!part) return run;
     let batch = nativeBatch(this.config.schema, this.plan, part.columns, part.rows);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { kafkaSourceConfig } from "../../../../runtime/connectors/kafka/config.js";
 import { kafkaSource } from "../../../../runtime/connectors/kafka/index.js";
+import { nativeKafkaBuilt } from "../../../../runtime/connectors/kafka/native-addon.js";
 import { batchRows } from "../../../helpers/collecting-sink.js";
 import { testEnv } from "../../../helpers/env.js";
 import { useTestKafka } from "../../../helpers/kafka.js";
@@ -9,7 +10,7 @@ import { connectorContext, createTopic, KAFKA_CLIENTS, readRows, useKafkaClient 
 
 const ctx = useTestKafka();
 
-describe.each(KAFKA_CLIENTS)("on %s", (client) => {
+describe.each([...KAFKA_CLIENTS, ...(nativeKafkaBuilt() ? (["native"] as const) : [])])("on %s", (client) => {
   useKafkaClient(client);
 
   describe("kafka source (arrow): delta dictionaries", () => {

@@ -110,10 +110,11 @@ describe.skipIf(!built)("kafka source on the native client", () => {
     120_000,
   );
 
-  it("a job choosing native for a format it does not decode runs on librdkafka and says so", async () => {
-    const ctx = connectorContext("arrow");
+  it("a job choosing native for what it does not read (a table: tombstones are deletes) runs on librdkafka and says so", async () => {
+    const ctx = connectorContext("table");
+    const table = { format: "arrow" as const, table: { key: ["id"] } };
     const source = kafkaSource(
-      kafkaSourceConfig("it", "arrow", spec("any", "native", { format: "arrow" }, [{ name: "id", type: "int64" }])),
+      kafkaSourceConfig("it", "table", spec("any", "native", table, [{ name: "id", type: "int64" }])),
       ctx,
     );
     expect(source).not.toBeInstanceOf(NativeKafkaSource);
