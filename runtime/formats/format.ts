@@ -33,7 +33,7 @@ export interface Decoder {
   readonly schema: Schema;
   /** null is a message without a value (a tombstone). */
   decode(messages: ReadonlyArray<Uint8Array | null>): DecodeResult;
-  /** A problem the message's headers show before decoding (avro: written with another schema). */
+  /** A problem the message's headers show before decoding (avro: the legacy header names another schema). */
   checkHeaders?(headers: MessageHeaders | undefined): { reason: BadReason; detail: string } | null;
 }
 
@@ -41,7 +41,7 @@ export interface Encoder {
   readonly format: Format;
   /** json/avro: one message per row; arrow: one message (an IPC stream) per batch. */
   encode(batch: RecordBatch): Buffer[];
-  /** Headers every message of this encoder carries (avro: the schema fingerprint). */
+  /** Headers every message of this encoder carries (none sets any today: avro's schema fingerprint is in the value). */
   readonly headers?: Record<string, string>;
 }
 
