@@ -166,8 +166,9 @@ export class AvroDecoder implements Decoder {
     if (m.length < n)
       return `an Avro single-object message of ${m.length} bytes: too short for its ${n}-byte marker and schema fingerprint`;
     if (this.prefix.equals(asBuffer(m).subarray(0, n))) return null;
-    const theirs = asBuffer(m).readBigUInt64LE(2).toString(16).padStart(16, "0");
-    const mine = this.prefix.readBigUInt64LE(2).toString(16).padStart(16, "0");
+    // Signed, as Java's SchemaNormalization.parsingFingerprint64 prints them.
+    const theirs = asBuffer(m).readBigInt64LE(2);
+    const mine = this.prefix.readBigInt64LE(2);
     return new BadValue(
       "schema-mismatch",
       `written with another Avro schema (single-object fingerprint ${theirs}, this source's is ${mine}): ${MISMATCH_HINT}`,
