@@ -26,7 +26,8 @@ const CLIENTS = ["kafkajs", "librdkafka", "native"];
  * q1 with a real Kafka source and sink (a broker of the test environment's kind), per format and
  * per client side by side: wall rate, rate per CPU-second of the job's process (its "core"), and
  * the ratio of the latter to the target; and the source alone (fetch + decode into record batches,
- * "read"). SABOT_BENCH_KAFKA_CLIENTS=kafkajs,librdkafka,native picks clients.
+ * "read"). SABOT_BENCH_KAFKA_CLIENTS=kafkajs,librdkafka,native picks clients; SABOT_BENCH_DICTIONARY=1
+ * has q1's source declare the string columns as dictionaries, as the arrow load writes them (kafka-case.ts).
  */
 export async function kafkaBench(events: Record<string, number>): Promise<void> {
   const clients = process.env.SABOT_BENCH_KAFKA_CLIENTS?.split(",") ?? CLIENTS;
