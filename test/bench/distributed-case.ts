@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { loadManifest } from "../../runtime/contract/spec/manifest.js";
 import { LocalCluster } from "../../runtime/distributed/local-cluster.js";
@@ -13,7 +14,8 @@ import { peakRssMiB } from "./peak-memory.js";
  * discarded. `chained` runs the job in this process (no exchange); `cluster` runs a coordinator
  * here and `workers` worker processes on loopback with mTLS (as `sabot run --parallelism`),
  * `cluster-plaintext` the same without TLS (`--insecure`); both time deploy → every subtask
- * drained (process start-up excluded).
+ * drained (process start-up excluded). SABOT_BENCH_WORKER_FLAGS: extra node flags for the worker
+ * processes (e.g. `--trace-gc`, `--cpu-prof --cpu-prof-dir=DIR`; NODE_OPTIONS refuses some).
  */
 export interface DistributedResult {
   mode: string;
@@ -26,6 +28,23 @@ export interface DistributedResult {
   exchangedRows: number;
   exchangedMiB: number;
   peakRssMiB: number;
+  /**
+   * CPU seconds, all threads: of this process over the run (chained), or of every worker process
+   * over its whole life, start-up included (cluster; about 2 CPU-s each on the reference machine).
+   */
+  cpuSeconds: number;
+}
+
+/** CPU seconds of this process's children that exited and were waited for (Linux; NaN elsewhere). */
+function childrenCpuSeconds(): number {
+  try {
+    const stat = readFileSync("/proc/self/stat", "utf8");
+    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    // cutime and cstime (stat fields 16 and 17) in USER_HZ ticks of 10 ms.
+    return (Number(f[13]) + Number(f[14])) / 100;
+  } catch {
+    return Number.NaN;
+  }
 }
 
 const [mode, workersArg, eventsArg] = process.argv.slice(2);
@@ -44,8 +63,10 @@ if (mode === "chained") {
   const sink = new CollectingSink(false);
   const plan = planManifest(manifest);
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   await new LocalJob(plan, { sinks: { [plan.sinks[0].name]: sink } }).run();
   const seconds = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
   result = {
     mode,
     workers: 1,
@@ -56,13 +77,21 @@ if (mode === "chained") {
     exchangedRows: 0,
     exchangedMiB: 0,
     peakRssMiB: peakRssMiB(),
+    cpuSeconds: (cpu.user + cpu.system) / 1e6,
   };
 } else {
   const worker = fileURLToPath(new URL("../runtime/distributed/test-worker.ts", import.meta.url));
+  const cpu0 = childrenCpuSeconds();
   const cluster = new LocalCluster(manifest, {
     parallelism: workers,
     insecure: mode === "cluster-plaintext",
-    workerCommand: [process.execPath, "--import", "tsx", worker],
+    workerCommand: [
+      process.execPath,
+      ...(process.env.SABOT_BENCH_WORKER_FLAGS ?? "").split(" ").filter(Boolean),
+      "--import",
+      "tsx",
+      worker,
+    ],
     env: { SABOT_TEST_SINK: "discard", SABOT_LOG_LEVEL: "warn" },
   });
   const status = await cluster.run();
@@ -80,6 +109,7 @@ if (mode === "chained") {
     exchangedRows: m.total.exchangeRowsSent,
     exchangedMiB: m.total.exchangeBytesSent / 2 ** 20,
     peakRssMiB: peakWorker,
+    cpuSeconds: childrenCpuSeconds() - cpu0,
   };
 }
 console.log(JSON.stringify(result));

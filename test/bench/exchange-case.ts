@@ -29,6 +29,10 @@ export interface ExchangeResult {
   bytesPerFrame: number;
   seconds: number;
   rowsPerSec: number;
+  /** link only: CPU seconds (all threads) of the receiving and the sending process, and rows per CPU-second of both. */
+  receiverCpuSeconds?: number;
+  senderCpuSeconds?: number;
+  rowsPerCpuSecond?: number;
   /** codec only: microseconds per frame. */
   encodeUs?: number;
   decodeUs?: number;
@@ -89,10 +93,19 @@ async function linkCase(): Promise<ExchangeResult> {
     ["--import", "tsx", script, shape!, String(frameRows), String(rows), senderArg, String(BUFFER_ROWS)],
     { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, SABOT_LOG_LEVEL: "warn" } },
   );
+  const lines: Record<string, number>[] = [];
+  let pending = "";
+  sender.stdout.on("data", (d: Buffer) => {
+    const parts = (pending + d.toString()).split("\n");
+    pending = parts.pop()!;
+    for (const l of parts) if (l.trim()) lines.push(JSON.parse(l) as Record<string, number>);
+  });
   const port = await new Promise<number>((resolve, reject) => {
-    sender.stdout.once("data", (d: Buffer) =>
-      resolve((JSON.parse(d.toString().split("\n")[0]!) as { port: number }).port),
-    );
+    const poll = setInterval(() => {
+      if (lines[0]?.port === undefined) return;
+      clearInterval(poll);
+      resolve(lines[0].port);
+    }, 5);
     sender.once("exit", (code) => reject(new Error(`the exchange bench sender exited with ${code}`)));
   });
   const schema = benchFrames(shape as BatchShape, frameRows, 1)[0]!.schema;
@@ -118,9 +131,11 @@ async function linkCase(): Promise<ExchangeResult> {
   const conn = new InboundConnection(client, address, { jobName: "bench", attempt: 0, toSubtask: 1 }, 0, inbox, fail);
   const stopProfile = prof ? await startProfile(join(prof, "receiver.cpuprofile")) : null;
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   conn.open();
   await receiver.run();
   const t1 = performance.now();
+  const cpu = process.cpuUsage(cpu0);
   await stopProfile?.();
   client.close();
   await new Promise((r) => sender.once("exit", r)); // it exits by itself, so --cpu-prof writes its profile
@@ -131,7 +146,18 @@ async function linkCase(): Promise<ExchangeResult> {
   const bytesPerFrame = (second ?? first!).byteLength;
   // From connect to end: the first frame's latency is part of what a channel costs.
   const seconds = (t1 - t0) / 1000;
-  return { rows: received, frames, bytesPerFrame, seconds, rowsPerSec: received / seconds };
+  const receiverCpuSeconds = (cpu.user + cpu.system) / 1e6;
+  const senderCpuSeconds = lines.find((l) => l.cpuSeconds !== undefined)?.cpuSeconds ?? Number.NaN;
+  return {
+    rows: received,
+    frames,
+    bytesPerFrame,
+    seconds,
+    rowsPerSec: received / seconds,
+    receiverCpuSeconds,
+    senderCpuSeconds,
+    rowsPerCpuSecond: received / (receiverCpuSeconds + senderCpuSeconds),
+  };
 }
 
 const result = mode === "codec" ? await codecCase() : await linkCase();

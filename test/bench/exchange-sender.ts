@@ -2,7 +2,7 @@
  * The sending worker of the exchange benchmark (a child process): an Exchange service on
  * 127.0.0.1 serving one channel of one edge to subtask 1, fed with pre-generated frames as fast as
  * credits and the channel's buffer allow. Prints `{"port": N}` once listening; exits when the
- * end of the stream went out.
+ * end of the stream went out, after `{"cpuSeconds": S}` (the process's CPU while sending).
  * SABOT_BENCH_CPU_PROF=DIR: writes DIR/sender.cpuprofile of the sending part.
  * Args: shape frameRows rows tlsDir|insecure bufferRows
  */
@@ -35,6 +35,7 @@ exchange.setOutbox({ jobName: "bench", attempt: 0, links: new Map([[1, link]]) }
 const prof = process.env.SABOT_BENCH_CPU_PROF;
 const stopProfile = prof ? await startProfile(`${prof}/sender.cpuprofile`) : null;
 console.log(JSON.stringify({ port }));
+const cpu0 = process.cpuUsage();
 for (const f of frames) {
   channel.pushBatch(f);
   await channel.waitForRoom();
@@ -43,4 +44,7 @@ channel.pushEnd();
 // The end is queued behind the data; once it went out, give grpc-js a moment to flush the stream.
 while (!channel.flushed()) await new Promise((r) => setTimeout(r, 10));
 await stopProfile?.();
+// All of this process's threads (V8's GC helpers included), from the first frame to the end sent.
+const cpu = process.cpuUsage(cpu0);
+console.log(JSON.stringify({ cpuSeconds: (cpu.user + cpu.system) / 1e6 }));
 setTimeout(() => process.exit(0), 200);

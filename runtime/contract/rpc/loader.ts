@@ -4,6 +4,7 @@ import * as grpc from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";
 import type { TlsFiles, TlsSetting } from "../tls/files.js";
 import { ROLE_NAMES } from "../tls/job-certificates.js";
+import { isDataOut, parseData, serializeData } from "./exchange-wire.js";
 import type * as m from "./messages.js";
 
 /**
@@ -34,7 +35,23 @@ interface Services {
 }
 const services = grpc.loadPackageDefinition(definition) as unknown as Services;
 export const controlService: grpc.ServiceDefinition = services.sabot.v1.Control.service;
-export const exchangeService: grpc.ServiceDefinition = services.sabot.v1.Exchange.service;
+export const exchangeService: grpc.ServiceDefinition = withFastDataFrames(services.sabot.v1.Exchange.service);
+
+/**
+ * Exchange.Connect with data frames written and read by exchange-wire.ts (one copy of the IPC
+ * bytes out, none in) and everything else by protobufjs; the bytes on the wire are the same protobuf.
+ */
+function withFastDataFrames(service: grpc.ServiceDefinition): grpc.ServiceDefinition {
+  const def = service.Connect as grpc.MethodDefinition<m.ExchangeRequest, m.ExchangeFrameOut>;
+  if (!def) throw new Error("the loaded exchange.proto has no method Connect");
+  const connect: grpc.MethodDefinition<m.ExchangeRequest, m.ExchangeFrameOut> = {
+    ...def,
+    responseSerialize: (f) =>
+      isDataOut(f) ? serializeData(f.data.edge, f.data.rows, f.data.ipc) : def.responseSerialize(f),
+    responseDeserialize: (b) => parseData(b) ?? def.responseDeserialize(b),
+  };
+  return { ...service, Connect: connect };
+}
 
 /** Batches of a whole window can be large; gRPC's 4 MiB default would reject them. */
 export const CHANNEL_OPTIONS: grpc.ChannelOptions = {
@@ -126,7 +143,7 @@ const C = {
   getCheckpoint: method<m.GetCheckpointRequest, m.CheckpointInfo>(controlService, "GetCheckpoint"),
   reportOperatorView: method<m.OperatorViewReport, m.Ack>(controlService, "ReportOperatorView"),
 };
-const X = { connect: method<m.ExchangeRequest, m.ExchangeFrame>(exchangeService, "Connect") };
+const X = { connect: method<m.ExchangeRequest, m.ExchangeFrameOut>(exchangeService, "Connect") };
 
 /** Client of a coordinator's Control service (workers, the CLI, the operator). */
 export class ControlClient {
@@ -191,7 +208,9 @@ export class ControlClient {
 
 /** Opens the bidirectional exchange stream to another worker's Exchange service. */
 export function openExchangeStream(client: grpc.Client): grpc.ClientDuplexStream<m.ExchangeRequest, m.ExchangeFrame> {
-  return client.makeBidiStreamRequest(X.connect.path, X.connect.requestSerialize, X.connect.responseDeserialize);
+  // Frames are only received on this side: what is deserialized is always an ExchangeFrame.
+  const deserialize = X.connect.responseDeserialize as (b: Buffer) => m.ExchangeFrame;
+  return client.makeBidiStreamRequest(X.connect.path, X.connect.requestSerialize, deserialize);
 }
 
 /**
@@ -225,7 +244,7 @@ export interface ControlHandlers {
 }
 
 export interface ExchangeHandlers {
-  Connect: grpc.handleBidiStreamingCall<m.ExchangeRequest, m.ExchangeFrame>;
+  Connect: grpc.handleBidiStreamingCall<m.ExchangeRequest, m.ExchangeFrameOut>;
 }
 
 /**

@@ -40,6 +40,13 @@ export type ExchangeFrame =
   | { frame?: "data"; data: ExchangeData }
   | { frame?: "watermark"; watermark: ExchangeWatermark }
   | { frame?: "end"; end: ExchangeEnd };
+/**
+ * What a sender writes: a data frame's IPC bytes may be the IPC writer's chunks, joined only when
+ * the frame is serialized (exchange-wire.ts). Receivers always get one buffer (ExchangeFrame).
+ */
+export type ExchangeFrameOut =
+  | ExchangeFrame
+  | { frame?: "data"; data: { edge: number; ipc: Uint8Array | readonly Uint8Array[]; rows: number } };
 
 // ---- control.proto ----
 

@@ -14,6 +14,17 @@ class FrameSink extends AsyncByteQueue {
     this.bytes += chunk.byteLength;
   }
 
+  /**
+   * What was written since the last take, as the writer's chunks: fresh buffers and views of the
+   * batch's own (immutable) buffers, so they stay valid after the next write.
+   */
+  takeChunks(): { chunks: Uint8Array[]; bytes: number } {
+    const out = { chunks: this.chunks, bytes: this.bytes };
+    this.chunks = [];
+    this.bytes = 0;
+    return out;
+  }
+
   /** What was written since the last take, as one buffer. */
   take(): Uint8Array {
     const out = Buffer.allocUnsafe(this.bytes);
@@ -49,5 +60,11 @@ export class ChannelEncoder {
   encode(batch: RecordBatch): Uint8Array {
     this.writer.write(batch);
     return this.sink.take();
+  }
+
+  /** As encode, without joining: the exchange's serializer writes the chunks straight into the frame. */
+  encodeChunks(batch: RecordBatch): { chunks: Uint8Array[]; bytes: number } {
+    this.writer.write(batch);
+    return this.sink.takeChunks();
   }
 }

@@ -1,6 +1,6 @@
 import type { RecordBatch } from "apache-arrow";
 import { grpc, openExchangeStream } from "../../contract/rpc/loader.js";
-import type { ExchangeFrame, ExchangeHello, ExchangeRequest } from "../../contract/rpc/messages.js";
+import type { ExchangeFrame, ExchangeFrameOut, ExchangeHello, ExchangeRequest } from "../../contract/rpc/messages.js";
 import type { Barrier } from "../../engine/exchange-ports.js";
 import { ChannelDecoder } from "./channel-decoder.js";
 import { ChannelEncoder } from "./channel-encoder.js";
@@ -40,7 +40,7 @@ export class LocalLink implements Link {
   }
 }
 
-type ServerCall = grpc.ServerDuplexStream<ExchangeRequest, ExchangeFrame>;
+type ServerCall = grpc.ServerDuplexStream<ExchangeRequest, ExchangeFrameOut>;
 
 /**
  * The sending end towards one remote receiving subtask: frames go out on the stream that subtask
@@ -89,9 +89,9 @@ export class ServedLink implements Link {
   }
 
   sendData(edge: number, batch: RecordBatch): void {
-    const ipc = this.encoders[edge]!.encode(batch);
-    this.bytesSent += ipc.byteLength;
-    this.call!.write({ data: { edge, ipc, rows: batch.numRows } });
+    const { chunks, bytes } = this.encoders[edge]!.encodeChunks(batch);
+    this.bytesSent += bytes;
+    this.call!.write({ data: { edge, ipc: chunks, rows: batch.numRows } });
   }
 
   sendWatermark(edge: number, watermark: number): void {

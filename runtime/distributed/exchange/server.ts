@@ -1,10 +1,10 @@
 import { type ExchangeHandlers, grpc } from "../../contract/rpc/loader.js";
-import type { ExchangeFrame, ExchangeHello, ExchangeRequest } from "../../contract/rpc/messages.js";
+import type { ExchangeFrameOut, ExchangeHello, ExchangeRequest } from "../../contract/rpc/messages.js";
 import type { Logger } from "../../log.js";
 import type { ServedLink } from "./links.js";
 import { countRejected } from "./rejections.js";
 
-type Call = grpc.ServerDuplexStream<ExchangeRequest, ExchangeFrame>;
+type Call = grpc.ServerDuplexStream<ExchangeRequest, ExchangeFrameOut>;
 
 /** Requests a receiver may send before its attempt is deployed here: its credits, one per edge. */
 const MAX_EARLY_REQUESTS = 1024;

@@ -5,7 +5,7 @@
  */
 import { existsSync } from "node:fs";
 import type { RecordBatch } from "apache-arrow";
-import type { ExchangeFrame } from "../../../runtime/contract/rpc/messages.js";
+import type { ExchangeFrameOut } from "../../../runtime/contract/rpc/messages.js";
 import { ServedLink } from "../../../runtime/distributed/exchange/links.js";
 
 const when = process.env.SABOT_TEST_CORRUPT_FRAME_WHEN ?? "";
@@ -17,13 +17,15 @@ ServedLink.prototype.sendData = function (this: ServedLink, edge: number, batch:
   if (done || !existsSync(when)) return original.call(this, edge, batch);
   done = true;
   // The link's stream is private: one write is intercepted instead.
-  const call = (this as unknown as { call: { write(f: ExchangeFrame): boolean } }).call;
+  const call = (this as unknown as { call: { write(f: ExchangeFrameOut): boolean } }).call;
   const write = call.write.bind(call);
-  call.write = (f: ExchangeFrame) => {
+  call.write = (f: ExchangeFrameOut) => {
     call.write = write;
     if (!("data" in f)) return write(f);
-    process.stderr.write(`corrupt-one-frame: cutting a frame of ${f.data.ipc.byteLength} bytes in half\n`);
-    return write({ data: { ...f.data, ipc: f.data.ipc.subarray(0, f.data.ipc.byteLength >> 1) } });
+    // The link hands over the IPC writer's chunks: join them to cut the frame's bytes.
+    const ipc = f.data.ipc instanceof Uint8Array ? f.data.ipc : Buffer.concat(f.data.ipc);
+    process.stderr.write(`corrupt-one-frame: cutting a frame of ${ipc.byteLength} bytes in half\n`);
+    return write({ data: { ...f.data, ipc: ipc.subarray(0, ipc.byteLength >> 1) } });
   };
   original.call(this, edge, batch);
 };
