@@ -21,8 +21,8 @@ import {
   type Encoder,
   eachValue,
 } from "./format.js";
-import { batchToIPCStream } from "./ipc.js";
 import { prescanIpcStream } from "./ipc-prescan.js";
+import { ipcStreamOf } from "./ipc-stream.js";
 import { validateData } from "./validate-data.js";
 
 /**
@@ -36,7 +36,7 @@ export class ArrowEncoder implements Encoder {
 
   encode(batch: RecordBatch): Buffer[] {
     if (batch.numRows === 0) return [];
-    const bytes = batchToIPCStream(compactDictionaries(batch));
+    const bytes = ipcStreamOf(compactDictionaries(batch));
     return [asBuffer(bytes)];
   }
 }
