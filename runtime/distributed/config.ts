@@ -147,9 +147,11 @@ export function workerConfig(flags: WorkerFlags = {}, env: Env = process.env): W
     bindAddress: flags.bind ?? env.SABOT_BIND_ADDRESS ?? "127.0.0.1",
     port: int("--port / SABOT_WORKER_PORT", flags.port ?? env.SABOT_WORKER_PORT, 0, 0),
     advertisedAddress: advertised ? address("SABOT_ADVERTISED_ADDRESS", advertised) : undefined,
-    credits: int("SABOT_EXCHANGE_CREDITS", env.SABOT_EXCHANGE_CREDITS, 4, 1),
-    channelBufferRows: int("SABOT_EXCHANGE_BUFFER_ROWS", env.SABOT_EXCHANGE_BUFFER_ROWS, 8192, 1),
-    frameRows: int("SABOT_EXCHANGE_FRAME_ROWS", env.SABOT_EXCHANGE_FRAME_ROWS, 4096, 1),
+    // Measured in docs/benchmarks.md ("Flow-control defaults"): per-frame costs dominate below
+    // 16 K rows a frame; 8 credits keep a channel busy across a round trip.
+    credits: int("SABOT_EXCHANGE_CREDITS", env.SABOT_EXCHANGE_CREDITS, 8, 1),
+    channelBufferRows: int("SABOT_EXCHANGE_BUFFER_ROWS", env.SABOT_EXCHANGE_BUFFER_ROWS, 32_768, 1),
+    frameRows: int("SABOT_EXCHANGE_FRAME_ROWS", env.SABOT_EXCHANGE_FRAME_ROWS, 16_384, 1),
     sinkBufferRows: int("SABOT_SINK_BUFFER_ROWS", env.SABOT_SINK_BUFFER_ROWS, 65_536, 1),
     shutdownTimeoutMs: duration("SABOT_SHUTDOWN_TIMEOUT", env.SABOT_SHUTDOWN_TIMEOUT, 25_000),
     coordinatorTimeoutMs: duration("SABOT_COORDINATOR_TIMEOUT", env.SABOT_COORDINATOR_TIMEOUT, 60_000),

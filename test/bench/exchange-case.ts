@@ -42,8 +42,8 @@ const [mode, shape, frameRowsArg, rowsArg, tlsMode] = process.argv.slice(2);
 const frameRows = Number(frameRowsArg);
 const rows = Number(rowsArg);
 // The worker defaults (runtime/distributed/config.ts), or the same variables as a worker reads.
-const CREDITS = Number(process.env.SABOT_EXCHANGE_CREDITS ?? 4);
-const BUFFER_ROWS = Number(process.env.SABOT_EXCHANGE_BUFFER_ROWS ?? 8192);
+const CREDITS = Number(process.env.SABOT_EXCHANGE_CREDITS ?? 8);
+const BUFFER_ROWS = Number(process.env.SABOT_EXCHANGE_BUFFER_ROWS ?? 32_768);
 
 async function codecCase(): Promise<ExchangeResult> {
   const frames = benchFrames(shape as BatchShape, frameRows, rows);

@@ -17,7 +17,9 @@ describe("distributed settings", () => {
       bindAddress: "0.0.0.0",
       port: 7071,
       advertisedAddress: "10.0.0.9:7071",
-      credits: 4,
+      credits: 8,
+      frameRows: 16_384,
+      channelBufferRows: 32_768,
     });
     expect(workerConfig({ id: "w", port: "0" }, env)).toMatchObject({ workerId: "w", port: 0 });
     expect(workerConfig({ coordinator: "127.0.0.1:1" }, {})).toMatchObject({ bindAddress: "127.0.0.1", port: 0 });
