@@ -41,20 +41,64 @@ function schemaMessage(schema: Schema): Uint8Array | null {
   return m;
 }
 
-export function ipcStreamOf(batch: RecordBatch): Uint8Array {
+/** A stream's pieces: the schema message, the batch's message, its body buffers; null for dictionary columns. */
+interface StreamParts {
+  schema: Uint8Array;
+  meta: Uint8Array;
+  body: VectorAssembler;
+  size: number;
+}
+
+function streamParts(batch: RecordBatch): StreamParts | null {
   const schema = schemaMessage(batch.schema);
-  if (schema === null) return batchToIPCStream(batch);
-  const a = VectorAssembler.assemble(batch);
-  const header = new BatchHeader(batch.numRows, a.nodes, a.bufferRegions, null, a.variadicBufferCounts, batch.metadata);
-  const meta = framed(Message.from(header, a.byteLength));
-  const body = schema.byteLength + meta.byteLength;
-  // The stream ends with a continuation marker and a zero length: 8 bytes, the last 4 already zero.
-  const out = new Uint8Array(body + a.byteLength + 8);
-  out.set(schema, 0);
-  out.set(meta, schema.byteLength);
-  a.buffers.forEach((b, i) => {
-    out.set(new Uint8Array(b.buffer, b.byteOffset, b.byteLength), body + a.bufferRegions[i].offset);
+  if (schema === null) return null;
+  const body = VectorAssembler.assemble(batch);
+  const header = new BatchHeader(
+    batch.numRows,
+    body.nodes,
+    body.bufferRegions,
+    null,
+    body.variadicBufferCounts,
+    batch.metadata,
+  );
+  const meta = framed(Message.from(header, body.byteLength));
+  // The stream ends with a continuation marker and a zero length: 8 bytes.
+  return { schema, meta, body, size: schema.byteLength + meta.byteLength + body.byteLength + 8 };
+}
+
+/** The stream written at the start of `out` (zeroed where nothing is written: padding); returns those bytes. */
+function writeStream(p: StreamParts, out: Uint8Array): Uint8Array {
+  const at = p.schema.byteLength + p.meta.byteLength;
+  out.set(p.schema, 0);
+  out.set(p.meta, p.schema.byteLength);
+  out.fill(0, at, p.size);
+  p.body.buffers.forEach((b, i) => {
+    out.set(new Uint8Array(b.buffer, b.byteOffset, b.byteLength), at + p.body.bufferRegions[i].offset);
   });
-  new DataView(out.buffer).setInt32(out.byteLength - 8, -1, true);
-  return out;
+  new DataView(out.buffer, out.byteOffset).setInt32(p.size - 8, -1, true);
+  return out.subarray(0, p.size);
+}
+
+export function ipcStreamOf(batch: RecordBatch): Uint8Array {
+  const p = streamParts(batch);
+  return p ? writeStream(p, new Uint8Array(p.size)) : batchToIPCStream(batch);
+}
+
+/**
+ * One buffer that batches without dictionary columns are written into as IPC streams, again and
+ * again: for a caller done with each stream before the next (the native Kafka sink, whose send
+ * copies the bytes into librdkafka before it resolves), so a batch allocates no new ArrayBuffer.
+ * Fewer ArrayBuffers mean fewer of V8's full collections, which in arrow q1 each mark the whole
+ * live heap (docs/kafka.md, "Speed").
+ */
+export class StreamScratch {
+  private buffer = new Uint8Array(0);
+
+  /** The batch's stream, valid until the next call; null when it has dictionary columns. */
+  write(batch: RecordBatch): Uint8Array | null {
+    const p = streamParts(batch);
+    if (p === null) return null;
+    if (this.buffer.byteLength < p.size) this.buffer = new Uint8Array(Math.max(p.size, 2 * this.buffer.byteLength));
+    return writeStream(p, this.buffer);
+  }
 }

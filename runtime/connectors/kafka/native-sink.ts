@@ -1,5 +1,6 @@
 import { type Data, DataType, type Field, type RecordBatch, type Schema } from "apache-arrow";
 import { avroSingleObjectPrefix } from "../../formats/avro.js";
+import { StreamScratch } from "../../formats/ipc-stream.js";
 import { columnsOf } from "../../types/column.js";
 import type { StreamInfo } from "../../types/stream-info.js";
 import type { KafkaSinkConfig } from "./config.js";
@@ -62,7 +63,7 @@ export function encColumns(schema: Schema, batch: RecordBatch, idx: number[]): N
 }
 
 /** Messages as one buffer and offsets (one message, the usual arrow case, without a copy). */
-function joined(messages: Buffer[]): { data: Uint8Array; offsets: Int32Array } {
+function joined(messages: Uint8Array[]): { data: Uint8Array; offsets: Int32Array } {
   const offsets = new Int32Array(messages.length + 1);
   for (let i = 0; i < messages.length; i++) offsets[i + 1] = offsets[i] + messages[i].length;
   return { data: messages.length === 1 ? messages[0] : Buffer.concat(messages), offsets };
@@ -82,6 +83,8 @@ export class NativeKafkaSink extends RdkafkaSink {
   private handle: NativeProducerHandle | null;
   private readonly all: number[];
   private readonly keyIdx: number[];
+  /** format arrow: where a batch's one message is written (see writeArrow). */
+  private readonly scratch = new StreamScratch();
 
   constructor(
     config: KafkaSinkConfig,
@@ -111,11 +114,7 @@ export class NativeKafkaSink extends RdkafkaSink {
 
   override async write(batch: RecordBatch): Promise<void> {
     if (!(await this.admit(batch))) return;
-    if (this.config.format === "arrow") {
-      const messages = this.arrowMessages(batch);
-      this.check(await this.addon.producerSendEncoded(this.handle!, { ...joined(messages), rows: messages.length }));
-      return;
-    }
+    if (this.config.format === "arrow") return this.writeArrow(batch);
     const schema = this.input.schema;
     let res = await this.addon.producerSend(this.handle!, {
       columns: encColumns(schema, batch, this.all),
@@ -134,6 +133,17 @@ export class NativeKafkaSink extends RdkafkaSink {
       });
     }
     this.check(res);
+  }
+
+  /**
+   * One message, the usual case (a batch without dictionary columns that fits maxMessageBytes), is
+   * written into the reused scratch buffer, which the send has copied when it resolves; others are
+   * split and encoded as on the other clients (arrowMessages, kafka-sink-base.ts).
+   */
+  private async writeArrow(batch: RecordBatch): Promise<void> {
+    const one = this.scratch.write(batch);
+    const messages = one !== null && one.byteLength <= this.config.maxMessageBytes ? [one] : this.arrowMessages(batch);
+    this.check(await this.addon.producerSendEncoded(this.handle!, { ...joined(messages), rows: messages.length }));
   }
 
   private check(res: NativeSendResult): void {

@@ -1,7 +1,7 @@
 import { type RecordBatch, tableFromIPC } from "apache-arrow";
 import { describe, expect, it } from "vitest";
 import { batchToIPCStream } from "../../../runtime/formats/ipc.js";
-import { ipcStreamOf } from "../../../runtime/formats/ipc-stream.js";
+import { ipcStreamOf, StreamScratch } from "../../../runtime/formats/ipc-stream.js";
 import { columnsOf, makeBatch } from "../../../runtime/types/column.js";
 import { batchRows } from "../../helpers/collecting-sink.js";
 import { ALL_TYPES, randomBatch, seededRng } from "../../helpers/random.js";
@@ -36,6 +36,18 @@ describe("ipcStreamOf (one batch as an IPC stream without arrow-js's writer)", (
     const [a] = columnsOf(batch);
     expectSameStream(makeBatch(batch.schema, [a, a], batch.numRows));
     expectSameStream(batch.slice(0, 1));
+  });
+
+  it("StreamScratch writes the same bytes into one reused buffer, a smaller batch after a larger one too", () => {
+    const rng = seededRng(12);
+    const scratch = new StreamScratch();
+    for (const rows of [300, 20, 500, 1, 499]) {
+      const batch = randomBatch(rng, PLAIN, rows, { nullRate: 0.3 });
+      const bytes = scratch.write(batch);
+      expect(bytes).not.toBeNull();
+      expect(Buffer.from(bytes!).equals(Buffer.from(batchToIPCStream(batch)))).toBe(true);
+    }
+    expect(scratch.write(randomBatch(rng, ALL_TYPES, 10))).toBeNull();
   });
 
   it("leaves batches with dictionary columns to arrow-js's writer (dictionary batches)", () => {
