@@ -1,5 +1,6 @@
 import { DataType, Message, type RecordBatch, type Schema } from "apache-arrow";
 import { RecordBatch as BatchHeader } from "apache-arrow/ipc/metadata/message";
+import { compareSchemas } from "apache-arrow/visitor/typecomparator";
 import { VectorAssembler } from "apache-arrow/visitor/vectorassembler";
 import { batchToIPCStream } from "./ipc.js";
 
@@ -8,7 +9,7 @@ import { batchToIPCStream } from "./ipc.js";
  * RecordBatchStreamWriter) writes, for the arrow Kafka sink's hot path: arrow-js's writer costs
  * about 0.7 ms per batch of a few columns (schema and batch flatbuffers, a chunk list joined at the
  * end), the largest item of arrow q1's main thread once the source keeps dictionaries encoded
- * (docs/kafka.md, "Speed"). Here the schema message is encoded once per Schema object, and the
+ * (docs/kafka.md, "Speed"). Here the schema message is encoded once per schema, and the
  * stream is written into one buffer of its exact size. Batches with dictionary columns (which
  * need dictionary batches) go to arrow-js's writer.
  */
@@ -29,16 +30,39 @@ function hasDictionary(t: DataType): boolean {
   return DataType.isDictionary(t) || (t.children ?? []).some((c) => hasDictionary(c.type));
 }
 
-const schemaMessages = new WeakMap<Schema, Uint8Array | null>();
+/** A schema's framed message (null when a column needs dictionary batches). */
+interface CachedSchema {
+  schema: Schema;
+  message: Uint8Array | null;
+}
 
-/** The schema's framed message, or null when a column needs dictionary batches. */
+/**
+ * Every batch has its own Schema and Field objects (arrow-js's RecordBatch constructor copies
+ * them), so messages are cached by what they encode: the fields (names, types, nullability,
+ * metadata) and the schema's metadata. A process writes a few schemas; the oldest goes first.
+ */
+const schemaMessages: CachedSchema[] = [];
+
+function sameMetadata(a: Map<string, string>, b: Map<string, string>): boolean {
+  return a.size === b.size && [...a].every(([k, v]) => b.get(k) === v);
+}
+
+function sameSchema(a: Schema, b: Schema): boolean {
+  return (
+    compareSchemas(a, b) &&
+    sameMetadata(a.metadata, b.metadata) &&
+    a.fields.every((f, i) => sameMetadata(f.metadata, b.fields[i].metadata))
+  );
+}
+
 function schemaMessage(schema: Schema): Uint8Array | null {
-  let m = schemaMessages.get(schema);
-  if (m === undefined) {
-    m = schema.fields.some((f) => hasDictionary(f.type)) ? null : framed(Message.from(schema));
-    schemaMessages.set(schema, m);
+  let c = schemaMessages.find((x) => sameSchema(x.schema, schema));
+  if (!c) {
+    const message = schema.fields.some((f) => hasDictionary(f.type)) ? null : framed(Message.from(schema));
+    c = { schema, message };
+    if (schemaMessages.push(c) > 8) schemaMessages.shift();
   }
-  return m;
+  return c.message;
 }
 
 /** A stream's pieces: the schema message, the batch's message, its body buffers; null for dictionary columns. */

@@ -1,4 +1,4 @@
-import { type RecordBatch, tableFromIPC } from "apache-arrow";
+import { type RecordBatch, Schema, tableFromIPC } from "apache-arrow";
 import { describe, expect, it } from "vitest";
 import { batchToIPCStream } from "../../../runtime/formats/ipc.js";
 import { ipcStreamOf, StreamScratch } from "../../../runtime/formats/ipc-stream.js";
@@ -48,6 +48,17 @@ describe("ipcStreamOf (one batch as an IPC stream without arrow-js's writer)", (
       expect(Buffer.from(bytes!).equals(Buffer.from(batchToIPCStream(batch)))).toBe(true);
     }
     expect(scratch.write(randomBatch(rng, ALL_TYPES, 10))).toBeNull();
+  });
+
+  it("a schema with the same fields but other schema or field metadata gets its own schema message", () => {
+    const batch = randomBatch(seededRng(4), PLAIN, 50);
+    const cols = columnsOf(batch);
+    const fields = batch.schema.fields;
+    for (const metadata of [new Map(), new Map([["origin", "a"]]), new Map([["origin", "b"]]), new Map()]) {
+      expectSameStream(makeBatch(new Schema(fields, metadata), cols, batch.numRows));
+      const tagged = fields.map((f) => f.clone({ metadata }));
+      expectSameStream(makeBatch(new Schema(tagged), cols, batch.numRows));
+    }
   });
 
   it("leaves batches with dictionary columns to arrow-js's writer (dictionary batches)", () => {
