@@ -4,7 +4,7 @@ import {
   makeData,
   makeVector,
   type RecordBatch,
-  type Schema,
+  Schema,
   tableFromIPC,
   type Vector,
 } from "apache-arrow";
@@ -43,7 +43,25 @@ export class ArrowEncoder implements Encoder {
 
 export class ArrowDecoder implements Decoder {
   readonly format = "arrow" as const;
-  constructor(readonly schema: Schema) {}
+  private readonly names: Set<string>;
+  constructor(readonly schema: Schema) {
+    this.names = new Set(schema.fields.map((f) => f.name));
+  }
+
+  /**
+   * The batch's columns that the source declares, by name. The others are never read (a planner
+   * narrows a source to the columns its job reads), so they are neither validated nor converted.
+   */
+  private declaredColumns(b: RecordBatch): RecordBatch {
+    const keep = b.schema.fields.flatMap((f, i) => (this.names.has(f.name) ? [i] : []));
+    if (keep.length === b.schema.fields.length) return b;
+    const cols = columnsOf(b);
+    return makeBatch(
+      new Schema(keep.map((i) => b.schema.fields[i]!)),
+      keep.map((i) => cols[i]!),
+      b.numRows,
+    );
+  }
 
   decode(messages: ReadonlyArray<Uint8Array | null>): DecodeResult {
     const batches: RecordBatch[] = [];
@@ -55,7 +73,7 @@ export class ArrowDecoder implements Decoder {
         prescanIpcStream(m);
         const table = tableFromIPC(m);
         if (table.schema.fields.length === 0) throw new Error("no Arrow IPC stream found");
-        got = table.batches;
+        got = table.batches.map((b) => this.declaredColumns(b));
         for (const b of got)
           columnsOf(b).forEach((c, i) => {
             validateData(c, b.schema.fields[i]!.name);

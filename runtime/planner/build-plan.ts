@@ -1,7 +1,8 @@
+import { KAFKA_SOURCE_DEFAULTS } from "../connectors/kafka/config.js";
 import { checkSink, sourceStreamInfo } from "../connectors/registry.js";
 import { parseDuration, parseSignedDuration } from "../contract/spec/duration.js";
 import { SpecError, type SpecIssue } from "../contract/spec/errors.js";
-import type { PipelineJobSpec, StepSpec } from "../contract/spec/schema.js";
+import type { PipelineJobSpec, SourceSpec, StepSpec } from "../contract/spec/schema.js";
 import { UpsertAggregateOperator } from "../operators/aggregate/upsert-aggregate.js";
 import { UpsertTopNOperator } from "../operators/aggregate/upsert-top-n.js";
 import { FilterOperator } from "../operators/filter.js";
@@ -88,14 +89,27 @@ class PlanBuilder {
   addSources(): void {
     for (const [name, s] of Object.entries(this.spec.sources)) {
       try {
-        const info = sourceStreamInfo(name, s);
+        const spec = this.narrowSource(name, s, sourceStreamInfo(name, s));
+        const info = sourceStreamInfo(name, spec);
         this.streams.set(name, info);
-        this.sources.push({ name, spec: s, info, isTable: s.kafka?.table !== undefined });
+        this.sources.push({ name, spec, info, isTable: s.kafka?.table !== undefined });
       } catch (err) {
         this.issues.push({ path: `spec.sources.${name}`, message: (err as Error).message });
         this.broken.add(name);
       }
     }
+  }
+
+  /**
+   * A Kafka source in json or arrow reads columns by name, so it is given only the columns its
+   * readers need (prune-columns.ts) and never decodes the others: the stream has those columns.
+   * Avro is positional (every field must be read) and a table feeds a lookup join whole.
+   */
+  private narrowSource(name: string, s: SourceSpec, info: StreamInfo): SourceSpec {
+    const format = s.kafka?.format ?? KAFKA_SOURCE_DEFAULTS.format;
+    if (!s.kafka || s.kafka.table || !s.schema || (format !== "json" && format !== "arrow")) return s;
+    const keep = this.pruning.sourceColumns(name, info);
+    return keep ? { ...s, schema: s.schema.filter((f) => keep.includes(f.name)) } : s;
   }
 
   addStep(step: StepSpec, i: number): void {

@@ -101,16 +101,29 @@ export class ColumnPruning {
    */
   keyBy(i: number, inputs: string[], output: string, input: StreamInfo): OperatorNode | null {
     const keys = this.spec.pipeline[i]!.keyBy ?? [];
-    const needs = this.needsOf(output, i, input.schema);
-    if (!needs) return null;
-    for (const k of [...keys, ...(input.keys ?? []), input.timeField]) if (k !== undefined) needs.add(k);
-    const names = input.schema.fields.map((f) => f.name);
-    // A step reading a column the stream lacks is the planner's to report, against the whole stream.
-    if ([...needs].some((n) => !names.includes(n))) return null;
-    const keep = names.filter((n) => needs.has(n));
-    if (keep.length === 0 || keep.length === names.length) return null;
+    const keep = kept(this.needsOf(output, i, input.schema), input, keys);
+    if (!keep) return null;
     const id = `pipeline[${i}].keyBy`;
     const create = () => new PrunedKeyBy(id, input, keys, keep);
     return { id, stepIndex: i, inputs, output, info: create().output, keyBy: keys, create };
   }
+
+  /**
+   * The columns of source `name` (stream `info`) that the steps reading it need, in schema order,
+   * or null when they need every one: a source that decodes by column name then decodes only these.
+   */
+  sourceColumns(name: string, info: StreamInfo): string[] | null {
+    return kept(this.needsOf(name, -1, info.schema), info, []);
+  }
+}
+
+/** The stream's columns in `needs` plus its keys and event time, or null when that is all of them. */
+function kept(needs: Needs, stream: StreamInfo, keys: string[]): string[] | null {
+  if (!needs) return null;
+  for (const k of [...keys, ...(stream.keys ?? []), stream.timeField]) if (k !== undefined) needs.add(k);
+  const names = stream.schema.fields.map((f) => f.name);
+  // A step reading a column the stream lacks is the planner's to report, against the whole stream.
+  if ([...needs].some((n) => !names.includes(n))) return null;
+  const keep = names.filter((n) => needs.has(n));
+  return keep.length === 0 || keep.length === names.length ? null : keep;
 }

@@ -1,8 +1,11 @@
+import { Field, Int64, makeData, Schema, Table, tableToIPC, Utf8 } from "apache-arrow";
 import { describe, expect, it } from "vitest";
 import type { FieldSpec } from "../../../runtime/contract/spec/schema.js";
+import { ArrowDecoder } from "../../../runtime/formats/arrow.js";
 import { AVRO_SCHEMA_HEADER, avroFingerprint } from "../../../runtime/formats/avro.js";
 import { createDecoder, createEncoder } from "../../../runtime/formats/index.js";
 import { arrowSchema } from "../../../runtime/types/arrow-types.js";
+import { makeBatch } from "../../../runtime/types/column.js";
 import { batchRows } from "../../helpers/collecting-sink.js";
 import { RECORD_FIELDS, randomBatch, seededRng } from "../../helpers/random.js";
 import { expectSchema } from "./expect-schema.js";
@@ -142,5 +145,32 @@ describe("avro schema agreement", () => {
     const legacy = { [AVRO_SCHEMA_HEADER]: avroFingerprint(arrowSchema(fields)) };
     expect(swapped.checkHeaders?.(legacy)).toMatchObject({ reason: "schema-mismatch" });
     expect(swapped.checkHeaders?.(undefined)).toBeNull();
+  });
+});
+
+describe("arrow decoder and columns the source does not declare", () => {
+  const a = makeData({ type: new Int64(), length: 2, data: new BigInt64Array([1n, 2n]) });
+  // Offsets past the end of the string bytes: a column that fails validation when it is read.
+  const b = makeData({
+    type: new Utf8(),
+    length: 2,
+    valueOffsets: new Int32Array([0, 1, 100]),
+    data: new Uint8Array(3),
+  });
+  const written = new Schema([new Field("a", new Int64()), new Field("b", new Utf8())]);
+  const message = tableToIPC(new Table([makeBatch(written, [a, b], 2)]), "stream");
+
+  it("neither validates nor converts them: a source narrowed to its job's columns reads only those", () => {
+    const narrowed = new ArrowDecoder(new Schema([new Field("a", new Int64())])).decode([message]);
+    expect(narrowed.bad).toEqual([]);
+    expect(batchRows(narrowed.batches[0]!)).toEqual([{ a: 1 }, { a: 2 }]);
+    const whole = new ArrowDecoder(written).decode([message]);
+    expect(whole.bad).toEqual([
+      {
+        index: 0,
+        reason: "malformed",
+        detail: "not an Arrow IPC stream: column b: an offset (100) past the end of its 8 values",
+      },
+    ]);
   });
 });

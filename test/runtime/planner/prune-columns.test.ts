@@ -96,3 +96,53 @@ describe("column pruning before exchanges", () => {
     expect(pruned.rows).toEqual(whole.rows);
   });
 });
+
+describe("column pruning at Kafka sources", () => {
+  const SCHEMA = [
+    { name: "auction", type: "int64" as const },
+    { name: "bidder", type: "int64" as const },
+    { name: "price", type: "int64" as const },
+    { name: "url", type: "utf8" as const },
+    { name: "dateTime", type: "timestamp[ms]" as const },
+    { name: "extra", type: "utf8" as const },
+  ];
+  const kafka = (format: "json" | "arrow" | "avro", table = false) => ({
+    kafka: {
+      bootstrapServers: ["127.0.0.1:9092"],
+      topic: "bids",
+      format,
+      ...(table ? { table: { key: ["auction"] } } : {}),
+    },
+    schema: SCHEMA,
+    eventTime: { field: "dateTime" },
+  });
+  const q1: StepSpec[] = [{ from: "bids", select: ["auction", "price * 0.908 AS price"] }, { to: "out" }];
+  const planOf = (source: ReturnType<typeof kafka>, pipeline: StepSpec[]) =>
+    buildPlan("t", { sources: { bids: source }, pipeline, sinks: { out: { console: {} } } });
+  const sourceColumns = (plan: JobPlan) => plan.sources[0]!.spec.schema!.map((f) => f.name);
+
+  it("a json or arrow source decodes only the columns its readers need, and its event time", () => {
+    for (const format of ["json", "arrow"] as const) {
+      const plan = planOf(kafka(format), q1);
+      expect(sourceColumns(plan)).toEqual(["auction", "price", "dateTime"]);
+      expect(names(plan, "bids")).toEqual(["auction", "price", "dateTime"]);
+      expect(names(plan, "pipeline[0]")).toEqual(["auction", "price"]);
+    }
+    // q7: the keyBy passes every column on, so what the window reads counts.
+    expect(sourceColumns(planOf(kafka("json"), q7))).toEqual(["auction", "price", "dateTime"]);
+  });
+
+  it("keeps every column where a sink, a join or a table reads the source, and for avro (positional)", () => {
+    expect(sourceColumns(planOf(kafka("json"), [{ from: "bids", to: "out" }]))).toEqual(SCHEMA.map((f) => f.name));
+    expect(sourceColumns(planOf(kafka("json"), [{ from: "bids", filter: "price > 10" }, { to: "out" }]))).toEqual(
+      SCHEMA.map((f) => f.name),
+    );
+    expect(sourceColumns(planOf(kafka("avro"), q1))).toEqual(SCHEMA.map((f) => f.name));
+    const table = buildPlan("t", {
+      sources: { bids: kafka("json"), auctions: kafka("json", true) },
+      pipeline: [{ from: "bids", lookupJoin: { table: "auctions", key: ["auction"] } }, { to: "out" }],
+      sinks: { out: { console: {} } },
+    } as PipelineJobSpec);
+    expect(table.sources.map((s) => s.spec.schema!.length)).toEqual([SCHEMA.length, SCHEMA.length]);
+  });
+});
