@@ -41,8 +41,6 @@ export interface Encoder {
   readonly format: Format;
   /** json/avro: one message per row; arrow: one message (an IPC stream) per batch. */
   encode(batch: RecordBatch): Buffer[];
-  /** Headers every message of this encoder carries (none sets any today: avro's schema fingerprint is in the value). */
-  readonly headers?: Record<string, string>;
 }
 
 /** Calls `each` for every message with a value; one without (a tombstone) is reported bad. */

@@ -99,30 +99,19 @@ export class RdkafkaSink extends KafkaSinkBase<RdkafkaTransactions> {
 
   async write(batch: RecordBatch): Promise<void> {
     if (!(await this.admit(batch))) return;
-    const headers = this.encoder.headers
-      ? Object.entries(this.encoder.headers).map(([k, v]) => ({ [k]: v }))
-      : undefined;
-    if (this.config.format === "arrow") {
-      const values = this.arrowMessages(batch);
-      return this.produceAll(values, null, headers);
-    }
-    return this.produceAll(this.encoder.encode(batch), this.keys?.(batch) ?? null, headers);
+    if (this.config.format === "arrow") return this.produceAll(this.arrowMessages(batch), null);
+    return this.produceAll(this.encoder.encode(batch), this.keys?.(batch) ?? null);
   }
 
   /**
    * Queues messages in librdkafka, synchronously while it has room; a full queue waits for
    * deliveries (backpressure) and goes on where it stopped.
    */
-  private async produceAll(
-    values: Buffer[],
-    keys: Buffer[] | null,
-    headers: { [k: string]: string }[] | undefined,
-  ): Promise<void> {
+  private async produceAll(values: Buffer[], keys: Buffer[] | null): Promise<void> {
     const producer = this.producer!;
     for (let i = 0; i < values.length; ) {
       try {
-        for (; i < values.length; i++)
-          producer.produce(this.config.topic, null, values[i], keys ? keys[i] : null, null, undefined, headers);
+        for (; i < values.length; i++) producer.produce(this.config.topic, null, values[i], keys ? keys[i] : null);
       } catch (err) {
         if ((err as { code?: number }).code !== QUEUE_FULL) throw this.wrap(err);
         await this.flushFor(100);

@@ -66,11 +66,10 @@ export class KafkaSink extends KafkaSinkBase<ExactlyOnce> {
   }
 
   private messages(batch: RecordBatch): Message[] {
-    const headers = this.encoder.headers;
-    if (this.config.format === "arrow") return this.arrowMessages(batch).map((value) => ({ value, headers }));
+    if (this.config.format === "arrow") return this.arrowMessages(batch).map((value) => ({ value }));
     const values = this.encoder.encode(batch);
     const keys = this.keys?.(batch);
-    return values.map((value, i) => ({ key: keys ? keys[i] : null, value, headers }));
+    return values.map((value, i) => ({ key: keys ? keys[i] : null, value }));
   }
 
   private send(messages: Message[]): void {
