@@ -1,3 +1,4 @@
+import { join } from "node:path";
 import { Kafka, logLevel } from "kafkajs";
 import pino from "pino";
 import { kafkaSourceConfig } from "../../runtime/connectors/kafka/config.js";
@@ -6,6 +7,7 @@ import { LocalJob } from "../../runtime/engine/local-job.js";
 import { planText } from "../../runtime/planner/validate.js";
 import { testConnectorContext } from "../helpers/connector-context.js";
 import { uniqueName } from "../helpers/names.js";
+import { startProfile } from "./exchange-profile.js";
 import { peakRssMiB } from "./peak-memory.js";
 import { ThreadCpu } from "./thread-cpu.js";
 
@@ -16,6 +18,7 @@ import { ThreadCpu } from "./thread-cpu.js";
  * decode), then Kafka source → q1 projection → Kafka sink until every input event has been read and written.
  * Both phases also report events per CPU-second of this process (all its threads: librdkafka's
  * fetch, compression and send threads count too), the "per core" figure the targets are set in.
+ * SABOT_BENCH_CPU_PROF=DIR writes a CPU profile of the q1 phase to DIR/q1-<format>.cpuprofile.
  */
 const [format, eventsArg, brokersArg, clientArg] = process.argv.slice(2);
 const events = Number(eventsArg);
@@ -111,6 +114,8 @@ const BID_FIELDS = (
 const read = await readOnly();
 
 const threadCpu = new ThreadCpu();
+const prof = process.env.SABOT_BENCH_CPU_PROF;
+const stopProfile = prof ? await startProfile(join(prof, `q1-${format}.cpuprofile`)) : null;
 const pipeline = await timed(
   `
 apiVersion: sabot.dev/v1alpha1
@@ -131,6 +136,7 @@ spec:
   events,
 );
 
+await stopProfile?.();
 // Where the q1 phase's CPU went, by thread (stderr: the JSON line stays the last of stdout).
 const threads = threadCpu.stop();
 console.error(`q1 CPU by thread: ${threads.map(([n, s]) => `${n} ${s.toFixed(2)}s`).join(", ")}`);
