@@ -21,6 +21,8 @@ const ROWS_TAG = 0x18; // ExchangeData.rows = 3, varint
 const GRPC_PREFIX = 5;
 const MAX_VARINT32 = 5;
 
+/** Frames up to this size are written into one scratch buffer; a larger one gets its own (not kept). */
+const SCRATCH_MAX = 8 * 2 ** 20;
 let scratch = Buffer.allocUnsafe(1 << 20);
 
 function varintSize(v: number): number {
@@ -72,9 +74,9 @@ function ipcLength(ipc: Uint8Array | readonly Uint8Array[]): number {
 }
 
 /**
- * A data frame's bytes, in the shared scratch buffer: valid only until the next call. grpc-js's
- * server copies a response into its own framed buffer as soon as serialize returns
- * (serializeMessage in server-interceptors.js), which is the only caller.
+ * A data frame's bytes, in the shared scratch buffer (up to SCRATCH_MAX): valid only until the
+ * next call. grpc-js's server copies a response into its own framed buffer as soon as serialize
+ * returns (serializeMessage in server-interceptors.js), which is the only caller.
  */
 export function serializeData(edge: number, rows: number, ipc: Uint8Array | readonly Uint8Array[]): Buffer {
   const ipcLen = ipcLength(ipc);
@@ -83,15 +85,36 @@ export function serializeData(edge: number, rows: number, ipc: Uint8Array | read
   const [s0, s1, s2] = headerSizes(edge, ipcLen, rest);
   const frameLen = rest + s1 + s2 + ipcLen;
   const total = 1 + s0 + frameLen;
-  if (scratch.byteLength < total) scratch = Buffer.allocUnsafe(Math.max(total, scratch.byteLength * 2));
-  const buf = scratch;
+  const layout: Layout = { s0, s1, s2, frameLen, ipcLen };
+  if (total > SCRATCH_MAX) return writeData(Buffer.allocUnsafe(total), layout, edge, rows, ipc);
+  if (scratch.byteLength < total)
+    scratch = Buffer.allocUnsafe(Math.min(SCRATCH_MAX, Math.max(total, 2 * scratch.byteLength)));
+  return writeData(scratch, layout, edge, rows, ipc);
+}
+
+/** Varint widths (frame length, edge, IPC length) and the lengths they carry. */
+interface Layout {
+  s0: number;
+  s1: number;
+  s2: number;
+  frameLen: number;
+  ipcLen: number;
+}
+
+function writeData(
+  buf: Buffer,
+  { s0, s1, s2, frameLen, ipcLen }: Layout,
+  edge: number,
+  rows: number,
+  ipc: Uint8Array | readonly Uint8Array[],
+): Buffer {
   let at = 0;
   buf[at++] = FRAME_DATA_TAG;
   at = writeVarint(buf, at, frameLen, s0);
   buf[at++] = EDGE_TAG;
   at = writeVarint(buf, at, edge, s1);
   buf[at++] = ROWS_TAG;
-  at = writeVarint(buf, at, rows, rowsSize);
+  at = writeVarint(buf, at, rows, varintSize(rows));
   buf[at++] = IPC_TAG;
   at = writeVarint(buf, at, ipcLen, s2);
   if (ipc instanceof Uint8Array) {
@@ -136,7 +159,20 @@ export function parseData(buf: Buffer): ExchangeFrame | null {
   return { frame: "data", data: { edge: edge[0], rows: rows[0], ipc: buf.subarray(ipcLen[1]) } };
 }
 
-/** Is `f` a data frame (the fast path's to write)? */
+const isUint32 = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 0 && (v as number) < 2 ** 32;
+
+/**
+ * Is `f` a data frame the fast path writes exactly as protobufjs would (edge and rows uint32)?
+ * Anything else, a test's deliberately odd frame included, goes to protobufjs unchanged.
+ */
 export function isDataOut(f: ExchangeFrameOut): f is Extract<ExchangeFrameOut, { data: unknown }> {
-  return "data" in f && (f.frame === "data" || f.frame === undefined) && typeof f.data === "object" && f.data !== null;
+  if (!("data" in f) || (f.frame !== "data" && f.frame !== undefined)) return false;
+  const d = f.data as Partial<Record<keyof typeof f.data, unknown>> | null;
+  return (
+    typeof d === "object" &&
+    d !== null &&
+    isUint32(d.edge) &&
+    isUint32(d.rows) &&
+    (d.ipc instanceof Uint8Array || Array.isArray(d.ipc))
+  );
 }

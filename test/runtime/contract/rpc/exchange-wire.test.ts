@@ -58,3 +58,18 @@ describe("exchange data frames on the wire", () => {
     expect(() => connect.responseDeserialize(wire.subarray(0, wire.byteLength - 1))).toThrow();
   });
 });
+
+describe("exchange data frames outside the fast path", () => {
+  it("a frame above the scratch size is written whole, and odd edges go through protobufjs as before", () => {
+    const connect = exchangeService.Connect!;
+    const big = bytes(9 * 2 ** 20);
+    const wire = Buffer.from(connect.responseSerialize({ data: { edge: 2, rows: 5, ipc: [big] } }));
+    expect(dataOf(generic.responseDeserialize(wire) as ExchangeFrame)).toEqual({
+      edge: 2,
+      rows: 5,
+      ipc: Buffer.from(big),
+    });
+    const odd = { frame: "data", data: { edge: -1, rows: 1, ipc: bytes(8) } };
+    expect(Buffer.from(connect.responseSerialize(odd))).toEqual(Buffer.from(generic.responseSerialize(odd)));
+  });
+});
