@@ -1,7 +1,7 @@
-import { writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   type KafkaClientKind,
   kafkaSinkConfig,
@@ -55,14 +55,17 @@ function javaRow(i: number): Row {
 
 const sortRows = (rows: Row[]) => rows.map((r) => JSON.stringify(r)).sort();
 
-function schemaFile(): string {
-  const path = join(tmpdir(), `${uniqueName("avro-schema")}.json`);
-  writeFileSync(path, JSON.stringify(avroSchema(arrowSchema(FIELDS))));
-  return path;
-}
-
 describe("avro messages and Apache Avro's Java library", () => {
   const k = useTestKafka();
+  // The writer schema as AvroInterop.java reads it: Sabot's avroSchema of the columns.
+  let dir = "";
+  let schemaFile = "";
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), "avro-java-"));
+    schemaFile = join(dir, "schema.json");
+    writeFileSync(schemaFile, JSON.stringify(avroSchema(arrowSchema(FIELDS))));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it.each(CLIENTS)(
     "Avro's BinaryMessageDecoder reads what the %s sink writes",
@@ -79,7 +82,7 @@ describe("avro messages and Apache Avro's Java library", () => {
       await sink.write(batchFromRows(FIELDS, rows));
       await sink.flush();
       await sink.close();
-      const text = runJavaHelper("AvroInterop", ["read", testEnv().kafka.brokers[0], topic, schemaFile()]);
+      const text = runJavaHelper("AvroInterop", ["read", testEnv().kafka.brokers[0], topic, schemaFile]);
       const read = text
         .split("\n")
         .filter((l) => l.length > 0)
@@ -93,7 +96,7 @@ describe("avro messages and Apache Avro's Java library", () => {
     "the %s source reads what Avro's BinaryMessageEncoder writes",
     async (client) => {
       const topic = await createTopic(k.admin, `avro-java-write-${client}`, 1);
-      runJavaHelper("AvroInterop", ["write", testEnv().kafka.brokers[0], topic, schemaFile(), String(ROWS)]);
+      runJavaHelper("AvroInterop", ["write", testEnv().kafka.brokers[0], topic, schemaFile, String(ROWS)]);
       const source = kafkaSource(
         kafkaSourceConfig("it", "in", spec(topic, client, { format: "avro", groupId: uniqueName("g") }, FIELDS)),
         connectorContext("in"),
