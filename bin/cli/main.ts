@@ -1,6 +1,7 @@
 import { Command, InvalidArgumentError } from "commander";
 import { SpecError } from "../../runtime/contract/spec/errors.js";
 import { DistributedConfigError } from "../../runtime/distributed/config.js";
+import { tuneCollectorForJobs } from "../../runtime/engine/collector-tuning.js";
 
 /**
  * A command that loads its module when it runs: `sabot --help` and `sabot operator` do not need
@@ -9,11 +10,18 @@ import { DistributedConfigError } from "../../runtime/distributed/config.js";
 function lazy<A extends unknown[]>(load: () => Promise<(...args: A) => void | Promise<void>>) {
   return async (...args: A): Promise<void> => (await load())(...args);
 }
-const runCommand = lazy(async () => (await import("./run-command.js")).runCommand);
+/** A command whose process runs a job: V8's collector is set for that first (collector-tuning.ts). */
+function jobCommand<A extends unknown[]>(load: () => Promise<(...args: A) => void | Promise<void>>) {
+  return lazy(async () => {
+    tuneCollectorForJobs();
+    return load();
+  });
+}
+const runCommand = jobCommand(async () => (await import("./run-command.js")).runCommand);
 const uiCommand = lazy(async () => (await import("./ui-command.js")).uiCommand);
-const coordinatorCommand = lazy(async () => (await import("./cluster-commands.js")).coordinatorCommand);
-const workerCommand = lazy(async () => (await import("./cluster-commands.js")).workerCommand);
-const sqlCommand = lazy(async () => (await import("./sql-command.js")).sqlCommand);
+const coordinatorCommand = jobCommand(async () => (await import("./cluster-commands.js")).coordinatorCommand);
+const workerCommand = jobCommand(async () => (await import("./cluster-commands.js")).workerCommand);
+const sqlCommand = jobCommand(async () => (await import("./sql-command.js")).sqlCommand);
 const explainCommand = lazy(async () => (await import("./explain-command.js")).explainCommand);
 const savepointCommand = lazy(async () => (await import("./savepoint-command.js")).savepointCommand);
 

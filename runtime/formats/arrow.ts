@@ -22,6 +22,7 @@ import {
   eachValue,
 } from "./format.js";
 import { prescanIpcStream } from "./ipc-prescan.js";
+import { readIpcStream } from "./ipc-read.js";
 import { ipcStreamOf } from "./ipc-stream.js";
 import { validateData } from "./validate-data.js";
 
@@ -71,9 +72,7 @@ export class ArrowDecoder implements Decoder {
       try {
         // Bounds first: a hostile count field would have arrow-js allocate until the process dies.
         prescanIpcStream(m);
-        const table = tableFromIPC(m);
-        if (table.schema.fields.length === 0) throw new Error("no Arrow IPC stream found");
-        got = table.batches.map((b) => this.declaredColumns(b));
+        got = (readIpcStream(m) ?? tableBatches(m)).map((b) => this.declaredColumns(b));
         for (const b of got)
           columnsOf(b).forEach((c, i) => {
             validateData(c, b.schema.fields[i]!.name);
@@ -92,6 +91,13 @@ export class ArrowDecoder implements Decoder {
     });
     return { batches, bad };
   }
+}
+
+/** What arrow-js makes of a stream readIpcStream leaves to it (compressed, unusual, or broken: its error is the verdict). */
+function tableBatches(m: Uint8Array): RecordBatch[] {
+  const table = tableFromIPC(m);
+  if (table.schema.fields.length === 0) throw new Error("no Arrow IPC stream found");
+  return table.batches;
 }
 
 /**

@@ -3,11 +3,12 @@ import { Kafka, logLevel } from "kafkajs";
 import pino from "pino";
 import { kafkaSourceConfig } from "../../runtime/connectors/kafka/config.js";
 import { kafkaSource } from "../../runtime/connectors/kafka/index.js";
+import { tuneCollectorForJobs } from "../../runtime/engine/collector-tuning.js";
 import { LocalJob } from "../../runtime/engine/local-job.js";
 import { planText } from "../../runtime/planner/validate.js";
 import { testConnectorContext } from "../helpers/connector-context.js";
 import { uniqueName } from "../helpers/names.js";
-import { startProfile } from "./exchange-profile.js";
+import { startHeapProfile, startProfile } from "./exchange-profile.js";
 import { peakRssMiB } from "./peak-memory.js";
 import { ThreadCpu } from "./thread-cpu.js";
 
@@ -18,9 +19,12 @@ import { ThreadCpu } from "./thread-cpu.js";
  * decode), then Kafka source → q1 projection → Kafka sink until every input event has been read and written.
  * Both phases also report events per CPU-second of this process (all its threads: librdkafka's
  * fetch, compression and send threads count too), the "per core" figure the targets are set in.
- * SABOT_BENCH_CPU_PROF=DIR writes a CPU profile of the q1 phase to DIR/q1-<format>.cpuprofile.
+ * SABOT_BENCH_CPU_PROF=DIR writes a CPU profile of the q1 phase to DIR/q1-<format>.cpuprofile, and
+ * SABOT_BENCH_HEAP_PROF=DIR what it allocated on the JavaScript heap to DIR/q1-<format>.heapprofile.
  */
 const [format, eventsArg, brokersArg, clientArg] = process.argv.slice(2);
+// This process runs the jobs, as `sabot run` would.
+tuneCollectorForJobs();
 const events = Number(eventsArg);
 // The connectors read the client from the environment when a job makes them (config.ts).
 process.env.SABOT_KAFKA_CLIENT = clientArg ?? "kafkajs";
@@ -116,6 +120,8 @@ const read = await readOnly();
 const threadCpu = new ThreadCpu();
 const prof = process.env.SABOT_BENCH_CPU_PROF;
 const stopProfile = prof ? await startProfile(join(prof, `q1-${format}.cpuprofile`)) : null;
+const heapProf = process.env.SABOT_BENCH_HEAP_PROF;
+const stopHeapProfile = heapProf ? await startHeapProfile(join(heapProf, `q1-${format}.heapprofile`)) : null;
 const pipeline = await timed(
   `
 apiVersion: sabot.dev/v1alpha1
@@ -137,6 +143,7 @@ spec:
 );
 
 await stopProfile?.();
+await stopHeapProfile?.();
 // Where the q1 phase's CPU went, by thread (stderr: the JSON line stays the last of stdout).
 const threads = threadCpu.stop();
 console.error(`q1 CPU by thread: ${threads.map(([n, s]) => `${n} ${s.toFixed(2)}s`).join(", ")}`);

@@ -1,7 +1,7 @@
-import { type Data, type DataType, Message, type RecordBatch, type Schema, Vector } from "apache-arrow";
+import { type Data, type DataType, type Field, Message, type RecordBatch, type Schema, Vector } from "apache-arrow";
 import type { RecordBatch as BatchHeader, DictionaryBatch } from "apache-arrow/ipc/metadata/message";
-import { VectorLoader } from "apache-arrow/visitor/vectorloader";
 import { prescanIpcStream } from "../../formats/ipc-prescan.js";
+import { alignedBody, loadColumns } from "../../formats/ipc-read.js";
 import { InvalidArrowDataError, validateData } from "../../formats/validate-data.js";
 import { makeBatch } from "../../types/column.js";
 import { MAX_FRAME_BYTES, RejectedFrameError } from "./frame-check.js";
@@ -11,17 +11,6 @@ const sameType = (a: DataType, b: DataType) => a.typeId === b.typeId && String(a
 
 /** `what` continues "an exchange frame" (" is ...", "'s column ..."). */
 const corrupt = (what: string) => new RejectedFrameError("corrupt_ipc", `an exchange frame${what}`);
-
-/**
- * A message body as arrow-js reads it: typed arrays over it need 8-byte alignment, so a misaligned
- * body is copied (into a plain Uint8Array: a Buffer's slice() would be a view again).
- */
-function aligned(body: Uint8Array): Uint8Array {
-  if (body.byteOffset % 8 === 0) return body;
-  const copy = new Uint8Array(body.byteLength);
-  copy.set(body);
-  return copy;
-}
 
 /**
  * The receiving end of one channel's Arrow IPC stream (see ChannelEncoder): the schema and the
@@ -65,7 +54,7 @@ export class ChannelDecoder {
         }
         const message = Message.decode(bytes.subarray(pos, pos + length));
         pos += length;
-        const body = aligned(bytes.subarray(pos, pos + message.bodyLength));
+        const body = alignedBody(bytes.subarray(pos, pos + message.bodyLength));
         pos += message.bodyLength;
         if (message.isSchema()) this.restart(message.header());
         else if (message.isDictionaryBatch()) this.addDictionary(message.header(), body);
@@ -102,16 +91,10 @@ export class ChannelDecoder {
     this.dictionaryBytes.clear();
   }
 
-  private loader(header: BatchHeader, body: Uint8Array, schema: Schema): VectorLoader {
+  /** The columns of a batch (or a dictionary's values) of this channel's schema. */
+  private loaded(header: BatchHeader, body: Uint8Array, columns: readonly (Field | DataType)[]): Data[] {
     if (header.compression) throw corrupt(" is compressed (senders never compress)");
-    return new VectorLoader(
-      body,
-      header.nodes,
-      header.buffers,
-      this.dictionaries,
-      schema.metadataVersion,
-      header.variadicBufferCounts,
-    );
+    return loadColumns(header, body, columns, this.schema!, this.dictionaries);
   }
 
   private addDictionary(header: DictionaryBatch, body: Uint8Array): void {
@@ -119,7 +102,7 @@ export class ChannelDecoder {
     if (!schema) throw corrupt(" sent a dictionary before the channel's schema");
     const type = schema.dictionaries.get(header.id);
     if (!type) throw corrupt(` sent dictionary ${header.id}, which no column of the schema uses`);
-    const [data] = this.loader(header.data, body, schema).visitMany([type]);
+    const [data] = this.loaded(header.data, body, [type]);
     if (!data || data.length !== header.data.length) throw corrupt(` has a short dictionary ${header.id}`);
     validateOrRefuse(data, `dictionary ${header.id}`);
     this.checked.add(data);
@@ -149,7 +132,7 @@ export class ChannelDecoder {
       if (!this.dictionaries.has(id)) throw corrupt(` refers to dictionary ${id}, which the channel never received`);
     let columns: Data[];
     try {
-      columns = this.loader(header, body, schema).visitMany(schema.fields);
+      columns = this.loaded(header, body, schema.fields);
     } catch (err) {
       if (err instanceof RejectedFrameError) throw err;
       throw corrupt(` is no Arrow IPC stream: ${(err as Error).message}`);
