@@ -9,6 +9,7 @@ import { createSource } from "../../runtime/connectors/registry.js";
 import { loadManifest, parseManifest } from "../../runtime/contract/spec/manifest.js";
 import { coordinatorConfig } from "../../runtime/distributed/config.js";
 import { CoordinatorService } from "../../runtime/distributed/coordinator/service.js";
+import { tuneCollectorForJobs } from "../../runtime/engine/collector-tuning.js";
 import { Dataflow } from "../../runtime/engine/dataflow.js";
 import { LocalJob } from "../../runtime/engine/local-job.js";
 import { log } from "../../runtime/log.js";
@@ -31,6 +32,8 @@ import { auctionWindowJob, streamJobYaml } from "../helpers/test-jobs.js";
  *   (process start-up), the restored attempt running, its first record and its first window.
  */
 const [mode, arg] = process.argv.slice(2);
+// This process runs the job, as `sabot run` would.
+tuneCollectorForJobs();
 const dir = mkdtempSync(join(tmpdir(), "sabot-bench-chk-"));
 const storageUrl = pathToFileURL(dir).href;
 

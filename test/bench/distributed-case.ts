@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { loadManifest } from "../../runtime/contract/spec/manifest.js";
 import { LocalCluster } from "../../runtime/distributed/local-cluster.js";
+import { tuneCollectorForJobs } from "../../runtime/engine/collector-tuning.js";
 import { LocalJob } from "../../runtime/engine/local-job.js";
 import { planManifest } from "../../runtime/planner/validate.js";
 import { CollectingSink } from "../helpers/collecting-sink.js";
@@ -48,6 +49,8 @@ function childrenCpuSeconds(): number {
 }
 
 const [mode, workersArg, eventsArg] = process.argv.slice(2);
+// This process runs the job, as `sabot run` would.
+tuneCollectorForJobs();
 const workers = Number(workersArg);
 const events = Number(eventsArg);
 process.env.SABOT_LOG_LEVEL ??= "warn";

@@ -1,3 +1,4 @@
+import { tuneCollectorForJobs } from "../../runtime/engine/collector-tuning.js";
 import { LocalJob } from "../../runtime/engine/local-job.js";
 import { kernelChoice } from "../../runtime/kernels/native.js";
 import { CollectingSink } from "../helpers/collecting-sink.js";
@@ -20,6 +21,8 @@ export interface E2eResult {
 }
 
 const [query, eventsArg] = process.argv.slice(2);
+// This process runs the job, as `sabot run` would.
+tuneCollectorForJobs();
 const events = Number(eventsArg);
 const sink = new CollectingSink(false);
 const plan = nexmarkPlan(query, events);

@@ -19,4 +19,6 @@ aggBench(events);
 distributedBench(Math.min(events, 3_000_000));
 exchangeBench();
 checkpointsBench(events);
-if (process.env.SABOT_BENCH_KAFKA !== "0") await kafkaBench({ json: 500_000, avro: 500_000, arrow: 2_000_000 });
+// Enough events for steady state: a million arrow events are about 0.3 CPU-seconds of q1, most of
+// it V8 compiling and sizing its heap (docs/kafka.md, "V8's collector").
+if (process.env.SABOT_BENCH_KAFKA !== "0") await kafkaBench({ json: 2_000_000, avro: 2_000_000, arrow: 6_000_000 });

@@ -1,3 +1,4 @@
+import { tuneCollectorForJobs } from "../../runtime/engine/collector-tuning.js";
 import { LocalJob } from "../../runtime/engine/local-job.js";
 import { CollectingSink } from "../helpers/collecting-sink.js";
 import { ROW_QUERIES } from "./baseline/row-queries.js";
@@ -29,6 +30,8 @@ async function columnar(query: string, events: number): Promise<number> {
 
 async function main(): Promise<void> {
   const [query, impl, eventsArg] = process.argv.slice(2);
+  // This process runs the job, as `sabot run` would.
+  tuneCollectorForJobs();
   const events = Number(eventsArg);
   process.env.SABOT_LOG_LEVEL ??= "warn";
   const t0 = performance.now();

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { tuneCollectorForJobs } from "../../runtime/engine/collector-tuning.js";
 import { LocalJob } from "../../runtime/engine/local-job.js";
 import { planManifest } from "../../runtime/planner/validate.js";
 import { CollectingSink } from "../helpers/collecting-sink.js";
@@ -18,6 +19,8 @@ export type SqlCaseResult = Omit<CaseResult, "impl">;
 
 async function main(): Promise<void> {
   const [query, scale] = process.argv.slice(2);
+  // This process runs the job, as `sabot run` would.
+  tuneCollectorForJobs();
   process.env.SABOT_LOG_LEVEL ??= "warn";
   const dir = mkdtempSync(join(tmpdir(), `sabot-bench-${query}-`));
   try {
