@@ -8,6 +8,7 @@ import type { Sink } from "../../../runtime/connectors/connector.js";
 import { createSink } from "../../../runtime/connectors/registry.js";
 import { workerConfig } from "../../../runtime/distributed/config.js";
 import { Worker } from "../../../runtime/distributed/worker/worker.js";
+import { tuneCollectorForJobs } from "../../../runtime/engine/collector-tuning.js";
 
 class DiscardSink implements Sink {
   async open(): Promise<void> {}
@@ -42,6 +43,8 @@ class ThrottledSink implements Sink {
   }
 }
 
+// As `sabot worker` does before it runs a job.
+tuneCollectorForJobs();
 const discard = process.env.SABOT_TEST_SINK === "discard";
 const rate = Number(process.env.SABOT_TEST_SINK_ROWS_PER_SEC ?? 0);
 const worker = new Worker(workerConfig(), {
