@@ -20,6 +20,7 @@ import { ChannelDecoder } from "../../runtime/distributed/exchange/channel-decod
 import { ChannelEncoder } from "../../runtime/distributed/exchange/channel-encoder.js";
 import { ExchangeReceiver, Inbox } from "../../runtime/distributed/exchange/inbound.js";
 import { InboundConnection } from "../../runtime/distributed/exchange/links.js";
+import { tuneCollectorForJobs } from "../../runtime/engine/collector-tuning.js";
 import { type BatchShape, benchFrames } from "./exchange-batches.js";
 import { startProfile } from "./exchange-profile.js";
 
@@ -39,6 +40,8 @@ export interface ExchangeResult {
 }
 
 const [mode, shape, frameRowsArg, rowsArg, tlsMode] = process.argv.slice(2);
+// This process is one end of a worker's exchange: V8's collector as `sabot worker` sets it.
+tuneCollectorForJobs();
 const frameRows = Number(frameRowsArg);
 const rows = Number(rowsArg);
 // The worker defaults (runtime/distributed/config.ts), or the same variables as a worker reads.

@@ -11,11 +11,14 @@ import { readTlsDir, type TlsSetting } from "../../runtime/contract/tls/files.js
 import { ServedLink } from "../../runtime/distributed/exchange/links.js";
 import { OutboundChannel } from "../../runtime/distributed/exchange/outbound.js";
 import { ExchangeServer } from "../../runtime/distributed/exchange/server.js";
+import { tuneCollectorForJobs } from "../../runtime/engine/collector-tuning.js";
 import { log } from "../../runtime/log.js";
 import { type BatchShape, benchFrames } from "./exchange-batches.js";
 import { startProfile } from "./exchange-profile.js";
 
 const [shape, frameRows, rows, tlsArg, bufferRows] = process.argv.slice(2);
+// This process is one end of a worker's exchange: V8's collector as `sabot worker` sets it.
+tuneCollectorForJobs();
 const frames = benchFrames(shape as BatchShape, Number(frameRows), Number(rows));
 const tls: TlsSetting = tlsArg === "insecure" ? "insecure" : readTlsDir(tlsArg!);
 const exchange = new ExchangeServer(log);
