@@ -7,7 +7,7 @@ import { makeBatch } from "../types/column.js";
  * A message body as arrow-js's loaders read it: typed arrays over it need 8-byte alignment, so a
  * misaligned body is copied (into a plain Uint8Array: a Buffer's slice() would be a view again).
  */
-export function alignedBody(body: Uint8Array): Uint8Array {
+function alignedBody(body: Uint8Array): Uint8Array {
   if (body.byteOffset % 8 === 0) return body;
   const copy = new Uint8Array(body.byteLength);
   copy.set(body);
@@ -32,6 +32,37 @@ export function loadColumns(
   ).visitMany(columns as (Field | DataType)[]);
 }
 
+/** One message of an IPC stream (null at an end-of-stream marker), and where the next one starts. */
+export interface IpcMessage {
+  message: Message | null;
+  body: Uint8Array;
+  next: number;
+}
+
+/** The messages of an IPC stream from `pos` on, in order; the caller has checked their bounds (prescanIpcStream). */
+export function* ipcMessages(bytes: Uint8Array, pos = 0): Generator<IpcMessage> {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  while (pos + 4 <= bytes.byteLength) {
+    let length = view.getInt32(pos, true);
+    pos += 4;
+    if (length === -1) {
+      length = view.getInt32(pos, true);
+      pos += 4;
+    }
+    if (length === 0) {
+      yield { message: null, body: EMPTY, next: pos };
+      continue;
+    }
+    const message = Message.decode(bytes.subarray(pos, pos + length));
+    pos += length;
+    const body = alignedBody(bytes.subarray(pos, pos + message.bodyLength));
+    pos += message.bodyLength;
+    yield { message, body, next: pos };
+  }
+}
+
+const EMPTY = new Uint8Array(0);
+
 /**
  * The batches of one self-contained Arrow IPC stream (a schema, its dictionaries, record
  * batches), or null when the stream holds anything this reader leaves to arrow-js's
@@ -42,23 +73,13 @@ export function loadColumns(
  * The caller checks the framing's bounds first (prescanIpcStream).
  */
 export function readIpcStream(bytes: Uint8Array): RecordBatch[] | null {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let schema: Schema | null = null;
   const dictionaries = new Map<number, Vector>();
   const batches: RecordBatch[] = [];
-  let pos = 0;
-  while (pos + 4 <= bytes.byteLength) {
-    let length = view.getInt32(pos, true);
-    pos += 4;
-    if (length === -1) {
-      length = view.getInt32(pos, true);
-      pos += 4;
-    }
-    if (length === 0) break;
-    const message = Message.decode(bytes.subarray(pos, pos + length));
-    pos += length;
-    const body = alignedBody(bytes.subarray(pos, pos + message.bodyLength));
-    pos += message.bodyLength;
+  let end = 0;
+  for (const { message, body, next } of ipcMessages(bytes)) {
+    end = next;
+    if (!message) break;
     if (message.isSchema()) {
       if (schema) return null;
       schema = message.header();
@@ -77,5 +98,5 @@ export function readIpcStream(bytes: Uint8Array): RecordBatch[] | null {
       batches.push(makeBatch(schema, loadColumns(header, body, schema.fields, schema, dictionaries), header.length));
     }
   }
-  return pos < bytes.byteLength || batches.length === 0 ? null : batches;
+  return end < bytes.byteLength || batches.length === 0 ? null : batches;
 }

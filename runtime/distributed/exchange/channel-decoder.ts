@@ -1,7 +1,7 @@
-import { type Data, type DataType, type Field, Message, type RecordBatch, type Schema, Vector } from "apache-arrow";
+import { type Data, type DataType, type Field, type RecordBatch, type Schema, Vector } from "apache-arrow";
 import type { RecordBatch as BatchHeader, DictionaryBatch } from "apache-arrow/ipc/metadata/message";
 import { prescanIpcStream } from "../../formats/ipc-prescan.js";
-import { alignedBody, loadColumns } from "../../formats/ipc-read.js";
+import { ipcMessages, loadColumns } from "../../formats/ipc-read.js";
 import { InvalidArrowDataError, validateData } from "../../formats/validate-data.js";
 import { makeBatch } from "../../types/column.js";
 import { MAX_FRAME_BYTES, RejectedFrameError } from "./frame-check.js";
@@ -37,25 +37,13 @@ export class ChannelDecoder {
     let batch: { header: BatchHeader; body: Uint8Array } | null = null;
     try {
       prescanIpcStream(bytes);
-      const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-      let pos = 0;
-      while (pos + 4 <= bytes.byteLength) {
-        let length = view.getInt32(pos, true);
-        pos += 4;
-        if (length === -1) {
-          length = view.getInt32(pos, true);
-          pos += 4;
-        }
-        if (length === 0) {
+      for (const { message, body, next } of ipcMessages(bytes)) {
+        if (!message) {
           // An end-of-stream marker: the sender restarted its stream (a batch of another schema
           // follows). The prescan stopped here, so what follows is checked the same way.
-          prescanIpcStream(bytes.subarray(pos));
+          prescanIpcStream(bytes.subarray(next));
           continue;
         }
-        const message = Message.decode(bytes.subarray(pos, pos + length));
-        pos += length;
-        const body = alignedBody(bytes.subarray(pos, pos + message.bodyLength));
-        pos += message.bodyLength;
         if (message.isSchema()) this.restart(message.header());
         else if (message.isDictionaryBatch()) this.addDictionary(message.header(), body);
         else if (message.isRecordBatch()) {
