@@ -17,6 +17,7 @@ import { TopNOperator } from "../operators/window/top-n.js";
 import { WindowAggregateOperator } from "../operators/window/window-aggregate.js";
 import type { StreamInfo } from "../types/stream-info.js";
 import type { JobPlan, OperatorNode, SinkNode, SourceNode } from "./plan.js";
+import { preAggregatedKeyBy } from "./pre-aggregation.js";
 import { ColumnPruning } from "./prune-columns.js";
 import { recoverStep } from "./step-recovery.js";
 import { checkUpsertSink, upsertOutput } from "./upsert-rules.js";
@@ -80,6 +81,8 @@ class PlanBuilder {
   /** The stream the previous step wrote: a step without `from` reads it. */
   private previous: string | undefined;
   private readonly pruning: ColumnPruning;
+  /** Streams of partial aggregates (a PreAggregatedKeyBy's output): the rows they stand for. */
+  private readonly rowsOf = new Map<string, StreamInfo>();
 
   constructor(private readonly spec: PipelineJobSpec) {
     this.maxParallelism = spec.maxParallelism ?? 128;
@@ -121,7 +124,19 @@ class PlanBuilder {
       return;
     }
     if (w.op === "to") this.addSink(step, i, w);
-    else if (!(w.op === "keyBy" && this.addPrunedKeyBy(i, w))) this.addOperator(step, i, w, w.op);
+    else if (!(w.op === "keyBy" && (this.addPreAggregatedKeyBy(i, w) || this.addPrunedKeyBy(i, w))))
+      this.addOperator(step, i, w, w.op);
+  }
+
+  /** A keyBy before a window that aggregates in two phases: partial rows cross (pre-aggregation.ts). */
+  private addPreAggregatedKeyBy(i: number, w: StepWiring): boolean {
+    const input = this.streams.get(w.from)!;
+    const node = preAggregatedKeyBy(this.spec, i, w.inputs, w.output!, input, this.maxParallelism);
+    if (!node) return false;
+    this.streams.set(node.output, node.info);
+    this.rowsOf.set(node.output, { ...input, keys: node.keyBy });
+    this.operators.push(node);
+    return true;
   }
 
   /** A keyBy's input crosses the network: it carries only the columns later steps read (prune-columns.ts). */
@@ -208,9 +223,18 @@ class PlanBuilder {
   private addOperator(step: StepSpec, i: number, w: StepWiring, op: Exclude<OpName, "to">): void {
     const { inputs, output } = w;
     const id = `pipeline[${i}].${op}`;
-    const input = this.streams.get(w.from)!;
+    const partials = this.rowsOf.get(w.from);
+    const input = partials ?? this.streams.get(w.from)!;
     const right = inputs[1] ? this.streams.get(inputs[1])! : undefined;
-    const context = { id, step, input, right, spec: this.spec, maxParallelism: this.maxParallelism };
+    const context = {
+      id,
+      step,
+      input,
+      right,
+      spec: this.spec,
+      maxParallelism: this.maxParallelism,
+      partials: partials !== undefined,
+    };
     // The issue's path already names the step: drop the operator name messages start with.
     const clean = (err: unknown) => withoutPrefix((err as Error).message, id);
     try {
@@ -248,6 +272,8 @@ interface StepContext {
   right: StreamInfo | undefined;
   spec: PipelineJobSpec;
   maxParallelism: number;
+  /** The input arrives as partial aggregates of `input`'s rows (a window after a PreAggregatedKeyBy). */
+  partials: boolean;
 }
 
 /** Per operator: checks what the operator's constructor cannot, then returns how to build it. */
@@ -300,7 +326,7 @@ function keyByFactory({ id, input, step }: StepContext): () => Operator {
   return () => new KeyByOperator(id, input, step.keyBy!);
 }
 
-function windowFactory({ id, input, step, maxParallelism }: StepContext): () => Operator {
+function windowFactory({ id, input, step, maxParallelism, partials }: StepContext): () => Operator {
   if (!step.aggregate) throw new Error('a window step needs `aggregate` (e.g. ["count(*) AS n"])');
   if (!input.timeField && step.window?.time !== "processing")
     throw new Error("the input stream has no event time: declare `eventTime` on its source");
@@ -314,6 +340,7 @@ function windowFactory({ id, input, step, maxParallelism }: StepContext): () => 
       aggregates: step.aggregate!,
       windowTime: step.windowTime,
       maxParallelism,
+      partials,
     });
 }
 

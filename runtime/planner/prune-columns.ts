@@ -6,6 +6,7 @@ import { parseAggregates } from "../operators/window/aggregate-spec.js";
 import type { StreamInfo } from "../types/stream-info.js";
 import type { OperatorNode } from "./plan.js";
 import { PrunedKeyBy } from "./pruned-key-by.js";
+import { wiring } from "./step-wiring.js";
 
 /** Columns a reader needs; null: every column (a reader not looked into: a sink, a join, a Top-N). */
 type Needs = Set<string> | null;
@@ -44,17 +45,6 @@ function aggregateReads(texts: string[], schema: Schema): Needs {
   } catch {
     return null;
   }
-}
-
-/** Each step's input streams and output stream, wired as buildPlan wires them. */
-function wiring(spec: PipelineJobSpec): { inputs: (string | undefined)[]; output: string | undefined }[] {
-  let previous: string | undefined;
-  return spec.pipeline.map((step, i) => {
-    const from = step.from ?? previous;
-    const output = step.as ?? (step.to !== undefined ? from : `pipeline[${i}]`);
-    previous = output;
-    return { inputs: [from, step.join?.with ?? step.lookupJoin?.table], output };
-  });
 }
 
 /**

@@ -1,16 +1,13 @@
 import { type RecordBatch, Schema } from "apache-arrow";
-import { KeyByOperator } from "../operators/key-by.js";
+import { ProjectingKeyBy } from "../operators/projecting-key-by.js";
 import { columnsOf, makeBatch } from "../types/column.js";
 import type { StreamInfo } from "../types/stream-info.js";
 
 /**
- * A keyBy that passes on only the columns later steps read (prune-columns.ts decides which). Its
- * input crosses an exchange in a distributed job: the exchange sends `project(batch)` (see
- * runtime/distributed/worker/exchanges.ts), so the network carries the kept columns only, and
- * batches arrive here already projected (with `output.schema`); in one process, where nothing
- * crosses, this operator projects them itself. Projecting takes column references, no copy.
+ * A keyBy that passes on only the columns later steps read (prune-columns.ts decides which), so
+ * the network carries the kept columns only. Projecting takes column references, no copy.
  */
-export class PrunedKeyBy extends KeyByOperator {
+export class PrunedKeyBy extends ProjectingKeyBy {
   /** Index in the input of each kept column. */
   private readonly kept: number[];
 
@@ -25,23 +22,13 @@ export class PrunedKeyBy extends KeyByOperator {
     this.kept = kept;
   }
 
-  /**
-   * A batch of the input stream with the kept columns only (what the exchange sends). A batch that
-   * has as many columns as are kept came projected (the input has more: otherwise nothing would
-   * be pruned); arrow-js gives every RecordBatch its own Schema object, so the count tells, not
-   * the schema's identity.
-   */
+  /** A batch of the input stream with the kept columns only (what the exchange sends). */
   project(batch: RecordBatch): RecordBatch {
-    if (batch.numCols === this.kept.length) return batch;
     const columns = columnsOf(batch);
     return makeBatch(
       this.output.schema,
       this.kept.map((i) => columns[i]!),
       batch.numRows,
     );
-  }
-
-  override processBatch(batch: RecordBatch): RecordBatch[] {
-    return [this.project(batch)];
   }
 }

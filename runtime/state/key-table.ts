@@ -19,7 +19,7 @@ import { Fixed64Store, keyStoreFor } from "./key-stores.js";
  *   table.keyColumns(groupIds, count, plain?)    // Arrow columns holding those groups' keys
  *   table.snapshotFields()                       // the key fields as keyColumns(.., plain) types
  *   const remap = table.compact(keep)            // drop groups (keep[g] = 0), renumber the rest
- *   table.clear(), table.byteSize()
+ *   table.clear(), table.reset(), table.byteSize()
  *
  * Group ids are assigned in first-seen order and stay stable until `compact`, which an operator
  * calls when many keys have no state left (keys that churn), renumbering its own arrays by `remap`.
@@ -287,6 +287,17 @@ export class KeyTable {
   /** Drops every group. */
   clear(): void {
     this.compact(new Uint8Array(this.count));
+  }
+
+  /**
+   * Drops every group but keeps the table's capacity: for a caller that refills the table batch
+   * after batch, where shrinking and growing it again would cost more than the lookups.
+   */
+  reset(): void {
+    const none = new Int32Array(0);
+    for (const s of this.stores) s.compact(none, 0);
+    this.count = 0;
+    this.slots.fill(-1);
   }
 
   /** Approximate bytes held (for state-size metrics). */

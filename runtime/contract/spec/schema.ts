@@ -224,6 +224,12 @@ export const StepSpec = Type.Object(
           "window steps: add window_time (window_end - 1 ms) and make it the output's event time, so a later window can group this output.",
       }),
     ),
+    localAggregation: Optional(
+      Type.Boolean({
+        description:
+          "window steps after a keyBy: fold each batch into a partial row per key and pane before the exchange, then merge them (two-phase aggregation; default true for event-time tumbling and sliding windows). false sends every row.",
+      }),
+    ),
     join: Optional(JoinSpec),
     lookupJoin: Optional(LookupJoinSpec),
     topN: Optional(TopNSpec),

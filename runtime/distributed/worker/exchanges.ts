@@ -4,7 +4,7 @@ import type { TlsSetting } from "../../contract/tls/files.js";
 import type { Dataflow } from "../../engine/dataflow.js";
 import type { InputHooks, TaskExchanges } from "../../engine/exchange-ports.js";
 import type { ExchangeEdge, ExecutionGraph, Outputs } from "../../engine/graph.js";
-import { PrunedKeyBy } from "../../planner/pruned-key-by.js";
+import { ProjectingKeyBy } from "../../operators/projecting-key-by.js";
 import { ExchangeReceiver, Inbox } from "../exchange/inbound.js";
 import { InboundConnection, LocalLink, ServedLink } from "../exchange/links.js";
 import { ExchangeSender, type Link, OutboundChannel } from "../exchange/outbound.js";
@@ -48,10 +48,13 @@ export class SubtaskExchanges implements TaskExchanges {
   ) {
     const plan = graph.plan;
     const parallelism = s.peers.length;
-    // An edge into a PrunedKeyBy carries only the columns it passes on: projected before sending.
+    // An edge into a ProjectingKeyBy carries what it passes on (fewer columns, partial
+    // aggregates): the senders project, and the operator takes what arrives as it is.
     const pruned = graph.edges.map((edge) => {
       const op = flow.operator(edge.target);
-      return op instanceof PrunedKeyBy ? op : null;
+      if (!(op instanceof ProjectingKeyBy)) return null;
+      op.receivesProjected();
+      return op;
     });
     const edgeSchema = (edge: ExchangeEdge) => pruned[edge.id]?.output.schema ?? plan.streams.get(edge.stream)!.schema;
     for (const edge of graph.edges) {

@@ -31,7 +31,10 @@ export interface Accumulator {
    * memcpy); per-slot objects that change in place (distinct-value sets) are copied too.
    */
   freeze(live: Int32Array): FrozenState;
-  /** Folds checkpointed state rows (columns as in stateFields) into slots rowSlots[i]. */
+  /**
+   * Folds state rows (columns as in stateFields: a checkpoint's, or two-phase aggregation's
+   * partial rows) into slots rowSlots[i]; rows whose slot is -1 are skipped.
+   */
   restore(columns: Data[], rowSlots: Int32Array, n: number): void;
   /**
    * Housekeeping after windows fired (e.g. shrinking the distinct-value table); `liveSlots`

@@ -100,7 +100,10 @@ export class CountAccumulator extends NumericAccumulator implements Accumulator 
   }
   restore(columns: Data[], rowSlots: Int32Array, n: number): void {
     const c = toFloat64(columns[0]);
-    for (let i = 0; i < n; i++) this.counts[rowSlots[i]] += c[i];
+    for (let i = 0; i < n; i++) {
+      const s = rowSlots[i];
+      if (s >= 0) this.counts[s] += c[i];
+    }
   }
 }
 
@@ -169,8 +172,10 @@ export class SumAccumulator extends NumericAccumulator implements Accumulator {
     const sum = toFloat64(columns[0]);
     const cnt = toFloat64(columns[1]);
     for (let i = 0; i < n; i++) {
-      this.sums[rowSlots[i]] += sum[i];
-      this.ns[rowSlots[i]] += cnt[i];
+      const s = rowSlots[i];
+      if (s < 0) continue;
+      this.sums[s] += sum[i];
+      this.ns[s] += cnt[i];
     }
   }
 }

@@ -10,6 +10,7 @@ import { type Accumulator, BatchInput, NumberScratch } from "./accumulator.js";
 import { AggregateSpecError, parseAggregates } from "./aggregate-spec.js";
 import { AlignedWindows } from "./aligned-windows.js";
 import { groupIdsOf } from "./group-ids.js";
+import { partialSchema } from "./pane-combiner.js";
 import { SessionWindows } from "./session-windows.js";
 import { SlotStore } from "./slots.js";
 import {
@@ -71,6 +72,11 @@ export class WindowAggregateOperator implements Operator {
   private rowSlots = new Int32Array(0);
   private accepted = new Uint8Array(0);
   private restored = false;
+  /** Column names of PaneCombiner's partial rows, when this operator may receive them. */
+  private readonly partialNames: string[] | null = null;
+  private readonly partialKeys: number[];
+  private lastSchema: Schema | null = null;
+  private lastIsPartial = false;
 
   constructor(readonly options: WindowAggregateOptions) {
     const { name, input, keys, maxParallelism } = options;
@@ -86,9 +92,10 @@ export class WindowAggregateOperator implements Operator {
       checkTimeField(name, schema.fields[this.timeIndex]);
     }
     this.keyIndexes = keys.map((k) => columnIndex(name, schema, k, "key"));
+    this.partialKeys = keys.map((_, i) => i);
+    const keyFields = this.keyIndexes.map((i) => schema.fields[i]);
     const repeated = keys.find((k, i) => keys.indexOf(k) !== i);
     if (repeated !== undefined) throw new AggregateSpecError(name, `key column "${repeated}" is listed twice`);
-    const keyFields = this.keyIndexes.map((i) => schema.fields[i]);
     const boundNames = options.windowTime ? WINDOW_TIME_BOUNDS : BOUNDS;
     for (const bound of boundNames)
       if (keys.includes(bound))
@@ -104,6 +111,11 @@ export class WindowAggregateOperator implements Operator {
     const shape = windowShape(name, options.window);
     if (shape.kind === "aligned") this.aligned = new AlignedWindows(shape.size, shape.slide);
     else this.sessions = new SessionWindows(shape.gap, this.slots, this.accumulators);
+    if (options.partials) {
+      if (!this.aligned || this.clock)
+        throw new AggregateSpecError(name, "only event-time tumbling and sliding windows aggregate in two phases");
+      this.partialNames = partialSchema(this.keys, this.accumulators).fields.map((f) => f.name);
+    }
 
     const bounds = BOUNDS.map((b) => new Field(b, new TimestampMillisecond(), false));
     const outBounds = boundNames.map((b) => new Field(b, new TimestampMillisecond(), false));
@@ -120,6 +132,10 @@ export class WindowAggregateOperator implements Operator {
   processBatch(batch: RecordBatch, _input = 0): RecordBatch[] {
     const n = batch.numRows;
     if (n === 0) return [];
+    if (this.partialNames && this.isPartial(batch.schema)) {
+      this.mergePartials(batch, n);
+      return [];
+    }
     const cols = columnsOf(batch);
     const input = new BatchInput(cols, n, this.scratch);
     const times = this.clock ? this.arrivalTimes(n, this.clock()) : input.numbersOf(this.timeIndex);
@@ -159,6 +175,49 @@ export class WindowAggregateOperator implements Operator {
     for (let i = 0; i < n; i++) dropped += accepted[i] ^ 1;
     this.late += dropped;
     return this.clock ? this.fire(this.clock()) : [];
+  }
+
+  /**
+   * Two-phase aggregation's second phase: each partial row (a key's rows of one pane, folded by
+   * PaneCombiner) joins the slots of its pane's windows through the checkpoint restore path;
+   * rows of windows that already fired count their input rows as late.
+   */
+  private mergePartials(batch: RecordBatch, n: number): void {
+    const cols = columnsOf(batch);
+    const nk = this.keyIndexes.length;
+    const input = new BatchInput(cols, n, this.scratch);
+    const starts = input.numbersOf(nk);
+    if (this.rowSlots.length < n) {
+      this.groupIds = new Int32Array(n);
+      this.rowSlots = new Int32Array(n);
+      this.accepted = new Uint8Array(n);
+    }
+    // Partial rows hold the keys first, then the pane's start, which places the row.
+    const groups = groupIdsOf(this.keys, this.partialKeys, cols, n, this.groupIds);
+    const { rowSlots, accepted } = this;
+    accepted.fill(0, 0, n);
+    const aligned = this.aligned!;
+    const valid = validityBytes(cols[nk]);
+    for (let pass = 0; pass < aligned.passes; pass++) {
+      aligned.assign(pass, starts, valid, groups, this.keys.size, n, this.watermark, this.slots, rowSlots, accepted);
+      let c = nk + 2;
+      for (const a of this.accumulators) {
+        a.restore(cols.slice(c, c + a.stateFields.length), rowSlots, n);
+        c += a.stateFields.length;
+      }
+    }
+    const rows = input.numbersOf(cols.length - 1);
+    for (let i = 0; i < n; i++) if (accepted[i] === 0) this.late += rows[i];
+  }
+
+  /** Whether batches of this schema are partial rows (checked once per schema object). */
+  private isPartial(schema: Schema): boolean {
+    if (schema !== this.lastSchema) {
+      const names = this.partialNames!;
+      this.lastSchema = schema;
+      this.lastIsPartial = schema.fields.length === names.length && schema.fields.every((f, i) => f.name === names[i]);
+    }
+    return this.lastIsPartial;
   }
 
   private arrivalTimes(n: number, now: number): Float64Array {

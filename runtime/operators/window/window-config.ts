@@ -27,6 +27,12 @@ export interface WindowAggregateOptions {
    * instant. Without it the event time is `window_end`, which a later window puts one window late.
    */
   windowTime?: boolean;
+  /**
+   * Batches may also be partial rows of `input` made by PaneCombiner (two-phase aggregation's
+   * first phase, before an exchange), recognized by their columns: see
+   * WindowAggregateOperator.mergePartials.
+   */
+  partials?: boolean;
   /** Where large batches may fold on the GPU; default: the process's (processGpuKernels). */
   gpu?: GpuKernels;
   /** Processing-time windows' clock (tests drive it); default: the wall clock. */

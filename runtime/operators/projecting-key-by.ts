@@ -1,0 +1,25 @@
+import type { RecordBatch } from "apache-arrow";
+import { KeyByOperator } from "./key-by.js";
+
+/**
+ * A keyBy that changes its input before the exchange: `project` turns a batch of the input into
+ * what crosses the network (fewer columns, or partial aggregates), and `output.schema` is that
+ * shape. In a distributed job the exchange's sender projects (runtime/distributed/worker/
+ * exchanges.ts) and tells this operator, with `receivesProjected`, that its batches arrive
+ * projected; in one process, where nothing crosses, it projects them itself.
+ */
+export abstract class ProjectingKeyBy extends KeyByOperator {
+  private projectedInput = false;
+
+  /** What the exchange sends for a batch of the input stream. */
+  abstract project(batch: RecordBatch): RecordBatch;
+
+  /** Batches now come from the exchange, already projected by the senders. */
+  receivesProjected(): void {
+    this.projectedInput = true;
+  }
+
+  override processBatch(batch: RecordBatch): RecordBatch[] {
+    return [this.projectedInput ? batch : this.project(batch)];
+  }
+}

@@ -1,0 +1,198 @@
+import { Field, Float64, type RecordBatch, Schema, TimestampMillisecond } from "apache-arrow";
+import { processGpuKernels } from "../../kernels/gpu-kernels.js";
+import { KeyTable } from "../../state/key-table.js";
+import { float64Data, timestampData } from "../../types/builders.js";
+import { columnsOf, makeBatch, validityBytes } from "../../types/column.js";
+import type { StreamInfo } from "../../types/stream-info.js";
+import { type Accumulator, BatchInput, NumberScratch } from "./accumulator.js";
+import { AggregateSpecError, parseAggregates } from "./aggregate-spec.js";
+import { groupIdsOf } from "./group-ids.js";
+import { grownI32 } from "./slots.js";
+import {
+  checkTimeField,
+  columnIndex,
+  createAccumulator,
+  type WindowAggregateOptions,
+  windowShape,
+} from "./window-config.js";
+
+/** The partial rows' column counting the input rows each stands for: late records stay exact. */
+export const PARTIAL_ROWS = "__rows";
+
+function gcd(a: number, b: number): number {
+  while (b !== 0) [a, b] = [b, a % b];
+  return a;
+}
+
+/**
+ * The columns of partial rows for a key table's keys and the accumulators of a window's
+ * aggregates (see PaneCombiner): what both phases agree on.
+ */
+export function partialSchema(keys: KeyTable, accumulators: readonly Accumulator[]): Schema {
+  const bound = (n: string) => new Field(n, new TimestampMillisecond(), true);
+  return new Schema([
+    ...keys.snapshotFields(),
+    bound("window_start"),
+    bound("window_end"),
+    ...accumulators.flatMap((a) => a.stateFields),
+    new Field(PARTIAL_ROWS, new Float64(), false),
+  ]);
+}
+
+/**
+ * The first phase of two-phase window aggregation (Flink's local-global aggregation): each batch
+ * is folded, on its own, into one partial row per (key, pane) before the exchange, so a keyed
+ * window ships a row per key and pane instead of one per event (q7: a 16,384-bid batch becomes a
+ * few hundred rows). A pane is gcd(size, slide) long and aligned like the windows, so each pane
+ * lies wholly inside or outside every window: the second phase (WindowAggregateOperator with
+ * `partials`) assigns a partial row by its pane start and decides lateness by window, exactly as a
+ * single phase would.
+ *
+ * Partial rows: the key columns (dictionary keys as plain utf8), `window_start` and `window_end`
+ * of the pane (null for rows without event time, which the second phase drops as late), each
+ * aggregate's checkpoint state columns (`<name>.<part>`, which the second phase folds in with the
+ * code that restores checkpoints) and `__rows`. Nothing is kept between batches (the key table
+ * is emptied for each), so there is nothing to checkpoint and barriers pass as they come.
+ */
+export class PaneCombiner {
+  /** The partial stream: its event time is the pane start, its keys the window's. */
+  readonly output: StreamInfo;
+  private readonly keyIndexes: number[];
+  private readonly timeIndex: number;
+  private readonly pane: number;
+  private readonly keys: KeyTable;
+  private readonly accumulators: Accumulator[];
+  private readonly scratch = new NumberScratch();
+  private groupIds = new Int32Array(0);
+  private rowSlots = new Int32Array(0);
+  /** Per pane of the batch: the slot of each group, -1 when none; reset after each batch. */
+  private paneSlots: Int32Array[] = [];
+  /** Pane starts of the batch being combined, by pane index. */
+  private paneStarts: number[] = [];
+  private slotGroup: Int32Array = new Int32Array(1024);
+  private slotPane: Int32Array = new Int32Array(1024);
+  private slotRows = new Float64Array(1024);
+  private capacity = 0;
+
+  constructor(options: Omit<WindowAggregateOptions, "windowTime" | "clock">) {
+    const { name, input, keys, maxParallelism, window } = options;
+    const shape = windowShape(name, window);
+    if (shape.kind !== "aligned" || window.time === "processing" || !input.timeField)
+      throw new AggregateSpecError(name, "only event-time tumbling and sliding windows aggregate in two phases");
+    this.pane = gcd(shape.size, shape.slide);
+    const schema = input.schema;
+    this.timeIndex = columnIndex(name, schema, input.timeField, "event time column");
+    checkTimeField(name, schema.fields[this.timeIndex]);
+    this.keyIndexes = keys.map((k) => columnIndex(name, schema, k, "key"));
+    this.keys = new KeyTable(
+      this.keyIndexes.map((i) => schema.fields[i]),
+      maxParallelism,
+    );
+    const specs = parseAggregates(name, options.aggregates, schema, [...keys, "window_start", "window_end"]);
+    this.accumulators = specs.map((s) => createAccumulator(s, schema, options.gpu ?? processGpuKernels()));
+    this.output = { schema: partialSchema(this.keys, this.accumulators), timeField: "window_start", keys: [...keys] };
+  }
+
+  /** One partial row per (key, pane) of the batch's rows, in order of first appearance. */
+  combine(batch: RecordBatch): RecordBatch {
+    const n = batch.numRows;
+    const cols = columnsOf(batch);
+    const input = new BatchInput(cols, n, this.scratch);
+    this.keys.reset();
+    if (this.groupIds.length < n) {
+      this.groupIds = new Int32Array(n);
+      this.rowSlots = new Int32Array(n);
+    }
+    const groups = groupIdsOf(this.keys, this.keyIndexes, cols, n, this.groupIds);
+    const count = this.assign(input.numbersOf(this.timeIndex), validityBytes(cols[this.timeIndex]), groups, n);
+    this.capacity = Math.max(this.capacity, count);
+    for (const a of this.accumulators) {
+      a.grow(this.capacity);
+      for (let s = 0; s < count; s++) a.reset(s);
+      a.update(input, this.rowSlots, n);
+    }
+    return this.emit(count);
+  }
+
+  /**
+   * rowSlots[i] = the slot of row i's (group, pane); slots are 0..count-1 in order of first
+   * appearance. Pane index 0 holds the rows without event time (start NaN).
+   */
+  private assign(times: Float64Array, valid: Uint8Array | null, groups: Int32Array, n: number): number {
+    const starts = [Number.NaN];
+    const { pane, rowSlots } = this;
+    let count = 0;
+    let p = -1;
+    let byGroup = this.slotsOfPane(0);
+    for (let i = 0; i < n; i++) {
+      const q = valid !== null && valid[i] === 0 ? 0 : this.paneIndex(starts, Math.floor(times[i] / pane) * pane, p);
+      if (q !== p) {
+        p = q;
+        byGroup = this.slotsOfPane(p);
+      }
+      const g = groups[i];
+      let s = byGroup[g];
+      if (s < 0) {
+        s = count++;
+        byGroup[g] = s;
+        if (count > this.slotGroup.length) this.growSlots();
+        this.slotGroup[s] = g;
+        this.slotPane[s] = p;
+        this.slotRows[s] = 0;
+      }
+      this.slotRows[s]++;
+      rowSlots[i] = s;
+    }
+    this.paneStarts = starts;
+    for (let s = 0; s < count; s++) this.paneSlots[this.slotPane[s]][this.slotGroup[s]] = -1;
+    return count;
+  }
+
+  /** The index of the pane starting at `start` in `starts` (added when new); `last` is tried first. */
+  private paneIndex(starts: number[], start: number, last: number): number {
+    if (last > 0 && starts[last] === start) return last;
+    const p = starts.indexOf(start, 1);
+    return p > 0 ? p : starts.push(start) - 1;
+  }
+
+  /** The group → slot array of pane index p, sized for every group in the key table. */
+  private slotsOfPane(p: number): Int32Array {
+    const size = this.keys.size;
+    let a = this.paneSlots[p];
+    if (a === undefined) a = this.paneSlots[p] = new Int32Array(Math.max(1024, size)).fill(-1);
+    else if (a.length < size) a = this.paneSlots[p] = grownI32(a, size * 2, -1);
+    return a;
+  }
+
+  private growSlots(): void {
+    const c = this.slotGroup.length * 2;
+    this.slotGroup = grownI32(this.slotGroup, c);
+    this.slotPane = grownI32(this.slotPane, c);
+    const rows = new Float64Array(c);
+    rows.set(this.slotRows);
+    this.slotRows = rows;
+  }
+
+  private emit(count: number): RecordBatch {
+    const slots = new Int32Array(count);
+    const starts = new Float64Array(count);
+    const ends = new Float64Array(count);
+    const timed = new Uint8Array(count);
+    for (let s = 0; s < count; s++) {
+      slots[s] = s;
+      const start = this.paneStarts[this.slotPane[s]];
+      if (Number.isNaN(start)) continue;
+      starts[s] = start;
+      ends[s] = start + this.pane;
+      timed[s] = 1;
+    }
+    const columns = [
+      ...this.keys.keyColumns(this.slotGroup, count, true),
+      timestampData(starts, timed),
+      timestampData(ends, timed),
+      ...this.accumulators.flatMap((a) => a.stateColumns(slots, count)),
+      float64Data(this.slotRows.slice(0, count)),
+    ];
+    return makeBatch(this.output.schema, columns, count);
+  }
+}
