@@ -104,11 +104,16 @@ class PlanBuilder {
   }
 
   /**
-   * A Kafka source in json or arrow reads columns by name, so it is given only the columns its
-   * readers need (prune-columns.ts) and never decodes the others: the stream has those columns.
-   * Avro is positional (every field must be read) and a table feeds a lookup join whole.
+   * A generator, and a Kafka source in json or arrow (which read columns by name), are given only
+   * the columns their readers need (prune-columns.ts) and never make or decode the others: the
+   * stream has those columns. Avro is positional (every field must be read) and a table feeds a
+   * lookup join whole.
    */
   private narrowSource(name: string, s: SourceSpec, info: StreamInfo): SourceSpec {
+    if (s.generator) {
+      const keep = this.pruning.sourceColumns(name, info);
+      return keep ? { ...s, generator: { ...s.generator, columns: keep } } : s;
+    }
     const format = s.kafka?.format ?? KAFKA_SOURCE_DEFAULTS.format;
     if (!s.kafka || s.kafka.table || !s.schema || (format !== "json" && format !== "arrow")) return s;
     const keep = this.pruning.sourceColumns(name, info);

@@ -6,6 +6,7 @@ import { AuctionGenerator } from "./nexmark-auction.js";
 import { BidGenerator } from "./nexmark-bid.js";
 import { NexmarkEventGenerator } from "./nexmark-events.js";
 import { PersonGenerator } from "./nexmark-person.js";
+import { ProjectedGenerator } from "./projected.js";
 
 /** A generator spec with every default filled in. */
 export interface GeneratorConfig {
@@ -17,6 +18,8 @@ export interface GeneratorConfig {
   ratePerSecond: number | null;
   batchSize: number;
   partitions: number;
+  /** Columns to generate; null: all. */
+  columns: string[] | null;
 }
 
 export const GENERATOR_DEFAULTS = { seed: 42, batchSize: 8192, partitions: 1 } as const;
@@ -29,6 +32,7 @@ export function generatorConfig(spec: GeneratorSourceSpec): GeneratorConfig {
     ratePerSecond: spec.ratePerSecond ?? null,
     batchSize: spec.batchSize ?? GENERATOR_DEFAULTS.batchSize,
     partitions: spec.partitions ?? GENERATOR_DEFAULTS.partitions,
+    columns: spec.columns ?? null,
   };
   if (!Number.isSafeInteger(c.seed)) throw new ConnectorConfigError(`generator.seed must be an integer, got ${c.seed}`);
   if (c.count !== null && (!Number.isSafeInteger(c.count) || c.count < 0))
@@ -42,19 +46,31 @@ export function generatorConfig(spec: GeneratorSourceSpec): GeneratorConfig {
   return c;
 }
 
-export function kindGenerator(kind: GeneratorKind, seed: number): KindGenerator {
+/**
+ * The generator of a kind, making only `columns` (checked by checkGeneratorSource). Bids skip the
+ * work of the columns left out; the other kinds make every column and drop the rest.
+ */
+export function kindGenerator(
+  kind: GeneratorKind,
+  seed: number,
+  columns: readonly string[] | null = null,
+): KindGenerator {
   switch (kind) {
     case "nexmark-person":
-      return new PersonGenerator(seed);
+      return projected(new PersonGenerator(seed), columns);
     case "nexmark-auction":
-      return new AuctionGenerator(seed);
+      return projected(new AuctionGenerator(seed), columns);
     case "nexmark-bid":
-      return new BidGenerator(seed);
+      return columns ? new BidGenerator(seed, columns) : new BidGenerator(seed);
     case "nexmark":
-      return new NexmarkEventGenerator(seed);
+      return projected(new NexmarkEventGenerator(seed), columns);
     case "card-transactions":
-      return new CardTransactionGenerator(seed);
+      return projected(new CardTransactionGenerator(seed), columns);
   }
+}
+
+function projected(gen: KindGenerator, columns: readonly string[] | null): KindGenerator {
+  return columns ? new ProjectedGenerator(gen, columns) : gen;
 }
 
 /**
@@ -62,9 +78,10 @@ export function kindGenerator(kind: GeneratorKind, seed: number): KindGenerator 
  * eventTime field (if given) must be one of its timestamp columns.
  */
 export function checkGeneratorSource(spec: SourceSpec, gen: KindGenerator): string {
+  const names = gen.schema.fields.map((f) => f.name);
   if (spec.schema !== undefined)
     throw new ConnectorConfigError(
-      `schema: generators have a built-in schema (${gen.schema.fields.map((f) => f.name).join(", ")}); remove \`schema\``,
+      `schema: generators have a built-in schema (${names.join(", ")}); remove \`schema\` (\`generator.columns\` picks columns)`,
     );
   const field = spec.eventTime?.field ?? gen.timeField;
   const f = gen.schema.fields.find((x) => x.name === field);
@@ -72,5 +89,17 @@ export function checkGeneratorSource(spec: SourceSpec, gen: KindGenerator): stri
     throw new ConnectorConfigError(
       `eventTime.field: "${field}" is not a timestamp column of ${spec.generator!.kind} (use "${gen.timeField}")`,
     );
+  const columns = spec.generator!.columns;
+  if (columns) {
+    const unknown = columns.filter((c) => !names.includes(c));
+    if (unknown.length > 0)
+      throw new ConnectorConfigError(
+        `generator.columns: ${unknown.join(", ")} ${unknown.length > 1 ? "are not columns" : "is not a column"} of ${spec.generator!.kind} (columns: ${names.join(", ")})`,
+      );
+    const repeated = columns.find((c, i) => columns.indexOf(c) !== i);
+    if (repeated !== undefined) throw new ConnectorConfigError(`generator.columns: "${repeated}" is listed twice`);
+    if (spec.eventTime && !columns.includes(field))
+      throw new ConnectorConfigError(`generator.columns: add the event time column "${field}"`);
+  }
   return field;
 }

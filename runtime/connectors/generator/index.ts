@@ -5,8 +5,10 @@ import { GeneratorSource } from "./source.js";
 
 function generatorOf(spec: SourceSpec) {
   const config = generatorConfig(spec.generator!);
-  const gen = kindGenerator(config.kind, config.seed);
-  return { config, gen, timeField: checkGeneratorSource(spec, gen) };
+  const all = kindGenerator(config.kind, config.seed);
+  const timeField = checkGeneratorSource(spec, all);
+  const gen = config.columns ? kindGenerator(config.kind, config.seed, config.columns) : all;
+  return { config, gen, timeField };
 }
 
 /** The generator connector: built-in synthetic streams (Nexmark, card transactions). */

@@ -1,4 +1,4 @@
-import type { RecordBatch } from "apache-arrow";
+import type { Data, RecordBatch } from "apache-arrow";
 import { FixedDictionary, Int64Writer, nexmarkString, setInt64 } from "./columns.js";
 import { BASE_TIME_MS, EVENTS_PER_MS } from "./kind.js";
 import { ExtraPadding, extraKeyTable } from "./nexmark-extra.js";
@@ -57,18 +57,107 @@ const CHANNELS = (() => {
   return { channels, urls };
 })();
 
-/** `nexmark-bid`: auction, bidder, price, channel, url, dateTime, extra. */
+/** The epoch (of 50 events) of bid index k: every epoch holds 46 bids after 1 person and 3 auctions. */
+function epochOf(k: number): number {
+  return Math.floor(k / BID_PROPORTION);
+}
+
+/** Half the bids go to the newest hot auction, the others to one of the last 100 (or up to 10 ahead). */
+function auctions(ks: Float64Array, h: Int32Array, h1: Int32Array): Int64Writer {
+  const n = ks.length;
+  const out = new Int64Writer(n);
+  const v32 = out.v32;
+  for (let j = 0; j < n; j++) {
+    // lastBase0AuctionId for a bid: the newest auction is 3 × epoch + 2.
+    const maxAuction = epochOf(ks[j]) * AUCTION_PROPORTION + AUCTION_PROPORTION - 1;
+    let a: number;
+    if ((h[j] & 1) !== 0) a = Math.floor(maxAuction / HOT_ID_RATIO) * HOT_ID_RATIO;
+    else {
+      const minAuction = Math.max(maxAuction - NUM_IN_FLIGHT_AUCTIONS, 0);
+      a = minAuction + Math.floor(((h1[j] & 0xffff) / 65536) * (maxAuction - minAuction + 1 + AUCTION_ID_LEAD));
+    }
+    setInt64(v32, j, a + FIRST_AUCTION_ID);
+  }
+  return out;
+}
+
+/** 3 in 4 bids come from the newest hot bidder, the others from the last 1,000 people (or up to 10 ahead). */
+function bidders(ks: Float64Array, h: Int32Array): Int64Writer {
+  const n = ks.length;
+  const out = new Int64Writer(n);
+  const v32 = out.v32;
+  for (let j = 0; j < n; j++) {
+    // lastBase0PersonId for a bid: the newest person is the epoch's.
+    const epoch = epochOf(ks[j]);
+    let b: number;
+    if (((h[j] >>> 1) & 3) !== 0) b = Math.floor(epoch / HOT_ID_RATIO) * HOT_ID_RATIO + 1;
+    else {
+      const numPeople = epoch + 1;
+      const active = Math.min(numPeople, NUM_ACTIVE_PEOPLE);
+      b = numPeople - active + Math.floor(unit(nextHash(h[j], 2)) * (active + PERSON_ID_LEAD));
+    }
+    setInt64(v32, j, b + FIRST_PERSON_ID);
+  }
+  return out;
+}
+
+function prices(h1: Int32Array, n: number): Int64Writer {
+  const out = new Int64Writer(n);
+  const v32 = out.v32;
+  for (let j = 0; j < n; j++) setInt64(v32, j, PRICE_TABLE[h1[j] >>> 16]);
+  return out;
+}
+
+/** Event id of bid k (bidEventId) at 10 events per ms of event time. */
+function times(ks: Float64Array): Int64Writer {
+  const n = ks.length;
+  const out = new Int64Writer(n, "timestamp[ms]");
+  const v32 = out.v32;
+  for (let j = 0; j < n; j++) {
+    const k = ks[j];
+    const epoch = epochOf(k);
+    const e = epoch * TOTAL_PROPORTION + BID_OFFSET + (k - epoch * BID_PROPORTION);
+    setInt64(v32, j, BASE_TIME_MS + Math.floor(e / EVENTS_PER_MS));
+  }
+  return out;
+}
+
+/**
+ * Bit 3 picks a hot channel (1 in 2, HOT_CHANNELS_RATIO = 2), bits 4-5 which one, and the 26 bits
+ * above them a cold one (the bias of % 10,000 on 2^26 is below 0.02%).
+ */
+function channelsOf(h: Int32Array, n: number): Int32Array {
+  const out = new Int32Array(n);
+  for (let j = 0; j < n; j++) {
+    const x = h[j];
+    out[j] = ((x >>> 3) & 1) !== 0 ? (x >>> 4) & 3 : HOT_CHANNELS.length + ((x >>> 6) % COLD_CHANNELS);
+  }
+  return out;
+}
+
+/** A bid's columns, in schema order. */
+const BID_COLUMNS = ["auction", "bidder", "price", "channel", "url", "dateTime", "extra"] as const;
+
+/**
+ * `nexmark-bid`: auction, bidder, price, channel, url, dateTime, extra; or only `columns` of them
+ * (in that order). Every value is a hash of the seed and the event index, so leaving a column out
+ * changes no other: a job that reads three of the seven columns skips the work of the other four.
+ */
 export class BidGenerator extends NexmarkKindGenerator {
   private readonly channel: FixedDictionary;
   private readonly url: FixedDictionary;
   private readonly extra: ExtraPadding;
   private readonly extraKeys: Int32Array;
+  private readonly wanted: ReadonlySet<string>;
+  /** Each event's root hash and its first derived hash, reused from batch to batch. */
+  private h = new Int32Array(0);
+  private h1 = new Int32Array(0);
 
-  constructor(seed: number) {
+  constructor(seed: number, columns: readonly string[] = BID_COLUMNS) {
     const channel = new FixedDictionary(CHANNELS.channels);
     const url = new FixedDictionary(CHANNELS.urls);
     const extra = new ExtraPadding(BID_BYTES, { min: BID_FIELD_BYTES, max: BID_FIELD_BYTES }, seedKey(seed));
-    super(seed, "dateTime", {
+    const all = {
       auction: "int64",
       bidder: "int64",
       price: "int64",
@@ -76,72 +165,54 @@ export class BidGenerator extends NexmarkKindGenerator {
       url,
       dateTime: "timestamp[ms]",
       extra: extra.dictionary,
-    });
+    } as const;
+    super(seed, "dateTime", Object.fromEntries(BID_COLUMNS.filter((c) => columns.includes(c)).map((c) => [c, all[c]])));
     this.channel = channel;
     this.url = url;
     this.extra = extra;
     this.extraKeys = extraKeyTable(extra, BID_FIELD_BYTES);
+    this.wanted = new Set(columns);
   }
 
   generateAt(ks: Float64Array): RecordBatch {
     const n = ks.length;
-    const auction = new Int64Writer(n);
-    const bidder = new Int64Writer(n);
-    const price = new Int64Writer(n);
-    const time = new Int64Writer(n, "timestamp[ms]");
-    const channelKeys = new Int32Array(n);
-    const extraKeys = new Int32Array(n);
-    const extraTable = this.extraKeys;
-    const a32 = auction.v32;
-    const b32 = bidder.v32;
-    const p32 = price.v32;
-    const t32 = time.v32;
-    const key = this.key;
-    for (let j = 0; j < n; j++) {
-      const k = ks[j];
-      // bidEventId, lastBase0AuctionId and lastBase0PersonId written out for a bid: every bid of
-      // epoch (46 bids) comes after the epoch's person and 3 auctions, so the newest auction is
-      // 3 × epoch + 2 and the newest person is epoch.
-      const epoch = Math.floor(k / BID_PROPORTION);
-      const e = epoch * TOTAL_PROPORTION + BID_OFFSET + (k - epoch * BID_PROPORTION);
-      const h = eventHash(key, k);
-      // Low bits of the root hash make the small choices; h1 gives the price (high half) and the
-      // cold auction draw (low half); the rarer cold bidder draw gets its own hash.
-      const h1 = nextHash(h, 1);
-      const maxAuction = epoch * AUCTION_PROPORTION + AUCTION_PROPORTION - 1;
-      let a: number;
-      if ((h & 1) !== 0) a = Math.floor(maxAuction / HOT_ID_RATIO) * HOT_ID_RATIO;
-      else {
-        const minAuction = Math.max(maxAuction - NUM_IN_FLIGHT_AUCTIONS, 0);
-        a = minAuction + Math.floor(((h1 & 0xffff) / 65536) * (maxAuction - minAuction + 1 + AUCTION_ID_LEAD));
-      }
-      setInt64(a32, j, a + FIRST_AUCTION_ID);
-      let b: number;
-      if (((h >>> 1) & 3) !== 0) b = Math.floor(epoch / HOT_ID_RATIO) * HOT_ID_RATIO + 1;
-      else {
-        const numPeople = epoch + 1;
-        const active = Math.min(numPeople, NUM_ACTIVE_PEOPLE);
-        b = numPeople - active + Math.floor(unit(nextHash(h, 2)) * (active + PERSON_ID_LEAD));
-      }
-      setInt64(b32, j, b + FIRST_PERSON_ID);
-      setInt64(p32, j, PRICE_TABLE[h1 >>> 16]);
-      // Bit 3 picks a hot channel (1 in 2, HOT_CHANNELS_RATIO = 2), bits 4-5 which one, and the
-      // 26 bits above them a cold one (the bias of % 10,000 on 2^26 is below 0.02%).
-      channelKeys[j] = ((h >>> 3) & 1) !== 0 ? (h >>> 4) & 3 : HOT_CHANNELS.length + ((h >>> 6) % COLD_CHANNELS);
-      setInt64(t32, j, BASE_TIME_MS + Math.floor(e / EVENTS_PER_MS));
-      extraKeys[j] = extraTable[nextHash(h, 3) >>> 16];
+    const want = (c: string) => this.wanted.has(c);
+    if (this.h.length < n) {
+      this.h = new Int32Array(n);
+      this.h1 = new Int32Array(n);
     }
+    const { h, h1 } = this;
+    const key = this.key;
+    // Low bits of the root hash make the small choices; h1 gives the price (high half) and the
+    // cold auction draw (low half); the rarer cold bidder draw gets its own hash. Each column is
+    // then one small loop over the hashes, run only when the column is wanted.
+    for (let j = 0; j < n; j++) {
+      h[j] = eventHash(key, ks[j]);
+      h1[j] = nextHash(h[j], 1);
+    }
+    const auction = want("auction") ? auctions(ks, h, h1) : null;
+    const bidder = want("bidder") ? bidders(ks, h) : null;
+    const price = want("price") ? prices(h1, n) : null;
+    const time = want("dateTime") ? times(ks) : null;
+    const channelKeys = want("channel") || want("url") ? channelsOf(h, n) : null;
+    let extraKeys: Int32Array | null = null;
+    if (want("extra")) {
+      extraKeys = new Int32Array(n);
+      const table = this.extraKeys;
+      for (let j = 0; j < n; j++) extraKeys[j] = table[nextHash(h[j], 3) >>> 16];
+    }
+    const columns: Record<string, () => Data> = {
+      auction: () => auction!.finish(),
+      bidder: () => bidder!.finish(),
+      price: () => price!.finish(),
+      channel: () => this.channel.column(channelKeys!),
+      // Channel i's url is url i: the two columns share their keys.
+      url: () => this.url.column(channelKeys!),
+      dateTime: () => time!.finish(),
+      extra: () => this.extra.dictionary.column(extraKeys!),
+    };
     return this.batch(
-      [
-        auction.finish(),
-        bidder.finish(),
-        price.finish(),
-        this.channel.column(channelKeys),
-        // Channel i's url is url i: the two columns share their keys.
-        this.url.column(channelKeys),
-        time.finish(),
-        this.extra.dictionary.column(extraKeys),
-      ],
+      this.schema.fields.map((f) => columns[f.name]!()),
       n,
     );
   }

@@ -94,6 +94,13 @@ export const GeneratorSourceSpec = Type.Object(
       Type.Integer({ minimum: 1, maximum: 1_048_576, default: 8192, description: "Rows per emitted batch." }),
     ),
     partitions: Optional(Type.Integer({ minimum: 1, default: 1, description: "Independent splits of the stream." })),
+    columns: Optional(
+      Type.Array(Type.String(), {
+        minItems: 1,
+        description:
+          "Columns to generate (default: all, or what the job reads); the others are not computed. Values do not depend on which columns are generated.",
+      }),
+    ),
   },
   { additionalProperties: false, description: "A built-in deterministic generator (no Kafka needed)." },
 );

@@ -69,6 +69,18 @@ describe("sourceStreamInfo", () => {
     expect(() => sourceStreamInfo("g", { generator: { kind: "nexmark-bid" }, eventTime: { field: "price" } })).toThrow(
       /eventTime.field: "price" is not a timestamp column/,
     );
+    const bids = (columns: string[], eventTime = true) =>
+      sourceStreamInfo("g", {
+        generator: { kind: "nexmark-bid", columns },
+        ...(eventTime ? { eventTime: { field: "dateTime" } } : {}),
+      });
+    expect(() => bids(["auction", "nope", "dateTime"])).toThrow(
+      /generator.columns: nope is not a column of nexmark-bid \(columns: auction, bidder/,
+    );
+    expect(() => bids(["price", "price", "dateTime"])).toThrow(/generator.columns: "price" is listed twice/);
+    expect(() => bids(["price"])).toThrow(/generator.columns: add the event time column "dateTime"/);
+    expect(bids(["price"], false).schema.fields.map((f) => f.name)).toEqual(["price"]);
+    expect(bids(["dateTime", "price"]).schema.fields.map((f) => f.name)).toEqual(["price", "dateTime"]);
   });
 });
 

@@ -28,6 +28,7 @@ export const TEST_ENV: Record<string, string> = {
   SABOT_EXCHANGE_CREDITS: "2",
 };
 export const HEARTBEAT_TIMEOUT_MS = 2000;
+export const HEARTBEAT_INTERVAL_MS = 250;
 
 export interface Exit {
   code: number | null;

@@ -34,15 +34,28 @@ const q7: StepSpec[] = [
 ];
 
 describe("column pruning before exchanges", () => {
-  it("q7's shuffle carries the key, the event time and the aggregated column only", () => {
+  it("a generator makes only what the job reads: q7's bids are auction, price and dateTime", () => {
     const plan = buildPlan("t", spec(q7));
+    expect(plan.sources[0]!.spec.generator!.columns).toEqual(["auction", "price", "dateTime"]);
+    expect(names(plan, "bids")).toEqual(["auction", "price", "dateTime"]);
+    expect(exchanged(plan)).toEqual([["auction", "price", "dateTime"]]);
+    expect(plan.spec.pipeline).toEqual(q7);
+    // A sink reading the source reads every column.
+    const whole = buildPlan("t", spec([...q7, { from: "bids", to: "out" }]));
+    expect(whole.sources[0]!.spec.generator!.columns).toBeUndefined();
+  });
+
+  it("a keyBy after a filter ships the key, the event time and the aggregated column only", () => {
+    const pipeline: StepSpec[] = [{ from: "bids", filter: "bidder > 3" }, ...q7];
+    pipeline[1] = { keyBy: ["auction"] };
+    const plan = buildPlan("t", spec(pipeline));
+    expect(names(plan, "bids")).toEqual(["auction", "bidder", "price", "dateTime"]);
     expect(exchanged(plan)).toEqual([["auction", "price", "dateTime"]]);
     // Steps, ids, streams and exchanges stay as they are: the keyBy itself passes on fewer columns.
-    expect(plan.operators.map((o) => o.id)).toEqual(["pipeline[0].keyBy", "pipeline[1].window"]);
-    expect(buildExecutionGraph(plan).edges.map((e) => e.stream)).toEqual(["bids"]);
-    expect(plan.spec.pipeline).toEqual(q7);
-    const keyBy = plan.operators[0]!.create() as PrunedKeyBy;
-    const batch = new BidGenerator(1).generate(0, 1, 100);
+    expect(plan.operators.map((o) => o.id)).toEqual(["pipeline[0].filter", "pipeline[1].keyBy", "pipeline[2].window"]);
+    expect(buildExecutionGraph(plan).edges.map((e) => e.stream)).toEqual(["pipeline[0]"]);
+    const keyBy = plan.operators[1]!.create() as PrunedKeyBy;
+    const batch = new BidGenerator(1, ["auction", "bidder", "price", "dateTime"]).generate(0, 1, 100);
     expect(keyBy.project(batch).schema.fields.map((f) => f.name)).toEqual(["auction", "price", "dateTime"]);
     // In one process it projects; what arrives through the exchange is projected already.
     const projected = keyBy.project(batch);

@@ -124,6 +124,7 @@ describe("generator config", () => {
       ratePerSecond: null,
       batchSize: 8192,
       partitions: 1,
+      columns: null,
     });
   });
   it("rejects impossible settings with the setting's name", () => {
@@ -131,4 +132,34 @@ describe("generator config", () => {
     expect(() => generatorConfig({ kind: "nexmark-bid", partitions: 0 })).toThrow(/generator.partitions/);
     expect(() => generatorConfig({ kind: "nexmark-bid", count: -1 })).toThrow(/generator.count/);
   });
+});
+
+describe("generator columns", () => {
+  const pick = (row: Row, names: string[]) => Object.fromEntries(names.map((n) => [n, row[n]]));
+  const subsets: Record<GeneratorKind, string[][]> = {
+    "nexmark-bid": [["auction", "price", "dateTime"], ["bidder"], ["url", "extra"], ["channel", "dateTime"]],
+    "nexmark-person": [
+      ["id", "dateTime"],
+      ["name", "city"],
+    ],
+    "nexmark-auction": [["id", "seller", "dateTime"]],
+    "card-transactions": [["amount"]],
+    nexmark: [["event_type", "bid_auction", "dateTime"]],
+  };
+
+  it.each(Object.keys(subsets) as GeneratorKind[])(
+    "%s: a subset of columns holds the same values, in the generator's order",
+    (kind) => {
+      const all = kindGenerator(kind, 5).generate(3, 4, 2000);
+      const names = all.schema.fields.map((f) => f.name);
+      for (const wanted of subsets[kind]) {
+        const cols = wanted.filter((c) => names.includes(c));
+        expect(cols, `columns of ${kind}`).toEqual(wanted);
+        const some = kindGenerator(kind, 5, [...cols].reverse()).generate(3, 4, 2000);
+        const order = names.filter((n) => cols.includes(n));
+        expect(some.schema.fields.map((f) => f.name)).toEqual(order);
+        expect(batchRows(some)).toEqual(batchRows(all).map((r) => pick(r, order)));
+      }
+    },
+  );
 });
