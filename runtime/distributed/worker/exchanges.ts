@@ -50,13 +50,14 @@ export class SubtaskExchanges implements TaskExchanges {
     const parallelism = s.peers.length;
     // An edge into a ProjectingKeyBy carries what it passes on (fewer columns, partial
     // aggregates): the senders project, and the operator takes what arrives as it is.
-    const pruned = graph.edges.map((edge) => {
+    const projecting = graph.edges.map((edge) => {
       const op = flow.operator(edge.target);
       if (!(op instanceof ProjectingKeyBy)) return null;
       op.receivesProjected();
       return op;
     });
-    const edgeSchema = (edge: ExchangeEdge) => pruned[edge.id]?.output.schema ?? plan.streams.get(edge.stream)!.schema;
+    const edgeSchema = (edge: ExchangeEdge) =>
+      projecting[edge.id]?.output.schema ?? plan.streams.get(edge.stream)!.schema;
     for (const edge of graph.edges) {
       const target = plan.operators.find((o) => o.id === edge.target)!;
       const schema = edgeSchema(edge);
@@ -79,7 +80,7 @@ export class SubtaskExchanges implements TaskExchanges {
       const chans = links.map((link) => new OutboundChannel(edge.id, link, s.channelBufferRows));
       channels[edge.id] = chans;
       const partitioner = new Partitioner(edge.partitioning, edgeSchema(edge), parallelism, s.maxParallelism);
-      const keyBy = pruned[edge.id];
+      const keyBy = projecting[edge.id];
       const project = keyBy ? (b: RecordBatch) => keyBy.project(b) : undefined;
       const sender = new ExchangeSender(edge.id, partitioner, chans, s.frameRows, project);
       flow.connect(edge.stream, sender);

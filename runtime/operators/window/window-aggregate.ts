@@ -93,9 +93,9 @@ export class WindowAggregateOperator implements Operator {
     }
     this.keyIndexes = keys.map((k) => columnIndex(name, schema, k, "key"));
     this.partialKeys = keys.map((_, i) => i);
-    const keyFields = this.keyIndexes.map((i) => schema.fields[i]);
     const repeated = keys.find((k, i) => keys.indexOf(k) !== i);
     if (repeated !== undefined) throw new AggregateSpecError(name, `key column "${repeated}" is listed twice`);
+    const keyFields = this.keyIndexes.map((i) => schema.fields[i]);
     const boundNames = options.windowTime ? WINDOW_TIME_BOUNDS : BOUNDS;
     for (const bound of boundNames)
       if (keys.includes(bound))
@@ -140,11 +140,7 @@ export class WindowAggregateOperator implements Operator {
     const input = new BatchInput(cols, n, this.scratch);
     const times = this.clock ? this.arrivalTimes(n, this.clock()) : input.numbersOf(this.timeIndex);
     const timeValid = this.clock ? null : validityBytes(cols[this.timeIndex]);
-    if (this.rowSlots.length < n) {
-      this.groupIds = new Int32Array(n);
-      this.rowSlots = new Int32Array(n);
-      this.accepted = new Uint8Array(n);
-    }
+    this.growScratch(n);
     const groups = this.groupsOf(cols, n);
     const { rowSlots, accepted } = this;
     accepted.fill(0, 0, n);
@@ -187,11 +183,7 @@ export class WindowAggregateOperator implements Operator {
     const nk = this.keyIndexes.length;
     const input = new BatchInput(cols, n, this.scratch);
     const starts = input.numbersOf(nk);
-    if (this.rowSlots.length < n) {
-      this.groupIds = new Int32Array(n);
-      this.rowSlots = new Int32Array(n);
-      this.accepted = new Uint8Array(n);
-    }
+    this.growScratch(n);
     // Partial rows hold the keys first, then the pane's start, which places the row.
     const groups = groupIdsOf(this.keys, this.partialKeys, cols, n, this.groupIds);
     const { rowSlots, accepted } = this;
@@ -218,6 +210,13 @@ export class WindowAggregateOperator implements Operator {
       this.lastIsPartial = schema.fields.length === names.length && schema.fields.every((f, i) => f.name === names[i]);
     }
     return this.lastIsPartial;
+  }
+
+  private growScratch(n: number): void {
+    if (this.rowSlots.length >= n) return;
+    this.groupIds = new Int32Array(n);
+    this.rowSlots = new Int32Array(n);
+    this.accepted = new Uint8Array(n);
   }
 
   private arrivalTimes(n: number, now: number): Float64Array {
