@@ -4,7 +4,7 @@ import { KeyTable } from "../../state/key-table.js";
 import { float64Data, timestampData } from "../../types/builders.js";
 import { columnsOf, makeBatch, validityBytes } from "../../types/column.js";
 import type { StreamInfo } from "../../types/stream-info.js";
-import { type Accumulator, BatchInput, NumberScratch } from "./accumulator.js";
+import { type Accumulator, BatchInput, grownF64, NumberScratch } from "./accumulator.js";
 import { AggregateSpecError, parseAggregates } from "./aggregate-spec.js";
 import { groupIdsOf } from "./group-ids.js";
 import { grownI32 } from "./slots.js";
@@ -17,7 +17,7 @@ import {
 } from "./window-config.js";
 
 /** The partial rows' column counting the input rows each stands for: late records stay exact. */
-export const PARTIAL_ROWS = "__rows";
+const PARTIAL_ROWS = "__rows";
 
 function gcd(a: number, b: number): number {
   while (b !== 0) [a, b] = [b, a % b];
@@ -71,7 +71,7 @@ export class PaneCombiner {
   private paneStarts: number[] = [];
   private slotGroup: Int32Array = new Int32Array(1024);
   private slotPane: Int32Array = new Int32Array(1024);
-  private slotRows = new Float64Array(1024);
+  private slotRows: Float64Array = new Float64Array(1024);
   private capacity = 0;
 
   constructor(options: Omit<WindowAggregateOptions, "windowTime" | "clock">) {
@@ -168,9 +168,7 @@ export class PaneCombiner {
     const c = this.slotGroup.length * 2;
     this.slotGroup = grownI32(this.slotGroup, c);
     this.slotPane = grownI32(this.slotPane, c);
-    const rows = new Float64Array(c);
-    rows.set(this.slotRows);
-    this.slotRows = rows;
+    this.slotRows = grownF64(this.slotRows, c);
   }
 
   private emit(count: number): RecordBatch {
