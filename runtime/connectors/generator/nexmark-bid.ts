@@ -147,7 +147,8 @@ export class BidGenerator extends NexmarkKindGenerator {
   private readonly channel: FixedDictionary;
   private readonly url: FixedDictionary;
   private readonly extra: ExtraPadding;
-  private readonly extraKeys: Int32Array;
+  /** Each 16-bit hash's padding key; made when a batch first needs the extra column. */
+  private extraKeys: Int32Array | null = null;
   private readonly wanted: ReadonlySet<string>;
   /** Each event's root hash and its first derived hash, reused from batch to batch. */
   private h = new Int32Array(0);
@@ -170,7 +171,6 @@ export class BidGenerator extends NexmarkKindGenerator {
     this.channel = channel;
     this.url = url;
     this.extra = extra;
-    this.extraKeys = extraKeyTable(extra, BID_FIELD_BYTES);
     this.wanted = new Set(columns);
   }
 
@@ -198,7 +198,7 @@ export class BidGenerator extends NexmarkKindGenerator {
     let extraKeys: Int32Array | null = null;
     if (want("extra")) {
       extraKeys = new Int32Array(n);
-      const table = this.extraKeys;
+      const table = (this.extraKeys ??= extraKeyTable(this.extra, BID_FIELD_BYTES));
       for (let j = 0; j < n; j++) extraKeys[j] = table[nextHash(h[j], 3) >>> 16];
     }
     const columns: Record<string, () => Data> = {
