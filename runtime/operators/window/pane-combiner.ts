@@ -43,10 +43,10 @@ export function partialSchema(keys: KeyTable, accumulators: readonly Accumulator
  * The first phase of two-phase window aggregation (Flink's local-global aggregation): each batch
  * is folded, on its own, into one partial row per (key, pane) before the exchange, so a keyed
  * window ships a row per key and pane instead of one per event (q7: a 16,384-bid batch of one of
- * 4 splits becomes about 3,700 rows; Nexmark's auctions churn). A pane is gcd(size, slide) long and aligned like the windows, so each pane
- * lies wholly inside or outside every window: the second phase (WindowAggregateOperator with
- * `partials`) assigns a partial row by its pane start and decides lateness by window, exactly as a
- * single phase would.
+ * 4 splits becomes about 3,700 rows; Nexmark's auctions churn). A pane is gcd(size, slide) long
+ * and aligned like the windows, so each pane lies wholly inside or outside every window: the
+ * second phase (WindowAggregateOperator with `partials`) assigns a partial row by its pane start
+ * and decides lateness by window, exactly as a single phase would.
  *
  * Partial rows: the key columns (dictionary keys as plain utf8), `window_start` and `window_end`
  * of the pane (null for rows without event time, which the second phase drops as late), each
