@@ -27,9 +27,9 @@
 
 import type { AddressInfo } from "node:net";
 import { hostname } from "node:os";
-import { KubeConfig } from "@kubernetes/client-node";
 import pino from "pino";
 import { serveOperatorHttp } from "./kube/http.js";
+import { PooledKubeConfig } from "./kube/kube-config.js";
 import { OperatorManager } from "./manager.js";
 import { parseNetworkPolicySettings } from "./streamjob/resources/network-policy.js";
 import { operatorSettings } from "./streamjob/resources/settings.js";
@@ -37,7 +37,7 @@ import { operatorSettings } from "./streamjob/resources/settings.js";
 const env = process.env;
 const log = pino({ name: "sabot-operator", level: env.SABOT_LOG_LEVEL ?? "info" });
 
-const kc = new KubeConfig();
+const kc = new PooledKubeConfig();
 // KUBECONFIG when set, else the in-cluster service account, else ~/.kube/config.
 kc.loadFromDefault();
 

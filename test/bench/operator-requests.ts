@@ -2,13 +2,16 @@
  * Preloaded into the operator process by the scale benchmark (`node --import <this>`): counts
  * every HTTP request the process sends (client-node talks through undici, which publishes each
  * request on a diagnostics channel) by method and resource, and writes the counts as JSON to
- * $SABOT_BENCH_REQUESTS_FILE every 250 ms and at exit. Changes nothing in the operator.
+ * $SABOT_BENCH_REQUESTS_FILE every 250 ms and at exit, with the connections it opened under the key
+ * CONNECTIONS. Changes nothing in the operator.
  */
 import { subscribe } from "node:diagnostics_channel";
 import { writeFileSync } from "node:fs";
 
 const file = process.env.SABOT_BENCH_REQUESTS_FILE;
 const counts: Record<string, number> = {};
+/** Not a request: the TLS connections undici opened to the API server. */
+export const CONNECTIONS = "(connections opened)";
 
 /** `PATCH apps/statefulsets`, `PUT sabot.dev/streamjobs/status`, `WATCH apps/deployments`, ... */
 function key(method: string, path: string): string {
@@ -32,6 +35,9 @@ if (file) {
     const { request } = message as { request: { method: string; path: string } };
     const k = key(request.method, request.path);
     counts[k] = (counts[k] ?? 0) + 1;
+  });
+  subscribe("undici:client:connected", () => {
+    counts[CONNECTIONS] = (counts[CONNECTIONS] ?? 0) + 1;
   });
   setInterval(flush, 250).unref();
   process.on("exit", flush);

@@ -37,6 +37,7 @@ import { type ServerProcess, startServer, stopServer, tailLog } from "../env/lib
 import { waitFor } from "../env/lib/wait.js";
 import { KWOK_NODE_ANNOTATION, kubectlPath, startKube } from "../env/services/kube.js";
 import { jobSpec } from "../operator/streamjob/resources/fixtures.js";
+import { CONNECTIONS } from "./operator-requests.js";
 import { table } from "./run-case.js";
 
 const JOBS = Number(process.env.SABOT_BENCH_JOBS ?? 500);
@@ -327,6 +328,8 @@ async function main(): Promise<boolean> {
     const requests = existsSync(requestsFile)
       ? (JSON.parse(readFileSync(requestsFile, "utf8")) as Record<string, number>)
       : {};
+    const connections = requests[CONNECTIONS] ?? 0;
+    delete requests[CONNECTIONS];
     const totalRequests = Object.values(requests).reduce((a, b) => a + b, 0);
     const reconciles = ["success", "error", "conflict"].map(
       (r) => sample(text, "sabot_operator_reconciles_total", `{result="${r}"}`) ?? 0,
@@ -360,6 +363,7 @@ async function main(): Promise<boolean> {
             `${(idleRssKiB / 1024).toFixed(0)} / ${(maxRssKiB / 1024).toFixed(0)} / ${(procStatusKiB(operator.pid, "VmHWM") / 1024).toFixed(0)} MiB`,
           ],
           ["API requests sent by the operator", count(totalRequests)],
+          ["TLS connections the operator opened to the API server", count(connections)],
           ["API requests served, all clients (apiserver_request_total)", count(apiAfter - apiBefore)],
         ],
       ),

@@ -4,20 +4,22 @@ import { promisify } from "node:util";
 import {
   ApiextensionsV1Api,
   CoreV1Api,
-  KubeConfig,
+  type KubeConfig,
   KubernetesObjectApi,
   loadYaml,
   PatchStrategy,
   type V1CustomResourceDefinition,
 } from "@kubernetes/client-node";
 import { CRD_FILES, renderCrd } from "../../../operator/crd/write-crds.js";
+import { PooledKubeConfig } from "../../../operator/kube/kube-config.js";
 import { waitFor } from "../../env/lib/wait.js";
 import { kubectlPath } from "../../env/services/kube.js";
 import { testEnv } from "../../helpers/env.js";
 import { uniqueName } from "../../helpers/names.js";
 
 export function kubeConfig(): KubeConfig {
-  const kc = new KubeConfig();
+  // As the operator's main does: requests share kept-alive connections.
+  const kc = new PooledKubeConfig();
   kc.loadFromFile(testEnv().kube.kubeconfig);
   return kc;
 }
