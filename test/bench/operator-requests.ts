@@ -6,7 +6,7 @@
  * CONNECTIONS. Changes nothing in the operator.
  */
 import { subscribe } from "node:diagnostics_channel";
-import { writeFileSync } from "node:fs";
+import { renameSync, writeFileSync } from "node:fs";
 
 const file = process.env.SABOT_BENCH_REQUESTS_FILE;
 const counts: Record<string, number> = {};
@@ -26,8 +26,11 @@ function key(method: string, path: string): string {
   return `${verb} ${resource}`;
 }
 
+/** Written aside and renamed, so the benchmark never reads a half-written file. */
 function flush(): void {
-  if (file) writeFileSync(file, JSON.stringify(counts));
+  if (!file) return;
+  writeFileSync(`${file}.tmp`, JSON.stringify(counts));
+  renameSync(`${file}.tmp`, file);
 }
 
 if (file) {
