@@ -41,11 +41,14 @@ export async function coordinatorStarting(client: Pick<CoordinatorApi, "getJobSt
 
 /**
  * Where the operator's credentials for a job's coordinator come from: its client certificate in the
- * job's TLS Secret (job-tls.ts). `forget` drops what was read, after the coordinator refused it.
+ * job's TLS Secret (job-tls.ts). `forget` drops what was read (the job is gone); `stale` lets an
+ * unreachable coordinator have it read again, so credentials changed behind the operator's back
+ * (which make the handshake fail, also UNAVAILABLE) are replaced.
  */
 export interface CoordinatorCredentials {
   client(job: StreamJob): Promise<TlsSetting>;
   forget?(key: string): void;
+  stale?(key: string): void;
 }
 
 /**
@@ -91,16 +94,25 @@ export class CoordinatorClients {
 
   /**
    * After UNAVAILABLE: drops the client, so the next call dials afresh. grpc-js backs off
-   * reconnects up to minutes, far longer than a coordinator pod takes to (re)start.
+   * reconnects up to minutes, far longer than a coordinator pod takes to (re)start. The
+   * credentials are marked stale rather than dropped: a coordinator that is starting would
+   * otherwise cost a Secret read every observation (the scale benchmark's most frequent GET).
    */
   unavailable(job: StreamJob, err: unknown): void {
-    if (grpcCode(err) === GRPC_UNAVAILABLE) this.forget(`${job.metadata.namespace}/${job.metadata.name}`);
+    if (grpcCode(err) !== GRPC_UNAVAILABLE) return;
+    const key = `${job.metadata.namespace}/${job.metadata.name}`;
+    this.close(key);
+    this.credentials.stale?.(key);
   }
 
   forget(key: string): void {
+    this.close(key);
+    this.credentials.forget?.(key);
+  }
+
+  private close(key: string): void {
     this.clients.get(key)?.close();
     this.clients.delete(key);
-    this.credentials.forget?.(key);
   }
 
   closeAll(): void {

@@ -28,7 +28,17 @@ export class JobTlsError extends Error {
 interface Known {
   uid: string;
   client: TlsFiles;
+  /** When it was read or written (ms, the injected clock). */
+  atMs: number;
 }
+
+/**
+ * How old what was read must be before an unreachable coordinator makes the operator read the
+ * Secret again: often enough to pick up a Secret changed behind its back (cert-manager renewing
+ * it, a hand edit) within a minute, rarely enough that a coordinator still starting costs no
+ * Secret read per observation.
+ */
+export const REREAD_AFTER_MS = 60_000;
 
 /**
  * Each job's TLS Secret (resources/tls-secret.ts): issued before the job's pods first start,
@@ -119,13 +129,19 @@ export class JobTlsSecrets {
     this.known.delete(key);
   }
 
+  /** The coordinator could not be reached: what was read is read again if older than REREAD_AFTER_MS. */
+  stale(key: string): void {
+    const k = this.known.get(key);
+    if (k && this.now().getTime() - k.atMs >= REREAD_AFTER_MS) this.known.delete(key);
+  }
+
   private remember(job: StreamJob, secret: V1Secret): void {
     const client = issuerRefOf(job) ? issuedTlsOf(secret) : clientTlsOf(secret);
     if (!client)
       throw new JobTlsError(
         `Secret ${secretOf(job)} has no client certificate: delete it and ${issuerRefOf(job) ? "cert-manager" : "the operator"} issues a new one`,
       );
-    this.known.set(keyOf(job), { uid: job.metadata.uid, client });
+    this.known.set(keyOf(job), { uid: job.metadata.uid, client, atMs: this.now().getTime() });
   }
 
   private async read(job: StreamJob, name = tlsSecretName(job)): Promise<V1Secret | undefined> {

@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { coordinatorStatusPatch, lastCheckpointOf, rates } from "../../../operator/streamjob/coordinator-client.js";
+import {
+  CoordinatorClients,
+  coordinatorStatusPatch,
+  lastCheckpointOf,
+  rates,
+} from "../../../operator/streamjob/coordinator-client.js";
+import type { StreamJob } from "../../../operator/streamjob/job.js";
 import type { CheckpointInfo, JobStatus } from "../../../runtime/contract/rpc/messages.js";
 
 const cp = (over: Partial<CheckpointInfo> = {}): CheckpointInfo => ({
@@ -56,5 +62,22 @@ describe("status from the coordinator", () => {
     // The workers' reported Kafka lag replaces the old value.
     const lagged = coordinatorStatusPatch({ metrics: { consumerLag: 42 } }, job, { in: 5, out: 1 }, now, 1234.4);
     expect(lagged.metrics?.consumerLag).toBe(1234);
+  });
+});
+
+describe("credentials after a failed call", () => {
+  const job = { metadata: { name: "orders", namespace: "team-a" } } as StreamJob;
+  const calls: string[] = [];
+  const clients = new CoordinatorClients({
+    client: async () => "insecure",
+    forget: (key) => calls.push(`forget ${key}`),
+    stale: (key) => calls.push(`stale ${key}`),
+  });
+
+  it("marks them stale when the coordinator is unreachable, and drops them when the job is gone", () => {
+    clients.unavailable(job, { code: 14 });
+    clients.unavailable(job, { code: 9 });
+    clients.forget("team-a/orders");
+    expect(calls).toEqual(["stale team-a/orders", "forget team-a/orders"]);
   });
 });

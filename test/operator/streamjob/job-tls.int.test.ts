@@ -8,7 +8,7 @@ import {
 } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { StreamJob } from "../../../operator/streamjob/job.js";
-import { JobTlsSecrets } from "../../../operator/streamjob/job-tls.js";
+import { JobTlsSecrets, REREAD_AFTER_MS } from "../../../operator/streamjob/job-tls.js";
 import { TLS_SPEC_HASH } from "../../../operator/streamjob/resources/tls-secret.js";
 import { API_GROUP, API_VERSION } from "../../../runtime/contract/spec/manifest.js";
 import { waitFor } from "../../env/lib/wait.js";
@@ -86,6 +86,23 @@ describe("a job's TLS Secret on a real API server", () => {
     expect(after.metadata?.annotations?.[TLS_SPEC_HASH]).not.toBe(before.metadata?.annotations?.[TLS_SPEC_HASH]);
     const ca = new X509Certificate(pem(after, "ca.crt"));
     expect(new X509Certificate(pem(after, "worker.crt")).verify(ca.publicKey)).toBe(true);
+  });
+
+  it("is read again after an unreachable coordinator only once what was read is a minute old", async () => {
+    let nowMs = Date.now();
+    const tls = new JobTlsSecrets(KubernetesObjectApi.makeApiClient(kc), () => new Date(nowMs));
+    const first = await tls.client(job);
+    const key = `${ns}/secure`;
+    // Replaced behind the operator's back: a new CA, as after someone deleted the Secret.
+    await core.deleteNamespacedSecret({ name: "secure-tls", namespace: ns });
+    await secrets().ensure(job);
+    nowMs += REREAD_AFTER_MS - 1;
+    tls.stale(key);
+    expect((await tls.client(job)).ca.equals(first.ca)).toBe(true);
+    nowMs += 1;
+    tls.stale(key);
+    expect(pem(await read(), "ca.crt")).not.toBe(first.ca.toString());
+    expect((await tls.client(job)).ca.toString()).toBe(pem(await read(), "ca.crt"));
   });
 
   it("is issued anew, with a new CA, after someone deleted it", async () => {
