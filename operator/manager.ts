@@ -1,4 +1,4 @@
-import { CustomObjectsApi, type KubeConfig } from "@kubernetes/client-node";
+import { CustomObjectsApi, type KubeConfig, KubernetesObjectApi } from "@kubernetes/client-node";
 import type { Logger } from "pino";
 import { AutoscalerLoop, type AutoscalerLoopOptions } from "./autoscaler/loop.js";
 import { AutoscalerMetrics } from "./autoscaler/metrics.js";
@@ -6,8 +6,12 @@ import { CheckpointController, type CheckpointControllerOptions } from "./checkp
 import { LeaderElector } from "./kube/leader.js";
 import { OperatorMetrics } from "./kube/metrics.js";
 import { type ControllerOptions, StreamJobController } from "./streamjob/controller.js";
+import { CoordinatorClients, type CoordinatorResolver } from "./streamjob/coordinator-client.js";
+import { JobTlsSecrets } from "./streamjob/job-tls.js";
 
-export interface ManagerOptions extends Omit<ControllerOptions, "metrics"> {
+export interface ManagerOptions extends Omit<ControllerOptions, "metrics" | "coordinators"> {
+  /** Where each job's coordinator is reached (default: its Service); tests map it to local processes. */
+  coordinatorResolver?: CoordinatorResolver;
   /**
    * Several namespaces to watch (the chart's watchNamespaces): one controller, Checkpoint
    * controller and autoscaler loop per namespace, each listing and watching only its own, so the
@@ -17,7 +21,7 @@ export interface ManagerOptions extends Omit<ControllerOptions, "metrics"> {
   identity: string;
   lease: { namespace: string; name: string; durationMs?: number; retryPeriodMs?: number };
   /** Checkpoint objects, periodic savepoints and status from coordinators (checkpoint-controller.ts). */
-  checkpoints?: Omit<CheckpointControllerOptions, "namespace">;
+  checkpoints?: Omit<CheckpointControllerOptions, "namespace" | "coordinators">;
   /** The autoscaler loop's timing (tests); it runs with the controller, on the leader only. */
   autoscaler?: Omit<AutoscalerLoopOptions, "metrics" | "namespace">;
 }
@@ -96,13 +100,19 @@ export class OperatorManager {
 
   private makeControllers(namespace: string | undefined): NamespaceControllers {
     const scope = namespace ? { namespace } : {};
-    const controller = new StreamJobController(this.kc, { ...this.opts, ...scope, metrics: this.metrics }, this.log);
+    const credentials = new JobTlsSecrets(KubernetesObjectApi.makeApiClient(this.kc));
+    const coordinators = { credentials, clients: new CoordinatorClients(credentials, this.opts.coordinatorResolver) };
+    const controller = new StreamJobController(
+      this.kc,
+      { ...this.opts, ...scope, metrics: this.metrics, coordinators },
+      this.log,
+    );
     // A controller points the queue-depth gauge at its own queue; the manager sums them all.
     const queueDepth = this.metrics.queueDepth;
     const checkpoints = new CheckpointController(
       this.kc,
       {
-        coordinatorResolver: this.opts.coordinatorResolver,
+        coordinators,
         checkpointStorage: this.opts.settings.checkpointStorage,
         ...this.opts.checkpoints,
         namespace,
@@ -114,7 +124,7 @@ export class OperatorManager {
       { ...this.opts.autoscaler, ...scope, metrics: this.autoscalerMetrics },
       this.log.child({ component: "autoscaler" }),
     );
-    return { controller, checkpoints, autoscaler, queueDepth };
+    return { controller, checkpoints, autoscaler, queueDepth, coordinators: coordinators.clients };
   }
 
   private async stopController(): Promise<void> {
@@ -122,6 +132,7 @@ export class OperatorManager {
     const running = this.controllers;
     this.controllers = [];
     await Promise.all(running.flatMap((c) => [c.controller.stop(), c.checkpoints.stop(), c.autoscaler.stop()]));
+    for (const c of running) c.coordinators.closeAll();
   }
 }
 
@@ -131,4 +142,6 @@ interface NamespaceControllers {
   checkpoints: CheckpointController;
   autoscaler: AutoscalerLoop;
   queueDepth: () => number;
+  /** The controllers' shared clients of coordinators, closed once both have stopped. */
+  coordinators: CoordinatorClients;
 }

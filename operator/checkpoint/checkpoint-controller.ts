@@ -1,10 +1,4 @@
-import {
-  CoreV1Api,
-  CustomObjectsApi,
-  type KubeConfig,
-  type KubernetesListObject,
-  KubernetesObjectApi,
-} from "@kubernetes/client-node";
+import { CoreV1Api, CustomObjectsApi, type KubeConfig, type KubernetesListObject } from "@kubernetes/client-node";
 import type { Logger } from "pino";
 import { API_GROUP } from "../../runtime/contract/spec/manifest.js";
 import { EventRecorder } from "../kube/events.js";
@@ -13,10 +7,9 @@ import { workQueueLoop } from "../kube/queue-worker.js";
 import { trimMetadata } from "../kube/trim.js";
 import { WorkQueue } from "../kube/workqueue.js";
 import { cachedStreamJob } from "../streamjob/cached.js";
-import { CoordinatorClients, type CoordinatorResolver } from "../streamjob/coordinator-client.js";
+import type { CoordinatorClients, JobCoordinators } from "../streamjob/coordinator-client.js";
 import { asStreamJob, JOB_LABEL, type StreamJob } from "../streamjob/job.js";
 import { JobObserver } from "../streamjob/job-observer.js";
-import { JobTlsSecrets } from "../streamjob/job-tls.js";
 import { PERIODIC_LABEL } from "../streamjob/periodic-savepoints.js";
 import { withOperatorDefaults } from "../streamjob/resources/job-defaults.js";
 import { DEFAULT_SETTINGS, type OperatorSettings } from "../streamjob/resources/settings.js";
@@ -29,8 +22,8 @@ import {
 export interface CheckpointControllerOptions extends CheckpointReconcilerOptions {
   namespace?: string;
   resyncMs?: number;
-  /** Where each job's coordinator is reached (default: its Service). Tests map it to local processes. */
-  coordinatorResolver?: CoordinatorResolver;
+  /** How each job's coordinator is reached, shared with the StreamJob controller. */
+  coordinators: JobCoordinators;
   /** How often a Running job's coordinator is asked for metrics and its last checkpoint (default 10 s). */
   observeIntervalMs?: number;
   workers?: number;
@@ -104,10 +97,7 @@ export class CheckpointController {
       },
       log,
     );
-    this.clients = new CoordinatorClients(
-      new JobTlsSecrets(KubernetesObjectApi.makeApiClient(kc)),
-      opts.coordinatorResolver,
-    );
+    this.clients = opts.coordinators.clients;
     const caches = {
       checkpoint: (n: string, name: string) => this.checkpoints.get(name, n),
       job: (n: string, name: string) => {
@@ -145,7 +135,6 @@ export class CheckpointController {
     this.jobQueue.shutdown();
     await Promise.all([this.checkpoints.stop(), this.jobs.stop()]);
     await Promise.all(this.loops);
-    this.clients.closeAll();
   }
 
   private work(queue: WorkQueue, handle: (key: string) => Promise<number | undefined>, what: string): Promise<void> {

@@ -17,9 +17,9 @@ import { OperatorMetrics } from "../kube/metrics.js";
 import { workQueueLoop } from "../kube/queue-worker.js";
 import { WorkQueue } from "../kube/workqueue.js";
 import { cachedStreamJob, cachedWorkload, type Workload } from "./cached.js";
-import { CoordinatorClients, type CoordinatorResolver } from "./coordinator-client.js";
+import type { CoordinatorClients, JobCoordinators } from "./coordinator-client.js";
 import { JOB_LABEL, MANAGED_BY, type StreamJob } from "./job.js";
-import { JobTlsSecrets } from "./job-tls.js";
+import type { JobTlsSecrets } from "./job-tls.js";
 import { isConflict, StreamJobReconciler } from "./reconciler.js";
 import { withOperatorDefaults } from "./resources/job-defaults.js";
 import type { OperatorSettings } from "./resources/settings.js";
@@ -33,8 +33,8 @@ export interface ControllerOptions {
   backoff?: { baseDelayMs: number; maxDelayMs: number };
   /** Shared across leadership terms, so counters survive a controller restart. */
   metrics?: OperatorMetrics;
-  /** Where the lifecycle reaches each job's coordinator (default: its Service); tests map it to local processes. */
-  coordinatorResolver?: CoordinatorResolver;
+  /** How the lifecycle reaches each job's coordinator, shared with the Checkpoint controller. */
+  coordinators: JobCoordinators<JobTlsSecrets>;
 }
 
 const OWNED = `app.kubernetes.io/managed-by=${MANAGED_BY}`;
@@ -63,8 +63,8 @@ export class StreamJobController {
     this.queue = new WorkQueue(opts.backoff ?? { baseDelayMs: 100, maxDelayMs: 60_000 });
     this.metrics = opts.metrics ?? new OperatorMetrics();
     this.metrics.queueDepth = () => this.queue.depth;
-    this.tls = new JobTlsSecrets(KubernetesObjectApi.makeApiClient(kc));
-    this.coordinators = new CoordinatorClients(this.tls, opts.coordinatorResolver);
+    this.tls = opts.coordinators.credentials;
+    this.coordinators = opts.coordinators.clients;
     const custom = kc.makeApiClient(CustomObjectsApi);
     const apps = kc.makeApiClient(AppsV1Api);
     const ns = opts.namespace;
@@ -142,7 +142,6 @@ export class StreamJobController {
     this.queue.shutdown();
     await Promise.all([this.jobs.stop(), this.statefulSets.stop(), this.deployments.stop()]);
     await Promise.all(this.loops);
-    this.coordinators.closeAll();
   }
 
   private work(): Promise<void> {

@@ -52,6 +52,16 @@ export interface CoordinatorCredentials {
 }
 
 /**
+ * What both controllers use to reach jobs' coordinators, made once per watched scope by the
+ * manager: the StreamJob controller's Secret writes are then what the job observer reads, and a
+ * coordinator gets one connection from the operator, not one per controller.
+ */
+export interface JobCoordinators<Credentials extends CoordinatorCredentials = CoordinatorCredentials> {
+  credentials: Credentials;
+  clients: CoordinatorClients;
+}
+
+/**
  * One gRPC client per job, replaced when the job's address or the operator's certificate for it
  * changes; closed when done with. The certificate is read asynchronously (from the API server the
  * first time), so `for(job)` hands out a stand-in whose calls wait for the real client.

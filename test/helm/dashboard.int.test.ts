@@ -83,7 +83,6 @@ describe("the Grafana dashboard on the test environment's Prometheus", () => {
         resyncMs: 5_000,
         coordinatorResolver: (j) => runner.coordinatorAddressNow(j.metadata.name),
         checkpoints: {
-          coordinatorResolver: (j) => runner.coordinatorAddressNow(j.metadata.name),
           observeIntervalMs: 2_000,
         },
         autoscaler: { tickMs: 1_000 },

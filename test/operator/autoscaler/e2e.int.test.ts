@@ -140,7 +140,6 @@ describe("autoscaler end to end", () => {
         resyncMs: 10_000,
         coordinatorResolver: (job) => runner.coordinatorAddressNow(job.metadata.name),
         checkpoints: {
-          coordinatorResolver: (job) => runner.coordinatorAddressNow(job.metadata.name),
           observeIntervalMs: 2_000,
         },
         autoscaler: { tickMs: 1_000 },

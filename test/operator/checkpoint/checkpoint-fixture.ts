@@ -2,8 +2,7 @@ import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
 import { CoreV1Api, CustomObjectsApi, type KubeConfig } from "@kubernetes/client-node";
 import pino from "pino";
 import { afterEach } from "vitest";
-import type { CheckpointControllerOptions } from "../../../operator/checkpoint/checkpoint-controller.js";
-import { OperatorManager } from "../../../operator/manager.js";
+import { type ManagerOptions, OperatorManager } from "../../../operator/manager.js";
 import { operatorSettings } from "../../../operator/streamjob/resources/settings.js";
 import { API_GROUP, API_VERSION } from "../../../runtime/contract/spec/manifest.js";
 import type { StreamJobSpec } from "../../../runtime/contract/spec/schema.js";
@@ -93,7 +92,7 @@ export async function storageWorld(
   return { kc, core, custom, ns, bucket, s3: client, runner };
 }
 
-export async function startWorld(checkpoints: CheckpointControllerOptions = {}): Promise<CheckpointWorld> {
+export async function startWorld(checkpoints: ManagerOptions["checkpoints"] = {}): Promise<CheckpointWorld> {
   const world = await storageWorld(kubeConfig(), "checkpoints");
   const { kc, core, ns, runner, s3: client } = world;
   const log = pino({ level: process.env.SABOT_LOG_LEVEL ?? "warn" });

@@ -54,7 +54,6 @@ describe("StreamJob lifecycle with real coordinator and worker processes", () =>
         resyncMs: 10_000,
         coordinatorResolver: (job) => w.runner.coordinatorAddressNow(job.metadata.name),
         checkpoints: {
-          coordinatorResolver: (job) => w.runner.coordinatorAddressNow(job.metadata.name),
           observeIntervalMs: 2_000,
         },
       },
