@@ -1,7 +1,7 @@
 import type { Dataflow } from "./dataflow.js";
 import type { Outputs } from "./graph.js";
 
-/** A checkpoint barrier as it travels a task's outputs (see exchange.proto, ExchangeBarrier). */
+/** A checkpoint barrier as it travels a task's outputs (on the wire: runtime/distributed/exchange/wire.ts, BARRIER). */
 export interface Barrier {
   checkpointId: number;
   /** Stop-with-savepoint: the sources stop right after this cut. */

@@ -2,7 +2,7 @@
  * One exchange benchmark case in its own process; prints one JSON line (ExchangeResult).
  *   codec SHAPE FRAME_ROWS ROWS        one channel's ChannelEncoder + ChannelDecoder (the checks
  *                                      included), no transport
- *   link SHAPE FRAME_ROWS ROWS TLS     the full path: OutboundChannel -> ServedLink -> gRPC over
+ *   link SHAPE FRAME_ROWS ROWS TLS     the full path: OutboundChannel -> ServedLink -> TCP over
  *                                      loopback -> InboundConnection -> ExchangeReceiver, the sender
  *                                      in a second process (exchange-sender.ts); TLS is mtls|plain
  * SABOT_BENCH_CPU_PROF=DIR writes CPU profiles of the measured part: DIR/receiver.cpuprofile
@@ -13,7 +13,6 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { exchangeClient } from "../../runtime/contract/rpc/loader.js";
 import { readTlsDir, type TlsSetting, writeJobTlsDirs } from "../../runtime/contract/tls/files.js";
 import { issueJobCertificates } from "../../runtime/contract/tls/job-certificates.js";
 import { ChannelDecoder } from "../../runtime/distributed/exchange/channel-decoder.js";
@@ -130,8 +129,7 @@ async function linkCase(): Promise<ExchangeResult> {
   const fail = (err: Error) => receiver.abort(err);
   const inbox = new Inbox("bench", 0, new Map([[0, receiver]]), CREDITS, fail);
   const address = `127.0.0.1:${port}`;
-  const client = exchangeClient(address, mine);
-  const conn = new InboundConnection(client, address, { jobName: "bench", attempt: 0, toSubtask: 1 }, 0, inbox, fail);
+  const conn = new InboundConnection(address, mine, { jobName: "bench", attempt: 0, toSubtask: 1 }, 0, inbox, fail);
   const stopProfile = prof ? await startProfile(join(prof, "receiver.cpuprofile")) : null;
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
@@ -140,7 +138,6 @@ async function linkCase(): Promise<ExchangeResult> {
   const t1 = performance.now();
   const cpu = process.cpuUsage(cpu0);
   await stopProfile?.();
-  client.close();
   await new Promise((r) => sender.once("exit", r)); // it exits by itself, so --cpu-prof writes its profile
   const frames = Math.ceil(rows / frameRows);
   // A channel's frames after its first (which also carries the schema and the dictionaries).

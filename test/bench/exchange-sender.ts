@@ -1,12 +1,11 @@
 /**
- * The sending worker of the exchange benchmark (a child process): an Exchange service on
+ * The sending worker of the exchange benchmark (a child process): an exchange server on
  * 127.0.0.1 serving one channel of one edge to subtask 1, fed with pre-generated frames as fast as
  * credits and the channel's buffer allow. Prints `{"port": N}` once listening; exits when the
  * end of the stream went out, after `{"cpuSeconds": S}` (the process's CPU while sending).
  * SABOT_BENCH_CPU_PROF=DIR: writes DIR/sender.cpuprofile of the sending part.
  * Args: shape frameRows rows tlsDir|insecure bufferRows
  */
-import { addExchangeService, startServer } from "../../runtime/contract/rpc/loader.js";
 import { readTlsDir, type TlsSetting } from "../../runtime/contract/tls/files.js";
 import { ServedLink } from "../../runtime/distributed/exchange/links.js";
 import { OutboundChannel } from "../../runtime/distributed/exchange/outbound.js";
@@ -22,7 +21,7 @@ tuneCollectorForJobs();
 const frames = benchFrames(shape as BatchShape, Number(frameRows), Number(rows));
 const tls: TlsSetting = tlsArg === "insecure" ? "insecure" : readTlsDir(tlsArg!);
 const exchange = new ExchangeServer(log);
-const { port } = await startServer("127.0.0.1", 0, tls, (s) => addExchangeService(s, exchange.handlers));
+const port = await exchange.listen("127.0.0.1", 0, tls);
 let channel: OutboundChannel | null = null;
 const link = new ServedLink(
   1,
@@ -44,7 +43,7 @@ for (const f of frames) {
   await channel.waitForRoom();
 }
 channel.pushEnd();
-// The end is queued behind the data; once it went out, give grpc-js a moment to flush the stream.
+// The end is queued behind the data; once it went out, give the socket a moment to flush.
 while (!channel.flushed()) await new Promise((r) => setTimeout(r, 10));
 await stopProfile?.();
 // All of this process's threads (V8's GC helpers included), from the first frame to the end sent.

@@ -4,12 +4,12 @@ import * as grpc from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";
 import type { TlsFiles, TlsSetting } from "../tls/files.js";
 import { ROLE_NAMES } from "../tls/job-certificates.js";
-import { isDataOut, parseData, serializeData } from "./exchange-wire.js";
 import type * as m from "./messages.js";
 
 /**
- * Loads control.proto and exchange.proto with @grpc/proto-loader (no generated code) and wraps
- * the dynamic grpc-js clients in small typed classes. Message shapes are in messages.ts.
+ * Loads control.proto with @grpc/proto-loader (no generated code) and wraps the dynamic grpc-js
+ * client in a small typed class. Message shapes are in messages.ts. (Workers exchange data over
+ * their own framed protocol, not gRPC: runtime/distributed/exchange/wire.ts.)
  */
 
 /** The .proto files sit next to this module in the sources; a compiled build copies them there too. */
@@ -22,7 +22,7 @@ function protoPath(name: string): string {
   throw new Error(`cannot find ${name}: copy runtime/contract/rpc/*.proto next to ${fileURLToPath(import.meta.url)}`);
 }
 
-const definition = protoLoader.loadSync([protoPath("control.proto"), protoPath("exchange.proto")], {
+const definition = protoLoader.loadSync(protoPath("control.proto"), {
   keepCase: false,
   longs: Number,
   enums: String,
@@ -31,27 +31,10 @@ const definition = protoLoader.loadSync([protoPath("control.proto"), protoPath("
 });
 
 interface Services {
-  sabot: { v1: { Control: grpc.ServiceClientConstructor; Exchange: grpc.ServiceClientConstructor } };
+  sabot: { v1: { Control: grpc.ServiceClientConstructor } };
 }
 const services = grpc.loadPackageDefinition(definition) as unknown as Services;
 export const controlService: grpc.ServiceDefinition = services.sabot.v1.Control.service;
-export const exchangeService: grpc.ServiceDefinition = withFastDataFrames(services.sabot.v1.Exchange.service);
-
-/**
- * Exchange.Connect with data frames written and read by exchange-wire.ts (one copy of the IPC
- * bytes out, none in) and everything else by protobufjs; the bytes on the wire are the same protobuf.
- */
-function withFastDataFrames(service: grpc.ServiceDefinition): grpc.ServiceDefinition {
-  const def = service.Connect as grpc.MethodDefinition<m.ExchangeRequest, m.ExchangeFrameOut>;
-  if (!def) throw new Error("the loaded exchange.proto has no method Connect");
-  const connect: grpc.MethodDefinition<m.ExchangeRequest, m.ExchangeFrameOut> = {
-    ...def,
-    responseSerialize: (f) =>
-      isDataOut(f) ? serializeData(f.data.edge, f.data.rows, f.data.ipc) : def.responseSerialize(f),
-    responseDeserialize: (b) => parseData(b) ?? def.responseDeserialize(b),
-  };
-  return { ...service, Connect: connect };
-}
 
 /** Batches of a whole window can be large; gRPC's 4 MiB default would reject them. */
 export const CHANNEL_OPTIONS: grpc.ChannelOptions = {
@@ -71,24 +54,19 @@ const SERVER_OPTIONS: grpc.ChannelOptions = {
 
 /**
  * Client credentials: present this process's certificate and accept only a server whose
- * certificate the job CA signed for `role` (checked by role name, not by the dialled address;
- * see runtime/contract/tls/job-certificates.ts). Returns the channel options that name the role.
+ * certificate the job CA signed for the coordinator (checked by role name, not by the dialled
+ * address; see runtime/contract/tls/job-certificates.ts). Returns the channel options that name it.
  */
-function clientCredentials(
-  tls: TlsSetting,
-  role: "coordinator" | "worker",
-): { credentials: grpc.ChannelCredentials; options: grpc.ChannelOptions } {
+function clientCredentials(tls: TlsSetting): { credentials: grpc.ChannelCredentials; options: grpc.ChannelOptions } {
   if (tls === "insecure") return { credentials: grpc.credentials.createInsecure(), options: {} };
+  const name = ROLE_NAMES.coordinator;
   return {
     credentials: sslCredentials(tls),
-    options: { "grpc.ssl_target_name_override": ROLE_NAMES[role], "grpc.default_authority": ROLE_NAMES[role] },
+    options: { "grpc.ssl_target_name_override": name, "grpc.default_authority": name },
   };
 }
 
-/**
- * One TLS context per set of certificates, however many channels use it: a worker opens a channel
- * to every other worker for each attempt, and each new context parses the keys again.
- */
+/** One TLS context per set of certificates, however many clients use it (each new one parses the keys again). */
 const sslContexts = new WeakMap<TlsFiles, grpc.ChannelCredentials>();
 function sslCredentials(tls: TlsFiles): grpc.ChannelCredentials {
   let c = sslContexts.get(tls);
@@ -143,7 +121,6 @@ const C = {
   getCheckpoint: method<m.GetCheckpointRequest, m.CheckpointInfo>(controlService, "GetCheckpoint"),
   reportOperatorView: method<m.OperatorViewReport, m.Ack>(controlService, "ReportOperatorView"),
 };
-const X = { connect: method<m.ExchangeRequest, m.ExchangeFrameOut>(exchangeService, "Connect") };
 
 /** Client of a coordinator's Control service (workers, the CLI, the operator). */
 export class ControlClient {
@@ -153,7 +130,7 @@ export class ControlClient {
     readonly address: string,
     readonly tls: TlsSetting,
   ) {
-    const { credentials, options } = clientCredentials(tls, "coordinator");
+    const { credentials, options } = clientCredentials(tls);
     this.client = new grpc.Client(address, credentials, { ...CHANNEL_OPTIONS, ...options });
   }
 
@@ -206,27 +183,6 @@ export class ControlClient {
   }
 }
 
-/** Opens the bidirectional exchange stream to another worker's Exchange service. */
-export function openExchangeStream(client: grpc.Client): grpc.ClientDuplexStream<m.ExchangeRequest, m.ExchangeFrame> {
-  // Frames are only received on this side: what is deserialized is always an ExchangeFrame.
-  const deserialize = X.connect.responseDeserialize as (b: Buffer) => m.ExchangeFrame;
-  return client.makeBidiStreamRequest(X.connect.path, X.connect.requestSerialize, deserialize);
-}
-
-/**
- * A client for pulling exchange frames. Its HTTP/2 receive window is large (credits, not HTTP/2,
- * bound what is in flight): with the 64 KiB default a frame of a few hundred KiB would need
- * several window updates, each waiting for the sender's busy event loop.
- */
-export function exchangeClient(address: string, tls: TlsSetting): grpc.Client {
-  const { credentials, options } = clientCredentials(tls, "worker");
-  return new grpc.Client(address, credentials, {
-    ...CHANNEL_OPTIONS,
-    ...options,
-    "grpc-node.flow_control_window": 64 * 2 ** 20,
-  });
-}
-
 /** Handlers of the Control service, typed (the coordinator implements them). */
 export interface ControlHandlers {
   RegisterWorker: grpc.handleUnaryCall<m.RegisterWorkerRequest, m.RegisterWorkerResponse>;
@@ -241,10 +197,6 @@ export interface ControlHandlers {
   TriggerSavepoint: grpc.handleUnaryCall<m.TriggerSavepointRequest, m.CheckpointInfo>;
   GetCheckpoint: grpc.handleUnaryCall<m.GetCheckpointRequest, m.CheckpointInfo>;
   ReportOperatorView: grpc.handleUnaryCall<m.OperatorViewReport, m.Ack>;
-}
-
-export interface ExchangeHandlers {
-  Connect: grpc.handleBidiStreamingCall<m.ExchangeRequest, m.ExchangeFrameOut>;
 }
 
 /**
@@ -269,10 +221,6 @@ export async function startServer(
 
 export function addControlService(server: grpc.Server, handlers: ControlHandlers): void {
   server.addService(controlService, handlers as unknown as grpc.UntypedServiceImplementation);
-}
-
-export function addExchangeService(server: grpc.Server, handlers: ExchangeHandlers): void {
-  server.addService(exchangeService, handlers as unknown as grpc.UntypedServiceImplementation);
 }
 
 /** Stops a server, waiting at most `graceMs` for calls in flight. */

@@ -1,52 +1,8 @@
 /**
- * TypeScript shapes of the messages in control.proto and exchange.proto, as @grpc/proto-loader
+ * TypeScript shapes of the messages in control.proto, as @grpc/proto-loader
  * hands them over (camelCase fields, enums as their names, `bytes` as Buffer). A oneof member that
  * is set is named by the oneof's own field (`frame: "data"`, `command: "deploy"`).
  */
-
-// ---- exchange.proto ----
-
-export interface ExchangeHello {
-  jobName: string;
-  attempt: number;
-  toSubtask: number;
-}
-export interface ExchangeCredit {
-  edge: number;
-  credits: number;
-}
-export type ExchangeRequest =
-  | { request?: "hello"; hello: ExchangeHello }
-  | { request?: "credit"; credit: ExchangeCredit };
-export interface ExchangeData {
-  edge: number;
-  ipc: Uint8Array;
-  rows: number;
-}
-export interface ExchangeWatermark {
-  edge: number;
-  watermark: number;
-}
-export interface ExchangeEnd {
-  edge: number;
-}
-export interface ExchangeBarrier {
-  edge: number;
-  checkpointId: number;
-  stop: boolean;
-}
-export type ExchangeFrame =
-  | { frame?: "barrier"; barrier: ExchangeBarrier }
-  | { frame?: "data"; data: ExchangeData }
-  | { frame?: "watermark"; watermark: ExchangeWatermark }
-  | { frame?: "end"; end: ExchangeEnd };
-/**
- * What a sender writes: a data frame's IPC bytes may be the IPC writer's chunks, joined only when
- * the frame is serialized (exchange-wire.ts). Receivers always get one buffer (ExchangeFrame).
- */
-export type ExchangeFrameOut =
-  | ExchangeFrame
-  | { frame?: "data"; data: { edge: number; ipc: Uint8Array | readonly Uint8Array[]; rows: number } };
 
 // ---- control.proto ----
 

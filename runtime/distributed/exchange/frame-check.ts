@@ -1,4 +1,4 @@
-import type { ExchangeFrame } from "../../contract/rpc/messages.js";
+import type { ExchangeFrame } from "./frames.js";
 
 /**
  * What a receiving subtask refuses from a sender, and why: every reason is a label of
@@ -42,11 +42,11 @@ export class RejectedFrameError extends Error {
   }
 }
 
-/** The largest data frame accepted: well above any frame of `frameRows` rows a sender cuts, below gRPC's 512 MiB. */
+/** The largest data frame accepted: well above any frame of `frameRows` rows a sender cuts. */
 export const MAX_FRAME_BYTES = 256 * 2 ** 20;
 
 /**
- * The protocol state of one connection from one sender (see exchange.proto), checked frame by
+ * The protocol state of one connection from one sender (see wire.ts), checked frame by
  * frame before anything is delivered: data only on a known edge, within the credits granted and
  * before that edge ended; barriers in increasing checkpoint order; watermarks that are numbers.
  */

@@ -1,19 +1,23 @@
 import type { RecordBatch } from "apache-arrow";
-import { grpc, openExchangeStream } from "../../contract/rpc/loader.js";
-import type { ExchangeFrame, ExchangeFrameOut, ExchangeHello, ExchangeRequest } from "../../contract/rpc/messages.js";
+import type { TlsSetting } from "../../contract/tls/files.js";
 import type { Barrier } from "../../engine/exchange-ports.js";
 import { ChannelDecoder } from "./channel-decoder.js";
 import { ChannelEncoder } from "./channel-encoder.js";
-import { ChannelCheck, RejectedFrameError } from "./frame-check.js";
+import { ChannelCheck, MAX_FRAME_BYTES, RejectedFrameError } from "./frame-check.js";
+import { FrameSizeError } from "./frame-reader.js";
+import { FrameSocket } from "./frame-socket.js";
+import type { ExchangeFrame, ExchangeHello, ExchangeRequest } from "./frames.js";
 import type { Inbox } from "./inbound.js";
 import type { Link, OutboundChannel } from "./outbound.js";
 import { countRejected } from "./rejections.js";
+import { dialExchange } from "./transport.js";
+import { DATA_HEADER, dataHeader, decodeFrame, encodeFrame, encodeRequest } from "./wire.js";
 
 /**
  * Connections between subtasks. To itself, a subtask hands batches over in memory (no encoding).
- * Between workers, the receiving subtask pulls (see exchange.proto): it opens one gRPC stream to
- * each other worker (InboundConnection) and that worker's Exchange service attaches the stream to
- * the ServedLink that carries every edge's channel to this receiver.
+ * Between workers, the receiving subtask pulls (see wire.ts): it opens one connection to each
+ * other worker (InboundConnection) and that worker's ExchangeServer attaches it to the ServedLink
+ * that carries every edge's channel to this receiver.
  */
 
 /** To this worker's own receivers: batches are passed by reference, credits come back by callback. */
@@ -40,17 +44,14 @@ export class LocalLink implements Link {
   }
 }
 
-type ServerCall = grpc.ServerDuplexStream<ExchangeRequest, ExchangeFrameOut>;
-
 /**
- * The sending end towards one remote receiving subtask: frames go out on the stream that subtask
- * opened to this worker. Until it connects, nothing is ready and the channels hold their data
- * (the producers wait for room, as with any slow receiver).
+ * The sending end towards one remote receiving subtask: frames go out on the connection that
+ * subtask opened to this worker. Until it connects, nothing is ready and the channels hold their
+ * data (the producers wait for room, as with any slow receiver).
  */
 export class ServedLink implements Link {
   ready = false;
-  bytesSent = 0;
-  private call: ServerCall | null = null;
+  private conn: FrameSocket | null = null;
   private endsSent = 0;
   private closed = false;
   /** Each edge's IPC stream state on this connection: a dictionary crosses once per channel. */
@@ -65,20 +66,24 @@ export class ServedLink implements Link {
     this.encoders = Array.from({ length: edgeCount }, () => new ChannelEncoder());
   }
 
+  get bytesSent(): number {
+    return this.conn?.bytesWritten ?? 0;
+  }
+
   /** The receiver connected: start sending what the channels hold (credits permitting). */
-  attach(call: ServerCall): boolean {
-    if (this.call || this.closed) return false;
-    this.call = call;
+  attach(conn: FrameSocket): boolean {
+    if (this.conn || this.closed) return false;
+    this.conn = conn;
     this.ready = true;
     for (let e = 0; e < this.edgeCount; e++) this.channel(e).pump();
     return true;
   }
 
   onRequest(req: ExchangeRequest): void {
-    if ("credit" in req && req.request === "credit") this.channel(req.credit.edge).grant(req.credit.credits);
+    if (req.request === "credit") this.channel(req.credit.edge).grant(req.credit.credits);
   }
 
-  /** The receiver's side of the stream closed or failed. */
+  /** The receiver's side of the connection closed or failed. */
   lost(reason: string): void {
     if (this.closed) return;
     this.closed = true;
@@ -90,28 +95,29 @@ export class ServedLink implements Link {
 
   sendData(edge: number, batch: RecordBatch): void {
     const { chunks, bytes } = this.encoders[edge]!.encodeChunks(batch);
-    this.bytesSent += bytes;
-    this.call!.write({ data: { edge, ipc: chunks, rows: batch.numRows } });
+    this.conn!.send(dataHeader(edge, batch.numRows, bytes), ...chunks);
   }
 
   sendWatermark(edge: number, watermark: number): void {
-    this.call!.write({ watermark: { edge, watermark } });
+    this.conn!.send(encodeFrame({ frame: "watermark", watermark: { edge, watermark } }));
   }
 
   sendBarrier(edge: number, barrier: Barrier): void {
-    this.call!.write({ barrier: { edge, checkpointId: barrier.checkpointId, stop: barrier.stop } });
+    this.conn!.send(
+      encodeFrame({ frame: "barrier", barrier: { edge, checkpointId: barrier.checkpointId, stop: barrier.stop } }),
+    );
   }
 
   sendEnd(edge: number): void {
-    this.call!.write({ end: { edge } });
-    if (++this.endsSent === this.edgeCount) this.call!.end();
+    this.conn!.send(encodeFrame({ frame: "end", end: { edge } }));
+    if (++this.endsSent === this.edgeCount) this.conn!.end();
   }
 
   abort(): void {
     if (this.closed) return;
     this.closed = true;
     this.ready = false;
-    this.call?.emit("error", { code: grpc.status.CANCELLED, details: "the sending attempt was cancelled" });
+    this.conn?.destroy();
   }
 }
 
@@ -120,19 +126,19 @@ export class ServedLink implements Link {
  * frames, decodes them into the inbox, and grants credits back as batches are processed.
  */
 export class InboundConnection {
-  private call: grpc.ClientDuplexStream<ExchangeRequest, ExchangeFrame> | null = null;
+  private conn: FrameSocket | null = null;
   private readonly ended = new Set<number>();
   private closed = false;
   private readonly grants = new Map<number, number>();
   private flushing = false;
   /** Each edge's IPC stream state (schema, dictionaries) as this sender sent it on this connection. */
   private readonly decoders = new Map<number, ChannelDecoder>();
-  /** What this sender may send next (exchange.proto's rules), checked before anything is delivered. */
+  /** What this sender may send next (wire.ts's rules), checked before anything is delivered. */
   private readonly check: ChannelCheck;
 
   constructor(
-    private readonly client: grpc.Client,
     readonly address: string,
+    private readonly tls: TlsSetting,
     private readonly hello: ExchangeHello,
     readonly from: number,
     private readonly inbox: Inbox,
@@ -142,32 +148,47 @@ export class InboundConnection {
   }
 
   open(): void {
-    const call = openExchangeStream(this.client);
-    this.call = call;
-    call.on("data", (f: ExchangeFrame) => {
-      if (this.closed) return;
-      try {
-        this.handle(f);
-      } catch (err) {
-        // Refused and counted: the attempt fails and the job restarts from its last checkpoint.
-        if (err instanceof RejectedFrameError) countRejected(err.reason);
-        this.fail(`a bad frame: ${(err as Error).message}`);
-        call.cancel();
+    const conn = new FrameSocket(dialExchange(this.address, this.tls), DATA_HEADER + MAX_FRAME_BYTES, {
+      frame: (f) => this.receive(f),
+      closed: (err) => {
+        if (err instanceof FrameSizeError) {
+          countRejected("oversized");
+          this.fail(`a bad frame: ${err.message} (refused: oversized)`);
+        } else if (err) this.fail(err.message);
+        else if (this.ended.size < this.inbox.receivers.size)
+          this.fail("the sender closed the stream before ending every edge");
+      },
+    });
+    this.conn = conn;
+    conn.send(encodeRequest({ request: "hello", hello: this.hello }));
+    for (const edge of this.inbox.receivers.keys())
+      conn.send(encodeRequest({ request: "credit", credit: { edge, credits: this.inbox.credits } }));
+  }
+
+  private receive(bytes: Uint8Array): void {
+    if (this.closed) return;
+    try {
+      const f = decodeFrame(bytes);
+      if (f === "ping") return;
+      if (!("frame" in f)) {
+        this.fail(`the worker refused the stream (${f.code}): ${f.details}`);
+        this.conn!.destroy();
+        return;
       }
-    });
-    call.on("error", (err: Error) => this.fail(err.message));
-    call.on("end", () => {
-      if (this.ended.size < this.inbox.receivers.size)
-        this.fail("the sender closed the stream before ending every edge");
-    });
-    call.write({ hello: this.hello });
-    for (const edge of this.inbox.receivers.keys()) call.write({ credit: { edge, credits: this.inbox.credits } });
+      this.handle(f);
+    } catch (err) {
+      // Refused and counted: the attempt fails and the job restarts from its last checkpoint.
+      if (!(err instanceof RejectedFrameError)) throw err;
+      countRejected(err.reason);
+      this.fail(`a bad frame: ${err.message}`);
+      this.conn!.destroy();
+    }
   }
 
   private handle(f: ExchangeFrame): void {
     const from = this.from;
     this.check.accept(f);
-    if ("data" in f && f.frame === "data") {
+    if (f.frame === "data") {
       const { edge, ipc, rows } = f.data;
       let decoder = this.decoders.get(edge);
       if (!decoder) {
@@ -180,17 +201,17 @@ export class InboundConnection {
         batch: decoder.decode(ipc, rows),
         grant: () => this.grant(edge),
       });
-    } else if ("watermark" in f && f.frame === "watermark") {
+    } else if (f.frame === "watermark") {
       this.inbox.deliver(f.watermark.edge, { kind: "watermark", from, watermark: f.watermark.watermark });
-    } else if ("barrier" in f && f.frame === "barrier") {
+    } else if (f.frame === "barrier") {
       const { edge, checkpointId, stop } = f.barrier;
       this.inbox.deliver(edge, { kind: "barrier", from, barrier: { checkpointId, stop } });
-    } else if ("end" in f && f.frame === "end") {
+    } else {
       this.ended.add(f.end.edge);
       this.inbox.deliver(f.end.edge, { kind: "end", from });
       if (this.ended.size === this.inbox.receivers.size) {
         this.closed = true;
-        this.call?.end();
+        this.conn?.end();
       }
     }
   }
@@ -205,7 +226,7 @@ export class InboundConnection {
       if (this.closed) return;
       for (const [e, credits] of this.grants) {
         this.check.granted(e, credits);
-        this.call!.write({ credit: { edge: e, credits } });
+        this.conn!.send(encodeRequest({ request: "credit", credit: { edge: e, credits } }));
       }
       this.grants.clear();
     });
@@ -219,6 +240,6 @@ export class InboundConnection {
 
   abort(): void {
     this.closed = true;
-    this.call?.cancel();
+    this.conn?.destroy();
   }
 }

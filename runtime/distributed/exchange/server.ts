@@ -1,33 +1,31 @@
-import { type ExchangeHandlers, grpc } from "../../contract/rpc/loader.js";
-import type { ExchangeFrameOut, ExchangeHello, ExchangeRequest } from "../../contract/rpc/messages.js";
+import type { Socket } from "node:net";
+import type { TlsSetting } from "../../contract/tls/files.js";
 import type { Logger } from "../../log.js";
+import { RejectedFrameError } from "./frame-check.js";
+import { FrameSizeError } from "./frame-reader.js";
+import { FrameSocket } from "./frame-socket.js";
+import type { ExchangeHello, ExchangeRefusal, ExchangeRequest, RefusalCode } from "./frames.js";
 import type { ServedLink } from "./links.js";
 import { countRejected } from "./rejections.js";
-
-type Call = grpc.ServerDuplexStream<ExchangeRequest, ExchangeFrameOut>;
+import { type ExchangeListener, listenExchange } from "./transport.js";
+import { decodeRequest, encodeRefusal, MAX_REQUEST_BYTES } from "./wire.js";
 
 /** Requests a receiver may send before its attempt is deployed here: its credits, one per edge. */
 const MAX_EARLY_REQUESTS = 1024;
 /** More credits than any receiver grants at once (it grants `credits` per edge, then one per batch). */
 const MAX_CREDITS = 2 ** 20;
 
-/** Why a request breaks the protocol (exchange.proto), or null when it does not. */
+/** Why a request breaks the protocol (wire.ts), or null when it does not. */
 function requestProblem(req: ExchangeRequest, link: ServedLink | null): string | null {
-  if ("hello" in req && req.request === "hello") {
-    const h = req.hello;
+  if (req.request === "hello") {
     if (link) return "a second hello on one exchange stream";
-    if (!h || typeof h.jobName !== "string" || h.jobName === "") return "a hello without a job name";
+    if (req.hello.jobName === "") return "a hello without a job name";
     return null;
   }
-  if ("credit" in req && req.request === "credit") {
-    const { edge, credits } = req.credit ?? {};
-    if (!Number.isInteger(credits) || credits < 1 || credits > MAX_CREDITS)
-      return `a credit of ${String(credits)} (1 to ${MAX_CREDITS})`;
-    if (link && (!Number.isInteger(edge) || edge < 0 || edge >= link.edgeCount))
-      return `a credit for edge ${String(edge)} of ${link.edgeCount}`;
-    return null;
-  }
-  return "an exchange request that is neither a hello nor a credit";
+  const { edge, credits } = req.credit;
+  if (credits < 1 || credits > MAX_CREDITS) return `a credit of ${credits} (1 to ${MAX_CREDITS})`;
+  if (link && edge >= link.edgeCount) return `a credit for edge ${edge} of ${link.edgeCount}`;
+  return null;
 }
 
 /** The sending side of one attempt in one worker: a link per remote receiving subtask. */
@@ -38,7 +36,7 @@ export interface Outbox {
 }
 
 /**
- * A worker's Exchange service. It outlives attempts: a receiving subtask names its attempt in its
+ * A worker's exchange service. It outlives attempts: a receiving subtask names its attempt in its
  * first request and is attached to that attempt's link, waiting while the attempt is not deployed
  * here yet (nothing is sent until then, so nothing is lost) and refused when it is older than
  * the current one.
@@ -47,12 +45,30 @@ export class ExchangeServer {
   private outbox: Outbox | null = null;
   private latestAttempt = -1;
   private waiters = new Set<() => void>();
-  readonly handlers: ExchangeHandlers = { Connect: (call) => this.connect(call) };
+  private listener: ExchangeListener | null = null;
 
   constructor(
     private readonly log: Logger,
     private readonly attachTimeoutMs = 60_000,
   ) {}
+
+  /** Listens on host:port (0: any free port); returns the port. */
+  async listen(host: string, port: number, tls: TlsSetting): Promise<number> {
+    this.listener = await listenExchange(
+      host,
+      port,
+      tls,
+      (socket) => this.connect(socket),
+      (err) => this.log.debug({ err: err.message }, "exchange TLS handshake failed"),
+    );
+    return this.listener.port;
+  }
+
+  /** Stops listening; connections still open after `graceMs` are dropped. */
+  async close(graceMs = 0): Promise<void> {
+    await this.listener?.close(graceMs);
+    this.listener = null;
+  }
 
   /** Makes `outbox` the current attempt's (null: none). */
   setOutbox(outbox: Outbox | null): void {
@@ -73,26 +89,25 @@ export class ExchangeServer {
     this.latestAttempt = -1;
   }
 
-  /** The link a hello names, attached to `call`; null (the call refused) when there is none to attach. */
+  /** The link a hello names, attached to `conn`; null (the stream refused) when there is none to attach. */
   private async attach(
     h: ExchangeHello,
-    call: Call,
-    refuse: (code: grpc.status, details: string) => void,
-    gone: () => boolean,
+    conn: FrameSocket,
+    refuse: (code: RefusalCode, details: string) => void,
   ): Promise<ServedLink | null> {
     const ob = await this.outboxFor(h.jobName, h.attempt);
-    if (gone()) return null;
+    if (conn.closed) return null;
     if (!ob) {
-      refuse(grpc.status.FAILED_PRECONDITION, `attempt ${h.attempt} of ${h.jobName} is not running here`);
+      refuse("failed_precondition", `attempt ${h.attempt} of ${h.jobName} is not running here`);
       return null;
     }
     const l = ob.links.get(h.toSubtask);
     if (!l) {
-      refuse(grpc.status.NOT_FOUND, `no data for subtask ${h.toSubtask} in attempt ${h.attempt}`);
+      refuse("not_found", `no data for subtask ${h.toSubtask} in attempt ${h.attempt}`);
       return null;
     }
-    if (!l.attach(call)) {
-      refuse(grpc.status.ALREADY_EXISTS, `subtask ${h.toSubtask} is already connected`);
+    if (!l.attach(conn)) {
+      refuse("already_exists", `subtask ${h.toSubtask} is already connected`);
       return null;
     }
     return l;
@@ -111,31 +126,35 @@ export class ExchangeServer {
     }
   }
 
-  private connect(call: Call): void {
+  private connect(socket: Socket): void {
     let link: ServedLink | null = null;
     let hello = false;
-    let gone = false;
     const early: ExchangeRequest[] = [];
-    const refuse = (code: grpc.status, details: string) => {
-      gone = true;
-      call.emit("error", { code, details });
+    let refused = false;
+    const refuse = (code: RefusalCode, details: string) => {
+      if (refused) return;
+      refused = true;
+      const r: ExchangeRefusal = { code, details };
+      conn.send(encodeRefusal(r));
+      conn.end();
+      // A peer that does not close its side in time is cut off.
+      setTimeout(() => conn.destroy(), 1000).unref();
     };
     // Whatever a client sends, the worker neither throws nor queues without bound: a request
     // against the protocol ends that stream alone (counted), and the attempt is left to its own.
     const reject = (details: string) => {
       countRejected("bad_request");
       this.log.warn({ details }, "exchange request refused");
-      refuse(grpc.status.INVALID_ARGUMENT, details);
+      refuse("invalid_argument", details);
     };
-    call.on("data", (req: ExchangeRequest) => {
-      if (gone) return;
+    const onRequest = (req: ExchangeRequest) => {
       const problem = requestProblem(req, link);
       if (problem) return reject(problem);
       if (link) return link.onRequest(req);
       if (!hello) {
-        if (!("hello" in req) || req.request !== "hello") return reject("the first exchange request must be a hello");
+        if (req.request !== "hello") return reject("the first exchange request must be a hello");
         hello = true;
-        void this.attach(req.hello, call, refuse, () => gone).then((l) => {
+        void this.attach(req.hello, conn, refuse).then((l) => {
           if (!l) return;
           link = l;
           for (const r of early.splice(0)) {
@@ -149,19 +168,25 @@ export class ExchangeServer {
       if (early.length >= MAX_EARLY_REQUESTS)
         return reject(`over ${MAX_EARLY_REQUESTS} requests before the attempt was deployed`);
       early.push(req);
-    });
-    call.on("end", () => {
-      gone = true;
-      link?.lost("the receiver closed its stream");
-    });
-    call.on("cancelled", () => {
-      gone = true;
-      link?.lost("cancelled (did the receiving worker die?)");
-    });
-    call.on("error", (err: Error) => {
-      gone = true;
-      this.log.debug({ err: err.message }, "exchange stream error");
-      link?.lost(err.message);
+    };
+    const conn = new FrameSocket(socket, MAX_REQUEST_BYTES, {
+      frame: (f) => {
+        if (refused) return;
+        try {
+          const req = decodeRequest(f);
+          if (req !== "ping") onRequest(req);
+        } catch (err) {
+          if (!(err instanceof RejectedFrameError)) throw err;
+          reject(err.message);
+        }
+      },
+      closed: (err) => {
+        if (err instanceof FrameSizeError) {
+          countRejected("bad_request");
+          this.log.warn({ details: err.message }, "exchange request refused");
+        } else if (err) this.log.debug({ err: err.message }, "exchange stream error");
+        link?.lost(err ? err.message : "the receiver closed its stream");
+      },
     });
   }
 }

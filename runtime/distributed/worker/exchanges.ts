@@ -1,5 +1,4 @@
 import type { RecordBatch } from "apache-arrow";
-import { exchangeClient, type grpc } from "../../contract/rpc/loader.js";
 import type { TlsSetting } from "../../contract/tls/files.js";
 import type { Dataflow } from "../../engine/dataflow.js";
 import type { InputHooks, TaskExchanges } from "../../engine/exchange-ports.js";
@@ -36,7 +35,6 @@ export class SubtaskExchanges implements TaskExchanges {
   private readonly outbox: Outbox;
   private readonly served: ServedLink[] = [];
   private readonly inbound: InboundConnection[] = [];
-  private readonly clients: grpc.Client[] = [];
 
   constructor(
     graph: ExecutionGraph,
@@ -92,12 +90,10 @@ export class SubtaskExchanges implements TaskExchanges {
     if (graph.edges.length === 0) return;
     s.peers.forEach((address, from) => {
       if (from === s.subtask) return;
-      const client = exchangeClient(address, s.tls);
-      this.clients.push(client);
       this.inbound.push(
         new InboundConnection(
-          client,
           address,
+          s.tls,
           { jobName: s.jobName, attempt: s.attempt, toSubtask: s.subtask },
           from,
           this.inbox,
@@ -121,8 +117,8 @@ export class SubtaskExchanges implements TaskExchanges {
 
   close(): void {
     this.server.clearOutbox(this.outbox);
-    for (const c of this.clients) c.close();
-    this.clients.length = 0;
+    // Every edge ended on these (or the attempt was aborted): nothing more will be read.
+    for (const c of this.inbound) c.abort();
   }
 
   bytesSent(): number {

@@ -1,4 +1,4 @@
-import { addExchangeService, ControlClient, grpc, startServer, stopServer } from "../../contract/rpc/loader.js";
+import { ControlClient, grpc } from "../../contract/rpc/loader.js";
 import {
   type Deploy,
   emptyMetrics,
@@ -43,7 +43,6 @@ export class Worker {
   private readonly exchange: ExchangeServer;
   private readonly control: ControlClient;
   private readonly tls: TlsSetting;
-  private server: grpc.Server | null = null;
   private address = "";
   private session = "";
   private heartbeatMs = 1000;
@@ -71,10 +70,7 @@ export class Worker {
   }
 
   async start(): Promise<void> {
-    const { server, port } = await startServer(this.config.bindAddress, this.config.port, this.tls, (s) =>
-      addExchangeService(s, this.exchange.handlers),
-    );
-    this.server = server;
+    const port = await this.exchange.listen(this.config.bindAddress, this.config.port, this.tls);
     this.address = this.config.advertisedAddress ?? `${this.config.bindAddress}:${port}`;
     this.log.info(
       { address: this.address, coordinator: this.config.coordinatorAddress, transport: describeTls(this.tls) },
@@ -377,7 +373,7 @@ export class Worker {
     this.commands?.cancel();
     this.commands = null;
     const done = async () => {
-      if (this.server) await stopServer(this.server, 500);
+      await this.exchange.close(500);
       this.control.close();
       (this.opts.exit ?? ((c: number) => process.exit(c)))(code);
     };

@@ -1,13 +1,6 @@
 import type { RecordBatch } from "apache-arrow";
 import pino from "pino";
 import { afterEach, describe, expect, it } from "vitest";
-import {
-  addExchangeService,
-  exchangeClient,
-  type grpc,
-  startServer,
-  stopServer,
-} from "../../../runtime/contract/rpc/loader.js";
 import { ExchangeReceiver, Inbox } from "../../../runtime/distributed/exchange/inbound.js";
 import { InboundConnection, LocalLink, ServedLink } from "../../../runtime/distributed/exchange/links.js";
 import { ExchangeSender, type Link, OutboundChannel } from "../../../runtime/distributed/exchange/outbound.js";
@@ -50,11 +43,9 @@ const sortedRows = (bs: RecordBatch[]) =>
     .flatMap(batchRows)
     .map((r) => JSON.stringify(r))
     .sort();
-const servers: grpc.Server[] = [];
-const clients: grpc.Client[] = [];
+const servers: ExchangeServer[] = [];
 afterEach(async () => {
-  for (const c of clients.splice(0)) c.close();
-  for (const s of servers.splice(0)) await stopServer(s, 100);
+  for (const s of servers.splice(0)) await s.close();
 });
 
 function setup(senders: number, credits: number, waitForRoom: () => Promise<void> = async () => {}) {
@@ -72,9 +63,9 @@ function setup(senders: number, credits: number, waitForRoom: () => Promise<void
 }
 
 describe("exchange", () => {
-  it("carries batches of every type, watermarks (minimum over senders) and end of stream over gRPC and in memory", async () => {
+  it("carries batches of every type, watermarks (minimum over senders) and end of stream over TCP and in memory", async () => {
     const { port, receiver, inbox, failures } = setup(2, 4);
-    // Subtask 0 sends to itself in memory; subtask 1 runs in "another worker" behind gRPC.
+    // Subtask 0 sends to itself in memory; subtask 1 runs in "another worker" behind a TCP connection.
     const channels: OutboundChannel[] = [];
     const local = new LocalLink(inbox, 0, () => channels[0]);
     const remote = new ServedLink(
@@ -180,10 +171,8 @@ describe("exchange", () => {
 
   it("refuses a connection for an attempt older than the one running", async () => {
     const server = new ExchangeServer(quiet, 2000);
-    const { server: s, port } = await startServer("127.0.0.1", 0, "insecure", (x) =>
-      addExchangeService(x, server.handlers),
-    );
-    servers.push(s);
+    const port = await server.listen("127.0.0.1", 0, "insecure");
+    servers.push(server);
     server.setOutbox({ jobName: "job", attempt: 1, links: new Map() });
     server.setOutbox({ jobName: "job", attempt: 2, links: new Map() });
     const errors: Error[] = [];
@@ -193,24 +182,20 @@ describe("exchange", () => {
   });
 });
 
-/** A worker's Exchange service on a free port, serving `outbox`. */
+/** A worker's exchange server on a free port, serving `outbox`. */
 async function serve(outbox: Outbox): Promise<number> {
   const server = new ExchangeServer(quiet);
-  const { server: s, port } = await startServer("127.0.0.1", 0, "insecure", (x) =>
-    addExchangeService(x, server.handlers),
-  );
-  servers.push(s);
+  const port = await server.listen("127.0.0.1", 0, "insecure");
+  servers.push(server);
   server.setOutbox(outbox);
   return port;
 }
 
 /** Receiving subtask `to` pulls from the sending subtask `from` served on `port`. */
 function connectFrom(port: number, attempt: number, from: number, inbox: Inbox, failures: Error[]): InboundConnection {
-  const client = exchangeClient(`127.0.0.1:${port}`, "insecure");
-  clients.push(client);
   const conn = new InboundConnection(
-    client,
     `127.0.0.1:${port}`,
+    "insecure",
     { jobName: "job", attempt, toSubtask: 0 },
     from,
     inbox,

@@ -5,16 +5,19 @@ import { join } from "node:path";
 import { connect } from "node:tls";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ControlClient, exchangeClient, grpc, openExchangeStream } from "../../../runtime/contract/rpc/loader.js";
+import { ControlClient, grpc } from "../../../runtime/contract/rpc/loader.js";
 import { issueCertificate } from "../../../runtime/contract/tls/certificates.js";
 import { type TlsSetting, tlsFiles, writeJobTlsDirs } from "../../../runtime/contract/tls/files.js";
 import { issueJobCertificates } from "../../../runtime/contract/tls/job-certificates.js";
+import { encodeRequest } from "../../../runtime/distributed/exchange/wire.js";
+import { exchangeOutcome } from "../../helpers/exchange-peer.js";
 
 /**
  * mTLS on real processes: a `sabot coordinator` and a `sabot worker` with the certificates of one
  * job; clients without a certificate, with one of another job's CA, or with an expired one are
- * refused by both (the TLS handshake fails: UNAVAILABLE, and the coordinator never acts on what
- * they sent), while the job's own client certificate is served.
+ * refused by both (the TLS handshake fails: UNAVAILABLE from the coordinator's gRPC, a closed
+ * connection from the worker's exchange, and neither acts on what they sent), while the job's own
+ * certificates are served.
  */
 const root = fileURLToPath(new URL("../../../", import.meta.url));
 const bin = join(root, "bin/sabot.js");
@@ -97,7 +100,10 @@ describe("mTLS between a job's processes", () => {
     ["an expired certificate", { cert: expired.cert, key: expired.key }, "closed"],
     ["the job's certificate", { cert: job.client.cert, key: job.client.key }, "served"],
   ])("at the TLS level, a client with %s is: %s", async (_what, pair, outcome) => {
-    for (const address of [coordinator, exchange]) expect(await handshake(address, pair)).toBe(outcome);
+    expect(await handshake(coordinator, pair, HTTP2_PREFACE)).toBe(outcome);
+    // The exchange answers a credit before any hello with a refusal: any answer means it read it.
+    const credit = encodeRequest({ request: "credit", credit: { edge: 0, credits: 1 } });
+    expect(await handshake(exchange, pair, credit)).toBe(outcome);
   });
 
   it("the coordinator serves the job's own client certificate", async () => {
@@ -110,12 +116,24 @@ describe("mTLS between a job's processes", () => {
   });
 
   it.each(refused)("a worker's exchange refuses a client with %s", async (_what, tls) => {
-    expect(await exchangeOutcome(tls)).toMatchObject({ code: UNAVAILABLE });
+    const outcome = await exchangeOutcome(exchange, tls, [HELLO], { waitMs: 10_000 });
+    expect(outcome).toMatchObject({ refusal: null, frames: [] });
+    expect(outcome.ending).not.toBe("open");
   });
 
   it("a worker's exchange takes a stream from a client with the job's certificate", async () => {
     // The hello names an attempt not deployed yet: the server reads it and waits for that attempt.
-    expect(await exchangeOutcome(tls(job.worker), 3000)).toEqual({ code: -1, details: "open after 3000 ms" });
+    expect(await exchangeOutcome(exchange, tls(job.worker), [HELLO], { waitMs: 3000 })).toEqual({
+      refusal: null,
+      frames: [],
+      ending: "open",
+    });
+  });
+
+  it("a worker refuses an exchange server whose certificate is not a worker's", async () => {
+    // The coordinator's port presents the coordinator certificate: the exchange client hangs up.
+    const outcome = await exchangeOutcome(coordinator, tls(job.worker), [HELLO], { waitMs: 5000 });
+    expect(outcome.ending).toMatch(/sabot-worker/);
   });
 
   it("a worker given neither certificates nor --insecure refuses to start and says what to give", () => {
@@ -141,12 +159,15 @@ describe("mTLS between a job's processes", () => {
   });
 });
 
+const HTTP2_PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
+const HELLO = { request: "hello" as const, hello: { jobName: "mtls-job", attempt: 7, toSubtask: 0 } };
+
 /**
- * A raw TLS connection as gRPC makes it (ALPN h2, trusting the job CA) that sends HTTP/2's
- * preface: "served" when the server answers (its SETTINGS frame), "closed" when it hangs up
- * without a byte, or the code of the TLS alert that ended it.
+ * A raw TLS connection (ALPN h2 as gRPC asks for it, trusting the job CA) that sends `probe`:
+ * "served" when the server answers (gRPC's SETTINGS frame, the exchange's refusal), "closed" when
+ * it hangs up without a byte, or the code of the TLS alert that ended it.
  */
-function handshake(address: string, pair: { cert?: string; key?: string }): Promise<string> {
+function handshake(address: string, pair: { cert?: string; key?: string }, probe: Uint8Array): Promise<string> {
   const at = address.lastIndexOf(":");
   return new Promise((resolve) => {
     const socket = connect({
@@ -167,31 +188,12 @@ function handshake(address: string, pair: { cert?: string; key?: string }): Prom
     socket.on("error", (err: NodeJS.ErrnoException) => end(err.code ?? err.message));
     socket.on("close", () => end("closed"));
     // TLS 1.3: the client's side completes first; the server's verdict on the client comes after.
-    socket.on("secureConnect", () => socket.write("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"));
+    socket.on("secureConnect", () => socket.write(probe));
   });
 }
 
 function tls(pair: { cert: string; key: string }): TlsSetting {
   return tlsFiles(job.ca.cert, pair);
-}
-
-/** Opens an exchange stream with a hello for attempt 7 and returns how it ended (code -1: still open after `ms`). */
-function exchangeOutcome(setting: TlsSetting, ms = 10_000): Promise<{ code: number; details: string }> {
-  const client = exchangeClient(exchange, setting);
-  const stream = openExchangeStream(client);
-  return new Promise((resolve) => {
-    const done = (code: number, details: string) => {
-      client.close();
-      resolve({ code, details });
-    };
-    const timer = setTimeout(() => done(-1, `open after ${ms} ms`), ms);
-    stream.on("error", (err: grpc.ServiceError) => {
-      clearTimeout(timer);
-      done(err.code, err.details);
-    });
-    stream.on("data", () => undefined);
-    stream.write({ request: "hello", hello: { jobName: "mtls-job", attempt: 7, toSubtask: 0 } });
-  });
 }
 
 /** Starts a process and resolves with the first group of `pattern` in its output. */

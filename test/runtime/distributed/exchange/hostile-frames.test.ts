@@ -1,12 +1,12 @@
 import type { RecordBatch } from "apache-arrow";
 import { describe, expect, it } from "vitest";
-import type { ExchangeFrame } from "../../../../runtime/contract/rpc/messages.js";
 import { decodeBatch, encodeBatch } from "../../../../runtime/distributed/exchange/codec.js";
 import {
   ChannelCheck,
   MAX_FRAME_BYTES,
   RejectedFrameError,
 } from "../../../../runtime/distributed/exchange/frame-check.js";
+import type { ExchangeFrame } from "../../../../runtime/distributed/exchange/frames.js";
 import { batchRows } from "../../../helpers/collecting-sink.js";
 import { ALL_TYPES, EACH_TYPE, randomBatch, seededRng } from "../../../helpers/random.js";
 

@@ -1,38 +1,31 @@
 import type { RecordBatch } from "apache-arrow";
 import pino from "pino";
 import { afterEach, describe, expect, it } from "vitest";
-import {
-  addExchangeService,
-  exchangeClient,
-  type grpc,
-  openExchangeStream,
-  startServer,
-  stopServer,
-} from "../../../../runtime/contract/rpc/loader.js";
-import type { ExchangeFrame, ExchangeRequest } from "../../../../runtime/contract/rpc/messages.js";
 import { encodeBatch } from "../../../../runtime/distributed/exchange/codec.js";
 import type { RejectReason } from "../../../../runtime/distributed/exchange/frame-check.js";
+import type { ExchangeFrame } from "../../../../runtime/distributed/exchange/frames.js";
 import { ExchangeReceiver, Inbox } from "../../../../runtime/distributed/exchange/inbound.js";
 import { InboundConnection, ServedLink } from "../../../../runtime/distributed/exchange/links.js";
 import { OutboundChannel } from "../../../../runtime/distributed/exchange/outbound.js";
 import { rejectedFrames } from "../../../../runtime/distributed/exchange/rejections.js";
 import { ExchangeServer } from "../../../../runtime/distributed/exchange/server.js";
+import { type ExchangeListener, listenExchange } from "../../../../runtime/distributed/exchange/transport.js";
+import { encodeFrame } from "../../../../runtime/distributed/exchange/wire.js";
 import type { StreamConsumer } from "../../../../runtime/engine/dataflow.js";
+import { exchangeOutcome } from "../../../helpers/exchange-peer.js";
 import { ALL_TYPES, EACH_TYPE, randomBatch, seededRng } from "../../../helpers/random.js";
 
 /**
- * Hostile peers over real gRPC (in this process): a sender that answers with bad frames, and a
- * client that sends a worker's Exchange service what the protocol forbids. Each is refused and
+ * Hostile peers over real TCP connections (in this process): a sender that answers with bad frames, and a
+ * client that sends a worker's exchange server what the protocol forbids. Each is refused and
  * counted, the receiving attempt fails (so the job restarts from its checkpoint), nothing bad
  * reaches an operator, and the serving worker keeps serving.
  */
 const quiet = pino({ level: "silent" });
 const good = randomBatch(seededRng(3), ALL_TYPES, 50);
-const servers: grpc.Server[] = [];
-const clients: grpc.Client[] = [];
+const servers: { close(graceMs?: number): Promise<void> }[] = [];
 afterEach(async () => {
-  for (const c of clients.splice(0)) c.close();
-  for (const s of servers.splice(0)) await stopServer(s, 100);
+  for (const s of servers.splice(0)) await s.close(0);
 });
 
 class Collect implements StreamConsumer {
@@ -43,20 +36,16 @@ class Collect implements StreamConsumer {
   onWatermark(): void {}
 }
 
-/** A "worker" whose Exchange service answers every hello with `frames`, then leaves the stream open. */
-async function rogueSender(frames: ExchangeFrame[]): Promise<number> {
-  const { server, port } = await startServer("127.0.0.1", 0, "insecure", (s) =>
-    addExchangeService(s, {
-      Connect: (call) => {
-        call.once("data", () => {
-          for (const f of frames) call.write(f);
-        });
-        call.on("error", () => {});
-      },
-    }),
-  );
-  servers.push(server);
-  return port;
+/** A "worker" that answers every hello with `frames`, then leaves the connection open. */
+async function rogueSender(frames: (ExchangeFrame | Uint8Array)[]): Promise<number> {
+  const listener: ExchangeListener = await listenExchange("127.0.0.1", 0, "insecure", (socket) => {
+    socket.once("data", () => {
+      for (const f of frames) socket.write(f instanceof Uint8Array ? f : encodeFrame(f));
+    });
+    socket.on("error", () => {});
+  });
+  servers.push(listener);
+  return listener.port;
 }
 
 /** A receiving subtask (edge 0, 2 credits) pulling from `port`; resolves with why it failed. */
@@ -71,11 +60,9 @@ async function receiveFrom(port: number): Promise<{ failure: Error; port: Collec
   });
   const failed = new Promise<Error>((resolve) => {
     const inbox = new Inbox("job", 1, new Map([[0, receiver]]), 2, resolve);
-    const client = exchangeClient(`127.0.0.1:${port}`, "insecure");
-    clients.push(client);
     new InboundConnection(
-      client,
       `127.0.0.1:${port}`,
+      "insecure",
       { jobName: "job", attempt: 1, toSubtask: 0 },
       1,
       inbox,
@@ -93,7 +80,17 @@ const frame = (ipc: Uint8Array, rows = good.numRows): ExchangeFrame => ({
 
 describe("a hostile sender", () => {
   const ipc = encodeBatch(good);
-  const cases: [string, ExchangeFrame[], RejectReason][] = [
+  /** A frame header: `size` bytes in all, of `type`. */
+  const header = (size: number, type: number) => {
+    const b = Buffer.alloc(16);
+    b.writeUInt32LE(size, 0);
+    b[4] = type;
+    return b;
+  };
+  const cases: [string, (ExchangeFrame | Uint8Array)[], RejectReason][] = [
+    ["a frame of unknown type", [header(16, 99)], "malformed"],
+    ["a watermark frame of the wrong size", [header(16, 17)], "malformed"],
+    ["a frame longer than any data frame", [header(2 ** 31, 16)], "oversized"],
     ["a truncated frame", [frame(ipc.subarray(0, ipc.length >> 1))], "corrupt_ipc"],
     ["random bytes", [frame(Uint8Array.from({ length: 500 }, (_, i) => (i * 131) & 0xff))], "corrupt_ipc"],
     ["a batch of another schema", [frame(encodeBatch(randomBatch(seededRng(4), EACH_TYPE, 50)))], "schema_mismatch"],
@@ -123,13 +120,11 @@ describe("a hostile sender", () => {
   );
 });
 
-describe("a hostile client of a worker's Exchange service", () => {
+describe("a hostile client of a worker's exchange server", () => {
   async function worker() {
     const server = new ExchangeServer(quiet, 2000);
-    const { server: s, port } = await startServer("127.0.0.1", 0, "insecure", (x) =>
-      addExchangeService(x, server.handlers),
-    );
-    servers.push(s);
+    const port = await server.listen("127.0.0.1", 0, "insecure");
+    servers.push(server);
     const failures: Error[] = [];
     const channels: OutboundChannel[] = [];
     const link = new ServedLink(
@@ -143,65 +138,64 @@ describe("a hostile client of a worker's Exchange service", () => {
     return { port, failures, link, channel: channels[0]! };
   }
 
-  /** Sends `requests` on a fresh stream; resolves with the status the worker ended it with. */
-  async function send(port: number, requests: ExchangeRequest[]): Promise<{ code?: number; details?: string }> {
-    const client = exchangeClient(`127.0.0.1:${port}`, "insecure");
-    clients.push(client);
-    const call = openExchangeStream(client);
-    return new Promise((resolve) => {
-      call.on("error", (err: grpc.ServiceError) => resolve({ code: err.code, details: err.details }));
-      call.on("data", () => {});
-      for (const r of requests) call.write(r);
-    });
-  }
+  const address = (port: number) => `127.0.0.1:${port}`;
+  const refusal = async (port: number, requests: Parameters<typeof exchangeOutcome>[2]) =>
+    (await exchangeOutcome(address(port), "insecure", requests)).refusal;
 
   it("refuses requests against the protocol, counts them, and keeps serving the real receiver", async () => {
     const w = await worker();
     const before = await rejectedFrames("bad_request");
-    const INVALID_ARGUMENT = 3;
-    expect(await send(w.port, [{ credit: { edge: 0, credits: 5 } }])).toMatchObject({
-      code: INVALID_ARGUMENT,
+    expect(await refusal(w.port, [{ request: "credit", credit: { edge: 0, credits: 5 } }])).toEqual({
+      code: "invalid_argument",
       details: "the first exchange request must be a hello",
     });
-    expect(await send(w.port, [{ hello: { jobName: "", attempt: 1, toSubtask: 0 } }])).toMatchObject({
-      code: INVALID_ARGUMENT,
+    expect(
+      await refusal(w.port, [{ request: "hello", hello: { jobName: "", attempt: 1, toSubtask: 0 } }]),
+    ).toMatchObject({
+      code: "invalid_argument",
     });
     expect(
-      await send(w.port, [
-        { hello: { jobName: "job", attempt: 9, toSubtask: 0 } },
-        { credit: { edge: 0, credits: 2 ** 31 } },
+      await refusal(w.port, [
+        { request: "hello", hello: { jobName: "job", attempt: 9, toSubtask: 0 } },
+        { request: "credit", credit: { edge: 0, credits: 2 ** 31 } },
       ]),
-    ).toMatchObject({ code: INVALID_ARGUMENT });
-    const flood = Array.from({ length: 1100 }, () => ({ credit: { edge: 0, credits: 1 } }));
-    expect(await send(w.port, [{ hello: { jobName: "job", attempt: 9, toSubtask: 0 } }, ...flood])).toMatchObject({
-      code: INVALID_ARGUMENT,
+    ).toMatchObject({ code: "invalid_argument" });
+    const flood = Array.from({ length: 1100 }, () => ({ request: "credit" as const, credit: { edge: 0, credits: 1 } }));
+    expect(
+      await refusal(w.port, [{ request: "hello", hello: { jobName: "job", attempt: 9, toSubtask: 0 } }, ...flood]),
+    ).toEqual({
+      code: "invalid_argument",
       details: "over 1024 requests before the attempt was deployed",
     });
-    expect(await rejectedFrames("bad_request")).toBe(before + 4);
+    // Bytes that are no frame of this protocol (here an HTTP/2 client's preface) end the connection.
+    const http2 = await exchangeOutcome(address(w.port), "insecure", [Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n")]);
+    expect(http2.ending).toBe("closed");
+    expect(await rejectedFrames("bad_request")).toBe(before + 5);
     // The real receiver still attaches and gets its data.
     expect(w.link.ready).toBe(false);
-    const got: ExchangeFrame[] = [];
-    const client = exchangeClient(`127.0.0.1:${w.port}`, "insecure");
-    clients.push(client);
-    const call = openExchangeStream(client);
-    call.on("data", (f: ExchangeFrame) => got.push(f));
-    call.on("error", () => {});
-    call.write({ hello: { jobName: "job", attempt: 1, toSubtask: 0 } });
-    call.write({ credit: { edge: 0, credits: 4 } });
+    const served = exchangeOutcome(
+      address(w.port),
+      "insecure",
+      [
+        { request: "hello", hello: { jobName: "job", attempt: 1, toSubtask: 0 } },
+        { request: "credit", credit: { edge: 0, credits: 4 } },
+      ],
+      { until: (frames) => frames.some((f) => f.frame === "end") },
+    );
     w.channel.pushBatch(good);
     w.channel.pushEnd();
-    await until(() => got.some((f) => f.frame === "end"));
-    expect(got.filter((f) => f.frame === "data")).toHaveLength(1);
+    const got = (await served).frames;
+    expect(got.map((f) => f.frame)).toEqual(["data", "end"]);
     expect(w.failures).toEqual([]);
   });
 
   it("a credit for an edge the link does not have ends that stream instead of crashing the worker", async () => {
     const w = await worker();
-    const status = await send(w.port, [
-      { hello: { jobName: "job", attempt: 1, toSubtask: 0 } },
-      { credit: { edge: 7, credits: 1 } },
+    const status = await refusal(w.port, [
+      { request: "hello", hello: { jobName: "job", attempt: 1, toSubtask: 0 } },
+      { request: "credit", credit: { edge: 7, credits: 1 } },
     ]);
-    expect(status).toMatchObject({ code: 3, details: "a credit for edge 7 of 1" });
+    expect(status).toEqual({ code: "invalid_argument", details: "a credit for edge 7 of 1" });
     // The stream it had attached breaks, which fails the attempt: it restarts from its checkpoint.
     await until(() => w.failures.length > 0);
     expect(w.failures[0]!.message).toMatch(/to subtask 0 broke/);

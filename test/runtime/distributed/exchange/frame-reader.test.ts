@@ -1,0 +1,62 @@
+import { describe, expect, it } from "vitest";
+import { FrameReader, FrameSizeError } from "../../../../runtime/distributed/exchange/frame-reader.js";
+import { seededRng } from "../../../helpers/random.js";
+
+/** A frame of `size` bytes: its size, then bytes that depend on `seed`. */
+function frame(size: number, seed: number): Buffer {
+  const b = Buffer.alloc(size);
+  b.writeUInt32LE(size, 0);
+  for (let i = 4; i < size; i++) b[i] = (seed * 31 + i) & 0xff;
+  return b;
+}
+
+function read(stream: Uint8Array, cuts: number[], max = 1 << 20): Uint8Array[] {
+  const got: Uint8Array[] = [];
+  const reader = new FrameReader(max, (f) => got.push(Uint8Array.from(f)));
+  let at = 0;
+  for (const cut of [...cuts, stream.byteLength]) {
+    reader.push(stream.subarray(at, cut));
+    at = cut;
+  }
+  return got;
+}
+
+describe("FrameReader", () => {
+  const frames = [frame(8, 1), frame(16, 2), frame(5000, 3), frame(9, 4), frame(20_000, 5), frame(24, 6)];
+  const stream = Buffer.concat(frames);
+
+  it("hands over every frame whole and in order, however the stream is cut", () => {
+    const rng = seededRng(7);
+    for (let round = 0; round < 200; round++) {
+      const cuts = Array.from({ length: rng.int(0, 40) }, () => rng.int(0, stream.byteLength)).sort((a, b) => a - b);
+      expect(read(stream, cuts)).toEqual(frames.map((f) => Uint8Array.from(f)));
+    }
+    // One byte at a time: every size field arrives split.
+    expect(
+      read(
+        stream,
+        Array.from({ length: stream.byteLength }, (_, i) => i),
+      ),
+    ).toHaveLength(frames.length);
+  });
+
+  it("copies a frame it cannot view into a fresh buffer, so what follows the header is 8-byte aligned", () => {
+    const offsets: number[] = [];
+    const reader = new FrameReader(1 << 20, (f) => offsets.push(f.byteOffset % 8));
+    const big = frame(4096, 1);
+    // Misaligned in the chunk: 3 bytes of an earlier frame's end come first.
+    const chunk = Buffer.concat([frame(11, 0), big]);
+    reader.push(chunk.subarray(0, 8));
+    reader.push(chunk.subarray(8));
+    expect(offsets[1]).toBe(0);
+  });
+
+  it("refuses a size below the header or above the limit before allocating anything", () => {
+    const tiny = Buffer.alloc(8);
+    tiny.writeUInt32LE(3, 0);
+    expect(() => read(tiny, [])).toThrow(FrameSizeError);
+    const huge = Buffer.alloc(8);
+    huge.writeUInt32LE(2 ** 32 - 1, 0);
+    expect(() => read(huge, [], 1024)).toThrow(/4294967295 bytes \(at most 1024\)/);
+  });
+});

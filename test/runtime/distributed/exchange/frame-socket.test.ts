@@ -1,0 +1,67 @@
+import { connect, createServer, type Server, type Socket } from "node:net";
+import { afterEach, describe, expect, it } from "vitest";
+import { FrameSocket } from "../../../../runtime/distributed/exchange/frame-socket.js";
+import { decodeFrame, encodeFrame } from "../../../../runtime/distributed/exchange/wire.js";
+
+const servers: Server[] = [];
+afterEach(() => {
+  for (const s of servers.splice(0)) s.close();
+});
+
+/** A connected pair of sockets over loopback. */
+async function pair(): Promise<[Socket, Socket]> {
+  let accepted: (s: Socket) => void = () => {};
+  const server = createServer((s) => accepted(s));
+  servers.push(server);
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const port = (server.address() as { port: number }).port;
+  const other = new Promise<Socket>((r) => (accepted = r));
+  const client = connect(port, "127.0.0.1");
+  return [client, await other];
+}
+
+const liveness = { pingMs: 20, silenceMs: 150 };
+
+describe("FrameSocket", () => {
+  it("pings while idle, so a quiet but live connection stays open", async () => {
+    const [a, b] = await pair();
+    const closed: (Error | null)[] = [];
+    const pings: string[] = [];
+    const onFrame = (f: Uint8Array) => {
+      if (decodeFrame(f) === "ping") pings.push("ping");
+    };
+    const x = new FrameSocket(a, 1024, { frame: onFrame, closed: (e) => closed.push(e) }, liveness);
+    const y = new FrameSocket(b, 1024, { frame: onFrame, closed: (e) => closed.push(e) }, liveness);
+    await new Promise((r) => setTimeout(r, 400));
+    expect(closed).toEqual([]);
+    expect(pings.length).toBeGreaterThan(4);
+    x.send(encodeFrame({ frame: "end", end: { edge: 0 } }));
+    x.end();
+    await new Promise((r) => setTimeout(r, 50));
+    expect(closed).toEqual([null, null]);
+    expect(y.closed).toBe(true);
+  });
+
+  it("gives up on a peer that says nothing for the silence limit", async () => {
+    const [a, b] = await pair();
+    // b is read by nobody and never writes: a hears nothing from it.
+    b.pause();
+    const closed: (Error | null)[] = [];
+    new FrameSocket(a, 1024, { frame: () => {}, closed: (e) => closed.push(e) }, liveness);
+    await new Promise((r) => setTimeout(r, 400));
+    expect(closed).toHaveLength(1);
+    expect(closed[0]!.message).toMatch(/nothing heard for 0.15 s/);
+    b.destroy();
+  });
+
+  it("closes the connection when the peer declares a frame over the limit", async () => {
+    const [a, b] = await pair();
+    const closed: (Error | null)[] = [];
+    new FrameSocket(a, 1024, { frame: () => {}, closed: (e) => closed.push(e) }, liveness);
+    const huge = Buffer.alloc(8);
+    huge.writeUInt32LE(5000, 0);
+    b.write(huge);
+    await new Promise((r) => b.once("close", r));
+    expect(closed[0]!.message).toMatch(/a frame of 5000 bytes \(at most 1024\)/);
+  });
+});
