@@ -139,13 +139,17 @@ function workerContainer(job: StreamJob, settings: OperatorSettings): V1Containe
   };
 }
 
-/** Headless: gives the StatefulSet's pods stable DNS names; not-ready pods too, so peers find a starting worker. */
+/**
+ * Headless: gives the StatefulSet's pods stable DNS names; not-ready pods too, so peers find a
+ * starting worker. The exchange port speaks Sabot's own framed protocol over TCP (no appProtocol:
+ * a service mesh must pass it through as plain TCP, not parse it as gRPC or HTTP).
+ */
 export function buildWorkersService(job: StreamJob): V1Service {
   return roleService(
     job,
     childNames(job).workersService,
     "worker",
     { clusterIP: "None", publishNotReadyAddresses: true },
-    [servicePort("exchange", "grpc"), servicePort("metrics")],
+    [servicePort("exchange"), servicePort("metrics")],
   );
 }

@@ -266,6 +266,11 @@ describe("owned objects", () => {
     expect(buildWorkersService(streamJob("orders")).spec).toMatchObject({
       clusterIP: "None",
       publishNotReadyAddresses: true,
+      // Plain TCP: the exchange is not gRPC, so no mesh may parse it as such.
+      ports: [
+        { name: "exchange", port: 7071, targetPort: "exchange", protocol: "TCP" },
+        { name: "metrics", port: 9090, targetPort: "metrics", protocol: "TCP" },
+      ],
     });
   });
 
