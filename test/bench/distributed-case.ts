@@ -25,7 +25,7 @@ export interface DistributedResult {
   seconds: number;
   eventsPerSec: number;
   outputRows: number;
-  /** Rows and bytes that crossed the exchange (bytes: only what went over gRPC). */
+  /** Rows and bytes that crossed the exchange (bytes: only what went between workers). */
   exchangedRows: number;
   exchangedMiB: number;
   peakRssMiB: number;

@@ -3,9 +3,9 @@ import { fmt, runCase, table } from "./run-case.js";
 
 /**
  * The shuffle's cost: q7-style keyed aggregation chained in one process (no exchange) versus a
- * coordinator and 1, 2 and 4 worker processes on loopback exchanging Arrow batches over gRPC.
+ * coordinator and 1, 2 and 4 worker processes on loopback exchanging Arrow batches over TCP.
  * With 1 worker the exchange is in memory (partitioning only); from 2 workers on, (n-1)/n of the
- * rows are encoded as Arrow IPC and cross a gRPC stream, with mTLS as `sabot run --parallelism`
+ * rows are encoded as Arrow IPC and cross a TCP connection, with mTLS as `sabot run --parallelism`
  * sets it up; one more 2-worker run without TLS prices the encryption. Worker processes share this
  * machine's cores, so on a 2-core machine 4 workers measure overhead, not scaling.
  */
@@ -34,7 +34,7 @@ export function distributedBench(events: number): void {
     `\nDistributed q7 on loopback, ${fmt(events)} Nexmark bids (4 splits), events/s (deploy to drained; process start excluded); worker runs use mTLS unless marked plaintext`,
   );
   console.log(
-    table(["run", "events/s", "vs chained", "exchanged rows", "gRPC MiB", "out rows", "peak MiB/worker"], rows),
+    table(["run", "events/s", "vs chained", "exchanged rows", "exchanged MiB", "out rows", "peak MiB/worker"], rows),
   );
   const secure = tls.get(2)!;
   const rate = (r: DistributedResult) => r.exchangedRows / r.seconds;

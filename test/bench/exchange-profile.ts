@@ -13,17 +13,12 @@ const STAGES: [string, RegExp][] = [
   ["validation", /validate-data|ipc-prescan|frame-check/],
   // On the sender all of arrow-js is encoding, on the receiver decoding (each runs only one way).
   ["Arrow IPC encode/decode", /apache-arrow|flatbuffers|formats\/ipc\.ts|exchange\/codec\.ts/],
-  ["protobuf framing", /protobufjs|proto-loader/],
-  ["grpc-js", /@grpc\/grpc-js/],
-  [
-    "node http2/net/tls/streams",
-    /^node:(internal\/)?(http2|net|tls|_tls|stream|streams|buffer|process\/task_queues|stream_base)/,
-  ],
+  ["node net/tls/streams", /^node:(internal\/)?(net|tls|_tls|stream|streams|buffer|process\/task_queues|stream_base)/],
   ["exchange (sabot)", /runtime\/distributed\/exchange/],
 ];
 
-/** Functions that copy whole frames: arrow-js joining its chunks, protobufjs, grpc-js framing. */
-const COPIES = /^(joinUint8Arrays|memcpy|writeBytesBuffer_set|_copyActual|concat|copy)$/;
+/** Functions that copy whole frames: arrow-js joining its chunks, the receiver assembling a frame (TypedArray `set`; a Map `set` counts too, rare on this path). */
+const COPIES = /^(joinUint8Arrays|memcpy|set|concat|copy)$/;
 
 function stageOf(url: string, fn: string): string {
   if (COPIES.test(fn)) return "frame copies";

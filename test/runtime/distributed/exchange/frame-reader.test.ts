@@ -43,12 +43,15 @@ describe("FrameReader", () => {
   it("copies a frame it cannot view into a fresh buffer, so what follows the header is 8-byte aligned", () => {
     const offsets: number[] = [];
     const reader = new FrameReader(1 << 20, (f) => offsets.push(f.byteOffset % 8));
-    const big = frame(4096, 1);
-    // Misaligned in the chunk: 3 bytes of an earlier frame's end come first.
-    const chunk = Buffer.concat([frame(11, 0), big]);
-    reader.push(chunk.subarray(0, 8));
-    reader.push(chunk.subarray(8));
-    expect(offsets[1]).toBe(0);
+    // Misaligned in the chunk: an 11-byte frame comes first. 600 bytes come from Node's buffer
+    // pool, 5,000 get an ArrayBuffer of their own.
+    for (const size of [600, 5000]) {
+      const chunk = Buffer.concat([frame(11, 0), frame(size, 1)]);
+      reader.push(chunk.subarray(0, 8));
+      reader.push(chunk.subarray(8));
+    }
+    expect(offsets).toHaveLength(4);
+    expect([offsets[1], offsets[3]]).toEqual([0, 0]);
   });
 
   it("refuses a size below the header or above the limit before allocating anything", () => {
