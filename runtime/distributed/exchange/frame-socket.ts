@@ -1,5 +1,5 @@
 import type { Socket } from "node:net";
-import { FrameReader, FrameSizeError } from "./frame-reader.js";
+import { FrameReader } from "./frame-reader.js";
 import { PING } from "./wire.js";
 
 /** When to ping and when to give up on a silent peer. */
@@ -47,7 +47,8 @@ export class FrameSocket {
       try {
         this.reader.push(chunk);
       } catch (err) {
-        this.destroy(err instanceof FrameSizeError ? err : (err as Error));
+        // A FrameSizeError, or what a frame handler threw: either ends this connection only.
+        this.destroy(err as Error);
       }
     });
     socket.on("error", (err) => this.finish(err));

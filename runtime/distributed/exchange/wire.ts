@@ -117,7 +117,7 @@ export function encodeRefusal(r: ExchangeRefusal): Buffer {
 
 const viewOf = (b: Uint8Array) => new DataView(b.buffer, b.byteOffset, b.byteLength);
 
-/** `what` for a frame of `type` and `size` bytes when it must be `expected`. */
+/** A view of `b`, or `fail` when the frame (a `what` frame) is not exactly `expected` bytes. */
 function sized(b: Uint8Array, expected: number, what: string, fail: (why: string) => Error): DataView {
   if (b.byteLength !== expected) throw fail(`a ${what} frame of ${b.byteLength} bytes (${expected} expected)`);
   return viewOf(b);
