@@ -89,11 +89,15 @@ export function listenExchange(
   });
 }
 
-/** "host:port" or "[v6]:port" as host and port. */
+/**
+ * "host:port", "[v6]:port" or a bare "v6:port" (a pod's IPv6 address as `$(POD_IP):7071` makes
+ * it) as host and port: the port is what follows the last colon.
+ */
 export function splitAddress(address: string): { host: string; port: number } {
-  const m = /^\[([^\]]+)\]:(\d+)$/.exec(address) ?? /^([^:]+):(\d+)$/.exec(address);
-  if (!m) throw new Error(`an exchange address must be host:port, not "${address}"`);
-  return { host: m[1]!, port: Number(m[2]) };
+  const m = /^\[([^\]]+)\]:(\d+)$/.exec(address) ?? /^(.+):(\d+)$/.exec(address);
+  const port = Number(m?.[2]);
+  if (!m || port > 65_535) throw new Error(`an exchange address must be host:port, not "${address}"`);
+  return { host: m[1]!, port };
 }
 
 /** Dials a worker's exchange port; the socket emits "error" when that fails. */
