@@ -44,10 +44,10 @@ export class FrameReader {
         at += n;
         if (this.headFilled < 4) return;
         this.headFilled = 0;
+        // A frame is at least 8 bytes, so the branch above completes it.
         this.start(this.sizeOf(this.head, 0));
         this.frame!.set(this.head, 0);
         this.filled = 4;
-        if (this.filled === this.frame!.byteLength) this.complete();
         continue;
       }
       const size = this.sizeOf(chunk, at);

@@ -9,6 +9,7 @@ import {
 import type { ExchangeFrame } from "../../../../runtime/distributed/exchange/frames.js";
 import { batchRows } from "../../../helpers/collecting-sink.js";
 import { ALL_TYPES, EACH_TYPE, randomBatch, seededRng } from "../../../helpers/random.js";
+import { reasonOf } from "../../../helpers/rejected.js";
 
 /** What one hostile input did: refused with a reason, or decoded (a structurally valid batch). */
 function outcome(f: () => RecordBatch): string {
@@ -31,14 +32,6 @@ const barrier = (edge: number, checkpointId: number): ExchangeFrame => ({
   frame: "barrier",
   barrier: { edge, checkpointId, stop: false },
 });
-const reasonOf = (f: () => void): string => {
-  try {
-    f();
-    return "accepted";
-  } catch (err) {
-    return err instanceof RejectedFrameError ? err.reason : `threw ${(err as Error).message}`;
-  }
-};
 
 describe("exchange frames against the protocol (ChannelCheck)", () => {
   it("refuses frames for unknown edges, beyond the credits granted, after an edge's end, and malformed ones", () => {

@@ -1,5 +1,4 @@
 import { describe, expect, it } from "vitest";
-import { RejectedFrameError } from "../../../../runtime/distributed/exchange/frame-check.js";
 import type { ExchangeFrame, ExchangeRequest } from "../../../../runtime/distributed/exchange/frames.js";
 import {
   DATA_HEADER,
@@ -11,15 +10,8 @@ import {
   encodeRequest,
   PING,
 } from "../../../../runtime/distributed/exchange/wire.js";
+import { reasonOf } from "../../../helpers/rejected.js";
 
-const reasonOf = (f: () => unknown): string => {
-  try {
-    f();
-    return "accepted";
-  } catch (err) {
-    return err instanceof RejectedFrameError ? err.reason : `threw ${(err as Error).message}`;
-  }
-};
 const bytes = (n: number) => Uint8Array.from({ length: n }, (_, i) => (i * 7 + 3) & 0xff);
 
 describe("exchange frames on the wire", () => {
