@@ -1,4 +1,4 @@
-import type { Socket } from "node:net";
+import type { OnReadOpts, Socket } from "node:net";
 import { FrameReader } from "./frame-reader.js";
 import { PING } from "./wire.js";
 
@@ -18,13 +18,19 @@ export interface FrameSocketHandlers {
   closed(error: Error | null): void;
 }
 
+/** Makes a socket that reads through `onread` (Node's option for reading into buffers of one's own). */
+export type SocketReadingInto = (onread: OnReadOpts) => Socket;
+
 /**
  * One exchange connection, either side: frames in (FrameReader), frames out (corked, so a data
  * frame's header and the IPC writer's chunks leave in one write), pings while idle, and a peer
- * that stays silent too long counted as gone (LIVENESS), as gRPC's keepalive did before.
+ * that stays silent too long counted as gone (LIVENESS), as gRPC's keepalive did before. A socket
+ * this side dials reads straight into the reader's buffers; an accepted one (Node's servers take no
+ * `onread`) hands its chunks over.
  */
 export class FrameSocket {
   private readonly reader: FrameReader;
+  private readonly socket: Socket;
   private lastRead = Date.now();
   private wrote = false;
   private done = false;
@@ -32,29 +38,43 @@ export class FrameSocket {
   bytesWritten = 0;
 
   constructor(
-    private readonly socket: Socket,
+    socket: Socket | SocketReadingInto,
     maxFrameBytes: number,
     private readonly handlers: FrameSocketHandlers,
     private readonly liveness: Liveness = LIVENESS,
   ) {
-    socket.setNoDelay(true);
     this.reader = new FrameReader(maxFrameBytes, (f) => {
       if (!this.done) handlers.frame(f);
     });
-    socket.on("data", (chunk: Buffer) => {
-      this.lastRead = Date.now();
-      if (this.done) return;
-      try {
-        this.reader.push(chunk);
-      } catch (err) {
-        // A FrameSizeError, or what a frame handler threw: either ends this connection only.
-        this.destroy(err as Error);
-      }
-    });
-    socket.on("error", (err) => this.finish(err));
-    socket.on("close", () => this.finish(null));
+    if (typeof socket === "function") {
+      // Node asks for the first buffer while making the socket, so the reader exists first.
+      this.socket = socket({
+        buffer: () => this.reader.target(),
+        callback: (n) => {
+          this.read((r) => r.received(n));
+          return true;
+        },
+      });
+    } else {
+      this.socket = socket;
+      socket.on("data", (chunk: Buffer) => this.read((r) => r.push(chunk)));
+    }
+    this.socket.setNoDelay(true);
+    this.socket.on("error", (err) => this.finish(err));
+    this.socket.on("close", () => this.finish(null));
     this.timer = setInterval(() => this.tick(), liveness.pingMs);
     this.timer.unref();
+  }
+
+  private read(into: (reader: FrameReader) => void): void {
+    this.lastRead = Date.now();
+    if (this.done) return;
+    try {
+      into(this.reader);
+    } catch (err) {
+      // A FrameSizeError, or what a frame handler threw: either ends this connection only.
+      this.destroy(err as Error);
+    }
   }
 
   /** Sends one frame made of `parts` (a header and the chunks that follow it). */

@@ -148,17 +148,21 @@ export class InboundConnection {
   }
 
   open(): void {
-    const conn = new FrameSocket(dialExchange(this.address, this.tls), DATA_HEADER + MAX_FRAME_BYTES, {
-      frame: (f) => this.receive(f),
-      closed: (err) => {
-        if (err instanceof FrameSizeError) {
-          countRejected("oversized");
-          this.fail(`a bad frame: ${err.message} (refused: oversized)`);
-        } else if (err) this.fail(err.message);
-        else if (this.ended.size < this.inbox.receivers.size)
-          this.fail("the sender closed the stream before ending every edge");
+    const conn = new FrameSocket(
+      (onread) => dialExchange(this.address, this.tls, onread),
+      DATA_HEADER + MAX_FRAME_BYTES,
+      {
+        frame: (f) => this.receive(f),
+        closed: (err) => {
+          if (err instanceof FrameSizeError) {
+            countRejected("oversized");
+            this.fail(`a bad frame: ${err.message} (refused: oversized)`);
+          } else if (err) this.fail(err.message);
+          else if (this.ended.size < this.inbox.receivers.size)
+            this.fail("the sender closed the stream before ending every edge");
+        },
       },
-    });
+    );
     this.conn = conn;
     conn.send(encodeRequest({ request: "hello", hello: this.hello }));
     for (const edge of this.inbox.receivers.keys())

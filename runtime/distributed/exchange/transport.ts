@@ -1,5 +1,12 @@
-import { createServer as createTcpServer, type Server, type Socket, connect as tcpConnect } from "node:net";
 import {
+  createServer as createTcpServer,
+  type OnReadOpts,
+  type Server,
+  type Socket,
+  connect as tcpConnect,
+} from "node:net";
+import {
+  type ConnectionOptions,
   createSecureContext,
   createServer as createTlsServer,
   type SecureContext,
@@ -100,11 +107,22 @@ export function splitAddress(address: string): { host: string; port: number } {
   return { host: m[1]!, port };
 }
 
-/** Dials a worker's exchange port; the socket emits "error" when that fails. */
-export function dialExchange(address: string, tls: TlsSetting): Socket {
+/**
+ * Dials a worker's exchange port; the socket emits "error" when that fails. With `onread`, what
+ * arrives goes into the buffers it gives (cleartext, under TLS) instead of "data" events.
+ */
+export function dialExchange(address: string, tls: TlsSetting, onread?: OnReadOpts): Socket {
   const { host, port } = splitAddress(address);
-  if (tls === "insecure") return tcpConnect({ host, port });
-  const socket = tlsConnect({ host, port, secureContext: contextOf(tls), servername: ROLE_NAMES.worker });
+  if (tls === "insecure") return tcpConnect({ host, port, onread });
+  // Node documents `onread` for tls.connect too; its type declarations leave it out.
+  const options: ConnectionOptions & { onread?: OnReadOpts } = {
+    host,
+    port,
+    onread,
+    secureContext: contextOf(tls),
+    servername: ROLE_NAMES.worker,
+  };
+  const socket = tlsConnect(options);
   const timer = setTimeout(
     () => socket.destroy(new Error(`no TLS handshake within ${HANDSHAKE_TIMEOUT_MS / 1000} s`)),
     HANDSHAKE_TIMEOUT_MS,
