@@ -1,5 +1,5 @@
 import { type Data, DataType, Field, Utf8 } from "apache-arrow";
-import { hashRows } from "../kernels/hash.js";
+import { hashRows, keyGroupOf } from "../kernels/hash.js";
 import { NATIVE_MIN_ROWS, native } from "../kernels/native.js";
 import { lookupInsert64Of } from "../kernels/probe.js";
 import type { KeyStore } from "./key-store.js";
@@ -202,7 +202,7 @@ export class KeyTable {
     const g = this.count++;
     if (g >= this.hashes.length) this.growGroups(this.hashes.length * 2);
     this.hashes[g] = h;
-    this.groupKeyGroups[g] = h % this.maxParallelism;
+    this.groupKeyGroups[g] = keyGroupOf(h, this.maxParallelism);
     for (const s of this.stores) s.append(g, row);
     this.slots[2 * p] = g;
     this.slots[2 * p + 1] = h | 0;

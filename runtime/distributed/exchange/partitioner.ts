@@ -1,6 +1,6 @@
 import type { Data, RecordBatch, Schema } from "apache-arrow";
 import type { Partitioning } from "../../engine/graph.js";
-import { hashRows, subtaskForKeyGroup } from "../../kernels/hash.js";
+import { hashRows, keyGroupOf, subtaskForKeyGroup } from "../../kernels/hash.js";
 import { takeBatch } from "../../kernels/take.js";
 import { hashColumns } from "../../operators/join/keys.js";
 import { columnsOf } from "../../types/column.js";
@@ -13,6 +13,8 @@ import { columnsOf } from "../../types/column.js";
  */
 export class Partitioner {
   private readonly keyIndexes: number[];
+  /** The subtask of each key group. */
+  private readonly owners: Uint16Array;
 
   constructor(
     private readonly partitioning: Partitioning,
@@ -30,6 +32,8 @@ export class Partitioner {
         return i;
       });
     } else this.keyIndexes = [];
+    this.owners = new Uint16Array(maxParallelism);
+    for (let g = 0; g < maxParallelism; g++) this.owners[g] = subtaskForKeyGroup(g, parallelism, maxParallelism);
   }
 
   /** The destination subtask of every row. */
@@ -40,9 +44,8 @@ export class Partitioner {
     const cols = columnsOf(batch);
     const keyCols: Data[] = this.keyIndexes.map((i) => cols[i]);
     const hashes = hashRows(hashColumns(keyCols, this.partitioning.widths), n);
-    const maxP = this.maxParallelism;
-    const p = this.parallelism;
-    for (let i = 0; i < n; i++) out[i] = subtaskForKeyGroup(hashes[i] % maxP, p, maxP);
+    const { maxParallelism, owners } = this;
+    for (let i = 0; i < n; i++) out[i] = owners[keyGroupOf(hashes[i], maxParallelism)];
     return out;
   }
 
