@@ -36,6 +36,16 @@ export function timestampData(values: Float64Array, valid?: Uint8Array | null): 
   return int64Data(values, valid, new TimestampMillisecond());
 }
 
+/** timestamp[ms] column from int64 values as they are. */
+export function timestamp64Data(values: BigInt64Array, valid?: Uint8Array | null): Data {
+  return makeData({
+    type: new TimestampMillisecond(),
+    length: values.length,
+    data: values,
+    ...nulls(valid, values.length),
+  });
+}
+
 /** bool column from one-byte-per-row 0/1 values. */
 export function boolData(values: Uint8Array, valid?: Uint8Array | null): Data<Bool> {
   const { bitmap } = packValidity(values, values.length);

@@ -1,8 +1,8 @@
-import { Field, Float64, type RecordBatch, Schema, TimestampMillisecond } from "apache-arrow";
+import { type Data, Field, Float64, type RecordBatch, Schema, TimestampMillisecond } from "apache-arrow";
 import { processGpuKernels } from "../../kernels/gpu-kernels.js";
 import { KeyTable } from "../../state/key-table.js";
-import { float64Data, timestampData } from "../../types/builders.js";
-import { columnsOf, makeBatch, validityBytes } from "../../types/column.js";
+import { float64Data, timestamp64Data } from "../../types/builders.js";
+import { columnsOf, float64ToInt64, makeBatch, validityBytes } from "../../types/column.js";
 import type { StreamInfo } from "../../types/stream-info.js";
 import { type Accumulator, BatchInput, grownF64, NumberScratch } from "./accumulator.js";
 import { AggregateSpecError, parseAggregates } from "./aggregate-spec.js";
@@ -124,8 +124,22 @@ export class PaneCombiner {
     let count = 0;
     let p = -1;
     let byGroup = this.slotsOfPane(0);
+    // The pane of the last timed row, [from, to): event time mostly stays in it from row to row,
+    // which spares a division per row.
+    let from = 0;
+    let to = -1;
+    let timed = 0;
     for (let i = 0; i < n; i++) {
-      const q = valid !== null && valid[i] === 0 ? 0 : this.paneIndex(starts, Math.floor(times[i] / pane) * pane, p);
+      let q = 0;
+      if (valid === null || valid[i] !== 0) {
+        const t = times[i];
+        if (!(t >= from && t < to)) {
+          from = Math.floor(t / pane) * pane;
+          to = from + pane;
+          timed = this.paneIndex(starts, from, timed);
+        }
+        q = timed;
+      }
       if (q !== p) {
         p = q;
         byGroup = this.slotsOfPane(p);
@@ -173,24 +187,47 @@ export class PaneCombiner {
 
   private emit(count: number): RecordBatch {
     const slots = new Int32Array(count);
-    const starts = new Float64Array(count);
-    const ends = new Float64Array(count);
-    const timed = new Uint8Array(count);
-    for (let s = 0; s < count; s++) {
-      slots[s] = s;
-      const start = this.paneStarts[this.slotPane[s]];
-      if (Number.isNaN(start)) continue;
-      starts[s] = start;
-      ends[s] = start + this.pane;
-      timed[s] = 1;
-    }
+    for (let s = 0; s < count; s++) slots[s] = s;
+    const [starts, ends] = this.paneBounds(count);
     const columns = [
       ...this.keys.keyColumns(this.slotGroup, count, true),
-      timestampData(starts, timed),
-      timestampData(ends, timed),
+      starts,
+      ends,
       ...this.accumulators.flatMap((a) => a.stateColumns(slots, count)),
       float64Data(this.slotRows.slice(0, count)),
     ];
     return makeBatch(this.output.schema, columns, count);
+  }
+
+  /**
+   * The pane start and end of each slot as timestamp columns, null for the pane without event
+   * time. Written as int64 straight from each pane's bounds (a few per batch), not converted row
+   * by row from doubles.
+   */
+  private paneBounds(count: number): [Data, Data] {
+    // Each pane's bounds as int64 (two int32 halves); the pane without event time (NaN) gets 0.
+    const halves = (ms: number[]) => new Int32Array(float64ToInt64(ms).buffer);
+    const from = halves(this.paneStarts);
+    const to = halves(this.paneStarts.map((ms) => ms + this.pane));
+    const starts = new Int32Array(2 * count);
+    const ends = new Int32Array(2 * count);
+    let untimed = 0;
+    for (let s = 0, j = 0; s < count; s++, j += 2) {
+      const p = 2 * this.slotPane[s];
+      if (p === 0) untimed++;
+      starts[j] = from[p];
+      starts[j + 1] = from[p + 1];
+      ends[j] = to[p];
+      ends[j + 1] = to[p + 1];
+    }
+    let valid: Uint8Array | null = null;
+    if (untimed > 0) {
+      valid = new Uint8Array(count);
+      for (let s = 0; s < count; s++) valid[s] = this.slotPane[s] === 0 ? 0 : 1;
+    }
+    return [
+      timestamp64Data(new BigInt64Array(starts.buffer), valid),
+      timestamp64Data(new BigInt64Array(ends.buffer), valid),
+    ];
   }
 }
