@@ -148,7 +148,7 @@ export function kernelFigure(
       engine: "native",
       run: (b, a) => hashRows([personId[b], email[b]], BATCH, a),
     },
-    { kernel: "key groups (hash % 128)", engine: "native", run: (b, a) => keyGroups(hashes[b], 128, a) },
+    { kernel: "key groups (hash % 128)", engine: "TS", run: (b, a) => keyGroups(hashes[b], 128, a) },
     {
       kernel: "group probe (20K groups)",
       engine: "TS",
