@@ -65,6 +65,25 @@ describe("FrameReader", () => {
     }
   });
 
+  it("keeps every frame whole across the staging area's edges (sizes around 4 KiB and 64 KiB)", () => {
+    const rng = seededRng(13);
+    const sizes = [4095, 4096, 4097, 65_531, 65_532, 65_536, 65_537, 131_072, 8, 9];
+    for (let round = 0; round < 30; round++) {
+      const all = Array.from({ length: 40 }, (_, i) => frame(sizes[rng.int(0, sizes.length - 1)]!, round * 40 + i));
+      const wire = Buffer.concat(all);
+      const got: Uint8Array[] = [];
+      const reader = new FrameReader(1 << 20, (f) => got.push(f));
+      for (let at = 0; at < wire.byteLength; ) {
+        const into = reader.target();
+        const n = Math.min(into.byteLength, wire.byteLength - at, rng.int(1, 3) === 1 ? rng.int(1, 16) : 70_000);
+        into.set(wire.subarray(at, at + n));
+        at += n;
+        reader.received(n);
+      }
+      expect(got.map((f) => Uint8Array.from(f))).toEqual(all.map((f) => Uint8Array.from(f)));
+    }
+  });
+
   it("hands every frame over 8-byte aligned, wherever it lay in the chunk", () => {
     const offsets: number[] = [];
     const reader = new FrameReader(1 << 20, (f) => offsets.push(f.byteOffset % 8));
