@@ -42,6 +42,34 @@ describe("FrameSocket", () => {
     expect(y.closed).toBe(true);
   });
 
+  it("reads a dialled connection's frames into buffers of their own, each whole and in order", async () => {
+    let accepted: (s: Socket) => void = () => {};
+    const server = createServer((s) => accepted(s));
+    servers.push(server);
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const port = (server.address() as { port: number }).port;
+    const sender = new Promise<Socket>((r) => (accepted = r));
+    const frames: Uint8Array[] = [];
+    const closed: (Error | null)[] = [];
+    new FrameSocket(
+      (onread) => connect({ port, host: "127.0.0.1", onread }),
+      1 << 20,
+      { frame: (f) => frames.push(f), closed: (e) => closed.push(e) },
+      liveness,
+    );
+    const sent = [12, 300_000, 9, 70_000, 4096, 5000].map((size, k) => {
+      const f = Buffer.alloc(size, k + 1);
+      f.writeUInt32LE(size, 0);
+      return f;
+    });
+    const s = await sender;
+    s.end(Buffer.concat(sent));
+    await new Promise((r) => setTimeout(r, 200));
+    expect(frames.map((f) => Buffer.from(f))).toEqual(sent);
+    expect(frames.every((f) => f.byteOffset % 8 === 0)).toBe(true);
+    expect(closed).toEqual([null]);
+  });
+
   it("gives up on a peer that says nothing for the silence limit", async () => {
     const [a, b] = await pair();
     // b is read by nobody and never writes: a hears nothing from it.
