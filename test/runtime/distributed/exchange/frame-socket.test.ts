@@ -8,16 +8,21 @@ afterEach(() => {
   for (const s of servers.splice(0)) s.close();
 });
 
-/** A connected pair of sockets over loopback. */
-async function pair(): Promise<[Socket, Socket]> {
-  let accepted: (s: Socket) => void = () => {};
-  const server = createServer((s) => accepted(s));
+/** A server on loopback, and the first socket it accepts. */
+async function listening(): Promise<{ port: number; accepted: Promise<Socket> }> {
+  let accept: (s: Socket) => void = () => {};
+  const accepted = new Promise<Socket>((r) => (accept = r));
+  const server = createServer((s) => accept(s));
   servers.push(server);
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  const port = (server.address() as { port: number }).port;
-  const other = new Promise<Socket>((r) => (accepted = r));
+  return { port: (server.address() as { port: number }).port, accepted };
+}
+
+/** A connected pair of sockets over loopback. */
+async function pair(): Promise<[Socket, Socket]> {
+  const { port, accepted } = await listening();
   const client = connect(port, "127.0.0.1");
-  return [client, await other];
+  return [client, await accepted];
 }
 
 const liveness = { pingMs: 20, silenceMs: 150 };
@@ -43,12 +48,7 @@ describe("FrameSocket", () => {
   });
 
   it("reads a dialled connection's frames into buffers of their own, each whole and in order", async () => {
-    let accepted: (s: Socket) => void = () => {};
-    const server = createServer((s) => accepted(s));
-    servers.push(server);
-    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-    const port = (server.address() as { port: number }).port;
-    const sender = new Promise<Socket>((r) => (accepted = r));
+    const { port, accepted } = await listening();
     const frames: Uint8Array[] = [];
     const closed: (Error | null)[] = [];
     new FrameSocket(
@@ -62,8 +62,7 @@ describe("FrameSocket", () => {
       f.writeUInt32LE(size, 0);
       return f;
     });
-    const s = await sender;
-    s.end(Buffer.concat(sent));
+    (await accepted).end(Buffer.concat(sent));
     await new Promise((r) => setTimeout(r, 200));
     expect(frames.map((f) => Buffer.from(f))).toEqual(sent);
     expect(frames.every((f) => f.byteOffset % 8 === 0)).toBe(true);
