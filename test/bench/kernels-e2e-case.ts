@@ -29,15 +29,17 @@ const [query, eventsArg, warmupArg] = process.argv.slice(2);
 tuneCollectorForJobs();
 const events = Number(eventsArg);
 const warmup = Number(warmupArg ?? 0);
-if (warmup > 0) {
-  const plan = nexmarkPlan(query, warmup);
-  await new LocalJob(plan, { sinks: { [plan.sinks[0].name]: new CollectingSink(false) } }).run();
+/** The query over `events` events, into a sink that only counts. */
+function jobOf(events: number): { job: LocalJob; sink: CollectingSink } {
+  const sink = new CollectingSink(false);
+  const plan = nexmarkPlan(query, events);
+  return { job: new LocalJob(plan, { sinks: { [plan.sinks[0].name]: sink } }), sink };
 }
-const sink = new CollectingSink(false);
-const plan = nexmarkPlan(query, events);
+if (warmup > 0) await jobOf(warmup).job.run();
+const { job, sink } = jobOf(events);
 const cpu0 = process.cpuUsage();
 const t0 = performance.now();
-await new LocalJob(plan, { sinks: { [plan.sinks[0].name]: sink } }).run();
+await job.run();
 const seconds = (performance.now() - t0) / 1000;
 const cpu = process.cpuUsage(cpu0);
 const cpuSeconds = (cpu.user + cpu.system) / 1e6;

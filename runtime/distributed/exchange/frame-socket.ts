@@ -51,13 +51,13 @@ export class FrameSocket {
       this.socket = socket({
         buffer: () => this.reader.target(),
         callback: (n) => {
-          this.read((r) => r.received(n));
+          this.read(n);
           return true;
         },
       });
     } else {
       this.socket = socket;
-      socket.on("data", (chunk: Buffer) => this.read((r) => r.push(chunk)));
+      socket.on("data", (chunk: Buffer) => this.read(chunk));
     }
     this.socket.setNoDelay(true);
     this.socket.on("error", (err) => this.finish(err));
@@ -66,11 +66,13 @@ export class FrameSocket {
     this.timer.unref();
   }
 
-  private read(into: (reader: FrameReader) => void): void {
+  /** Bytes arrived: `n` of them where the reader said (onread), or a chunk to copy in. */
+  private read(got: number | Buffer): void {
     this.lastRead = Date.now();
     if (this.done) return;
     try {
-      into(this.reader);
+      if (typeof got === "number") this.reader.received(got);
+      else this.reader.push(got);
     } catch (err) {
       // A FrameSizeError, or what a frame handler threw: either ends this connection only.
       this.destroy(err as Error);
