@@ -10,10 +10,12 @@
  * kwok marks pods Running as soon as they are scheduled, so this measures the operator and the
  * control plane, not real pods. It stops by itself (SABOT_BENCH_TIMEOUT_S, default 600).
  * SABOT_BENCH_WORKERS sets the operator's reconcile workers (SABOT_OPERATOR_WORKERS).
+ * SABOT_BENCH_APISERVER_PROFILE=<file>: also write a CPU profile of the kube-apiserver over the
+ * first 30 s from the first create (Go's pprof format: `go tool pprof -top <file>`).
  */
 
-import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { execFile, execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
@@ -30,13 +32,13 @@ import {
 import { buildSync } from "esbuild";
 import { CRD_FILES, renderCrd } from "../../operator/crd/write-crds.js";
 import { API_GROUP, API_VERSION } from "../../runtime/contract/spec/manifest.js";
-import type { StreamJobStatus } from "../../runtime/contract/status/streamjob.js";
 import { cacheDir } from "../env/lib/cache.js";
 import { freePort } from "../env/lib/ports.js";
 import { type ServerProcess, startServer, stopServer, tailLog } from "../env/lib/process.js";
 import { waitFor } from "../env/lib/wait.js";
 import { KWOK_NODE_ANNOTATION, kubectlPath, startKube } from "../env/services/kube.js";
 import { jobSpec } from "../operator/streamjob/resources/fixtures.js";
+import { JobPhases } from "./job-phases.js";
 import { CONNECTIONS } from "./operator-requests.js";
 import { table } from "./run-case.js";
 
@@ -112,6 +114,22 @@ function cpuSeconds(pid: number): number {
   } catch {
     return NaN;
   }
+}
+
+/**
+ * A CPU profile of the API server over `seconds`, written to `file` (its /debug/pprof, served to
+ * the admin kubeconfig's system:masters). Starts now; resolves when written.
+ */
+function profileApiserver(kubeconfig: string, file: string, seconds: number): Promise<void> {
+  const path = `/debug/pprof/profile?seconds=${seconds}`;
+  return new Promise((resolve, reject) =>
+    execFile(
+      kubectlPath(),
+      ["--kubeconfig", kubeconfig, "get", "--raw", path, "--request-timeout", `${seconds + 30}s`],
+      { encoding: "buffer", maxBuffer: 64 * 1024 * 1024 },
+      (err, stdout) => (err ? reject(err) : resolve(writeFileSync(file, stdout))),
+    ),
+  );
 }
 
 /** Sum of apiserver_request_total over all clients (the operator, the control plane, kwok, this bench). */
@@ -204,6 +222,7 @@ async function main(): Promise<boolean> {
   console.log(`starting kube-apiserver, etcd, controller manager, scheduler and kwok (logs in ${logDir})`);
   const { kube, processes } = await startKube({ runDir, logDir });
   let operator: ServerProcess | undefined;
+  let phases: JobPhases | undefined;
   let ok = false;
   try {
     const kc = new KubeConfig();
@@ -266,9 +285,14 @@ async function main(): Promise<boolean> {
     const servers = [operator, ...processes];
     const cpuBefore = servers.map((p) => cpuSeconds(p.pid));
 
-    console.log(`operator ${operator.pid} leads; creating ${JOBS} StreamJobs`);
     const ref = { group: API_GROUP, version: "v1alpha1", namespace: NAMESPACE, plural: "streamjobs" };
+    phases = new JobPhases(kc, custom, NAMESPACE);
+    await phases.start();
+
+    console.log(`operator ${operator.pid} leads; creating ${JOBS} StreamJobs`);
     const names = Array.from({ length: JOBS }, (_, i) => `job-${String(i).padStart(4, "0")}`);
+    const profileFile = process.env.SABOT_BENCH_APISERVER_PROFILE;
+    const profiled = profileFile ? profileApiserver(kube.kubeconfig, profileFile, 30) : undefined;
     const t0 = Date.now();
     await inBatches(names, CREATE_CONCURRENCY, (name) =>
       custom.createNamespacedCustomObject({
@@ -285,17 +309,12 @@ async function main(): Promise<boolean> {
     let lastReport = 0;
     const deadline = t0 + TIMEOUT_MS;
     while (Date.now() < deadline) {
-      const [list, text] = await Promise.all([
-        custom.listNamespacedCustomObject(ref) as Promise<{ items: { status?: StreamJobStatus }[] }>,
-        scrape(),
-      ]);
+      const text = await scrape();
       maxQueue = Math.max(maxQueue, sample(text, "sabot_operator_queue_depth") ?? 0);
       maxRssKiB = Math.max(maxRssKiB, procStatusKiB(operator.pid, "VmRSS"));
-      const phases = new Map<string, number>();
-      for (const j of list.items)
-        phases.set(j.status?.phase ?? "(none)", (phases.get(j.status?.phase ?? "(none)") ?? 0) + 1);
-      const running = phases.get("Running") ?? 0;
-      const deployed = running + (phases.get("Deploying") ?? 0);
+      const counts = phases.counts();
+      const running = counts.get("Running") ?? 0;
+      const deployed = running + (counts.get("Deploying") ?? 0);
       const now = Date.now() - t0;
       if (allDeployedMs === undefined && deployed === JOBS) allDeployedMs = now;
       if (running === JOBS) {
@@ -305,7 +324,7 @@ async function main(): Promise<boolean> {
       if (now - lastReport >= 10_000) {
         lastReport = now;
         console.log(
-          `  ${s(now)}: ${[...phases].map(([p, n]) => `${p} ${n}`).join(", ")}; queue ${sample(text, "sabot_operator_queue_depth")}`,
+          `  ${s(now)}: ${[...counts].map(([p, n]) => `${p} ${n}`).join(", ")}; queue ${sample(text, "sabot_operator_queue_depth")}`,
         );
       }
       await new Promise((r) => setTimeout(r, 500));
@@ -321,6 +340,10 @@ async function main(): Promise<boolean> {
         break;
       }
       await new Promise((r) => setTimeout(r, 500));
+    }
+    if (profiled) {
+      await profiled;
+      console.log(`kube-apiserver CPU profile of the first 30 s: ${profileFile}`);
     }
     const text = await scrape();
     const cpuUsed = servers.map((p, i) => [p.name, (cpuSeconds(p.pid) - cpuBefore[i]).toFixed(1)]);
@@ -394,6 +417,7 @@ async function main(): Promise<boolean> {
         `\nnot every job was Running within ${s(TIMEOUT_MS)}; operator log tail:\n${tailLog(operator.logFile)}`,
       );
   } finally {
+    await phases?.stop();
     if (operator) await stopServer(operator);
     for (const p of [...processes].reverse()) await stopServer(p, 5_000);
     if (ok) rmSync(runDir, { recursive: true, force: true });

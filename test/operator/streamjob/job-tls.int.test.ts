@@ -6,7 +6,7 @@ import {
   KubernetesObjectApi,
   type V1Secret,
 } from "@kubernetes/client-node";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { StreamJob } from "../../../operator/streamjob/job.js";
 import { JobTlsSecrets, REREAD_AFTER_MS } from "../../../operator/streamjob/job-tls.js";
 import { TLS_SPEC_HASH } from "../../../operator/streamjob/resources/tls-secret.js";
@@ -18,7 +18,8 @@ import { jobSpec } from "./resources/fixtures.js";
 /**
  * The operator's TLS Secret of a job on a real API server: created with the job's certificates and
  * owned by it, kept while the deployed spec stays, rotated (same CA) for a new one, issued anew
- * when deleted, and the source of the operator's client certificate.
+ * when deleted, and the source of the operator's client certificate. A job never deployed before
+ * gets its Secret created without a read.
  */
 describe("a job's TLS Secret on a real API server", () => {
   let kc: KubeConfig;
@@ -111,5 +112,29 @@ describe("a job's TLS Secret on a real API server", () => {
     await secrets().ensure(job);
     const after = await read();
     expect(pem(after, "ca.crt")).not.toBe(pem(before, "ca.crt"));
+  });
+
+  it("is created for a new job without reading it first, and rotated later like any other", async () => {
+    await core.deleteNamespacedSecret({ name: "secure-tls", namespace: ns });
+    const objects = KubernetesObjectApi.makeApiClient(kc);
+    const reads = vi.spyOn(objects, "read");
+    const tls = new JobTlsSecrets(objects);
+    await tls.ensure(job, { fresh: true });
+    expect(reads).not.toHaveBeenCalled();
+    const created = await read();
+    expect((await tls.client(job)).cert.toString()).toBe(pem(created, "client.crt"));
+    // Created by POST, then server-side applied by the same field manager: no conflict.
+    await tls.ensure({ ...job, spec: { ...job.spec, parallelism: 5 } });
+    const rotated = await read();
+    expect(pem(rotated, "ca.crt")).toBe(pem(created, "ca.crt"));
+    expect(pem(rotated, "worker.crt")).not.toBe(pem(created, "worker.crt"));
+  });
+
+  it("is kept when a job taken for new already has one", async () => {
+    const before = await read();
+    const tls = secrets();
+    await tls.ensure({ ...job, spec: { ...job.spec, parallelism: 5 } }, { fresh: true });
+    expect((await read()).metadata?.resourceVersion).toBe(before.metadata?.resourceVersion);
+    expect((await tls.client(job)).cert.toString()).toBe(pem(before, "client.crt"));
   });
 });
