@@ -216,6 +216,7 @@ function startControllerManager(
   pki: KubePki,
   ports: Ports,
   logDir: string,
+  controllers: readonly string[] | undefined,
 ): Promise<ServerProcess> {
   return startServer({
     name: "kube-controller-manager",
@@ -232,6 +233,7 @@ function startControllerManager(
       `--root-ca-file=${pki.ca.cert}`,
       `--cluster-signing-cert-file=${pki.ca.cert}`,
       `--cluster-signing-key-file=${pki.ca.key}`,
+      ...(controllers ? [`--controllers=${controllers.join(",")}`] : []),
     ],
     logDir,
     ready: healthz(ports.controllerManager),
@@ -316,6 +318,8 @@ async function waitForDefaultServiceAccount(core: CoreV1Api, kcmLog: string): Pr
 export async function startKube(ctx: {
   runDir: string;
   logDir: string;
+  /** kube-controller-manager's --controllers (default: its own, every controller). */
+  controllers?: readonly string[];
 }): Promise<{ kube: KubeControlPlane; processes: ServerProcess[]; pki: KubePki; dir: string }> {
   const bin = kubeBinaries();
   const dir = join(ctx.runDir, "kube");
@@ -350,7 +354,7 @@ export async function startKube(ctx: {
     const core = kc.makeApiClient(CoreV1Api);
     // Independent of each other once the API server is up; start them together.
     const started = await Promise.allSettled([
-      startControllerManager(bin, dir, pki, ports, ctx.logDir),
+      startControllerManager(bin, dir, pki, ports, ctx.logDir, ctx.controllers),
       startScheduler(bin, dir, ports, ctx.logDir),
       startKwok(bin, kubeconfig, ports, ctx.logDir),
       createNodes(core),
