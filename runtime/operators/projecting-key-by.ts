@@ -14,6 +14,14 @@ export abstract class ProjectingKeyBy extends KeyByOperator {
   /** What the exchange sends for a batch of the input stream. */
   abstract project(batch: RecordBatch): RecordBatch;
 
+  /**
+   * Whether the senders of an exchange over `parallelism` subtasks should project: true, since
+   * fewer columns cost less to partition even when nothing leaves the worker.
+   */
+  projectsAcross(_parallelism: number): boolean {
+    return true;
+  }
+
   /** Batches now come from the exchange, already projected by the senders. */
   receivesProjected(): void {
     this.projectedInput = true;

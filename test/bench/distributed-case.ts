@@ -1,11 +1,8 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { loadManifest } from "../../runtime/contract/spec/manifest.js";
 import { LocalCluster } from "../../runtime/distributed/local-cluster.js";
 import { tuneCollectorForJobs } from "../../runtime/engine/collector-tuning.js";
-import { LocalJob } from "../../runtime/engine/local-job.js";
-import { planManifest } from "../../runtime/planner/validate.js";
-import { CollectingSink } from "../helpers/collecting-sink.js";
+import { chainedJob, q7Manifest } from "./distributed-job.js";
 import { peakRssMiB } from "./peak-memory.js";
 
 /**
@@ -55,32 +52,22 @@ const workers = Number(workersArg);
 const events = Number(eventsArg);
 process.env.SABOT_LOG_LEVEL ??= "warn";
 
-const manifest = loadManifest(fileURLToPath(new URL("../../examples/nexmark/q7.yaml", import.meta.url)));
-const gen = manifest.spec.sources!.bids.generator!;
-gen.count = events;
-gen.partitions = 4;
-gen.batchSize = 16_384;
+const manifest = q7Manifest(events, 4);
 
 let result: DistributedResult;
 if (mode === "chained") {
-  const sink = new CollectingSink(false);
-  const plan = planManifest(manifest);
-  const t0 = performance.now();
-  const cpu0 = process.cpuUsage();
-  await new LocalJob(plan, { sinks: { [plan.sinks[0].name]: sink } }).run();
-  const seconds = (performance.now() - t0) / 1000;
-  const cpu = process.cpuUsage(cpu0);
+  const run = await chainedJob(manifest).run();
   result = {
     mode,
     workers: 1,
     events,
-    seconds,
-    eventsPerSec: events / seconds,
-    outputRows: sink.rows,
+    seconds: run.seconds,
+    eventsPerSec: events / run.seconds,
+    outputRows: run.outputRows,
     exchangedRows: 0,
     exchangedMiB: 0,
     peakRssMiB: peakRssMiB(),
-    cpuSeconds: (cpu.user + cpu.system) / 1e6,
+    cpuSeconds: run.cpuSeconds,
   };
 } else {
   const worker = fileURLToPath(new URL("../runtime/distributed/test-worker.ts", import.meta.url));

@@ -50,7 +50,7 @@ export class SubtaskExchanges implements TaskExchanges {
     // aggregates): the senders project, and the operator takes what arrives as it is.
     const projecting = graph.edges.map((edge) => {
       const op = flow.operator(edge.target);
-      if (!(op instanceof ProjectingKeyBy)) return null;
+      if (!(op instanceof ProjectingKeyBy) || !op.projectsAcross(parallelism)) return null;
       op.receivesProjected();
       return op;
     });

@@ -71,6 +71,12 @@ describe("two-phase aggregation before a keyBy's exchange", () => {
     expect(sorted(runInOneProcess(two, batches))).toEqual(expected);
   });
 
+  it("folds before the exchange only when rows leave the worker: a job on one worker sends them unfolded", () => {
+    const keyBy = buildPlan("t", spec(pipeline())).operators[0]!.create() as PreAggregatedKeyBy;
+    expect(keyBy.projectsAcross(1)).toBe(false);
+    expect(keyBy.projectsAcross(2)).toBe(true);
+  });
+
   it("keeps one phase where partial rows would not help or the rows are needed", () => {
     const onePhase = (steps: StepSpec[]) => !twoPhase(buildPlan("t", spec(steps)));
     expect(onePhase(pipeline(window({ localAggregation: false })))).toBe(true);
