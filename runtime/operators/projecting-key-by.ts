@@ -11,8 +11,19 @@ import { KeyByOperator } from "./key-by.js";
 export abstract class ProjectingKeyBy extends KeyByOperator {
   private projectedInput = false;
 
-  /** What the exchange sends for a batch of the input stream. */
-  abstract project(batch: RecordBatch): RecordBatch;
+  /**
+   * What the exchange sends for a batch of the input stream; null when the rows are held to be
+   * folded with later ones (see `held`).
+   */
+  abstract project(batch: RecordBatch): RecordBatch | null;
+
+  /**
+   * Rows held by `project` that must be sent before a watermark at `watermark` (undefined: before
+   * a barrier or the end, which take everything); null when none. Nothing is held by default.
+   */
+  held(_watermark?: number): RecordBatch | null {
+    return null;
+  }
 
   /**
    * Whether the senders of an exchange over `parallelism` subtasks should project: true, since
@@ -28,6 +39,7 @@ export abstract class ProjectingKeyBy extends KeyByOperator {
   }
 
   override processBatch(batch: RecordBatch): RecordBatch[] {
-    return [this.projectedInput ? batch : this.project(batch)];
+    const out = this.projectedInput ? batch : this.project(batch);
+    return out ? [out] : [];
   }
 }

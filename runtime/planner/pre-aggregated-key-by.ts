@@ -5,8 +5,9 @@ import type { WindowAggregateOptions } from "../operators/window/window-config.j
 
 /**
  * A keyBy before a window that aggregates in two phases (pre-aggregation.ts): what crosses the
- * exchange is each batch folded into partial rows, one per key and pane (PaneCombiner), which the
- * window merges (WindowAggregateOperator with `partials`).
+ * exchange is the rows folded into partial rows, one per key and pane (PaneCombiner, which holds
+ * them until a watermark, barrier or the end needs them), which the window merges
+ * (WindowAggregateOperator with `partials`).
  */
 export class PreAggregatedKeyBy extends ProjectingKeyBy {
   private readonly combiner: PaneCombiner;
@@ -17,8 +18,12 @@ export class PreAggregatedKeyBy extends ProjectingKeyBy {
     this.combiner = combiner;
   }
 
-  project(batch: RecordBatch): RecordBatch {
-    return this.combiner.combine(batch);
+  project(batch: RecordBatch): RecordBatch | null {
+    return this.combiner.add(batch);
+  }
+
+  override held(watermark?: number): RecordBatch | null {
+    return watermark === undefined || this.combiner.due(watermark) ? this.combiner.take() : null;
   }
 
   /**

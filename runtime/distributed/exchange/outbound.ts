@@ -124,6 +124,16 @@ export class OutboundChannel {
 }
 
 /**
+ * What an edge sends instead of its stream's rows (a ProjectingKeyBy): `project` gives the rows
+ * for a batch, or null while it holds them to fold with later ones; `held` gives those held, which
+ * must go before a watermark at `watermark` (undefined: before a barrier or the end).
+ */
+export interface EdgeProjection {
+  project(batch: RecordBatch): RecordBatch | null;
+  held(watermark?: number): RecordBatch | null;
+}
+
+/**
  * The sending end of one exchange edge in one subtask: a StreamConsumer on the edge's stream that
  * splits every batch by owning subtask and queues the parts on that subtask's channel. The chain
  * runs synchronously, so it cannot wait here; producers call waitForRoom() before they read or
@@ -138,12 +148,23 @@ export class ExchangeSender implements StreamConsumer, ExchangeOutput {
     readonly channels: OutboundChannel[],
     /** Largest frame: a credit stands for at most this many rows, which bounds what is in flight. */
     private readonly frameRows: number,
-    /** The columns the receiving operator reads, taken before partitioning (column pruning). */
-    private readonly project?: (batch: RecordBatch) => RecordBatch,
+    /** What crosses instead of the stream's rows (fewer columns, partial aggregates): see EdgeProjection. */
+    private readonly projection?: EdgeProjection,
   ) {}
 
   onBatch(batch: RecordBatch): void {
-    const parts = this.partitioner.split(this.project ? this.project(batch) : batch);
+    const out = this.projection ? this.projection.project(batch) : batch;
+    if (out) this.send(out);
+  }
+
+  /** Rows the projection held that must go before a watermark at `watermark`, a barrier or the end. */
+  private sendHeld(watermark?: number): void {
+    const held = this.projection?.held(watermark);
+    if (held) this.send(held);
+  }
+
+  private send(batch: RecordBatch): void {
+    const parts = this.partitioner.split(batch);
     const max = this.frameRows;
     for (let j = 0; j < parts.length; j++) {
       const part = parts[j];
@@ -156,14 +177,17 @@ export class ExchangeSender implements StreamConsumer, ExchangeOutput {
   onWatermark(watermark: number): void {
     if (watermark <= this.watermark) return;
     this.watermark = watermark;
+    this.sendHeld(watermark);
     for (const c of this.channels) c.pushWatermark(watermark);
   }
 
   end(): void {
+    this.sendHeld();
     for (const c of this.channels) c.pushEnd();
   }
 
   barrier(b: Barrier): void {
+    this.sendHeld();
     for (const c of this.channels) c.pushBarrier(b);
   }
 

@@ -78,9 +78,7 @@ export class SubtaskExchanges implements TaskExchanges {
       const chans = links.map((link) => new OutboundChannel(edge.id, link, s.channelBufferRows));
       channels[edge.id] = chans;
       const partitioner = new Partitioner(edge.partitioning, edgeSchema(edge), parallelism, s.maxParallelism);
-      const keyBy = projecting[edge.id];
-      const project = keyBy ? (b: RecordBatch) => keyBy.project(b) : undefined;
-      const sender = new ExchangeSender(edge.id, partitioner, chans, s.frameRows, project);
+      const sender = new ExchangeSender(edge.id, partitioner, chans, s.frameRows, projecting[edge.id] ?? undefined);
       flow.connect(edge.stream, sender);
       chans[s.subtask].grant(s.credits);
       return sender;

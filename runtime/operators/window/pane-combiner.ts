@@ -39,20 +39,30 @@ export function partialSchema(keys: KeyTable, accumulators: readonly Accumulator
   ]);
 }
 
+/** Held (key, pane) slots past which the combiner sends what it holds: bounds its memory. */
+const MAX_HELD_SLOTS = 1 << 16;
+
 /**
- * The first phase of two-phase window aggregation (Flink's local-global aggregation): each batch
- * is folded, on its own, into one partial row per (key, pane) before the exchange, so a keyed
- * window ships a row per key and pane instead of one per event (q7: a 16,384-bid batch of one of
- * 4 splits becomes about 3,700 rows; Nexmark's auctions churn). A pane is gcd(size, slide) long
+ * The first phase of two-phase window aggregation (Flink's local-global aggregation): the rows
+ * bound for the exchange are folded into one partial row per (key, pane), held across batches
+ * and sent when the watermark is about to pass the end of a pane held (`due`), before a barrier
+ * or the end, or once MAX_HELD_SLOTS are held. So a keyed window ships about one row per key,
+ * pane and worker instead of one per event (q7 over 4 splits: one per 4.4 events folding each
+ * batch alone, since an auction's bids come from every split). A pane is gcd(size, slide) long
  * and aligned like the windows, so each pane lies wholly inside or outside every window: the
  * second phase (WindowAggregateOperator with `partials`) assigns a partial row by its pane start
  * and decides lateness by window, exactly as a single phase would.
  *
+ * Sending before the watermark that reaches a held pane's end keeps every window complete: the
+ * second phase fires a window only once every sender's watermark reached its end, and each pane
+ * of it was sent before that. Rows of a pane whose windows fired are held like any others and
+ * counted late by the second phase, as they would be in one phase.
+ *
  * Partial rows: the key columns (dictionary keys as plain utf8), `window_start` and `window_end`
  * of the pane (null for rows without event time, which the second phase drops as late), each
  * aggregate's checkpoint state columns (`<name>.<part>`, which the second phase folds in with the
- * code that restores checkpoints) and `__rows`. Nothing is kept between batches (the key table
- * is emptied for each), so there is nothing to checkpoint and barriers pass as they come.
+ * code that restores checkpoints) and `__rows`. Nothing is held at a barrier, so there is nothing
+ * to checkpoint.
  */
 export class PaneCombiner {
   /** The partial stream: its event time is the pane start, its keys the window's. */
@@ -65,10 +75,14 @@ export class PaneCombiner {
   private readonly scratch = new NumberScratch();
   private groupIds = new Int32Array(0);
   private rowSlots = new Int32Array(0);
-  /** Per pane of the batch: the slot of each group, -1 when none; reset after each batch. */
+  /** Per pane held: the slot of each group, -1 when none; reset when sent. */
   private paneSlots: Int32Array[] = [];
-  /** Pane starts of the batch being combined, by pane index. */
-  private paneStarts: number[] = [];
+  /** Pane starts held, by pane index; index 0 holds the rows without event time (NaN). */
+  private paneStarts: number[] = [Number.NaN];
+  /** The earliest end of a pane held (-Infinity: rows without event time are held). */
+  private dueAt = Number.POSITIVE_INFINITY;
+  /** Slots held, 0..held-1 in order of first appearance. */
+  private held = 0;
   private slotGroup: Int32Array = new Int32Array(1024);
   private slotPane: Int32Array = new Int32Array(1024);
   private slotRows: Float64Array = new Float64Array(1024);
@@ -93,35 +107,58 @@ export class PaneCombiner {
     this.output = { schema: partialSchema(this.keys, this.accumulators), timeField: "window_start", keys: [...keys] };
   }
 
-  /** One partial row per (key, pane) of the batch's rows, in order of first appearance. */
-  combine(batch: RecordBatch): RecordBatch {
+  /** Folds the batch into what is held; the partial rows once MAX_HELD_SLOTS are held, else null. */
+  add(batch: RecordBatch): RecordBatch | null {
     const n = batch.numRows;
     const cols = columnsOf(batch);
     const input = new BatchInput(cols, n, this.scratch);
-    this.keys.reset();
     if (this.groupIds.length < n) {
       this.groupIds = new Int32Array(n);
       this.rowSlots = new Int32Array(n);
     }
     const groups = groupIdsOf(this.keys, this.keyIndexes, cols, n, this.groupIds);
-    const count = this.assign(input.numbersOf(this.timeIndex), validityBytes(cols[this.timeIndex]), groups, n);
-    this.capacity = Math.max(this.capacity, count);
+    const before = this.held;
+    this.held = this.assign(input.numbersOf(this.timeIndex), validityBytes(cols[this.timeIndex]), groups, n);
+    this.capacity = Math.max(this.capacity, this.held);
     for (const a of this.accumulators) {
       a.grow(this.capacity);
-      for (let s = 0; s < count; s++) a.reset(s);
+      for (let s = before; s < this.held; s++) a.reset(s);
       a.update(input, this.rowSlots, n);
     }
-    return this.emit(count);
+    return this.held >= MAX_HELD_SLOTS ? this.take() : null;
+  }
+
+  /** Whether a watermark at `watermark` must wait for the partial rows held (take them first). */
+  due(watermark: number): boolean {
+    return this.dueAt <= watermark;
+  }
+
+  /** The partial rows held, in order of first appearance (null when none); holds nothing after. */
+  take(): RecordBatch | null {
+    const count = this.held;
+    if (count === 0) return null;
+    const out = this.emit(count);
+    for (let s = 0; s < count; s++) this.paneSlots[this.slotPane[s]][this.slotGroup[s]] = -1;
+    this.held = 0;
+    this.paneStarts = [Number.NaN];
+    this.dueAt = Number.POSITIVE_INFINITY;
+    this.keys.reset();
+    return out;
+  }
+
+  /** One partial row per (key, pane) of the batch's rows, in order of first appearance. */
+  combine(batch: RecordBatch): RecordBatch {
+    return this.add(batch) ?? this.take()!;
   }
 
   /**
-   * rowSlots[i] = the slot of row i's (group, pane); slots are 0..count-1 in order of first
-   * appearance. Pane index 0 holds the rows without event time (start NaN).
+   * rowSlots[i] = the slot of row i's (group, pane), new slots numbered on from those held; returns
+   * how many are held now.
    */
   private assign(times: Float64Array, valid: Uint8Array | null, groups: Int32Array, n: number): number {
-    const starts = [Number.NaN];
+    const starts = this.paneStarts;
     const { pane, rowSlots } = this;
-    let count = 0;
+    let count = this.held;
     let p = -1;
     let byGroup = this.slotsOfPane(0);
     // The pane of the last timed row, [from, to): event time mostly stays in it from row to row,
@@ -137,12 +174,14 @@ export class PaneCombiner {
           from = Math.floor(t / pane) * pane;
           to = from + pane;
           timed = this.paneIndex(starts, from, timed);
+          if (to < this.dueAt) this.dueAt = to;
         }
         q = timed;
       }
       if (q !== p) {
         p = q;
         byGroup = this.slotsOfPane(p);
+        if (p === 0) this.dueAt = Number.NEGATIVE_INFINITY;
       }
       const g = groups[i];
       let s = byGroup[g];
@@ -157,8 +196,6 @@ export class PaneCombiner {
       this.slotRows[s]++;
       rowSlots[i] = s;
     }
-    this.paneStarts = starts;
-    for (let s = 0; s < count; s++) this.paneSlots[this.slotPane[s]][this.slotGroup[s]] = -1;
     return count;
   }
 

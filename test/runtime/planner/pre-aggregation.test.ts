@@ -23,19 +23,46 @@ const window = (extra: Partial<StepSpec> = {}): StepSpec => ({
 const pipeline = (w: StepSpec = window()): StepSpec[] => [{ from: "bids", keyBy: ["auction"] }, w, { to: "out" }];
 const twoPhase = (plan: JobPlan) => plan.operators[0]!.create() instanceof PreAggregatedKeyBy;
 
-/** What a distributed run computes: each batch folded by the keyBy, then merged by the window. */
-function runAcrossExchange(plan: JobPlan, batches: RecordBatch[]) {
+/**
+ * What a distributed run computes, as an exchange's sender does it: each batch folded by the keyBy
+ * (held or sent), what is held sent before each watermark and at the end, then merged by the
+ * window. `watermarks[i]` follows batch i (none: only the end's).
+ */
+function runAcrossExchange(plan: JobPlan, batches: RecordBatch[], watermarks: number[] = []) {
   const keyBy = plan.operators[0]!.create() as PreAggregatedKeyBy;
   const op: Operator = plan.operators[1]!.create();
   keyBy.receivesProjected();
-  for (const b of batches) for (const p of keyBy.processBatch(keyBy.project(b))) op.processBatch(p, 0);
-  return op.processWatermark(Number.POSITIVE_INFINITY).flatMap(batchRows);
+  const out: RecordBatch[] = [];
+  const send = (b: RecordBatch | null) => {
+    if (b) for (const p of keyBy.processBatch(b)) op.processBatch(p, 0);
+  };
+  batches.forEach((b, i) => {
+    send(keyBy.project(b));
+    if (watermarks[i] === undefined) return;
+    send(keyBy.held(watermarks[i]));
+    out.push(...op.processWatermark(watermarks[i]));
+  });
+  send(keyBy.held());
+  out.push(...op.processWatermark(Number.POSITIVE_INFINITY));
+  return { rows: out.flatMap(batchRows), late: op.lateRecords() };
 }
-function runInOneProcess(plan: JobPlan, batches: RecordBatch[]) {
+function runInOneProcess(plan: JobPlan, batches: RecordBatch[], watermarks: number[] = []) {
   const keyBy = plan.operators[0]!.create();
   const op = plan.operators[1]!.create();
-  for (const b of batches) for (const p of keyBy.processBatch(b, 0)) op.processBatch(p, 0);
-  return op.processWatermark(Number.POSITIVE_INFINITY).flatMap(batchRows);
+  const out: RecordBatch[] = [];
+  batches.forEach((b, i) => {
+    for (const p of keyBy.processBatch(b, 0)) op.processBatch(p, 0);
+    if (watermarks[i] !== undefined) out.push(...op.processWatermark(watermarks[i]));
+  });
+  out.push(...op.processWatermark(Number.POSITIVE_INFINITY));
+  return { rows: out.flatMap(batchRows), late: op.lateRecords() };
+}
+/** Bids with the columns the plan's source makes (the generator is told which: prune-columns.ts). */
+function bidsFor(plan: JobPlan, seed: number): BidGenerator {
+  return new BidGenerator(
+    seed,
+    plan.sources[0]!.info.schema.fields.map((f) => f.name),
+  );
 }
 const sorted = (rows: Record<string, unknown>[]) => rows.map((r) => JSON.stringify(r)).sort();
 
@@ -61,14 +88,51 @@ describe("two-phase aggregation before a keyBy's exchange", () => {
   });
 
   it("gives the one-phase result across an exchange and in one process", () => {
-    const gen = new BidGenerator(7);
-    const batches = Array.from({ length: 12 }, (_, i) => gen.generate(i * 3000 * 4, 4, 3000));
     const one = buildPlan("t", spec(pipeline(window({ localAggregation: false }))));
     const two = buildPlan("t", spec(pipeline()));
-    const expected = sorted(runInOneProcess(one, batches));
+    const gen = bidsFor(two, 7);
+    const batches = Array.from({ length: 12 }, (_, i) => gen.generate(i * 3000 * 4, 4, 3000));
+    const expected = sorted(runInOneProcess(one, batches).rows);
     expect(expected.length).toBeGreaterThan(100);
-    expect(sorted(runAcrossExchange(two, batches))).toEqual(expected);
-    expect(sorted(runInOneProcess(two, batches))).toEqual(expected);
+    expect(sorted(runAcrossExchange(two, batches).rows)).toEqual(expected);
+    expect(sorted(runInOneProcess(two, batches).rows)).toEqual(expected);
+  });
+
+  it("holds partial rows across batches until a watermark reaches a pane held, with the one-phase result and late count", () => {
+    const one = buildPlan("t", spec(pipeline(window({ localAggregation: false }))));
+    const two = buildPlan("t", spec(pipeline()));
+    const gen = bidsFor(two, 11);
+    // Batches of 1.3 s of event time out of order, each followed by a watermark 1 s behind the
+    // latest event time seen: batch 5 comes after 6, and batch 2 last, after every window it
+    // belongs to fired, so its rows are late in both runs alike.
+    const order = [0, 1, 3, 4, 6, 5, 7, 8, 9, 10, 11, 2];
+    const batches = order.map((i) => gen.generate(i * 3000 * 4, 4, 3000));
+    let max = Number.NEGATIVE_INFINITY;
+    const watermarks = batches.map((b) => {
+      for (const t of b.getChild("dateTime")!.toArray() as BigInt64Array) max = Math.max(max, Number(t));
+      return max - 1000;
+    });
+    const expected = runInOneProcess(one, batches, watermarks);
+    const actual = runAcrossExchange(two, batches, watermarks);
+    expect(expected.late).toBeGreaterThan(0);
+    expect(expected.rows.length).toBeGreaterThan(100);
+    expect(sorted(actual.rows)).toEqual(sorted(expected.rows));
+    expect(actual.late).toBe(expected.late);
+  });
+
+  it("sends the rows it holds once a watermark reaches the end of a pane held, and all of them at a barrier", () => {
+    const plan = buildPlan("t", spec(pipeline()));
+    const keyBy = plan.operators[0]!.create() as PreAggregatedKeyBy;
+    const batch = bidsFor(plan, 5).generate(0, 4, 2000);
+    const first = Math.min(...Array.from(batch.getChild("dateTime")!.toArray() as BigInt64Array, Number));
+    const paneEnd = Math.floor(first / 2000) * 2000 + 2000; // sliding 10 s by 4 s: 2 s panes
+    expect(keyBy.project(batch)).toBeNull();
+    expect(keyBy.held(paneEnd - 1)).toBeNull();
+    const sent = keyBy.held(paneEnd)!;
+    expect(sent.numRows).toBeGreaterThan(0);
+    expect(keyBy.held()).toBeNull();
+    expect(keyBy.project(batch)).toBeNull();
+    expect(keyBy.held()!.numRows).toBe(sent.numRows);
   });
 
   it("folds before the exchange only when rows leave the worker: a job on one worker sends them unfolded", () => {
