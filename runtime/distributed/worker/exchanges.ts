@@ -1,4 +1,3 @@
-import type { RecordBatch } from "apache-arrow";
 import type { TlsSetting } from "../../contract/tls/files.js";
 import type { Dataflow } from "../../engine/dataflow.js";
 import type { InputHooks, TaskExchanges } from "../../engine/exchange-ports.js";
