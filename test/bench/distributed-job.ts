@@ -11,7 +11,7 @@ export function q7Manifest(events: number, partitions: number, seed = 1): Stream
   const gen = manifest.spec.sources!.bids.generator!;
   gen.count = events;
   gen.partitions = partitions;
-  gen.batchSize = Number(process.env.BS ?? 16_384);
+  gen.batchSize = 16_384;
   gen.seed = seed;
   return manifest;
 }
