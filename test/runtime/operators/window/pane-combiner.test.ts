@@ -4,6 +4,7 @@ import type { WindowSpec } from "../../../../runtime/contract/spec/schema.js";
 import { PaneCombiner } from "../../../../runtime/operators/window/pane-combiner.js";
 import { WindowAggregateOperator } from "../../../../runtime/operators/window/window-aggregate.js";
 import type { WindowAggregateOptions } from "../../../../runtime/operators/window/window-config.js";
+import { PreAggregatedKeyBy } from "../../../../runtime/planner/pre-aggregated-key-by.js";
 import { batchRows } from "../../../helpers/collecting-sink.js";
 import { batchFromRows, seededRng } from "../../../helpers/random.js";
 import { AGGREGATES, expectSameOutputs, FIELDS, type Interleaving, randomScript, toBatch } from "./window-data.js";
@@ -23,21 +24,38 @@ function options(window: WindowSpec, keys: string[], timeField: string): WindowA
   };
 }
 
-/** Output rows per watermark, and the late count, of a script run through `feed`. */
+/**
+ * What reaches the window in place of each batch (null: held), and what was held that must go
+ * before a watermark (undefined: at the end), as an exchange's sender asks.
+ */
+interface Sender {
+  batch(batch: RecordBatch): RecordBatch | null;
+  before(watermark?: number): RecordBatch | null;
+}
+const unchanged: Sender = { batch: (b) => b, before: () => null };
+
+/** Output rows per watermark of a script sent through `sender`; what it held is sent at the end. */
 function run(
   steps: ReturnType<typeof randomScript>,
   op: WindowAggregateOperator,
-  feed: (batch: RecordBatch) => RecordBatch,
+  sender: Sender,
   seed: number,
 ): Row[][] {
   const rng = seededRng(seed);
   const outputs: Row[][] = [];
+  const send = (b: RecordBatch | null) => {
+    if (b) expect(op.processBatch(b, 0)).toEqual([]);
+  };
   for (const step of steps) {
     if ("rows" in step) {
       const batch = toBatch(rng, step.rows, step.sliced);
-      if (batch.numRows > 0) expect(op.processBatch(feed(batch), 0)).toEqual([]);
-    } else outputs.push(op.processWatermark(step.watermark).flatMap(batchRows));
+      if (batch.numRows > 0) send(sender.batch(batch));
+    } else {
+      send(sender.before(step.watermark));
+      outputs.push(op.processWatermark(step.watermark).flatMap(batchRows));
+    }
   }
+  send(sender.before());
   return outputs;
 }
 
@@ -60,12 +78,19 @@ describe("two-phase window aggregation gives what one phase gives", () => {
         it(`${label}, keys [${keys.join(", ")}], watermarks ${interleaving} (seed ${s})`, () => {
           const steps = randomScript(seededRng(s), { batches: 30, interleaving });
           const one = new WindowAggregateOperator(options(window, keys, timeField));
+          const expected = run(steps, one, unchanged, s);
+          // Each batch folded on its own, and rows held across batches as the exchange's sender does.
           const combiner = new PaneCombiner(options(window, keys, timeField));
-          const two = new WindowAggregateOperator({ ...options(window, keys, timeField), partials: true });
-          const expected = run(steps, one, (b) => b, s);
-          const actual = run(steps, two, (b) => combiner.combine(b), s);
-          expectSameOutputs(actual, expected, keys);
-          expect(two.lateRecords()).toBe(one.lateRecords());
+          const keyBy = new PreAggregatedKeyBy("pipeline[0].keyBy", options(window, keys, timeField));
+          const senders: Sender[] = [
+            { batch: (b) => combiner.combine(b), before: () => null },
+            { batch: (b) => keyBy.project(b), before: (w) => keyBy.held(w) },
+          ];
+          for (const sender of senders) {
+            const two = new WindowAggregateOperator({ ...options(window, keys, timeField), partials: true });
+            expectSameOutputs(run(steps, two, sender, s), expected, keys);
+            expect(two.lateRecords()).toBe(one.lateRecords());
+          }
         });
       }
 });
