@@ -7,6 +7,8 @@ import type { Operator } from "../../../runtime/operators/operator.js";
 import { buildPlan } from "../../../runtime/planner/build-plan.js";
 import type { JobPlan } from "../../../runtime/planner/plan.js";
 import { PreAggregatedKeyBy } from "../../../runtime/planner/pre-aggregated-key-by.js";
+import { int64Data, timestampData } from "../../../runtime/types/builders.js";
+import { makeBatch } from "../../../runtime/types/column.js";
 import { batchRows } from "../../helpers/collecting-sink.js";
 
 const bids = { generator: { kind: "nexmark-bid" as const, count: 20_000, seed: 3 }, eventTime: { field: "dateTime" } };
@@ -133,6 +135,28 @@ describe("two-phase aggregation before a keyBy's exchange", () => {
     expect(keyBy.held()).toBeNull();
     expect(keyBy.project(batch)).toBeNull();
     expect(keyBy.held()!.numRows).toBe(sent.numRows);
+  });
+
+  it("sends what it holds once 65,536 (key, pane) slots are held, so its memory stays bounded", () => {
+    const plan = buildPlan("t", spec(pipeline()));
+    const keyBy = plan.operators[0]!.create() as PreAggregatedKeyBy;
+    const schema = plan.sources[0]!.info.schema;
+    // One pane, a distinct auction per row: each batch adds 40,000 slots.
+    const batch = (from: number) => {
+      const n = 40_000;
+      const column = (name: string) => {
+        const values = Float64Array.from({ length: n }, (_, i) => (name === "dateTime" ? 1_000 : from + i));
+        return name === "dateTime" ? timestampData(values) : int64Data(values);
+      };
+      return makeBatch(
+        schema,
+        schema.fields.map((f) => column(f.name)),
+        n,
+      );
+    };
+    expect(keyBy.project(batch(0))).toBeNull();
+    expect(keyBy.project(batch(40_000))?.numRows).toBe(80_000);
+    expect(keyBy.held()).toBeNull();
   });
 
   it("folds before the exchange only when rows leave the worker: a job on one worker sends them unfolded", () => {
