@@ -146,11 +146,6 @@ export class PaneCombiner {
     return out;
   }
 
-  /** One partial row per (key, pane) of the batch's rows, in order of first appearance. */
-  combine(batch: RecordBatch): RecordBatch {
-    return this.add(batch) ?? this.take()!;
-  }
-
   /**
    * rowSlots[i] = the slot of row i's (group, pane), new slots numbered on from those held; returns
    * how many are held now.

@@ -59,6 +59,12 @@ function run(
   return outputs;
 }
 
+/** The batch's partial rows, folded on their own. */
+function combined(combiner: PaneCombiner, batch: RecordBatch): RecordBatch {
+  combiner.add(batch);
+  return combiner.take()!;
+}
+
 const WINDOWS: [string, WindowSpec][] = [
   ["tumbling 10s", { type: "tumbling", size: "10s" }],
   ["sliding 9s every 3s", { type: "sliding", size: "9s", slide: "3s" }],
@@ -83,7 +89,7 @@ describe("two-phase window aggregation gives what one phase gives", () => {
           const combiner = new PaneCombiner(options(window, keys, timeField));
           const keyBy = new PreAggregatedKeyBy("pipeline[0].keyBy", options(window, keys, timeField));
           const senders: Sender[] = [
-            { batch: (b) => combiner.combine(b), before: () => null },
+            { batch: (b) => combiner.add(b) ?? combiner.take(), before: () => null },
             { batch: (b) => keyBy.project(b), before: (w) => keyBy.held(w) },
           ];
           for (const sender of senders) {
@@ -116,14 +122,14 @@ describe("PaneCombiner", () => {
       row(null, "a", 7),
       row(1_200, "a", 2),
     ]);
-    expect(batchRows(combiner.combine(batch))).toEqual([
+    expect(batchRows(combined(combiner, batch))).toEqual([
       { ks: "a", window_start: 0, window_end: 2_000, "top.value": 9, "n.count": 3, __rows: 3 },
       { ks: "a", window_start: 2_000, window_end: 4_000, "top.value": 1, "n.count": 1, __rows: 1 },
       { ks: "b", window_start: 0, window_end: 2_000, "top.value": 3, "n.count": 1, __rows: 1 },
       { ks: "a", window_start: null, window_end: null, "top.value": 7, "n.count": 1, __rows: 1 },
     ]);
-    // Nothing carries over to the next batch.
-    expect(batchRows(combiner.combine(batchFromRows(FIELDS, [row(1_000, "b", 4)])))).toEqual([
+    // Nothing carries over once taken.
+    expect(batchRows(combined(combiner, batchFromRows(FIELDS, [row(1_000, "b", 4)])))).toEqual([
       { ks: "b", window_start: 0, window_end: 2_000, "top.value": 4, "n.count": 1, __rows: 1 },
     ]);
   });
