@@ -1,7 +1,6 @@
 import { fileURLToPath } from "node:url";
 import { loadManifest, type StreamJobManifest } from "../../runtime/contract/spec/manifest.js";
 import { LocalJob } from "../../runtime/engine/local-job.js";
-import type { JobPlan } from "../../runtime/planner/plan.js";
 import { planManifest } from "../../runtime/planner/validate.js";
 import { CollectingSink } from "../helpers/collecting-sink.js";
 
@@ -23,10 +22,9 @@ export interface ChainedRun {
 }
 
 /** Plans now; `run` then runs the whole job in this process (output counted, not kept). */
-export function chainedJob(manifest: StreamJobManifest): { plan: JobPlan; run(): Promise<ChainedRun> } {
+export function chainedJob(manifest: StreamJobManifest): { run(): Promise<ChainedRun> } {
   const plan = planManifest(manifest);
   return {
-    plan,
     async run() {
       const sink = new CollectingSink(false);
       const t0 = performance.now();
