@@ -86,7 +86,6 @@ export class PaneCombiner {
   private slotGroup: Int32Array = new Int32Array(1024);
   private slotPane: Int32Array = new Int32Array(1024);
   private slotRows: Float64Array = new Float64Array(1024);
-  private capacity = 0;
 
   constructor(options: Omit<WindowAggregateOptions, "windowTime" | "clock">) {
     const { name, input, keys, maxParallelism, window } = options;
@@ -119,9 +118,8 @@ export class PaneCombiner {
     const groups = groupIdsOf(this.keys, this.keyIndexes, cols, n, this.groupIds);
     const before = this.held;
     this.held = this.assign(input.numbersOf(this.timeIndex), validityBytes(cols[this.timeIndex]), groups, n);
-    this.capacity = Math.max(this.capacity, this.held);
     for (const a of this.accumulators) {
-      a.grow(this.capacity);
+      a.grow(this.held);
       for (let s = before; s < this.held; s++) a.reset(s);
       a.update(input, this.rowSlots, n);
     }
