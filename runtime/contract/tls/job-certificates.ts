@@ -1,4 +1,4 @@
-import { createCa, issueCertificate, type KeyPair } from "./certificates.js";
+import { createCa, issueCertificate, issuerOf, type KeyPair } from "./certificates.js";
 
 /**
  * The certificates of one job: its own CA, one certificate for the coordinator, one shared by the
@@ -41,21 +41,22 @@ export interface JobCertificateOptions {
 export function issueJobCertificates(job: string, opts: JobCertificateOptions = {}): JobCertificates {
   const ca = opts.ca ?? createCa(`sabot job ${job} CA`);
   const when = { notBefore: opts.notBefore, notAfter: opts.notAfter };
+  const issuer = issuerOf(ca);
   return {
     ca,
-    coordinator: issueCertificate(ca, {
+    coordinator: issueCertificate(issuer, {
       commonName: `${job} coordinator`,
       hosts: [ROLE_NAMES.coordinator, ...(opts.coordinatorHosts ?? []), ...LOCAL_HOSTS],
       usage: ["server"],
       ...when,
     }),
-    worker: issueCertificate(ca, {
+    worker: issueCertificate(issuer, {
       commonName: `${job} worker`,
       hosts: [ROLE_NAMES.worker, ...(opts.workerHosts ?? []), ...LOCAL_HOSTS],
       usage: ["server", "client"],
       ...when,
     }),
-    client: issueCertificate(ca, {
+    client: issueCertificate(issuer, {
       commonName: `${job} client`,
       hosts: [ROLE_NAMES.client],
       usage: ["client"],
