@@ -10,6 +10,9 @@
  * kwok marks pods Running as soon as they are scheduled, so this measures the operator and the
  * control plane, not real pods. It stops by itself (SABOT_BENCH_TIMEOUT_S, default 600).
  * SABOT_BENCH_WORKERS sets the operator's reconcile workers (SABOT_OPERATOR_WORKERS).
+ * The operator authenticates as the chart's ServiceAccount, with the chart's RBAC
+ * (chart-identity.ts); SABOT_BENCH_OPERATOR_AUTH=admin gives it the test environment's admin
+ * client certificate instead, as runs before 2026-12-07 did.
  * SABOT_BENCH_OPERATOR_ALONE=1: the controller manager runs without its Deployment, ReplicaSet and
  * StatefulSet controllers, so no pod is made and the operator's own work has the machine: the run
  * ends once every job is Deploying.
@@ -41,6 +44,7 @@ import { type ServerProcess, startServer, stopServer, tailLog } from "../env/lib
 import { waitFor } from "../env/lib/wait.js";
 import { KWOK_NODE_ANNOTATION, kubectlPath, startKube } from "../env/services/kube.js";
 import { jobSpec } from "../operator/streamjob/resources/fixtures.js";
+import { chartOperatorKubeconfig } from "./chart-identity.js";
 import { JobPhases } from "./job-phases.js";
 import { CONNECTIONS } from "./operator-requests.js";
 import { table } from "./run-case.js";
@@ -252,6 +256,11 @@ async function main(): Promise<boolean> {
       timeoutMs: 30_000,
     });
 
+    // As deployed, unless SABOT_BENCH_OPERATOR_AUTH=admin (the test environment's client certificate, as before 2026-12-07).
+    const operatorKubeconfig =
+      process.env.SABOT_BENCH_OPERATOR_AUTH === "admin"
+        ? kube.kubeconfig
+        : await chartOperatorKubeconfig(kc, NAMESPACE, runDir);
     const port = await freePort();
     const requestsFile = join(runDir, "operator-requests.json");
     const launch = operatorLaunch(runDir);
@@ -264,7 +273,7 @@ async function main(): Promise<boolean> {
       env: {
         ...(process.env as Record<string, string>),
         NODE_OPTIONS: launch.nodeOptions,
-        KUBECONFIG: kube.kubeconfig,
+        KUBECONFIG: operatorKubeconfig,
         SABOT_OPERATOR_PORT: String(port),
         SABOT_OPERATOR_WATCH_NAMESPACE: NAMESPACE,
         SABOT_OPERATOR_LEASE_NAMESPACE: NAMESPACE,

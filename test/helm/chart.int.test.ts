@@ -28,6 +28,7 @@ import { kubectlPath } from "../env/services/kube.js";
 import { GPU_NODE_LABEL } from "../env/services/kube-nodes.js";
 import { testEnv } from "../helpers/env.js";
 import { uniqueName } from "../helpers/names.js";
+import { writeTokenKubeconfig } from "../helpers/token-kubeconfig.js";
 import { freshNamespace, kubeConfig } from "../operator/kube/kube.js";
 import { jobSpec } from "../operator/streamjob/resources/fixtures.js";
 import { CHART, find, helm, type Rendered, renderChart, setArgs } from "./helm.js";
@@ -501,27 +502,8 @@ describe("helm/sabot on a real API server", () => {
       namespace: ns,
       body: { spec: { audiences: [], expirationSeconds: 3600 } },
     });
-    const cluster = kc.getCurrentCluster()!;
     const kubeconfig = join(tmp, `${sa}.kubeconfig`);
-    writeFileSync(
-      kubeconfig,
-      yaml.dump({
-        apiVersion: "v1",
-        kind: "Config",
-        clusters: [
-          {
-            name: "test",
-            cluster: {
-              server: cluster.server,
-              "certificate-authority-data": cluster.caData ?? readFileSync(cluster.caFile!).toString("base64"),
-            },
-          },
-        ],
-        users: [{ name: sa, user: { token: token.status!.token } }],
-        contexts: [{ name: sa, context: { cluster: "test", user: sa, namespace: ns } }],
-        "current-context": sa,
-      }),
-    );
+    writeTokenKubeconfig(kc, sa, ns, token.status!.token!, kubeconfig);
     const container = find<V1Deployment>(r, "Deployment").spec!.template.spec!.containers[0];
     const fromChart = Object.fromEntries(
       (container.env ?? []).map((e: V1EnvVar) => [

@@ -1,0 +1,38 @@
+import { join } from "node:path";
+import { CoreV1Api, type KubeConfig, KubernetesObjectApi } from "@kubernetes/client-node";
+import { waitFor } from "../env/lib/wait.js";
+import { renderChart } from "../helm/helm.js";
+import { writeTokenKubeconfig } from "../helpers/token-kubeconfig.js";
+
+/** What the chart renders for the operator's identity; everything else (its Deployment) the benchmark runs itself. */
+const IDENTITY_KINDS = new Set(["ServiceAccount", "Role", "RoleBinding", "ClusterRole", "ClusterRoleBinding"]);
+
+/**
+ * The operator's identity as `helm install` gives it: the chart's ServiceAccount and RBAC for
+ * `namespace`, and a kubeconfig in `dir` with a TokenRequest token of that ServiceAccount. The API
+ * server then authenticates and authorizes the operator's requests as in a cluster (a cached token
+ * and RBAC), not as the test environment's admin certificate, which it verifies on every request.
+ */
+export async function chartOperatorKubeconfig(kc: KubeConfig, namespace: string, dir: string): Promise<string> {
+  const rendered = await renderChart("sabot", namespace);
+  const identity = rendered.objects.filter((o) => IDENTITY_KINDS.has(o.kind ?? ""));
+  const objects = KubernetesObjectApi.makeApiClient(kc);
+  for (const o of identity) await objects.create(o);
+  const sa = identity.find((o) => o.kind === "ServiceAccount")?.metadata?.name;
+  if (!sa) throw new Error("the chart rendered no ServiceAccount for the operator");
+  const core = kc.makeApiClient(CoreV1Api);
+  const token = await waitFor(
+    async () =>
+      (
+        await core.createNamespacedServiceAccountToken({
+          name: sa,
+          namespace,
+          body: { spec: { audiences: [], expirationSeconds: 3600 } },
+        })
+      ).status?.token,
+    { what: `a token of ServiceAccount ${namespace}/${sa}`, timeoutMs: 30_000 },
+  );
+  const file = join(dir, "operator.kubeconfig");
+  writeTokenKubeconfig(kc, sa, namespace, token, file);
+  return file;
+}
