@@ -68,10 +68,11 @@ export async function closeClusters(): Promise<void> {
   for (const s of started.splice(0)) await s.close();
 }
 
-export async function waitFor(pred: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
+/** `what` names the wait in the timeout's error; a function is asked at the timeout (to say the state then). */
+export async function waitFor(pred: () => boolean, what: string | (() => string), timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!pred()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${typeof what === "string" ? what : what()}`);
     await new Promise((r) => setTimeout(r, 25));
   }
 }

@@ -135,7 +135,14 @@ describe("web UI in Chromium", () => {
       await server.close();
       // Before the temp folder goes: the workers write checkpoints into it until the job has stopped.
       c.service.coordinator.requestStop("user", "test over");
-      await c.done;
+      // Bounded, so a job that does not stop fails here with its state, not as the test's timeout.
+      let stopped = false;
+      const over = () => (stopped = true);
+      void c.done.then(over, over);
+      await waitFor(
+        () => stopped,
+        () => `the job to stop (${c.service.coordinator.jobState} after 20 s)`,
+      );
       await closeClusters();
     }
   }, 60_000);
