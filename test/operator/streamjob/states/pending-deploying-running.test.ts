@@ -18,6 +18,15 @@ describe("pending", () => {
 });
 
 describe("deploying", () => {
+  it("finds a new job's status unchanged until a pod is ready, so a deploy writes the status once", async () => {
+    const sim = new Sim();
+    await sim.step();
+    const written = sim.status;
+    sim.advance(1_000);
+    expect((await sim.step()).phase).toBe("Deploying");
+    expect(sim.status).toEqual(written);
+  });
+
   it("becomes Running once the deployment is ready", async () => {
     const sim = new Sim();
     await sim.step();
