@@ -3,8 +3,8 @@
  * namespace, reconciled by one real operator process (operator/main.ts) against a fresh real
  * kube-apiserver, controller manager, scheduler and kwok, started here and stopped at the end.
  *
- * It prints the time until every job is Deploying (the operator has applied its children and
- * written its status) and until every job is Running, the reconcile latency and queue depth from
+ * It prints the time until every job is Deploying (its first reconcile wrote that status, then
+ * applies its children) and until every job is Running, the reconcile latency and queue depth from
  * the operator's own /metrics, the operator's resident memory, and the API requests it sent, in
  * all and per job (status writes, Events, child applies).
  * kwok marks pods Running as soon as they are scheduled, so this measures the operator and the
