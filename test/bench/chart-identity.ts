@@ -1,8 +1,7 @@
 import { join } from "node:path";
-import { CoreV1Api, type KubeConfig, KubernetesObjectApi } from "@kubernetes/client-node";
-import { waitFor } from "../env/lib/wait.js";
+import { type KubeConfig, KubernetesObjectApi } from "@kubernetes/client-node";
 import { renderChart } from "../helm/helm.js";
-import { writeTokenKubeconfig } from "../helpers/token-kubeconfig.js";
+import { writeServiceAccountKubeconfig } from "../helpers/token-kubeconfig.js";
 
 /** What the chart renders for the operator's identity; everything else (its Deployment) the benchmark runs itself. */
 const IDENTITY_KINDS = new Set(["ServiceAccount", "Role", "RoleBinding", "ClusterRole", "ClusterRoleBinding"]);
@@ -20,19 +19,7 @@ export async function chartOperatorKubeconfig(kc: KubeConfig, namespace: string,
   for (const o of identity) await objects.create(o);
   const sa = identity.find((o) => o.kind === "ServiceAccount")?.metadata?.name;
   if (!sa) throw new Error("the chart rendered no ServiceAccount for the operator");
-  const core = kc.makeApiClient(CoreV1Api);
-  const token = await waitFor(
-    async () =>
-      (
-        await core.createNamespacedServiceAccountToken({
-          name: sa,
-          namespace,
-          body: { spec: { audiences: [], expirationSeconds: 3600 } },
-        })
-      ).status?.token,
-    { what: `a token of ServiceAccount ${namespace}/${sa}`, timeoutMs: 30_000 },
-  );
   const file = join(dir, "operator.kubeconfig");
-  writeTokenKubeconfig(kc, sa, namespace, token, file);
+  await writeServiceAccountKubeconfig(kc, sa, namespace, file);
   return file;
 }

@@ -256,7 +256,6 @@ async function main(): Promise<boolean> {
       timeoutMs: 30_000,
     });
 
-    // As deployed, unless SABOT_BENCH_OPERATOR_AUTH=admin (the test environment's client certificate, as before 2026-12-07).
     const operatorKubeconfig =
       process.env.SABOT_BENCH_OPERATOR_AUTH === "admin"
         ? kube.kubeconfig

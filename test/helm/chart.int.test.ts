@@ -28,7 +28,7 @@ import { kubectlPath } from "../env/services/kube.js";
 import { GPU_NODE_LABEL } from "../env/services/kube-nodes.js";
 import { testEnv } from "../helpers/env.js";
 import { uniqueName } from "../helpers/names.js";
-import { writeTokenKubeconfig } from "../helpers/token-kubeconfig.js";
+import { writeServiceAccountKubeconfig } from "../helpers/token-kubeconfig.js";
 import { freshNamespace, kubeConfig } from "../operator/kube/kube.js";
 import { jobSpec } from "../operator/streamjob/resources/fixtures.js";
 import { CHART, find, helm, type Rendered, renderChart, setArgs } from "./helm.js";
@@ -497,13 +497,8 @@ describe("helm/sabot on a real API server", () => {
    * chart's ServiceAccount `sa`, in a kubeconfig of its own.
    */
   async function startChartOperator(r: Rendered, sa: string): Promise<{ proc: ChildProcess; port: number }> {
-    const token = await core.createNamespacedServiceAccountToken({
-      name: sa,
-      namespace: ns,
-      body: { spec: { audiences: [], expirationSeconds: 3600 } },
-    });
     const kubeconfig = join(tmp, `${sa}.kubeconfig`);
-    writeTokenKubeconfig(kc, sa, ns, token.status!.token!, kubeconfig);
+    await writeServiceAccountKubeconfig(kc, sa, ns, kubeconfig);
     const container = find<V1Deployment>(r, "Deployment").spec!.template.spec!.containers[0];
     const fromChart = Object.fromEntries(
       (container.env ?? []).map((e: V1EnvVar) => [

@@ -1,14 +1,27 @@
 import { readFileSync, writeFileSync } from "node:fs";
-import type { KubeConfig } from "@kubernetes/client-node";
+import { CoreV1Api, type KubeConfig } from "@kubernetes/client-node";
 import yaml from "js-yaml";
 
 /**
- * Writes a kubeconfig that reaches `kc`'s API server as ServiceAccount `sa` with `token` (a
- * TokenRequest token) and nothing else: the identity an in-cluster operator has.
+ * Writes to `file` a kubeconfig that reaches `kc`'s API server as ServiceAccount `namespace/sa`
+ * with a fresh TokenRequest token (valid an hour) and nothing else: the identity an in-cluster
+ * operator has.
  */
-export function writeTokenKubeconfig(kc: KubeConfig, sa: string, namespace: string, token: string, file: string): void {
+export async function writeServiceAccountKubeconfig(
+  kc: KubeConfig,
+  sa: string,
+  namespace: string,
+  file: string,
+): Promise<void> {
   const cluster = kc.getCurrentCluster();
   if (!cluster) throw new Error("the kubeconfig has no current cluster to point the ServiceAccount's kubeconfig at");
+  const request = await kc.makeApiClient(CoreV1Api).createNamespacedServiceAccountToken({
+    name: sa,
+    namespace,
+    body: { spec: { audiences: [], expirationSeconds: 3600 } },
+  });
+  const token = request.status?.token;
+  if (!token) throw new Error(`the API server returned no token for ServiceAccount ${namespace}/${sa}`);
   writeFileSync(
     file,
     yaml.dump({
